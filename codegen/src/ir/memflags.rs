@@ -1,0 +1,218 @@
+//! Flags on memory accesses (`notrap aligned readonly little big can_move` and a trap
+//! code), and the operations of `atomic_rmw`.
+
+use super::TrapCode;
+use std::fmt;
+
+/// The flags of a load, store or atomic. The default is "may trap with `heap_oob`, may be
+/// unaligned, native byte order".
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct MemFlags {
+    bits: u8,
+    /// The trap code of a faulting access, when it is not the default `heap_oob`.
+    trap_code: Option<TrapCode>,
+}
+
+/// Byte order of a memory access.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum Endianness {
+    /// Least significant byte first.
+    Little,
+    /// Most significant byte first.
+    Big,
+}
+
+const NOTRAP: u8 = 1 << 0;
+const ALIGNED: u8 = 1 << 1;
+const READONLY: u8 = 1 << 2;
+const LITTLE: u8 = 1 << 3;
+const BIG: u8 = 1 << 4;
+const CAN_MOVE: u8 = 1 << 5;
+
+const NAMES: [(&str, u8); 6] = [
+    ("notrap", NOTRAP),
+    ("aligned", ALIGNED),
+    ("readonly", READONLY),
+    ("little", LITTLE),
+    ("big", BIG),
+    ("can_move", CAN_MOVE),
+];
+
+impl MemFlags {
+    /// No flags.
+    pub fn new() -> Self {
+        Self::default()
+    }
+    /// `notrap aligned`: an access known to be valid and aligned.
+    pub fn trusted() -> Self {
+        let mut f = Self::new();
+        f.bits = NOTRAP | ALIGNED;
+        f
+    }
+    /// Sets the flag called `name`; false if there is no such flag.
+    pub fn set_by_name(&mut self, name: &str) -> bool {
+        match NAMES.iter().find(|(n, _)| *n == name) {
+            Some(&(_, bit)) => {
+                self.bits |= bit;
+                true
+            }
+            None => false,
+        }
+    }
+    /// Whether the access is known not to trap.
+    pub fn notrap(self) -> bool {
+        self.bits & NOTRAP != 0
+    }
+    /// Marks the access as known not to trap.
+    pub fn with_notrap(mut self) -> Self {
+        self.bits |= NOTRAP;
+        self
+    }
+    /// Whether the address is known to be aligned to the access size.
+    pub fn aligned(self) -> bool {
+        self.bits & ALIGNED != 0
+    }
+    /// Marks the access aligned.
+    pub fn with_aligned(mut self) -> Self {
+        self.bits |= ALIGNED;
+        self
+    }
+    /// Whether the memory is never written while the function runs.
+    pub fn readonly(self) -> bool {
+        self.bits & READONLY != 0
+    }
+    /// Marks the access readonly.
+    pub fn with_readonly(mut self) -> Self {
+        self.bits |= READONLY;
+        self
+    }
+    /// Whether the load may be moved past other code (it depends only on its address).
+    pub fn can_move(self) -> bool {
+        self.bits & CAN_MOVE != 0
+    }
+    /// The explicit byte order, if any.
+    pub fn explicit_endianness(self) -> Option<Endianness> {
+        if self.bits & LITTLE != 0 {
+            Some(Endianness::Little)
+        } else if self.bits & BIG != 0 {
+            Some(Endianness::Big)
+        } else {
+            None
+        }
+    }
+    /// Sets an explicit byte order.
+    pub fn with_endianness(mut self, e: Endianness) -> Self {
+        self.bits &= !(LITTLE | BIG);
+        self.bits |= match e {
+            Endianness::Little => LITTLE,
+            Endianness::Big => BIG,
+        };
+        self
+    }
+    /// Whether both `little` and `big` are set (rejected by the verifier).
+    pub fn has_conflicting_endianness(self) -> bool {
+        self.bits & (LITTLE | BIG) == (LITTLE | BIG)
+    }
+    /// The trap code named in the flags, if any (an access without one traps with
+    /// `heap_oob`).
+    pub fn trap_code(self) -> Option<TrapCode> {
+        self.trap_code
+    }
+    /// Sets the trap code.
+    pub fn with_trap_code(mut self, code: Option<TrapCode>) -> Self {
+        self.trap_code = code;
+        self
+    }
+    /// Whether no flag is set.
+    pub fn is_empty(self) -> bool {
+        self.bits == 0 && self.trap_code.is_none()
+    }
+}
+
+impl fmt::Display for MemFlags {
+    /// Writes each set flag preceded by a space (nothing for no flags).
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (name, bit) in NAMES {
+            if self.bits & bit != 0 {
+                write!(f, " {name}")?;
+            }
+        }
+        if let Some(code) = self.trap_code {
+            write!(f, " {code}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The read-modify-write operation of `atomic_rmw`.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum AtomicRmwOp {
+    /// Wrapping add.
+    Add,
+    /// Wrapping subtract.
+    Sub,
+    /// Bitwise and.
+    And,
+    /// Bitwise not-and: `!(old & x)`.
+    Nand,
+    /// Bitwise or.
+    Or,
+    /// Bitwise exclusive or.
+    Xor,
+    /// Exchange: store `x`.
+    Xchg,
+    /// Unsigned minimum.
+    Umin,
+    /// Unsigned maximum.
+    Umax,
+    /// Signed minimum.
+    Smin,
+    /// Signed maximum.
+    Smax,
+}
+
+impl AtomicRmwOp {
+    /// Every operation.
+    pub const ALL: [AtomicRmwOp; 11] = [
+        AtomicRmwOp::Add,
+        AtomicRmwOp::Sub,
+        AtomicRmwOp::And,
+        AtomicRmwOp::Nand,
+        AtomicRmwOp::Or,
+        AtomicRmwOp::Xor,
+        AtomicRmwOp::Xchg,
+        AtomicRmwOp::Umin,
+        AtomicRmwOp::Umax,
+        AtomicRmwOp::Smin,
+        AtomicRmwOp::Smax,
+    ];
+    /// The text name.
+    pub fn name(self) -> &'static str {
+        match self {
+            AtomicRmwOp::Add => "add",
+            AtomicRmwOp::Sub => "sub",
+            AtomicRmwOp::And => "and",
+            AtomicRmwOp::Nand => "nand",
+            AtomicRmwOp::Or => "or",
+            AtomicRmwOp::Xor => "xor",
+            AtomicRmwOp::Xchg => "xchg",
+            AtomicRmwOp::Umin => "umin",
+            AtomicRmwOp::Umax => "umax",
+            AtomicRmwOp::Smin => "smin",
+            AtomicRmwOp::Smax => "smax",
+        }
+    }
+}
+
+impl fmt::Display for AtomicRmwOp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for AtomicRmwOp {
+    type Err = ();
+    fn from_str(s: &str) -> Result<Self, ()> {
+        AtomicRmwOp::ALL.iter().copied().find(|op| op.name() == s).ok_or(())
+    }
+}

@@ -1,0 +1,37 @@
+//! The intermediate representation: SSA values, instructions in blocks with parameters,
+//! and everything a function declares. See `docs/ir.md` for the meaning of every opcode.
+//!
+//! Invariant: the IR knows nothing about machines; nothing here depends on an ISA.
+
+mod builder;
+mod condcodes;
+mod dfg;
+pub mod entities;
+mod function;
+pub mod immediates;
+mod instructions;
+mod layout;
+mod memflags;
+mod opcodes;
+mod trapcode;
+pub mod types;
+
+pub use builder::{
+    CursorInserter, CursorPosition, FuncCursor, InstBuilder, InstBuilderBase, ReplaceBuilder, inferred_ctrl_type,
+};
+pub use condcodes::{FloatCC, IntCC};
+pub use dfg::{BlockData, DataFlowGraph, ValueDef};
+pub use entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
+pub use function::{
+    AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, ExtFuncData, ExternalName, Function, GlobalValueData,
+    Signature, SourceLoc, StackSlotData, StackSlotKind,
+};
+pub use immediates::{Ieee32, Ieee64, Imm64, Offset32};
+pub use instructions::{
+    BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,
+    OpcodeInfo, TypeSet, ValueList, ValueListPool,
+};
+pub use layout::Layout;
+pub use memflags::{AtomicRmwOp, Endianness, MemFlags};
+pub use trapcode::TrapCode;
+pub use types::Type;
