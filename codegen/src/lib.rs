@@ -1,10 +1,11 @@
 //! `lathe-codegen`: Lathe's IR, its text format, the verifier, the mid-end and (later) the
 //! machine-code layer and ISAs.
 //!
-//! Start at [`ir::Function`]; read text with [`text::parse_functions`] and print with
-//! `Display`; check with [`verifier::verify_function`].
+//! Start at [`ir::Function`]; read text with `text::parse_functions` and print with
+//! `Display`; check with `verifier::verify_function`.
 
 #![warn(missing_docs)]
 
+pub mod data_value;
 pub mod entity;
 pub mod ir;
