@@ -1,0 +1,1 @@
+//! The ISLE compiler (work in progress on this commit).
