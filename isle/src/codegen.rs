@@ -456,3 +456,79 @@ impl FnGen<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::compile;
+
+    const SRC: &str = "
+        (type u32 (primitive u32))
+        (type Value (primitive Value))
+        (type Inst (enum (Const (v u32)) Nop))
+        (decl def (Inst) Value)
+        (extern extractor def inst_of)
+        (decl two (u32 u32) Value)
+        (extern extractor infallible two split)
+        (decl mk (u32) Value)
+        (extern constructor mk make_value)
+        (decl partial try_mk (u32) Value)
+        (extern constructor try_mk try_make)
+        (decl lower (Value) u32)
+        (rule (lower (def (Inst.Const c))) c)
+        (rule -1 (lower _) 0)
+        (decl partial opt (Value) Value)
+        (rule named (opt (two a b)) (if-let v (try_mk a)) v)
+    ";
+
+    #[test]
+    fn emits_the_documented_api() {
+        let code = compile(SRC).expect("compiles");
+        for want in [
+            "pub trait Context {",
+            "fn inst_of(&mut self, arg0: Value) -> Option<Inst>;",
+            "fn split(&mut self, arg0: Value) -> (u32, u32);",
+            "fn make_value(&mut self, arg0: u32) -> Value;",
+            "fn try_make(&mut self, arg0: u32) -> Option<Value>;",
+            "pub enum Inst {",
+            "    Const { v: u32 },",
+            "pub static RULES: &[(&str, &str, &str)] = &[",
+            "(\"named\", \"opt\", \"t.isle:17\")",
+            "pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> u32 {",
+            "pub fn constructor_opt<C: Context>(ctx: &mut C, v0: Value) -> Option<Value> {",
+            "// rule at t.isle:14",
+            "// rule `named` at t.isle:17",
+            "return Some(",
+        ] {
+            assert!(code.contains(want), "missing `{want}` in:\n{code}");
+        }
+        assert!(!code.contains("RULE_HITS"), "coverage is off by default");
+    }
+
+    #[test]
+    fn coverage_adds_counters() {
+        let code =
+            crate::compile_sources(&[("t.isle".to_string(), SRC.to_string())], &crate::Options { coverage: true })
+                .expect("compiles");
+        assert!(code.contains("pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 3]"));
+        assert_eq!(code.matches(".fetch_add(1,").count(), 3);
+    }
+
+    #[test]
+    fn output_is_deterministic() {
+        let a = compile(SRC).expect("compiles");
+        for _ in 0..5 {
+            assert_eq!(compile(SRC).expect("compiles"), a);
+        }
+    }
+
+    #[test]
+    fn conflicting_extern_signatures_are_errors() {
+        let e = compile(
+            "(type u32 (primitive u32)) (type u8 (primitive u8))
+             (decl a (u32) u32) (extern constructor a same)
+             (decl b (u8) u8) (extern constructor b same)",
+        )
+        .unwrap_err();
+        assert!(e.contains("two different signatures"), "{e}");
+    }
+}

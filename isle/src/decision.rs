@@ -150,3 +150,69 @@ impl Builder<'_> {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::analyze;
+
+    const PRELUDE: &str = "
+        (type u32 (primitive u32))
+        (type E (enum (A (x u32)) (B (x u32))))
+        (decl ext (E) u32)
+        (extern extractor ext ext)
+        (decl small (u32) u32)
+        (extern extractor small small)
+    ";
+
+    fn tree_of(src: &str) -> Vec<Node> {
+        let a = analyze(&format!("{PRELUDE}{src}"));
+        a.terms.into_iter().next().expect("one term with rules").2.nodes
+    }
+
+    #[test]
+    fn shared_extractor_runs_once_at_the_root() {
+        let nodes = tree_of(
+            "(decl f (u32) u32)
+             (rule 2 (f (ext (E.A 0))) 0)
+             (rule 1 (f (ext (E.A (small y)))) y)
+             (rule (f (ext (E.B y))) y)",
+        );
+        assert_eq!(nodes.len(), 1, "{nodes:?}");
+        assert!(matches!(&nodes[0], Node::Step(Step::Run(_), kids) if kids.len() == 2), "{nodes:?}");
+    }
+
+    #[test]
+    fn rules_that_cannot_be_grouped_share_one_extractor_call() {
+        // Rule order forces the equality test between the two extractor rules, so the
+        // extractor is evaluated once (`Eval`) and re-tested (`IsSome`).
+        let nodes = tree_of(
+            "(decl g (u32 u32) u32)
+             (rule 3 (g (small a) 1) a)
+             (rule 2 (g x x) x)
+             (rule 1 (g (small a) _) a)
+             (rule (g _ _) 0)",
+        );
+        let Node::Step(Step::Eval(_), kids) = &nodes[0] else {
+            panic!("expected Eval at the root: {nodes:?}");
+        };
+        let is_some = kids.iter().filter(|k| matches!(k, Node::Step(Step::IsSome(_), _))).count();
+        assert_eq!(is_some, 2, "{kids:?}");
+        assert!(matches!(kids.last(), Some(Node::Leaf(_))));
+    }
+
+    #[test]
+    fn priority_order_is_kept_across_groups() {
+        let nodes = tree_of(
+            "(decl h (E) u32)
+             (rule 2 (h (E.A 1)) 1)
+             (rule 1 (h (E.B 2)) 2)
+             (rule 0 (h (E.A x)) x)
+             (rule -1 (h _) 9)",
+        );
+        // (E.A 1) and (E.A x) group under one variant test; (E.B 2) is disjoint from them, so
+        // the grouping is allowed; the catch-all comes last.
+        assert_eq!(nodes.len(), 3, "{nodes:?}");
+        assert!(matches!(nodes[2], Node::Leaf(_)));
+    }
+}

@@ -84,7 +84,7 @@ pub fn lex(text: &str, file: u32) -> Result<Vec<Token>, Diagnostic> {
             _ => {
                 let ch = text[pos..].chars().next().unwrap_or('?');
                 let span = Span { end: (pos + ch.len_utf8()) as u32, ..span_at(pos, line, col) };
-                return Err(Diagnostic::new(span, format!("unexpected character `{}`", ch.escape_default())));
+                return Err(Diagnostic::new(span, format!("unexpected character {ch:?}")));
             }
         }
     }

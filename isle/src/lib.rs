@@ -104,7 +104,23 @@ pub fn print_rerun_if_changed(inputs: &[PathBuf]) {
     }
 }
 
+/// The checked program: everything code generation needs.
+pub(crate) struct Analysis {
+    pub(crate) env: sema::Env,
+    pub(crate) rules: Vec<typecheck::Rule>,
+    /// Per term with rules: its match program and decision tree.
+    pub(crate) terms: Vec<(sema::TermId, lower::TermProgram, decision::Tree)>,
+}
+
 fn compile_inner(files: &Files, opts: &Options) -> Result<String, Vec<Diagnostic>> {
+    let a = analyze(files)?;
+    let terms: Vec<codegen::TermCode<'_>> =
+        a.terms.iter().map(|(term, prog, tree)| codegen::TermCode { term: *term, prog, tree }).collect();
+    codegen::generate(&a.env, files, &a.rules, &terms, codegen::CodegenOptions { coverage: opts.coverage })
+}
+
+/// Runs every stage up to (not including) code generation.
+pub(crate) fn analyze(files: &Files) -> Result<Analysis, Vec<Diagnostic>> {
     let mut errs = Vec::new();
     let mut defs = Vec::new();
     for (i, (_, text)) in files.files.iter().enumerate() {
@@ -166,7 +182,33 @@ fn compile_inner(files: &Files, opts: &Options) -> Result<String, Vec<Diagnostic
     if !errs.is_empty() {
         return Err(errs);
     }
-    let terms: Vec<codegen::TermCode<'_>> =
-        progs.iter().map(|(term, prog, tree)| codegen::TermCode { term: *term, prog, tree }).collect();
-    codegen::generate(&env, files, &rules, &terms, codegen::CodegenOptions { coverage: opts.coverage })
+    Ok(Analysis { env, rules, terms: progs })
+}
+
+/// Helpers for the unit tests of the stages.
+#[cfg(test)]
+pub(crate) mod test_util {
+    use super::*;
+
+    /// Compiles one in-memory file named `t.isle`.
+    pub fn compile(src: &str) -> Result<String, String> {
+        compile_sources(&[("t.isle".to_string(), src.to_string())], &Options::default()).map_err(|e| e.render())
+    }
+
+    /// Runs the stages up to code generation on one file named `t.isle`.
+    pub fn analyze(src: &str) -> Analysis {
+        let files = Files { files: vec![("t.isle".to_string(), src.to_string())] };
+        match super::analyze(&files) {
+            Ok(a) => a,
+            Err(d) => panic!("{}", Errors::new(d, Arc::new(files))),
+        }
+    }
+
+    /// The rendered errors of a program that must not compile.
+    pub fn errors(src: &str) -> String {
+        match compile(src) {
+            Ok(_) => panic!("expected errors from:\n{src}"),
+            Err(e) => e,
+        }
+    }
 }

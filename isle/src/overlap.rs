@@ -10,8 +10,10 @@
 //! constants. Extractors and guards are opaque, so rules told apart only by them count as
 //! overlapping. A rule is *shadowed* when an earlier rule's tests are a subset of its tests.
 
+use std::collections::BTreeMap;
+
 use crate::error::{Diagnostic, Files};
-use crate::lower::{BindingId, Step, TermProgram};
+use crate::lower::{Step, TermProgram};
 use crate::sema::{Env, TypeId};
 use crate::typecheck::Rule;
 
@@ -24,57 +26,78 @@ enum Fact {
 }
 
 /// Per-rule summaries for fast pairwise questions, indexed like `TermProgram::rules`.
+///
+/// Steps and facts are interned to small integers, and each rule carries 64-bit signatures
+/// (one bit per interned id, modulo 64) so most pairs are decided without walking lists:
+/// the checks are quadratic in the number of rules of a term, which reach the thousands.
 pub struct RuleFacts {
-    facts: Vec<Vec<(BindingId, Fact)>>,
-    tests: Vec<Vec<Step>>,
+    /// Sorted `(binding, fact id)`.
+    facts: Vec<Vec<(u32, u32)>>,
+    /// Bit `binding % 64` for each binding with a fact.
+    fact_sigs: Vec<u64>,
+    /// Sorted ids of the steps that can fail.
+    tests: Vec<Vec<u32>>,
+    /// Bit `id % 64` for each test.
+    test_sigs: Vec<u64>,
 }
 
 impl RuleFacts {
     /// Summarises every rule of `prog`.
     pub fn new(env: &Env, prog: &TermProgram) -> RuleFacts {
-        let mut facts = Vec::new();
-        let mut tests = Vec::new();
+        let mut step_ids: BTreeMap<&Step, u32> = BTreeMap::new();
+        let mut fact_ids: BTreeMap<Fact, u32> = BTreeMap::new();
+        let mut out = RuleFacts { facts: Vec::new(), fact_sigs: Vec::new(), tests: Vec::new(), test_sigs: Vec::new() };
         for r in &prog.rules {
-            let mut f: Vec<(BindingId, Fact)> = r
-                .steps
-                .iter()
-                .filter_map(|s| match s {
-                    Step::Variant(b, t, i) => Some((*b, Fact::Variant(*t, *i))),
-                    Step::EqInt(b, n) => Some((*b, Fact::Int(*n))),
-                    Step::EqBool(b, x) => Some((*b, Fact::Bool(*x))),
-                    _ => None,
-                })
-                .collect();
-            f.sort();
+            let mut f: Vec<(u32, u32)> = Vec::new();
+            for s in &r.steps {
+                let (b, fact) = match s {
+                    Step::Variant(b, t, i) => (b, Fact::Variant(*t, *i)),
+                    Step::EqInt(b, n) => (b, Fact::Int(*n)),
+                    Step::EqBool(b, x) => (b, Fact::Bool(*x)),
+                    _ => continue,
+                };
+                let next = fact_ids.len() as u32;
+                let id = *fact_ids.entry(fact).or_insert(next);
+                f.push((b.0, id));
+            }
+            f.sort_unstable();
             f.dedup();
-            facts.push(f);
-            let mut t: Vec<Step> = r.steps.iter().filter(|s| prog.is_test(env, s)).cloned().collect();
-            t.sort();
+            out.fact_sigs.push(f.iter().fold(0, |acc, (b, _)| acc | 1u64 << (b % 64)));
+            out.facts.push(f);
+            let mut t: Vec<u32> = Vec::new();
+            for s in r.steps.iter().filter(|s| prog.is_test(env, s)) {
+                let next = step_ids.len() as u32;
+                t.push(*step_ids.entry(s).or_insert(next));
+            }
+            t.sort_unstable();
             t.dedup();
-            tests.push(t);
+            out.test_sigs.push(t.iter().fold(0, |acc, id| acc | 1u64 << (id % 64)));
+            out.tests.push(t);
         }
-        RuleFacts { facts, tests }
+        out
     }
 
     /// True when no input can match both rules `a` and `b`.
     pub fn disjoint(&self, a: usize, b: usize) -> bool {
+        if self.fact_sigs[a] & self.fact_sigs[b] == 0 {
+            return false;
+        }
         let (fa, fb) = (&self.facts[a], &self.facts[b]);
         let (mut i, mut j) = (0, 0);
         while i < fa.len() && j < fb.len() {
-            let ba = &fa[i].0;
-            let bb = &fb[j].0;
+            let (ba, bb) = (fa[i].0, fb[j].0);
             if ba < bb {
                 i += 1;
             } else if bb < ba {
                 j += 1;
             } else {
-                // Sorted by (binding, fact): several facts on one binding are compared all
-                // against all, which is rare and short.
-                let ea = fa[i..].iter().take_while(|f| f.0 == *ba).count();
-                let eb = fb[j..].iter().take_while(|f| f.0 == *bb).count();
-                for (_, x) in &fa[i..i + ea] {
-                    for (_, y) in &fb[j..j + eb] {
-                        if x != y {
+                // Several facts on one binding are compared all against all; that is rare
+                // and short.
+                let ea = fa[i..].iter().take_while(|f| f.0 == ba).count();
+                let eb = fb[j..].iter().take_while(|f| f.0 == bb).count();
+                for x in &fa[i..i + ea] {
+                    for y in &fb[j..j + eb] {
+                        if x.1 != y.1 {
                             return true;
                         }
                     }
@@ -89,8 +112,20 @@ impl RuleFacts {
     /// True when every test of rule `a` is also a test of rule `b` (so `a` matches whenever
     /// `b` does).
     pub fn subsumes(&self, a: usize, b: usize) -> bool {
-        let tb = &self.tests[b];
-        self.tests[a].iter().all(|s| tb.binary_search(s).is_ok())
+        if self.test_sigs[a] & !self.test_sigs[b] != 0 {
+            return false;
+        }
+        let (ta, tb) = (&self.tests[a], &self.tests[b]);
+        let mut j = 0;
+        for x in ta {
+            while j < tb.len() && tb[j] < *x {
+                j += 1;
+            }
+            if j == tb.len() || tb[j] != *x {
+                return false;
+            }
+        }
+        true
     }
 }
 
@@ -138,5 +173,56 @@ pub fn check(
                 break;
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::{compile, errors};
+
+    const PRELUDE: &str = "
+        (type u32 (primitive u32))
+        (type E (enum (A (x u32)) (B (x u32))))
+        (decl ext (u32) E)
+        (extern extractor ext ext)
+        (decl other (u32) E)
+        (extern extractor other other)
+        (decl partial mk (u32) E)
+        (extern constructor mk mk)
+        (decl f (E) u32)
+    ";
+
+    fn check(rules: &str) -> Result<String, String> {
+        compile(&format!("{PRELUDE}{rules}"))
+    }
+
+    #[test]
+    fn different_variants_or_constants_are_disjoint() {
+        assert!(check("(rule (f (E.A x)) x) (rule (f (E.B x)) x)").is_ok());
+        assert!(check("(rule (f (E.A 1)) 1) (rule (f (E.A 2)) 2)").is_ok());
+    }
+
+    #[test]
+    fn same_priority_overlap_is_an_error_naming_both_rules() {
+        let e = errors(&format!("{PRELUDE}(rule (f (E.A 1)) 1) (rule (f (E.A x)) x)"));
+        assert!(e.contains("rules overlap"), "{e}");
+        assert!(e.contains("the rule at t.isle:11:5") && e.contains("the other rule"), "{e}");
+        // Extractors are opaque: these may both match.
+        assert!(check("(rule (f (ext 1)) 1) (rule (f (other 1)) 2)").is_err());
+    }
+
+    #[test]
+    fn distinct_priorities_allow_overlap() {
+        assert!(check("(rule 1 (f (E.A 1)) 1) (rule (f (E.A x)) x)").is_ok());
+    }
+
+    #[test]
+    fn shadowed_rules_are_reported() {
+        let e = errors(&format!("{PRELUDE}(rule 1 (f (E.A x)) x) (rule (f (E.A 3)) 3)"));
+        assert!(e.contains("rule can never fire"), "{e}");
+        // An equality constraint is a test, so a rule with it shadows nothing.
+        assert!(check("(decl g (u32 u32) u32) (rule 1 (g x x) x) (rule (g x y) y)").is_ok());
+        // A guard makes the higher-priority rule fallible, so the lower one can still fire.
+        assert!(check("(rule 1 (f (E.A x)) (if-let (E.A _) (mk x)) x) (rule (f (E.A 3)) 3)").is_ok());
     }
 }

@@ -573,3 +573,44 @@ fn set_extractor(env: &mut Env, id: TermId, name: &Ident, x: Extractor) -> Resul
     t.extractor = Some(x);
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::test_util::{analyze, errors};
+
+    #[test]
+    fn resolves_types_terms_and_bindings() {
+        let a = analyze(
+            "(type u8 (primitive u8))
+             (type E (enum A (B (x u8))))
+             (decl f (u8 E) u8)
+             (extern constructor f make_f)
+             (decl g (u8) E)
+             (extern extractor infallible g get_g)
+             (extern const $K u8)",
+        );
+        let env = &a.env;
+        assert_eq!(env.types.len(), 2);
+        let f = env.term(env.term_by_name["f"]);
+        assert_eq!(f.args.len(), 2);
+        assert!(matches!(&f.constructor, Some(super::Constructor::Extern { func }) if func == "make_f"));
+        assert_eq!(env.lookup_variant("E.B", Default::default()).ok().flatten().map(|v| v.1), Some(1));
+        assert!(env.consts.contains_key("K"));
+    }
+
+    #[test]
+    fn rejects_bad_declarations() {
+        assert!(errors("(type u8 (primitive u8)) (type u8 (primitive u8))").contains("defined twice"));
+        assert!(errors("(type E (enum (V (type E))))").contains("not a valid Rust identifier"));
+        assert!(errors("(type u8 (primitive u8)) (decl and (u8) u8)").contains("cannot name a term"));
+        assert!(errors("(type u8 (primitive u8)) (decl multi m (u8) u8)").contains("not supported"));
+        assert!(
+            errors("(type u8 (primitive u8)) (decl f (u8) u8) (extern constructor f a) (rule (f x) x)")
+                .contains("cannot have rules")
+        );
+        assert!(
+            errors("(type u8 (primitive u8)) (decl a-b (u8) u8) (decl a_b (u8) u8) (rule (a-b x) x) (rule (a_b x) x)")
+                .contains("both become `constructor_a_b`")
+        );
+    }
+}

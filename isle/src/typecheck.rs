@@ -556,3 +556,84 @@ fn arity(name: &Ident, want: usize, got: usize) -> Diagnostic {
         format!("`{}` takes {want} argument{}, found {got}", name.name, if want == 1 { "" } else { "s" }),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::test_util::{analyze, errors};
+
+    const PRELUDE: &str = "
+        (type u32 (primitive u32))
+        (type u64 (primitive u64))
+        (type bool (primitive bool))
+        (type E (enum (A (x u32)) B))
+        (decl ext (u32) E)
+        (extern extractor ext ext)
+        (decl wrap (u32) E)
+        (extractor (wrap v) (E.A v))
+        (decl partial p (u32) u32)
+        (extern constructor p p)
+        (decl mk_e (u32) E)
+        (extern constructor mk_e mk_e)
+        (decl widen (u32) u64)
+        (extern constructor widen widen)
+        (convert u32 u64 widen)
+    ";
+
+    fn with_prelude(s: &str) -> String {
+        format!("{PRELUDE}{s}")
+    }
+
+    #[test]
+    fn internal_extractors_expand_to_their_template() {
+        let a = analyze(&with_prelude("(decl f (E) u32) (rule (f (wrap y)) y)"));
+        let rule = &a.rules[0];
+        let Pat::Variant(_, 0, fields) = &rule.args[0] else {
+            panic!("expected the template's variant pattern, got {:?}", rule.args[0]);
+        };
+        assert!(matches!(fields[0], Pat::Bind(..)));
+        assert_eq!(rule.vars[0].0, "y");
+    }
+
+    #[test]
+    fn repeated_variables_become_equality_constraints() {
+        let a = analyze(&with_prelude("(decl f (u32 u32) u32) (rule (f x x) x)"));
+        assert!(matches!(a.rules[0].args[1], Pat::EqVar(VarId(0))));
+    }
+
+    #[test]
+    fn converters_are_inserted_in_expressions() {
+        let a = analyze(&with_prelude("(decl f (u32) u64) (rule (f x) x)"));
+        assert!(matches!(a.rules[0].rhs.kind, TExprKind::Call(..)));
+    }
+
+    #[test]
+    fn guards_bind_variables_and_may_call_partial_terms() {
+        let a = analyze(&with_prelude("(decl f (u32) u32) (rule (f x) (if-let y (p x)) (if-let (E.A z) (mk_e y)) z)"));
+        assert_eq!(a.rules[0].guards.len(), 2);
+        assert_eq!(a.rules[0].vars.len(), 3);
+    }
+
+    #[test]
+    fn reports_type_and_scope_errors() {
+        let e = |s: &str| errors(&with_prelude(s));
+        assert!(e("(decl f (u32) bool) (rule (f x) x)").contains("expected `bool`, found `u32`"));
+        assert!(e("(decl f (u32) u32) (rule (f x) y)").contains("unknown variable `y`"));
+        assert!(e("(decl f (u32) u32) (rule (f (E.A x)) x)").contains("expected `u32`, found `E`"));
+        assert!(e("(decl f (u32) u32) (rule (f x) (p x))").contains("partial term `p`"));
+        assert!(e("(decl f (u32) u32) (rule (f true) 1)").contains("found a boolean"));
+        assert!(e("(decl f (E) u32) (rule (f (E.A x y)) x)").contains("takes 1 argument"));
+        assert!(e("(decl f (u32) u32) (decl f2 (u32 u32) u32) (rule (f2 x x @ _) x)").contains("already bound"));
+        assert!(e("(decl f (u32) u32) (rule (f x) (if 1) x)").contains("cannot infer"));
+        assert!(
+            e("(decl q (u32) E) (extractor (q a) (E.A b)) (decl f (E) u32) (rule (f (q 1)) 1)")
+                .contains("only its parameters may appear")
+        );
+    }
+
+    #[test]
+    fn every_rule_is_checked_even_after_an_error() {
+        let e = errors(&with_prelude("(decl f (u32) u32) (rule (f x) y) (rule 1 (f x) z)"));
+        assert!(e.contains("unknown variable `y`") && e.contains("unknown variable `z`"));
+    }
+}
