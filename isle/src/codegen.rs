@@ -268,6 +268,17 @@ impl FnGen<'_, '_> {
         format!("v{}", b.0)
     }
 
+    /// The binding as the operand of a test: its variable when a step introduced it, or
+    /// its value expression when it is a constant or a built variant (guards may test those).
+    fn operand(&self, b: BindingId) -> String {
+        match self.prog.bindings.get(b.0 as usize) {
+            Some(Binding::Int(..) | Binding::Bool(_) | Binding::Const(_)) => self.value(b),
+            // Struct literals are not allowed bare in `if` conditions.
+            Some(Binding::Make(..)) => format!("({})", self.value(b)),
+            _ => self.name(b),
+        }
+    }
+
     fn is_copy(&self, t: TypeId) -> bool {
         self.env.ty(t).is_copy_prim()
     }
@@ -382,20 +393,20 @@ impl FnGen<'_, '_> {
                         after.push(format!("let {n} = {n}.clone();"));
                     }
                 }
-                let open = format!("if let {tname}::{} {{ {}.. }} = &{}", v.name, fields.concat(), self.name(*b));
+                let open = format!("if let {tname}::{} {{ {}.. }} = &{}", v.name, fields.concat(), self.operand(*b));
                 (open, after, true)
             }
             Step::EqInt(b, n) => {
                 let t = self.prog.binding_tys[b.0 as usize];
-                (format!("if {} == {}", self.name(*b), self.int_lit(*n, t)), vec![], true)
+                (format!("if {} == {}", self.operand(*b), self.int_lit(*n, t)), vec![], true)
             }
             Step::EqBool(b, x) => {
                 let neg = if *x { "" } else { "!" };
-                (format!("if {neg}{}", self.name(*b)), vec![], true)
+                (format!("if {neg}{}", self.operand(*b)), vec![], true)
             }
-            Step::EqConst(b, c) => (format!("if {} == {c}", self.name(*b)), vec![], true),
-            Step::EqBinding(a, b) => (format!("if {} == {}", self.name(*a), self.name(*b)), vec![], true),
-            Step::IsTrue(b) => (format!("if {}", self.name(*b)), vec![], true),
+            Step::EqConst(b, c) => (format!("if {} == {c}", self.operand(*b)), vec![], true),
+            Step::EqBinding(a, b) => (format!("if {} == {}", self.operand(*a), self.operand(*b)), vec![], true),
+            Step::IsTrue(b) => (format!("if {}", self.operand(*b)), vec![], true),
             Step::Eval(b) => {
                 let (_, call) = self.run_parts(*b);
                 (format!("let o{} = {call};", b.0), vec![], false)

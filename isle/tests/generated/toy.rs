@@ -70,6 +70,8 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:88", "pick", "toy.isle:88"),
     ("toy.isle:89", "pick", "toy.isle:89"),
     ("toy.isle:93", "index_of", "toy.isle:93"),
+    ("toy.isle:98", "consts", "toy.isle:98"),
+    ("toy.isle:99", "consts", "toy.isle:99"),
 ];
 
 /// The rules of `lower` (declared at toy.isle:52).
@@ -232,5 +234,19 @@ pub fn constructor_index_of<C: Context>(ctx: &mut C, v0: Value) -> u64 {
     let v2 = ctx.value_index(v0.clone());
     // rule at toy.isle:93
     return v2;
+}
+
+/// The rules of `consts` (declared at toy.isle:97).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    if let Inst::Const { v: v3, .. } = &(Inst::Const { v: 7_i64 }) {
+        let v3 = v3.clone();
+        if v0 == v3 {
+            // rule at toy.isle:98
+            return 70_i64;
+        }
+    }
+    // rule at toy.isle:99
+    return v0;
 }
 

@@ -70,11 +70,13 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:88", "pick", "toy.isle:88"),
     ("toy.isle:89", "pick", "toy.isle:89"),
     ("toy.isle:93", "index_of", "toy.isle:93"),
+    ("toy.isle:98", "consts", "toy.isle:98"),
+    ("toy.isle:99", "consts", "toy.isle:99"),
 ];
 
 /// How many times each rule of `RULES` fired.
 #[allow(dead_code)]
-pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 20] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 20];
+pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 22] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 22];
 
 /// A snapshot of `RULE_HITS`.
 #[allow(dead_code)]
@@ -262,5 +264,21 @@ pub fn constructor_index_of<C: Context>(ctx: &mut C, v0: Value) -> u64 {
     // rule at toy.isle:93
     RULE_HITS[19].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
     return v2;
+}
+
+/// The rules of `consts` (declared at toy.isle:97).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    if let Inst::Const { v: v3, .. } = &(Inst::Const { v: 7_i64 }) {
+        let v3 = v3.clone();
+        if v0 == v3 {
+            // rule at toy.isle:98
+            RULE_HITS[20].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+            return 70_i64;
+        }
+    }
+    // rule at toy.isle:99
+    RULE_HITS[21].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+    return v0;
 }
 
