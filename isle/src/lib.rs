@@ -11,6 +11,8 @@
 //! Build scripts call [`compile_files_to`] (or [`compile_files_to_out_dir`]) and
 //! [`print_rerun_if_changed`]; tools call [`compile_sources`]. See `docs/isle.md`.
 
+#![warn(missing_docs)]
+
 pub mod ast;
 pub mod codegen;
 pub mod coverage;

@@ -302,12 +302,9 @@ pub fn build_env(defs: &[Def]) -> Result<Env, Vec<Diagnostic>> {
         }
         let kind = match &t.body {
             TypeBody::Primitive(rust) => {
-                if t.is_extern {
-                    errs.push(Diagnostic::new(
-                        t.span,
-                        "`extern` applies to enums; a primitive already names a Rust type",
-                    ));
-                }
+                // `extern` on a primitive is accepted and means nothing more: a primitive
+                // always names a Rust type defined elsewhere.
+
                 if !is_rust_type(&rust.name) {
                     errs.push(Diagnostic::new(rust.span, format!("`{}` is not a Rust type name", rust.name)));
                 }
@@ -546,7 +543,7 @@ fn lookup_term(env: &Env, name: &Ident) -> Result<TermId, Diagnostic> {
 }
 
 fn check_method(func: &Ident) -> Result<(), Diagnostic> {
-    if is_rust_ident(&func.name) && func.name != "rule_fired" {
+    if is_rust_ident(&func.name) {
         Ok(())
     } else {
         Err(Diagnostic::new(func.span, format!("`{}` is not usable as a Rust method name", func.name)))
