@@ -105,7 +105,7 @@ pub enum TermKind {
     Total,
     /// May fail; the generated constructor returns `Option`.
     Partial,
-    /// Produces any number of values (accepted by the parser, rejected by sema).
+    /// Produces any number of values; the generated constructor returns a `Vec`.
     Multi,
 }
 

@@ -9,7 +9,8 @@
 //! The generated API (documented in `docs/isle.md`): a `Context` trait with one method per
 //! extern constructor/extractor, one Rust enum per non-extern ISLE enum, `RULES` (a table of
 //! every rule), `RULE_HITS`/`rule_hits` when coverage is on, and for each term with rules a
-//! function `constructor_<term>(ctx, args...)`.
+//! function `constructor_<term>(ctx, args...)` returning `R`, `Option<R>` (partial) or
+//! `Vec<R>` (multi).
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -71,6 +72,15 @@ fn outputs_ty(env: &Env, args: &[TypeId]) -> String {
     }
 }
 
+/// The Rust return type of a term's constructor: `R`, `Option<R>` or `Vec<R>`.
+fn wrap_ret(kind: TermKind, ret: &str) -> String {
+    match kind {
+        TermKind::Total => ret.to_string(),
+        TermKind::Partial => format!("Option<{ret}>"),
+        TermKind::Multi => format!("Vec<{ret}>"),
+    }
+}
+
 fn emit_context(env: &Env, out: &mut String) -> Result<(), Vec<Diagnostic>> {
     // Methods keyed by name: one extern function may serve several terms if the
     // signatures agree.
@@ -84,13 +94,17 @@ fn emit_context(env: &Env, out: &mut String) -> Result<(), Vec<Diagnostic>> {
             let params: Vec<String> =
                 term.args.iter().enumerate().map(|(k, a)| format!("arg{k}: {}", ty(env, *a))).collect();
             let ret = ty(env, term.ret);
-            let ret = if term.kind == TermKind::Partial { format!("Option<{ret}>") } else { ret.to_string() };
+            let ret = wrap_ret(term.kind, ret);
             let params = if params.is_empty() { String::new() } else { format!(", {}", params.join(", ")) };
             sigs.push((func.clone(), format!("fn {func}(&mut self{params}) -> {ret};"), "constructor"));
         }
         if let Some(Extractor::Extern { func, infallible }) = &term.extractor {
             let outs = outputs_ty(env, &term.args);
-            let ret = if *infallible { outs } else { format!("Option<{outs}>") };
+            let ret = match term.kind {
+                TermKind::Multi => format!("Vec<{outs}>"),
+                _ if *infallible => outs,
+                _ => format!("Option<{outs}>"),
+            };
             sigs.push((
                 func.clone(),
                 format!("fn {func}(&mut self, arg0: {}) -> {ret};", ty(env, term.ret)),
@@ -195,8 +209,7 @@ impl FnGen<'_, '_> {
         let info = env.term(term);
         let params: Vec<String> =
             info.args.iter().enumerate().map(|(i, a)| format!(", v{i}: {}", ty(env, *a))).collect();
-        let partial = info.kind == TermKind::Partial;
-        let ret = if partial { format!("Option<{}>", ty(env, info.ret)) } else { ty(env, info.ret).to_string() };
+        let ret = wrap_ret(info.kind, ty(env, info.ret));
         let _ = writeln!(
             self.out,
             "/// The rules of `{}` (declared at {}).",
@@ -213,9 +226,14 @@ impl FnGen<'_, '_> {
             params.concat()
         );
         self.indent = 1;
+        if info.kind == TermKind::Multi {
+            self.line("let mut results = Vec::new();");
+        }
         let always = self.block(&tree.nodes);
         if !always {
-            if partial {
+            if info.kind == TermKind::Multi {
+                self.line("results");
+            } else if info.kind == TermKind::Partial {
                 self.line("None");
             } else {
                 let msg = format!("no rule of `{}` matched its input", info.name);
@@ -231,8 +249,9 @@ impl FnGen<'_, '_> {
             let last = k + 1 == nodes.len();
             match node {
                 Node::Leaf(i) => {
-                    self.leaf(*i);
-                    return true;
+                    if self.leaf(*i) {
+                        return true;
+                    }
                 }
                 Node::Step(step, children) => {
                     let (open, after, fallible) = self.step(step);
@@ -373,7 +392,9 @@ impl FnGen<'_, '_> {
             Step::Run(b) => {
                 let fallible = self.prog.is_fallible(env, *b);
                 let (pat, call) = self.run_parts(*b);
-                if fallible {
+                if self.prog.is_multi(env, *b) {
+                    (format!("for {pat} in {call}"), vec![], true)
+                } else if fallible {
                     (format!("if let Some({pat}) = {call}"), vec![], true)
                 } else {
                     (format!("let {pat} = {call};"), vec![], false)
@@ -418,8 +439,10 @@ impl FnGen<'_, '_> {
         }
     }
 
-    fn leaf(&mut self, i: usize) {
-        let Some(lr) = self.prog.rules.get(i) else { return };
+    /// Emits a rule's firing; returns true when it returns from the function (false for
+    /// multi terms, which collect every result).
+    fn leaf(&mut self, i: usize) -> bool {
+        let Some(lr) = self.prog.rules.get(i) else { return false };
         let rule = &self.rules[lr.rule];
         let loc = self.files.short_location(rule.span);
         match &rule.name {
@@ -430,11 +453,15 @@ impl FnGen<'_, '_> {
             self.line(&format!("RULE_HITS[{}].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);", rule.index));
         }
         let e = self.expr(&rule.rhs, &lr.var_bindings, rule);
-        if self.env.term(rule.term).kind == TermKind::Partial {
-            self.line(&format!("return Some({e});"));
-        } else {
-            self.line(&format!("return {e};"));
+        match self.env.term(rule.term).kind {
+            TermKind::Partial => self.line(&format!("return Some({e});")),
+            TermKind::Total => self.line(&format!("return {e};")),
+            TermKind::Multi => {
+                self.line(&format!("results.push({e});"));
+                return false;
+            }
         }
+        true
     }
 
     fn expr(&self, e: &TExpr, vars: &[Option<BindingId>], rule: &Rule) -> String {

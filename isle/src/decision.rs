@@ -47,9 +47,9 @@ struct Cand {
 }
 
 /// Builds the decision tree of `prog`.
-pub fn build(env: &Env, prog: &TermProgram, facts: &RuleFacts) -> Tree {
+pub fn build(env: &Env, prog: &TermProgram, facts: &RuleFacts, multi: bool) -> Tree {
     let cands = prog.rules.iter().enumerate().map(|(idx, r)| Cand { idx, remaining: r.steps.clone() }).collect();
-    let mut b = Builder { env, prog, facts, unreachable: Vec::new() };
+    let mut b = Builder { env, multi, prog, facts, unreachable: Vec::new() };
     let nodes = b.block(cands);
     Tree { nodes, unreachable: b.unreachable }
 }
@@ -62,6 +62,8 @@ fn without(mut r: Cand, step: &Step) -> Cand {
 
 struct Builder<'a> {
     env: &'a Env,
+    /// The term is `multi`: leaves do not end their block.
+    multi: bool,
     prog: &'a TermProgram,
     facts: &'a RuleFacts,
     unreachable: Vec<(usize, usize)>,
@@ -90,13 +92,22 @@ impl Builder<'_> {
             let Some(step) = first.remaining.first().cloned() else {
                 let winner = first.idx;
                 out.push(Node::Leaf(winner));
+                if self.multi {
+                    // Every matching rule of a multi term contributes; keep going.
+                    rules.remove(0);
+                    continue;
+                }
                 self.unreachable.extend(rules[1..].iter().map(|r| (r.idx, winner)));
                 break;
             };
             let run_of = |b: &crate::lower::BindingId| self.prog.bindings.get(b.0 as usize);
-            let is_call = matches!(&step, Step::Run(b) if matches!(run_of(b), Some(Binding::Call(..))));
+            // Calls keep their place in their rule; loops over multi results cannot be
+            // evaluated once and re-tested, so they are grouped like calls.
+            let is_call = matches!(&step, Step::Run(b)
+                if matches!(run_of(b), Some(Binding::Call(..))) || self.prog.is_multi(self.env, *b));
             if let Step::Run(b) = &step
                 && matches!(run_of(b), Some(Binding::Extract(..)))
+                && !self.prog.is_multi(self.env, *b)
             {
                 // Extractors are pure, so running one early for the whole block is
                 // safe, and it keeps every rule that needs it from running it again.

@@ -166,8 +166,12 @@ pub(crate) fn analyze(files: &Files) -> Result<Analysis, Vec<Diagnostic>> {
         let prog = lower::lower_term(&env, term, &rules, &order);
         let facts = overlap::RuleFacts::new(&env, &prog);
         let before = errs.len();
-        overlap::check(&env, files, &prog, &facts, &rules, &mut errs);
-        let tree = decision::build(&env, &prog, &facts);
+        // All rules of a multi term fire, so overlapping is their purpose.
+        let multi = env.term(term).kind == ast::TermKind::Multi;
+        if !multi {
+            overlap::check(&env, files, &prog, &facts, &rules, &mut errs);
+        }
+        let tree = decision::build(&env, &prog, &facts, multi);
         let reported: BTreeSet<Span> = errs[before..].iter().filter_map(|d| d.span).collect();
         for &(lost, winner) in &tree.unreachable {
             let lost = &rules[prog.rules[lost].rule];

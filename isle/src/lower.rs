@@ -125,7 +125,16 @@ impl TermProgram {
             Binding::Extract(t, _) => {
                 !matches!(env.term(*t).extractor, Some(Extractor::Extern { infallible: true, .. }))
             }
-            Binding::Call(t, _) => env.term(*t).kind == crate::ast::TermKind::Partial,
+            Binding::Call(t, _) => env.term(*t).kind != crate::ast::TermKind::Total,
+            _ => false,
+        }
+    }
+
+    /// True when running binding `b` yields any number of results (a `multi` term), which
+    /// the generated code loops over.
+    pub fn is_multi(&self, env: &Env, b: BindingId) -> bool {
+        match &self.bindings[b.0 as usize] {
+            Binding::Extract(t, _) | Binding::Call(t, _) => env.term(*t).kind == crate::ast::TermKind::Multi,
             _ => false,
         }
     }

@@ -370,13 +370,6 @@ pub fn build_env(defs: &[Def]) -> Result<Env, Vec<Diagnostic>> {
             );
             continue;
         }
-        if d.kind == TermKind::Multi {
-            errs.push(
-                Diagnostic::new(d.span, "`multi` terms are not supported")
-                    .with_help("declare the term `partial` and return one result per call"),
-            );
-            continue;
-        }
         let mut args = Vec::new();
         let mut ok = true;
         for a in &d.args {
@@ -416,6 +409,12 @@ pub fn build_env(defs: &[Def]) -> Result<Env, Vec<Diagnostic>> {
             }),
             Def::ExternExtractor { term, func, infallible, .. } => lookup_term(&env, term).and_then(|id| {
                 check_method(func)?;
+                if *infallible && env.term(id).kind == TermKind::Multi {
+                    return Err(Diagnostic::new(
+                        term.span,
+                        format!("`multi` term `{}` cannot have an infallible extractor", term.name),
+                    ));
+                }
                 set_extractor(
                     &mut env,
                     id,
@@ -600,7 +599,6 @@ mod tests {
         assert!(errors("(type u8 (primitive u8)) (type u8 (primitive u8))").contains("defined twice"));
         assert!(errors("(type E (enum (V (type E))))").contains("not a valid Rust identifier"));
         assert!(errors("(type u8 (primitive u8)) (decl and (u8) u8)").contains("cannot name a term"));
-        assert!(errors("(type u8 (primitive u8)) (decl multi m (u8) u8)").contains("not supported"));
         assert!(
             errors("(type u8 (primitive u8)) (decl f (u8) u8) (extern constructor f a) (rule (f x) x)")
                 .contains("cannot have rules")

@@ -482,11 +482,15 @@ impl<'e> RuleCx<'e> {
                             format!("term `{}` has no constructor (no rules and no `extern constructor`)", head.name),
                         ));
                     }
-                    if info.kind == TermKind::Partial && !guard {
+                    if info.kind != TermKind::Total && !guard {
+                        let (what, why) = match info.kind {
+                            TermKind::Partial => ("partial", "may fail"),
+                            _ => ("multi", "has many results"),
+                        };
                         return Err(Diagnostic::new(
                             head.span,
                             format!(
-                                "partial term `{}` may fail, so it can only be called in an `if-let` or `if` guard",
+                                "{what} term `{}` {why}, so it can only be called in an `if-let` or `if` guard",
                                 head.name
                             ),
                         ));

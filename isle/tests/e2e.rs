@@ -80,6 +80,12 @@ macro_rules! impl_context {
             fn to_i64(&mut self, arg0: u64) -> i64 {
                 arg0 as i64
             }
+            fn operands_of(&mut self, arg0: Value) -> Vec<Value> {
+                self.operands.get(arg0.0).cloned().unwrap_or_default()
+            }
+            fn divisors(&mut self, arg0: i64) -> Vec<i64> {
+                (2..=arg0).filter(|d| arg0 % d == 0).collect()
+            }
         }
     };
 }
@@ -87,6 +93,8 @@ macro_rules! impl_context {
 /// The context, generic over which generated module's `Inst` it holds.
 struct Body2<I> {
     insts: Vec<I>,
+    /// `operands[i]`: the operands of `insts[i]`, for the multi extractor.
+    operands: Vec<Vec<Value>>,
     calls: usize,
 }
 
@@ -95,7 +103,16 @@ impl_context!(toy_cov::Context, toy_cov::Inst);
 
 impl Body {
     fn ctx(&self) -> Body2<Inst> {
-        Body2 { insts: self.insts.clone(), calls: 0 }
+        let operands = self
+            .insts
+            .iter()
+            .map(|i| match i {
+                Inst::Binary { a, b, .. } => vec![*a, *b],
+                Inst::Neg { a } => vec![*a],
+                Inst::Const { .. } => vec![],
+            })
+            .collect();
+        Body2 { insts: self.insts.clone(), operands, calls: 0 }
     }
 
     fn lower(&mut self, v: Value) -> MInst {
@@ -201,9 +218,26 @@ fn constants_lets_bools_and_infallible_extractors() {
 }
 
 #[test]
+fn multi_terms_collect_every_match_in_priority_order() {
+    let mut f = Body::default();
+    let five = f.push(Inst::Const { v: 5 });
+    let add = f.push(binary(Op::Add, ARG, ARG2));
+    let mut c = f.ctx();
+    assert_eq!(
+        toy::constructor_candidates(&mut c, add),
+        vec![MInst::Other, MInst::Nop { a: ARG }, MInst::Nop { a: ARG2 }]
+    );
+    assert_eq!(toy::constructor_candidates(&mut c, five), vec![MInst::Other, MInst::Imm { v: 5 }]);
+    // The guard loops over 2, 4, 3, ... until a rule succeeds.
+    assert_eq!(toy::constructor_first_odd_divisor(&mut c, 12), Some(3));
+    assert_eq!(toy::constructor_first_odd_divisor(&mut c, 16), None);
+}
+
+#[test]
 fn coverage_counts_rule_firings() {
     let mut c = Body2::<toy_cov::Inst> {
         insts: vec![toy_cov::Inst::Const { v: 4 }, toy_cov::Inst::Binary { op: Op::Add, a: ARG, b: Value(0) }],
+        operands: vec![],
         calls: 0,
     };
     toy_cov::constructor_lower(&mut c, Value(1));

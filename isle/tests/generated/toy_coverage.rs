@@ -22,6 +22,10 @@ pub trait Context {
     fn is_even(&mut self, arg0: i64) -> bool;
     /// Extern constructor of term `u64_to_i64`.
     fn to_i64(&mut self, arg0: u64) -> i64;
+    /// Extern extractor of term `operand`.
+    fn operands_of(&mut self, arg0: Value) -> Vec<Value>;
+    /// Extern constructor of term `divisors`.
+    fn divisors(&mut self, arg0: i64) -> Vec<i64>;
 }
 
 /// ISLE enum `Inst`.
@@ -72,11 +76,15 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:93", "index_of", "toy.isle:93"),
     ("toy.isle:98", "consts", "toy.isle:98"),
     ("toy.isle:99", "consts", "toy.isle:99"),
+    ("toy.isle:106", "candidates", "toy.isle:106"),
+    ("toy.isle:107", "candidates", "toy.isle:107"),
+    ("toy.isle:108", "candidates", "toy.isle:108"),
+    ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
 ];
 
 /// How many times each rule of `RULES` fired.
 #[allow(dead_code)]
-pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 22] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 22];
+pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 26] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 26];
 
 /// A snapshot of `RULE_HITS`.
 #[allow(dead_code)]
@@ -280,5 +288,42 @@ pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
     // rule at toy.isle:99
     RULE_HITS[21].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
     return v0;
+}
+
+/// The rules of `candidates` (declared at toy.isle:105).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_candidates<C: Context>(ctx: &mut C, v0: Value) -> Vec<MInst> {
+    let mut results = Vec::new();
+    // rule at toy.isle:106
+    RULE_HITS[22].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+    results.push(MInst::Other);
+    if let Some(v2) = ctx.inst_of(v0.clone()) {
+        if let Inst::Const { v: v3, .. } = &v2 {
+            let v3 = v3.clone();
+            // rule at toy.isle:107
+            RULE_HITS[23].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+            results.push(MInst::Imm { v: v3 });
+        }
+    }
+    for v5 in ctx.operands_of(v0.clone()) {
+        // rule at toy.isle:108
+        RULE_HITS[24].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+        results.push(MInst::Nop { a: v5.clone() });
+    }
+    results
+}
+
+/// The rules of `first_odd_divisor` (declared at toy.isle:111).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option<i64> {
+    for v1 in ctx.divisors(v0) {
+        let v2 = ctx.is_even(v1);
+        if !v2 {
+            // rule at toy.isle:112
+            RULE_HITS[25].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+            return Some(v1);
+        }
+    }
+    None
 }
 
