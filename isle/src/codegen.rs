@@ -476,7 +476,8 @@ impl FnGen<'_, '_> {
             },
             TExprKind::Call(term, args) => {
                 let vals: Vec<String> = args.iter().map(|a| self.expr(a, vars, rule)).collect();
-                self.call(*term, &vals)
+                let (lets, vals) = hoist_calls(vals);
+                format!("{lets}{}{}", self.call(*term, &vals), if lets.is_empty() { "" } else { " }" })
             }
             TExprKind::Variant(t, idx, args) => {
                 let vals: Vec<String> = args.iter().map(|a| self.expr(a, vars, rule)).collect();
@@ -493,6 +494,27 @@ impl FnGen<'_, '_> {
             }
         }
     }
+}
+
+/// Moves arguments that call into the context out into `let`s evaluated first, so that an
+/// outer `ctx.f(..)` does not borrow `ctx` while an argument still needs it. Returns the
+/// opening of a block with the `let`s (empty when nothing moved; the caller closes it) and
+/// the new argument list.
+fn hoist_calls(vals: Vec<String>) -> (String, Vec<String>) {
+    if !vals.iter().any(|v| v.contains("ctx")) {
+        return (String::new(), vals);
+    }
+    let mut lets = String::from("{ ");
+    let mut out = Vec::with_capacity(vals.len());
+    for (i, v) in vals.into_iter().enumerate() {
+        if v.contains("ctx") {
+            let _ = write!(lets, "let arg{i} = {v}; ");
+            out.push(format!("arg{i}"));
+        } else {
+            out.push(v);
+        }
+    }
+    (lets, out)
 }
 
 #[cfg(test)]

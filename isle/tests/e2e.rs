@@ -212,6 +212,7 @@ fn constants_lets_bools_and_infallible_extractors() {
     assert_eq!(toy::constructor_scale(&mut c, 9, 3), 27);
     assert_eq!(toy::constructor_pick(&mut c, true, 1, 2), 1);
     assert_eq!(toy::constructor_pick(&mut c, false, 1, 2), 2);
+    assert_eq!(toy::constructor_muladd(&mut c, 3, 4, 5), 17, "nested constructor calls");
     assert_eq!(toy::constructor_index_of(&mut c, Value(42)), 42);
     assert_eq!(toy::constructor_consts(&mut c, 7), 70);
     assert_eq!(toy::constructor_consts(&mut c, 3), 3);

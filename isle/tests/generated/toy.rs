@@ -80,6 +80,7 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:107", "candidates", "toy.isle:107"),
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
+    ("toy.isle:117", "muladd", "toy.isle:117"),
 ];
 
 /// The rules of `lower` (declared at toy.isle:52).
@@ -289,5 +290,12 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
         }
     }
     None
+}
+
+/// The rules of `muladd` (declared at toy.isle:116).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) -> i64 {
+    // rule at toy.isle:117
+    return { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
 }
 

@@ -80,11 +80,12 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:107", "candidates", "toy.isle:107"),
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
+    ("toy.isle:117", "muladd", "toy.isle:117"),
 ];
 
 /// How many times each rule of `RULES` fired.
 #[allow(dead_code)]
-pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 26] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 26];
+pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 27] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 27];
 
 /// A snapshot of `RULE_HITS`.
 #[allow(dead_code)]
@@ -325,5 +326,13 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
         }
     }
     None
+}
+
+/// The rules of `muladd` (declared at toy.isle:116).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) -> i64 {
+    // rule at toy.isle:117
+    RULE_HITS[26].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+    return { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
 }
 
