@@ -7,5 +7,7 @@
 #![warn(missing_docs)]
 
 pub mod data_value;
+pub mod dominator_tree;
 pub mod entity;
+pub mod flowgraph;
 pub mod ir;
