@@ -11,3 +11,4 @@ pub mod dominator_tree;
 pub mod entity;
 pub mod flowgraph;
 pub mod ir;
+pub mod verifier;
