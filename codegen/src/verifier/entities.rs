@@ -132,10 +132,10 @@ impl Verifier<'_> {
             }
         }
         match *data {
-            InstructionData::StackLoad { stack_slot, .. } | InstructionData::StackStore { stack_slot, .. } => {
-                if !func.stack_slots.is_valid(stack_slot) {
-                    self.inst_error(inst, format!("uses {stack_slot}, which does not exist"));
-                }
+            InstructionData::StackLoad { stack_slot, .. } | InstructionData::StackStore { stack_slot, .. }
+                if !func.stack_slots.is_valid(stack_slot) =>
+            {
+                self.inst_error(inst, format!("uses {stack_slot}, which does not exist"));
             }
             InstructionData::UnaryGlobalValue { global_value, .. } => self.check_gv_ref(inst, global_value),
             InstructionData::FuncAddr { func_ref, .. } | InstructionData::Call { func_ref, .. } => {
@@ -144,15 +144,13 @@ impl Verifier<'_> {
                     Some(ext) => silent |= !dfg.signatures.is_valid(ext.signature),
                 }
             }
-            InstructionData::CallIndirect { sig_ref, .. } => {
-                if !dfg.signatures.is_valid(sig_ref) {
-                    self.inst_error(inst, format!("uses {sig_ref}, which does not exist"));
-                }
+            InstructionData::CallIndirect { sig_ref, .. } if !dfg.signatures.is_valid(sig_ref) => {
+                self.inst_error(inst, format!("uses {sig_ref}, which does not exist"));
             }
-            InstructionData::UnaryConst { constant, .. } | InstructionData::Shuffle { mask: constant, .. } => {
-                if !dfg.constants.is_valid(constant) {
-                    self.inst_error(inst, format!("uses {constant}, which does not exist"));
-                }
+            InstructionData::UnaryConst { constant, .. } | InstructionData::Shuffle { mask: constant, .. }
+                if !dfg.constants.is_valid(constant) =>
+            {
+                self.inst_error(inst, format!("uses {constant}, which does not exist"));
             }
             _ => {}
         }

@@ -172,17 +172,17 @@ impl Verifier<'_> {
                     (lo..=hi).contains(&x)
                 };
                 if !fits {
-                    self.inst_error(inst, format!("immediate {imm} does not fit in {ctrl}"));
+                    self.inst_error(inst, format!("immediate {x} does not fit in {ctrl}"));
                 }
             }
             InstructionData::BinaryImm8 { opcode: Opcode::Extractlane, imm, .. }
-            | InstructionData::TernaryImm8 { opcode: Opcode::Insertlane, imm, .. } => {
-                if u32::from(imm) >= ctrl.lane_count() {
-                    self.inst_error(
-                        inst,
-                        format!("lane index {imm} is out of range for {ctrl}, which has {} lanes", ctrl.lane_count()),
-                    );
-                }
+            | InstructionData::TernaryImm8 { opcode: Opcode::Insertlane, imm, .. }
+                if u32::from(imm) >= ctrl.lane_count() =>
+            {
+                self.inst_error(
+                    inst,
+                    format!("lane index {imm} is out of range for {ctrl}, which has {} lanes", ctrl.lane_count()),
+                );
             }
             InstructionData::Shuffle { mask, .. } => {
                 let bytes = &dfg.constants[mask];
