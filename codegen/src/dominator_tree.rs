@@ -415,6 +415,74 @@ mod tests {
         assert!(!dt.dominates(b[N - 1], b[N / 2]));
     }
 
+    /// Dominators by the textbook data-flow definition, on sets, for cross-checking.
+    fn naive_dominators(n: usize, edges: &[Vec<usize>]) -> Vec<Option<Vec<bool>>> {
+        let mut reach = vec![false; n];
+        let mut work = vec![0];
+        reach[0] = true;
+        while let Some(b) = work.pop() {
+            for &s in &edges[b] {
+                if !reach[s] {
+                    reach[s] = true;
+                    work.push(s);
+                }
+            }
+        }
+        let mut dom: Vec<Vec<bool>> = (0..n).map(|i| (0..n).map(|j| i != 0 || j == 0).collect()).collect();
+        let mut changed = true;
+        while changed {
+            changed = false;
+            for b in 1..n {
+                if !reach[b] {
+                    continue;
+                }
+                let mut new = vec![true; n];
+                for p in (0..n).filter(|&p| reach[p] && edges[p].contains(&b)) {
+                    for j in 0..n {
+                        new[j] &= dom[p][j];
+                    }
+                }
+                new[b] = true;
+                if new != dom[b] {
+                    dom[b] = new;
+                    changed = true;
+                }
+            }
+        }
+        (0..n).map(|b| reach[b].then(|| dom[b].clone())).collect()
+    }
+
+    #[test]
+    fn matches_naive_dominators_on_random_graphs() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..500 {
+            let n = 1 + (next() % 9) as usize;
+            let edges: Vec<Vec<usize>> = (0..n)
+                .map(|_| {
+                    let k = (next() % 3) as usize;
+                    (0..k).map(|_| (next() % n as u64) as usize).collect()
+                })
+                .collect();
+            let refs: Vec<&[usize]> = edges.iter().map(|e| e.as_slice()).collect();
+            let (func, b) = graph(n, &refs);
+            let dt = tree(&func);
+            let naive = naive_dominators(n, &edges);
+            for x in 0..n {
+                assert_eq!(dt.is_reachable(b[x]), naive[x].is_some(), "reachability of {x} in {edges:?}");
+                for y in 0..n {
+                    let want = x == y || naive[y].as_ref().is_some_and(|d| d[x] && naive[x].is_some());
+                    assert_eq!(dt.dominates(b[x], b[y]), want, "{x} dom {y} in {edges:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn empty_function() {
         let func = Function::new_test("e", Signature::default());
