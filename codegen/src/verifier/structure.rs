@@ -62,17 +62,19 @@ impl Verifier<'_> {
     /// The instructions of `block` are `self.insts[first..]`.
     fn check_terminators(&mut self, block: Block, first: usize) {
         let dfg = &self.func.dfg;
-        let insts: Vec<Inst> = self.insts[first..].iter().map(|&(_, i)| i).collect();
-        let Some((&last, body)) = insts.split_last() else {
+        let end = self.insts.len();
+        if first == end {
             self.error(AnyEntity::Block(block), format!("{block} is empty: every block must end with a terminator"));
             return;
-        };
-        for &inst in body {
+        }
+        for idx in first..end - 1 {
+            let inst = self.insts[idx].1;
             let op = dfg.insts[inst].opcode();
             if op.is_terminator() {
                 self.inst_error(inst, format!("terminator {op} is not the last instruction of {block}"));
             }
         }
+        let last = self.insts[end - 1].1;
         let op = dfg.insts[last].opcode();
         if !op.is_terminator() {
             self.inst_error(last, format!("{block} does not end with a terminator: its last instruction is {op}"));
