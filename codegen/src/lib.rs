@@ -9,3 +9,4 @@
 pub mod data_value;
 pub mod entity;
 pub mod ir;
+pub mod text;
