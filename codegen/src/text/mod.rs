@@ -73,3 +73,6 @@ pub fn parse_test_file(text: &str) -> Result<TestFile, ParseError> {
             .collect(),
     })
 }
+
+#[cfg(test)]
+mod tests;
