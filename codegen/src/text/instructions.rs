@@ -337,3 +337,52 @@ impl Parser<'_> {
         Ok(bytes)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{AtomicRmwOp, Function, Inst, InstructionData as D, IntCC, Offset32, Opcode, TrapCode, Value};
+    use crate::text::parse_functions;
+
+    fn insts(body: &str) -> (Function, Vec<Inst>) {
+        let text = format!(
+            "function %f(i64, i32) {{\n    ss0 = explicit_slot 8\nblock0(v0: i64, v1: i32):\n{body}\n    return\n}}"
+        );
+        let f = parse_functions(&text).unwrap_or_else(|e| panic!("{e}\n{text}")).remove(0);
+        let b = f.layout.entry_block().unwrap();
+        let list = f.layout.block_insts(b).collect();
+        (f, list)
+    }
+
+    #[test]
+    fn operands_per_format() {
+        let (f, i) = insts(
+            "    v2 = icmp_imm ult v1, -3\n    v3 = load.i32 aligned big v0-12\n    \
+             v4 = atomic_rmw.i64 smax v0, v0\n    stack_store v1, ss0+4\n    trapnz v2, int_ovf\n    \
+             v5 = extractlane v6, 3\n    v6 = vconst.i16x8 [1 2 3 4 5 6 7 -1]",
+        );
+        let v = Value::from_u32;
+        assert_eq!(
+            f.dfg.insts[i[0]],
+            D::IntCompareImm { opcode: Opcode::IcmpImm, cond: IntCC::UnsignedLessThan, arg: v(1), imm: (-3).into() }
+        );
+        let D::Load { flags, arg, offset, .. } = f.dfg.insts[i[1]] else { panic!() };
+        assert!(flags.aligned() && flags.explicit_endianness().is_some());
+        assert_eq!((arg, offset), (v(0), Offset32(-12)));
+        assert!(matches!(f.dfg.insts[i[2]], D::AtomicRmw { op: AtomicRmwOp::Smax, .. }));
+        assert!(matches!(f.dfg.insts[i[3]], D::StackStore { offset: Offset32(4), .. }));
+        assert!(matches!(f.dfg.insts[i[4]], D::CondTrap { code: TrapCode::IntegerOverflow, .. }));
+        assert!(matches!(f.dfg.insts[i[5]], D::BinaryImm8 { imm: 3, .. }));
+        let D::UnaryConst { constant, .. } = f.dfg.insts[i[6]] else { panic!() };
+        assert_eq!(f.dfg.constants[constant], vec![1, 0, 2, 0, 3, 0, 4, 0, 5, 0, 6, 0, 7, 0, 0xff, 0xff]);
+        assert_eq!(f.dfg.value_type(v(5)).to_string(), "i16");
+    }
+
+    #[test]
+    fn return_values_stay_on_their_line() {
+        let text = "function %f(i32) -> i32 {\nblock0(v0: i32):\n    brif v0, block1, block2\nblock1:\n    \
+                    return v0\nblock2:\n    v1 = iadd v0, v0\n    return v1\n}";
+        assert!(parse_functions(text).is_ok());
+        let text = "function %f() {\nblock0:\n    return\n    v1 = iconst.i32 1\n}";
+        assert!(parse_functions(text).is_ok(), "an argument-less return does not take the next line");
+    }
+}

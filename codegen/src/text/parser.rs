@@ -382,3 +382,59 @@ impl<'a> Parser<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::types;
+    use crate::text::lexer::lex;
+
+    fn parser(text: &str) -> Parser<'_> {
+        Parser::new(Cursor::new(lex(text, 1).unwrap().tokens), text.len())
+    }
+
+    #[test]
+    fn names_and_signatures() {
+        let mut p = parser("%foo u3:17 (i32 uext, i64 sret, i8 sext, i64 vmctx) -> f32, i8 uext tail");
+        assert_eq!(p.parse_external_name().unwrap(), ExternalName::TestCase("foo".into()));
+        assert_eq!(p.parse_external_name().unwrap(), ExternalName::User { namespace: 3, index: 17 });
+        let sig = p.parse_signature().unwrap();
+        assert_eq!(sig.to_string(), "(i32 uext, i64 sret, i8 sext, i64 vmctx) -> f32, i8 uext tail");
+        assert_eq!(sig.params[1].purpose, ArgumentPurpose::StructReturn);
+        // A calling convention on the next line is not part of the signature.
+        let mut p = parser("()\nsystem_v");
+        assert_eq!(p.parse_signature().unwrap().call_conv, CallConv::Fast);
+        assert!(parser("(i32,)").parse_signature().is_err());
+        assert!(parser("u3x:1").parse_external_name().is_err());
+        assert!(parser("u1:0x1_0000_0000").parse_external_name().is_err());
+    }
+
+    #[test]
+    fn block_headers_and_lines() {
+        let text = "function %f(i32) {\nblock3(v7: i32, v9: f32) cold:\n    v10 -> v7\n    @00ff v11 = iadd v10, v7\n    \
+                    return\n}";
+        let mut p = parser(text);
+        let pf = p.parse_function().unwrap();
+        let f = &pf.function;
+        let b = Block::from_u32(3);
+        assert_eq!(f.layout.entry_block(), Some(b));
+        assert!(f.layout.is_cold(b));
+        assert_eq!(f.dfg.block_params(b), &[Value::from_u32(7), Value::from_u32(9)]);
+        assert_eq!(f.dfg.value_type(Value::from_u32(9)), types::F32);
+        assert_eq!(f.dfg.value_type(Value::from_u32(11)), types::I32);
+        let first = f.layout.first_inst(b).unwrap();
+        assert_eq!(f.srclocs[first], SourceLoc::new(0xff));
+        assert_eq!((pf.start_line, pf.end_line), (1, 6));
+        assert_eq!(pf.line_entities.get(&2), Some(&CommentEntity::Block(b)));
+        assert_eq!(pf.line_entities.get(&4), Some(&CommentEntity::Inst(first)));
+        assert_eq!(pf.line_entities.get(&3), None);
+    }
+
+    #[test]
+    fn entity_limits_follow_text_size() {
+        let e = parser("function %f() {\nblock0:\n    v5000000 = iconst.i32 0\n    return\n}").parse_function();
+        assert!(e.err().unwrap().message.contains("too large"));
+        let e = parser("function %f() {\nblock99999:\n    return\n}").parse_function();
+        assert!(e.err().unwrap().message.contains("too large"));
+    }
+}

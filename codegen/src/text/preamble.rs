@@ -301,3 +301,57 @@ impl Parser<'_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{GlobalValue, GlobalValueData, Imm64, Offset32, StackSlot, TrapCode, types};
+    use crate::text::parse_functions;
+
+    #[test]
+    fn declarations_resolve_in_any_order() {
+        let text = "function %f() {
+    gv9 = load.i32 notrap user5 gv4-4
+    fn1 = %g sig8
+    gv4 = vmctx
+    ss2 = explicit_slot 4
+    sig8 = () -> i32 system_v
+    gv5 = symbol tls colocated %s-3
+block0:
+    return
+}";
+        let f = &parse_functions(text).unwrap()[0];
+        let GlobalValueData::Load { base, offset, global_type, flags } = f.global_values[GlobalValue::from_u32(0)]
+        else {
+            panic!("gv9 becomes gv0")
+        };
+        assert_eq!((base, offset, global_type), (GlobalValue::from_u32(1), Offset32(-4), types::I32));
+        assert_eq!(flags.trap_code(), Some(TrapCode::User(5)));
+        assert!(flags.notrap());
+        assert_eq!(f.global_values[GlobalValue::from_u32(1)], GlobalValueData::VMContext);
+        assert!(matches!(
+            &f.global_values[GlobalValue::from_u32(2)],
+            GlobalValueData::Symbol { offset: Imm64(-3), colocated: true, tls: true, .. }
+        ));
+        assert_eq!(f.stack_slots[StackSlot::from_u32(0)].size, 4);
+        assert_eq!(f.dfg.signatures.len(), 1);
+        assert_eq!(f.dfg.ext_funcs.len(), 1);
+    }
+
+    #[test]
+    fn bad_declarations() {
+        for (text, msg) in [
+            ("ss0 = dynamic_slot 4", "unsupported stack slot kind"),
+            ("gv0 = frob", "unknown global value kind"),
+            ("gv0 = load.i64 gv0 gv0", "unexpected `gv0` after the declaration"),
+            ("fn0 = %g sig3", "sig3 is not declared"),
+            ("gv0 = vmctx\n    gv0 = vmctx", "gv0 is declared more than once"),
+            ("jt0 = jump_table [block1 block2]", "expected `,` or `]`"),
+            ("gv0 = load.i64 notrap heap_oob user1 gv0", "second trap code"),
+        ] {
+            let full = format!("function %f() {{\n    {text}\nblock0:\n    return\n}}");
+            let e = parse_functions(&full).err().unwrap_or_else(|| panic!("{text} parsed"));
+            assert!(e.message.contains(msg), "{text}: {e}");
+            assert_eq!(e.line, if text.contains('\n') { 3 } else { 2 }, "{text}: {e}");
+        }
+    }
+}

@@ -327,3 +327,47 @@ fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::parse_functions;
+
+    #[test]
+    fn display_inst_prints_one_line() {
+        let text = "function %f(i32, i32) -> i32 {\nblock0(v1: i32, v2: i32):\n    @0004 v3 = iadd v1, v2\n    \
+                    v4 = uextend.i64 v3\n    return v3\n}";
+        let f = parse_functions(text).unwrap().remove(0);
+        let b = f.layout.entry_block().unwrap();
+        let lines: Vec<String> = f.layout.block_insts(b).map(|i| display_inst(&f, i).to_string()).collect();
+        assert_eq!(lines, vec!["v3 = iadd v1, v2", "v4 = uextend.i64 v3", "return v3"]);
+        let mut s = String::new();
+        write_function(&mut s, &f).unwrap();
+        assert_eq!(s, f.to_string());
+        assert!(s.contains("    @0004 v3 = iadd v1, v2\n"));
+    }
+
+    #[test]
+    fn builder_made_function_prints_and_parses() {
+        use crate::ir::{AbiParam, CallConv, FuncCursor, InstBuilder, Signature, types};
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params.push(AbiParam::new(types::I64));
+        sig.returns.push(AbiParam::new(types::I64));
+        let mut f = Function::new_test("built", sig);
+        let b = f.dfg.make_block();
+        let p = f.dfg.append_block_param(b, types::I64);
+        f.layout.append_block(b);
+        let mut pos = FuncCursor::new(&mut f);
+        pos.goto_bottom(b);
+        let c = pos.ins().iconst(types::I64, 40);
+        let s = pos.ins().iadd(p, c);
+        pos.ins().return_(&[s]);
+        let text = f.to_string();
+        assert_eq!(
+            text,
+            "function %built(i64) -> i64 system_v {\nblock0(v0: i64):\n    v1 = iconst.i64 40\n    \
+             v2 = iadd v0, v1\n    return v2\n}\n"
+        );
+        assert_eq!(parse_functions(&text).unwrap()[0].to_string(), text);
+    }
+}
