@@ -76,6 +76,11 @@ const PIECES: &[&str] = &[
     "colocated",
 ];
 
+/// How many inputs each test tries: 3000, or `LATHE_TEXT_FUZZ_ITERS` for a longer local run.
+fn iterations() -> usize {
+    std::env::var("LATHE_TEXT_FUZZ_ITERS").ok().and_then(|s| s.parse().ok()).unwrap_or(3000)
+}
+
 fn check(text: &str, stable: &mut usize) {
     let parsed = parse_test_file(text);
     if parsed.is_ok() {
@@ -93,7 +98,7 @@ fn check(text: &str, stable: &mut usize) {
 fn random_inputs_never_panic() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut stable = 0;
-    for i in 0..3000 {
+    for i in 0..iterations() {
         let len = rng.below(200);
         let text: String = if i % 2 == 0 {
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
@@ -112,7 +117,7 @@ fn mutations_of_the_sample_never_panic_and_print_stably() {
     let src = SAMPLE.as_bytes();
     let tokens: Vec<&str> = SAMPLE.split_inclusive([' ', '\n']).collect();
     let mut stable = 0;
-    for i in 0..3000 {
+    for i in 0..iterations() {
         let text = match i % 6 {
             // Truncate.
             0 => String::from_utf8_lossy(&src[..rng.below(src.len())]).into_owned(),
