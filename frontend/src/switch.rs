@@ -135,10 +135,12 @@ impl Switch {
         while let Some((block, lo, hi)) = jobs.pop() {
             fb.switch_to_block(block);
             if hi - lo <= LINEAR_LIMIT {
-                for i in lo..hi {
-                    let next = if i + 1 == hi { default } else { fb.create_block() };
-                    emit_cluster(fb, val, ty, &clusters[i], next);
-                    if i + 1 != hi {
+                let n = hi - lo;
+                for (i, cluster) in clusters[lo..hi].iter().enumerate() {
+                    let last = i + 1 == n;
+                    let next = if last { default } else { fb.create_block() };
+                    emit_cluster(fb, val, ty, cluster, next);
+                    if !last {
                         fb.switch_to_block(next);
                         fb.seal_block(next);
                     }
