@@ -366,7 +366,10 @@ impl SsaBuilder {
             func.dfg.make_alias(p, same);
             self.params[p] = ParamState::Removed;
             self.blocks[block].ssa_params -= 1;
-            let users = std::mem::take(&mut self.users[p]);
+            // Users that were removed already are dropped here, or the lists would grow with
+            // every removal along a chain.
+            let mut users = std::mem::take(&mut self.users[p]);
+            users.retain(|&u| self.params[u] == ParamState::Complete);
             if matches!(self.params[same], ParamState::Incomplete | ParamState::Complete) {
                 self.users[same].extend(users.iter().copied());
             }
