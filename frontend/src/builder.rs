@@ -373,7 +373,10 @@ impl<'a> FunctionBuilder<'a> {
 
     /// Checks that every block in the layout, and every block branched to, ends with a
     /// terminator and was sealed; rewrites operands that name aliases (left by removed
-    /// trivial parameters) to the values they stand for; runs the verifier if
+    /// trivial parameters) to the values they stand for; in blocks not reachable from the
+    /// entry, replaces by zero any operand computed in an unreachable block other than
+    /// earlier in the same block (a loop nobody enters can otherwise leave an instruction
+    /// that uses its own result; nothing can observe the change); runs the verifier if
     /// [`set_verify_on_finish`](Self::set_verify_on_finish) asked for it.
     pub fn finish(self) -> Result<(), FrontendError> {
         let func = self.func;
@@ -390,36 +393,12 @@ impl<'a> FunctionBuilder<'a> {
                 return Err(FrontendError::UnsealedBlock(block));
             }
         }
-        resolve_all_aliases(func);
-        Ok(())
-    }
-}
-
-/// Rewrites every operand and branch argument of every placed instruction to the value
-/// its alias chain ends at, so that later stages never see an alias.
-fn resolve_all_aliases(func: &mut Function) {
-    let mut vals = Vec::new();
-    let mut block = func.layout.entry_block();
-    while let Some(b) = block {
-        block = func.layout.next_block(b);
-        let mut next = func.layout.first_inst(b);
-        while let Some(inst) = next {
-            next = func.layout.next_inst(inst);
-            let dfg = &mut func.dfg;
-            vals.clear();
-            dfg.inst_values_into(inst, &mut vals);
-            let mut changed = false;
-            for v in vals.iter_mut() {
-                let r = dfg.resolve_aliases(*v);
-                changed |= r != *v;
-                *v = r;
-            }
-            if changed {
-                // `map_inst_values` visits operands in the order `inst_values_into` lists them.
-                let mut it = vals.iter().copied();
-                dfg.map_inst_values(inst, |v| it.next().unwrap_or(v));
-            }
+        crate::cleanup::resolve_all_aliases(func);
+        crate::cleanup::break_unreachable_cycles(func);
+        if self.verify_on_finish {
+            lathe_codegen::verifier::verify_function(func).map_err(FrontendError::Verifier)?;
         }
+        Ok(())
     }
 }
 

@@ -3,6 +3,7 @@
 
 use crate::Variable;
 use lathe_codegen::ir::{Block, Type, Value};
+use lathe_codegen::verifier::VerifierErrors;
 
 /// What went wrong while building a function.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -34,5 +35,5 @@ pub enum FrontendError {
     UnsealedBlock(Block),
     /// At `finish`, the verifier (enabled with `set_verify_on_finish`) rejected the function.
     #[error("the verifier rejected the function:\n{0}")]
-    Verifier(String),
+    Verifier(VerifierErrors),
 }

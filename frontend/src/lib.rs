@@ -18,6 +18,7 @@
 #![warn(missing_docs)]
 
 pub mod builder;
+mod cleanup;
 mod error;
 pub mod memops;
 pub mod ssa;

@@ -202,7 +202,9 @@ impl FunctionBuilder<'_> {
             let v = match consts[slot] {
                 Some(v) => v,
                 None => {
-                    let pattern = i64::from_ne_bytes([ch; 8]);
+                    // The pattern cut to the access width, sign-extended as `iconst` wants.
+                    let shift = 64 - 8 * width as u32;
+                    let pattern = (i64::from_ne_bytes([ch; 8]) << shift) >> shift;
                     let v = self.ins().iconst(ty, pattern);
                     consts[slot] = Some(v);
                     v

@@ -18,6 +18,7 @@ fn build(op: impl FnOnce(&mut FunctionBuilder, lathe_codegen::ir::Value, lathe_c
     let mut func = Function::new_test("f", sig);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    b.set_verify_on_finish(true);
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
     b.switch_to_block(entry);
@@ -77,7 +78,9 @@ fn memset_inline_and_libcall() {
 #[test]
 fn supplied_libcalls_are_used_and_imports_happen_once() {
     let func = build(|b, d, s| {
-        let sig = b.import_signature(Signature::new(CallConv::SystemV));
+        let mut copy_sig = Signature::new(CallConv::SystemV);
+        copy_sig.params.extend([AbiParam::new(I64); 3]);
+        let sig = b.import_signature(copy_sig);
         let mine = b.import_function(ExtFuncData {
             name: ExternalName::TestCase("my_copy".into()),
             signature: sig,

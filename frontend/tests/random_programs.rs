@@ -330,6 +330,7 @@ fn compile(p: &Program, name: &str, seal_eagerly: bool) -> Function {
     let mut func = Function::new_test(name, sig);
     let mut ctx = FunctionBuilderContext::new();
     let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    b.set_verify_on_finish(true);
     let vars: Vec<Variable> = (0..NUM_VARS + p.num_counters).map(|_| b.declare_var(I64)).collect();
     let entry = b.create_block();
     b.append_block_params_for_function_params(entry);
