@@ -12,4 +12,5 @@ pub mod entity;
 pub mod flowgraph;
 pub mod ir;
 pub mod opt;
+pub mod text;
 pub mod verifier;
