@@ -221,7 +221,11 @@ impl SsaBuilder {
                 }
                 Task::Finish(block, param) => {
                     let v = self.finish_param(func, block, param);
-                    self.defs[var][block] = v.into();
+                    // A parameter completed at sealing time may have been overwritten by a
+                    // later definition in its block; only the parameter itself is replaced.
+                    if self.defs[var][block].expand() == Some(param) {
+                        self.defs[var][block] = v.into();
+                    }
                     self.results.push(v);
                 }
             }
