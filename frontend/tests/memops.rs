@@ -94,3 +94,78 @@ fn supplied_libcalls_are_used_and_imports_happen_once() {
     let names: Vec<String> = func.dfg.ext_funcs.values().map(|f| f.name.to_string()).collect();
     assert_eq!(names, ["%my_copy", "%memmove"]);
 }
+
+/// Inline copies, moves (overlapping) and fills run in the interpreter on a stack slot,
+/// for every size up to the inline limit and several alignments.
+#[test]
+fn inline_operations_have_the_right_effect() {
+    use lathe_codegen::data_value::DataValue;
+    use lathe_codegen::ir::{StackSlotData, StackSlotKind};
+    use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter};
+    const LEN: u64 = 80;
+    // Initial buffer: byte i holds i + 1.
+    let initial: Vec<u8> = (0..LEN as u8).map(|i| i + 1).collect();
+    for size in 0..=CONFIG.inline_limit() {
+        for (dst_off, src_off) in [(0u64, 32u64), (3, 40), (8, 4), (4, 8), (1, 2)] {
+            for op in ["copy", "move", "set"] {
+                // Build: fill the slot, do the operation, return the whole slot as words.
+                let mut expected = initial.clone();
+                match op {
+                    "set" => expected[dst_off as usize..(dst_off + size) as usize].fill(0x5a),
+                    _ => {
+                        let src = initial[src_off as usize..(src_off + size) as usize].to_vec();
+                        expected[dst_off as usize..(dst_off + size) as usize].copy_from_slice(&src);
+                    }
+                }
+                let non_overlapping = op == "copy" && (dst_off + size <= src_off || src_off + size <= dst_off);
+                if op == "copy" && !non_overlapping {
+                    continue;
+                }
+                let mut sig = Signature::default();
+                for _ in 0..LEN / 8 {
+                    sig.returns.push(AbiParam::new(I64));
+                }
+                let mut func = Function::new_test("f", sig);
+                let mut ctx = FunctionBuilderContext::new();
+                let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+                b.set_verify_on_finish(true);
+                let ss = b.create_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, LEN as u32, 3));
+                let entry = b.create_block();
+                b.switch_to_block(entry);
+                b.seal_block(entry);
+                for w in 0..LEN / 8 {
+                    let bytes: [u8; 8] = initial[(w * 8) as usize..(w * 8 + 8) as usize].try_into().unwrap();
+                    let v = b.ins().iconst(I64, i64::from_le_bytes(bytes));
+                    b.ins().stack_store(v, ss, (w * 8) as i32);
+                }
+                let base = b.ins().stack_addr(I64, ss, 0);
+                let dst = b.ins().iadd_imm(base, dst_off as i64);
+                let src = b.ins().iadd_imm(base, src_off as i64);
+                let align = |off: u64| 1u8 << off.trailing_zeros().min(3);
+                let flags = MemFlags::new().with_endianness(lathe_codegen::ir::Endianness::Little);
+                match op {
+                    "set" => b.emit_small_memset(CONFIG, dst, 0x5a, size, align(dst_off), flags),
+                    _ => b.emit_small_memory_copy(
+                        CONFIG,
+                        dst,
+                        src,
+                        size,
+                        align(dst_off),
+                        align(src_off),
+                        non_overlapping,
+                        flags,
+                    ),
+                }
+                let words: Vec<_> = (0..LEN / 8).map(|w| b.ins().stack_load(I64, ss, (w * 8) as i32)).collect();
+                b.ins().return_(&words);
+                b.finish().unwrap();
+                let mut store = FunctionStore::new();
+                store.add(&func);
+                let got = Interpreter::new(store).call_by_name("f", &[]);
+                let want: Vec<DataValue> =
+                    expected.chunks(8).map(|c| DataValue::I64(i64::from_le_bytes(c.try_into().unwrap()))).collect();
+                assert_eq!(got, Ok(CallOutcome::Return(want)), "{op} size {size} dst {dst_off} src {src_off}");
+            }
+        }
+    }
+}

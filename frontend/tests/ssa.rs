@@ -526,3 +526,40 @@ fn finish_can_run_the_verifier() {
         other => panic!("expected a verifier error, got {other:?}"),
     }
 }
+
+/// Regression: a variable read and then reassigned in an unsealed loop header. Completing
+/// the header's parameter at sealing must not make the header's value of the variable
+/// the parameter again: after the loop, the reassigned value is what counts.
+#[test]
+fn sealing_keeps_a_definition_made_after_a_use_in_the_same_block() {
+    use lathe_codegen::data_value::DataValue;
+    use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter};
+    // a = 0; loop { a = a + 1; if a == 3 break }; return a  (header sealed last)
+    let mut func = Function::new_test("f", sig(&[], &[I64]));
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let [entry, header, exit] = [(); 3].map(|_| b.create_block());
+    let a = b.declare_var(I64);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let z = b.ins().iconst(I64, 0);
+    b.def_var(a, z);
+    b.ins().jump(header, &[]);
+    b.switch_to_block(header);
+    let x = b.use_var(a);
+    let x1 = b.ins().iadd_imm(x, 1);
+    b.def_var(a, x1);
+    let done = b.ins().icmp_imm(IntCC::Equal, x1, 3);
+    b.ins().brif(done, exit, &[], header, &[]);
+    b.switch_to_block(exit);
+    b.seal_block(exit);
+    let r = b.use_var(a);
+    b.ins().return_(&[r]);
+    b.seal_block(header);
+    b.finish().unwrap();
+    check_structure(&func);
+    let mut store = FunctionStore::new();
+    store.add(&func);
+    let out = Interpreter::new(store).call_by_name("f", &[]);
+    assert_eq!(out, Ok(CallOutcome::Return(vec![DataValue::I64(3)])));
+}
