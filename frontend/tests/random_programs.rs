@@ -357,7 +357,7 @@ fn run_one(seed: u64) {
     let p = Gen::program(seed);
     // Half the programs seal every block as early as possible, half only at the end, so
     // both the direct and the incomplete-parameter paths of SSA construction are exercised.
-    let func = compile(&p, "f", seed % 2 == 0);
+    let func = compile(&p, "f", seed.is_multiple_of(2));
     let mut store = FunctionStore::new();
     store.add(&func);
     let mut interp = Interpreter::new(store);
