@@ -130,7 +130,7 @@ fn two_integer_and_two_float_results() {
     ];
     let (m, f) = single(code(&bytes), sig(&[F64, I32, F64], &[F64, I32, F64]));
     let (a, b) = (DataValue::F64(Ieee64::with_float(1.0)), DataValue::F64(Ieee64::with_float(2.0)));
-    assert_eq!(returns(&m, f, &[a.clone(), DataValue::I32(9), b.clone()]), [b, DataValue::I32(9), a]);
+    assert_eq!(returns(&m, f, &[a, DataValue::I32(9), b]), [b, DataValue::I32(9), a]);
 }
 
 #[test]

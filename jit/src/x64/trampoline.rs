@@ -196,10 +196,7 @@ static TRAMPOLINE: OnceLock<Result<Trampoline, String>> = OnceLock::new();
 
 /// The process-wide trampoline, placed on first use.
 pub(crate) fn trampoline() -> Result<&'static Trampoline, std::io::Error> {
-    TRAMPOLINE
-        .get_or_init(|| place().map_err(|e| e.to_string()))
-        .as_ref()
-        .map_err(|e| std::io::Error::other(e.clone()))
+    TRAMPOLINE.get_or_init(|| place().map_err(|e| e.to_string())).as_ref().map_err(|e| std::io::Error::other(e.clone()))
 }
 
 fn place() -> std::io::Result<Trampoline> {
