@@ -7,5 +7,10 @@
 #![warn(missing_docs)]
 
 pub mod data_value;
+pub mod dominator_tree;
 pub mod entity;
+pub mod flowgraph;
 pub mod ir;
+pub mod opt;
+pub mod text;
+pub mod verifier;

@@ -36,6 +36,17 @@ enum ValueData {
     Placeholder,
 }
 
+/// Follows aliases in `values`, at most as many steps as there are values.
+fn resolve_in(values: &PrimaryMap<Value, ValueData>, mut v: Value) -> Value {
+    for _ in 0..=values.len() {
+        match values.get(v) {
+            Some(ValueData::Alias { original, .. }) => v = *original,
+            _ => return v,
+        }
+    }
+    v
+}
+
 /// The per-block data kept in the DFG: its parameters.
 #[derive(Clone, Debug, Default)]
 pub struct BlockData {
@@ -105,14 +116,8 @@ impl DataFlowGraph {
 
     /// Follows aliases to the value that is really defined. Stops after as many steps as
     /// there are values, so a (malformed) alias cycle cannot loop forever.
-    pub fn resolve_aliases(&self, mut v: Value) -> Value {
-        for _ in 0..=self.values.len() {
-            match self.values.get(v) {
-                Some(ValueData::Alias { original, .. }) => v = *original,
-                _ => return v,
-            }
-        }
-        v
+    pub fn resolve_aliases(&self, v: Value) -> Value {
+        resolve_in(&self.values, v)
     }
 
     /// Whether following aliases from `v` runs into a cycle.
@@ -150,6 +155,22 @@ impl DataFlowGraph {
     pub fn replace_uses_in(&mut self, insts: impl IntoIterator<Item = Inst>, from: Value, to: Value) {
         for inst in insts {
             self.map_inst_values(inst, |v| if v == from { to } else { v });
+        }
+    }
+
+    /// Replaces every alias among the operands and branch arguments of `inst` by the value
+    /// it stands for.
+    pub fn resolve_aliases_in(&mut self, inst: Inst) {
+        let values = &self.values;
+        let resolve = |v: Value| resolve_in(values, v);
+        let data = &mut self.insts[inst];
+        for v in data.arguments_mut(&mut self.value_lists) {
+            *v = resolve(*v);
+        }
+        for bc in data.branch_destinations_mut(&mut self.jump_tables) {
+            for v in bc.args.as_mut_slice(&mut self.value_lists) {
+                *v = resolve(*v);
+            }
         }
     }
 

@@ -1,0 +1,145 @@
+//! The mid-end: rewrites that make a function simpler without changing what it computes.
+//!
+//! [`optimize`] is the pipeline: [`simplify`] (the ISLE rules of `simplify.isle`:
+//! constant folding and algebraic identities), then alias resolution, then
+//! [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
+//! results before and after (the `test optimize` filetests check this).
+//!
+//! Invariant: no rewrite removes a trap or a side effect.
+
+mod context;
+mod fold;
+
+use crate::ir::{Function, Inst, Value};
+use context::OptCtx;
+
+/// The Rust generated from `prelude.isle`, `simplify.isle` and the generated opcode terms.
+#[allow(missing_docs, clippy::all, unused_imports, unreachable_code)]
+mod isle {
+    use crate::ir::types::I8;
+    use crate::ir::{FloatCC, IntCC, Opcode, Type, Value};
+    include!(concat!(env!("OUT_DIR"), "/isle_opt.rs"));
+}
+
+/// What a run of the optimizer did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OptStats {
+    /// Instructions replaced by a simpler value.
+    pub simplified: usize,
+    /// Dead instructions removed.
+    pub removed: usize,
+}
+
+/// Runs the mid-end pipeline on `func`.
+pub fn optimize(func: &mut Function) -> OptStats {
+    let simplified = simplify(func);
+    resolve_aliases(func);
+    let removed = eliminate_dead_code(func);
+    OptStats { simplified, removed }
+}
+
+/// Applies the simplification rules to every single-result instruction, in layout order.
+/// A simplified instruction is removed and its result becomes an alias of the simpler
+/// value. Returns how many instructions were simplified.
+pub fn simplify(func: &mut Function) -> usize {
+    let mut count = 0;
+    let blocks: Vec<_> = func.layout.blocks().collect();
+    for block in blocks {
+        let mut next = func.layout.first_inst(block);
+        while let Some(inst) = next {
+            next = func.layout.next_inst(inst);
+            let [result] = *func.dfg.inst_results(inst) else { continue };
+            let simpler = {
+                let mut ctx = OptCtx::new(func, inst);
+                isle::constructor_simplify(&mut ctx, result)
+            };
+            if let Some(v) = simpler.filter(|&v| func.dfg.resolve_aliases(v) != result) {
+                func.dfg.replace_results_with_aliases(inst, &[v]);
+                func.layout.remove_inst(inst);
+                count += 1;
+            }
+        }
+    }
+    count
+}
+
+/// Rewrites every operand that is an alias to the value it stands for.
+pub fn resolve_aliases(func: &mut Function) {
+    let blocks: Vec<_> = func.layout.blocks().collect();
+    for block in blocks {
+        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
+        for inst in insts {
+            func.dfg.resolve_aliases_in(inst);
+        }
+    }
+}
+
+/// Removes instructions without side effects whose results are unused, until none is left.
+/// Returns how many were removed.
+pub fn eliminate_dead_code(func: &mut Function) -> usize {
+    let mut uses = vec![0u32; func.dfg.num_values()];
+    let mut scratch: Vec<Value> = Vec::new();
+    let blocks: Vec<_> = func.layout.blocks().collect();
+    for &block in &blocks {
+        for inst in func.layout.block_insts(block) {
+            scratch.clear();
+            func.dfg.inst_values_into(inst, &mut scratch);
+            for &v in &scratch {
+                let v = func.dfg.resolve_aliases(v);
+                if let Some(n) = uses.get_mut(v.as_u32() as usize) {
+                    *n += 1;
+                }
+            }
+        }
+    }
+    let mut removed = 0;
+    loop {
+        let mut changed = false;
+        for &block in blocks.iter().rev() {
+            let mut cur = func.layout.last_inst(block);
+            while let Some(inst) = cur {
+                cur = func.layout.prev_inst(inst);
+                let op = func.dfg.insts[inst].opcode();
+                if op.has_side_effects() || op.can_load() {
+                    continue;
+                }
+                let dead = func.dfg.inst_results(inst).iter().all(|v| uses.get(v.as_u32() as usize) == Some(&0));
+                if !dead {
+                    continue;
+                }
+                scratch.clear();
+                func.dfg.inst_values_into(inst, &mut scratch);
+                for &v in &scratch {
+                    let v = func.dfg.resolve_aliases(v);
+                    if let Some(n) = uses.get_mut(v.as_u32() as usize) {
+                        *n = n.saturating_sub(1);
+                    }
+                }
+                func.layout.remove_inst(inst);
+                removed += 1;
+                changed = true;
+            }
+        }
+        if !changed {
+            return removed;
+        }
+    }
+}
+
+/// Every rule of the mid-end, as `(name or file:line, term, file:line)`, in coverage-id order.
+pub fn rules() -> &'static [(&'static str, &'static str, &'static str)] {
+    isle::RULES
+}
+
+/// How often each rule has fired in this process, if built with the `isle-coverage`
+/// feature.
+pub fn rule_hits() -> Option<Vec<u64>> {
+    #[cfg(feature = "isle-coverage")]
+    {
+        Some(isle::rule_hits())
+    }
+    #[cfg(not(feature = "isle-coverage"))]
+    {
+        None
+    }
+}
