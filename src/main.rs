@@ -1,1 +1,165 @@
-fn main() {}
+//! `lathe`: the command-line tool.
+//!
+//! - `lathe test <paths...>` runs filetests and ends with `N passed, N failed, N unsupported`.
+//! - `lathe cat <file>` prints the functions of a CLIF file as Lathe reads them.
+//! - `lathe verify <file>` runs the verifier on each function.
+//! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
+//!   rules that the filetests never fired.
+//!
+//! Errors are printed with the file and location, and the exit code is non-zero.
+
+use clap::{Parser, Subcommand};
+use lathe_codegen::text;
+use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "lathe", version, about = "Lathe: a retargetable optimizing code generator")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run filetests: `.clif` files or folders of them.
+    Test {
+        /// Files or folders.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Rewrite expected output in place (same as LATHE_BLESS=1).
+        #[arg(long)]
+        bless: bool,
+        /// Also show passing files and what `; print:` lines printed.
+        #[arg(short, long)]
+        verbose: bool,
+    },
+    /// Print the functions of a CLIF file as Lathe reads them.
+    Cat {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Run the verifier on every function of a CLIF file.
+    Verify {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Run filetests and list the mid-end's ISLE rules that none of them fired. Needs a
+    /// build with `--features isle-coverage`; fails if a rule never fired.
+    Coverage {
+        /// Files or folders of filetests.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Test { paths, bless, verbose } => cmd_test(&paths, bless, verbose),
+        Command::Cat { file } => cmd_cat(&file),
+        Command::Verify { file } => cmd_verify(&file),
+        Command::Coverage { paths } => cmd_coverage(&paths),
+    }
+}
+
+fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+    let source = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+    text::parse_functions(&source).map_err(|e| format!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message))
+}
+
+fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
+    let files = match collect_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut options = RunOptions::from_env();
+    options.bless |= bless;
+    options.verbose = verbose;
+    let print_lock = std::sync::Mutex::new(());
+    let summary = run_paths(&files, &options, &|report| {
+        let _guard = print_lock.lock().unwrap_or_else(|p| p.into_inner());
+        for (kind, outcome) in &report.results {
+            match outcome {
+                TestOutcome::Failed(msg) => println!("FAIL {} [{kind}]\n{msg}\n", report.path.display()),
+                TestOutcome::Unsupported(reason) => {
+                    println!("unsupported {} [{kind}]: {reason}", report.path.display())
+                }
+                TestOutcome::Passed(log) if verbose => {
+                    println!("ok {} [{kind}]", report.path.display());
+                    for line in log.lines() {
+                        println!("    {line}");
+                    }
+                }
+                TestOutcome::Passed(_) => {}
+            }
+        }
+    });
+    println!("{summary}");
+    if summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+fn cmd_cat(file: &PathBuf) -> ExitCode {
+    match read_functions(file) {
+        Ok(funcs) => {
+            for (i, f) in funcs.iter().enumerate() {
+                if i > 0 {
+                    println!();
+                }
+                print!("{f}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn cmd_verify(file: &PathBuf) -> ExitCode {
+    let funcs = match read_functions(file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut ok = true;
+    for f in &funcs {
+        if let Err(errs) = lathe_codegen::verifier::verify_function(f) {
+            ok = false;
+            eprintln!("error: {}: function {}:\n{errs}", file.display(), f.name);
+        }
+    }
+    if ok {
+        println!("{} function(s) verified", funcs.len());
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
+    let Some(_) = lathe_codegen::opt::rule_hits() else {
+        eprintln!("error: rule counting is off; run `cargo run --features isle-coverage -- coverage <paths>`");
+        return ExitCode::FAILURE;
+    };
+    let files = match collect_files(paths) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let summary = run_paths(&files, &RunOptions::default(), &|_| {});
+    println!("filetests: {summary}");
+    let hits = lathe_codegen::opt::rule_hits().unwrap_or_default();
+    let report = lathe_isle::coverage::report(lathe_codegen::opt::rules(), &hits);
+    print!("{report}");
+    if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}

@@ -215,6 +215,11 @@ impl<'a> Interpreter<'a> {
                 Flow::Next => {}
                 Flow::Jump(dest) => self.jump(dest).map_err(|h| locate(h, func, inst))?,
                 Flow::Return(vals) => {
+                    let rets = &func.signature.returns;
+                    if rets.len() != vals.len() || !types_of(rets).zip(&vals).all(|(t, v)| t == v.ty) {
+                        let m = format!("`return` does not match the signature {}", func.signature);
+                        return Err(locate(Halt::Error(InterpreterError::InvalidIr(m)), func, inst));
+                    }
                     if let Some(done) = self.frames.pop() {
                         self.memory.pop_frame(done.mem);
                     }
@@ -224,6 +229,14 @@ impl<'a> Interpreter<'a> {
                 }
                 Flow::Call { callee, args, tail } => {
                     if tail {
+                        let same = self
+                            .store
+                            .get_by_index(callee)
+                            .is_some_and(|g| types_of(&g.signature.returns).eq(types_of(&func.signature.returns)));
+                        if !same {
+                            let m = "a tail call to a function whose returns differ from this one's".to_string();
+                            return Err(locate(Halt::Error(InterpreterError::InvalidIr(m)), func, inst));
+                        }
                         if let Some(done) = self.frames.pop() {
                             self.memory.pop_frame(done.mem);
                         }

@@ -33,7 +33,10 @@ fn split_and_concat() {
         vec![lo, hi]
     }));
     assert_eq!(parts, vals(&[i8v(-2), i8v(-1)]));
-    assert_eq!(eval1(&[i64v(-1), i64v(1)], |c, v| c.ins().iconcat(v[0], v[1])), val(i128v((1 << 64) | u64::MAX as i128)));
+    assert_eq!(
+        eval1(&[i64v(-1), i64v(1)], |c, v| c.ins().iconcat(v[0], v[1])),
+        val(i128v((1 << 64) | u64::MAX as i128))
+    );
     assert_eq!(eval1(&[i8v(0x34), i8v(0x12)], |c, v| c.ins().iconcat(v[0], v[1])), val(i16v(0x1234)));
 }
 
@@ -57,8 +60,8 @@ fn float_to_int_traps() {
     assert_eq!(cvt!(fcvt_to_sint, I32, f64v(-2147483648.9)), val(i32v(i32::MIN)));
     assert_eq!(cvt!(fcvt_to_sint, I32, f64v(-2147483649.0)), Outcome::Trap(TrapCode::IntegerOverflow));
     assert_eq!(cvt!(fcvt_to_sint, I32, f64v(2147483647.9)), val(i32v(i32::MAX)));
-    assert_eq!(cvt!(fcvt_to_sint, I64, f64v(9.223372036854775808e18)), Outcome::Trap(TrapCode::IntegerOverflow));
-    assert_eq!(cvt!(fcvt_to_sint, I64, f64v(-9.223372036854775808e18)), val(i64v(i64::MIN)));
+    assert_eq!(cvt!(fcvt_to_sint, I64, f64v(2f64.powi(63))), Outcome::Trap(TrapCode::IntegerOverflow));
+    assert_eq!(cvt!(fcvt_to_sint, I64, f64v(-(2f64.powi(63)))), val(i64v(i64::MIN)));
     assert_eq!(cvt!(fcvt_to_uint, I32, f64v(-0.9)), val(i32v(0)));
     assert_eq!(cvt!(fcvt_to_uint, I32, f64v(-1.0)), Outcome::Trap(TrapCode::IntegerOverflow));
     assert_eq!(cvt!(fcvt_to_uint, I8, f32v(255.9)), val(i8v(-1)));

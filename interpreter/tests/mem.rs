@@ -4,8 +4,8 @@ mod common;
 use common::*;
 use lathe_codegen::ir::types::*;
 use lathe_codegen::ir::{
-    AbiParam, ArgumentPurpose, AtomicRmwOp, Endianness, FuncCursor, GlobalValueData, InstBuilder, MemFlags,
-    StackSlot, StackSlotData, StackSlotKind, TrapCode,
+    AbiParam, ArgumentPurpose, AtomicRmwOp, Endianness, FuncCursor, GlobalValueData, InstBuilder, MemFlags, StackSlot,
+    StackSlotData, StackSlotKind, TrapCode,
 };
 use lathe_interpreter::InterpreterError;
 

@@ -27,7 +27,16 @@ impl From<i64> for Imm64 {
 impl fmt::Display for Imm64 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let x = self.0;
-        if (-10_000..=10_000).contains(&x) { write!(f, "{x}") } else { write_hex_grouped(f, x as u64) }
+        if (-10_000..=10_000).contains(&x) {
+            write!(f, "{x}")
+        } else if x < 0 {
+            // Negative values print as a negated magnitude, which reads the same in every
+            // integer type (`-0x3800_0000` rather than 64 bits of sign extension).
+            f.write_str("-")?;
+            write_hex_grouped(f, x.unsigned_abs())
+        } else {
+            write_hex_grouped(f, x as u64)
+        }
     }
 }
 
@@ -208,6 +217,10 @@ pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
         Some(e) => e.parse().map_err(|_| format!("bad exponent in `{s}`"))?,
         None => 0,
     };
+    // Far beyond any float's range; bounding it keeps the arithmetic below from overflowing.
+    if !(-100_000..=100_000).contains(&exp) {
+        return Err(format!("exponent out of range in `{s}`"));
+    }
     let (int_s, frac_s) = match mant.find('.') {
         Some(i) => (&mant[..i], &mant[i + 1..]),
         None => (mant, ""),
@@ -324,6 +337,8 @@ mod tests {
         assert!("0x1.000001p0".parse::<Ieee32>().is_err(), "not exact in f32");
         assert!("0x1p200".parse::<Ieee32>().is_err());
         assert!("+sNaN:0x0".parse::<Ieee32>().is_err());
+        assert!("0x1p9223372036854775807".parse::<Ieee64>().is_err(), "huge exponents are errors, not overflows");
+        assert!("0x1p-9223372036854775808".parse::<Ieee32>().is_err());
     }
 
     #[test]
@@ -341,7 +356,8 @@ mod tests {
     fn imm_formats() {
         assert_eq!(Imm64(-5).to_string(), "-5");
         assert_eq!(Imm64(0xffff_0000).to_string(), "0xffff_0000");
-        assert_eq!(Imm64(-1i64 << 40).to_string(), "0xffff_ff00_0000_0000");
+        assert_eq!(Imm64(-1i64 << 40).to_string(), "-0x100_0000_0000");
+        assert_eq!(Imm64(i64::MIN).to_string(), "-0x8000_0000_0000_0000");
         assert_eq!(Offset32(8).to_string(), "+8");
         assert_eq!(Offset32(-8).to_string(), "-8");
         assert_eq!(Offset32(0).to_string(), "");

@@ -31,9 +31,7 @@ mod structure;
 mod types;
 
 use crate::entity::SecondaryMap;
-use crate::ir::{
-    Block, FuncRef, Function, GlobalValue, Inst, InstructionData, JumpTable, SigRef, StackSlot, Value, ValueDef,
-};
+use crate::ir::{Block, FuncRef, Function, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value, ValueDef};
 use std::fmt::{self, Write as _};
 
 /// The entity an error is about.
@@ -199,88 +197,10 @@ impl<'a> Verifier<'a> {
 /// Robust against any garbage: it only reads what exists.
 // NOTE: the lead switches the body to `crate::text::display_inst` once the writer is merged.
 fn inst_text(func: &Function, inst: Inst) -> String {
-    let dfg = &func.dfg;
-    let Some(data) = dfg.insts.get(inst) else {
+    if !func.dfg.insts.is_valid(inst) {
         return format!("{inst} (not in the function)");
-    };
-    let pool = &dfg.value_lists;
-    let mut s = String::new();
-    let results = dfg.inst_results(inst);
-    if !results.is_empty() {
-        s.push_str(&join(results));
-        s.push_str(" = ");
     }
-    let op = data.opcode();
-    s.push_str(op.name());
-    if op.info().ctrl == crate::ir::CtrlSource::Explicit
-        && let Some(&r) = results.first()
-    {
-        let _ = write!(s, ".{}", dfg.value_type(r));
-    }
-    let args = data.arguments(pool);
-    let block_call = |bc: &crate::ir::BlockCall| {
-        let a = bc.args_slice(pool);
-        if a.is_empty() { bc.block.to_string() } else { format!("{}({})", bc.block, join(a)) }
-    };
-    use InstructionData as D;
-    let rest = match *data {
-        D::Nullary { .. } => String::new(),
-        D::UnaryImm { imm, .. } => imm.to_string(),
-        D::UnaryIeee32 { imm, .. } => imm.to_string(),
-        D::UnaryIeee64 { imm, .. } => imm.to_string(),
-        D::UnaryConst { constant, .. } => constant.to_string(),
-        D::UnaryGlobalValue { global_value, .. } => global_value.to_string(),
-        D::BinaryImm64 { arg, imm, .. } => format!("{arg}, {imm}"),
-        D::BinaryImm8 { arg, imm, .. } => format!("{arg}, {imm}"),
-        D::TernaryImm8 { args, imm, .. } => format!("{}, {}, {imm}", args[0], args[1]),
-        D::Shuffle { args, mask, .. } => format!("{}, {}, {mask}", args[0], args[1]),
-        D::IntCompare { cond, args, .. } => format!("{cond} {}, {}", args[0], args[1]),
-        D::IntCompareImm { cond, arg, imm, .. } => format!("{cond} {arg}, {imm}"),
-        D::FloatCompare { cond, args, .. } => format!("{cond} {}, {}", args[0], args[1]),
-        D::Load { flags, arg, offset, .. } => format!("{flags} {arg}{offset}").trim_start().to_string(),
-        D::Store { flags, args, offset, .. } => format!("{flags} {}, {}{offset}", args[0], args[1]).trim_start().into(),
-        D::LoadNoOffset { flags, arg, .. } => format!("{flags} {arg}").trim_start().to_string(),
-        D::StoreNoOffset { flags, args, .. } => format!("{flags} {}, {}", args[0], args[1]).trim_start().to_string(),
-        D::StackLoad { stack_slot, offset, .. } => format!("{stack_slot}{offset}"),
-        D::StackStore { arg, stack_slot, offset, .. } => format!("{arg}, {stack_slot}{offset}"),
-        D::FuncAddr { func_ref, .. } => func_ref.to_string(),
-        D::AtomicRmw { flags, op, args, .. } => format!("{flags} {op} {}, {}", args[0], args[1]).trim_start().into(),
-        D::AtomicCas { flags, args, .. } => format!("{flags} {}", join(&args)).trim_start().to_string(),
-        D::Jump { ref destination, .. } => block_call(destination),
-        D::Brif { arg, ref blocks, .. } => format!("{arg}, {}, {}", block_call(&blocks[0]), block_call(&blocks[1])),
-        D::BranchTable { arg, table, .. } => match dfg.jump_tables.get(table) {
-            Some(jt) => {
-                let entries: Vec<String> = jt.as_slice().iter().map(block_call).collect();
-                format!("{arg}, {}, [{}]", block_call(&jt.default_block()), entries.join(", "))
-            }
-            None => format!("{arg}, {table}"),
-        },
-        D::Trap { code, .. } => code.to_string(),
-        D::CondTrap { arg, code, .. } => format!("{arg}, {code}"),
-        D::IntAddTrap { args, code, .. } => format!("{}, {}, {code}", args[0], args[1]),
-        D::Call { func_ref, .. } => format!("{func_ref}({})", join(args)),
-        D::CallIndirect { sig_ref, .. } => match args.split_first() {
-            Some((callee, rest)) => format!("{sig_ref}, {callee}({})", join(rest)),
-            None => format!("{sig_ref}, ?()"),
-        },
-        D::Unary { .. } | D::Binary { .. } | D::Ternary { .. } | D::MultiAry { .. } => join(args),
-    };
-    if !rest.is_empty() {
-        s.push(' ');
-        s.push_str(&rest);
-    }
-    s
-}
-
-fn join(values: &[Value]) -> String {
-    let mut s = String::new();
-    for (i, v) in values.iter().enumerate() {
-        if i > 0 {
-            s.push_str(", ");
-        }
-        let _ = write!(s, "{v}");
-    }
-    s
+    crate::text::display_inst(func, inst).to_string()
 }
 
 /// Where a value really comes from after following aliases, if it is defined.

@@ -4,8 +4,9 @@
 use super::*;
 use crate::ir::types::*;
 use crate::ir::{
-    AbiParam, ArgumentPurpose, ExtFuncData, ExternalName, FuncCursor, GlobalValueData, Imm64, InstBuilder, IntCC,
-    JumpTableData, MemFlags, Offset32, Opcode, Signature, StackSlotData, StackSlotKind, TrapCode, Type,
+    AbiParam, ArgumentPurpose, ExtFuncData, ExternalName, FuncCursor, GlobalValueData, Imm64, InstBuilder,
+    InstructionData, IntCC, JumpTableData, MemFlags, Offset32, Opcode, Signature, StackSlotData, StackSlotKind,
+    TrapCode, Type,
 };
 
 mod garbage;

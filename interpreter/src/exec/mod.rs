@@ -162,12 +162,12 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         | SsubOverflow | UmulOverflow | SmulOverflow | UaddOverflowCin | SaddOverflowCin | UsubOverflowBin
         | SsubOverflowBin | UaddOverflowTrap | Smin | Umin | Smax | Umax | UaddSat | SaddSat | UsubSat | SsubSat
         | AvgRound | Band | Bor | Bxor | Bnot | BandNot | BorNot | BxorNot | BandImm | BorImm | BxorImm | Bitrev
-        | Clz | Cls | Ctz | Bswap | Popcnt | Bmask | Ishl | Ushr | Sshr | Rotl | Rotr | IshlImm | UshrImm
-        | SshrImm | RotlImm | RotrImm | Icmp | IcmpImm | Select | SelectSpectreGuard | Bitselect => {
+        | Clz | Cls | Ctz | Bswap | Popcnt | Bmask | Ishl | Ushr | Sshr | Rotl | Rotr | IshlImm | UshrImm | SshrImm
+        | RotlImm | RotrImm | Icmp | IcmpImm | Select | SelectSpectreGuard | Bitselect => {
             int::exec(ctx, inst, data, op, ctrl)
         }
-        F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign | Fmin
-        | Fmax | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
+        F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign | Fmin | Fmax
+        | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
         Vconst | Bitcast | Ireduce | Uextend | Sextend | Fpromote | Fdemote | FcvtToUint | FcvtToSint
         | FcvtToUintSat | FcvtToSintSat | FcvtFromUint | FcvtFromSint | Isplit | Iconcat => {
             conv::exec(ctx, inst, data, op, ctrl)
@@ -176,8 +176,8 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         | StackLoad | StackStore | StackAddr | SymbolValue | GlobalValue | FuncAddr | AtomicRmw | AtomicCas
         | AtomicLoad | AtomicStore | Fence => mem::exec(ctx, inst, data, op, ctrl),
         Jump | Brif | BrTable | Return | Trap | Trapz | Trapnz | Debugtrap | Call | CallIndirect | ReturnCall
-        | ReturnCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress | GetPinnedReg
-        | SetPinnedReg | Nop => control::exec(ctx, inst, data, op, ctrl),
+        | ReturnCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress | GetPinnedReg | SetPinnedReg
+        | Nop => control::exec(ctx, inst, data, op, ctrl),
         Splat | ScalarToVector | Extractlane | Insertlane | Shuffle | Swizzle | VanyTrue | VallTrue | VhighBits
         | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise => {
             unsupported(op, "vector opcodes are not executed by the interpreter yet")
