@@ -57,7 +57,11 @@ impl BlockLoweringOrder {
             let succs = succs_of(*b);
             if succs.len() > 1 {
                 for (i, s) in succs.iter().enumerate() {
-                    if cfg.pred_count(*s) > 1 {
+                    // Split edges into blocks with several predecessors, and every edge of
+                    // a terminator that names the same block twice, so that each VCode
+                    // edge is distinct and none is critical.
+                    let repeated = succs.iter().filter(|x| *x == s).count() > 1;
+                    if cfg.pred_count(*s) > 1 || repeated {
                         blocks.push(LoweredBlock::Edge { pred: *b, succ_index: i, succ: *s });
                     }
                 }
@@ -69,6 +73,14 @@ impl BlockLoweringOrder {
                 orig_index[b.as_u32() as usize] = i as u32;
             }
         }
+        let edge_index: std::collections::HashMap<(Block, usize), u32> = blocks
+            .iter()
+            .enumerate()
+            .filter_map(|(i, lb)| match *lb {
+                LoweredBlock::Edge { pred, succ_index, .. } => Some(((pred, succ_index), i as u32)),
+                LoweredBlock::Orig(_) => None,
+            })
+            .collect();
         let mut succ_targets = vec![Vec::new(); blocks.len()];
         for (i, lb) in blocks.iter().enumerate() {
             match *lb {
@@ -77,13 +89,7 @@ impl BlockLoweringOrder {
                     succ_targets[i] = succs
                         .iter()
                         .enumerate()
-                        .map(|(k, s)| {
-                            blocks
-                                .iter()
-                                .position(|e| *e == LoweredBlock::Edge { pred: b, succ_index: k, succ: *s })
-                                .map(|p| p as u32)
-                                .unwrap_or(orig_index[s.as_u32() as usize])
-                        })
+                        .map(|(k, s)| edge_index.get(&(b, k)).copied().unwrap_or(orig_index[s.as_u32() as usize]))
                         .collect();
                 }
                 LoweredBlock::Edge { succ, .. } => succ_targets[i] = vec![orig_index[succ.as_u32() as usize]],
