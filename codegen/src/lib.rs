@@ -13,5 +13,7 @@ pub mod flowgraph;
 pub mod ir;
 pub mod machinst;
 pub mod opt;
+pub mod result;
+pub mod settings;
 pub mod text;
 pub mod verifier;

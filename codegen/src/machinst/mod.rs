@@ -1,8 +1,32 @@
 //! The machine layer, shared by every ISA: from IR to machine code.
 //!
-//! Work in progress: this commit holds the output type; the lowering driver, `VCode`,
-//! register allocation and the code buffer follow.
+//! The stages, each handing the next a plain data type:
+//! lowering (`lower.rs`, driving an ISA's ISLE rules) produces `VCode` (`vcode.rs`): machine
+//! instructions over virtual registers ([`Reg`]), in blocks in emission order, with
+//! critical edges split; `regalloc2` allocates registers for it (VCode implements
+//! `regalloc2::Function`); emission applies the allocation, inserts the allocator's moves,
+//! spills and reloads and the prologue and epilogue, and writes bytes into a
+//! [`MachBuffer`]; the result is [`CompiledCode`].
+//!
+//! An ISA provides a [`MachInst`] type (operands, emission, printing, moves, frame code),
+//! its lowering rules, and its calling conventions.
 
+mod blockorder;
+mod buffer;
+mod compile;
 mod compiled;
+mod inst;
+mod lower;
+mod reg;
+mod vcode;
 
+pub use crate::result::CodegenError;
+pub use blockorder::{BlockLoweringOrder, LoweredBlock};
+pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
+pub use compile::compile_with;
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
+pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
+pub use lower::{Lower, LowerBackend, class_of, lower};
+pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
+pub use regalloc2::{PReg, PRegSet, RegClass};
+pub use vcode::{FrameRules, VCode, VCodeBuilder};

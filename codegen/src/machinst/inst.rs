@@ -1,0 +1,103 @@
+//! The `MachInst` trait: what the machine layer needs from an ISA's instruction type.
+//!
+//! An ISA's instruction names its registers through [`MachInst::visit_operands`], says
+//! whether it ends a block, knows how to emit itself into a [`MachBuffer`] and how to print
+//! itself, and provides the moves, spills and reloads the register allocator asks for and
+//! the prologue and epilogue of a frame.
+
+use super::buffer::{LabelUse, MachBuffer, MachLabel};
+use super::reg::{OperandVisitor, Reg};
+use regalloc2::{PRegSet, RegClass};
+
+/// What kind of block end an instruction is.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum TerminatorKind {
+    /// Not a terminator.
+    None,
+    /// Returns from the function (the epilogue is emitted before it).
+    Ret,
+    /// Branches to blocks of the function (its targets are the block's successors, in
+    /// order).
+    Branch,
+    /// Ends the block without successors and without returning (a trap, a tail call).
+    NoReturn,
+}
+
+/// The frame of a function as emission sees it, after register allocation.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct FrameInfo {
+    /// Bytes of the outgoing-argument area at the bottom of the frame (at SP).
+    pub outgoing_args_size: u32,
+    /// Bytes of the explicit stack slots, above the outgoing arguments.
+    pub stack_slots_size: u32,
+    /// Number of spill slots (8 bytes each), above the stack slots.
+    pub spill_slots: u32,
+    /// Callee-saved registers the function writes, saved by the prologue.
+    pub clobbered_callee_saves: Vec<Reg>,
+    /// Bytes the prologue subtracts from SP after saving registers.
+    pub fixed_frame_size: u32,
+}
+
+impl FrameInfo {
+    /// Offset from SP of explicit stack slot byte `offset` (stack slot offsets are laid out
+    /// by the lowering driver).
+    pub fn stack_slot_offset(&self, offset: u32) -> u32 {
+        self.outgoing_args_size + offset
+    }
+    /// Offset from SP of spill slot `slot`.
+    pub fn spill_slot_offset(&self, slot: u32) -> u32 {
+        self.outgoing_args_size + self.stack_slots_size.next_multiple_of(8) + 8 * slot
+    }
+}
+
+/// What an instruction's emission may need to know besides itself.
+pub struct EmitState<'a> {
+    /// The frame layout.
+    pub frame: &'a FrameInfo,
+    /// The label of the block emitted right after the current one, if any, so branches
+    /// can fall through.
+    pub next_block: Option<MachLabel>,
+}
+
+/// An ISA's machine instruction.
+pub trait MachInst: Clone + std::fmt::Debug {
+    /// How this ISA's instructions refer to labels.
+    type LabelUse: LabelUse;
+
+    /// Visits every register field with its constraint, always in the same order.
+    fn visit_operands(&mut self, visitor: &mut dyn OperandVisitor);
+
+    /// Physical registers the instruction overwrites besides its defs (calls).
+    fn clobbers(&self) -> PRegSet {
+        PRegSet::empty()
+    }
+
+    /// Whether and how the instruction ends a block.
+    fn terminator_kind(&self) -> TerminatorKind {
+        TerminatorKind::None
+    }
+
+    /// A register-to-register move of `class`.
+    fn gen_move(dst: Reg, src: Reg, class: RegClass) -> Self;
+
+    /// An unconditional jump to a block (for split edges).
+    fn gen_jump(target: MachLabel) -> Self;
+
+    /// A store of `src` to the spill slot at `sp_offset` bytes above SP.
+    fn gen_spill(sp_offset: u32, src: Reg, class: RegClass) -> Self;
+
+    /// A load of the spill slot at `sp_offset` bytes above SP into `dst`.
+    fn gen_reload(dst: Reg, sp_offset: u32, class: RegClass) -> Self;
+
+    /// The instructions that set up `frame` on entry.
+    fn gen_prologue(frame: &FrameInfo) -> Vec<Self>;
+
+    /// The instructions that tear `frame` down before a return.
+    fn gen_epilogue(frame: &FrameInfo) -> Vec<Self>;
+
+    /// Writes the instruction's machine code.
+    fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>);
+
+    /// The instruction in the ISA's assembly syntax, registers as allocated (or virtual).
+    fn print(&self) -> String;
+}
