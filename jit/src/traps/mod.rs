@@ -19,6 +19,20 @@
 //! zone is `stk_ovf`; otherwise an exact trap site at the PC gives its code; otherwise
 //! SIGSEGV/SIGBUS give `heap_oob`, SIGFPE gives `int_divz`, and SIGILL/SIGTRAP give
 //! [`DEFAULT_ILLEGAL_INSTRUCTION_TRAP`].
+//!
+//! Limits:
+//! - Host code called from JIT code must re-enter JIT code only through
+//!   `JitModule::call` (which pushes a new context); JIT code entered any other way (a raw
+//!   function pointer) that traps would resume at the outer trampoline and skip the host
+//!   frames in between. A fault in JIT code with no active context is not handled.
+//! - Stack overflow is recognised from the thread's stack bounds. A main thread under
+//!   `ulimit -s unlimited` has no bound: its stack grows until memory runs out. Code that
+//!   must survive unbounded recursion should run on a thread with a fixed stack size (or
+//!   the backend should emit stack-limit checks).
+//! - A host function that panics aborts the process (`extern "C"` functions do not unwind).
+//! - The handler takes the registry's read lock: a fault inside a host function while that
+//!   very thread or a writer it blocks holds the allocator's lock could deadlock (a host
+//!   bug in any case).
 
 pub(crate) mod registry;
 mod signals;
