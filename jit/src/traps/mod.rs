@@ -30,9 +30,10 @@
 //!   must survive unbounded recursion should run on a thread with a fixed stack size (or
 //!   the backend should emit stack-limit checks).
 //! - A host function that panics aborts the process (`extern "C"` functions do not unwind).
-//! - The handler takes the registry's read lock: a fault inside a host function while that
-//!   very thread or a writer it blocks holds the allocator's lock could deadlock (a host
-//!   bug in any case).
+//! - The handler takes the registry's read lock. If a host function (called from JIT code)
+//!   faults while holding a lock that a thread registering a module waits for (the
+//!   allocator's, say), the handler waits behind that writer and the two deadlock. Such a
+//!   fault is a host bug that would end the process anyway.
 
 pub(crate) mod registry;
 mod signals;
