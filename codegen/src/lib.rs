@@ -11,6 +11,7 @@ pub mod dominator_tree;
 pub mod entity;
 pub mod flowgraph;
 pub mod ir;
+pub mod isa;
 pub mod machinst;
 pub mod opt;
 pub mod result;

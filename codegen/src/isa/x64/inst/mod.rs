@@ -1,0 +1,583 @@
+//! The x86-64 machine instruction, [`Inst`], and its [`MachInst`] implementation.
+//!
+//! Lowering (the x64 ISLE rules) builds `Inst`s over virtual registers; the machine layer
+//! collects their operands through [`Inst::visit_operands`], register allocation rewrites
+//! the registers in place, and [`emit`](super::emit) encodes them. Each variant is one
+//! machine instruction except the few documented pseudo-instructions (`Args`, `JmpCond`
+//! with two targets, `JmpTable`, `TrapIf`).
+//!
+//! Two-address forms (`add dst, src`) have a `dst` and the `src1` it overwrites: the
+//! instruction visits `src1` FIRST, so it is operand 0, and `dst` is a reuse-def of
+//! operand 0. Invariant: `src1` of a two-address form is a virtual register before
+//! allocation (or `dst == src1` physically), since physical registers are not collected
+//! as operands and the operand index would shift.
+//!
+//! Float and vector instructions are not here yet, except the register move and the
+//! 8-byte spill/reload the allocator may ask for in the `Float` class.
+
+pub mod args;
+
+use self::args::*;
+use super::regs;
+use crate::ir::{ExternalName, TrapCode};
+use crate::machinst::{
+    EmitState, FrameInfo, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg, RegClass, TerminatorKind,
+};
+
+/// An x86-64 machine instruction.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Inst {
+    /// `op dst, src2` with `dst` reusing `src1`: add, sub, and, or, xor, adc, sbb. Any size
+    /// (8- and 16-bit forms use only the low bits of an immediate).
+    AluRmiR {
+        /// Operation width.
+        size: OperandSize,
+        /// The operation.
+        op: AluOp,
+        /// The first operand, overwritten by the result.
+        src1: Reg,
+        /// The second operand.
+        src2: RegMemImm,
+        /// The result (same register as `src1`).
+        dst: Reg,
+    },
+    /// `imul dst, src2` (two-operand signed/unsigned low multiply), `dst` reusing `src1`.
+    /// Sizes S16, S32, S64.
+    Imul {
+        /// Operation width.
+        size: OperandSize,
+        /// The first factor, overwritten.
+        src1: Reg,
+        /// The second factor.
+        src2: RegMem,
+        /// The product (same register as `src1`).
+        dst: Reg,
+    },
+    /// `imul dst, src, imm` (three-operand, no reuse). Sizes S16, S32, S64.
+    ImulImm {
+        /// Operation width.
+        size: OperandSize,
+        /// The factor.
+        src: RegMem,
+        /// The immediate factor.
+        imm: i32,
+        /// The product.
+        dst: Reg,
+    },
+    /// `neg dst` / `not dst`, `dst` reusing `src`. Any size.
+    Unary {
+        /// Operation width.
+        size: OperandSize,
+        /// The operation.
+        op: UnaryOp,
+        /// The operand, overwritten.
+        src: Reg,
+        /// The result (same register as `src`).
+        dst: Reg,
+    },
+    /// Shift or rotate `dst` (reusing `src`) by an immediate or by `cl`. Any size.
+    Shift {
+        /// Operation width.
+        size: OperandSize,
+        /// Which shift or rotate.
+        kind: ShiftKind,
+        /// The value, overwritten.
+        src: Reg,
+        /// The count: an immediate, or a register fixed in rcx.
+        amount: ShiftAmount,
+        /// The result (same register as `src`).
+        dst: Reg,
+    },
+    /// `div divisor` / `idiv divisor`: rdx:rax / divisor, quotient to rax, remainder to
+    /// rdx. Sizes S16, S32, S64. Records a trap site (divide error: division by zero,
+    /// or signed overflow) at the instruction.
+    Div {
+        /// Operation width.
+        size: OperandSize,
+        /// `idiv` when true.
+        signed: bool,
+        /// Low half of the dividend, fixed in rax.
+        dividend_lo: Reg,
+        /// High half of the dividend, fixed in rdx.
+        dividend_hi: Reg,
+        /// The divisor (any register but rax and rdx, which the fixed operands hold).
+        divisor: Reg,
+        /// The quotient, fixed in rax.
+        quotient: Reg,
+        /// The remainder, fixed in rdx.
+        remainder: Reg,
+        /// The trap code of a divide error.
+        trap: TrapCode,
+    },
+    /// `cwd`/`cdq`/`cqo`: sign-extends rax into rdx (for `idiv`). Sizes S16, S32, S64.
+    SignExtendAxDx {
+        /// Operation width.
+        size: OperandSize,
+        /// The value, fixed in rax.
+        src: Reg,
+        /// Its sign bits, fixed in rdx.
+        dst: Reg,
+    },
+    /// `mul src2` / `imul src2` (one-operand): the full product of rax and `src2` in
+    /// rdx:rax. Sizes S16, S32, S64.
+    MulHi {
+        /// Operation width.
+        size: OperandSize,
+        /// Signed (`imul`) when true.
+        signed: bool,
+        /// The first factor, fixed in rax.
+        src1: Reg,
+        /// The second factor.
+        src2: Reg,
+        /// Low half of the product, fixed in rax.
+        lo: Reg,
+        /// High half of the product, fixed in rdx.
+        hi: Reg,
+    },
+    /// `mov dst, src` between integer registers. Sizes S32 (zeroing bits 32-63) and S64.
+    MovRR {
+        /// Operation width.
+        size: OperandSize,
+        /// The source.
+        src: Reg,
+        /// The destination.
+        dst: Reg,
+    },
+    /// Puts a constant in `dst` with the shortest encoding that does not touch the flags:
+    /// `mov r32, imm32` when the value (at `size`) fits in 32 unsigned bits, `mov r64,
+    /// simm32` (`C7 /0`) when it is a sign-extended 32-bit value, `movabs r64, imm64`
+    /// otherwise. With size S32 the low 32 bits of `imm` are used.
+    MovImm {
+        /// Operation width (S32 or S64).
+        size: OperandSize,
+        /// The value.
+        imm: u64,
+        /// The destination.
+        dst: Reg,
+    },
+    /// `lea dst, [addr]` (64-bit).
+    Lea {
+        /// The address computed.
+        addr: Amode,
+        /// The destination.
+        dst: Reg,
+    },
+    /// Zero extension from `from` to `to`: `movzx r32, r/m8|16` (a 32-bit destination
+    /// already clears bits 32-63, so `to: S64` uses the same shorter encoding), `mov r32,
+    /// r/m32` from 32 bits; `from == S64` is a plain 64-bit `mov`.
+    MovzxRmR {
+        /// Width of the source.
+        from: OperandSize,
+        /// Width of the result (S32 or S64).
+        to: OperandSize,
+        /// The source.
+        src: RegMem,
+        /// The destination.
+        dst: Reg,
+    },
+    /// Sign extension from `from` to `to`: `movsx r32|r64, r/m8|16`, `movsxd r64, r/m32`;
+    /// `from` at least `to` is a plain `mov` of size `to`.
+    MovsxRmR {
+        /// Width of the source.
+        from: OperandSize,
+        /// Width of the result (S32 or S64).
+        to: OperandSize,
+        /// The source.
+        src: RegMem,
+        /// The destination.
+        dst: Reg,
+    },
+    /// A load of `size` bytes from `addr` into `dst`, widened by `ext`; records a trap
+    /// site when `trap` is set.
+    Load {
+        /// Width of the access.
+        size: OperandSize,
+        /// How the value is widened.
+        ext: ExtMode,
+        /// The address.
+        addr: Amode,
+        /// The destination.
+        dst: Reg,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// A store of the low `size` bytes of `src` to `addr`; records a trap site when
+    /// `trap` is set.
+    Store {
+        /// Width of the access.
+        size: OperandSize,
+        /// The value.
+        src: Reg,
+        /// The address.
+        addr: Amode,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// `cmp src1, src2`: sets the flags of `src1 - src2`. Any size.
+    Cmp {
+        /// Operation width.
+        size: OperandSize,
+        /// Left operand.
+        src1: Reg,
+        /// Right operand.
+        src2: RegMemImm,
+    },
+    /// `test src1, src2`: sets the flags of `src1 & src2`. Any size. (With a memory
+    /// `src2` the encoding and the text are `test [mem], src1`.)
+    Test {
+        /// Operation width.
+        size: OperandSize,
+        /// Left operand.
+        src1: Reg,
+        /// Right operand.
+        src2: RegMemImm,
+    },
+    /// `setcc dst`: writes 0 or 1 to the LOW BYTE of `dst` only; bits 8-63 are undefined
+    /// afterwards, so lowering follows it with `movzx` when it needs the full register.
+    Setcc {
+        /// The condition.
+        cc: CC,
+        /// The destination.
+        dst: Reg,
+    },
+    /// `cmovcc dst, consequent` with `dst` reusing `alternative`: dst = cc ? consequent :
+    /// alternative. Sizes S16, S32, S64 (a 32-bit cmov zeroes bits 32-63 either way).
+    Cmov {
+        /// Operation width.
+        size: OperandSize,
+        /// The condition.
+        cc: CC,
+        /// The value when the condition holds.
+        consequent: RegMem,
+        /// The value otherwise; overwritten.
+        alternative: Reg,
+        /// The result (same register as `alternative`).
+        dst: Reg,
+    },
+    /// `jmp target` (always rel32).
+    Jmp {
+        /// The target block.
+        target: MachLabel,
+    },
+    /// A two-way branch: `jcc taken` then `jmp not_taken`, either of which is left out
+    /// when its target is the next block (the condition is inverted when `taken` is).
+    JmpCond {
+        /// The condition.
+        cc: CC,
+        /// The target when the condition holds.
+        taken: MachLabel,
+        /// The target otherwise.
+        not_taken: MachLabel,
+    },
+    /// A jump through a table: `index` (an unsigned 32-bit value in the low half of its
+    /// register) selects `targets[index]`, or `default` when out of range. Emitted as a
+    /// bounds check, a load of a 4-byte offset from a table placed right after the
+    /// indirect `jmp`, and the `jmp`.
+    JmpTable {
+        /// The index.
+        index: Reg,
+        /// Scratch (early def): the table address, then the target address.
+        tmp1: Reg,
+        /// Scratch (early def): the zero-extended index, then the table entry.
+        tmp2: Reg,
+        /// The target when `index >= targets.len()`.
+        default: MachLabel,
+        /// The targets.
+        targets: Vec<MachLabel>,
+    },
+    /// `ret`; the return values are fixed uses. The driver emits the epilogue before it.
+    Ret {
+        /// Each returned value and the register it is returned in.
+        rets: Vec<(Reg, PReg)>,
+    },
+    /// `ud2`: an unconditional trap, recorded with `code`.
+    Ud2 {
+        /// The trap code.
+        code: TrapCode,
+    },
+    /// Traps with `code` when `cc` holds: `j!cc` over a `ud2` (the trap site is the `ud2`).
+    TrapIf {
+        /// The trapping condition.
+        cc: CC,
+        /// The trap code.
+        code: TrapCode,
+    },
+    /// Pseudo-instruction at function entry: defines the incoming argument registers
+    /// (fixed defs). Emits nothing.
+    Args {
+        /// Each argument value and the register it arrives in.
+        args: Vec<(Reg, PReg)>,
+    },
+    /// `call callee` (rel32 with an `X86PcRel4` relocation).
+    CallKnown {
+        /// The function called.
+        callee: ExternalName,
+        /// Arguments, fixed in their registers.
+        uses: Vec<(Reg, PReg)>,
+        /// Results, fixed in their registers.
+        defs: Vec<(Reg, PReg)>,
+        /// Registers the call overwrites besides `defs`.
+        clobbers: PRegSet,
+    },
+    /// `call r/m64`.
+    CallUnknown {
+        /// The address called.
+        target: RegMem,
+        /// Arguments, fixed in their registers.
+        uses: Vec<(Reg, PReg)>,
+        /// Results, fixed in their registers.
+        defs: Vec<(Reg, PReg)>,
+        /// Registers the call overwrites besides `defs`.
+        clobbers: PRegSet,
+    },
+    /// `movabs dst, name` with an `Abs8` relocation: the address of a symbol.
+    LoadExtName {
+        /// The destination.
+        dst: Reg,
+        /// The symbol.
+        name: ExternalName,
+    },
+    /// `push src` (64-bit).
+    Push64 {
+        /// The value pushed.
+        src: Reg,
+    },
+    /// `pop dst` (64-bit).
+    Pop64 {
+        /// The destination.
+        dst: Reg,
+    },
+    /// `add rsp, imm`: releases stack space.
+    AddRspImm(u32),
+    /// `sub rsp, imm`: allocates stack space.
+    SubRspImm(u32),
+    /// A spill: stores `src` (8 bytes) at `[rsp + offset]` (`mov` for `Int`, `movsd` for
+    /// `Float`).
+    MovToSp {
+        /// Bytes above SP.
+        offset: u32,
+        /// The value.
+        src: Reg,
+        /// The register class of `src`.
+        class: RegClass,
+    },
+    /// A reload: loads 8 bytes at `[rsp + offset]` into `dst` (`mov` or `movsd`).
+    MovFromSp {
+        /// Bytes above SP.
+        offset: u32,
+        /// The destination.
+        dst: Reg,
+        /// The register class of `dst`.
+        class: RegClass,
+    },
+    /// `movaps dst, src`: the register move of the float/vector classes.
+    XmmMovRR {
+        /// The source.
+        src: Reg,
+        /// The destination.
+        dst: Reg,
+    },
+}
+
+fn visit_fixed_uses(list: &mut [(Reg, PReg)], v: &mut dyn OperandVisitor) {
+    for (r, p) in list {
+        v.reg_fixed_use(r, *p);
+    }
+}
+
+fn visit_fixed_defs(list: &mut [(Reg, PReg)], v: &mut dyn OperandVisitor) {
+    for (r, p) in list {
+        v.reg_fixed_def(r, *p);
+    }
+}
+
+impl Inst {
+    /// `mov dst, src` of 64 bits.
+    pub fn mov64(src: Reg, dst: Reg) -> Inst {
+        Inst::MovRR { size: OperandSize::S64, src, dst }
+    }
+    /// A 64-bit load from `addr` without trap record.
+    pub fn load64(addr: Amode, dst: Reg) -> Inst {
+        Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None }
+    }
+    /// A 64-bit store to `addr` without trap record.
+    pub fn store64(src: Reg, addr: Amode) -> Inst {
+        Inst::Store { size: OperandSize::S64, src, addr, trap: None }
+    }
+}
+
+/// The bytes the prologue subtracts from SP (`sub rsp, N`) for a frame with
+/// `outgoing` bytes of outgoing arguments, `slots` bytes of explicit stack slots, `spills`
+/// 8-byte spill slots and `num_saved` callee-saved registers pushed: the area is laid out
+/// as [`FrameInfo`] describes and rounded up so that SP is 16-byte aligned after the
+/// `sub` (System V: SP is 8 mod 16 at entry; the return address, the saved rbp and the
+/// pushed registers take 8 bytes each).
+pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
+    let body = outgoing + slots.next_multiple_of(8) + 8 * spills;
+    let pushed = 8 * num_saved;
+    // After `push rbp` SP is 16-aligned; `pushed + body` must keep it so.
+    (pushed + body).next_multiple_of(16) - pushed
+}
+
+impl MachInst for Inst {
+    type LabelUse = super::emit::X64LabelUse;
+
+    fn visit_operands(&mut self, v: &mut dyn OperandVisitor) {
+        match self {
+            Inst::AluRmiR { src1, src2, dst, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Imul { src1, src2, dst, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::ImulImm { src, dst, .. } => {
+                src.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::Unary { src, dst, .. } => {
+                v.reg_use(src);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Shift { src, amount, dst, .. } => {
+                v.reg_use(src);
+                if let ShiftAmount::Cl(count) = amount {
+                    v.reg_fixed_use(count, regs::preg_rcx());
+                }
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Div { dividend_lo, dividend_hi, divisor, quotient, remainder, .. } => {
+                v.reg_fixed_use(dividend_lo, regs::preg_rax());
+                v.reg_fixed_use(dividend_hi, regs::preg_rdx());
+                v.reg_use(divisor);
+                v.reg_fixed_def(quotient, regs::preg_rax());
+                v.reg_fixed_def(remainder, regs::preg_rdx());
+            }
+            Inst::SignExtendAxDx { src, dst, .. } => {
+                v.reg_fixed_use(src, regs::preg_rax());
+                v.reg_fixed_def(dst, regs::preg_rdx());
+            }
+            Inst::MulHi { src1, src2, lo, hi, .. } => {
+                v.reg_fixed_use(src1, regs::preg_rax());
+                v.reg_use(src2);
+                v.reg_fixed_def(lo, regs::preg_rax());
+                v.reg_fixed_def(hi, regs::preg_rdx());
+            }
+            Inst::MovRR { src, dst, .. } | Inst::XmmMovRR { src, dst } => {
+                v.reg_use(src);
+                v.reg_def(dst);
+            }
+            Inst::MovImm { dst, .. } | Inst::Setcc { dst, .. } | Inst::LoadExtName { dst, .. } => v.reg_def(dst),
+            Inst::Lea { addr, dst } | Inst::Load { addr, dst, .. } => {
+                addr.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::MovzxRmR { src, dst, .. } | Inst::MovsxRmR { src, dst, .. } => {
+                src.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::Store { src, addr, .. } => {
+                v.reg_use(src);
+                addr.visit(v);
+            }
+            Inst::Cmp { src1, src2, .. } | Inst::Test { src1, src2, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+            }
+            Inst::Cmov { consequent, alternative, dst, .. } => {
+                v.reg_use(alternative);
+                consequent.visit(v);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Jmp { .. }
+            | Inst::JmpCond { .. }
+            | Inst::Ud2 { .. }
+            | Inst::TrapIf { .. }
+            | Inst::AddRspImm(_)
+            | Inst::SubRspImm(_) => {}
+            Inst::JmpTable { index, tmp1, tmp2, .. } => {
+                v.reg_use(index);
+                v.reg_early_def(tmp1);
+                v.reg_early_def(tmp2);
+            }
+            Inst::Ret { rets } => visit_fixed_uses(rets, v),
+            Inst::Args { args } => visit_fixed_defs(args, v),
+            Inst::CallKnown { uses, defs, .. } => {
+                visit_fixed_uses(uses, v);
+                visit_fixed_defs(defs, v);
+            }
+            Inst::CallUnknown { target, uses, defs, .. } => {
+                target.visit(v);
+                visit_fixed_uses(uses, v);
+                visit_fixed_defs(defs, v);
+            }
+            Inst::Push64 { src } | Inst::MovToSp { src, .. } => v.reg_use(src),
+            Inst::Pop64 { dst } | Inst::MovFromSp { dst, .. } => v.reg_def(dst),
+        }
+    }
+
+    fn clobbers(&self) -> PRegSet {
+        match self {
+            Inst::CallKnown { clobbers, .. } | Inst::CallUnknown { clobbers, .. } => *clobbers,
+            _ => PRegSet::empty(),
+        }
+    }
+
+    fn terminator_kind(&self) -> TerminatorKind {
+        match self {
+            Inst::Jmp { .. } | Inst::JmpCond { .. } | Inst::JmpTable { .. } => TerminatorKind::Branch,
+            Inst::Ret { .. } => TerminatorKind::Ret,
+            Inst::Ud2 { .. } => TerminatorKind::NoReturn,
+            _ => TerminatorKind::None,
+        }
+    }
+
+    fn gen_move(dst: Reg, src: Reg, class: RegClass) -> Inst {
+        match class {
+            RegClass::Int => Inst::mov64(src, dst),
+            RegClass::Float | RegClass::Vector => Inst::XmmMovRR { src, dst },
+        }
+    }
+
+    fn gen_spill(sp_offset: u32, src: Reg, class: RegClass) -> Inst {
+        Inst::MovToSp { offset: sp_offset, src, class }
+    }
+
+    fn gen_reload(dst: Reg, sp_offset: u32, class: RegClass) -> Inst {
+        Inst::MovFromSp { offset: sp_offset, dst, class }
+    }
+
+    fn gen_prologue(frame: &FrameInfo) -> Vec<Inst> {
+        let mut out = vec![Inst::Push64 { src: regs::rbp() }, Inst::mov64(regs::rsp(), regs::rbp())];
+        for &r in &frame.clobbered_callee_saves {
+            out.push(Inst::Push64 { src: r });
+        }
+        if frame.fixed_frame_size > 0 {
+            out.push(Inst::SubRspImm(frame.fixed_frame_size));
+        }
+        out
+    }
+
+    fn gen_epilogue(frame: &FrameInfo) -> Vec<Inst> {
+        let mut out = Vec::new();
+        if frame.fixed_frame_size > 0 {
+            out.push(Inst::AddRspImm(frame.fixed_frame_size));
+        }
+        for &r in frame.clobbered_callee_saves.iter().rev() {
+            out.push(Inst::Pop64 { dst: r });
+        }
+        out.push(Inst::Pop64 { dst: regs::rbp() });
+        out
+    }
+
+    fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>) {
+        super::emit::emit(self, buf, state);
+    }
+
+    fn print(&self) -> String {
+        super::print::print(self)
+    }
+}

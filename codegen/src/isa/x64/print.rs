@@ -1,0 +1,207 @@
+//! The x86-64 printer: Intel syntax, lowercase, destination first, one instruction per
+//! line (`add eax, ecx`, `mov qword ptr [rsp+0x10], rax`, `lea rax, [rdi+rsi*4+0x8]`,
+//! `jnz label3`, `call %foo`).
+//!
+//! Conventions, chosen so the text states exactly what the encoder produces:
+//! - Registers by their name at the operand size (`al`, `ax`, `eax`, `rax`, `r8b`, ...);
+//!   virtual registers as `%vN` at every size.
+//! - Memory operands carry their size (`dword ptr`) except in `lea`. Displacements and
+//!   immediates are hex with `0x`, signed (`-0x1`, `[rbp-0x8]`); an immediate is shown as
+//!   the instruction sees it (8- and 16-bit operations truncate, see
+//!   [`OperandSize::imm_value`]; `mov r32, imm32` shows the 32-bit value signed).
+//! - Condition codes use the names of [`CC`] (`jz`, `jnb`, `setnle`).
+//! - Labels print as `labelN`, symbols as in CLIF (`%foo`, `u0:1`); stack slots as
+//!   `[slot+0xN]` and incoming arguments as `[arg+0xN]` (their final rsp/rbp form
+//!   depends on the frame, unknown here).
+//! - A trap code follows its instruction as a comment (`ud2 ; trap: heap_oob`); the `Args`
+//!   pseudo-instruction prints as a comment only, since it emits nothing.
+//! - Multi-instruction forms print one line per machine instruction: `JmpCond` as the
+//!   `jcc` and `jmp` pair (emission drops the one that falls through), `TrapIf` as
+//!   `j!cc $+0x4` and `ud2`, `JmpTable` as its sequence with the table as `[rip+jt]` and
+//!   a final `.jt target, ...` line.
+
+use super::emit::{MovForm, MovImmForm, mov_form, mov_imm_form};
+use super::inst::Inst;
+use super::inst::args::*;
+use super::regs::reg_name;
+use crate::ir::TrapCode;
+use crate::machinst::{Reg, RegClass};
+use std::fmt::Write;
+
+/// A signed hex number: `0x10`, `-0x8`.
+pub fn hex(v: i64) -> String {
+    if v < 0 { format!("-0x{:x}", v.unsigned_abs()) } else { format!("0x{v:x}") }
+}
+
+/// A displacement suffix: empty for 0, else `+0x8` or `-0x8`.
+fn disp(d: i64) -> String {
+    match d {
+        0 => String::new(),
+        d if d < 0 => format!("-0x{:x}", d.unsigned_abs()),
+        d => format!("+0x{d:x}"),
+    }
+}
+
+/// `[...]` for an address, without size.
+pub fn amode(a: &Amode) -> String {
+    let q = OperandSize::S64;
+    match *a {
+        Amode::ImmReg { base, disp: d } => format!("[{}{}]", reg_name(base, q), disp(d as i64)),
+        Amode::ImmRegRegShift { base, index, shift, disp: d } => {
+            let scale = if shift == 0 { String::new() } else { format!("*{}", 1u32 << shift) };
+            format!("[{}+{}{}{}]", reg_name(base, q), reg_name(index, q), scale, disp(d as i64))
+        }
+        Amode::RipRelative(l) => format!("[rip+{l:?}]"),
+        Amode::StackSlot { offset } => format!("[slot+0x{offset:x}]"),
+        Amode::IncomingArg { offset } => format!("[arg+0x{offset:x}]"),
+    }
+}
+
+fn mem(a: &Amode, size: OperandSize) -> String {
+    format!("{} ptr {}", size.ptr_name(), amode(a))
+}
+
+fn rm(x: &RegMem, size: OperandSize) -> String {
+    match x {
+        RegMem::Reg(r) => reg_name(*r, size),
+        RegMem::Mem(a) => mem(a, size),
+    }
+}
+
+fn rmi(x: &RegMemImm, size: OperandSize) -> String {
+    match x {
+        RegMemImm::Reg(r) => reg_name(*r, size),
+        RegMemImm::Mem(a) => mem(a, size),
+        RegMemImm::Imm(i) => hex(size.imm_value(*i)),
+    }
+}
+
+fn trap_comment(code: Option<TrapCode>) -> String {
+    code.map(|c| format!(" ; trap: {c}")).unwrap_or_default()
+}
+
+/// A move of `form` from `src` (a register or memory operand) into `dst`.
+fn mov_form_text(form: MovForm, dst: Reg, src: &RegMem) -> String {
+    use OperandSize::*;
+    match form {
+        MovForm::Mov(size) => format!("mov {}, {}", reg_name(dst, size), rm(src, size)),
+        MovForm::Movzx(from) => format!("movzx {}, {}", reg_name(dst, S32), rm(src, from)),
+        MovForm::Movsx(from, to) => format!("movsx {}, {}", reg_name(dst, to), rm(src, from)),
+        MovForm::Movsxd => format!("movsxd {}, {}", reg_name(dst, S64), rm(src, S32)),
+    }
+}
+
+fn fixed_list(list: &[(Reg, crate::machinst::PReg)]) -> String {
+    let items: Vec<String> = list.iter().map(|(r, p)| format!("{r:?}={p}")).collect();
+    items.join(", ")
+}
+
+/// The instruction in Intel syntax (see the module doc), one line per machine instruction.
+pub fn print(inst: &Inst) -> String {
+    use OperandSize::*;
+    match inst {
+        Inst::AluRmiR { size, op, src2, dst, .. } => {
+            format!("{} {}, {}", op.name(), reg_name(*dst, *size), rmi(src2, *size))
+        }
+        Inst::Imul { size, src2, dst, .. } => format!("imul {}, {}", reg_name(*dst, *size), rm(src2, *size)),
+        Inst::ImulImm { size, src, imm, dst } => {
+            format!("imul {}, {}, {}", reg_name(*dst, *size), rm(src, *size), hex(size.imm_value(*imm)))
+        }
+        Inst::Unary { size, op, dst, .. } => {
+            let name = match op {
+                UnaryOp::Neg => "neg",
+                UnaryOp::Not => "not",
+            };
+            format!("{name} {}", reg_name(*dst, *size))
+        }
+        Inst::Shift { size, kind, amount, dst, .. } => {
+            let amt = match amount {
+                ShiftAmount::Imm(n) => hex(*n as i64),
+                ShiftAmount::Cl(_) => "cl".to_string(),
+            };
+            format!("{} {}, {amt}", kind.name(), reg_name(*dst, *size))
+        }
+        Inst::Div { size, signed, divisor, trap, .. } => {
+            let name = if *signed { "idiv" } else { "div" };
+            format!("{name} {}{}", reg_name(*divisor, *size), trap_comment(Some(*trap)))
+        }
+        Inst::SignExtendAxDx { size, .. } => match size {
+            S8 => "cbw",
+            S16 => "cwd",
+            S32 => "cdq",
+            S64 => "cqo",
+        }
+        .to_string(),
+        Inst::MulHi { size, signed, src2, .. } => {
+            format!("{} {}", if *signed { "imul" } else { "mul" }, reg_name(*src2, *size))
+        }
+        Inst::MovRR { size, src, dst } => format!("mov {}, {}", reg_name(*dst, *size), reg_name(*src, *size)),
+        Inst::MovImm { size, imm, dst } => match mov_imm_form(*size, *imm) {
+            MovImmForm::Mov32(v) => format!("mov {}, {}", reg_name(*dst, S32), hex(v as i32 as i64)),
+            MovImmForm::MovSx32(v) => format!("mov {}, {}", reg_name(*dst, S64), hex(v as i64)),
+            MovImmForm::Movabs(v) => format!("movabs {}, {}", reg_name(*dst, S64), hex(v as i64)),
+        },
+        Inst::Lea { addr, dst } => format!("lea {}, {}", reg_name(*dst, S64), amode(addr)),
+        Inst::MovzxRmR { from, to, src, dst } => mov_form_text(mov_form(*from, *to, ExtMode::Zero), *dst, src),
+        Inst::MovsxRmR { from, to, src, dst } => mov_form_text(mov_form(*from, *to, ExtMode::Sign), *dst, src),
+        Inst::Load { size, ext, addr, dst, trap } => {
+            let text = mov_form_text(mov_form(*size, S64, *ext), *dst, &RegMem::Mem(*addr));
+            format!("{text}{}", trap_comment(*trap))
+        }
+        Inst::Store { size, src, addr, trap } => {
+            format!("mov {}, {}{}", mem(addr, *size), reg_name(*src, *size), trap_comment(*trap))
+        }
+        Inst::Cmp { size, src1, src2 } => format!("cmp {}, {}", reg_name(*src1, *size), rmi(src2, *size)),
+        Inst::Test { size, src1, src2 } => match src2 {
+            RegMemImm::Mem(a) => format!("test {}, {}", mem(a, *size), reg_name(*src1, *size)),
+            _ => format!("test {}, {}", reg_name(*src1, *size), rmi(src2, *size)),
+        },
+        Inst::Setcc { cc, dst } => format!("set{} {}", cc.name(), reg_name(*dst, S8)),
+        Inst::Cmov { size, cc, consequent, dst, .. } => {
+            format!("cmov{} {}, {}", cc.name(), reg_name(*dst, *size), rm(consequent, *size))
+        }
+        Inst::Jmp { target } => format!("jmp {target:?}"),
+        Inst::JmpCond { cc, taken, not_taken } => format!("j{} {taken:?}\njmp {not_taken:?}", cc.name()),
+        Inst::JmpTable { index, tmp1, tmp2, default, targets } => {
+            let (i32_, t1, t2, t2_32) =
+                (reg_name(*index, S32), reg_name(*tmp1, S64), reg_name(*tmp2, S64), reg_name(*tmp2, S32));
+            let mut s = String::new();
+            let _ = writeln!(s, "cmp {i32_}, {}", hex(targets.len() as i64));
+            let _ = writeln!(s, "jnb {default:?}");
+            let _ = writeln!(s, "mov {t2_32}, {i32_}");
+            let _ = writeln!(s, "lea {t1}, [rip+jt]");
+            let _ = writeln!(s, "movsxd {t2}, dword ptr [{t1}+{t2}*4]");
+            let _ = writeln!(s, "add {t1}, {t2}");
+            let _ = writeln!(s, "jmp {t1}");
+            let names: Vec<String> = targets.iter().map(|t| format!("{t:?}")).collect();
+            let _ = write!(s, ".jt {}", names.join(", "));
+            s
+        }
+        Inst::Ret { .. } => "ret".to_string(),
+        Inst::Ud2 { code } => format!("ud2{}", trap_comment(Some(*code))),
+        Inst::TrapIf { cc, code } => format!("j{} $+0x4\nud2{}", cc.invert().name(), trap_comment(Some(*code))),
+        Inst::Args { args } => format!("; args: {}", fixed_list(args)),
+        Inst::CallKnown { callee, .. } => format!("call {callee}"),
+        Inst::CallUnknown { target, .. } => format!("call {}", rm(target, S64)),
+        Inst::LoadExtName { dst, name } => format!("movabs {}, {name}", reg_name(*dst, S64)),
+        Inst::Push64 { src } => format!("push {}", reg_name(*src, S64)),
+        Inst::Pop64 { dst } => format!("pop {}", reg_name(*dst, S64)),
+        Inst::AddRspImm(n) => format!("add rsp, {}", hex(*n as i64)),
+        Inst::SubRspImm(n) => format!("sub rsp, {}", hex(*n as i64)),
+        Inst::MovToSp { offset, src, class } => {
+            let m = format!("qword ptr [rsp{}]", disp(*offset as i64));
+            match class {
+                RegClass::Int => format!("mov {m}, {}", reg_name(*src, S64)),
+                _ => format!("movsd {m}, {}", reg_name(*src, S64)),
+            }
+        }
+        Inst::MovFromSp { offset, dst, class } => {
+            let m = format!("qword ptr [rsp{}]", disp(*offset as i64));
+            match class {
+                RegClass::Int => format!("mov {}, {m}", reg_name(*dst, S64)),
+                _ => format!("movsd {}, {m}", reg_name(*dst, S64)),
+            }
+        }
+        Inst::XmmMovRR { src, dst } => format!("movaps {}, {}", reg_name(*dst, S64), reg_name(*src, S64)),
+    }
+}
