@@ -172,8 +172,23 @@ fn main() {
         sources.push((f.display().to_string(), text));
     }
     let opts = lathe_isle::Options { coverage: std::env::var_os("CARGO_FEATURE_ISLE_COVERAGE").is_some() };
-    match lathe_isle::compile_sources(&sources, &opts) {
-        Ok(code) => write_if_changed(&out_dir.join("isle_opt.rs"), &code),
+    compile_rules(&sources, &opts, &out_dir.join("isle_opt.rs"));
+
+    // The x86-64 lowering rules.
+    let x64_files = [PathBuf::from("src/isa/x64/lower/lower.isle")];
+    lathe_isle::print_rerun_if_changed(&x64_files);
+    let mut x64_sources = vec![("generated/opcodes.isle".to_string(), opcode_isle)];
+    for f in &x64_files {
+        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
+        x64_sources.push((f.display().to_string(), text));
+    }
+    compile_rules(&x64_sources, &opts, &out_dir.join("isle_x64.rs"));
+}
+
+/// Compiles one rule set, or stops the build with the compiler's diagnostics.
+fn compile_rules(sources: &[(String, String)], opts: &lathe_isle::Options, out: &Path) {
+    match lathe_isle::compile_sources(sources, opts) {
+        Ok(code) => write_if_changed(out, &code),
         Err(errors) => {
             eprintln!("{errors}");
             std::process::exit(1);

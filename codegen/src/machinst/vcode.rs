@@ -349,7 +349,9 @@ impl<I: MachInst> VCode<I> {
         let mut listing = String::new();
         let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
             if want_listing {
-                let _ = writeln!(listing, "  {}", inst.print());
+                for line in inst.print().lines() {
+                    let _ = writeln!(listing, "  {line}");
+                }
             }
             inst.emit(buf, state);
         };

@@ -21,6 +21,11 @@ mod isle {
     include!(concat!(env!("OUT_DIR"), "/isle_opt.rs"));
 }
 
+/// The canonical form of an immediate of type `ty`: its low bits, sign-extended to 64.
+pub fn canonical_imm(ty: crate::ir::Type, k: i64) -> i64 {
+    fold::canonical(ty, k)
+}
+
 /// What a run of the optimizer did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OptStats {

@@ -6,9 +6,12 @@
 //! [`lookup`].
 
 pub mod cat;
+pub mod compile;
 pub mod interpret;
 pub mod optimize;
 pub mod parse_error;
+pub mod run;
+mod targets;
 pub mod verifier;
 
 use crate::bless::Replacement;
@@ -77,9 +80,8 @@ pub fn lookup(name: &str) -> Lookup {
         "verifier" => Lookup::Found(&verifier::Verifier),
         "interpret" => Lookup::Found(&interpret::Interpret),
         PARSE_ERROR => Lookup::Found(&parse_error::ParseError),
-        "compile" | "run" => {
-            Lookup::Unsupported(format!("test kind `{name}` needs a backend; Lathe has no machine-code backend yet"))
-        }
+        "compile" => Lookup::Found(&compile::Compile),
+        "run" => Lookup::Found(&run::Run),
         "optimize" => Lookup::Found(&optimize::Optimize),
         other => Lookup::Unsupported(format!("unknown test kind `{other}`")),
     }

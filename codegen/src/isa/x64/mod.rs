@@ -32,3 +32,124 @@ pub use emit::X64LabelUse;
 pub use inst::Inst;
 pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, UnaryOp};
 pub use inst::frame_size;
+
+pub mod abi;
+mod lower;
+
+use crate::ir::Function;
+use crate::isa::{LookupError, TargetIsa};
+use crate::machinst::{CompiledCode, FrameRules, PReg, compile_with};
+use crate::result::CodegenError;
+use crate::settings::Flags;
+
+/// The x86-64 ISA feature flags Lathe knows, by canonical name and the CPUID feature that
+/// provides each.
+const ISA_FLAGS: &[(&str, &str)] = &[
+    ("has_sse3", "sse3"),
+    ("has_ssse3", "ssse3"),
+    ("has_sse41", "sse4.1"),
+    ("has_sse42", "sse4.2"),
+    ("has_popcnt", "popcnt"),
+    ("has_avx", "avx"),
+    ("has_avx2", "avx2"),
+    ("has_fma", "fma"),
+    ("has_bmi1", "bmi1"),
+    ("has_bmi2", "bmi2"),
+    ("has_lzcnt", "lzcnt"),
+    ("has_avx512f", "avx512f"),
+    ("has_avx512vl", "avx512vl"),
+    ("has_avx512dq", "avx512dq"),
+    ("has_avx512bitalg", "avx512bitalg"),
+    ("has_avx512vbmi", "avx512vbmi"),
+];
+
+/// The canonical name of an ISA flag as written in a `target` line (`sse41` or
+/// `has_sse41`).
+fn canonical_flag(flag: &str) -> Option<&'static str> {
+    let name = flag.strip_prefix("has_").unwrap_or(flag);
+    ISA_FLAGS.iter().find(|(c, _)| &c[4..] == name).map(|(c, _)| *c)
+}
+
+/// Whether the machine running this code has the ISA flag (false for unknown flags and
+/// on other architectures).
+pub fn host_has_flag(flag: &str) -> bool {
+    #[cfg(target_arch = "x86_64")]
+    {
+        match canonical_flag(flag) {
+            Some("has_sse3") => std::is_x86_feature_detected!("sse3"),
+            Some("has_ssse3") => std::is_x86_feature_detected!("ssse3"),
+            Some("has_sse41") => std::is_x86_feature_detected!("sse4.1"),
+            Some("has_sse42") => std::is_x86_feature_detected!("sse4.2"),
+            Some("has_popcnt") => std::is_x86_feature_detected!("popcnt"),
+            Some("has_avx") => std::is_x86_feature_detected!("avx"),
+            Some("has_avx2") => std::is_x86_feature_detected!("avx2"),
+            Some("has_fma") => std::is_x86_feature_detected!("fma"),
+            Some("has_bmi1") => std::is_x86_feature_detected!("bmi1"),
+            Some("has_bmi2") => std::is_x86_feature_detected!("bmi2"),
+            Some("has_lzcnt") => std::is_x86_feature_detected!("lzcnt"),
+            Some("has_avx512f") => std::is_x86_feature_detected!("avx512f"),
+            Some("has_avx512vl") => std::is_x86_feature_detected!("avx512vl"),
+            Some("has_avx512dq") => std::is_x86_feature_detected!("avx512dq"),
+            Some("has_avx512bitalg") => std::is_x86_feature_detected!("avx512bitalg"),
+            Some("has_avx512vbmi") => std::is_x86_feature_detected!("avx512vbmi"),
+            _ => false,
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let _ = flag;
+        false
+    }
+}
+
+/// The x86-64 target.
+pub struct X64Isa {
+    flags: Flags,
+    isa_flags: Vec<&'static str>,
+    env: regalloc2::MachineEnv,
+}
+
+impl X64Isa {
+    /// The target with the given ISA flags (`sse41` or `has_sse41`, ...) and settings.
+    pub fn new(isa_flags: &[String], flags: Flags) -> Result<Self, LookupError> {
+        let mut on = Vec::new();
+        for f in isa_flags {
+            let c =
+                canonical_flag(f).ok_or_else(|| LookupError::UnknownFlag { arch: "x86_64".into(), flag: f.clone() })?;
+            if !on.contains(&c) {
+                on.push(c);
+            }
+        }
+        Ok(Self { flags, isa_flags: on, env: regs::machine_env() })
+    }
+}
+
+/// System V frames.
+struct SysVFrames;
+
+impl FrameRules for SysVFrames {
+    fn callee_saved(&self) -> &[PReg] {
+        // rbp is saved by every prologue anyway.
+        const SAVED: [PReg; 5] =
+            [regs::preg_rbx(), regs::preg_r12(), regs::preg_r13(), regs::preg_r14(), regs::preg_r15()];
+        &SAVED
+    }
+    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
+        frame_size(outgoing, slots, spills, num_saved)
+    }
+}
+
+impl TargetIsa for X64Isa {
+    fn name(&self) -> &'static str {
+        "x86_64"
+    }
+    fn flags(&self) -> &Flags {
+        &self.flags
+    }
+    fn isa_flags(&self) -> Vec<&'static str> {
+        self.isa_flags.clone()
+    }
+    fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError> {
+        compile_with(func, &lower::X64Lower, &SysVFrames, &self.env, &self.flags, want_listing)
+    }
+}

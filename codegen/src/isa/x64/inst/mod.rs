@@ -535,6 +535,10 @@ impl MachInst for Inst {
         }
     }
 
+    fn gen_jump(target: MachLabel) -> Inst {
+        Inst::Jmp { target }
+    }
+
     fn gen_move(dst: Reg, src: Reg, class: RegClass) -> Inst {
         match class {
             RegClass::Int => Inst::mov64(src, dst),

@@ -1,0 +1,615 @@
+//! x86-64 lowering: the `LowerBackend` that runs the ISLE rules of `lower.isle`, and the
+//! Rust side of those rules (the `Context`): how they see IR instructions and how their
+//! constructors emit `Inst`s.
+//!
+//! A rule that cannot handle its input (an `i128` operand, a big-endian access) records
+//! an "unsupported" error in the context instead of emitting wrong code; the backend then
+//! reports it, naming the instruction.
+
+use super::abi::{self, ArgLoc};
+use super::inst::Inst as MInst;
+use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
+use super::regs;
+use crate::ir::{
+    FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value,
+    ValueDef, types,
+};
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, class_of};
+
+type Unit = ();
+
+#[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens)]
+mod isle {
+    use super::Unit;
+    use crate::ir::{FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+    use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
+    use crate::machinst::Reg;
+    include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
+}
+
+use isle::{Context as _, Ext, InstData, InstKind, ShiftOp, UnaryOp};
+
+/// The x86-64 lowering backend.
+pub struct X64Lower;
+
+/// The Rust side of the rules for one instruction.
+struct RuleCtx<'a, 'f> {
+    lower: &'a mut Lower<'f, MInst>,
+    targets: &'a [MachLabel],
+    error: Option<CodegenError>,
+    inst: Inst,
+}
+
+fn size_of_bits(bits: u32) -> OperandSize {
+    OperandSize::from_bits(bits).unwrap_or(OperandSize::S64)
+}
+
+/// The operand size of 32- or 64-bit ALU work on values of `ty` (narrow values are
+/// computed in 32-bit registers).
+fn alu_size(ty: Type) -> OperandSize {
+    if ty.bits() > 32 { OperandSize::S64 } else { OperandSize::S32 }
+}
+
+impl RuleCtx<'_, '_> {
+    fn unsupported(&mut self, what: String) {
+        if self.error.is_none() {
+            self.error = Some(CodegenError::Unsupported(what));
+        }
+    }
+    fn tmp(&mut self) -> Reg {
+        self.lower.alloc_tmp(RegClass::Int)
+    }
+    fn emit(&mut self, i: MInst) {
+        self.lower.emit(i);
+    }
+    fn imm(&mut self, ty: Type, k: i64) -> Reg {
+        let dst = self.tmp();
+        let size = alu_size(ty);
+        let imm = if size == OperandSize::S64 { k as u64 } else { k as u32 as u64 };
+        self.emit(MInst::MovImm { size, imm, dst });
+        dst
+    }
+    fn ext_to_32(&mut self, signed: bool, ty: Type, r: Reg) -> Reg {
+        if ty.bits() >= 32 {
+            return r;
+        }
+        let dst = self.tmp();
+        let from = size_of_bits(ty.bits());
+        let src = RegMem::Reg(r);
+        self.emit(if signed {
+            MInst::MovsxRmR { from, to: OperandSize::S32, src, dst }
+        } else {
+            MInst::MovzxRmR { from, to: OperandSize::S32, src, dst }
+        });
+        dst
+    }
+    fn setcc(&mut self, cc: CC) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Setcc { cc, dst });
+        dst
+    }
+    fn trap_code(flags: MemFlags) -> Option<TrapCode> {
+        (!flags.notrap()).then(|| flags.trap_code().unwrap_or(TrapCode::HeapOutOfBounds))
+    }
+}
+
+impl isle::Context for RuleCtx<'_, '_> {
+    fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
+        let f = self.lower.f;
+        let v = f.dfg.resolve_aliases(v);
+        let ValueDef::Result(inst, 0) = f.dfg.value_def(v) else { return None };
+        if f.dfg.inst_results(inst).len() != 1 {
+            return None;
+        }
+        let ty = f.dfg.ctrl_typevar(inst);
+        let canon = |k: i64| crate::opt::canonical_imm(ty, k);
+        Some((
+            ty,
+            match f.dfg.insts[inst] {
+                InstructionData::Unary { opcode, arg } => InstData::Unary { op: opcode, a: arg },
+                InstructionData::UnaryImm { opcode, imm } => InstData::UnaryImm { op: opcode, imm: canon(imm.bits()) },
+                InstructionData::Binary { opcode, args } => InstData::Binary { op: opcode, a: args[0], b: args[1] },
+                InstructionData::BinaryImm64 { opcode, arg, imm } => {
+                    InstData::BinaryImm64 { op: opcode, a: arg, imm: canon(imm.bits()) }
+                }
+                InstructionData::Ternary { opcode, args } => {
+                    InstData::Ternary { op: opcode, a: args[0], b: args[1], c: args[2] }
+                }
+                InstructionData::IntCompare { opcode, cond, args } => {
+                    InstData::IntCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
+                }
+                InstructionData::IntCompareImm { opcode, cond, arg, imm } => {
+                    let k = crate::opt::canonical_imm(f.dfg.value_type(arg), imm.bits());
+                    InstData::IntCompareImm { op: opcode, cc: cond, a: arg, imm: k }
+                }
+                InstructionData::FloatCompare { opcode, cond, args } => {
+                    InstData::FloatCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
+                }
+                InstructionData::Load { opcode, flags, arg, offset } => {
+                    InstData::Load { op: opcode, flags, addr: arg, offset: offset.0 }
+                }
+                InstructionData::StackLoad { opcode, stack_slot, offset } => {
+                    InstData::StackLoad { op: opcode, slot: stack_slot, offset: offset.0 }
+                }
+                _ => return None,
+            },
+        ))
+    }
+
+    fn inst_kind(&mut self, inst: Inst) -> InstKind {
+        let f = self.lower.f;
+        let data = f.dfg.insts[inst];
+        match data {
+            InstructionData::Store { opcode, flags, args, offset } => {
+                InstKind::Store { op: opcode, flags, x: args[0], addr: args[1], offset: offset.0 }
+            }
+            InstructionData::StackStore { arg, stack_slot, offset, .. } => {
+                InstKind::StackStore { x: arg, slot: stack_slot, offset: offset.0 }
+            }
+            InstructionData::CondTrap { opcode, arg, code } => InstKind::CondTrap { op: opcode, c: arg, code },
+            InstructionData::Trap { code, .. } => InstKind::Trap { code },
+            InstructionData::Jump { .. } => InstKind::Jump,
+            InstructionData::Brif { arg, .. } => InstKind::Brif { c: arg },
+            InstructionData::BranchTable { arg, .. } => InstKind::BrTable { x: arg },
+            InstructionData::MultiAry { opcode: Opcode::Return, .. } => InstKind::Return,
+            InstructionData::Call { opcode: Opcode::Call, .. }
+            | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
+            InstructionData::FuncAddr { .. }
+            | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, .. } => InstKind::AddrOf,
+            _ => match f.dfg.inst_results(inst) {
+                [v] => InstKind::Result { v: *v },
+                _ => InstKind::Other,
+            },
+        }
+    }
+
+    fn fits_in_64(&mut self, ty: Type) -> Option<Type> {
+        (ty.is_int_scalar() && ty.bits() <= 64).then_some(ty)
+    }
+    fn simm32(&mut self, k: i64) -> Option<i32> {
+        i32::try_from(k).ok()
+    }
+    fn scale_shift(&mut self, k: i64) -> Option<u8> {
+        (0..=3).contains(&k).then_some(k as u8)
+    }
+    fn put_in_reg(&mut self, v: Value) -> Reg {
+        let ty = self.lower.value_type(v);
+        if !(ty.is_int_scalar() && ty.bits() <= 64) {
+            self.unsupported(format!("values of type `{ty}` on x86_64"));
+        }
+        self.lower.put_in_reg(v)
+    }
+    fn output(&mut self, v: Value, r: Reg) -> Unit {
+        self.lower.set_output(v, r);
+    }
+    fn value_type(&mut self, v: Value) -> Type {
+        self.lower.value_type(v)
+    }
+    fn add_offset(&mut self, off: i32, k: i64) -> Option<i32> {
+        i32::try_from(off as i64 + k).ok()
+    }
+    fn rmi_reg(&mut self, r: Reg) -> RegMemImm {
+        RegMemImm::Reg(r)
+    }
+    fn rmi_imm(&mut self, k: i32) -> RegMemImm {
+        RegMemImm::Imm(k)
+    }
+    fn amode_base(&mut self, base: Reg, disp: i32) -> Amode {
+        Amode::ImmReg { base, disp }
+    }
+    fn amode_index(&mut self, base: Reg, index: Reg, shift: u8, disp: i32) -> Amode {
+        Amode::ImmRegRegShift { base, index, shift, disp }
+    }
+    fn amode_stack(&mut self, slot: StackSlot, off: i32) -> Amode {
+        let base = self.lower.stack_slot_offset(slot) as i64 + off as i64;
+        match u32::try_from(base) {
+            Ok(offset) => Amode::StackSlot { offset },
+            Err(_) => {
+                self.unsupported("a negative stack-slot offset".into());
+                Amode::StackSlot { offset: 0 }
+            }
+        }
+    }
+    fn x64_imm(&mut self, ty: Type, k: i64) -> Reg {
+        self.imm(ty, k)
+    }
+    fn x64_alu(&mut self, ty: Type, op: AluOp, src1: Reg, src2: RegMemImm) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::AluRmiR { size: alu_size(ty), op, src1, src2, dst });
+        dst
+    }
+    fn x64_alu_imm64(&mut self, ty: Type, op: AluOp, src1: Reg, k: i64) -> Reg {
+        let k = crate::opt::canonical_imm(ty, k);
+        let src2 = match i32::try_from(k) {
+            Ok(i) => RegMemImm::Imm(i),
+            Err(_) => RegMemImm::Reg(self.imm(ty, k)),
+        };
+        self.x64_alu(ty, op, src1, src2)
+    }
+    fn x64_lea_add(&mut self, a: Reg, b: Reg) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Lea { addr: Amode::ImmRegRegShift { base: a, index: b, shift: 0, disp: 0 }, dst });
+        dst
+    }
+    fn x64_imul(&mut self, ty: Type, a: Reg, b: Reg) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Imul { size: alu_size(ty), src1: a, src2: RegMem::Reg(b), dst });
+        dst
+    }
+    fn x64_imul_imm(&mut self, ty: Type, a: Reg, k: i32) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::ImulImm { size: alu_size(ty), src: RegMem::Reg(a), imm: k, dst });
+        dst
+    }
+    fn x64_unary(&mut self, ty: Type, op: UnaryOp, src: Reg) -> Reg {
+        let dst = self.tmp();
+        let op = match op {
+            UnaryOp::Neg => super::inst::args::UnaryOp::Neg,
+            UnaryOp::Not => super::inst::args::UnaryOp::Not,
+        };
+        self.emit(MInst::Unary { size: alu_size(ty), op, src, dst });
+        dst
+    }
+    fn x64_shift_imm(&mut self, ty: Type, op: ShiftOp, src: Reg, k: i64) -> Reg {
+        let bits = ty.bits();
+        let amount = (k as u64 % bits as u64) as u8;
+        if amount == 0 {
+            return src;
+        }
+        let dst = self.tmp();
+        self.emit(MInst::Shift {
+            size: size_of_bits(bits),
+            kind: shift_kind(op),
+            src,
+            amount: ShiftAmount::Imm(amount),
+            dst,
+        });
+        dst
+    }
+    fn x64_shift_reg(&mut self, ty: Type, op: ShiftOp, src: Reg, amt: Reg) -> Reg {
+        let bits = ty.bits();
+        // x86 takes the count modulo 32 (64 for 64-bit operands); narrower shifts (not
+        // rotates, which are cyclic) need it modulo their own width.
+        let count = if bits < 32 && !matches!(op, ShiftOp::Rol | ShiftOp::Ror) {
+            self.x64_alu(types::I32, AluOp::And, amt, RegMemImm::Imm(bits as i32 - 1))
+        } else {
+            amt
+        };
+        let dst = self.tmp();
+        self.emit(MInst::Shift {
+            size: size_of_bits(bits),
+            kind: shift_kind(op),
+            src,
+            amount: ShiftAmount::Cl(count),
+            dst,
+        });
+        dst
+    }
+    fn x64_div(&mut self, ty: Type, signed: bool, is_rem: bool, x: Reg, y: Reg) -> Reg {
+        let bits = ty.bits();
+        let size = alu_size(ty);
+        let x = self.ext_to_32(signed, ty, x);
+        let mut y = self.ext_to_32(signed, ty, y);
+        if signed && !is_rem {
+            // MIN / -1 overflows: trap `int_ovf` before `idiv` would fault.
+            let min = if bits == 64 { i64::MIN } else { -(1i64 << (bits - 1)) };
+            let rhs = match i32::try_from(min) {
+                Ok(k) => RegMemImm::Imm(k),
+                Err(_) => RegMemImm::Reg(self.imm(types::I64, min)),
+            };
+            self.emit(MInst::Cmp { size, src1: x, src2: rhs });
+            let is_min = self.setcc(CC::Z);
+            self.emit(MInst::Cmp { size, src1: y, src2: RegMemImm::Imm(-1) });
+            let is_minus_one = self.setcc(CC::Z);
+            let both = self.x64_alu(types::I32, AluOp::And, is_min, RegMemImm::Reg(is_minus_one));
+            self.emit(MInst::Test { size: OperandSize::S8, src1: both, src2: RegMemImm::Reg(both) });
+            self.emit(MInst::TrapIf { cc: CC::NZ, code: TrapCode::IntegerOverflow });
+        }
+        if signed && is_rem {
+            // x % -1 is 0, but `idiv` faults on MIN % -1: divide by 1 instead.
+            let one = self.imm(types::I32, 1);
+            self.emit(MInst::Cmp { size, src1: y, src2: RegMemImm::Imm(-1) });
+            let dst = self.tmp();
+            self.emit(MInst::Cmov { size, cc: CC::Z, consequent: RegMem::Reg(one), alternative: y, dst });
+            y = dst;
+        }
+        let hi = self.tmp();
+        if signed {
+            self.emit(MInst::SignExtendAxDx { size, src: x, dst: hi });
+        } else {
+            self.emit(MInst::MovImm { size: OperandSize::S32, imm: 0, dst: hi });
+        }
+        let (quotient, remainder) = (self.tmp(), self.tmp());
+        self.emit(MInst::Div {
+            size,
+            signed,
+            dividend_lo: x,
+            dividend_hi: hi,
+            divisor: y,
+            quotient,
+            remainder,
+            trap: TrapCode::IntegerDivisionByZero,
+        });
+        if is_rem { remainder } else { quotient }
+    }
+    fn x64_mulhi(&mut self, ty: Type, signed: bool, a: Reg, b: Reg) -> Reg {
+        let bits = ty.bits();
+        if bits >= 32 {
+            let (lo, hi) = (self.tmp(), self.tmp());
+            self.emit(MInst::MulHi { size: alu_size(ty), signed, src1: a, src2: b, lo, hi });
+            return hi;
+        }
+        let a = self.ext_to_32(signed, ty, a);
+        let b = self.ext_to_32(signed, ty, b);
+        let prod = self.x64_imul(types::I32, a, b);
+        let kind = if signed { ShiftKind::Sar } else { ShiftKind::Shr };
+        let dst = self.tmp();
+        self.emit(MInst::Shift { size: OperandSize::S32, kind, src: prod, amount: ShiftAmount::Imm(bits as u8), dst });
+        dst
+    }
+    fn x64_ext(&mut self, ext: Ext, from: Type, to: Type, src: Reg) -> Reg {
+        if from.bits() >= to.bits() || !from.is_int_scalar() {
+            return src;
+        }
+        let dst = self.tmp();
+        let (from, to, src) = (size_of_bits(from.bits()), alu_size(to), RegMem::Reg(src));
+        self.emit(match ext {
+            Ext::Zero => MInst::MovzxRmR { from, to, src, dst },
+            Ext::Sign => MInst::MovsxRmR { from, to, src, dst },
+        });
+        dst
+    }
+    fn x64_cmp(&mut self, ty: Type, cc: IntCC, a: Reg, b: RegMemImm) -> CC {
+        self.emit(MInst::Cmp { size: size_of_bits(ty.bits()), src1: a, src2: b });
+        CC::from_intcc(cc)
+    }
+    fn x64_test_nonzero(&mut self, ty: Type, r: Reg) -> CC {
+        if !(ty.is_int_scalar() && ty.bits() <= 64) {
+            self.unsupported(format!("a `{ty}` condition on x86_64"));
+        }
+        self.emit(MInst::Test { size: size_of_bits(ty.bits()), src1: r, src2: RegMemImm::Reg(r) });
+        CC::NZ
+    }
+    fn x64_setcc(&mut self, cc: CC) -> Reg {
+        self.setcc(cc)
+    }
+    fn x64_cmov(&mut self, ty: Type, cc: CC, x: Reg, y: Reg) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Cmov { size: alu_size(ty), cc, consequent: RegMem::Reg(x), alternative: y, dst });
+        dst
+    }
+    fn x64_load(&mut self, ty: Type, bits: u32, ext: Ext, flags: MemFlags, addr: Amode) -> Reg {
+        if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            self.unsupported("big-endian memory accesses on x86_64".into());
+        }
+        let ext = if bits >= 32 && bits == ty.bits() || bits == 64 {
+            ExtMode::None
+        } else {
+            match ext {
+                Ext::Zero => ExtMode::Zero,
+                Ext::Sign => ExtMode::Sign,
+            }
+        };
+        let dst = self.tmp();
+        self.emit(MInst::Load { size: size_of_bits(bits), ext, addr, dst, trap: Self::trap_code(flags) });
+        dst
+    }
+    fn x64_store(&mut self, bits: u32, flags: MemFlags, src: Reg, addr: Amode) -> Unit {
+        if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            self.unsupported("big-endian memory accesses on x86_64".into());
+        }
+        self.emit(MInst::Store { size: size_of_bits(bits), src, addr, trap: Self::trap_code(flags) });
+    }
+    fn x64_lea(&mut self, addr: Amode) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Lea { addr, dst });
+        dst
+    }
+    fn x64_trap_if(&mut self, cc: CC, code: TrapCode) -> Unit {
+        self.emit(MInst::TrapIf { cc, code });
+    }
+    fn x64_trap_unless(&mut self, cc: CC, code: TrapCode) -> Unit {
+        self.emit(MInst::TrapIf { cc: cc.invert(), code });
+    }
+    fn x64_ud2(&mut self, code: TrapCode) -> Unit {
+        self.emit(MInst::Ud2 { code });
+    }
+    fn x64_jmp(&mut self) -> Unit {
+        let target = self.targets[0];
+        self.emit(MInst::Jmp { target });
+    }
+    fn x64_jmp_cond(&mut self, cc: CC) -> Unit {
+        let (taken, not_taken) = (self.targets[0], self.targets[1]);
+        self.emit(MInst::JmpCond { cc, taken, not_taken });
+    }
+    fn x64_jmp_table(&mut self, index: Reg) -> Unit {
+        let (tmp1, tmp2) = (self.tmp(), self.tmp());
+        let default = self.targets[0];
+        let targets = self.targets[1..].to_vec();
+        self.emit(MInst::JmpTable { index, tmp1, tmp2, default, targets });
+    }
+    fn x64_return(&mut self) -> Unit {
+        let f = self.lower.f;
+        let locs = match abi::return_locations(&f.signature) {
+            Ok(l) => l,
+            Err(e) => {
+                self.error.get_or_insert(e);
+                return;
+            }
+        };
+        let args = f.dfg.inst_args(self.inst).to_vec();
+        let rets = args.iter().zip(locs).map(|(&v, p)| (self.put_in_reg(v), p)).collect();
+        self.emit(MInst::Ret { rets });
+    }
+    fn x64_call(&mut self, inst: Inst) -> Unit {
+        if let Err(e) = self.lower_call(inst) {
+            self.error.get_or_insert(e);
+        }
+    }
+    fn x64_addr_of(&mut self, inst: Inst) -> Unit {
+        let f = self.lower.f;
+        let result = f.dfg.first_result(inst);
+        let (name, offset) = match f.dfg.insts[inst] {
+            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
+                Some(ext) => (ext.name.clone(), 0),
+                None => return self.unsupported("a reference to an undeclared function".into()),
+            },
+            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
+                Some(GlobalValueData::Symbol { name, offset, tls: false, .. }) => (name.clone(), offset.bits()),
+                _ => return self.unsupported("global values other than symbols on x86_64".into()),
+            },
+            _ => return self.unsupported("this address computation on x86_64".into()),
+        };
+        let dst = self.tmp();
+        self.emit(MInst::LoadExtName { dst, name });
+        let dst = if offset != 0 { self.x64_alu_imm64(types::I64, AluOp::Add, dst, offset) } else { dst };
+        self.lower.set_output(result, dst);
+    }
+    fn ty_bits(&mut self, ty: Type) -> u32 {
+        ty.bits()
+    }
+    fn trusted(&mut self) -> MemFlags {
+        MemFlags::trusted()
+    }
+}
+
+fn shift_kind(op: ShiftOp) -> ShiftKind {
+    match op {
+        ShiftOp::Shl => ShiftKind::Shl,
+        ShiftOp::Shr => ShiftKind::Shr,
+        ShiftOp::Sar => ShiftKind::Sar,
+        ShiftOp::Rol => ShiftKind::Rol,
+        ShiftOp::Ror => ShiftKind::Ror,
+    }
+}
+
+impl RuleCtx<'_, '_> {
+    /// A call: arguments into their registers and stack words, the call, the results out
+    /// of their registers.
+    fn lower_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
+        let f = self.lower.f;
+        let sig_ref =
+            f.dfg.call_signature(inst).ok_or_else(|| CodegenError::Unsupported("a call without a signature".into()))?;
+        let sig =
+            f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
+        let (locs, stack_size) = abi::param_locations(sig)?;
+        let rets = abi::return_locations(sig)?;
+        let all_args = f.dfg.inst_args(inst).to_vec();
+        let (callee_value, args) = match f.dfg.insts[inst] {
+            InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
+            _ => (None, &all_args[..]),
+        };
+        self.lower.need_outgoing_args(stack_size);
+        let mut uses = Vec::new();
+        for (&a, loc) in args.iter().zip(&locs) {
+            let r = self.put_in_reg(a);
+            match *loc {
+                ArgLoc::Reg(p) => uses.push((r, p)),
+                ArgLoc::Stack(off) => self.emit(MInst::Store {
+                    size: OperandSize::S64,
+                    src: r,
+                    addr: Amode::ImmReg { base: regs::rsp(), disp: off as i32 },
+                    trap: None,
+                }),
+            }
+        }
+        let results = f.dfg.inst_results(inst).to_vec();
+        let mut defs = Vec::new();
+        let mut clobbers = regs::caller_saved_set();
+        for (&v, &p) in results.iter().zip(&rets) {
+            let r = self.lower.alloc_tmp(class_of(f.dfg.value_type(v)));
+            defs.push((r, p));
+            clobbers.remove(p);
+        }
+        let call = match callee_value {
+            Some(c) => {
+                MInst::CallUnknown { target: RegMem::Reg(self.put_in_reg(c)), uses, defs: defs.clone(), clobbers }
+            }
+            None => {
+                let InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else {
+                    return Err(CodegenError::Unsupported("a malformed call".into()));
+                };
+                let ext = f
+                    .dfg
+                    .ext_funcs
+                    .get(func_ref)
+                    .ok_or_else(|| CodegenError::Unsupported("a call to an undeclared function".into()))?;
+                MInst::CallKnown { callee: ext.name.clone(), uses, defs: defs.clone(), clobbers }
+            }
+        };
+        self.emit(call);
+        for (&v, (r, _)) in results.iter().zip(&defs) {
+            self.lower.set_output(v, *r);
+        }
+        Ok(())
+    }
+}
+
+fn describe(f: &crate::ir::Function, inst: Inst) -> String {
+    crate::text::display_inst(f, inst).to_string()
+}
+
+impl LowerBackend for X64Lower {
+    type MInst = MInst;
+
+    fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
+        let (locs, _) = abi::param_locations(&ctx.f.signature)?;
+        let mut args: Vec<(Reg, PReg)> = Vec::new();
+        let mut loads = Vec::new();
+        for (&p, loc) in params.iter().zip(&locs) {
+            let ty = ctx.value_type(p);
+            if !(ty.is_int_scalar() && ty.bits() <= 64) {
+                return Err(CodegenError::Unsupported(format!("parameters of type `{ty}` on x86_64")));
+            }
+            let r = ctx.value_reg(p);
+            match *loc {
+                ArgLoc::Reg(preg) => args.push((r, preg)),
+                ArgLoc::Stack(offset) => loads.push(MInst::Load {
+                    size: OperandSize::S64,
+                    ext: ExtMode::None,
+                    addr: Amode::IncomingArg { offset },
+                    dst: r,
+                    trap: None,
+                }),
+            }
+        }
+        ctx.emit(MInst::Args { args });
+        for l in loads {
+            ctx.emit(l);
+        }
+        Ok(())
+    }
+
+    fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
+        let f = ctx.f;
+        let mut rc = RuleCtx { lower: ctx, targets: &[], error: None, inst };
+        match isle::constructor_lower(&mut rc, inst) {
+            Some(()) => rc.error.map_or(Ok(()), Err),
+            None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
+        }
+        .map_err(|e| name_inst(e, f, inst))
+    }
+
+    fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
+        let f = ctx.f;
+        let mut rc = RuleCtx { lower: ctx, targets, error: None, inst };
+        match isle::constructor_lower_branch(&mut rc, inst) {
+            Some(()) => rc.error.map_or(Ok(()), Err),
+            None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
+        }
+        .map_err(|e| name_inst(e, f, inst))
+    }
+}
+
+/// Adds the instruction to an "unsupported" message that does not name it yet.
+fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenError {
+    match e {
+        CodegenError::Unsupported(m) if !m.starts_with("no x86_64 lowering") => {
+            CodegenError::Unsupported(format!("{m} (in `{}`)", describe(f, inst)))
+        }
+        other => other,
+    }
+}
+
+#[allow(dead_code)]
+fn _uses(_: FloatCC) {}

@@ -1,0 +1,164 @@
+//! `test run`: the file's functions are compiled for the host, loaded with the JIT, and
+//! every `; run:` line is executed natively and in the interpreter: both must meet the
+//! line's expectation and agree with each other. Unless the file sets `opt_level`, this
+//! happens at `opt_level=none` and at `opt_level=speed`; the regalloc2 checker is always
+//! on. A target the host cannot run (another architecture, or an ISA flag the host lacks)
+//! is reported unsupported. A function the target cannot compile yet leaves its run lines
+//! unrun: the others still run (and any failure among them fails the file), and the file
+//! is then reported unsupported with the count, never as passed.
+
+use super::interpret::{check_outcome, function_name, parse_run_line};
+use super::targets::{TargetSpec, make_isa, target_specs};
+use super::{Failure, FileContext, SubTest};
+use lathe_codegen::ir::Function;
+use lathe_codegen::isa;
+use lathe_codegen::result::CodegenError;
+use lathe_codegen::settings::OptLevel;
+use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter};
+use lathe_jit::JitModule;
+
+/// The `run` kind.
+pub struct Run;
+
+fn host_can_run(spec: &TargetSpec) -> Result<(), Failure> {
+    if spec.arch != isa::host_arch() {
+        return Err(Failure::Unsupported(format!("the host cannot run `{}` code", spec.arch)));
+    }
+    for flag in &spec.isa_flags {
+        if !lathe_codegen::isa::x64::host_has_flag(flag) {
+            return Err(Failure::Unsupported(format!("the host lacks `{flag}`")));
+        }
+    }
+    Ok(())
+}
+
+fn same(a: &CallOutcome, b: &lathe_jit::CallOutcome) -> bool {
+    match (a, b) {
+        (CallOutcome::Return(x), lathe_jit::CallOutcome::Return(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| q.matches_expected(p))
+        }
+        (CallOutcome::Trap(x), lathe_jit::CallOutcome::Trap(y)) => x == y,
+        _ => false,
+    }
+}
+
+fn to_interp(o: &lathe_jit::CallOutcome) -> CallOutcome {
+    match o {
+        lathe_jit::CallOutcome::Return(v) => CallOutcome::Return(v.clone()),
+        lathe_jit::CallOutcome::Trap(c) => CallOutcome::Trap(*c),
+    }
+}
+
+impl SubTest for Run {
+    fn run(&self, ctx: &mut FileContext<'_>) -> Result<(), Failure> {
+        let specs = target_specs(ctx.file)?;
+        let funcs: Vec<&Function> = ctx.file.functions.iter().map(|tf| &tf.function).collect();
+        let mut store = FunctionStore::new();
+        for f in &funcs {
+            store.add(f);
+        }
+        let mut interp = Interpreter::new(store);
+        let mut failures = Vec::new();
+        let mut ran_any = false;
+        let mut unsupported = None;
+        let mut skipped: Vec<String> = Vec::new();
+        for spec in &specs {
+            if let Err(e) = host_can_run(spec) {
+                unsupported.get_or_insert(e);
+                continue;
+            }
+            let levels: Vec<OptLevel> =
+                if spec.opt_level_set { vec![spec.flags.opt_level] } else { vec![OptLevel::None, OptLevel::Speed] };
+            for level in levels {
+                let mut flags = spec.flags.clone();
+                flags.opt_level = level;
+                flags.regalloc_checker = true;
+                let isa = make_isa(spec, flags)?;
+                let mut jit = JitModule::new();
+                // Functions the target cannot compile yet are left out; their run lines
+                // are counted as unsupported, and the rest still run.
+                let mut not_compiled: Vec<(String, String)> = Vec::new();
+                for tf in &ctx.file.functions {
+                    let code = match isa.compile_function(&tf.function, false) {
+                        Ok(c) => c,
+                        Err(CodegenError::Unsupported(m)) => {
+                            not_compiled.push((function_name(&tf.function), m));
+                            continue;
+                        }
+                        Err(e) => return Err(Failure::Failed(format!("function at line {}: {e}", tf.start_line))),
+                    };
+                    jit.define_function(tf.function.name.clone(), &code, &tf.function.signature)
+                        .map_err(|e| Failure::Failed(format!("function at line {}: {e}", tf.start_line)))?;
+                }
+                if let Err(e) = jit.finalize() {
+                    if not_compiled.is_empty() {
+                        return Err(Failure::Failed(format!("loading the code: {e}")));
+                    }
+                    return Err(Failure::Unsupported(format!(
+                        "{} (a callee could not be compiled)",
+                        not_compiled[0].1
+                    )));
+                }
+                for tf in &ctx.file.functions {
+                    for c in &tf.comments {
+                        let run = match parse_run_line(&c.text, &funcs, &tf.function, c.line) {
+                            Ok(Some(run)) => run,
+                            Ok(None) => continue,
+                            Err(msg) => {
+                                failures.push(msg);
+                                continue;
+                            }
+                        };
+                        let Some(target) = funcs.iter().find(|f| function_name(f) == run.function) else {
+                            failures.push(format!("line {}: no function `%{}`", c.line, run.function));
+                            continue;
+                        };
+                        let Some(id) = jit.lookup(&target.name) else {
+                            match not_compiled.iter().find(|(n, _)| *n == run.function) {
+                                Some((_, reason)) => skipped.push(format!("line {}: {reason}", c.line)),
+                                None => failures.push(format!("line {}: `%{}` was not loaded", c.line, run.function)),
+                            }
+                            continue;
+                        };
+                        let native = match jit.call(id, &run.args) {
+                            Ok(o) => o,
+                            Err(lathe_jit::JitError::Unsupported(m)) => {
+                                skipped.push(format!("line {}: {m}", c.line));
+                                continue;
+                            }
+                            Err(e) => {
+                                failures.push(format!("line {}: {e}", c.line));
+                                continue;
+                            }
+                        };
+                        ran_any = true;
+                        if let Err(msg) = check_outcome(&run, &to_interp(&native)) {
+                            failures.push(format!("line {} (native, opt_level={level}): {msg}", c.line));
+                        }
+                        match interp.call_by_name(&run.function, &run.args) {
+                            Ok(reference) if !same(&reference, &native) => failures.push(format!(
+                                "line {} (opt_level={level}): native {native:?} but the interpreter gives {reference:?}",
+                                c.line
+                            )),
+                            Ok(_) => {}
+                            Err(e) => failures.push(format!("line {}: interpreter: {e}", c.line)),
+                        }
+                    }
+                }
+            }
+        }
+        if !failures.is_empty() {
+            return Err(Failure::Failed(failures.join("\n")));
+        }
+        if let Some(first) = skipped.first() {
+            return Err(Failure::Unsupported(format!(
+                "{} run line(s) not run natively (the others passed); first: {first}",
+                skipped.len()
+            )));
+        }
+        match (ran_any, unsupported) {
+            (false, Some(u)) => Err(u),
+            _ => Ok(()),
+        }
+    }
+}
