@@ -14,5 +14,7 @@ pub mod ir;
 pub mod isa;
 pub mod machinst;
 pub mod opt;
+pub mod result;
+pub mod settings;
 pub mod text;
 pub mod verifier;

@@ -215,7 +215,7 @@ impl<L: LabelUse> MachBuffer<L> {
         self.end_srcloc();
         let constants = std::mem::take(&mut self.constants);
         for c in &constants {
-            while self.data.len() % c.align as usize != 0 {
+            while !self.data.len().is_multiple_of(c.align as usize) {
                 self.data.push(0);
             }
             self.bind_label(c.label);

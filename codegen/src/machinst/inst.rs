@@ -80,6 +80,9 @@ pub trait MachInst: Clone + std::fmt::Debug {
     /// A register-to-register move of `class`.
     fn gen_move(dst: Reg, src: Reg, class: RegClass) -> Self;
 
+    /// An unconditional jump to a block (for split edges).
+    fn gen_jump(target: MachLabel) -> Self;
+
     /// A store of `src` to the spill slot at `sp_offset` bytes above SP.
     fn gen_spill(sp_offset: u32, src: Reg, class: RegClass) -> Self;
 

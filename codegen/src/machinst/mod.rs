@@ -11,13 +11,22 @@
 //! An ISA provides a [`MachInst`] type (operands, emission, printing, moves, frame code),
 //! its lowering rules, and its calling conventions.
 
+mod blockorder;
 mod buffer;
+mod compile;
 mod compiled;
 mod inst;
+mod lower;
 mod reg;
+mod vcode;
 
+pub use crate::result::CodegenError;
+pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
+pub use compile::compile_with;
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
+pub use lower::{Lower, LowerBackend, class_of, lower};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
 pub use regalloc2::{PReg, PRegSet, RegClass};
+pub use vcode::{FrameRules, VCode, VCodeBuilder};

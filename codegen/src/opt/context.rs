@@ -7,7 +7,8 @@
 use super::fold;
 use super::isle::{self, InstData};
 use crate::ir::{
-    FloatCC, Function, Inst, InstructionData, IntCC, MemFlags, Opcode, Type, Value, ValueDef, immediates::Imm64,
+    FloatCC, Function, Inst, InstructionData, IntCC, MemFlags, Offset32, Opcode, StackSlot, Type, Value, ValueDef,
+    immediates::Imm64,
 };
 
 /// How deep simplification recurses into instructions the rules create.
@@ -59,6 +60,12 @@ impl<'a> OptCtx<'a> {
             InstructionData::FloatCompare { opcode, cond, args } => {
                 InstData::FloatCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
             }
+            InstructionData::Load { opcode, flags, arg, offset } => {
+                InstData::Load { op: opcode, flags, addr: arg, offset: offset.0 }
+            }
+            InstructionData::StackLoad { opcode, stack_slot, offset } => {
+                InstData::StackLoad { op: opcode, slot: stack_slot, offset: offset.0 }
+            }
             _ => return None,
         };
         Some((ty, data))
@@ -83,6 +90,12 @@ impl<'a> OptCtx<'a> {
             }
             InstData::FloatCompare { op, cc, a, b } => {
                 InstructionData::FloatCompare { opcode: op, cond: cc, args: [a, b] }
+            }
+            InstData::Load { op, flags, addr, offset } => {
+                InstructionData::Load { opcode: op, flags, arg: addr, offset: Offset32(offset) }
+            }
+            InstData::StackLoad { op, slot, offset } => {
+                InstructionData::StackLoad { opcode: op, stack_slot: slot, offset: Offset32(offset) }
             }
         };
         let inst = self.func.dfg.make_inst(data);

@@ -17,7 +17,7 @@ use context::OptCtx;
 #[allow(missing_docs, clippy::all, unused_imports, unreachable_code)]
 mod isle {
     use crate::ir::types::I8;
-    use crate::ir::{FloatCC, IntCC, Opcode, Type, Value};
+    use crate::ir::{FloatCC, IntCC, MemFlags, Opcode, StackSlot, Type, Value};
     include!(concat!(env!("OUT_DIR"), "/isle_opt.rs"));
 }
 

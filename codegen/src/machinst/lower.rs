@@ -1,0 +1,278 @@
+//! The lowering driver: walks the IR in the block lowering order and asks the ISA's
+//! backend (its ISLE rules) to turn each instruction into machine instructions over
+//! virtual registers, producing [`VCode`].
+//!
+//! Within a block, instructions are lowered from last to first. An instruction is lowered
+//! only if it has side effects or one of its results is needed: by a later instruction of
+//! the block that asked for it in a register ([`Lower::put_in_reg`]), or by another block.
+//! So a rule that folds an operand into its user (an `iconst` into an immediate, an
+//! `icmp` into a branch) simply does not ask for that operand, and the folded instruction
+//! is never lowered on its own if nothing else needs it.
+//!
+//! Each IR value has one virtual register. A rule that computes a value in a register of
+//! its own choosing names it with [`Lower::set_output`]; the value's register becomes an
+//! alias of it, resolved when the VCode is finished, so no move is needed.
+
+use super::CodegenError;
+use super::blockorder::{BlockLoweringOrder, LoweredBlock};
+use super::buffer::MachLabel;
+use super::inst::MachInst;
+use super::reg::Reg;
+use super::vcode::{VCode, VCodeBuilder};
+use crate::entity::SecondaryMap;
+use crate::ir::{Block, Function, Inst, SourceLoc, StackSlot, Type, Value, ValueDef};
+use regalloc2::RegClass;
+
+/// What an ISA provides to lower instructions.
+pub trait LowerBackend {
+    /// The ISA's machine instruction.
+    type MInst: MachInst;
+    /// Defines the function's parameters (the entry block's parameters) where the calling
+    /// convention puts them: typically one pseudo instruction with fixed-register defs.
+    fn lower_params(&self, ctx: &mut Lower<'_, Self::MInst>, params: &[Value]) -> Result<(), CodegenError>;
+    /// Lowers one non-terminator instruction.
+    fn lower_inst(&self, ctx: &mut Lower<'_, Self::MInst>, inst: Inst) -> Result<(), CodegenError>;
+    /// Lowers a terminator whose successor edges go to `targets`, in order.
+    fn lower_branch(
+        &self,
+        ctx: &mut Lower<'_, Self::MInst>,
+        inst: Inst,
+        targets: &[MachLabel],
+    ) -> Result<(), CodegenError>;
+}
+
+/// The register class of values of type `ty`.
+pub fn class_of(ty: Type) -> RegClass {
+    if ty.is_float() || ty.is_vector() { RegClass::Float } else { RegClass::Int }
+}
+
+/// The state of lowering one function.
+pub struct Lower<'f, I: MachInst> {
+    /// The function being lowered.
+    pub f: &'f Function,
+    vcode: VCodeBuilder<I>,
+    value_regs: SecondaryMap<Value, Option<Reg>>,
+    /// Values needed in a register by an instruction already lowered (or by another block).
+    needed: SecondaryMap<Value, bool>,
+    /// Machine instructions of the IR instruction being lowered, in order.
+    cur: Vec<I>,
+    /// Chunks of the current block, one per IR instruction, in reverse order.
+    chunks: Vec<(Vec<I>, SourceLoc)>,
+    cur_srcloc: SourceLoc,
+    stack_slot_offsets: SecondaryMap<StackSlot, u32>,
+    outgoing_args_size: u32,
+}
+
+impl<'f, I: MachInst> Lower<'f, I> {
+    fn new(f: &'f Function) -> Self {
+        let mut stack_slot_offsets = SecondaryMap::new();
+        let mut offset = 0u32;
+        for (ss, data) in f.stack_slots.iter() {
+            let align = 1u32 << data.align_shift.min(12);
+            offset = offset.next_multiple_of(align.max(1));
+            stack_slot_offsets[ss] = offset;
+            offset = offset.saturating_add(data.size);
+        }
+        let mut vcode = VCodeBuilder::new();
+        vcode.set_stack_slots_size(offset.next_multiple_of(16));
+        Self {
+            f,
+            vcode,
+            value_regs: SecondaryMap::new(),
+            needed: SecondaryMap::new(),
+            cur: Vec::new(),
+            chunks: Vec::new(),
+            cur_srcloc: SourceLoc::default(),
+            stack_slot_offsets,
+            outgoing_args_size: 0,
+        }
+    }
+
+    /// The type of a value.
+    pub fn value_type(&self, v: Value) -> Type {
+        self.f.dfg.value_type(v)
+    }
+
+    /// The virtual register of `v` (created on first request), without marking it needed.
+    pub fn value_reg(&mut self, v: Value) -> Reg {
+        let v = self.f.dfg.resolve_aliases(v);
+        if let Some(r) = self.value_regs[v] {
+            return r;
+        }
+        let r = self.vcode.alloc_vreg(class_of(self.value_type(v)));
+        self.value_regs[v] = Some(r);
+        r
+    }
+
+    /// `v` in a register: marks `v` needed, so its defining instruction will be lowered.
+    pub fn put_in_reg(&mut self, v: Value) -> Reg {
+        let v = self.f.dfg.resolve_aliases(v);
+        self.needed[v] = true;
+        self.value_reg(v)
+    }
+
+    /// Says that result `v` is computed in `reg` (emitted by the rule): `v`'s register
+    /// becomes an alias of `reg`.
+    pub fn set_output(&mut self, v: Value, reg: Reg) {
+        let vr = self.value_reg(v);
+        if vr != reg {
+            self.vcode.set_alias(vr, reg);
+        }
+    }
+
+    /// A fresh temporary register.
+    pub fn alloc_tmp(&mut self, class: RegClass) -> Reg {
+        self.vcode.alloc_vreg(class)
+    }
+
+    /// Emits a machine instruction (in order within the current IR instruction).
+    pub fn emit(&mut self, inst: I) {
+        self.cur.push(inst);
+    }
+
+    /// The instruction defining `v`, if `v` is an instruction result.
+    pub fn def_inst(&self, v: Value) -> Option<Inst> {
+        match self.f.dfg.value_def(self.f.dfg.resolve_aliases(v)) {
+            ValueDef::Result(inst, _) => Some(inst),
+            _ => None,
+        }
+    }
+
+    /// The byte offset of a stack slot in the explicit stack-slot area.
+    pub fn stack_slot_offset(&self, ss: StackSlot) -> u32 {
+        self.stack_slot_offsets[ss]
+    }
+
+    /// Reserves `size` bytes of outgoing arguments at the bottom of the frame.
+    pub fn need_outgoing_args(&mut self, size: u32) {
+        self.outgoing_args_size = self.outgoing_args_size.max(size.next_multiple_of(16));
+    }
+
+    fn finish_inst(&mut self) {
+        let insts = std::mem::take(&mut self.cur);
+        self.chunks.push((insts, self.cur_srcloc));
+    }
+
+    fn flush_block(&mut self) {
+        for (insts, loc) in self.chunks.drain(..).rev() {
+            for i in insts {
+                self.vcode.push(i, loc);
+            }
+        }
+    }
+
+    /// Whether the results of `inst` are needed or it has effects that must happen.
+    fn must_lower(&self, inst: Inst) -> bool {
+        let op = self.f.dfg.insts[inst].opcode();
+        op.has_side_effects() || op.can_load() || self.f.dfg.inst_results(inst).iter().any(|&r| self.needed[r])
+    }
+}
+
+/// Marks the values used across blocks (and as branch arguments) as needed, so they are
+/// computed wherever they are defined.
+fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) {
+    let f = ctx.f;
+    let mut vals = Vec::new();
+    for lb in &order.blocks {
+        let LoweredBlock::Orig(b) = *lb else { continue };
+        for inst in f.layout.block_insts(b) {
+            vals.clear();
+            f.dfg.inst_values_into(inst, &mut vals);
+            let is_term = f.dfg.insts[inst].opcode().is_terminator();
+            for &v in &vals {
+                let v = f.dfg.resolve_aliases(v);
+                let def_block = match f.dfg.value_def(v) {
+                    ValueDef::Result(i, _) => f.layout.inst_block(i),
+                    ValueDef::Param(pb, _) => Some(pb),
+                    _ => None,
+                };
+                if def_block != Some(b) || is_term {
+                    ctx.needed[v] = true;
+                }
+            }
+        }
+    }
+}
+
+/// Lowers `f` with `backend`, producing VCode.
+pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MInst>, CodegenError> {
+    let order = BlockLoweringOrder::new(f);
+    let mut ctx = Lower::new(f);
+    mark_cross_block_uses(&mut ctx, &order);
+    let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
+    for (index, lb) in order.blocks.iter().enumerate() {
+        match *lb {
+            LoweredBlock::Orig(b) => {
+                let params: Vec<Reg> = if b == entry {
+                    Vec::new()
+                } else {
+                    f.dfg.block_params(b).to_vec().into_iter().map(|p| ctx.value_reg(p)).collect()
+                };
+                ctx.vcode.start_block(b.to_string(), &params);
+                lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
+                if b == entry {
+                    let params = f.dfg.block_params(b).to_vec();
+                    backend.lower_params(&mut ctx, &params)?;
+                    ctx.finish_inst();
+                }
+                ctx.flush_block();
+            }
+            LoweredBlock::Edge { pred, succ_index, succ } => {
+                ctx.vcode.start_block(format!("edge_{pred}_{succ_index}"), &[]);
+                let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
+                let args: Vec<Value> = f.dfg.insts[term]
+                    .branch_destinations(&f.dfg.jump_tables)
+                    .get(succ_index)
+                    .map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec())
+                    .unwrap_or_default();
+                let regs: Vec<Reg> = args.iter().map(|&a| ctx.put_in_reg(a)).collect();
+                let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
+                ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
+                ctx.finish_inst();
+                ctx.flush_block();
+                ctx.vcode.add_succ(target, &regs);
+            }
+        }
+    }
+    ctx.vcode.set_outgoing_args_size(ctx.outgoing_args_size);
+    Ok(ctx.vcode.finish())
+}
+
+fn lower_block<B: LowerBackend>(
+    ctx: &mut Lower<'_, B::MInst>,
+    backend: &B,
+    b: Block,
+    targets: &[u32],
+    order: &BlockLoweringOrder,
+) -> Result<(), CodegenError> {
+    let f = ctx.f;
+    let insts: Vec<Inst> = f.layout.block_insts(b).collect();
+    let Some((&term, body)) = insts.split_last() else {
+        return Err(CodegenError::Unsupported(format!("{b} is empty")));
+    };
+    // The terminator, with the arguments of each successor edge that is not split.
+    ctx.cur_srcloc = f.srclocs[term];
+    let labels: Vec<MachLabel> = targets.iter().map(|&t| MachLabel::from_block(t)).collect();
+    backend.lower_branch(ctx, term, &labels)?;
+    ctx.finish_inst();
+    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables).to_vec();
+    for (i, &target) in targets.iter().enumerate() {
+        let is_edge_block = matches!(order.blocks.get(target as usize), Some(LoweredBlock::Edge { .. }));
+        let regs: Vec<Reg> = if is_edge_block {
+            Vec::new()
+        } else {
+            let args = dests.get(i).map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec()).unwrap_or_default();
+            args.iter().map(|&a| ctx.put_in_reg(a)).collect()
+        };
+        ctx.vcode.add_succ(target, &regs);
+    }
+    for &inst in body.iter().rev() {
+        if !ctx.must_lower(inst) {
+            continue;
+        }
+        ctx.cur_srcloc = f.srclocs[inst];
+        backend.lower_inst(ctx, inst)?;
+        ctx.finish_inst();
+    }
+    Ok(())
+}

@@ -1,0 +1,451 @@
+//! `VCode`: a lowered function. Machine instructions over virtual registers, in blocks in
+//! emission order, with the CFG, block parameters and branch arguments regalloc2 needs.
+//! [`VCode`] implements `regalloc2::Function`; [`VCode::emit`] applies the allocation and
+//! writes the machine code.
+//!
+//! Invariants: blocks are numbered in emission order and their instructions are contiguous;
+//! block 0 is the entry and has no parameters (arguments are defined by an ISA pseudo
+//! instruction with fixed registers); no edge is critical (the lowering order splits
+//! them); each block ends with exactly one terminator, and a branch's successors are the
+//! block's successors in order.
+
+use super::buffer::{MachBuffer, MachLabel};
+use super::compiled::{CompiledCode, FrameLayout};
+use super::inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
+use super::reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, Reg};
+use crate::ir::SourceLoc;
+use regalloc2::{Block as RBlock, Edit, Inst as RInst, InstOrEdit, InstRange, Operand, PRegSet, RegClass, VReg};
+use std::fmt::Write as _;
+
+/// A range `[start, end)` into one of the flat tables.
+type Range = (u32, u32);
+
+fn slice<T>(v: &[T], r: Range) -> &[T] {
+    &v[r.0 as usize..r.1 as usize]
+}
+
+/// The lowered function.
+pub struct VCode<I: MachInst> {
+    insts: Vec<I>,
+    srclocs: Vec<SourceLoc>,
+    operands: Vec<Operand>,
+    operand_ranges: Vec<Range>,
+    clobbers: Vec<PRegSet>,
+    block_ranges: Vec<Range>,
+    succs: Vec<RBlock>,
+    succ_ranges: Vec<Range>,
+    preds: Vec<RBlock>,
+    pred_ranges: Vec<Range>,
+    params: Vec<VReg>,
+    param_ranges: Vec<Range>,
+    /// Per block: one range per successor into `branch_args`.
+    branch_arg_ranges: Vec<Vec<Range>>,
+    branch_args: Vec<VReg>,
+    num_vregs: usize,
+    /// Bytes of explicit stack slots (laid out by the lowering driver).
+    pub stack_slots_size: u32,
+    /// Bytes of the outgoing-argument area the calls of the function need.
+    pub outgoing_args_size: u32,
+    /// Names of the blocks for listings (`block3`, or `edge` blocks).
+    pub block_names: Vec<String>,
+}
+
+/// Builds a [`VCode`] block by block. The lowering driver creates blocks in emission
+/// order, pushes each block's instructions in order, and gives its successors and branch
+/// arguments.
+pub struct VCodeBuilder<I: MachInst> {
+    vcode: VCode<I>,
+    aliases: Vec<u32>,
+}
+
+impl<I: MachInst> VCodeBuilder<I> {
+    /// An empty builder.
+    pub fn new() -> Self {
+        Self {
+            vcode: VCode {
+                insts: Vec::new(),
+                srclocs: Vec::new(),
+                operands: Vec::new(),
+                operand_ranges: Vec::new(),
+                clobbers: Vec::new(),
+                block_ranges: Vec::new(),
+                succs: Vec::new(),
+                succ_ranges: Vec::new(),
+                preds: Vec::new(),
+                pred_ranges: Vec::new(),
+                params: Vec::new(),
+                param_ranges: Vec::new(),
+                branch_arg_ranges: Vec::new(),
+                branch_args: Vec::new(),
+                num_vregs: FIRST_VIRTUAL as usize,
+                stack_slots_size: 0,
+                outgoing_args_size: 0,
+                block_names: Vec::new(),
+            },
+            aliases: Vec::new(),
+        }
+    }
+
+    /// A fresh virtual register of `class`.
+    pub fn alloc_vreg(&mut self, class: RegClass) -> Reg {
+        let n = self.vcode.num_vregs as u32 - FIRST_VIRTUAL;
+        self.vcode.num_vregs += 1;
+        Reg::virt(n, class)
+    }
+
+    /// Records that virtual register `from` is another name for `to`: every operand naming
+    /// `from` is rewritten when the VCode is finished. Lets a lowering rule produce a value
+    /// in whatever register it likes without a move.
+    pub fn set_alias(&mut self, from: Reg, to: Reg) {
+        let f = from.vreg().vreg();
+        if self.aliases.len() <= f {
+            self.aliases.resize(f + 1, u32::MAX);
+        }
+        self.aliases[f] = to.vreg().vreg() as u32;
+    }
+
+    /// Sets the size of the explicit stack-slot area.
+    pub fn set_stack_slots_size(&mut self, size: u32) {
+        self.vcode.stack_slots_size = size;
+    }
+
+    /// Sets the size of the outgoing-argument area.
+    pub fn set_outgoing_args_size(&mut self, size: u32) {
+        self.vcode.outgoing_args_size = size;
+    }
+
+    /// Starts the next block (numbered in order from 0) with the given parameters.
+    pub fn start_block(&mut self, name: String, params: &[Reg]) {
+        let v = &mut self.vcode;
+        let start = v.insts.len() as u32;
+        v.block_ranges.push((start, start));
+        let p0 = v.params.len() as u32;
+        v.params.extend(params.iter().map(|r| r.vreg()));
+        v.param_ranges.push((p0, v.params.len() as u32));
+        v.succ_ranges.push((v.succs.len() as u32, v.succs.len() as u32));
+        v.branch_arg_ranges.push(Vec::new());
+        v.block_names.push(name);
+    }
+
+    /// Appends an instruction to the current block.
+    pub fn push(&mut self, mut inst: I, srcloc: SourceLoc) {
+        let v = &mut self.vcode;
+        let mut collector = OperandCollector::default();
+        inst.visit_operands(&mut collector);
+        let o0 = v.operands.len() as u32;
+        v.operands.extend(collector.operands);
+        v.operand_ranges.push((o0, v.operands.len() as u32));
+        v.clobbers.push(inst.clobbers());
+        v.insts.push(inst);
+        v.srclocs.push(srcloc);
+        if let Some(r) = v.block_ranges.last_mut() {
+            r.1 = v.insts.len() as u32;
+        }
+    }
+
+    /// Adds a successor of the current block with the arguments its terminator passes.
+    pub fn add_succ(&mut self, block: u32, args: &[Reg]) {
+        let v = &mut self.vcode;
+        v.succs.push(RBlock::new(block as usize));
+        if let Some(r) = v.succ_ranges.last_mut() {
+            r.1 = v.succs.len() as u32;
+        }
+        let a0 = v.branch_args.len() as u32;
+        v.branch_args.extend(args.iter().map(|r| r.vreg()));
+        let a1 = v.branch_args.len() as u32;
+        if let Some(ranges) = v.branch_arg_ranges.last_mut() {
+            ranges.push((a0, a1));
+        }
+    }
+
+    fn resolve(&self, v: VReg) -> VReg {
+        let mut n = v.vreg();
+        for _ in 0..self.aliases.len() {
+            match self.aliases.get(n) {
+                Some(&t) if t != u32::MAX => n = t as usize,
+                _ => break,
+            }
+        }
+        VReg::new(n, v.class())
+    }
+
+    /// Resolves aliases, computes predecessors and returns the finished VCode.
+    pub fn finish(mut self) -> VCode<I> {
+        if !self.aliases.is_empty() {
+            let ops = std::mem::take(&mut self.vcode.operands);
+            self.vcode.operands = ops
+                .into_iter()
+                .map(|op| {
+                    let v = self.resolve(op.vreg());
+                    Operand::new(v, op.constraint(), op.kind(), op.pos())
+                })
+                .collect();
+            let params = std::mem::take(&mut self.vcode.params);
+            self.vcode.params = params.into_iter().map(|v| self.resolve(v)).collect();
+            let args = std::mem::take(&mut self.vcode.branch_args);
+            self.vcode.branch_args = args.into_iter().map(|v| self.resolve(v)).collect();
+            let aliases = std::mem::take(&mut self.aliases);
+            let resolve = |r: &mut Reg| {
+                if !r.is_physical() {
+                    let mut n = r.vreg().vreg();
+                    for _ in 0..aliases.len() {
+                        match aliases.get(n) {
+                            Some(&t) if t != u32::MAX => n = t as usize,
+                            _ => break,
+                        }
+                    }
+                    *r = match (n as u32).checked_sub(FIRST_VIRTUAL) {
+                        Some(v) => Reg::virt(v, r.class()),
+                        None => Reg::from_preg(regalloc2::PReg::from_index(n)),
+                    };
+                }
+            };
+            let mut rewriter = RegRewriter(resolve);
+            for inst in &mut self.vcode.insts {
+                inst.visit_operands(&mut rewriter);
+            }
+        }
+        // Predecessors, from the successor lists.
+        let v = &mut self.vcode;
+        let n = v.block_ranges.len();
+        let mut preds: Vec<Vec<RBlock>> = vec![Vec::new(); n];
+        for b in 0..n {
+            for &s in slice(&v.succs, v.succ_ranges[b]) {
+                preds[s.index()].push(RBlock::new(b));
+            }
+        }
+        for p in preds {
+            let p0 = v.preds.len() as u32;
+            v.preds.extend(p);
+            v.pred_ranges.push((p0, v.preds.len() as u32));
+        }
+        self.vcode
+    }
+}
+
+impl<I: MachInst> Default for VCodeBuilder<I> {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Rewrites every register field through a function (alias resolution).
+struct RegRewriter<F: FnMut(&mut Reg)>(F);
+
+impl<F: FnMut(&mut Reg)> super::reg::OperandVisitor for RegRewriter<F> {
+    fn reg_use(&mut self, reg: &mut Reg) {
+        (self.0)(reg)
+    }
+    fn reg_late_use(&mut self, reg: &mut Reg) {
+        (self.0)(reg)
+    }
+    fn reg_fixed_use(&mut self, reg: &mut Reg, _: regalloc2::PReg) {
+        (self.0)(reg)
+    }
+    fn reg_def(&mut self, reg: &mut Reg) {
+        (self.0)(reg)
+    }
+    fn reg_early_def(&mut self, reg: &mut Reg) {
+        (self.0)(reg)
+    }
+    fn reg_fixed_def(&mut self, reg: &mut Reg, _: regalloc2::PReg) {
+        (self.0)(reg)
+    }
+    fn reg_reuse_def(&mut self, reg: &mut Reg, _: usize) {
+        (self.0)(reg)
+    }
+}
+
+impl<I: MachInst> regalloc2::Function for VCode<I> {
+    fn num_insts(&self) -> usize {
+        self.insts.len()
+    }
+    fn num_blocks(&self) -> usize {
+        self.block_ranges.len()
+    }
+    fn entry_block(&self) -> RBlock {
+        RBlock::new(0)
+    }
+    fn block_insns(&self, block: RBlock) -> InstRange {
+        let (s, e) = self.block_ranges[block.index()];
+        InstRange::new(RInst::new(s as usize), RInst::new(e as usize))
+    }
+    fn block_succs(&self, block: RBlock) -> &[RBlock] {
+        slice(&self.succs, self.succ_ranges[block.index()])
+    }
+    fn block_preds(&self, block: RBlock) -> &[RBlock] {
+        slice(&self.preds, self.pred_ranges[block.index()])
+    }
+    fn block_params(&self, block: RBlock) -> &[VReg] {
+        slice(&self.params, self.param_ranges[block.index()])
+    }
+    fn is_ret(&self, insn: RInst) -> bool {
+        matches!(self.insts[insn.index()].terminator_kind(), TerminatorKind::Ret | TerminatorKind::NoReturn)
+    }
+    fn is_branch(&self, insn: RInst) -> bool {
+        self.insts[insn.index()].terminator_kind() == TerminatorKind::Branch
+    }
+    fn branch_blockparams(&self, block: RBlock, _insn: RInst, succ_idx: usize) -> &[VReg] {
+        match self.branch_arg_ranges[block.index()].get(succ_idx) {
+            Some(&r) => slice(&self.branch_args, r),
+            None => &[],
+        }
+    }
+    fn inst_operands(&self, insn: RInst) -> &[Operand] {
+        slice(&self.operands, self.operand_ranges[insn.index()])
+    }
+    fn inst_clobbers(&self, insn: RInst) -> PRegSet {
+        self.clobbers[insn.index()]
+    }
+    fn num_vregs(&self) -> usize {
+        self.num_vregs
+    }
+    fn spillslot_size(&self, regclass: RegClass) -> usize {
+        match regclass {
+            RegClass::Int => 1,
+            RegClass::Float | RegClass::Vector => 2,
+        }
+    }
+}
+
+/// What an ISA tells emission about its frames.
+pub trait FrameRules {
+    /// Callee-saved registers of the function's calling convention.
+    fn callee_saved(&self) -> &[regalloc2::PReg];
+    /// Bytes the prologue subtracts from SP after saving `num_saved` registers, for the
+    /// given areas, keeping the ABI's stack alignment.
+    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32;
+}
+
+impl<I: MachInst> VCode<I> {
+    /// Number of blocks.
+    pub fn num_blocks(&self) -> usize {
+        self.block_ranges.len()
+    }
+
+    /// The instructions before allocation, as text (for debugging).
+    pub fn print_virtual(&self) -> String {
+        let mut s = String::new();
+        for (b, &(start, end)) in self.block_ranges.iter().enumerate() {
+            let _ = writeln!(s, "{}:", self.block_names[b]);
+            for i in start..end {
+                let _ = writeln!(s, "  {}", self.insts[i as usize].print());
+            }
+        }
+        s
+    }
+
+    /// Emits the function with the allocator's `output`: applies allocations, inserts
+    /// moves, spills and reloads, the prologue and the epilogues.
+    pub fn emit(
+        &self,
+        output: &regalloc2::Output,
+        frame_rules: &dyn FrameRules,
+        want_listing: bool,
+    ) -> Result<CompiledCode, super::buffer::BufferError> {
+        let frame = self.frame_info(output, frame_rules);
+        let nblocks = self.block_ranges.len() as u32;
+        let mut buf = MachBuffer::<I::LabelUse>::new(nblocks);
+        let mut listing = String::new();
+        let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
+            if want_listing {
+                let _ = writeln!(listing, "  {}", inst.print());
+            }
+            inst.emit(buf, state);
+        };
+        for b in 0..nblocks {
+            buf.bind_label(MachLabel::from_block(b));
+            let next_block = (b + 1 < nblocks).then(|| MachLabel::from_block(b + 1));
+            let state = EmitState { frame: &frame, next_block };
+            if want_listing {
+                let _ = writeln!(listing, "{}:", self.block_names[b as usize]);
+            }
+            if b == 0 {
+                for inst in I::gen_prologue(&frame) {
+                    emit_one(&inst, &mut buf, &state, &mut listing);
+                }
+            }
+            for item in output.block_insts_and_edits(self, RBlock::new(b as usize)) {
+                match item {
+                    InstOrEdit::Inst(i) => {
+                        let mut inst = self.insts[i.index()].clone();
+                        inst.visit_operands(&mut AllocationApplier::new(output.inst_allocs(i)));
+                        if inst.terminator_kind() == TerminatorKind::Ret {
+                            for e in I::gen_epilogue(&frame) {
+                                emit_one(&e, &mut buf, &state, &mut listing);
+                            }
+                        }
+                        buf.start_srcloc(self.srclocs[i.index()]);
+                        emit_one(&inst, &mut buf, &state, &mut listing);
+                        buf.end_srcloc();
+                    }
+                    InstOrEdit::Edit(Edit::Move { from, to }) => {
+                        let inst = match (from.as_reg(), to.as_reg(), from.as_stack(), to.as_stack()) {
+                            (Some(f), Some(t), _, _) => {
+                                if f == t {
+                                    continue;
+                                }
+                                I::gen_move(Reg::from_preg(t), Reg::from_preg(f), f.class())
+                            }
+                            (Some(f), None, _, Some(slot)) => {
+                                I::gen_spill(frame.spill_slot_offset(slot.index() as u32), Reg::from_preg(f), f.class())
+                            }
+                            (None, Some(t), Some(slot), _) => I::gen_reload(
+                                Reg::from_preg(t),
+                                frame.spill_slot_offset(slot.index() as u32),
+                                t.class(),
+                            ),
+                            _ => continue,
+                        };
+                        emit_one(&inst, &mut buf, &state, &mut listing);
+                    }
+                }
+            }
+        }
+        let done = buf.finish()?;
+        Ok(CompiledCode {
+            code: done.data,
+            alignment: 16,
+            relocs: done.relocs,
+            traps: done.traps,
+            call_sites: done.call_sites,
+            srclocs: done.srclocs,
+            frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
+            listing: want_listing.then_some(listing),
+        })
+    }
+
+    /// The frame: areas sized by lowering and allocation, and the callee-saved registers
+    /// the allocation writes.
+    fn frame_info(&self, output: &regalloc2::Output, rules: &dyn FrameRules) -> FrameInfo {
+        let callee_saved = rules.callee_saved();
+        let mut written = PRegSet::empty();
+        for (i, r) in self.operand_ranges.iter().enumerate() {
+            let allocs = output.inst_allocs(RInst::new(i));
+            for (op, alloc) in slice(&self.operands, *r).iter().zip(allocs) {
+                if op.kind() == regalloc2::OperandKind::Def
+                    && let Some(p) = alloc.as_reg()
+                {
+                    written.add(p);
+                }
+            }
+        }
+        for (_, edit) in &output.edits {
+            let Edit::Move { to, .. } = edit;
+            if let Some(p) = to.as_reg() {
+                written.add(p);
+            }
+        }
+        let saved: Vec<Reg> =
+            callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect();
+        let spills = output.num_spillslots as u32;
+        let fixed = rules.fixed_frame_size(self.outgoing_args_size, self.stack_slots_size, spills, saved.len() as u32);
+        FrameInfo {
+            outgoing_args_size: self.outgoing_args_size,
+            stack_slots_size: self.stack_slots_size,
+            spill_slots: spills,
+            clobbered_callee_saves: saved,
+            fixed_frame_size: fixed,
+        }
+    }
+}

@@ -1,0 +1,81 @@
+//! `lathe-jit`: runs compiled code inside the current process.
+//!
+//! Input: [`CompiledCode`](lathe_codegen::machinst::CompiledCode) from a backend (machine
+//! code, relocations, trap sites), one per function, plus host symbols (Rust `extern "C"`
+//! functions or data addresses) that the code refers to by name.
+//!
+//! Output: callable functions. [`JitModule::finalize`] places the functions in fresh
+//! executable memory (written while read+write, then switched to read+execute, never both
+//! writable and executable), patches relocations, and registers the code with the trap
+//! handler. [`JitModule::call`] passes [`DataValue`](lathe_codegen::data_value::DataValue)
+//! arguments through a hand-written trampoline and returns either the results or the
+//! [`TrapCode`](lathe_codegen::ir::TrapCode) of the hardware trap the code hit; the process
+//! carries on after a trap.
+//!
+//! Modules:
+//! - [`module`]: `JitModule`, the public face: definitions, symbols, finalize, call.
+//! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
+//! - `link`: lays functions and veneers out in a region and applies relocations.
+//! - `x64`: the x86-64 System V call trampoline and argument marshalling.
+//! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
+//!
+//! Only x86-64 Linux is supported for now. `unsafe` lives only in this crate; every
+//! `unsafe` block carries a `// SAFETY:` comment saying why it is sound.
+
+#![warn(missing_docs)]
+
+#[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
+compile_error!("lathe-jit supports only x86-64 Linux for now");
+
+mod link;
+mod memory;
+pub mod module;
+mod traps;
+mod x64;
+
+pub use module::{FuncId, JitModule};
+pub use traps::DEFAULT_ILLEGAL_INSTRUCTION_TRAP;
+
+use lathe_codegen::data_value::DataValue;
+use lathe_codegen::ir::TrapCode;
+
+/// What a call into JIT code ended with.
+#[derive(Clone, PartialEq, Debug)]
+pub enum CallOutcome {
+    /// The function returned these values.
+    Return(Vec<DataValue>),
+    /// The function trapped with this code; the process carries on.
+    Trap(TrapCode),
+}
+
+/// Errors of the JIT.
+#[derive(thiserror::Error, Debug)]
+pub enum JitError {
+    /// A relocation names a symbol that is neither a function of the module nor a host symbol.
+    #[error("unknown symbol {0}")]
+    UnknownSymbol(String),
+    /// A function of this name is already defined in the module.
+    #[error("duplicate definition of {0}")]
+    DuplicateDefinition(String),
+    /// Something the JIT does not handle yet (a type, a calling convention, an alignment).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The arguments given to `call` do not match the function's signature.
+    #[error("argument mismatch: {0}")]
+    ArgumentMismatch(String),
+    /// The compiled code is malformed (a relocation or trap site outside the code, a bad
+    /// alignment, a relocation that does not fit).
+    #[error("bad compiled code for {name}: {reason}")]
+    BadCode {
+        /// The function.
+        name: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The function id is unknown, or the function has not been finalized yet.
+    #[error("function {0} is not finalized")]
+    NotFinalized(String),
+    /// A system call failed (mmap, mprotect, sigaction, sigaltstack).
+    #[error("system error: {0}")]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,212 @@
+//! [`JitModule`]: define functions from compiled code, name host symbols, finalize into
+//! executable memory, and call.
+//!
+//! Lifecycle: `define_function` and `define_host_symbol` any number of times, then
+//! `finalize`, which places every function defined since the previous finalize in one new
+//! region (so the functions of one finalize are within rel32 reach of each other). More
+//! functions may be defined and finalized later; they can call the earlier ones.
+//!
+//! Symbol resolution for a relocation: a function of this module first, then a host
+//! symbol. Each region is unregistered from the trap handler and unmapped when the module
+//! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
+
+use crate::link::{self, PendingFunc, Target};
+use crate::memory::CodeRegion;
+use crate::traps::{self, registry};
+use crate::x64::args;
+use crate::x64::trampoline::{CallBlock, trampoline};
+use crate::{CallOutcome, JitError};
+use lathe_codegen::data_value::DataValue;
+use lathe_codegen::ir::{ExternalName, Signature};
+use lathe_codegen::machinst::{CompiledCode, RelocKind};
+use std::collections::HashMap;
+
+/// The index of a function defined in a [`JitModule`].
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct FuncId(u32);
+
+impl FuncId {
+    /// The index, in definition order.
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+struct Func {
+    name: ExternalName,
+    code: CompiledCode,
+    signature: Signature,
+    /// Set by finalize.
+    address: Option<usize>,
+}
+
+/// A finalized region, registered with the trap handler while it lives.
+struct PlacedRegion {
+    registry_id: u64,
+    _region: CodeRegion,
+}
+
+impl Drop for PlacedRegion {
+    fn drop(&mut self) {
+        // Unregister before the mapping goes (the region field drops after this).
+        registry::unregister(self.registry_id);
+    }
+}
+
+/// A set of JIT-compiled functions and the host symbols they may refer to.
+#[derive(Default)]
+pub struct JitModule {
+    funcs: Vec<Func>,
+    by_name: HashMap<ExternalName, FuncId>,
+    host: HashMap<ExternalName, usize>,
+    regions: Vec<PlacedRegion>,
+}
+
+impl JitModule {
+    /// An empty module.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Declares and defines a function from compiled code with its signature. The code is
+    /// checked (relocations and trap sites inside it, a power-of-two alignment up to a page)
+    /// and copied; it is placed at the next [`finalize`](Self::finalize).
+    pub fn define_function(
+        &mut self,
+        name: ExternalName,
+        code: &CompiledCode,
+        signature: &Signature,
+    ) -> Result<FuncId, JitError> {
+        if self.by_name.contains_key(&name) {
+            return Err(JitError::DuplicateDefinition(name.to_string()));
+        }
+        check_code(&name, code)?;
+        let id = FuncId(u32::try_from(self.funcs.len()).map_err(|_| JitError::Unsupported("2^32 functions".into()))?);
+        self.by_name.insert(name.clone(), id);
+        self.funcs.push(Func { name, code: code.clone(), signature: signature.clone(), address: None });
+        Ok(id)
+    }
+
+    /// Makes a host symbol (a Rust `extern "C"` / `extern "sysv64"` function or a data
+    /// address) available to relocations by name. A later definition of the same name
+    /// replaces the earlier one for functions finalized afterwards; a function of the
+    /// module with the same name takes precedence.
+    pub fn define_host_symbol(&mut self, name: ExternalName, address: *const u8) {
+        self.host.insert(name, address as usize);
+    }
+
+    /// Places all functions defined since the last finalize in one new region, applies
+    /// their relocations, makes the region read+execute, and registers its trap sites.
+    /// On error nothing is placed and the module is unchanged.
+    pub fn finalize(&mut self) -> Result<(), JitError> {
+        let pending: Vec<usize> = (0..self.funcs.len()).filter(|&i| self.funcs[i].address.is_none()).collect();
+        if pending.is_empty() {
+            return Ok(());
+        }
+        let mut list = Vec::with_capacity(pending.len());
+        for &i in &pending {
+            let f = &self.funcs[i];
+            let targets = f.code.relocs.iter().map(|r| self.resolve(&r.target, &pending)).collect::<Result<_, _>>()?;
+            list.push(PendingFunc { name: &f.name, code: &f.code, targets });
+        }
+        let layout = link::layout(&list)?;
+        let mut region = CodeRegion::new(layout.size)?;
+        let base = region.base();
+        link::link(region.bytes_mut(), base, &list, &layout)?;
+        region.seal()?;
+
+        let mut funcs = Vec::with_capacity(pending.len());
+        let mut sites = Vec::new();
+        for (f, &off) in list.iter().zip(&layout.offsets) {
+            let start = base + off;
+            funcs.push((start, start + f.code.code.len()));
+            sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
+        }
+        debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
+        let registry_id = registry::register(registry::RegionTraps { funcs, sites });
+        for (&i, &off) in pending.iter().zip(&layout.offsets) {
+            self.funcs[i].address = Some(base + off);
+        }
+        self.regions.push(PlacedRegion { registry_id, _region: region });
+        Ok(())
+    }
+
+    /// Where a relocation's symbol is: a function of this module, then a host symbol.
+    fn resolve(&self, name: &ExternalName, pending: &[usize]) -> Result<Target, JitError> {
+        if let Some(id) = self.by_name.get(name) {
+            let f = &self.funcs[id.index()];
+            return Ok(match f.address {
+                Some(a) => Target::Absolute(a),
+                None => Target::Local(pending.binary_search(&id.index()).expect("unplaced functions are pending")),
+            });
+        }
+        self.host.get(name).map(|&a| Target::Absolute(a)).ok_or_else(|| JitError::UnknownSymbol(name.to_string()))
+    }
+
+    /// The entry address of a finalized function.
+    pub fn function_address(&self, id: FuncId) -> Option<*const u8> {
+        self.funcs.get(id.index())?.address.map(|a| a as *const u8)
+    }
+
+    /// The function defined with this name.
+    pub fn lookup(&self, name: &ExternalName) -> Option<FuncId> {
+        self.by_name.get(name).copied()
+    }
+
+    /// The signature a function was defined with.
+    pub fn signature(&self, id: FuncId) -> Option<&Signature> {
+        self.funcs.get(id.index()).map(|f| &f.signature)
+    }
+
+    /// Calls a finalized function with typed arguments (System V; `fast` and `tail` are
+    /// treated as System V), returning its results or the trap it hit. After a trap the
+    /// module and the thread are ready for the next call.
+    ///
+    /// Integer (`i8`-`i64`) and float (`f32`, `f64`) parameters and results are supported,
+    /// with at most two integer and two float results; `i128` and vectors give
+    /// [`JitError::Unsupported`].
+    pub fn call(&self, id: FuncId, args: &[DataValue]) -> Result<CallOutcome, JitError> {
+        let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
+        let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
+        let mut block = CallBlock::new(address);
+        let _stack_words = args::marshal_args(&f.signature, args, &mut block)?;
+        let tramp = trampoline()?;
+        // SAFETY: `block` lives on this frame for the whole call and its stack pointer
+        // points into `_stack_words`, alive until the end of this function. The target is
+        // the entry of a finalized function in a sealed region owned by `self`, which the
+        // borrow keeps alive; it was compiled for `f.signature`, which the block was
+        // marshalled for under System V (the convention the backend uses for every
+        // supported `call_conv` on x86-64).
+        unsafe { traps::call_in_context(tramp, &mut block)? };
+        if block.trapped != 0 {
+            return Ok(CallOutcome::Trap(traps::decode_trap(block.trap_word)));
+        }
+        Ok(CallOutcome::Return(args::unmarshal_results(&f.signature, &block)))
+    }
+}
+
+/// Checks that relocations and trap sites lie inside the code and the alignment is sane.
+fn check_code(name: &ExternalName, code: &CompiledCode) -> Result<(), JitError> {
+    let bad = |reason: String| JitError::BadCode { name: name.to_string(), reason };
+    if code.code.is_empty() {
+        return Err(bad("no code".into()));
+    }
+    let align = code.alignment.max(1) as usize;
+    if !align.is_power_of_two() || align > crate::memory::page_size() {
+        return Err(bad(format!("alignment {} is not a power of two up to a page", code.alignment)));
+    }
+    let len = code.code.len();
+    for r in &code.relocs {
+        let size = match r.kind {
+            RelocKind::X86PcRel4 => 4,
+            RelocKind::Abs8 => 8,
+        };
+        if (r.offset as usize).checked_add(size).is_none_or(|end| end > len) {
+            return Err(bad(format!("relocation at {} outside {len} bytes of code", r.offset)));
+        }
+    }
+    if let Some(t) = code.traps.iter().find(|t| t.offset as usize >= len) {
+        return Err(bad(format!("trap site at {} outside {len} bytes of code", t.offset)));
+    }
+    Ok(())
+}

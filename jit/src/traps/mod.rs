@@ -1,0 +1,113 @@
+//! Turning hardware traps in JIT code into trap codes, with the process carrying on.
+//!
+//! Design: Rust calls JIT code only through the trampoline (`x64::trampoline`), which
+//! saves its callee-saved registers and stack pointer in the call's `CallBlock`. Before
+//! the call, [`call_in_context`] pushes the block on a per-thread linked list (a
+//! thread-local pointer to the innermost block, each block pointing at the enclosing one),
+//! so nested calls (JIT → host → JIT) each have their own context; it pops it afterwards.
+//! Process-wide `sigaction` handlers for SIGILL, SIGFPE, SIGSEGV, SIGBUS and SIGTRAP
+//! (`signals`) run on a per-thread alternate signal stack, so a stack overflow can be
+//! handled too. When the faulting PC lies in a registered JIT function (`registry`) and the
+//! thread has an active block, the handler picks the trap code, rewrites the interrupted
+//! context (rip = the trampoline's landing code, rsp = the block's saved stack pointer,
+//! rdi = the block, rsi = the encoded code) and returns; the kernel resumes at the landing
+//! code, which records the trap and returns to Rust as from a normal call. Everything
+//! between the trampoline and the fault is JIT code, so no Rust frame is skipped. Faults
+//! anywhere else go to the handler that was installed before ours (or the default action).
+//!
+//! Choosing the code: a SIGSEGV/SIGBUS whose fault address is in the thread's stack guard
+//! zone is `stk_ovf`; otherwise an exact trap site at the PC gives its code; otherwise
+//! SIGSEGV/SIGBUS give `heap_oob`, SIGFPE gives `int_divz`, and SIGILL/SIGTRAP give
+//! [`DEFAULT_ILLEGAL_INSTRUCTION_TRAP`].
+//!
+//! Limits:
+//! - Host code called from JIT code must re-enter JIT code only through
+//!   `JitModule::call` (which pushes a new context); JIT code entered any other way (a raw
+//!   function pointer) that traps would resume at the outer trampoline and skip the host
+//!   frames in between. A fault in JIT code with no active context is not handled.
+//! - Stack overflow is recognised from the thread's stack bounds. A main thread under
+//!   `ulimit -s unlimited` has no bound: its stack grows until memory runs out. Code that
+//!   must survive unbounded recursion should run on a thread with a fixed stack size (or
+//!   the backend should emit stack-limit checks).
+//! - A host function that panics aborts the process (`extern "C"` functions do not unwind).
+//! - The handler takes the registry's read lock. If a host function (called from JIT code)
+//!   faults while holding a lock that a thread registering a module waits for (the
+//!   allocator's, say), the handler waits behind that writer and the two deadlock. Such a
+//!   fault is a host bug that would end the process anyway.
+
+pub(crate) mod registry;
+mod signals;
+mod thread;
+
+use crate::x64::trampoline::{CallBlock, Trampoline};
+use lathe_codegen::ir::TrapCode;
+
+pub(crate) use signals::install_handlers;
+
+/// The trap code reported for an illegal instruction (SIGILL, or SIGTRAP from `int3`) in
+/// JIT code at an offset that has no trap site. The backend records a site for every
+/// `ud2` it emits, so this only shows up for code-generation bugs or hand-written code;
+/// `user250` is reserved for it (embedders should not rely on user250 for their own use).
+pub const DEFAULT_ILLEGAL_INSTRUCTION_TRAP: TrapCode = TrapCode::User(TrapCode::MAX_USER);
+
+/// Encodes a trap code as the word the landing code stores.
+fn encode_trap(code: TrapCode) -> u64 {
+    match code {
+        TrapCode::StackOverflow => 1,
+        TrapCode::IntegerOverflow => 2,
+        TrapCode::HeapOutOfBounds => 3,
+        TrapCode::IntegerDivisionByZero => 4,
+        TrapCode::BadConversionToInteger => 5,
+        TrapCode::User(n) => 0x100 + n as u64,
+    }
+}
+
+/// Decodes a word written by [`encode_trap`].
+pub(crate) fn decode_trap(word: u64) -> TrapCode {
+    match word {
+        1 => TrapCode::StackOverflow,
+        2 => TrapCode::IntegerOverflow,
+        3 => TrapCode::HeapOutOfBounds,
+        4 => TrapCode::IntegerDivisionByZero,
+        5 => TrapCode::BadConversionToInteger,
+        w => TrapCode::User((w - 0x100) as u8),
+    }
+}
+
+/// Calls the trampoline with `block` as the innermost trap context of this thread.
+///
+/// # Safety
+/// As for [`Trampoline::call`]: `block` must be valid for the call, with its stack words
+/// alive and its target System V code.
+pub(crate) unsafe fn call_in_context(tramp: &Trampoline, block: &mut CallBlock) -> std::io::Result<()> {
+    install_handlers()?;
+    thread::ensure_alt_stack()?;
+    block.stack_low = thread::stack_low() as u64;
+    let ptr: *mut CallBlock = block;
+    let prev = thread::push(ptr);
+    // SAFETY: `ptr` comes from a live `&mut CallBlock` used by nothing else during the
+    // call; the caller guarantees the rest (see above).
+    unsafe { tramp.call(ptr) };
+    thread::pop(prev);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trap_codes_round_trip() {
+        let mut all = vec![
+            TrapCode::StackOverflow,
+            TrapCode::IntegerOverflow,
+            TrapCode::HeapOutOfBounds,
+            TrapCode::IntegerDivisionByZero,
+            TrapCode::BadConversionToInteger,
+        ];
+        all.extend((1..=TrapCode::MAX_USER).map(TrapCode::User));
+        for code in all {
+            assert_eq!(decode_trap(encode_trap(code)), code);
+        }
+    }
+}

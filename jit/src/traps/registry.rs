@@ -1,0 +1,82 @@
+//! The process-wide registry of finalized JIT code, read by the signal handler.
+//!
+//! Each finalized region registers its function ranges and absolute trap-site addresses;
+//! the region is unregistered before it is unmapped. The handler only reads (a shared
+//! lock, no allocation): the interrupted thread is inside JIT code, so it cannot be
+//! holding the lock itself. Writers (finalize, drop) hold it briefly.
+
+use lathe_codegen::ir::TrapCode;
+use std::sync::RwLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// The code and trap sites of one finalized region.
+pub(crate) struct RegionTraps {
+    /// Function ranges `[start, end)`, sorted by start.
+    pub funcs: Vec<(usize, usize)>,
+    /// Absolute trap-site addresses with their codes, sorted by address.
+    pub sites: Vec<(usize, TrapCode)>,
+}
+
+struct Entry {
+    id: u64,
+    start: usize,
+    end: usize,
+    traps: RegionTraps,
+}
+
+static REGISTRY: RwLock<Vec<Entry>> = RwLock::new(Vec::new());
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
+
+/// Registers a region; returns the id to unregister it with.
+pub(crate) fn register(mut traps: RegionTraps) -> u64 {
+    traps.funcs.sort_unstable();
+    traps.sites.sort_unstable_by_key(|s| s.0);
+    let start = traps.funcs.first().map_or(0, |f| f.0);
+    let end = traps.funcs.iter().map(|f| f.1).max().unwrap_or(0);
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    reg.push(Entry { id, start, end, traps });
+    id
+}
+
+/// Removes a region registered with [`register`].
+pub(crate) fn unregister(id: u64) {
+    let mut reg = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
+    reg.retain(|e| e.id != id);
+}
+
+/// Looks `pc` up: `None` when it is not inside a JIT function, else the trap code of the
+/// trap site exactly at `pc`, if there is one. Called from the signal handler: no allocation.
+pub(crate) fn lookup(pc: usize) -> Option<Option<TrapCode>> {
+    let reg = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    let entry = reg.iter().find(|e| e.start <= pc && pc < e.end)?;
+    let funcs = &entry.traps.funcs;
+    let i = funcs.partition_point(|f| f.0 <= pc);
+    if i == 0 || pc >= funcs[i - 1].1 {
+        return None;
+    }
+    let sites = &entry.traps.sites;
+    Some(sites.binary_search_by_key(&pc, |s| s.0).ok().map(|k| sites[k].1))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_functions_and_exact_sites_only() {
+        // Addresses far from any real code, so concurrent tests cannot collide.
+        let base = 0x7fff_0000_0000usize;
+        let id = register(RegionTraps {
+            funcs: vec![(base + 32, base + 40), (base, base + 16)],
+            sites: vec![(base + 4, TrapCode::User(3))],
+        });
+        assert_eq!(lookup(base + 4), Some(Some(TrapCode::User(3))));
+        assert_eq!(lookup(base + 5), Some(None));
+        assert_eq!(lookup(base + 20), None, "padding between functions is not code");
+        assert_eq!(lookup(base + 39), Some(None));
+        assert_eq!(lookup(base + 40), None);
+        unregister(id);
+        assert_eq!(lookup(base + 4), None);
+    }
+}
