@@ -31,4 +31,4 @@ mod tests;
 pub use emit::X64LabelUse;
 pub use inst::Inst;
 pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, UnaryOp};
-pub use inst::frame_size;
+pub use inst::{SysVFrameRules, frame_size};

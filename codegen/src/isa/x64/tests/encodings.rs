@@ -5,11 +5,11 @@
 use crate::ir::{ExternalName, IntCC, TrapCode};
 use crate::isa::x64::X64LabelUse;
 use crate::isa::x64::inst::args::*;
-use crate::isa::x64::inst::{Inst, frame_size};
+use crate::isa::x64::inst::{Inst, SysVFrameRules, frame_size};
 use crate::isa::x64::regs::{self, *};
 use crate::machinst::{
-    EmitState, FrameInfo, LabelUse, MachBuffer, MachInst, MachLabel, OperandCollector, Reg, RegClass, RelocKind,
-    TerminatorKind,
+    EmitState, FrameInfo, FrameRules, LabelUse, MachBuffer, MachInst, MachLabel, OperandCollector, Reg, RegClass,
+    RelocKind, TerminatorKind,
 };
 use regalloc2::{Operand, OperandConstraint, OperandKind, OperandPos};
 
@@ -233,6 +233,7 @@ fn terminators() {
     assert_eq!(Inst::Ret { rets: vec![] }.terminator_kind(), TerminatorKind::Ret);
     assert_eq!(Inst::Ud2 { code: TrapCode::User(1) }.terminator_kind(), TerminatorKind::NoReturn);
     assert_eq!(Inst::TrapIf { cc: CC::O, code: TrapCode::User(1) }.terminator_kind(), TerminatorKind::None);
+    assert_eq!(Inst::gen_jump(MachLabel(2)), Inst::Jmp { target: MachLabel(2) });
 }
 
 #[test]
@@ -254,6 +255,10 @@ fn frame_size_keeps_sp_aligned() {
             }
         }
     }
+    let rules = SysVFrameRules;
+    assert_eq!(rules.fixed_frame_size(16, 20, 3, 2), frame_size(16, 20, 3, 2));
+    assert!(rules.callee_saved().iter().all(|&p| regs::is_callee_saved(p) && p != preg_rbp()));
+    assert_eq!(rules.callee_saved().len(), 5);
     let f = FrameInfo { clobbered_callee_saves: vec![rbx(), r12()], fixed_frame_size: 32, ..Default::default() };
     let pro: Vec<String> = Inst::gen_prologue(&f).iter().map(|i| i.print()).collect();
     assert_eq!(pro, ["push rbp", "mov rbp, rsp", "push rbx", "push r12", "sub rsp, 0x20"]);
