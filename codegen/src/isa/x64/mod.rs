@@ -31,14 +31,14 @@ mod tests;
 pub use emit::X64LabelUse;
 pub use inst::Inst;
 pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, UnaryOp};
-pub use inst::frame_size;
+pub use inst::{SysVFrameRules, frame_size};
 
 pub mod abi;
 mod lower;
 
 use crate::ir::Function;
 use crate::isa::{LookupError, TargetIsa};
-use crate::machinst::{CompiledCode, FrameRules, PReg, compile_with};
+use crate::machinst::{CompiledCode, compile_with};
 use crate::result::CodegenError;
 use crate::settings::Flags;
 
@@ -124,21 +124,6 @@ impl X64Isa {
     }
 }
 
-/// System V frames.
-struct SysVFrames;
-
-impl FrameRules for SysVFrames {
-    fn callee_saved(&self) -> &[PReg] {
-        // rbp is saved by every prologue anyway.
-        const SAVED: [PReg; 5] =
-            [regs::preg_rbx(), regs::preg_r12(), regs::preg_r13(), regs::preg_r14(), regs::preg_r15()];
-        &SAVED
-    }
-    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
-        frame_size(outgoing, slots, spills, num_saved)
-    }
-}
-
 impl TargetIsa for X64Isa {
     fn name(&self) -> &'static str {
         "x86_64"
@@ -150,6 +135,6 @@ impl TargetIsa for X64Isa {
         self.isa_flags.clone()
     }
     fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError> {
-        compile_with(func, &lower::X64Lower, &SysVFrames, &self.env, &self.flags, want_listing)
+        compile_with(func, &lower::X64Lower, &SysVFrameRules, &self.env, &self.flags, want_listing)
     }
 }

@@ -21,7 +21,8 @@ use self::args::*;
 use super::regs;
 use crate::ir::{ExternalName, TrapCode};
 use crate::machinst::{
-    EmitState, FrameInfo, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg, RegClass, TerminatorKind,
+    EmitState, FrameInfo, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg, RegClass,
+    TerminatorKind,
 };
 
 /// An x86-64 machine instruction.
@@ -417,6 +418,25 @@ pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32
     let pushed = 8 * num_saved;
     // After `push rbp` SP is 16-aligned; `pushed + body` must keep it so.
     (pushed + body).next_multiple_of(16) - pushed
+}
+
+/// The System V frame rules the machine layer's driver asks for: which registers the
+/// prologue must save when the function writes them (rbx, r12-r15; rbp is saved by the
+/// prologue anyway and never allocated), and [`frame_size`].
+#[derive(Copy, Clone, Debug, Default)]
+pub struct SysVFrameRules;
+
+/// Callee-saved registers the allocator may hand out (all but rbp).
+const SAVED_ALLOCATABLE: [PReg; 5] =
+    [regs::preg_rbx(), regs::preg_r12(), regs::preg_r13(), regs::preg_r14(), regs::preg_r15()];
+
+impl FrameRules for SysVFrameRules {
+    fn callee_saved(&self) -> &[PReg] {
+        &SAVED_ALLOCATABLE
+    }
+    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
+        frame_size(outgoing, slots, spills, num_saved)
+    }
 }
 
 impl MachInst for Inst {

@@ -1,1 +1,662 @@
+//! The encoding oracle: every instruction form the x86-64 emitter produces is encoded
+//! alone into a [`MachBuffer`], decoded by `iced-x86` (64-bit mode), and checked:
+//!
+//! 1. the decoded instructions' lengths add up to exactly the bytes emitted (for
+//!    `JmpTable`, up to its table, whose 4-byte entries are checked as data);
+//! 2. each decoded instruction, printed by iced's Intel formatter, equals the matching
+//!    line of our printer after normalization;
+//! 3. trap sites, call sites and relocations are recorded where they belong.
+//!
+//! iced's formatter is configured to our printer's conventions: lowercase hex with `0x`,
+//! no decimal small numbers, signed immediates, memory sizes always shown, a space after
+//! commas, branch targets without leading zeros, and the condition-code names of [`CC`]
+//! (`nb` not `ae`, `z` not `e`, `nle` not `g`, ...).
+//!
+//! Normalization of our text (each rule stands for something only the harness knows):
+//! - a `; ...` comment is removed (trap codes, the `Args` comment); empty lines are skipped;
+//! - `labelN` becomes the label's address and `[rip+labelN]` becomes `[0xADDR]` (iced
+//!   shows RIP-relative operands as absolute addresses); `[rip+jt]` becomes the address of
+//!   the jump table, which starts right after the indirect `jmp`;
+//! - `$+0xN` (the `TrapIf` jump) becomes the instruction's address plus N;
+//! - `[slot+0xN]` and `[arg+0xN]` become their rsp/rbp form in the test frame;
+//! - `movabs` becomes `mov` (iced names `B8+r io` `mov`);
+//! - `imul r, r, imm` with both registers equal becomes `imul r, imm` (iced's short form of
+//!   the same encoding);
+//! - a symbol is replaced by what iced shows for the relocation's zero placeholder: the
+//!   end of the call for `call rel32`, `0x0` for `movabs`;
+//! - `JmpCond` prints both jumps; when the next block is one of its targets the expected
+//!   text is the single jump emission keeps.
+//!
+//! `ORACLE_SHOW=1 cargo test -p lathe-codegen oracle -- --nocapture` prints every
+//! comparison (iced's text, then ours normalized).
 
+use crate::ir::{ExternalName, TrapCode};
+use crate::isa::x64::inst::Inst;
+use crate::isa::x64::inst::args::*;
+use crate::isa::x64::regs::{self, gpr, xmm};
+use crate::machinst::{
+    EmitState, FinishedBuffer, FrameInfo, MachBuffer, MachInst, MachLabel, PRegSet, Reg, RegClass, RelocKind,
+};
+use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter, MemorySizeOptions};
+use std::collections::BTreeSet;
+
+/// Declares the list of `Inst` variants and an exhaustive match naming them, so adding a
+/// variant to `Inst` fails to compile here until it is listed (and then fails the coverage
+/// assertion until the oracle produces it).
+macro_rules! variants {
+    ($($v:ident),* $(,)?) => {
+        const ALL_VARIANTS: &[&str] = &[$(stringify!($v)),*];
+        fn variant_name(inst: &Inst) -> &'static str {
+            match inst { $(Inst::$v { .. } => stringify!($v),)* }
+        }
+    };
+}
+
+variants! {
+    AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
+    Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
+    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmMovRR,
+}
+
+/// Labels 0..NUM_LABELS exist in every test buffer.
+const NUM_LABELS: u32 = 4;
+/// Bytes of `nop` before the instruction (label 0 is bound at offset 0, before them).
+const PAD_BEFORE: usize = 40;
+
+fn frame() -> FrameInfo {
+    FrameInfo {
+        outgoing_args_size: 16,
+        stack_slots_size: 20,
+        spill_slots: 3,
+        clobbered_callee_saves: vec![regs::rbx(), regs::r12()],
+        fixed_frame_size: 64,
+    }
+}
+
+fn formatter() -> IntelFormatter {
+    let mut f = IntelFormatter::new();
+    let o = f.options_mut();
+    o.set_hex_prefix("0x");
+    o.set_hex_suffix("");
+    o.set_uppercase_hex(false);
+    o.set_space_after_operand_separator(true);
+    o.set_small_hex_numbers_in_decimal(false);
+    o.set_memory_size_options(MemorySizeOptions::Always);
+    o.set_branch_leading_zeros(false);
+    o.set_signed_immediate_operands(true);
+    o.set_show_branch_size(false);
+    o.set_add_leading_zero_to_hex_numbers(false);
+    o.set_cc_b(iced_x86::CC_b::b);
+    o.set_cc_ae(iced_x86::CC_ae::nb);
+    o.set_cc_e(iced_x86::CC_e::z);
+    o.set_cc_ne(iced_x86::CC_ne::nz);
+    o.set_cc_be(iced_x86::CC_be::be);
+    o.set_cc_a(iced_x86::CC_a::nbe);
+    o.set_cc_p(iced_x86::CC_p::p);
+    o.set_cc_np(iced_x86::CC_np::np);
+    o.set_cc_l(iced_x86::CC_l::l);
+    o.set_cc_ge(iced_x86::CC_ge::nl);
+    o.set_cc_le(iced_x86::CC_le::le);
+    o.set_cc_g(iced_x86::CC_g::nle);
+    f
+}
+
+/// One emitted test instruction.
+struct Emitted {
+    out: FinishedBuffer,
+    start: usize,
+    end: usize,
+    labels: Vec<u32>,
+}
+
+fn emit_alone(inst: &Inst, next_block: Option<MachLabel>, frame: &FrameInfo) -> Emitted {
+    let mut buf = MachBuffer::new(NUM_LABELS);
+    buf.bind_label(MachLabel(0));
+    buf.put_data(&[0x90; PAD_BEFORE]);
+    let start = buf.cur_offset() as usize;
+    inst.emit(&mut buf, &EmitState { frame, next_block });
+    let end = buf.cur_offset() as usize;
+    // Label 1 is the next block; 2 and 3 lie further on.
+    let mut labels = vec![0];
+    for (l, pad) in [(1, 0usize), (2, 24), (3, 300)] {
+        buf.put_data(&vec![0x90; pad]);
+        labels.push(buf.cur_offset());
+        buf.bind_label(MachLabel(l));
+    }
+    buf.put1(0xc3);
+    let out = buf.finish().expect("every test label is bound and in range");
+    Emitted { out, start, end, labels }
+}
+
+/// Replaces `[prefix0xN]` (N hex) by `f(N)` throughout `s`.
+fn replace_hex_operand(s: &str, prefix: &str, f: impl Fn(u32) -> String) -> String {
+    let mut out = s.to_string();
+    while let Some(at) = out.find(prefix) {
+        let digits_at = at + prefix.len();
+        let len = out[digits_at..].find(']').expect("a bracketed operand");
+        let n = u32::from_str_radix(&out[digits_at..digits_at + len], 16).expect("hex digits");
+        out.replace_range(at..digits_at + len + 1, &f(n));
+    }
+    out
+}
+
+fn disp_text(d: i64) -> String {
+    match d {
+        0 => String::new(),
+        d if d < 0 => format!("-0x{:x}", d.unsigned_abs()),
+        d => format!("+0x{d:x}"),
+    }
+}
+
+struct Ctx<'a> {
+    labels: &'a [u32],
+    table: Option<u32>,
+    frame: &'a FrameInfo,
+    /// Symbol text and what iced shows for it.
+    symbol: Option<(String, String)>,
+}
+
+fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
+    let mut s = match line.find(';') {
+        Some(i) => line[..i].trim().to_string(),
+        None => line.trim().to_string(),
+    };
+    for n in (0..ctx.labels.len()).rev() {
+        let addr = ctx.labels[n];
+        s = s.replace(&format!("[rip+label{n}]"), &format!("[0x{addr:x}]"));
+        s = s.replace(&format!("label{n}"), &format!("0x{addr:x}"));
+    }
+    if let Some(t) = ctx.table {
+        s = s.replace("[rip+jt]", &format!("[0x{t:x}]"));
+    }
+    if let Some(i) = s.find("$+0x") {
+        let n = u64::from_str_radix(&s[i + 4..], 16).expect("hex distance");
+        s = format!("{}0x{:x}", &s[..i], insn_ip + n);
+    }
+    s = replace_hex_operand(&s, "[slot+0x", |n| format!("[rsp{}]", disp_text(ctx.frame.stack_slot_offset(n) as i64)));
+    s = replace_hex_operand(&s, "[arg+0x", |n| format!("[rbp{}]", disp_text(16 + n as i64)));
+    if let Some(rest) = s.strip_prefix("movabs ") {
+        s = format!("mov {rest}");
+    }
+    if let Some(rest) = s.strip_prefix("imul ") {
+        let ops: Vec<&str> = rest.split(", ").collect();
+        if ops.len() == 3 && ops[0] == ops[1] {
+            s = format!("imul {}, {}", ops[0], ops[2]);
+        }
+    }
+    if let Some((name, shown)) = &ctx.symbol {
+        s = s.replace(name.as_str(), shown);
+    }
+    s
+}
+
+/// The lines our printer's text should match, before normalization.
+fn expected_lines(inst: &Inst, next_block: Option<MachLabel>) -> Vec<String> {
+    if let Inst::JmpCond { cc, taken, not_taken } = inst {
+        if next_block == Some(*not_taken) {
+            return vec![format!("j{} {taken:?}", cc.name())];
+        }
+        if next_block == Some(*taken) {
+            return vec![format!("j{} {not_taken:?}", cc.invert().name())];
+        }
+    }
+    inst.print().lines().map(str::to_string).collect()
+}
+
+/// Checks one instruction; returns a description of the first mismatch.
+fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -> Result<(), String> {
+    let frame = frame();
+    let e = emit_alone(inst, next_block, &frame);
+    let code = &e.out.data[e.start..e.end];
+    let mut lines = expected_lines(inst, next_block);
+    let mut table_targets = None;
+    if let Some(last) = lines.last()
+        && let Some(list) = last.strip_prefix(".jt")
+    {
+        table_targets = Some(list.trim().to_string());
+        lines.pop();
+    }
+    let table_len = match inst {
+        Inst::JmpTable { targets, .. } => 4 * targets.len(),
+        _ => 0,
+    };
+    let insn_bytes = code.len() - table_len;
+    let table = (table_len > 0 || table_targets.is_some()).then_some((e.start + insn_bytes) as u32);
+    let symbol = match inst {
+        Inst::CallKnown { callee, .. } => Some((callee.to_string(), format!("0x{:x}", e.end))),
+        Inst::LoadExtName { name, .. } => Some((name.to_string(), "0x0".to_string())),
+        _ => None,
+    };
+    let ctx = Ctx { labels: &e.labels, table, frame: &frame, symbol };
+
+    let mut decoder = Decoder::with_ip(64, &code[..insn_bytes], e.start as u64, DecoderOptions::NONE);
+    let mut decoded = Vec::new();
+    while decoder.can_decode() {
+        let i = decoder.decode();
+        if i.is_invalid() {
+            return Err(format!("invalid encoding {:02x?}", code));
+        }
+        decoded.push(i);
+    }
+    let total: usize = decoded.iter().map(|i| i.len()).sum();
+    if total != insn_bytes {
+        return Err(format!("decoded {total} bytes of {insn_bytes}"));
+    }
+    let want: Vec<(String, String)> = lines
+        .iter()
+        .filter_map(|l| {
+            let raw = l.clone();
+            let stripped = l.split(';').next().unwrap_or("").trim().to_string();
+            (!stripped.is_empty()).then_some((raw, stripped))
+        })
+        .collect();
+    if want.len() != decoded.len() {
+        return Err(format!("printed {} instructions, decoded {} from {:02x?}", want.len(), decoded.len(), code));
+    }
+    let mut ud2_at = None;
+    for ((raw, _), insn) in want.iter().zip(&decoded) {
+        let mut got = String::new();
+        fmt.format(insn, &mut got);
+        let ours = normalize(raw, insn.ip(), &ctx);
+        if std::env::var("ORACLE_SHOW").is_ok() {
+            eprintln!("{got:<50} | {ours}");
+        }
+        if got != ours {
+            return Err(format!("iced `{got}` vs ours `{ours}` (printed `{raw}`) bytes {:02x?}", code));
+        }
+        if got == "ud2" {
+            ud2_at = Some(insn.ip() as u32);
+        }
+    }
+
+    // Jump table entries: each is its target's address minus the table start.
+    if let (Inst::JmpTable { targets, .. }, Some(t)) = (inst, table) {
+        let names: Vec<String> = targets.iter().map(|l| format!("{l:?}")).collect();
+        if table_targets.as_deref() != Some(names.join(", ").as_str()) {
+            return Err(format!("printed table {table_targets:?}"));
+        }
+        for (i, l) in targets.iter().enumerate() {
+            let at = t as usize + 4 * i;
+            let v = i32::from_le_bytes(e.out.data[at..at + 4].try_into().unwrap());
+            let want = e.labels[l.0 as usize] as i64 - t as i64;
+            if v as i64 != want {
+                return Err(format!("table entry {i} is {v}, want {want}"));
+            }
+        }
+    }
+
+    // Trap sites: at the ud2 if there is one, else at the instruction.
+    let trap = match inst {
+        Inst::Div { trap, .. } => Some(*trap),
+        Inst::Load { trap, .. } | Inst::Store { trap, .. } => *trap,
+        Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
+        _ => None,
+    };
+    let want_traps: Vec<(u32, TrapCode)> = trap.map(|c| (ud2_at.unwrap_or(e.start as u32), c)).into_iter().collect();
+    let got_traps: Vec<(u32, TrapCode)> = e.out.traps.iter().map(|t| (t.offset, t.code)).collect();
+    if got_traps != want_traps {
+        return Err(format!("traps {got_traps:?}, want {want_traps:?}"));
+    }
+
+    // Calls and relocations.
+    let is_call = matches!(inst, Inst::CallKnown { .. } | Inst::CallUnknown { .. });
+    let got_calls: Vec<u32> = e.out.call_sites.iter().map(|c| c.ret_offset).collect();
+    let want_calls: Vec<u32> = if is_call { vec![e.end as u32] } else { vec![] };
+    if got_calls != want_calls {
+        return Err(format!("call sites {got_calls:?}, want {want_calls:?}"));
+    }
+    let want_relocs: Vec<(u32, RelocKind, ExternalName, i64)> = match inst {
+        Inst::CallKnown { callee, .. } => vec![(e.end as u32 - 4, RelocKind::X86PcRel4, callee.clone(), -4)],
+        Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)],
+        _ => vec![],
+    };
+    let got_relocs: Vec<_> = e.out.relocs.iter().map(|r| (r.offset, r.kind, r.target.clone(), r.addend)).collect();
+    if got_relocs != want_relocs {
+        return Err(format!("relocs {got_relocs:?}, want {want_relocs:?}"));
+    }
+    Ok(())
+}
+
+// ---- The cases ----
+
+fn all_gprs() -> Vec<Reg> {
+    (0..16).map(gpr).collect()
+}
+
+/// A partner register for `r` that differs from it and walks all encodings.
+fn other(r: Reg, k: u8) -> Reg {
+    gpr((r.hw_enc().unwrap() + k) % 16)
+}
+
+const IMMS: [i32; 16] = [0, 1, -1, 2, 127, 128, -128, -129, 255, 256, 32767, -32768, 32768, 65535, i32::MIN, i32::MAX];
+const DISPS: [i32; 9] = [0, 1, -1, 127, 128, -128, -129, i32::MIN, i32::MAX];
+const SIZES: [OperandSize; 4] = [OperandSize::S8, OperandSize::S16, OperandSize::S32, OperandSize::S64];
+const WIDE: [OperandSize; 3] = [OperandSize::S16, OperandSize::S32, OperandSize::S64];
+
+/// Addresses over every base (rsp, rbp, r12, r13 included), every index but rsp, every
+/// scale, a spread of displacements, RIP-relative labels, stack slots and arguments.
+fn amodes() -> Vec<Amode> {
+    let mut out = Vec::new();
+    for b in 0..16u8 {
+        for (k, &d) in DISPS.iter().enumerate() {
+            if k % 3 == b as usize % 3 || d == 0 {
+                out.push(Amode::imm_reg(d, gpr(b)));
+            }
+        }
+        for i in 0..16u8 {
+            if i == 4 {
+                continue;
+            }
+            let shift = (b + i) % 4;
+            let d = DISPS[(b as usize * 7 + i as usize) % DISPS.len()];
+            out.push(Amode::imm_reg_reg_shift(d, gpr(b), gpr(i), shift));
+        }
+    }
+    for l in 0..NUM_LABELS {
+        out.push(Amode::RipRelative(MachLabel(l)));
+    }
+    for offset in [0, 4, 100, 5000] {
+        out.push(Amode::StackSlot { offset });
+        out.push(Amode::IncomingArg { offset });
+    }
+    out
+}
+
+/// A smaller set of addresses for the forms where the address is not the point.
+fn some_amodes() -> Vec<Amode> {
+    vec![
+        Amode::imm_reg(0, regs::rsp()),
+        Amode::imm_reg(0, regs::rbp()),
+        Amode::imm_reg(8, regs::r12()),
+        Amode::imm_reg(-8, regs::r13()),
+        Amode::imm_reg(0x1000, regs::rdi()),
+        Amode::imm_reg_reg_shift(0, regs::rbp(), regs::r12(), 3),
+        Amode::imm_reg_reg_shift(-4, regs::r13(), regs::rsi(), 2),
+        Amode::imm_reg_reg_shift(i32::MAX, regs::r15(), regs::r8(), 0),
+        Amode::RipRelative(MachLabel(2)),
+        Amode::RipRelative(MachLabel(0)),
+        Amode::StackSlot { offset: 8 },
+        Amode::IncomingArg { offset: 0 },
+    ]
+}
+
+fn cases() -> Vec<(Inst, Option<MachLabel>)> {
+    use OperandSize::*;
+    let mut v: Vec<Inst> = Vec::new();
+    let gprs = all_gprs();
+    // Two-address ALU ops, every size, register / memory / immediate sources.
+    for op in AluOp::ALL {
+        for size in SIZES {
+            for &d in &gprs {
+                let s = other(d, 3 + op as u8);
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Reg(s), dst: d });
+            }
+            for (k, &imm) in IMMS.iter().enumerate() {
+                let d = gprs[k % 16];
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Imm(imm), dst: d });
+            }
+            for (k, a) in some_amodes().into_iter().enumerate() {
+                let d = gprs[(k * 5) % 16];
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Mem(a), dst: d });
+            }
+        }
+    }
+    // Every addressing form, through a 64-bit add.
+    for (k, a) in amodes().into_iter().enumerate() {
+        let d = gprs[k % 16];
+        v.push(Inst::AluRmiR { size: S64, op: AluOp::Add, src1: d, src2: RegMemImm::Mem(a), dst: d });
+    }
+    // Compare and test.
+    for size in SIZES {
+        for &r in &gprs {
+            v.push(Inst::Cmp { size, src1: r, src2: RegMemImm::Reg(other(r, 9)) });
+            v.push(Inst::Test { size, src1: r, src2: RegMemImm::Reg(other(r, 6)) });
+        }
+        for (k, &imm) in IMMS.iter().enumerate() {
+            v.push(Inst::Cmp { size, src1: gprs[(k + 3) % 16], src2: RegMemImm::Imm(imm) });
+            v.push(Inst::Test { size, src1: gprs[(k + 7) % 16], src2: RegMemImm::Imm(imm) });
+        }
+        for (k, a) in some_amodes().into_iter().enumerate() {
+            v.push(Inst::Cmp { size, src1: gprs[(k * 3) % 16], src2: RegMemImm::Mem(a) });
+            v.push(Inst::Test { size, src1: gprs[(k * 7 + 1) % 16], src2: RegMemImm::Mem(a) });
+        }
+    }
+    // Multiplies.
+    for size in WIDE {
+        for &d in &gprs {
+            v.push(Inst::Imul { size, src1: d, src2: RegMem::Reg(other(d, 11)), dst: d });
+            v.push(Inst::MulHi {
+                size,
+                signed: d.hw_enc().unwrap() % 2 == 0,
+                src1: regs::rax(),
+                src2: d,
+                lo: regs::rax(),
+                hi: regs::rdx(),
+            });
+        }
+        for a in some_amodes() {
+            v.push(Inst::Imul { size, src1: regs::r9(), src2: RegMem::Mem(a), dst: regs::r9() });
+            v.push(Inst::ImulImm { size, src: RegMem::Mem(a), imm: -3, dst: regs::r14() });
+        }
+        for (k, &imm) in IMMS.iter().enumerate() {
+            let d = gprs[k % 16];
+            v.push(Inst::ImulImm { size, src: RegMem::Reg(d), imm, dst: d });
+            v.push(Inst::ImulImm { size, src: RegMem::Reg(other(d, 1)), imm, dst: d });
+        }
+        v.push(Inst::SignExtendAxDx { size, src: regs::rax(), dst: regs::rdx() });
+    }
+    // Unary, shifts.
+    for size in SIZES {
+        for &d in &gprs {
+            for op in [UnaryOp::Neg, UnaryOp::Not] {
+                v.push(Inst::Unary { size, op, src: d, dst: d });
+            }
+            for kind in ShiftKind::ALL {
+                v.push(Inst::Shift { size, kind, src: d, amount: ShiftAmount::Cl(regs::rcx()), dst: d });
+                let n = [0u8, 1, 7, 31, 63][d.hw_enc().unwrap() as usize % 5];
+                v.push(Inst::Shift { size, kind, src: d, amount: ShiftAmount::Imm(n), dst: d });
+            }
+        }
+    }
+    // Division.
+    for size in WIDE {
+        for &d in &gprs {
+            if d == regs::rax() || d == regs::rdx() {
+                continue;
+            }
+            v.push(Inst::Div {
+                size,
+                signed: d.hw_enc().unwrap() % 2 == 1,
+                dividend_lo: regs::rax(),
+                dividend_hi: regs::rdx(),
+                divisor: d,
+                quotient: regs::rax(),
+                remainder: regs::rdx(),
+                trap: TrapCode::IntegerDivisionByZero,
+            });
+        }
+    }
+    // Moves and constants.
+    for size in SIZES {
+        for &d in &gprs {
+            v.push(Inst::MovRR { size, src: other(d, 13), dst: d });
+        }
+    }
+    let consts: [u64; 14] = [
+        0,
+        1,
+        0x7f,
+        0xffff_ffff,
+        0x8000_0000,
+        0x1_0000_0000,
+        u64::MAX,
+        (-2i64) as u64,
+        i32::MIN as i64 as u64,
+        (i32::MIN as i64 - 1) as u64,
+        i64::MIN as u64,
+        i64::MAX as u64,
+        0x1234_5678_9abc_def0,
+        0xffff_ffff_0000_0000,
+    ];
+    for (k, &imm) in consts.iter().enumerate() {
+        for size in [S32, S64] {
+            v.push(Inst::MovImm { size, imm, dst: gprs[(k * 3) % 16] });
+            v.push(Inst::MovImm { size, imm, dst: gprs[8 + k % 8] });
+        }
+    }
+    for (k, a) in amodes().into_iter().enumerate() {
+        v.push(Inst::Lea { addr: a, dst: gprs[(k * 7) % 16] });
+    }
+    // Extensions from registers and memory, loads and stores of every width.
+    for from in SIZES {
+        for to in [S32, S64] {
+            for &d in &gprs {
+                let s = other(d, 4);
+                v.push(Inst::MovzxRmR { from, to, src: RegMem::Reg(s), dst: d });
+                v.push(Inst::MovsxRmR { from, to, src: RegMem::Reg(s), dst: d });
+            }
+            for a in some_amodes() {
+                v.push(Inst::MovzxRmR { from, to, src: RegMem::Mem(a), dst: regs::r10() });
+                v.push(Inst::MovsxRmR { from, to, src: RegMem::Mem(a), dst: regs::rsi() });
+            }
+        }
+        for ext in [ExtMode::None, ExtMode::Zero, ExtMode::Sign] {
+            for (k, a) in some_amodes().into_iter().enumerate() {
+                let trap = (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds);
+                v.push(Inst::Load { size: from, ext, addr: a, dst: gprs[(k * 5 + 2) % 16], trap });
+            }
+            for &d in &gprs {
+                v.push(Inst::Load { size: from, ext, addr: Amode::imm_reg(16, other(d, 2)), dst: d, trap: None });
+            }
+        }
+        for &s in &gprs {
+            let trap = (s.hw_enc().unwrap() % 3 == 0).then_some(TrapCode::User(3));
+            v.push(Inst::Store { size: from, src: s, addr: Amode::imm_reg(-16, other(s, 5)), trap });
+        }
+        for (k, a) in some_amodes().into_iter().enumerate() {
+            v.push(Inst::Store { size: from, src: gprs[(k * 3 + 4) % 16], addr: a, trap: None });
+        }
+    }
+    // Flags consumers.
+    for cc in CC::ALL {
+        for &d in &gprs {
+            v.push(Inst::Setcc { cc, dst: d });
+        }
+        for size in WIDE {
+            let d = gprs[cc.enc() as usize];
+            v.push(Inst::Cmov { size, cc, consequent: RegMem::Reg(other(d, 7)), alternative: d, dst: d });
+            v.push(Inst::Cmov {
+                size,
+                cc,
+                consequent: RegMem::Mem(some_amodes()[cc.enc() as usize % 12]),
+                alternative: d,
+                dst: d,
+            });
+        }
+        v.push(Inst::TrapIf { cc, code: TrapCode::IntegerOverflow });
+    }
+    // Control flow (JmpCond is added below with each next-block choice).
+    for l in 0..NUM_LABELS {
+        v.push(Inst::Jmp { target: MachLabel(l) });
+    }
+    for (k, &index) in gprs.iter().enumerate() {
+        if index == regs::rsp() {
+            continue;
+        }
+        let tmp1 = other(index, 1);
+        let tmp2 = if other(index, 2) == regs::rsp() { other(index, 3) } else { other(index, 2) };
+        let targets: Vec<MachLabel> = (0..k % 5).map(|i| MachLabel((i as u32 + k as u32) % NUM_LABELS)).collect();
+        v.push(Inst::JmpTable { index, tmp1, tmp2, default: MachLabel(k as u32 % NUM_LABELS), targets });
+    }
+    v.push(Inst::Ret { rets: vec![] });
+    v.push(Inst::Ret { rets: vec![(regs::rax(), regs::preg_rax()), (regs::rdx(), regs::preg_rdx())] });
+    v.push(Inst::Ud2 { code: TrapCode::User(7) });
+    v.push(Inst::Args { args: vec![(Reg::virt(0, RegClass::Int), regs::preg_rdi())] });
+    // Calls.
+    let clobbers = regs::caller_saved_set();
+    for callee in [ExternalName::TestCase("foo".into()), ExternalName::User { namespace: 0, index: 3 }] {
+        v.push(Inst::CallKnown {
+            callee: callee.clone(),
+            uses: vec![(regs::rdi(), regs::preg_rdi())],
+            defs: vec![(regs::rax(), regs::preg_rax())],
+            clobbers,
+        });
+        for d in [regs::rax(), regs::r11(), regs::r15()] {
+            v.push(Inst::LoadExtName { dst: d, name: callee.clone() });
+        }
+    }
+    for &r in &gprs {
+        v.push(Inst::CallUnknown { target: RegMem::Reg(r), uses: vec![], defs: vec![], clobbers: PRegSet::empty() });
+        v.push(Inst::Push64 { src: r });
+        v.push(Inst::Pop64 { dst: r });
+    }
+    for a in some_amodes() {
+        v.push(Inst::CallUnknown { target: RegMem::Mem(a), uses: vec![], defs: vec![], clobbers });
+    }
+    // Frame and allocator instructions.
+    for n in [0u32, 8, 16, 120, 127, 128, 4096, 0x7fff_ffff] {
+        v.push(Inst::AddRspImm(n));
+        v.push(Inst::SubRspImm(n));
+    }
+    for (k, &r) in gprs.iter().enumerate() {
+        let offset = [0u32, 8, 120, 128, 4096][k % 5];
+        v.push(Inst::gen_spill(offset, r, RegClass::Int));
+        v.push(Inst::gen_reload(r, offset, RegClass::Int));
+        v.push(Inst::gen_spill(offset, xmm(k as u8), RegClass::Float));
+        v.push(Inst::gen_reload(xmm(k as u8), offset, RegClass::Float));
+        v.push(Inst::gen_move(xmm(k as u8), xmm(15 - k as u8), RegClass::Float));
+        v.push(Inst::gen_move(r, other(r, 1), RegClass::Int));
+    }
+    let f = frame();
+    v.extend(Inst::gen_prologue(&f));
+    v.extend(Inst::gen_epilogue(&f));
+
+    let mut out: Vec<(Inst, Option<MachLabel>)> = v.into_iter().map(|i| (i, None)).collect();
+    for cc in CC::ALL {
+        for (taken, not_taken) in [(1, 2), (2, 1), (0, 3), (3, 0)] {
+            let inst = Inst::JmpCond { cc, taken: MachLabel(taken), not_taken: MachLabel(not_taken) };
+            for next in [None, Some(MachLabel(1))] {
+                out.push((inst.clone(), next));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn every_form_matches_the_iced_decoder() {
+    let mut fmt = formatter();
+    let cases = cases();
+    let mut failures = Vec::new();
+    let mut covered = BTreeSet::new();
+    for (inst, next) in &cases {
+        covered.insert(variant_name(inst));
+        if let Err(e) = check(inst, *next, &mut fmt) {
+            failures.push(format!("{inst:?} (next block {next:?}): {e}"));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {} forms disagree with the decoder:\n{}",
+        failures.len(),
+        cases.len(),
+        failures.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
+    let missing: Vec<&str> = ALL_VARIANTS.iter().copied().filter(|v| !covered.contains(v)).collect();
+    assert!(missing.is_empty(), "the oracle has no case for {missing:?}");
+}
+
+#[test]
+fn mov_imm_uses_the_shortest_form() {
+    // Byte counts of each MovImm choice, for rax: mov eax, imm32 (5), mov rax, simm32 (7),
+    // movabs (10).
+    let frame = frame();
+    let len = |size, imm| {
+        let e = emit_alone(&Inst::MovImm { size, imm, dst: regs::rax() }, None, &frame);
+        e.end - e.start
+    };
+    assert_eq!(len(OperandSize::S64, 0xffff_ffff), 5);
+    assert_eq!(len(OperandSize::S64, u64::MAX), 7);
+    assert_eq!(len(OperandSize::S64, 0x1_0000_0000), 10);
+    assert_eq!(len(OperandSize::S32, u64::MAX), 5);
+}
