@@ -26,7 +26,7 @@ pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
 pub use compile::compile_with;
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
-pub use lower::{Lower, LowerBackend, class_of, lower};
+pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
 pub use regalloc2::{PReg, PRegSet, RegClass};
 pub use vcode::{FrameRules, VCode, VCodeBuilder};
