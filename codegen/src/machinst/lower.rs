@@ -96,6 +96,10 @@ pub struct Lower<'f, I: MachInst> {
     cur_srcloc: SourceLoc,
     stack_slot_offsets: SecondaryMap<StackSlot, u32>,
     outgoing_args_size: u32,
+    /// How many times each value is used (operands and branch arguments).
+    use_counts: SecondaryMap<Value, u32>,
+    /// Instructions merged into their user (sunk loads): not lowered on their own.
+    sunk: SecondaryMap<Inst, bool>,
 }
 
 impl<'f, I: MachInst> Lower<'f, I> {
@@ -120,7 +124,45 @@ impl<'f, I: MachInst> Lower<'f, I> {
             cur_srcloc: SourceLoc::default(),
             stack_slot_offsets,
             outgoing_args_size: 0,
+            use_counts: SecondaryMap::new(),
+            sunk: SecondaryMap::new(),
         }
+    }
+
+    /// The load defining `v`, if it can be merged into `user` (a later instruction of the
+    /// same block): `v` has no other use, and nothing between the two writes memory, calls,
+    /// traps or has another effect, so performing the load at `user` is the same. The
+    /// caller merges it with [`Lower::sink_inst`].
+    pub fn sinkable_load(&self, v: Value, user: Inst) -> Option<Inst> {
+        let f = self.f;
+        let v = f.dfg.resolve_aliases(v);
+        let load = self.def_inst(v)?;
+        if !f.dfg.insts[load].opcode().can_load() || self.use_counts[v] != 1 || self.sunk[load] {
+            return None;
+        }
+        let block = f.layout.inst_block(load)?;
+        if f.layout.inst_block(user) != Some(block) {
+            return None;
+        }
+        let mut cur = f.layout.next_inst(load);
+        for _ in 0..64 {
+            let i = cur?;
+            if i == user {
+                return Some(load);
+            }
+            let op = f.dfg.insts[i].opcode();
+            if op.has_side_effects() || op.can_store() {
+                return None;
+            }
+            cur = f.layout.next_inst(i);
+        }
+        None
+    }
+
+    /// Marks `inst` as merged into the instruction being lowered, so it is not lowered on
+    /// its own. Its operands are still asked for by the rule that merged it.
+    pub fn sink_inst(&mut self, inst: Inst) {
+        self.sunk[inst] = true;
     }
 
     /// The type of a value.
@@ -221,13 +263,16 @@ impl<'f, I: MachInst> Lower<'f, I> {
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
     fn must_lower(&self, inst: Inst) -> bool {
+        if self.sunk[inst] {
+            return false;
+        }
         let op = self.f.dfg.insts[inst].opcode();
         op.has_side_effects() || op.can_load() || self.f.dfg.inst_results(inst).iter().any(|&r| self.needed[r])
     }
 }
 
 /// Marks the values used across blocks (and as branch arguments) as needed, so they are
-/// computed wherever they are defined.
+/// computed wherever they are defined, and counts every use.
 fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) {
     let f = ctx.f;
     let mut vals = Vec::new();
@@ -236,15 +281,18 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
         for inst in f.layout.block_insts(b) {
             vals.clear();
             f.dfg.inst_values_into(inst, &mut vals);
-            let is_term = f.dfg.insts[inst].opcode().is_terminator();
-            for &v in &vals {
+            // Operands come first in `vals`, then branch arguments, which are always
+            // needed in registers.
+            let num_operands = f.dfg.inst_args(inst).len();
+            for (k, &v) in vals.iter().enumerate() {
                 let v = f.dfg.resolve_aliases(v);
+                ctx.use_counts[v] += 1;
                 let def_block = match f.dfg.value_def(v) {
                     ValueDef::Result(i, _) => f.layout.inst_block(i),
                     ValueDef::Param(pb, _) => Some(pb),
                     _ => None,
                 };
-                if def_block != Some(b) || is_term {
+                if def_block != Some(b) || k >= num_operands {
                     ctx.needed[v] = true;
                 }
             }

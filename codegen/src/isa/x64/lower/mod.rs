@@ -478,6 +478,28 @@ impl isle::Context for RuleCtx<'_, '_> {
         MemFlags::trusted()
     }
 
+    // ---- merged loads (lower_fold.isle) ----
+    fn sinkable_load(&mut self, v: Value) -> Option<Inst> {
+        let f = self.lower.f;
+        let load = self.lower.sinkable_load(v, self.inst)?;
+        let InstructionData::Load { opcode: Opcode::Load, flags, .. } = f.dfg.insts[load] else { return None };
+        let ty = f.dfg.value_type(v);
+        let plain = flags.notrap() && flags.explicit_endianness() != Some(crate::ir::Endianness::Big);
+        (plain && (ty == types::I32 || ty == types::I64)).then_some(load)
+    }
+    fn sink_load(&mut self, load: Inst) -> Amode {
+        let f = self.lower.f;
+        self.lower.sink_inst(load);
+        let InstructionData::Load { arg, offset, .. } = f.dfg.insts[load] else {
+            self.unsupported("merging a non-load".into());
+            return Amode::ImmReg { base: regs::rsp(), disp: 0 };
+        };
+        Amode::ImmReg { base: self.put_in_reg(arg), disp: offset.0 }
+    }
+    fn rmi_mem(&mut self, addr: Amode) -> RegMemImm {
+        RegMemImm::Mem(addr)
+    }
+
     // ---- i128 (see i128.rs) ----
     fn is_i128(&mut self, ty: Type) -> Option<Type> {
         (ty == types::I128).then_some(ty)
