@@ -5,10 +5,13 @@
 //! - `lathe verify <file>` runs the verifier on each function.
 //! - `lathe compile [--target T] [--set S] <file>` prints machine code listings.
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
+//! - `lathe bench compile` measures compile speed (see docs/performance.md).
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
 //!   rules that the filetests never fired.
 //!
 //! Errors are printed with the file and location, and the exit code is non-zero.
+
+mod bench;
 
 use clap::{Parser, Subcommand};
 use lathe_codegen::text;
@@ -65,6 +68,17 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Benchmarks. `lathe bench compile` measures compile speed on large generated functions.
+    Bench {
+        /// What to measure: `compile`.
+        what: String,
+        /// Instructions in the straight-line function (the others scale from it).
+        #[arg(long, default_value_t = 20_000)]
+        size: usize,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+    },
     /// Run filetests and list the mid-end's ISLE rules that none of them fired. Needs a
     /// build with `--features isle-coverage`; fails if a rule never fired.
     Coverage {
@@ -83,6 +97,19 @@ fn main() -> ExitCode {
         Command::Coverage { paths } => cmd_coverage(&paths),
         Command::Compile { target, settings, file } => cmd_compile(target.as_deref(), &settings, &file),
         Command::Run { file } => cmd_run(&file),
+        Command::Bench { what, size, reps } => match what.as_str() {
+            "compile" => match bench::run(size, reps) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            other => {
+                eprintln!("error: unknown benchmark `{other}` (try `compile`)");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 

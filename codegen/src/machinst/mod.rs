@@ -23,7 +23,7 @@ mod vcode;
 pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
-pub use compile::compile_with;
+pub use compile::{StageTimes, compile_with, compile_with_times};
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
