@@ -89,10 +89,14 @@ pub struct Lower<'f, I: MachInst> {
     value_regs: SecondaryMap<Value, Option<ValueRegs>>,
     /// Values needed in a register by an instruction already lowered (or by another block).
     needed: SecondaryMap<Value, bool>,
-    /// Machine instructions of the IR instruction being lowered, in order.
-    cur: Vec<I>,
-    /// Chunks of the current block, one per IR instruction, in reverse order.
-    chunks: Vec<(Vec<I>, SourceLoc)>,
+    /// Machine instructions of the current block: one chunk per IR instruction, each in
+    /// order, the chunks in reverse order (the block is lowered backward).
+    /// (Reused from block to block: lowering allocates nothing per instruction here.)
+    block_insts: Vec<Option<I>>,
+    /// Where each finished chunk starts in `block_insts`, with its source location.
+    chunks: Vec<(usize, SourceLoc)>,
+    /// Where the chunk being built starts.
+    chunk_start: usize,
     cur_srcloc: SourceLoc,
     stack_slot_offsets: SecondaryMap<StackSlot, u32>,
     outgoing_args_size: u32,
@@ -119,8 +123,9 @@ impl<'f, I: MachInst> Lower<'f, I> {
             vcode,
             value_regs: SecondaryMap::new(),
             needed: SecondaryMap::new(),
-            cur: Vec::new(),
+            block_insts: Vec::new(),
             chunks: Vec::new(),
+            chunk_start: 0,
             cur_srcloc: SourceLoc::default(),
             stack_slot_offsets,
             outgoing_args_size: 0,
@@ -227,7 +232,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
 
     /// Emits a machine instruction (in order within the current IR instruction).
     pub fn emit(&mut self, inst: I) {
-        self.cur.push(inst);
+        self.block_insts.push(Some(inst));
     }
 
     /// The instruction defining `v`, if `v` is an instruction result.
@@ -249,16 +254,23 @@ impl<'f, I: MachInst> Lower<'f, I> {
     }
 
     fn finish_inst(&mut self) {
-        let insts = std::mem::take(&mut self.cur);
-        self.chunks.push((insts, self.cur_srcloc));
+        self.chunks.push((self.chunk_start, self.cur_srcloc));
+        self.chunk_start = self.block_insts.len();
     }
 
     fn flush_block(&mut self) {
-        for (insts, loc) in self.chunks.drain(..).rev() {
-            for i in insts {
-                self.vcode.push(i, loc);
+        let mut end = self.block_insts.len();
+        for &(start, loc) in self.chunks.iter().rev() {
+            for slot in &mut self.block_insts[start..end] {
+                if let Some(i) = slot.take() {
+                    self.vcode.push(i, loc);
+                }
             }
+            end = start;
         }
+        self.chunks.clear();
+        self.block_insts.clear();
+        self.chunk_start = 0;
     }
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
