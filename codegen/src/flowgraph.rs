@@ -1,7 +1,7 @@
 //! The control-flow graph of a function: for each block in the layout, its successors and
 //! its predecessors (the block and the branch instruction of each incoming edge).
 //!
-//! Input: a [`Function`]; edges come from [`InstructionData::branch_destinations`] of every
+//! Input: a [`Function`]; edges come from [`InstructionData::branch_destinations`](crate::ir::InstructionData::branch_destinations) of every
 //! instruction of every block in the layout (normally only the terminator branches, but a
 //! malformed block with a branch in the middle still contributes its edges, so the verifier
 //! sees them). Output: adjacency lists used by the dominator tree, the verifier and the

@@ -1,4 +1,4 @@
-//! The parser: tokens to [`ast::Def`]s.
+//! The parser: tokens to [`ast::Def`](crate::ast::Def)s.
 //!
 //! Two stages: tokens are first grouped into s-expressions (with a nesting limit so hostile
 //! input cannot overflow the stack), then each top-level s-expression is turned into a

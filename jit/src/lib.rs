@@ -7,9 +7,9 @@
 //! Output: callable functions. [`JitModule::finalize`] places the functions in fresh
 //! executable memory (written while read+write, then switched to read+execute, never both
 //! writable and executable), patches relocations, and registers the code with the trap
-//! handler. [`JitModule::call`] passes [`DataValue`](lathe_codegen::data_value::DataValue)
+//! handler. [`JitModule::call`] passes [`DataValue`]
 //! arguments through a hand-written trampoline and returns either the results or the
-//! [`TrapCode`](lathe_codegen::ir::TrapCode) of the hardware trap the code hit; the process
+//! [`TrapCode`] of the hardware trap the code hit; the process
 //! carries on after a trap.
 //!
 //! Modules:

@@ -10,19 +10,19 @@
 //! earlier one already found broken (so one bad reference is reported once, not by every
 //! check that would trip over it):
 //!
-//! 1. [`structure`]: the layout (each block and instruction once, known to the DFG),
+//! 1. `structure`: the layout (each block and instruction once, known to the DFG),
 //!    instruction formats, terminators, the entry block's parameters.
-//! 2. [`entities`]: every entity reference of the preamble and of each placed instruction,
+//! 2. `entities`: every entity reference of the preamble and of each placed instruction,
 //!    result bookkeeping, global-value chains.
-//! 3. [`types`]: operand, result and controlling types from the opcode table, per-opcode
+//! 3. `types`: operand, result and controlling types from the opcode table, per-opcode
 //!    immediates rules, memory flags, trap codes, stack-slot bounds, global-value types.
-//! 4. [`cfg_checks`]: branch arguments against block parameters, returns and calls
+//! 4. `cfg_checks`: branch arguments against block parameters, returns and calls
 //!    against signatures.
-//! 5. [`ssa`]: every use is dominated by its definition (on the CFG and dominator tree of
+//! 5. `ssa`: every use is dominated by its definition (on the CFG and dominator tree of
 //!    `crate::flowgraph` and `crate::dominator_tree`).
 //!
 //! Invariant: a check only follows an entity reference after confirming it exists; entity
-//! validity is established by the phases before it and recorded in [`Verifier`].
+//! validity is established by the phases before it and recorded in `Verifier`.
 
 mod cfg_checks;
 mod entities;
