@@ -70,6 +70,10 @@ impl RuleCtx<'_, '_> {
                 let m = self.sign_mask(double);
                 self.sse(SseOp::Xorps, x, m)
             }
+            Opcode::Bnot => {
+                let ones = self.fconst(double, u64::MAX >> if double { 0 } else { 32 });
+                self.sse(SseOp::Xorps, x, ones)
+            }
             Opcode::Fabs => {
                 let m = self.fconst(double, if double { !(1u64 << 63) } else { 0x7fff_ffff });
                 self.sse(SseOp::Andps, x, m)
@@ -111,6 +115,18 @@ impl RuleCtx<'_, '_> {
                 let nb = self.sse(SseOp::Xorps, y, m);
                 let r = self.fmin_exact(double, na, nb);
                 return self.sse(SseOp::Xorps, r, m);
+            }
+            Opcode::Band => SseOp::Andps,
+            Opcode::Bor => SseOp::Orps,
+            Opcode::Bxor => SseOp::Xorps,
+            Opcode::BandNot | Opcode::BorNot | Opcode::BxorNot => {
+                let ny = self.float_unary(Opcode::Bnot, ty, y);
+                let op = match op {
+                    Opcode::BandNot => SseOp::Andps,
+                    Opcode::BorNot => SseOp::Orps,
+                    _ => SseOp::Xorps,
+                };
+                return self.sse(op, x, ny);
             }
             Opcode::Fcopysign => {
                 let sign = self.sign_mask(double);
