@@ -113,6 +113,8 @@ fn rm_of(rm: &RegMem, state: &EmitState<'_>) -> Rm {
 
 /// Register and memory fields of one encoding.
 struct Enc<'a> {
+    /// A `lock` prefix (0xF0), emitted first.
+    lock: bool,
     /// A legacy prefix (0x66, 0xF2).
     prefix: Option<u8>,
     /// REX.W.
@@ -131,6 +133,9 @@ struct Enc<'a> {
 
 impl Enc<'_> {
     fn emit(&self, buf: &mut MachBuffer<X64LabelUse>, rm: Rm) {
+        if self.lock {
+            buf.put1(0xf0);
+        }
         if let Some(p) = self.prefix {
             buf.put1(p);
         }
@@ -146,14 +151,23 @@ impl Enc<'_> {
             buf.put1(rex);
         }
         buf.put_data(self.opcode);
-        let reg = (self.reg & 7) << 3;
+        modrm_sib(buf, self.reg, rm, self.imm_len);
+    }
+}
+
+/// The ModRM byte, SIB byte and displacement of `reg` (a register or opcode digit, low
+/// three bits used) and `rm`; `imm_len` bytes of immediate follow (for RIP-relative
+/// operands).
+fn modrm_sib(buf: &mut MachBuffer<X64LabelUse>, reg: u8, rm: Rm, imm_len: u8) {
+    let reg = (reg & 7) << 3;
+    {
         match rm {
             Rm::Reg(r) => buf.put1(0xc0 | reg | (r & 7)),
             Rm::Mem(Addr::Rip(label)) => {
                 buf.put1(reg | 0b101);
                 let at = buf.cur_offset();
                 buf.use_label_at_offset(at, label, X64LabelUse::Rel32);
-                buf.put4((-(self.imm_len as i32)) as u32);
+                buf.put4((-(imm_len as i32)) as u32);
             }
             Rm::Mem(Addr::Base { base, index, disp }) => {
                 let (mode, disp_len) = if disp == 0 && base & 7 != 5 {
@@ -188,6 +202,7 @@ impl Enc<'_> {
 
 fn enc_rm<'a>(size: OperandSize, opcode: &'a [u8], reg: u8) -> Enc<'a> {
     Enc {
+        lock: false,
         prefix: (size == OperandSize::S16).then_some(0x66),
         w: size == OperandSize::S64,
         opcode,
@@ -544,7 +559,135 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             }
         },
         Inst::XmmMovRR { src, dst } => enc_rm(S32, &[0x0f, 0x28], enc(*dst)).emit(buf, Rm::Reg(enc(*src))),
+        Inst::XmmRmR { op, src2, dst, .. } => {
+            let (prefix, opc) = op.encoding();
+            sse(prefix, false, &[0x0f, opc], enc(*dst)).emit(buf, rm_of(src2, state));
+        }
+        Inst::XmmUnary { op, src, dst } => {
+            let (prefix, opc) = op.encoding();
+            sse(prefix, false, &[0x0f, opc], enc(*dst)).emit(buf, rm_of(src, state));
+        }
+        Inst::XmmRound { double, imm, src, dst } => {
+            let opc = if *double { 0x0b } else { 0x0a };
+            Enc { imm_len: 1, ..sse(Some(0x66), false, &[0x0f, 0x3a, opc], enc(*dst)) }.emit(buf, Rm::Reg(enc(*src)));
+            buf.put1(*imm);
+        }
+        Inst::XmmCmp { double, src1, src2 } => {
+            sse(double.then_some(0x66), false, &[0x0f, 0x2e], enc(*src1)).emit(buf, rm_of(src2, state));
+        }
+        Inst::GprToXmm { size, src, dst } => {
+            sse(Some(0x66), *size == S64, &[0x0f, 0x6e], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
+        }
+        Inst::XmmToGpr { size, src, dst } => {
+            sse(Some(0x66), *size == S64, &[0x0f, 0x7e], enc(*src)).emit(buf, Rm::Reg(enc(*dst)));
+        }
+        Inst::CvtIntToFloat { double, size, src, dst } => {
+            sse(Some(sd_prefix(*double)), *size == S64, &[0x0f, 0x2a], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
+        }
+        Inst::CvtFloatToInt { double, size, src, dst } => {
+            sse(Some(sd_prefix(*double)), *size == S64, &[0x0f, 0x2c], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
+        }
+        Inst::XmmLoad { double, addr: a, dst, trap } => {
+            emit_trap(buf, *trap);
+            sse(Some(sd_prefix(*double)), false, &[0x0f, 0x10], enc(*dst)).emit(buf, Rm::Mem(addr(a, state)));
+        }
+        Inst::XmmStore { double, src, addr: a, trap } => {
+            emit_trap(buf, *trap);
+            sse(Some(sd_prefix(*double)), false, &[0x0f, 0x11], enc(*src)).emit(buf, Rm::Mem(addr(a, state)));
+        }
+        Inst::XmmConst { double, bits, dst } => {
+            let label = if *double {
+                buf.constant(&bits.to_le_bytes(), 8)
+            } else {
+                buf.constant(&(*bits as u32).to_le_bytes(), 4)
+            };
+            sse(Some(sd_prefix(*double)), false, &[0x0f, 0x10], enc(*dst)).emit(buf, Rm::Mem(Addr::Rip(label)));
+        }
+        Inst::Fma { double, src2, src3, dst, .. } => {
+            // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3.
+            let (d, v, m) = (enc(*dst), enc(*src2), enc(*src3));
+            buf.put1(0xc4);
+            buf.put1((((d >> 3) ^ 1) << 7) | (1 << 6) | (((m >> 3) ^ 1) << 5) | 0b00010);
+            buf.put1(((*double as u8) << 7) | ((!v & 0xf) << 3) | 0b01);
+            buf.put1(0xa9);
+            modrm_sib(buf, d, Rm::Reg(m), 0);
+        }
+        Inst::BitCount { op, size, src, dst } => {
+            let (prefix, opc) = op.encoding();
+            sse(prefix, *size == S64, &[0x0f, opc], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
+        }
+        Inst::Bswap { size, dst, .. } => {
+            let d = enc(*dst);
+            let rex = 0x40 | (((*size == S64) as u8) << 3) | (d >> 3);
+            if rex != 0x40 {
+                buf.put1(rex);
+            }
+            buf.put_data(&[0x0f, 0xc8 | (d & 7)]);
+        }
+        Inst::Mfence => buf.put_data(&[0x0f, 0xae, 0xf0]),
+        Inst::AtomicXadd { xchg, size, addr: a, src, .. } => {
+            let byte = *size == S8;
+            let e = if *xchg {
+                enc_rm(*size, if byte { &[0x86] } else { &[0x87] }, enc(*src))
+            } else {
+                Enc { lock: true, ..enc_rm(*size, if byte { &[0x0f, 0xc0] } else { &[0x0f, 0xc1] }, enc(*src)) }
+            };
+            Enc { byte_reg: byte, ..e }.emit(buf, Rm::Mem(addr(a, state)));
+        }
+        Inst::LockCmpxchg { size, addr: a, replacement, .. } => {
+            lock_cmpxchg(buf, *size, enc(*replacement), Rm::Mem(addr(a, state)));
+        }
+        Inst::AtomicRmwLoop { op, size, addr: a, operand, tmp, .. } => {
+            emit_rmw_loop(buf, *op, *size, enc(*a), enc(*operand), enc(*tmp));
+        }
     }
+}
+
+/// The F3 (`ss`) or F2 (`sd`) prefix.
+fn sd_prefix(double: bool) -> u8 {
+    if double { 0xf2 } else { 0xf3 }
+}
+
+/// An SSE-style encoding: mandatory prefix, optional REX.W, opcode bytes.
+fn sse(prefix: Option<u8>, w: bool, opcode: &[u8], reg: u8) -> Enc<'_> {
+    Enc { prefix, w, ..enc_rm(OperandSize::S32, opcode, reg) }
+}
+
+/// `lock cmpxchg rm, reg` of `size`.
+fn lock_cmpxchg(buf: &mut MachBuffer<X64LabelUse>, size: OperandSize, reg: u8, rm: Rm) {
+    let byte = size == OperandSize::S8;
+    let op: &[u8] = if byte { &[0x0f, 0xb0] } else { &[0x0f, 0xb1] };
+    Enc { lock: true, byte_reg: byte, ..enc_rm(size, op, reg) }.emit(buf, rm);
+}
+
+/// The compare-exchange loop of [`Inst::AtomicRmwLoop`] (see there); `addr` holds the
+/// address, the old value ends in rax.
+fn emit_rmw_loop(buf: &mut MachBuffer<X64LabelUse>, op: RmwLoopOp, size: OperandSize, a: u8, operand: u8, tmp: u8) {
+    use OperandSize::*;
+    let mem = Rm::Mem(Addr::Base { base: a, index: None, disp: 0 });
+    emit_mov_form(buf, MovForm::Mov(size), 0, mem);
+    let again = buf.get_label();
+    buf.bind_label(again);
+    enc_rm(S64, &[0x89], 0).emit(buf, Rm::Reg(tmp));
+    let byte = size == S8;
+    let alu = |buf: &mut MachBuffer<X64LabelUse>, base: u8| alu_rr_rm(buf, size, base, operand, Rm::Reg(tmp), false);
+    match op {
+        RmwLoopOp::And => alu(buf, 0x20),
+        RmwLoopOp::Nand => {
+            alu(buf, 0x20);
+            Enc { byte_rm: byte, ..enc_rm(size, if byte { &[0xf6] } else { &[0xf7] }, 2) }.emit(buf, Rm::Reg(tmp));
+        }
+        RmwLoopOp::Or => alu(buf, 0x08),
+        RmwLoopOp::Xor => alu(buf, 0x30),
+        RmwLoopOp::Umin | RmwLoopOp::Umax | RmwLoopOp::Smin | RmwLoopOp::Smax => {
+            alu(buf, 0x38);
+            let cc = op.select_cc().expect("min/max select a condition");
+            let csize = if byte { S32 } else { size };
+            enc_rm(csize, &[0x0f, 0x40 | cc.enc()], tmp).emit(buf, Rm::Reg(operand));
+        }
+    }
+    lock_cmpxchg(buf, size, tmp, mem);
+    jcc(buf, CC::NZ, again);
 }
 
 /// The jump-table sequence (see [`Inst::JmpTable`]):

@@ -135,9 +135,11 @@ impl TargetIsa for X64Isa {
         self.isa_flags.clone()
     }
     fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError> {
-        compile_with(func, &lower::X64Lower, &SysVFrameRules, &self.env, &self.flags, want_listing)
+        let backend = lower::X64Lower { isa_flags: self.isa_flags.clone() };
+        compile_with(func, &backend, &SysVFrameRules, &self.env, &self.flags, want_listing)
     }
     fn compile_function_timed(&self, func: &Function, times: &mut StageTimes) -> Result<CompiledCode, CodegenError> {
-        compile_with_times(func, &lower::X64Lower, &SysVFrameRules, &self.env, &self.flags, false, times)
+        let backend = lower::X64Lower { isa_flags: self.isa_flags.clone() };
+        compile_with_times(func, &backend, &SysVFrameRules, &self.env, &self.flags, false, times)
     }
 }

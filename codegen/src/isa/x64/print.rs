@@ -203,5 +203,95 @@ pub fn print(inst: &Inst) -> String {
             }
         }
         Inst::XmmMovRR { src, dst } => format!("movaps {}, {}", reg_name(*dst, S64), reg_name(*src, S64)),
+        Inst::XmmRmR { op, src2, dst, .. } => format!("{} {}, {}", op.name(), x(*dst), sse_rm(src2, op.mem_name())),
+        Inst::XmmUnary { op, src, dst } => format!("{} {}, {}", op.name(), x(*dst), sse_rm(src, op.mem_name())),
+        Inst::XmmRound { double, imm, src, dst } => {
+            format!("rounds{} {}, {}, {}", sd(*double), x(*dst), x(*src), hex(*imm as i64))
+        }
+        Inst::XmmCmp { double, src1, src2 } => {
+            format!("ucomis{} {}, {}", sd(*double), x(*src1), sse_rm(src2, fmem(*double)))
+        }
+        Inst::GprToXmm { size, src, dst } => format!("{} {}, {}", movdq(*size), x(*dst), reg_name(*src, *size)),
+        Inst::XmmToGpr { size, src, dst } => format!("{} {}, {}", movdq(*size), reg_name(*dst, *size), x(*src)),
+        Inst::CvtIntToFloat { double, size, src, dst } => {
+            format!("cvtsi2s{} {}, {}", sd(*double), x(*dst), reg_name(*src, *size))
+        }
+        Inst::CvtFloatToInt { double, size, src, dst } => {
+            format!("cvtts{}2si {}, {}", sd(*double), reg_name(*dst, *size), x(*src))
+        }
+        Inst::XmmLoad { double, addr, dst, trap } => {
+            format!("movs{} {}, {} ptr {}{}", sd(*double), x(*dst), fmem(*double), amode(addr), trap_comment(*trap))
+        }
+        Inst::XmmStore { double, src, addr, trap } => {
+            format!("movs{} {} ptr {}, {}{}", sd(*double), fmem(*double), amode(addr), x(*src), trap_comment(*trap))
+        }
+        Inst::XmmConst { double, bits, dst } => {
+            format!("movs{} {}, {} ptr [rip+const] ; {}", sd(*double), x(*dst), fmem(*double), hex(*bits as i64))
+        }
+        Inst::Fma { double, src2, src3, dst, .. } => {
+            format!("vfmadd213s{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
+        }
+        Inst::BitCount { op, size, src, dst } => {
+            format!("{} {}, {}", op.name(), reg_name(*dst, *size), reg_name(*src, *size))
+        }
+        Inst::Bswap { size, dst, .. } => format!("bswap {}", reg_name(*dst, *size)),
+        Inst::Mfence => "mfence".to_string(),
+        Inst::AtomicXadd { xchg, size, addr, src, .. } => {
+            let name = if *xchg { "xchg" } else { "lock xadd" };
+            format!("{name} {}, {}", mem(addr, *size), reg_name(*src, *size))
+        }
+        Inst::LockCmpxchg { size, addr, replacement, .. } => {
+            format!("lock cmpxchg {}, {}", mem(addr, *size), reg_name(*replacement, *size))
+        }
+        Inst::AtomicRmwLoop { op, size, addr, operand, tmp, .. } => {
+            let m = mem(&Amode::ImmReg { base: *addr, disp: 0 }, *size);
+            let (t, o) = (reg_name(*tmp, *size), reg_name(*operand, *size));
+            let mut s = String::new();
+            let _ = writeln!(s, "mov {}, {m}", reg_name(super::regs::rax(), *size));
+            let _ = writeln!(s, "mov {}, rax", reg_name(*tmp, S64));
+            match op {
+                RmwLoopOp::And => _ = writeln!(s, "and {t}, {o}"),
+                RmwLoopOp::Nand => _ = writeln!(s, "and {t}, {o}\nnot {t}"),
+                RmwLoopOp::Or => _ = writeln!(s, "or {t}, {o}"),
+                RmwLoopOp::Xor => _ = writeln!(s, "xor {t}, {o}"),
+                _ => {
+                    let cc = op.select_cc().unwrap_or(CC::Z);
+                    let csize = if *size == S8 { S32 } else { *size };
+                    let _ = writeln!(s, "cmp {t}, {o}");
+                    let _ = writeln!(s, "cmov{} {}, {}", cc.name(), reg_name(*tmp, csize), reg_name(*operand, csize));
+                }
+            }
+            let _ = writeln!(s, "lock cmpxchg {m}, {t}");
+            let _ = write!(s, "jnz $loop");
+            s
+        }
+    }
+}
+
+/// An xmm register name.
+fn x(r: Reg) -> String {
+    reg_name(r, OperandSize::S64)
+}
+
+/// `s` or `d`: the suffix of single- and double-precision scalar forms.
+fn sd(double: bool) -> &'static str {
+    if double { "d" } else { "s" }
+}
+
+/// The memory-size keyword of a scalar float.
+fn fmem(double: bool) -> &'static str {
+    if double { "qword" } else { "dword" }
+}
+
+/// `movd` or `movq`.
+fn movdq(size: OperandSize) -> &'static str {
+    if size == OperandSize::S64 { "movq" } else { "movd" }
+}
+
+/// An xmm register or a memory operand of `size_name`.
+fn sse_rm(r: &RegMem, size_name: &str) -> String {
+    match r {
+        RegMem::Reg(r) => x(*r),
+        RegMem::Mem(a) => format!("{size_name} ptr {}", amode(a)),
     }
 }

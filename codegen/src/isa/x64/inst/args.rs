@@ -373,3 +373,207 @@ pub enum ExtMode {
     /// Sign-extend to 64 bits (`movsx r64`, `movsxd`).
     Sign,
 }
+
+/// Scalar SSE/SSE2 operations on the low lane of xmm registers (`ss` on `f32`, `sd` on
+/// `f64`) and the packed bitwise operations used on scalars (`ps`: the upper lanes are
+/// computed too but never looked at).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum SseOp {
+    /// `addss`.
+    Addss,
+    /// `addsd`.
+    Addsd,
+    /// `subss`.
+    Subss,
+    /// `subsd`.
+    Subsd,
+    /// `mulss`.
+    Mulss,
+    /// `mulsd`.
+    Mulsd,
+    /// `divss`.
+    Divss,
+    /// `divsd`.
+    Divsd,
+    /// `minss` (the second operand when either is NaN or both are zeros).
+    Minss,
+    /// `minsd`.
+    Minsd,
+    /// `sqrtss`.
+    Sqrtss,
+    /// `sqrtsd`.
+    Sqrtsd,
+    /// `cvtss2sd` (f32 to f64).
+    Cvtss2sd,
+    /// `cvtsd2ss` (f64 to f32).
+    Cvtsd2ss,
+    /// `andps`.
+    Andps,
+    /// `orps`.
+    Orps,
+    /// `xorps`.
+    Xorps,
+}
+
+impl SseOp {
+    /// Every operation.
+    pub const ALL: [SseOp; 17] = [
+        SseOp::Addss,
+        SseOp::Addsd,
+        SseOp::Subss,
+        SseOp::Subsd,
+        SseOp::Mulss,
+        SseOp::Mulsd,
+        SseOp::Divss,
+        SseOp::Divsd,
+        SseOp::Minss,
+        SseOp::Minsd,
+        SseOp::Sqrtss,
+        SseOp::Sqrtsd,
+        SseOp::Cvtss2sd,
+        SseOp::Cvtsd2ss,
+        SseOp::Andps,
+        SseOp::Orps,
+        SseOp::Xorps,
+    ];
+    /// The mandatory prefix (F3 for `ss`, F2 for `sd`, none for `ps`) and the opcode byte
+    /// after 0F.
+    pub fn encoding(self) -> (Option<u8>, u8) {
+        use SseOp::*;
+        match self {
+            Addss => (Some(0xf3), 0x58),
+            Addsd => (Some(0xf2), 0x58),
+            Subss => (Some(0xf3), 0x5c),
+            Subsd => (Some(0xf2), 0x5c),
+            Mulss => (Some(0xf3), 0x59),
+            Mulsd => (Some(0xf2), 0x59),
+            Divss => (Some(0xf3), 0x5e),
+            Divsd => (Some(0xf2), 0x5e),
+            Minss => (Some(0xf3), 0x5d),
+            Minsd => (Some(0xf2), 0x5d),
+            Sqrtss => (Some(0xf3), 0x51),
+            Sqrtsd => (Some(0xf2), 0x51),
+            Cvtss2sd => (Some(0xf3), 0x5a),
+            Cvtsd2ss => (Some(0xf2), 0x5a),
+            Andps => (None, 0x54),
+            Orps => (None, 0x56),
+            Xorps => (None, 0x57),
+        }
+    }
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        use SseOp::*;
+        match self {
+            Addss => "addss",
+            Addsd => "addsd",
+            Subss => "subss",
+            Subsd => "subsd",
+            Mulss => "mulss",
+            Mulsd => "mulsd",
+            Divss => "divss",
+            Divsd => "divsd",
+            Minss => "minss",
+            Minsd => "minsd",
+            Sqrtss => "sqrtss",
+            Sqrtsd => "sqrtsd",
+            Cvtss2sd => "cvtss2sd",
+            Cvtsd2ss => "cvtsd2ss",
+            Andps => "andps",
+            Orps => "orps",
+            Xorps => "xorps",
+        }
+    }
+    /// The size keyword of a memory source operand (`dword`, `qword`, `xmmword`).
+    pub fn mem_name(self) -> &'static str {
+        match self.encoding().0 {
+            Some(0xf3) => "dword",
+            Some(_) => "qword",
+            None => "xmmword",
+        }
+    }
+}
+
+/// Bit-counting instructions (`r, r/m`; sizes S32 and S64).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum BitOp {
+    /// `popcnt` (needs `has_popcnt`).
+    Popcnt,
+    /// `lzcnt` (needs `has_lzcnt`).
+    Lzcnt,
+    /// `tzcnt` (needs `has_bmi1`).
+    Tzcnt,
+    /// `bsr`: index of the highest set bit; ZF=1 and the destination unspecified for 0.
+    Bsr,
+    /// `bsf`: index of the lowest set bit; ZF=1 and the destination unspecified for 0.
+    Bsf,
+}
+
+impl BitOp {
+    /// Every operation.
+    pub const ALL: [BitOp; 5] = [BitOp::Popcnt, BitOp::Lzcnt, BitOp::Tzcnt, BitOp::Bsr, BitOp::Bsf];
+    /// The mandatory prefix and the opcode byte after 0F.
+    pub fn encoding(self) -> (Option<u8>, u8) {
+        match self {
+            BitOp::Popcnt => (Some(0xf3), 0xb8),
+            BitOp::Lzcnt => (Some(0xf3), 0xbd),
+            BitOp::Tzcnt => (Some(0xf3), 0xbc),
+            BitOp::Bsr => (None, 0xbd),
+            BitOp::Bsf => (None, 0xbc),
+        }
+    }
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            BitOp::Popcnt => "popcnt",
+            BitOp::Lzcnt => "lzcnt",
+            BitOp::Tzcnt => "tzcnt",
+            BitOp::Bsr => "bsr",
+            BitOp::Bsf => "bsf",
+        }
+    }
+}
+
+/// The operation of an atomic read-modify-write loop ([`super::Inst::AtomicRmwLoop`]).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum RmwLoopOp {
+    /// `and`.
+    And,
+    /// `and` then `not`.
+    Nand,
+    /// `or`.
+    Or,
+    /// `xor`.
+    Xor,
+    /// Unsigned minimum (`cmp`, `cmova`).
+    Umin,
+    /// Unsigned maximum (`cmp`, `cmovb`).
+    Umax,
+    /// Signed minimum (`cmp`, `cmovnle`).
+    Smin,
+    /// Signed maximum (`cmp`, `cmovl`).
+    Smax,
+}
+
+impl RmwLoopOp {
+    /// Every operation.
+    pub const ALL: [RmwLoopOp; 8] = [
+        RmwLoopOp::And,
+        RmwLoopOp::Nand,
+        RmwLoopOp::Or,
+        RmwLoopOp::Xor,
+        RmwLoopOp::Umin,
+        RmwLoopOp::Umax,
+        RmwLoopOp::Smin,
+        RmwLoopOp::Smax,
+    ];
+    /// For min/max: the condition under which `cmp old, operand` selects the operand.
+    pub fn select_cc(self) -> Option<CC> {
+        match self {
+            RmwLoopOp::Umin => Some(CC::NBE),
+            RmwLoopOp::Umax => Some(CC::B),
+            RmwLoopOp::Smin => Some(CC::NLE),
+            RmwLoopOp::Smax => Some(CC::L),
+            _ => None,
+        }
+    }
+}

@@ -12,8 +12,8 @@
 //! allocation (or `dst == src1` physically), since physical registers are not collected
 //! as operands and the operand index would shift.
 //!
-//! Float and vector instructions are not here yet, except the register move and the
-//! 8-byte spill/reload the allocator may ask for in the `Float` class.
+//! Scalar float instructions (SSE2, with SSE4.1 rounding and FMA3 behind their ISA flags)
+//! work on the low lane of xmm registers; their upper lanes are never looked at.
 
 pub mod args;
 
@@ -378,6 +378,213 @@ pub enum Inst {
         /// The destination.
         dst: Reg,
     },
+    /// `op dst, src2` of a scalar SSE operation, `dst` reusing `src1`.
+    XmmRmR {
+        /// The operation.
+        op: SseOp,
+        /// The first operand, overwritten.
+        src1: Reg,
+        /// The second operand.
+        src2: RegMem,
+        /// The result (same register as `src1`).
+        dst: Reg,
+    },
+    /// `op dst, src` of a one-operand scalar SSE operation (`sqrtss`, `cvtss2sd`, ...):
+    /// writes the low lane of `dst` (its upper lanes are don't-care).
+    XmmUnary {
+        /// The operation.
+        op: SseOp,
+        /// The operand.
+        src: RegMem,
+        /// The result.
+        dst: Reg,
+    },
+    /// `roundss`/`roundsd dst, src, imm` (SSE4.1); `imm` bits 0-1 are the rounding mode
+    /// (0 nearest even, 1 down, 2 up, 3 toward zero), bit 3 suppresses the inexact
+    /// exception.
+    XmmRound {
+        /// `roundsd` when true.
+        double: bool,
+        /// The immediate.
+        imm: u8,
+        /// The operand.
+        src: Reg,
+        /// The result.
+        dst: Reg,
+    },
+    /// `ucomiss`/`ucomisd src1, src2`: ZF, PF, CF = 1,1,1 unordered; 0,0,1 less; 1,0,0
+    /// equal; 0,0,0 greater.
+    XmmCmp {
+        /// `ucomisd` when true.
+        double: bool,
+        /// Left operand.
+        src1: Reg,
+        /// Right operand.
+        src2: RegMem,
+    },
+    /// `movd`/`movq xmm, r32|r64`. Sizes S32, S64.
+    GprToXmm {
+        /// Width.
+        size: OperandSize,
+        /// The integer register.
+        src: Reg,
+        /// The xmm register.
+        dst: Reg,
+    },
+    /// `movd`/`movq r32|r64, xmm`. Sizes S32, S64.
+    XmmToGpr {
+        /// Width.
+        size: OperandSize,
+        /// The xmm register.
+        src: Reg,
+        /// The integer register.
+        dst: Reg,
+    },
+    /// `cvtsi2ss`/`cvtsi2sd xmm, r32|r64`: a signed integer to float (current rounding
+    /// mode, nearest even).
+    CvtIntToFloat {
+        /// To `f64` when true.
+        double: bool,
+        /// Width of the integer (S32, S64).
+        size: OperandSize,
+        /// The integer.
+        src: Reg,
+        /// The float.
+        dst: Reg,
+    },
+    /// `cvttss2si`/`cvttsd2si r32|r64, xmm`: float to signed integer, toward zero (NaN and
+    /// out-of-range give the "integer indefinite" MIN value).
+    CvtFloatToInt {
+        /// From `f64` when true.
+        double: bool,
+        /// Width of the integer (S32, S64).
+        size: OperandSize,
+        /// The float.
+        src: Reg,
+        /// The integer.
+        dst: Reg,
+    },
+    /// `movss`/`movsd xmm, [addr]`; records a trap site when `trap` is set.
+    XmmLoad {
+        /// `movsd` when true.
+        double: bool,
+        /// The address.
+        addr: Amode,
+        /// The destination.
+        dst: Reg,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// `movss`/`movsd [addr], xmm`; records a trap site when `trap` is set.
+    XmmStore {
+        /// `movsd` when true.
+        double: bool,
+        /// The value.
+        src: Reg,
+        /// The address.
+        addr: Amode,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// A float constant: `movss`/`movsd dst, [rip+c]` from the constant pool.
+    XmmConst {
+        /// An 8-byte `f64` constant when true, else a 4-byte `f32` one.
+        double: bool,
+        /// The bits (the low 32 for `f32`).
+        bits: u64,
+        /// The destination.
+        dst: Reg,
+    },
+    /// `vfmadd213ss`/`vfmadd213sd dst, src2, src3` (FMA3, VEX): dst = src2 * src1 + src3
+    /// with one rounding, `dst` reusing `src1`.
+    Fma {
+        /// The `sd` form when true.
+        double: bool,
+        /// The first factor, overwritten.
+        src1: Reg,
+        /// The second factor.
+        src2: Reg,
+        /// The addend.
+        src3: Reg,
+        /// The result (same register as `src1`).
+        dst: Reg,
+    },
+    /// `popcnt`/`lzcnt`/`tzcnt`/`bsr`/`bsf dst, src`. Sizes S32, S64.
+    BitCount {
+        /// The operation.
+        op: BitOp,
+        /// Width.
+        size: OperandSize,
+        /// The operand.
+        src: Reg,
+        /// The result.
+        dst: Reg,
+    },
+    /// `bswap dst`, `dst` reusing `src`. Sizes S32, S64.
+    Bswap {
+        /// Width.
+        size: OperandSize,
+        /// The operand, overwritten.
+        src: Reg,
+        /// The result (same register as `src`).
+        dst: Reg,
+    },
+    /// `mfence`.
+    Mfence,
+    /// `lock xadd [addr], src` (or `xchg [addr], src`, locked by itself): `dst` (reusing
+    /// `src`) receives the old value. Any size.
+    AtomicXadd {
+        /// `xchg` instead of `lock xadd`.
+        xchg: bool,
+        /// Width.
+        size: OperandSize,
+        /// The address.
+        addr: Amode,
+        /// The operand, overwritten.
+        src: Reg,
+        /// The old value (same register as `src`).
+        dst: Reg,
+    },
+    /// `lock cmpxchg [addr], replacement` with `expected` fixed in rax; `dst` (fixed in
+    /// rax) receives the old value. Any size.
+    LockCmpxchg {
+        /// Width.
+        size: OperandSize,
+        /// The address.
+        addr: Amode,
+        /// The expected value, fixed in rax.
+        expected: Reg,
+        /// The value stored when the old one equals `expected`.
+        replacement: Reg,
+        /// The old value, fixed in rax.
+        dst: Reg,
+    },
+    /// Pseudo-instruction: an atomic read-modify-write as a compare-exchange loop:
+    ///
+    /// ```text
+    ///     mov rax-of-size, [addr]
+    /// loop:
+    ///     mov tmp, rax
+    ///     <op> tmp, operand          ; and/or/xor; and+not; cmp+cmovcc for min/max
+    ///     lock cmpxchg [addr], tmp
+    ///     jnz loop
+    /// ```
+    /// `addr` and `operand` are late uses (read throughout), `tmp` an early def, `dst`
+    /// (the old value) fixed in rax. Any size.
+    AtomicRmwLoop {
+        /// The operation.
+        op: RmwLoopOp,
+        /// Width.
+        size: OperandSize,
+        /// The address (a register holding it).
+        addr: Reg,
+        /// The operand.
+        operand: Reg,
+        /// Scratch: the new value.
+        tmp: Reg,
+        /// The old value, fixed in rax.
+        dst: Reg,
+    },
 }
 
 fn visit_fixed_uses(list: &mut [(Reg, PReg)], v: &mut dyn OperandVisitor) {
@@ -533,6 +740,65 @@ impl MachInst for Inst {
                 target.visit(v);
                 visit_fixed_uses(uses, v);
                 visit_fixed_defs(defs, v);
+            }
+            Inst::XmmRmR { src1, src2, dst, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::XmmUnary { src, dst, .. } => {
+                src.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::XmmRound { src, dst, .. }
+            | Inst::GprToXmm { src, dst, .. }
+            | Inst::XmmToGpr { src, dst, .. }
+            | Inst::CvtIntToFloat { src, dst, .. }
+            | Inst::CvtFloatToInt { src, dst, .. }
+            | Inst::BitCount { src, dst, .. } => {
+                v.reg_use(src);
+                v.reg_def(dst);
+            }
+            Inst::XmmCmp { src1, src2, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+            }
+            Inst::XmmLoad { addr, dst, .. } => {
+                addr.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::XmmStore { src, addr, .. } => {
+                v.reg_use(src);
+                addr.visit(v);
+            }
+            Inst::XmmConst { dst, .. } => v.reg_def(dst),
+            Inst::Fma { src1, src2, src3, dst, .. } => {
+                v.reg_use(src1);
+                v.reg_use(src2);
+                v.reg_use(src3);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Bswap { src, dst, .. } => {
+                v.reg_use(src);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::Mfence => {}
+            Inst::AtomicXadd { addr, src, dst, .. } => {
+                v.reg_use(src);
+                addr.visit(v);
+                v.reg_reuse_def(dst, 0);
+            }
+            Inst::LockCmpxchg { addr, expected, replacement, dst, .. } => {
+                v.reg_fixed_use(expected, regs::preg_rax());
+                v.reg_use(replacement);
+                addr.visit(v);
+                v.reg_fixed_def(dst, regs::preg_rax());
+            }
+            Inst::AtomicRmwLoop { addr, operand, tmp, dst, .. } => {
+                v.reg_late_use(addr);
+                v.reg_late_use(operand);
+                v.reg_early_def(tmp);
+                v.reg_fixed_def(dst, regs::preg_rax());
             }
             Inst::Push64 { src } | Inst::MovToSp { src, .. } => v.reg_use(src),
             Inst::Pop64 { dst } | Inst::MovFromSp { dst, .. } => v.reg_def(dst),

@@ -11,8 +11,8 @@ use super::inst::Inst as MInst;
 use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
 use super::regs;
 use crate::ir::{
-    FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value,
-    ValueDef, types,
+    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
+    Value, ValueDef, types,
 };
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, ValueRegs, class_of};
 
@@ -23,7 +23,7 @@ mod i128;
 #[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens)]
 mod isle {
     use super::Unit;
-    use crate::ir::{FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+    use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
     use crate::machinst::{Reg, ValueRegs};
     include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
@@ -31,11 +31,24 @@ mod isle {
 
 use isle::{Context as _, Ext, InstData, InstKind, ShiftOp, UnaryOp};
 
-/// The x86-64 lowering backend.
-pub struct X64Lower;
+mod float;
+mod int;
+
+/// The x86-64 lowering backend, with the ISA flags the rules may use.
+pub struct X64Lower {
+    /// The ISA flags that are on (canonical names, `has_sse41`, ...).
+    pub isa_flags: Vec<&'static str>,
+}
+
+impl X64Lower {
+    fn has(&self, flag: &str) -> bool {
+        self.isa_flags.contains(&flag)
+    }
+}
 
 /// The Rust side of the rules for one instruction.
 struct RuleCtx<'a, 'f> {
+    backend: &'a X64Lower,
     lower: &'a mut Lower<'f, MInst>,
     targets: &'a [MachLabel],
     error: Option<CodegenError>,
@@ -130,6 +143,9 @@ impl isle::Context for RuleCtx<'_, '_> {
                 InstructionData::Load { opcode, flags, arg, offset } => {
                     InstData::Load { op: opcode, flags, addr: arg, offset: offset.0 }
                 }
+                InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => {
+                    InstData::Unary { op: Opcode::Bitcast, a: arg }
+                }
                 InstructionData::StackLoad { opcode, stack_slot, offset } => {
                     InstData::StackLoad { op: opcode, slot: stack_slot, offset: offset.0 }
                 }
@@ -158,6 +174,42 @@ impl isle::Context for RuleCtx<'_, '_> {
             | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
             InstructionData::FuncAddr { .. }
             | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, .. } => InstKind::AddrOf,
+            InstructionData::UnaryIeee32 { imm, .. } => {
+                InstKind::FConst { v: f.dfg.first_result(inst), bits: imm.0 as i64, double: false }
+            }
+            InstructionData::UnaryIeee64 { imm, .. } => {
+                InstKind::FConst { v: f.dfg.first_result(inst), bits: imm.0 as i64, double: true }
+            }
+            InstructionData::Binary { opcode, args } if f.dfg.inst_results(inst).len() == 2 => {
+                let r = f.dfg.inst_results(inst);
+                let ty = f.dfg.ctrl_typevar(inst);
+                InstKind::Overflow { op: opcode, ty, a: args[0], b: args[1], r0: r[0], r1: r[1] }
+            }
+            InstructionData::Ternary { opcode, args } if f.dfg.inst_results(inst).len() == 2 => {
+                let r = f.dfg.inst_results(inst);
+                let ty = f.dfg.ctrl_typevar(inst);
+                InstKind::OverflowCarry { op: opcode, ty, a: args[0], b: args[1], c: args[2], r0: r[0], r1: r[1] }
+            }
+            InstructionData::IntAddTrap { args, code, .. } => {
+                InstKind::AddTrap { v: f.dfg.first_result(inst), a: args[0], b: args[1], code }
+            }
+            InstructionData::LoadNoOffset { opcode: Opcode::AtomicLoad, flags, arg } => {
+                InstKind::AtomicLoad { v: f.dfg.first_result(inst), flags, addr: arg }
+            }
+            InstructionData::StoreNoOffset { opcode: Opcode::AtomicStore, flags, args } => {
+                InstKind::AtomicStore { flags, x: args[0], addr: args[1] }
+            }
+            InstructionData::AtomicRmw { flags, op, args, .. } => {
+                InstKind::AtomicRmw { v: f.dfg.first_result(inst), flags, op, addr: args[0], x: args[1] }
+            }
+            InstructionData::AtomicCas { flags, args, .. } => InstKind::AtomicCas {
+                v: f.dfg.first_result(inst),
+                flags,
+                addr: args[0],
+                expected: args[1],
+                replacement: args[2],
+            },
+            InstructionData::Nullary { opcode: Opcode::Fence } => InstKind::Fence,
             _ => match f.dfg.inst_results(inst) {
                 [v] => InstKind::Result { v: *v },
                 _ => InstKind::Other,
@@ -165,6 +217,12 @@ impl isle::Context for RuleCtx<'_, '_> {
         }
     }
 
+    fn float_ty(&mut self, ty: Type) -> Option<Type> {
+        ty.is_float_scalar().then_some(ty)
+    }
+    fn scalar_ty(&mut self, ty: Type) -> Option<Type> {
+        ((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar()).then_some(ty)
+    }
     fn fits_in_64(&mut self, ty: Type) -> Option<Type> {
         (ty.is_int_scalar() && ty.bits() <= 64).then_some(ty)
     }
@@ -176,7 +234,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn put_in_reg(&mut self, v: Value) -> Reg {
         let ty = self.lower.value_type(v);
-        if !(ty.is_int_scalar() && ty.bits() <= 64) {
+        if !((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar()) {
             self.unsupported(format!("values of type `{ty}` on x86_64"));
         }
         self.lower.put_in_reg(v)
@@ -384,6 +442,11 @@ impl isle::Context for RuleCtx<'_, '_> {
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
             self.unsupported("big-endian memory accesses on x86_64".into());
         }
+        if ty.is_float() {
+            let dst = self.lower.alloc_tmp(RegClass::Float);
+            self.emit(MInst::XmmLoad { double: ty.bits() == 64, addr, dst, trap: Self::trap_code(flags) });
+            return dst;
+        }
         let ext = if bits >= 32 && bits == ty.bits() || bits == 64 {
             ExtMode::None
         } else {
@@ -400,7 +463,12 @@ impl isle::Context for RuleCtx<'_, '_> {
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
             self.unsupported("big-endian memory accesses on x86_64".into());
         }
-        self.emit(MInst::Store { size: size_of_bits(bits), src, addr, trap: Self::trap_code(flags) });
+        let trap = Self::trap_code(flags);
+        if src.class() == RegClass::Float {
+            self.emit(MInst::XmmStore { double: bits == 64, src, addr, trap });
+        } else {
+            self.emit(MInst::Store { size: size_of_bits(bits), src, addr, trap });
+        }
     }
     fn x64_lea(&mut self, addr: Amode) -> Reg {
         let dst = self.tmp();
@@ -470,6 +538,63 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::LoadExtName { dst, name });
         let dst = if offset != 0 { self.x64_alu_imm64(types::I64, AluOp::Add, dst, offset) } else { dst };
         self.lower.set_output(result, dst);
+    }
+    fn x64_fconst(&mut self, double: bool, bits: i64) -> Reg {
+        self.fconst(double, bits as u64)
+    }
+    fn x64_float_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
+        self.float_unary(op, ty, x)
+    }
+    fn x64_float_binary(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
+        self.float_binary(op, ty, x, y)
+    }
+    fn x64_fma(&mut self, ty: Type, x: Reg, y: Reg, z: Reg) -> Reg {
+        self.fma(ty, x, y, z)
+    }
+    fn x64_fcvt(&mut self, op: Opcode, to: Type, from: Type, x: Reg) -> Reg {
+        self.fcvt(op, to, from, x)
+    }
+    fn x64_bitcast(&mut self, to: Type, from: Type, x: Reg) -> Reg {
+        self.bitcast(to, from, x)
+    }
+    fn x64_fcmp(&mut self, ty: Type, cc: FloatCC, x: Reg, y: Reg) -> CC {
+        self.fcmp_cond(ty, cc, x, y)
+    }
+    fn x64_setcc_fcmp(&mut self, ty: Type, cc: FloatCC, x: Reg, y: Reg) -> Reg {
+        self.fcmp_value(ty, cc, x, y)
+    }
+    fn x64_fselect(&mut self, ty: Type, cc: CC, x: Reg, y: Reg) -> Reg {
+        self.fselect(ty, cc, x, y)
+    }
+    fn x64_int_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
+        self.int_unary(op, ty, x)
+    }
+    fn x64_int_binary(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
+        self.int_binary(op, ty, x, y)
+    }
+    fn x64_overflow(&mut self, op: Opcode, ty: Type, a: Value, b: Value, r0: Value, r1: Value) -> Unit {
+        self.overflow(op, ty, a, b, r0, r1)
+    }
+    fn x64_overflow_carry(&mut self, op: Opcode, ty: Type, a: Value, b: Value, c: Value, r0: Value, r1: Value) -> Unit {
+        self.overflow_carry(op, ty, a, b, c, r0, r1)
+    }
+    fn x64_add_trap(&mut self, v: Value, a: Value, b: Value, code: TrapCode) -> Unit {
+        self.add_trap(v, a, b, code)
+    }
+    fn x64_atomic_load(&mut self, v: Value, flags: MemFlags, addr: Value) -> Unit {
+        self.atomic_load(v, flags, addr)
+    }
+    fn x64_atomic_store(&mut self, flags: MemFlags, x: Value, addr: Value) -> Unit {
+        self.atomic_store(flags, x, addr)
+    }
+    fn x64_atomic_rmw(&mut self, v: Value, flags: MemFlags, op: AtomicRmwOp, addr: Value, x: Value) -> Unit {
+        self.atomic_rmw(v, flags, op, addr, x)
+    }
+    fn x64_atomic_cas(&mut self, v: Value, flags: MemFlags, addr: Value, e: Value, r: Value) -> Unit {
+        self.atomic_cas(v, flags, addr, e, r)
+    }
+    fn x64_fence(&mut self) -> Unit {
+        self.emit(MInst::Mfence);
     }
     fn ty_bits(&mut self, ty: Type) -> u32 {
         ty.bits()
@@ -578,19 +703,21 @@ impl RuleCtx<'_, '_> {
         let mut uses = Vec::new();
         for (&a, arg_locs) in args.iter().zip(&locs) {
             let ty = f.dfg.value_type(a);
-            if !(ty.is_int_scalar()) {
+            if !(ty.is_int_scalar() || ty.is_float_scalar()) {
                 return Err(CodegenError::Unsupported(format!("passing `{ty}` values in calls on x86_64")));
             }
             let value_regs = self.lower.put_in_regs(a);
             for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
                 match *loc {
                     ArgLoc::Reg(p) => uses.push((r, p)),
-                    ArgLoc::Stack(off) => self.emit(MInst::Store {
-                        size: OperandSize::S64,
-                        src: r,
-                        addr: Amode::ImmReg { base: regs::rsp(), disp: off as i32 },
-                        trap: None,
-                    }),
+                    ArgLoc::Stack(off) => {
+                        let addr = Amode::ImmReg { base: regs::rsp(), disp: off as i32 };
+                        self.emit(if r.class() == RegClass::Float {
+                            MInst::XmmStore { double: true, src: r, addr, trap: None }
+                        } else {
+                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
+                        })
+                    }
                 }
             }
         }
@@ -646,13 +773,19 @@ impl LowerBackend for X64Lower {
         let mut loads = Vec::new();
         for (&p, param_locs) in params.iter().zip(&locs) {
             let ty = ctx.value_type(p);
-            if !ty.is_int_scalar() {
+            if !(ty.is_int_scalar() || ty.is_float_scalar()) {
                 return Err(CodegenError::Unsupported(format!("parameters of type `{ty}` on x86_64")));
             }
             let value_regs = ctx.value_regs(p);
             for (&r, loc) in value_regs.regs().iter().zip(param_locs) {
                 match *loc {
                     ArgLoc::Reg(preg) => args.push((r, preg)),
+                    ArgLoc::Stack(offset) if ty.is_float() => loads.push(MInst::XmmLoad {
+                        double: true,
+                        addr: Amode::IncomingArg { offset },
+                        dst: r,
+                        trap: None,
+                    }),
                     ArgLoc::Stack(offset) => loads.push(MInst::Load {
                         size: OperandSize::S64,
                         ext: ExtMode::None,
@@ -672,7 +805,7 @@ impl LowerBackend for X64Lower {
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
         let f = ctx.f;
-        let mut rc = RuleCtx { lower: ctx, targets: &[], error: None, inst };
+        let mut rc = RuleCtx { backend: self, lower: ctx, targets: &[], error: None, inst };
         match isle::constructor_lower(&mut rc, inst) {
             Some(()) => rc.error.map_or(Ok(()), Err),
             None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
@@ -682,7 +815,7 @@ impl LowerBackend for X64Lower {
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
         let f = ctx.f;
-        let mut rc = RuleCtx { lower: ctx, targets, error: None, inst };
+        let mut rc = RuleCtx { backend: self, lower: ctx, targets, error: None, inst };
         match isle::constructor_lower_branch(&mut rc, inst) {
             Some(()) => rc.error.map_or(Ok(()), Err),
             None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
@@ -700,6 +833,3 @@ fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenErr
         other => other,
     }
 }
-
-#[allow(dead_code)]
-fn _uses(_: FloatCC) {}

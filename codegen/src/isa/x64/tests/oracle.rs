@@ -55,7 +55,9 @@ macro_rules! variants {
 variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
-    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmMovRR,
+    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
+    XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
+    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -154,6 +156,10 @@ struct Ctx<'a> {
     frame: &'a FrameInfo,
     /// Symbol text and what iced shows for it.
     symbol: Option<(String, String)>,
+    /// The address of the constant of an `XmmConst`.
+    constant: Option<u32>,
+    /// The address of the loop head of an `AtomicRmwLoop` (its second instruction).
+    loop_start: Option<u64>,
 }
 
 fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
@@ -168,6 +174,12 @@ fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
     }
     if let Some(t) = ctx.table {
         s = s.replace("[rip+jt]", &format!("[0x{t:x}]"));
+    }
+    if let Some(c) = ctx.constant {
+        s = s.replace("[rip+const]", &format!("[0x{c:x}]"));
+    }
+    if let Some(l) = ctx.loop_start {
+        s = s.replace("$loop", &format!("0x{l:x}"));
     }
     if let Some(i) = s.find("$+0x") {
         let n = u64::from_str_radix(&s[i + 4..], 16).expect("hex distance");
@@ -227,8 +239,6 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         Inst::LoadExtName { name, .. } => Some((name.to_string(), "0x0".to_string())),
         _ => None,
     };
-    let ctx = Ctx { labels: &e.labels, table, frame: &frame, symbol };
-
     let mut decoder = Decoder::with_ip(64, &code[..insn_bytes], e.start as u64, DecoderOptions::NONE);
     let mut decoded = Vec::new();
     while decoder.can_decode() {
@@ -238,6 +248,24 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         }
         decoded.push(i);
     }
+    // The constant of an `XmmConst` is the only entry of the pool, at the end.
+    let constant = match inst {
+        Inst::XmmConst { double, bits, .. } => {
+            let len = if *double { 8 } else { 4 };
+            let at = e.out.data.len() - len;
+            let want = &bits.to_le_bytes()[..len];
+            if &e.out.data[at..] != want {
+                return Err(format!("constant bytes {:02x?}, want {want:02x?}", &e.out.data[at..]));
+            }
+            Some(at as u32)
+        }
+        _ => None,
+    };
+    let loop_start = match inst {
+        Inst::AtomicRmwLoop { .. } => decoded.get(1).map(|i| i.ip()),
+        _ => None,
+    };
+    let ctx = Ctx { labels: &e.labels, table, frame: &frame, symbol, constant, loop_start };
     let total: usize = decoded.iter().map(|i| i.len()).sum();
     if total != insn_bytes {
         return Err(format!("decoded {total} bytes of {insn_bytes}"));
@@ -288,7 +316,10 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     // Trap sites: at the ud2 if there is one, else at the instruction.
     let trap = match inst {
         Inst::Div { trap, .. } => Some(*trap),
-        Inst::Load { trap, .. } | Inst::Store { trap, .. } => *trap,
+        Inst::Load { trap, .. }
+        | Inst::Store { trap, .. }
+        | Inst::XmmLoad { trap, .. }
+        | Inst::XmmStore { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -608,6 +639,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         v.push(Inst::gen_move(r, other(r, 1), RegClass::Int));
     }
     let f = frame();
+    float_cases(&mut v);
     v.extend(Inst::gen_prologue(&f));
     v.extend(Inst::gen_epilogue(&f));
 
@@ -659,4 +691,71 @@ fn mov_imm_uses_the_shortest_form() {
     assert_eq!(len(OperandSize::S64, u64::MAX), 7);
     assert_eq!(len(OperandSize::S64, 0x1_0000_0000), 10);
     assert_eq!(len(OperandSize::S32, u64::MAX), 5);
+}
+
+/// The float, bit-counting and atomic forms.
+fn float_cases(v: &mut Vec<Inst>) {
+    use OperandSize::*;
+    let mut w = Vec::new();
+    let gprs = all_gprs();
+    let ams = some_amodes();
+    for (k, op) in SseOp::ALL.iter().enumerate() {
+        for n in [0u8, 5, 9, 15] {
+            let (d, s) = (xmm(n), xmm((n + k as u8 + 1) % 16));
+            w.push(Inst::XmmRmR { op: *op, src1: d, src2: RegMem::Reg(s), dst: d });
+            w.push(Inst::XmmUnary { op: *op, src: RegMem::Reg(s), dst: d });
+        }
+        let a = ams[k % ams.len()];
+        w.push(Inst::XmmRmR { op: *op, src1: xmm(3), src2: RegMem::Mem(a), dst: xmm(3) });
+        w.push(Inst::XmmUnary { op: *op, src: RegMem::Mem(a), dst: xmm(12) });
+    }
+    for double in [false, true] {
+        for n in [0u8, 7, 8, 15] {
+            let (a, b) = (xmm(n), xmm(15 - n));
+            w.push(Inst::XmmRound { double, imm: 9, src: b, dst: a });
+            w.push(Inst::XmmCmp { double, src1: a, src2: RegMem::Reg(b) });
+            w.push(Inst::Fma { double, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
+            w.push(Inst::Fma { double, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
+            w.push(Inst::XmmConst { double, bits: 0x4000_0000_3f80_0000 + n as u64, dst: a });
+            for size in [S32, S64] {
+                let g = gprs[(n as usize * 3 + 1) % 16];
+                w.push(Inst::CvtIntToFloat { double, size, src: g, dst: a });
+                w.push(Inst::CvtFloatToInt { double, size, src: a, dst: g });
+            }
+        }
+        for (k, a) in amodes().into_iter().enumerate() {
+            let trap = (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds);
+            w.push(Inst::XmmLoad { double, addr: a, dst: xmm(k as u8 % 16), trap });
+            w.push(Inst::XmmStore { double, src: xmm(15 - k as u8 % 16), addr: a, trap });
+        }
+        let a = ams[1];
+        w.push(Inst::XmmCmp { double, src1: xmm(10), src2: RegMem::Mem(a) });
+    }
+    for size in [S32, S64] {
+        for (k, &g) in gprs.iter().enumerate() {
+            let x = xmm((k as u8 * 5) % 16);
+            w.push(Inst::GprToXmm { size, src: g, dst: x });
+            w.push(Inst::XmmToGpr { size, src: x, dst: g });
+            w.push(Inst::Bswap { size, src: g, dst: g });
+            for op in BitOp::ALL {
+                w.push(Inst::BitCount { op, size, src: other(g, 3), dst: g });
+            }
+        }
+    }
+    w.push(Inst::Mfence);
+    for size in [S8, S16, S32, S64] {
+        for (k, a) in ams.iter().enumerate() {
+            let r = gprs[(k * 5 + 6) % 16];
+            for xchg in [false, true] {
+                w.push(Inst::AtomicXadd { xchg, size, addr: *a, src: r, dst: r });
+            }
+            w.push(Inst::LockCmpxchg { size, addr: *a, expected: regs::rax(), replacement: r, dst: regs::rax() });
+        }
+        for (k, op) in RmwLoopOp::ALL.iter().enumerate() {
+            let (addr, operand, tmp) = (gprs[(k + 1) % 16], gprs[(k * 3 + 6) % 16], gprs[8 + k % 8]);
+            let addr = if addr == regs::rax() { regs::r13() } else { addr };
+            w.push(Inst::AtomicRmwLoop { op: *op, size, addr, operand, tmp, dst: regs::rax() });
+        }
+    }
+    v.extend(w);
 }
