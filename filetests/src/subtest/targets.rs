@@ -1,5 +1,6 @@
 //! The configurations a file's header asks for: each `target` line with the `set` lines
-//! before it. A file without `target` lines means the host.
+//! before it. A file without `target` lines means the host, with the ISA features the host
+//! has.
 
 use super::Failure;
 use lathe_codegen::isa::{self, TargetIsa};
@@ -39,7 +40,9 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
         }
     }
     if specs.is_empty() {
-        specs.push(TargetSpec { arch: isa::host_arch().to_string(), isa_flags: Vec::new(), flags, opt_level_set });
+        // No `target` line: the host, with the ISA features it has.
+        let isa_flags = if isa::host_arch() == "x86_64" { isa::x64::host_isa_flags() } else { Vec::new() };
+        specs.push(TargetSpec { arch: isa::host_arch().to_string(), isa_flags, flags, opt_level_set });
     }
     Ok(specs)
 }

@@ -102,6 +102,11 @@ pub fn host_has_flag(flag: &str) -> bool {
     }
 }
 
+/// Every ISA flag the machine running this code has, by canonical name.
+pub fn host_isa_flags() -> Vec<String> {
+    ISA_FLAGS.iter().filter(|(name, _)| host_has_flag(name)).map(|(name, _)| name.to_string()).collect()
+}
+
 /// The x86-64 target.
 pub struct X64Isa {
     flags: Flags,

@@ -103,6 +103,29 @@ impl RuleCtx<'_, '_> {
         self.emit(MInst::Setcc { cc, dst });
         dst
     }
+    /// The low `bits` of `x` with their bytes reversed (for big-endian accesses).
+    fn byte_swap(&mut self, bits: u32, x: Reg) -> Reg {
+        match bits {
+            8 => x,
+            16 => {
+                let dst = self.tmp();
+                self.emit(MInst::Shift {
+                    size: OperandSize::S16,
+                    kind: ShiftKind::Rol,
+                    src: x,
+                    amount: ShiftAmount::Imm(8),
+                    dst,
+                });
+                dst
+            }
+            _ => {
+                let dst = self.tmp();
+                self.emit(MInst::Bswap { size: size_of_bits(bits), src: x, dst });
+                dst
+            }
+        }
+    }
+
     fn trap_code(flags: MemFlags) -> Option<TrapCode> {
         (!flags.notrap()).then(|| flags.trap_code().unwrap_or(TrapCode::HeapOutOfBounds))
     }
@@ -440,7 +463,21 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn x64_load(&mut self, ty: Type, bits: u32, ext: Ext, flags: MemFlags, addr: Amode) -> Reg {
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
-            self.unsupported("big-endian memory accesses on x86_64".into());
+            if ty.is_float() {
+                self.unsupported("big-endian float memory accesses on x86_64".into());
+            } else {
+                // Load the raw bytes, reverse them, then extend.
+                let raw = self.tmp();
+                let trap = Self::trap_code(flags);
+                let raw_ext = if bits < 32 { ExtMode::Zero } else { ExtMode::None };
+                self.emit(MInst::Load { size: size_of_bits(bits), ext: raw_ext, addr, dst: raw, trap });
+                let swapped = self.byte_swap(bits, raw);
+                return if bits < ty.bits() {
+                    self.x64_ext(ext, Type::int_with_bits(bits).unwrap_or(types::I64), ty, swapped)
+                } else {
+                    swapped
+                };
+            }
         }
         if ty.is_float() {
             let dst = self.lower.alloc_tmp(RegClass::Float);
@@ -460,8 +497,13 @@ impl isle::Context for RuleCtx<'_, '_> {
         dst
     }
     fn x64_store(&mut self, bits: u32, flags: MemFlags, src: Reg, addr: Amode) -> Unit {
+        let mut src = src;
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
-            self.unsupported("big-endian memory accesses on x86_64".into());
+            if src.class() == RegClass::Float {
+                self.unsupported("big-endian float memory accesses on x86_64".into());
+            } else {
+                src = self.byte_swap(bits, src);
+            }
         }
         let trap = Self::trap_code(flags);
         if src.class() == RegClass::Float {
