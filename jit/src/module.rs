@@ -162,17 +162,18 @@ impl JitModule {
     /// treated as System V), returning its results or the trap it hit. After a trap the
     /// module and the thread are ready for the next call.
     ///
-    /// Integer (`i8`-`i64`) and float (`f32`, `f64`) parameters and results are supported,
-    /// with at most two integer and two float results; `i128` and vectors give
+    /// Integer (`i8`-`i128`) and float (`f32`, `f64`) parameters and results are
+    /// supported, any number of results (through a return area); vectors give
     /// [`JitError::Unsupported`].
     pub fn call(&self, id: FuncId, args: &[DataValue]) -> Result<CallOutcome, JitError> {
         let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
         let mut block = CallBlock::new(address);
-        let _stack_words = args::marshal_args(&f.signature, args, &mut block)?;
+        let marshalled = args::marshal_args(&f.signature, args, &mut block)?;
         let tramp = trampoline()?;
-        // SAFETY: `block` lives on this frame for the whole call and its stack pointer
-        // points into `_stack_words`, alive until the end of this function. The target is
+        // SAFETY: `block` lives on this frame for the whole call and its stack pointer and
+        // return-area argument point into `marshalled`, alive until the end of this
+        // function. The target is
         // the entry of a finalized function in a sealed region owned by `self`, which the
         // borrow keeps alive; it was compiled for `f.signature`, which the block was
         // marshalled for under System V (the convention the backend uses for every
@@ -181,7 +182,7 @@ impl JitModule {
         if block.trapped != 0 {
             return Ok(CallOutcome::Trap(traps::decode_trap(block.trap_word)));
         }
-        Ok(CallOutcome::Return(args::unmarshal_results(&f.signature, &block)))
+        Ok(CallOutcome::Return(args::unmarshal_results(&f.signature, &block, &marshalled.ret_area)))
     }
 }
 

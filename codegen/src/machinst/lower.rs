@@ -104,6 +104,9 @@ pub struct Lower<'f, I: MachInst> {
     use_counts: SecondaryMap<Value, u32>,
     /// Instructions merged into their user (sunk loads): not lowered on their own.
     sunk: SecondaryMap<Inst, bool>,
+    /// The register holding the address of the return area, for conventions that pass
+    /// one (set by the ISA's `lower_params`).
+    pub ret_area: Option<Reg>,
 }
 
 impl<'f, I: MachInst> Lower<'f, I> {
@@ -131,6 +134,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
             outgoing_args_size: 0,
             use_counts: SecondaryMap::new(),
             sunk: SecondaryMap::new(),
+            ret_area: None,
         }
     }
 

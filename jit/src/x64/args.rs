@@ -5,14 +5,14 @@
 //! runs out, its arguments go to the stack, one 8-byte word each, in parameter order.
 //! Narrow integers are widened to 64 bits as `AbiParam::extension` says (`uext`: zero,
 //! `sext`: sign); with no extension they are zero-extended, which satisfies any callee.
-//! Results: up to two integers (rax, rdx) and two floats (xmm0, xmm1).
+//! Results: integers in rax and rdx, floats in xmm0 and xmm1, the rest in a return area
+//! whose address is passed as a hidden first integer argument (see `result_slots`).
 //!
 //! `fast` and `tail` are treated exactly like `system_v`: the backend uses System V
 //! registers for them on x86-64 (when it diverges, this module must follow).
 //! An `i128` takes two consecutive integer registers (low half first) or, when fewer than
 //! two are left, a 16-byte-aligned pair of stack words; an `i128` result comes back in rax
-//! and rdx. Vectors, more than two integer words or two floats of results, and other
-//! conventions are reported as [`JitError::Unsupported`].
+//! and rdx. Vectors and other conventions are reported as [`JitError::Unsupported`].
 
 use super::trampoline::CallBlock;
 use crate::JitError;
@@ -42,19 +42,55 @@ pub(crate) fn check_signature(sig: &Signature) -> Result<(), JitError> {
             return Err(JitError::Unsupported(format!("type {} in a JIT call signature", p.value_type)));
         }
     }
-    let int_rets: usize = sig
+    Ok(())
+}
+
+/// Where one result comes back.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+enum ResultSlot {
+    /// In rax (0) or rdx (1).
+    Int(usize),
+    /// An `i128` in rax (low) and rdx (high).
+    IntPair,
+    /// In xmm0 (0) or xmm1 (1).
+    Float(usize),
+    /// In the return area, at this word, taking this many words.
+    Area(usize, usize),
+}
+
+/// Assigns the results of `sig` in order: integers to rax and rdx, floats to xmm0 and
+/// xmm1, an `i128` to rax:rdx when both are free; whatever does not fit goes to the
+/// return area, one 8-byte word each (two for an `i128`), in result order. The caller
+/// passes the area's address as a hidden first integer argument. This is the convention
+/// of the x86-64 backend (`lathe_codegen::isa::x64::abi`).
+fn result_slots(sig: &Signature) -> (Vec<ResultSlot>, usize) {
+    let (mut ints, mut floats, mut words) = (0, 0, 0);
+    let slots = sig
         .returns
         .iter()
-        .filter(|p| is_int(p.value_type))
-        .map(|p| if p.value_type == types::I128 { 2 } else { 1 })
-        .sum();
-    let float_rets = sig.returns.iter().filter(|p| is_float(p.value_type)).count();
-    if int_rets > 2 || float_rets > 2 {
-        return Err(JitError::Unsupported(format!(
-            "{int_rets} integer and {float_rets} float results (at most 2 of each)"
-        )));
-    }
-    Ok(())
+        .map(|r| {
+            let ty = r.value_type;
+            let mut area = |n: usize| {
+                words += n;
+                ResultSlot::Area(words - n, n)
+            };
+            if is_float(ty) {
+                floats += 1;
+                if floats <= 2 { ResultSlot::Float(floats - 1) } else { area(1) }
+            } else if ty == types::I128 {
+                if ints == 0 {
+                    ints = 2;
+                    ResultSlot::IntPair
+                } else {
+                    area(2)
+                }
+            } else {
+                ints += 1;
+                if ints <= 2 { ResultSlot::Int(ints - 1) } else { area(1) }
+            }
+        })
+        .collect();
+    (slots, words)
 }
 
 fn is_int(ty: Type) -> bool {
@@ -65,9 +101,18 @@ fn is_float(ty: Type) -> bool {
     matches!(ty, types::F32 | types::F64)
 }
 
-/// Fills `block` with `args` for a function of signature `sig` and returns the stack words
-/// (which must stay alive until the call returns; `block.stack_args` points into them).
-pub(crate) fn marshal_args(sig: &Signature, args: &[DataValue], block: &mut CallBlock) -> Result<Vec<u64>, JitError> {
+/// The memory a marshalled call points into; it must stay alive until the call returns.
+pub(crate) struct Marshalled {
+    /// The stack argument words (`block.stack_args` points into them): owned here only to
+    /// keep them alive during the call, never read back.
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub stack: Vec<u64>,
+    /// The return area (its address is the hidden first argument), empty if none.
+    pub ret_area: Vec<u64>,
+}
+
+/// Fills `block` with `args` for a function of signature `sig`.
+pub(crate) fn marshal_args(sig: &Signature, args: &[DataValue], block: &mut CallBlock) -> Result<Marshalled, JitError> {
     check_signature(sig)?;
     if args.len() != sig.params.len() {
         return Err(JitError::ArgumentMismatch(format!(
@@ -78,6 +123,12 @@ pub(crate) fn marshal_args(sig: &Signature, args: &[DataValue], block: &mut Call
     }
     let mut stack = Vec::new();
     let (mut ints, mut floats) = (0, 0);
+    let (_, area_words) = result_slots(sig);
+    let ret_area = vec![0u64; area_words];
+    if area_words > 0 {
+        block.int_args[0] = ret_area.as_ptr() as u64;
+        ints = 1;
+    }
     for (i, (param, arg)) in sig.params.iter().zip(args).enumerate() {
         if arg.ty() != param.value_type {
             return Err(JitError::ArgumentMismatch(format!(
@@ -119,7 +170,7 @@ pub(crate) fn marshal_args(sig: &Signature, args: &[DataValue], block: &mut Call
     }
     block.stack_args = stack.as_ptr();
     block.stack_count = stack.len() as u64;
-    Ok(stack)
+    Ok(Marshalled { stack, ret_area })
 }
 
 /// The 64-bit register or stack word for one argument.
@@ -138,25 +189,27 @@ fn arg_word(param: &AbiParam, arg: &DataValue) -> u64 {
     }
 }
 
-/// Reads the results of a function of signature `sig` from a returned `block`.
-pub(crate) fn unmarshal_results(sig: &Signature, block: &CallBlock) -> Vec<DataValue> {
-    let (mut ints, mut floats) = (0, 0);
+/// Reads the results of a function of signature `sig` from a returned `block` and its
+/// return area.
+pub(crate) fn unmarshal_results(sig: &Signature, block: &CallBlock, ret_area: &[u64]) -> Vec<DataValue> {
+    let (slots, _) = result_slots(sig);
     sig.returns
         .iter()
-        .map(|r| {
+        .zip(slots)
+        .map(|(r, slot)| {
             let ty = r.value_type;
-            if is_float(ty) {
-                let bits = block.ret_float[floats];
-                floats += 1;
-                if ty == types::F32 { DataValue::F32(Ieee32(bits as u32)) } else { DataValue::F64(Ieee64(bits)) }
-            } else if ty == types::I128 {
-                let (lo, hi) = (block.ret_int[ints], block.ret_int[ints + 1]);
-                ints += 2;
-                DataValue::I128(((hi as u128) << 64 | lo as u128) as i128)
-            } else {
-                let bits = block.ret_int[ints];
-                ints += 1;
-                DataValue::from_integer(bits as i64 as i128, ty).unwrap_or(DataValue::I64(bits as i64))
+            let word = |i: usize| ret_area.get(i).copied().unwrap_or(0);
+            let (lo, hi) = match slot {
+                ResultSlot::Int(i) => (block.ret_int[i], 0),
+                ResultSlot::IntPair => (block.ret_int[0], block.ret_int[1]),
+                ResultSlot::Float(i) => (block.ret_float[i], 0),
+                ResultSlot::Area(w, n) => (word(w), if n > 1 { word(w + 1) } else { 0 }),
+            };
+            match ty {
+                types::F32 => DataValue::F32(Ieee32(lo as u32)),
+                types::F64 => DataValue::F64(Ieee64(lo)),
+                types::I128 => DataValue::I128(((hi as u128) << 64 | lo as u128) as i128),
+                _ => DataValue::from_integer(lo as i64 as i128, ty).unwrap_or(DataValue::I64(lo as i64)),
             }
         })
         .collect()
@@ -186,7 +239,7 @@ mod tests {
             })
             .collect();
         let mut block = CallBlock::new(0);
-        let stack = marshal_args(&sig(&params), &args, &mut block).unwrap();
+        let stack = marshal_args(&sig(&params), &args, &mut block).unwrap().stack;
         assert_eq!(block.int_args, [0, 1, 3, 4, 5, 6]);
         assert_eq!(block.float_args[0], 1.5f64.to_bits());
         assert_eq!(stack, vec![7, 8]);
@@ -202,7 +255,7 @@ mod tests {
         args[1] = DataValue::I128((7i128 << 64) | 8);
         args.push(DataValue::I128((9i128 << 64) | 10));
         let mut block = CallBlock::new(0);
-        let stack = marshal_args(&sig(&params), &args, &mut block).unwrap();
+        let stack = marshal_args(&sig(&params), &args, &mut block).unwrap().stack;
         assert_eq!(block.int_args, [0, 8, 7, 2, 3, 4]);
         assert_eq!(stack, vec![5, 0, 10, 9], "the second i128 starts at an even stack word");
     }

@@ -543,7 +543,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn x64_return(&mut self) -> Unit {
         let f = self.lower.f;
         let locs = match abi::return_locations(&f.signature) {
-            Ok(l) => l,
+            Ok((l, _)) => l,
             Err(e) => {
                 self.error.get_or_insert(e);
                 return;
@@ -551,9 +551,33 @@ impl isle::Context for RuleCtx<'_, '_> {
         };
         let args = f.dfg.inst_args(self.inst).to_vec();
         let mut rets = Vec::new();
-        for (&v, pregs) in args.iter().zip(locs) {
+        for (&v, ret_locs) in args.iter().zip(locs) {
             let regs = self.lower.put_in_regs(v);
-            rets.extend(regs.regs().iter().copied().zip(pregs));
+            for (&r, loc) in regs.regs().iter().zip(ret_locs) {
+                match loc {
+                    abi::RetLoc::Reg(p) => rets.push((r, p)),
+                    abi::RetLoc::Area(off) => {
+                        // The entry block's parameters are lowered after its terminator
+                        // (blocks are lowered backward), so the pointer's register may not
+                        // exist yet: create it here, `lower_params` defines it.
+                        let base = match self.lower.ret_area {
+                            Some(r) => r,
+                            None => {
+                                let r = self.lower.alloc_tmp(RegClass::Int);
+                                self.lower.ret_area = Some(r);
+                                r
+                            }
+                        };
+                        let addr = Amode::ImmReg { base, disp: off as i32 };
+                        let ty = f.dfg.value_type(v);
+                        self.emit(if ty.is_float() {
+                            MInst::XmmStore { double: ty.bits() == 64, src: r, addr, trap: None }
+                        } else {
+                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
+                        });
+                    }
+                }
+            }
         }
         self.emit(MInst::Ret { rets });
     }
@@ -735,14 +759,21 @@ impl RuleCtx<'_, '_> {
         let sig =
             f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
         let (locs, stack_size) = abi::param_locations(sig)?;
-        let rets = abi::return_locations(sig)?;
+        let (rets, area_size) = abi::return_locations(sig)?;
+        // The return area sits in the outgoing-argument area, above the stack arguments.
+        let area_offset = stack_size.next_multiple_of(8);
         let all_args = f.dfg.inst_args(inst).to_vec();
         let (callee_value, args) = match f.dfg.insts[inst] {
             InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
             _ => (None, &all_args[..]),
         };
-        self.lower.need_outgoing_args(stack_size);
+        self.lower.need_outgoing_args(area_offset + area_size);
         let mut uses = Vec::new();
+        if let Some(p) = abi::ret_area_reg(sig)? {
+            let ptr = self.tmp();
+            self.emit(MInst::Lea { addr: Amode::ImmReg { base: regs::rsp(), disp: area_offset as i32 }, dst: ptr });
+            uses.push((ptr, p));
+        }
         for (&a, arg_locs) in args.iter().zip(&locs) {
             let ty = f.dfg.value_type(a);
             if !(ty.is_int_scalar() || ty.is_float_scalar()) {
@@ -767,13 +798,27 @@ impl RuleCtx<'_, '_> {
         let mut defs = Vec::new();
         let mut result_regs = Vec::new();
         let mut clobbers = regs::caller_saved_set();
-        for (&v, pregs) in results.iter().zip(&rets) {
-            let class = class_of(f.dfg.value_type(v));
+        let mut area_loads = Vec::new();
+        for (&v, ret_locs) in results.iter().zip(&rets) {
+            let ty = f.dfg.value_type(v);
+            let class = class_of(ty);
             let mut rs = Vec::new();
-            for &p in pregs {
+            for loc in ret_locs {
                 let r = self.lower.alloc_tmp(class);
-                defs.push((r, p));
-                clobbers.remove(p);
+                match *loc {
+                    abi::RetLoc::Reg(p) => {
+                        defs.push((r, p));
+                        clobbers.remove(p);
+                    }
+                    abi::RetLoc::Area(off) => {
+                        let addr = Amode::ImmReg { base: regs::rsp(), disp: (area_offset + off) as i32 };
+                        area_loads.push(if ty.is_float() {
+                            MInst::XmmLoad { double: ty.bits() == 64, addr, dst: r, trap: None }
+                        } else {
+                            MInst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst: r, trap: None }
+                        });
+                    }
+                }
                 rs.push(r);
             }
             result_regs.push(if rs.len() == 2 { ValueRegs::two(rs[0], rs[1]) } else { ValueRegs::one(rs[0]) });
@@ -795,6 +840,9 @@ impl RuleCtx<'_, '_> {
             }
         };
         self.emit(call);
+        for load in area_loads {
+            self.emit(load);
+        }
         for (&v, regs) in results.iter().zip(result_regs) {
             self.lower.set_output_regs(v, regs);
         }
@@ -813,6 +861,14 @@ impl LowerBackend for X64Lower {
         let (locs, _) = abi::param_locations(&ctx.f.signature)?;
         let mut args: Vec<(Reg, PReg)> = Vec::new();
         let mut loads = Vec::new();
+        if let Some(p) = abi::ret_area_reg(&ctx.f.signature)? {
+            let ptr = match ctx.ret_area {
+                Some(r) => r,
+                None => ctx.alloc_tmp(RegClass::Int),
+            };
+            args.push((ptr, p));
+            ctx.ret_area = Some(ptr);
+        }
         for (&p, param_locs) in params.iter().zip(&locs) {
             let ty = ctx.value_type(p);
             if !(ty.is_int_scalar() || ty.is_float_scalar()) {
