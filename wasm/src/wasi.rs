@@ -1,0 +1,1 @@
+//! WASI preview 1 (placeholder while the core runtime settles).
