@@ -175,7 +175,11 @@ fn main() {
     compile_rules(&sources, &opts, &out_dir.join("isle_opt.rs"));
 
     // The x86-64 lowering rules.
-    let x64_files = [PathBuf::from("src/isa/x64/lower/lower.isle")];
+    let x64_files = [
+        PathBuf::from("src/isa/x64/lower/lower.isle"),
+        PathBuf::from("src/isa/x64/lower/lower_i128.isle"),
+        PathBuf::from("src/isa/x64/lower/lower_fold.isle"),
+    ];
     lathe_isle::print_rerun_if_changed(&x64_files);
     let mut x64_sources = vec![("generated/opcodes.isle".to_string(), opcode_isle)];
     for f in &x64_files {

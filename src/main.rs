@@ -3,10 +3,15 @@
 //! - `lathe test <paths...>` runs filetests and ends with `N passed, N failed, N unsupported`.
 //! - `lathe cat <file>` prints the functions of a CLIF file as Lathe reads them.
 //! - `lathe verify <file>` runs the verifier on each function.
+//! - `lathe compile [--target T] [--set S] <file>` prints machine code listings.
+//! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
+//! - `lathe bench compile` measures compile speed (see docs/performance.md).
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
 //!   rules that the filetests never fired.
 //!
 //! Errors are printed with the file and location, and the exit code is non-zero.
+
+mod bench;
 
 use clap::{Parser, Subcommand};
 use lathe_codegen::text;
@@ -45,6 +50,35 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
+    /// Compile the functions of a CLIF file and print their machine code listings.
+    Compile {
+        /// The target: an architecture name or triple, then ISA flags (`x86_64`,
+        /// `"x86_64 has_sse41"`); the host by default.
+        #[arg(long)]
+        target: Option<String>,
+        /// Settings as `name=value` (`opt_level=speed`).
+        #[arg(long = "set")]
+        settings: Vec<String>,
+        /// The file.
+        file: PathBuf,
+    },
+    /// Run the `; run:` lines of a CLIF file natively (compiled for the host and loaded with
+    /// the JIT), checking each against the interpreter.
+    Run {
+        /// The file.
+        file: PathBuf,
+    },
+    /// Benchmarks. `lathe bench compile` measures compile speed on large generated functions.
+    Bench {
+        /// What to measure: `compile`.
+        what: String,
+        /// Instructions in the straight-line function (the others scale from it).
+        #[arg(long, default_value_t = 20_000)]
+        size: usize,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+    },
     /// Run filetests and list the mid-end's ISLE rules that none of them fired. Needs a
     /// build with `--features isle-coverage`; fails if a rule never fired.
     Coverage {
@@ -61,6 +95,21 @@ fn main() -> ExitCode {
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
+        Command::Compile { target, settings, file } => cmd_compile(target.as_deref(), &settings, &file),
+        Command::Run { file } => cmd_run(&file),
+        Command::Bench { what, size, reps } => match what.as_str() {
+            "compile" => match bench::run(size, reps) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            },
+            other => {
+                eprintln!("error: unknown benchmark `{other}` (try `compile`)");
+                ExitCode::FAILURE
+            }
+        },
     }
 }
 
@@ -162,4 +211,76 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     let report = lathe_isle::coverage::report(lathe_codegen::opt::rules(), &hits);
     print!("{report}");
     if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn cmd_compile(target: Option<&str>, settings: &[String], file: &PathBuf) -> ExitCode {
+    let funcs = match read_functions(file) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut flags = lathe_codegen::settings::Flags::default();
+    for s in settings {
+        let (name, value) = match s.split_once('=') {
+            Some((n, v)) => (n, Some(v)),
+            None => (s.as_str(), None),
+        };
+        if let Err(e) = flags.set(name, value) {
+            eprintln!("error: --set {s}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    let target = target.unwrap_or(lathe_codegen::isa::host_arch());
+    let mut words = target.split_whitespace();
+    let arch = words.next().unwrap_or("");
+    let isa_flags: Vec<String> = words.map(str::to_string).collect();
+    let isa = match lathe_codegen::isa::lookup(arch, &isa_flags, flags) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("error: --target {target}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut ok = true;
+    for f in &funcs {
+        match isa.compile_function(f, true) {
+            Ok(code) => {
+                println!("function {} ({} bytes):", f.name, code.code.len());
+                print!("{}", code.listing.unwrap_or_default());
+            }
+            Err(e) => {
+                ok = false;
+                eprintln!("error: {}: function {}: {e}", file.display(), f.name);
+            }
+        }
+    }
+    if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+}
+
+fn cmd_run(file: &PathBuf) -> ExitCode {
+    let source = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {}: {e}", file.display());
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = RunOptions { bless: false, verbose: true };
+    match lathe_filetests::run_source_kind(file, &source, "run", &options) {
+        TestOutcome::Passed(log) => {
+            print!("{log}");
+            println!("{}: every run line passed natively and agrees with the interpreter", file.display());
+            ExitCode::SUCCESS
+        }
+        TestOutcome::Unsupported(reason) => {
+            eprintln!("unsupported: {reason}");
+            ExitCode::FAILURE
+        }
+        TestOutcome::Failed(msg) => {
+            eprintln!("{msg}");
+            ExitCode::FAILURE
+        }
+    }
 }

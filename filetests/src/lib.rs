@@ -21,4 +21,6 @@ mod runner;
 pub mod subtest;
 
 pub use discover::collect_files;
-pub use runner::{FileReport, RunOptions, Summary, TestOutcome, file_test_kinds, run_file, run_file_kind, run_paths};
+pub use runner::{
+    FileReport, RunOptions, Summary, TestOutcome, file_test_kinds, run_file, run_file_kind, run_paths, run_source_kind,
+};

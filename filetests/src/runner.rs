@@ -119,6 +119,11 @@ pub fn run_file_kind(path: &Path, kind: &str, options: &RunOptions) -> TestOutco
     }
 }
 
+/// Runs one test kind on a file's text (whatever its header says).
+pub fn run_source_kind(path: &Path, source: &str, kind: &str, options: &RunOptions) -> TestOutcome {
+    run_kind_on_source(path, source, kind, options)
+}
+
 fn run_kind_on_source(path: &Path, source: &str, kind: &str, options: &RunOptions) -> TestOutcome {
     let display = path.display();
     let test = match subtest::lookup(kind) {

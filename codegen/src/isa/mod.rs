@@ -22,6 +22,12 @@ pub trait TargetIsa: Send + Sync {
     /// Compiles one function; with `want_listing`, the result carries the instruction
     /// listing.
     fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError>;
+    /// Compiles one function, adding the time of each stage to `times`.
+    fn compile_function_timed(
+        &self,
+        func: &Function,
+        times: &mut crate::machinst::StageTimes,
+    ) -> Result<CompiledCode, CodegenError>;
 }
 
 /// Why a target could not be made.

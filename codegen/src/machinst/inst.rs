@@ -100,4 +100,10 @@ pub trait MachInst: Clone + std::fmt::Debug {
 
     /// The instruction in the ISA's assembly syntax, registers as allocated (or virtual).
     fn print(&self) -> String;
+
+    /// The instruction as it is emitted in `state` (a branch to the next block left out,
+    /// for instance); by default the same as [`MachInst::print`].
+    fn print_emitted(&self, _state: &EmitState<'_>) -> String {
+        self.print()
+    }
 }

@@ -41,6 +41,41 @@ pub trait LowerBackend {
     ) -> Result<(), CodegenError>;
 }
 
+/// The registers holding one IR value: one, or two for `i128` (low half first).
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct ValueRegs {
+    regs: [Reg; 2],
+    len: u8,
+}
+
+impl ValueRegs {
+    /// A value in one register.
+    pub fn one(r: Reg) -> Self {
+        Self { regs: [r, r], len: 1 }
+    }
+    /// A value in two registers, low half first.
+    pub fn two(lo: Reg, hi: Reg) -> Self {
+        Self { regs: [lo, hi], len: 2 }
+    }
+    /// The registers, low half first.
+    pub fn regs(&self) -> &[Reg] {
+        &self.regs[..self.len as usize]
+    }
+    /// The only (or low) register.
+    pub fn lo(&self) -> Reg {
+        self.regs[0]
+    }
+    /// The high register (the low one for a single-register value).
+    pub fn hi(&self) -> Reg {
+        self.regs[self.len as usize - 1]
+    }
+}
+
+/// How many registers a value of type `ty` takes.
+pub fn regs_for_type(ty: Type) -> usize {
+    if ty.is_int_scalar() && ty.bits() == 128 { 2 } else { 1 }
+}
+
 /// The register class of values of type `ty`.
 pub fn class_of(ty: Type) -> RegClass {
     if ty.is_float() || ty.is_vector() { RegClass::Float } else { RegClass::Int }
@@ -51,7 +86,7 @@ pub struct Lower<'f, I: MachInst> {
     /// The function being lowered.
     pub f: &'f Function,
     vcode: VCodeBuilder<I>,
-    value_regs: SecondaryMap<Value, Option<Reg>>,
+    value_regs: SecondaryMap<Value, Option<ValueRegs>>,
     /// Values needed in a register by an instruction already lowered (or by another block).
     needed: SecondaryMap<Value, bool>,
     /// Machine instructions of the IR instruction being lowered, in order.
@@ -61,6 +96,10 @@ pub struct Lower<'f, I: MachInst> {
     cur_srcloc: SourceLoc,
     stack_slot_offsets: SecondaryMap<StackSlot, u32>,
     outgoing_args_size: u32,
+    /// How many times each value is used (operands and branch arguments).
+    use_counts: SecondaryMap<Value, u32>,
+    /// Instructions merged into their user (sunk loads): not lowered on their own.
+    sunk: SecondaryMap<Inst, bool>,
 }
 
 impl<'f, I: MachInst> Lower<'f, I> {
@@ -85,7 +124,45 @@ impl<'f, I: MachInst> Lower<'f, I> {
             cur_srcloc: SourceLoc::default(),
             stack_slot_offsets,
             outgoing_args_size: 0,
+            use_counts: SecondaryMap::new(),
+            sunk: SecondaryMap::new(),
         }
+    }
+
+    /// The load defining `v`, if it can be merged into `user` (a later instruction of the
+    /// same block): `v` has no other use, and nothing between the two writes memory, calls,
+    /// traps or has another effect, so performing the load at `user` is the same. The
+    /// caller merges it with [`Lower::sink_inst`].
+    pub fn sinkable_load(&self, v: Value, user: Inst) -> Option<Inst> {
+        let f = self.f;
+        let v = f.dfg.resolve_aliases(v);
+        let load = self.def_inst(v)?;
+        if !f.dfg.insts[load].opcode().can_load() || self.use_counts[v] != 1 || self.sunk[load] {
+            return None;
+        }
+        let block = f.layout.inst_block(load)?;
+        if f.layout.inst_block(user) != Some(block) {
+            return None;
+        }
+        let mut cur = f.layout.next_inst(load);
+        for _ in 0..64 {
+            let i = cur?;
+            if i == user {
+                return Some(load);
+            }
+            let op = f.dfg.insts[i].opcode();
+            if op.has_side_effects() || op.can_store() {
+                return None;
+            }
+            cur = f.layout.next_inst(i);
+        }
+        None
+    }
+
+    /// Marks `inst` as merged into the instruction being lowered, so it is not lowered on
+    /// its own. Its operands are still asked for by the rule that merged it.
+    pub fn sink_inst(&mut self, inst: Inst) {
+        self.sunk[inst] = true;
     }
 
     /// The type of a value.
@@ -93,31 +170,54 @@ impl<'f, I: MachInst> Lower<'f, I> {
         self.f.dfg.value_type(v)
     }
 
-    /// The virtual register of `v` (created on first request), without marking it needed.
-    pub fn value_reg(&mut self, v: Value) -> Reg {
+    /// The virtual registers of `v` (created on first request), without marking it needed.
+    pub fn value_regs(&mut self, v: Value) -> ValueRegs {
         let v = self.f.dfg.resolve_aliases(v);
         if let Some(r) = self.value_regs[v] {
             return r;
         }
-        let r = self.vcode.alloc_vreg(class_of(self.value_type(v)));
+        let ty = self.value_type(v);
+        let class = class_of(ty);
+        let r = if regs_for_type(ty) == 2 {
+            ValueRegs::two(self.vcode.alloc_vreg(class), self.vcode.alloc_vreg(class))
+        } else {
+            ValueRegs::one(self.vcode.alloc_vreg(class))
+        };
         self.value_regs[v] = Some(r);
         r
     }
 
-    /// `v` in a register: marks `v` needed, so its defining instruction will be lowered.
-    pub fn put_in_reg(&mut self, v: Value) -> Reg {
-        let v = self.f.dfg.resolve_aliases(v);
-        self.needed[v] = true;
-        self.value_reg(v)
+    /// The (low) virtual register of `v`, without marking it needed.
+    pub fn value_reg(&mut self, v: Value) -> Reg {
+        self.value_regs(v).lo()
     }
 
-    /// Says that result `v` is computed in `reg` (emitted by the rule): `v`'s register
-    /// becomes an alias of `reg`.
-    pub fn set_output(&mut self, v: Value, reg: Reg) {
-        let vr = self.value_reg(v);
-        if vr != reg {
-            self.vcode.set_alias(vr, reg);
+    /// `v` in its registers: marks `v` needed, so its defining instruction will be lowered.
+    pub fn put_in_regs(&mut self, v: Value) -> ValueRegs {
+        let v = self.f.dfg.resolve_aliases(v);
+        self.needed[v] = true;
+        self.value_regs(v)
+    }
+
+    /// `v` in a register (the low one of a two-register value): marks `v` needed.
+    pub fn put_in_reg(&mut self, v: Value) -> Reg {
+        self.put_in_regs(v).lo()
+    }
+
+    /// Says that result `v` is computed in `regs` (emitted by the rule): `v`'s registers
+    /// become aliases of them.
+    pub fn set_output_regs(&mut self, v: Value, regs: ValueRegs) {
+        let vr = self.value_regs(v);
+        for (&a, &b) in vr.regs().iter().zip(regs.regs()) {
+            if a != b {
+                self.vcode.set_alias(a, b);
+            }
         }
+    }
+
+    /// Says that single-register result `v` is computed in `reg`.
+    pub fn set_output(&mut self, v: Value, reg: Reg) {
+        self.set_output_regs(v, ValueRegs::one(reg));
     }
 
     /// A fresh temporary register.
@@ -163,13 +263,16 @@ impl<'f, I: MachInst> Lower<'f, I> {
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
     fn must_lower(&self, inst: Inst) -> bool {
+        if self.sunk[inst] {
+            return false;
+        }
         let op = self.f.dfg.insts[inst].opcode();
         op.has_side_effects() || op.can_load() || self.f.dfg.inst_results(inst).iter().any(|&r| self.needed[r])
     }
 }
 
 /// Marks the values used across blocks (and as branch arguments) as needed, so they are
-/// computed wherever they are defined.
+/// computed wherever they are defined, and counts every use.
 fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) {
     let f = ctx.f;
     let mut vals = Vec::new();
@@ -178,15 +281,18 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
         for inst in f.layout.block_insts(b) {
             vals.clear();
             f.dfg.inst_values_into(inst, &mut vals);
-            let is_term = f.dfg.insts[inst].opcode().is_terminator();
-            for &v in &vals {
+            // Operands come first in `vals`, then branch arguments, which are always
+            // needed in registers.
+            let num_operands = f.dfg.inst_args(inst).len();
+            for (k, &v) in vals.iter().enumerate() {
                 let v = f.dfg.resolve_aliases(v);
+                ctx.use_counts[v] += 1;
                 let def_block = match f.dfg.value_def(v) {
                     ValueDef::Result(i, _) => f.layout.inst_block(i),
                     ValueDef::Param(pb, _) => Some(pb),
                     _ => None,
                 };
-                if def_block != Some(b) || is_term {
+                if def_block != Some(b) || k >= num_operands {
                     ctx.needed[v] = true;
                 }
             }
@@ -206,7 +312,8 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MIns
                 let params: Vec<Reg> = if b == entry {
                     Vec::new()
                 } else {
-                    f.dfg.block_params(b).to_vec().into_iter().map(|p| ctx.value_reg(p)).collect()
+                    let params = f.dfg.block_params(b).to_vec();
+                    params.into_iter().flat_map(|p| ctx.value_regs(p).regs().to_vec()).collect()
                 };
                 ctx.vcode.start_block(b.to_string(), &params);
                 lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
@@ -225,7 +332,7 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MIns
                     .get(succ_index)
                     .map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec())
                     .unwrap_or_default();
-                let regs: Vec<Reg> = args.iter().map(|&a| ctx.put_in_reg(a)).collect();
+                let regs: Vec<Reg> = args.iter().flat_map(|&a| ctx.put_in_regs(a).regs().to_vec()).collect();
                 let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
                 ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
                 ctx.finish_inst();
@@ -262,7 +369,7 @@ fn lower_block<B: LowerBackend>(
             Vec::new()
         } else {
             let args = dests.get(i).map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec()).unwrap_or_default();
-            args.iter().map(|&a| ctx.put_in_reg(a)).collect()
+            args.iter().flat_map(|&a| ctx.put_in_regs(a).regs().to_vec()).collect()
         };
         ctx.vcode.add_succ(target, &regs);
     }

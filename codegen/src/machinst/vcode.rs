@@ -349,7 +349,7 @@ impl<I: MachInst> VCode<I> {
         let mut listing = String::new();
         let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
             if want_listing {
-                for line in inst.print().lines() {
+                for line in inst.print_emitted(state).lines() {
                     let _ = writeln!(listing, "  {line}");
                 }
             }
@@ -413,8 +413,26 @@ impl<I: MachInst> VCode<I> {
             call_sites: done.call_sites,
             srclocs: done.srclocs,
             frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
-            listing: want_listing.then_some(listing),
+            listing: want_listing.then(|| self.name_labels(&listing)),
         })
+    }
+
+    /// Replaces the block labels `labelN` of a listing by the names of the blocks.
+    fn name_labels(&self, listing: &str) -> String {
+        let mut out = String::with_capacity(listing.len());
+        let mut rest = listing;
+        while let Some(pos) = rest.find("label") {
+            out.push_str(&rest[..pos]);
+            let after = &rest[pos + 5..];
+            let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+            match after[..digits].parse::<usize>().ok().and_then(|n| self.block_names.get(n)) {
+                Some(name) if digits > 0 => out.push_str(name),
+                _ => out.push_str(&rest[pos..pos + 5 + digits]),
+            }
+            rest = &after[digits..];
+        }
+        out.push_str(rest);
+        out
     }
 
     /// The frame: areas sized by lowering and allocation, and the callee-saved registers

@@ -9,8 +9,10 @@
 //!
 //! `fast` and `tail` are treated exactly like `system_v`: the backend uses System V
 //! registers for them on x86-64 (when it diverges, this module must follow).
-//! `i128`, vectors, more than two results of a class, and other conventions are
-//! reported as [`JitError::Unsupported`].
+//! An `i128` takes two consecutive integer registers (low half first) or, when fewer than
+//! two are left, a 16-byte-aligned pair of stack words; an `i128` result comes back in rax
+//! and rdx. Vectors, more than two integer words or two floats of results, and other
+//! conventions are reported as [`JitError::Unsupported`].
 
 use super::trampoline::CallBlock;
 use crate::JitError;
@@ -40,8 +42,13 @@ pub(crate) fn check_signature(sig: &Signature) -> Result<(), JitError> {
             return Err(JitError::Unsupported(format!("type {} in a JIT call signature", p.value_type)));
         }
     }
-    let int_rets = sig.returns.iter().filter(|p| is_int(p.value_type)).count();
-    let float_rets = sig.returns.len() - int_rets;
+    let int_rets: usize = sig
+        .returns
+        .iter()
+        .filter(|p| is_int(p.value_type))
+        .map(|p| if p.value_type == types::I128 { 2 } else { 1 })
+        .sum();
+    let float_rets = sig.returns.iter().filter(|p| is_float(p.value_type)).count();
     if int_rets > 2 || float_rets > 2 {
         return Err(JitError::Unsupported(format!(
             "{int_rets} integer and {float_rets} float results (at most 2 of each)"
@@ -51,7 +58,7 @@ pub(crate) fn check_signature(sig: &Signature) -> Result<(), JitError> {
 }
 
 fn is_int(ty: Type) -> bool {
-    matches!(ty, types::I8 | types::I16 | types::I32 | types::I64)
+    matches!(ty, types::I8 | types::I16 | types::I32 | types::I64 | types::I128)
 }
 
 fn is_float(ty: Type) -> bool {
@@ -78,6 +85,23 @@ pub(crate) fn marshal_args(sig: &Signature, args: &[DataValue], block: &mut Call
                 arg.ty(),
                 param.value_type
             )));
+        }
+        if param.value_type == types::I128 {
+            let bits = arg.bits().unwrap_or(0);
+            let (lo, hi) = (bits as u64, (bits >> 64) as u64);
+            if ints + 2 <= INT_ARG_REGS {
+                block.int_args[ints] = lo;
+                block.int_args[ints + 1] = hi;
+                ints += 2;
+            } else {
+                ints = INT_ARG_REGS;
+                if stack.len() % 2 == 1 {
+                    stack.push(0);
+                }
+                stack.push(lo);
+                stack.push(hi);
+            }
+            continue;
         }
         let word = arg_word(param, arg);
         let slot = if is_int(param.value_type) {
@@ -125,6 +149,10 @@ pub(crate) fn unmarshal_results(sig: &Signature, block: &CallBlock) -> Vec<DataV
                 let bits = block.ret_float[floats];
                 floats += 1;
                 if ty == types::F32 { DataValue::F32(Ieee32(bits as u32)) } else { DataValue::F64(Ieee64(bits)) }
+            } else if ty == types::I128 {
+                let (lo, hi) = (block.ret_int[ints], block.ret_int[ints + 1]);
+                ints += 2;
+                DataValue::I128(((hi as u128) << 64 | lo as u128) as i128)
             } else {
                 let bits = block.ret_int[ints];
                 ints += 1;
@@ -166,6 +194,20 @@ mod tests {
     }
 
     #[test]
+    fn i128_takes_a_register_pair_or_an_aligned_stack_pair() {
+        let mut params = vec![AbiParam::new(types::I64); 5];
+        params.insert(1, AbiParam::new(types::I128));
+        params.push(AbiParam::new(types::I128));
+        let mut args: Vec<DataValue> = (0..6).map(DataValue::I64).collect();
+        args[1] = DataValue::I128((7i128 << 64) | 8);
+        args.push(DataValue::I128((9i128 << 64) | 10));
+        let mut block = CallBlock::new(0);
+        let stack = marshal_args(&sig(&params), &args, &mut block).unwrap();
+        assert_eq!(block.int_args, [0, 8, 7, 2, 3, 4]);
+        assert_eq!(stack, vec![5, 0, 10, 9], "the second i128 starts at an even stack word");
+    }
+
+    #[test]
     fn extends_narrow_integers_as_declared() {
         let params = [AbiParam::new(types::I8).sext(), AbiParam::new(types::I8).uext(), AbiParam::new(types::I16)];
         let args = [DataValue::I8(-1), DataValue::I8(-1), DataValue::I16(-2)];
@@ -180,8 +222,8 @@ mod tests {
         let s = sig(&[AbiParam::new(types::I32)]);
         assert!(matches!(marshal_args(&s, &[], &mut block), Err(JitError::ArgumentMismatch(_))));
         assert!(matches!(marshal_args(&s, &[DataValue::I64(1)], &mut block), Err(JitError::ArgumentMismatch(_))));
-        let s = sig(&[AbiParam::new(types::I128)]);
-        assert!(matches!(marshal_args(&s, &[DataValue::I128(1)], &mut block), Err(JitError::Unsupported(_))));
+        let s = sig(&[AbiParam::new(types::I32X4)]);
+        assert!(matches!(check_signature(&s), Err(JitError::Unsupported(_))));
         let mut s = sig(&[]);
         s.call_conv = CallConv::WindowsFastcall;
         assert!(matches!(check_signature(&s), Err(JitError::Unsupported(_))));

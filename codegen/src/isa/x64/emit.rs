@@ -479,7 +479,12 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             assert!(*size != S8, "cmov has no 8-bit form");
             enc_rm(*size, &[0x0f, 0x40 | cc.enc()], enc(*dst)).emit(buf, rm_of(consequent, state));
         }
-        Inst::Jmp { target } => jmp(buf, *target),
+        // A jump to the block emitted next is left out.
+        Inst::Jmp { target } => {
+            if state.next_block != Some(*target) {
+                jmp(buf, *target)
+            }
+        }
         Inst::JmpCond { cc, taken, not_taken } => {
             if state.next_block == Some(*not_taken) {
                 jcc(buf, *cc, *taken);

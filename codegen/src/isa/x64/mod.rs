@@ -38,7 +38,7 @@ mod lower;
 
 use crate::ir::Function;
 use crate::isa::{LookupError, TargetIsa};
-use crate::machinst::{CompiledCode, compile_with};
+use crate::machinst::{CompiledCode, StageTimes, compile_with, compile_with_times};
 use crate::result::CodegenError;
 use crate::settings::Flags;
 
@@ -136,5 +136,8 @@ impl TargetIsa for X64Isa {
     }
     fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError> {
         compile_with(func, &lower::X64Lower, &SysVFrameRules, &self.env, &self.flags, want_listing)
+    }
+    fn compile_function_timed(&self, func: &Function, times: &mut StageTimes) -> Result<CompiledCode, CodegenError> {
+        compile_with_times(func, &lower::X64Lower, &SysVFrameRules, &self.env, &self.flags, false, times)
     }
 }

@@ -604,4 +604,17 @@ impl MachInst for Inst {
     fn print(&self) -> String {
         super::print::print(self)
     }
+
+    fn print_emitted(&self, state: &EmitState<'_>) -> String {
+        match *self {
+            Inst::Jmp { target } if state.next_block == Some(target) => String::new(),
+            Inst::JmpCond { cc, taken, not_taken } if state.next_block == Some(not_taken) => {
+                format!("j{} {taken:?}", cc.name())
+            }
+            Inst::JmpCond { cc, taken, not_taken } if state.next_block == Some(taken) => {
+                format!("j{} {not_taken:?}", cc.invert().name())
+            }
+            _ => self.print(),
+        }
+    }
 }

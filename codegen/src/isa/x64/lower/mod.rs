@@ -14,16 +14,18 @@ use crate::ir::{
     FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value,
     ValueDef, types,
 };
-use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, class_of};
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, ValueRegs, class_of};
 
 type Unit = ();
+
+mod i128;
 
 #[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens)]
 mod isle {
     use super::Unit;
     use crate::ir::{FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
-    use crate::machinst::Reg;
+    use crate::machinst::{Reg, ValueRegs};
     include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
 }
 
@@ -438,7 +440,11 @@ impl isle::Context for RuleCtx<'_, '_> {
             }
         };
         let args = f.dfg.inst_args(self.inst).to_vec();
-        let rets = args.iter().zip(locs).map(|(&v, p)| (self.put_in_reg(v), p)).collect();
+        let mut rets = Vec::new();
+        for (&v, pregs) in args.iter().zip(locs) {
+            let regs = self.lower.put_in_regs(v);
+            rets.extend(regs.regs().iter().copied().zip(pregs));
+        }
         self.emit(MInst::Ret { rets });
     }
     fn x64_call(&mut self, inst: Inst) -> Unit {
@@ -471,6 +477,75 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn trusted(&mut self) -> MemFlags {
         MemFlags::trusted()
     }
+
+    // ---- merged loads (lower_fold.isle) ----
+    fn sinkable_load(&mut self, v: Value) -> Option<Inst> {
+        let f = self.lower.f;
+        let load = self.lower.sinkable_load(v, self.inst)?;
+        let InstructionData::Load { opcode: Opcode::Load, flags, .. } = f.dfg.insts[load] else { return None };
+        let ty = f.dfg.value_type(v);
+        let plain = flags.notrap() && flags.explicit_endianness() != Some(crate::ir::Endianness::Big);
+        (plain && (ty == types::I32 || ty == types::I64)).then_some(load)
+    }
+    fn sink_load(&mut self, load: Inst) -> Amode {
+        let f = self.lower.f;
+        self.lower.sink_inst(load);
+        let InstructionData::Load { arg, offset, .. } = f.dfg.insts[load] else {
+            self.unsupported("merging a non-load".into());
+            return Amode::ImmReg { base: regs::rsp(), disp: 0 };
+        };
+        Amode::ImmReg { base: self.put_in_reg(arg), disp: offset.0 }
+    }
+    fn rmi_mem(&mut self, addr: Amode) -> RegMemImm {
+        RegMemImm::Mem(addr)
+    }
+
+    // ---- i128 (see i128.rs) ----
+    fn is_i128(&mut self, ty: Type) -> Option<Type> {
+        (ty == types::I128).then_some(ty)
+    }
+    fn put_in_regs(&mut self, v: Value) -> ValueRegs {
+        self.lower.put_in_regs(v)
+    }
+    fn output_regs(&mut self, v: Value, regs: ValueRegs) -> Unit {
+        self.lower.set_output_regs(v, regs);
+    }
+    fn regs_lo(&mut self, regs: ValueRegs) -> Reg {
+        regs.lo()
+    }
+    fn i128_pair(&mut self, lo: Reg, hi: Reg) -> ValueRegs {
+        ValueRegs::two(lo, hi)
+    }
+    fn i128_alu(&mut self, lo_op: AluOp, hi_op: AluOp, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        self.i128_alu_impl(lo_op, hi_op, x, y)
+    }
+    fn i128_not(&mut self, x: ValueRegs) -> ValueRegs {
+        self.i128_not_impl(x)
+    }
+    fn i128_neg(&mut self, x: ValueRegs) -> ValueRegs {
+        self.i128_neg_impl(x)
+    }
+    fn i128_mul(&mut self, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        self.i128_mul_impl(x, y)
+    }
+    fn i128_extend(&mut self, ext: Ext, from: Type, x: Reg) -> ValueRegs {
+        self.i128_extend_impl(ext, from, x)
+    }
+    fn i128_cmp(&mut self, cc: IntCC, x: ValueRegs, y: ValueRegs) -> CC {
+        self.i128_cmp_impl(cc, x, y)
+    }
+    fn i128_nonzero(&mut self, x: ValueRegs) -> CC {
+        self.i128_nonzero_impl(x)
+    }
+    fn i128_select(&mut self, cc: CC, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        self.i128_select_impl(cc, x, y)
+    }
+    fn i128_load(&mut self, flags: MemFlags, addr: Amode) -> ValueRegs {
+        self.i128_load_impl(flags, addr)
+    }
+    fn i128_store(&mut self, flags: MemFlags, x: ValueRegs, addr: Amode) -> Unit {
+        self.i128_store_impl(flags, x, addr)
+    }
 }
 
 fn shift_kind(op: ShiftOp) -> ShiftKind {
@@ -501,25 +576,38 @@ impl RuleCtx<'_, '_> {
         };
         self.lower.need_outgoing_args(stack_size);
         let mut uses = Vec::new();
-        for (&a, loc) in args.iter().zip(&locs) {
-            let r = self.put_in_reg(a);
-            match *loc {
-                ArgLoc::Reg(p) => uses.push((r, p)),
-                ArgLoc::Stack(off) => self.emit(MInst::Store {
-                    size: OperandSize::S64,
-                    src: r,
-                    addr: Amode::ImmReg { base: regs::rsp(), disp: off as i32 },
-                    trap: None,
-                }),
+        for (&a, arg_locs) in args.iter().zip(&locs) {
+            let ty = f.dfg.value_type(a);
+            if !(ty.is_int_scalar()) {
+                return Err(CodegenError::Unsupported(format!("passing `{ty}` values in calls on x86_64")));
+            }
+            let value_regs = self.lower.put_in_regs(a);
+            for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
+                match *loc {
+                    ArgLoc::Reg(p) => uses.push((r, p)),
+                    ArgLoc::Stack(off) => self.emit(MInst::Store {
+                        size: OperandSize::S64,
+                        src: r,
+                        addr: Amode::ImmReg { base: regs::rsp(), disp: off as i32 },
+                        trap: None,
+                    }),
+                }
             }
         }
         let results = f.dfg.inst_results(inst).to_vec();
         let mut defs = Vec::new();
+        let mut result_regs = Vec::new();
         let mut clobbers = regs::caller_saved_set();
-        for (&v, &p) in results.iter().zip(&rets) {
-            let r = self.lower.alloc_tmp(class_of(f.dfg.value_type(v)));
-            defs.push((r, p));
-            clobbers.remove(p);
+        for (&v, pregs) in results.iter().zip(&rets) {
+            let class = class_of(f.dfg.value_type(v));
+            let mut rs = Vec::new();
+            for &p in pregs {
+                let r = self.lower.alloc_tmp(class);
+                defs.push((r, p));
+                clobbers.remove(p);
+                rs.push(r);
+            }
+            result_regs.push(if rs.len() == 2 { ValueRegs::two(rs[0], rs[1]) } else { ValueRegs::one(rs[0]) });
         }
         let call = match callee_value {
             Some(c) => {
@@ -538,8 +626,8 @@ impl RuleCtx<'_, '_> {
             }
         };
         self.emit(call);
-        for (&v, (r, _)) in results.iter().zip(&defs) {
-            self.lower.set_output(v, *r);
+        for (&v, regs) in results.iter().zip(result_regs) {
+            self.lower.set_output_regs(v, regs);
         }
         Ok(())
     }
@@ -556,21 +644,23 @@ impl LowerBackend for X64Lower {
         let (locs, _) = abi::param_locations(&ctx.f.signature)?;
         let mut args: Vec<(Reg, PReg)> = Vec::new();
         let mut loads = Vec::new();
-        for (&p, loc) in params.iter().zip(&locs) {
+        for (&p, param_locs) in params.iter().zip(&locs) {
             let ty = ctx.value_type(p);
-            if !(ty.is_int_scalar() && ty.bits() <= 64) {
+            if !ty.is_int_scalar() {
                 return Err(CodegenError::Unsupported(format!("parameters of type `{ty}` on x86_64")));
             }
-            let r = ctx.value_reg(p);
-            match *loc {
-                ArgLoc::Reg(preg) => args.push((r, preg)),
-                ArgLoc::Stack(offset) => loads.push(MInst::Load {
-                    size: OperandSize::S64,
-                    ext: ExtMode::None,
-                    addr: Amode::IncomingArg { offset },
-                    dst: r,
-                    trap: None,
-                }),
+            let value_regs = ctx.value_regs(p);
+            for (&r, loc) in value_regs.regs().iter().zip(param_locs) {
+                match *loc {
+                    ArgLoc::Reg(preg) => args.push((r, preg)),
+                    ArgLoc::Stack(offset) => loads.push(MInst::Load {
+                        size: OperandSize::S64,
+                        ext: ExtMode::None,
+                        addr: Amode::IncomingArg { offset },
+                        dst: r,
+                        trap: None,
+                    }),
+                }
             }
         }
         ctx.emit(MInst::Args { args });

@@ -1,0 +1,170 @@
+//! The Rust side of the `i128` lowering rules (`lower_i128.isle`): 128-bit operations on
+//! pairs of 64-bit registers, low half first.
+
+use super::super::inst::Inst as MInst;
+use super::super::inst::args::{
+    AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, UnaryOp,
+};
+use super::RuleCtx;
+use super::isle::Ext;
+use crate::ir::{IntCC, MemFlags, Type};
+use crate::machinst::{Reg, ValueRegs};
+
+const S64: OperandSize = OperandSize::S64;
+
+impl RuleCtx<'_, '_> {
+    fn alu64(&mut self, op: AluOp, a: Reg, b: Reg) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::AluRmiR { size: S64, op, src1: a, src2: RegMemImm::Reg(b), dst });
+        dst
+    }
+
+    pub(super) fn i128_alu_impl(&mut self, lo_op: AluOp, hi_op: AluOp, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        // The high-half instruction must follow the low one directly when it consumes the
+        // carry (adc/sbb); moves the allocator inserts between them do not touch flags.
+        let lo = self.alu64(lo_op, x.lo(), y.lo());
+        let hi = self.alu64(hi_op, x.hi(), y.hi());
+        ValueRegs::two(lo, hi)
+    }
+
+    pub(super) fn i128_not_impl(&mut self, x: ValueRegs) -> ValueRegs {
+        let (lo, hi) = (self.tmp(), self.tmp());
+        self.emit(MInst::Unary { size: S64, op: UnaryOp::Not, src: x.lo(), dst: lo });
+        self.emit(MInst::Unary { size: S64, op: UnaryOp::Not, src: x.hi(), dst: hi });
+        ValueRegs::two(lo, hi)
+    }
+
+    pub(super) fn i128_neg_impl(&mut self, x: ValueRegs) -> ValueRegs {
+        // 0 - x: sub on the low halves, sbb on the high halves.
+        let zero_lo = self.imm(crate::ir::types::I64, 0);
+        let zero_hi = self.imm(crate::ir::types::I64, 0);
+        self.i128_alu_impl(AluOp::Sub, AluOp::Sbb, ValueRegs::two(zero_lo, zero_hi), x)
+    }
+
+    pub(super) fn i128_mul_impl(&mut self, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        // (xh*2^64 + xl) * (yh*2^64 + yl) mod 2^128 = xl*yl + ((xl*yh + xh*yl) << 64).
+        let (lo, hi) = (self.tmp(), self.tmp());
+        self.emit(MInst::MulHi { size: S64, signed: false, src1: x.lo(), src2: y.lo(), lo, hi });
+        let a = self.tmp();
+        self.emit(MInst::Imul { size: S64, src1: x.lo(), src2: RegMem::Reg(y.hi()), dst: a });
+        let b = self.tmp();
+        self.emit(MInst::Imul { size: S64, src1: x.hi(), src2: RegMem::Reg(y.lo()), dst: b });
+        let cross = self.alu64(AluOp::Add, a, b);
+        let hi = self.alu64(AluOp::Add, hi, cross);
+        ValueRegs::two(lo, hi)
+    }
+
+    pub(super) fn i128_extend_impl(&mut self, ext: Ext, from: Type, x: Reg) -> ValueRegs {
+        let signed = matches!(ext, Ext::Sign);
+        let lo = if from.bits() >= 64 {
+            x
+        } else {
+            let dst = self.tmp();
+            let (f, src) = (OperandSize::from_bits(from.bits()).unwrap_or(S64), RegMem::Reg(x));
+            self.emit(if signed {
+                MInst::MovsxRmR { from: f, to: S64, src, dst }
+            } else {
+                MInst::MovzxRmR { from: f, to: S64, src, dst }
+            });
+            dst
+        };
+        let hi = if signed {
+            let dst = self.tmp();
+            self.emit(MInst::Shift { size: S64, kind: ShiftKind::Sar, src: lo, amount: ShiftAmount::Imm(63), dst });
+            dst
+        } else {
+            self.imm(crate::ir::types::I64, 0)
+        };
+        ValueRegs::two(lo, hi)
+    }
+
+    /// Flags for `x cc y` on 128-bit values; returns the condition to test.
+    pub(super) fn i128_cmp_impl(&mut self, cc: IntCC, x: ValueRegs, y: ValueRegs) -> CC {
+        match cc {
+            IntCC::Equal | IntCC::NotEqual => {
+                let lo = self.alu64(AluOp::Xor, x.lo(), y.lo());
+                let hi = self.alu64(AluOp::Xor, x.hi(), y.hi());
+                let _ = self.alu64(AluOp::Or, lo, hi);
+                if cc == IntCC::Equal { CC::Z } else { CC::NZ }
+            }
+            _ => {
+                // `a < b` is the borrow (unsigned) or sign-vs-overflow (signed) of the
+                // 128-bit subtraction a - b: cmp on the low halves, sbb on the high ones.
+                // `>` and `<=` swap the operands; `>=` and `<=` invert.
+                let (a, b, less, invert) = match cc {
+                    IntCC::UnsignedLessThan => (x, y, CC::B, false),
+                    IntCC::UnsignedGreaterThanOrEqual => (x, y, CC::B, true),
+                    IntCC::UnsignedGreaterThan => (y, x, CC::B, false),
+                    IntCC::UnsignedLessThanOrEqual => (y, x, CC::B, true),
+                    IntCC::SignedLessThan => (x, y, CC::L, false),
+                    IntCC::SignedGreaterThanOrEqual => (x, y, CC::L, true),
+                    IntCC::SignedGreaterThan => (y, x, CC::L, false),
+                    _ => (y, x, CC::L, true),
+                };
+                self.emit(MInst::Cmp { size: S64, src1: a.lo(), src2: RegMemImm::Reg(b.lo()) });
+                let _ = self.alu64(AluOp::Sbb, a.hi(), b.hi());
+                if invert { less.invert() } else { less }
+            }
+        }
+    }
+
+    pub(super) fn i128_nonzero_impl(&mut self, x: ValueRegs) -> CC {
+        let _ = self.alu64(AluOp::Or, x.lo(), x.hi());
+        CC::NZ
+    }
+
+    pub(super) fn i128_select_impl(&mut self, cc: CC, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        let (lo, hi) = (self.tmp(), self.tmp());
+        self.emit(MInst::Cmov { size: S64, cc, consequent: RegMem::Reg(x.lo()), alternative: y.lo(), dst: lo });
+        self.emit(MInst::Cmov { size: S64, cc, consequent: RegMem::Reg(x.hi()), alternative: y.hi(), dst: hi });
+        ValueRegs::two(lo, hi)
+    }
+
+    fn plus8(&mut self, a: &Amode) -> Option<Amode> {
+        Some(match *a {
+            Amode::ImmReg { base, disp } => Amode::ImmReg { base, disp: disp.checked_add(8)? },
+            Amode::ImmRegRegShift { base, index, shift, disp } => {
+                Amode::ImmRegRegShift { base, index, shift, disp: disp.checked_add(8)? }
+            }
+            Amode::StackSlot { offset } => Amode::StackSlot { offset: offset.checked_add(8)? },
+            Amode::IncomingArg { offset } => Amode::IncomingArg { offset: offset.checked_add(8)? },
+            Amode::RipRelative(_) => return None,
+        })
+    }
+
+    fn big_endian(&mut self, flags: MemFlags) -> bool {
+        if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            self.unsupported("big-endian memory accesses on x86_64".into());
+            return true;
+        }
+        false
+    }
+
+    pub(super) fn i128_load_impl(&mut self, flags: MemFlags, addr: Amode) -> ValueRegs {
+        let (lo, hi) = (self.tmp(), self.tmp());
+        if self.big_endian(flags) {
+            return ValueRegs::two(lo, hi);
+        }
+        let Some(addr_hi) = self.plus8(&addr) else {
+            self.unsupported("this 128-bit address on x86_64".into());
+            return ValueRegs::two(lo, hi);
+        };
+        let trap = Self::trap_code(flags);
+        self.emit(MInst::Load { size: S64, ext: ExtMode::None, addr, dst: lo, trap });
+        self.emit(MInst::Load { size: S64, ext: ExtMode::None, addr: addr_hi, dst: hi, trap });
+        ValueRegs::two(lo, hi)
+    }
+
+    pub(super) fn i128_store_impl(&mut self, flags: MemFlags, x: ValueRegs, addr: Amode) {
+        if self.big_endian(flags) {
+            return;
+        }
+        let Some(addr_hi) = self.plus8(&addr) else {
+            self.unsupported("this 128-bit address on x86_64".into());
+            return;
+        };
+        let trap = Self::trap_code(flags);
+        self.emit(MInst::Store { size: S64, src: x.lo(), addr, trap });
+        self.emit(MInst::Store { size: S64, src: x.hi(), addr: addr_hi, trap });
+    }
+}
