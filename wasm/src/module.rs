@@ -200,7 +200,8 @@ pub fn features() -> WasmFeatures {
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so
 /// `call_indirect` can compare ids across modules.
 pub fn type_id(ty: &FuncType) -> u64 {
-    static IDS: Mutex<Option<HashMap<(Vec<ValType>, Vec<ValType>), u64>>> = Mutex::new(None);
+    type Key = (Vec<ValType>, Vec<ValType>);
+    static IDS: Mutex<Option<HashMap<Key, u64>>> = Mutex::new(None);
     let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
     let map = ids.get_or_insert_with(HashMap::new);
     let key = (ty.params().to_vec(), ty.results().to_vec());

@@ -104,7 +104,8 @@ impl Runner<'_> {
         self.spectest.insert("global_i64", s.global(g(I64), Val::I64(666)));
         self.spectest.insert("global_f32", s.global(g(F32), Val::F32(666.6f32.to_bits())));
         self.spectest.insert("global_f64", s.global(g(F64), Val::F64(666.6f64.to_bits())));
-        let table = TableType { element_type: RefType::FUNCREF, table64: false, initial: 10, maximum: Some(20), shared: false };
+        let table =
+            TableType { element_type: RefType::FUNCREF, table64: false, initial: 10, maximum: Some(20), shared: false };
         self.spectest.insert("table", s.table(table));
         self.spectest.insert("memory", s.memory(1, Some(2))?);
         Ok(())
@@ -156,7 +157,8 @@ impl Runner<'_> {
                 let Some(Extern::Func(f)) = self.store.export(inst, inv.name) else {
                     return Err(WasmError::NoExport { kind: "function", name: inv.name.to_string() });
                 };
-                let args = inv.args.iter().map(Self::arg).collect::<Result<Vec<_>, _>>().map_err(WasmError::Arguments)?;
+                let args =
+                    inv.args.iter().map(Self::arg).collect::<Result<Vec<_>, _>>().map_err(WasmError::Arguments)?;
                 self.store.call(f, &args)
             }
             WastExecute::Wat(w) => {

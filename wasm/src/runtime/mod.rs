@@ -46,9 +46,11 @@ pub struct Engine {
 impl Engine {
     /// An engine for the host (x86-64).
     pub fn new(config: Config) -> Result<Engine, WasmError> {
-        let mut flags = Flags::default();
-        flags.opt_level = if config.optimize { OptLevel::Speed } else { OptLevel::None };
-        flags.enable_verifier = cfg!(debug_assertions);
+        let flags = Flags {
+            opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
+            enable_verifier: cfg!(debug_assertions),
+            ..Flags::default()
+        };
         let isa =
             lathe_codegen::isa::lookup("x86_64", &[], flags).map_err(|e| WasmError::Unsupported(e.to_string()))?;
         Ok(Engine { isa: Arc::from(isa), config })

@@ -101,6 +101,9 @@ pub(crate) struct InstanceData {
     pub exports: HashMap<String, Extern>,
 }
 
+// The boxes are deliberate: compiled code holds pointers into them, which must not move
+// when the vectors grow.
+#[allow(clippy::vec_box)]
 pub(crate) struct StoreData {
     pub instances: Vec<InstanceData>,
     pub memories: Vec<Box<LinearMemory>>,
