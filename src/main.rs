@@ -5,6 +5,8 @@
 //! - `lathe verify <file>` runs the verifier on each function.
 //! - `lathe compile [--target T] [--set S] <file>` prints machine code listings.
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
+//! - `lathe run [--invoke <export>] <prog.wasm> [args...]` runs a Wasm program (WASI `_start`,
+//!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
 //! - `lathe bench compile` measures compile speed (see docs/performance.md).
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
 //!   rules that the filetests never fired.
@@ -12,6 +14,7 @@
 //! Errors are printed with the file and location, and the exit code is non-zero.
 
 mod bench;
+mod wasm_cmd;
 
 use clap::{Parser, Subcommand};
 use lathe_codegen::text;
@@ -65,6 +68,17 @@ enum Command {
     /// Run the `; run:` lines of a CLIF file natively (compiled for the host and loaded with
     /// the JIT), checking each against the interpreter.
     Run {
+        /// Call this export of a Wasm program and print its results (instead of `_start`).
+        #[arg(long)]
+        invoke: Option<String>,
+        /// The file: `.clif`, or `.wasm`/`.wat`.
+        file: PathBuf,
+        /// Arguments of the Wasm program (or of the invoked export).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Run a `.wast` spec-test file and print each failed assertion.
+    Wast {
         /// The file.
         file: PathBuf,
     },
@@ -96,7 +110,9 @@ fn main() -> ExitCode {
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
         Command::Compile { target, settings, file } => cmd_compile(target.as_deref(), &settings, &file),
-        Command::Run { file } => cmd_run(&file),
+        Command::Run { invoke, file, args } if wasm_cmd::is_wasm(&file) => wasm_cmd::cmd_run(&file, invoke, args),
+        Command::Run { file, .. } => cmd_run(&file),
+        Command::Wast { file } => wasm_cmd::cmd_wast(&file),
         Command::Bench { what, size, reps } => match what.as_str() {
             "compile" => match bench::run(size, reps) {
                 Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,53 @@
+//! The errors of translation, instantiation and calls.
+
+use crate::trap::WasmTrap;
+
+/// Anything that can go wrong between Wasm bytes and results.
+#[derive(thiserror::Error, Debug)]
+pub enum WasmError {
+    /// The bytes are not a valid module (malformed or failing validation).
+    #[error("invalid module: {0}")]
+    Invalid(String),
+    /// A feature Lathe does not handle yet (a type, an instruction, a backend limit).
+    #[error("unsupported: {0}")]
+    Unsupported(String),
+    /// The backend could not compile a translated function.
+    #[error("compiling wasm function {func}: {message}")]
+    Codegen {
+        /// The function index.
+        func: u32,
+        /// What the backend said.
+        message: String,
+    },
+    /// Imports did not match the module's needs.
+    #[error("link error: {0}")]
+    Link(String),
+    /// Wasm code trapped.
+    #[error("wasm trap: {trap} (in {func})")]
+    Trap {
+        /// The kind.
+        trap: WasmTrap,
+        /// The Wasm function the call entered, by export name or index.
+        func: String,
+    },
+    /// A host function failed.
+    #[error("host error: {0}")]
+    Host(String),
+    /// The program asked to exit (WASI `proc_exit`).
+    #[error("exit with status {0}")]
+    Exit(i32),
+    /// An export is missing or has another kind.
+    #[error("no exported {kind} named {name:?}")]
+    NoExport {
+        /// Function, global, memory or table.
+        kind: &'static str,
+        /// The name asked for.
+        name: String,
+    },
+    /// Arguments do not match a function's parameters.
+    #[error("argument mismatch: {0}")]
+    Arguments(String),
+    /// The JIT failed (not a trap).
+    #[error("jit: {0}")]
+    Jit(String),
+}

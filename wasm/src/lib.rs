@@ -1,0 +1,28 @@
+//! `lathe-wasm`: WebAssembly on Lathe.
+//!
+//! - [`module`]: parse and validate bytes into [`ModuleInfo`].
+//! - [`translate`]: one IR function per Wasm function, through the `FunctionBuilder`.
+//! - [`vmctx`]: the `#[repr(C)]` data compiled code reads (memory, globals, tables, functions).
+//! - [`trap`]: the Wasm trap kinds and their IR codes.
+//! - [`runtime`]: compile modules (in parallel), instantiate them with imports, call exports.
+//! - [`wasi`]: enough WASI preview 1 for C programs.
+//! - [`wast`](mod@wast_runner): the `.wast` spec-test runner.
+//!
+//! Invariant: translation knows the vmctx layout and the runtime-call names, nothing else of
+//! the runtime; the runtime knows the backend only through `TargetIsa` and the JIT.
+
+#![warn(missing_docs)]
+
+mod error;
+pub mod module;
+pub mod runtime;
+pub mod translate;
+pub mod trap;
+pub mod vmctx;
+pub mod wasi;
+pub mod wast_runner;
+
+pub use error::WasmError;
+pub use module::ModuleInfo;
+pub use runtime::{Config, Engine, Extern, Module, Store, Val};
+pub use trap::WasmTrap;

@@ -1,0 +1,393 @@
+//! Parsing and validating a Wasm module into [`ModuleInfo`]: everything the translator and
+//! the runtime need, owned, with function bodies kept as byte ranges of the module.
+//!
+//! Input: module bytes. Validation is wasmparser's, with the Wasm 2.0 feature set (the MVP
+//! plus sign extension, non-trapping float-to-int, multi-value, bulk memory, reference
+//! types, mutable globals and SIMD; SIMD parses but does not translate yet).
+//! Output: [`ModuleInfo`], read by `translate` (types, function signatures) and by
+//! `runtime` (imports, exports, segments, initialisers).
+
+use crate::WasmError;
+use std::collections::HashMap;
+use std::ops::Range;
+use std::sync::Mutex;
+use wasmparser::{
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncType, GlobalType, MemoryType, Operator, Parser, Payload,
+    RefType, TableType, TypeRef, ValType, Validator, WasmFeatures,
+};
+
+/// One operation of a constant expression (initialisers and segment offsets).
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConstOp {
+    /// `i32.const`.
+    I32(i32),
+    /// `i64.const`.
+    I64(i64),
+    /// `f32.const`, by bits.
+    F32(u32),
+    /// `f64.const`, by bits.
+    F64(u64),
+    /// `v128.const`.
+    V128(u128),
+    /// `ref.null`.
+    RefNull,
+    /// `ref.func`.
+    RefFunc(u32),
+    /// `global.get` of an (imported, immutable) global.
+    GlobalGet(u32),
+    /// Extended constant arithmetic: `i32.add` and friends.
+    I32Add,
+    /// `i32.sub`.
+    I32Sub,
+    /// `i32.mul`.
+    I32Mul,
+    /// `i64.add`.
+    I64Add,
+    /// `i64.sub`.
+    I64Sub,
+    /// `i64.mul`.
+    I64Mul,
+}
+
+/// A constant expression.
+pub type ConstExpr = Vec<ConstOp>;
+
+/// What an import provides.
+#[derive(Clone, Debug)]
+pub enum ImportKind {
+    /// A function of this type index.
+    Func(u32),
+    /// A table.
+    Table(TableType),
+    /// A memory.
+    Memory(MemoryType),
+    /// A global.
+    Global(GlobalType),
+}
+
+/// An import.
+#[derive(Clone, Debug)]
+pub struct Import {
+    /// Module name.
+    pub module: String,
+    /// Field name.
+    pub name: String,
+    /// What it is.
+    pub kind: ImportKind,
+}
+
+/// A defined global.
+#[derive(Clone, Debug)]
+pub struct GlobalInfo {
+    /// Its type.
+    pub ty: GlobalType,
+    /// Its initialiser.
+    pub init: ConstExpr,
+}
+
+/// Where an element segment goes.
+#[derive(Clone, Debug)]
+pub enum ElemMode {
+    /// Used by `table.init` only.
+    Passive,
+    /// Copied into a table at instantiation.
+    Active {
+        /// The table.
+        table: u32,
+        /// The offset expression.
+        offset: ConstExpr,
+    },
+    /// Only declares functions for `ref.func`.
+    Declared,
+}
+
+/// An element segment.
+#[derive(Clone, Debug)]
+pub struct ElemSegment {
+    /// Where it goes.
+    pub mode: ElemMode,
+    /// Its items, each a constant expression.
+    pub items: Vec<ConstExpr>,
+}
+
+/// A data segment.
+#[derive(Clone, Debug)]
+pub struct DataSegment {
+    /// `Some((memory, offset))` for an active segment.
+    pub active: Option<(u32, ConstExpr)>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// An export.
+#[derive(Clone, Debug)]
+pub struct Export {
+    /// Its name.
+    pub name: String,
+    /// Its kind.
+    pub kind: ExternalKind,
+    /// The index in that kind's index space.
+    pub index: u32,
+}
+
+/// A parsed, validated module.
+#[derive(Debug, Default)]
+pub struct ModuleInfo {
+    /// The module bytes (function bodies are ranges of it).
+    pub bytes: Vec<u8>,
+    /// Function types by type index.
+    pub types: Vec<FuncType>,
+    /// The process-wide id of each type (see [`type_id`]).
+    pub type_ids: Vec<u64>,
+    /// The type index of each function, imported ones first.
+    pub funcs: Vec<u32>,
+    /// Imports, in order.
+    pub imports: Vec<Import>,
+    /// How many functions are imported.
+    pub num_imported_funcs: u32,
+    /// Table types, imported ones first.
+    pub tables: Vec<TableType>,
+    /// How many tables are imported.
+    pub num_imported_tables: u32,
+    /// Memory types, imported ones first.
+    pub memories: Vec<MemoryType>,
+    /// How many memories are imported.
+    pub num_imported_memories: u32,
+    /// Global types, imported ones first.
+    pub globals: Vec<GlobalType>,
+    /// How many globals are imported.
+    pub num_imported_globals: u32,
+    /// Initialisers of defined globals.
+    pub global_inits: Vec<ConstExpr>,
+    /// Exports.
+    pub exports: Vec<Export>,
+    /// The start function.
+    pub start: Option<u32>,
+    /// Element segments.
+    pub elements: Vec<ElemSegment>,
+    /// Data segments.
+    pub data: Vec<DataSegment>,
+    /// Byte ranges of the defined functions' bodies.
+    pub bodies: Vec<Range<usize>>,
+    /// Function names from the name section, by function index.
+    pub names: HashMap<u32, String>,
+}
+
+impl ModuleInfo {
+    /// The type of function `func`.
+    pub fn func_type(&self, func: u32) -> &FuncType {
+        &self.types[self.funcs[func as usize] as usize]
+    }
+
+    /// A readable name for function `func`: its name-section name, an export name, or
+    /// its index.
+    pub fn func_name(&self, func: u32) -> String {
+        if let Some(n) = self.names.get(&func) {
+            return n.clone();
+        }
+        match self.exports.iter().find(|e| e.kind == ExternalKind::Func && e.index == func) {
+            Some(e) => e.name.clone(),
+            None => format!("func[{func}]"),
+        }
+    }
+}
+
+/// The feature set Lathe validates against: Wasm 2.0.
+pub fn features() -> WasmFeatures {
+    WasmFeatures::WASM2
+}
+
+/// The process-wide id of a function type: equal types (structurally) get equal ids, so
+/// `call_indirect` can compare ids across modules.
+pub fn type_id(ty: &FuncType) -> u64 {
+    type Key = (Vec<ValType>, Vec<ValType>);
+    static IDS: Mutex<Option<HashMap<Key, u64>>> = Mutex::new(None);
+    let mut ids = IDS.lock().unwrap_or_else(|e| e.into_inner());
+    let map = ids.get_or_insert_with(HashMap::new);
+    let key = (ty.params().to_vec(), ty.results().to_vec());
+    let next = map.len() as u64 + 1;
+    *map.entry(key).or_insert(next)
+}
+
+fn invalid(e: impl std::fmt::Display) -> WasmError {
+    WasmError::Invalid(e.to_string())
+}
+
+fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, WasmError> {
+    let mut out = Vec::new();
+    let mut reader = expr.get_operators_reader();
+    while !reader.eof() {
+        out.push(match reader.read().map_err(invalid)? {
+            Operator::I32Const { value } => ConstOp::I32(value),
+            Operator::I64Const { value } => ConstOp::I64(value),
+            Operator::F32Const { value } => ConstOp::F32(value.bits()),
+            Operator::F64Const { value } => ConstOp::F64(value.bits()),
+            Operator::V128Const { value } => ConstOp::V128(value.i128() as u128),
+            Operator::RefNull { .. } => ConstOp::RefNull,
+            Operator::RefFunc { function_index } => ConstOp::RefFunc(function_index),
+            Operator::GlobalGet { global_index } => ConstOp::GlobalGet(global_index),
+            Operator::I32Add => ConstOp::I32Add,
+            Operator::I32Sub => ConstOp::I32Sub,
+            Operator::I32Mul => ConstOp::I32Mul,
+            Operator::I64Add => ConstOp::I64Add,
+            Operator::I64Sub => ConstOp::I64Sub,
+            Operator::I64Mul => ConstOp::I64Mul,
+            Operator::End => continue,
+            op => return Err(WasmError::Unsupported(format!("constant expression operator {op:?}"))),
+        });
+    }
+    Ok(out)
+}
+
+/// Parses and validates `bytes`.
+pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, WasmError> {
+    let mut validator = Validator::new_with_features(features());
+    let mut info = ModuleInfo { bytes: bytes.to_vec(), ..Default::default() };
+    let mut func_validators = Vec::new();
+    for payload in Parser::new(0).parse_all(bytes) {
+        let payload = payload.map_err(invalid)?;
+        if let wasmparser::ValidPayload::Func(v, body) = validator.payload(&payload).map_err(invalid)? {
+            let r = body.range();
+            func_validators.push((v, r.start as usize..r.end as usize));
+        }
+        match payload {
+            Payload::TypeSection(r) => {
+                for group in r.into_iter_err_on_gc_types() {
+                    let ty = group.map_err(invalid)?;
+                    info.type_ids.push(type_id(&ty));
+                    info.types.push(ty);
+                }
+            }
+            Payload::ImportSection(r) => {
+                for imp in r.into_imports() {
+                    let imp = imp.map_err(invalid)?;
+                    let kind = match imp.ty {
+                        TypeRef::Func(t) => {
+                            info.funcs.push(t);
+                            info.num_imported_funcs += 1;
+                            ImportKind::Func(t)
+                        }
+                        TypeRef::Table(t) => {
+                            info.tables.push(t);
+                            info.num_imported_tables += 1;
+                            ImportKind::Table(t)
+                        }
+                        TypeRef::Memory(m) => {
+                            info.memories.push(m);
+                            info.num_imported_memories += 1;
+                            ImportKind::Memory(m)
+                        }
+                        TypeRef::Global(g) => {
+                            info.globals.push(g);
+                            info.num_imported_globals += 1;
+                            ImportKind::Global(g)
+                        }
+                        other => return Err(WasmError::Unsupported(format!("import of {other:?}"))),
+                    };
+                    info.imports.push(Import { module: imp.module.to_string(), name: imp.name.to_string(), kind });
+                }
+            }
+            Payload::FunctionSection(r) => {
+                for t in r {
+                    info.funcs.push(t.map_err(invalid)?);
+                }
+            }
+            Payload::TableSection(r) => {
+                for t in r {
+                    let t = t.map_err(invalid)?;
+                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
+                        return Err(WasmError::Unsupported("table initialiser expressions".into()));
+                    }
+                    info.tables.push(t.ty);
+                }
+            }
+            Payload::MemorySection(r) => {
+                for m in r {
+                    info.memories.push(m.map_err(invalid)?);
+                }
+            }
+            Payload::GlobalSection(r) => {
+                for g in r {
+                    let g = g.map_err(invalid)?;
+                    info.globals.push(g.ty);
+                    info.global_inits.push(const_expr(&g.init_expr)?);
+                }
+            }
+            Payload::ExportSection(r) => {
+                for e in r {
+                    let e = e.map_err(invalid)?;
+                    info.exports.push(Export { name: e.name.to_string(), kind: e.kind, index: e.index });
+                }
+            }
+            Payload::StartSection { func, .. } => info.start = Some(func),
+            Payload::ElementSection(r) => {
+                for e in r {
+                    let e = e.map_err(invalid)?;
+                    let mode = match e.kind {
+                        ElementKind::Passive => ElemMode::Passive,
+                        ElementKind::Declared => ElemMode::Declared,
+                        ElementKind::Active { table_index, offset_expr } => {
+                            ElemMode::Active { table: table_index.unwrap_or(0), offset: const_expr(&offset_expr)? }
+                        }
+                    };
+                    let mut items = Vec::new();
+                    match e.items {
+                        ElementItems::Functions(r) => {
+                            for f in r {
+                                items.push(vec![ConstOp::RefFunc(f.map_err(invalid)?)]);
+                            }
+                        }
+                        ElementItems::Expressions(_, r) => {
+                            for x in r {
+                                items.push(const_expr(&x.map_err(invalid)?)?);
+                            }
+                        }
+                    }
+                    info.elements.push(ElemSegment { mode, items });
+                }
+            }
+            Payload::DataSection(r) => {
+                for d in r {
+                    let d = d.map_err(invalid)?;
+                    let active = match d.kind {
+                        DataKind::Passive => None,
+                        DataKind::Active { memory_index, offset_expr } => {
+                            Some((memory_index, const_expr(&offset_expr)?))
+                        }
+                    };
+                    info.data.push(DataSegment { active, bytes: d.data.to_vec() });
+                }
+            }
+            Payload::CodeSectionEntry(body) => {
+                let r = body.range();
+                info.bodies.push(r.start as usize..r.end as usize);
+            }
+            Payload::CustomSection(c) => {
+                if let wasmparser::KnownCustom::Name(names) = c.as_known() {
+                    for n in names.into_iter().flatten() {
+                        if let wasmparser::Name::Function(map) = n {
+                            for naming in map.into_iter().flatten() {
+                                info.names.insert(naming.index, naming.name.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut allocs = wasmparser::FuncValidatorAllocations::default();
+    for (v, range) in func_validators {
+        let mut fv = v.into_validator(allocs);
+        let body =
+            wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&bytes[range.clone()], range.start as u64));
+        fv.validate(&body).map_err(invalid)?;
+        allocs = fv.into_allocations();
+    }
+    Ok(info)
+}
+
+/// Whether a reference type is a function reference (else an extern reference).
+pub fn is_func_ref(ty: RefType) -> bool {
+    ty.is_func_ref()
+}

@@ -1,0 +1,201 @@
+//! The `extern "C"` functions compiled code calls (`translate::RuntimeCall`): memory and
+//! table growth, bulk memory and table operations, segment drops, and host calls.
+//!
+//! Each gets the caller's vmctx, finds the store and instance through it, and returns 0
+//! for success or non-zero for "trap" (the translated code then traps with the code it
+//! knows the operation can raise); `grow` returns the old size or -1.
+
+use super::store::{Caller, StoreData, bits_val};
+use crate::translate::{RuntimeCall, stub::SLOT};
+use crate::vmctx::VmCtx;
+use wasmparser::ValType;
+
+/// The address of a runtime call's implementation.
+pub(crate) fn address(call: RuntimeCall) -> *const u8 {
+    match call {
+        RuntimeCall::MemoryGrow => memory_grow as *const u8,
+        RuntimeCall::MemoryFill => memory_fill as *const u8,
+        RuntimeCall::MemoryCopy => memory_copy as *const u8,
+        RuntimeCall::MemoryInit => memory_init as *const u8,
+        RuntimeCall::DataDrop => data_drop as *const u8,
+        RuntimeCall::TableGrow => table_grow as *const u8,
+        RuntimeCall::TableFill => table_fill as *const u8,
+        RuntimeCall::TableCopy => table_copy as *const u8,
+        RuntimeCall::TableInit => table_init as *const u8,
+        RuntimeCall::ElemDrop => elem_drop as *const u8,
+        RuntimeCall::HostCall => host_call as *const u8,
+    }
+}
+
+/// The store and instance index of a vmctx.
+///
+/// # Safety
+/// `vmctx` must be the vmctx of a live instance, passed by compiled code during a call
+/// from `Store::call`, which holds no reference into the store's data meanwhile.
+unsafe fn context<'a>(vmctx: *mut VmCtx) -> (&'a mut StoreData, usize) {
+    // SAFETY: as the caller promises; the store data is boxed and outlives the call.
+    unsafe {
+        let ctx = &*vmctx;
+        (&mut *ctx.store.cast::<StoreData>(), ctx.instance as usize)
+    }
+}
+
+/// Whether `[start, start + len)` fits in `size`.
+fn fits(start: u32, len: u32, size: usize) -> bool {
+    start as u64 + len as u64 <= size as u64
+}
+
+extern "C" fn memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let m = data.instances[i].memory.expect("validated");
+    data.memories[m as usize].grow(delta as u64).map_or(u32::MAX, |old| old as u32)
+}
+
+extern "C" fn memory_fill(vmctx: *mut VmCtx, dst: u32, val: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let m = data.instances[i].memory.expect("validated");
+    let mem = data.memories[m as usize].bytes_mut();
+    if !fits(dst, len, mem.len()) {
+        return 1;
+    }
+    mem[dst as usize..(dst + len) as usize].fill(val as u8);
+    0
+}
+
+extern "C" fn memory_copy(vmctx: *mut VmCtx, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let m = data.instances[i].memory.expect("validated");
+    let mem = data.memories[m as usize].bytes_mut();
+    if !fits(dst, len, mem.len()) || !fits(src, len, mem.len()) {
+        return 1;
+    }
+    mem.copy_within(src as usize..(src + len) as usize, dst as usize);
+    0
+}
+
+extern "C" fn memory_init(vmctx: *mut VmCtx, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let inst = &data.instances[i];
+    let bytes = inst.data[seg as usize].clone().unwrap_or_else(|| std::sync::Arc::from(&[][..]));
+    let m = inst.memory.expect("validated");
+    let mem = data.memories[m as usize].bytes_mut();
+    if !fits(src, len, bytes.len()) || !fits(dst, len, mem.len()) {
+        return 1;
+    }
+    mem[dst as usize..(dst + len) as usize].copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+    0
+}
+
+extern "C" fn data_drop(vmctx: *mut VmCtx, seg: u32) {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    data.instances[i].data[seg as usize] = None;
+}
+
+extern "C" fn table_grow(vmctx: *mut VmCtx, table: u32, init: u64, delta: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let t = data.instances[i].tables[table as usize];
+    data.tables[t as usize].grow(delta, init).unwrap_or(u32::MAX)
+}
+
+extern "C" fn table_fill(vmctx: *mut VmCtx, table: u32, dst: u32, val: u64, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let t = data.instances[i].tables[table as usize];
+    let elems = &mut data.tables[t as usize].elems;
+    if !fits(dst, len, elems.len()) {
+        return 1;
+    }
+    elems[dst as usize..(dst + len) as usize].fill(val);
+    0
+}
+
+extern "C" fn table_copy(vmctx: *mut VmCtx, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let d = data.instances[i].tables[dst_table as usize] as usize;
+    let s = data.instances[i].tables[src_table as usize] as usize;
+    if !fits(src, len, data.tables[s].elems.len()) || !fits(dst, len, data.tables[d].elems.len()) {
+        return 1;
+    }
+    let items: Vec<u64> = data.tables[s].elems[src as usize..(src + len) as usize].to_vec();
+    data.tables[d].elems[dst as usize..(dst + len) as usize].copy_from_slice(&items);
+    0
+}
+
+extern "C" fn table_init(vmctx: *mut VmCtx, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let inst = &data.instances[i];
+    let t = inst.tables[table as usize] as usize;
+    let empty = Vec::new();
+    let items = inst.elems[seg as usize].as_ref().unwrap_or(&empty);
+    if !fits(src, len, items.len()) || !fits(dst, len, data.tables[t].elems.len()) {
+        return 1;
+    }
+    let items = items[src as usize..(src + len) as usize].to_vec();
+    data.tables[t].elems[dst as usize..(dst + len) as usize].copy_from_slice(&items);
+    0
+}
+
+extern "C" fn elem_drop(vmctx: *mut VmCtx, seg: u32) {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    data.instances[i].elems[seg as usize] = None;
+}
+
+extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
+    // SAFETY: called by a host stub with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let ty = data.hosts[host as usize].ty.clone();
+    let slot = |k: usize| {
+        // SAFETY: the stub's buffer has a SLOT-byte slot per parameter and result.
+        unsafe { values.add(k * SLOT as usize) }
+    };
+    let args: Vec<_> = ty
+        .params()
+        .iter()
+        .enumerate()
+        .map(|(k, &t)| {
+            // SAFETY: slot k holds parameter k, stored by the stub (at least 8 bytes).
+            let bits = unsafe { slot(k).cast::<u64>().read_unaligned() };
+            let bits = if t == ValType::I32 || t == ValType::F32 { bits & 0xffff_ffff } else { bits };
+            bits_val(data, t, bits)
+        })
+        .collect();
+    let Some(mut f) = data.hosts[host as usize].f.take() else {
+        data.pending = Some(crate::WasmError::Host("host function re-entered".into()));
+        return 1;
+    };
+    let result = f(&mut Caller { data, instance: Some(i as u32) }, &args);
+    // SAFETY: as above; `data` was only lent to the host function.
+    let (data, _) = unsafe { context(vmctx) };
+    data.hosts[host as usize].f = Some(f);
+    match result {
+        Ok(vals) => {
+            for (k, v) in vals.iter().enumerate() {
+                let bits = match *v {
+                    crate::Val::I32(x) => x as u32 as u64,
+                    crate::Val::I64(x) => x as u64,
+                    crate::Val::F32(x) => x as u64,
+                    crate::Val::F64(x) => x,
+                    crate::Val::FuncRef(None) | crate::Val::ExternRef(None) => 0,
+                    crate::Val::FuncRef(Some(f)) => data.funcs[f as usize].vm as u64,
+                    crate::Val::ExternRef(Some(x)) => x as u64 + 1,
+                };
+                // SAFETY: slot k exists for result k (the buffer covers max(params, results)).
+                unsafe { slot(k).cast::<u64>().write_unaligned(bits) };
+            }
+            0
+        }
+        Err(e) => {
+            data.pending = Some(e);
+            1
+        }
+    }
+}

@@ -1,0 +1,124 @@
+//! The runtime: engines, compiled modules, stores with their instances, and calls.
+//!
+//! - [`Engine`]: the backend (`TargetIsa`) and the [`Config`].
+//! - [`Module`]: a parsed, validated module with every defined function compiled (in
+//!   parallel with rayon).
+//! - [`Store`]: owns instances, memories, tables, globals and functions, each named by an
+//!   index handle; instantiation links imports, builds the vmctx, places the code in a
+//!   `JitModule`, runs segments and the start function. Calls go through the JIT; traps come
+//!   back as [`WasmError::Trap`].
+//!
+//! Modules: `memory` (mmap-backed linear memory), `store` (instantiation and calls),
+//! `libcalls` (the `extern "C"` functions compiled code calls).
+
+mod libcalls;
+pub mod memory;
+mod store;
+
+pub use store::{Caller, HostFn, InstanceHandle, Store};
+
+use crate::WasmError;
+use crate::module::ModuleInfo;
+use crate::translate::{self, BoundsChecks};
+use lathe_codegen::isa::TargetIsa;
+use lathe_codegen::machinst::CompiledCode;
+use lathe_codegen::settings::{Flags, OptLevel};
+use lathe_frontend::FunctionBuilderContext;
+use rayon::prelude::*;
+use std::sync::Arc;
+
+/// Runtime settings.
+#[derive(Clone, Debug, Default)]
+pub struct Config {
+    /// How memory accesses are checked.
+    pub bounds_checks: BoundsChecks,
+    /// Run the mid-end and the better register allocator.
+    pub optimize: bool,
+}
+
+/// The backend and settings shared by modules and stores.
+#[derive(Clone)]
+pub struct Engine {
+    pub(crate) isa: Arc<dyn TargetIsa>,
+    pub(crate) config: Config,
+}
+
+impl Engine {
+    /// An engine for the host (x86-64).
+    pub fn new(config: Config) -> Result<Engine, WasmError> {
+        let flags = Flags {
+            opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
+            enable_verifier: cfg!(debug_assertions),
+            ..Flags::default()
+        };
+        let isa =
+            lathe_codegen::isa::lookup("x86_64", &[], flags).map_err(|e| WasmError::Unsupported(e.to_string()))?;
+        Ok(Engine { isa: Arc::from(isa), config })
+    }
+
+    /// Compiles one IR function.
+    pub(crate) fn compile(&self, func: u32, ir: &lathe_codegen::ir::Function) -> Result<CompiledCode, WasmError> {
+        self.isa.compile_function(ir, false).map_err(|e| WasmError::Codegen { func, message: e.to_string() })
+    }
+}
+
+/// A compiled module, ready to instantiate any number of times.
+#[derive(Clone)]
+pub struct Module {
+    pub(crate) info: Arc<ModuleInfo>,
+    /// Code of the defined functions, in order.
+    pub(crate) code: Arc<Vec<CompiledCode>>,
+}
+
+impl Module {
+    /// Parses, validates and compiles `bytes`.
+    pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
+        let info = crate::module::parse(bytes)?;
+        let first = info.num_imported_funcs;
+        let count = info.bodies.len() as u32;
+        let checks = engine.config.bounds_checks;
+        let code = (first..first + count)
+            .into_par_iter()
+            .map_init(FunctionBuilderContext::new, |ctx, i| {
+                let ir = translate::translate_function(&info, i, checks, ctx)?;
+                engine.compile(i, &ir)
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Module { info: Arc::new(info), code: Arc::new(code) })
+    }
+
+    /// The module's parsed description.
+    pub fn info(&self) -> &ModuleInfo {
+        &self.info
+    }
+}
+
+/// A Wasm value.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Val {
+    /// `i32`.
+    I32(i32),
+    /// `i64`.
+    I64(i64),
+    /// `f32`, by bits.
+    F32(u32),
+    /// `f64`, by bits.
+    F64(u64),
+    /// `funcref`: a function handle of the store, or null.
+    FuncRef(Option<u32>),
+    /// `externref`: a host value, or null.
+    ExternRef(Option<u32>),
+}
+
+/// Something an instance exports or imports: a handle into a [`Store`].
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum Extern {
+    /// A function.
+    Func(u32),
+    /// A memory.
+    Memory(u32),
+    /// A table.
+    Table(u32),
+    /// A global.
+    Global(u32),
+}

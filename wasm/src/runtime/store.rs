@@ -1,0 +1,650 @@
+//! [`Store`]: the owner of everything instances use, instantiation, and calls.
+//!
+//! Everything compiled code can reach (vmctx, `VmFuncRef`s, memories, tables, global cells)
+//! is boxed inside `StoreData`, so its address is stable while the store lives; handles are
+//! indices into its vectors. JIT code gets `*mut StoreData` through the vmctx and the
+//! runtime calls (`libcalls`) reach the store only through that pointer while a call runs;
+//! the Rust side makes no reference into `StoreData` live across a call into JIT code.
+//! `JitModule`s live outside `StoreData` (in [`Store::code`]) and are dropped first.
+
+use super::memory::LinearMemory;
+use super::{Engine, Extern, Module, Val};
+use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
+use crate::translate::{self, RuntimeCall, stub};
+use crate::vmctx::{VmCtx, VmFuncRef, VmTable};
+use crate::{WasmError, WasmTrap};
+use lathe_codegen::data_value::DataValue;
+use lathe_codegen::ir::{Ieee32, Ieee64};
+use lathe_frontend::FunctionBuilderContext;
+use lathe_jit::{CallOutcome, FuncId, JitModule};
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+use wasmparser::{ExternalKind, FuncType, GlobalType, RefType, TableType, ValType};
+
+/// A host function: gets the caller (memory and host state) and the arguments.
+pub type HostFn = Box<dyn FnMut(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, WasmError>>;
+
+/// The handle of an instance in its store.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub struct InstanceHandle(pub u32);
+
+pub(crate) struct Table {
+    pub vm: VmTable,
+    pub elems: Vec<u64>,
+    pub ty: TableType,
+}
+
+impl Table {
+    fn sync(&mut self) {
+        self.vm.base = self.elems.as_mut_ptr();
+        self.vm.len = self.elems.len() as u64;
+    }
+
+    /// Grows by `delta` elements of `init`; the old size, or `None` past the maximum.
+    pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+        let old = self.elems.len() as u64;
+        let new = old + delta as u64;
+        // A cap keeps a runaway `table.grow` from exhausting host memory.
+        let max = self.ty.maximum.unwrap_or(u32::MAX as u64).min(10_000_000);
+        if new > max {
+            return None;
+        }
+        self.elems.resize(new as usize, init);
+        self.sync();
+        Some(old as u32)
+    }
+}
+
+pub(crate) struct GlobalCell {
+    pub bits: [u64; 2],
+    pub ty: GlobalType,
+}
+
+pub(crate) enum FuncKind {
+    /// A function (defined or host stub) of an instance, by function index.
+    Wasm { instance: u32, index: u32 },
+    /// A host function not yet imported by any instance.
+    Host { host: u32 },
+}
+
+pub(crate) struct FuncData {
+    pub kind: FuncKind,
+    pub ty: FuncType,
+    pub vm: *const VmFuncRef,
+}
+
+pub(crate) struct HostEntry {
+    pub ty: FuncType,
+    pub f: Option<HostFn>,
+}
+
+pub(crate) struct InstanceData {
+    pub module: Arc<ModuleInfo>,
+    pub vmctx: Box<VmCtx>,
+    /// Read by compiled code only (through `func_ptrs`), so kept here to stay alive.
+    #[allow(dead_code)]
+    pub funcrefs: Box<[VmFuncRef]>,
+    pub func_ptrs: Box<[*const VmFuncRef]>,
+    pub global_ptrs: Box<[*mut u64]>,
+    /// Read by compiled code only (through the vmctx).
+    #[allow(dead_code)]
+    pub table_ptrs: Box<[*mut VmTable]>,
+    pub memory: Option<u32>,
+    pub tables: Vec<u32>,
+    /// The store handles of the instance's globals, by global index.
+    #[allow(dead_code)]
+    pub globals: Vec<u32>,
+    pub funcs: Vec<u32>,
+    pub data: Vec<Option<Arc<[u8]>>>,
+    pub elems: Vec<Option<Vec<u64>>>,
+    pub exports: HashMap<String, Extern>,
+}
+
+// The boxes are deliberate: compiled code holds pointers into them, which must not move
+// when the vectors grow.
+#[allow(clippy::vec_box)]
+pub(crate) struct StoreData {
+    pub instances: Vec<InstanceData>,
+    pub memories: Vec<Box<LinearMemory>>,
+    pub tables: Vec<Box<Table>>,
+    pub globals: Vec<Box<GlobalCell>>,
+    pub funcs: Vec<FuncData>,
+    pub func_by_ptr: HashMap<usize, u32>,
+    pub hosts: Vec<HostEntry>,
+    /// Why a host function stopped the current call.
+    pub pending: Option<WasmError>,
+    pub state: Option<Box<dyn Any>>,
+}
+
+/// What a host function sees of its caller.
+pub struct Caller<'a> {
+    pub(crate) data: &'a mut StoreData,
+    pub(crate) instance: Option<u32>,
+}
+
+impl Caller<'_> {
+    /// The calling instance's memory, if it has one.
+    pub fn memory(&mut self) -> Option<&mut [u8]> {
+        let inst = self.instance?;
+        let m = self.data.instances[inst as usize].memory?;
+        Some(self.data.memories[m as usize].bytes_mut())
+    }
+
+    /// The store's host state, if it is a `T`.
+    pub fn state<T: 'static>(&mut self) -> Option<&mut T> {
+        self.data.state.as_mut()?.downcast_mut()
+    }
+}
+
+/// Owns instances and everything they use.
+pub struct Store {
+    /// Per instance: its JIT code and the `FuncId` of each function index it compiled.
+    code: Vec<(JitModule, Vec<Option<FuncId>>)>,
+    data: Box<StoreData>,
+    engine: Engine,
+    ctx: FunctionBuilderContext,
+}
+
+fn trap(t: WasmTrap, func: &str) -> WasmError {
+    WasmError::Trap { trap: t, func: func.to_string() }
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new(engine: &Engine) -> Store {
+        Store {
+            code: Vec::new(),
+            data: Box::new(StoreData {
+                instances: Vec::new(),
+                memories: Vec::new(),
+                tables: Vec::new(),
+                globals: Vec::new(),
+                funcs: Vec::new(),
+                func_by_ptr: HashMap::new(),
+                hosts: Vec::new(),
+                pending: None,
+                state: None,
+            }),
+            engine: engine.clone(),
+            ctx: FunctionBuilderContext::new(),
+        }
+    }
+
+    /// Sets the host state host functions reach through [`Caller::state`].
+    pub fn set_state<T: 'static>(&mut self, state: T) {
+        self.data.state = Some(Box::new(state));
+    }
+
+    /// The host state, if it is a `T`.
+    pub fn state<T: 'static>(&mut self) -> Option<&mut T> {
+        self.data.state.as_mut()?.downcast_mut()
+    }
+
+    /// Defines a host function of type `ty`.
+    pub fn host_func(&mut self, ty: FuncType, f: HostFn) -> Extern {
+        let host = self.data.hosts.len() as u32;
+        self.data.hosts.push(HostEntry { ty: ty.clone(), f: Some(f) });
+        let id = self.data.funcs.len() as u32;
+        self.data.funcs.push(FuncData { kind: FuncKind::Host { host }, ty, vm: std::ptr::null() });
+        Extern::Func(id)
+    }
+
+    /// Defines a global.
+    pub fn global(&mut self, ty: GlobalType, value: Val) -> Extern {
+        let id = self.data.globals.len() as u32;
+        let mut cell = Box::new(GlobalCell { bits: [0; 2], ty });
+        cell.bits[0] = self.val_bits(value);
+        self.data.globals.push(cell);
+        Extern::Global(id)
+    }
+
+    /// Defines a memory.
+    pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
+        let id = self.data.memories.len() as u32;
+        self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
+        Ok(Extern::Memory(id))
+    }
+
+    /// Defines a table of null references.
+    pub fn table(&mut self, ty: TableType) -> Extern {
+        let id = self.data.tables.len() as u32;
+        let mut t = Box::new(Table {
+            vm: VmTable { base: std::ptr::null_mut(), len: 0 },
+            elems: vec![0; ty.initial as usize],
+            ty,
+        });
+        t.sync();
+        self.data.tables.push(t);
+        Extern::Table(id)
+    }
+
+    /// The export `name` of an instance.
+    pub fn export(&self, instance: InstanceHandle, name: &str) -> Option<Extern> {
+        self.data.instances.get(instance.0 as usize)?.exports.get(name).copied()
+    }
+
+    /// The bytes of a memory.
+    pub fn memory_bytes(&self, memory: u32) -> &[u8] {
+        self.data.memories[memory as usize].bytes()
+    }
+
+    /// The value of a global.
+    pub fn global_get(&self, global: u32) -> Val {
+        let g = &self.data.globals[global as usize];
+        self.bits_val(g.ty.content_type, g.bits[0])
+    }
+
+    /// The type of a function.
+    pub fn func_type(&self, func: u32) -> &FuncType {
+        &self.data.funcs[func as usize].ty
+    }
+
+    /// The type of a global.
+    pub fn global_type(&self, global: u32) -> GlobalType {
+        self.data.globals[global as usize].ty
+    }
+
+    /// The type of a table.
+    pub fn table_type(&self, table: u32) -> TableType {
+        let t = &self.data.tables[table as usize];
+        TableType { initial: t.elems.len() as u64, ..t.ty }
+    }
+
+    /// The size (pages) and maximum of a memory.
+    pub fn memory_limits(&self, memory: u32) -> (u64, u64) {
+        let m = &self.data.memories[memory as usize];
+        (m.pages(), m.max_pages)
+    }
+
+    fn val_bits(&self, v: Val) -> u64 {
+        match v {
+            Val::I32(x) => x as u32 as u64,
+            Val::I64(x) => x as u64,
+            Val::F32(x) => x as u64,
+            Val::F64(x) => x,
+            Val::FuncRef(None) | Val::ExternRef(None) => 0,
+            Val::FuncRef(Some(f)) => self.data.funcs[f as usize].vm as u64,
+            Val::ExternRef(Some(x)) => x as u64 + 1,
+        }
+    }
+
+    fn bits_val(&self, ty: ValType, bits: u64) -> Val {
+        bits_val(&self.data, ty, bits)
+    }
+
+    /// Instantiates `module` with `imports` (in the module's import order).
+    pub fn instantiate(&mut self, module: &Module, imports: &[Extern]) -> Result<InstanceHandle, WasmError> {
+        let info = module.info.clone();
+        if imports.len() != info.imports.len() {
+            return Err(WasmError::Link(format!("{} imports given, {} needed", imports.len(), info.imports.len())));
+        }
+        let inst_index = self.data.instances.len() as u32;
+        let nfuncs = info.funcs.len();
+        let mut vmctx = Box::new(VmCtx {
+            memory: std::ptr::null_mut(),
+            globals: std::ptr::null(),
+            tables: std::ptr::null(),
+            funcs: std::ptr::null(),
+            store: (&mut *self.data as *mut StoreData).cast(),
+            instance: inst_index as u64,
+        });
+        let vmctx_ptr: *mut VmCtx = &mut *vmctx;
+
+        // Link imports.
+        let mut funcs = Vec::with_capacity(nfuncs);
+        let mut memory = None;
+        let mut tables = Vec::new();
+        let mut globals = Vec::new();
+        let mut host_imports = Vec::new(); // (function index, host index)
+        for (imp, ext) in info.imports.iter().zip(imports) {
+            match (&imp.kind, *ext) {
+                (ImportKind::Func(t), Extern::Func(f)) => {
+                    let fd = &self.data.funcs[f as usize];
+                    if !same_func_type(&fd.ty, &info.types[*t as usize]) {
+                        return Err(WasmError::Link("incompatible import type".into()));
+                    }
+                    if let FuncKind::Host { host } = fd.kind {
+                        host_imports.push((funcs.len() as u32, host));
+                    }
+                    funcs.push(f);
+                }
+                (ImportKind::Memory(mt), Extern::Memory(m)) => {
+                    let mem = &self.data.memories[m as usize];
+                    let max_ok = match mt.maximum {
+                        None => true,
+                        Some(want) => mem.max_pages <= want,
+                    };
+                    if mem.pages() < mt.initial || !max_ok {
+                        return Err(WasmError::Link("incompatible import type".into()));
+                    }
+                    memory = Some(m);
+                }
+                (ImportKind::Table(tt), Extern::Table(t)) => {
+                    let tab = &self.data.tables[t as usize];
+                    let max_ok = match (tt.maximum, tab.ty.maximum) {
+                        (None, _) => true,
+                        (Some(want), Some(have)) => have <= want,
+                        (Some(_), None) => false,
+                    };
+                    if (tab.elems.len() as u64) < tt.initial || !max_ok || tab.ty.element_type != tt.element_type {
+                        return Err(WasmError::Link("incompatible import type".into()));
+                    }
+                    tables.push(t);
+                }
+                (ImportKind::Global(gt), Extern::Global(g)) => {
+                    let have = self.data.globals[g as usize].ty;
+                    if have.content_type != gt.content_type || have.mutable != gt.mutable {
+                        return Err(WasmError::Link("incompatible import type".into()));
+                    }
+                    globals.push(g);
+                }
+                _ => return Err(WasmError::Link("incompatible import type".into())),
+            }
+        }
+
+        // Code: defined functions and host stubs, in one JIT module.
+        let mut jit = JitModule::new();
+        for call in RuntimeCall::ALL {
+            jit.define_host_symbol(call.name(), super::libcalls::address(call));
+        }
+        let mut ids = vec![None; nfuncs];
+        for (i, code) in module.code.iter().enumerate() {
+            let index = info.num_imported_funcs + i as u32;
+            let sig = translate::wasm_signature(info.func_type(index))?;
+            ids[index as usize] = Some(
+                jit.define_function(translate::func_name(index), code, &sig)
+                    .map_err(|e| WasmError::Jit(e.to_string()))?,
+            );
+        }
+        for &(index, host) in &host_imports {
+            let ty = info.func_type(index);
+            let ir = stub::host_stub(index, ty, host, &mut self.ctx)?;
+            let code = self.engine.compile(index, &ir)?;
+            let sig = translate::wasm_signature(ty)?;
+            ids[index as usize] = Some(
+                jit.define_function(translate::func_name(index), &code, &sig)
+                    .map_err(|e| WasmError::Jit(e.to_string()))?,
+            );
+        }
+        jit.finalize().map_err(|e| WasmError::Jit(e.to_string()))?;
+
+        // Function references: own entries for compiled functions, the exporter's otherwise.
+        let mut funcrefs: Box<[VmFuncRef]> = (0..nfuncs)
+            .map(|i| {
+                let code = ids[i].and_then(|id| jit.function_address(id)).unwrap_or(std::ptr::null());
+                VmFuncRef { code, type_id: info.type_ids[info.funcs[i] as usize], vmctx: vmctx_ptr }
+            })
+            .collect();
+        let mut func_ptrs = vec![std::ptr::null::<VmFuncRef>(); nfuncs].into_boxed_slice();
+        for i in 0..nfuncs {
+            if ids[i].is_some() {
+                func_ptrs[i] = &funcrefs[i] as *const VmFuncRef;
+                let id = if i < funcs.len() {
+                    // A host import: its stub lives here; the store's host entry keeps its handle.
+                    funcs[i]
+                } else {
+                    let id = self.data.funcs.len() as u32;
+                    self.data.funcs.push(FuncData {
+                        kind: FuncKind::Wasm { instance: inst_index, index: i as u32 },
+                        ty: info.func_type(i as u32).clone(),
+                        vm: func_ptrs[i],
+                    });
+                    funcs.push(id);
+                    id
+                };
+                self.data.func_by_ptr.insert(func_ptrs[i] as usize, id);
+                if let FuncKind::Host { .. } = self.data.funcs[id as usize].kind {
+                    // The first instance to import a host function gives it a callable stub.
+                    let fd = &mut self.data.funcs[id as usize];
+                    if fd.vm.is_null() {
+                        fd.vm = func_ptrs[i];
+                    }
+                }
+            } else {
+                func_ptrs[i] = self.data.funcs[funcs[i] as usize].vm;
+            }
+        }
+        let _ = &mut funcrefs;
+
+        // Memories, tables, globals defined here.
+        for mt in &info.memories[info.num_imported_memories as usize..] {
+            let Extern::Memory(m) = self.memory(mt.initial, mt.maximum)? else { unreachable!() };
+            memory = Some(m);
+        }
+        for tt in &info.tables[info.num_imported_tables as usize..] {
+            let Extern::Table(t) = self.table(*tt) else { unreachable!() };
+            tables.push(t);
+        }
+        let mut global_ptrs: Vec<*mut u64> =
+            globals.iter().map(|&g| self.data.globals[g as usize].bits.as_mut_ptr()).collect();
+        for (gt, init) in info.globals[info.num_imported_globals as usize..].iter().zip(&info.global_inits) {
+            let bits = self.eval_const(init, &global_ptrs, &func_ptrs);
+            let id = self.data.globals.len() as u32;
+            let mut cell = Box::new(GlobalCell { bits: [bits, 0], ty: *gt });
+            global_ptrs.push(cell.bits.as_mut_ptr());
+            self.data.globals.push(cell);
+            globals.push(id);
+        }
+        let global_ptrs = global_ptrs.into_boxed_slice();
+        let table_ptrs: Box<[*mut VmTable]> =
+            tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
+        vmctx.memory = memory.map_or(std::ptr::null_mut(), |m| &mut self.data.memories[m as usize].vm as *mut _);
+        vmctx.globals = global_ptrs.as_ptr();
+        vmctx.tables = table_ptrs.as_ptr();
+        vmctx.funcs = func_ptrs.as_ptr();
+
+        let elems: Vec<Option<Vec<u64>>> = info
+            .elements
+            .iter()
+            .map(|e| Some(e.items.iter().map(|x| self.eval_const(x, &global_ptrs, &func_ptrs)).collect()))
+            .collect();
+        let mut exports = HashMap::new();
+        for e in &info.exports {
+            let ext = match e.kind {
+                ExternalKind::Func => Extern::Func(funcs[e.index as usize]),
+                ExternalKind::Table => Extern::Table(tables[e.index as usize]),
+                ExternalKind::Memory => Extern::Memory(memory.expect("validated")),
+                ExternalKind::Global => Extern::Global(globals[e.index as usize]),
+                _ => return Err(WasmError::Unsupported("tag exports".into())),
+            };
+            exports.insert(e.name.clone(), ext);
+        }
+        let data = info.data.iter().map(|d| Some(Arc::from(d.bytes.as_slice()))).collect();
+        self.data.instances.push(InstanceData {
+            module: info.clone(),
+            vmctx,
+            funcrefs,
+            func_ptrs,
+            global_ptrs,
+            table_ptrs,
+            memory,
+            tables,
+            globals,
+            funcs,
+            data,
+            elems,
+            exports,
+        });
+        self.code.push((jit, ids));
+        let handle = InstanceHandle(inst_index);
+        self.initialize(handle)?;
+        Ok(handle)
+    }
+
+    /// Evaluates a constant expression to its bits.
+    fn eval_const(&self, expr: &[ConstOp], globals: &[*mut u64], funcs: &[*const VmFuncRef]) -> u64 {
+        let mut stack: Vec<u64> = Vec::new();
+        for op in expr {
+            let v = match *op {
+                ConstOp::I32(x) => x as u32 as u64,
+                ConstOp::I64(x) => x as u64,
+                ConstOp::F32(x) => x as u64,
+                ConstOp::F64(x) => x,
+                ConstOp::V128(x) => x as u64,
+                ConstOp::RefNull => 0,
+                ConstOp::RefFunc(f) => funcs[f as usize] as u64,
+                // SAFETY: global cells are boxed in the store and live as long as it.
+                ConstOp::GlobalGet(g) => unsafe { *globals[g as usize] },
+                ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
+                    let b = stack.pop().unwrap_or(0) as u32;
+                    let a = stack.pop().unwrap_or(0) as u32;
+                    (match op {
+                        ConstOp::I32Add => a.wrapping_add(b),
+                        ConstOp::I32Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }) as u64
+                }
+                ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
+                    let b = stack.pop().unwrap_or(0);
+                    let a = stack.pop().unwrap_or(0);
+                    match op {
+                        ConstOp::I64Add => a.wrapping_add(b),
+                        ConstOp::I64Sub => a.wrapping_sub(b),
+                        _ => a.wrapping_mul(b),
+                    }
+                }
+            };
+            stack.push(v);
+        }
+        stack.pop().unwrap_or(0)
+    }
+
+    /// Active segments, then the start function.
+    fn initialize(&mut self, handle: InstanceHandle) -> Result<(), WasmError> {
+        let i = handle.0 as usize;
+        let info = self.data.instances[i].module.clone();
+        for (s, seg) in info.elements.iter().enumerate() {
+            match &seg.mode {
+                ElemMode::Active { table, offset } => {
+                    let inst = &self.data.instances[i];
+                    let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u32;
+                    let t = inst.tables[*table as usize];
+                    let items = inst.elems[s].clone().unwrap_or_default();
+                    let tab = &mut self.data.tables[t as usize];
+                    let end = off as u64 + items.len() as u64;
+                    if end > tab.elems.len() as u64 {
+                        return Err(trap(WasmTrap::TableOutOfBounds, "instantiation"));
+                    }
+                    tab.elems[off as usize..end as usize].copy_from_slice(&items);
+                    self.data.instances[i].elems[s] = None;
+                }
+                ElemMode::Declared => self.data.instances[i].elems[s] = None,
+                ElemMode::Passive => {}
+            }
+        }
+        for (s, seg) in info.data.iter().enumerate() {
+            if let Some((_, offset)) = &seg.active {
+                let inst = &self.data.instances[i];
+                let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u32;
+                let m = inst.memory.expect("validated");
+                let mem = self.data.memories[m as usize].bytes_mut();
+                let end = off as u64 + seg.bytes.len() as u64;
+                if end > mem.len() as u64 {
+                    return Err(trap(WasmTrap::MemoryOutOfBounds, "instantiation"));
+                }
+                mem[off as usize..end as usize].copy_from_slice(&seg.bytes);
+                self.data.instances[i].data[s] = None;
+            }
+        }
+        if let Some(start) = info.start {
+            let f = self.data.instances[i].funcs[start as usize];
+            self.call(f, &[])?;
+        }
+        Ok(())
+    }
+
+    /// Calls function `func` with `args`.
+    pub fn call(&mut self, func: u32, args: &[Val]) -> Result<Vec<Val>, WasmError> {
+        let fd =
+            self.data.funcs.get(func as usize).ok_or_else(|| WasmError::Arguments(format!("no function {func}")))?;
+        let ty = fd.ty.clone();
+        if args.len() != ty.params().len() {
+            return Err(WasmError::Arguments(format!("{} arguments for {} parameters", args.len(), ty.params().len())));
+        }
+        let (instance, index) = match fd.kind {
+            FuncKind::Wasm { instance, index } => (instance, index),
+            FuncKind::Host { host } => {
+                let mut f = self.data.hosts[host as usize].f.take().expect("host functions do not re-enter");
+                let r = f(&mut Caller { data: &mut self.data, instance: None }, args);
+                self.data.hosts[host as usize].f = Some(f);
+                return r;
+            }
+        };
+        let inst = &self.data.instances[instance as usize];
+        let name = inst.module.func_name(index);
+        let vmctx = &*inst.vmctx as *const VmCtx as i64;
+        let mut dv = vec![DataValue::I64(vmctx)];
+        for (&a, &t) in args.iter().zip(ty.params()) {
+            dv.push(match (a, t) {
+                (Val::I32(x), ValType::I32) => DataValue::I32(x),
+                (Val::I64(x), ValType::I64) => DataValue::I64(x),
+                (Val::F32(x), ValType::F32) => DataValue::F32(Ieee32(x)),
+                (Val::F64(x), ValType::F64) => DataValue::F64(Ieee64(x)),
+                (v @ (Val::FuncRef(_) | Val::ExternRef(_)), ValType::Ref(_)) => DataValue::I64(self.val_bits(v) as i64),
+                _ => return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}"))),
+            });
+        }
+        let (jit, ids) = &self.code[instance as usize];
+        let id = ids[index as usize].expect("every Wasm function handle names compiled code");
+        self.data.pending = None;
+        let outcome = jit.call(id, &dv).map_err(|e| match e {
+            lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
+            e => WasmError::Jit(e.to_string()),
+        })?;
+        match outcome {
+            CallOutcome::Return(vals) => ty
+                .results()
+                .iter()
+                .zip(vals)
+                .map(|(&t, v)| {
+                    let bits = match v {
+                        DataValue::I32(x) => x as u32 as u64,
+                        DataValue::I64(x) => x as u64,
+                        DataValue::F32(x) => x.0 as u64,
+                        DataValue::F64(x) => x.0,
+                        other => return Err(WasmError::Jit(format!("unexpected result {other:?}"))),
+                    };
+                    Ok(self.bits_val(t, bits))
+                })
+                .collect(),
+            CallOutcome::Trap(code) => match WasmTrap::from_code(code) {
+                Some(WasmTrap::HostExit) => {
+                    Err(self.data.pending.take().unwrap_or_else(|| WasmError::Host("host function failed".into())))
+                }
+                Some(t) => Err(trap(t, &name)),
+                None => Err(WasmError::Jit(format!("unknown trap code {code} in {name}"))),
+            },
+        }
+    }
+}
+
+/// The value of `bits` as a `ty`.
+pub(crate) fn bits_val(data: &StoreData, ty: ValType, bits: u64) -> Val {
+    match ty {
+        ValType::I32 => Val::I32(bits as u32 as i32),
+        ValType::I64 => Val::I64(bits as i64),
+        ValType::F32 => Val::F32(bits as u32),
+        ValType::F64 => Val::F64(bits),
+        ValType::V128 => Val::I64(bits as i64),
+        ValType::Ref(r) if is_func(r) => {
+            Val::FuncRef(if bits == 0 { None } else { data.func_by_ptr.get(&(bits as usize)).copied() })
+        }
+        ValType::Ref(_) => Val::ExternRef(if bits == 0 { None } else { Some((bits - 1) as u32) }),
+    }
+}
+
+fn is_func(r: RefType) -> bool {
+    r.is_func_ref()
+}
+
+fn same_func_type(a: &FuncType, b: &FuncType) -> bool {
+    a.params() == b.params() && a.results() == b.results()
+}
+
+impl Drop for Store {
+    fn drop(&mut self) {
+        // Code goes before the data it points into.
+        self.code.clear();
+    }
+}

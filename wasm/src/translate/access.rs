@@ -1,0 +1,170 @@
+//! Globals, tables, references and calls.
+//!
+//! Globals are cells reached through the vmctx's pointer array; tables are `VmTable`s
+//! reached the same way and are bounds-checked explicitly (they can grow and move). A
+//! function reference is a pointer to a `VmFuncRef` (null for `ref.null`). Direct calls to
+//! defined functions are IR `call`s; calls to imported functions and `call_indirect` load
+//! the callee's code and vmctx from its `VmFuncRef` and use `call_indirect`, after the
+//! bounds, null and signature checks `call_indirect` requires.
+
+use super::{FuncTranslator, RuntimeCall, trusted};
+use crate::vmctx::{CTX_FUNCS, CTX_GLOBALS, CTX_TABLES, FUNC_CODE, FUNC_TYPE, FUNC_VMCTX, TABLE_BASE, TABLE_LEN};
+use crate::{WasmError, WasmTrap};
+use lathe_codegen::ir::{InstBuilder, IntCC, Value, types};
+use wasmparser::Operator;
+
+impl FuncTranslator<'_> {
+    /// Loads entry `index` of the pointer array at `vmctx + field`.
+    fn vm_pointer(&mut self, field: i32, index: u32) -> Value {
+        let array = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, field);
+        self.b.ins().load(types::I64, trusted().with_readonly(), array, (index * 8) as i32)
+    }
+
+    /// The address of element `index` of `table` after a bounds check trapping `trap`.
+    fn table_elem_addr(&mut self, table: u32, index: Value, trap: WasmTrap) -> Value {
+        let t = self.vm_pointer(CTX_TABLES, table);
+        let len = self.b.ins().load(types::I64, trusted(), t, TABLE_LEN);
+        let idx = self.b.ins().uextend(types::I64, index);
+        let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
+        self.b.ins().trapnz(oob, trap.code());
+        let base = self.b.ins().load(types::I64, trusted(), t, TABLE_BASE);
+        let off = self.b.ins().ishl_imm(idx, 3);
+        self.b.ins().iadd(base, off)
+    }
+
+    /// Calls `code` with `callee_vmctx` and the top arguments of type `type_index`.
+    fn call_through(
+        &mut self,
+        type_index: u32,
+        code: Value,
+        callee_vmctx: Value,
+        args: Vec<Value>,
+    ) -> Result<(), WasmError> {
+        let sig = self.sig_ref(type_index)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(callee_vmctx);
+        all.extend(args);
+        let inst = self.b.ins().call_indirect(sig, code, &all);
+        let results = self.b.inst_results(inst).to_vec();
+        self.stack.extend(results);
+        Ok(())
+    }
+
+    fn pop_args(&mut self, type_index: u32) -> Vec<Value> {
+        let n = self.module.types[type_index as usize].params().len();
+        self.stack.split_off(self.stack.len() - n)
+    }
+
+    /// Handles global, table, reference and call operators; false if `op` is not one.
+    pub(crate) fn access(&mut self, op: &Operator<'_>) -> Result<bool, WasmError> {
+        use types::{I32, I64};
+        match *op {
+            Operator::GlobalGet { global_index } => {
+                let ty = super::ir_type(self.module.globals[global_index as usize].content_type)?;
+                let cell = self.vm_pointer(CTX_GLOBALS, global_index);
+                let v = self.b.ins().load(ty, trusted(), cell, 0);
+                self.push(v);
+            }
+            Operator::GlobalSet { global_index } => {
+                let v = self.pop();
+                let cell = self.vm_pointer(CTX_GLOBALS, global_index);
+                self.b.ins().store(trusted(), v, cell, 0);
+            }
+            Operator::Call { function_index } => {
+                let type_index = self.module.funcs[function_index as usize];
+                let args = self.pop_args(type_index);
+                if function_index < self.module.num_imported_funcs {
+                    let f = self.vm_pointer(CTX_FUNCS, function_index);
+                    let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
+                    let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                    self.call_through(type_index, code, callee_vmctx, args)?;
+                } else {
+                    let r = self.func_ref(function_index)?;
+                    let mut all = Vec::with_capacity(args.len() + 1);
+                    all.push(self.vmctx);
+                    all.extend(args);
+                    let inst = self.b.ins().call(r, &all);
+                    let results = self.b.inst_results(inst).to_vec();
+                    self.stack.extend(results);
+                }
+            }
+            Operator::CallIndirect { type_index, table_index } => {
+                let index = self.pop();
+                let args = self.pop_args(type_index);
+                let addr = self.table_elem_addr(table_index, index, WasmTrap::UndefinedElement);
+                let f = self.b.ins().load(I64, trusted(), addr, 0);
+                self.b.ins().trapz(f, WasmTrap::UninitializedElement.code());
+                let tid = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_TYPE);
+                let want = self.module.type_ids[type_index as usize] as i64;
+                let bad = self.b.ins().icmp_imm(IntCC::NotEqual, tid, want);
+                self.b.ins().trapnz(bad, WasmTrap::IndirectCallTypeMismatch.code());
+                let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
+                let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                self.call_through(type_index, code, callee_vmctx, args)?;
+            }
+            Operator::RefNull { .. } => {
+                let v = self.b.ins().iconst(I64, 0);
+                self.push(v);
+            }
+            Operator::RefIsNull => {
+                let a = self.pop();
+                let c = self.b.ins().icmp_imm(IntCC::Equal, a, 0);
+                let v = self.bool_to_i32(c);
+                self.push(v);
+            }
+            Operator::RefFunc { function_index } => {
+                let v = self.vm_pointer(CTX_FUNCS, function_index);
+                self.push(v);
+            }
+            Operator::TableGet { table } => {
+                let index = self.pop();
+                let addr = self.table_elem_addr(table, index, WasmTrap::TableOutOfBounds);
+                let v = self.b.ins().load(I64, trusted(), addr, 0);
+                self.push(v);
+            }
+            Operator::TableSet { table } => {
+                let (index, value) = self.pop2();
+                let addr = self.table_elem_addr(table, index, WasmTrap::TableOutOfBounds);
+                self.b.ins().store(trusted(), value, addr, 0);
+            }
+            Operator::TableSize { table } => {
+                let t = self.vm_pointer(CTX_TABLES, table);
+                let len = self.b.ins().load(I64, trusted(), t, TABLE_LEN);
+                let v = self.b.ins().ireduce(I32, len);
+                self.push(v);
+            }
+            Operator::TableGrow { table } => {
+                let (init, delta) = self.pop2();
+                let t = self.b.ins().iconst(I32, table as i64);
+                let v = self.call_runtime(RuntimeCall::TableGrow, &[t, init, delta]).expect("returns the old size");
+                self.push(v);
+            }
+            Operator::TableFill { table } => {
+                let (dst, val, len) = self.pop3();
+                let t = self.b.ins().iconst(I32, table as i64);
+                let s = self.call_runtime(RuntimeCall::TableFill, &[t, dst, val, len]);
+                self.trap_status(s, WasmTrap::TableOutOfBounds);
+            }
+            Operator::TableCopy { dst_table, src_table } => {
+                let (dst, src, len) = self.pop3();
+                let d = self.b.ins().iconst(I32, dst_table as i64);
+                let s_t = self.b.ins().iconst(I32, src_table as i64);
+                let s = self.call_runtime(RuntimeCall::TableCopy, &[d, s_t, dst, src, len]);
+                self.trap_status(s, WasmTrap::TableOutOfBounds);
+            }
+            Operator::TableInit { elem_index, table } => {
+                let (dst, src, len) = self.pop3();
+                let t = self.b.ins().iconst(I32, table as i64);
+                let e = self.b.ins().iconst(I32, elem_index as i64);
+                let s = self.call_runtime(RuntimeCall::TableInit, &[t, e, dst, src, len]);
+                self.trap_status(s, WasmTrap::TableOutOfBounds);
+            }
+            Operator::ElemDrop { elem_index } => {
+                let e = self.b.ins().iconst(I32, elem_index as i64);
+                self.call_runtime(RuntimeCall::ElemDrop, &[e]);
+            }
+            _ => return Ok(false),
+        }
+        Ok(true)
+    }
+}

@@ -1,0 +1,374 @@
+//! Wasm function bodies to Lathe IR, one IR function per Wasm function.
+//!
+//! Each function gets the signature `(vmctx: i64, params...) -> results` (System V) and
+//! the name `u0:<function index>`, so direct calls between functions of one module are
+//! plain `call`s the JIT links. The operand stack holds IR values; Wasm locals are
+//! frontend [`Variable`]s; each Wasm block, loop and if is a control frame whose exit
+//! block takes the results as block parameters (a loop's header takes its parameters).
+//! Code after an unconditional branch is skipped up to the end of its frame.
+//!
+//! Modules: [`control`] (frames, branches), `numeric` (arithmetic, compares,
+//! conversions), `memory` (loads, stores, bulk memory), `access` (globals, tables,
+//! references, calls), `stub` (the IR of host-function stubs).
+//!
+//! Input: a validated [`ModuleInfo`] (the translator trusts validation: stack depths and
+//! types are right). Output: an `ir::Function` for the backend.
+
+mod access;
+pub mod control;
+mod memory;
+mod numeric;
+pub mod stub;
+
+use crate::WasmError;
+use crate::module::ModuleInfo;
+use control::Frame;
+use lathe_codegen::ir::{
+    AbiParam, CallConv, ExtFuncData, ExternalName, FuncRef, Function, InstBuilder, MemFlags, Signature, Type, Value,
+    types,
+};
+use lathe_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
+use wasmparser::{FunctionBody, ValType};
+
+/// How the translated code checks memory accesses.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub enum BoundsChecks {
+    /// No check: the memory reserves 8 GiB plus a guard, so every `base + u32 + u32`
+    /// address faults outside the accessible length (the default, 64-bit hosts).
+    #[default]
+    GuardPages,
+    /// Compare each access with the current length and trap.
+    Explicit,
+}
+
+/// The runtime functions translated code calls, by the symbol the runtime defines.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
+pub enum RuntimeCall {
+    /// `(vmctx, delta: i32) -> i32`.
+    MemoryGrow,
+    /// `(vmctx, dst: i32, val: i32, len: i32) -> i32 status`.
+    MemoryFill,
+    /// `(vmctx, dst: i32, src: i32, len: i32) -> i32 status`.
+    MemoryCopy,
+    /// `(vmctx, seg: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    MemoryInit,
+    /// `(vmctx, seg: i32)`.
+    DataDrop,
+    /// `(vmctx, table: i32, init: i64, delta: i32) -> i32`.
+    TableGrow,
+    /// `(vmctx, table: i32, dst: i32, val: i64, len: i32) -> i32 status`.
+    TableFill,
+    /// `(vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    TableCopy,
+    /// `(vmctx, table: i32, seg: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    TableInit,
+    /// `(vmctx, seg: i32)`.
+    ElemDrop,
+    /// `(vmctx, host index: i32, values: i64) -> i32 status`.
+    HostCall,
+}
+
+impl RuntimeCall {
+    /// Every runtime call.
+    pub const ALL: [RuntimeCall; 11] = [
+        RuntimeCall::MemoryGrow,
+        RuntimeCall::MemoryFill,
+        RuntimeCall::MemoryCopy,
+        RuntimeCall::MemoryInit,
+        RuntimeCall::DataDrop,
+        RuntimeCall::TableGrow,
+        RuntimeCall::TableFill,
+        RuntimeCall::TableCopy,
+        RuntimeCall::TableInit,
+        RuntimeCall::ElemDrop,
+        RuntimeCall::HostCall,
+    ];
+
+    /// The symbol name.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            RuntimeCall::MemoryGrow => "lathe_wasm_memory_grow",
+            RuntimeCall::MemoryFill => "lathe_wasm_memory_fill",
+            RuntimeCall::MemoryCopy => "lathe_wasm_memory_copy",
+            RuntimeCall::MemoryInit => "lathe_wasm_memory_init",
+            RuntimeCall::DataDrop => "lathe_wasm_data_drop",
+            RuntimeCall::TableGrow => "lathe_wasm_table_grow",
+            RuntimeCall::TableFill => "lathe_wasm_table_fill",
+            RuntimeCall::TableCopy => "lathe_wasm_table_copy",
+            RuntimeCall::TableInit => "lathe_wasm_table_init",
+            RuntimeCall::ElemDrop => "lathe_wasm_elem_drop",
+            RuntimeCall::HostCall => "lathe_wasm_host_call",
+        }
+    }
+
+    /// The IR name.
+    pub fn name(self) -> ExternalName {
+        ExternalName::TestCase(self.symbol().to_string())
+    }
+
+    fn signature(self) -> Signature {
+        use types::{I32, I64};
+        let (params, returns): (&[Type], &[Type]) = match self {
+            RuntimeCall::MemoryGrow => (&[I64, I32], &[I32]),
+            RuntimeCall::MemoryFill | RuntimeCall::MemoryCopy => (&[I64, I32, I32, I32], &[I32]),
+            RuntimeCall::MemoryInit => (&[I64, I32, I32, I32, I32], &[I32]),
+            RuntimeCall::DataDrop | RuntimeCall::ElemDrop => (&[I64, I32], &[]),
+            RuntimeCall::TableGrow => (&[I64, I32, I64, I32], &[I32]),
+            RuntimeCall::TableFill => (&[I64, I32, I32, I64, I32], &[I32]),
+            RuntimeCall::TableCopy | RuntimeCall::TableInit => (&[I64, I32, I32, I32, I32, I32], &[I32]),
+            RuntimeCall::HostCall => (&[I64, I32, I64], &[I32]),
+        };
+        let mut sig = Signature::new(CallConv::SystemV);
+        sig.params = params.iter().map(|&t| AbiParam::new(t)).collect();
+        sig.returns = returns.iter().map(|&t| AbiParam::new(t)).collect();
+        sig
+    }
+}
+
+/// The IR type of a Wasm value type.
+pub fn ir_type(ty: ValType) -> Result<Type, WasmError> {
+    Ok(match ty {
+        ValType::I32 => types::I32,
+        ValType::I64 => types::I64,
+        ValType::F32 => types::F32,
+        ValType::F64 => types::F64,
+        ValType::Ref(_) => types::I64,
+        ValType::V128 => return Err(WasmError::Unsupported("v128 (SIMD) values".into())),
+    })
+}
+
+/// The IR signature of a Wasm function type: vmctx first.
+pub fn wasm_signature(ty: &wasmparser::FuncType) -> Result<Signature, WasmError> {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::new(types::I64));
+    for &p in ty.params() {
+        sig.params.push(AbiParam::new(ir_type(p)?));
+    }
+    for &r in ty.results() {
+        sig.returns.push(AbiParam::new(ir_type(r)?));
+    }
+    Ok(sig)
+}
+
+/// The IR name of function `index` of a module.
+pub fn func_name(index: u32) -> ExternalName {
+    ExternalName::User { namespace: 0, index }
+}
+
+/// Flags for loads of runtime data that cannot fault (vmctx fields and the structures
+/// they point to).
+pub(crate) fn trusted() -> MemFlags {
+    MemFlags::trusted()
+}
+
+/// Translates defined function `index` of `module`.
+pub fn translate_function(
+    module: &ModuleInfo,
+    index: u32,
+    checks: BoundsChecks,
+    ctx: &mut FunctionBuilderContext,
+) -> Result<Function, WasmError> {
+    let defined = index
+        .checked_sub(module.num_imported_funcs)
+        .ok_or_else(|| WasmError::Invalid(format!("function {index} is imported")))?;
+    let range = module.bodies[defined as usize].clone();
+    let body = FunctionBody::new(wasmparser::BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let ty = module.func_type(index);
+    let sig = wasm_signature(ty)?;
+    let mut func = Function::with_name_signature(func_name(index), sig);
+    FuncTranslator::new(&mut func, ctx, module, checks).translate(ty, &body)?;
+    Ok(func)
+}
+
+/// The state of translating one function.
+pub(crate) struct FuncTranslator<'a> {
+    pub(crate) b: FunctionBuilder<'a>,
+    pub(crate) module: &'a ModuleInfo,
+    pub(crate) checks: BoundsChecks,
+    /// The operand stack.
+    pub(crate) stack: Vec<Value>,
+    /// The control frames, outermost (the function body) first.
+    pub(crate) frames: Vec<Frame>,
+    /// Wasm locals, parameters first.
+    pub(crate) locals: Vec<Variable>,
+    /// Whether the current position can be reached.
+    pub(crate) reachable: bool,
+    pub(crate) vmctx: Value,
+    /// The memory's base address, loaded once at entry (the memory never moves).
+    pub(crate) mem_base: Option<Value>,
+    /// The `VmMemory` pointer, loaded once at entry.
+    pub(crate) vm_memory: Option<Value>,
+    runtime_refs: [Option<FuncRef>; RuntimeCall::ALL.len()],
+    func_refs: Vec<Option<FuncRef>>,
+    sig_refs: Vec<Option<lathe_codegen::ir::SigRef>>,
+}
+
+impl<'a> FuncTranslator<'a> {
+    fn new(
+        func: &'a mut Function,
+        ctx: &'a mut FunctionBuilderContext,
+        module: &'a ModuleInfo,
+        checks: BoundsChecks,
+    ) -> Self {
+        let b = FunctionBuilder::new(func, ctx);
+        FuncTranslator {
+            b,
+            module,
+            checks,
+            stack: Vec::new(),
+            frames: Vec::new(),
+            locals: Vec::new(),
+            reachable: true,
+            vmctx: Value::from_u32(0),
+            mem_base: None,
+            vm_memory: None,
+            runtime_refs: [None; RuntimeCall::ALL.len()],
+            func_refs: vec![None; module.funcs.len()],
+            sig_refs: vec![None; module.types.len()],
+        }
+    }
+
+    fn translate(mut self, ty: &wasmparser::FuncType, body: &FunctionBody<'_>) -> Result<(), WasmError> {
+        let entry = self.b.create_block();
+        self.b.append_block_params_for_function_params(entry);
+        self.b.switch_to_block(entry);
+        self.b.seal_block(entry);
+        let params: Vec<Value> = self.b.block_params(entry).to_vec();
+        self.vmctx = params[0];
+        for (i, &p) in ty.params().iter().enumerate() {
+            let var = self.b.declare_var(ir_type(p)?);
+            self.b.def_var(var, params[i + 1]);
+            self.locals.push(var);
+        }
+        let mut locals = body.get_locals_reader().map_err(|e| WasmError::Invalid(e.to_string()))?;
+        for _ in 0..locals.get_count() {
+            let (count, vt) = locals.read().map_err(|e| WasmError::Invalid(e.to_string()))?;
+            let t = ir_type(vt)?;
+            for _ in 0..count {
+                let var = self.b.declare_var(t);
+                let zero = self.zero(t);
+                self.b.def_var(var, zero);
+                self.locals.push(var);
+            }
+        }
+        if !self.module.memories.is_empty() {
+            let vm = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_MEMORY);
+            let base = self.b.ins().load(types::I64, trusted().with_readonly(), vm, crate::vmctx::MEM_BASE);
+            self.vm_memory = Some(vm);
+            self.mem_base = Some(base);
+        }
+        // The function body is a block whose exit returns.
+        let exit = self.b.create_block();
+        let results: Vec<Type> = ty.results().iter().map(|&r| ir_type(r)).collect::<Result<_, _>>()?;
+        for &r in &results {
+            self.b.append_block_param(exit, r);
+        }
+        self.frames.push(Frame::block(exit, 0, results.len(), true));
+
+        let mut reader = body.get_operators_reader().map_err(|e| WasmError::Invalid(e.to_string()))?;
+        while !reader.eof() {
+            let op = reader.read().map_err(|e| WasmError::Invalid(e.to_string()))?;
+            self.operator(op)?;
+        }
+        if !self.frames.is_empty() {
+            return Err(WasmError::Invalid("function body ends inside a block".into()));
+        }
+        // `end` of the body left us in the exit block (if anything reaches it).
+        if self.reachable {
+            let rets = std::mem::take(&mut self.stack);
+            self.b.ins().return_(&rets);
+        }
+        self.b.finish().map_err(|e| WasmError::Unsupported(format!("frontend: {e}")))
+    }
+
+    /// The zero of an IR type.
+    pub(crate) fn zero(&mut self, t: Type) -> Value {
+        if t == types::F32 {
+            self.b.ins().f32const(0.0f32)
+        } else if t == types::F64 {
+            self.b.ins().f64const(0.0f64)
+        } else {
+            self.b.ins().iconst(t, 0)
+        }
+    }
+
+    pub(crate) fn pop(&mut self) -> Value {
+        self.stack.pop().expect("validated code never pops an empty stack")
+    }
+
+    pub(crate) fn pop2(&mut self) -> (Value, Value) {
+        let b = self.pop();
+        let a = self.pop();
+        (a, b)
+    }
+
+    pub(crate) fn pop3(&mut self) -> (Value, Value, Value) {
+        let c = self.pop();
+        let (a, b) = self.pop2();
+        (a, b, c)
+    }
+
+    pub(crate) fn push(&mut self, v: Value) {
+        self.stack.push(v);
+    }
+
+    /// The `FuncRef` of a runtime call, declared on first use.
+    pub(crate) fn runtime(&mut self, call: RuntimeCall) -> FuncRef {
+        let i = RuntimeCall::ALL.iter().position(|&c| c == call).expect("every call is listed");
+        if let Some(r) = self.runtime_refs[i] {
+            return r;
+        }
+        let sig = self.b.import_signature(call.signature());
+        let r = self.b.import_function(ExtFuncData { name: call.name(), signature: sig, colocated: false });
+        self.runtime_refs[i] = Some(r);
+        r
+    }
+
+    /// Calls a runtime function with the vmctx first; returns its first result, if any.
+    pub(crate) fn call_runtime(&mut self, call: RuntimeCall, args: &[Value]) -> Option<Value> {
+        let r = self.runtime(call);
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(self.vmctx);
+        all.extend_from_slice(args);
+        let inst = self.b.ins().call(r, &all);
+        self.b.inst_results(inst).first().copied()
+    }
+
+    /// The `FuncRef` of a defined function of this module, for direct calls.
+    pub(crate) fn func_ref(&mut self, index: u32) -> Result<FuncRef, WasmError> {
+        if let Some(r) = self.func_refs[index as usize] {
+            return Ok(r);
+        }
+        let sig = wasm_signature(self.module.func_type(index))?;
+        let sig = self.b.import_signature(sig);
+        let r = self.b.import_function(ExtFuncData { name: func_name(index), signature: sig, colocated: true });
+        self.func_refs[index as usize] = Some(r);
+        Ok(r)
+    }
+
+    /// The `SigRef` of a type index, for indirect calls.
+    pub(crate) fn sig_ref(&mut self, type_index: u32) -> Result<lathe_codegen::ir::SigRef, WasmError> {
+        if let Some(r) = self.sig_refs[type_index as usize] {
+            return Ok(r);
+        }
+        let sig = wasm_signature(&self.module.types[type_index as usize])?;
+        let r = self.b.import_signature(sig);
+        self.sig_refs[type_index as usize] = Some(r);
+        Ok(r)
+    }
+
+    /// Turns an `i8` condition into a Wasm `i32` boolean.
+    pub(crate) fn bool_to_i32(&mut self, c: Value) -> Value {
+        self.b.ins().uextend(types::I32, c)
+    }
+
+    fn operator(&mut self, op: wasmparser::Operator<'_>) -> Result<(), WasmError> {
+        if !self.reachable {
+            return self.unreachable_operator(&op);
+        }
+        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? {
+            return Ok(());
+        }
+        Err(WasmError::Unsupported(format!("operator {op:?}")))
+    }
+}

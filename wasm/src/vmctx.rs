@@ -1,0 +1,84 @@
+//! The data compiled code reads at run time, laid out `#[repr(C)]`.
+//!
+//! Every translated function takes a pointer to its instance's [`VmCtx`] as its first
+//! parameter. Through it the code reaches the memory ([`VmMemory`]: base and current length),
+//! the globals (one pointer per global to an 8- or 16-byte cell), the tables ([`VmTable`]:
+//! element array and length), and the functions ([`VmFuncRef`]: code, type id, vmctx), one
+//! pointer per function index, imported or not. Imported entities are pointers to the
+//! exporter's data, so sharing needs no copying.
+//!
+//! Invariant: the runtime (`runtime::store`) owns every structure here, at an address that
+//! does not change while any instance that can reach it lives. The translator
+//! (`translate`) only knows the offsets below.
+
+use std::mem::offset_of;
+
+/// The per-instance context.
+#[repr(C)]
+pub struct VmCtx {
+    /// The instance's memory, or null.
+    pub memory: *mut VmMemory,
+    /// One pointer per global index to its cell.
+    pub globals: *const *mut u64,
+    /// One pointer per table index.
+    pub tables: *const *mut VmTable,
+    /// One pointer per function index.
+    pub funcs: *const *const VmFuncRef,
+    /// The store the instance lives in (for runtime calls).
+    pub store: *mut u8,
+    /// The instance's index in its store.
+    pub instance: u64,
+}
+
+/// A linear memory as compiled code sees it.
+#[repr(C)]
+pub struct VmMemory {
+    /// The first byte.
+    pub base: *mut u8,
+    /// The accessible length in bytes.
+    pub len: u64,
+}
+
+/// A table as compiled code sees it. Elements are 8 bytes: a `*const VmFuncRef` for
+/// funcref tables (null for a null reference), an opaque non-zero word for externref.
+#[repr(C)]
+pub struct VmTable {
+    /// The first element.
+    pub base: *mut u64,
+    /// The number of elements.
+    pub len: u64,
+}
+
+/// A function reference: what `call_indirect` and imported calls need.
+#[repr(C)]
+pub struct VmFuncRef {
+    /// The entry of the compiled code, signature `(vmctx, params...) -> results`.
+    pub code: *const u8,
+    /// The process-wide id of the function's type (`types::type_id`).
+    pub type_id: u64,
+    /// The vmctx to pass.
+    pub vmctx: *mut VmCtx,
+}
+
+/// Offset of [`VmCtx::memory`].
+pub const CTX_MEMORY: i32 = offset_of!(VmCtx, memory) as i32;
+/// Offset of [`VmCtx::globals`].
+pub const CTX_GLOBALS: i32 = offset_of!(VmCtx, globals) as i32;
+/// Offset of [`VmCtx::tables`].
+pub const CTX_TABLES: i32 = offset_of!(VmCtx, tables) as i32;
+/// Offset of [`VmCtx::funcs`].
+pub const CTX_FUNCS: i32 = offset_of!(VmCtx, funcs) as i32;
+/// Offset of [`VmMemory::base`].
+pub const MEM_BASE: i32 = offset_of!(VmMemory, base) as i32;
+/// Offset of [`VmMemory::len`].
+pub const MEM_LEN: i32 = offset_of!(VmMemory, len) as i32;
+/// Offset of [`VmTable::base`].
+pub const TABLE_BASE: i32 = offset_of!(VmTable, base) as i32;
+/// Offset of [`VmTable::len`].
+pub const TABLE_LEN: i32 = offset_of!(VmTable, len) as i32;
+/// Offset of [`VmFuncRef::code`].
+pub const FUNC_CODE: i32 = offset_of!(VmFuncRef, code) as i32;
+/// Offset of [`VmFuncRef::type_id`].
+pub const FUNC_TYPE: i32 = offset_of!(VmFuncRef, type_id) as i32;
+/// Offset of [`VmFuncRef::vmctx`].
+pub const FUNC_VMCTX: i32 = offset_of!(VmFuncRef, vmctx) as i32;

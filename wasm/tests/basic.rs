@@ -1,0 +1,149 @@
+//! End-to-end tests: WAT modules compiled through the x86-64 backend and run by the JIT.
+
+use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
+
+fn wat(src: &str) -> Vec<u8> {
+    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
+    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
+    w.encode().expect("encodes")
+}
+
+fn setup(src: &str, config: Config) -> (Store, lathe_wasm::runtime::InstanceHandle) {
+    let engine = Engine::new(config).expect("engine");
+    let module = Module::new(&engine, &wat(src)).expect("compiles");
+    let mut store = Store::new(&engine);
+    let inst = store.instantiate(&module, &[]).expect("instantiates");
+    (store, inst)
+}
+
+fn call(
+    store: &mut Store,
+    inst: lathe_wasm::runtime::InstanceHandle,
+    name: &str,
+    args: &[Val],
+) -> Result<Vec<Val>, WasmError> {
+    let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
+    store.call(f, args)
+}
+
+fn trap_of(r: Result<Vec<Val>, WasmError>) -> WasmTrap {
+    match r {
+        Err(WasmError::Trap { trap, .. }) => trap,
+        other => panic!("expected a trap, got {other:?}"),
+    }
+}
+
+const PROGRAM: &str = r#"
+(module
+  (memory 1 3)
+  (global $g (mut i32) (i32.const 10))
+  (table 2 funcref)
+  (elem (i32.const 0) $sq $neg)
+  (type $un (func (param i32) (result i32)))
+  (func $sq (type $un) (i32.mul (local.get 0) (local.get 0)))
+  (func $neg (type $un) (i32.sub (i32.const 0) (local.get 0)))
+  (func (export "fib") (param $n i32) (result i64)
+    (local $a i64) (local $b i64)
+    (local.set $b (i64.const 1))
+    (block $done
+      (loop $top
+        (br_if $done (i32.eqz (local.get $n)))
+        (local.set $b (i64.add (local.get $a) (local.tee $a (local.get $b))))
+        (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+        (br $top)))
+    (local.get $a))
+  (func (export "indirect") (param i32 i32) (result i32)
+    (call_indirect (type $un) (local.get 1) (local.get 0)))
+  (func (export "bad_sig") (result i64)
+    (call_indirect (result i64) (i32.const 0)))
+  (func (export "store_load") (param i32 i32) (result i32)
+    (i32.store (local.get 0) (local.get 1))
+    (i32.load (local.get 0)))
+  (func (export "load") (param i32) (result i32) (i32.load (local.get 0)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0)))
+  (func (export "size") (result i32) (memory.size))
+  (func (export "bump") (result i32)
+    (global.set $g (i32.add (global.get $g) (i32.const 1)))
+    (global.get $g))
+  (func (export "div") (param i32 i32) (result i32) (i32.div_s (local.get 0) (local.get 1)))
+  (func (export "boom") (unreachable))
+  (func $rec (export "recurse") (param i32) (result i32)
+    (i32.add (call $rec (i32.add (local.get 0) (i32.const 1))) (i32.const 1)))
+  (func (export "switch") (param i32) (result i32)
+    (block $c (block $b (block $a
+      (br_table $a $b $c (local.get 0)))
+      (return (i32.const 100)))
+      (return (i32.const 200)))
+    (i32.const 300))
+  (func (export "pair") (param i32) (result i32 i32)
+    (local.get 0) (i32.add (local.get 0) (i32.const 1)))
+)
+"#;
+
+fn run_program(config: Config) {
+    let (mut s, i) = setup(PROGRAM, config);
+    assert_eq!(call(&mut s, i, "fib", &[Val::I32(50)]).unwrap(), vec![Val::I64(12586269025)]);
+    assert_eq!(call(&mut s, i, "indirect", &[Val::I32(0), Val::I32(7)]).unwrap(), vec![Val::I32(49)]);
+    assert_eq!(call(&mut s, i, "indirect", &[Val::I32(1), Val::I32(7)]).unwrap(), vec![Val::I32(-7)]);
+    assert_eq!(trap_of(call(&mut s, i, "indirect", &[Val::I32(2), Val::I32(7)])), WasmTrap::UndefinedElement);
+    assert_eq!(trap_of(call(&mut s, i, "bad_sig", &[])), WasmTrap::IndirectCallTypeMismatch);
+    assert_eq!(call(&mut s, i, "store_load", &[Val::I32(65532), Val::I32(-3)]).unwrap(), vec![Val::I32(-3)]);
+    assert_eq!(trap_of(call(&mut s, i, "load", &[Val::I32(65533)])), WasmTrap::MemoryOutOfBounds);
+    assert_eq!(trap_of(call(&mut s, i, "load", &[Val::I32(-1)])), WasmTrap::MemoryOutOfBounds);
+    assert_eq!(call(&mut s, i, "grow", &[Val::I32(1)]).unwrap(), vec![Val::I32(1)]);
+    assert_eq!(call(&mut s, i, "size", &[]).unwrap(), vec![Val::I32(2)]);
+    // Bytes 65533..65536 are ff ff ff (from the store of -3) and a fresh 00.
+    assert_eq!(call(&mut s, i, "load", &[Val::I32(65533)]).unwrap(), vec![Val::I32(0x00ff_ffff)]);
+    assert_eq!(call(&mut s, i, "grow", &[Val::I32(5)]).unwrap(), vec![Val::I32(-1)]);
+    assert_eq!(call(&mut s, i, "bump", &[]).unwrap(), vec![Val::I32(11)]);
+    assert_eq!(call(&mut s, i, "bump", &[]).unwrap(), vec![Val::I32(12)]);
+    assert_eq!(call(&mut s, i, "div", &[Val::I32(-7), Val::I32(2)]).unwrap(), vec![Val::I32(-3)]);
+    assert_eq!(trap_of(call(&mut s, i, "div", &[Val::I32(1), Val::I32(0)])), WasmTrap::IntegerDivideByZero);
+    assert_eq!(trap_of(call(&mut s, i, "div", &[Val::I32(i32::MIN), Val::I32(-1)])), WasmTrap::IntegerOverflow);
+    assert_eq!(trap_of(call(&mut s, i, "boom", &[])), WasmTrap::Unreachable);
+    assert_eq!(trap_of(call(&mut s, i, "recurse", &[Val::I32(0)])), WasmTrap::CallStackExhausted);
+    for (k, want) in [(0, 100), (1, 200), (2, 300), (9, 300)] {
+        assert_eq!(call(&mut s, i, "switch", &[Val::I32(k)]).unwrap(), vec![Val::I32(want)]);
+    }
+    assert_eq!(call(&mut s, i, "pair", &[Val::I32(4)]).unwrap(), vec![Val::I32(4), Val::I32(5)]);
+    // After all the traps, the instance still works.
+    assert_eq!(call(&mut s, i, "fib", &[Val::I32(10)]).unwrap(), vec![Val::I64(55)]);
+}
+
+#[test]
+fn program_with_guard_pages() {
+    run_program(Config::default());
+}
+
+#[test]
+fn program_with_explicit_bounds_checks() {
+    run_program(Config { bounds_checks: lathe_wasm::translate::BoundsChecks::Explicit, ..Config::default() });
+}
+
+#[test]
+fn host_functions_and_imports() {
+    let engine = Engine::new(Config::default()).unwrap();
+    let module = Module::new(
+        &engine,
+        &wat(r#"(module
+            (import "env" "add" (func $add (param i32 i64) (result i64)))
+            (import "env" "fail" (func $fail))
+            (func (export "go") (param i32) (result i64) (call $add (local.get 0) (i64.const 1000)))
+            (func (export "fail") (call $fail)))"#),
+    )
+    .unwrap();
+    let mut store = Store::new(&engine);
+    let ty =
+        wasmparser::FuncType::new([wasmparser::ValType::I32, wasmparser::ValType::I64], [wasmparser::ValType::I64]);
+    let add = store.host_func(
+        ty,
+        Box::new(|_, args| match args {
+            [Val::I32(a), Val::I64(b)] => Ok(vec![Val::I64(*a as i64 + b)]),
+            _ => Err(WasmError::Host("bad args".into())),
+        }),
+    );
+    let fail = store.host_func(wasmparser::FuncType::new([], []), Box::new(|_, _| Err(WasmError::Exit(3))));
+    let inst = store.instantiate(&module, &[add, fail]).unwrap();
+    assert_eq!(call(&mut store, inst, "go", &[Val::I32(-5)]).unwrap(), vec![Val::I64(995)]);
+    assert!(matches!(call(&mut store, inst, "fail", &[]), Err(WasmError::Exit(3))));
+}
