@@ -44,15 +44,16 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine for the host (x86-64).
+    /// An engine for the host (x86-64), using the ISA features the host has.
     pub fn new(config: Config) -> Result<Engine, WasmError> {
         let flags = Flags {
             opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
             enable_verifier: cfg!(debug_assertions),
             ..Flags::default()
         };
-        let isa =
-            lathe_codegen::isa::lookup("x86_64", &[], flags).map_err(|e| WasmError::Unsupported(e.to_string()))?;
+        let host_flags = lathe_codegen::isa::x64::host_isa_flags();
+        let isa = lathe_codegen::isa::lookup("x86_64", &host_flags, flags)
+            .map_err(|e| WasmError::Unsupported(e.to_string()))?;
         Ok(Engine { isa: Arc::from(isa), config })
     }
 

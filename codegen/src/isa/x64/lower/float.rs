@@ -55,11 +55,20 @@ impl RuleCtx<'_, '_> {
     /// `fmin` exactly: `minss` returns its second operand when either is NaN or both are
     /// zeros, so the OR of `min(a, b)` and `min(b, a)` is NaN when either is, `-0.0` for
     /// zeros of different signs, and the smaller value otherwise.
+    ///
+    /// When either operand is NaN the result is `a + b` instead, which is a quiet NaN
+    /// carrying an operand's payload (canonical for canonical inputs), as the NaN rules of
+    /// docs/ir.md and of Wasm require; the OR above could mix the other operand's bits into
+    /// the payload or keep a signalling NaN.
     fn fmin_exact(&mut self, double: bool, a: Reg, b: Reg) -> Reg {
         let op = pick(double, SseOp::Minss, SseOp::Minsd);
         let t1 = self.sse(op, a, b);
         let t2 = self.sse(op, b, a);
-        self.sse(SseOp::Orps, t1, t2)
+        let ordered = self.sse(SseOp::Orps, t1, t2);
+        let nan = self.sse(pick(double, SseOp::Addss, SseOp::Addsd), a, b);
+        let ty = if double { crate::ir::types::F64 } else { crate::ir::types::F32 };
+        self.ucomi(double, a, b);
+        self.fselect(ty, CC::P, nan, ordered)
     }
 
     pub(super) fn float_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
