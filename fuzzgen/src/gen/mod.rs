@@ -532,3 +532,124 @@ impl<'c, 'u> FuncGen<'c, 'u> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::ops::{BACKEND_OPS, FLOAT_OPS, I128_OPS, OTHER_INT_OPS, Op};
+    use super::*;
+    use crate::seed::seed_bytes;
+    use std::collections::HashSet;
+
+    /// The opcodes of the programs of seeds `0..n` under `cfg`, each program verified.
+    fn opcodes_of(cfg: &Config, n: u64) -> HashSet<Opcode> {
+        let mut seen = HashSet::new();
+        for seed in 0..n {
+            let bytes = seed_bytes(seed, 4096);
+            let p = generate_program(&mut Unstructured::new(&bytes), cfg).expect("generation");
+            for f in &p.functions {
+                if let Err(e) = lathe_codegen::verifier::verify_function(f) {
+                    panic!("seed {seed}: {e}\n{f}");
+                }
+                for b in f.layout.blocks() {
+                    for i in f.layout.block_insts(b) {
+                        seen.insert(f.dfg.insts[i].opcode());
+                    }
+                }
+            }
+        }
+        seen
+    }
+
+    fn opcode_of(op: Op) -> Option<Opcode> {
+        use Op::*;
+        Some(match op {
+            IntBinary(o) | IntDiv(o) | Shift(o) | IntUnary(o) | IntImm(o) | Select(o) | Extend(o) | Overflow(o)
+            | OverflowCarry(o) | FloatBinary(o) | FloatUnary(o) | FloatToInt(o) | IntToFloat(o) | CondTrap(o) => o,
+            Icmp => Opcode::Icmp,
+            IcmpImm => Opcode::IcmpImm,
+            Bitselect => Opcode::Bitselect,
+            Ireduce => Opcode::Ireduce,
+            Bmask => Opcode::Bmask,
+            AddTrap => Opcode::UaddOverflowTrap,
+            Iconst => Opcode::Iconst,
+            Fma => Opcode::Fma,
+            Fcmp => Opcode::Fcmp,
+            Bitcast => Opcode::Bitcast,
+            Isplit => Opcode::Isplit,
+            Iconcat => Opcode::Iconcat,
+            StackStore => Opcode::StackStore,
+            StackLoad => Opcode::StackLoad,
+            Store => Opcode::Store,
+            Load => Opcode::Load,
+            Call => Opcode::Call,
+            FloatConvert => return None,
+        })
+    }
+
+    #[test]
+    fn jit_programs_use_every_backend_opcode_and_control_form() {
+        let seen = opcodes_of(&Config::jit(), 400);
+        for &(op, _) in BACKEND_OPS {
+            let o = opcode_of(op).expect("backend ops have one opcode");
+            assert!(seen.contains(&o), "no program used `{o}`");
+        }
+        for o in [Opcode::BrTable, Opcode::Brif, Opcode::Jump, Opcode::Trap, Opcode::Return, Opcode::StackAddr] {
+            assert!(seen.contains(&o), "no program used `{o}`");
+        }
+        for o in [Opcode::Uload8, Opcode::Sload16, Opcode::Istore8, Opcode::Istore32] {
+            assert!(seen.contains(&o), "no program used `{o}`");
+        }
+        assert!(!seen.contains(&Opcode::Fadd), "floats are off for the JIT");
+    }
+
+    #[test]
+    fn interpreter_programs_use_every_scalar_opcode_of_the_tables() {
+        let seen = opcodes_of(&Config::interpreter(), 400);
+        for &(op, _) in BACKEND_OPS.iter().chain(OTHER_INT_OPS).chain(FLOAT_OPS).chain(I128_OPS) {
+            if let Some(o) = opcode_of(op) {
+                assert!(seen.contains(&o), "no program used `{o}`");
+            }
+        }
+        assert!(seen.contains(&Opcode::Fpromote) && seen.contains(&Opcode::Fdemote));
+    }
+
+    #[test]
+    fn generation_is_deterministic_and_total() {
+        let bytes = seed_bytes(42, 4096);
+        let a = generate_program(&mut Unstructured::new(&bytes), &Config::jit()).expect("generation");
+        let b = generate_program(&mut Unstructured::new(&bytes), &Config::jit()).expect("generation");
+        assert_eq!(a.to_clif(), b.to_clif());
+        // Running out of bytes early still gives valid programs.
+        for len in [0, 1, 7, 50] {
+            let p =
+                generate_program(&mut Unstructured::new(&bytes[..len]), &Config::interpreter()).expect("generation");
+            for f in &p.functions {
+                lathe_codegen::verifier::verify_function(f).expect("valid");
+            }
+        }
+    }
+
+    #[test]
+    fn programs_terminate_quickly() {
+        // Loops are counted and nest at most `max_depth` deep, so even a generous program
+        // runs a few thousand instructions; a generator bug making an unbounded loop would
+        // hit this limit.
+        let cfg = Config::interpreter();
+        for seed in 0..300 {
+            let bytes = seed_bytes(seed, 4096);
+            let mut u = Unstructured::new(&bytes);
+            let p = generate_program(&mut u, &cfg).expect("generation");
+            let inputs = generate_inputs(&mut u, &p.entry().signature, 2).expect("inputs");
+            let mut store = lathe_interpreter::FunctionStore::new();
+            for f in &p.functions {
+                store.add(f);
+            }
+            let mut interp = lathe_interpreter::Interpreter::new(store).with_step_limit(100_000);
+            for args in &inputs {
+                if let Err(e) = interp.call_by_name("main", args) {
+                    panic!("seed {seed}: {e}\n{}", p.to_clif());
+                }
+            }
+        }
+    }
+}
