@@ -6,8 +6,12 @@
 //! 0, its instructions indented by four spaces with an `@xxxx ` source location prefix
 //! where one is set, and a blank line between blocks. An alias `vX -> vY` is printed once,
 //! right before the first instruction that uses `vX` (with the aliases it depends on);
-//! unused aliases are not printed. The `.type` suffix is written exactly for opcodes whose
-//! controlling type is explicit. Values and blocks keep their numbers.
+//! unused aliases are not printed. The `.type` suffix is written for opcodes whose
+//! controlling type is explicit, and also for an opcode that takes it from an operand when
+//! that operand is the result of an instruction not printed yet (itself or a later one):
+//! the reader could not infer the type of a cycle of such instructions (`v1 = iadd v1, v0`,
+//! which the verifier rejects but the reader accepts with a suffix), so without it the
+//! printed text would not parse back. Values and blocks keep their numbers.
 
 use crate::entity::EntityRef;
 use crate::ir::types::{self, Type};
@@ -48,6 +52,7 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
     }
     let mut aliases = AliasPrinter { printed: vec![false; func.dfg.num_values()], stack: Vec::new() };
     let mut used = Vec::new();
+    let mut printed = vec![false; func.dfg.insts.len()];
     for (i, block) in func.layout.blocks().enumerate() {
         if i > 0 || any {
             writeln!(w)?;
@@ -79,11 +84,28 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
             if !loc.is_default() {
                 write!(w, "{loc} ")?;
             }
-            write_inst(w, func, inst)?;
+            let suffix = ctrl_operand_printed_later(func, inst, &printed);
+            write_inst(w, func, inst, suffix)?;
+            if let Some(p) = printed.get_mut(inst.index()) {
+                *p = true;
+            }
             writeln!(w)?;
         }
     }
     writeln!(w, "}}")
+}
+
+/// Whether `inst` takes its controlling type from an operand that is the result of an
+/// instruction not yet `printed` (so a reader going through the text in order may meet a
+/// cycle it cannot type without a suffix).
+fn ctrl_operand_printed_later(func: &Function, inst: Inst, printed: &[bool]) -> bool {
+    let data = &func.dfg.insts[inst];
+    let crate::ir::CtrlSource::Arg(i) = data.opcode().info().ctrl else { return false };
+    let Some(&v) = data.arguments(&func.dfg.value_lists).get(i as usize) else { return false };
+    match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+        ValueDef::Result(def, _) => !printed.get(def.index()).copied().unwrap_or(false),
+        _ => false,
+    }
 }
 
 /// Prints each alias once, the aliases it refers to first.
@@ -151,7 +173,7 @@ pub fn display_inst(func: &Function, inst: Inst) -> impl fmt::Display + '_ {
     struct DisplayInst<'a>(&'a Function, Inst);
     impl fmt::Display for DisplayInst<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write_inst(f, self.0, self.1)
+            write_inst(f, self.0, self.1, false)
         }
     }
     DisplayInst(func, inst)
@@ -214,7 +236,9 @@ fn write_constant(w: &mut dyn Write, bytes: &[u8], ty: Type) -> fmt::Result {
     w.write_str("]")
 }
 
-fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result {
+/// Writes one instruction; `force_suffix` writes the `.type` suffix even where the
+/// controlling type comes from an operand.
+fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst, force_suffix: bool) -> fmt::Result {
     let dfg = &func.dfg;
     let results = dfg.inst_results(inst);
     if !results.is_empty() {
@@ -224,7 +248,7 @@ fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result {
     let data = &dfg.insts[inst];
     let opcode = data.opcode();
     w.write_str(opcode.name())?;
-    if opcode.info().ctrl == crate::ir::CtrlSource::Explicit {
+    if force_suffix || opcode.info().ctrl == crate::ir::CtrlSource::Explicit {
         write!(w, ".{}", dfg.ctrl_typevar(inst))?;
     }
     let pool = &dfg.value_lists;
@@ -332,6 +356,23 @@ fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst) -> fmt::Result {
 mod tests {
     use super::*;
     use crate::text::parse_functions;
+
+    #[test]
+    fn operand_typed_instruction_in_a_cycle_keeps_its_suffix() {
+        // Found by the `clif_reader` fuzzer: the reader accepts an operand-typed opcode with
+        // a suffix whose controlling operand is its own result (or a later one); printed
+        // without the suffix, the text did not parse back.
+        let text = "function %f(i32) -> i32 {\nblock0(v0: i32):\n    v1 = iadd.i32 v1, v0\n    \
+                    v2 = isub.i64 v3, v3\n    v3 = iadd v2, v2\n    v4 = iadd v0, v1\n    return v4\n}";
+        let f = parse_functions(text).unwrap().remove(0);
+        let printed = f.to_string();
+        assert!(printed.contains("v1 = iadd.i32 v1, v0\n"), "{printed}");
+        assert!(printed.contains("v2 = isub.i64 v3, v3\n"), "{printed}");
+        // Operands printed earlier still need no suffix.
+        assert!(printed.contains("v3 = iadd v2, v2\n") && printed.contains("v4 = iadd v0, v1\n"), "{printed}");
+        let again = parse_functions(&printed).unwrap().remove(0).to_string();
+        assert_eq!(again, printed);
+    }
 
     #[test]
     fn display_inst_prints_one_line() {

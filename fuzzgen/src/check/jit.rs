@@ -1,0 +1,107 @@
+//! The interpreter-versus-native check: the reference interpreter and x86-64 machine code
+//! loaded by the JIT must agree on every argument set, at both optimisation levels, with
+//! the regalloc2 checker on.
+
+use super::run::{agree, interpret, show};
+use super::{Mismatch, Verdict, verify_generated};
+use crate::program::{Program, RunOutcome};
+use lathe_codegen::data_value::DataValue;
+use lathe_codegen::isa;
+use lathe_codegen::result::CodegenError;
+use lathe_codegen::settings::{Flags, OptLevel};
+use lathe_interpreter::InterpreterError;
+use lathe_jit::{JitError, JitModule};
+
+/// Runs `program`'s entry on each of `inputs` in the interpreter and natively. A function
+/// the backend reports as unsupported (`CodegenError::Unsupported`), or arguments the JIT
+/// cannot pass, make the program [`Verdict::Skipped`]; any other compile or load error, a
+/// different result or trap code, or a program that fails the verifier is a [`Mismatch`].
+/// On a host other than x86-64 everything is skipped.
+pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Result<Verdict, Mismatch> {
+    if isa::host_arch() != "x86_64" {
+        return Ok(Verdict::Skipped("the host is not x86_64".into()));
+    }
+    verify_generated(program)?;
+    let mut expected = Vec::with_capacity(inputs.len());
+    for args in inputs {
+        match interpret(program, args) {
+            Ok(o) => expected.push(o),
+            Err(InterpreterError::Unsupported { opcode, reason }) => {
+                return Ok(Verdict::Skipped(format!("the interpreter does not run `{opcode}`: {reason}")));
+            }
+            Err(e) => return Err(interp_failure(program, inputs, args, &e)),
+        }
+    }
+    let runs: Vec<(Vec<DataValue>, Option<RunOutcome>)> =
+        inputs.iter().cloned().zip(expected.iter().cloned().map(Some)).collect();
+    for level in [OptLevel::None, OptLevel::Speed] {
+        let flags = Flags { opt_level: level, regalloc_checker: true, ..Flags::default() };
+        let isa = isa::lookup("x86_64", &[], flags)
+            .map_err(|e| Mismatch::new(format!("no x86_64 target: {e}"), String::new()))?;
+        let mut jit = JitModule::new();
+        for f in &program.functions {
+            let code = match isa.compile_function(f, false) {
+                Ok(code) => code,
+                Err(CodegenError::Unsupported(m)) => return Ok(Verdict::Skipped(format!("backend: {m}"))),
+                Err(e) => {
+                    return Err(Mismatch::new(
+                        format!("compiling {} at opt_level={level} failed: {e}", f.name),
+                        program.to_filetest(&runs),
+                    ));
+                }
+            };
+            jit.define_function(f.name.clone(), &code, &f.signature).map_err(|e| {
+                Mismatch::new(
+                    format!("the JIT rejects {} (opt_level={level}): {e}", f.name),
+                    program.to_filetest(&runs),
+                )
+            })?;
+        }
+        jit.finalize().map_err(|e| {
+            Mismatch::new(format!("loading the code failed (opt_level={level}): {e}"), program.to_filetest(&runs))
+        })?;
+        let Some(id) = jit.lookup(&program.entry().name) else {
+            return Err(Mismatch::new("the JIT lost the entry function", program.to_filetest(&runs)));
+        };
+        for (args, want) in inputs.iter().zip(&expected) {
+            let native = match jit.call(id, args) {
+                Ok(lathe_jit::CallOutcome::Return(v)) => RunOutcome::Return(v),
+                Ok(lathe_jit::CallOutcome::Trap(c)) => RunOutcome::Trap(c),
+                Err(JitError::Unsupported(m)) => return Ok(Verdict::Skipped(format!("JIT: {m}"))),
+                Err(e) => {
+                    return Err(Mismatch::new(
+                        format!("calling native code failed (opt_level={level}): {e}"),
+                        program.to_filetest(&runs),
+                    ));
+                }
+            };
+            if !agree(want, &native) {
+                return Err(Mismatch::new(
+                    format!(
+                        "interpreter and native code (opt_level={level}) disagree on ({}): interpreter {}, native {}",
+                        crate::program::join(args),
+                        show(want),
+                        show(&native)
+                    ),
+                    program.to_filetest(&runs),
+                ));
+            }
+        }
+    }
+    Ok(Verdict::Checked)
+}
+
+/// The interpreter failed on a verified, terminating program: a bug in the interpreter or
+/// the generator.
+pub(super) fn interp_failure(
+    program: &Program,
+    inputs: &[Vec<DataValue>],
+    args: &[DataValue],
+    e: &InterpreterError,
+) -> Mismatch {
+    let runs: Vec<_> = inputs.iter().map(|a| (a.clone(), None)).collect();
+    Mismatch::new(
+        format!("the interpreter failed on ({}): {e}", crate::program::join(args)),
+        program.to_filetest(&runs),
+    )
+}

@@ -1,0 +1,107 @@
+//! Smoke tests: every checker on a few thousand fixed seeds, so CI runs the fuzzers'
+//! checks without nightly. A failure prints the seed and the reproducer; rerun one seed by
+//! changing `FIRST_SEED`/the counts locally, or feed `seed_bytes(seed, LEN)` to the
+//! checker in a unit test.
+
+use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes};
+use lathe_fuzzgen::seed::{mutate, seed_bytes};
+use lathe_fuzzgen::{Config, Verdict, arbitrary, check_isle, check_reader, generate_program};
+use std::collections::BTreeMap;
+
+/// Bytes per generated program: enough that the generator rarely runs out.
+const LEN: usize = 4096;
+
+/// Programs per generated-program checker.
+const SEEDS: u64 = 3000;
+
+/// Counts verdicts; panics with the seed and the reproducer on a mismatch.
+#[derive(Default)]
+struct Tally {
+    checked: usize,
+    skipped: BTreeMap<String, usize>,
+}
+
+impl Tally {
+    fn add(&mut self, seed: u64, r: Result<Verdict, lathe_fuzzgen::Mismatch>) {
+        match r {
+            Ok(Verdict::Checked) => self.checked += 1,
+            Ok(Verdict::Skipped(why)) => {
+                // Group reasons by their first words so the summary stays short.
+                let key: String = why.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
+                *self.skipped.entry(key).or_default() += 1;
+            }
+            Err(m) => panic!("seed {seed}: {m}"),
+        }
+    }
+
+    fn skipped(&self) -> usize {
+        self.skipped.values().sum()
+    }
+
+    fn report(&self, name: &str) {
+        eprintln!("{name}: {} checked, {} skipped", self.checked, self.skipped());
+        for (why, n) in &self.skipped {
+            eprintln!("  {n:5} {why}");
+        }
+    }
+}
+
+#[test]
+fn interpreter_and_jit_agree_on_generated_programs() {
+    let mut tally = Tally::default();
+    for seed in 0..SEEDS {
+        tally.add(seed, check_jit_bytes(&seed_bytes(seed, LEN)));
+    }
+    tally.report("interp vs jit");
+    // The generator is tuned to produce mostly code the backend compiles today.
+    assert!(tally.checked * 10 >= SEEDS as usize * 7, "only {} of {SEEDS} programs were compared", tally.checked);
+}
+
+#[test]
+fn optimizer_keeps_outcomes_of_generated_programs() {
+    let mut tally = Tally::default();
+    for seed in 0..SEEDS {
+        tally.add(seed, check_optimizer_bytes(&seed_bytes(seed, LEN)));
+    }
+    tally.report("optimizer");
+    assert!(tally.checked * 10 >= SEEDS as usize * 9, "only {} of {SEEDS} programs were compared", tally.checked);
+}
+
+#[test]
+fn reader_round_trips_generated_and_mutated_text() {
+    let mut tally = Tally::default();
+    let cfg = Config::interpreter();
+    for seed in 0..1000 {
+        let bytes = seed_bytes(seed, LEN);
+        let mut u = arbitrary::Unstructured::new(&bytes);
+        let program = generate_program(&mut u, &cfg).expect("the generator never fails on data");
+        let text = program.to_clif();
+        // The printed program round-trips, and so (or fails cleanly) do mutations of it.
+        tally.add(seed, check_reader(text.as_bytes()));
+        for k in 0..3 {
+            tally.add(seed, check_reader(&mutate(text.as_bytes(), seed * 3 + k)));
+        }
+        tally.add(seed, check_reader(&bytes[..64 + (seed as usize % 256)]));
+    }
+    tally.report("reader");
+    assert_eq!(tally.skipped(), 0);
+}
+
+#[test]
+fn isle_compiler_survives_mutated_rule_files() {
+    let opt = [include_str!("../../codegen/src/opt/prelude.isle"), include_str!("../../codegen/src/opt/simplify.isle")]
+        .concat();
+    let sources: [&str; 3] = [
+        &opt,
+        include_str!("../../codegen/src/isa/x64/lower/lower.isle"),
+        include_str!("../../isle/tests/diagnostics/arity.isle"),
+    ];
+    let mut tally = Tally::default();
+    for seed in 0..600u64 {
+        let base = sources[seed as usize % sources.len()];
+        tally.add(seed, check_isle(&mutate(base.as_bytes(), seed)));
+        tally.add(seed, check_isle(&seed_bytes(seed, 16 + seed as usize % 200)));
+    }
+    tally.report("isle");
+    assert_eq!(tally.skipped(), 0);
+}
