@@ -34,7 +34,7 @@ mod traps;
 mod x64;
 
 pub use module::{FuncId, JitModule};
-pub use traps::DEFAULT_ILLEGAL_INSTRUCTION_TRAP;
+pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};
 
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::TrapCode;

@@ -28,6 +28,9 @@ pub struct VmCtx {
     pub store: *mut u8,
     /// The instance's index in its store.
     pub instance: u64,
+    /// Points to the stack limit of the store's running thread: every function checks on
+    /// entry that the stack pointer is above it, and traps `stk_ovf` otherwise.
+    pub stack_limit: *const u64,
 }
 
 /// A linear memory as compiled code sees it.
@@ -68,6 +71,8 @@ pub const CTX_GLOBALS: i32 = offset_of!(VmCtx, globals) as i32;
 pub const CTX_TABLES: i32 = offset_of!(VmCtx, tables) as i32;
 /// Offset of [`VmCtx::funcs`].
 pub const CTX_FUNCS: i32 = offset_of!(VmCtx, funcs) as i32;
+/// Offset of [`VmCtx::stack_limit`].
+pub const CTX_STACK_LIMIT: i32 = offset_of!(VmCtx, stack_limit) as i32;
 /// Offset of [`VmMemory::base`].
 pub const MEM_BASE: i32 = offset_of!(VmMemory, base) as i32;
 /// Offset of [`VmMemory::len`].

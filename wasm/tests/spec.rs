@@ -22,12 +22,11 @@ fn exclusions() -> HashMap<String, String> {
 }
 
 fn main() {
-    let mut args = Arguments::from_args();
-    // Known issue: stack-exhaustion files (skip-stack-guard-page, call stack exhausted)
-    // crash the process when another thread runs JIT code at the same time (the JIT's
-    // stack-overflow handling under concurrency); until that is fixed the files run one
-    // at a time.
-    args.test_threads = Some(1);
+    // Files run in parallel. (Stack-exhaustion files once crashed the process this way:
+    // a deep frame could step over a thread's guard page into another thread's memory.
+    // Every function now checks the store's stack limit on entry; see
+    // `translate::stack_check`.)
+    let args = Arguments::from_args();
     let excluded = exclusions();
     let all = std::env::var_os("LATHE_SPEC_ALL").is_some();
     let mut trials = Vec::new();

@@ -39,6 +39,12 @@ pub(crate) mod registry;
 mod signals;
 mod thread;
 
+/// The lowest address of the calling thread's stack, when the system can tell. Runtimes
+/// use it to set a stack limit that compiled code checks before the guard page is near.
+pub fn thread_stack_low() -> Option<usize> {
+    Some(thread::stack_low()).filter(|&low| low != 0)
+}
+
 use crate::x64::trampoline::{CallBlock, Trampoline};
 use lathe_codegen::ir::TrapCode;
 

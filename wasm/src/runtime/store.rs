@@ -114,6 +114,10 @@ pub(crate) struct StoreData {
     pub hosts: Vec<HostEntry>,
     /// Why a host function stopped the current call.
     pub pending: Option<WasmError>,
+    /// The stack limit compiled code checks (see `VmCtx::stack_limit`): set on each entry
+    /// from Rust to this thread's stack bottom plus [`STACK_MARGIN`]; 0 (no check) when
+    /// the system cannot tell where the stack ends.
+    pub stack_limit: u64,
     pub state: Option<Box<dyn Any>>,
 }
 
@@ -146,6 +150,11 @@ pub struct Store {
     ctx: FunctionBuilderContext,
 }
 
+/// Stack kept free below the limit compiled code checks: room for the frame of the
+/// function that checks, for host functions it calls, and for the signal handler, so that
+/// deep recursion traps `stk_ovf` long before the guard page.
+pub const STACK_MARGIN: u64 = 256 * 1024;
+
 fn trap(t: WasmTrap, func: &str) -> WasmError {
     WasmError::Trap { trap: t, func: func.to_string() }
 }
@@ -164,6 +173,7 @@ impl Store {
                 func_by_ptr: HashMap::new(),
                 hosts: Vec::new(),
                 pending: None,
+                stack_limit: 0,
                 state: None,
             }),
             engine: engine.clone(),
@@ -288,6 +298,7 @@ impl Store {
             funcs: std::ptr::null(),
             store: (&mut *self.data as *mut StoreData).cast(),
             instance: inst_index as u64,
+            stack_limit: &self.data.stack_limit as *const u64,
         });
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -588,6 +599,8 @@ impl Store {
         let (jit, ids) = &self.code[instance as usize];
         let id = ids[index as usize].expect("every Wasm function handle names compiled code");
         self.data.pending = None;
+        self.data.stack_limit =
+            lathe_jit::thread_stack_low().map_or(0, |low| (low as u64).saturating_add(STACK_MARGIN));
         let outcome = jit.call(id, &dv).map_err(|e| match e {
             lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
             e => WasmError::Jit(e.to_string()),

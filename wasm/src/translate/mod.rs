@@ -228,6 +228,17 @@ impl<'a> FuncTranslator<'a> {
         }
     }
 
+    /// Traps `stk_ovf` when the stack pointer is below the limit the runtime set (see
+    /// `VmCtx::stack_limit`), so deep recursion stops before the guard page, whatever the
+    /// size of the frames.
+    fn stack_check(&mut self) {
+        let ptr = self.b.ins().load(types::I64, trusted(), self.vmctx, crate::vmctx::CTX_STACK_LIMIT);
+        let limit = self.b.ins().load(types::I64, trusted(), ptr, 0);
+        let sp = self.b.ins().get_stack_pointer(types::I64);
+        let below = self.b.ins().icmp(lathe_codegen::ir::IntCC::UnsignedLessThan, sp, limit);
+        self.b.ins().trapnz(below, crate::trap::WasmTrap::CallStackExhausted.code());
+    }
+
     fn translate(mut self, ty: &wasmparser::FuncType, body: &FunctionBody<'_>) -> Result<(), WasmError> {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
@@ -235,6 +246,7 @@ impl<'a> FuncTranslator<'a> {
         self.b.seal_block(entry);
         let params: Vec<Value> = self.b.block_params(entry).to_vec();
         self.vmctx = params[0];
+        self.stack_check();
         for (i, &p) in ty.params().iter().enumerate() {
             let var = self.b.declare_var(ir_type(p)?);
             self.b.def_var(var, params[i + 1]);

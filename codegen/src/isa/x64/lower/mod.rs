@@ -197,6 +197,9 @@ impl isle::Context for RuleCtx<'_, '_> {
             | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
             InstructionData::FuncAddr { .. }
             | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, .. } => InstKind::AddrOf,
+            InstructionData::Nullary { opcode: Opcode::GetStackPointer | Opcode::GetFramePointer, .. } => {
+                InstKind::AddrOf
+            }
             InstructionData::UnaryIeee32 { imm, .. } => {
                 InstKind::FConst { v: f.dfg.first_result(inst), bits: imm.0 as i64, double: false }
             }
@@ -589,6 +592,16 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn x64_addr_of(&mut self, inst: Inst) -> Unit {
         let f = self.lower.f;
         let result = f.dfg.first_result(inst);
+        // The stack and frame pointers are registers, not symbols.
+        if let InstructionData::Nullary { opcode: op @ (Opcode::GetStackPointer | Opcode::GetFramePointer) } =
+            f.dfg.insts[inst]
+        {
+            let src = if op == Opcode::GetStackPointer { regs::rsp() } else { regs::rbp() };
+            let dst = self.tmp();
+            self.emit(MInst::MovRR { size: OperandSize::S64, src, dst });
+            self.lower.set_output(result, dst);
+            return;
+        }
         let (name, offset) = match f.dfg.insts[inst] {
             InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
                 Some(ext) => (ext.name.clone(), 0),
