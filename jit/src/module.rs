@@ -166,6 +166,17 @@ impl JitModule {
     /// supported, any number of results (through a return area); vectors give
     /// [`JitError::Unsupported`].
     pub fn call(&self, id: FuncId, args: &[DataValue]) -> Result<CallOutcome, JitError> {
+        self.call_with_site(id, args).map(|(outcome, _)| outcome)
+    }
+
+    /// Like [`call`](Self::call), and for a trap also where it happened: the function of
+    /// this module and the code offset in it (`None` when the trapping instruction is in
+    /// another module's code).
+    pub fn call_with_site(
+        &self,
+        id: FuncId,
+        args: &[DataValue],
+    ) -> Result<(CallOutcome, Option<(FuncId, u32)>), JitError> {
         let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
         let mut block = CallBlock::new(address);
@@ -180,9 +191,25 @@ impl JitModule {
         // supported `call_conv` on x86-64).
         unsafe { traps::call_in_context(tramp, &mut block)? };
         if block.trapped != 0 {
-            return Ok(CallOutcome::Trap(traps::decode_trap(block.trap_word)));
+            let site = self.locate(block.trap_pc as usize);
+            return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), site));
         }
-        Ok(CallOutcome::Return(args::unmarshal_results(&f.signature, &block, &marshalled.ret_area)))
+        Ok((CallOutcome::Return(args::unmarshal_results(&f.signature, &block, &marshalled.ret_area)), None))
+    }
+
+    /// The function of this module whose code holds `pc`, and the offset in it.
+    fn locate(&self, pc: usize) -> Option<(FuncId, u32)> {
+        self.funcs.iter().enumerate().find_map(|(i, f)| {
+            let start = f.address?;
+            (pc >= start && pc < start + f.code.code.len()).then(|| (FuncId(i as u32), (pc - start) as u32))
+        })
+    }
+
+    /// The source location recorded for code offset `offset` of function `id` (see
+    /// `CompiledCode::srclocs`).
+    pub fn source_location(&self, id: FuncId, offset: u32) -> Option<lathe_codegen::ir::SourceLoc> {
+        let f = self.funcs.get(id.index())?;
+        f.code.srclocs.iter().find(|r| r.start <= offset && offset < r.end).map(|r| r.loc)
     }
 }
 

@@ -23,12 +23,14 @@ pub enum WasmError {
     #[error("link error: {0}")]
     Link(String),
     /// Wasm code trapped.
-    #[error("wasm trap: {trap} (in {func})")]
+    #[error("wasm trap: {trap} (in {func}{})", offset.map(|o| format!(", at code offset {o:#x}")).unwrap_or_default())]
     Trap {
         /// The kind.
         trap: WasmTrap,
         /// The Wasm function the call entered, by export name or index.
         func: String,
+        /// The byte offset in the module of the Wasm instruction that trapped, when known.
+        offset: Option<u32>,
     },
     /// A host function failed.
     #[error("host error: {0}")]

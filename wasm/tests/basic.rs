@@ -147,3 +147,25 @@ fn host_functions_and_imports() {
     assert_eq!(call(&mut store, inst, "go", &[Val::I32(-5)]).unwrap(), vec![Val::I64(995)]);
     assert!(matches!(call(&mut store, inst, "fail", &[]), Err(WasmError::Exit(3))));
 }
+
+#[test]
+fn traps_name_the_function_and_the_code_offset() {
+    // The module's bytes: the `unreachable` (opcode 0x00) is the first instruction of the
+    // second function's body; the error must point at its byte offset.
+    let bytes = wat(r#"(module
+      (func (export "ok") (result i32) (i32.const 1))
+      (func (export "boom") (param i32) (result i32)
+        (local.get 0) (drop) (unreachable)))"#);
+    let engine = Engine::new(Config::default()).expect("engine");
+    let module = Module::new(&engine, &bytes).expect("compiles");
+    let mut store = Store::new(&engine);
+    let inst = store.instantiate(&module, &[]).expect("instantiates");
+    let err = call(&mut store, inst, "boom", &[Val::I32(3)]).expect_err("traps");
+    let WasmError::Trap { trap, func, offset } = &err else { panic!("expected a trap, got {err:?}") };
+    assert_eq!(*trap, WasmTrap::Unreachable);
+    assert_eq!(func, "boom");
+    let offset = offset.expect("the trap site maps back to a Wasm offset") as usize;
+    assert_eq!(bytes[offset], 0x00, "the offset is that of the `unreachable` opcode");
+    assert_eq!(&bytes[offset - 3..offset], &[0x20, 0x00, 0x1a], "after `local.get 0` and `drop`");
+    assert!(err.to_string().contains(&format!("at code offset {offset:#x}")), "{err}");
+}

@@ -118,6 +118,8 @@ unsafe fn try_resume(sig: c_int, info: *mut libc::siginfo_t, uc: *mut libc::ucon
     } else {
         DEFAULT_ILLEGAL_INSTRUCTION_TRAP
     };
+    // SAFETY: `block` is this thread's innermost live block (see above).
+    unsafe { (*block).trap_pc = fault_pc as u64 };
     gregs[libc::REG_RIP as usize] = LANDING.load(Ordering::Acquire) as i64;
     gregs[libc::REG_RSP as usize] = saved_rsp as i64;
     gregs[libc::REG_RDI as usize] = block as i64;

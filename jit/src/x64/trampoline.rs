@@ -49,6 +49,9 @@ pub(crate) struct CallBlock {
     pub prev: *mut CallBlock,
     /// The lowest address of this thread's stack (0 if unknown), to recognise overflows.
     pub stack_low: u64,
+    /// The address of the trapping instruction, set by the signal handler with `trapped`.
+    /// (Last field: the trampoline's code uses the offsets of the fields before it.)
+    pub trap_pc: u64,
 }
 
 impl CallBlock {
@@ -67,6 +70,7 @@ impl CallBlock {
             saved_rsp: 0,
             prev: std::ptr::null_mut(),
             stack_low: 0,
+            trap_pc: 0,
         }
     }
 }

@@ -156,7 +156,7 @@ pub struct Store {
 pub const STACK_MARGIN: u64 = 256 * 1024;
 
 fn trap(t: WasmTrap, func: &str) -> WasmError {
-    WasmError::Trap { trap: t, func: func.to_string() }
+    WasmError::Trap { trap: t, func: func.to_string(), offset: None }
 }
 
 impl Store {
@@ -601,7 +601,7 @@ impl Store {
         self.data.pending = None;
         self.data.stack_limit =
             lathe_jit::thread_stack_low().map_or(0, |low| (low as u64).saturating_add(STACK_MARGIN));
-        let outcome = jit.call(id, &dv).map_err(|e| match e {
+        let (outcome, site) = jit.call_with_site(id, &dv).map_err(|e| match e {
             lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
             e => WasmError::Jit(e.to_string()),
         })?;
@@ -625,7 +625,10 @@ impl Store {
                 Some(WasmTrap::HostExit) => {
                     Err(self.data.pending.take().unwrap_or_else(|| WasmError::Host("host function failed".into())))
                 }
-                Some(t) => Err(trap(t, &name)),
+                Some(t) => {
+                    let offset = site.and_then(|(f, off)| jit.source_location(f, off)).map(|loc| loc.bits());
+                    Err(WasmError::Trap { trap: t, func: name.clone(), offset })
+                }
                 None => Err(WasmError::Jit(format!("unknown trap code {code} in {name}"))),
             },
         }

@@ -279,6 +279,9 @@ impl<'a> FuncTranslator<'a> {
 
         let mut reader = body.get_operators_reader().map_err(|e| WasmError::Invalid(e.to_string()))?;
         while !reader.eof() {
+            // Each instruction's IR carries its byte offset in the module, so a trap can be
+            // reported at its Wasm code offset.
+            self.b.set_srcloc(lathe_codegen::ir::SourceLoc::new(reader.original_position() as u32));
             let op = reader.read().map_err(|e| WasmError::Invalid(e.to_string()))?;
             self.operator(op)?;
         }
