@@ -211,6 +211,10 @@ impl isle::Context for RuleCtx<'_, '_> {
                 let ty = f.dfg.ctrl_typevar(inst);
                 InstKind::Overflow { op: opcode, ty, a: args[0], b: args[1], r0: r[0], r1: r[1] }
             }
+            InstructionData::Unary { opcode: Opcode::Isplit, arg } if f.dfg.inst_results(inst).len() == 2 => {
+                let r = f.dfg.inst_results(inst);
+                InstKind::Split { x: arg, lo: r[0], hi: r[1] }
+            }
             InstructionData::Ternary { opcode, args } if f.dfg.inst_results(inst).len() == 2 => {
                 let r = f.dfg.inst_results(inst);
                 let ty = f.dfg.ctrl_typevar(inst);
@@ -467,7 +471,15 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn x64_load(&mut self, ty: Type, bits: u32, ext: Ext, flags: MemFlags, addr: Amode) -> Reg {
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
             if ty.is_float() {
-                self.unsupported("big-endian float memory accesses on x86_64".into());
+                // The raw bits through an integer register, reversed, then into xmm.
+                let size = size_of_bits(ty.bits());
+                let raw = self.tmp();
+                let trap = Self::trap_code(flags);
+                self.emit(MInst::Load { size, ext: ExtMode::None, addr, dst: raw, trap });
+                let swapped = self.byte_swap(ty.bits(), raw);
+                let dst = self.lower.alloc_tmp(RegClass::Float);
+                self.emit(MInst::GprToXmm { size, src: swapped, dst });
+                return dst;
             } else {
                 // Load the raw bytes, reverse them, then extend.
                 let raw = self.tmp();
@@ -503,10 +515,15 @@ impl isle::Context for RuleCtx<'_, '_> {
         let mut src = src;
         if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
             if src.class() == RegClass::Float {
-                self.unsupported("big-endian float memory accesses on x86_64".into());
-            } else {
-                src = self.byte_swap(bits, src);
+                let size = size_of_bits(bits);
+                let g = self.tmp();
+                self.emit(MInst::XmmToGpr { size, src, dst: g });
+                let swapped = self.byte_swap(bits, g);
+                let trap = Self::trap_code(flags);
+                self.emit(MInst::Store { size, src: swapped, addr, trap });
+                return;
             }
+            src = self.byte_swap(bits, src);
         }
         let trap = Self::trap_code(flags);
         if src.class() == RegClass::Float {
@@ -702,6 +719,28 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn rmi_mem(&mut self, addr: Amode) -> RegMemImm {
         RegMemImm::Mem(addr)
+    }
+
+    // ---- halves (iconcat, isplit) ----
+    fn x64_iconcat(&mut self, half: Type, lo: Reg, hi: Reg) -> Reg {
+        let bits = half.bits();
+        let wide = Type::int_with_bits(bits * 2).unwrap_or(types::I64);
+        let lo = self.x64_ext(Ext::Zero, half, wide, lo);
+        let hi = self.x64_shift_imm(wide, ShiftOp::Shl, hi, bits as i64);
+        self.x64_alu(wide, AluOp::Or, lo, RegMemImm::Reg(hi))
+    }
+    fn x64_isplit(&mut self, x: Value, lo: Value, hi: Value) -> Unit {
+        let ty = self.lower.value_type(x);
+        if ty == types::I128 {
+            let regs = self.lower.put_in_regs(x);
+            self.lower.set_output(lo, regs.lo());
+            self.lower.set_output(hi, regs.hi());
+            return;
+        }
+        let r = self.put_in_reg(x);
+        let high = self.x64_shift_imm(ty, ShiftOp::Shr, r, (ty.bits() / 2) as i64);
+        self.lower.set_output(lo, r);
+        self.lower.set_output(hi, high);
     }
 
     // ---- i128 (see i128.rs) ----
