@@ -335,11 +335,17 @@ impl RuleCtx<'_, '_> {
     }
 
     fn atomic_check(&mut self, ty: Type, flags: MemFlags) -> bool {
+        self.atomic_check_order(ty, flags, false)
+    }
+
+    /// Like `atomic_check`; with `big_ok`, big-endian accesses are accepted (plain atomic
+    /// loads and stores reverse the bytes in a register around the access).
+    fn atomic_check_order(&mut self, ty: Type, flags: MemFlags, big_ok: bool) -> bool {
         if !(ty.is_int_scalar() && ty.bits() <= 64) {
             self.unsupported(format!("atomics on `{ty}` on x86_64"));
             return false;
         }
-        if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+        if !big_ok && flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
             self.unsupported("big-endian atomics on x86_64".into());
             return false;
         }
@@ -349,7 +355,7 @@ impl RuleCtx<'_, '_> {
     /// An atomic load is a plain load on x86-64 (stores are the fenced side).
     pub(super) fn atomic_load(&mut self, v: Value, flags: MemFlags, addr: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_check(ty, flags) {
+        if !self.atomic_check_order(ty, flags, true) {
             return;
         }
         let base = self.put_in_reg(addr);
@@ -357,16 +363,26 @@ impl RuleCtx<'_, '_> {
         let size = size_of_bits(ty.bits());
         let ext = if ty.bits() < 32 { ExtMode::Zero } else { ExtMode::None };
         self.emit(MInst::Load { size, ext, addr: Amode::imm_reg(0, base), dst, trap: Self::trap_code(flags) });
+        let dst = if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            self.byte_swap(ty.bits(), dst)
+        } else {
+            dst
+        };
         self.lower.set_output(v, dst);
     }
 
     /// A sequentially consistent store: `mov` then `mfence`.
     pub(super) fn atomic_store(&mut self, flags: MemFlags, x: Value, addr: Value) {
         let ty = self.lower.value_type(x);
-        if !self.atomic_check(ty, flags) {
+        if !self.atomic_check_order(ty, flags, true) {
             return;
         }
         let (src, base) = (self.put_in_reg(x), self.put_in_reg(addr));
+        let src = if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            self.byte_swap(ty.bits(), src)
+        } else {
+            src
+        };
         let size = size_of_bits(ty.bits());
         self.emit(MInst::Store { size, src, addr: Amode::imm_reg(0, base), trap: Self::trap_code(flags) });
         self.emit(MInst::Mfence);

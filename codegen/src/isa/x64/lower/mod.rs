@@ -104,7 +104,7 @@ impl RuleCtx<'_, '_> {
         dst
     }
     /// The low `bits` of `x` with their bytes reversed (for big-endian accesses).
-    fn byte_swap(&mut self, bits: u32, x: Reg) -> Reg {
+    pub(super) fn byte_swap(&mut self, bits: u32, x: Reg) -> Reg {
         match bits {
             8 => x,
             16 => {
