@@ -535,6 +535,14 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             enc_rm(S32, &[0xff], 2).emit(buf, rm_of(target, state));
             buf.add_call_site();
         }
+        Inst::ReturnCallKnown { callee, .. } => {
+            buf.put1(0xe9);
+            buf.add_reloc(RelocKind::X86PcRel4, callee, -4);
+            buf.put4(0);
+        }
+        Inst::ReturnCallUnknown { target, .. } => {
+            enc_rm(S32, &[0xff], 4).emit(buf, rm_of(&RegMem::Reg(*target), state));
+        }
         Inst::LoadExtName { dst, name } => {
             let d = enc(*dst);
             buf.put1(0x48 | (d >> 3));

@@ -182,6 +182,8 @@ pub fn print(inst: &Inst) -> String {
         Inst::TrapIf { cc, code } => format!("j{} $+0x4\nud2{}", cc.invert().name(), trap_comment(Some(*code))),
         Inst::Args { args } => format!("; args: {}", fixed_list(args)),
         Inst::CallKnown { callee, .. } => format!("call {callee}"),
+        Inst::ReturnCallKnown { callee, .. } => format!("jmp {callee}"),
+        Inst::ReturnCallUnknown { target, .. } => format!("jmp {}", reg_name(*target, OperandSize::S64)),
         Inst::CallUnknown { target, .. } => format!("call {}", rm(target, S64)),
         Inst::LoadExtName { dst, name } => format!("movabs {}, {name}", reg_name(*dst, S64)),
         Inst::Push64 { src } => format!("push {}", reg_name(*src, S64)),

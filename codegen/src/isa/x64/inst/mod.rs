@@ -331,6 +331,23 @@ pub enum Inst {
         /// Registers the call overwrites besides `defs`.
         clobbers: PRegSet,
     },
+    /// A tail call: `jmp callee` (rel32 with an `X86PcRel4` relocation) after the
+    /// epilogue, which the driver emits before it (`TerminatorKind::Ret`). The arguments
+    /// are fixed uses in caller-saved argument registers, which the epilogue leaves alone.
+    ReturnCallKnown {
+        /// The function called.
+        callee: ExternalName,
+        /// Arguments, fixed in their registers.
+        uses: Vec<(Reg, PReg)>,
+    },
+    /// An indirect tail call: `jmp r11` after the epilogue (r11 is caller-saved and not an
+    /// argument register, so the epilogue and the arguments leave it alone).
+    ReturnCallUnknown {
+        /// The address called, fixed in r11.
+        target: Reg,
+        /// Arguments, fixed in their registers.
+        uses: Vec<(Reg, PReg)>,
+    },
     /// `movabs dst, name` with an `Abs8` relocation: the address of a symbol.
     LoadExtName {
         /// The destination.
@@ -741,6 +758,11 @@ impl MachInst for Inst {
                 visit_fixed_uses(uses, v);
                 visit_fixed_defs(defs, v);
             }
+            Inst::ReturnCallKnown { uses, .. } => visit_fixed_uses(uses, v),
+            Inst::ReturnCallUnknown { target, uses } => {
+                v.reg_fixed_use(target, regs::preg_r11());
+                visit_fixed_uses(uses, v);
+            }
             Inst::XmmRmR { src1, src2, dst, .. } => {
                 v.reg_use(src1);
                 src2.visit(v);
@@ -815,7 +837,7 @@ impl MachInst for Inst {
     fn terminator_kind(&self) -> TerminatorKind {
         match self {
             Inst::Jmp { .. } | Inst::JmpCond { .. } | Inst::JmpTable { .. } => TerminatorKind::Branch,
-            Inst::Ret { .. } => TerminatorKind::Ret,
+            Inst::Ret { .. } | Inst::ReturnCallKnown { .. } | Inst::ReturnCallUnknown { .. } => TerminatorKind::Ret,
             Inst::Ud2 { .. } => TerminatorKind::NoReturn,
             _ => TerminatorKind::None,
         }

@@ -193,6 +193,8 @@ impl isle::Context for RuleCtx<'_, '_> {
             InstructionData::Brif { arg, .. } => InstKind::Brif { c: arg },
             InstructionData::BranchTable { arg, .. } => InstKind::BrTable { x: arg },
             InstructionData::MultiAry { opcode: Opcode::Return, .. } => InstKind::Return,
+            InstructionData::Call { opcode: Opcode::ReturnCall, .. }
+            | InstructionData::CallIndirect { opcode: Opcode::ReturnCallIndirect, .. } => InstKind::ReturnCall,
             InstructionData::Call { opcode: Opcode::Call, .. }
             | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
             InstructionData::FuncAddr { .. }
@@ -721,6 +723,13 @@ impl isle::Context for RuleCtx<'_, '_> {
         RegMemImm::Mem(addr)
     }
 
+    // ---- tail calls ----
+    fn x64_return_call(&mut self, inst: Inst) -> Unit {
+        if let Err(e) = self.lower_return_call(inst) {
+            self.error.get_or_insert(e);
+        }
+    }
+
     // ---- halves (iconcat, isplit) ----
     fn x64_iconcat(&mut self, half: Type, lo: Reg, hi: Reg) -> Reg {
         let bits = half.bits();
@@ -898,6 +907,66 @@ impl RuleCtx<'_, '_> {
         for (&v, regs) in results.iter().zip(result_regs) {
             self.lower.set_output_regs(v, regs);
         }
+        Ok(())
+    }
+}
+
+impl RuleCtx<'_, '_> {
+    /// A tail call: arguments into their registers (our own return area, if the results
+    /// need one, is passed on), then the epilogue and a jump. Stack arguments would have
+    /// to overwrite this function's incoming argument area: not supported yet.
+    fn lower_return_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
+        let f = self.lower.f;
+        let sig_ref = f
+            .dfg
+            .call_signature(inst)
+            .ok_or_else(|| CodegenError::Unsupported("a tail call without a signature".into()))?;
+        let sig =
+            f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
+        let (locs, stack_size) = abi::param_locations(sig)?;
+        if stack_size > 0 {
+            return Err(CodegenError::Unsupported("tail calls with stack arguments on x86_64".into()));
+        }
+        let all_args = f.dfg.inst_args(inst).to_vec();
+        let (callee_value, args) = match f.dfg.insts[inst] {
+            InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
+            _ => (None, &all_args[..]),
+        };
+        let mut uses = Vec::new();
+        if let Some(p) = abi::ret_area_reg(sig)? {
+            let area = match self.lower.ret_area {
+                Some(r) => r,
+                None => {
+                    let r = self.lower.alloc_tmp(RegClass::Int);
+                    self.lower.ret_area = Some(r);
+                    r
+                }
+            };
+            uses.push((area, p));
+        }
+        for (&a, arg_locs) in args.iter().zip(&locs) {
+            let value_regs = self.lower.put_in_regs(a);
+            for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
+                if let ArgLoc::Reg(p) = *loc {
+                    uses.push((r, p));
+                }
+            }
+        }
+        let call = match callee_value {
+            Some(c) => MInst::ReturnCallUnknown { target: self.lower.put_in_reg(c), uses },
+            None => {
+                let InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else {
+                    return Err(CodegenError::Unsupported("a malformed tail call".into()));
+                };
+                let ext = f
+                    .dfg
+                    .ext_funcs
+                    .get(func_ref)
+                    .ok_or_else(|| CodegenError::Unsupported("a tail call to an undeclared function".into()))?;
+                MInst::ReturnCallKnown { callee: ext.name.clone(), uses }
+            }
+        };
+        self.emit(call);
         Ok(())
     }
 }

@@ -57,7 +57,7 @@ variants! {
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
-    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop,
+    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -235,7 +235,9 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     let insn_bytes = code.len() - table_len;
     let table = (table_len > 0 || table_targets.is_some()).then_some((e.start + insn_bytes) as u32);
     let symbol = match inst {
-        Inst::CallKnown { callee, .. } => Some((callee.to_string(), format!("0x{:x}", e.end))),
+        Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
+            Some((callee.to_string(), format!("0x{:x}", e.end)))
+        }
         Inst::LoadExtName { name, .. } => Some((name.to_string(), "0x0".to_string())),
         _ => None,
     };
@@ -337,7 +339,9 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         return Err(format!("call sites {got_calls:?}, want {want_calls:?}"));
     }
     let want_relocs: Vec<(u32, RelocKind, ExternalName, i64)> = match inst {
-        Inst::CallKnown { callee, .. } => vec![(e.end as u32 - 4, RelocKind::X86PcRel4, callee.clone(), -4)],
+        Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
+            vec![(e.end as u32 - 4, RelocKind::X86PcRel4, callee.clone(), -4)]
+        }
         Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)],
         _ => vec![],
     };
@@ -615,6 +619,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         for d in [regs::rax(), regs::r11(), regs::r15()] {
             v.push(Inst::LoadExtName { dst: d, name: callee.clone() });
         }
+        v.push(Inst::ReturnCallKnown { callee: callee.clone(), uses: vec![(regs::rdi(), regs::preg_rdi())] });
     }
     for &r in &gprs {
         v.push(Inst::CallUnknown { target: RegMem::Reg(r), uses: vec![], defs: vec![], clobbers: PRegSet::empty() });
@@ -624,6 +629,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     for a in some_amodes() {
         v.push(Inst::CallUnknown { target: RegMem::Mem(a), uses: vec![], defs: vec![], clobbers });
     }
+    v.push(Inst::ReturnCallUnknown { target: regs::r11(), uses: vec![] });
     // Frame and allocator instructions.
     for n in [0u32, 8, 16, 120, 127, 128, 4096, 0x7fff_ffff] {
         v.push(Inst::AddRspImm(n));
