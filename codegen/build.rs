@@ -179,6 +179,7 @@ fn main() {
         PathBuf::from("src/isa/x64/lower/lower.isle"),
         PathBuf::from("src/isa/x64/lower/lower_i128.isle"),
         PathBuf::from("src/isa/x64/lower/lower_fold.isle"),
+        PathBuf::from("src/isa/x64/lower/lower_select.isle"),
     ];
     lathe_isle::print_rerun_if_changed(&x64_files);
     let mut x64_sources = vec![("generated/opcodes.isle".to_string(), opcode_isle)];

@@ -723,6 +723,38 @@ impl isle::Context for RuleCtx<'_, '_> {
         RegMemImm::Mem(addr)
     }
 
+    // ---- selection quality (lower_select.isle) ----
+    fn lea_scale(&mut self, k: i64) -> Option<u8> {
+        match k {
+            3 => Some(1),
+            5 => Some(2),
+            9 => Some(3),
+            _ => None,
+        }
+    }
+    fn x64_lea_scaled(&mut self, x: Reg, shift: u8) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Lea { addr: Amode::ImmRegRegShift { base: x, index: x, shift, disp: 0 }, dst });
+        dst
+    }
+    fn is_i64(&mut self, ty: Type) -> Option<Type> {
+        (ty == types::I64).then_some(ty)
+    }
+    /// `v` is an `i32` defined by an operation lowered to a 32-bit ALU instruction (which
+    /// clears bits 32-63): subtraction and the bitwise operations with a register or
+    /// immediate operand. Additions are excluded: they may become a 64-bit `lea`.
+    fn zero_extending_i32_op(&mut self, v: Value) -> Option<Value> {
+        let f = self.lower.f;
+        if f.dfg.value_type(v) != types::I32 {
+            return None;
+        }
+        let inst = self.lower.def_inst(v)?;
+        match f.dfg.insts[inst] {
+            InstructionData::Binary { opcode: Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor, .. } => Some(v),
+            _ => None,
+        }
+    }
+
     // ---- tail calls ----
     fn x64_return_call(&mut self, inst: Inst) -> Unit {
         if let Err(e) = self.lower_return_call(inst) {
