@@ -280,7 +280,8 @@ impl RuleCtx<'_, '_> {
         dst
     }
 
-    fn cmov64(&mut self, cc: CC, consequent: Reg, alternative: Reg) -> Reg {
+    /// `cc ? consequent : alternative` in 64-bit integer registers.
+    pub(super) fn cmov64(&mut self, cc: CC, consequent: Reg, alternative: Reg) -> Reg {
         let dst = self.tmp();
         self.emit(MInst::Cmov { size: OperandSize::S64, cc, consequent: RegMem::Reg(consequent), alternative, dst });
         dst

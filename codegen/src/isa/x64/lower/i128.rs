@@ -168,3 +168,84 @@ impl RuleCtx<'_, '_> {
         self.emit(MInst::Store { size: S64, src: x.hi(), addr: addr_hi, trap });
     }
 }
+
+/// The direction of a 128-bit shift.
+#[derive(Copy, Clone, PartialEq, Eq)]
+pub(super) enum Shift128 {
+    Left,
+    RightLogical,
+    RightArith,
+}
+
+impl RuleCtx<'_, '_> {
+    fn shift64(&mut self, kind: ShiftKind, x: Reg, amount: ShiftAmount) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Shift { size: S64, kind, src: x, amount, dst });
+        dst
+    }
+
+    /// A 128-bit shift by `amount` (its low 7 bits), without branches: shift both halves by
+    /// `amount mod 64`, carry the bits that cross between them (through a shift by 1 and
+    /// then by `63 - s`, so that `s = 0` never needs a shift by 64), and swap the halves
+    /// with `cmov` when bit 6 of the amount is set.
+    pub(super) fn i128_shift_impl(&mut self, dir: Shift128, x: ValueRegs, amount: Reg) -> ValueRegs {
+        let cl = |r| ShiftAmount::Cl(r);
+        let sixty_three = self.imm(crate::ir::types::I64, 63);
+        let inv = self.alu64(AluOp::Sub, sixty_three, amount); // 63 - s (mod 64 in the shifts)
+        let (lo, hi) = (x.lo(), x.hi());
+        let (near, far) = match dir {
+            Shift128::Left => {
+                let lo2 = self.shift64(ShiftKind::Shl, lo, cl(amount));
+                let hi2 = self.shift64(ShiftKind::Shl, hi, cl(amount));
+                let carry = self.shift64(ShiftKind::Shr, lo, ShiftAmount::Imm(1));
+                let carry = self.shift64(ShiftKind::Shr, carry, cl(inv));
+                let hi2 = self.alu64(AluOp::Or, hi2, carry);
+                (lo2, hi2)
+            }
+            Shift128::RightLogical | Shift128::RightArith => {
+                let kind = if dir == Shift128::RightArith { ShiftKind::Sar } else { ShiftKind::Shr };
+                let hi2 = self.shift64(kind, hi, cl(amount));
+                let lo2 = self.shift64(ShiftKind::Shr, lo, cl(amount));
+                let carry = self.shift64(ShiftKind::Shl, hi, ShiftAmount::Imm(1));
+                let carry = self.shift64(ShiftKind::Shl, carry, cl(inv));
+                let lo2 = self.alu64(AluOp::Or, lo2, carry);
+                (hi2, lo2)
+            }
+        };
+        // `near` is the half that moves away from the other (hi for left, the new hi for
+        // right shifts); when the amount is 64 or more it becomes the far half.
+        let fill = match dir {
+            Shift128::RightArith => self.shift64(ShiftKind::Sar, hi, ShiftAmount::Imm(63)),
+            _ => self.imm(crate::ir::types::I64, 0),
+        };
+        self.emit(MInst::Test { size: S64, src1: amount, src2: RegMemImm::Imm(64) });
+        match dir {
+            Shift128::Left => {
+                // near = lo', far = hi'.
+                let new_hi = self.cmov64(CC::NZ, near, far);
+                self.emit(MInst::Test { size: S64, src1: amount, src2: RegMemImm::Imm(64) });
+                let new_lo = self.cmov64(CC::NZ, fill, near);
+                ValueRegs::two(new_lo, new_hi)
+            }
+            _ => {
+                // near = hi', far = lo'.
+                let new_lo = self.cmov64(CC::NZ, near, far);
+                self.emit(MInst::Test { size: S64, src1: amount, src2: RegMemImm::Imm(64) });
+                let new_hi = self.cmov64(CC::NZ, fill, near);
+                ValueRegs::two(new_lo, new_hi)
+            }
+        }
+    }
+
+    /// A 128-bit rotate: the OR of a shift by `n` and the opposite shift by `128 - n`
+    /// (both taken modulo 128, so `n = 0` gives `x | x`).
+    pub(super) fn i128_rotate_impl(&mut self, left: bool, x: ValueRegs, amount: Reg) -> ValueRegs {
+        let neg = self.tmp();
+        self.emit(MInst::Unary { size: S64, op: UnaryOp::Neg, src: amount, dst: neg });
+        let (first, second) =
+            if left { (Shift128::Left, Shift128::RightLogical) } else { (Shift128::RightLogical, Shift128::Left) };
+        let a = self.i128_shift_impl(first, x, amount);
+        let b = self.i128_shift_impl(second, x, neg);
+        self.i128_alu_impl(AluOp::Or, AluOp::Or, a, b)
+    }
+}

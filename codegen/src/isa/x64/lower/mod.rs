@@ -23,12 +23,14 @@ mod i128;
 #[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens)]
 mod isle {
     use super::Unit;
+    use super::i128::Shift128;
     use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
     use crate::machinst::{Reg, ValueRegs};
     include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
 }
 
+use i128::Shift128;
 use isle::{Context as _, Ext, InstData, InstKind, ShiftOp, UnaryOp};
 
 mod float;
@@ -823,6 +825,12 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn i128_select(&mut self, cc: CC, x: ValueRegs, y: ValueRegs) -> ValueRegs {
         self.i128_select_impl(cc, x, y)
+    }
+    fn i128_shift(&mut self, dir: Shift128, x: ValueRegs, amount: Reg) -> ValueRegs {
+        self.i128_shift_impl(dir, x, amount)
+    }
+    fn i128_rotate(&mut self, left: bool, x: ValueRegs, amount: Reg) -> ValueRegs {
+        self.i128_rotate_impl(left, x, amount)
     }
     fn i128_load(&mut self, flags: MemFlags, addr: Amode) -> ValueRegs {
         self.i128_load_impl(flags, addr)
