@@ -24,6 +24,7 @@ mod i128;
 mod isle {
     use super::Unit;
     use super::i128::Shift128;
+    use crate::ir::types::I64;
     use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
     use crate::machinst::{Reg, ValueRegs};
