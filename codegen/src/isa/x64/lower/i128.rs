@@ -249,3 +249,67 @@ impl RuleCtx<'_, '_> {
         self.i128_alu_impl(AluOp::Or, AluOp::Or, a, b)
     }
 }
+
+impl RuleCtx<'_, '_> {
+    /// `x op y` on 128 bits with the flags of the whole operation left set (add/adc or
+    /// sub/sbb), for the overflow and saturating forms.
+    fn i128_addsub(&mut self, add: bool, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        if add {
+            self.i128_alu_impl(AluOp::Add, AluOp::Adc, x, y)
+        } else {
+            self.i128_alu_impl(AluOp::Sub, AluOp::Sbb, x, y)
+        }
+    }
+
+    /// The `*_overflow` family on `i128`: the wrapped result and the `i8` flag (carry or
+    /// borrow for unsigned, overflow for signed). Multiplication is not supported yet.
+    pub(super) fn i128_overflow_impl(
+        &mut self,
+        op: crate::ir::Opcode,
+        x: ValueRegs,
+        y: ValueRegs,
+    ) -> Option<(ValueRegs, Reg)> {
+        use crate::ir::Opcode as O;
+        let (add, cc) = match op {
+            O::UaddOverflow => (true, CC::B),
+            O::SaddOverflow => (true, CC::O),
+            O::UsubOverflow => (false, CC::B),
+            O::SsubOverflow => (false, CC::O),
+            _ => return None,
+        };
+        let r = self.i128_addsub(add, x, y);
+        let flag = self.tmp();
+        self.emit(MInst::Setcc { cc, dst: flag });
+        Some((r, flag))
+    }
+
+    /// The saturating forms on `i128`.
+    pub(super) fn i128_sat_impl(&mut self, op: crate::ir::Opcode, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        use crate::ir::Opcode as O;
+        let i64t = crate::ir::types::I64;
+        match op {
+            O::UaddSat | O::UsubSat => {
+                let add = op == O::UaddSat;
+                let bound = self.imm(i64t, if add { -1 } else { 0 });
+                let r = self.i128_addsub(add, x, y);
+                let lo = self.cmov64(CC::B, bound, r.lo());
+                let hi = self.cmov64(CC::B, bound, r.hi());
+                ValueRegs::two(lo, hi)
+            }
+            _ => {
+                // On overflow the result goes to MIN if `x` is negative, else MAX:
+                // lo = !sign, hi = sign ^ 0x7fff...ffff, computed before the flags are set.
+                let add = op == O::SaddSat;
+                let sign = self.shift64(ShiftKind::Sar, x.hi(), ShiftAmount::Imm(63));
+                let sat_lo = self.tmp();
+                self.emit(MInst::Unary { size: S64, op: UnaryOp::Not, src: sign, dst: sat_lo });
+                let max = self.imm(i64t, i64::MAX);
+                let sat_hi = self.alu64(AluOp::Xor, sign, max);
+                let r = self.i128_addsub(add, x, y);
+                let lo = self.cmov64(CC::O, sat_lo, r.lo());
+                let hi = self.cmov64(CC::O, sat_hi, r.hi());
+                ValueRegs::two(lo, hi)
+            }
+        }
+    }
+}

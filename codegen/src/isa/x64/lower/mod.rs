@@ -833,6 +833,19 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn i128_rotate(&mut self, left: bool, x: ValueRegs, amount: Reg) -> ValueRegs {
         self.i128_rotate_impl(left, x, amount)
     }
+    fn x64_i128_overflow(&mut self, op: Opcode, a: Value, b: Value, r0: Value, r1: Value) -> Unit {
+        let (x, y) = (self.lower.put_in_regs(a), self.lower.put_in_regs(b));
+        match self.i128_overflow_impl(op, x, y) {
+            Some((r, flag)) => {
+                self.lower.set_output_regs(r0, r);
+                self.lower.set_output(r1, flag);
+            }
+            None => self.unsupported(format!("`{op}` on i128 on x86_64")),
+        }
+    }
+    fn i128_sat(&mut self, op: Opcode, x: ValueRegs, y: ValueRegs) -> ValueRegs {
+        self.i128_sat_impl(op, x, y)
+    }
     fn i128_load(&mut self, flags: MemFlags, addr: Amode) -> ValueRegs {
         self.i128_load_impl(flags, addr)
     }
