@@ -313,3 +313,30 @@ impl RuleCtx<'_, '_> {
         }
     }
 }
+
+impl RuleCtx<'_, '_> {
+    /// The carry-in forms on `i128`: CF is set from the `i8` carry (`neg` sets CF when its
+    /// operand is non-zero), then adc/adc or sbb/sbb, and the flag of the whole operation.
+    pub(super) fn i128_carry_impl(
+        &mut self,
+        op: crate::ir::Opcode,
+        x: ValueRegs,
+        y: ValueRegs,
+        carry: Reg,
+    ) -> Option<(ValueRegs, Reg)> {
+        use crate::ir::Opcode as O;
+        let (op64, cc) = match op {
+            O::UaddOverflowCin => (AluOp::Adc, CC::B),
+            O::SaddOverflowCin => (AluOp::Adc, CC::O),
+            O::UsubOverflowBin => (AluOp::Sbb, CC::B),
+            O::SsubOverflowBin => (AluOp::Sbb, CC::O),
+            _ => return None,
+        };
+        let scratch = self.tmp();
+        self.emit(MInst::Unary { size: OperandSize::S8, op: UnaryOp::Neg, src: carry, dst: scratch });
+        let r = self.i128_alu_impl(op64, op64, x, y);
+        let flag = self.tmp();
+        self.emit(MInst::Setcc { cc, dst: flag });
+        Some((r, flag))
+    }
+}

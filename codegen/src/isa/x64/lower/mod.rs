@@ -843,6 +843,17 @@ impl isle::Context for RuleCtx<'_, '_> {
             None => self.unsupported(format!("`{op}` on i128 on x86_64")),
         }
     }
+    fn x64_i128_carry(&mut self, op: Opcode, a: Value, b: Value, c: Value, r0: Value, r1: Value) -> Unit {
+        let (x, y) = (self.lower.put_in_regs(a), self.lower.put_in_regs(b));
+        let carry = self.put_in_reg(c);
+        match self.i128_carry_impl(op, x, y, carry) {
+            Some((r, flag)) => {
+                self.lower.set_output_regs(r0, r);
+                self.lower.set_output(r1, flag);
+            }
+            None => self.unsupported(format!("`{op}` on i128 on x86_64")),
+        }
+    }
     fn i128_sat(&mut self, op: Opcode, x: ValueRegs, y: ValueRegs) -> ValueRegs {
         self.i128_sat_impl(op, x, y)
     }
