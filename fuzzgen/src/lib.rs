@@ -27,7 +27,7 @@ pub mod program;
 pub mod seed;
 
 pub use arbitrary;
-pub use check::{Mismatch, Verdict, check_interp_vs_jit, check_isle, check_optimizer, check_reader};
+pub use check::{Mismatch, Verdict, check_interp_vs_jit, check_isle, check_optimizer, check_reader, check_wasm_reader};
 pub use config::Config;
 pub use r#gen::{generate_inputs, generate_program};
 pub use program::Program;

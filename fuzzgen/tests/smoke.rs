@@ -5,7 +5,7 @@
 
 use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes};
 use lathe_fuzzgen::seed::{mutate, seed_bytes};
-use lathe_fuzzgen::{Config, Verdict, arbitrary, check_isle, check_reader, generate_program};
+use lathe_fuzzgen::{Config, Verdict, arbitrary, check_isle, check_reader, check_wasm_reader, generate_program};
 use std::collections::BTreeMap;
 
 /// Bytes per generated program: enough that the generator rarely runs out.
@@ -103,5 +103,24 @@ fn isle_compiler_survives_mutated_rule_files() {
         tally.add(seed, check_isle(&seed_bytes(seed, 16 + seed as usize % 200)));
     }
     tally.report("isle");
+    assert_eq!(tally.skipped(), 0);
+}
+
+#[test]
+fn wasm_reader_survives_mutated_modules() {
+    let sources: [&[u8]; 3] = [
+        include_bytes!("../../examples/hello.wasm"),
+        include_bytes!("../../examples/mandelbrot.wasm"),
+        include_bytes!("../../examples/primes.wasm"),
+    ];
+    let mut tally = Tally::default();
+    for seed in 0..300u64 {
+        let base = sources[seed as usize % sources.len()];
+        tally.add(seed, check_wasm_reader(&mutate(base, seed)));
+        let mut random = b"\0asm\x01\0\0\0".to_vec();
+        random.extend(seed_bytes(seed, 8 + seed as usize % 300));
+        tally.add(seed, check_wasm_reader(&random));
+    }
+    tally.report("wasm_reader");
     assert_eq!(tally.skipped(), 0);
 }

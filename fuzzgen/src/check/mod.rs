@@ -21,11 +21,13 @@ mod jit;
 mod optimizer;
 mod reader;
 mod run;
+mod wasm;
 
 pub use isle::check_isle;
 pub use jit::check_interp_vs_jit;
 pub use optimizer::check_optimizer;
 pub use reader::check_reader;
+pub use wasm::check_wasm_reader;
 
 use crate::config::Config;
 use crate::r#gen::{generate_inputs, generate_program};
