@@ -10,11 +10,37 @@
 use super::{Failure, FileContext, SubTest};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{Function, TrapCode};
-use lathe_codegen::text::{self, Comparison, RunCommand};
+use lathe_codegen::text::{self, Comparison, RunCommand, TestFile};
 use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter, InterpreterError};
 
 /// The `interpret` kind.
 pub struct Interpret;
+
+/// A store holding every function of a file, for the interpreter.
+pub fn function_store<'a>(funcs: &[&'a Function]) -> FunctionStore<'a> {
+    let mut store = FunctionStore::new();
+    for f in funcs {
+        store.add(f);
+    }
+    store
+}
+
+/// Every run line of `file`, in order, with the line it sits on. `funcs` are the
+/// functions run lines may call. Lines that do not parse are reported in `failures`
+/// and left out.
+pub fn run_lines(file: &TestFile, funcs: &[&Function], failures: &mut Vec<String>) -> Vec<(usize, RunLine)> {
+    let mut out = Vec::new();
+    for tf in &file.functions {
+        for c in &tf.comments {
+            match parse_run_line(&c.text, funcs, &tf.function, c.line) {
+                Ok(Some(run)) => out.push((c.line, run)),
+                Ok(None) => {}
+                Err(msg) => failures.push(msg),
+            }
+        }
+    }
+    out
+}
 
 /// What a run line expects.
 pub enum Expectation {
@@ -163,39 +189,24 @@ pub fn check_outcome(run: &RunLine, outcome: &CallOutcome) -> Result<Option<Stri
 impl SubTest for Interpret {
     fn run(&self, ctx: &mut FileContext<'_>) -> Result<(), Failure> {
         let funcs: Vec<&Function> = ctx.file.functions.iter().map(|tf| &tf.function).collect();
-        let mut store = FunctionStore::new();
-        for f in &funcs {
-            store.add(f);
-        }
-        let mut interp = Interpreter::new(store);
+        let mut interp = Interpreter::new(function_store(&funcs));
         let mut failures = Vec::new();
-        for tf in &ctx.file.functions {
-            for c in &tf.comments {
-                let run = match parse_run_line(&c.text, &funcs, &tf.function, c.line) {
-                    Ok(Some(run)) => run,
-                    Ok(None) => continue,
-                    Err(msg) => {
-                        failures.push(msg);
-                        continue;
+        for (line, run) in run_lines(ctx.file, &funcs, &mut failures) {
+            match interp.call_by_name(&run.function, &run.args) {
+                Ok(outcome) => match check_outcome(&run, &outcome) {
+                    Ok(Some(printed)) => {
+                        ctx.log.push_str(&printed);
+                        ctx.log.push('\n');
                     }
-                };
-                match interp.call_by_name(&run.function, &run.args) {
-                    Ok(outcome) => match check_outcome(&run, &outcome) {
-                        Ok(Some(printed)) => {
-                            ctx.log.push_str(&printed);
-                            ctx.log.push('\n');
-                        }
-                        Ok(None) => {}
-                        Err(msg) => failures.push(format!("line {}: {msg}", c.line)),
-                    },
-                    Err(InterpreterError::Unsupported { opcode, reason }) => {
-                        return Err(Failure::Unsupported(format!(
-                            "line {}: the interpreter does not execute `{opcode}` yet: {reason}",
-                            c.line
-                        )));
-                    }
-                    Err(e) => failures.push(format!("line {}: {e}", c.line)),
+                    Ok(None) => {}
+                    Err(msg) => failures.push(format!("line {line}: {msg}")),
+                },
+                Err(InterpreterError::Unsupported { opcode, reason }) => {
+                    return Err(Failure::Unsupported(format!(
+                        "line {line}: the interpreter does not execute `{opcode}` yet: {reason}"
+                    )));
                 }
+                Err(e) => failures.push(format!("line {line}: {e}")),
             }
         }
         if failures.is_empty() { Ok(()) } else { Err(Failure::Failed(failures.join("\n"))) }

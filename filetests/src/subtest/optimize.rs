@@ -4,23 +4,15 @@
 //! and after optimization: both must give the same outcome, and it must meet the line's
 //! expectation.
 
-use super::interpret::{check_outcome, parse_run_line};
+use super::interpret::{check_outcome, function_store, run_lines};
 use super::{Failure, FileContext, SubTest};
 use crate::bless::{Replacement, expected_block};
 use lathe_codegen::ir::Function;
 use lathe_codegen::{opt, verifier};
-use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter};
+use lathe_interpreter::{CallOutcome, Interpreter};
 
 /// The `optimize` kind.
 pub struct Optimize;
-
-fn store<'a>(funcs: &[&'a Function]) -> FunctionStore<'a> {
-    let mut s = FunctionStore::new();
-    for f in funcs {
-        s.add(f);
-    }
-    s
-}
 
 fn same_outcome(a: &CallOutcome, b: &CallOutcome) -> bool {
     match (a, b) {
@@ -62,33 +54,21 @@ impl SubTest for Optimize {
             after_owned.push(func);
         }
         let after: Vec<&Function> = after_owned.iter().collect();
-        let mut interp_before = Interpreter::new(store(&before));
-        let mut interp_after = Interpreter::new(store(&after));
-        for tf in &ctx.file.functions {
-            for c in &tf.comments {
-                let run = match parse_run_line(&c.text, &before, &tf.function, c.line) {
-                    Ok(Some(run)) => run,
-                    Ok(None) => continue,
-                    Err(msg) => {
-                        failures.push(msg);
-                        continue;
+        let mut interp_before = Interpreter::new(function_store(&before));
+        let mut interp_after = Interpreter::new(function_store(&after));
+        for (line, run) in run_lines(ctx.file, &before, &mut failures) {
+            let b = interp_before.call_by_name(&run.function, &run.args);
+            let a = interp_after.call_by_name(&run.function, &run.args);
+            match (b, a) {
+                (Ok(b), Ok(a)) => {
+                    if !same_outcome(&b, &a) {
+                        failures
+                            .push(format!("line {line}: the optimizer changed the result: {b:?} before, {a:?} after"));
+                    } else if let Err(msg) = check_outcome(&run, &a) {
+                        failures.push(format!("line {line}: {msg}"));
                     }
-                };
-                let b = interp_before.call_by_name(&run.function, &run.args);
-                let a = interp_after.call_by_name(&run.function, &run.args);
-                match (b, a) {
-                    (Ok(b), Ok(a)) => {
-                        if !same_outcome(&b, &a) {
-                            failures.push(format!(
-                                "line {}: the optimizer changed the result: {b:?} before, {a:?} after",
-                                c.line
-                            ));
-                        } else if let Err(msg) = check_outcome(&run, &a) {
-                            failures.push(format!("line {}: {msg}", c.line));
-                        }
-                    }
-                    (Err(e), _) | (_, Err(e)) => failures.push(format!("line {}: {e}", c.line)),
                 }
+                (Err(e), _) | (_, Err(e)) => failures.push(format!("line {line}: {e}")),
             }
         }
         if failures.is_empty() { Ok(()) } else { Err(Failure::Failed(failures.join("\n"))) }

@@ -7,14 +7,14 @@
 //! unrun: the others still run (and any failure among them fails the file), and the file
 //! is then reported unsupported with the count, never as passed.
 
-use super::interpret::{check_outcome, function_name, parse_run_line};
+use super::interpret::{check_outcome, function_name, function_store, run_lines};
 use super::targets::{TargetSpec, make_isa, target_specs};
 use super::{Failure, FileContext, SubTest};
 use lathe_codegen::ir::Function;
 use lathe_codegen::isa;
 use lathe_codegen::result::CodegenError;
 use lathe_codegen::settings::OptLevel;
-use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter};
+use lathe_interpreter::{CallOutcome, Interpreter};
 use lathe_jit::JitModule;
 
 /// The `run` kind.
@@ -53,12 +53,9 @@ impl SubTest for Run {
     fn run(&self, ctx: &mut FileContext<'_>) -> Result<(), Failure> {
         let specs = target_specs(ctx.file)?;
         let funcs: Vec<&Function> = ctx.file.functions.iter().map(|tf| &tf.function).collect();
-        let mut store = FunctionStore::new();
-        for f in &funcs {
-            store.add(f);
-        }
-        let mut interp = Interpreter::new(store);
+        let mut interp = Interpreter::new(function_store(&funcs));
         let mut failures = Vec::new();
+        let runs = run_lines(ctx.file, &funcs, &mut failures);
         let mut ran_any = false;
         let mut unsupported = None;
         let mut skipped: Vec<String> = Vec::new();
@@ -99,50 +96,39 @@ impl SubTest for Run {
                         not_compiled[0].1
                     )));
                 }
-                for tf in &ctx.file.functions {
-                    for c in &tf.comments {
-                        let run = match parse_run_line(&c.text, &funcs, &tf.function, c.line) {
-                            Ok(Some(run)) => run,
-                            Ok(None) => continue,
-                            Err(msg) => {
-                                failures.push(msg);
-                                continue;
-                            }
-                        };
-                        let Some(target) = funcs.iter().find(|f| function_name(f) == run.function) else {
-                            failures.push(format!("line {}: no function `%{}`", c.line, run.function));
-                            continue;
-                        };
-                        let Some(id) = jit.lookup(&target.name) else {
-                            match not_compiled.iter().find(|(n, _)| *n == run.function) {
-                                Some((_, reason)) => skipped.push(format!("line {}: {reason}", c.line)),
-                                None => failures.push(format!("line {}: `%{}` was not loaded", c.line, run.function)),
-                            }
-                            continue;
-                        };
-                        let native = match jit.call(id, &run.args) {
-                            Ok(o) => o,
-                            Err(lathe_jit::JitError::Unsupported(m)) => {
-                                skipped.push(format!("line {}: {m}", c.line));
-                                continue;
-                            }
-                            Err(e) => {
-                                failures.push(format!("line {}: {e}", c.line));
-                                continue;
-                            }
-                        };
-                        ran_any = true;
-                        if let Err(msg) = check_outcome(&run, &to_interp(&native)) {
-                            failures.push(format!("line {} (native, opt_level={level}): {msg}", c.line));
+                for (line, run) in &runs {
+                    let Some(target) = funcs.iter().find(|f| function_name(f) == run.function) else {
+                        failures.push(format!("line {}: no function `%{}`", line, run.function));
+                        continue;
+                    };
+                    let Some(id) = jit.lookup(&target.name) else {
+                        match not_compiled.iter().find(|(n, _)| *n == run.function) {
+                            Some((_, reason)) => skipped.push(format!("line {line}: {reason}")),
+                            None => failures.push(format!("line {}: `%{}` was not loaded", line, run.function)),
                         }
-                        match interp.call_by_name(&run.function, &run.args) {
-                            Ok(reference) if !same(&reference, &native) => failures.push(format!(
-                                "line {} (opt_level={level}): native {native:?} but the interpreter gives {reference:?}",
-                                c.line
-                            )),
-                            Ok(_) => {}
-                            Err(e) => failures.push(format!("line {}: interpreter: {e}", c.line)),
+                        continue;
+                    };
+                    let native = match jit.call(id, &run.args) {
+                        Ok(o) => o,
+                        Err(lathe_jit::JitError::Unsupported(m)) => {
+                            skipped.push(format!("line {line}: {m}"));
+                            continue;
                         }
+                        Err(e) => {
+                            failures.push(format!("line {line}: {e}"));
+                            continue;
+                        }
+                    };
+                    ran_any = true;
+                    if let Err(msg) = check_outcome(run, &to_interp(&native)) {
+                        failures.push(format!("line {line} (native, opt_level={level}): {msg}"));
+                    }
+                    match interp.call_by_name(&run.function, &run.args) {
+                        Ok(reference) if !same(&reference, &native) => failures.push(format!(
+                            "line {line} (opt_level={level}): native {native:?} but the interpreter gives {reference:?}"
+                        )),
+                        Ok(_) => {}
+                        Err(e) => failures.push(format!("line {line}: interpreter: {e}")),
                     }
                 }
             }
