@@ -12,7 +12,8 @@
 //!   function and an optional callee; every program verifies and terminates.
 //! - [`program`]: the [`Program`] type, its argument sets, and printing it as a filetest.
 //! - [`check`]: the checkers ([`check_reader`], [`check_isle`], [`check_interp_vs_jit`],
-//!   [`check_optimizer`]) and the [`Mismatch`] they report.
+//!   [`check_optimizer`], [`check_wasm_reader`], [`check_wasm_diff`]) and the [`Mismatch`]
+//!   they report.
 //! - [`seed`]: deterministic byte buffers from a seed, for the smoke tests.
 //!
 //! Invariant: a generated program that fails the verifier is a generator bug and is
@@ -27,7 +28,10 @@ pub mod program;
 pub mod seed;
 
 pub use arbitrary;
-pub use check::{Mismatch, Verdict, check_interp_vs_jit, check_isle, check_optimizer, check_reader, check_wasm_reader};
+pub use check::{
+    Mismatch, Verdict, check_interp_vs_jit, check_isle, check_optimizer, check_reader, check_wasm_diff,
+    check_wasm_reader,
+};
 pub use config::Config;
 pub use r#gen::{generate_inputs, generate_program};
 pub use program::Program;

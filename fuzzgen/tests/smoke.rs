@@ -3,7 +3,7 @@
 //! changing `FIRST_SEED`/the counts locally, or feed `seed_bytes(seed, LEN)` to the
 //! checker in a unit test.
 
-use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes};
+use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes, check_wasm_diff};
 use lathe_fuzzgen::seed::{mutate, seed_bytes};
 use lathe_fuzzgen::{Config, Verdict, arbitrary, check_isle, check_reader, check_wasm_reader, generate_program};
 use std::collections::BTreeMap;
@@ -13,6 +13,9 @@ const LEN: usize = 4096;
 
 /// Programs per generated-program checker.
 const SEEDS: u64 = 3000;
+
+/// Modules for the Wasm differential check (each is compiled by Lathe and run by both).
+const WASM_SEEDS: u64 = 3000;
 
 /// Counts verdicts; panics with the seed and the reproducer on a mismatch.
 #[derive(Default)]
@@ -123,4 +126,16 @@ fn wasm_reader_survives_mutated_modules() {
     }
     tally.report("wasm_reader");
     assert_eq!(tally.skipped(), 0);
+}
+
+#[test]
+fn lathe_and_wasmi_agree_on_generated_modules() {
+    let mut tally = Tally::default();
+    for seed in 0..WASM_SEEDS {
+        tally.add(seed, check_wasm_diff(&seed_bytes(seed, 1024 + (seed as usize % 4) * 1024)));
+    }
+    tally.report("wasm_diff");
+    // Most seeds make a module with something to call; fewer than half compared means the
+    // generator configuration or the front end has drifted.
+    assert!(tally.checked * 2 >= WASM_SEEDS as usize, "only {} of {WASM_SEEDS} modules were compared", tally.checked);
 }

