@@ -1,6 +1,7 @@
 //! The Wasm differential check: a `wasm-smith` module, made from the input bytes, is run by
-//! Lathe and by `wasmi` (the reference), and every exported function must give the same
-//! results or the same kind of trap.
+//! `wasmi` (the reference) and by Lathe at `opt_level=none` and at `opt_level=speed`, and
+//! every exported function must give the same results or the same kind of trap in all
+//! three.
 //!
 //! The module has no imports and canonical NaNs (so float results are deterministic), and
 //! `ensure_termination` bounds every loop and call chain with a fuel global. Features the
@@ -21,10 +22,18 @@ use lathe_wasm::{Extern, Val, WasmError, WasmTrap};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-/// One Lathe engine for every check (it holds only the target and settings).
-fn engine() -> &'static lathe_wasm::Engine {
-    static ENGINE: OnceLock<lathe_wasm::Engine> = OnceLock::new();
-    ENGINE.get_or_init(|| lathe_wasm::Engine::new(lathe_wasm::Config::default()).expect("the host is supported"))
+/// The Lathe engines every check runs, made once (they hold only the target and
+/// settings): `opt_level=none` with the single-pass allocator, and `opt_level=speed` with
+/// the mid-end and the backtracking allocator.
+fn engines() -> &'static [(&'static str, lathe_wasm::Engine); 2] {
+    static ENGINES: OnceLock<[(&'static str, lathe_wasm::Engine); 2]> = OnceLock::new();
+    ENGINES.get_or_init(|| {
+        let engine = |optimize| {
+            let config = lathe_wasm::Config { optimize, ..lathe_wasm::Config::default() };
+            lathe_wasm::Engine::new(config).expect("the host is supported")
+        };
+        [("opt_level=none", engine(false)), ("opt_level=speed", engine(true))]
+    })
 }
 
 /// What `wasm-smith` may generate: the Wasm Lathe supports, small memories, no imports.
@@ -249,14 +258,6 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
     let mut wstore = wasmi::Store::new(&wengine, ());
     let winst = wasmi::Linker::<()>::new(&wengine).instantiate_and_start(&mut wstore, &wmodule);
 
-    // Lathe.
-    let lmodule = match lathe_wasm::Module::new(engine(), &wasm) {
-        Ok(m) => m,
-        Err(e) => return Ok(Verdict::Skipped(format!("Lathe rejects the module: {e}"))),
-    };
-    let mut lstore = lathe_wasm::Store::new(engine());
-    let linst = lstore.instantiate(&lmodule, &[]);
-
     let reproduce = |what: String| {
         let mut details = String::new();
         let _ = writeln!(details, "module ({} bytes, from `wasm_diff_module(input)`):", wasm.len());
@@ -266,12 +267,27 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
         Mismatch::new(what, details)
     };
 
-    let (winst, linst) = match (winst, linst) {
-        (Ok(w), Ok(l)) => (w, l),
-        (Err(_), Err(_)) => return Ok(Verdict::Skipped("instantiation fails in both engines".into())),
-        (Ok(_), Err(e)) => return Err(reproduce(format!("Lathe fails to instantiate a module wasmi runs: {e}"))),
-        (Err(e), Ok(_)) => return Err(reproduce(format!("wasmi fails to instantiate ({e}) but Lathe instantiates"))),
-    };
+    // Lathe, at each optimisation level: one store and instance each.
+    let mut lathe = Vec::with_capacity(2);
+    for (level, engine) in engines() {
+        let module = match lathe_wasm::Module::new(engine, &wasm) {
+            Ok(m) => m,
+            Err(e) => return Ok(Verdict::Skipped(format!("Lathe rejects the module: {e}"))),
+        };
+        let mut store = lathe_wasm::Store::new(engine);
+        let inst = store.instantiate(&module, &[]);
+        match (&winst, inst) {
+            (Ok(_), Ok(inst)) => lathe.push((*level, store, inst)),
+            (Err(_), Err(_)) => return Ok(Verdict::Skipped("instantiation fails in both engines".into())),
+            (Ok(_), Err(e)) => {
+                return Err(reproduce(format!("Lathe ({level}) fails to instantiate a module wasmi runs: {e}")));
+            }
+            (Err(e), Ok(_)) => {
+                return Err(reproduce(format!("wasmi fails to instantiate ({e}) but Lathe ({level}) instantiates")));
+            }
+        }
+    }
+    let Ok(winst) = winst else { unreachable!("a failed wasmi instantiation returned above") };
 
     let names: Vec<String> =
         winst.exports(&wstore).filter(|e| e.clone().into_func().is_some()).map(|e| e.name().to_string()).collect();
@@ -286,9 +302,6 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
             vector_typed += 1;
             continue;
         };
-        let Some(Extern::Func(lf)) = lstore.export(linst, name) else {
-            return Err(reproduce(format!("Lathe has no exported function `{name}`")));
-        };
         let wargs: Vec<wasmi::Val> = args.iter().map(|a| a.wasmi()).collect();
         let largs: Vec<Val> = args.iter().map(|a| a.lathe()).collect();
 
@@ -299,23 +312,28 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
                 None => return Ok(Verdict::Skipped(format!("wasmi stopped with a host error: {e}"))),
             },
         };
-        let actual = match lstore.call(lf, &largs) {
-            Ok(vals) => Outcome::Values(vals.iter().map(bits_lathe).collect()),
-            Err(WasmError::Trap { trap, .. }) => match TrapClass::of_lathe(trap) {
-                Some(class) => Outcome::Trap(class),
-                None => return Err(reproduce(format!("export `{name}` stopped Lathe with {trap}"))),
-            },
-            Err(e) => return Err(reproduce(format!("calling `{name}` in Lathe failed: {e}"))),
-        };
-        let overflow = Outcome::Trap(TrapClass::StackOverflow);
-        if expected != actual && (expected == overflow || actual == overflow) {
-            let which = if actual == overflow { "Lathe" } else { "wasmi" };
-            return Ok(Verdict::Skipped(format!("{which} alone exhausted its stack")));
-        }
-        if expected != actual {
-            return Err(reproduce(format!(
-                "export `{name}` with arguments {args:?}: wasmi gives {expected:?}, Lathe gives {actual:?}"
-            )));
+        for (level, store, inst) in &mut lathe {
+            let Some(Extern::Func(f)) = store.export(*inst, name) else {
+                return Err(reproduce(format!("Lathe ({level}) has no exported function `{name}`")));
+            };
+            let actual = match store.call(f, &largs) {
+                Ok(vals) => Outcome::Values(vals.iter().map(bits_lathe).collect()),
+                Err(WasmError::Trap { trap, .. }) => match TrapClass::of_lathe(trap) {
+                    Some(class) => Outcome::Trap(class),
+                    None => return Err(reproduce(format!("export `{name}` stopped Lathe ({level}) with {trap}"))),
+                },
+                Err(e) => return Err(reproduce(format!("calling `{name}` in Lathe ({level}) failed: {e}"))),
+            };
+            let overflow = Outcome::Trap(TrapClass::StackOverflow);
+            if expected != actual && (expected == overflow || actual == overflow) {
+                let which = if actual == overflow { "Lathe" } else { "wasmi" };
+                return Ok(Verdict::Skipped(format!("{which} alone exhausted its stack")));
+            }
+            if expected != actual {
+                return Err(reproduce(format!(
+                    "export `{name}` with arguments {args:?}: wasmi gives {expected:?}, Lathe ({level}) gives {actual:?}"
+                )));
+            }
         }
         compared += 1;
     }
