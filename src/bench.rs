@@ -179,7 +179,7 @@ fn switch_heavy(n: usize) -> Function {
 }
 
 /// The peak resident memory of this process in KiB, where the system tells it.
-fn peak_memory_kib() -> Option<u64> {
+pub(crate) fn peak_memory_kib() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()

@@ -7,13 +7,15 @@
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
 //! - `lathe run [--invoke <export>] <prog.wasm> [args...]` runs a Wasm program (WASI `_start`,
 //!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
-//! - `lathe bench compile` measures compile speed (see docs/performance.md).
+//! - `lathe bench compile` measures compile speed; `lathe bench programs` runs the C
+//!   benchmark suite under Lathe and natively (see docs/performance.md).
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
 //!   rules that the filetests never fired.
 //!
 //! Errors are printed with the file and location, and the exit code is non-zero.
 
 mod bench;
+mod bench_programs;
 mod wasm_cmd;
 
 use clap::{Parser, Subcommand};
@@ -71,6 +73,14 @@ enum Command {
         /// Call this export of a Wasm program and print its results (instead of `_start`).
         #[arg(long)]
         invoke: Option<String>,
+        /// How a Wasm program is compiled: `none` (fast compile, the single-pass register
+        /// allocator) or `speed` (the mid-end and the backtracking allocator).
+        #[arg(long, value_parser = ["none", "speed"], default_value = "none")]
+        opt_level: String,
+        /// After a Wasm program ends, print compile and run times, sizes and peak memory
+        /// on stderr (one `lathe-stats:` line; used by `lathe bench programs`).
+        #[arg(long)]
+        stats: bool,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -82,17 +92,9 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
-    /// Benchmarks. `lathe bench compile` measures compile speed on large generated functions.
-    Bench {
-        /// What to measure: `compile`.
-        what: String,
-        /// Instructions in the straight-line function (the others scale from it).
-        #[arg(long, default_value_t = 20_000)]
-        size: usize,
-        /// Repetitions (the median is reported).
-        #[arg(long, default_value_t = 5)]
-        reps: usize,
-    },
+    /// Benchmarks (docs/performance.md).
+    #[command(subcommand)]
+    Bench(BenchCommand),
     /// Run filetests and list the mid-end's ISLE rules that none of them fired. Needs a
     /// build with `--features isle-coverage`; fails if a rule never fired.
     Coverage {
@@ -100,6 +102,22 @@ enum Command {
         #[arg(required = true)]
         paths: Vec<PathBuf>,
     },
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Compile speed on large generated functions, stage by stage.
+    Compile {
+        /// Instructions in the straight-line function (the others scale from it).
+        #[arg(long, default_value_t = 20_000)]
+        size: usize,
+        /// Repetitions (the median is reported).
+        #[arg(long, default_value_t = 5)]
+        reps: usize,
+    },
+    /// The C programs of bench/ under Lathe and natively: run time against native,
+    /// compile time and throughput, peak memory; checksums must match.
+    Programs(bench_programs::Options),
 }
 
 fn main() -> ExitCode {
@@ -110,22 +128,24 @@ fn main() -> ExitCode {
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
         Command::Compile { target, settings, file } => cmd_compile(target.as_deref(), &settings, &file),
-        Command::Run { invoke, file, args } if wasm_cmd::is_wasm(&file) => wasm_cmd::cmd_run(&file, invoke, args),
+        Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
+            wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
+        }
         Command::Run { file, .. } => cmd_run(&file),
         Command::Wast { file } => wasm_cmd::cmd_wast(&file),
-        Command::Bench { what, size, reps } => match what.as_str() {
-            "compile" => match bench::run(size, reps) {
+        Command::Bench(what) => {
+            let result = match what {
+                BenchCommand::Compile { size, reps } => bench::run(size, reps),
+                BenchCommand::Programs(options) => bench_programs::run(&options),
+            };
+            match result {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::FAILURE
                 }
-            },
-            other => {
-                eprintln!("error: unknown benchmark `{other}` (try `compile`)");
-                ExitCode::FAILURE
             }
-        },
+        }
     }
 }
 

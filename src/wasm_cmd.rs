@@ -7,6 +7,7 @@ use lathe_wasm::wasi::{self, WasiCtx};
 use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError};
 use std::path::Path;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// Whether `lathe run` should treat `file` as Wasm.
 pub fn is_wasm(file: &Path) -> bool {
@@ -44,7 +45,70 @@ fn show(v: &Val) -> String {
     }
 }
 
-fn run_inner(file: String, invoke: Option<String>, args: Vec<String>) -> Result<i32, String> {
+/// What `lathe bench programs` measures in one run of a program (a child process running
+/// `lathe run --stats`).
+#[derive(Clone, Debug, Default)]
+pub struct RunStats {
+    /// Size of the module.
+    pub wasm_bytes: usize,
+    /// IR instructions the module was translated to.
+    pub ir_insts: usize,
+    /// Machine code produced.
+    pub code_bytes: usize,
+    /// Parsing, validation, translation and compilation (`Module::new`).
+    pub compile: Duration,
+    /// Instantiation and the call of `_start` (or of the invoked export).
+    pub run: Duration,
+    /// Peak resident memory after compiling, in KiB.
+    pub peak_compile_kib: u64,
+    /// Peak resident memory at the end, in KiB.
+    pub peak_kib: u64,
+}
+
+impl RunStats {
+    /// The one-line form printed on stderr by `lathe run --stats`.
+    pub fn to_line(&self) -> String {
+        format!(
+            "lathe-stats: wasm_bytes={} ir_insts={} code_bytes={} compile_ns={} run_ns={} peak_compile_kib={} peak_kib={}",
+            self.wasm_bytes,
+            self.ir_insts,
+            self.code_bytes,
+            self.compile.as_nanos(),
+            self.run.as_nanos(),
+            self.peak_compile_kib,
+            self.peak_kib
+        )
+    }
+
+    /// Parses the form [`RunStats::to_line`] prints.
+    pub fn from_line(line: &str) -> Option<RunStats> {
+        let rest = line.strip_prefix("lathe-stats: ")?;
+        let mut stats = RunStats::default();
+        for field in rest.split_whitespace() {
+            let (key, value) = field.split_once('=')?;
+            let n: u64 = value.parse().ok()?;
+            match key {
+                "wasm_bytes" => stats.wasm_bytes = n as usize,
+                "ir_insts" => stats.ir_insts = n as usize,
+                "code_bytes" => stats.code_bytes = n as usize,
+                "compile_ns" => stats.compile = Duration::from_nanos(n),
+                "run_ns" => stats.run = Duration::from_nanos(n),
+                "peak_compile_kib" => stats.peak_compile_kib = n,
+                "peak_kib" => stats.peak_kib = n,
+                _ => return None,
+            }
+        }
+        Some(stats)
+    }
+}
+
+/// Runs a Wasm program; returns its exit code and what was measured.
+fn run_inner(
+    file: String,
+    invoke: Option<String>,
+    args: Vec<String>,
+    config: Config,
+) -> Result<(i32, RunStats), String> {
     let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
     let bytes = if file.ends_with(".wat") {
         let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
@@ -54,8 +118,18 @@ fn run_inner(file: String, invoke: Option<String>, args: Vec<String>) -> Result<
     } else {
         bytes
     };
-    let engine = Engine::new(Config::default()).map_err(|e| e.to_string())?;
+    let engine = Engine::new(config).map_err(|e| e.to_string())?;
+    let start = Instant::now();
     let module = Module::new(&engine, &bytes).map_err(|e| e.to_string())?;
+    let mut stats = RunStats {
+        wasm_bytes: bytes.len(),
+        ir_insts: module.ir_instructions(),
+        code_bytes: module.code_size(),
+        compile: start.elapsed(),
+        peak_compile_kib: crate::bench::peak_memory_kib().unwrap_or(0),
+        ..RunStats::default()
+    };
+    let start = Instant::now();
     let mut store = Store::new(&engine);
     let mut argv = vec![file.clone()];
     if invoke.is_none() {
@@ -63,8 +137,13 @@ fn run_inner(file: String, invoke: Option<String>, args: Vec<String>) -> Result<
     }
     let env = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
     let imports = wasi::imports(&mut store, &module, WasiCtx { args: argv, env }).map_err(|e| e.to_string())?;
+    let mut finish = |code: i32| {
+        stats.run = start.elapsed();
+        stats.peak_kib = crate::bench::peak_memory_kib().unwrap_or(0);
+        Ok((code, stats.clone()))
+    };
     let inst = match store.instantiate(&module, &imports) {
-        Err(WasmError::Exit(code)) => return Ok(code),
+        Err(WasmError::Exit(code)) => return finish(code),
         r => r.map_err(|e| e.to_string())?,
     };
     let name = invoke.clone().unwrap_or_else(|| "_start".to_string());
@@ -80,21 +159,29 @@ fn run_inner(file: String, invoke: Option<String>, args: Vec<String>) -> Result<
     };
     match store.call(f, &call_args) {
         Ok(results) => {
+            let done = finish(0);
             if invoke.is_some() {
                 println!("{}", results.iter().map(show).collect::<Vec<_>>().join(" "));
             }
-            Ok(0)
+            done
         }
-        Err(WasmError::Exit(code)) => Ok(code),
+        Err(WasmError::Exit(code)) => finish(code),
         Err(e) => Err(e.to_string()),
     }
 }
 
-/// `lathe run` on a Wasm file.
-pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>) -> ExitCode {
+/// `lathe run` on a Wasm file: compiled with the mid-end when `optimize`; with `stats`, a
+/// [`RunStats`] line goes to stderr at the end.
+pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, optimize: bool, stats: bool) -> ExitCode {
     let file = file.display().to_string();
-    match on_big_stack(move || run_inner(file, invoke, args)) {
-        Ok(code) => ExitCode::from(code as u8),
+    let config = Config { optimize, ..Config::default() };
+    match on_big_stack(move || run_inner(file, invoke, args, config)) {
+        Ok((code, measured)) => {
+            if stats {
+                eprintln!("{}", measured.to_line());
+            }
+            ExitCode::from(code as u8)
+        }
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE

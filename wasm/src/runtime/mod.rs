@@ -69,6 +69,8 @@ pub struct Module {
     pub(crate) info: Arc<ModuleInfo>,
     /// Code of the defined functions, in order.
     pub(crate) code: Arc<Vec<CompiledCode>>,
+    /// IR instructions the translation produced, over all functions (before the mid-end).
+    ir_insts: usize,
 }
 
 impl Module {
@@ -82,10 +84,23 @@ impl Module {
             .into_par_iter()
             .map_init(FunctionBuilderContext::new, |ctx, i| {
                 let ir = translate::translate_function(&info, i, checks, ctx)?;
-                engine.compile(i, &ir)
+                Ok((ir.num_placed_insts(), engine.compile(i, &ir)?))
             })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Module { info: Arc::new(info), code: Arc::new(code) })
+            .collect::<Result<Vec<_>, WasmError>>()?;
+        let ir_insts = code.iter().map(|(n, _)| n).sum();
+        let code = code.into_iter().map(|(_, c)| c).collect();
+        Ok(Module { info: Arc::new(info), code: Arc::new(code), ir_insts })
+    }
+
+    /// How many IR instructions the module's functions were translated to (before the
+    /// mid-end): the measure of compile throughput in `lathe bench programs`.
+    pub fn ir_instructions(&self) -> usize {
+        self.ir_insts
+    }
+
+    /// Bytes of machine code over all functions.
+    pub fn code_size(&self) -> usize {
+        self.code.iter().map(|c| c.code.len()).sum()
     }
 
     /// The module's parsed description.
