@@ -35,14 +35,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// For the interpreter-versus-JIT check: integers up to 64 bits and floats, every
-    /// opcode the generator knows (programs the backend cannot compile yet are skipped and
-    /// counted), calls, stack memory, traps and counted loops. `i128` stays off until the
-    /// x86-64 backend lowers all of its operations.
+    /// For the interpreter-versus-JIT check: every scalar type (`i8`..`i128`, `f32`,
+    /// `f64`), every opcode the generator knows (a program the backend cannot compile is
+    /// skipped and counted), calls, stack memory, traps and counted loops.
     pub fn jit() -> Self {
         Config {
             floats: true,
-            i128: false,
+            i128: true,
             backend_subset: false,
             any_opcode_per_256: 12,
             max_insts: 80,

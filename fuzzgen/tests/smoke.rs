@@ -56,8 +56,9 @@ fn interpreter_and_jit_agree_on_generated_programs() {
         tally.add(seed, check_jit_bytes(&seed_bytes(seed, LEN)));
     }
     tally.report("interp vs jit");
-    // The generator is tuned to produce mostly code the backend compiles today.
-    assert!(tally.checked * 10 >= SEEDS as usize * 7, "only {} of {SEEDS} programs were compared", tally.checked);
+    // The backend compiles every scalar opcode and type, so nearly every program is
+    // compared; a drop means an opcode became unsupported.
+    assert!(tally.checked * 100 >= SEEDS as usize * 99, "only {} of {SEEDS} programs were compared", tally.checked);
 }
 
 #[test]

@@ -16,6 +16,7 @@
 //! - [`module`]: `JitModule`, the public face: definitions, symbols, finalize, call.
 //! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
 //! - `link`: lays functions and veneers out in a region and applies relocations.
+//! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
 //! - `x64`: the x86-64 System V call trampoline and argument marshalling.
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
 //!
@@ -27,6 +28,7 @@
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 compile_error!("lathe-jit supports only x86-64 Linux for now");
 
+pub mod libcalls;
 mod link;
 mod memory;
 pub mod module;

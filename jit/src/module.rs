@@ -131,7 +131,8 @@ impl JitModule {
         Ok(())
     }
 
-    /// Where a relocation's symbol is: a function of this module, then a host symbol.
+    /// Where a relocation's symbol is: a function of this module, a library routine, then a
+    /// host symbol.
     fn resolve(&self, name: &ExternalName, pending: &[usize]) -> Result<Target, JitError> {
         if let Some(id) = self.by_name.get(name) {
             let f = &self.funcs[id.index()];
@@ -139,6 +140,9 @@ impl JitModule {
                 Some(a) => Target::Absolute(a),
                 None => Target::Local(pending.binary_search(&id.index()).expect("unplaced functions are pending")),
             });
+        }
+        if let ExternalName::LibCall(call) = name {
+            return Ok(Target::Absolute(crate::libcalls::address(*call)));
         }
         self.host.get(name).map(|&a| Target::Absolute(a)).ok_or_else(|| JitError::UnknownSymbol(name.to_string()))
     }

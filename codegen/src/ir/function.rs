@@ -184,6 +184,9 @@ pub enum ExternalName {
     },
     /// A name written `%name` in text, as in tests.
     TestCase(String),
+    /// A runtime routine a backend calls for an operation it has no instructions for
+    /// (written `%CeilF32` and so on; made by legalization, never read from text).
+    LibCall(super::LibCall),
 }
 
 impl Default for ExternalName {
@@ -197,6 +200,7 @@ impl fmt::Display for ExternalName {
         match self {
             ExternalName::User { namespace, index } => write!(f, "u{namespace}:{index}"),
             ExternalName::TestCase(name) => write!(f, "%{name}"),
+            ExternalName::LibCall(l) => write!(f, "%{l}"),
         }
     }
 }

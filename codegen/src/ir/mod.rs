@@ -11,6 +11,7 @@ mod function;
 pub mod immediates;
 mod instructions;
 mod layout;
+mod libcall;
 mod memflags;
 mod opcodes;
 mod trapcode;
@@ -32,6 +33,7 @@ pub use instructions::{
     OpcodeInfo, TypeSet, ValueList, ValueListPool,
 };
 pub use layout::Layout;
+pub use libcall::LibCall;
 pub use memflags::{AtomicRmwOp, Endianness, MemFlags};
 pub use trapcode::TrapCode;
 pub use types::Type;

@@ -1,5 +1,5 @@
-//! The compilation pipeline on one screen: verify, optimize, lower, allocate registers,
-//! (check the allocation,) emit.
+//! The compilation pipeline on one screen: verify, optimize, legalize (the ISA's
+//! rewrites into IR it lowers), lower, allocate registers, (check the allocation,) emit.
 
 use super::compiled::CompiledCode;
 use super::lower::{LowerBackend, lower};
@@ -73,6 +73,14 @@ pub fn compile_with_times<B: LowerBackend>(
         timed(&mut times.optimize, || crate::opt::optimize(&mut f));
         optimized = f;
         &optimized
+    };
+    let legalized;
+    let func = match timed(&mut times.lower, || backend.legalize(func)) {
+        Some(f) => {
+            legalized = f;
+            &legalized
+        }
+        None => func,
     };
     let vcode = timed(&mut times.lower, || lower(func, backend))?;
     let algorithm = match flags.opt_level {

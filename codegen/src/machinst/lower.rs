@@ -27,6 +27,13 @@ use regalloc2::RegClass;
 pub trait LowerBackend {
     /// The ISA's machine instruction.
     type MInst: MachInst;
+    /// Rewrites, before lowering, the instructions this ISA implements with other IR
+    /// (library calls, expansions of wide operations). `None` when the function needs no
+    /// rewriting, which is the common case and makes no copy.
+    fn legalize(&self, func: &Function) -> Option<Function> {
+        let _ = func;
+        None
+    }
     /// Defines the function's parameters (the entry block's parameters) where the calling
     /// convention puts them: typically one pseudo instruction with fixed-register defs.
     fn lower_params(&self, ctx: &mut Lower<'_, Self::MInst>, params: &[Value]) -> Result<(), CodegenError>;

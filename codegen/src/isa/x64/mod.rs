@@ -34,6 +34,7 @@ pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, 
 pub use inst::{SysVFrameRules, frame_size};
 
 pub mod abi;
+mod legalize;
 mod lower;
 
 use crate::ir::Function;

@@ -11,8 +11,8 @@ use super::inst::Inst as MInst;
 use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
-    Value, ValueDef, types,
+    AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
+    TrapCode, Type, Value, ValueDef, types,
 };
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, ValueRegs, class_of};
 
@@ -1048,6 +1048,11 @@ fn describe(f: &crate::ir::Function, inst: Inst) -> String {
 
 impl LowerBackend for X64Lower {
     type MInst = MInst;
+
+    fn legalize(&self, func: &Function) -> Option<Function> {
+        let features = super::legalize::Features { sse41: self.has("has_sse41"), fma: self.has("has_fma") };
+        super::legalize::legalize(func, features)
+    }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
         let (locs, _) = abi::param_locations(&ctx.f.signature)?;

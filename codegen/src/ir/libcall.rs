@@ -1,0 +1,144 @@
+//! Library calls: operations a backend implements by calling a runtime routine rather than
+//! with instructions (rounding without SSE4.1, `fma` without FMA, 128-bit division and
+//! conversions on x86-64).
+//!
+//! A backend's legalization (before lowering) replaces such an instruction with a `call` to
+//! an [`ExternalName::LibCall`](super::ExternalName::LibCall) whose signature is
+//! [`LibCall::signature`]; the code that loads the machine code (the JIT) supplies each
+//! routine's address. The signatures use only scalar registers: an `i128` operand is
+//! passed as two `i64` arguments (low half first) and an `i128` result comes back as two
+//! `i64` results, so every routine is an ordinary C function of the platform convention.
+//! Every routine is total (no traps): the legalization emits the trap checks (division by
+//! zero, overflow, NaN) as IR before the call.
+
+use super::types::{F32, F64, I8, I64, Type};
+use super::{AbiParam, CallConv, Signature};
+use std::fmt;
+
+macro_rules! libcalls {
+    ($($(#[$doc:meta])* $name:ident ($($p:ident),*) -> ($($r:ident),*);)*) => {
+        /// A runtime routine (see the module docs).
+        #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+        pub enum LibCall {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl LibCall {
+            /// Every routine.
+            pub const ALL: &'static [LibCall] = &[$(LibCall::$name),*];
+
+            /// The name, as written after `%` in text (`%CeilF32`).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(LibCall::$name => stringify!($name),)*
+                }
+            }
+
+            /// Parameter and result types.
+            fn types(self) -> (&'static [Type], &'static [Type]) {
+                match self {
+                    $(LibCall::$name => (&[$($p),*], &[$($r),*]),)*
+                }
+            }
+        }
+    };
+}
+
+libcalls! {
+    /// `ceil` of an `f32`.
+    CeilF32(F32) -> (F32);
+    /// `ceil` of an `f64`.
+    CeilF64(F64) -> (F64);
+    /// `floor` of an `f32`.
+    FloorF32(F32) -> (F32);
+    /// `floor` of an `f64`.
+    FloorF64(F64) -> (F64);
+    /// `trunc` of an `f32`.
+    TruncF32(F32) -> (F32);
+    /// `trunc` of an `f64`.
+    TruncF64(F64) -> (F64);
+    /// `nearest` (round half to even) of an `f32`.
+    NearestF32(F32) -> (F32);
+    /// `nearest` (round half to even) of an `f64`.
+    NearestF64(F64) -> (F64);
+    /// `fma` of `f32`s, rounded once.
+    FmaF32(F32, F32, F32) -> (F32);
+    /// `fma` of `f64`s, rounded once.
+    FmaF64(F64, F64, F64) -> (F64);
+    /// Unsigned 128-bit division; the divisor is not zero.
+    UdivI128(I64, I64, I64, I64) -> (I64, I64);
+    /// Signed 128-bit division; the divisor is not zero and the quotient fits.
+    SdivI128(I64, I64, I64, I64) -> (I64, I64);
+    /// Unsigned 128-bit remainder; the divisor is not zero.
+    UremI128(I64, I64, I64, I64) -> (I64, I64);
+    /// Signed 128-bit remainder (`MIN % -1` is 0); the divisor is not zero.
+    SremI128(I64, I64, I64, I64) -> (I64, I64);
+    /// High 128 bits of the unsigned 256-bit product.
+    UmulhiI128(I64, I64, I64, I64) -> (I64, I64);
+    /// High 128 bits of the signed 256-bit product.
+    SmulhiI128(I64, I64, I64, I64) -> (I64, I64);
+    /// Whether the unsigned 128-bit product overflows (1 or 0).
+    UmulOverflowI128(I64, I64, I64, I64) -> (I8);
+    /// Whether the signed 128-bit product overflows (1 or 0).
+    SmulOverflowI128(I64, I64, I64, I64) -> (I8);
+    /// Signed `i128` to the nearest `f32`.
+    I128ToF32(I64, I64) -> (F32);
+    /// Signed `i128` to the nearest `f64`.
+    I128ToF64(I64, I64) -> (F64);
+    /// Unsigned `i128` to the nearest `f32`.
+    U128ToF32(I64, I64) -> (F32);
+    /// Unsigned `i128` to the nearest `f64`.
+    U128ToF64(I64, I64) -> (F64);
+    /// `f32` to `i128`, saturating (NaN gives 0).
+    F32ToI128Sat(F32) -> (I64, I64);
+    /// `f64` to `i128`, saturating (NaN gives 0).
+    F64ToI128Sat(F64) -> (I64, I64);
+    /// `f32` to unsigned `i128`, saturating (NaN gives 0).
+    F32ToU128Sat(F32) -> (I64, I64);
+    /// `f64` to unsigned `i128`, saturating (NaN gives 0).
+    F64ToU128Sat(F64) -> (I64, I64);
+}
+
+impl LibCall {
+    /// The routine named `name` (without the `%`).
+    pub fn by_name(name: &str) -> Option<LibCall> {
+        LibCall::ALL.iter().copied().find(|l| l.name() == name)
+    }
+
+    /// Its signature in the calling convention `call_conv`.
+    pub fn signature(self, call_conv: CallConv) -> Signature {
+        let (params, returns) = self.types();
+        let mut sig = Signature::new(call_conv);
+        sig.params = params.iter().map(|&t| AbiParam::new(t)).collect();
+        sig.returns = returns.iter().map(|&t| AbiParam::new(t)).collect();
+        sig
+    }
+}
+
+impl fmt::Display for LibCall {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_found_again() {
+        for &l in LibCall::ALL {
+            assert_eq!(LibCall::by_name(l.name()), Some(l));
+        }
+        assert_eq!(LibCall::by_name("NoSuchCall"), None);
+    }
+
+    #[test]
+    fn signatures_use_scalar_registers_only() {
+        for &l in LibCall::ALL {
+            let sig = l.signature(CallConv::SystemV);
+            assert!(sig.params.iter().chain(&sig.returns).all(|p| p.value_type.bits() <= 64), "{l}");
+            assert!(sig.returns.len() <= 2, "{l} returns in registers");
+        }
+    }
+}
