@@ -55,7 +55,8 @@ enum Command {
         /// The file.
         file: PathBuf,
     },
-    /// Compile the functions of a CLIF file and print their machine code listings.
+    /// Compile the functions of a CLIF file, or of a Wasm module (each function as the
+    /// Wasm front end translates it), and print their machine code listings.
     Compile {
         /// The target: an architecture name or triple, then ISA flags (`x86_64`,
         /// `"x86_64 has_sse41"`); the host by default.
@@ -64,7 +65,10 @@ enum Command {
         /// Settings as `name=value` (`opt_level=speed`).
         #[arg(long = "set")]
         settings: Vec<String>,
-        /// The file.
+        /// With a Wasm module: also print each function's IR before compiling it.
+        #[arg(long)]
+        print_ir: bool,
+        /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
     },
     /// Run the `; run:` lines of a CLIF file natively (compiled for the host and loaded with
@@ -127,7 +131,9 @@ fn main() -> ExitCode {
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
-        Command::Compile { target, settings, file } => cmd_compile(target.as_deref(), &settings, &file),
+        Command::Compile { target, settings, print_ir, file } => {
+            cmd_compile(target.as_deref(), &settings, print_ir, &file)
+        }
         Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
             wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
         }
@@ -249,8 +255,9 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-fn cmd_compile(target: Option<&str>, settings: &[String], file: &PathBuf) -> ExitCode {
-    let funcs = match read_functions(file) {
+fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: &PathBuf) -> ExitCode {
+    let funcs = if wasm_cmd::is_wasm(file) { wasm_cmd::wasm_functions(file) } else { read_functions(file) };
+    let funcs = match funcs {
         Ok(f) => f,
         Err(e) => {
             eprintln!("error: {e}");
@@ -281,6 +288,9 @@ fn cmd_compile(target: Option<&str>, settings: &[String], file: &PathBuf) -> Exi
     };
     let mut ok = true;
     for f in &funcs {
+        if print_ir {
+            print!("{f}");
+        }
         match isa.compile_function(f, true) {
             Ok(code) => {
                 println!("function {} ({} bytes):", f.name, code.code.len());

@@ -45,6 +45,34 @@ fn show(v: &Val) -> String {
     }
 }
 
+/// The module's bytes: a `.wasm` file as is, a `.wat` file encoded.
+fn module_bytes(file: &str) -> Result<Vec<u8>, String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("{file}: {e}"))?;
+    if !file.ends_with(".wat") {
+        return Ok(bytes);
+    }
+    let text = String::from_utf8(bytes).map_err(|e| format!("{file}: {e}"))?;
+    let buf = wast::parser::ParseBuffer::new(&text).map_err(|e| format!("{file}: {e}"))?;
+    let mut w: wast::Wat = wast::parser::parse(&buf).map_err(|e| format!("{file}: {e}"))?;
+    w.encode().map_err(|e| format!("{file}: {e}"))
+}
+
+/// The IR of every function a Wasm module defines, as the front end translates it (with
+/// the default bounds checks), for `lathe compile`.
+pub fn wasm_functions(file: &Path) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+    let name = file.display().to_string();
+    let bytes = module_bytes(&name)?;
+    let info = lathe_wasm::module::parse(&bytes).map_err(|e| format!("{name}: {e}"))?;
+    let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+    let first = info.num_imported_funcs;
+    (first..first + info.bodies.len() as u32)
+        .map(|i| {
+            lathe_wasm::translate::translate_function(&info, i, Default::default(), &mut ctx)
+                .map_err(|e| format!("{name}: {e}"))
+        })
+        .collect()
+}
+
 /// What `lathe bench programs` measures in one run of a program (a child process running
 /// `lathe run --stats`).
 #[derive(Clone, Debug, Default)]
@@ -109,15 +137,7 @@ fn run_inner(
     args: Vec<String>,
     config: Config,
 ) -> Result<(i32, RunStats), String> {
-    let bytes = std::fs::read(&file).map_err(|e| format!("{file}: {e}"))?;
-    let bytes = if file.ends_with(".wat") {
-        let text = String::from_utf8(bytes).map_err(|e| e.to_string())?;
-        let buf = wast::parser::ParseBuffer::new(&text).map_err(|e| e.to_string())?;
-        let mut w: wast::Wat = wast::parser::parse(&buf).map_err(|e| e.to_string())?;
-        w.encode().map_err(|e| e.to_string())?
-    } else {
-        bytes
-    };
+    let bytes = module_bytes(&file)?;
     let engine = Engine::new(config).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let module = Module::new(&engine, &bytes).map_err(|e| e.to_string())?;
