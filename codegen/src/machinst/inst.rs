@@ -83,6 +83,13 @@ pub trait MachInst: Clone + std::fmt::Debug {
     /// An unconditional jump to a block (for split edges).
     fn gen_jump(target: MachLabel) -> Self;
 
+    /// Rewrites every label the instruction branches to through `f` (emission uses it to
+    /// send branches past blocks that hold nothing but a jump). By default nothing: an
+    /// ISA whose branches carry labels must implement it.
+    fn map_branch_targets(&mut self, f: &dyn Fn(MachLabel) -> MachLabel) {
+        let _ = f;
+    }
+
     /// A store of `src` to the spill slot at `sp_offset` bytes above SP.
     fn gen_spill(sp_offset: u32, src: Reg, class: RegClass) -> Self;
 

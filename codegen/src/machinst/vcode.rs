@@ -355,9 +355,27 @@ impl<I: MachInst> VCode<I> {
             }
             inst.emit(buf, state);
         };
+        // Blocks that hold nothing but a jump (split edges that needed no moves) are not
+        // emitted: branches to them go straight to where they jump, and their labels are
+        // bound there too.
+        let forward = self.jump_forwarding(output);
+        let resolve = |l: MachLabel| match forward.get(l.0 as usize) {
+            Some(&t) => MachLabel::from_block(t),
+            None => l,
+        };
+        let emitted: Vec<u32> = (0..nblocks).filter(|&b| forward[b as usize] == b).collect();
+        let mut aliases: Vec<Vec<u32>> = vec![Vec::new(); nblocks as usize];
         for b in 0..nblocks {
+            if forward[b as usize] != b {
+                aliases[forward[b as usize] as usize].push(b);
+            }
+        }
+        for (k, &b) in emitted.iter().enumerate() {
             buf.bind_label(MachLabel::from_block(b));
-            let next_block = (b + 1 < nblocks).then(|| MachLabel::from_block(b + 1));
+            for &a in &aliases[b as usize] {
+                buf.bind_label(MachLabel::from_block(a));
+            }
+            let next_block = emitted.get(k + 1).map(|&n| MachLabel::from_block(n));
             let state = EmitState { frame: &frame, next_block };
             if want_listing {
                 let _ = writeln!(listing, "{}:", self.block_names[b as usize]);
@@ -372,6 +390,7 @@ impl<I: MachInst> VCode<I> {
                     InstOrEdit::Inst(i) => {
                         let mut inst = self.insts[i.index()].clone();
                         inst.visit_operands(&mut AllocationApplier::new(output.inst_allocs(i)));
+                        inst.map_branch_targets(&resolve);
                         if inst.terminator_kind() == TerminatorKind::Ret {
                             for e in I::gen_epilogue(&frame) {
                                 emit_one(&e, &mut buf, &state, &mut listing);
@@ -415,6 +434,43 @@ impl<I: MachInst> VCode<I> {
             frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
             listing: want_listing.then(|| self.name_labels(&listing)),
         })
+    }
+
+    /// For each block, the block that control really reaches when it jumps there: itself,
+    /// unless it holds only an unconditional jump (no other instruction, no moves from the
+    /// allocator), in which case the chain of such jumps is followed. The entry block and
+    /// blocks on a cycle of empty jumps keep themselves.
+    fn jump_forwarding(&self, output: &regalloc2::Output) -> Vec<u32> {
+        let n = self.block_ranges.len();
+        let only_jump = |b: usize| -> Option<u32> {
+            let succs = regalloc2::Function::block_succs(self, RBlock::new(b));
+            if b == 0 || succs.len() != 1 || succs[0].index() == b {
+                return None;
+            }
+            let mut items = output.block_insts_and_edits(self, RBlock::new(b));
+            match (items.next(), items.next()) {
+                (Some(InstOrEdit::Inst(i)), None)
+                    if self.insts[i.index()].terminator_kind() == TerminatorKind::Branch =>
+                {
+                    Some(succs[0].index() as u32)
+                }
+                _ => None,
+            }
+        };
+        let step: Vec<Option<u32>> = (0..n).map(only_jump).collect();
+        (0..n as u32)
+            .map(|b| {
+                let mut t = b;
+                for _ in 0..n {
+                    match step[t as usize] {
+                        Some(next) if next != b => t = next,
+                        Some(_) => return b,
+                        None => return t,
+                    }
+                }
+                b
+            })
+            .collect()
     }
 
     /// Replaces the block labels `labelN` of a listing by the names of the blocks.

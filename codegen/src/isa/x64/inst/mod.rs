@@ -847,6 +847,23 @@ impl MachInst for Inst {
         Inst::Jmp { target }
     }
 
+    fn map_branch_targets(&mut self, f: &dyn Fn(MachLabel) -> MachLabel) {
+        match self {
+            Inst::Jmp { target } => *target = f(*target),
+            Inst::JmpCond { taken, not_taken, .. } => {
+                *taken = f(*taken);
+                *not_taken = f(*not_taken);
+            }
+            Inst::JmpTable { default, targets, .. } => {
+                *default = f(*default);
+                for t in targets.iter_mut() {
+                    *t = f(*t);
+                }
+            }
+            _ => {}
+        }
+    }
+
     fn gen_move(dst: Reg, src: Reg, class: RegClass) -> Inst {
         match class {
             RegClass::Int => Inst::mov64(src, dst),
