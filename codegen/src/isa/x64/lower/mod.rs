@@ -984,8 +984,12 @@ impl RuleCtx<'_, '_> {
 
 impl RuleCtx<'_, '_> {
     /// A tail call: arguments into their registers (our own return area, if the results
-    /// need one, is passed on), then the epilogue and a jump. Stack arguments would have
-    /// to overwrite this function's incoming argument area: not supported yet.
+    /// need one, is passed on), then the epilogue and a jump. Stack arguments are written
+    /// over this function's own incoming argument area, where the callee finds them once
+    /// the epilogue has run; the caller that made that area (and frees it) sized it for
+    /// our signature, so a callee that needs more stack for its arguments than we received
+    /// cannot be tail-called and is reported unsupported. Every incoming stack argument was
+    /// loaded into a register at entry, so overwriting the area loses nothing.
     fn lower_return_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
         let f = self.lower.f;
         let sig_ref = f
@@ -995,8 +999,12 @@ impl RuleCtx<'_, '_> {
         let sig =
             f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
         let (locs, stack_size) = abi::param_locations(sig)?;
-        if stack_size > 0 {
-            return Err(CodegenError::Unsupported("tail calls with stack arguments on x86_64".into()));
+        let (_, incoming_size) = abi::param_locations(&f.signature)?;
+        if stack_size > incoming_size {
+            return Err(CodegenError::Unsupported(format!(
+                "a tail call passing {stack_size} bytes of stack arguments from a function that received \
+                 {incoming_size} on x86_64"
+            )));
         }
         let all_args = f.dfg.inst_args(inst).to_vec();
         let (callee_value, args) = match f.dfg.insts[inst] {
@@ -1015,13 +1023,28 @@ impl RuleCtx<'_, '_> {
             };
             uses.push((area, p));
         }
+        let mut stores = Vec::new();
         for (&a, arg_locs) in args.iter().zip(&locs) {
             let value_regs = self.lower.put_in_regs(a);
+            let float = f.dfg.value_type(a).is_float();
             for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
-                if let ArgLoc::Reg(p) = *loc {
-                    uses.push((r, p));
+                match *loc {
+                    ArgLoc::Reg(p) => uses.push((r, p)),
+                    ArgLoc::Stack(offset) => {
+                        let addr = Amode::IncomingArg { offset };
+                        stores.push(if float {
+                            MInst::XmmStore { double: true, src: r, addr, trap: None }
+                        } else {
+                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
+                        });
+                    }
                 }
             }
+        }
+        // The callee reads its stack arguments only after the jump, and every value stored
+        // is already in a register, so the stores may go in any order.
+        for s in stores {
+            self.emit(s);
         }
         let call = match callee_value {
             Some(c) => MInst::ReturnCallUnknown { target: self.lower.put_in_reg(c), uses },

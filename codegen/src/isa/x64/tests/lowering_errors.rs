@@ -1,0 +1,42 @@
+//! What the x86-64 backend refuses, and that it says so with a clear `Unsupported` error
+//! rather than producing wrong code.
+
+use crate::isa::lookup;
+use crate::result::CodegenError;
+use crate::settings::Flags;
+use crate::text::parse_functions;
+
+fn compile(src: &str) -> Result<(), CodegenError> {
+    let isa = lookup("x86_64", &[], Flags::default()).expect("x86_64 exists");
+    let func = parse_functions(src).expect("parses").remove(0);
+    isa.compile_function(&func, false).map(|_| ())
+}
+
+#[test]
+fn tail_call_needing_more_stack_than_received_is_unsupported() {
+    // The callee takes two stack arguments; this function received none, so there is no
+    // incoming area to pass them in.
+    let src = "function %f(i64) -> i64 tail {
+    fn0 = %g(i64, i64, i64, i64, i64, i64, i64, i64) -> i64 tail
+block0(v0: i64):
+    return_call fn0(v0, v0, v0, v0, v0, v0, v0, v0)
+}
+";
+    match compile(src) {
+        Err(CodegenError::Unsupported(msg)) => {
+            assert!(msg.contains("16 bytes of stack arguments") && msg.contains("received 0"), "{msg}")
+        }
+        other => panic!("expected an unsupported error, got {other:?}"),
+    }
+}
+
+#[test]
+fn tail_call_within_the_incoming_area_compiles() {
+    let src = "function %f(i64, i64, i64, i64, i64, i64, i64, i64) -> i64 tail {
+    fn0 = %g(i64, i64, i64, i64, i64, i64, i64) -> i64 tail
+block0(v0: i64, v1: i64, v2: i64, v3: i64, v4: i64, v5: i64, v6: i64, v7: i64):
+    return_call fn0(v7, v6, v5, v4, v3, v2, v1)
+}
+";
+    compile(src).expect("one stack argument fits in the two received");
+}
