@@ -17,7 +17,9 @@
 //! ```
 //!
 //! The prologue is `push rbp; mov rbp, rsp; push <clobbered callee-saves>; sub rsp, N`
-//! with N = [`inst::frame_size`] (left out when zero); the epilogue is `add rsp, N; pop
+//! with N = [`inst::frame_size`] (left out when zero; a frame over
+//! [`inst::PROBE_FREE`] bytes is allocated a page at a time with a read of each new page,
+//! a stack probe); the epilogue is `add rsp, N; pop
 //! <callee-saves, reversed>; pop rbp`, and the `ret` follows.
 
 pub mod emit;

@@ -644,6 +644,38 @@ pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32
     (pushed + body).next_multiple_of(16) - pushed
 }
 
+/// The page size stack probes step by: the smallest guard region an operating system
+/// puts below a stack.
+pub const PROBE_PAGE: u32 = 4096;
+
+/// Frames at most this large are allocated without probing: the `sub` moves SP less than
+/// a page below the last push, with room for a call's return address and the callee's
+/// pushes, so the first access below cannot land past a one-page guard.
+pub const PROBE_FREE: u32 = PROBE_PAGE - 128;
+
+/// `sub rsp, size`, with stack probes for large frames: SP goes down one page at a time
+/// and each step reads the word at the new SP (`mov r11, [rsp]`; r11 holds nothing at
+/// entry in any convention), so a stack overflow faults on the guard page instead of
+/// jumping over it into other memory. The remainder is allocated and probed last.
+fn stack_probed_sub(out: &mut Vec<Inst>, size: u32) {
+    if size == 0 {
+        return;
+    }
+    if size <= PROBE_FREE {
+        out.push(Inst::SubRspImm(size));
+        return;
+    }
+    let probe = Inst::MovFromSp { offset: 0, dst: regs::gpr(11), class: RegClass::Int };
+    for _ in 0..size / PROBE_PAGE {
+        out.push(Inst::SubRspImm(PROBE_PAGE));
+        out.push(probe.clone());
+    }
+    if size % PROBE_PAGE != 0 {
+        out.push(Inst::SubRspImm(size % PROBE_PAGE));
+        out.push(probe);
+    }
+}
+
 /// The System V frame rules the machine layer's driver asks for: which registers the
 /// prologue must save when the function writes them (rbx, r12-r15; rbp is saved by the
 /// prologue anyway and never allocated), and [`frame_size`].
@@ -884,9 +916,7 @@ impl MachInst for Inst {
         for &r in &frame.clobbered_callee_saves {
             out.push(Inst::Push64 { src: r });
         }
-        if frame.fixed_frame_size > 0 {
-            out.push(Inst::SubRspImm(frame.fixed_frame_size));
-        }
+        stack_probed_sub(&mut out, frame.fixed_frame_size);
         out
     }
 
