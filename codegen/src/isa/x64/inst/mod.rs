@@ -670,7 +670,7 @@ fn stack_probed_sub(out: &mut Vec<Inst>, size: u32) {
         out.push(Inst::SubRspImm(PROBE_PAGE));
         out.push(probe.clone());
     }
-    if size % PROBE_PAGE != 0 {
+    if !size.is_multiple_of(PROBE_PAGE) {
         out.push(Inst::SubRspImm(size % PROBE_PAGE));
         out.push(probe);
     }
