@@ -17,7 +17,7 @@
 //! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
 //! - `link`: lays functions and veneers out in a region and applies relocations.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
-//! - `x64`: the x86-64 System V call trampoline and argument marshalling.
+//! - `x64`: the x86-64 call trampoline and argument marshalling (System V and Windows x64).
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
 //!
 //! Only x86-64 Linux is supported for now. `unsafe` lives only in this crate; every

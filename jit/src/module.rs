@@ -162,8 +162,9 @@ impl JitModule {
         self.funcs.get(id.index()).map(|f| &f.signature)
     }
 
-    /// Calls a finalized function with typed arguments (System V; `fast` and `tail` are
-    /// treated as System V), returning its results or the trap it hit. After a trap the
+    /// Calls a finalized function with typed arguments (marshalled for its signature's
+    /// convention: System V, which `fast` and `tail` use too, or Windows x64 for
+    /// `windows_fastcall`), returning its results or the trap it hit. After a trap the
     /// module and the thread are ready for the next call.
     ///
     /// Integer (`i8`-`i128`) and float (`f32`, `f64`) parameters and results are
@@ -191,8 +192,8 @@ impl JitModule {
         // function. The target is
         // the entry of a finalized function in a sealed region owned by `self`, which the
         // borrow keeps alive; it was compiled for `f.signature`, which the block was
-        // marshalled for under System V (the convention the backend uses for every
-        // supported `call_conv` on x86-64).
+        // marshalled for under that signature's calling convention, the one the backend
+        // compiled it with.
         unsafe { traps::call_in_context(tramp, &mut block)? };
         if block.trapped != 0 {
             let site = self.locate(block.trap_pc as usize);

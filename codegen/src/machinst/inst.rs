@@ -7,6 +7,7 @@
 
 use super::buffer::{LabelUse, MachBuffer, MachLabel};
 use super::reg::{OperandVisitor, Reg};
+use crate::ir::CallConv;
 use regalloc2::{PRegSet, RegClass};
 
 /// What kind of block end an instruction is.
@@ -32,7 +33,9 @@ pub struct FrameInfo {
     pub stack_slots_size: u32,
     /// Number of spill slots (8 bytes each), above the stack slots.
     pub spill_slots: u32,
-    /// Callee-saved registers the function writes, saved by the prologue.
+    /// Callee-saved registers the function writes (or calls of other conventions may
+    /// overwrite), saved by the prologue, in the order of the frame rules' list (an ISA
+    /// may save registers of different classes differently).
     pub clobbered_callee_saves: Vec<Reg>,
     /// Bytes the prologue subtracts from SP after saving registers.
     pub fixed_frame_size: u32,
@@ -70,6 +73,14 @@ pub trait MachInst: Clone + std::fmt::Debug {
     /// Physical registers the instruction overwrites besides its defs (calls).
     fn clobbers(&self) -> PRegSet {
         PRegSet::empty()
+    }
+
+    /// For the pseudo-instruction that defines a function's incoming arguments: the
+    /// function's calling convention, which decides its callee-saved registers (see
+    /// `FrameRules`). `None` for every other instruction; a function without such an
+    /// instruction is taken to use `CallConv::default()`.
+    fn entry_call_conv(&self) -> Option<CallConv> {
+        None
     }
 
     /// Whether and how the instruction ends a block.

@@ -5,15 +5,15 @@
 //!
 //! Invariants: blocks are numbered in emission order and their instructions are contiguous;
 //! block 0 is the entry and has no parameters (arguments are defined by an ISA pseudo
-//! instruction with fixed registers); no edge is critical (the lowering order splits
-//! them); each block ends with exactly one terminator, and a branch's successors are the
-//! block's successors in order.
+//! instruction with fixed registers, which also names the function's calling convention);
+//! no edge is critical (the lowering order splits them); each block ends with exactly one
+//! terminator, and a branch's successors are the block's successors in order.
 
 use super::buffer::{MachBuffer, MachLabel};
 use super::compiled::{CompiledCode, FrameLayout};
 use super::inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 use super::reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, Reg};
-use crate::ir::SourceLoc;
+use crate::ir::{CallConv, SourceLoc};
 use regalloc2::{Block as RBlock, Edit, Inst as RInst, InstOrEdit, InstRange, Operand, PRegSet, RegClass, VReg};
 use std::fmt::Write as _;
 
@@ -48,6 +48,9 @@ pub struct VCode<I: MachInst> {
     pub outgoing_args_size: u32,
     /// Names of the blocks for listings (`block3`, or `edge` blocks).
     pub block_names: Vec<String>,
+    /// The function's calling convention, as its entry pseudo-instruction names it
+    /// ([`MachInst::entry_call_conv`]).
+    pub call_conv: CallConv,
 }
 
 /// Builds a [`VCode`] block by block. The lowering driver creates blocks in emission
@@ -81,6 +84,7 @@ impl<I: MachInst> VCodeBuilder<I> {
                 stack_slots_size: 0,
                 outgoing_args_size: 0,
                 block_names: Vec::new(),
+                call_conv: CallConv::default(),
             },
             aliases: Vec::new(),
         }
@@ -136,6 +140,9 @@ impl<I: MachInst> VCodeBuilder<I> {
         v.operands.extend(collector.operands);
         v.operand_ranges.push((o0, v.operands.len() as u32));
         v.clobbers.push(inst.clobbers());
+        if let Some(conv) = inst.entry_call_conv() {
+            v.call_conv = conv;
+        }
         v.insts.push(inst);
         v.srclocs.push(srcloc);
         if let Some(r) = v.block_ranges.last_mut() {
@@ -310,11 +317,13 @@ impl<I: MachInst> regalloc2::Function for VCode<I> {
 
 /// What an ISA tells emission about its frames.
 pub trait FrameRules {
-    /// Callee-saved registers of the function's calling convention.
-    fn callee_saved(&self) -> &[regalloc2::PReg];
-    /// Bytes the prologue subtracts from SP after saving `num_saved` registers, for the
-    /// given areas, keeping the ABI's stack alignment.
-    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32;
+    /// The callee-saved registers of calling convention `conv` that the prologue must
+    /// save when the function writes them.
+    fn callee_saved(&self, conv: CallConv) -> &[regalloc2::PReg];
+    /// Bytes the prologue subtracts from SP for the given areas, when it saves the
+    /// callee-saved registers `saved` (an ISA may store some of them, say the float ones,
+    /// inside that area rather than push them), keeping the ABI's stack alignment.
+    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, saved: &[Reg]) -> u32;
 }
 
 impl<I: MachInst> VCode<I> {
@@ -492,10 +501,15 @@ impl<I: MachInst> VCode<I> {
     }
 
     /// The frame: areas sized by lowering and allocation, and the callee-saved registers
-    /// the allocation writes.
+    /// (of the function's convention) that the allocation writes or that a call may
+    /// overwrite (a callee of another convention can clobber registers this function must
+    /// preserve).
     fn frame_info(&self, output: &regalloc2::Output, rules: &dyn FrameRules) -> FrameInfo {
-        let callee_saved = rules.callee_saved();
+        let callee_saved = rules.callee_saved(self.call_conv);
         let mut written = PRegSet::empty();
+        for clobbers in &self.clobbers {
+            written.union_from(*clobbers);
+        }
         for (i, r) in self.operand_ranges.iter().enumerate() {
             let allocs = output.inst_allocs(RInst::new(i));
             for (op, alloc) in slice(&self.operands, *r).iter().zip(allocs) {
@@ -515,7 +529,7 @@ impl<I: MachInst> VCode<I> {
         let saved: Vec<Reg> =
             callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect();
         let spills = output.num_spillslots as u32;
-        let fixed = rules.fixed_frame_size(self.outgoing_args_size, self.stack_slots_size, spills, saved.len() as u32);
+        let fixed = rules.fixed_frame_size(self.outgoing_args_size, self.stack_slots_size, spills, &saved);
         FrameInfo {
             outgoing_args_size: self.outgoing_args_size,
             stack_slots_size: self.stack_slots_size,

@@ -600,7 +600,7 @@ mod tests {
             assert!(seen.contains(&o), "no program used `{o}`");
         }
         assert!(seen.contains(&Opcode::Fadd), "floats are on for the JIT");
-        assert!(!seen.contains(&Opcode::Iconcat), "i128 is off for the JIT");
+        assert!(seen.contains(&Opcode::Iconcat), "i128 is on for the JIT");
     }
 
     #[test]

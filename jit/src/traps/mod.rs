@@ -84,7 +84,7 @@ pub(crate) fn decode_trap(word: u64) -> TrapCode {
 ///
 /// # Safety
 /// As for [`Trampoline::call`]: `block` must be valid for the call, with its stack words
-/// alive and its target System V code.
+/// alive and its target code of the convention the block was filled for.
 pub(crate) unsafe fn call_in_context(tramp: &Trampoline, block: &mut CallBlock) -> std::io::Result<()> {
     install_handlers()?;
     thread::ensure_alt_stack()?;

@@ -9,6 +9,13 @@
 //!    the call), loads xmm0-7 and rdi, rsi, rdx, rcx, r8, r9, and calls the target;
 //! 3. stores rax, rdx, xmm0, xmm1 into the block and returns.
 //!
+//! The same trampoline calls System V and Windows x64 (`windows_fastcall`) targets: the
+//! block is filled for the target's convention (`args`), so a Windows target finds its
+//! arguments in rcx, rdx, r8, r9 and xmm0-3 and its shadow space as the first four stack
+//! words; the registers it does not use are loaded with zeros, which it ignores. Windows
+//! callees preserve every register System V callees do (and rdi, rsi, xmm6-15 besides),
+//! so the trampoline's saves hold for both.
+//!
 //! The landing label is where the trap handler resumes a trapped call: the handler sets
 //! rsp to `saved_rsp`, rdi to the block and rsi to the encoded trap code. The landing code
 //! stores the trap flag and code into the block, restores the callee-saved registers and
@@ -184,7 +191,8 @@ impl Trampoline {
     /// # Safety
     /// `block` must be valid for reads and writes for the whole call, its stack argument
     /// pointer valid for `stack_count` words, and its target must be code that follows the
-    /// System V convention for the registers and stack words the block provides.
+    /// convention the block was filled for (System V, or Windows x64 with the shadow space
+    /// as the first four stack words) for the registers and stack words it provides.
     pub(crate) unsafe fn call(&self, block: *mut CallBlock) {
         // SAFETY: `entry` is the start of ENTRY, placed in a sealed read+execute region that
         // is never freed; ENTRY follows the sysv64 convention for one pointer argument and

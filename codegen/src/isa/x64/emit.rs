@@ -566,6 +566,8 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 Enc { prefix: Some(0xf2), ..enc_rm(S32, &[0x0f, 0x10], enc(*dst)) }.emit(buf, sp_mem(*offset))
             }
         },
+        Inst::XmmSaveToSp { offset, src } => enc_rm(S32, &[0x0f, 0x11], enc(*src)).emit(buf, sp_mem(*offset)),
+        Inst::XmmRestoreFromSp { offset, dst } => enc_rm(S32, &[0x0f, 0x10], enc(*dst)).emit(buf, sp_mem(*offset)),
         Inst::XmmMovRR { src, dst } => enc_rm(S32, &[0x0f, 0x28], enc(*dst)).emit(buf, Rm::Reg(enc(*src))),
         Inst::XmmRmR { op, src2, dst, .. } => {
             let (prefix, opc) = op.encoding();
@@ -624,14 +626,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             let (prefix, opc) = op.encoding();
             sse(prefix, *size == S64, &[0x0f, opc], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
         }
-        Inst::Bswap { size, dst, .. } => {
-            let d = enc(*dst);
-            let rex = 0x40 | (((*size == S64) as u8) << 3) | (d >> 3);
-            if rex != 0x40 {
-                buf.put1(rex);
-            }
-            buf.put_data(&[0x0f, 0xc8 | (d & 7)]);
-        }
+        Inst::Bswap { size, dst, .. } => bswap(buf, *size, enc(*dst)),
         Inst::Mfence => buf.put_data(&[0x0f, 0xae, 0xf0]),
         Inst::AtomicXadd { xchg, size, addr: a, src, .. } => {
             let byte = *size == S8;
@@ -645,8 +640,8 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         Inst::LockCmpxchg { size, addr: a, replacement, .. } => {
             lock_cmpxchg(buf, *size, enc(*replacement), Rm::Mem(addr(a, state)));
         }
-        Inst::AtomicRmwLoop { op, size, addr: a, operand, tmp, .. } => {
-            emit_rmw_loop(buf, *op, *size, enc(*a), enc(*operand), enc(*tmp));
+        Inst::AtomicRmwLoop { op, size, big, addr: a, operand, tmp, .. } => {
+            emit_rmw_loop(buf, *op, *size, *big, enc(*a), enc(*operand), enc(*tmp));
         }
     }
 }
@@ -668,18 +663,53 @@ fn lock_cmpxchg(buf: &mut MachBuffer<X64LabelUse>, size: OperandSize, reg: u8, r
     Enc { lock: true, byte_reg: byte, ..enc_rm(size, op, reg) }.emit(buf, rm);
 }
 
+/// `bswap r32|r64` (S32 or S64).
+fn bswap(buf: &mut MachBuffer<X64LabelUse>, size: OperandSize, r: u8) {
+    let rex = 0x40 | (((size == OperandSize::S64) as u8) << 3) | (r >> 3);
+    if rex != 0x40 {
+        buf.put1(rex);
+    }
+    buf.put_data(&[0x0f, 0xc8 | (r & 7)]);
+}
+
+/// Reverses the bytes of the low `size` bytes of register `r`: `rol r16, 8` at 16 bits,
+/// `bswap` at 32 and 64, nothing at 8 (the printer's `swap_text` shows the same).
+fn byte_swap_reg(buf: &mut MachBuffer<X64LabelUse>, size: OperandSize, r: u8) {
+    match size {
+        OperandSize::S8 => {}
+        OperandSize::S16 => {
+            Enc { imm_len: 1, ..enc_rm(size, &[0xc1], ShiftKind::Rol as u8) }.emit(buf, Rm::Reg(r));
+            buf.put1(8);
+        }
+        _ => bswap(buf, size, r),
+    }
+}
+
 /// The compare-exchange loop of [`Inst::AtomicRmwLoop`] (see there); `addr` holds the
 /// address, the old value ends in rax.
-fn emit_rmw_loop(buf: &mut MachBuffer<X64LabelUse>, op: RmwLoopOp, size: OperandSize, a: u8, operand: u8, tmp: u8) {
+fn emit_rmw_loop(
+    buf: &mut MachBuffer<X64LabelUse>,
+    op: RmwLoopOp,
+    size: OperandSize,
+    big: bool,
+    a: u8,
+    operand: u8,
+    tmp: u8,
+) {
     use OperandSize::*;
     let mem = Rm::Mem(Addr::Base { base: a, index: None, disp: 0 });
     emit_mov_form(buf, MovForm::Mov(size), 0, mem);
     let again = buf.get_label();
     buf.bind_label(again);
     enc_rm(S64, &[0x89], 0).emit(buf, Rm::Reg(tmp));
+    if big {
+        byte_swap_reg(buf, size, tmp);
+    }
     let byte = size == S8;
     let alu = |buf: &mut MachBuffer<X64LabelUse>, base: u8| alu_rr_rm(buf, size, base, operand, Rm::Reg(tmp), false);
     match op {
+        RmwLoopOp::Add => alu(buf, 0x00),
+        RmwLoopOp::Sub => alu(buf, 0x28),
         RmwLoopOp::And => alu(buf, 0x20),
         RmwLoopOp::Nand => {
             alu(buf, 0x20);
@@ -694,8 +724,14 @@ fn emit_rmw_loop(buf: &mut MachBuffer<X64LabelUse>, op: RmwLoopOp, size: Operand
             enc_rm(csize, &[0x0f, 0x40 | cc.enc()], tmp).emit(buf, Rm::Reg(operand));
         }
     }
+    if big {
+        byte_swap_reg(buf, size, tmp);
+    }
     lock_cmpxchg(buf, size, tmp, mem);
     jcc(buf, CC::NZ, again);
+    if big {
+        byte_swap_reg(buf, size, 0);
+    }
 }
 
 /// The jump-table sequence (see [`Inst::JmpTable`]):

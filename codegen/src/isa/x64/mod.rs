@@ -1,7 +1,7 @@
 //! The x86-64 backend: registers, the machine instruction [`Inst`], its encoder and its
 //! printer. Lowering rules (ISLE) that produce `Inst`s live beside these files.
 //!
-//! # The frame (System V, with a frame pointer)
+//! # The frame (System V and Windows x64, with a frame pointer)
 //!
 //! ```text
 //!   higher addresses
@@ -10,6 +10,7 @@
 //!   | saved rbp                 |  [rbp]         <- rbp
 //!   | saved callee-saved regs   |  pushed by the prologue, 8 bytes each
 //!   | (padding to 16 bytes)     |
+//!   | xmm save slots (16 each)  |  [rsp + inst::xmm_save_offset(i)] (windows_fastcall: xmm6-15)
 //!   | spill slots (8 bytes each)|  [rsp + FrameInfo::spill_slot_offset(i)]
 //!   | explicit stack slots      |  [rsp + FrameInfo::stack_slot_offset(o)] (Amode::StackSlot)
 //!   | outgoing arguments        |  [rsp + 0 ..]

@@ -180,7 +180,7 @@ pub fn print(inst: &Inst) -> String {
         Inst::Ret { .. } => "ret".to_string(),
         Inst::Ud2 { code } => format!("ud2{}", trap_comment(Some(*code))),
         Inst::TrapIf { cc, code } => format!("j{} $+0x4\nud2{}", cc.invert().name(), trap_comment(Some(*code))),
-        Inst::Args { args } => format!("; args: {}", fixed_list(args)),
+        Inst::Args { args, .. } => format!("; args: {}", fixed_list(args)),
         Inst::CallKnown { callee, .. } => format!("call {callee}"),
         Inst::ReturnCallKnown { callee, .. } => format!("jmp {callee}"),
         Inst::ReturnCallUnknown { target, .. } => format!("jmp {}", reg_name(*target, OperandSize::S64)),
@@ -196,6 +196,12 @@ pub fn print(inst: &Inst) -> String {
                 RegClass::Int => format!("mov {m}, {}", reg_name(*src, S64)),
                 _ => format!("movsd {m}, {}", reg_name(*src, S64)),
             }
+        }
+        Inst::XmmSaveToSp { offset, src } => {
+            format!("movups xmmword ptr [rsp{}], {}", disp(*offset as i64), x(*src))
+        }
+        Inst::XmmRestoreFromSp { offset, dst } => {
+            format!("movups {}, xmmword ptr [rsp{}]", x(*dst), disp(*offset as i64))
         }
         Inst::MovFromSp { offset, dst, class } => {
             let m = format!("qword ptr [rsp{}]", disp(*offset as i64));
@@ -245,13 +251,18 @@ pub fn print(inst: &Inst) -> String {
         Inst::LockCmpxchg { size, addr, replacement, .. } => {
             format!("lock cmpxchg {}, {}", mem(addr, *size), reg_name(*replacement, *size))
         }
-        Inst::AtomicRmwLoop { op, size, addr, operand, tmp, .. } => {
+        Inst::AtomicRmwLoop { op, size, big, addr, operand, tmp, .. } => {
             let m = mem(&Amode::ImmReg { base: *addr, disp: 0 }, *size);
             let (t, o) = (reg_name(*tmp, *size), reg_name(*operand, *size));
             let mut s = String::new();
             let _ = writeln!(s, "mov {}, {m}", reg_name(super::regs::rax(), *size));
             let _ = writeln!(s, "mov {}, rax", reg_name(*tmp, S64));
+            if *big {
+                s.push_str(&swap_text(*size, *tmp));
+            }
             match op {
+                RmwLoopOp::Add => _ = writeln!(s, "add {t}, {o}"),
+                RmwLoopOp::Sub => _ = writeln!(s, "sub {t}, {o}"),
                 RmwLoopOp::And => _ = writeln!(s, "and {t}, {o}"),
                 RmwLoopOp::Nand => _ = writeln!(s, "and {t}, {o}\nnot {t}"),
                 RmwLoopOp::Or => _ = writeln!(s, "or {t}, {o}"),
@@ -263,10 +274,27 @@ pub fn print(inst: &Inst) -> String {
                     let _ = writeln!(s, "cmov{} {}, {}", cc.name(), reg_name(*tmp, csize), reg_name(*operand, csize));
                 }
             }
+            if *big {
+                s.push_str(&swap_text(*size, *tmp));
+            }
             let _ = writeln!(s, "lock cmpxchg {m}, {t}");
             let _ = write!(s, "jnz $loop");
+            if *big && *size != S8 {
+                let _ = write!(s, "\n{}", swap_text(*size, super::regs::rax()).trim_end());
+            }
             s
         }
+    }
+}
+
+/// The byte swap of the low `size` bytes of `r` as one line (with its newline): `rol
+/// r16, 0x8` at 16 bits, `bswap` at 32 and 64, nothing at 8 (as `emit::byte_swap_reg`
+/// encodes it).
+fn swap_text(size: OperandSize, r: Reg) -> String {
+    match size {
+        OperandSize::S8 => String::new(),
+        OperandSize::S16 => format!("rol {}, 0x8\n", reg_name(r, size)),
+        _ => format!("bswap {}\n", reg_name(r, size)),
     }
 }
 

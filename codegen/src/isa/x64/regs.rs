@@ -1,5 +1,6 @@
 //! The x86-64 registers as `regalloc2` physical registers, their assembly names, the
-//! System V register sets and the allocator's [`MachineEnv`].
+//! register sets of the System V and Windows x64 (`windows_fastcall`) conventions, and the
+//! allocator's [`MachineEnv`].
 //!
 //! Integer registers are `PReg`s of class `Int` numbered by their hardware encoding
 //! (rax=0, rcx=1, rdx=2, rbx=3, rsp=4, rbp=5, rsi=6, rdi=7, r8..r15=8..15); the SSE
@@ -163,10 +164,63 @@ pub fn caller_saved_set() -> PRegSet {
     set
 }
 
+/// Windows x64 integer argument registers, by argument position: rcx, rdx, r8, r9.
+pub const WIN_INT_ARG_REGS: [PReg; 4] = [preg_rcx(), preg_rdx(), preg_r8(), preg_r9()];
+
+/// Windows x64 float argument registers, by argument position: xmm0..xmm3.
+pub const WIN_FLOAT_ARG_REGS: [PReg; 4] = [preg_xmm(0), preg_xmm(1), preg_xmm(2), preg_xmm(3)];
+
+/// Windows x64 integer return register: rax.
+pub const WIN_INT_RET_REGS: [PReg; 1] = [preg_rax()];
+
+/// Windows x64 float return register: xmm0.
+pub const WIN_FLOAT_RET_REGS: [PReg; 1] = [preg_xmm(0)];
+
+/// Windows x64 callee-saved (nonvolatile) registers: rbx, rbp, rdi, rsi, r12-r15 and
+/// xmm6-xmm15 (all 128 bits of each xmm register).
+pub const WIN_CALLEE_SAVED: [PReg; 18] = [
+    preg_rbx(),
+    preg_rbp(),
+    preg_rdi(),
+    preg_rsi(),
+    preg_r12(),
+    preg_r13(),
+    preg_r14(),
+    preg_r15(),
+    preg_xmm(6),
+    preg_xmm(7),
+    preg_xmm(8),
+    preg_xmm(9),
+    preg_xmm(10),
+    preg_xmm(11),
+    preg_xmm(12),
+    preg_xmm(13),
+    preg_xmm(14),
+    preg_xmm(15),
+];
+
+/// Windows x64 caller-saved (volatile) integer registers: rax, rcx, rdx, r8-r11.
+pub const WIN_CALLER_SAVED_INT: [PReg; 7] =
+    [preg_rax(), preg_rcx(), preg_rdx(), preg_r8(), preg_r9(), preg_r10(), preg_r11()];
+
+/// Every register a Windows x64 call may overwrite: rax, rcx, rdx, r8-r11 and xmm0-xmm5.
+/// Calls to `windows_fastcall` functions report this as their clobbers.
+pub fn win_caller_saved_set() -> PRegSet {
+    let mut set = PRegSet::empty();
+    for p in WIN_CALLER_SAVED_INT {
+        set.add(p);
+    }
+    for n in 0..6 {
+        set.add(preg_xmm(n));
+    }
+    set
+}
+
 /// The register allocator's view of x86-64 under System V: every integer register but rsp
 /// and rbp (preferring caller-saved ones, which cost no save in the prologue), every xmm
 /// register, no fixed stack slots, and no dedicated scratch register (regalloc2 finds one
-/// when it needs one).
+/// when it needs one). `windows_fastcall` functions use the same view: the rdi, rsi and
+/// xmm6-15 it prefers are callee-saved there, so using them costs a save and a restore.
 pub fn machine_env() -> MachineEnv {
     let mut int_pref = PRegSet::empty();
     for p in CALLER_SAVED_INT {

@@ -536,6 +536,11 @@ impl BitOp {
 /// The operation of an atomic read-modify-write loop ([`super::Inst::AtomicRmwLoop`]).
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum RmwLoopOp {
+    /// `add` (only in big-endian loops: little-endian adds use `lock xadd`).
+    Add,
+    /// `sub` (only in big-endian loops: little-endian subtractions use `lock xadd` of
+    /// the negated operand).
+    Sub,
     /// `and`.
     And,
     /// `and` then `not`.
@@ -556,7 +561,9 @@ pub enum RmwLoopOp {
 
 impl RmwLoopOp {
     /// Every operation.
-    pub const ALL: [RmwLoopOp; 8] = [
+    pub const ALL: [RmwLoopOp; 10] = [
+        RmwLoopOp::Add,
+        RmwLoopOp::Sub,
         RmwLoopOp::And,
         RmwLoopOp::Nand,
         RmwLoopOp::Or,

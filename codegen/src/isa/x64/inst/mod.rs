@@ -19,7 +19,7 @@ pub mod args;
 
 use self::args::*;
 use super::regs;
-use crate::ir::{ExternalName, TrapCode};
+use crate::ir::{CallConv, ExternalName, TrapCode};
 use crate::machinst::{
     EmitState, FrameInfo, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg, RegClass,
     TerminatorKind,
@@ -304,10 +304,13 @@ pub enum Inst {
         code: TrapCode,
     },
     /// Pseudo-instruction at function entry: defines the incoming argument registers
-    /// (fixed defs). Emits nothing.
+    /// (fixed defs) and names the function's calling convention (which decides the
+    /// registers the prologue saves). Emits nothing.
     Args {
         /// Each argument value and the register it arrives in.
         args: Vec<(Reg, PReg)>,
+        /// The function's calling convention.
+        call_conv: CallConv,
     },
     /// `call callee` (rel32 with an `X86PcRel4` relocation).
     CallKnown {
@@ -387,6 +390,22 @@ pub enum Inst {
         dst: Reg,
         /// The register class of `dst`.
         class: RegClass,
+    },
+    /// `movups xmmword ptr [rsp + offset], src`: saves all 128 bits of a callee-saved xmm
+    /// register in the prologue.
+    XmmSaveToSp {
+        /// Bytes above SP.
+        offset: u32,
+        /// The register saved.
+        src: Reg,
+    },
+    /// `movups dst, xmmword ptr [rsp + offset]`: restores a callee-saved xmm register in
+    /// the epilogue.
+    XmmRestoreFromSp {
+        /// Bytes above SP.
+        offset: u32,
+        /// The register restored.
+        dst: Reg,
     },
     /// `movaps dst, src`: the register move of the float/vector classes.
     XmmMovRR {
@@ -582,10 +601,18 @@ pub enum Inst {
     ///     mov rax-of-size, [addr]
     /// loop:
     ///     mov tmp, rax
-    ///     <op> tmp, operand          ; and/or/xor; and+not; cmp+cmovcc for min/max
+    ///     <swap tmp>                 ; big-endian only
+    ///     <op> tmp, operand          ; add/sub/and/or/xor; and+not; cmp+cmovcc for min/max
+    ///     <swap tmp>                 ; big-endian only
     ///     lock cmpxchg [addr], tmp
     ///     jnz loop
+    ///     <swap rax>                 ; big-endian only
     /// ```
+    /// With `big`, memory holds the value most significant byte first: the loaded value
+    /// is byte-swapped before the operation, the new value back before the `cmpxchg`, and
+    /// the old value in rax after the loop, so `dst` is in host order. A swap is `rol r16,
+    /// 8` at 16 bits and `bswap` at 32 and 64; at 8 bits there is nothing to swap and
+    /// `big` changes nothing.
     /// `addr` and `operand` are late uses (read throughout), `tmp` an early def, `dst`
     /// (the old value) fixed in rax. Any size.
     AtomicRmwLoop {
@@ -593,6 +620,8 @@ pub enum Inst {
         op: RmwLoopOp,
         /// Width.
         size: OperandSize,
+        /// Memory is big-endian (byte swaps around the operation and on the result).
+        big: bool,
         /// The address (a register holding it).
         addr: Reg,
         /// The operand.
@@ -633,15 +662,32 @@ impl Inst {
 
 /// The bytes the prologue subtracts from SP (`sub rsp, N`) for a frame with
 /// `outgoing` bytes of outgoing arguments, `slots` bytes of explicit stack slots, `spills`
-/// 8-byte spill slots and `num_saved` callee-saved registers pushed: the area is laid out
-/// as [`FrameInfo`] describes and rounded up so that SP is 16-byte aligned after the
-/// `sub` (System V: SP is 8 mod 16 at entry; the return address, the saved rbp and the
-/// pushed registers take 8 bytes each).
-pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
-    let body = outgoing + slots.next_multiple_of(8) + 8 * spills;
-    let pushed = 8 * num_saved;
+/// 8-byte spill slots, `num_pushed` callee-saved integer registers pushed and `num_xmm`
+/// callee-saved xmm registers saved: the area is laid out as [`FrameInfo`] describes,
+/// then the 16-byte xmm save slots from the next 16-byte boundary
+/// ([`xmm_save_offset`]), and rounded up so that SP is 16-byte aligned after the `sub`
+/// (SP is 8 mod 16 at entry under both System V and Windows x64; the return address, the
+/// saved rbp and the pushed registers take 8 bytes each).
+pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_pushed: u32, num_xmm: u32) -> u32 {
+    let body = match num_xmm {
+        0 => outgoing + slots.next_multiple_of(8) + 8 * spills,
+        n => xmm_save_base(outgoing, slots, spills) + 16 * n,
+    };
+    let pushed = 8 * num_pushed;
     // After `push rbp` SP is 16-aligned; `pushed + body` must keep it so.
     (pushed + body).next_multiple_of(16) - pushed
+}
+
+/// Where the xmm save slots start above SP: the first 16-byte boundary past the spill
+/// slots.
+fn xmm_save_base(outgoing: u32, slots: u32, spills: u32) -> u32 {
+    (outgoing + slots.next_multiple_of(8) + 8 * spills).next_multiple_of(16)
+}
+
+/// The offset from SP of the save slot of the `i`-th callee-saved xmm register of `frame`
+/// (16 bytes each, 16-byte aligned since SP is).
+pub fn xmm_save_offset(frame: &FrameInfo, i: u32) -> u32 {
+    xmm_save_base(frame.outgoing_args_size, frame.stack_slots_size, frame.spill_slots) + 16 * i
 }
 
 /// The page size stack probes step by: the smallest guard region an operating system
@@ -676,23 +722,29 @@ fn stack_probed_sub(out: &mut Vec<Inst>, size: u32) {
     }
 }
 
-/// The System V frame rules the machine layer's driver asks for: which registers the
-/// prologue must save when the function writes them (rbx, r12-r15; rbp is saved by the
-/// prologue anyway and never allocated), and [`frame_size`].
+/// The x86-64 frame rules the machine layer's driver asks for, for every convention the
+/// backend supports (the name is historical: System V is the default). Which registers
+/// the prologue must save when the function writes them comes from the function's
+/// convention ([`abi::callee_saved`](super::abi::callee_saved): rbx and r12-r15 under
+/// System V; also rdi, rsi and xmm6-xmm15 under Windows x64; rbp is saved by the prologue
+/// anyway and never allocated); the size is [`frame_size`].
 #[derive(Copy, Clone, Debug, Default)]
 pub struct SysVFrameRules;
 
-/// Callee-saved registers the allocator may hand out (all but rbp).
-const SAVED_ALLOCATABLE: [PReg; 5] =
-    [regs::preg_rbx(), regs::preg_r12(), regs::preg_r13(), regs::preg_r14(), regs::preg_r15()];
-
 impl FrameRules for SysVFrameRules {
-    fn callee_saved(&self) -> &[PReg] {
-        &SAVED_ALLOCATABLE
+    fn callee_saved(&self, conv: CallConv) -> &[PReg] {
+        super::abi::callee_saved(conv)
     }
-    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, num_saved: u32) -> u32 {
-        frame_size(outgoing, slots, spills, num_saved)
+    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, saved: &[Reg]) -> u32 {
+        let num_xmm = saved.iter().filter(|r| r.class() != RegClass::Int).count() as u32;
+        frame_size(outgoing, slots, spills, saved.len() as u32 - num_xmm, num_xmm)
     }
+}
+
+/// The callee-saved registers `frame` saves: the integer ones (pushed) and the xmm ones
+/// (stored in 16-byte slots), each in the frame's order.
+fn saved_by_class(frame: &FrameInfo) -> (Vec<Reg>, Vec<Reg>) {
+    frame.clobbered_callee_saves.iter().partition(|r| r.class() == RegClass::Int)
 }
 
 impl MachInst for Inst {
@@ -780,7 +832,7 @@ impl MachInst for Inst {
                 v.reg_early_def(tmp2);
             }
             Inst::Ret { rets } => visit_fixed_uses(rets, v),
-            Inst::Args { args } => visit_fixed_defs(args, v),
+            Inst::Args { args, .. } => visit_fixed_defs(args, v),
             Inst::CallKnown { uses, defs, .. } => {
                 visit_fixed_uses(uses, v);
                 visit_fixed_defs(defs, v);
@@ -854,8 +906,15 @@ impl MachInst for Inst {
                 v.reg_early_def(tmp);
                 v.reg_fixed_def(dst, regs::preg_rax());
             }
-            Inst::Push64 { src } | Inst::MovToSp { src, .. } => v.reg_use(src),
-            Inst::Pop64 { dst } | Inst::MovFromSp { dst, .. } => v.reg_def(dst),
+            Inst::Push64 { src } | Inst::MovToSp { src, .. } | Inst::XmmSaveToSp { src, .. } => v.reg_use(src),
+            Inst::Pop64 { dst } | Inst::MovFromSp { dst, .. } | Inst::XmmRestoreFromSp { dst, .. } => v.reg_def(dst),
+        }
+    }
+
+    fn entry_call_conv(&self) -> Option<CallConv> {
+        match self {
+            Inst::Args { call_conv, .. } => Some(*call_conv),
+            _ => None,
         }
     }
 
@@ -913,19 +972,27 @@ impl MachInst for Inst {
 
     fn gen_prologue(frame: &FrameInfo) -> Vec<Inst> {
         let mut out = vec![Inst::Push64 { src: regs::rbp() }, Inst::mov64(regs::rsp(), regs::rbp())];
-        for &r in &frame.clobbered_callee_saves {
+        let (gprs, xmms) = saved_by_class(frame);
+        for r in gprs {
             out.push(Inst::Push64 { src: r });
         }
         stack_probed_sub(&mut out, frame.fixed_frame_size);
+        for (i, r) in xmms.into_iter().enumerate() {
+            out.push(Inst::XmmSaveToSp { offset: xmm_save_offset(frame, i as u32), src: r });
+        }
         out
     }
 
     fn gen_epilogue(frame: &FrameInfo) -> Vec<Inst> {
         let mut out = Vec::new();
+        let (gprs, xmms) = saved_by_class(frame);
+        for (i, r) in xmms.into_iter().enumerate() {
+            out.push(Inst::XmmRestoreFromSp { offset: xmm_save_offset(frame, i as u32), dst: r });
+        }
         if frame.fixed_frame_size > 0 {
             out.push(Inst::AddRspImm(frame.fixed_frame_size));
         }
-        for &r in frame.clobbered_callee_saves.iter().rev() {
+        for r in gprs.into_iter().rev() {
             out.push(Inst::Pop64 { dst: r });
         }
         out.push(Inst::Pop64 { dst: regs::rbp() });

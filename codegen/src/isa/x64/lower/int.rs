@@ -1,8 +1,9 @@
 //! Integer operations of x86-64 lowering beyond plain ALU work: min/max and saturating
 //! arithmetic with `cmov`, bit counting (with `popcnt`/`lzcnt`/`tzcnt` when the ISA flags
 //! allow, `bsr`/`bsf` or bit twiddling otherwise), byte and bit reversal, the
-//! overflow-flag family (two results), the trapping add, and atomics. Called from the
-//! `Context` methods of `mod.rs`.
+//! overflow-flag family (two results), the trapping add, and atomics (big-endian ones
+//! reverse the bytes in registers around the access). Called from the `Context` methods
+//! of `mod.rs`.
 //!
 //! Narrow (`i8`, `i16`) values live in 32-bit registers whose upper bits are unspecified:
 //! flag-setting operations run at the value's own width, and anything that looks at more
@@ -334,28 +335,26 @@ impl RuleCtx<'_, '_> {
         self.lower.set_output(v, r);
     }
 
-    fn atomic_check(&mut self, ty: Type, flags: MemFlags) -> bool {
-        self.atomic_check_order(ty, flags, false)
-    }
-
-    /// Like `atomic_check`; with `big_ok`, big-endian accesses are accepted (plain atomic
-    /// loads and stores reverse the bytes in a register around the access).
-    fn atomic_check_order(&mut self, ty: Type, flags: MemFlags, big_ok: bool) -> bool {
+    /// Whether `ty` is an integer type atomics support (up to 64 bits); reports it
+    /// unsupported otherwise.
+    fn atomic_check(&mut self, ty: Type) -> bool {
         if !(ty.is_int_scalar() && ty.bits() <= 64) {
             self.unsupported(format!("atomics on `{ty}` on x86_64"));
-            return false;
-        }
-        if !big_ok && flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
-            self.unsupported("big-endian atomics on x86_64".into());
             return false;
         }
         true
     }
 
+    /// Whether an atomic access of `ty` with `flags` must reverse bytes: memory is
+    /// big-endian and the value is wider than a byte.
+    fn atomic_big(ty: Type, flags: MemFlags) -> bool {
+        ty.bits() > 8 && flags.explicit_endianness() == Some(crate::ir::Endianness::Big)
+    }
+
     /// An atomic load is a plain load on x86-64 (stores are the fenced side).
     pub(super) fn atomic_load(&mut self, v: Value, flags: MemFlags, addr: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_check_order(ty, flags, true) {
+        if !self.atomic_check(ty) {
             return;
         }
         let base = self.put_in_reg(addr);
@@ -363,46 +362,52 @@ impl RuleCtx<'_, '_> {
         let size = size_of_bits(ty.bits());
         let ext = if ty.bits() < 32 { ExtMode::Zero } else { ExtMode::None };
         self.emit(MInst::Load { size, ext, addr: Amode::imm_reg(0, base), dst, trap: Self::trap_code(flags) });
-        let dst = if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
-            self.byte_swap(ty.bits(), dst)
-        } else {
-            dst
-        };
+        let dst = if Self::atomic_big(ty, flags) { self.byte_swap(ty.bits(), dst) } else { dst };
         self.lower.set_output(v, dst);
     }
 
     /// A sequentially consistent store: `mov` then `mfence`.
     pub(super) fn atomic_store(&mut self, flags: MemFlags, x: Value, addr: Value) {
         let ty = self.lower.value_type(x);
-        if !self.atomic_check_order(ty, flags, true) {
+        if !self.atomic_check(ty) {
             return;
         }
         let (src, base) = (self.put_in_reg(x), self.put_in_reg(addr));
-        let src = if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
-            self.byte_swap(ty.bits(), src)
-        } else {
-            src
-        };
+        let src = if Self::atomic_big(ty, flags) { self.byte_swap(ty.bits(), src) } else { src };
         let size = size_of_bits(ty.bits());
         self.emit(MInst::Store { size, src, addr: Amode::imm_reg(0, base), trap: Self::trap_code(flags) });
         self.emit(MInst::Mfence);
     }
 
+    /// An atomic read-modify-write. Little-endian add, sub and xchg are one `lock xadd`
+    /// (of the negated operand for sub) or `xchg`; the other operations, and big-endian
+    /// add and sub, are a compare-exchange loop ([`MInst::AtomicRmwLoop`], which swaps
+    /// bytes around the operation when memory is big-endian). A big-endian `xchg` swaps
+    /// the operand before and the old value after.
     pub(super) fn atomic_rmw(&mut self, v: Value, flags: MemFlags, op: AtomicRmwOp, addr: Value, x: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_check(ty, flags) {
+        if !self.atomic_check(ty) {
             return;
         }
+        let big = Self::atomic_big(ty, flags);
         let size = size_of_bits(ty.bits());
         let (base, operand) = (self.put_in_reg(addr), self.put_in_reg(x));
         let loop_op = match op {
-            AtomicRmwOp::Add | AtomicRmwOp::Sub | AtomicRmwOp::Xchg => {
-                let src = if op == AtomicRmwOp::Sub { self.unary_sz(size, UnaryOp::Neg, operand) } else { operand };
+            AtomicRmwOp::Xchg => {
+                let src = if big { self.byte_swap(ty.bits(), operand) } else { operand };
                 let dst = self.tmp();
-                let xchg = op == AtomicRmwOp::Xchg;
-                self.emit(MInst::AtomicXadd { xchg, size, addr: Amode::imm_reg(0, base), src, dst });
+                self.emit(MInst::AtomicXadd { xchg: true, size, addr: Amode::imm_reg(0, base), src, dst });
+                let dst = if big { self.byte_swap(ty.bits(), dst) } else { dst };
                 return self.lower.set_output(v, dst);
             }
+            AtomicRmwOp::Add | AtomicRmwOp::Sub if !big => {
+                let src = if op == AtomicRmwOp::Sub { self.unary_sz(size, UnaryOp::Neg, operand) } else { operand };
+                let dst = self.tmp();
+                self.emit(MInst::AtomicXadd { xchg: false, size, addr: Amode::imm_reg(0, base), src, dst });
+                return self.lower.set_output(v, dst);
+            }
+            AtomicRmwOp::Add => RmwLoopOp::Add,
+            AtomicRmwOp::Sub => RmwLoopOp::Sub,
             AtomicRmwOp::And => RmwLoopOp::And,
             AtomicRmwOp::Nand => RmwLoopOp::Nand,
             AtomicRmwOp::Or => RmwLoopOp::Or,
@@ -413,19 +418,28 @@ impl RuleCtx<'_, '_> {
             AtomicRmwOp::Smax => RmwLoopOp::Smax,
         };
         let (tmp, dst) = (self.tmp(), self.tmp());
-        self.emit(MInst::AtomicRmwLoop { op: loop_op, size, addr: base, operand, tmp, dst });
+        self.emit(MInst::AtomicRmwLoop { op: loop_op, size, big, addr: base, operand, tmp, dst });
         self.lower.set_output(v, dst);
     }
 
+    /// An atomic compare-and-swap: `lock cmpxchg`. Big-endian: the expected and the
+    /// replacement values are byte-swapped before, the old value after.
     pub(super) fn atomic_cas(&mut self, v: Value, flags: MemFlags, addr: Value, e: Value, r: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_check(ty, flags) {
+        if !self.atomic_check(ty) {
             return;
         }
+        let big = Self::atomic_big(ty, flags);
         let size = size_of_bits(ty.bits());
         let (base, expected, replacement) = (self.put_in_reg(addr), self.put_in_reg(e), self.put_in_reg(r));
+        let (expected, replacement) = if big {
+            (self.byte_swap(ty.bits(), expected), self.byte_swap(ty.bits(), replacement))
+        } else {
+            (expected, replacement)
+        };
         let dst = self.tmp();
         self.emit(MInst::LockCmpxchg { size, addr: Amode::imm_reg(0, base), expected, replacement, dst });
+        let dst = if big { self.byte_swap(ty.bits(), dst) } else { dst };
         self.lower.set_output(v, dst);
     }
 }

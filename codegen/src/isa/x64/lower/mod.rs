@@ -6,7 +6,7 @@
 //! an "unsupported" error in the context instead of emitting wrong code; the backend then
 //! reports it, naming the instruction.
 
-use super::abi::{self, ArgLoc};
+use super::abi::{self, ArgLoc, ParamLoc};
 use super::inst::Inst as MInst;
 use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
 use super::regs;
@@ -882,8 +882,10 @@ fn shift_kind(op: ShiftOp) -> ShiftKind {
 }
 
 impl RuleCtx<'_, '_> {
-    /// A call: arguments into their registers and stack words, the call, the results out
-    /// of their registers.
+    /// A call: arguments into their registers and stack words (and, for arguments passed
+    /// by reference, into 16-byte slots of the outgoing-argument area whose addresses are
+    /// passed), the call, the results out of their registers and the return area. The
+    /// call clobbers the caller-saved registers of the callee's convention.
     fn lower_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
         let f = self.lower.f;
         let sig_ref =
@@ -892,44 +894,56 @@ impl RuleCtx<'_, '_> {
             f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
         let (locs, stack_size) = abi::param_locations(sig)?;
         let (rets, area_size) = abi::return_locations(sig)?;
-        // The return area sits in the outgoing-argument area, above the stack arguments.
+        // The outgoing-argument area holds the stack arguments (above a Windows callee's
+        // shadow space), then the return area, then the 16-byte aligned copies of the
+        // arguments passed by reference.
         let area_offset = stack_size.next_multiple_of(8);
+        let byref_offset = (area_offset + area_size).next_multiple_of(16);
+        let num_byref = locs.iter().filter(|l| matches!(l, ParamLoc::ByRef(_))).count() as u32;
         let all_args = f.dfg.inst_args(inst).to_vec();
         let (callee_value, args) = match f.dfg.insts[inst] {
             InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
             _ => (None, &all_args[..]),
         };
-        self.lower.need_outgoing_args(area_offset + area_size);
+        self.lower.need_outgoing_args(byref_offset + 16 * num_byref);
         let mut uses = Vec::new();
         if let Some(p) = abi::ret_area_reg(sig)? {
             let ptr = self.tmp();
             self.emit(MInst::Lea { addr: Amode::ImmReg { base: regs::rsp(), disp: area_offset as i32 }, dst: ptr });
             uses.push((ptr, p));
         }
-        for (&a, arg_locs) in args.iter().zip(&locs) {
+        let mut byref_slot = byref_offset;
+        for (&a, loc) in args.iter().zip(&locs) {
             let ty = f.dfg.value_type(a);
             if !(ty.is_int_scalar() || ty.is_float_scalar()) {
                 return Err(CodegenError::Unsupported(format!("passing `{ty}` values in calls on x86_64")));
             }
             let value_regs = self.lower.put_in_regs(a);
-            for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
-                match *loc {
-                    ArgLoc::Reg(p) => uses.push((r, p)),
-                    ArgLoc::Stack(off) => {
-                        let addr = Amode::ImmReg { base: regs::rsp(), disp: off as i32 };
-                        self.emit(if r.class() == RegClass::Float {
-                            MInst::XmmStore { double: true, src: r, addr, trap: None }
-                        } else {
-                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
-                        })
+            match loc {
+                ParamLoc::Direct(arg_locs) => {
+                    for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
+                        self.place_arg(r, at, &mut uses);
                     }
+                }
+                ParamLoc::ByRef(at) => {
+                    for (k, &r) in value_regs.regs().iter().enumerate() {
+                        let addr = Amode::ImmReg { base: regs::rsp(), disp: (byref_slot + 8 * k as u32) as i32 };
+                        self.emit(MInst::Store { size: OperandSize::S64, src: r, addr, trap: None });
+                    }
+                    let ptr = self.tmp();
+                    self.emit(MInst::Lea {
+                        addr: Amode::ImmReg { base: regs::rsp(), disp: byref_slot as i32 },
+                        dst: ptr,
+                    });
+                    self.place_arg(ptr, *at, &mut uses);
+                    byref_slot += 16;
                 }
             }
         }
         let results = f.dfg.inst_results(inst).to_vec();
         let mut defs = Vec::new();
         let mut result_regs = Vec::new();
-        let mut clobbers = regs::caller_saved_set();
+        let mut clobbers = abi::call_clobbers(sig.call_conv)?;
         let mut area_loads = Vec::new();
         for (&v, ret_locs) in results.iter().zip(&rets) {
             let ty = f.dfg.value_type(v);
@@ -980,6 +994,22 @@ impl RuleCtx<'_, '_> {
         }
         Ok(())
     }
+
+    /// Puts outgoing argument register `r` where `at` says: a fixed use of the call, or a
+    /// store to its stack word.
+    fn place_arg(&mut self, r: Reg, at: ArgLoc, uses: &mut Vec<(Reg, PReg)>) {
+        match at {
+            ArgLoc::Reg(p) => uses.push((r, p)),
+            ArgLoc::Stack(off) => {
+                let addr = Amode::ImmReg { base: regs::rsp(), disp: off as i32 };
+                self.emit(if r.class() == RegClass::Float {
+                    MInst::XmmStore { double: true, src: r, addr, trap: None }
+                } else {
+                    MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
+                })
+            }
+        }
+    }
 }
 
 impl RuleCtx<'_, '_> {
@@ -989,7 +1019,10 @@ impl RuleCtx<'_, '_> {
     /// the epilogue has run; the caller that made that area (and frees it) sized it for
     /// our signature, so a callee that needs more stack for its arguments than we received
     /// cannot be tail-called and is reported unsupported. Every incoming stack argument was
-    /// loaded into a register at entry, so overwriting the area loses nothing.
+    /// loaded into a register at entry, so overwriting the area loses nothing. Arguments
+    /// passed by reference would point into the popped frame, and a callee of another
+    /// convention family would not preserve what our caller expects: both are reported
+    /// unsupported too ([`abi::check_tail_call`]).
     fn lower_return_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
         let f = self.lower.f;
         let sig_ref = f
@@ -998,6 +1031,7 @@ impl RuleCtx<'_, '_> {
             .ok_or_else(|| CodegenError::Unsupported("a tail call without a signature".into()))?;
         let sig =
             f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
+        abi::check_tail_call(&f.signature, sig)?;
         let (locs, stack_size) = abi::param_locations(sig)?;
         let (_, incoming_size) = abi::param_locations(&f.signature)?;
         if stack_size > incoming_size {
@@ -1024,11 +1058,14 @@ impl RuleCtx<'_, '_> {
             uses.push((area, p));
         }
         let mut stores = Vec::new();
-        for (&a, arg_locs) in args.iter().zip(&locs) {
+        for (&a, loc) in args.iter().zip(&locs) {
             let value_regs = self.lower.put_in_regs(a);
             let float = f.dfg.value_type(a).is_float();
-            for (&r, loc) in value_regs.regs().iter().zip(arg_locs) {
-                match *loc {
+            let ParamLoc::Direct(arg_locs) = loc else {
+                return Err(CodegenError::Unsupported("a tail call passing an argument by reference on x86_64".into()));
+            };
+            for (&r, at) in value_regs.regs().iter().zip(arg_locs) {
+                match *at {
                     ArgLoc::Reg(p) => uses.push((r, p)),
                     ArgLoc::Stack(offset) => {
                         let addr = Amode::IncomingArg { offset };
@@ -1089,12 +1126,40 @@ impl LowerBackend for X64Lower {
             args.push((ptr, p));
             ctx.ret_area = Some(ptr);
         }
-        for (&p, param_locs) in params.iter().zip(&locs) {
+        for (&p, loc) in params.iter().zip(&locs) {
             let ty = ctx.value_type(p);
             if !(ty.is_int_scalar() || ty.is_float_scalar()) {
                 return Err(CodegenError::Unsupported(format!("parameters of type `{ty}` on x86_64")));
             }
             let value_regs = ctx.value_regs(p);
+            let param_locs = match loc {
+                ParamLoc::Direct(l) => l,
+                ParamLoc::ByRef(at) => {
+                    // The caller's copy: its address arrives in a register or a stack word.
+                    let ptr = ctx.alloc_tmp(RegClass::Int);
+                    match *at {
+                        ArgLoc::Reg(preg) => args.push((ptr, preg)),
+                        ArgLoc::Stack(offset) => loads.push(MInst::Load {
+                            size: OperandSize::S64,
+                            ext: ExtMode::None,
+                            addr: Amode::IncomingArg { offset },
+                            dst: ptr,
+                            trap: None,
+                        }),
+                    }
+                    for (k, &r) in value_regs.regs().iter().enumerate() {
+                        let addr = Amode::ImmReg { base: ptr, disp: 8 * k as i32 };
+                        loads.push(MInst::Load {
+                            size: OperandSize::S64,
+                            ext: ExtMode::None,
+                            addr,
+                            dst: r,
+                            trap: None,
+                        });
+                    }
+                    continue;
+                }
+            };
             for (&r, loc) in value_regs.regs().iter().zip(param_locs) {
                 match *loc {
                     ArgLoc::Reg(preg) => args.push((r, preg)),
@@ -1114,7 +1179,7 @@ impl LowerBackend for X64Lower {
                 }
             }
         }
-        ctx.emit(MInst::Args { args });
+        ctx.emit(MInst::Args { args, call_conv: ctx.f.signature.call_conv });
         for l in loads {
             ctx.emit(l);
         }

@@ -30,7 +30,7 @@
 //! `ORACLE_SHOW=1 cargo test -p lathe-codegen oracle -- --nocapture` prints every
 //! comparison (iced's text, then ours normalized).
 
-use crate::ir::{ExternalName, TrapCode};
+use crate::ir::{CallConv, ExternalName, TrapCode};
 use crate::isa::x64::inst::Inst;
 use crate::isa::x64::inst::args::*;
 use crate::isa::x64::regs::{self, gpr, xmm};
@@ -55,7 +55,7 @@ macro_rules! variants {
 variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
-    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
+    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown,
 }
@@ -606,7 +606,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     v.push(Inst::Ret { rets: vec![] });
     v.push(Inst::Ret { rets: vec![(regs::rax(), regs::preg_rax()), (regs::rdx(), regs::preg_rdx())] });
     v.push(Inst::Ud2 { code: TrapCode::User(7) });
-    v.push(Inst::Args { args: vec![(Reg::virt(0, RegClass::Int), regs::preg_rdi())] });
+    v.push(Inst::Args { args: vec![(Reg::virt(0, RegClass::Int), regs::preg_rdi())], call_conv: CallConv::SystemV });
     // Calls.
     let clobbers = regs::caller_saved_set();
     for callee in [ExternalName::TestCase("foo".into()), ExternalName::User { namespace: 0, index: 3 }] {
@@ -643,11 +643,21 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         v.push(Inst::gen_reload(xmm(k as u8), offset, RegClass::Float));
         v.push(Inst::gen_move(xmm(k as u8), xmm(15 - k as u8), RegClass::Float));
         v.push(Inst::gen_move(r, other(r, 1), RegClass::Int));
+        v.push(Inst::XmmSaveToSp { offset: 16 * offset, src: xmm(k as u8) });
+        v.push(Inst::XmmRestoreFromSp { offset: 16 * offset, dst: xmm(15 - k as u8) });
     }
     let f = frame();
     float_cases(&mut v);
     v.extend(Inst::gen_prologue(&f));
     v.extend(Inst::gen_epilogue(&f));
+    // A Windows x64 frame also saves rdi, rsi and xmm registers.
+    let win = FrameInfo {
+        clobbered_callee_saves: vec![regs::rbx(), regs::rdi(), regs::rsi(), xmm(6), xmm(15)],
+        fixed_frame_size: 88,
+        ..frame()
+    };
+    v.extend(Inst::gen_prologue(&win));
+    v.extend(Inst::gen_epilogue(&win));
 
     let mut out: Vec<(Inst, Option<MachLabel>)> = v.into_iter().map(|i| (i, None)).collect();
     for cc in CC::ALL {
@@ -760,7 +770,9 @@ fn float_cases(v: &mut Vec<Inst>) {
         for (k, op) in RmwLoopOp::ALL.iter().enumerate() {
             let (addr, operand, tmp) = (gprs[(k + 1) % 16], gprs[(k * 3 + 6) % 16], gprs[8 + k % 8]);
             let addr = if addr == regs::rax() { regs::r13() } else { addr };
-            w.push(Inst::AtomicRmwLoop { op: *op, size, addr, operand, tmp, dst: regs::rax() });
+            for big in [false, true] {
+                w.push(Inst::AtomicRmwLoop { op: *op, size, big, addr, operand, tmp, dst: regs::rax() });
+            }
         }
     }
     v.extend(w);
