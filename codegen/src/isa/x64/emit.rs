@@ -470,7 +470,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 }
             }
         }
-        Inst::Lea { addr: a, dst } => enc_rm(S64, &[0x8d], enc(*dst)).emit(buf, Rm::Mem(addr(a, state))),
+        Inst::Lea { size, addr: a, dst } => enc_rm(*size, &[0x8d], enc(*dst)).emit(buf, Rm::Mem(addr(a, state))),
         Inst::MovzxRmR { from, to, src, dst } => {
             emit_mov_form(buf, mov_form(*from, *to, ExtMode::Zero), enc(*dst), rm_of(src, state))
         }

@@ -141,7 +141,7 @@ pub fn print(inst: &Inst) -> String {
             MovImmForm::MovSx32(v) => format!("mov {}, {}", reg_name(*dst, S64), hex(v as i64)),
             MovImmForm::Movabs(v) => format!("movabs {}, {}", reg_name(*dst, S64), hex(v as i64)),
         },
-        Inst::Lea { addr, dst } => format!("lea {}, {}", reg_name(*dst, S64), amode(addr)),
+        Inst::Lea { size, addr, dst } => format!("lea {}, {}", reg_name(*dst, *size), amode(addr)),
         Inst::MovzxRmR { from, to, src, dst } => mov_form_text(mov_form(*from, *to, ExtMode::Zero), *dst, src),
         Inst::MovsxRmR { from, to, src, dst } => mov_form_text(mov_form(*from, *to, ExtMode::Sign), *dst, src),
         Inst::Load { size, ext, addr, dst, trap } => {

@@ -156,8 +156,11 @@ pub enum Inst {
         /// The destination.
         dst: Reg,
     },
-    /// `lea dst, [addr]` (64-bit).
+    /// `lea dst, [addr]`: the address computed at 64 bits, kept whole (`S64`) or its low
+    /// 32 bits zero-extended (`S32`, for 32-bit additions).
     Lea {
+        /// S32 or S64.
+        size: OperandSize,
         /// The address computed.
         addr: Amode,
         /// The destination.
@@ -799,7 +802,7 @@ impl MachInst for Inst {
                 v.reg_def(dst);
             }
             Inst::MovImm { dst, .. } | Inst::Setcc { dst, .. } | Inst::LoadExtName { dst, .. } => v.reg_def(dst),
-            Inst::Lea { addr, dst } | Inst::Load { addr, dst, .. } => {
+            Inst::Lea { addr, dst, .. } | Inst::Load { addr, dst, .. } => {
                 addr.visit(v);
                 v.reg_def(dst);
             }

@@ -321,9 +321,12 @@ impl isle::Context for RuleCtx<'_, '_> {
         };
         self.x64_alu(ty, op, src1, src2)
     }
-    fn x64_lea_add(&mut self, a: Reg, b: Reg) -> Reg {
+    fn x64_lea_add(&mut self, ty: Type, a: Reg, b: Reg) -> Reg {
+        // At 32 bits and below, `lea r32` leaves bits 32-63 clear, like the other 32-bit
+        // operations (so a later `uextend` to i64 is free).
         let dst = self.tmp();
-        self.emit(MInst::Lea { addr: Amode::ImmRegRegShift { base: a, index: b, shift: 0, disp: 0 }, dst });
+        let addr = Amode::ImmRegRegShift { base: a, index: b, shift: 0, disp: 0 };
+        self.emit(MInst::Lea { size: alu_size(ty), addr, dst });
         dst
     }
     fn x64_imul(&mut self, ty: Type, a: Reg, b: Reg) -> Reg {
@@ -539,7 +542,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn x64_lea(&mut self, addr: Amode) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::Lea { addr, dst });
+        self.emit(MInst::Lea { size: OperandSize::S64, addr, dst });
         dst
     }
     fn x64_trap_if(&mut self, cc: CC, code: TrapCode) -> Unit {
@@ -737,7 +740,11 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn x64_lea_scaled(&mut self, x: Reg, shift: u8) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::Lea { addr: Amode::ImmRegRegShift { base: x, index: x, shift, disp: 0 }, dst });
+        self.emit(MInst::Lea {
+            size: OperandSize::S64,
+            addr: Amode::ImmRegRegShift { base: x, index: x, shift, disp: 0 },
+            dst,
+        });
         dst
     }
     fn is_i64(&mut self, ty: Type) -> Option<Type> {
@@ -753,7 +760,11 @@ impl isle::Context for RuleCtx<'_, '_> {
         }
         let inst = self.lower.def_inst(v)?;
         match f.dfg.insts[inst] {
-            InstructionData::Binary { opcode: Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor, .. } => Some(v),
+            InstructionData::Binary {
+                opcode: Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor,
+                ..
+            } => Some(v),
+            InstructionData::BinaryImm64 { opcode: Opcode::IaddImm, .. } => Some(v),
             _ => None,
         }
     }
@@ -909,7 +920,11 @@ impl RuleCtx<'_, '_> {
         let mut uses = Vec::new();
         if let Some(p) = abi::ret_area_reg(sig)? {
             let ptr = self.tmp();
-            self.emit(MInst::Lea { addr: Amode::ImmReg { base: regs::rsp(), disp: area_offset as i32 }, dst: ptr });
+            self.emit(MInst::Lea {
+                size: OperandSize::S64,
+                addr: Amode::ImmReg { base: regs::rsp(), disp: area_offset as i32 },
+                dst: ptr,
+            });
             uses.push((ptr, p));
         }
         let mut byref_slot = byref_offset;
@@ -932,6 +947,7 @@ impl RuleCtx<'_, '_> {
                     }
                     let ptr = self.tmp();
                     self.emit(MInst::Lea {
+                        size: OperandSize::S64,
                         addr: Amode::ImmReg { base: regs::rsp(), disp: byref_slot as i32 },
                         dst: ptr,
                     });

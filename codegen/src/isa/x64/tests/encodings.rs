@@ -42,7 +42,7 @@ fn alu_and_moves() {
     assert_eq!(bytes(Inst::load64(Amode::imm_reg(0, r12()), r12())), [0x4d, 0x8b, 0x24, 0x24]);
     assert_eq!(bytes(Inst::load64(Amode::imm_reg(0, r13()), rax())), [0x49, 0x8b, 0x45, 0x00]);
     // lea r13, [rbp+r12*8]: REX.WRX, mod=01 (rbp base needs disp8), SIB scale 8.
-    let lea = Inst::Lea { addr: Amode::imm_reg_reg_shift(0, rbp(), r12(), 3), dst: r13() };
+    let lea = Inst::Lea { size: OperandSize::S64, addr: Amode::imm_reg_reg_shift(0, rbp(), r12(), 3), dst: r13() };
     assert_eq!(bytes(lea), [0x4e, 0x8d, 0x6c, 0xe5, 0x00]);
     // A disp32.
     assert_eq!(bytes(Inst::store64(rdx(), Amode::imm_reg(0x1000, rdi()))), [0x48, 0x89, 0x97, 0, 0x10, 0, 0]);
@@ -144,7 +144,7 @@ fn printing() {
     let add = Inst::AluRmiR { size: S32, op: AluOp::Add, src1: v(0), src2: RegMemImm::Reg(v(1)), dst: v(0) };
     assert_eq!(add.print(), "add %v0, %v1");
     assert_eq!(Inst::store64(rax(), Amode::imm_reg(0x10, rsp())).print(), "mov qword ptr [rsp+0x10], rax");
-    let lea = Inst::Lea { addr: Amode::imm_reg_reg_shift(8, rdi(), rsi(), 2), dst: rax() };
+    let lea = Inst::Lea { size: OperandSize::S64, addr: Amode::imm_reg_reg_shift(8, rdi(), rsi(), 2), dst: rax() };
     assert_eq!(lea.print(), "lea rax, [rdi+rsi*4+0x8]");
     let ld = Inst::Load { size: S8, ext: ExtMode::Zero, addr: Amode::imm_reg(0, rdi()), dst: rax(), trap: None };
     assert_eq!(ld.print(), "movzx eax, byte ptr [rdi]");

@@ -540,7 +540,9 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         }
     }
     for (k, a) in amodes().into_iter().enumerate() {
-        v.push(Inst::Lea { addr: a, dst: gprs[(k * 7) % 16] });
+        for size in [S32, S64] {
+            v.push(Inst::Lea { size, addr: a, dst: gprs[(k * 7) % 16] });
+        }
     }
     // Extensions from registers and memory, loads and stores of every width.
     for from in SIZES {
