@@ -46,3 +46,13 @@ fn bad_input_is_an_error_with_a_location() {
     assert!(!out.status.success(), "a file that is not CLIF or Wasm is refused");
     assert!(!String::from_utf8_lossy(&out.stderr).is_empty());
 }
+
+#[test]
+fn compile_prints_the_ir_and_machine_code_of_a_wasm_module() {
+    let out = lathe(&["compile", "--set", "opt_level=speed", "--print-ir", "examples/hello.wasm"]);
+    // Each defined function: its IR as the front end made it, then its listing.
+    assert!(out.contains("function u0:") && out.contains("block0("), "{out}");
+    assert!(out.contains("bytes):") && out.contains("  ret"), "{out}");
+    let listing_only = lathe(&["compile", "examples/hello.wat"]);
+    assert!(listing_only.contains("bytes):") && !listing_only.contains("block0("), "{listing_only}");
+}
