@@ -21,6 +21,7 @@ mod wasm_cmd;
 use clap::{Parser, Subcommand};
 use lathe_codegen::text;
 use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
+use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -197,11 +198,13 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
 fn cmd_cat(file: &PathBuf) -> ExitCode {
     match read_functions(file) {
         Ok(funcs) => {
+            let mut out = std::io::stdout().lock();
             for (i, f) in funcs.iter().enumerate() {
-                if i > 0 {
-                    println!();
+                let sep = if i > 0 { "\n" } else { "" };
+                if write!(out, "{sep}{f}").is_err() {
+                    // The reader went away (`lathe cat f | head`): stop quietly.
+                    break;
                 }
-                print!("{f}");
             }
             ExitCode::SUCCESS
         }
@@ -287,14 +290,17 @@ fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: 
         }
     };
     let mut ok = true;
+    let mut out = std::io::stdout().lock();
     for f in &funcs {
-        if print_ir {
-            print!("{f}");
+        if print_ir && write!(out, "{f}").is_err() {
+            break; // The reader went away (`lathe compile f | head`): stop quietly.
         }
         match isa.compile_function(f, true) {
             Ok(code) => {
-                println!("function {} ({} bytes):", f.name, code.code.len());
-                print!("{}", code.listing.unwrap_or_default());
+                let listing = code.listing.unwrap_or_default();
+                if write!(out, "function {} ({} bytes):\n{listing}", f.name, code.code.len()).is_err() {
+                    break;
+                }
             }
             Err(e) => {
                 ok = false;
