@@ -61,29 +61,10 @@ pub fn family(conv: CallConv) -> Result<Family, CodegenError> {
 /// by every prologue and never allocated). Conventions of other targets get the System V
 /// set: a function using one is rejected before it is emitted.
 pub fn callee_saved(conv: CallConv) -> &'static [PReg] {
-    use regs::{preg_r12, preg_r13, preg_r14, preg_r15, preg_rbx, preg_rdi, preg_rsi, preg_xmm};
+    use regs::{preg_r12, preg_r13, preg_r14, preg_r15, preg_rbx};
     const SYSV: [PReg; 5] = [preg_rbx(), preg_r12(), preg_r13(), preg_r14(), preg_r15()];
-    const WIN: [PReg; 17] = [
-        preg_rbx(),
-        preg_rdi(),
-        preg_rsi(),
-        preg_r12(),
-        preg_r13(),
-        preg_r14(),
-        preg_r15(),
-        preg_xmm(6),
-        preg_xmm(7),
-        preg_xmm(8),
-        preg_xmm(9),
-        preg_xmm(10),
-        preg_xmm(11),
-        preg_xmm(12),
-        preg_xmm(13),
-        preg_xmm(14),
-        preg_xmm(15),
-    ];
     match family(conv) {
-        Ok(Family::Windows) => &WIN,
+        Ok(Family::Windows) => &regs::WIN_CALLEE_SAVED[1..],
         _ => &SYSV,
     }
 }

@@ -176,11 +176,13 @@ pub const WIN_INT_RET_REGS: [PReg; 1] = [preg_rax()];
 /// Windows x64 float return register: xmm0.
 pub const WIN_FLOAT_RET_REGS: [PReg; 1] = [preg_xmm(0)];
 
-/// Windows x64 callee-saved (nonvolatile) registers: rbx, rbp, rdi, rsi, r12-r15 and
-/// xmm6-xmm15 (all 128 bits of each xmm register).
+/// Windows x64 callee-saved (nonvolatile) registers: rbp, then rbx, rdi, rsi, r12-r15 and
+/// xmm6-xmm15 (all 128 bits of each xmm register). rbp comes first so that the rest,
+/// `WIN_CALLEE_SAVED[1..]`, is what a prologue saves when the function writes them (every
+/// prologue saves rbp).
 pub const WIN_CALLEE_SAVED: [PReg; 18] = [
-    preg_rbx(),
     preg_rbp(),
+    preg_rbx(),
     preg_rdi(),
     preg_rsi(),
     preg_r12(),
