@@ -271,7 +271,7 @@ fn geomean(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| x.ln()).sum::<f64>() / xs.len() as f64).exp()
 }
 
-fn to_json(results: &[Measured], opts: &Options, date: &str) -> String {
+fn to_json(results: &[Measured], summaries: &[Summary], geomean_ratio: f64, opts: &Options, date: &str) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{{");
     let _ = writeln!(out, "  \"date\": {},", json_str(date));
@@ -279,11 +279,9 @@ fn to_json(results: &[Measured], opts: &Options, date: &str) -> String {
     let _ = writeln!(out, "  \"opt_level\": {},", json_str(&opts.opt_level));
     let _ = writeln!(out, "  \"size\": {},", json_str(if opts.small { "small" } else { "default" }));
     let _ = writeln!(out, "  \"repetitions\": {},", opts.reps.max(1));
-    let ratios: Vec<f64> = results.iter().map(|m| m.summary().ratio).collect();
-    let _ = writeln!(out, "  \"geomean_ratio_to_native\": {:.4},", geomean(&ratios));
+    let _ = writeln!(out, "  \"geomean_ratio_to_native\": {geomean_ratio:.4},");
     let _ = writeln!(out, "  \"programs\": [");
-    for (i, m) in results.iter().enumerate() {
-        let s = m.summary();
+    for (i, (m, s)) in results.iter().zip(summaries).enumerate() {
         let _ = write!(
             out,
             "    {{\"name\": {}, \"checksum\": {}, \"checksum_matches\": {}, \"native\": {}, \"lathe_run\": {}, \
@@ -312,7 +310,7 @@ fn to_json(results: &[Measured], opts: &Options, date: &str) -> String {
     out
 }
 
-fn print_table(results: &[Measured]) {
+fn print_table(results: &[Measured], summaries: &[Summary], geomean_ratio: f64) {
     println!(
         "{:<12} {:>24} {:>24} {:>8} {:>12} {:>10} {:>11} {:>9} {:>9}  checksum",
         "program",
@@ -325,8 +323,7 @@ fn print_table(results: &[Measured]) {
         "peak MiB",
         "code KiB"
     );
-    for m in results {
-        let s = m.summary();
+    for (m, s) in results.iter().zip(summaries) {
         println!(
             "{:<12} {:>24} {:>24} {:>8.2} {:>12.2} {:>10.2} {:>11.2} {:>9.1} {:>9.1}  {}",
             m.name,
@@ -341,8 +338,7 @@ fn print_table(results: &[Measured]) {
             if m.mismatch.is_none() { "matches native" } else { "DIFFERS" }
         );
     }
-    let ratios: Vec<f64> = results.iter().map(|m| m.summary().ratio).collect();
-    println!("geometric mean of run time / native: {:.2}", geomean(&ratios));
+    println!("geometric mean of run time / native: {geomean_ratio:.2}");
 }
 
 /// Runs the suite, prints the table and writes the JSON.
@@ -364,9 +360,12 @@ pub fn run(opts: &Options) -> Result<(), String> {
         eprintln!("  {name}...");
         results.push(measure(name, opts, &native_dir)?);
     }
-    print_table(&results);
+    let summaries: Vec<Summary> = results.iter().map(Measured::summary).collect();
+    let geomean_ratio = geomean(&summaries.iter().map(|s| s.ratio).collect::<Vec<_>>());
+    print_table(&results, &summaries, geomean_ratio);
     let json_path = opts.json.clone().unwrap_or_else(|| target_dir().join("bench-programs.json"));
-    std::fs::write(&json_path, to_json(&results, opts, &date)).map_err(|e| format!("{}: {e}", json_path.display()))?;
+    std::fs::write(&json_path, to_json(&results, &summaries, geomean_ratio, opts, &date))
+        .map_err(|e| format!("{}: {e}", json_path.display()))?;
     println!("results written to {}", json_path.display());
     let bad: Vec<String> =
         results.iter().filter_map(|m| m.mismatch.as_ref().map(|why| format!("{}: {why}", m.name))).collect();

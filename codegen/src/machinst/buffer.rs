@@ -157,6 +157,15 @@ impl<L: LabelUse> MachBuffer<L> {
         }
     }
 
+    /// Binds `label` where `to` is bound (a block left out in favour of the one it jumps
+    /// to); `to` must be bound already.
+    pub fn alias_label(&mut self, label: MachLabel, to: MachLabel) {
+        let off = self.labels.get(to.0 as usize).copied().unwrap_or(UNBOUND);
+        if let Some(slot) = self.labels.get_mut(label.0 as usize) {
+            *slot = off;
+        }
+    }
+
     /// The offset `label` is bound to, if it is bound yet.
     pub fn label_offset(&self, label: MachLabel) -> Option<u32> {
         self.labels.get(label.0 as usize).copied().filter(|&o| o != UNBOUND)

@@ -373,17 +373,8 @@ impl<I: MachInst> VCode<I> {
             None => l,
         };
         let emitted: Vec<u32> = (0..nblocks).filter(|&b| forward[b as usize] == b).collect();
-        let mut aliases: Vec<Vec<u32>> = vec![Vec::new(); nblocks as usize];
-        for b in 0..nblocks {
-            if forward[b as usize] != b {
-                aliases[forward[b as usize] as usize].push(b);
-            }
-        }
         for (k, &b) in emitted.iter().enumerate() {
             buf.bind_label(MachLabel::from_block(b));
-            for &a in &aliases[b as usize] {
-                buf.bind_label(MachLabel::from_block(a));
-            }
             let next_block = emitted.get(k + 1).map(|&n| MachLabel::from_block(n));
             let state = EmitState { frame: &frame, next_block };
             if want_listing {
@@ -430,6 +421,11 @@ impl<I: MachInst> VCode<I> {
                         emit_one(&inst, &mut buf, &state, &mut listing);
                     }
                 }
+            }
+        }
+        for (b, &t) in forward.iter().enumerate() {
+            if t as usize != b {
+                buf.alias_label(MachLabel::from_block(b as u32), MachLabel::from_block(t));
             }
         }
         let done = buf.finish()?;

@@ -210,6 +210,13 @@ impl Expander<'_, '_> {
         self.pos.ins().isplit(x)
     }
 
+    /// The halves of two `i128`s, as a routine takes them: `a.lo, a.hi, b.lo, b.hi`.
+    fn split_pair(&mut self, a: Value, b: Value) -> [Value; 4] {
+        let (al, ah) = self.split(a);
+        let (bl, bh) = self.split(b);
+        [al, ah, bl, bh]
+    }
+
     /// The 128-bit constant `imm` sign-extended.
     fn const128(&mut self, imm: i64) -> Value {
         let lo = self.pos.ins().iconst(I64, imm);
@@ -244,10 +251,12 @@ impl Expander<'_, '_> {
         self.pos.ins().select(hi_zero, zl, zh)
     }
 
-    /// `bswap` of an `i128`.
-    fn bswap128(&mut self, x: Value) -> Value {
+    /// `bswap` (or `bitrev`, for `Opcode::Bitrev`) of an `i128`: the operation on each
+    /// half, halves exchanged.
+    fn swap128(&mut self, x: Value, op: Opcode) -> Value {
         let (lo, hi) = self.split(x);
-        let (new_lo, new_hi) = (self.pos.ins().bswap(hi), self.pos.ins().bswap(lo));
+        let mut swap = |v: Value| if op == Opcode::Bitrev { self.pos.ins().bitrev(v) } else { self.pos.ins().bswap(v) };
+        let (new_lo, new_hi) = (swap(hi), swap(lo));
         self.pos.ins().iconcat(new_lo, new_hi)
     }
 
@@ -294,14 +303,7 @@ impl Expander<'_, '_> {
                 let half = self.pos.ins().ushr_imm(xor, 1);
                 one(self.pos.ins().isub(or, half))
             }
-            Expansion::SwapHalves => {
-                let (lo, hi) = self.split(args[0]);
-                let op = data.opcode();
-                let mut swap =
-                    |v: Value| if op == Opcode::Bswap { self.pos.ins().bswap(v) } else { self.pos.ins().bitrev(v) };
-                let (new_lo, new_hi) = (swap(hi), swap(lo));
-                one(self.pos.ins().iconcat(new_lo, new_hi))
-            }
+            Expansion::SwapHalves => one(self.swap128(args[0], data.opcode())),
             Expansion::Popcnt => {
                 let (lo, hi) = self.split(args[0]);
                 let (a, b) = (self.pos.ins().popcnt(lo), self.pos.ins().popcnt(hi));
@@ -348,9 +350,8 @@ impl Expander<'_, '_> {
                 })
             }
             Expansion::DivRem(call) => {
-                let (a, b) = (args[0], args[1]);
-                let (al, ah) = self.split(a);
-                let (bl, bh) = self.split(b);
+                let halves = self.split_pair(args[0], args[1]);
+                let [al, ah, bl, bh] = halves;
                 let any = self.pos.ins().bor(bl, bh);
                 self.pos.ins().trapz(any, TrapCode::IntegerDivisionByZero);
                 if call == LibCall::SdivI128 {
@@ -364,21 +365,19 @@ impl Expander<'_, '_> {
                     let overflow = self.pos.ins().band(a_is_min, b_is_minus_one);
                     self.pos.ins().trapnz(overflow, TrapCode::IntegerOverflow);
                 }
-                let r = self.call(call, &[al, ah, bl, bh]);
+                let r = self.call(call, &halves);
                 one(self.pos.ins().iconcat(r[0], r[1]))
             }
             Expansion::MulHi(call) => {
-                let (al, ah) = self.split(args[0]);
-                let (bl, bh) = self.split(args[1]);
-                let r = self.call(call, &[al, ah, bl, bh]);
+                let halves = self.split_pair(args[0], args[1]);
+                let r = self.call(call, &halves);
                 one(self.pos.ins().iconcat(r[0], r[1]))
             }
             Expansion::MulOverflow(call) => {
                 let (a, b) = (args[0], args[1]);
                 let product = self.pos.ins().imul(a, b);
-                let (al, ah) = self.split(a);
-                let (bl, bh) = self.split(b);
-                let flag = self.call(call, &[al, ah, bl, bh])[0];
+                let halves = self.split_pair(a, b);
+                let flag = self.call(call, &halves)[0];
                 smallvec::smallvec![product, flag]
             }
             Expansion::FromI128(call) => {
@@ -416,11 +415,11 @@ impl Expander<'_, '_> {
             Expansion::BigEndianLoad => {
                 let InstructionData::Load { flags, arg, offset, .. } = data else { unreachable!("a load") };
                 let v = self.pos.ins().load(I128, flags.with_endianness(Endianness::Little), arg, offset);
-                one(self.bswap128(v))
+                one(self.swap128(v, Opcode::Bswap))
             }
             Expansion::BigEndianStore => {
                 let InstructionData::Store { flags, args: [x, p], offset, .. } = data else { unreachable!("a store") };
-                let swapped = self.bswap128(x);
+                let swapped = self.swap128(x, Opcode::Bswap);
                 self.pos.ins().store(flags.with_endianness(Endianness::Little), swapped, p, offset);
                 SmallVec::new()
             }
