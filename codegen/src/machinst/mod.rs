@@ -11,6 +11,7 @@
 //! An ISA provides a [`MachInst`] type (operands, emission, printing, moves, frame code),
 //! its lowering rules, and its calling conventions.
 
+pub mod abi;
 mod blockorder;
 mod buffer;
 mod compile;

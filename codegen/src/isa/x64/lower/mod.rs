@@ -6,7 +6,7 @@
 //! an "unsupported" error in the context instead of emitting wrong code; the backend then
 //! reports it, naming the instruction.
 
-use super::abi::{self, ArgLoc, ParamLoc};
+use super::abi::X64Abi;
 use super::inst::Inst as MInst;
 use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
 use super::regs;
@@ -14,7 +14,8 @@ use crate::ir::{
     AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
     TrapCode, Type, Value, ValueDef, types,
 };
-use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, PReg, Reg, RegClass, ValueRegs, class_of};
+use crate::machinst::abi as abi_lower;
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
 
 type Unit = ();
 
@@ -32,7 +33,7 @@ mod isle {
 }
 
 use i128::Shift128;
-use isle::{Context as _, Ext, InstData, InstKind, ShiftOp, UnaryOp};
+use isle::{Ext, InstData, InstKind, ShiftOp, UnaryOp};
 
 mod float;
 mod int;
@@ -569,48 +570,12 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::JmpTable { index, tmp1, tmp2, default, targets });
     }
     fn x64_return(&mut self) -> Unit {
-        let f = self.lower.f;
-        let locs = match abi::return_locations(&f.signature) {
-            Ok((l, _)) => l,
-            Err(e) => {
-                self.error.get_or_insert(e);
-                return;
-            }
-        };
-        let args = f.dfg.inst_args(self.inst).to_vec();
-        let mut rets = Vec::new();
-        for (&v, ret_locs) in args.iter().zip(locs) {
-            let regs = self.lower.put_in_regs(v);
-            for (&r, loc) in regs.regs().iter().zip(ret_locs) {
-                match loc {
-                    abi::RetLoc::Reg(p) => rets.push((r, p)),
-                    abi::RetLoc::Area(off) => {
-                        // The entry block's parameters are lowered after its terminator
-                        // (blocks are lowered backward), so the pointer's register may not
-                        // exist yet: create it here, `lower_params` defines it.
-                        let base = match self.lower.ret_area {
-                            Some(r) => r,
-                            None => {
-                                let r = self.lower.alloc_tmp(RegClass::Int);
-                                self.lower.ret_area = Some(r);
-                                r
-                            }
-                        };
-                        let addr = Amode::ImmReg { base, disp: off as i32 };
-                        let ty = f.dfg.value_type(v);
-                        self.emit(if ty.is_float() {
-                            MInst::XmmStore { double: ty.bits() == 64, src: r, addr, trap: None }
-                        } else {
-                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
-                        });
-                    }
-                }
-            }
+        if let Err(e) = abi_lower::lower_return(self.lower, &X64Abi, self.inst) {
+            self.error.get_or_insert(e);
         }
-        self.emit(MInst::Ret { rets });
     }
     fn x64_call(&mut self, inst: Inst) -> Unit {
-        if let Err(e) = self.lower_call(inst) {
+        if let Err(e) = abi_lower::lower_call(self.lower, &X64Abi, inst) {
             self.error.get_or_insert(e);
         }
     }
@@ -771,7 +736,7 @@ impl isle::Context for RuleCtx<'_, '_> {
 
     // ---- tail calls ----
     fn x64_return_call(&mut self, inst: Inst) -> Unit {
-        if let Err(e) = self.lower_return_call(inst) {
+        if let Err(e) = abi_lower::lower_return_call(self.lower, &X64Abi, inst) {
             self.error.get_or_insert(e);
         }
     }
@@ -892,232 +857,6 @@ fn shift_kind(op: ShiftOp) -> ShiftKind {
     }
 }
 
-impl RuleCtx<'_, '_> {
-    /// A call: arguments into their registers and stack words (and, for arguments passed
-    /// by reference, into 16-byte slots of the outgoing-argument area whose addresses are
-    /// passed), the call, the results out of their registers and the return area. The
-    /// call clobbers the caller-saved registers of the callee's convention.
-    fn lower_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
-        let f = self.lower.f;
-        let sig_ref =
-            f.dfg.call_signature(inst).ok_or_else(|| CodegenError::Unsupported("a call without a signature".into()))?;
-        let sig =
-            f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
-        let (locs, stack_size) = abi::param_locations(sig)?;
-        let (rets, area_size) = abi::return_locations(sig)?;
-        // The outgoing-argument area holds the stack arguments (above a Windows callee's
-        // shadow space), then the return area, then the 16-byte aligned copies of the
-        // arguments passed by reference.
-        let area_offset = stack_size.next_multiple_of(8);
-        let byref_offset = (area_offset + area_size).next_multiple_of(16);
-        let num_byref = locs.iter().filter(|l| matches!(l, ParamLoc::ByRef(_))).count() as u32;
-        let all_args = f.dfg.inst_args(inst).to_vec();
-        let (callee_value, args) = match f.dfg.insts[inst] {
-            InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
-            _ => (None, &all_args[..]),
-        };
-        self.lower.need_outgoing_args(byref_offset + 16 * num_byref);
-        let mut uses = Vec::new();
-        if let Some(p) = abi::ret_area_reg(sig)? {
-            let ptr = self.tmp();
-            self.emit(MInst::Lea {
-                size: OperandSize::S64,
-                addr: Amode::ImmReg { base: regs::rsp(), disp: area_offset as i32 },
-                dst: ptr,
-            });
-            uses.push((ptr, p));
-        }
-        let mut byref_slot = byref_offset;
-        for (&a, loc) in args.iter().zip(&locs) {
-            let ty = f.dfg.value_type(a);
-            if !(ty.is_int_scalar() || ty.is_float_scalar()) {
-                return Err(CodegenError::Unsupported(format!("passing `{ty}` values in calls on x86_64")));
-            }
-            let value_regs = self.lower.put_in_regs(a);
-            match loc {
-                ParamLoc::Direct(arg_locs) => {
-                    for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
-                        self.place_arg(r, at, &mut uses);
-                    }
-                }
-                ParamLoc::ByRef(at) => {
-                    for (k, &r) in value_regs.regs().iter().enumerate() {
-                        let addr = Amode::ImmReg { base: regs::rsp(), disp: (byref_slot + 8 * k as u32) as i32 };
-                        self.emit(MInst::Store { size: OperandSize::S64, src: r, addr, trap: None });
-                    }
-                    let ptr = self.tmp();
-                    self.emit(MInst::Lea {
-                        size: OperandSize::S64,
-                        addr: Amode::ImmReg { base: regs::rsp(), disp: byref_slot as i32 },
-                        dst: ptr,
-                    });
-                    self.place_arg(ptr, *at, &mut uses);
-                    byref_slot += 16;
-                }
-            }
-        }
-        let results = f.dfg.inst_results(inst).to_vec();
-        let mut defs = Vec::new();
-        let mut result_regs = Vec::new();
-        let mut clobbers = abi::call_clobbers(sig.call_conv)?;
-        let mut area_loads = Vec::new();
-        for (&v, ret_locs) in results.iter().zip(&rets) {
-            let ty = f.dfg.value_type(v);
-            let class = class_of(ty);
-            let mut rs = Vec::new();
-            for loc in ret_locs {
-                let r = self.lower.alloc_tmp(class);
-                match *loc {
-                    abi::RetLoc::Reg(p) => {
-                        defs.push((r, p));
-                        clobbers.remove(p);
-                    }
-                    abi::RetLoc::Area(off) => {
-                        let addr = Amode::ImmReg { base: regs::rsp(), disp: (area_offset + off) as i32 };
-                        area_loads.push(if ty.is_float() {
-                            MInst::XmmLoad { double: ty.bits() == 64, addr, dst: r, trap: None }
-                        } else {
-                            MInst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst: r, trap: None }
-                        });
-                    }
-                }
-                rs.push(r);
-            }
-            result_regs.push(if rs.len() == 2 { ValueRegs::two(rs[0], rs[1]) } else { ValueRegs::one(rs[0]) });
-        }
-        let call = match callee_value {
-            Some(c) => {
-                MInst::CallUnknown { target: RegMem::Reg(self.put_in_reg(c)), uses, defs: defs.clone(), clobbers }
-            }
-            None => {
-                let InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else {
-                    return Err(CodegenError::Unsupported("a malformed call".into()));
-                };
-                let ext = f
-                    .dfg
-                    .ext_funcs
-                    .get(func_ref)
-                    .ok_or_else(|| CodegenError::Unsupported("a call to an undeclared function".into()))?;
-                MInst::CallKnown { callee: ext.name.clone(), uses, defs: defs.clone(), clobbers }
-            }
-        };
-        self.emit(call);
-        for load in area_loads {
-            self.emit(load);
-        }
-        for (&v, regs) in results.iter().zip(result_regs) {
-            self.lower.set_output_regs(v, regs);
-        }
-        Ok(())
-    }
-
-    /// Puts outgoing argument register `r` where `at` says: a fixed use of the call, or a
-    /// store to its stack word.
-    fn place_arg(&mut self, r: Reg, at: ArgLoc, uses: &mut Vec<(Reg, PReg)>) {
-        match at {
-            ArgLoc::Reg(p) => uses.push((r, p)),
-            ArgLoc::Stack(off) => {
-                let addr = Amode::ImmReg { base: regs::rsp(), disp: off as i32 };
-                self.emit(if r.class() == RegClass::Float {
-                    MInst::XmmStore { double: true, src: r, addr, trap: None }
-                } else {
-                    MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
-                })
-            }
-        }
-    }
-}
-
-impl RuleCtx<'_, '_> {
-    /// A tail call: arguments into their registers (our own return area, if the results
-    /// need one, is passed on), then the epilogue and a jump. Stack arguments are written
-    /// over this function's own incoming argument area, where the callee finds them once
-    /// the epilogue has run; the caller that made that area (and frees it) sized it for
-    /// our signature, so a callee that needs more stack for its arguments than we received
-    /// cannot be tail-called and is reported unsupported. Every incoming stack argument was
-    /// loaded into a register at entry, so overwriting the area loses nothing. Arguments
-    /// passed by reference would point into the popped frame, and a callee of another
-    /// convention family would not preserve what our caller expects: both are reported
-    /// unsupported too ([`abi::check_tail_call`]).
-    fn lower_return_call(&mut self, inst: Inst) -> Result<(), CodegenError> {
-        let f = self.lower.f;
-        let sig_ref = f
-            .dfg
-            .call_signature(inst)
-            .ok_or_else(|| CodegenError::Unsupported("a tail call without a signature".into()))?;
-        let sig =
-            f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
-        abi::check_tail_call(&f.signature, sig)?;
-        let (locs, stack_size) = abi::param_locations(sig)?;
-        let (_, incoming_size) = abi::param_locations(&f.signature)?;
-        if stack_size > incoming_size {
-            return Err(CodegenError::Unsupported(format!(
-                "a tail call passing {stack_size} bytes of stack arguments from a function that received \
-                 {incoming_size} on x86_64"
-            )));
-        }
-        let all_args = f.dfg.inst_args(inst).to_vec();
-        let (callee_value, args) = match f.dfg.insts[inst] {
-            InstructionData::CallIndirect { .. } => (all_args.first().copied(), &all_args[1.min(all_args.len())..]),
-            _ => (None, &all_args[..]),
-        };
-        let mut uses = Vec::new();
-        if let Some(p) = abi::ret_area_reg(sig)? {
-            let area = match self.lower.ret_area {
-                Some(r) => r,
-                None => {
-                    let r = self.lower.alloc_tmp(RegClass::Int);
-                    self.lower.ret_area = Some(r);
-                    r
-                }
-            };
-            uses.push((area, p));
-        }
-        let mut stores = Vec::new();
-        for (&a, loc) in args.iter().zip(&locs) {
-            let value_regs = self.lower.put_in_regs(a);
-            let float = f.dfg.value_type(a).is_float();
-            let ParamLoc::Direct(arg_locs) = loc else {
-                return Err(CodegenError::Unsupported("a tail call passing an argument by reference on x86_64".into()));
-            };
-            for (&r, at) in value_regs.regs().iter().zip(arg_locs) {
-                match *at {
-                    ArgLoc::Reg(p) => uses.push((r, p)),
-                    ArgLoc::Stack(offset) => {
-                        let addr = Amode::IncomingArg { offset };
-                        stores.push(if float {
-                            MInst::XmmStore { double: true, src: r, addr, trap: None }
-                        } else {
-                            MInst::Store { size: OperandSize::S64, src: r, addr, trap: None }
-                        });
-                    }
-                }
-            }
-        }
-        // The callee reads its stack arguments only after the jump, and every value stored
-        // is already in a register, so the stores may go in any order.
-        for s in stores {
-            self.emit(s);
-        }
-        let call = match callee_value {
-            Some(c) => MInst::ReturnCallUnknown { target: self.lower.put_in_reg(c), uses },
-            None => {
-                let InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else {
-                    return Err(CodegenError::Unsupported("a malformed tail call".into()));
-                };
-                let ext = f
-                    .dfg
-                    .ext_funcs
-                    .get(func_ref)
-                    .ok_or_else(|| CodegenError::Unsupported("a tail call to an undeclared function".into()))?;
-                MInst::ReturnCallKnown { callee: ext.name.clone(), uses }
-            }
-        };
-        self.emit(call);
-        Ok(())
-    }
-}
-
 fn describe(f: &crate::ir::Function, inst: Inst) -> String {
     crate::text::display_inst(f, inst).to_string()
 }
@@ -1131,75 +870,7 @@ impl LowerBackend for X64Lower {
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
-        let (locs, _) = abi::param_locations(&ctx.f.signature)?;
-        let mut args: Vec<(Reg, PReg)> = Vec::new();
-        let mut loads = Vec::new();
-        if let Some(p) = abi::ret_area_reg(&ctx.f.signature)? {
-            let ptr = match ctx.ret_area {
-                Some(r) => r,
-                None => ctx.alloc_tmp(RegClass::Int),
-            };
-            args.push((ptr, p));
-            ctx.ret_area = Some(ptr);
-        }
-        for (&p, loc) in params.iter().zip(&locs) {
-            let ty = ctx.value_type(p);
-            if !(ty.is_int_scalar() || ty.is_float_scalar()) {
-                return Err(CodegenError::Unsupported(format!("parameters of type `{ty}` on x86_64")));
-            }
-            let value_regs = ctx.value_regs(p);
-            let param_locs = match loc {
-                ParamLoc::Direct(l) => l,
-                ParamLoc::ByRef(at) => {
-                    // The caller's copy: its address arrives in a register or a stack word.
-                    let ptr = ctx.alloc_tmp(RegClass::Int);
-                    match *at {
-                        ArgLoc::Reg(preg) => args.push((ptr, preg)),
-                        ArgLoc::Stack(offset) => loads.push(MInst::Load {
-                            size: OperandSize::S64,
-                            ext: ExtMode::None,
-                            addr: Amode::IncomingArg { offset },
-                            dst: ptr,
-                            trap: None,
-                        }),
-                    }
-                    for (k, &r) in value_regs.regs().iter().enumerate() {
-                        let addr = Amode::ImmReg { base: ptr, disp: 8 * k as i32 };
-                        loads.push(MInst::Load {
-                            size: OperandSize::S64,
-                            ext: ExtMode::None,
-                            addr,
-                            dst: r,
-                            trap: None,
-                        });
-                    }
-                    continue;
-                }
-            };
-            for (&r, loc) in value_regs.regs().iter().zip(param_locs) {
-                match *loc {
-                    ArgLoc::Reg(preg) => args.push((r, preg)),
-                    ArgLoc::Stack(offset) if ty.is_float() => loads.push(MInst::XmmLoad {
-                        double: true,
-                        addr: Amode::IncomingArg { offset },
-                        dst: r,
-                        trap: None,
-                    }),
-                    ArgLoc::Stack(offset) => loads.push(MInst::Load {
-                        size: OperandSize::S64,
-                        ext: ExtMode::None,
-                        addr: Amode::IncomingArg { offset },
-                        dst: r,
-                        trap: None,
-                    }),
-                }
-            }
-        }
-        ctx.emit(MInst::Args { args, call_conv: ctx.f.signature.call_conv });
-        for l in loads {
-            ctx.emit(l);
-        }
-        Ok(())
+        abi_lower::lower_params(ctx, &X64Abi, params)
     }
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {

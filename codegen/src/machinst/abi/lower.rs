@@ -1,0 +1,379 @@
+//! Lowering of calls, tail calls, returns and a function's parameters, once for every ISA.
+//!
+//! Input: an IR instruction (or the entry block's parameters) and the [`CallLayout`] of
+//! its signature. Output: machine instructions, made through an ISA's [`AbiHooks`]:
+//! stores and loads of argument slots, the call with its arguments as fixed register uses,
+//! its results as fixed register defs and the convention's clobbers, and the entry
+//! pseudo-instruction that defines the incoming argument registers.
+//!
+//! The outgoing-argument area, at the stack pointer during a call, holds the reserved area
+//! and the stack arguments, then the return area, then 16-byte aligned copies of the
+//! arguments passed by reference; the driver sizes it for the largest call
+//! (`Lower::need_outgoing_args`).
+
+use super::{ArgLoc, CallLayout, ConvDesc, ParamLoc, RetLoc, check_tail_call};
+use crate::ir::{AbiParam, ArgumentExtension, CallConv, ExternalName, Inst, InstructionData, Type, Value, types};
+use crate::machinst::inst::MachInst;
+use crate::machinst::lower::{Lower, ValueRegs, class_of};
+use crate::machinst::reg::Reg;
+use crate::result::CodegenError;
+use regalloc2::{PReg, PRegSet, RegClass};
+
+/// What a call goes to.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallTarget {
+    /// A symbol.
+    Known(ExternalName),
+    /// An address in a register.
+    Reg(Reg),
+}
+
+/// The base of an address the ABI layer loads from or stores to.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum AbiBase {
+    /// The stack pointer: the outgoing-argument area of a call.
+    Outgoing,
+    /// The function's own incoming argument area (its stack arguments).
+    Incoming,
+    /// A register.
+    Reg(Reg),
+}
+
+/// The instructions an ISA builds for the ABI layer. A load or store moves one register's
+/// worth of a value of type `ty` (`I64` for integer slots and halves, the float type for
+/// floats).
+pub trait AbiHooks {
+    /// The ISA's instruction.
+    type I: MachInst;
+    /// The description of `conv`, or an "unsupported" error for conventions the ISA does
+    /// not have.
+    fn conv(&self, conv: CallConv) -> Result<&'static ConvDesc, CodegenError>;
+    /// Loads `dst` from `base + offset`.
+    fn gen_load(&self, dst: Reg, ty: Type, base: AbiBase, offset: u32) -> Self::I;
+    /// Stores `src` to `base + offset`.
+    fn gen_store(&self, src: Reg, ty: Type, base: AbiBase, offset: u32) -> Self::I;
+    /// Puts the address `base + offset` in `dst`.
+    fn gen_addr(&self, dst: Reg, base: AbiBase, offset: u32) -> Self::I;
+    /// The entry pseudo-instruction: defines each argument register (fixed defs) and names
+    /// the function's convention.
+    fn gen_args(&self, args: Vec<(Reg, PReg)>, conv: CallConv) -> Self::I;
+    /// The return, with each result as a fixed use of its register.
+    fn gen_ret(&self, rets: Vec<(Reg, PReg)>) -> Self::I;
+    /// A call with its arguments as fixed uses, results as fixed defs, and the registers
+    /// it overwrites besides them.
+    fn gen_call(
+        &self,
+        target: CallTarget,
+        uses: Vec<(Reg, PReg)>,
+        defs: Vec<(Reg, PReg)>,
+        clobbers: PRegSet,
+    ) -> Self::I;
+    /// A tail call (the epilogue is emitted before it).
+    fn gen_return_call(&self, target: CallTarget, uses: Vec<(Reg, PReg)>) -> Self::I;
+    /// Extends the integer `src` of type `from` to 64 bits into `dst` (zero or sign), for
+    /// conventions with [`ConvDesc::extend_narrow`].
+    fn gen_extend(&self, dst: Reg, src: Reg, from: Type, signed: bool) -> Self::I;
+}
+
+/// `r`, holding a value of type `ty` passed as `param`, extended to a full slot when the
+/// convention wants narrow integers extended and the parameter says how.
+fn extended<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, desc: &ConvDesc, param: &AbiParam, r: Reg) -> Reg {
+    let ty = param.value_type;
+    let signed = match param.extension {
+        ArgumentExtension::Uext => false,
+        ArgumentExtension::Sext => true,
+        ArgumentExtension::None => return r,
+    };
+    if !desc.extend_narrow || !ty.is_int_scalar() || ty.bits() >= 64 {
+        return r;
+    }
+    let dst = ctx.alloc_tmp(RegClass::Int);
+    ctx.emit(hooks.gen_extend(dst, r, ty, signed));
+    dst
+}
+
+/// The type of one stack slot's worth of a value of type `ty`.
+fn slot_type(ty: Type) -> Type {
+    if ty.is_float() { types::F64 } else { types::I64 }
+}
+
+/// The type of one return-area slot's worth of a value of type `ty`.
+fn area_type(ty: Type) -> Type {
+    if ty.is_float() { ty } else { types::I64 }
+}
+
+/// What a call instruction calls, before its address is in a register.
+enum Callee {
+    Known(ExternalName),
+    Value(Value),
+}
+
+impl Callee {
+    /// The call target; an address value is put in a register now (after the arguments,
+    /// so registers are numbered in the order the instructions use them).
+    fn target<I: MachInst>(self, ctx: &mut Lower<'_, I>) -> CallTarget {
+        match self {
+            Callee::Known(name) => CallTarget::Known(name),
+            Callee::Value(v) => CallTarget::Reg(ctx.put_in_reg(v)),
+        }
+    }
+}
+
+/// The signature of a call instruction, its callee and its arguments.
+fn call_parts<'f, I: MachInst>(
+    ctx: &Lower<'f, I>,
+    inst: Inst,
+) -> Result<(&'f crate::ir::Signature, Callee, Vec<Value>), CodegenError> {
+    let f = ctx.f;
+    let sig_ref =
+        f.dfg.call_signature(inst).ok_or_else(|| CodegenError::Unsupported("a call without a signature".into()))?;
+    let sig =
+        f.dfg.signatures.get(sig_ref).ok_or_else(|| CodegenError::Unsupported("an undeclared signature".into()))?;
+    let all_args = f.dfg.inst_args(inst);
+    Ok(match f.dfg.insts[inst] {
+        InstructionData::CallIndirect { .. } => {
+            let (callee, args) =
+                all_args.split_first().ok_or_else(|| CodegenError::Unsupported("a malformed call".into()))?;
+            (sig, Callee::Value(*callee), args.to_vec())
+        }
+        InstructionData::Call { func_ref, .. } => {
+            let ext = f
+                .dfg
+                .ext_funcs
+                .get(func_ref)
+                .ok_or_else(|| CodegenError::Unsupported("a call to an undeclared function".into()))?;
+            (sig, Callee::Known(ext.name.clone()), all_args.to_vec())
+        }
+        _ => return Err(CodegenError::Unsupported("a malformed call".into())),
+    })
+}
+
+/// The register holding the function's own return-area pointer, made on first use (blocks
+/// are lowered backward, so a return may be lowered before the parameters define it).
+fn own_ret_area<I: MachInst>(ctx: &mut Lower<'_, I>) -> Reg {
+    match ctx.ret_area {
+        Some(r) => r,
+        None => {
+            let r = ctx.alloc_tmp(RegClass::Int);
+            ctx.ret_area = Some(r);
+            r
+        }
+    }
+}
+
+/// Puts outgoing argument register `r` where `at` says: a fixed use of the call, or a
+/// store to its stack slot.
+fn place_arg<H: AbiHooks>(
+    ctx: &mut Lower<'_, H::I>,
+    hooks: &H,
+    r: Reg,
+    ty: Type,
+    at: ArgLoc,
+    uses: &mut Vec<(Reg, PReg)>,
+) {
+    match at {
+        ArgLoc::Reg(p) => uses.push((r, p)),
+        ArgLoc::Stack(off) => ctx.emit(hooks.gen_store(r, slot_type(ty), AbiBase::Outgoing, off)),
+    }
+}
+
+/// Lowers `call` and `call_indirect`: arguments into their registers and stack slots (and,
+/// for arguments passed by reference, into 16-byte slots of the outgoing area whose
+/// addresses are passed), the call, then the results out of their registers and the return
+/// area.
+pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst) -> Result<(), CodegenError> {
+    let (sig, callee, args) = call_parts(ctx, inst)?;
+    let desc = hooks.conv(sig.call_conv)?;
+    let layout = CallLayout::new(desc, sig)?;
+    let area_offset = layout.stack_args_size.next_multiple_of(8);
+    let byref_offset = (area_offset + layout.ret_area_size).next_multiple_of(16);
+    let num_byref = layout.params.iter().filter(|l| matches!(l, ParamLoc::ByRef(_))).count() as u32;
+    ctx.need_outgoing_args(byref_offset + 16 * num_byref);
+    let mut uses = Vec::new();
+    if let Some(at) = layout.ret_area_ptr {
+        let ptr = ctx.alloc_tmp(RegClass::Int);
+        ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, area_offset));
+        place_arg(ctx, hooks, ptr, types::I64, at, &mut uses);
+    }
+    let mut byref_slot = byref_offset;
+    for ((&a, loc), param) in args.iter().zip(&layout.params).zip(&sig.params) {
+        let ty = ctx.value_type(a);
+        let value_regs = ctx.put_in_regs(a);
+        match loc {
+            ParamLoc::Direct(arg_locs) => {
+                for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
+                    let r = extended(ctx, hooks, desc, param, r);
+                    place_arg(ctx, hooks, r, ty, at, &mut uses);
+                }
+            }
+            ParamLoc::ByRef(at) => {
+                for (k, &r) in value_regs.regs().iter().enumerate() {
+                    ctx.emit(hooks.gen_store(r, types::I64, AbiBase::Outgoing, byref_slot + 8 * k as u32));
+                }
+                let ptr = ctx.alloc_tmp(RegClass::Int);
+                ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, byref_slot));
+                place_arg(ctx, hooks, ptr, types::I64, *at, &mut uses);
+                byref_slot += 16;
+            }
+        }
+    }
+    let results = ctx.f.dfg.inst_results(inst).to_vec();
+    let mut defs = Vec::new();
+    let mut clobbers = (desc.clobbers)();
+    let mut area_loads = Vec::new();
+    let mut outputs = Vec::with_capacity(results.len());
+    for (&v, ret_locs) in results.iter().zip(&layout.rets) {
+        let ty = ctx.value_type(v);
+        let mut rs = Vec::with_capacity(2);
+        for loc in ret_locs {
+            let r = ctx.alloc_tmp(class_of(ty));
+            match *loc {
+                RetLoc::Reg(p) => {
+                    defs.push((r, p));
+                    clobbers.remove(p);
+                }
+                RetLoc::Area(off) => {
+                    area_loads.push(hooks.gen_load(r, area_type(ty), AbiBase::Outgoing, area_offset + off))
+                }
+            }
+            rs.push(r);
+        }
+        outputs.push(if rs.len() == 2 { ValueRegs::two(rs[0], rs[1]) } else { ValueRegs::one(rs[0]) });
+    }
+    let target = callee.target(ctx);
+    ctx.emit(hooks.gen_call(target, uses, defs, clobbers));
+    for load in area_loads {
+        ctx.emit(load);
+    }
+    for (&v, regs) in results.iter().zip(outputs) {
+        ctx.set_output_regs(v, regs);
+    }
+    Ok(())
+}
+
+/// Lowers `return_call` and `return_call_indirect`: arguments into their registers (the
+/// function's own return area, if the results need one, is passed on), then the epilogue
+/// and a jump. Stack arguments are written over the function's own incoming argument
+/// area, where the callee finds them once the epilogue has run; the caller that made that
+/// area (and frees it) sized it for our signature, so a callee that needs more argument
+/// stack than we received is reported unsupported. Every incoming stack argument was
+/// loaded into a register at entry, so overwriting the area loses nothing.
+pub fn lower_return_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst) -> Result<(), CodegenError> {
+    let (sig, callee, args) = call_parts(ctx, inst)?;
+    let own = hooks.conv(ctx.f.signature.call_conv)?;
+    let desc = hooks.conv(sig.call_conv)?;
+    let layout = CallLayout::new(desc, sig)?;
+    check_tail_call(own, desc, &layout)?;
+    let incoming = CallLayout::new(own, &ctx.f.signature)?.stack_args_size;
+    if layout.stack_args_size > incoming {
+        return Err(CodegenError::Unsupported(format!(
+            "a tail call passing {} bytes of stack arguments from a function that received {incoming} ({})",
+            layout.stack_args_size, desc.name
+        )));
+    }
+    let mut uses = Vec::new();
+    if let Some(at) = layout.ret_area_ptr {
+        let area = own_ret_area(ctx);
+        match at {
+            ArgLoc::Reg(p) => uses.push((area, p)),
+            ArgLoc::Stack(off) => ctx.emit(hooks.gen_store(area, types::I64, AbiBase::Incoming, off)),
+        }
+    }
+    let mut stores = Vec::new();
+    for ((&a, loc), param) in args.iter().zip(&layout.params).zip(&sig.params) {
+        let ty = ctx.value_type(a);
+        let value_regs = ctx.put_in_regs(a);
+        let ParamLoc::Direct(arg_locs) = loc else {
+            return Err(CodegenError::Unsupported(format!(
+                "a tail call passing an argument by reference ({})",
+                desc.name
+            )));
+        };
+        for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
+            let r = extended(ctx, hooks, desc, param, r);
+            match at {
+                ArgLoc::Reg(p) => uses.push((r, p)),
+                ArgLoc::Stack(off) => stores.push(hooks.gen_store(r, slot_type(ty), AbiBase::Incoming, off)),
+            }
+        }
+    }
+    // The callee reads its stack arguments only after the jump, and every value stored is
+    // already in a register, so the stores may go in any order.
+    for s in stores {
+        ctx.emit(s);
+    }
+    let target = callee.target(ctx);
+    ctx.emit(hooks.gen_return_call(target, uses));
+    Ok(())
+}
+
+/// Lowers `return`: each result into its register or its slot of the return area.
+pub fn lower_return<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst) -> Result<(), CodegenError> {
+    let f = ctx.f;
+    let desc = hooks.conv(f.signature.call_conv)?;
+    let layout = CallLayout::new(desc, &f.signature)?;
+    let args = f.dfg.inst_args(inst).to_vec();
+    let mut rets = Vec::new();
+    for ((&v, ret_locs), param) in args.iter().zip(&layout.rets).zip(&f.signature.returns) {
+        let ty = ctx.value_type(v);
+        let regs = ctx.put_in_regs(v);
+        for (&r, loc) in regs.regs().iter().zip(ret_locs) {
+            let r = extended(ctx, hooks, desc, param, r);
+            match *loc {
+                RetLoc::Reg(p) => rets.push((r, p)),
+                RetLoc::Area(off) => {
+                    let base = own_ret_area(ctx);
+                    ctx.emit(hooks.gen_store(r, area_type(ty), AbiBase::Reg(base), off));
+                }
+            }
+        }
+    }
+    ctx.emit(hooks.gen_ret(rets));
+    Ok(())
+}
+
+/// Lowers the entry block's parameters: the entry pseudo-instruction defines the argument
+/// registers, then stack arguments and arguments passed by reference are loaded.
+pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &[Value]) -> Result<(), CodegenError> {
+    let conv = ctx.f.signature.call_conv;
+    let layout = CallLayout::new(hooks.conv(conv)?, &ctx.f.signature)?;
+    let mut args: Vec<(Reg, PReg)> = Vec::new();
+    let mut loads = Vec::new();
+    if let Some(at) = layout.ret_area_ptr {
+        let ptr = own_ret_area(ctx);
+        match at {
+            ArgLoc::Reg(p) => args.push((ptr, p)),
+            ArgLoc::Stack(off) => loads.push(hooks.gen_load(ptr, types::I64, AbiBase::Incoming, off)),
+        }
+    }
+    for (&p, loc) in params.iter().zip(&layout.params) {
+        let ty = ctx.value_type(p);
+        let value_regs = ctx.value_regs(p);
+        match loc {
+            ParamLoc::Direct(locs) => {
+                for (&r, &at) in value_regs.regs().iter().zip(locs) {
+                    match at {
+                        ArgLoc::Reg(preg) => args.push((r, preg)),
+                        ArgLoc::Stack(off) => loads.push(hooks.gen_load(r, slot_type(ty), AbiBase::Incoming, off)),
+                    }
+                }
+            }
+            ParamLoc::ByRef(at) => {
+                // The caller's copy: its address arrives in a register or a stack slot.
+                let ptr = ctx.alloc_tmp(RegClass::Int);
+                match *at {
+                    ArgLoc::Reg(preg) => args.push((ptr, preg)),
+                    ArgLoc::Stack(off) => loads.push(hooks.gen_load(ptr, types::I64, AbiBase::Incoming, off)),
+                }
+                for (k, &r) in value_regs.regs().iter().enumerate() {
+                    loads.push(hooks.gen_load(r, types::I64, AbiBase::Reg(ptr), 8 * k as u32));
+                }
+            }
+        }
+    }
+    ctx.emit(hooks.gen_args(args, conv));
+    for l in loads {
+        ctx.emit(l);
+    }
+    Ok(())
+}
