@@ -80,6 +80,9 @@ pub struct CompiledCode {
     pub srclocs: Vec<SrcLocRange>,
     /// The frame description.
     pub frame: FrameLayout,
+    /// What the prologue and epilogues do to the frame, sorted by offset (see
+    /// `machinst::unwind`).
+    pub unwind: Vec<super::unwind::UnwindRecord>,
     /// The disassembly-like listing, when requested (`test compile`, `lathe compile`).
     pub listing: Option<String>,
 }

@@ -7,6 +7,7 @@
 
 use super::buffer::{LabelUse, MachBuffer, MachLabel};
 use super::reg::{OperandVisitor, Reg};
+use super::unwind::FrameItem;
 use crate::ir::CallConv;
 use regalloc2::{PRegSet, RegClass};
 
@@ -107,11 +108,13 @@ pub trait MachInst: Clone + std::fmt::Debug {
     /// A load of the spill slot at `sp_offset` bytes above SP into `dst`.
     fn gen_reload(dst: Reg, sp_offset: u32, class: RegClass) -> Self;
 
-    /// The instructions that set up `frame` on entry.
-    fn gen_prologue(frame: &FrameInfo) -> Vec<Self>;
+    /// The instructions that set up `frame` on entry, with the unwind events that
+    /// describe them.
+    fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Self>>;
 
-    /// The instructions that tear `frame` down before a return.
-    fn gen_epilogue(frame: &FrameInfo) -> Vec<Self>;
+    /// The instructions that tear `frame` down before a return, with the unwind events
+    /// that describe them.
+    fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Self>>;
 
     /// Writes the instruction's machine code.
     fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>);

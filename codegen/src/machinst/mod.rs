@@ -19,6 +19,7 @@ mod compiled;
 mod inst;
 mod lower;
 mod reg;
+pub mod unwind;
 mod vcode;
 
 pub use crate::result::CodegenError;
@@ -30,4 +31,5 @@ pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
 pub use regalloc2::{PReg, PRegSet, RegClass};
+pub use unwind::{DwarfReg, FrameItem, UnwindInst, UnwindRecord};
 pub use vcode::{FrameRules, VCode, VCodeBuilder};

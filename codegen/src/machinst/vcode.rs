@@ -13,6 +13,7 @@ use super::buffer::{MachBuffer, MachLabel};
 use super::compiled::{CompiledCode, FrameLayout};
 use super::inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 use super::reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, Reg};
+use super::unwind::{FrameItem, UnwindInst, UnwindRecord};
 use crate::ir::{CallConv, SourceLoc};
 use regalloc2::{Block as RBlock, Edit, Inst as RInst, InstOrEdit, InstRange, Operand, PRegSet, RegClass, VReg};
 use std::fmt::Write as _;
@@ -356,6 +357,7 @@ impl<I: MachInst> VCode<I> {
         let nblocks = self.block_ranges.len() as u32;
         let mut buf = MachBuffer::<I::LabelUse>::new(nblocks);
         let mut listing = String::new();
+        let mut unwind = Vec::new();
         let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
             if want_listing {
                 for line in inst.print_emitted(state).lines() {
@@ -373,6 +375,18 @@ impl<I: MachInst> VCode<I> {
             None => l,
         };
         let emitted: Vec<u32> = (0..nblocks).filter(|&b| forward[b as usize] == b).collect();
+        let emit_frame = |items: Vec<FrameItem<I>>,
+                          buf: &mut MachBuffer<I::LabelUse>,
+                          state: &EmitState<'_>,
+                          listing: &mut String,
+                          unwind: &mut Vec<UnwindRecord>| {
+            for item in items {
+                match item {
+                    FrameItem::Inst(inst) => emit_one(&inst, buf, state, listing),
+                    FrameItem::Unwind(inst) => unwind.push(UnwindRecord { offset: buf.cur_offset(), inst }),
+                }
+            }
+        };
         for (k, &b) in emitted.iter().enumerate() {
             buf.bind_label(MachLabel::from_block(b));
             let next_block = emitted.get(k + 1).map(|&n| MachLabel::from_block(n));
@@ -381,9 +395,7 @@ impl<I: MachInst> VCode<I> {
                 let _ = writeln!(listing, "{}:", self.block_names[b as usize]);
             }
             if b == 0 {
-                for inst in I::gen_prologue(&frame) {
-                    emit_one(&inst, &mut buf, &state, &mut listing);
-                }
+                emit_frame(I::gen_prologue(&frame), &mut buf, &state, &mut listing, &mut unwind);
             }
             for item in output.block_insts_and_edits(self, RBlock::new(b as usize)) {
                 match item {
@@ -391,14 +403,20 @@ impl<I: MachInst> VCode<I> {
                         let mut inst = self.insts[i.index()].clone();
                         inst.visit_operands(&mut AllocationApplier::new(output.inst_allocs(i)));
                         inst.map_branch_targets(&resolve);
-                        if inst.terminator_kind() == TerminatorKind::Ret {
-                            for e in I::gen_epilogue(&frame) {
-                                emit_one(&e, &mut buf, &state, &mut listing);
-                            }
+                        let is_ret = inst.terminator_kind() == TerminatorKind::Ret;
+                        if is_ret {
+                            // Code after this return (later blocks) unwinds like the body.
+                            let at = buf.cur_offset();
+                            unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RememberState });
+                            emit_frame(I::gen_epilogue(&frame), &mut buf, &state, &mut listing, &mut unwind);
                         }
                         buf.start_srcloc(self.srclocs[i.index()]);
                         emit_one(&inst, &mut buf, &state, &mut listing);
                         buf.end_srcloc();
+                        if is_ret {
+                            let at = buf.cur_offset();
+                            unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RestoreState });
+                        }
                     }
                     InstOrEdit::Edit(Edit::Move { from, to }) => {
                         let inst = match (from.as_reg(), to.as_reg(), from.as_stack(), to.as_stack()) {
@@ -437,6 +455,7 @@ impl<I: MachInst> VCode<I> {
             call_sites: done.call_sites,
             srclocs: done.srclocs,
             frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
+            unwind,
             listing: want_listing.then(|| self.name_labels(&listing)),
         })
     }

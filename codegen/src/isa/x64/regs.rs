@@ -8,7 +8,7 @@
 //! as the ModRM/SIB/REX register field, so the numbering is an invariant, not a choice.
 
 use super::inst::args::OperandSize;
-use crate::machinst::{PReg, PRegSet, Reg, RegClass};
+use crate::machinst::{DwarfReg, PReg, PRegSet, Reg, RegClass};
 use regalloc2::MachineEnv;
 
 macro_rules! gpr {
@@ -243,5 +243,16 @@ pub fn machine_env() -> MachineEnv {
         non_preferred_regs_by_class: [int_nonpref, PRegSet::empty(), PRegSet::empty()],
         scratch_by_class: [None; 3],
         fixed_stack_slots: vec![],
+    }
+}
+
+/// The DWARF register number of `p` in the x86-64 psABI: rax, rdx, rcx, rbx, rsi, rdi,
+/// rbp, rsp are 0-7 (not in encoding order), r8-r15 are 8-15, and xmm0-15 are 17-32 (16
+/// is the return address).
+pub fn dwarf_reg(p: PReg) -> DwarfReg {
+    const GPR: [u16; 16] = [0, 2, 1, 3, 7, 6, 4, 5, 8, 9, 10, 11, 12, 13, 14, 15];
+    match p.class() {
+        RegClass::Int => DwarfReg(GPR[p.hw_enc() & 15]),
+        _ => DwarfReg(17 + p.hw_enc() as u16),
     }
 }

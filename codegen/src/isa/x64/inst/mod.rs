@@ -21,8 +21,8 @@ use self::args::*;
 use super::regs;
 use crate::ir::{CallConv, ExternalName, TrapCode};
 use crate::machinst::{
-    EmitState, FrameInfo, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg, RegClass,
-    TerminatorKind,
+    DwarfReg, EmitState, FrameInfo, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg,
+    PRegSet, Reg, RegClass, TerminatorKind, UnwindInst,
 };
 
 /// An x86-64 machine instruction.
@@ -744,6 +744,11 @@ impl FrameRules for SysVFrameRules {
     }
 }
 
+/// The DWARF number of an allocated register.
+fn dwarf_of(r: Reg) -> DwarfReg {
+    regs::dwarf_reg(r.to_preg().expect("callee-saved registers are physical"))
+}
+
 /// The callee-saved registers `frame` saves: the integer ones (pushed) and the xmm ones
 /// (stored in 16-byte slots), each in the frame's order.
 fn saved_by_class(frame: &FrameInfo) -> (Vec<Reg>, Vec<Reg>) {
@@ -973,32 +978,55 @@ impl MachInst for Inst {
         Inst::MovFromSp { offset: sp_offset, dst, class }
     }
 
-    fn gen_prologue(frame: &FrameInfo) -> Vec<Inst> {
-        let mut out = vec![Inst::Push64 { src: regs::rbp() }, Inst::mov64(regs::rsp(), regs::rbp())];
+    fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
+        use FrameItem::{Inst as I, Unwind as U};
+        let rbp = regs::dwarf_reg(regs::preg_rbp());
+        // After `push rbp` the CFA (the stack pointer before the call) is 16 bytes up:
+        // the return address and the saved rbp; from `mov rbp, rsp` on it is rbp + 16.
+        let mut out = vec![
+            I(Inst::Push64 { src: regs::rbp() }),
+            U(UnwindInst::CfaSp { offset: 16 }),
+            U(UnwindInst::Saved { reg: rbp, offset: -16 }),
+            I(Inst::mov64(regs::rsp(), regs::rbp())),
+            U(UnwindInst::CfaFp { reg: rbp, offset: 16 }),
+        ];
         let (gprs, xmms) = saved_by_class(frame);
-        for r in gprs {
-            out.push(Inst::Push64 { src: r });
+        let pushed = gprs.len() as i32;
+        for (i, r) in gprs.into_iter().enumerate() {
+            out.push(I(Inst::Push64 { src: r }));
+            out.push(U(UnwindInst::Saved { reg: dwarf_of(r), offset: -24 - 8 * i as i32 }));
         }
-        stack_probed_sub(&mut out, frame.fixed_frame_size);
+        let mut sub = Vec::new();
+        stack_probed_sub(&mut sub, frame.fixed_frame_size);
+        out.extend(sub.into_iter().map(I));
+        // SP is now this far below the CFA.
+        let sp_below_cfa = 16 + 8 * pushed + frame.fixed_frame_size as i32;
         for (i, r) in xmms.into_iter().enumerate() {
-            out.push(Inst::XmmSaveToSp { offset: xmm_save_offset(frame, i as u32), src: r });
+            let offset = xmm_save_offset(frame, i as u32);
+            out.push(I(Inst::XmmSaveToSp { offset, src: r }));
+            out.push(U(UnwindInst::Saved { reg: dwarf_of(r), offset: offset as i32 - sp_below_cfa }));
         }
         out
     }
 
-    fn gen_epilogue(frame: &FrameInfo) -> Vec<Inst> {
+    fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
+        use FrameItem::{Inst as I, Unwind as U};
         let mut out = Vec::new();
         let (gprs, xmms) = saved_by_class(frame);
         for (i, r) in xmms.into_iter().enumerate() {
-            out.push(Inst::XmmRestoreFromSp { offset: xmm_save_offset(frame, i as u32), dst: r });
+            out.push(I(Inst::XmmRestoreFromSp { offset: xmm_save_offset(frame, i as u32), dst: r }));
+            out.push(U(UnwindInst::Restored { reg: dwarf_of(r) }));
         }
         if frame.fixed_frame_size > 0 {
-            out.push(Inst::AddRspImm(frame.fixed_frame_size));
+            out.push(I(Inst::AddRspImm(frame.fixed_frame_size)));
         }
         for r in gprs.into_iter().rev() {
-            out.push(Inst::Pop64 { dst: r });
+            out.push(I(Inst::Pop64 { dst: r }));
+            out.push(U(UnwindInst::Restored { reg: dwarf_of(r) }));
         }
-        out.push(Inst::Pop64 { dst: regs::rbp() });
+        out.push(I(Inst::Pop64 { dst: regs::rbp() }));
+        out.push(U(UnwindInst::CfaSp { offset: 8 }));
+        out.push(U(UnwindInst::Restored { reg: regs::dwarf_reg(regs::preg_rbp()) }));
         out
     }
 

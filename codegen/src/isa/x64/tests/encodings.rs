@@ -8,8 +8,8 @@ use crate::isa::x64::inst::args::*;
 use crate::isa::x64::inst::{Inst, SysVFrameRules, frame_size, xmm_save_offset};
 use crate::isa::x64::regs::{self, *};
 use crate::machinst::{
-    EmitState, FrameInfo, FrameRules, LabelUse, MachBuffer, MachInst, MachLabel, OperandCollector, PReg, Reg, RegClass,
-    RelocKind, TerminatorKind,
+    EmitState, FrameInfo, FrameItem, FrameRules, LabelUse, MachBuffer, MachInst, MachLabel, OperandCollector, PReg,
+    Reg, RegClass, RelocKind, TerminatorKind,
 };
 use regalloc2::{Operand, OperandConstraint, OperandKind, OperandPos};
 
@@ -285,9 +285,9 @@ fn frame_size_keeps_sp_aligned() {
     got.sort();
     assert_eq!(got, expected, "every Windows callee-saved register but rbp");
     let f = FrameInfo { clobbered_callee_saves: vec![rbx(), r12()], fixed_frame_size: 32, ..Default::default() };
-    let pro: Vec<String> = Inst::gen_prologue(&f).iter().map(|i| i.print()).collect();
+    let pro: Vec<String> = Inst::gen_prologue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
     assert_eq!(pro, ["push rbp", "mov rbp, rsp", "push rbx", "push r12", "sub rsp, 0x20"]);
-    let epi: Vec<String> = Inst::gen_epilogue(&f).iter().map(|i| i.print()).collect();
+    let epi: Vec<String> = Inst::gen_epilogue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
     assert_eq!(epi, ["add rsp, 0x20", "pop r12", "pop rbx", "pop rbp"]);
     // Windows: xmm registers go to 16-byte slots above the spill slots.
     let f = FrameInfo {
@@ -298,7 +298,7 @@ fn frame_size_keeps_sp_aligned() {
         ..Default::default()
     };
     assert_eq!(f.fixed_frame_size, 80);
-    let pro: Vec<String> = Inst::gen_prologue(&f).iter().map(|i| i.print()).collect();
+    let pro: Vec<String> = Inst::gen_prologue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
     assert_eq!(
         pro,
         [
@@ -311,7 +311,7 @@ fn frame_size_keeps_sp_aligned() {
             "movups xmmword ptr [rsp+0x40], xmm15",
         ]
     );
-    let epi: Vec<String> = Inst::gen_epilogue(&f).iter().map(|i| i.print()).collect();
+    let epi: Vec<String> = Inst::gen_epilogue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
     assert_eq!(
         epi,
         [

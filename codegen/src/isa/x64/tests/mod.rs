@@ -4,3 +4,4 @@
 mod encodings;
 mod lowering_errors;
 mod oracle;
+mod unwind;

@@ -35,7 +35,7 @@ use crate::isa::x64::inst::Inst;
 use crate::isa::x64::inst::args::*;
 use crate::isa::x64::regs::{self, gpr, xmm};
 use crate::machinst::{
-    EmitState, FinishedBuffer, FrameInfo, MachBuffer, MachInst, MachLabel, PRegSet, Reg, RegClass, RelocKind,
+    EmitState, FinishedBuffer, FrameInfo, FrameItem, MachBuffer, MachInst, MachLabel, PRegSet, Reg, RegClass, RelocKind,
 };
 use iced_x86::{Decoder, DecoderOptions, Formatter, IntelFormatter, MemorySizeOptions};
 use std::collections::BTreeSet;
@@ -650,16 +650,16 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     }
     let f = frame();
     float_cases(&mut v);
-    v.extend(Inst::gen_prologue(&f));
-    v.extend(Inst::gen_epilogue(&f));
+    v.extend(Inst::gen_prologue(&f).into_iter().filter_map(FrameItem::into_inst));
+    v.extend(Inst::gen_epilogue(&f).into_iter().filter_map(FrameItem::into_inst));
     // A Windows x64 frame also saves rdi, rsi and xmm registers.
     let win = FrameInfo {
         clobbered_callee_saves: vec![regs::rbx(), regs::rdi(), regs::rsi(), xmm(6), xmm(15)],
         fixed_frame_size: 88,
         ..frame()
     };
-    v.extend(Inst::gen_prologue(&win));
-    v.extend(Inst::gen_epilogue(&win));
+    v.extend(Inst::gen_prologue(&win).into_iter().filter_map(FrameItem::into_inst));
+    v.extend(Inst::gen_epilogue(&win).into_iter().filter_map(FrameItem::into_inst));
 
     let mut out: Vec<(Inst, Option<MachLabel>)> = v.into_iter().map(|i| (i, None)).collect();
     for cc in CC::ALL {
