@@ -7,17 +7,20 @@
 //! Output: callable functions. [`JitModule::finalize`] places the functions in fresh
 //! executable memory (written while read+write, then switched to read+execute, never both
 //! writable and executable), patches relocations, and registers the code with the trap
-//! handler. [`JitModule::call`] passes [`DataValue`]
-//! arguments through a hand-written trampoline and returns either the results or the
-//! [`TrapCode`] of the hardware trap the code hit; the process
-//! carries on after a trap.
+//! handler. [`JitModule::call`] passes [`DataValue`] arguments through an entry
+//! trampoline that Lathe compiles from IR for the callee's signature (so the calling
+//! convention exists only in the backend's ABI layer) and returns either the results or
+//! the [`TrapCode`] of the hardware trap the code hit; the process carries on after a
+//! trap.
 //!
 //! Modules:
 //! - [`module`]: `JitModule`, the public face: definitions, symbols, finalize, call.
 //! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
 //! - `link`: lays functions and veneers out in a region and applies relocations.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
-//! - `x64`: the x86-64 call trampoline and argument marshalling (System V and Windows x64).
+//! - `entry`: the entry trampolines built as IR, and the argument buffer they read.
+//! - `x64`: the x86-64 entry stub (the one hand-written piece of machine code: it saves
+//!   the host's registers for trap recovery) and the trap handler's context table.
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
 //!
 //! Only x86-64 Linux is supported for now. `unsafe` lives only in this crate; every
@@ -28,6 +31,7 @@
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 compile_error!("lathe-jit supports only x86-64 Linux for now");
 
+mod entry;
 pub mod libcalls;
 mod link;
 mod memory;

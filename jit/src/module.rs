@@ -10,16 +10,19 @@
 //! symbol. Each region is unregistered from the trap handler and unmapped when the module
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
 
+use crate::entry;
 use crate::link::{self, PendingFunc, Target};
 use crate::memory::CodeRegion;
 use crate::traps::{self, registry};
-use crate::x64::args;
-use crate::x64::trampoline::{CallBlock, trampoline};
+use crate::x64::stub::{CallBlock, stub};
+use crate::x64::{HOST_CALL_CONV, host_isa};
 use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{ExternalName, Signature};
+use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::machinst::{CompiledCode, RelocKind};
 use std::collections::HashMap;
+use std::sync::Mutex;
 
 /// The index of a function defined in a [`JitModule`].
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
@@ -53,6 +56,18 @@ impl Drop for PlacedRegion {
     }
 }
 
+/// The entry trampolines of a module (`crate::entry`), compiled and placed on first use,
+/// one per signature called.
+#[derive(Default)]
+struct EntryCache {
+    /// The host target, made on first use.
+    isa: Option<Box<dyn TargetIsa>>,
+    /// The placed trampoline of each signature.
+    by_sig: HashMap<Signature, usize>,
+    /// Their regions, freed with the module.
+    regions: Vec<PlacedRegion>,
+}
+
 /// A set of JIT-compiled functions and the host symbols they may refer to.
 #[derive(Default)]
 pub struct JitModule {
@@ -60,6 +75,7 @@ pub struct JitModule {
     by_name: HashMap<ExternalName, FuncId>,
     host: HashMap<ExternalName, usize>,
     regions: Vec<PlacedRegion>,
+    entries: Mutex<EntryCache>,
 }
 
 impl JitModule {
@@ -109,26 +125,43 @@ impl JitModule {
             let targets = f.code.relocs.iter().map(|r| self.resolve(&r.target, &pending)).collect::<Result<_, _>>()?;
             list.push(PendingFunc { name: &f.name, code: &f.code, targets });
         }
-        let layout = link::layout(&list)?;
-        let mut region = CodeRegion::new(layout.size)?;
-        let base = region.base();
-        link::link(region.bytes_mut(), base, &list, &layout)?;
-        region.seal()?;
-
-        let mut funcs = Vec::with_capacity(pending.len());
-        let mut sites = Vec::new();
-        for (f, &off) in list.iter().zip(&layout.offsets) {
-            let start = base + off;
-            funcs.push((start, start + f.code.code.len()));
-            sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
-        }
-        debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
-        let registry_id = registry::register(registry::RegionTraps { funcs, sites });
-        for (&i, &off) in pending.iter().zip(&layout.offsets) {
+        let (placed, base, offsets) = place(&list)?;
+        for (&i, &off) in pending.iter().zip(&offsets) {
             self.funcs[i].address = Some(base + off);
         }
-        self.regions.push(PlacedRegion { registry_id, _region: region });
+        self.regions.push(placed);
         Ok(())
+    }
+
+    /// The entry trampoline for calls of signature `sig`, compiled and placed on first
+    /// use.
+    fn entry_for(&self, sig: &Signature) -> Result<usize, JitError> {
+        let mut cache = self.entries.lock().map_err(|_| JitError::Unsupported("a poisoned entry cache".into()))?;
+        if let Some(&address) = cache.by_sig.get(sig) {
+            return Ok(address);
+        }
+        entry::check_signature(sig)?;
+        let isa = match cache.isa.take() {
+            Some(isa) => isa,
+            None => host_isa()?,
+        };
+        let func = entry::build(sig, HOST_CALL_CONV);
+        let compiled = isa.compile_function(&func, false);
+        cache.isa = Some(isa);
+        let code = compiled.map_err(|e| JitError::Unsupported(format!("calls of signature {sig}: {e}")))?;
+        check_code(&func.name, &code)?;
+        let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
+        if !code.relocs.is_empty() {
+            return Err(JitError::BadCode {
+                name: func.name.to_string(),
+                reason: "relocations in a trampoline".into(),
+            });
+        }
+        let (placed, base, offsets) = place(&list)?;
+        let address = base + offsets[0];
+        cache.regions.push(placed);
+        cache.by_sig.insert(sig.clone(), address);
+        Ok(address)
     }
 
     /// Where a relocation's symbol is: a function of this module, a library routine, then a
@@ -184,22 +217,22 @@ impl JitModule {
     ) -> Result<(CallOutcome, Option<(FuncId, u32)>), JitError> {
         let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
-        let mut block = CallBlock::new(address);
-        let marshalled = args::marshal_args(&f.signature, args, &mut block)?;
-        let tramp = trampoline()?;
-        // SAFETY: `block` lives on this frame for the whole call and its stack pointer and
-        // return-area argument point into `marshalled`, alive until the end of this
-        // function. The target is
-        // the entry of a finalized function in a sealed region owned by `self`, which the
-        // borrow keeps alive; it was compiled for `f.signature`, which the block was
-        // marshalled for under that signature's calling convention, the one the backend
-        // compiled it with.
-        unsafe { traps::call_in_context(tramp, &mut block)? };
+        let target = self.entry_for(&f.signature)?;
+        let mut buf = entry::buffer(&f.signature);
+        entry::write_args(&f.signature, args, &mut buf)?;
+        let mut block = CallBlock::new(target, address, buf.as_mut_ptr());
+        let stub = stub()?;
+        // SAFETY: `block` and `buf` live on this frame for the whole call. The target is
+        // the entry trampoline compiled for `f.signature`, which reads and writes the
+        // slots `buf` was sized for; it calls the entry of a finalized function in a
+        // sealed region owned by `self` (the borrow keeps it alive), compiled for that
+        // same signature, so the compiler's ABI layer made both sides of the call.
+        unsafe { traps::call_in_context(stub, &mut block)? };
         if block.trapped != 0 {
             let site = self.locate(block.trap_pc as usize);
             return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), site));
         }
-        Ok((CallOutcome::Return(args::unmarshal_results(&f.signature, &block, &marshalled.ret_area)), None))
+        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf)), None))
     }
 
     /// The function of this module whose code holds `pc`, and the offset in it.
@@ -216,6 +249,26 @@ impl JitModule {
         let f = self.funcs.get(id.index())?;
         f.code.srclocs.iter().find(|r| r.start <= offset && offset < r.end).map(|r| r.loc)
     }
+}
+
+/// Lays out and links `list` in a new region, seals it and registers its trap sites;
+/// returns the region, its base address and each function's offset.
+fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
+    let layout = link::layout(list)?;
+    let mut region = CodeRegion::new(layout.size)?;
+    let base = region.base();
+    link::link(region.bytes_mut(), base, list, &layout)?;
+    region.seal()?;
+    let mut funcs = Vec::with_capacity(list.len());
+    let mut sites = Vec::new();
+    for (f, &off) in list.iter().zip(&layout.offsets) {
+        let start = base + off;
+        funcs.push((start, start + f.code.code.len()));
+        sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
+    }
+    debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
+    let registry_id = registry::register(registry::RegionTraps { funcs, sites });
+    Ok((PlacedRegion { registry_id, _region: region }, base, layout.offsets))
 }
 
 /// Checks that relocations and trap sites lie inside the code and the alignment is sane.

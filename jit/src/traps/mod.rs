@@ -1,7 +1,9 @@
 //! Turning hardware traps in JIT code into trap codes, with the process carrying on.
 //!
-//! Design: Rust calls JIT code only through the trampoline (`x64::trampoline`), which
-//! saves its callee-saved registers and stack pointer in the call's `CallBlock`. Before
+//! Design: Rust calls JIT code only through the entry stub (`x64::stub`), which saves its
+//! callee-saved registers and stack pointer in the call's `CallBlock` and calls an entry
+//! trampoline compiled from IR (`crate::entry`). The interrupted context is read and
+//! rewritten through a small per-architecture table (`x64::context`: PC, SP, resume). Before
 //! the call, [`call_in_context`] pushes the block on a per-thread linked list (a
 //! thread-local pointer to the innermost block, each block pointing at the enclosing one),
 //! so nested calls (JIT → host → JIT) each have their own context; it pops it afterwards.
@@ -9,10 +11,10 @@
 //! (`signals`) run on a per-thread alternate signal stack, so a stack overflow can be
 //! handled too. When the faulting PC lies in a registered JIT function (`registry`) and the
 //! thread has an active block, the handler picks the trap code, rewrites the interrupted
-//! context (rip = the trampoline's landing code, rsp = the block's saved stack pointer,
-//! rdi = the block, rsi = the encoded code) and returns; the kernel resumes at the landing
+//! context (PC = the stub's landing code, SP = the block's saved stack pointer, the first
+//! two argument registers = the block and the encoded code) and returns; the kernel resumes at the landing
 //! code, which records the trap and returns to Rust as from a normal call. Everything
-//! between the trampoline and the fault is JIT code, so no Rust frame is skipped. Faults
+//! between the stub and the fault is JIT code, so no Rust frame is skipped. Faults
 //! anywhere else go to the handler that was installed before ours (or the default action).
 //!
 //! Choosing the code: a SIGSEGV/SIGBUS whose fault address is in the thread's stack guard
@@ -23,7 +25,7 @@
 //! Limits:
 //! - Host code called from JIT code must re-enter JIT code only through
 //!   `JitModule::call` (which pushes a new context); JIT code entered any other way (a raw
-//!   function pointer) that traps would resume at the outer trampoline and skip the host
+//!   function pointer) that traps would resume at the outer stub and skip the host
 //!   frames in between. A fault in JIT code with no active context is not handled.
 //! - Stack overflow is recognised from the thread's stack bounds. A main thread under
 //!   `ulimit -s unlimited` has no bound: its stack grows until memory runs out. Code that
@@ -45,7 +47,7 @@ pub fn thread_stack_low() -> Option<usize> {
     Some(thread::stack_low()).filter(|&low| low != 0)
 }
 
-use crate::x64::trampoline::{CallBlock, Trampoline};
+use crate::x64::stub::{CallBlock, EntryStub};
 use lathe_codegen::ir::TrapCode;
 
 pub(crate) use signals::install_handlers;
@@ -80,12 +82,12 @@ pub(crate) fn decode_trap(word: u64) -> TrapCode {
     }
 }
 
-/// Calls the trampoline with `block` as the innermost trap context of this thread.
+/// Calls the entry stub with `block` as the innermost trap context of this thread.
 ///
 /// # Safety
-/// As for [`Trampoline::call`]: `block` must be valid for the call, with its stack words
-/// alive and its target code of the convention the block was filled for.
-pub(crate) unsafe fn call_in_context(tramp: &Trampoline, block: &mut CallBlock) -> std::io::Result<()> {
+/// As for [`EntryStub::call`]: `block` must be valid for the call, its target an entry
+/// trampoline for its callee's signature and its buffer as large as that one uses.
+pub(crate) unsafe fn call_in_context(tramp: &EntryStub, block: &mut CallBlock) -> std::io::Result<()> {
     install_handlers()?;
     thread::ensure_alt_stack()?;
     block.stack_low = thread::stack_low() as u64;

@@ -1,4 +1,4 @@
-//! The process-wide signal handlers that resume trapped JIT code at the trampoline's
+//! The process-wide signal handlers that resume trapped JIT code at the entry stub's
 //! landing code, and chaining to the handlers installed before ours.
 //!
 //! Installed once per process (thread-safe through a `OnceLock`), with `SA_ONSTACK` so they
@@ -11,7 +11,8 @@
 use super::registry;
 use super::thread;
 use super::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, encode_trap};
-use crate::x64::trampoline::trampoline;
+use crate::x64::context;
+use crate::x64::stub::stub;
 use lathe_codegen::ir::TrapCode;
 use libc::c_int;
 use std::io;
@@ -40,7 +41,7 @@ pub(crate) fn install_handlers() -> io::Result<()> {
 }
 
 fn install() -> io::Result<()> {
-    LANDING.store(trampoline()?.landing(), Ordering::Release);
+    LANDING.store(stub()?.landing(), Ordering::Release);
     // SAFETY: sigaction is plain data; all-zero is a valid (default, empty-mask) value.
     let mut previous: [libc::sigaction; SIGNALS.len()] = unsafe { std::mem::zeroed() };
     for (sig, prev) in SIGNALS.iter().zip(previous.iter_mut()) {
@@ -84,7 +85,7 @@ extern "C" fn handler(sig: c_int, info: *mut libc::siginfo_t, ctx: *mut libc::c_
 }
 
 /// Redirects the interrupted context to the landing code if the fault is a trap in JIT
-/// code called through the trampoline on this thread.
+/// code called through the entry stub on this thread.
 ///
 /// # Safety
 /// `info` and `uc` must be the handler's arguments.
@@ -94,16 +95,16 @@ unsafe fn try_resume(sig: c_int, info: *mut libc::siginfo_t, uc: *mut libc::ucon
         return false;
     }
     // SAFETY: the kernel's ucontext is valid and ours to modify until the handler returns.
-    let gregs = unsafe { &mut (*uc).uc_mcontext.gregs };
-    let pc = gregs[libc::REG_RIP as usize] as usize;
+    let pc = unsafe { context::pc(uc) };
     // `int3` reports the address after itself.
     let fault_pc = if sig == libc::SIGTRAP { pc.wrapping_sub(1) } else { pc };
     let Some(site) = registry::lookup(fault_pc) else {
         return false;
     };
-    let rsp = gregs[libc::REG_RSP as usize] as usize;
+    // SAFETY: as above.
+    let rsp = unsafe { context::sp(uc) };
     // SAFETY: `block` is the innermost live block of this thread (pushed before the
-    // trampoline call, popped after it returns), and `info` is the kernel's siginfo.
+    // stub call, popped after it returns), and `info` is the kernel's siginfo.
     let (stack_low, saved_rsp, fault_addr) =
         unsafe { ((*block).stack_low as usize, (*block).saved_rsp, (*info).si_addr() as usize) };
     let is_access = sig == libc::SIGSEGV || sig == libc::SIGBUS;
@@ -120,10 +121,9 @@ unsafe fn try_resume(sig: c_int, info: *mut libc::siginfo_t, uc: *mut libc::ucon
     };
     // SAFETY: `block` is this thread's innermost live block (see above).
     unsafe { (*block).trap_pc = fault_pc as u64 };
-    gregs[libc::REG_RIP as usize] = LANDING.load(Ordering::Acquire) as i64;
-    gregs[libc::REG_RSP as usize] = saved_rsp as i64;
-    gregs[libc::REG_RDI as usize] = block as i64;
-    gregs[libc::REG_RSI as usize] = encode_trap(code) as i64;
+    let landing = LANDING.load(Ordering::Acquire);
+    // SAFETY: as above; the handler returns right after.
+    unsafe { context::resume(uc, landing, saved_rsp as usize, block as u64, encode_trap(code)) };
     true
 }
 

@@ -57,7 +57,6 @@ pub static SYSV: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::FirstArg,
     reserved_arg_area: 0,
     slot_size: 8,
-    extend_narrow: false,
     callee_saved: &SYSV_CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
@@ -76,7 +75,6 @@ pub static WINDOWS: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::FirstArg,
     reserved_arg_area: WIN_SHADOW_SPACE,
     slot_size: 8,
-    extend_narrow: false,
     callee_saved: {
         let all: &'static [PReg] = &regs::WIN_CALLEE_SAVED;
         all.split_at(1).1

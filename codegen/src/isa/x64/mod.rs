@@ -37,7 +37,6 @@ pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, 
 pub use inst::{SysVFrameRules, frame_size};
 
 pub mod abi;
-mod legalize;
 mod lower;
 
 use crate::ir::Function;

@@ -71,20 +71,23 @@ pub trait AbiHooks {
     /// A tail call (the epilogue is emitted before it).
     fn gen_return_call(&self, target: CallTarget, uses: Vec<(Reg, PReg)>) -> Self::I;
     /// Extends the integer `src` of type `from` to 64 bits into `dst` (zero or sign), for
-    /// conventions with [`ConvDesc::extend_narrow`].
+    /// parameters and results declared `uext` or `sext`.
     fn gen_extend(&self, dst: Reg, src: Reg, from: Type, signed: bool) -> Self::I;
 }
 
-/// `r`, holding a value of type `ty` passed as `param`, extended to a full slot when the
-/// convention wants narrow integers extended and the parameter says how.
-fn extended<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, desc: &ConvDesc, param: &AbiParam, r: Reg) -> Reg {
+/// `r`, holding a value passed as `param`, extended to 64 bits when the parameter is a
+/// narrow integer declared `uext` or `sext`. Every convention Lathe supports leaves the
+/// upper bits of narrow values unspecified unless the signature asks; some (RISC-V,
+/// s390x) require the extension and their front ends declare it, and C compilers rely on
+/// it on x86-64 too, so a declared extension is always made.
+fn extended<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, param: &AbiParam, r: Reg) -> Reg {
     let ty = param.value_type;
     let signed = match param.extension {
         ArgumentExtension::Uext => false,
         ArgumentExtension::Sext => true,
         ArgumentExtension::None => return r,
     };
-    if !desc.extend_narrow || !ty.is_int_scalar() || ty.bits() >= 64 {
+    if !ty.is_int_scalar() || ty.bits() >= 64 {
         return r;
     }
     let dst = ctx.alloc_tmp(RegClass::Int);
@@ -202,7 +205,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
         match loc {
             ParamLoc::Direct(arg_locs) => {
                 for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
-                    let r = extended(ctx, hooks, desc, param, r);
+                    let r = extended(ctx, hooks, param, r);
                     place_arg(ctx, hooks, r, ty, at, &mut uses);
                 }
             }
@@ -290,7 +293,7 @@ pub fn lower_return_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst
             )));
         };
         for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
-            let r = extended(ctx, hooks, desc, param, r);
+            let r = extended(ctx, hooks, param, r);
             match at {
                 ArgLoc::Reg(p) => uses.push((r, p)),
                 ArgLoc::Stack(off) => stores.push(hooks.gen_store(r, slot_type(ty), AbiBase::Incoming, off)),
@@ -318,7 +321,7 @@ pub fn lower_return<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Ins
         let ty = ctx.value_type(v);
         let regs = ctx.put_in_regs(v);
         for (&r, loc) in regs.regs().iter().zip(ret_locs) {
-            let r = extended(ctx, hooks, desc, param, r);
+            let r = extended(ctx, hooks, param, r);
             match *loc {
                 RetLoc::Reg(p) => rets.push((r, p)),
                 RetLoc::Area(off) => {

@@ -108,10 +108,6 @@ pub struct ConvDesc {
     pub reserved_arg_area: u32,
     /// Bytes of each stack argument slot.
     pub slot_size: u32,
-    /// Narrow integer arguments and results are extended to the slot size as the
-    /// parameter's `uext`/`sext` says (s390x, RISC-V); otherwise their upper bits are
-    /// unspecified.
-    pub extend_narrow: bool,
     /// The callee-saved registers the register allocator may hand out (a function saves
     /// those it writes). Registers every frame saves anyway (the frame pointer) are not
     /// listed.

@@ -38,7 +38,6 @@ static AAPCS: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::Reg(x(8)),
     reserved_arg_area: 0,
     slot_size: 8,
-    extend_narrow: false,
     callee_saved: &[],
     clobbers: no_clobbers,
     family: 0,
@@ -51,7 +50,6 @@ static RISCV: ConvDesc = ConvDesc {
     assignment: ArgAssignment::ByClass { float_to_int: true },
     wide_arg: WideArg::Pair { even: false, split: true },
     ret_area_ptr: RetAreaPtr::FirstArg,
-    extend_narrow: true,
     ..AAPCS_FIELDS
 };
 
@@ -67,7 +65,6 @@ static S390X: ConvDesc = ConvDesc {
     wide_ret: WideRet::Area,
     ret_area_ptr: RetAreaPtr::FirstArg,
     reserved_arg_area: 160,
-    extend_narrow: true,
     ..AAPCS_FIELDS
 };
 
@@ -83,7 +80,6 @@ const AAPCS_FIELDS: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::Reg(x(8)),
     reserved_arg_area: 0,
     slot_size: 8,
-    extend_narrow: false,
     callee_saved: &[],
     clobbers: no_clobbers,
     family: 0,

@@ -865,8 +865,12 @@ impl LowerBackend for X64Lower {
     type MInst = MInst;
 
     fn legalize(&self, func: &Function) -> Option<Function> {
-        let features = super::legalize::Features { sse41: self.has("has_sse41"), fma: self.has("has_fma") };
-        super::legalize::legalize(func, features)
+        let native = crate::legalize::Native {
+            round: self.has("has_sse41"),
+            fma: self.has("has_fma"),
+            byte_order: crate::ir::Endianness::Little,
+        };
+        crate::legalize::legalize(func, native)
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {

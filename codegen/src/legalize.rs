@@ -1,14 +1,16 @@
-//! x86-64 legalization: before lowering, rewrites the instructions the ISLE rules have no
-//! machine form for into IR the rules do lower.
+//! Legalization, shared by every ISA: before lowering, rewrites the instructions an ISA's
+//! rules have no machine form for into IR they do lower. What an ISA can do natively is
+//! given as [`Native`]; everything else here is independent of the machine.
 //!
-//! - Library calls ([`LibCall`]): `ceil floor trunc nearest` without SSE4.1, `fma` without
-//!   FMA, 128-bit `udiv sdiv urem srem umulhi smulhi`, the overflow flag of 128-bit
+//! - Library calls ([`LibCall`]): `ceil floor trunc nearest` without native rounding,
+//!   `fma` without a fused multiply-add, 128-bit `udiv sdiv urem srem umulhi smulhi`, the overflow flag of 128-bit
 //!   `umul_overflow`/`smul_overflow`, and conversions between floats and `i128`. The trap
 //!   checks (division by zero, `MIN / -1`, NaN and out-of-range conversions) are emitted as
 //!   IR before the call, so every routine is total.
 //! - Expansions on 64-bit halves for `i128`: the `*_imm` forms (the immediate becomes an
 //!   `iconcat` constant), `iabs`, `avg_round`, `bswap`, `bitrev`, `popcnt`, `clz`, `ctz`,
-//!   `cls`, `bmask`, and big-endian `load`/`store` (a little-endian access and a byte swap).
+//!   `cls`, `bmask`, and `load`/`store` in the byte order that is not the ISA's (an access in
+//!   the ISA's order and a byte swap).
 //!
 //! Input: the function after the mid-end. Output: `None` when nothing needs rewriting (no
 //! copy is made), else a rewritten copy; the original is never changed. An expansion may
@@ -25,13 +27,16 @@ use crate::ir::{
 use smallvec::SmallVec;
 use std::collections::HashMap;
 
-/// What the backend can do natively, as far as legalization cares.
+/// What an ISA can do natively, as far as legalization cares. Every 64-bit ISA lowers
+/// the other `i128` operations on register pairs itself; none divides 128-bit integers.
 #[derive(Copy, Clone, Debug)]
-pub(crate) struct Features {
-    /// `roundss`/`roundsd` (SSE4.1).
-    pub sse41: bool,
-    /// `vfmadd*` (FMA3).
+pub struct Native {
+    /// `ceil`, `floor`, `trunc`, `nearest` on `f32`/`f64` (x86-64: SSE4.1).
+    pub round: bool,
+    /// `fma` on `f32`/`f64` (x86-64: FMA3).
     pub fma: bool,
+    /// The ISA's byte order: `i128` loads and stores in the other one are expanded.
+    pub byte_order: Endianness,
 }
 
 /// How one instruction is rewritten.
@@ -66,8 +71,10 @@ enum Expansion {
         trapping: bool,
         signed: bool,
     },
-    BigEndianLoad,
-    BigEndianStore,
+    /// An `i128` load in the byte order that is not the ISA's.
+    ForeignLoad,
+    /// An `i128` store in the byte order that is not the ISA's.
+    ForeignStore,
 }
 
 fn arg_type(f: &Function, inst: Inst) -> Option<Type> {
@@ -79,7 +86,7 @@ fn result_type(f: &Function, inst: Inst) -> Option<Type> {
 }
 
 /// The rewrite `inst` needs, if any.
-fn classify(f: &Function, inst: Inst, features: Features) -> Option<Expansion> {
+fn classify(f: &Function, inst: Inst, native: Native) -> Option<Expansion> {
     use Opcode::*;
     let op = f.dfg.insts[inst].opcode();
     let arg = arg_type(f, inst);
@@ -91,11 +98,11 @@ fn classify(f: &Function, inst: Inst, features: Features) -> Option<Expansion> {
         _ => None,
     };
     match op {
-        Ceil if !features.sse41 => by_float(LibCall::CeilF32, LibCall::CeilF64),
-        Floor if !features.sse41 => by_float(LibCall::FloorF32, LibCall::FloorF64),
-        Trunc if !features.sse41 => by_float(LibCall::TruncF32, LibCall::TruncF64),
-        Nearest if !features.sse41 => by_float(LibCall::NearestF32, LibCall::NearestF64),
-        Fma if !features.fma => by_float(LibCall::FmaF32, LibCall::FmaF64),
+        Ceil if !native.round => by_float(LibCall::CeilF32, LibCall::CeilF64),
+        Floor if !native.round => by_float(LibCall::FloorF32, LibCall::FloorF64),
+        Trunc if !native.round => by_float(LibCall::TruncF32, LibCall::TruncF64),
+        Nearest if !native.round => by_float(LibCall::NearestF32, LibCall::NearestF64),
+        Fma if !native.fma => by_float(LibCall::FmaF32, LibCall::FmaF64),
         IaddImm | ImulImm | IrsubImm | BandImm | BorImm | BxorImm | IcmpImm | SdivImm | SremImm | UdivImm | UremImm
             if arg128 =>
         {
@@ -140,25 +147,25 @@ fn classify(f: &Function, inst: Inst, features: Features) -> Option<Expansion> {
             };
             Some(Expansion::ToI128 { call, trapping, signed })
         }
-        Load if res == Some(I128) && is_big(f, inst) => Some(Expansion::BigEndianLoad),
-        Store if arg128 && is_big(f, inst) => Some(Expansion::BigEndianStore),
+        Load if res == Some(I128) && is_foreign(f, inst, native) => Some(Expansion::ForeignLoad),
+        Store if arg128 && is_foreign(f, inst, native) => Some(Expansion::ForeignStore),
         _ => None,
     }
 }
 
-fn is_big(f: &Function, inst: Inst) -> bool {
+/// Whether a load or store names the byte order that is not the ISA's.
+fn is_foreign(f: &Function, inst: Inst, native: Native) -> bool {
     match f.dfg.insts[inst] {
         InstructionData::Load { flags, .. } | InstructionData::Store { flags, .. } => {
-            flags.explicit_endianness() == Some(Endianness::Big)
+            flags.explicit_endianness().is_some_and(|e| e != native.byte_order)
         }
         _ => false,
     }
 }
 
 /// Rewrites what `func` needs (see the module docs); `None` when nothing does.
-pub(crate) fn legalize(func: &Function, features: Features) -> Option<Function> {
-    let needed =
-        func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| classify(func, i, features).is_some()));
+pub fn legalize(func: &Function, native: Native) -> Option<Function> {
+    let needed = func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| classify(func, i, native).is_some()));
     if !needed {
         return None;
     }
@@ -171,7 +178,7 @@ pub(crate) fn legalize(func: &Function, features: Features) -> Option<Function> 
             .layout
             .blocks()
             .flat_map(|b| f.layout.block_insts(b))
-            .filter_map(|i| classify(&f, i, features).map(|e| (i, e)))
+            .filter_map(|i| classify(&f, i, native).map(|e| (i, e)))
             .collect();
         if work.is_empty() {
             break;
@@ -181,7 +188,7 @@ pub(crate) fn legalize(func: &Function, features: Features) -> Option<Function> 
             let mut pos = FuncCursor::new(&mut f);
             pos.goto_inst(inst);
             pos.set_srcloc(srcloc);
-            let mut x = Expander { pos, libcalls: &mut libcalls };
+            let mut x = Expander { pos, libcalls: &mut libcalls, byte_order: native.byte_order };
             let results = x.expand(inst, how);
             let f = x.pos.func;
             if !results.is_empty() {
@@ -197,6 +204,7 @@ pub(crate) fn legalize(func: &Function, features: Features) -> Option<Function> 
 struct Expander<'a, 'f> {
     pos: FuncCursor<'f>,
     libcalls: &'a mut HashMap<LibCall, FuncRef>,
+    byte_order: Endianness,
 }
 
 type Results = SmallVec<[Value; 2]>;
@@ -412,15 +420,15 @@ impl Expander<'_, '_> {
                 let r = self.call(call, &[x]);
                 one(self.pos.ins().iconcat(r[0], r[1]))
             }
-            Expansion::BigEndianLoad => {
+            Expansion::ForeignLoad => {
                 let InstructionData::Load { flags, arg, offset, .. } = data else { unreachable!("a load") };
-                let v = self.pos.ins().load(I128, flags.with_endianness(Endianness::Little), arg, offset);
+                let v = self.pos.ins().load(I128, flags.with_endianness(self.byte_order), arg, offset);
                 one(self.swap128(v, Opcode::Bswap))
             }
-            Expansion::BigEndianStore => {
+            Expansion::ForeignStore => {
                 let InstructionData::Store { flags, args: [x, p], offset, .. } = data else { unreachable!("a store") };
                 let swapped = self.swap128(x, Opcode::Bswap);
-                self.pos.ins().store(flags.with_endianness(Endianness::Little), swapped, p, offset);
+                self.pos.ins().store(flags.with_endianness(self.byte_order), swapped, p, offset);
                 SmallVec::new()
             }
         }
@@ -432,12 +440,12 @@ mod tests {
     use super::*;
     use crate::text::parse_functions;
 
-    fn legalized(src: &str, features: Features) -> Option<String> {
+    fn legalized(src: &str, native: Native) -> Option<String> {
         let f = parse_functions(src).expect("parses").remove(0);
-        legalize(&f, features).map(|f| f.to_string())
+        legalize(&f, native).map(|f| f.to_string())
     }
 
-    const ALL: Features = Features { sse41: true, fma: true };
+    const ALL: Native = Native { round: true, fma: true, byte_order: Endianness::Little };
 
     #[test]
     fn nothing_to_do_makes_no_copy() {
@@ -470,7 +478,7 @@ mod tests {
     fn rounding_is_a_call_only_without_sse41() {
         let src = "function %f(f64) -> f64 {\nblock0(v0: f64):\n    v1 = ceil v0\n    return v1\n}\n";
         assert!(legalized(src, ALL).is_none());
-        let out = legalized(src, Features { sse41: false, fma: true }).expect("rewritten");
+        let out = legalized(src, Native { round: false, ..ALL }).expect("rewritten");
         assert!(out.contains("%CeilF64"), "{out}");
     }
 }
