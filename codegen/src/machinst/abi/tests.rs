@@ -26,22 +26,7 @@ fn no_clobbers() -> PRegSet {
 
 /// AAPCS64-shaped: eight integer and eight float registers by class, 128-bit integers in
 /// an even-aligned pair, the return area's address in x8.
-static AAPCS: ConvDesc = ConvDesc {
-    name: "AAPCS64-like",
-    int_args: &INT8,
-    float_args: &FLT8,
-    int_rets: &RET2,
-    float_rets: &FRET2,
-    assignment: ArgAssignment::ByClass { float_to_int: false },
-    wide_arg: WideArg::Pair { even: true, split: false },
-    wide_ret: WideRet::Pair,
-    ret_area_ptr: RetAreaPtr::Reg(x(8)),
-    reserved_arg_area: 0,
-    slot_size: 8,
-    callee_saved: &[],
-    clobbers: no_clobbers,
-    family: 0,
-};
+static AAPCS: ConvDesc = ConvDesc { name: "AAPCS64-like", ..AAPCS_FIELDS };
 
 /// RISC-V LP64D-shaped: floats fall back to integer registers, a 128-bit integer may be
 /// split between the last register and the stack.
