@@ -15,6 +15,7 @@ pub mod isa;
 pub mod machinst;
 pub mod opt;
 pub mod result;
+pub mod rule_coverage;
 pub mod settings;
 pub mod text;
 pub mod verifier;

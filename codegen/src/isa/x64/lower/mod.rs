@@ -1232,3 +1232,9 @@ fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenErr
         other => other,
     }
 }
+
+/// The x86-64 lowering rules (`lower/*.isle`) and how often each fired (see
+/// [`crate::rule_coverage`]).
+pub fn lowering_rules() -> crate::rule_coverage::RuleSet {
+    crate::rule_coverage::isle_rule_set!("x86_64 lowering", isle)
+}
