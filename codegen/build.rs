@@ -1,5 +1,10 @@
 //! Build script of lathe-codegen: compiles the ISLE rule files to Rust.
 //!
+//! Rule files are found from their folders, never from a list: the mid-end's are
+//! `src/opt/*.isle` (to `OUT_DIR/isle_opt.rs`), each ISA's lowering rules are
+//! `src/isa/<isa>/lower/*.isle` (to `OUT_DIR/isle_<isa>.rs`), each set in file-name order.
+//! With the `isle-coverage` feature the generated code counts rule firings (`lathe coverage`).
+//!
 //! The mid-end's rules (`src/opt/*.isle`) match and build IR instructions through one ISLE
 //! term per opcode. Those terms are generated here from the opcode table
 //! (`src/ir/opcodes.rs`, included as a module so the table stays the single source of
@@ -161,38 +166,64 @@ fn main() {
     let (opcode_isle, opt_ctors_isle, opcode_rust) = generate_opcode_terms();
     write_if_changed(&out_dir.join("opt_opcode_constructors.rs"), &opcode_rust);
 
-    let rule_files = [PathBuf::from("src/opt/prelude.isle"), PathBuf::from("src/opt/simplify.isle")];
-    lathe_isle::print_rerun_if_changed(&rule_files);
-    let mut sources = vec![
+    let opts = lathe_isle::Options { coverage: std::env::var_os("CARGO_FEATURE_ISLE_COVERAGE").is_some() };
+
+    // The mid-end's rules: every `.isle` file of `src/opt`.
+    let opt_files = isle_files_in(Path::new("src/opt"));
+    let generated = [
         ("generated/opcodes.isle".to_string(), opcode_isle.clone()),
         ("generated/opt_constructors.isle".to_string(), opt_ctors_isle),
     ];
-    for f in &rule_files {
+    compile_rules(&generated, &opt_files, &opts, &out_dir.join("isle_opt.rs"));
+
+    // Each ISA's lowering rules: every `.isle` file of `src/isa/<isa>/lower`, compiled to
+    // `isle_<isa>.rs`, which the ISA's `lower` module includes. A new ISA is declared in
+    // `src/isa/mod.rs`, so a change there reruns this script and finds the new folder.
+    println!("cargo:rerun-if-changed=src/isa/mod.rs");
+    for (isa, lower_dir) in isa_lower_dirs(Path::new("src/isa")) {
+        let files = isle_files_in(&lower_dir);
+        let generated = [("generated/opcodes.isle".to_string(), opcode_isle.clone())];
+        compile_rules(&generated, &files, &opts, &out_dir.join(format!("isle_{isa}.rs")));
+    }
+}
+
+/// The `.isle` files directly in `dir`, sorted by name so the generated code (and each
+/// rule's coverage id) does not depend on the order the file system lists them in. The
+/// folder is watched, so an added or removed file reruns the build script.
+fn isle_files_in(dir: &Path) -> Vec<PathBuf> {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let mut files: Vec<PathBuf> = entries
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display())).path())
+        .filter(|p| p.extension().is_some_and(|x| x == "isle") && p.is_file())
+        .collect();
+    files.sort();
+    lathe_isle::print_rerun_if_changed(&files);
+    files
+}
+
+/// Each ISA folder under `isa_dir` that has lowering rules (a `lower` folder), as
+/// `(isa name, lower folder)`, sorted by name.
+fn isa_lower_dirs(isa_dir: &Path) -> Vec<(String, PathBuf)> {
+    let entries = std::fs::read_dir(isa_dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", isa_dir.display()));
+    let mut dirs: Vec<(String, PathBuf)> = entries
+        .map(|e| e.unwrap_or_else(|e| panic!("cannot list {}: {e}", isa_dir.display())).path())
+        .filter(|p| p.join("lower").is_dir())
+        .filter_map(|p| Some((p.file_name()?.to_str()?.to_string(), p.join("lower"))))
+        .collect();
+    dirs.sort();
+    dirs
+}
+
+/// Compiles one rule set (the generated sources, then the rule files), or stops the build
+/// with the compiler's diagnostics.
+fn compile_rules(generated: &[(String, String)], files: &[PathBuf], opts: &lathe_isle::Options, out: &Path) {
+    let mut sources = generated.to_vec();
+    for f in files {
         let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
         sources.push((f.display().to_string(), text));
     }
-    let opts = lathe_isle::Options { coverage: std::env::var_os("CARGO_FEATURE_ISLE_COVERAGE").is_some() };
-    compile_rules(&sources, &opts, &out_dir.join("isle_opt.rs"));
-
-    // The x86-64 lowering rules.
-    let x64_files = [
-        PathBuf::from("src/isa/x64/lower/lower.isle"),
-        PathBuf::from("src/isa/x64/lower/lower_i128.isle"),
-        PathBuf::from("src/isa/x64/lower/lower_fold.isle"),
-        PathBuf::from("src/isa/x64/lower/lower_select.isle"),
-    ];
-    lathe_isle::print_rerun_if_changed(&x64_files);
-    let mut x64_sources = vec![("generated/opcodes.isle".to_string(), opcode_isle)];
-    for f in &x64_files {
-        let text = std::fs::read_to_string(f).unwrap_or_else(|e| panic!("cannot read {}: {e}", f.display()));
-        x64_sources.push((f.display().to_string(), text));
-    }
-    compile_rules(&x64_sources, &opts, &out_dir.join("isle_x64.rs"));
-}
-
-/// Compiles one rule set, or stops the build with the compiler's diagnostics.
-fn compile_rules(sources: &[(String, String)], opts: &lathe_isle::Options, out: &Path) {
-    match lathe_isle::compile_sources(sources, opts) {
+    match lathe_isle::compile_sources(&sources, opts) {
         Ok(code) => write_if_changed(out, &code),
         Err(errors) => {
             eprintln!("{errors}");

@@ -9,8 +9,8 @@
 //!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
 //! - `lathe bench compile` measures compile speed; `lathe bench programs` runs the C
 //!   benchmark suite under Lathe and natively (see docs/performance.md).
-//! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the mid-end
-//!   rules that the filetests never fired.
+//! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the ISLE
+//!   rules (mid-end and each ISA's lowering) that the filetests never fired.
 //!
 //! Errors are printed with the file and location, and the exit code is non-zero.
 
@@ -100,8 +100,9 @@ enum Command {
     /// Benchmarks (docs/performance.md).
     #[command(subcommand)]
     Bench(BenchCommand),
-    /// Run filetests and list the mid-end's ISLE rules that none of them fired. Needs a
-    /// build with `--features isle-coverage`; fails if a rule never fired.
+    /// Run filetests and list the ISLE rules (the mid-end's and each ISA's lowering rules)
+    /// that none of them fired, per rule file. Needs a build with
+    /// `--features isle-coverage`; fails if a rule never fired.
     Coverage {
         /// Files or folders of filetests.
         #[arg(required = true)]
@@ -238,11 +239,14 @@ fn cmd_verify(file: &PathBuf) -> ExitCode {
     }
 }
 
+/// Runs the filetests with rule counting on, then prints, per rule set (the mid-end's and
+/// each ISA's lowering rules) and per rule file, how many rules fired and where the others
+/// are. Fails when a filetest failed or a rule never fired.
 fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
-    let Some(_) = lathe_codegen::opt::rule_hits() else {
+    if !lathe_codegen::rule_coverage::COUNTING {
         eprintln!("error: rule counting is off; run `cargo run --features isle-coverage -- coverage <paths>`");
         return ExitCode::FAILURE;
-    };
+    }
     let files = match collect_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -252,10 +256,22 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     };
     let summary = run_paths(&files, &RunOptions::default(), &|_| {});
     println!("filetests: {summary}");
-    let hits = lathe_codegen::opt::rule_hits().unwrap_or_default();
-    let report = lathe_isle::coverage::report(lathe_codegen::opt::rules(), &hits);
-    print!("{report}");
-    if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
+    let mut unfired = 0;
+    for set in lathe_codegen::rule_coverage::rule_sets() {
+        let report = lathe_isle::coverage::report(set.rules, &set.hits);
+        println!("{} rules: {} of {} fired", set.name, report.fired_count(), report.rules.len());
+        for (file, per_file) in report.by_file() {
+            let text = per_file.to_string();
+            for (i, line) in text.lines().enumerate() {
+                if i == 0 { println!("  {file}: {line}") } else { println!("    {line}") }
+            }
+        }
+        unfired += report.never_fired().len();
+    }
+    if unfired > 0 {
+        println!("{unfired} rule(s) never fired: add a filetest that fires each (docs/testing.md)");
+    }
+    if unfired == 0 && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
 fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: &PathBuf) -> ExitCode {

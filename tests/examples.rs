@@ -1,6 +1,7 @@
 //! End-to-end tests of the command-line tool: the committed example programs
 //! (examples/*.wasm, built from their WAT and C sources by examples/build.sh) run through
-//! `lathe` and print what they should, and bad input gives an error, not a crash.
+//! `lathe` and print what they should, bad input gives an error, not a crash, and
+//! `lathe coverage` fails on unfired rules.
 
 use std::process::Command;
 
@@ -55,4 +56,26 @@ fn compile_prints_the_ir_and_machine_code_of_a_wasm_module() {
     assert!(out.contains("bytes):") && out.contains("  ret"), "{out}");
     let listing_only = lathe(&["compile", "examples/hello.wat"]);
     assert!(listing_only.contains("bytes):") && !listing_only.contains("block0("), "{listing_only}");
+}
+
+/// `lathe coverage` on one file: built with rule counting, it lists the x86-64 lowering
+/// rules per rule file and fails because most never fire there; built without, it refuses
+/// and says how to turn counting on.
+#[test]
+fn coverage_reports_unfired_lowering_rules_and_fails() {
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["coverage", "filetests/cases/compile/x64/int_alu.clif"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("the lathe binary runs");
+    assert!(!out.status.success(), "unfired rules (or no counting) must fail");
+    if cfg!(feature = "isle-coverage") {
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(stdout.contains("filetests: 1 passed, 0 failed"), "{stdout}");
+        assert!(stdout.contains("x86_64 lowering rules: "), "{stdout}");
+        assert!(stdout.contains("  src/isa/x64/lower/lower.isle: "), "{stdout}");
+        assert!(stdout.contains("never fired:\n      src/isa/x64/lower/lower_i128.isle:"), "{stdout}");
+    } else {
+        assert!(String::from_utf8_lossy(&out.stderr).contains("--features isle-coverage"));
+    }
 }

@@ -16,6 +16,7 @@ pub mod legalize;
 pub mod machinst;
 pub mod opt;
 pub mod result;
+pub mod rule_coverage;
 pub mod settings;
 pub mod text;
 pub mod verifier;

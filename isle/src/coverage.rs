@@ -20,6 +20,13 @@ pub struct RuleRef {
     pub hits: u64,
 }
 
+impl RuleRef {
+    /// The file part of `location` (all of it when it has no `:line`).
+    pub fn file(&self) -> &str {
+        self.location.rsplit_once(':').map_or(self.location.as_str(), |(file, _)| file)
+    }
+}
+
 /// Which rules fired and which did not.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CoverageReport {
@@ -36,6 +43,18 @@ impl CoverageReport {
     /// How many rules fired at least once.
     pub fn fired_count(&self) -> usize {
         self.rules.iter().filter(|r| r.hits > 0).count()
+    }
+
+    /// The report split by rule file, files in the order of their first rule.
+    pub fn by_file(&self) -> Vec<(String, CoverageReport)> {
+        let mut files: Vec<(String, CoverageReport)> = Vec::new();
+        for r in &self.rules {
+            match files.iter_mut().find(|(f, _)| f == r.file()) {
+                Some((_, report)) => report.rules.push(r.clone()),
+                None => files.push((r.file().to_string(), CoverageReport { rules: vec![r.clone()] })),
+            }
+        }
+        files
     }
 }
 
@@ -65,7 +84,12 @@ impl fmt::Display for CoverageReport {
         if !never.is_empty() {
             writeln!(f, "never fired:")?;
             for r in never {
-                writeln!(f, "  {} (term `{}`) at {}", r.label, r.term, r.location)?;
+                // An unnamed rule's label is its location: say it once.
+                if r.label == r.location {
+                    writeln!(f, "  {} (term `{}`)", r.location, r.term)?;
+                } else {
+                    writeln!(f, "  {} rule `{}` (term `{}`)", r.location, r.label, r.term)?;
+                }
             }
         }
         Ok(())
@@ -85,7 +109,18 @@ mod tests {
         assert_eq!(never, ["x.isle:2", "c"]);
         assert_eq!(
             r.to_string(),
-            "1 of 3 rules fired\nnever fired:\n  x.isle:2 (term `t`) at x.isle:2\n  c (term `u`) at x.isle:3\n"
+            "1 of 3 rules fired\nnever fired:\n  x.isle:2 (term `t`)\n  x.isle:3 rule `c` (term `u`)\n"
         );
+    }
+
+    #[test]
+    fn splits_by_file_in_order_of_first_rule() {
+        let rules = [("y.isle:4", "t", "y.isle:4"), ("a", "t", "x.isle:1"), ("y.isle:9", "u", "y.isle:9")];
+        let r = report(&rules, &[1, 0, 0]);
+        let files = r.by_file();
+        let names: Vec<&str> = files.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(names, ["y.isle", "x.isle"]);
+        assert_eq!(files[0].1.to_string(), "1 of 2 rules fired\nnever fired:\n  y.isle:9 (term `u`)\n");
+        assert_eq!(files[1].1.fired_count(), 0);
     }
 }

@@ -79,3 +79,9 @@ pub fn host_arch() -> &'static str {
         _ => "unknown",
     }
 }
+
+/// Each ISA's lowering rules with their firing counts, for `lathe coverage` (see
+/// [`crate::rule_coverage`]).
+pub fn lowering_rule_sets() -> Vec<crate::rule_coverage::RuleSet> {
+    vec![x64::lowering_rules()]
+}

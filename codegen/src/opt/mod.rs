@@ -131,20 +131,8 @@ pub fn eliminate_dead_code(func: &mut Function) -> usize {
     }
 }
 
-/// Every rule of the mid-end, as `(name or file:line, term, file:line)`, in coverage-id order.
-pub fn rules() -> &'static [(&'static str, &'static str, &'static str)] {
-    isle::RULES
-}
-
-/// How often each rule has fired in this process, if built with the `isle-coverage`
-/// feature.
-pub fn rule_hits() -> Option<Vec<u64>> {
-    #[cfg(feature = "isle-coverage")]
-    {
-        Some(isle::rule_hits())
-    }
-    #[cfg(not(feature = "isle-coverage"))]
-    {
-        None
-    }
+/// The mid-end's rules (`src/opt/*.isle`) and how often each fired (see
+/// [`crate::rule_coverage`]).
+pub fn rule_set() -> crate::rule_coverage::RuleSet {
+    crate::rule_coverage::isle_rule_set!("mid-end", isle)
 }

@@ -38,6 +38,7 @@ pub use inst::{SysVFrameRules, frame_size};
 
 pub mod abi;
 mod lower;
+pub use lower::lowering_rules;
 
 use crate::ir::Function;
 use crate::isa::{LookupError, TargetIsa};

@@ -830,12 +830,6 @@ impl isle::Context for RuleCtx<'_, '_> {
             None => self.unsupported(format!("`{op}` on i128 on x86_64")),
         }
     }
-    fn x64_bmask_cc(&mut self, ty: Type, cc: CC) -> Reg {
-        // 0 - (cc ? 1 : 0), at the result's width.
-        let bit = self.setcc(cc);
-        let wide = self.x64_ext(Ext::Zero, types::I8, types::I64, bit);
-        self.x64_unary(ty, UnaryOp::Neg, wide)
-    }
     fn i128_sat(&mut self, op: Opcode, x: ValueRegs, y: ValueRegs) -> ValueRegs {
         self.i128_sat_impl(op, x, y)
     }
@@ -906,4 +900,10 @@ fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenErr
         }
         other => other,
     }
+}
+
+/// The x86-64 lowering rules (`lower/*.isle`) and how often each fired (see
+/// [`crate::rule_coverage`]).
+pub fn lowering_rules() -> crate::rule_coverage::RuleSet {
+    crate::rule_coverage::isle_rule_set!("x86_64 lowering", isle)
 }
