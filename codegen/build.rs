@@ -74,8 +74,9 @@ const SHARED_PRELUDE: &str = "
 (type MemFlags (primitive MemFlags))
 (type StackSlot (primitive StackSlot))
 
-;; The operands of a single-result instruction, by format.
-(type InstData (enum
+;; The operands of a single-result instruction, by format: `crate::isle_view::InstData`,
+;; built from IR by `crate::isle_view::def_inst` for every rule set.
+(type InstData extern (enum
   (Unary (op Opcode) (a Value))
   (UnaryImm (op Opcode) (imm i64))
   (Binary (op Opcode) (a Value) (b Value))

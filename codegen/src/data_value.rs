@@ -4,9 +4,20 @@
 //! Integers are stored as the Rust integer of their width (two's complement); floats as
 //! their exact bits, so NaN payloads and signed zeros are kept.
 
+use crate::ir::TrapCode;
 use crate::ir::immediates::{Ieee32, Ieee64};
 use crate::ir::types::{self, Type};
 use std::fmt;
+
+/// How a call ended, in every engine that runs IR (the interpreter, the JIT) and in the
+/// run lines that state expectations: the same type, so results compare directly.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CallOutcome {
+    /// The function returned these values.
+    Return(Vec<DataValue>),
+    /// The function trapped with this code.
+    Trap(TrapCode),
+}
 
 /// A value of one IR type.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]

@@ -12,6 +12,7 @@ pub mod entity;
 pub mod flowgraph;
 pub mod ir;
 pub mod isa;
+pub mod isle_view;
 pub mod legalize;
 pub mod machinst;
 pub mod opt;

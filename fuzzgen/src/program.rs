@@ -1,8 +1,8 @@
 //! A generated program: an entry function and the functions it calls, in the form every
 //! checker takes, and its printing as a CLIF filetest (the reproducer a finding reports).
 
-use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::{ExternalName, Function, TrapCode};
+use lathe_codegen::data_value::{CallOutcome, DataValue};
+use lathe_codegen::ir::{ExternalName, Function};
 use std::fmt::Write;
 
 /// Functions that call only each other; `functions[0]` is the entry the checkers call.
@@ -11,15 +11,6 @@ use std::fmt::Write;
 pub struct Program {
     /// The entry function first, then its callees.
     pub functions: Vec<Function>,
-}
-
-/// The outcome of one call, as a run line writes it.
-#[derive(Clone, Debug, PartialEq)]
-pub enum RunOutcome {
-    /// The call returned these values.
-    Return(Vec<DataValue>),
-    /// The call trapped with this code.
-    Trap(TrapCode),
 }
 
 impl Program {
@@ -46,19 +37,19 @@ impl Program {
     /// A filetest for this program: `test interpret` and `test run` on x86_64, the
     /// functions, and one run line per argument set with the expected outcome (where one is
     /// known). Paste it under `filetests/cases/regress/` as the regression test.
-    pub fn to_filetest(&self, runs: &[(Vec<DataValue>, Option<RunOutcome>)]) -> String {
+    pub fn to_filetest(&self, runs: &[(Vec<DataValue>, Option<CallOutcome>)]) -> String {
         let mut s = String::from("test interpret\ntest run\ntarget x86_64\n\n");
         s.push_str(&self.to_clif());
         for (args, outcome) in runs {
             let call = format!("%{}({})", self.entry_name(), join(args));
             match outcome {
-                Some(RunOutcome::Return(v)) if v.len() == 1 => {
+                Some(CallOutcome::Return(v)) if v.len() == 1 => {
                     let _ = writeln!(s, "; run: {call} == {}", v[0]);
                 }
-                Some(RunOutcome::Return(v)) => {
+                Some(CallOutcome::Return(v)) => {
                     let _ = writeln!(s, "; run: {call} == [{}]", join(v));
                 }
-                Some(RunOutcome::Trap(code)) => {
+                Some(CallOutcome::Trap(code)) => {
                     let _ = writeln!(s, "; run: {call} == trap {code}");
                 }
                 None => {

@@ -36,14 +36,7 @@ pub const DEFAULT_STEP_LIMIT: u64 = 10_000_000;
 /// The deepest call nesting; a call beyond it traps `stk_ovf`.
 pub const MAX_CALL_DEPTH: usize = 100_000;
 
-/// How a call ended.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum CallOutcome {
-    /// The function returned these values.
-    Return(Vec<DataValue>),
-    /// The program trapped with this code.
-    Trap(TrapCode),
-}
+pub use lathe_codegen::data_value::CallOutcome;
 
 /// Runs functions of a [`FunctionStore`].
 pub struct Interpreter<'a> {

@@ -42,17 +42,7 @@ mod x64;
 pub use module::{FuncId, JitModule};
 pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};
 
-use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::TrapCode;
-
-/// What a call into JIT code ended with.
-#[derive(Clone, PartialEq, Debug)]
-pub enum CallOutcome {
-    /// The function returned these values.
-    Return(Vec<DataValue>),
-    /// The function trapped with this code; the process carries on.
-    Trap(TrapCode),
-}
+pub use lathe_codegen::data_value::CallOutcome;
 
 /// Errors of the JIT.
 #[derive(thiserror::Error, Debug)]

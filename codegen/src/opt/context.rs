@@ -5,11 +5,12 @@
 //! themselves simplified (to a bounded depth), so a fold can feed the next one.
 
 use super::fold;
-use super::isle::{self, InstData};
+use super::isle;
 use crate::ir::{
-    FloatCC, Function, Inst, InstructionData, IntCC, MemFlags, Offset32, Opcode, StackSlot, Type, Value, ValueDef,
+    FloatCC, Function, Inst, InstructionData, IntCC, MemFlags, Offset32, Opcode, StackSlot, Type, Value,
     immediates::Imm64,
 };
+use crate::isle_view::InstData;
 
 /// How deep simplification recurses into instructions the rules create.
 const MAX_DEPTH: u32 = 4;
@@ -30,45 +31,7 @@ impl<'a> OptCtx<'a> {
     }
 
     fn match_def(&self, v: Value) -> Option<(Type, InstData)> {
-        let dfg = &self.func.dfg;
-        let v = dfg.resolve_aliases(v);
-        let ValueDef::Result(inst, 0) = dfg.value_def(v) else { return None };
-        if dfg.inst_results(inst).len() != 1 {
-            return None;
-        }
-        let ty = dfg.ctrl_typevar(inst);
-        let canon = |imm: Imm64| fold::canonical(ty, imm.bits());
-        let data = match dfg.insts[inst] {
-            InstructionData::Unary { opcode, arg } => InstData::Unary { op: opcode, a: arg },
-            InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } if flags.is_empty() => {
-                InstData::Unary { op: Opcode::Bitcast, a: arg }
-            }
-            InstructionData::UnaryImm { opcode, imm } => InstData::UnaryImm { op: opcode, imm: canon(imm) },
-            InstructionData::Binary { opcode, args } => InstData::Binary { op: opcode, a: args[0], b: args[1] },
-            InstructionData::BinaryImm64 { opcode, arg, imm } => {
-                InstData::BinaryImm64 { op: opcode, a: arg, imm: canon(imm) }
-            }
-            InstructionData::Ternary { opcode, args } => {
-                InstData::Ternary { op: opcode, a: args[0], b: args[1], c: args[2] }
-            }
-            InstructionData::IntCompare { opcode, cond, args } => {
-                InstData::IntCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
-            }
-            InstructionData::IntCompareImm { opcode, cond, arg, imm } => {
-                InstData::IntCompareImm { op: opcode, cc: cond, a: arg, imm: canon(imm) }
-            }
-            InstructionData::FloatCompare { opcode, cond, args } => {
-                InstData::FloatCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
-            }
-            InstructionData::Load { opcode, flags, arg, offset } => {
-                InstData::Load { op: opcode, flags, addr: arg, offset: offset.0 }
-            }
-            InstructionData::StackLoad { opcode, stack_slot, offset } => {
-                InstData::StackLoad { op: opcode, slot: stack_slot, offset: offset.0 }
-            }
-            _ => return None,
-        };
-        Some((ty, data))
+        crate::isle_view::def_inst(&self.func.dfg, v)
     }
 
     /// Builds an instruction before `pos` and returns its (possibly further simplified)

@@ -18,6 +18,7 @@ use context::OptCtx;
 mod isle {
     use crate::ir::types::I8;
     use crate::ir::{FloatCC, IntCC, MemFlags, Opcode, StackSlot, Type, Value};
+    use crate::isle_view::InstData;
     include!(concat!(env!("OUT_DIR"), "/isle_opt.rs"));
 }
 

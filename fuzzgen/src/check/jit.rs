@@ -4,7 +4,8 @@
 
 use super::run::{agree, interpret, show};
 use super::{Mismatch, Verdict, verify_generated};
-use crate::program::{Program, RunOutcome};
+use crate::program::Program;
+use lathe_codegen::data_value::CallOutcome;
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::isa;
 use lathe_codegen::result::CodegenError;
@@ -32,7 +33,7 @@ pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Resu
             Err(e) => return Err(interp_failure(program, inputs, args, &e)),
         }
     }
-    let runs: Vec<(Vec<DataValue>, Option<RunOutcome>)> =
+    let runs: Vec<(Vec<DataValue>, Option<CallOutcome>)> =
         inputs.iter().cloned().zip(expected.iter().cloned().map(Some)).collect();
     for level in [OptLevel::None, OptLevel::Speed] {
         let flags = Flags { opt_level: level, regalloc_checker: true, ..Flags::default() };
@@ -65,8 +66,7 @@ pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Resu
         };
         for (args, want) in inputs.iter().zip(&expected) {
             let native = match jit.call(id, args) {
-                Ok(lathe_jit::CallOutcome::Return(v)) => RunOutcome::Return(v),
-                Ok(lathe_jit::CallOutcome::Trap(c)) => RunOutcome::Trap(c),
+                Ok(outcome) => outcome,
                 Err(JitError::Unsupported(m)) => return Ok(Verdict::Skipped(format!("JIT: {m}"))),
                 Err(e) => {
                     return Err(Mismatch::new(

@@ -1,6 +1,6 @@
 //! Running a program in the interpreter, and comparing outcomes.
 
-use crate::program::{Program, RunOutcome};
+use crate::program::Program;
 use lathe_codegen::data_value::DataValue;
 use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter, InterpreterError};
 
@@ -9,24 +9,21 @@ use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter, InterpreterErro
 const STEP_LIMIT: u64 = 2_000_000;
 
 /// Calls the entry of `program` with `args` in a fresh interpreter.
-pub fn interpret(program: &Program, args: &[DataValue]) -> Result<RunOutcome, InterpreterError> {
+pub fn interpret(program: &Program, args: &[DataValue]) -> Result<CallOutcome, InterpreterError> {
     let mut store = FunctionStore::new();
     for f in &program.functions {
         store.add(f);
     }
     let mut interp = Interpreter::new(store).with_step_limit(STEP_LIMIT);
-    Ok(match interp.call_by_name(&program.entry_name(), args)? {
-        CallOutcome::Return(v) => RunOutcome::Return(v),
-        CallOutcome::Trap(c) => RunOutcome::Trap(c),
-    })
+    interp.call_by_name(&program.entry_name(), args)
 }
 
 /// Whether two outcomes agree: the same trap code, or the same values bit for bit, except
 /// that any two NaNs agree (hardware and constant folding may produce different NaN bits).
-pub fn agree(a: &RunOutcome, b: &RunOutcome) -> bool {
+pub fn agree(a: &CallOutcome, b: &CallOutcome) -> bool {
     match (a, b) {
-        (RunOutcome::Trap(x), RunOutcome::Trap(y)) => x == y,
-        (RunOutcome::Return(x), RunOutcome::Return(y)) => {
+        (CallOutcome::Trap(x), CallOutcome::Trap(y)) => x == y,
+        (CallOutcome::Return(x), CallOutcome::Return(y)) => {
             x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
         }
         _ => false,
@@ -34,9 +31,9 @@ pub fn agree(a: &RunOutcome, b: &RunOutcome) -> bool {
 }
 
 /// An outcome as a run line would write it.
-pub fn show(o: &RunOutcome) -> String {
+pub fn show(o: &CallOutcome) -> String {
     match o {
-        RunOutcome::Return(v) => format!("[{}]", crate::program::join(v)),
-        RunOutcome::Trap(c) => format!("trap {c}"),
+        CallOutcome::Return(v) => format!("[{}]", crate::program::join(v)),
+        CallOutcome::Trap(c) => format!("trap {c}"),
     }
 }

@@ -12,7 +12,7 @@ use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemIm
 use super::regs;
 use crate::ir::{
     AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
-    TrapCode, Type, Value, ValueDef, types,
+    TrapCode, Type, Value, types,
 };
 use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
@@ -28,12 +28,14 @@ mod isle {
     use crate::ir::types::I64;
     use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
+    use crate::isle_view::InstData;
     use crate::machinst::{Reg, ValueRegs};
     include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
 }
 
+use crate::isle_view::InstData;
 use i128::Shift128;
-use isle::{Ext, InstData, InstKind, ShiftOp, UnaryOp};
+use isle::{Ext, InstKind, ShiftOp, UnaryOp};
 
 mod float;
 mod int;
@@ -137,50 +139,8 @@ impl RuleCtx<'_, '_> {
 
 impl isle::Context for RuleCtx<'_, '_> {
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
-        let f = self.lower.f;
-        let v = f.dfg.resolve_aliases(v);
-        let ValueDef::Result(inst, 0) = f.dfg.value_def(v) else { return None };
-        if f.dfg.inst_results(inst).len() != 1 {
-            return None;
-        }
-        let ty = f.dfg.ctrl_typevar(inst);
-        let canon = |k: i64| crate::opt::canonical_imm(ty, k);
-        Some((
-            ty,
-            match f.dfg.insts[inst] {
-                InstructionData::Unary { opcode, arg } => InstData::Unary { op: opcode, a: arg },
-                InstructionData::UnaryImm { opcode, imm } => InstData::UnaryImm { op: opcode, imm: canon(imm.bits()) },
-                InstructionData::Binary { opcode, args } => InstData::Binary { op: opcode, a: args[0], b: args[1] },
-                InstructionData::BinaryImm64 { opcode, arg, imm } => {
-                    InstData::BinaryImm64 { op: opcode, a: arg, imm: canon(imm.bits()) }
-                }
-                InstructionData::Ternary { opcode, args } => {
-                    InstData::Ternary { op: opcode, a: args[0], b: args[1], c: args[2] }
-                }
-                InstructionData::IntCompare { opcode, cond, args } => {
-                    InstData::IntCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
-                }
-                InstructionData::IntCompareImm { opcode, cond, arg, imm } => {
-                    let k = crate::opt::canonical_imm(f.dfg.value_type(arg), imm.bits());
-                    InstData::IntCompareImm { op: opcode, cc: cond, a: arg, imm: k }
-                }
-                InstructionData::FloatCompare { opcode, cond, args } => {
-                    InstData::FloatCompare { op: opcode, cc: cond, a: args[0], b: args[1] }
-                }
-                InstructionData::Load { opcode, flags, arg, offset } => {
-                    InstData::Load { op: opcode, flags, addr: arg, offset: offset.0 }
-                }
-                InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => {
-                    InstData::Unary { op: Opcode::Bitcast, a: arg }
-                }
-                InstructionData::StackLoad { opcode, stack_slot, offset } => {
-                    InstData::StackLoad { op: opcode, slot: stack_slot, offset: offset.0 }
-                }
-                _ => return None,
-            },
-        ))
+        crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
-
     fn inst_kind(&mut self, inst: Inst) -> InstKind {
         let f = self.lower.f;
         let data = f.dfg.insts[inst];
