@@ -10,8 +10,9 @@
 //! yet); result and parameter values record their position (`num`) in their definer's list.
 
 use super::entities::{Block, Constant, FuncRef, Inst, JumpTable, SigRef, Value};
-use super::function::{ExtFuncData, Signature};
+use super::extname::ExtFuncData;
 use super::instructions::{BlockCall, CtrlSource, InstructionData, JumpTableData, Opcode, ValueList, ValueListPool};
+use super::signature::Signature;
 use super::types::{self, Type};
 use crate::entity::{EntityList, EntityRef, PrimaryMap, SecondaryMap};
 

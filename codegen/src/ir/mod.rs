@@ -7,6 +7,7 @@ mod builder;
 mod condcodes;
 mod dfg;
 pub mod entities;
+mod extname;
 mod function;
 pub mod immediates;
 mod instructions;
@@ -14,6 +15,7 @@ mod layout;
 mod libcall;
 mod memflags;
 mod opcodes;
+mod signature;
 mod trapcode;
 pub mod types;
 
@@ -23,10 +25,8 @@ pub use builder::{
 pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{BlockData, DataFlowGraph, ValueDef};
 pub use entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
-pub use function::{
-    AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, ExtFuncData, ExternalName, Function, GlobalValueData,
-    Signature, SourceLoc, StackSlotData, StackSlotKind,
-};
+pub use extname::{ExtFuncData, ExternalName};
+pub use function::{Function, GlobalValueData, SourceLoc, StackSlotData, StackSlotKind};
 pub use immediates::{Ieee32, Ieee64, Imm64, Offset32};
 pub use instructions::{
     BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,
@@ -35,5 +35,6 @@ pub use instructions::{
 pub use layout::Layout;
 pub use libcall::LibCall;
 pub use memflags::{AtomicRmwOp, Endianness, MemFlags};
+pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;
 pub use types::Type;
