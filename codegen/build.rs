@@ -180,9 +180,13 @@ fn main() {
     // Each ISA's lowering rules: every `.isle` file of `src/isa/<isa>/lower`, compiled to
     // `isle_<isa>.rs`, which the ISA's `lower` module includes. A new ISA is declared in
     // `src/isa/mod.rs`, so a change there reruns this script and finds the new folder.
+    // The shared lowering prelude comes first in every ISA's set.
     println!("cargo:rerun-if-changed=src/isa/mod.rs");
+    let prelude = PathBuf::from("src/machinst/lower_prelude.isle");
+    lathe_isle::print_rerun_if_changed(std::slice::from_ref(&prelude));
     for (isa, lower_dir) in isa_lower_dirs(Path::new("src/isa")) {
-        let files = isle_files_in(&lower_dir);
+        let mut files = vec![prelude.clone()];
+        files.extend(isle_files_in(&lower_dir));
         let generated = [("generated/opcodes.isle".to_string(), opcode_isle.clone())];
         compile_rules(&generated, &files, &opts, &out_dir.join(format!("isle_{isa}.rs")));
     }

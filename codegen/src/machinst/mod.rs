@@ -18,6 +18,7 @@ mod compile;
 mod compiled;
 mod inst;
 mod lower;
+mod lower_prelude;
 mod reg;
 pub mod unwind;
 mod vcode;

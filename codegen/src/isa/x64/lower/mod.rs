@@ -28,14 +28,14 @@ mod isle {
     use crate::ir::types::I64;
     use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
-    use crate::isle_view::InstData;
+    use crate::isle_view::{InstData, InstKind};
     use crate::machinst::{Reg, ValueRegs};
     include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
 }
 
 use crate::isle_view::InstData;
 use i128::Shift128;
-use isle::{Ext, InstKind, ShiftOp, UnaryOp};
+use isle::{Ext, ShiftOp, UnaryOp};
 
 mod float;
 mod int;
@@ -141,87 +141,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
         crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
-    fn inst_kind(&mut self, inst: Inst) -> InstKind {
-        let f = self.lower.f;
-        let data = f.dfg.insts[inst];
-        match data {
-            InstructionData::Store { opcode, flags, args, offset } => {
-                InstKind::Store { op: opcode, flags, x: args[0], addr: args[1], offset: offset.0 }
-            }
-            InstructionData::StackStore { arg, stack_slot, offset, .. } => {
-                InstKind::StackStore { x: arg, slot: stack_slot, offset: offset.0 }
-            }
-            InstructionData::CondTrap { opcode, arg, code } => InstKind::CondTrap { op: opcode, c: arg, code },
-            InstructionData::Trap { code, .. } => InstKind::Trap { code },
-            InstructionData::Jump { .. } => InstKind::Jump,
-            InstructionData::Brif { arg, .. } => InstKind::Brif { c: arg },
-            InstructionData::BranchTable { arg, .. } => InstKind::BrTable { x: arg },
-            InstructionData::MultiAry { opcode: Opcode::Return, .. } => InstKind::Return,
-            InstructionData::Call { opcode: Opcode::ReturnCall, .. }
-            | InstructionData::CallIndirect { opcode: Opcode::ReturnCallIndirect, .. } => InstKind::ReturnCall,
-            InstructionData::Call { opcode: Opcode::Call, .. }
-            | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
-            InstructionData::FuncAddr { .. }
-            | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, .. } => InstKind::AddrOf,
-            InstructionData::Nullary { opcode: Opcode::GetStackPointer | Opcode::GetFramePointer, .. } => {
-                InstKind::AddrOf
-            }
-            InstructionData::UnaryIeee32 { imm, .. } => {
-                InstKind::FConst { v: f.dfg.first_result(inst), bits: imm.0 as i64, double: false }
-            }
-            InstructionData::UnaryIeee64 { imm, .. } => {
-                InstKind::FConst { v: f.dfg.first_result(inst), bits: imm.0 as i64, double: true }
-            }
-            InstructionData::Binary { opcode, args } if f.dfg.inst_results(inst).len() == 2 => {
-                let r = f.dfg.inst_results(inst);
-                let ty = f.dfg.ctrl_typevar(inst);
-                InstKind::Overflow { op: opcode, ty, a: args[0], b: args[1], r0: r[0], r1: r[1] }
-            }
-            InstructionData::Unary { opcode: Opcode::Isplit, arg } if f.dfg.inst_results(inst).len() == 2 => {
-                let r = f.dfg.inst_results(inst);
-                InstKind::Split { x: arg, lo: r[0], hi: r[1] }
-            }
-            InstructionData::Ternary { opcode, args } if f.dfg.inst_results(inst).len() == 2 => {
-                let r = f.dfg.inst_results(inst);
-                let ty = f.dfg.ctrl_typevar(inst);
-                InstKind::OverflowCarry { op: opcode, ty, a: args[0], b: args[1], c: args[2], r0: r[0], r1: r[1] }
-            }
-            InstructionData::IntAddTrap { args, code, .. } => {
-                InstKind::AddTrap { v: f.dfg.first_result(inst), a: args[0], b: args[1], code }
-            }
-            InstructionData::LoadNoOffset { opcode: Opcode::AtomicLoad, flags, arg } => {
-                InstKind::AtomicLoad { v: f.dfg.first_result(inst), flags, addr: arg }
-            }
-            InstructionData::StoreNoOffset { opcode: Opcode::AtomicStore, flags, args } => {
-                InstKind::AtomicStore { flags, x: args[0], addr: args[1] }
-            }
-            InstructionData::AtomicRmw { flags, op, args, .. } => {
-                InstKind::AtomicRmw { v: f.dfg.first_result(inst), flags, op, addr: args[0], x: args[1] }
-            }
-            InstructionData::AtomicCas { flags, args, .. } => InstKind::AtomicCas {
-                v: f.dfg.first_result(inst),
-                flags,
-                addr: args[0],
-                expected: args[1],
-                replacement: args[2],
-            },
-            InstructionData::Nullary { opcode: Opcode::Fence } => InstKind::Fence,
-            _ => match f.dfg.inst_results(inst) {
-                [v] => InstKind::Result { v: *v },
-                _ => InstKind::Other,
-            },
-        }
-    }
-
-    fn float_ty(&mut self, ty: Type) -> Option<Type> {
-        ty.is_float_scalar().then_some(ty)
-    }
-    fn scalar_ty(&mut self, ty: Type) -> Option<Type> {
-        ((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar()).then_some(ty)
-    }
-    fn fits_in_64(&mut self, ty: Type) -> Option<Type> {
-        (ty.is_int_scalar() && ty.bits() <= 64).then_some(ty)
-    }
+    crate::lower_prelude_methods!();
     fn simm32(&mut self, k: i64) -> Option<i32> {
         i32::try_from(k).ok()
     }
@@ -234,15 +154,6 @@ impl isle::Context for RuleCtx<'_, '_> {
             self.unsupported(format!("values of type `{ty}` on x86_64"));
         }
         self.lower.put_in_reg(v)
-    }
-    fn output(&mut self, v: Value, r: Reg) -> Unit {
-        self.lower.set_output(v, r);
-    }
-    fn value_type(&mut self, v: Value) -> Type {
-        self.lower.value_type(v)
-    }
-    fn add_offset(&mut self, off: i32, k: i64) -> Option<i32> {
-        i32::try_from(off as i64 + k).ok()
     }
     fn rmi_reg(&mut self, r: Reg) -> RegMemImm {
         RegMemImm::Reg(r)
