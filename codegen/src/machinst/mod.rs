@@ -20,6 +20,7 @@ mod lower;
 mod reg;
 mod vcode;
 
+pub use crate::ir::Endianness;
 pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};

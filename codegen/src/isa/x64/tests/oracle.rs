@@ -112,7 +112,7 @@ struct Emitted {
 }
 
 fn emit_alone(inst: &Inst, next_block: Option<MachLabel>, frame: &FrameInfo) -> Emitted {
-    let mut buf = MachBuffer::new(NUM_LABELS);
+    let mut buf = MachBuffer::new(NUM_LABELS, Inst::ENDIANNESS);
     buf.bind_label(MachLabel(0));
     buf.put_data(&[0x90; PAD_BEFORE]);
     let start = buf.cur_offset() as usize;
