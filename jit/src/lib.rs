@@ -15,7 +15,8 @@
 //! Modules:
 //! - [`module`]: `JitModule`, the public face: definitions, symbols, finalize, call.
 //! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
-//! - `link`: lays functions and veneers out in a region and applies relocations.
+//! - `link`: lays functions, veneers and GOT slots out in a region and applies the
+//!   relocations of the host's kinds.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
 //! - `x64`: the x86-64 call trampoline and argument marshalling (System V and Windows x64).
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
@@ -73,6 +74,15 @@ pub enum JitError {
         name: String,
         /// What is wrong.
         reason: String,
+    },
+    /// The code carries a relocation of a kind the JIT does not apply on this host
+    /// (another ISA's).
+    #[error("bad compiled code for {name}: the JIT cannot apply a {kind:?} relocation on this host")]
+    UnsupportedRelocation {
+        /// The function.
+        name: String,
+        /// The relocation kind.
+        kind: lathe_codegen::machinst::RelocKind,
     },
     /// The function id is unknown, or the function has not been finalized yet.
     #[error("function {0} is not finalized")]

@@ -21,7 +21,8 @@
 //! already in the four bytes: the encoder writes them with a bias first, then records the
 //! use (for RIP-relative operands followed by an immediate, minus the immediate's length,
 //! since RIP is the end of the instruction; for jump-table entries, so that each entry is
-//! relative to the table start).
+//! relative to the table start). Calls to functions carry an `X86CallPlt4` relocation,
+//! `movabs` of a symbol's address an `Abs8`.
 
 use super::inst::Inst;
 use super::inst::args::*;
@@ -529,7 +530,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         Inst::Args { .. } => {}
         Inst::CallKnown { callee, .. } => {
             buf.put1(0xe8);
-            buf.add_reloc(RelocKind::X86PcRel4, callee, -4);
+            buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);
             buf.put4(0);
             buf.add_call_site();
         }
@@ -539,7 +540,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         }
         Inst::ReturnCallKnown { callee, .. } => {
             buf.put1(0xe9);
-            buf.add_reloc(RelocKind::X86PcRel4, callee, -4);
+            buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);
             buf.put4(0);
         }
         Inst::ReturnCallUnknown { target, .. } => {

@@ -110,7 +110,7 @@ fn labels_relocations_and_rip_relative_bias() {
     let out = buf.finish().unwrap();
     assert_eq!(out.data, [0xe8, 0, 0, 0, 0]);
     assert_eq!(out.relocs.len(), 1);
-    assert_eq!((out.relocs[0].offset, out.relocs[0].kind, out.relocs[0].addend), (1, RelocKind::X86PcRel4, -4));
+    assert_eq!((out.relocs[0].offset, out.relocs[0].kind, out.relocs[0].addend), (1, RelocKind::X86CallPlt4, -4));
     assert_eq!(out.call_sites[0].ret_offset, 5);
     assert_eq!(call.clobbers(), caller_saved_set());
 
