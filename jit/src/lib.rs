@@ -16,7 +16,8 @@
 //! Modules:
 //! - [`module`]: `JitModule`, the public face: definitions, symbols, finalize, call.
 //! - `memory`: page-granular executable memory (mmap, mprotect, munmap).
-//! - `link`: lays functions and veneers out in a region and applies relocations.
+//! - `link`: lays functions, veneers and GOT slots out in a region and applies the
+//!   relocations of the host's kinds.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
 //! - `entry`: the entry trampolines built as IR, and the argument buffer they read.
 //! - `x64`: the x86-64 entry stub (the one hand-written piece of machine code: it saves
@@ -67,6 +68,15 @@ pub enum JitError {
         name: String,
         /// What is wrong.
         reason: String,
+    },
+    /// The code carries a relocation of a kind the JIT does not apply on this host
+    /// (another ISA's).
+    #[error("bad compiled code for {name}: the JIT cannot apply a {kind:?} relocation on this host")]
+    UnsupportedRelocation {
+        /// The function.
+        name: String,
+        /// The relocation kind.
+        kind: lathe_codegen::machinst::RelocKind,
     },
     /// The function id is unknown, or the function has not been finalized yet.
     #[error("function {0} is not finalized")]

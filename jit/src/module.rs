@@ -20,7 +20,7 @@ use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{ExternalName, Signature};
 use lathe_codegen::isa::TargetIsa;
-use lathe_codegen::machinst::{CompiledCode, RelocKind};
+use lathe_codegen::machinst::CompiledCode;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -85,8 +85,8 @@ impl JitModule {
     }
 
     /// Declares and defines a function from compiled code with its signature. The code is
-    /// checked (relocations and trap sites inside it, a power-of-two alignment up to a page)
-    /// and copied; it is placed at the next [`finalize`](Self::finalize).
+    /// checked (relocations of kinds the JIT applies on this host, inside the code with the
+    /// trap sites, a power-of-two alignment up to a page) and copied; it is placed at the next [`finalize`](Self::finalize).
     pub fn define_function(
         &mut self,
         name: ExternalName,
@@ -271,7 +271,8 @@ fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), 
     Ok((PlacedRegion { registry_id, _region: region }, base, layout.offsets))
 }
 
-/// Checks that relocations and trap sites lie inside the code and the alignment is sane.
+/// Checks that relocations are of kinds the JIT applies, that they and the trap sites lie
+/// inside the code, and that the alignment is sane.
 fn check_code(name: &ExternalName, code: &CompiledCode) -> Result<(), JitError> {
     let bad = |reason: String| JitError::BadCode { name: name.to_string(), reason };
     if code.code.is_empty() {
@@ -283,11 +284,10 @@ fn check_code(name: &ExternalName, code: &CompiledCode) -> Result<(), JitError> 
     }
     let len = code.code.len();
     for r in &code.relocs {
-        let size = match r.kind {
-            RelocKind::X86PcRel4 => 4,
-            RelocKind::Abs8 => 8,
-        };
-        if (r.offset as usize).checked_add(size).is_none_or(|end| end > len) {
+        if !link::applies(r.kind) {
+            return Err(JitError::UnsupportedRelocation { name: name.to_string(), kind: r.kind });
+        }
+        if (r.offset as usize).checked_add(r.kind.patch_size() as usize).is_none_or(|end| end > len) {
             return Err(bad(format!("relocation at {} outside {len} bytes of code", r.offset)));
         }
     }

@@ -139,11 +139,11 @@ fn call_another_module_function_through_a_relocation() {
     #[rustfmt::skip]
     let caller = code_with_reloc(&[
         0x48, 0x83, 0xec, 0x08,       // sub rsp, 8   ; keep the stack aligned
-        0xe8, 0x00, 0x00, 0x00, 0x00, // call %callee ; X86PcRel4 at 5, addend -4
+        0xe8, 0x00, 0x00, 0x00, 0x00, // call %callee ; X86CallPlt4 at 5, addend -4
         0x48, 0x83, 0xc4, 0x08,       // add rsp, 8
         0x83, 0xc0, 0x01,             // add eax, 1
         0xc3,                         // ret
-    ], 5, RelocKind::X86PcRel4, "callee", -4);
+    ], 5, RelocKind::X86CallPlt4, "callee", -4);
     // Defined before its callee: resolution happens at finalize.
     let f = m.define_function(name("caller"), &caller, &sig(&[I32, I32], &[I32])).unwrap();
     // lea eax, [rdi+rsi]; ret
@@ -165,7 +165,7 @@ fn later_finalize_can_call_earlier_functions() {
         0xe8, 0x00, 0x00, 0x00, 0x00, // call %add
         0x48, 0x83, 0xc4, 0x08,       // add rsp, 8
         0xc3,                         // ret
-    ], 5, RelocKind::X86PcRel4, "add", -4);
+    ], 5, RelocKind::X86CallPlt4, "add", -4);
     let f = m.define_function(name("caller"), &caller, &sig(&[I64, I64], &[I64])).unwrap();
     m.finalize().unwrap();
     assert_eq!(returns(&m, f, &[DataValue::I64(3), DataValue::I64(4)]), [DataValue::I64(7)]);
@@ -186,7 +186,7 @@ fn call_a_host_function_through_relocations() {
         0xe8, 0x00, 0x00, 0x00, 0x00, // call %mul
         0x48, 0x83, 0xc4, 0x08,       // add rsp, 8
         0xc3,                         // ret
-    ], 5, RelocKind::X86PcRel4, "mul", -4);
+    ], 5, RelocKind::X86CallPlt4, "mul", -4);
     // Through an absolute address.
     #[rustfmt::skip]
     let abs = code_with_reloc(&[
@@ -207,6 +207,22 @@ fn call_a_host_function_through_relocations() {
 }
 
 #[test]
+fn host_data_through_a_got_slot() {
+    static DATA: u64 = 0x1122_3344_5566_7788;
+    let mut m = JitModule::new();
+    m.define_host_symbol(name("data"), (&raw const DATA).cast());
+    #[rustfmt::skip]
+    let load = code_with_reloc(&[
+        0x48, 0x8b, 0x05, 0x00, 0x00, 0x00, 0x00, // mov rax, [rip+data@GOTPCREL] ; at 3
+        0x48, 0x8b, 0x00,                         // mov rax, [rax]
+        0xc3,                                     // ret
+    ], 3, RelocKind::X86GotPcRel4, "data", -4);
+    let f = m.define_function(name("load"), &load, &sig(&[], &[I64])).unwrap();
+    m.finalize().unwrap();
+    assert_eq!(returns(&m, f, &[]), [DataValue::I64(0x1122_3344_5566_7788)]);
+}
+
+#[test]
 fn errors_are_typed() {
     let mut m = JitModule::new();
     let s = sig(&[I64], &[I64]);
@@ -214,9 +230,15 @@ fn errors_are_typed() {
     assert!(matches!(m.call(f, &[DataValue::I64(1)]), Err(JitError::NotFinalized(_))));
     assert!(matches!(m.define_function(name("f"), &code(&[0xc3]), &s), Err(JitError::DuplicateDefinition(_))));
     assert!(matches!(m.define_function(name("e"), &code(&[]), &s), Err(JitError::BadCode { .. })));
-    let bad_reloc = code_with_reloc(&[0xe8, 0, 0, 0, 0], 3, RelocKind::X86PcRel4, "f", -4);
+    let bad_reloc = code_with_reloc(&[0xe8, 0, 0, 0, 0], 3, RelocKind::X86CallPlt4, "f", -4);
     assert!(matches!(m.define_function(name("r"), &bad_reloc, &s), Err(JitError::BadCode { .. })));
-    let unknown = code_with_reloc(&[0xe8, 0, 0, 0, 0, 0xc3], 1, RelocKind::X86PcRel4, "nowhere", -4);
+    // Another ISA's relocation (aarch64 `bl`).
+    let foreign = code_with_reloc(&[0, 0, 0, 0x94], 0, RelocKind::Aarch64Call26, "f", 0);
+    assert!(matches!(
+        m.define_function(name("a"), &foreign, &s),
+        Err(JitError::UnsupportedRelocation { kind: RelocKind::Aarch64Call26, .. })
+    ));
+    let unknown = code_with_reloc(&[0xe8, 0, 0, 0, 0, 0xc3], 1, RelocKind::X86CallPlt4, "nowhere", -4);
     m.define_function(name("u"), &unknown, &s).unwrap();
     assert!(matches!(m.finalize(), Err(JitError::UnknownSymbol(n)) if n == "%nowhere"));
     // The failed finalize placed nothing.

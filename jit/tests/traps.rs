@@ -193,14 +193,14 @@ fn nested_calls_have_their_own_contexts() {
     let outer = code_with_reloc(&[
         0x53,                         // push rbx            ; also aligns the stack
         0x48, 0x89, 0xfb,             // mov rbx, rdi        ; keep the argument across the call
-        0xe8, 0x00, 0x00, 0x00, 0x00, // call %reenter       ; X86PcRel4 at 5
+        0xe8, 0x00, 0x00, 0x00, 0x00, // call %reenter       ; X86CallPlt4 at 5
         0x48, 0x83, 0xc0, 0x64,       // add rax, 100        ; 107 if the inner call trapped with user7
         0x48, 0x85, 0xdb,             // test rbx, rbx
         0x74, 0x02,                   // jz +2               ; argument 0: return normally
         0x0f, 0x0b,                   // ud2                 ; offset 18, user2: trap after the nested trap
         0x5b,                         // pop rbx
         0xc3,                         // ret
-    ], 5, RelocKind::X86PcRel4, "reenter", -4);
+    ], 5, RelocKind::X86CallPlt4, "reenter", -4);
     let mut outer = outer;
     outer.traps.push(lathe_codegen::machinst::TrapSite { offset: 18, code: TrapCode::User(2) });
     let f = m.define_function(name("outer"), &outer, &sig(&[I64], &[I64])).unwrap();

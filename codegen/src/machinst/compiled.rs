@@ -3,14 +3,82 @@
 
 use crate::ir::{ExternalName, SourceLoc, TrapCode};
 
-/// How a relocation patches the code.
+/// How a relocation patches the code, named after the ELF relocation an object writer
+/// emits for it. In the formulas (the ELF psABI notation): `S` is the symbol's address, `A`
+/// the addend, `P` the address of the patched field, `L` the address of the symbol's PLT
+/// entry (the symbol itself when it is local or the code is linked statically), `G + GOT`
+/// the address of the symbol's GOT slot, and `Page(x)` is `x` with its low 12 bits cleared.
+/// Fields are written in the target's byte order.
+///
+/// A kind is the same on every object format; the object writer maps it to the format's
+/// relocation (for ELF, the one named below) and the JIT applies the kinds of its host.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum RelocKind {
-    /// A 4-byte PC-relative offset: `target + addend - (address of the 4 bytes)`. x86-64
-    /// `call rel32` uses this with addend -4.
-    X86PcRel4,
-    /// An absolute 8-byte address: `target + addend`.
+    /// An 8-byte absolute address, `S + A`: ELF `R_X86_64_64`, `R_AARCH64_ABS64`,
+    /// `R_RISCV_64`, `R_390_64` (one kind for all, in the target's byte order).
     Abs8,
+    /// x86-64 `R_X86_64_PC32`: a 4-byte signed `S + A - P`. A PC-relative data
+    /// reference (`lea`, `mov` from `[rip+sym]`); the addend is minus the bytes from the
+    /// field to the end of the instruction.
+    X86PcRel4,
+    /// x86-64 `R_X86_64_PLT32`: a 4-byte signed `L + A - P`, the rel32 of `call` and of
+    /// a tail-call `jmp` to a function (addend -4). A linker may route it through a PLT
+    /// entry, the JIT through a veneer, when the function is more than ±2 GiB away.
+    X86CallPlt4,
+    /// x86-64 `R_X86_64_GOTPCREL`: a 4-byte signed `G + GOT + A - P`, the rel32 of
+    /// `mov reg, [rip+sym@GOTPCREL]`, which loads the symbol's address from its GOT slot
+    /// (position-independent code).
+    X86GotPcRel4,
+    /// aarch64 `R_AARCH64_CALL26`: `bl`'s 26-bit word offset, `(S + A - P) >> 2`
+    /// (±128 MiB); a linker adds a veneer when the callee is further.
+    Aarch64Call26,
+    /// aarch64 `R_AARCH64_JUMP26`: `b`'s 26-bit word offset (a tail call), as
+    /// [`RelocKind::Aarch64Call26`].
+    Aarch64Jump26,
+    /// aarch64 `R_AARCH64_ADR_PREL_PG_HI21`: `adrp`'s 21-bit page offset,
+    /// `Page(S + A) - Page(P)` (±4 GiB); paired with [`RelocKind::Aarch64AddAbsLo12Nc`].
+    Aarch64AdrPrelPgHi21,
+    /// aarch64 `R_AARCH64_ADD_ABS_LO12_NC`: the 12-bit immediate of the `add` after an
+    /// `adrp`, the low 12 bits of `S + A` (not checked for overflow).
+    Aarch64AddAbsLo12Nc,
+    /// riscv64 `R_RISCV_CALL_PLT`: an `auipc ra` + `jalr ra` pair (8 bytes, the field is
+    /// both instructions) holding `L + A - P` (±2 GiB).
+    Riscv64CallPlt,
+    /// riscv64 `R_RISCV_PCREL_HI20`: `auipc`'s upper 20 bits of `S + A - P`, rounded so
+    /// that adding the sign-extended low 12 bits gives the full offset.
+    Riscv64PcrelHi20,
+    /// riscv64 `R_RISCV_PCREL_LO12_I`: the 12-bit I-type immediate (`addi`, `ld`) holding
+    /// the low 12 bits of the offset computed by the paired `auipc`. Lathe always emits
+    /// the pair adjacent: the `auipc` with its [`RelocKind::Riscv64PcrelHi20`] (same
+    /// target and addend) is at `offset - 4`; in ELF this relocation names a local
+    /// symbol at that `auipc`, which the object writer makes.
+    Riscv64PcrelLo12I,
+    /// s390x `R_390_PLT32DBL`: `brasl`'s 4-byte halfword offset, `(L + A - P) >> 1`;
+    /// the field starts 2 bytes into the instruction, so the addend is 2.
+    S390xPlt32Dbl,
+    /// s390x `R_390_PC32DBL`: a 4-byte halfword offset `(S + A - P) >> 1` (`larl`, and
+    /// `brcl` to a symbol); addend 2 as for [`RelocKind::S390xPlt32Dbl`].
+    S390xPc32Dbl,
+}
+
+impl RelocKind {
+    /// Bytes of code the relocation patches, from its offset.
+    pub fn patch_size(self) -> u32 {
+        match self {
+            RelocKind::Abs8 | RelocKind::Riscv64CallPlt => 8,
+            RelocKind::X86PcRel4
+            | RelocKind::X86CallPlt4
+            | RelocKind::X86GotPcRel4
+            | RelocKind::Aarch64Call26
+            | RelocKind::Aarch64Jump26
+            | RelocKind::Aarch64AdrPrelPgHi21
+            | RelocKind::Aarch64AddAbsLo12Nc
+            | RelocKind::Riscv64PcrelHi20
+            | RelocKind::Riscv64PcrelLo12I
+            | RelocKind::S390xPlt32Dbl
+            | RelocKind::S390xPc32Dbl => 4,
+        }
+    }
 }
 
 /// A place in the code that needs the address of a symbol.

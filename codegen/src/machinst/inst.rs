@@ -8,7 +8,7 @@
 use super::buffer::{LabelUse, MachBuffer, MachLabel};
 use super::reg::{OperandVisitor, Reg};
 use super::unwind::FrameItem;
-use crate::ir::CallConv;
+use crate::ir::{CallConv, Endianness};
 use regalloc2::{PRegSet, RegClass};
 
 /// What kind of block end an instruction is.
@@ -67,6 +67,15 @@ pub struct EmitState<'a> {
 pub trait MachInst: Clone + std::fmt::Debug {
     /// How this ISA's instructions refer to labels.
     type LabelUse: LabelUse;
+
+    /// The byte order of the ISA's instructions and data (the buffer's `put2/4/8`).
+    const ENDIANNESS: Endianness;
+
+    /// An upper bound on the bytes one instruction emits plus what its emission adds to
+    /// the buffer's next island (constants with alignment padding, veneers of its label
+    /// uses); emission asks the buffer before each instruction whether an island is due
+    /// within this distance (`MachBuffer::island_needed`).
+    const WORST_CASE_SIZE: u32;
 
     /// Visits every register field with its constraint, always in the same order.
     fn visit_operands(&mut self, visitor: &mut dyn OperandVisitor);

@@ -23,6 +23,7 @@ mod reg;
 pub mod unwind;
 mod vcode;
 
+pub use crate::ir::Endianness;
 pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};

@@ -355,10 +355,18 @@ impl<I: MachInst> VCode<I> {
     ) -> Result<CompiledCode, super::buffer::BufferError> {
         let frame = self.frame_info(output, frame_rules);
         let nblocks = self.block_ranges.len() as u32;
-        let mut buf = MachBuffer::<I::LabelUse>::new(nblocks);
+        let mut buf = MachBuffer::<I::LabelUse>::new(nblocks, I::ENDIANNESS);
         let mut listing = String::new();
         let mut unwind = Vec::new();
         let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
+            // Before the instruction, an island (jumped over) if a pending label use would
+            // otherwise go out of reach.
+            if buf.island_needed(I::WORST_CASE_SIZE) {
+                let size = buf.emit_island(I::WORST_CASE_SIZE, &mut |buf, after| I::gen_jump(after).emit(buf, state));
+                if want_listing && size > 0 {
+                    let _ = writeln!(listing, "  ; island: {size} bytes (jump over it, constants, veneers)");
+                }
+            }
             if want_listing {
                 for line in inst.print_emitted(state).lines() {
                     let _ = writeln!(listing, "  {line}");

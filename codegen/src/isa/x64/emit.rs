@@ -18,10 +18,11 @@
 //! encoder is a bug in the driver and panics with that message.
 //!
 //! Label references use [`X64LabelUse::Rel32`], which ADDS the distance to the value
-//! already in the four bytes: the encoder pre-loads them with a bias (for RIP-relative
-//! operands followed by an immediate, minus the immediate's length, since RIP is the end
-//! of the instruction; for jump-table entries, so that each entry is relative to the
-//! table start).
+//! already in the four bytes: the encoder writes them with a bias first, then records the
+//! use (for RIP-relative operands followed by an immediate, minus the immediate's length,
+//! since RIP is the end of the instruction; for jump-table entries, so that each entry is
+//! relative to the table start). Calls to functions carry an `X86CallPlt4` relocation,
+//! `movabs` of a symbol's address an `Abs8`.
 
 use super::inst::Inst;
 use super::inst::args::*;
@@ -37,15 +38,17 @@ pub enum X64LabelUse {
 }
 
 impl LabelUse for X64LabelUse {
-    fn patch_size(self) -> usize {
+    const ALIGN: u32 = 1;
+
+    fn patch_size(self) -> u32 {
         4
     }
-    fn max_forward(self) -> i64 {
-        i32::MAX as i64
+    fn max_forward(self) -> u32 {
+        i32::MAX as u32
     }
-    fn max_backward(self) -> i64 {
+    fn max_backward(self) -> u32 {
         // Backward distance `d` becomes `-(d + 4)` plus the bias; stay clear of the edge.
-        i32::MAX as i64 - 8
+        i32::MAX as u32 - 8
     }
     fn patch(self, bytes: &mut [u8], use_offset: u32, label_offset: u32) {
         let X64LabelUse::Rel32 = self;
@@ -166,8 +169,8 @@ fn modrm_sib(buf: &mut MachBuffer<X64LabelUse>, reg: u8, rm: Rm, imm_len: u8) {
             Rm::Mem(Addr::Rip(label)) => {
                 buf.put1(reg | 0b101);
                 let at = buf.cur_offset();
-                buf.use_label_at_offset(at, label, X64LabelUse::Rel32);
                 buf.put4((-(imm_len as i32)) as u32);
+                buf.use_label_at_offset(at, label, X64LabelUse::Rel32);
             }
             Rm::Mem(Addr::Base { base, index, disp }) => {
                 let (mode, disp_len) = if disp == 0 && base & 7 != 5 {
@@ -331,16 +334,16 @@ fn emit_trap(buf: &mut MachBuffer<X64LabelUse>, code: Option<TrapCode>) {
 fn jmp(buf: &mut MachBuffer<X64LabelUse>, target: MachLabel) {
     buf.put1(0xe9);
     let at = buf.cur_offset();
-    buf.use_label_at_offset(at, target, X64LabelUse::Rel32);
     buf.put4(0);
+    buf.use_label_at_offset(at, target, X64LabelUse::Rel32);
 }
 
 /// `jcc rel32` to `target`.
 fn jcc(buf: &mut MachBuffer<X64LabelUse>, cc: CC, target: MachLabel) {
     buf.put_data(&[0x0f, 0x80 | cc.enc()]);
     let at = buf.cur_offset();
-    buf.use_label_at_offset(at, target, X64LabelUse::Rel32);
     buf.put4(0);
+    buf.use_label_at_offset(at, target, X64LabelUse::Rel32);
 }
 
 /// `push`/`pop` (`base` 0x50 or 0x58) of a 64-bit register.
@@ -527,7 +530,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         Inst::Args { .. } => {}
         Inst::CallKnown { callee, .. } => {
             buf.put1(0xe8);
-            buf.add_reloc(RelocKind::X86PcRel4, callee, -4);
+            buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);
             buf.put4(0);
             buf.add_call_site();
         }
@@ -537,7 +540,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         }
         Inst::ReturnCallKnown { callee, .. } => {
             buf.put1(0xe9);
-            buf.add_reloc(RelocKind::X86PcRel4, callee, -4);
+            buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);
             buf.put4(0);
         }
         Inst::ReturnCallUnknown { target, .. } => {
@@ -770,7 +773,7 @@ fn emit_jump_table(
         // Entry i sits 4*i bytes into the table; a bias of 4 + 4*i makes Rel32's
         // `label - (use + 4)` into `label - table`.
         let at = buf.cur_offset();
-        buf.use_label_at_offset(at, t, X64LabelUse::Rel32);
         buf.put4(4 + 4 * i as u32);
+        buf.use_label_at_offset(at, t, X64LabelUse::Rel32);
     }
 }

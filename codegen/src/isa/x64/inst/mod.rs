@@ -19,7 +19,7 @@ pub mod args;
 
 use self::args::*;
 use super::regs;
-use crate::ir::{CallConv, ExternalName, TrapCode};
+use crate::ir::{CallConv, Endianness, ExternalName, TrapCode};
 use crate::machinst::{
     DwarfReg, EmitState, FrameInfo, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg,
     PRegSet, Reg, RegClass, TerminatorKind, UnwindInst,
@@ -757,6 +757,14 @@ fn saved_by_class(frame: &FrameInfo) -> (Vec<Reg>, Vec<Reg>) {
 
 impl MachInst for Inst {
     type LabelUse = super::emit::X64LabelUse;
+
+    const ENDIANNESS: Endianness = Endianness::Little;
+
+    /// An instruction is at most 15 bytes and a constant 8 (plus 7 of padding); a few
+    /// pseudo-instructions (jump tables, probe loops) are longer. The bound never matters
+    /// here: every x86-64 label use reaches ±2 GiB, so no island is due before the code
+    /// grows past what a function may hold.
+    const WORST_CASE_SIZE: u32 = 64;
 
     fn visit_operands(&mut self, v: &mut dyn OperandVisitor) {
         match self {

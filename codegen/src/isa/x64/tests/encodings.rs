@@ -15,7 +15,7 @@ use regalloc2::{Operand, OperandConstraint, OperandKind, OperandPos};
 
 fn bytes_of(insts: &[Inst]) -> Vec<u8> {
     let frame = FrameInfo { outgoing_args_size: 8, ..Default::default() };
-    let mut buf = MachBuffer::<X64LabelUse>::new(1);
+    let mut buf = MachBuffer::<X64LabelUse>::new(1, Inst::ENDIANNESS);
     buf.bind_label(MachLabel(0));
     for i in insts {
         i.emit(&mut buf, &EmitState { frame: &frame, next_block: None });
@@ -103,14 +103,14 @@ fn labels_relocations_and_rip_relative_bias() {
     assert_eq!(bytes(imul), [0x4c, 0x6b, 0x35, 0xf8, 0xff, 0xff, 0xff, 0xfd]);
 
     let frame = FrameInfo::default();
-    let mut buf = MachBuffer::<X64LabelUse>::new(0);
+    let mut buf = MachBuffer::<X64LabelUse>::new(0, Inst::ENDIANNESS);
     let callee = ExternalName::TestCase("f".into());
     let call = Inst::CallKnown { callee: callee.clone(), uses: vec![], defs: vec![], clobbers: caller_saved_set() };
     call.emit(&mut buf, &EmitState { frame: &frame, next_block: None });
     let out = buf.finish().unwrap();
     assert_eq!(out.data, [0xe8, 0, 0, 0, 0]);
     assert_eq!(out.relocs.len(), 1);
-    assert_eq!((out.relocs[0].offset, out.relocs[0].kind, out.relocs[0].addend), (1, RelocKind::X86PcRel4, -4));
+    assert_eq!((out.relocs[0].offset, out.relocs[0].kind, out.relocs[0].addend), (1, RelocKind::X86CallPlt4, -4));
     assert_eq!(out.call_sites[0].ret_offset, 5);
     assert_eq!(call.clobbers(), caller_saved_set());
 
@@ -124,7 +124,7 @@ fn labels_relocations_and_rip_relative_bias() {
 fn jmp_cond_falls_through_to_the_next_block() {
     let frame = FrameInfo::default();
     let emit = |next| {
-        let mut buf = MachBuffer::<X64LabelUse>::new(3);
+        let mut buf = MachBuffer::<X64LabelUse>::new(3, Inst::ENDIANNESS);
         let i = Inst::JmpCond { cc: CC::L, taken: MachLabel(1), not_taken: MachLabel(2) };
         i.emit(&mut buf, &EmitState { frame: &frame, next_block: next });
         buf.bind_label(MachLabel(0));

@@ -112,7 +112,7 @@ struct Emitted {
 }
 
 fn emit_alone(inst: &Inst, next_block: Option<MachLabel>, frame: &FrameInfo) -> Emitted {
-    let mut buf = MachBuffer::new(NUM_LABELS);
+    let mut buf = MachBuffer::new(NUM_LABELS, Inst::ENDIANNESS);
     buf.bind_label(MachLabel(0));
     buf.put_data(&[0x90; PAD_BEFORE]);
     let start = buf.cur_offset() as usize;
@@ -340,7 +340,7 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     }
     let want_relocs: Vec<(u32, RelocKind, ExternalName, i64)> = match inst {
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
-            vec![(e.end as u32 - 4, RelocKind::X86PcRel4, callee.clone(), -4)]
+            vec![(e.end as u32 - 4, RelocKind::X86CallPlt4, callee.clone(), -4)]
         }
         Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)],
         _ => vec![],
