@@ -3,7 +3,8 @@
 //! - `lathe test <paths...>` runs filetests and ends with `N passed, N failed, N unsupported`.
 //! - `lathe cat <file>` prints the functions of a CLIF file as Lathe reads them.
 //! - `lathe verify <file>` runs the verifier on each function.
-//! - `lathe compile [--target T] [--set S] <file>` prints machine code listings.
+//! - `lathe compile [--target T] [--set S] [--print-after PASS] <file>` prints machine code
+//!   listings, or the function after one pass of the pipeline.
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
 //! - `lathe run [--invoke <export>] <prog.wasm> [args...]` runs a Wasm program (WASI `_start`,
 //!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
@@ -19,6 +20,9 @@ mod bench_programs;
 mod wasm_cmd;
 
 use clap::{Parser, Subcommand};
+use lathe_codegen::isa::{self, IsaBuilder, TargetError};
+use lathe_codegen::machinst::{CompileOptions, Pass};
+use lathe_codegen::settings::Flags;
 use lathe_codegen::text;
 use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
 use std::io::Write as _;
@@ -59,16 +63,23 @@ enum Command {
     /// Compile the functions of a CLIF file, or of a Wasm module (each function as the
     /// Wasm front end translates it), and print their machine code listings.
     Compile {
-        /// The target: an architecture name or triple, then ISA flags (`x86_64`,
-        /// `"x86_64 has_sse41"`); the host by default.
+        /// The target: a triple or architecture name, then ISA flags or settings
+        /// (`x86_64`, `"x86_64-pc-windows-msvc has_sse41"`); by default the host's
+        /// architecture with no optional CPU features.
         #[arg(long)]
         target: Option<String>,
-        /// Settings as `name=value` (`opt_level=speed`).
+        /// A setting as `name=value` or `name` (`opt_level=speed`, `has_popcnt`);
+        /// repeatable.
         #[arg(long = "set")]
         settings: Vec<String>,
         /// With a Wasm module: also print each function's IR before compiling it.
         #[arg(long)]
         print_ir: bool,
+        /// Print each function after this pass instead of the listing: `mid-end` or
+        /// `legalize` (CLIF), `lower` (VCode, virtual registers), `regalloc` (VCode with
+        /// the allocation), `emit` (the listing).
+        #[arg(long, value_name = "PASS")]
+        print_after: Option<Pass>,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
     },
@@ -132,8 +143,8 @@ fn main() -> ExitCode {
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
-        Command::Compile { target, settings, print_ir, file } => {
-            cmd_compile(target.as_deref(), &settings, print_ir, &file)
+        Command::Compile { target, settings, print_ir, print_after, file } => {
+            cmd_compile(target.as_deref(), &settings, print_ir, print_after, &file)
         }
         Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
             wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
@@ -258,34 +269,35 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: &PathBuf) -> ExitCode {
+/// The target of `lathe compile`: `--target` (or the host's architecture, baseline
+/// features), then each `--set`, through the same path as `target` lines of CLIF files.
+fn compile_target(target: Option<&str>, settings: &[String]) -> Result<IsaBuilder, String> {
+    let mut builder = match target {
+        Some(t) => isa::lookup_target(t, Flags::default()).map_err(|e| format!("--target {t}: {e}"))?,
+        None => isa::lookup(isa::Triple::host()).map_err(|e| format!("the host: {}", TargetError::from(e)))?,
+    };
+    for s in settings {
+        builder.set_word(s).map_err(|e| format!("--set {s}: {e}"))?;
+    }
+    Ok(builder)
+}
+
+fn cmd_compile(
+    target: Option<&str>,
+    settings: &[String],
+    print_ir: bool,
+    print_after: Option<Pass>,
+    file: &PathBuf,
+) -> ExitCode {
     let funcs = if wasm_cmd::is_wasm(file) { wasm_cmd::wasm_functions(file) } else { read_functions(file) };
-    let funcs = match funcs {
-        Ok(f) => f,
+    let isa = funcs.and_then(|funcs| {
+        let isa = compile_target(target, settings)?.finish().map_err(|e| e.to_string())?;
+        Ok((funcs, isa))
+    });
+    let (funcs, isa) = match isa {
+        Ok(x) => x,
         Err(e) => {
             eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut flags = lathe_codegen::settings::Flags::default();
-    for s in settings {
-        let (name, value) = match s.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (s.as_str(), None),
-        };
-        if let Err(e) = flags.set(name, value) {
-            eprintln!("error: --set {s}: {e}");
-            return ExitCode::FAILURE;
-        }
-    }
-    let target = target.unwrap_or(lathe_codegen::isa::host_arch());
-    let mut words = target.split_whitespace();
-    let arch = words.next().unwrap_or("");
-    let isa_flags: Vec<String> = words.map(str::to_string).collect();
-    let isa = match lathe_codegen::isa::lookup(arch, &isa_flags, flags) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("error: --target {target}: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -295,17 +307,21 @@ fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: 
         if print_ir && write!(out, "{f}").is_err() {
             break; // The reader went away (`lathe compile f | head`): stop quietly.
         }
-        match isa.compile_function(f, true) {
-            Ok(code) => {
-                let listing = code.listing.unwrap_or_default();
-                if write!(out, "function {} ({} bytes):\n{listing}", f.name, code.code.len()).is_err() {
-                    break;
-                }
+        let mut options = CompileOptions { want_listing: print_after.is_none(), print_after, ..Default::default() };
+        let result = isa.compile_function_with(f, &mut options);
+        let text = match (&result, print_after, options.printed) {
+            (_, Some(pass), Some(text)) => format!("; function {} after {pass}:\n{text}", f.name),
+            (Ok(code), None, _) => {
+                format!("function {} ({} bytes):\n{}", f.name, code.code.len(), code.listing.as_deref().unwrap_or(""))
             }
-            Err(e) => {
-                ok = false;
-                eprintln!("error: {}: function {}: {e}", file.display(), f.name);
-            }
+            _ => String::new(),
+        };
+        if write!(out, "{text}").is_err() {
+            break;
+        }
+        if let Err(e) = result {
+            ok = false;
+            eprintln!("error: {}: function {}: {e}", file.display(), f.name);
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }
