@@ -10,7 +10,8 @@
 //! with the CPU features it has.
 //!
 //! Adding an ISA: a folder `isa/<name>/` with its flags (`isa_flags!`), a static
-//! [`IsaDescription`] and a [`TargetIsa`] implementation, and one arm in [`lookup`].
+//! `IsaDescription` (name, flags, host detection, constructor) and a [`TargetIsa`]
+//! implementation, and one arm in [`lookup`].
 //!
 //! Invariant: an ISA knows nothing about Wasm or any other front end.
 
@@ -97,9 +98,9 @@ pub enum TargetError {
     Setting(#[from] SettingError),
 }
 
-/// What the driver knows about an ISA before it is built: its name, its flags, how to
-/// detect them on the host, and how to make the target.
-pub struct IsaDescription {
+/// What [`lookup`] knows about an ISA before it is built: its name, its flags, how to
+/// detect them on the host, and how to make the target. Each ISA folder has one.
+pub(crate) struct IsaDescription {
     /// The ISA's name, as in error messages.
     pub name: &'static str,
     /// The names of its feature flags.
@@ -111,7 +112,7 @@ pub struct IsaDescription {
 }
 
 /// How an ISA makes its target from a triple, the shared settings and its flags.
-pub type BuildIsa = fn(Triple, Flags, &IsaFlagValues) -> Result<Box<dyn TargetIsa>, SettingError>;
+pub(crate) type BuildIsa = fn(Triple, Flags, &IsaFlagValues) -> Result<Box<dyn TargetIsa>, SettingError>;
 
 /// Settings for one target before it is made.
 #[derive(Clone)]
