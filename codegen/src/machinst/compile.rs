@@ -125,7 +125,7 @@ fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
 /// After an IR-to-IR pass: verifies `func` (when the settings ask for it and the pass
 /// changed the function) and prints it if asked. A verifier failure here is the pass's
 /// fault and names it.
-pub fn check_after_pass(
+fn check_after_pass(
     pass: Pass,
     func: &Function,
     changed: bool,

@@ -10,6 +10,11 @@
 //!
 //! An ISA provides a [`MachInst`] type (operands, emission, printing, moves, frame code),
 //! its lowering rules, and its calling conventions.
+//!
+//! The driver, [`compile_with`] (`compile.rs`), runs the stages in order for one function:
+//! it first checks what the settings forbid (`features.rs`), verifies the IR before and
+//! after each IR-to-IR pass when `enable_verifier` is on, and prints the function after a
+//! chosen [`Pass`] on request ([`CompileOptions`]).
 
 mod blockorder;
 mod buffer;
@@ -24,7 +29,7 @@ mod vcode;
 pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
-pub use compile::{CompileOptions, Pass, StageTimes, UnknownPass, check_after_pass, compile_with};
+pub use compile::{CompileOptions, Pass, StageTimes, UnknownPass, compile_with};
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
 pub use features::check_features;
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
