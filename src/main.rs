@@ -23,10 +23,10 @@ use clap::{Parser, Subcommand};
 use lathe_codegen::isa::{self, IsaBuilder, TargetError};
 use lathe_codegen::machinst::{CompileOptions, Pass};
 use lathe_codegen::settings::Flags;
-use lathe_codegen::text;
+use lathe_codegen::text::{self, HeaderLine, TestFile};
 use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -61,15 +61,16 @@ enum Command {
         file: PathBuf,
     },
     /// Compile the functions of a CLIF file, or of a Wasm module (each function as the
-    /// Wasm front end translates it), and print their machine code listings.
+    /// Wasm front end translates it), and print their machine code listings. A CLIF file's
+    /// own `set` lines and `target` line apply.
     Compile {
         /// The target: a triple or architecture name, then ISA flags or settings
-        /// (`x86_64`, `"x86_64-pc-windows-msvc has_sse41"`); by default the host's
-        /// architecture with no optional CPU features.
+        /// (`x86_64`, `"x86_64-pc-windows-msvc has_sse41"`); by default the file's `target`
+        /// line, else the host's architecture with no optional CPU features.
         #[arg(long)]
         target: Option<String>,
-        /// A setting as `name=value` or `name` (`opt_level=speed`, `has_popcnt`);
-        /// repeatable.
+        /// A setting as `name=value` or `name` (`opt_level=speed`, `has_popcnt`), applied
+        /// after the file's `set` lines; repeatable.
         #[arg(long = "set")]
         settings: Vec<String>,
         /// With a Wasm module: also print each function's IR before compiling it.
@@ -167,9 +168,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+fn read_test_file(file: &PathBuf) -> Result<TestFile, String> {
     let source = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    text::parse_functions(&source).map_err(|e| format!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message))
+    text::parse_test_file(&source).map_err(|e| format!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message))
+}
+
+fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+    Ok(read_test_file(file)?.functions.into_iter().map(|f| f.function).collect())
 }
 
 fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
@@ -269,12 +274,36 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     if report.never_fired().is_empty() && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-/// The target of `lathe compile`: `--target` (or the host's architecture, baseline
-/// features), then each `--set`, through the same path as `target` lines of CLIF files.
-fn compile_target(target: Option<&str>, settings: &[String]) -> Result<IsaBuilder, String> {
-    let mut builder = match target {
-        Some(t) => isa::lookup_target(t, Flags::default()).map_err(|e| format!("--target {t}: {e}"))?,
-        None => isa::lookup(isa::Triple::host()).map_err(|e| format!("the host: {}", TargetError::from(e)))?,
+/// The target of `lathe compile`: the file's `set` lines, then `--target` (or else the
+/// file's one `target` line, or else the host's architecture with no optional CPU features),
+/// then each `--set`; all through `isa::lookup_target`, as the filetests read them.
+fn compile_target(
+    file: &Path,
+    headers: &[HeaderLine],
+    target: Option<&str>,
+    settings: &[String],
+) -> Result<IsaBuilder, String> {
+    let at = |line: usize, e: &dyn std::fmt::Display| format!("{}:{line}: {e}", file.display());
+    let mut flags = Flags::default();
+    let mut file_targets = Vec::new();
+    for h in headers {
+        match h {
+            HeaderLine::Set { name, value, line } => flags.set(name, value.as_deref()).map_err(|e| at(*line, &e))?,
+            HeaderLine::Target { arch, flags: words, line } => file_targets.push((arch, words, *line, flags.clone())),
+        }
+    }
+    let mut builder = match (target, file_targets.as_slice()) {
+        (Some(t), _) => isa::lookup_target(t.split_whitespace(), flags).map_err(|e| format!("--target {t}: {e}"))?,
+        (None, []) => isa::lookup(isa::Triple::host())
+            .map_err(|e| format!("the host: {}", TargetError::from(e)))?
+            .with_flags(flags),
+        (None, [(arch, words, line, flags)]) => {
+            let words = std::iter::once(arch.as_str()).chain(words.iter().map(String::as_str));
+            isa::lookup_target(words, flags.clone()).map_err(|e| at(*line, &e))?
+        }
+        (None, many) => {
+            return Err(format!("{}: the file names {} targets; choose one with --target", file.display(), many.len()));
+        }
     };
     for s in settings {
         builder.set_word(s).map_err(|e| format!("--set {s}: {e}"))?;
@@ -289,9 +318,13 @@ fn cmd_compile(
     print_after: Option<Pass>,
     file: &PathBuf,
 ) -> ExitCode {
-    let funcs = if wasm_cmd::is_wasm(file) { wasm_cmd::wasm_functions(file) } else { read_functions(file) };
-    let isa = funcs.and_then(|funcs| {
-        let isa = compile_target(target, settings)?.finish().map_err(|e| e.to_string())?;
+    let input = if wasm_cmd::is_wasm(file) {
+        wasm_cmd::wasm_functions(file).map(|funcs| (Vec::new(), funcs))
+    } else {
+        read_test_file(file).map(|t| (t.headers, t.functions.into_iter().map(|f| f.function).collect()))
+    };
+    let isa = input.and_then(|(headers, funcs)| {
+        let isa = compile_target(file, &headers, target, settings)?.finish().map_err(|e| e.to_string())?;
         Ok((funcs, isa))
     });
     let (funcs, isa) = match isa {

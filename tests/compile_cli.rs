@@ -1,6 +1,6 @@
 //! `lathe compile` end to end: `--print-after` shows the function after each pass of the
-//! pipeline, `--target` and `--set` make the target through the same path as `target`
-//! and `set` lines, and a bad pass name, target or setting is an error that says why.
+//! pipeline; the file's `set` and `target` lines, `--target` and `--set` make the target
+//! through one path; a bad pass name, target or setting is an error that says why.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -17,8 +17,13 @@ block0(v0: i64, v1: i64):
 
 /// The test function in a file of its own (one per test, so tests can run in parallel).
 fn clif_file(name: &str) -> PathBuf {
+    clif_file_with(name, "")
+}
+
+/// The test function after header lines.
+fn clif_file_with(name: &str, header: &str) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("compile_cli_{name}.clif"));
-    std::fs::write(&path, CLIF).expect("the temporary directory is writable");
+    std::fs::write(&path, format!("{header}{CLIF}")).expect("the temporary directory is writable");
     path
 }
 
@@ -97,4 +102,26 @@ fn target_and_settings_from_the_command_line() {
     );
     let err = stderr_of_failure(&["compile", "--set", "has_neon"], &file);
     assert!(err.contains("unknown setting `has_neon`"), "{err}");
+}
+
+#[test]
+fn the_files_own_set_and_target_lines_apply() {
+    let file = clif_file_with("headers", "test compile\nset opt_level=speed\ntarget x86_64 has_popcnt\n\n");
+    let listing = stdout_of(&["compile"], &file);
+    assert!(listing.contains("popcnt"), "the target line's ISA flag: {listing}");
+    let mid_end = stdout_of(&["compile", "--print-after", "mid-end"], &file);
+    assert!(!mid_end.contains("iadd"), "the set line's opt_level: {mid_end}");
+    // --target replaces the file's target; --set comes after the file's set lines.
+    let baseline = stdout_of(&["compile", "--target", "x86_64"], &file);
+    assert!(!baseline.contains("popcnt"), "{baseline}");
+    let unoptimized = stdout_of(&["compile", "--set", "opt_level=none", "--print-after", "mid-end"], &file);
+    assert!(unoptimized.contains("iadd"), "{unoptimized}");
+
+    let refused = clif_file_with("refused", "set use_egraphs=true\n");
+    let err = stderr_of_failure(&["compile"], &refused);
+    assert!(err.contains("compile_cli_refused.clif:1: setting `use_egraphs=true` is not supported"), "{err}");
+    let two = clif_file_with("two_targets", "target x86_64\ntarget x86_64 has_popcnt\n");
+    let err = stderr_of_failure(&["compile"], &two);
+    assert!(err.contains("the file names 2 targets; choose one with --target"), "{err}");
+    stdout_of(&["compile", "--target", "x86_64"], &two);
 }

@@ -183,14 +183,14 @@ fn settings_with_one_honoured_value() {
 
 #[test]
 fn the_target_knows_its_triple() {
-    let linux = isa::lookup_target("x86_64-unknown-linux-gnu has_popcnt", Default::default()).unwrap();
+    let linux = isa::lookup_target(["x86_64-unknown-linux-gnu", "has_popcnt"], Default::default()).unwrap();
     let linux = linux.finish().unwrap();
     assert_eq!((linux.pointer_type(), linux.endianness()), (types::I64, Endianness::Little));
     assert_eq!(linux.default_call_conv(), CallConv::SystemV);
     assert_eq!(linux.isa_flags().to_string(), "has_popcnt");
-    let windows = isa::lookup_target("x86_64-pc-windows-msvc", Default::default()).unwrap().finish().unwrap();
+    let windows = isa::lookup_target(["x86_64-pc-windows-msvc"], Default::default()).unwrap().finish().unwrap();
     assert_eq!(windows.default_call_conv(), CallConv::WindowsFastcall);
-    let e = isa::lookup_target("aarch64-unknown-linux-gnu", Default::default()).err().unwrap();
+    let e = isa::lookup_target(["aarch64-unknown-linux-gnu"], Default::default()).err().unwrap();
     assert_eq!(e.to_string(), "Lathe has no backend for `aarch64` yet (only x86_64 is implemented)");
 }
 

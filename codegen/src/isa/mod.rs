@@ -219,11 +219,12 @@ pub fn lookup_by_name(name: &str) -> Result<IsaBuilder, LookupError> {
     lookup(triple)
 }
 
-/// The builder for a target written as text: a triple or architecture name, then settings
-/// (`x86_64 has_sse41 has_fma`, `x86_64-pc-windows-msvc has_avx=true`), as `target` lines
-/// and `lathe --target` write it. `flags` are the shared settings in force.
-pub fn lookup_target(spec: &str, flags: Flags) -> Result<IsaBuilder, TargetError> {
-    let mut words = spec.split_whitespace();
+/// The builder for a target written as words: a triple or architecture name, then
+/// settings (`x86_64 has_sse41 has_fma`, `x86_64-pc-windows-msvc has_avx=true`), as
+/// `target` lines and `lathe --target` write it (`spec.split_whitespace()`). `flags` are
+/// the shared settings in force.
+pub fn lookup_target<'a>(words: impl IntoIterator<Item = &'a str>, flags: Flags) -> Result<IsaBuilder, TargetError> {
+    let mut words = words.into_iter();
     let name = words.next().unwrap_or("");
     let mut builder = lookup_by_name(name)?.with_flags(flags);
     for word in words {
@@ -343,11 +344,11 @@ mod tests {
 
     #[test]
     fn targets_from_text() {
-        let b = lookup_target("x86_64 has_sse41 opt_level=speed", Flags::default()).unwrap();
+        let b = lookup_target("x86_64 has_sse41 opt_level=speed".split_whitespace(), Flags::default()).unwrap();
         assert_eq!(b.isa_flags().to_string(), "has_sse41");
         assert_eq!(b.flags().opt_level, crate::settings::OptLevel::Speed);
-        assert!(matches!(lookup_target("x86_64 has_nothing", Flags::default()), Err(TargetError::Setting(_))));
-        assert!(matches!(lookup_target("riscv64 has_zbb", Flags::default()), Err(TargetError::Lookup(_))));
-        assert!(matches!(lookup_target("", Flags::default()), Err(TargetError::Lookup(_))));
+        assert!(matches!(lookup_target(["x86_64", "has_nothing"], Flags::default()), Err(TargetError::Setting(_))));
+        assert!(matches!(lookup_target(["riscv64", "has_zbb"], Flags::default()), Err(TargetError::Lookup(_))));
+        assert!(matches!(lookup_target([], Flags::default()), Err(TargetError::Lookup(_))));
     }
 }

@@ -1,6 +1,6 @@
 //! The configurations a file's header asks for: each `target` line with the `set` lines
 //! before it, made into an `IsaBuilder` through the same path as `lathe --target`
-//! (`isa::lookup_by_name`, then each word of the line as a setting). A file without
+//! (`isa::lookup_target`: the triple, then each word of the line as a setting). A file without
 //! `target` lines means the host, with the ISA features the host has
 //! (`isa::host_builder`).
 
@@ -33,7 +33,8 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
                 opt_level_set |= name == "opt_level";
             }
             HeaderLine::Target { arch, flags: words, line } => {
-                let builder = target_builder(arch, words, &flags).map_err(|e| format!("line {line}: {e}"));
+                let words = std::iter::once(arch).chain(words).map(String::as_str);
+                let builder = isa::lookup_target(words, flags.clone()).map_err(|e| format!("line {line}: {e}"));
                 specs.push(TargetSpec { builder, flags: flags.clone(), opt_level_set });
             }
         }
@@ -43,14 +44,6 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
         specs.push(TargetSpec { builder, flags, opt_level_set });
     }
     Ok(specs)
-}
-
-fn target_builder(arch: &str, words: &[String], flags: &Flags) -> Result<IsaBuilder, isa::TargetError> {
-    let mut builder = isa::lookup_by_name(arch)?.with_flags(flags.clone());
-    for word in words {
-        builder.set_word(word)?;
-    }
-    Ok(builder)
 }
 
 /// The ISA for a configuration with the shared settings `flags`, or why it is
