@@ -206,7 +206,7 @@ pub fn run(size: usize, reps: usize) -> Result<(), String> {
         let insts = func.num_placed_insts();
         for level in [OptLevel::None, OptLevel::Speed] {
             let flags = Flags { opt_level: level, ..Flags::default() };
-            let target = isa::lookup(isa::host_arch(), &[], flags).map_err(|e| e.to_string())?;
+            let target = isa::host_isa(flags).map_err(|e| e.to_string())?;
             let mut runs: Vec<(Duration, StageTimes)> = Vec::with_capacity(reps);
             for _ in 0..reps {
                 let mut times = StageTimes::default();

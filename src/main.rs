@@ -3,7 +3,8 @@
 //! - `lathe test <paths...>` runs filetests and ends with `N passed, N failed, N unsupported`.
 //! - `lathe cat <file>` prints the functions of a CLIF file as Lathe reads them.
 //! - `lathe verify <file>` runs the verifier on each function.
-//! - `lathe compile [--target T] [--set S] <file>` prints machine code listings.
+//! - `lathe compile [--target T] [--set S] [--print-after PASS] <file>` prints machine code
+//!   listings, or the function after one pass of the pipeline.
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
 //! - `lathe run [--invoke <export>] <prog.wasm> [args...]` runs a Wasm program (WASI `_start`,
 //!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
@@ -19,10 +20,13 @@ mod bench_programs;
 mod wasm_cmd;
 
 use clap::{Parser, Subcommand};
-use lathe_codegen::text;
+use lathe_codegen::isa::{self, IsaBuilder, TargetError};
+use lathe_codegen::machinst::{CompileOptions, Pass};
+use lathe_codegen::settings::Flags;
+use lathe_codegen::text::{self, HeaderLine, TestFile};
 use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
 use std::io::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -57,18 +61,26 @@ enum Command {
         file: PathBuf,
     },
     /// Compile the functions of a CLIF file, or of a Wasm module (each function as the
-    /// Wasm front end translates it), and print their machine code listings.
+    /// Wasm front end translates it), and print their machine code listings. A CLIF file's
+    /// own `set` lines and `target` line apply.
     Compile {
-        /// The target: an architecture name or triple, then ISA flags (`x86_64`,
-        /// `"x86_64 has_sse41"`); the host by default.
+        /// The target: a triple or architecture name, then ISA flags or settings
+        /// (`x86_64`, `"x86_64-pc-windows-msvc has_sse41"`); by default the file's `target`
+        /// line, else the host's architecture with no optional CPU features.
         #[arg(long)]
         target: Option<String>,
-        /// Settings as `name=value` (`opt_level=speed`).
+        /// A setting as `name=value` or `name` (`opt_level=speed`, `has_popcnt`), applied
+        /// after the file's `set` lines; repeatable.
         #[arg(long = "set")]
         settings: Vec<String>,
         /// With a Wasm module: also print each function's IR before compiling it.
         #[arg(long)]
         print_ir: bool,
+        /// Print each function after this pass instead of the listing: `mid-end` or
+        /// `legalize` (CLIF), `lower` (VCode, virtual registers), `regalloc` (VCode with
+        /// the allocation), `emit` (the listing).
+        #[arg(long, value_name = "PASS")]
+        print_after: Option<Pass>,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
     },
@@ -133,8 +145,8 @@ fn main() -> ExitCode {
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
-        Command::Compile { target, settings, print_ir, file } => {
-            cmd_compile(target.as_deref(), &settings, print_ir, &file)
+        Command::Compile { target, settings, print_ir, print_after, file } => {
+            cmd_compile(target.as_deref(), &settings, print_ir, print_after, &file)
         }
         Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
             wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
@@ -157,9 +169,13 @@ fn main() -> ExitCode {
     }
 }
 
-fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+fn read_test_file(file: &PathBuf) -> Result<TestFile, String> {
     let source = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
-    text::parse_functions(&source).map_err(|e| format!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message))
+    text::parse_test_file(&source).map_err(|e| format!("{}:{}:{}: {}", file.display(), e.line, e.column, e.message))
+}
+
+fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, String> {
+    Ok(read_test_file(file)?.functions.into_iter().map(|f| f.function).collect())
 }
 
 fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
@@ -274,34 +290,63 @@ fn cmd_coverage(paths: &[PathBuf]) -> ExitCode {
     if unfired == 0 && summary.failed == 0 { ExitCode::SUCCESS } else { ExitCode::FAILURE }
 }
 
-fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: &PathBuf) -> ExitCode {
-    let funcs = if wasm_cmd::is_wasm(file) { wasm_cmd::wasm_functions(file) } else { read_functions(file) };
-    let funcs = match funcs {
-        Ok(f) => f,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut flags = lathe_codegen::settings::Flags::default();
-    for s in settings {
-        let (name, value) = match s.split_once('=') {
-            Some((n, v)) => (n, Some(v)),
-            None => (s.as_str(), None),
-        };
-        if let Err(e) = flags.set(name, value) {
-            eprintln!("error: --set {s}: {e}");
-            return ExitCode::FAILURE;
+/// The target of `lathe compile`: the file's `set` lines, then `--target` (or else the
+/// file's one `target` line, or else the host's architecture with no optional CPU features),
+/// then each `--set`; all through `isa::lookup_target`, as the filetests read them.
+fn compile_target(
+    file: &Path,
+    headers: &[HeaderLine],
+    target: Option<&str>,
+    settings: &[String],
+) -> Result<IsaBuilder, String> {
+    let at = |line: usize, e: &dyn std::fmt::Display| format!("{}:{line}: {e}", file.display());
+    let mut flags = Flags::default();
+    let mut file_targets = Vec::new();
+    for h in headers {
+        match h {
+            HeaderLine::Set { name, value, line } => flags.set(name, value.as_deref()).map_err(|e| at(*line, &e))?,
+            HeaderLine::Target { arch, flags: words, line } => file_targets.push((arch, words, *line, flags.clone())),
         }
     }
-    let target = target.unwrap_or(lathe_codegen::isa::host_arch());
-    let mut words = target.split_whitespace();
-    let arch = words.next().unwrap_or("");
-    let isa_flags: Vec<String> = words.map(str::to_string).collect();
-    let isa = match lathe_codegen::isa::lookup(arch, &isa_flags, flags) {
-        Ok(i) => i,
+    let mut builder = match (target, file_targets.as_slice()) {
+        (Some(t), _) => isa::lookup_target(t.split_whitespace(), flags).map_err(|e| format!("--target {t}: {e}"))?,
+        (None, []) => isa::lookup(isa::Triple::host())
+            .map_err(|e| format!("the host: {}", TargetError::from(e)))?
+            .with_flags(flags),
+        (None, [(arch, words, line, flags)]) => {
+            let words = std::iter::once(arch.as_str()).chain(words.iter().map(String::as_str));
+            isa::lookup_target(words, flags.clone()).map_err(|e| at(*line, &e))?
+        }
+        (None, many) => {
+            return Err(format!("{}: the file names {} targets; choose one with --target", file.display(), many.len()));
+        }
+    };
+    for s in settings {
+        builder.set_word(s).map_err(|e| format!("--set {s}: {e}"))?;
+    }
+    Ok(builder)
+}
+
+fn cmd_compile(
+    target: Option<&str>,
+    settings: &[String],
+    print_ir: bool,
+    print_after: Option<Pass>,
+    file: &PathBuf,
+) -> ExitCode {
+    let input = if wasm_cmd::is_wasm(file) {
+        wasm_cmd::wasm_functions(file).map(|funcs| (Vec::new(), funcs))
+    } else {
+        read_test_file(file).map(|t| (t.headers, t.functions.into_iter().map(|f| f.function).collect()))
+    };
+    let isa = input.and_then(|(headers, funcs)| {
+        let isa = compile_target(file, &headers, target, settings)?.finish().map_err(|e| e.to_string())?;
+        Ok((funcs, isa))
+    });
+    let (funcs, isa) = match isa {
+        Ok(x) => x,
         Err(e) => {
-            eprintln!("error: --target {target}: {e}");
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };
@@ -311,17 +356,21 @@ fn cmd_compile(target: Option<&str>, settings: &[String], print_ir: bool, file: 
         if print_ir && write!(out, "{f}").is_err() {
             break; // The reader went away (`lathe compile f | head`): stop quietly.
         }
-        match isa.compile_function(f, true) {
-            Ok(code) => {
-                let listing = code.listing.unwrap_or_default();
-                if write!(out, "function {} ({} bytes):\n{listing}", f.name, code.code.len()).is_err() {
-                    break;
-                }
+        let mut options = CompileOptions { want_listing: print_after.is_none(), print_after, ..Default::default() };
+        let result = isa.compile_function_with(f, &mut options);
+        let text = match (&result, print_after, options.printed) {
+            (_, Some(pass), Some(text)) => format!("; function {} after {pass}:\n{text}", f.name),
+            (Ok(code), None, _) => {
+                format!("function {} ({} bytes):\n{}", f.name, code.code.len(), code.listing.as_deref().unwrap_or(""))
             }
-            Err(e) => {
-                ok = false;
-                eprintln!("error: {}: function {}: {e}", file.display(), f.name);
-            }
+            _ => String::new(),
+        };
+        if write!(out, "{text}").is_err() {
+            break;
+        }
+        if let Err(e) = result {
+            ok = false;
+            eprintln!("error: {}: function {}: {e}", file.display(), f.name);
         }
     }
     if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE }

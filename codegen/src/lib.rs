@@ -1,5 +1,5 @@
-//! `lathe-codegen`: Lathe's IR, its text format, the verifier, the mid-end and (later) the
-//! machine-code layer and ISAs.
+//! `lathe-codegen`: Lathe's IR, its text format, the verifier, the mid-end, the
+//! machine-code layer and the ISAs.
 //!
 //! Start at [`ir::Function`]; read text with `text::parse_functions` and print with
 //! `Display`; check with `verifier::verify_function`.

@@ -2,8 +2,9 @@
 //! instructions for (see `lathe_codegen::ir::LibCall` for the list and signatures).
 //!
 //! Each is a Rust `extern "C"` function, so it follows the platform convention the
-//! backend's call uses (System V on x86-64 Linux); an `i128` travels as two `u64` halves,
-//! low first, and comes back as a `#[repr(C)]` pair, which System V returns in rax:rdx.
+//! backend's call uses (System V on the Linux hosts the JIT supports); an `i128` travels as
+//! two `u64` halves, low first, and comes back as a `#[repr(C)]` pair, which System V
+//! returns in a register pair.
 //! Every routine is total and cannot panic (a panic may not unwind out of an `extern "C"`
 //! function): the compiled code checks for traps before calling, and the routines still
 //! give a defined value for the inputs it excludes.
@@ -73,7 +74,7 @@ extern "C" fn srem_i128(al: u64, ah: u64, bl: u64, bh: u64) -> Pair {
     pair((join(al, ah) as i128).checked_rem(join(bl, bh) as i128).unwrap_or(0) as u128)
 }
 
-/// The high 128 bits of the full unsigned product, from four 64x64 partial products.
+/// The high 128 bits of the full unsigned product, from four 64-by-64-bit partial products.
 fn umulhi(a: u128, b: u128) -> u128 {
     let (al, ah) = (a as u64 as u128, a >> 64);
     let (bl, bh) = (b as u64 as u128, b >> 64);

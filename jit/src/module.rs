@@ -15,7 +15,6 @@ use crate::link::{self, PendingFunc, Target};
 use crate::memory::CodeRegion;
 use crate::traps::{self, registry};
 use crate::x64::stub::{CallBlock, stub};
-use crate::x64::{HOST_CALL_CONV, host_isa};
 use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{ExternalName, Signature};
@@ -143,9 +142,11 @@ impl JitModule {
         entry::check_signature(sig)?;
         let isa = match cache.isa.take() {
             Some(isa) => isa,
-            None => host_isa()?,
+            None => lathe_codegen::isa::host_isa(lathe_codegen::settings::Flags::default())
+                .map_err(|e| JitError::Unsupported(format!("the host target: {e}")))?,
         };
-        let func = entry::build(sig, HOST_CALL_CONV);
+        // The entry stub calls trampolines as the host's C functions.
+        let func = entry::build(sig, isa.default_call_conv());
         let compiled = isa.compile_function(&func, false);
         cache.isa = Some(isa);
         let code = compiled.map_err(|e| JitError::Unsupported(format!("calls of signature {sig}: {e}")))?;

@@ -12,7 +12,11 @@ use lathe_jit::JitModule;
 /// Compiles every function of `src` for x86-64 and finalizes them in one module.
 fn module(src: &str, opt_level: OptLevel) -> (JitModule, Vec<lathe_jit::FuncId>) {
     let flags = Flags { opt_level, ..Flags::default() };
-    let isa = lathe_codegen::isa::lookup("x86_64", &[], flags).expect("x86_64 exists");
+    let isa = lathe_codegen::isa::lookup_by_name("x86_64")
+        .expect("x86_64 exists")
+        .with_flags(flags)
+        .finish()
+        .expect("settings");
     let mut m = JitModule::new();
     let ids = lathe_codegen::text::parse_functions(src)
         .expect("parses")

@@ -18,7 +18,7 @@ use lathe_jit::{CallOutcome, JitModule};
 /// symbols given, finalized.
 fn module(clif: &str, level: OptLevel, host: &[(&str, *const u8)]) -> JitModule {
     let flags = Flags { opt_level: level, regalloc_checker: true, ..Flags::default() };
-    let isa = isa::lookup("x86_64", &[], flags).expect("the x86_64 target");
+    let isa = isa::lookup_by_name("x86_64").expect("the x86_64 target").with_flags(flags).finish().expect("settings");
     let mut m = JitModule::new();
     for &(name, address) in host {
         m.define_host_symbol(ExternalName::TestCase(name.into()), address);

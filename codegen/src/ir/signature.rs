@@ -6,7 +6,8 @@ use super::types::Type;
 use std::fmt;
 use std::str::FromStr;
 
-/// A calling convention.
+/// A calling convention. A target triple's default is `CallConv::triple_default`, defined
+/// in `crate::isa` so that the IR knows nothing about targets.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub enum CallConv {
     /// The backend's choice, for calls within one compilation unit.

@@ -1,5 +1,12 @@
-//! The compilation pipeline on one screen: verify, optimize, legalize (the ISA's
-//! rewrites into IR it lowers), lower, allocate registers, (check the allocation,) emit.
+//! The compilation pipeline on one screen: verify, check the settings' restrictions,
+//! optimize (the mid-end), legalize (the shared rewrites the settings ask for, then the
+//! ISA's rewrites into IR it lowers), lower, allocate registers (and check the
+//! allocation), emit.
+//!
+//! With `enable_verifier`, the IR is verified before the first pass and again after each
+//! IR-to-IR pass that changed it; a failure after a pass is a compiler bug and is reported
+//! as [`CodegenError::VerifierAfter`], naming the pass. [`CompileOptions::print_after`]
+//! asks for the function as text after one named [`Pass`] (`lathe compile --print-after`).
 
 use super::compiled::CompiledCode;
 use super::lower::{LowerBackend, lower};
@@ -7,17 +14,20 @@ use super::vcode::FrameRules;
 use crate::ir::Function;
 use crate::result::CodegenError;
 use crate::settings::{Flags, OptLevel};
+use std::borrow::Cow;
+use std::fmt;
+use std::str::FromStr;
 use std::time::{Duration, Instant};
 
 /// Time spent in each stage, summed over the functions compiled with it (for the
 /// compile-speed benchmark; never asserted in tests).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct StageTimes {
-    /// The verifier.
+    /// The verifier (before the pipeline and after each IR pass).
     pub verify: Duration,
     /// The mid-end.
     pub optimize: Duration,
-    /// Lowering to VCode.
+    /// Legalization and lowering to VCode.
     pub lower: Duration,
     /// Register allocation (and its checker, when on).
     pub regalloc: Duration,
@@ -32,12 +42,102 @@ impl StageTimes {
     }
 }
 
+/// A pass of the pipeline after which the function can be printed.
+#[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Pass {
+    /// The mid-end (IR; unchanged at `opt_level=none`, where it does not run).
+    MidEnd,
+    /// Legalization (IR).
+    Legalize,
+    /// Lowering (VCode over virtual registers).
+    Lower,
+    /// Register allocation (VCode with the allocation applied, and the allocator's moves).
+    Regalloc,
+    /// Emission (the machine-code listing).
+    Emit,
+}
+
+impl Pass {
+    /// Every pass, in pipeline order.
+    pub const ALL: [Pass; 5] = [Pass::MidEnd, Pass::Legalize, Pass::Lower, Pass::Regalloc, Pass::Emit];
+
+    /// The name used on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Pass::MidEnd => "mid-end",
+            Pass::Legalize => "legalize",
+            Pass::Lower => "lower",
+            Pass::Regalloc => "regalloc",
+            Pass::Emit => "emit",
+        }
+    }
+}
+
+impl fmt::Display for Pass {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A pass name that is not one of [`Pass::ALL`].
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown pass `{0}` (the passes are: mid-end, legalize, lower, regalloc, emit)")]
+pub struct UnknownPass(pub String);
+
+impl FromStr for Pass {
+    type Err = UnknownPass;
+    fn from_str(s: &str) -> Result<Self, UnknownPass> {
+        Pass::ALL.into_iter().find(|p| p.name() == s).ok_or_else(|| UnknownPass(s.to_string()))
+    }
+}
+
+/// What a caller asks of one compilation besides the code, and what it gets back.
+#[derive(Clone, Debug, Default)]
+pub struct CompileOptions {
+    /// Put the instruction listing into `CompiledCode::listing`.
+    pub want_listing: bool,
+    /// Print the function after this pass into [`printed`](Self::printed).
+    pub print_after: Option<Pass>,
+    /// Out: the function as text after `print_after`, once that pass has run (set even
+    /// when a later stage fails).
+    pub printed: Option<String>,
+    /// Out: the time of each stage is added here.
+    pub times: StageTimes,
+}
+
+impl CompileOptions {
+    /// Records the text of `pass` if it is the one asked for; `text` runs only then.
+    fn observe(&mut self, pass: Pass, text: impl FnOnce() -> String) {
+        if self.print_after == Some(pass) {
+            self.printed = Some(text());
+        }
+    }
+}
+
 /// Adds the time `f` takes to `slot`.
 fn timed<T>(slot: &mut Duration, f: impl FnOnce() -> T) -> T {
     let start = Instant::now();
     let out = f();
     *slot += start.elapsed();
     out
+}
+
+/// After an IR-to-IR pass: verifies `func` (when the settings ask for it and the pass
+/// changed the function) and prints it if asked. A verifier failure here is the pass's
+/// fault and names it.
+fn check_after_pass(
+    pass: Pass,
+    func: &Function,
+    changed: bool,
+    flags: &Flags,
+    options: &mut CompileOptions,
+) -> Result<(), CodegenError> {
+    if flags.enable_verifier && changed {
+        timed(&mut options.times.verify, || crate::verifier::verify_function(func))
+            .map_err(|errors| CodegenError::VerifierAfter { pass, errors })?;
+    }
+    options.observe(pass, || func.to_string());
+    Ok(())
 }
 
 /// Compiles `func` with an ISA's lowering `backend`, frame rules and register environment.
@@ -47,49 +147,43 @@ pub fn compile_with<B: LowerBackend>(
     frame_rules: &dyn FrameRules,
     env: &regalloc2::MachineEnv,
     flags: &Flags,
-    want_listing: bool,
-) -> Result<CompiledCode, CodegenError> {
-    compile_with_times(func, backend, frame_rules, env, flags, want_listing, &mut StageTimes::default())
-}
-
-/// [`compile_with`], adding the time of each stage to `times`.
-pub fn compile_with_times<B: LowerBackend>(
-    func: &Function,
-    backend: &B,
-    frame_rules: &dyn FrameRules,
-    env: &regalloc2::MachineEnv,
-    flags: &Flags,
-    want_listing: bool,
-    times: &mut StageTimes,
+    options: &mut CompileOptions,
 ) -> Result<CompiledCode, CodegenError> {
     if flags.enable_verifier {
-        timed(&mut times.verify, || crate::verifier::verify_function(func))?;
+        timed(&mut options.times.verify, || crate::verifier::verify_function(func))?;
     }
-    let optimized;
-    let func = if flags.opt_level == OptLevel::None {
-        func
-    } else {
-        let mut f = func.clone();
-        timed(&mut times.optimize, || crate::opt::optimize(&mut f));
-        optimized = f;
-        &optimized
-    };
-    let legalized;
-    let func = match timed(&mut times.lower, || backend.legalize(func)) {
-        Some(f) => {
-            legalized = f;
-            &legalized
+    super::features::check_features(func, flags)?;
+
+    let mut func = Cow::Borrowed(func);
+    let optimize = flags.opt_level != OptLevel::None;
+    if optimize {
+        timed(&mut options.times.optimize, || crate::opt::optimize(func.to_mut()));
+    }
+    check_after_pass(Pass::MidEnd, &func, optimize, flags, options)?;
+
+    let mut legalized = false;
+    timed(&mut options.times.lower, || {
+        if !flags.enable_jump_tables && crate::legalize::has_br_table(&func) {
+            crate::legalize::expand_br_tables(func.to_mut());
+            legalized = true;
         }
-        None => func,
-    };
-    let vcode = timed(&mut times.lower, || lower(func, backend))?;
+        if let Some(f) = backend.legalize(&func) {
+            func = Cow::Owned(f);
+            legalized = true;
+        }
+    });
+    check_after_pass(Pass::Legalize, &func, legalized, flags, options)?;
+
+    let vcode = timed(&mut options.times.lower, || lower(&func, backend))?;
+    options.observe(Pass::Lower, || vcode.print_virtual());
+
     let algorithm = match flags.opt_level {
         OptLevel::None => regalloc2::Algorithm::Fastalloc,
         _ => regalloc2::Algorithm::Ion,
     };
-    let options = regalloc2::RegallocOptions { verbose_log: false, validate_ssa: flags.regalloc_checker, algorithm };
-    let output = timed(&mut times.regalloc, || -> Result<regalloc2::Output, CodegenError> {
-        let output = regalloc2::run(&vcode, env, &options).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+    let ra_options = regalloc2::RegallocOptions { verbose_log: false, validate_ssa: flags.regalloc_checker, algorithm };
+    let output = timed(&mut options.times.regalloc, || -> Result<regalloc2::Output, CodegenError> {
+        let output = regalloc2::run(&vcode, env, &ra_options).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
         if flags.regalloc_checker {
             let mut checker = regalloc2::checker::Checker::new(&vcode, env);
             checker.prepare(&output);
@@ -97,5 +191,65 @@ pub fn compile_with_times<B: LowerBackend>(
         }
         Ok(output)
     })?;
-    Ok(timed(&mut times.emit, || vcode.emit(&output, frame_rules, want_listing))?)
+    options.observe(Pass::Regalloc, || vcode.print_allocated(&output, frame_rules));
+
+    let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
+    let mut code = timed(&mut options.times.emit, || {
+        vcode.emit(&output, frame_rules, flags.stack_probe_interval(), want_listing)
+    })?;
+    if !flags.unwind_info {
+        code.unwind.clear();
+    }
+    options.observe(Pass::Emit, || code.listing.clone().unwrap_or_default());
+    Ok(code)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pass_names_round_trip_and_unknown_ones_list_the_valid_ones() {
+        for p in Pass::ALL {
+            assert_eq!(p.name().parse::<Pass>(), Ok(p));
+        }
+        let e = "regallocate".parse::<Pass>().unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown pass `regallocate` (the passes are: mid-end, legalize, lower, regalloc, emit)"
+        );
+    }
+
+    fn broken() -> Function {
+        // `v1` is used before any instruction defines it.
+        let text = "function %f(i32) -> i32 {\nblock0(v0: i32):\n    v2 = iadd v0, v0\n    return v2\n}\n";
+        let mut f = crate::text::parse_functions(text).unwrap().remove(0);
+        let block = f.layout.entry_block().unwrap();
+        let ret = f.layout.last_inst(block).unwrap();
+        let add = f.layout.prev_inst(ret).unwrap();
+        f.layout.remove_inst(add);
+        f
+    }
+
+    #[test]
+    fn a_pass_that_breaks_the_ir_is_named() {
+        let mut options = CompileOptions::default();
+        let e = check_after_pass(Pass::Legalize, &broken(), true, &Flags::default(), &mut options).unwrap_err();
+        assert!(matches!(e, CodegenError::VerifierAfter { pass: Pass::Legalize, .. }), "{e}");
+        assert!(e.to_string().starts_with("the function does not verify after legalize"), "{e}");
+        // Unchanged functions and `enable_verifier=false` skip the check.
+        check_after_pass(Pass::Legalize, &broken(), false, &Flags::default(), &mut options).unwrap();
+        let off = Flags { enable_verifier: false, ..Flags::default() };
+        check_after_pass(Pass::MidEnd, &broken(), true, &off, &mut options).unwrap();
+    }
+
+    #[test]
+    fn only_the_asked_pass_is_printed() {
+        let mut options = CompileOptions { print_after: Some(Pass::MidEnd), ..CompileOptions::default() };
+        let f = crate::text::parse_functions("function %g() {\nblock0:\n    return\n}\n").unwrap().remove(0);
+        check_after_pass(Pass::Legalize, &f, false, &Flags::default(), &mut options).unwrap();
+        assert_eq!(options.printed, None);
+        check_after_pass(Pass::MidEnd, &f, false, &Flags::default(), &mut options).unwrap();
+        assert_eq!(options.printed.as_deref(), Some(f.to_string().as_str()));
+    }
 }

@@ -40,6 +40,9 @@ pub struct FrameInfo {
     pub clobbered_callee_saves: Vec<Reg>,
     /// Bytes the prologue subtracts from SP after saving registers.
     pub fixed_frame_size: u32,
+    /// The stack guard size large frames are probed by (`Flags::stack_probe_interval`),
+    /// or `None` when the settings turn probes off.
+    pub probe_interval: Option<u32>,
 }
 
 impl FrameInfo {

@@ -10,12 +10,18 @@
 //!
 //! An ISA provides a [`MachInst`] type (operands, emission, printing, moves, frame code),
 //! its lowering rules, and its calling conventions.
+//!
+//! The driver, [`compile_with`] (`compile.rs`), runs the stages in order for one function:
+//! it first checks what the settings forbid (`features.rs`), verifies the IR before and
+//! after each IR-to-IR pass when `enable_verifier` is on, and prints the function after a
+//! chosen [`Pass`] on request ([`CompileOptions`]).
 
 pub mod abi;
 mod blockorder;
 mod buffer;
 mod compile;
 mod compiled;
+mod features;
 mod inst;
 mod lower;
 mod lower_prelude;
@@ -27,8 +33,9 @@ pub use crate::ir::Endianness;
 pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
-pub use compile::{StageTimes, compile_with, compile_with_times};
+pub use compile::{CompileOptions, Pass, StageTimes, UnknownPass, compile_with};
 pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
+pub use features::check_features;
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};

@@ -46,7 +46,8 @@ impl Reg {
     pub fn to_preg(self) -> Option<PReg> {
         self.is_physical().then(|| PReg::from_index(self.0.vreg()))
     }
-    /// The hardware encoding of a physical register (0-15 on x86-64), if it is one.
+    /// The hardware encoding of a physical register (its number in the ISA's instruction
+    /// encodings), if it is one.
     pub fn hw_enc(self) -> Option<u8> {
         self.to_preg().map(|p| p.hw_enc() as u8)
     }
@@ -85,7 +86,8 @@ pub trait OperandVisitor {
     /// A register written in a fixed physical register.
     fn reg_fixed_def(&mut self, reg: &mut Reg, preg: PReg);
     /// A register written in the same register as the use operand number `use_index`
-    /// (counting all operands visited so far, in order): x86's two-address forms.
+    /// (counting all operands visited so far, in order): two-address forms, whose
+    /// destination is also their first source.
     fn reg_reuse_def(&mut self, reg: &mut Reg, use_index: usize);
 }
 

@@ -345,15 +345,59 @@ impl<I: MachInst> VCode<I> {
         s
     }
 
+    /// The instructions with the allocator's `output` applied, and its moves, spills and
+    /// reloads, as text: what emission will write, before the prologue and epilogues (for
+    /// `--print-after regalloc`).
+    pub fn print_allocated(&self, output: &regalloc2::Output, frame_rules: &dyn FrameRules) -> String {
+        let frame = self.frame_info(output, frame_rules, None);
+        let mut s = String::new();
+        for b in 0..self.block_ranges.len() {
+            let _ = writeln!(s, "{}:", self.block_names[b]);
+            for item in output.block_insts_and_edits(self, RBlock::new(b)) {
+                let inst = match item {
+                    InstOrEdit::Inst(i) => {
+                        let mut inst = self.insts[i.index()].clone();
+                        inst.visit_operands(&mut AllocationApplier::new(output.inst_allocs(i)));
+                        inst
+                    }
+                    InstOrEdit::Edit(edit) => match Self::edit_inst(edit, &frame) {
+                        Some(inst) => inst,
+                        None => continue,
+                    },
+                };
+                let _ = writeln!(s, "  {}", inst.print());
+            }
+        }
+        self.name_labels(&s)
+    }
+
+    /// The instruction that carries out an allocator edit (a move between registers, a
+    /// spill or a reload), or `None` when there is nothing to do.
+    fn edit_inst(edit: &Edit, frame: &FrameInfo) -> Option<I> {
+        let Edit::Move { from, to } = edit;
+        match (from.as_reg(), to.as_reg(), from.as_stack(), to.as_stack()) {
+            (Some(f), Some(t), _, _) if f != t => Some(I::gen_move(Reg::from_preg(t), Reg::from_preg(f), f.class())),
+            (Some(f), None, _, Some(slot)) => {
+                Some(I::gen_spill(frame.spill_slot_offset(slot.index() as u32), Reg::from_preg(f), f.class()))
+            }
+            (None, Some(t), Some(slot), _) => {
+                Some(I::gen_reload(Reg::from_preg(t), frame.spill_slot_offset(slot.index() as u32), t.class()))
+            }
+            _ => None,
+        }
+    }
+
     /// Emits the function with the allocator's `output`: applies allocations, inserts
-    /// moves, spills and reloads, the prologue and the epilogues.
+    /// moves, spills and reloads, the prologue and the epilogues. Large frames are probed
+    /// every `probe_interval` bytes (`None`: not at all).
     pub fn emit(
         &self,
         output: &regalloc2::Output,
         frame_rules: &dyn FrameRules,
+        probe_interval: Option<u32>,
         want_listing: bool,
     ) -> Result<CompiledCode, super::buffer::BufferError> {
-        let frame = self.frame_info(output, frame_rules);
+        let frame = self.frame_info(output, frame_rules, probe_interval);
         let nblocks = self.block_ranges.len() as u32;
         let mut buf = MachBuffer::<I::LabelUse>::new(nblocks, I::ENDIANNESS);
         let mut listing = String::new();
@@ -426,25 +470,10 @@ impl<I: MachInst> VCode<I> {
                             unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RestoreState });
                         }
                     }
-                    InstOrEdit::Edit(Edit::Move { from, to }) => {
-                        let inst = match (from.as_reg(), to.as_reg(), from.as_stack(), to.as_stack()) {
-                            (Some(f), Some(t), _, _) => {
-                                if f == t {
-                                    continue;
-                                }
-                                I::gen_move(Reg::from_preg(t), Reg::from_preg(f), f.class())
-                            }
-                            (Some(f), None, _, Some(slot)) => {
-                                I::gen_spill(frame.spill_slot_offset(slot.index() as u32), Reg::from_preg(f), f.class())
-                            }
-                            (None, Some(t), Some(slot), _) => I::gen_reload(
-                                Reg::from_preg(t),
-                                frame.spill_slot_offset(slot.index() as u32),
-                                t.class(),
-                            ),
-                            _ => continue,
-                        };
-                        emit_one(&inst, &mut buf, &state, &mut listing);
+                    InstOrEdit::Edit(edit) => {
+                        if let Some(inst) = Self::edit_inst(edit, &frame) {
+                            emit_one(&inst, &mut buf, &state, &mut listing);
+                        }
                     }
                 }
             }
@@ -527,7 +556,7 @@ impl<I: MachInst> VCode<I> {
     /// (of the function's convention) that the allocation writes or that a call may
     /// overwrite (a callee of another convention can clobber registers this function must
     /// preserve).
-    fn frame_info(&self, output: &regalloc2::Output, rules: &dyn FrameRules) -> FrameInfo {
+    fn frame_info(&self, output: &regalloc2::Output, rules: &dyn FrameRules, probe_interval: Option<u32>) -> FrameInfo {
         let callee_saved = rules.callee_saved(self.call_conv);
         let mut written = PRegSet::empty();
         for clobbers in &self.clobbers {
@@ -559,6 +588,7 @@ impl<I: MachInst> VCode<I> {
             spill_slots: spills,
             clobbered_callee_saves: saved,
             fixed_frame_size: fixed,
+            probe_interval,
         }
     }
 }

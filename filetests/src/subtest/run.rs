@@ -21,15 +21,8 @@ use lathe_jit::JitModule;
 pub struct Run;
 
 fn host_can_run(spec: &TargetSpec) -> Result<(), Failure> {
-    if spec.arch != isa::host_arch() {
-        return Err(Failure::Unsupported(format!("the host cannot run `{}` code", spec.arch)));
-    }
-    for flag in &spec.isa_flags {
-        if !lathe_codegen::isa::x64::host_has_flag(flag) {
-            return Err(Failure::Unsupported(format!("the host lacks `{flag}`")));
-        }
-    }
-    Ok(())
+    let builder = spec.builder.as_ref().map_err(|e| Failure::Unsupported(e.clone()))?;
+    isa::host_can_run(builder).map_err(|e| Failure::Unsupported(e.to_string()))
 }
 
 /// Whether native code's outcome `b` agrees with the interpreter's `a` (any NaN matches

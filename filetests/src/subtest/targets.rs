@@ -1,25 +1,26 @@
 //! The configurations a file's header asks for: each `target` line with the `set` lines
-//! before it. A file without `target` lines means the host, with the ISA features the host
-//! has.
+//! before it, made into an `IsaBuilder` through the same path as `lathe --target`
+//! (`isa::lookup_target`: the triple, then each word of the line as a setting). A file without
+//! `target` lines means the host, with the ISA features the host has
+//! (`isa::host_builder`).
 
 use super::Failure;
-use lathe_codegen::isa::{self, TargetIsa};
+use lathe_codegen::isa::{self, IsaBuilder, TargetIsa};
 use lathe_codegen::settings::Flags;
 use lathe_codegen::text::{HeaderLine, TestFile};
 
-/// One configuration: an architecture with ISA flags, and the shared settings.
+/// One configuration: a target (or why it cannot be made), and the shared settings.
 pub struct TargetSpec {
-    /// The architecture name.
-    pub arch: String,
-    /// The ISA flags as written.
-    pub isa_flags: Vec<String>,
+    /// The target's builder, or why there is none (an architecture without a backend, an
+    /// ISA flag or setting Lathe does not take), with the line.
+    pub builder: Result<IsaBuilder, String>,
     /// The shared settings in force for it.
     pub flags: Flags,
     /// Whether the file set `opt_level` itself.
     pub opt_level_set: bool,
 }
 
-/// The configurations of `file`; a `set` line Lathe does not know makes the file
+/// The configurations of `file`; a `set` line Lathe does not take makes the file
 /// unsupported.
 pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
     let mut flags = Flags::default();
@@ -31,23 +32,23 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
                 flags.set(name, value.as_deref()).map_err(|e| Failure::Unsupported(format!("line {line}: {e}")))?;
                 opt_level_set |= name == "opt_level";
             }
-            HeaderLine::Target { arch, flags: isa_flags, .. } => specs.push(TargetSpec {
-                arch: arch.clone(),
-                isa_flags: isa_flags.clone(),
-                flags: flags.clone(),
-                opt_level_set,
-            }),
+            HeaderLine::Target { arch, flags: words, line } => {
+                let words = std::iter::once(arch).chain(words).map(String::as_str);
+                let builder = isa::lookup_target(words, flags.clone()).map_err(|e| format!("line {line}: {e}"));
+                specs.push(TargetSpec { builder, flags: flags.clone(), opt_level_set });
+            }
         }
     }
     if specs.is_empty() {
-        // No `target` line: the host, with the ISA features it has.
-        let isa_flags = if isa::host_arch() == "x86_64" { isa::x64::host_isa_flags() } else { Vec::new() };
-        specs.push(TargetSpec { arch: isa::host_arch().to_string(), isa_flags, flags, opt_level_set });
+        let builder = isa::host_builder().map(|b| b.with_flags(flags.clone())).map_err(|e| e.to_string());
+        specs.push(TargetSpec { builder, flags, opt_level_set });
     }
     Ok(specs)
 }
 
-/// The ISA for a configuration, or why it is unsupported.
+/// The ISA for a configuration with the shared settings `flags`, or why it is
+/// unsupported.
 pub fn make_isa(spec: &TargetSpec, flags: Flags) -> Result<Box<dyn TargetIsa>, Failure> {
-    isa::lookup(&spec.arch, &spec.isa_flags, flags).map_err(|e| Failure::Unsupported(e.to_string()))
+    let builder = spec.builder.as_ref().map_err(|e| Failure::Unsupported(e.clone()))?;
+    builder.clone().with_flags(flags).finish().map_err(|e| Failure::Unsupported(e.to_string()))
 }

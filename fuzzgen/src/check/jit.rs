@@ -1,5 +1,5 @@
-//! The interpreter-versus-native check: the reference interpreter and x86-64 machine code
-//! loaded by the JIT must agree on every argument set, at both optimisation levels, with
+//! The interpreter-versus-native check: the reference interpreter and the host's machine
+//! code (x86-64 for now) loaded by the JIT must agree on every argument set, at both optimisation levels, with
 //! the regalloc2 checker on.
 
 use super::run::{agree, interpret, show};
@@ -17,11 +17,14 @@ use lathe_jit::{JitError, JitModule};
 /// the backend reports as unsupported (`CodegenError::Unsupported`), or arguments the JIT
 /// cannot pass, make the program [`Verdict::Skipped`]; any other compile or load error, a
 /// different result or trap code, or a program that fails the verifier is a [`Mismatch`].
-/// On a host other than x86-64 everything is skipped.
+/// On a host Lathe has no backend for, everything is skipped.
 pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Result<Verdict, Mismatch> {
-    if isa::host_arch() != "x86_64" {
-        return Ok(Verdict::Skipped("the host is not x86_64".into()));
-    }
+    // The host's architecture with baseline features (no CPU detection), so that the
+    // checked code is the same on every machine of one architecture.
+    let target = match isa::lookup(isa::Triple::host()) {
+        Ok(b) => b,
+        Err(e) => return Ok(Verdict::Skipped(format!("no backend for the host: {e}"))),
+    };
     verify_generated(program)?;
     let mut expected = Vec::with_capacity(inputs.len());
     for args in inputs {
@@ -37,8 +40,11 @@ pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Resu
         inputs.iter().cloned().zip(expected.iter().cloned().map(Some)).collect();
     for level in [OptLevel::None, OptLevel::Speed] {
         let flags = Flags { opt_level: level, regalloc_checker: true, ..Flags::default() };
-        let isa = isa::lookup("x86_64", &[], flags)
-            .map_err(|e| Mismatch::new(format!("no x86_64 target: {e}"), String::new()))?;
+        let isa = target
+            .clone()
+            .with_flags(flags)
+            .finish()
+            .map_err(|e| Mismatch::new(format!("no host target: {e}"), String::new()))?;
         let mut jit = JitModule::new();
         for f in &program.functions {
             let code = match isa.compile_function(f, false) {

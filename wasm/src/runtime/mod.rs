@@ -44,16 +44,14 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// An engine for the host (x86-64), using the ISA features the host has.
+    /// An engine for the host, using the ISA features the host has.
     pub fn new(config: Config) -> Result<Engine, WasmError> {
         let flags = Flags {
             opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
             enable_verifier: cfg!(debug_assertions),
             ..Flags::default()
         };
-        let host_flags = lathe_codegen::isa::x64::host_isa_flags();
-        let isa = lathe_codegen::isa::lookup("x86_64", &host_flags, flags)
-            .map_err(|e| WasmError::Unsupported(e.to_string()))?;
+        let isa = lathe_codegen::isa::host_isa(flags).map_err(|e| WasmError::Unsupported(e.to_string()))?;
         Ok(Engine { isa: Arc::from(isa), config })
     }
 

@@ -693,34 +693,29 @@ pub fn xmm_save_offset(frame: &FrameInfo, i: u32) -> u32 {
     xmm_save_base(frame.outgoing_args_size, frame.stack_slots_size, frame.spill_slots) + 16 * i
 }
 
-/// The page size stack probes step by: the smallest guard region an operating system
-/// puts below a stack.
-pub const PROBE_PAGE: u32 = 4096;
-
-/// Frames at most this large are allocated without probing: the `sub` moves SP less than
-/// a page below the last push, with room for a call's return address and the callee's
-/// pushes, so the first access below cannot land past a one-page guard.
-pub const PROBE_FREE: u32 = PROBE_PAGE - 128;
-
-/// `sub rsp, size`, with stack probes for large frames: SP goes down one page at a time
-/// and each step reads the word at the new SP (`mov r11, [rsp]`; r11 holds nothing at
-/// entry in any convention), so a stack overflow faults on the guard page instead of
-/// jumping over it into other memory. The remainder is allocated and probed last.
-fn stack_probed_sub(out: &mut Vec<Inst>, size: u32) {
+/// `sub rsp, size`, with stack probes for large frames when `interval` (the guard size, a
+/// power of two from the `probestack_size_log2` setting) is given: SP goes down one
+/// interval at a time and each step reads the word at the new SP (`mov r11, [rsp]`; r11
+/// holds nothing at entry in any convention), so a stack overflow faults on the guard page
+/// instead of jumping over it into other memory. The remainder is allocated and probed
+/// last. A frame of at most `interval - 128` bytes needs no probe: the `sub` moves SP less
+/// than the guard below the last push, with room for a call's return address and the
+/// callee's pushes, so the first access below cannot land past the guard.
+fn stack_probed_sub(out: &mut Vec<Inst>, size: u32, interval: Option<u32>) {
     if size == 0 {
         return;
     }
-    if size <= PROBE_FREE {
+    let Some(page) = interval.filter(|&page| size > page.saturating_sub(128)) else {
         out.push(Inst::SubRspImm(size));
         return;
-    }
+    };
     let probe = Inst::MovFromSp { offset: 0, dst: regs::gpr(11), class: RegClass::Int };
-    for _ in 0..size / PROBE_PAGE {
-        out.push(Inst::SubRspImm(PROBE_PAGE));
+    for _ in 0..size / page {
+        out.push(Inst::SubRspImm(page));
         out.push(probe.clone());
     }
-    if !size.is_multiple_of(PROBE_PAGE) {
-        out.push(Inst::SubRspImm(size % PROBE_PAGE));
+    if !size.is_multiple_of(page) {
+        out.push(Inst::SubRspImm(size % page));
         out.push(probe);
     }
 }
@@ -1005,7 +1000,7 @@ impl MachInst for Inst {
             out.push(U(UnwindInst::Saved { reg: dwarf_of(r), offset: -24 - 8 * i as i32 }));
         }
         let mut sub = Vec::new();
-        stack_probed_sub(&mut sub, frame.fixed_frame_size);
+        stack_probed_sub(&mut sub, frame.fixed_frame_size, frame.probe_interval);
         out.extend(sub.into_iter().map(I));
         // SP is now this far below the CFA.
         let sp_below_cfa = 16 + 8 * pushed + frame.fixed_frame_size as i32;

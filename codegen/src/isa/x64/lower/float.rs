@@ -88,7 +88,7 @@ impl RuleCtx<'_, '_> {
                 self.sse(SseOp::Andps, x, m)
             }
             Opcode::Ceil | Opcode::Floor | Opcode::Trunc | Opcode::Nearest => {
-                if !self.backend.has("has_sse41") {
+                if !self.backend.isa_flags.has_sse41 {
                     self.unsupported(format!("`{op}` on x86_64 without `has_sse41`"));
                     return x;
                 }
@@ -153,7 +153,7 @@ impl RuleCtx<'_, '_> {
     }
 
     pub(super) fn fma(&mut self, ty: Type, x: Reg, y: Reg, z: Reg) -> Reg {
-        if !self.backend.has("has_fma") {
+        if !self.backend.isa_flags.has_fma {
             self.unsupported("`fma` on x86_64 without `has_fma` (no libcall fallback in the JIT yet)".into());
             return x;
         }

@@ -103,7 +103,7 @@ impl RuleCtx<'_, '_> {
         let size = alu_size(Type::int_with_bits(bits).unwrap_or(types::I64));
         let z = self.zext(bits, x);
         let width = size.bits();
-        if self.backend.has("has_lzcnt") {
+        if self.backend.isa_flags.has_lzcnt {
             let r = self.bitcount(BitOp::Lzcnt, size, z);
             if width == bits {
                 return r;
@@ -130,7 +130,7 @@ impl RuleCtx<'_, '_> {
             }
             Opcode::Popcnt => {
                 let z = self.zext(bits, x);
-                if self.backend.has("has_popcnt") {
+                if self.backend.isa_flags.has_popcnt {
                     self.bitcount(BitOp::Popcnt, size, z)
                 } else {
                     self.popcnt_soft(size, z)
@@ -138,7 +138,7 @@ impl RuleCtx<'_, '_> {
             }
             Opcode::Clz => self.clz_bits(bits, x),
             Opcode::Ctz => {
-                let tz = if self.backend.has("has_bmi1") { BitOp::Tzcnt } else { BitOp::Bsf };
+                let tz = if self.backend.isa_flags.has_bmi1 { BitOp::Tzcnt } else { BitOp::Bsf };
                 if bits < 32 {
                     // Bit `bits` set makes a zero input count `bits`.
                     let w = self.alu_sz(OperandSize::S32, AluOp::Or, x, RegMemImm::Imm(1 << bits));

@@ -40,16 +40,12 @@ use isle::{Ext, ShiftOp, UnaryOp};
 mod float;
 mod int;
 
-/// The x86-64 lowering backend, with the ISA flags the rules may use.
+/// The x86-64 lowering backend, with the ISA flags and settings the rules may use.
 pub struct X64Lower {
-    /// The ISA flags that are on (canonical names, `has_sse41`, ...).
-    pub isa_flags: Vec<&'static str>,
-}
-
-impl X64Lower {
-    fn has(&self, flag: &str) -> bool {
-        self.isa_flags.contains(&flag)
-    }
+    /// The ISA flags.
+    pub isa_flags: super::X64Flags,
+    /// The `is_pic` setting: absolute addresses are refused.
+    pub is_pic: bool,
 }
 
 /// The Rust side of the rules for one instruction.
@@ -474,6 +470,18 @@ impl isle::Context for RuleCtx<'_, '_> {
             },
             _ => return self.unsupported("this address computation on x86_64".into()),
         };
+        if self.backend.is_pic {
+            // `movabs` with an absolute relocation is not position-independent, and there
+            // is no GOT to load the address from yet.
+            self.error.get_or_insert(CodegenError::Setting {
+                setting: "is_pic=true",
+                message: format!(
+                    "`{}` needs the absolute address of `{name}` (there is no GOT yet)",
+                    describe(f, inst)
+                ),
+            });
+            return;
+        }
         let dst = self.tmp();
         self.emit(MInst::LoadExtName { dst, name });
         let dst = if offset != 0 { self.x64_alu_imm64(types::I64, AluOp::Add, dst, offset) } else { dst };
@@ -731,8 +739,8 @@ impl LowerBackend for X64Lower {
 
     fn legalize(&self, func: &Function) -> Option<Function> {
         let native = crate::legalize::Native {
-            round: self.has("has_sse41"),
-            fma: self.has("has_fma"),
+            round: self.isa_flags.has_sse41,
+            fma: self.isa_flags.has_fma,
             byte_order: crate::ir::Endianness::Little,
         };
         crate::legalize::legalize(func, native)

@@ -1,13 +1,12 @@
 //! What the x86-64 backend refuses, and that it says so with a clear `Unsupported` error
 //! rather than producing wrong code.
 
-use crate::isa::lookup;
+use crate::isa::lookup_by_name;
 use crate::result::CodegenError;
-use crate::settings::Flags;
 use crate::text::parse_functions;
 
 fn compile(src: &str) -> Result<(), CodegenError> {
-    let isa = lookup("x86_64", &[], Flags::default()).expect("x86_64 exists");
+    let isa = lookup_by_name("x86_64").expect("x86_64 exists").finish().expect("default settings");
     let func = parse_functions(src).expect("parses").remove(0);
     isa.compile_function(&func, false).map(|_| ())
 }

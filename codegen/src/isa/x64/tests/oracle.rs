@@ -72,6 +72,7 @@ fn frame() -> FrameInfo {
         spill_slots: 3,
         clobbered_callee_saves: vec![regs::rbx(), regs::r12()],
         fixed_frame_size: 64,
+        probe_interval: Some(4096),
     }
 }
 

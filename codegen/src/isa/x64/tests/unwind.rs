@@ -1,14 +1,15 @@
 //! The unwind events of x86-64 prologues and epilogues: they must describe exactly what
 //! the emitted instructions do, at the offsets where they do it.
 
-use crate::isa::lookup;
+use crate::isa::lookup_by_name;
 use crate::machinst::{CompiledCode, DwarfReg, UnwindInst};
-use crate::settings::{Flags, OptLevel};
+use crate::settings::OptLevel;
 use crate::text::parse_functions;
 
 fn compile(src: &str) -> CompiledCode {
-    let flags = Flags { opt_level: OptLevel::Speed, ..Flags::default() };
-    let isa = lookup("x86_64", &[], flags).expect("x86_64 exists");
+    let mut builder = lookup_by_name("x86_64").expect("x86_64 exists");
+    builder.flags_mut().opt_level = OptLevel::Speed;
+    let isa = builder.finish().expect("default settings");
     let func = parse_functions(src).expect("parses").remove(0);
     isa.compile_function(&func, false).expect("compiles")
 }

@@ -152,7 +152,7 @@ fn a_function_larger_than_the_branch_reach_compiles_through_vcode() {
         fixed_stack_slots: vec![],
     };
     let output = regalloc2::run(&vcode, &env, &regalloc2::RegallocOptions::default()).unwrap();
-    let code = vcode.emit(&output, &NoFrame, true).expect("islands and veneers make every branch reach");
+    let code = vcode.emit(&output, &NoFrame, None, true).expect("islands and veneers make every branch reach");
     let data = &code.code;
     let listing = code.listing.unwrap();
     let islands = listing.matches("; island:").count();

@@ -1,4 +1,4 @@
-//! Legalization, shared by every ISA: before lowering, rewrites the instructions an ISA's
+//! Legalization of what an ISA lacks, shared by every ISA: before lowering, rewrites the instructions an ISA's
 //! rules have no machine form for into IR they do lower. What an ISA can do natively is
 //! given as [`Native`]; everything else here is independent of the machine.
 //!

@@ -1,0 +1,51 @@
+//! The x86-64 ISA feature flags: what the target CPU has beyond the x86-64 baseline
+//! (SSE2). Lowering reads the typed struct ([`X64Flags`]); `target x86_64 has_sse41` lines,
+//! `--target` and `IsaBuilder::set` set them by name, and `isa::host_builder` turns on
+//! those the host has (`host.rs`).
+//!
+//! A flag says the CPU has a feature, so code may use it. The flags marked "lowering"
+//! change the instructions chosen (the filetests under `compile/x64/` show each); the
+//! others do not change code yet, and only say where the code may run (`test run` skips a
+//! target whose flags the host lacks).
+
+use crate::isa::isa_flags;
+
+isa_flags! {
+    /// The x86-64 CPU features Lathe knows (all off: the x86-64 baseline).
+    pub struct X64Flags {
+        /// SSE3.
+        has_sse3,
+        /// SSSE3.
+        has_ssse3,
+        /// SSE4.1. Lowering: `ceil`, `floor`, `trunc` and `nearest` use `roundss`/`roundsd`
+        /// (without it they are library calls).
+        has_sse41,
+        /// SSE4.2.
+        has_sse42,
+        /// POPCNT. Lowering: `popcnt` is one instruction (without it, a bit-twiddling
+        /// sequence).
+        has_popcnt,
+        /// AVX.
+        has_avx,
+        /// AVX2.
+        has_avx2,
+        /// FMA3. Lowering: `fma` uses `vfmadd231ss`/`sd` (without it, a library call).
+        has_fma,
+        /// BMI1. Lowering: `ctz` uses `tzcnt` (without it, `bsf` and a zero test).
+        has_bmi1,
+        /// BMI2.
+        has_bmi2,
+        /// LZCNT. Lowering: `clz` uses `lzcnt` (without it, `bsr` and a zero test).
+        has_lzcnt,
+        /// AVX-512 Foundation.
+        has_avx512f,
+        /// AVX-512 vector length extensions.
+        has_avx512vl,
+        /// AVX-512 doubleword and quadword instructions.
+        has_avx512dq,
+        /// AVX-512 bit algorithms.
+        has_avx512bitalg,
+        /// AVX-512 vector byte manipulation instructions.
+        has_avx512vbmi,
+    }
+}

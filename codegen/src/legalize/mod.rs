@@ -1,0 +1,15 @@
+//! Shared legalization: IR-to-IR rewrites that do not depend on an ISA. Input and output
+//! are verified IR (the pipeline driver, `machinst/compile.rs`, checks the output with
+//! `enable_verifier`).
+//!
+//! - `br_table.rs`: `br_table` as a search tree of compares, which the driver runs when
+//!   the settings ask for it (`enable_jump_tables=false`).
+//! - `native.rs`: rewrites of what an ISA cannot do natively (library calls, `i128`
+//!   expansions on 64-bit halves, accesses in the other byte order), which an ISA's
+//!   `LowerBackend::legalize` runs with a [`Native`] description of itself.
+
+mod br_table;
+mod native;
+
+pub use br_table::{expand_br_tables, has_br_table};
+pub use native::{Native, legalize};

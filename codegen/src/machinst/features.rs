@@ -1,0 +1,150 @@
+//! What the shared settings forbid in a function: float values (`enable_float=false`),
+//! vector values (`enable_simd=false`), atomic instructions and fences
+//! (`enable_atomics=false`), and `i128` in signatures (`enable_llvm_abi_extensions=false`).
+//!
+//! The driver runs [`check_features`] on the input, before any pass, so no pass can
+//! introduce what the user ruled out without the check having seen the source of it.
+//! Every value is a block parameter or an instruction result, so looking at those types
+//! (and at the signatures) finds every use of a type.
+
+use crate::ir::{AbiParam, Function, Opcode, Signature, Type, types};
+use crate::result::CodegenError;
+use crate::settings::Flags;
+
+/// A type the settings rule out: the setting (as written) and the test.
+struct TypeRule {
+    setting: &'static str,
+    forbids: fn(Type) -> bool,
+}
+
+/// The types the settings rule out.
+struct TypeRules(Vec<TypeRule>);
+
+impl TypeRules {
+    /// An error naming the setting if `ty` is ruled out; `message` says where it was met.
+    fn check(&self, ty: Type, message: impl FnOnce() -> String) -> Result<(), CodegenError> {
+        match self.0.iter().find(|r| (r.forbids)(ty)) {
+            Some(r) => Err(CodegenError::Setting { setting: r.setting, message: message() }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The first thing in `func` that a setting in `flags` forbids, as an error naming the
+/// setting.
+pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError> {
+    let mut rules = TypeRules(Vec::new());
+    if !flags.enable_float {
+        rules.0.push(TypeRule { setting: "enable_float=false", forbids: Type::is_float });
+    }
+    if !flags.enable_simd {
+        rules.0.push(TypeRule { setting: "enable_simd=false", forbids: Type::is_vector });
+    }
+    if rules.0.is_empty() && flags.enable_atomics && flags.enable_llvm_abi_extensions {
+        return Ok(());
+    }
+
+    let sigs = std::iter::once(("the function's signature".to_string(), &func.signature))
+        .chain(func.dfg.signatures.iter().map(|(r, s)| (format!("signature {r}"), s)));
+    for (name, sig) in sigs {
+        check_signature(&name, sig, flags, &rules)?;
+    }
+    for block in func.layout.blocks() {
+        for &p in func.dfg.block_params(block) {
+            let ty = func.dfg.value_type(p);
+            rules.check(ty, || format!("parameter {p} of {block} has type `{ty}`"))?;
+        }
+        for inst in func.layout.block_insts(block) {
+            let show = || crate::text::display_inst(func, inst).to_string();
+            let op = func.dfg.insts[inst].opcode();
+            if !flags.enable_atomics
+                && matches!(
+                    op,
+                    Opcode::AtomicRmw | Opcode::AtomicCas | Opcode::AtomicLoad | Opcode::AtomicStore | Opcode::Fence
+                )
+            {
+                return Err(CodegenError::Setting {
+                    setting: "enable_atomics=false",
+                    message: format!("`{}` is an atomic instruction", show()),
+                });
+            }
+            for &r in func.dfg.inst_results(inst) {
+                let ty = func.dfg.value_type(r);
+                rules.check(ty, || format!("`{}` makes a value of type `{ty}`", show()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_signature(name: &str, sig: &Signature, flags: &Flags, rules: &TypeRules) -> Result<(), CodegenError> {
+    let params = sig.params.iter().map(|p| (p, "parameter"));
+    let returns = sig.returns.iter().map(|p| (p, "result"));
+    for (&AbiParam { value_type: ty, .. }, kind) in params.chain(returns) {
+        if ty == types::I128 && !flags.enable_llvm_abi_extensions {
+            return Err(CodegenError::Setting {
+                setting: "enable_llvm_abi_extensions=false",
+                message: format!("{name} has an `i128` {kind}"),
+            });
+        }
+        rules.check(ty, || format!("{name} has a `{ty}` {kind}"))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn func(text: &str) -> Function {
+        crate::text::parse_functions(text).expect("valid CLIF").remove(0)
+    }
+
+    fn refused(f: &Function, flags: Flags) -> String {
+        check_features(f, &flags).expect_err("refused").to_string()
+    }
+
+    #[test]
+    fn everything_is_allowed_by_default() {
+        let f = func(
+            "function %f(i128, f64) -> f32 {\nblock0(v0: i128, v1: f64):\n    fence\n    v2 = fdemote.f32 v1\n    return v2\n}\n",
+        );
+        check_features(&f, &Flags::default()).unwrap();
+    }
+
+    #[test]
+    fn each_setting_names_what_it_forbids() {
+        let float = func("function %f(i32) -> i32 {\nblock0(v0: i32):\n    v1 = f32const 0x1.0p0\n    return v0\n}\n");
+        assert_eq!(
+            refused(&float, Flags { enable_float: false, ..Flags::default() }),
+            "`v1 = f32const 0x1.0p0` makes a value of type `f32`, which `enable_float=false` forbids"
+        );
+        check_features(&float, &Flags { enable_simd: false, ..Flags::default() }).unwrap();
+
+        let sig = func("function %f(f64) {\nblock0(v0: f64):\n    return\n}\n");
+        assert_eq!(
+            refused(&sig, Flags { enable_float: false, ..Flags::default() }),
+            "the function's signature has a `f64` parameter, which `enable_float=false` forbids"
+        );
+
+        let vector = func("function %f(i64) {\nblock0(v0: i64):\n    v1 = load.i32x4 v0\n    return\n}\n");
+        assert_eq!(
+            refused(&vector, Flags { enable_simd: false, ..Flags::default() }),
+            "`v1 = load.i32x4 v0` makes a value of type `i32x4`, which `enable_simd=false` forbids"
+        );
+
+        let atomic = func("function %f(i64) {\nblock0(v0: i64):\n    fence\n    return\n}\n");
+        assert_eq!(
+            refused(&atomic, Flags { enable_atomics: false, ..Flags::default() }),
+            "`fence` is an atomic instruction, which `enable_atomics=false` forbids"
+        );
+
+        let wide = func(
+            "function %f(i64) {\n    sig0 = (i64) -> i128 system_v\n    fn0 = %g sig0\nblock0(v0: i64):\n    v1 = call fn0(v0)\n    return\n}\n",
+        );
+        assert_eq!(
+            refused(&wide, Flags { enable_llvm_abi_extensions: false, ..Flags::default() }),
+            "signature sig0 has an `i128` result, which `enable_llvm_abi_extensions=false` forbids"
+        );
+    }
+}

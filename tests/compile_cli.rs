@@ -1,0 +1,127 @@
+//! `lathe compile` end to end: `--print-after` shows the function after each pass of the
+//! pipeline; the file's `set` and `target` lines, `--target` and `--set` make the target
+//! through one path; a bad pass name, target or setting is an error that says why.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+const CLIF: &str = "function %f(i64, i64) -> i64 {
+block0(v0: i64, v1: i64):
+    v2 = iconst.i64 0
+    v3 = iadd v0, v2
+    v4 = popcnt v3
+    v5 = imul v4, v1
+    return v5
+}
+";
+
+/// The test function in a file of its own (one per test, so tests can run in parallel).
+fn clif_file(name: &str) -> PathBuf {
+    clif_file_with(name, "")
+}
+
+/// The test function after header lines.
+fn clif_file_with(name: &str, header: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("compile_cli_{name}.clif"));
+    std::fs::write(&path, format!("{header}{CLIF}")).expect("the temporary directory is writable");
+    path
+}
+
+fn lathe(args: &[&str], file: &PathBuf) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_lathe")).args(args).arg(file).output().expect("the lathe binary runs")
+}
+
+fn stdout_of(args: &[&str], file: &PathBuf) -> String {
+    let out = lathe(args, file);
+    assert!(out.status.success(), "lathe {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr_of_failure(args: &[&str], file: &PathBuf) -> String {
+    let out = lathe(args, file);
+    assert!(!out.status.success(), "lathe {args:?} should fail");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn print_after_each_pass() {
+    let file = clif_file("passes");
+    let after = |pass: &str| stdout_of(&["compile", "--set", "opt_level=speed", "--print-after", pass], &file);
+
+    // The IR passes print CLIF: after the mid-end, `x + 0` is gone.
+    let mid_end = after("mid-end");
+    assert!(mid_end.starts_with("; function %f after mid-end:\nfunction %f(i64, i64) -> i64"), "{mid_end}");
+    assert!(mid_end.contains("popcnt") && !mid_end.contains("iadd"), "{mid_end}");
+    // Without `has_popcnt`, legalization keeps `popcnt` (it is expanded in lowering);
+    // the text is CLIF again.
+    let legalize = after("legalize");
+    assert!(legalize.starts_with("; function %f after legalize:\nfunction %f"), "{legalize}");
+    assert!(legalize.contains("block0(v0: i64, v1: i64):"), "{legalize}");
+
+    // Lowering: machine instructions over virtual registers.
+    let lower = after("lower");
+    assert!(lower.starts_with("; function %f after lower:\nblock0:"), "{lower}");
+    assert!(lower.contains("imul %v"), "{lower}");
+    // Register allocation: the same instructions on machine registers, no prologue yet.
+    let regalloc = after("regalloc");
+    assert!(regalloc.contains("imul r") && !regalloc.contains("%v"), "{regalloc}");
+    assert!(!regalloc.contains("push rbp"), "{regalloc}");
+    // Emission: the final listing, with the frame.
+    let emit = after("emit");
+    assert!(emit.contains("push rbp") && emit.contains("imul r") && emit.contains("ret"), "{emit}");
+
+    // At opt_level=none the mid-end does not run: its output is the input.
+    let unoptimized = stdout_of(&["compile", "--print-after", "mid-end"], &file);
+    assert!(unoptimized.contains("iadd v0, v2"), "{unoptimized}");
+}
+
+#[test]
+fn an_unknown_pass_lists_the_valid_ones() {
+    let file = clif_file("unknown_pass");
+    let err = stderr_of_failure(&["compile", "--print-after", "isel"], &file);
+    assert!(err.contains("unknown pass `isel`"), "{err}");
+    assert!(err.contains("mid-end, legalize, lower, regalloc, emit"), "{err}");
+}
+
+#[test]
+fn target_and_settings_from_the_command_line() {
+    let file = clif_file("target");
+    let baseline = stdout_of(&["compile", "--target", "x86_64-unknown-linux-gnu"], &file);
+    assert!(!baseline.contains("popcnt"), "{baseline}");
+    let with_flag = stdout_of(&["compile", "--target", "x86_64-unknown-linux-gnu has_popcnt"], &file);
+    assert!(with_flag.contains("popcnt"), "{with_flag}");
+    let by_set = stdout_of(&["compile", "--target", "x86_64", "--set", "has_popcnt"], &file);
+    assert!(by_set.contains("popcnt"), "{by_set}");
+
+    let err = stderr_of_failure(&["compile", "--target", "aarch64-unknown-linux-gnu"], &file);
+    assert!(err.contains("--target aarch64-unknown-linux-gnu: Lathe has no backend for `aarch64` yet"), "{err}");
+    let err = stderr_of_failure(&["compile", "--set", "preserve_frame_pointers=false"], &file);
+    assert!(
+        err.contains("`preserve_frame_pointers=false` is not supported: Lathe always keeps frame pointers"),
+        "{err}"
+    );
+    let err = stderr_of_failure(&["compile", "--set", "has_neon"], &file);
+    assert!(err.contains("unknown setting `has_neon`"), "{err}");
+}
+
+#[test]
+fn the_files_own_set_and_target_lines_apply() {
+    let file = clif_file_with("headers", "test compile\nset opt_level=speed\ntarget x86_64 has_popcnt\n\n");
+    let listing = stdout_of(&["compile"], &file);
+    assert!(listing.contains("popcnt"), "the target line's ISA flag: {listing}");
+    let mid_end = stdout_of(&["compile", "--print-after", "mid-end"], &file);
+    assert!(!mid_end.contains("iadd"), "the set line's opt_level: {mid_end}");
+    // --target replaces the file's target; --set comes after the file's set lines.
+    let baseline = stdout_of(&["compile", "--target", "x86_64"], &file);
+    assert!(!baseline.contains("popcnt"), "{baseline}");
+    let unoptimized = stdout_of(&["compile", "--set", "opt_level=none", "--print-after", "mid-end"], &file);
+    assert!(unoptimized.contains("iadd"), "{unoptimized}");
+
+    let refused = clif_file_with("refused", "set use_egraphs=true\n");
+    let err = stderr_of_failure(&["compile"], &refused);
+    assert!(err.contains("compile_cli_refused.clif:1: setting `use_egraphs=true` is not supported"), "{err}");
+    let two = clif_file_with("two_targets", "target x86_64\ntarget x86_64 has_popcnt\n");
+    let err = stderr_of_failure(&["compile"], &two);
+    assert!(err.contains("the file names 2 targets; choose one with --target"), "{err}");
+    stdout_of(&["compile", "--target", "x86_64"], &two);
+}
