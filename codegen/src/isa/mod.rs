@@ -271,6 +271,12 @@ impl CallConv {
     }
 }
 
+/// Each ISA's lowering rules with their firing counts, for `lathe coverage` (see
+/// [`crate::rule_coverage`]).
+pub fn lowering_rule_sets() -> Vec<crate::rule_coverage::RuleSet> {
+    vec![x64::lowering_rules()]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -351,10 +357,4 @@ mod tests {
         assert!(matches!(lookup_target(["riscv64", "has_zbb"], Flags::default()), Err(TargetError::Lookup(_))));
         assert!(matches!(lookup_target([], Flags::default()), Err(TargetError::Lookup(_))));
     }
-}
-
-/// Each ISA's lowering rules with their firing counts, for `lathe coverage` (see
-/// [`crate::rule_coverage`]).
-pub fn lowering_rule_sets() -> Vec<crate::rule_coverage::RuleSet> {
-    vec![x64::lowering_rules()]
 }
