@@ -21,7 +21,7 @@
 //! per result (the larger count), each value in the host's byte order at the start of its
 //! slot ([`write_args`], [`read_results`]).
 //!
-//! Only the per-architecture entry stub (`x64/stub.rs`) that saves the host's
+//! Only the per-architecture entry stub (`<arch>/stub.rs`) that saves the host's
 //! callee-saved registers for trap recovery is machine code written by hand, and it only
 //! calls `%entry(callee, buf)` under the host's C convention.
 

@@ -38,7 +38,13 @@ mod link;
 mod memory;
 pub mod module;
 mod traps;
+#[cfg(target_arch = "x86_64")]
 mod x64;
+
+/// The host architecture's entry stub and trap-context table: one folder per architecture,
+/// chosen here and named nowhere else.
+#[cfg(target_arch = "x86_64")]
+use x64 as host;
 
 pub use module::{FuncId, JitModule};
 pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};

@@ -11,10 +11,10 @@
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
 
 use crate::entry;
+use crate::host::stub::{CallBlock, stub};
 use crate::link::{self, PendingFunc, Target};
 use crate::memory::CodeRegion;
 use crate::traps::{self, registry};
-use crate::x64::stub::{CallBlock, stub};
 use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{ExternalName, Signature};
@@ -197,7 +197,8 @@ impl JitModule {
     }
 
     /// Calls a finalized function with typed arguments (marshalled for its signature's
-    /// convention: System V, which `fast` and `tail` use too, or Windows x64 for
+    /// convention by an entry trampoline the backend compiles: on x86-64 System V, which
+    /// `fast` and `tail` use too, or Windows x64 for
     /// `windows_fastcall`), returning its results or the trap it hit. After a trap the
     /// module and the thread are ready for the next call.
     ///

@@ -1,9 +1,10 @@
 //! Turning hardware traps in JIT code into trap codes, with the process carrying on.
 //!
-//! Design: Rust calls JIT code only through the entry stub (`x64::stub`), which saves its
-//! callee-saved registers and stack pointer in the call's `CallBlock` and calls an entry
-//! trampoline compiled from IR (`crate::entry`). The interrupted context is read and
-//! rewritten through a small per-architecture table (`x64::context`: PC, SP, resume). Before
+//! Design: Rust calls JIT code only through the host architecture's entry stub
+//! (`<arch>/stub.rs`), which saves its callee-saved registers and stack pointer in the
+//! call's `CallBlock` and calls an entry trampoline compiled from IR (`crate::entry`).
+//! The interrupted context is read and rewritten through a small per-architecture table
+//! (`<arch>/context.rs`: PC, SP, resume). Before
 //! the call, [`call_in_context`] pushes the block on a per-thread linked list (a
 //! thread-local pointer to the innermost block, each block pointing at the enclosing one),
 //! so nested calls (JIT → host → JIT) each have their own context; it pops it afterwards.
@@ -47,7 +48,7 @@ pub fn thread_stack_low() -> Option<usize> {
     Some(thread::stack_low()).filter(|&low| low != 0)
 }
 
-use crate::x64::stub::{CallBlock, EntryStub};
+use crate::host::stub::{CallBlock, EntryStub};
 use lathe_codegen::ir::TrapCode;
 
 pub(crate) use signals::install_handlers;

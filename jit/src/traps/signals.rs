@@ -11,8 +11,8 @@
 use super::registry;
 use super::thread;
 use super::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, encode_trap};
-use crate::x64::context;
-use crate::x64::stub::stub;
+use crate::host::context;
+use crate::host::stub::stub;
 use lathe_codegen::ir::TrapCode;
 use libc::c_int;
 use std::io;

@@ -4,7 +4,7 @@
 //! `CURRENT` is a const-initialised thread-local `Cell` of a raw pointer with no destructor,
 //! so reading it from the signal handler is a plain TLS load (async-signal-safe).
 
-use crate::x64::stub::CallBlock;
+use crate::host::stub::CallBlock;
 use std::cell::{Cell, RefCell};
 use std::io;
 use std::ptr;
