@@ -19,6 +19,22 @@ pub enum CallOutcome {
     Trap(TrapCode),
 }
 
+impl CallOutcome {
+    /// Whether two engines' outcomes agree: the same trap code, or the same values bit for
+    /// bit, except that any two NaNs agree (hardware and constant folding may produce
+    /// different NaN bits). This is the one comparison of the interpreter with compiled
+    /// code, used by the filetest runner and the fuzzers alike.
+    pub fn agrees_with(&self, other: &CallOutcome) -> bool {
+        match (self, other) {
+            (CallOutcome::Trap(x), CallOutcome::Trap(y)) => x == y,
+            (CallOutcome::Return(x), CallOutcome::Return(y)) => {
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A value of one IR type.
 #[derive(Copy, Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DataValue {

@@ -19,6 +19,7 @@
 //! - `link`: lays functions, veneers and GOT slots out in a region and applies the
 //!   relocations of the host's kinds.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
+//! - `load`: [`compile_and_load`], compiling functions for a target and loading them.
 //! - `entry`: the entry trampolines built as IR, and the argument buffer they read.
 //! - `x64`: the x86-64 entry stub (the one hand-written piece of machine code: it saves
 //!   the host's registers for trap recovery) and the trap handler's context table.
@@ -35,6 +36,7 @@ compile_error!("lathe-jit supports only x86-64 Linux for now");
 mod entry;
 pub mod libcalls;
 mod link;
+mod load;
 mod memory;
 pub mod module;
 mod traps;
@@ -46,6 +48,7 @@ mod x64;
 #[cfg(target_arch = "x86_64")]
 use x64 as host;
 
+pub use load::{LoadError, Loaded, compile_and_load};
 pub use module::{FuncId, JitModule};
 pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};
 

@@ -10,12 +10,11 @@
 use super::interpret::{check_outcome, function_name, function_store, run_lines};
 use super::targets::{TargetSpec, make_isa, target_specs};
 use super::{Failure, FileContext, SubTest};
-use lathe_codegen::ir::Function;
+use lathe_codegen::ir::{ExternalName, Function};
 use lathe_codegen::isa;
-use lathe_codegen::result::CodegenError;
 use lathe_codegen::settings::OptLevel;
-use lathe_interpreter::{CallOutcome, Interpreter};
-use lathe_jit::JitModule;
+use lathe_interpreter::Interpreter;
+use lathe_jit::{LoadError, compile_and_load};
 
 /// The `run` kind.
 pub struct Run;
@@ -23,18 +22,6 @@ pub struct Run;
 fn host_can_run(spec: &TargetSpec) -> Result<(), Failure> {
     let builder = spec.builder.as_ref().map_err(|e| Failure::Unsupported(e.clone()))?;
     isa::host_can_run(builder).map_err(|e| Failure::Unsupported(e.to_string()))
-}
-
-/// Whether native code's outcome `b` agrees with the interpreter's `a` (any NaN matches
-/// a NaN, see `DataValue::matches_expected`).
-fn same(a: &CallOutcome, b: &CallOutcome) -> bool {
-    match (a, b) {
-        (CallOutcome::Return(x), CallOutcome::Return(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| q.matches_expected(p))
-        }
-        (CallOutcome::Trap(x), CallOutcome::Trap(y)) => x == y,
-        _ => false,
-    }
 }
 
 impl SubTest for Run {
@@ -59,31 +46,34 @@ impl SubTest for Run {
                 flags.opt_level = level;
                 flags.regalloc_checker = true;
                 let isa = make_isa(spec, flags)?;
-                let mut jit = JitModule::new();
                 // Functions the target cannot compile yet are left out; their run lines
                 // are counted as unsupported, and the rest still run.
-                let mut not_compiled: Vec<(String, String)> = Vec::new();
-                for tf in &ctx.file.functions {
-                    let code = match isa.compile_function(&tf.function, false) {
-                        Ok(c) => c,
-                        Err(CodegenError::Unsupported(m)) => {
-                            not_compiled.push((function_name(&tf.function), m));
-                            continue;
-                        }
-                        Err(e) => return Err(Failure::Failed(format!("function at line {}: {e}", tf.start_line))),
-                    };
-                    jit.define_function(tf.function.name.clone(), &code, &tf.function.signature)
-                        .map_err(|e| Failure::Failed(format!("function at line {}: {e}", tf.start_line)))?;
-                }
-                if let Err(e) = jit.finalize() {
-                    if not_compiled.is_empty() {
-                        return Err(Failure::Failed(format!("loading the code: {e}")));
+                let line_of = |name: &ExternalName| {
+                    ctx.file.functions.iter().find(|tf| tf.function.name == *name).map_or(0, |tf| tf.start_line)
+                };
+                let loaded = match compile_and_load(&*isa, funcs.iter().copied()) {
+                    Ok(loaded) => loaded,
+                    Err(LoadError::Compile { name, error }) => {
+                        return Err(Failure::Failed(format!("function at line {}: {error}", line_of(&name))));
                     }
-                    return Err(Failure::Unsupported(format!(
-                        "{} (a callee could not be compiled)",
-                        not_compiled[0].1
-                    )));
-                }
+                    Err(LoadError::Define { name, error }) => {
+                        return Err(Failure::Failed(format!("function at line {}: {error}", line_of(&name))));
+                    }
+                    Err(LoadError::Link { error, not_compiled }) => match not_compiled.first() {
+                        None => return Err(Failure::Failed(format!("loading the code: {error}"))),
+                        Some((_, reason)) => {
+                            return Err(Failure::Unsupported(format!("{reason} (a callee could not be compiled)")));
+                        }
+                    },
+                };
+                let jit = loaded.module;
+                let not_compiled: Vec<(String, String)> = loaded
+                    .not_compiled
+                    .into_iter()
+                    .filter_map(|(name, reason)| {
+                        funcs.iter().find(|f| f.name == name).map(|f| (function_name(f), reason))
+                    })
+                    .collect();
                 for (line, run) in &runs {
                     let Some(target) = funcs.iter().find(|f| function_name(f) == run.function) else {
                         failures.push(format!("line {}: no function `%{}`", line, run.function));
@@ -112,7 +102,7 @@ impl SubTest for Run {
                         failures.push(format!("line {line} (native, opt_level={level}): {msg}"));
                     }
                     match interp.call_by_name(&run.function, &run.args) {
-                        Ok(reference) if !same(&reference, &native) => failures.push(format!(
+                        Ok(reference) if !reference.agrees_with(&native) => failures.push(format!(
                             "line {line} (opt_level={level}): native {native:?} but the interpreter gives {reference:?}"
                         )),
                         Ok(_) => {}

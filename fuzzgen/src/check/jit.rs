@@ -2,16 +2,15 @@
 //! code (x86-64 for now) loaded by the JIT must agree on every argument set, at both optimisation levels, with
 //! the regalloc2 checker on.
 
-use super::run::{agree, interpret, show};
+use super::run::{interpret, show};
 use super::{Mismatch, Verdict, verify_generated};
 use crate::program::Program;
 use lathe_codegen::data_value::CallOutcome;
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::isa;
-use lathe_codegen::result::CodegenError;
 use lathe_codegen::settings::{Flags, OptLevel};
 use lathe_interpreter::InterpreterError;
-use lathe_jit::{JitError, JitModule};
+use lathe_jit::{JitError, LoadError};
 
 /// Runs `program`'s entry on each of `inputs` in the interpreter and natively. A function
 /// the backend reports as unsupported (`CodegenError::Unsupported`), or arguments the JIT
@@ -45,28 +44,18 @@ pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Resu
             .with_flags(flags)
             .finish()
             .map_err(|e| Mismatch::new(format!("no host target: {e}"), String::new()))?;
-        let mut jit = JitModule::new();
-        for f in &program.functions {
-            let code = match isa.compile_function(f, false) {
-                Ok(code) => code,
-                Err(CodegenError::Unsupported(m)) => return Ok(Verdict::Skipped(format!("backend: {m}"))),
-                Err(e) => {
-                    return Err(Mismatch::new(
-                        format!("compiling {} at opt_level={level} failed: {e}", f.name),
-                        program.to_filetest(&runs),
-                    ));
-                }
-            };
-            jit.define_function(f.name.clone(), &code, &f.signature).map_err(|e| {
-                Mismatch::new(
-                    format!("the JIT rejects {} (opt_level={level}): {e}", f.name),
-                    program.to_filetest(&runs),
-                )
-            })?;
-        }
-        jit.finalize().map_err(|e| {
-            Mismatch::new(format!("loading the code failed (opt_level={level}): {e}"), program.to_filetest(&runs))
-        })?;
+        let jit = match lathe_jit::compile_and_load(&*isa, &program.functions) {
+            Ok(loaded) => match loaded.not_compiled.first() {
+                Some((_, m)) => return Ok(Verdict::Skipped(format!("backend: {m}"))),
+                None => loaded.module,
+            },
+            Err(LoadError::Link { not_compiled, .. }) if !not_compiled.is_empty() => {
+                return Ok(Verdict::Skipped(format!("backend: {}", not_compiled[0].1)));
+            }
+            Err(e) => {
+                return Err(Mismatch::new(format!("at opt_level={level}: {e}"), program.to_filetest(&runs)));
+            }
+        };
         let Some(id) = jit.lookup(&program.entry().name) else {
             return Err(Mismatch::new("the JIT lost the entry function", program.to_filetest(&runs)));
         };
@@ -81,7 +70,7 @@ pub fn check_interp_vs_jit(program: &Program, inputs: &[Vec<DataValue>]) -> Resu
                     ));
                 }
             };
-            if !agree(want, &native) {
+            if !want.agrees_with(&native) {
                 return Err(Mismatch::new(
                     format!(
                         "interpreter and native code (opt_level={level}) disagree on ({}): interpreter {}, native {}",

@@ -2,7 +2,7 @@
 //! verify.
 
 use super::jit::interp_failure;
-use super::run::{agree, interpret, show};
+use super::run::{interpret, show};
 use super::{Mismatch, Verdict, verify_generated};
 use crate::program::Program;
 use lathe_codegen::data_value::DataValue;
@@ -34,7 +34,7 @@ pub fn check_optimizer(program: &Program, inputs: &[Vec<DataValue>]) -> Result<V
             Err(e) => return Err(interp_failure(program, inputs, args, &e)),
         };
         let after = interpret(&optimized, args);
-        let same = matches!(&after, Ok(a) if agree(&before, a));
+        let same = matches!(&after, Ok(a) if before.agrees_with(a));
         if !same {
             let after_text = match &after {
                 Ok(a) => show(a),

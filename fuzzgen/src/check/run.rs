@@ -18,18 +18,6 @@ pub fn interpret(program: &Program, args: &[DataValue]) -> Result<CallOutcome, I
     interp.call_by_name(&program.entry_name(), args)
 }
 
-/// Whether two outcomes agree: the same trap code, or the same values bit for bit, except
-/// that any two NaNs agree (hardware and constant folding may produce different NaN bits).
-pub fn agree(a: &CallOutcome, b: &CallOutcome) -> bool {
-    match (a, b) {
-        (CallOutcome::Trap(x), CallOutcome::Trap(y)) => x == y,
-        (CallOutcome::Return(x), CallOutcome::Return(y)) => {
-            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
-        }
-        _ => false,
-    }
-}
-
 /// An outcome as a run line would write it.
 pub fn show(o: &CallOutcome) -> String {
     match o {
