@@ -35,10 +35,15 @@ pub struct FrameInfo {
     /// Number of spill slots (8 bytes each), above the stack slots.
     pub spill_slots: u32,
     /// Callee-saved registers the function writes (or calls of other conventions may
-    /// overwrite), saved by the prologue, in the order of the frame rules' list (an ISA
-    /// may save registers of different classes differently).
+    /// overwrite), saved by the prologue, in the order of the frame rules' list.
     pub clobbered_callee_saves: Vec<Reg>,
-    /// Bytes the prologue subtracts from SP after saving registers.
+    /// Those of them the prologue pushes, in push order.
+    pub pushed_saves: Vec<Reg>,
+    /// Those of them the prologue stores, with their slots' offsets from SP.
+    pub stored_saves: Vec<(Reg, u32)>,
+    /// Bytes between the CFA and the frame pointer (`FrameDesc::setup_area`).
+    pub setup_area: u32,
+    /// Bytes the prologue subtracts from SP after pushing registers.
     pub fixed_frame_size: u32,
     /// The stack guard size large frames are probed by (`Flags::stack_probe_interval`),
     /// or `None` when the settings turn probes off.
@@ -121,12 +126,48 @@ pub trait MachInst: Clone + std::fmt::Debug {
     fn gen_reload(dst: Reg, sp_offset: u32, class: RegClass) -> Self;
 
     /// The instructions that set up `frame` on entry, with the unwind events that
-    /// describe them.
-    fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Self>>;
+    /// describe them: by default the shared prologue (`abi::frame`) built from the frame
+    /// hooks below.
+    fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Self>> {
+        super::abi::frame::gen_prologue(frame)
+    }
 
     /// The instructions that tear `frame` down before a return, with the unwind events
-    /// that describe them.
-    fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Self>>;
+    /// that describe them: by default the shared epilogue.
+    fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Self>> {
+        super::abi::frame::gen_epilogue(frame)
+    }
+
+    /// Sets up the frame pointer on entry (saving the caller's and whatever the ISA keeps
+    /// in the setup area), with the unwind events that say where the CFA and the saved
+    /// registers then are.
+    fn gen_frame_setup() -> Vec<FrameItem<Self>>;
+
+    /// Undoes [`MachInst::gen_frame_setup`] before a return, with its unwind events.
+    fn gen_frame_teardown() -> Vec<FrameItem<Self>>;
+
+    /// Pushes callee-saved register `r` (for a [`SaveStyle::Push`](super::abi::SaveStyle)
+    /// class).
+    fn gen_push(r: Reg) -> Self;
+
+    /// Pops callee-saved register `r`.
+    fn gen_pop(r: Reg) -> Self;
+
+    /// Lowers SP by `size` bytes (nothing when 0), touching each `probe_interval` bytes of
+    /// a large frame so a stack overflow hits the guard page.
+    fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Self>;
+
+    /// Raises SP by `size` bytes.
+    fn gen_sp_add(size: u32) -> Self;
+
+    /// Stores callee-saved register `r` whole in its slot at `sp_offset`.
+    fn gen_save(r: Reg, sp_offset: u32) -> Self;
+
+    /// Loads callee-saved register `r` whole from its slot at `sp_offset`.
+    fn gen_restore(r: Reg, sp_offset: u32) -> Self;
+
+    /// The DWARF number of `p` in the ISA's psABI (for unwind records).
+    fn dwarf_reg(p: regalloc2::PReg) -> super::unwind::DwarfReg;
 
     /// Writes the instruction's machine code.
     fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>);

@@ -321,10 +321,8 @@ pub trait FrameRules {
     /// The callee-saved registers of calling convention `conv` that the prologue must
     /// save when the function writes them.
     fn callee_saved(&self, conv: CallConv) -> &[regalloc2::PReg];
-    /// Bytes the prologue subtracts from SP for the given areas, when it saves the
-    /// callee-saved registers `saved` (an ISA may store some of them, say the float ones,
-    /// inside that area rather than push them), keeping the ABI's stack alignment.
-    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, saved: &[Reg]) -> u32;
+    /// The ISA's frame description (setup area, alignment, how registers are saved).
+    fn frame_desc(&self) -> &super::abi::FrameDesc;
 }
 
 impl<I: MachInst> VCode<I> {
@@ -581,14 +579,13 @@ impl<I: MachInst> VCode<I> {
         let saved: Vec<Reg> =
             callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect();
         let spills = output.num_spillslots as u32;
-        let fixed = rules.fixed_frame_size(self.outgoing_args_size, self.stack_slots_size, spills, &saved);
-        FrameInfo {
-            outgoing_args_size: self.outgoing_args_size,
-            stack_slots_size: self.stack_slots_size,
-            spill_slots: spills,
-            clobbered_callee_saves: saved,
-            fixed_frame_size: fixed,
+        super::abi::frame::layout(
+            rules.frame_desc(),
+            self.outgoing_args_size,
+            self.stack_slots_size,
+            spills,
+            saved,
             probe_interval,
-        }
+        )
     }
 }

@@ -10,18 +10,19 @@
 //!   | saved rbp                 |  [rbp]         <- rbp
 //!   | saved callee-saved regs   |  pushed by the prologue, 8 bytes each
 //!   | (padding to 16 bytes)     |
-//!   | xmm save slots (16 each)  |  [rsp + inst::xmm_save_offset(i)] (windows_fastcall: xmm6-15)
+//!   | xmm save slots (16 each)  |  [rsp + FrameInfo::stored_saves] (windows_fastcall: xmm6-15)
 //!   | spill slots (8 bytes each)|  [rsp + FrameInfo::spill_slot_offset(i)]
 //!   | explicit stack slots      |  [rsp + FrameInfo::stack_slot_offset(o)] (Amode::StackSlot)
 //!   | outgoing arguments        |  [rsp + 0 ..]
 //!   lower addresses                              <- rsp (16-byte aligned)
 //! ```
 //!
-//! The prologue is `push rbp; mov rbp, rsp; push <clobbered callee-saves>; sub rsp, N`
-//! with N = [`inst::frame_size`] (left out when zero; unless `enable_probestack=false`, a
+//! The layout is the shared one (`machinst::abi::frame`) for the description
+//! [`FRAME`]. The prologue is `push rbp; mov rbp, rsp; push <clobbered callee-saves>; sub
+//! rsp, N; movups <xmm saves>` with N = `FrameInfo::fixed_frame_size` (left out when zero; unless `enable_probestack=false`, a
 //! frame over the probe interval less 128 bytes is allocated one interval at a time with a
-//! read of each new page, a stack probe); the epilogue is `add rsp, N; pop
-//! <callee-saves, reversed>; pop rbp`, and the `ret` follows.
+//! read of each new page, a stack probe); the epilogue is `movups <xmm restores>; add rsp,
+//! N; pop <callee-saves, reversed>; pop rbp`, and the `ret` follows.
 
 pub mod emit;
 pub mod inst;
@@ -34,7 +35,7 @@ mod tests;
 pub use emit::X64LabelUse;
 pub use inst::Inst;
 pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, UnaryOp};
-pub use inst::{SysVFrameRules, frame_size};
+pub use inst::{FRAME, SysVFrameRules};
 
 pub mod abi;
 mod host;

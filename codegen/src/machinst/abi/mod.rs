@@ -18,8 +18,10 @@
 //! the callee) and are multiples of the slot size; the reserved area (Windows' shadow
 //! space, s390x's register save area) lies below every stack argument.
 
+pub mod frame;
 mod lower;
 
+pub use frame::{FrameDesc, SaveStyle};
 pub use lower::{AbiBase, AbiHooks, CallTarget, lower_call, lower_params, lower_return, lower_return_call};
 
 use super::reg::Reg;

@@ -20,9 +20,10 @@ pub mod args;
 use self::args::*;
 use super::regs;
 use crate::ir::{CallConv, Endianness, ExternalName, TrapCode};
+use crate::machinst::abi::{FrameDesc, SaveStyle};
 use crate::machinst::{
-    DwarfReg, EmitState, FrameInfo, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg,
-    PRegSet, Reg, RegClass, TerminatorKind, UnwindInst,
+    DwarfReg, EmitState, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, PRegSet, Reg,
+    RegClass, TerminatorKind, UnwindInst,
 };
 
 /// An x86-64 machine instruction.
@@ -663,36 +664,6 @@ impl Inst {
     }
 }
 
-/// The bytes the prologue subtracts from SP (`sub rsp, N`) for a frame with
-/// `outgoing` bytes of outgoing arguments, `slots` bytes of explicit stack slots, `spills`
-/// 8-byte spill slots, `num_pushed` callee-saved integer registers pushed and `num_xmm`
-/// callee-saved xmm registers saved: the area is laid out as [`FrameInfo`] describes,
-/// then the 16-byte xmm save slots from the next 16-byte boundary
-/// ([`xmm_save_offset`]), and rounded up so that SP is 16-byte aligned after the `sub`
-/// (SP is 8 mod 16 at entry under both System V and Windows x64; the return address, the
-/// saved rbp and the pushed registers take 8 bytes each).
-pub fn frame_size(outgoing: u32, slots: u32, spills: u32, num_pushed: u32, num_xmm: u32) -> u32 {
-    let body = match num_xmm {
-        0 => outgoing + slots.next_multiple_of(8) + 8 * spills,
-        n => xmm_save_base(outgoing, slots, spills) + 16 * n,
-    };
-    let pushed = 8 * num_pushed;
-    // After `push rbp` SP is 16-aligned; `pushed + body` must keep it so.
-    (pushed + body).next_multiple_of(16) - pushed
-}
-
-/// Where the xmm save slots start above SP: the first 16-byte boundary past the spill
-/// slots.
-fn xmm_save_base(outgoing: u32, slots: u32, spills: u32) -> u32 {
-    (outgoing + slots.next_multiple_of(8) + 8 * spills).next_multiple_of(16)
-}
-
-/// The offset from SP of the save slot of the `i`-th callee-saved xmm register of `frame`
-/// (16 bytes each, 16-byte aligned since SP is).
-pub fn xmm_save_offset(frame: &FrameInfo, i: u32) -> u32 {
-    xmm_save_base(frame.outgoing_args_size, frame.stack_slots_size, frame.spill_slots) + 16 * i
-}
-
 /// `sub rsp, size`, with stack probes for large frames when `interval` (the guard size, a
 /// power of two from the `probestack_size_log2` setting) is given: SP goes down one
 /// interval at a time and each step reads the word at the new SP (`mov r11, [rsp]`; r11
@@ -720,12 +691,19 @@ fn stack_probed_sub(out: &mut Vec<Inst>, size: u32, interval: Option<u32>) {
     }
 }
 
+/// The x86-64 frame: the return address and the saved rbp above the frame pointer, SP
+/// 16-byte aligned after the prologue (it is 8 mod 16 at entry under both System V and
+/// Windows x64), integer callee-saved registers pushed, xmm ones (Windows x64) stored
+/// whole in 16-byte slots.
+pub const FRAME: FrameDesc =
+    FrameDesc { setup_area: 16, stack_align: 16, int_save: SaveStyle::Push, float_save: SaveStyle::Store { size: 16 } };
+
 /// The x86-64 frame rules the machine layer's driver asks for, for every convention the
 /// backend supports (the name is historical: System V is the default). Which registers
 /// the prologue must save when the function writes them comes from the function's
 /// convention ([`abi::callee_saved`](super::abi::callee_saved): rbx and r12-r15 under
 /// System V; also rdi, rsi and xmm6-xmm15 under Windows x64; rbp is saved by the prologue
-/// anyway and never allocated); the size is [`frame_size`].
+/// anyway and never allocated); the layout is [`FRAME`].
 #[derive(Copy, Clone, Debug, Default)]
 pub struct SysVFrameRules;
 
@@ -733,21 +711,9 @@ impl FrameRules for SysVFrameRules {
     fn callee_saved(&self, conv: CallConv) -> &[PReg] {
         super::abi::callee_saved(conv)
     }
-    fn fixed_frame_size(&self, outgoing: u32, slots: u32, spills: u32, saved: &[Reg]) -> u32 {
-        let num_xmm = saved.iter().filter(|r| r.class() != RegClass::Int).count() as u32;
-        frame_size(outgoing, slots, spills, saved.len() as u32 - num_xmm, num_xmm)
+    fn frame_desc(&self) -> &FrameDesc {
+        &FRAME
     }
-}
-
-/// The DWARF number of an allocated register.
-fn dwarf_of(r: Reg) -> DwarfReg {
-    regs::dwarf_reg(r.to_preg().expect("callee-saved registers are physical"))
-}
-
-/// The callee-saved registers `frame` saves: the integer ones (pushed) and the xmm ones
-/// (stored in 16-byte slots), each in the frame's order.
-fn saved_by_class(frame: &FrameInfo) -> (Vec<Reg>, Vec<Reg>) {
-    frame.clobbered_callee_saves.iter().partition(|r| r.class() == RegClass::Int)
 }
 
 impl MachInst for Inst {
@@ -981,56 +947,63 @@ impl MachInst for Inst {
         Inst::MovFromSp { offset: sp_offset, dst, class }
     }
 
-    fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
+    fn gen_frame_setup() -> Vec<FrameItem<Inst>> {
         use FrameItem::{Inst as I, Unwind as U};
         let rbp = regs::dwarf_reg(regs::preg_rbp());
         // After `push rbp` the CFA (the stack pointer before the call) is 16 bytes up:
         // the return address and the saved rbp; from `mov rbp, rsp` on it is rbp + 16.
-        let mut out = vec![
+        vec![
             I(Inst::Push64 { src: regs::rbp() }),
             U(UnwindInst::CfaSp { offset: 16 }),
             U(UnwindInst::Saved { reg: rbp, offset: -16 }),
             I(Inst::mov64(regs::rsp(), regs::rbp())),
             U(UnwindInst::CfaFp { reg: rbp, offset: 16 }),
-        ];
-        let (gprs, xmms) = saved_by_class(frame);
-        let pushed = gprs.len() as i32;
-        for (i, r) in gprs.into_iter().enumerate() {
-            out.push(I(Inst::Push64 { src: r }));
-            out.push(U(UnwindInst::Saved { reg: dwarf_of(r), offset: -24 - 8 * i as i32 }));
-        }
-        let mut sub = Vec::new();
-        stack_probed_sub(&mut sub, frame.fixed_frame_size, frame.probe_interval);
-        out.extend(sub.into_iter().map(I));
-        // SP is now this far below the CFA.
-        let sp_below_cfa = 16 + 8 * pushed + frame.fixed_frame_size as i32;
-        for (i, r) in xmms.into_iter().enumerate() {
-            let offset = xmm_save_offset(frame, i as u32);
-            out.push(I(Inst::XmmSaveToSp { offset, src: r }));
-            out.push(U(UnwindInst::Saved { reg: dwarf_of(r), offset: offset as i32 - sp_below_cfa }));
-        }
+        ]
+    }
+
+    fn gen_frame_teardown() -> Vec<FrameItem<Inst>> {
+        use FrameItem::{Inst as I, Unwind as U};
+        vec![
+            I(Inst::Pop64 { dst: regs::rbp() }),
+            U(UnwindInst::CfaSp { offset: 8 }),
+            U(UnwindInst::Restored { reg: regs::dwarf_reg(regs::preg_rbp()) }),
+        ]
+    }
+
+    fn gen_push(r: Reg) -> Inst {
+        Inst::Push64 { src: r }
+    }
+
+    fn gen_pop(r: Reg) -> Inst {
+        Inst::Pop64 { dst: r }
+    }
+
+    fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Inst> {
+        let mut out = Vec::new();
+        stack_probed_sub(&mut out, size, probe_interval);
         out
     }
 
-    fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
-        use FrameItem::{Inst as I, Unwind as U};
-        let mut out = Vec::new();
-        let (gprs, xmms) = saved_by_class(frame);
-        for (i, r) in xmms.into_iter().enumerate() {
-            out.push(I(Inst::XmmRestoreFromSp { offset: xmm_save_offset(frame, i as u32), dst: r }));
-            out.push(U(UnwindInst::Restored { reg: dwarf_of(r) }));
+    fn gen_sp_add(size: u32) -> Inst {
+        Inst::AddRspImm(size)
+    }
+
+    fn gen_save(r: Reg, sp_offset: u32) -> Inst {
+        match r.class() {
+            RegClass::Int => Inst::MovToSp { offset: sp_offset, src: r, class: RegClass::Int },
+            _ => Inst::XmmSaveToSp { offset: sp_offset, src: r },
         }
-        if frame.fixed_frame_size > 0 {
-            out.push(I(Inst::AddRspImm(frame.fixed_frame_size)));
+    }
+
+    fn gen_restore(r: Reg, sp_offset: u32) -> Inst {
+        match r.class() {
+            RegClass::Int => Inst::MovFromSp { offset: sp_offset, dst: r, class: RegClass::Int },
+            _ => Inst::XmmRestoreFromSp { offset: sp_offset, dst: r },
         }
-        for r in gprs.into_iter().rev() {
-            out.push(I(Inst::Pop64 { dst: r }));
-            out.push(U(UnwindInst::Restored { reg: dwarf_of(r) }));
-        }
-        out.push(I(Inst::Pop64 { dst: regs::rbp() }));
-        out.push(U(UnwindInst::CfaSp { offset: 8 }));
-        out.push(U(UnwindInst::Restored { reg: regs::dwarf_reg(regs::preg_rbp()) }));
-        out
+    }
+
+    fn dwarf_reg(p: PReg) -> DwarfReg {
+        regs::dwarf_reg(p)
     }
 
     fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>) {

@@ -5,8 +5,9 @@
 use crate::ir::{CallConv, ExternalName, IntCC, TrapCode};
 use crate::isa::x64::X64LabelUse;
 use crate::isa::x64::inst::args::*;
-use crate::isa::x64::inst::{Inst, SysVFrameRules, frame_size, xmm_save_offset};
+use crate::isa::x64::inst::{FRAME, Inst, SysVFrameRules};
 use crate::isa::x64::regs::{self, *};
+use crate::machinst::abi::frame::layout;
 use crate::machinst::{
     EmitState, FrameInfo, FrameItem, FrameRules, LabelUse, MachBuffer, MachInst, MachLabel, OperandCollector, PReg,
     Reg, RegClass, RelocKind, TerminatorKind,
@@ -237,43 +238,9 @@ fn terminators() {
 }
 
 #[test]
-fn frame_size_keeps_sp_aligned() {
-    assert_eq!(frame_size(0, 0, 0, 0, 0), 0);
-    assert_eq!(frame_size(0, 0, 0, 1, 0), 8);
-    assert_eq!(frame_size(0, 0, 1, 0, 0), 16);
-    assert_eq!(frame_size(0, 0, 1, 1, 0), 8);
-    assert_eq!(frame_size(16, 20, 3, 2, 0), 64);
-    // 16 + 24 + 24 = 64 bytes of areas, then two 16-byte xmm slots; 3 pushes.
-    assert_eq!(frame_size(16, 20, 3, 3, 2), 104);
-    for outgoing in [0, 8, 16, 24] {
-        for slots in [0, 1, 12, 33] {
-            for spills in 0..4 {
-                for saved in 0..6 {
-                    for xmms in [0, 1, 3] {
-                        let n = frame_size(outgoing, slots, spills, saved, xmms);
-                        // Entry SP is 8 mod 16; the return address is already below it.
-                        assert_eq!((8 + 8 + 8 * saved + n) % 16, 0, "SP 16-byte aligned after the prologue");
-                        let f = FrameInfo {
-                            outgoing_args_size: outgoing,
-                            stack_slots_size: slots,
-                            spill_slots: spills,
-                            ..Default::default()
-                        };
-                        let areas = outgoing + slots.next_multiple_of(8) + 8 * spills;
-                        assert!(xmm_save_offset(&f, 0) >= areas, "the xmm slots are above the other areas");
-                        assert_eq!(xmm_save_offset(&f, 0) % 16, 0, "and 16-byte aligned");
-                        assert!(n >= areas, "the frame holds its areas");
-                        if xmms > 0 {
-                            assert!(n >= xmm_save_offset(&f, xmms), "and its xmm slots");
-                        }
-                    }
-                }
-            }
-        }
-    }
+fn frames_are_laid_out_pushed_and_stored() {
     let rules = SysVFrameRules;
-    assert_eq!(rules.fixed_frame_size(16, 20, 3, &[rbx(), r12()]), frame_size(16, 20, 3, 2, 0));
-    assert_eq!(rules.fixed_frame_size(16, 20, 3, &[rbx(), xmm(6), xmm(7)]), frame_size(16, 20, 3, 1, 2));
+    assert_eq!(rules.frame_desc(), &FRAME);
     let sysv = rules.callee_saved(CallConv::SystemV);
     assert!(sysv.iter().all(|&p| regs::is_callee_saved(p) && p != preg_rbp()));
     assert_eq!(sysv.len(), 5);
@@ -284,19 +251,16 @@ fn frame_size_keeps_sp_aligned() {
     let mut got = win.to_vec();
     got.sort();
     assert_eq!(got, expected, "every Windows callee-saved register but rbp");
-    let f = FrameInfo { clobbered_callee_saves: vec![rbx(), r12()], fixed_frame_size: 32, ..Default::default() };
+    // 16 + 24 + 24 = 64 bytes of areas; two pushes keep SP 16-byte aligned with 64.
+    let f = layout(&FRAME, 16, 20, 3, vec![rbx(), r12()], None);
+    assert_eq!(f.fixed_frame_size, 64);
+    assert_eq!(f.pushed_saves, [rbx(), r12()]);
     let pro: Vec<String> = Inst::gen_prologue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
-    assert_eq!(pro, ["push rbp", "mov rbp, rsp", "push rbx", "push r12", "sub rsp, 0x20"]);
+    assert_eq!(pro, ["push rbp", "mov rbp, rsp", "push rbx", "push r12", "sub rsp, 0x40"]);
     let epi: Vec<String> = Inst::gen_epilogue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
-    assert_eq!(epi, ["add rsp, 0x20", "pop r12", "pop rbx", "pop rbp"]);
+    assert_eq!(epi, ["add rsp, 0x40", "pop r12", "pop rbx", "pop rbp"]);
     // Windows: xmm registers go to 16-byte slots above the spill slots.
-    let f = FrameInfo {
-        outgoing_args_size: 32,
-        spill_slots: 1,
-        clobbered_callee_saves: vec![rsi(), xmm(6), rdi(), xmm(15)],
-        fixed_frame_size: frame_size(32, 0, 1, 2, 2),
-        ..Default::default()
-    };
+    let f = layout(&FRAME, 32, 0, 1, vec![rsi(), xmm(6), rdi(), xmm(15)], None);
     assert_eq!(f.fixed_frame_size, 80);
     let pro: Vec<String> = Inst::gen_prologue(&f).iter().filter_map(FrameItem::inst).map(|i| i.print()).collect();
     assert_eq!(

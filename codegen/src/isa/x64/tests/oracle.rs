@@ -31,9 +31,10 @@
 //! comparison (iced's text, then ours normalized).
 
 use crate::ir::{CallConv, ExternalName, TrapCode};
-use crate::isa::x64::inst::Inst;
 use crate::isa::x64::inst::args::*;
+use crate::isa::x64::inst::{FRAME, Inst};
 use crate::isa::x64::regs::{self, gpr, xmm};
+use crate::machinst::abi::frame::layout;
 use crate::machinst::{
     EmitState, FinishedBuffer, FrameInfo, FrameItem, MachBuffer, MachInst, MachLabel, PRegSet, Reg, RegClass, RelocKind,
 };
@@ -66,14 +67,7 @@ const NUM_LABELS: u32 = 4;
 const PAD_BEFORE: usize = 40;
 
 fn frame() -> FrameInfo {
-    FrameInfo {
-        outgoing_args_size: 16,
-        stack_slots_size: 20,
-        spill_slots: 3,
-        clobbered_callee_saves: vec![regs::rbx(), regs::r12()],
-        fixed_frame_size: 64,
-        probe_interval: Some(4096),
-    }
+    layout(&FRAME, 16, 20, 3, vec![regs::rbx(), regs::r12()], Some(4096))
 }
 
 fn formatter() -> IntelFormatter {
@@ -654,11 +648,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     v.extend(Inst::gen_prologue(&f).into_iter().filter_map(FrameItem::into_inst));
     v.extend(Inst::gen_epilogue(&f).into_iter().filter_map(FrameItem::into_inst));
     // A Windows x64 frame also saves rdi, rsi and xmm registers.
-    let win = FrameInfo {
-        clobbered_callee_saves: vec![regs::rbx(), regs::rdi(), regs::rsi(), xmm(6), xmm(15)],
-        fixed_frame_size: 88,
-        ..frame()
-    };
+    let win = layout(&FRAME, 16, 20, 3, vec![regs::rbx(), regs::rdi(), regs::rsi(), xmm(6), xmm(15)], Some(4096));
     v.extend(Inst::gen_prologue(&win).into_iter().filter_map(FrameItem::into_inst));
     v.extend(Inst::gen_epilogue(&win).into_iter().filter_map(FrameItem::into_inst));
 

@@ -7,7 +7,7 @@
 use super::{TestUse, emit_use, follow};
 use crate::ir::{Endianness, SourceLoc};
 use crate::machinst::{
-    EmitState, FrameInfo, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, Reg, RegClass,
+    EmitState, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, Reg, RegClass,
     TerminatorKind, VCodeBuilder,
 };
 use std::collections::BTreeSet;
@@ -64,11 +64,32 @@ impl MachInst for TestInst {
     fn gen_reload(_: Reg, _: u32, _: RegClass) -> Self {
         TestInst::Nops(0)
     }
-    fn gen_prologue(_: &FrameInfo) -> Vec<FrameItem<Self>> {
+    fn gen_frame_setup() -> Vec<FrameItem<Self>> {
         vec![]
     }
-    fn gen_epilogue(_: &FrameInfo) -> Vec<FrameItem<Self>> {
+    fn gen_frame_teardown() -> Vec<FrameItem<Self>> {
         vec![]
+    }
+    fn gen_push(_: Reg) -> Self {
+        TestInst::Nops(0)
+    }
+    fn gen_pop(_: Reg) -> Self {
+        TestInst::Nops(0)
+    }
+    fn gen_sp_sub(_: u32, _: Option<u32>) -> Vec<Self> {
+        vec![]
+    }
+    fn gen_sp_add(_: u32) -> Self {
+        TestInst::Nops(0)
+    }
+    fn gen_save(_: Reg, _: u32) -> Self {
+        TestInst::Nops(0)
+    }
+    fn gen_restore(_: Reg, _: u32) -> Self {
+        TestInst::Nops(0)
+    }
+    fn dwarf_reg(p: PReg) -> crate::machinst::DwarfReg {
+        crate::machinst::DwarfReg(p.hw_enc() as u16)
     }
     fn emit(&self, buf: &mut MachBuffer<TestUse>, state: &EmitState<'_>) {
         match *self {
@@ -102,8 +123,15 @@ impl FrameRules for NoFrame {
     fn callee_saved(&self, _: crate::ir::CallConv) -> &[PReg] {
         &[]
     }
-    fn fixed_frame_size(&self, _: u32, _: u32, _: u32, _: &[Reg]) -> u32 {
-        0
+    fn frame_desc(&self) -> &crate::machinst::abi::FrameDesc {
+        use crate::machinst::abi::{FrameDesc, SaveStyle};
+        const NONE: FrameDesc = FrameDesc {
+            setup_area: 0,
+            stack_align: 1,
+            int_save: SaveStyle::Store { size: 8 },
+            float_save: SaveStyle::Store { size: 8 },
+        };
+        &NONE
     }
 }
 
