@@ -90,9 +90,10 @@ enum Command {
         /// Call this export of a Wasm program and print its results (instead of `_start`).
         #[arg(long)]
         invoke: Option<String>,
-        /// How a Wasm program is compiled: `none` (fast compile, the single-pass register
-        /// allocator) or `speed` (the mid-end and the backtracking allocator).
-        #[arg(long, value_parser = ["none", "speed"], default_value = "none")]
+        /// How a Wasm program is compiled: `speed` (the default, as `wasmtime run`: the
+        /// mid-end and the backtracking allocator) or `none` (fast compile, the single-pass
+        /// register allocator).
+        #[arg(long, value_parser = ["none", "speed"], default_value = "speed")]
         opt_level: String,
         /// After a Wasm program ends, print compile and run times, sizes and peak memory
         /// on stderr (one `lathe-stats:` line; used by `lathe bench programs`).

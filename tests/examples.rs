@@ -29,6 +29,9 @@ fn c_programs_compiled_with_wasi_libc_run() {
 #[test]
 fn wat_example_runs_and_exports_can_be_invoked() {
     assert!(lathe(&["run", "examples/hello.wasm"]).starts_with("Hello from Lathe!"));
+    assert!(lathe(&["run", "--opt-level", "none", "examples/hello.wasm"]).starts_with("Hello from Lathe!"));
+    // Wasm programs are optimised unless asked otherwise, as with `wasmtime run`.
+    assert!(lathe(&["run", "--help"]).contains("[default: speed]"));
     assert_eq!(lathe(&["run", "--invoke", "fib", "examples/hello.wasm", "30"]).trim(), "832040");
 }
 
