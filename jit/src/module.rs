@@ -151,13 +151,13 @@ impl JitModule {
         cache.isa = Some(isa);
         let code = compiled.map_err(|e| JitError::Unsupported(format!("calls of signature {sig}: {e}")))?;
         check_code(&func.name, &code)?;
-        let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
         if !code.relocs.is_empty() {
             return Err(JitError::BadCode {
                 name: func.name.to_string(),
                 reason: "relocations in a trampoline".into(),
             });
         }
+        let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
         let (placed, base, offsets) = place(&list)?;
         let address = base + offsets[0];
         cache.regions.push(placed);

@@ -34,12 +34,10 @@ pub struct FrameInfo {
     pub stack_slots_size: u32,
     /// Number of spill slots (8 bytes each), above the stack slots.
     pub spill_slots: u32,
-    /// Callee-saved registers the function writes (or calls of other conventions may
-    /// overwrite), saved by the prologue, in the order of the frame rules' list.
-    pub clobbered_callee_saves: Vec<Reg>,
-    /// Those of them the prologue pushes, in push order.
+    /// The callee-saved registers the function writes (or calls of other conventions may
+    /// overwrite) that the prologue pushes, in push order.
     pub pushed_saves: Vec<Reg>,
-    /// Those of them the prologue stores, with their slots' offsets from SP.
+    /// Those the prologue stores, with their slots' offsets from SP.
     pub stored_saves: Vec<(Reg, u32)>,
     /// Bytes between the CFA and the frame pointer (`FrameDesc::setup_area`).
     pub setup_area: u32,

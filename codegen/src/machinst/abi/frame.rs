@@ -82,7 +82,7 @@ pub fn layout(
     let mut pushed = Vec::new();
     let mut stored = Vec::new();
     let mut top = areas;
-    for &r in &saved {
+    for r in saved {
         match desc.style(r.class()) {
             SaveStyle::Push => pushed.push(r),
             SaveStyle::Store { size } => {
@@ -99,7 +99,6 @@ pub fn layout(
         outgoing_args_size: outgoing,
         stack_slots_size: slots,
         spill_slots: spills,
-        clobbered_callee_saves: saved,
         pushed_saves: pushed,
         stored_saves: stored,
         setup_area: desc.setup_area,

@@ -24,7 +24,6 @@ mod lower;
 pub use frame::{FrameDesc, SaveStyle};
 pub use lower::{AbiBase, AbiHooks, CallTarget, lower_call, lower_params, lower_return, lower_return_call};
 
-use super::reg::Reg;
 use crate::ir::{Signature, Type};
 use crate::result::CodegenError;
 use regalloc2::{PReg, PRegSet};
@@ -257,43 +256,36 @@ impl<'d> Assigner<'d> {
         self.desc.reserved_arg_area + self.stack
     }
 
-    fn int(&mut self) -> ArgLoc {
-        match self.desc.assignment {
+    /// The next location of an integer (`float: false`) or a float argument.
+    fn next(&mut self, float: bool) -> ArgLoc {
+        let regs = if float { self.desc.float_args } else { self.desc.int_args };
+        let reg = match self.desc.assignment {
             ArgAssignment::ByPosition => {
                 self.position += 1;
-                match self.desc.int_args.get(self.position - 1) {
-                    Some(&p) => ArgLoc::Reg(p),
-                    None => self.stack_slot(self.desc.slot_size),
-                }
+                regs.get(self.position - 1).copied()
             }
-            ArgAssignment::ByClass { .. } => match self.desc.int_args.get(self.ints) {
-                Some(&p) => {
-                    self.ints += 1;
-                    ArgLoc::Reg(p)
+            ArgAssignment::ByClass { float_to_int } => {
+                let used = if float { &mut self.floats } else { &mut self.ints };
+                let reg = regs.get(*used).copied();
+                *used += reg.is_some() as usize;
+                if reg.is_none() && float && float_to_int {
+                    return self.next(false);
                 }
-                None => self.stack_slot(self.desc.slot_size),
-            },
+                reg
+            }
+        };
+        match reg {
+            Some(p) => ArgLoc::Reg(p),
+            None => self.stack_slot(self.desc.slot_size),
         }
     }
 
+    fn int(&mut self) -> ArgLoc {
+        self.next(false)
+    }
+
     fn float(&mut self) -> ArgLoc {
-        match self.desc.assignment {
-            ArgAssignment::ByPosition => {
-                self.position += 1;
-                match self.desc.float_args.get(self.position - 1) {
-                    Some(&p) => ArgLoc::Reg(p),
-                    None => self.stack_slot(self.desc.slot_size),
-                }
-            }
-            ArgAssignment::ByClass { float_to_int } => match self.desc.float_args.get(self.floats) {
-                Some(&p) => {
-                    self.floats += 1;
-                    ArgLoc::Reg(p)
-                }
-                None if float_to_int => self.int(),
-                None => self.stack_slot(self.desc.slot_size),
-            },
-        }
+        self.next(true)
     }
 
     /// Two slots for a 128-bit integer passed by value.
@@ -375,12 +367,6 @@ pub fn check_tail_call(caller: &ConvDesc, callee: &ConvDesc, layout: &CallLayout
         return Err(CodegenError::Unsupported(format!("tail calls passing `i128` by reference ({})", callee.name)));
     }
     Ok(())
-}
-
-/// The callee-saved registers of `desc` that `written` contains, in the description's
-/// order: what a prologue must save.
-pub fn clobbered_callee_saves(desc: &ConvDesc, written: PRegSet) -> Vec<Reg> {
-    desc.callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect()
 }
 
 #[cfg(test)]
