@@ -59,6 +59,9 @@ pub trait TargetIsa: Send + Sync {
     fn default_call_conv(&self) -> CallConv {
         CallConv::triple_default(self.triple())
     }
+    /// The call-frame facts shared by every function of this target, from which
+    /// unwind tables are written (the CIE of `.eh_frame`).
+    fn unwind_cie(&self) -> crate::machinst::CieDesc;
     /// Compiles one function; with `want_listing`, the result carries the instruction
     /// listing.
     fn compile_function(&self, func: &Function, want_listing: bool) -> Result<CompiledCode, CodegenError> {

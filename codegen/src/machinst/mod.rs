@@ -40,5 +40,5 @@ pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
 pub use regalloc2::{PReg, PRegSet, RegClass};
-pub use unwind::{DwarfReg, FrameItem, UnwindInst, UnwindRecord};
+pub use unwind::{CieDesc, DwarfReg, FrameItem, UnwindInst, UnwindRecord};
 pub use vcode::{FrameRules, VCode, VCodeBuilder};

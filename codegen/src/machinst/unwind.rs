@@ -93,3 +93,26 @@ pub struct UnwindRecord {
     /// The event.
     pub inst: UnwindInst,
 }
+
+/// What holds at a function's entry on an ISA, before its prologue runs: the part of the
+/// call-frame information every function of the ISA shares (in `.eh_frame`, the common
+/// information entry). Each ISA gives one through
+/// [`TargetIsa::unwind_cie`](crate::isa::TargetIsa::unwind_cie).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub struct CieDesc {
+    /// Code offsets in unwind records are multiples of this (the smallest instruction size).
+    pub code_alignment: u8,
+    /// Stack offsets of saved registers are multiples of this (negative: the stack grows
+    /// down).
+    pub data_alignment: i8,
+    /// The DWARF column that holds the return address.
+    pub return_address: DwarfReg,
+    /// The stack-pointer register.
+    pub stack_pointer: DwarfReg,
+    /// At entry, the CFA is the stack pointer plus this.
+    pub entry_cfa_offset: u32,
+    /// At entry, where the return address is saved relative to the CFA; `None` when it
+    /// is in the [`return_address`](Self::return_address) register itself (a link
+    /// register).
+    pub return_address_saved_at: Option<i32>,
+}

@@ -100,4 +100,7 @@ impl TargetIsa for X64Isa {
         let backend = lower::X64Lower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
         compile_with(func, &backend, &SysVFrameRules, &self.env, &self.flags, options)
     }
+    fn unwind_cie(&self) -> crate::machinst::CieDesc {
+        regs::unwind_cie()
+    }
 }

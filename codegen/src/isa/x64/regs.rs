@@ -256,3 +256,16 @@ pub fn dwarf_reg(p: PReg) -> DwarfReg {
         _ => DwarfReg(17 + p.hw_enc() as u16),
     }
 }
+
+/// x86-64's call-frame facts at a function's entry: `call` has pushed the return address,
+/// so the CFA is rsp + 8 and the return address (DWARF column 16) is at CFA - 8.
+pub fn unwind_cie() -> crate::machinst::CieDesc {
+    crate::machinst::CieDesc {
+        code_alignment: 1,
+        data_alignment: -8,
+        return_address: DwarfReg(16),
+        stack_pointer: DwarfReg(7),
+        entry_cfa_offset: 8,
+        return_address_saved_at: Some(-8),
+    }
+}

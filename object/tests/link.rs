@@ -1,0 +1,131 @@
+//! Objects written by `ObjectModule`, linked by the system C compiler with a C driver and
+//! run: calls between Lathe functions, a call into C, a data object holding a function's
+//! address, and DWARF checked by `llvm-dwarfdump-14 --verify`.
+//!
+//! Needs `cc` and `llvm-dwarfdump-14` (Debian `gcc`, `llvm-14`); `.ci/run` installs them.
+
+use lathe_codegen::ir::ExternalName;
+use lathe_codegen::isa::{self, TargetIsa};
+use lathe_codegen::settings::Flags;
+use lathe_object::{DataDescription, DataReloc, DebugOptions, Linkage, ObjectModule};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const CLIF: &str = r#"
+function %square(i64) -> i64 {
+block0(v0: i64):
+@000a v1 = imul v0, v0
+@000b return v1
+}
+
+function %sum_squares(i64, i64) -> i64 {
+    sig0 = (i64) -> i64
+    fn0 = %square sig0
+    fn1 = %c_add(i64, i64) -> i64
+block0(v0: i64, v1: i64):
+@0014 v2 = call fn0(v0)
+@0015 v3 = call fn0(v1)
+@0016 v4 = call fn1(v2, v3)
+@0017 return v4
+}
+"#;
+
+const DRIVER: &str = r#"
+#include <stdio.h>
+long square(long);
+long sum_squares(long, long);
+extern long (*const table[1])(long);
+long c_add(long a, long b) { return a + b + 1000; }
+int main(void) {
+    printf("%ld %ld %ld\n", square(12), sum_squares(3, 4), table[0](9));
+    return 0;
+}
+"#;
+
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("lathe-object-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+fn host_isa() -> Box<dyn TargetIsa> {
+    isa::lookup_by_name("x86_64").unwrap().with_flags(Flags::default()).finish().unwrap()
+}
+
+/// Compiles the CLIF functions into an object with a data object `table` holding
+/// `square`'s address.
+fn build_object(isa: &dyn TargetIsa, debug: bool) -> Vec<u8> {
+    let funcs = lathe_codegen::text::parse_functions(CLIF).unwrap();
+    let mut module = ObjectModule::new(isa).unwrap();
+    if debug {
+        module.set_debug_info(DebugOptions::new("sum.clif"));
+    }
+    for f in &funcs {
+        let ExternalName::TestCase(name) = &f.name else { panic!("test functions are named %name") };
+        let id = module.declare_function(name, Linkage::Export).unwrap();
+        let code = isa.compile_function(f, false).unwrap();
+        module.define_function(id, &code).unwrap();
+    }
+    module.declare_function("c_add", Linkage::Import).unwrap();
+    let table = module.declare_data("table", Linkage::Export, false).unwrap();
+    let target = ExternalName::TestCase("square".into());
+    let data =
+        DataDescription { bytes: vec![0; 8], align: 8, relocs: vec![DataReloc { offset: 0, target, addend: 0 }] };
+    module.define_data(table, data).unwrap();
+    module.finish().unwrap()
+}
+
+fn run(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap_or_else(|e| panic!("running {cmd:?}: {e} (is it installed?)"));
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed: {}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn link_and_run(dir: &Path, object: &[u8]) -> String {
+    std::fs::write(dir.join("lathe.o"), object).unwrap();
+    std::fs::write(dir.join("driver.c"), DRIVER).unwrap();
+    let exe = dir.join("prog");
+    run(Command::new("cc").arg("-no-pie").arg(dir.join("driver.c")).arg(dir.join("lathe.o")).arg("-o").arg(&exe));
+    run(&mut Command::new(&exe))
+}
+
+#[test]
+fn x86_64_object_links_with_c_and_runs() {
+    let dir = scratch("x64");
+    let out = link_and_run(&dir, &build_object(&*host_isa(), false));
+    assert_eq!(out.trim(), format!("144 {} 81", 9 + 16 + 1000));
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn x86_64_dwarf_verifies_and_maps_lines_to_srclocs() {
+    let dir = scratch("x64-dwarf");
+    let object = build_object(&*host_isa(), true);
+    let path = dir.join("lathe.o");
+    std::fs::write(&path, &object).unwrap();
+    let verify = run(Command::new("llvm-dwarfdump-14").arg("--verify").arg(&path));
+    assert!(verify.contains("No errors."), "{verify}");
+    let lines = run(Command::new("llvm-dwarfdump-14").arg("--debug-line").arg(&path));
+    // Every srcloc given in the CLIF appears as a line of sum.clif.
+    let rows: Vec<u64> = lines
+        .lines()
+        .filter(|l| l.starts_with("0x0"))
+        .filter_map(|l| l.split_whitespace().nth(1)?.parse().ok())
+        .collect();
+    for want in [0x0a, 0x0b, 0x14, 0x15, 0x16, 0x17] {
+        assert!(rows.contains(&want), "line {want} missing from\n{lines}");
+    }
+    let info = run(Command::new("llvm-dwarfdump-14").arg("--debug-info").arg(&path));
+    for want in ["DW_AT_producer\t(\"Lathe", "\"square\"", "\"sum_squares\"", "DW_OP_call_frame_cfa", "\"sum.clif\""] {
+        assert!(info.contains(want), "{want} missing from\n{info}");
+    }
+    // The program still links and runs with debug information in it.
+    let out = link_and_run(&dir, &object);
+    assert_eq!(out.trim(), format!("144 {} 81", 9 + 16 + 1000));
+    std::fs::remove_dir_all(&dir).ok();
+}
