@@ -97,3 +97,6 @@ pub enum ObjectError {
     #[error("writing the object file: {0}")]
     Object(#[from] object::write::Error),
 }
+
+#[cfg(test)]
+mod tests;
