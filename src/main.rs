@@ -17,6 +17,7 @@
 
 mod bench;
 mod bench_programs;
+mod object_cmd;
 mod wasm_cmd;
 
 use clap::{Parser, Subcommand};
@@ -81,6 +82,15 @@ enum Command {
         /// the allocation), `emit` (the listing).
         #[arg(long, value_name = "PASS")]
         print_after: Option<Pass>,
+        /// Write an ELF relocatable object to this file instead of printing listings (CLIF
+        /// files: every function is an exported symbol named as in the file, and every
+        /// `%name` it uses but does not define is an import).
+        #[arg(short, long, value_name = "OUT.o")]
+        output: Option<PathBuf>,
+        /// With `-o`: add DWARF debug information whose line table reads each
+        /// instruction's source location (`@NNNN`) as a line of the input file.
+        #[arg(short = 'g', long = "debug-info")]
+        debug_info: bool,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
     },
@@ -146,8 +156,9 @@ fn main() -> ExitCode {
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
-        Command::Compile { target, settings, print_ir, print_after, file } => {
-            cmd_compile(target.as_deref(), &settings, print_ir, print_after, &file)
+        Command::Compile { target, settings, print_ir, print_after, output, debug_info, file } => {
+            let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
+            cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
         }
         Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
             wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
@@ -333,8 +344,16 @@ fn cmd_compile(
     settings: &[String],
     print_ir: bool,
     print_after: Option<Pass>,
+    output: Option<object_cmd::ObjectOutput>,
     file: &PathBuf,
 ) -> ExitCode {
+    if output.is_some() && wasm_cmd::is_wasm(file) {
+        eprintln!(
+            "error: {}: -o writes objects from CLIF files; a Wasm module is run with `lathe run`",
+            file.display()
+        );
+        return ExitCode::FAILURE;
+    }
     let input = if wasm_cmd::is_wasm(file) {
         wasm_cmd::wasm_functions(file).map(|funcs| (Vec::new(), funcs))
     } else {
@@ -351,6 +370,15 @@ fn cmd_compile(
             return ExitCode::FAILURE;
         }
     };
+    if let Some(output) = output {
+        return match object_cmd::write_object(file, &funcs, &*isa, &output) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let mut ok = true;
     let mut out = std::io::stdout().lock();
     for f in &funcs {

@@ -125,3 +125,52 @@ fn the_files_own_set_and_target_lines_apply() {
     assert!(err.contains("the file names 2 targets; choose one with --target"), "{err}");
     stdout_of(&["compile", "--target", "x86_64"], &two);
 }
+
+/// `-o` writes an object that `cc` links with a C `main`; `-g` adds DWARF that
+/// `llvm-dwarfdump-14 --verify` accepts, naming the input file; Wasm input and `u0:N`
+/// names are refused with a reason.
+#[test]
+fn output_writes_a_linkable_object() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("compile_cli_object");
+    std::fs::create_dir_all(&dir).unwrap();
+    let clif = dir.join("calls.clif");
+    std::fs::write(
+        &clif,
+        "function %twice_plus(i64) -> i64 {
+    fn0 = %plus_one(i64) -> i64
+block0(v0: i64):
+@0002 v1 = ishl_imm v0, 1
+@0003 v2 = call fn0(v1)
+@0004 return v2
+}
+",
+    )
+    .unwrap();
+    let object = dir.join("calls.o");
+    let o = object.to_str().unwrap();
+    assert_eq!(stdout_of(&["compile", "--target", "x86_64", "-g", "-o", o], &clif), "");
+    let main_c = dir.join("main.c");
+    std::fs::write(
+        &main_c,
+        "#include <stdio.h>\nlong twice_plus(long);\nlong plus_one(long x) { return x + 1; }\n\
+         int main(void) { printf(\"%ld\\n\", twice_plus(20)); return 0; }\n",
+    )
+    .unwrap();
+    let exe = dir.join("calls");
+    let cc = Command::new("cc").arg(&main_c).arg(&object).arg("-o").arg(&exe).output().expect("cc runs");
+    assert!(cc.status.success(), "{}", String::from_utf8_lossy(&cc.stderr));
+    let run = Command::new(&exe).output().unwrap();
+    assert_eq!(String::from_utf8_lossy(&run.stdout), "41\n");
+    let verify =
+        Command::new("llvm-dwarfdump-14").arg("--verify").arg(&object).output().expect("llvm-dwarfdump-14 runs");
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("No errors."));
+    let info = Command::new("llvm-dwarfdump-14").arg("--debug-info").arg(&object).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("calls.clif"));
+
+    let wat = dir.join("m.wat");
+    std::fs::write(&wat, "(module)").unwrap();
+    assert!(stderr_of_failure(&["compile", "-o", o], &wat).contains("objects from CLIF files"));
+    let user = dir.join("user.clif");
+    std::fs::write(&user, "function u0:1() {\nblock0:\n    return\n}\n").unwrap();
+    assert!(stderr_of_failure(&["compile", "--target", "x86_64", "-o", o], &user).contains("has no symbol name"));
+}
