@@ -44,23 +44,21 @@ pub fn write_object(file: &Path, funcs: &[Function], isa: &dyn TargetIsa, out: &
         ids.push(id);
     }
     // What the functions refer to and the file does not define is imported.
+    let at = |e: lathe_object::ObjectError| format!("{}: {e}", file.display());
     for f in funcs {
         for ext in f.dfg.ext_funcs.values() {
-            if let Some(name) = symbol(&ext.name, file)? {
-                if module.lookup_function(&name).is_none() {
-                    module.declare_function(&name, Linkage::Import).map_err(|e| format!("{}: {e}", file.display()))?;
-                }
+            if let Some(name) = symbol(&ext.name, file)?
+                && module.lookup_function(&name).is_none()
+            {
+                module.declare_function(&name, Linkage::Import).map_err(at)?;
             }
         }
         for gv in f.global_values.values() {
-            if let GlobalValueData::Symbol { name, .. } = gv {
-                if let Some(name) = symbol(name, file)? {
-                    if module.lookup_function(&name).is_none() {
-                        module
-                            .declare_data(&name, Linkage::Import, true)
-                            .map_err(|e| format!("{}: {e}", file.display()))?;
-                    }
-                }
+            if let GlobalValueData::Symbol { name, .. } = gv
+                && let Some(name) = symbol(name, file)?
+                && module.lookup_function(&name).is_none()
+            {
+                module.declare_data(&name, Linkage::Import, true).map_err(at)?;
             }
         }
     }
