@@ -24,6 +24,8 @@
 //! - `x64`: the x86-64 entry stub (the one hand-written piece of machine code: it saves
 //!   the host's registers for trap recovery) and the trap handler's context table.
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
+//! - `debug`: the regions' `.eh_frame` registered with the system unwinder, and the GDB
+//!   JIT interface.
 //!
 //! Only x86-64 Linux is supported for now. `unsafe` lives only in this crate; every
 //! `unsafe` block carries a `// SAFETY:` comment saying why it is sound.
@@ -33,6 +35,7 @@
 #[cfg(not(all(target_arch = "x86_64", target_os = "linux")))]
 compile_error!("lathe-jit supports only x86-64 Linux for now");
 
+mod debug;
 mod entry;
 pub mod libcalls;
 mod link;

@@ -10,6 +10,8 @@
 //! symbol. Each region is unregistered from the trap handler and unmapped when the module
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
 
+use crate::debug::FrameRegistration;
+use crate::debug::gdb::GdbRegistration;
 use crate::entry;
 use crate::host::stub::{CallBlock, stub};
 use crate::link::{self, PendingFunc, Target};
@@ -20,6 +22,8 @@ use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{ExternalName, Signature};
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::machinst::CompiledCode;
+use lathe_object::DebugOptions;
+use lathe_object::image::ImageFunction;
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -42,9 +46,12 @@ struct Func {
     address: Option<usize>,
 }
 
-/// A finalized region, registered with the trap handler while it lives.
+/// A finalized region, registered with the trap handler, the system unwinder and (when
+/// asked) gdb while it lives. Fields drop in order: the registrations go before the code.
 struct PlacedRegion {
     registry_id: u64,
+    _gdb: Option<GdbRegistration>,
+    _frames: Option<FrameRegistration>,
     _region: CodeRegion,
 }
 
@@ -75,6 +82,8 @@ pub struct JitModule {
     host: HashMap<ExternalName, usize>,
     regions: Vec<PlacedRegion>,
     entries: Mutex<EntryCache>,
+    /// With `Some`, regions are described to gdb (see [`JitModule::enable_debugger`]).
+    debugger: Option<DebugOptions>,
 }
 
 impl JitModule {
@@ -102,6 +111,14 @@ impl JitModule {
         Ok(id)
     }
 
+    /// Describes every region finalized from now on to gdb through the GDB JIT interface:
+    /// an in-memory ELF image with the functions' names, unwind tables and DWARF whose
+    /// line table comes from `options` (a front end's map from source locations to its
+    /// files and lines). Without it, only the system unwinder is told about the code.
+    pub fn enable_debugger(&mut self, options: DebugOptions) {
+        self.debugger = Some(options);
+    }
+
     /// Makes a host symbol (a Rust `extern "C"` / `extern "sysv64"` function or a data
     /// address) available to relocations by name. A later definition of the same name
     /// replaces the earlier one for functions finalized afterwards; a function of the
@@ -124,7 +141,7 @@ impl JitModule {
             let targets = f.code.relocs.iter().map(|r| self.resolve(&r.target, &pending)).collect::<Result<_, _>>()?;
             list.push(PendingFunc { name: &f.name, code: &f.code, targets });
         }
-        let (placed, base, offsets) = place(&list)?;
+        let (placed, base, offsets) = place(&list, self.debugger.as_ref())?;
         for (&i, &off) in pending.iter().zip(&offsets) {
             self.funcs[i].address = Some(base + off);
         }
@@ -158,7 +175,7 @@ impl JitModule {
             });
         }
         let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
-        let (placed, base, offsets) = place(&list)?;
+        let (placed, base, offsets) = place(&list, self.debugger.as_ref())?;
         let address = base + offsets[0];
         cache.regions.push(placed);
         cache.by_sig.insert(sig.clone(), address);
@@ -253,9 +270,13 @@ impl JitModule {
     }
 }
 
-/// Lays out and links `list` in a new region, seals it and registers its trap sites;
-/// returns the region, its base address and each function's offset.
-fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
+/// Lays out and links `list` in a new region, seals it and registers its trap sites, its
+/// unwind table and (with `debugger`) its debug image; returns the region, its base
+/// address and each function's offset.
+fn place(
+    list: &[PendingFunc<'_>],
+    debugger: Option<&DebugOptions>,
+) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
     let layout = link::layout(list)?;
     let mut region = CodeRegion::new(layout.size)?;
     let base = region.base();
@@ -269,8 +290,25 @@ fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), 
         sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
     }
     debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
+    let names: Vec<String> = list.iter().map(|f| symbol_name(f.name)).collect();
+    let described: Vec<ImageFunction<'_>> = list
+        .iter()
+        .zip(&layout.offsets)
+        .zip(&names)
+        .map(|((f, &off), name)| ImageFunction { name, address: (base + off) as u64, code: f.code })
+        .collect();
+    let frames = FrameRegistration::register(&described)?;
+    let gdb = debugger.map(|options| GdbRegistration::register(&described, Some(options))).transpose()?;
     let registry_id = registry::register(registry::RegionTraps { funcs, sites });
-    Ok((PlacedRegion { registry_id, _region: region }, base, layout.offsets))
+    Ok((PlacedRegion { registry_id, _gdb: gdb, _frames: frames, _region: region }, base, layout.offsets))
+}
+
+/// The symbol a debugger or profiler shows for a function: `%name` without the sigil.
+fn symbol_name(name: &ExternalName) -> String {
+    match name {
+        ExternalName::TestCase(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 /// Checks that relocations are of kinds the JIT applies, that they and the trap sites lie

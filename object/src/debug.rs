@@ -38,13 +38,14 @@ pub struct LineLoc {
 }
 
 /// Maps a source location to a place in a source file. Implemented by closures
-/// `Fn(SourceLoc) -> Option<LineLoc>`.
-pub trait LineMap {
+/// `Fn(SourceLoc) -> Option<LineLoc>`. Shareable between threads, since a JIT module that
+/// holds one is.
+pub trait LineMap: Send + Sync {
     /// The file and line `loc` stands for, or `None` for code with no source line.
     fn line_of(&self, loc: SourceLoc) -> Option<LineLoc>;
 }
 
-impl<F: Fn(SourceLoc) -> Option<LineLoc>> LineMap for F {
+impl<F: Fn(SourceLoc) -> Option<LineLoc> + Send + Sync> LineMap for F {
     fn line_of(&self, loc: SourceLoc) -> Option<LineLoc> {
         self(loc)
     }

@@ -16,7 +16,11 @@
 //!
 //! The stub is placed once per process in its own read+execute page and never freed.
 
+use crate::debug::FrameRegistration;
+use crate::debug::gdb::GdbRegistration;
 use crate::memory::CodeRegion;
+use lathe_codegen::machinst::{CompiledCode, DwarfReg, UnwindInst, UnwindRecord};
+use lathe_object::image::ImageFunction;
 use std::mem::offset_of;
 use std::sync::OnceLock;
 
@@ -119,6 +123,10 @@ const LANDING_OFFSET: usize = ENTRY.len().next_multiple_of(16);
 
 /// The placed stub.
 pub(crate) struct EntryStub {
+    /// ENTRY's unwind table, so backtraces from JIT code reach the Rust caller, for the
+    /// system unwinder and for gdb.
+    _gdb: GdbRegistration,
+    _frames: Option<FrameRegistration>,
     _region: CodeRegion,
     entry: usize,
     landing: usize,
@@ -154,6 +162,24 @@ pub(crate) fn stub() -> Result<&'static EntryStub, std::io::Error> {
     STUB.get_or_init(|| place().map_err(|e| e.to_string())).as_ref().map_err(|e| std::io::Error::other(e.clone()))
 }
 
+/// What ENTRY does to its frame, for unwinders walking from JIT code back into Rust: the
+/// DWARF numbers of rbp (6), rbx (3) and r12-r15 (12-15), and the CFA on rbp + 16 once the
+/// frame pointer is set. Unwinding only ever starts at the return address of its call.
+fn entry_unwind() -> Vec<UnwindRecord> {
+    let at = |offset, inst| UnwindRecord { offset, inst };
+    let saved = |offset, reg, cfa_offset| at(offset, UnwindInst::Saved { reg: DwarfReg(reg), offset: cfa_offset });
+    vec![
+        at(1, UnwindInst::CfaSp { offset: 16 }),
+        saved(1, 6, -16),
+        at(4, UnwindInst::CfaFp { reg: DwarfReg(6), offset: 16 }),
+        saved(5, 3, -24),
+        saved(7, 12, -32),
+        saved(9, 13, -40),
+        saved(11, 14, -48),
+        saved(13, 15, -56),
+    ]
+}
+
 fn place() -> std::io::Result<EntryStub> {
     let mut region = CodeRegion::new(LANDING_OFFSET + LANDING.len())?;
     let bytes = region.bytes_mut();
@@ -162,5 +188,11 @@ fn place() -> std::io::Result<EntryStub> {
     bytes[LANDING_OFFSET..LANDING_OFFSET + LANDING.len()].copy_from_slice(LANDING);
     region.seal()?;
     let entry = region.base();
-    Ok(EntryStub { _region: region, entry, landing: entry + LANDING_OFFSET })
+    let code = CompiledCode { code: ENTRY.to_vec(), unwind: entry_unwind(), ..CompiledCode::default() };
+    let described = [ImageFunction { name: "lathe_entry_stub", address: entry as u64, code: &code }];
+    let frames = FrameRegistration::register(&described).map_err(std::io::Error::other)?;
+    // gdb reads frames only from symbol files: a debugger that stops in JIT code unwinds
+    // through the stub with this one (a few hundred bytes, once per process).
+    let gdb = GdbRegistration::register(&described, None).map_err(std::io::Error::other)?;
+    Ok(EntryStub { _gdb: gdb, _frames: frames, _region: region, entry, landing: entry + LANDING_OFFSET })
 }
