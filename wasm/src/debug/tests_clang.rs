@@ -41,14 +41,15 @@ fn temp_dir(tag: &str) -> PathBuf {
     dir
 }
 
-/// Compiles [`SOURCE`] in `dir`, returning the C file's path and the module bytes.
-fn build(dir: &Path) -> (PathBuf, Vec<u8>) {
+/// Compiles [`SOURCE`] in `dir` with the DWARF version flag `dwarf`, returning the C
+/// file's path and the module bytes.
+fn build(dir: &Path, dwarf: &str) -> (PathBuf, Vec<u8>) {
     let c = dir.join("prog.c");
     let wasm = dir.join("prog.wasm");
     std::fs::write(&c, SOURCE).expect("writing the C source");
     const INSTALL: &str = "apt-get install -y clang lld wasi-libc libclang-rt-14-dev-wasm32";
     let out = Command::new("clang")
-        .args(["--target=wasm32-wasi", "-g", "-O0", "-o"])
+        .args(["--target=wasm32-wasi", "-g", dwarf, "-O0", "-o"])
         .arg(&wasm)
         .arg(&c)
         .output()
@@ -80,9 +81,20 @@ fn instruction_offsets(bytes: &[u8]) -> (Vec<u32>, Vec<std::ops::Range<u32>>) {
 }
 
 #[test]
-fn debug_clang_module_maps_to_c_lines_and_functions() {
-    let dir = temp_dir("clang");
-    let (c_path, bytes) = build(&dir);
+fn debug_clang_dwarf4_module_maps_to_c_lines_and_functions() {
+    check_clang_module("-gdwarf-4");
+}
+
+/// DWARF 5 names strings and files differently (`.debug_line_str`, `.debug_str_offsets`,
+/// directory 0 spelled out); the mapping is the same.
+#[test]
+fn debug_clang_dwarf5_module_maps_to_c_lines_and_functions() {
+    check_clang_module("-gdwarf-5");
+}
+
+fn check_clang_module(dwarf: &str) {
+    let dir = temp_dir(dwarf.trim_start_matches('-'));
+    let (c_path, bytes) = build(&dir, dwarf);
     let info = WasmDebugInfo::parse(&bytes).expect("readable DWARF").expect("clang -g gives DWARF");
     assert!(info.skipped().is_empty(), "skipped units: {:?}", info.skipped());
     let c_name = c_path.to_str().unwrap();
