@@ -97,6 +97,8 @@ fn check_clang_module(dwarf: &str) {
     let (c_path, bytes) = build(&dir, dwarf);
     let info = WasmDebugInfo::parse(&bytes).expect("readable DWARF").expect("clang -g gives DWARF");
     assert!(info.skipped().is_empty(), "skipped units: {:?}", info.skipped());
+    let module = crate::module::parse(&bytes).expect("a valid module");
+    assert_eq!(module.code_section_start, info.code_section_start() as usize);
     let c_name = c_path.to_str().unwrap();
     assert!(info.files().iter().any(|f| f == c_name), "{c_name} not among {:?}", info.files());
 
