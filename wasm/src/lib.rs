@@ -1,6 +1,7 @@
 //! `lathe-wasm`: WebAssembly on Lathe.
 //!
 //! - [`module`]: parse and validate bytes into [`ModuleInfo`].
+//! - [`debug`]: read the module's own DWARF (clang `-g`), mapped to module offsets.
 //! - [`translate`]: one IR function per Wasm function, through the `FunctionBuilder`.
 //! - [`vmctx`]: the `#[repr(C)]` data compiled code reads (memory, globals, tables, functions).
 //! - [`trap`]: the Wasm trap kinds and their IR codes.
@@ -13,6 +14,7 @@
 
 #![warn(missing_docs)]
 
+pub mod debug;
 mod error;
 pub mod module;
 pub mod runtime;

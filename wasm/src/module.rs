@@ -170,6 +170,10 @@ pub struct ModuleInfo {
     pub data: Vec<DataSegment>,
     /// Byte ranges of the defined functions' bodies.
     pub bodies: Vec<Range<usize>>,
+    /// Where the Code section's contents start in the module (0 without a Code section):
+    /// DWARF code addresses count from here, instruction `SourceLoc`s from the module's
+    /// first byte (see [`crate::debug`]).
+    pub code_section_start: usize,
     /// Function names from the name section, by function index.
     pub names: HashMap<u32, String>,
 }
@@ -359,6 +363,10 @@ pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, WasmError> {
                     };
                     info.data.push(DataSegment { active, bytes: d.data.to_vec() });
                 }
+            }
+            Payload::CodeSectionStart { unchecked_range, .. } => {
+                // A position the parser has reached, so within the bytes.
+                info.code_section_start = unchecked_range.start as usize;
             }
             Payload::CodeSectionEntry(body) => {
                 let r = body.range();
