@@ -9,11 +9,15 @@
 //! Symbol resolution for a relocation: a function of this module first, then a host
 //! symbol. Each region is unregistered from the trap handler and unmapped when the module
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
+//!
+//! With a [`Profiler`] set, every placed function and entry trampoline is reported to it
+//! (address, size, display name) before the placement takes effect.
 
 use crate::entry;
 use crate::host::stub::{CallBlock, stub};
 use crate::link::{self, PendingFunc, Target};
 use crate::memory::CodeRegion;
+use crate::profile::{CodeRecord, Profiler, ProfilingStrategy};
 use crate::traps::{self, registry};
 use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
@@ -36,6 +40,8 @@ impl FuncId {
 
 struct Func {
     name: ExternalName,
+    /// The name profilers show, when not the `ExternalName`'s text.
+    display: Option<String>,
     code: CompiledCode,
     signature: Signature,
     /// Set by finalize.
@@ -45,7 +51,7 @@ struct Func {
 /// A finalized region, registered with the trap handler while it lives.
 struct PlacedRegion {
     registry_id: u64,
-    _region: CodeRegion,
+    region: CodeRegion,
 }
 
 impl Drop for PlacedRegion {
@@ -75,6 +81,7 @@ pub struct JitModule {
     host: HashMap<ExternalName, usize>,
     regions: Vec<PlacedRegion>,
     entries: Mutex<EntryCache>,
+    profiler: Profiler,
 }
 
 impl JitModule {
@@ -83,12 +90,46 @@ impl JitModule {
         Self::default()
     }
 
+    /// An empty module reporting its code to the profiler of `strategy`, writing where
+    /// perf looks by default (see [`Profiler::new`]).
+    pub fn with_profiler(strategy: ProfilingStrategy) -> Result<Self, JitError> {
+        Ok(Self { profiler: Profiler::new(strategy)?, ..Self::default() })
+    }
+
+    /// Reports the code placed from now on to `profiler` (by default, nothing is reported).
+    pub fn set_profiler(&mut self, profiler: Profiler) {
+        self.profiler = profiler;
+    }
+
     /// Declares and defines a function from compiled code with its signature. The code is
     /// checked (relocations of kinds the JIT applies on this host, inside the code with the
     /// trap sites, a power-of-two alignment up to a page) and copied; it is placed at the next [`finalize`](Self::finalize).
+    /// Profilers show it under the text of `name`.
     pub fn define_function(
         &mut self,
         name: ExternalName,
+        code: &CompiledCode,
+        signature: &Signature,
+    ) -> Result<FuncId, JitError> {
+        self.define(name, None, code, signature)
+    }
+
+    /// Like [`define_function`](Self::define_function), with the name profilers show
+    /// (a source-level name such as a Wasm function's, where `name` is only an index).
+    pub fn define_function_named(
+        &mut self,
+        name: ExternalName,
+        display: &str,
+        code: &CompiledCode,
+        signature: &Signature,
+    ) -> Result<FuncId, JitError> {
+        self.define(name, Some(display.to_string()), code, signature)
+    }
+
+    fn define(
+        &mut self,
+        name: ExternalName,
+        display: Option<String>,
         code: &CompiledCode,
         signature: &Signature,
     ) -> Result<FuncId, JitError> {
@@ -98,7 +139,7 @@ impl JitModule {
         check_code(&name, code)?;
         let id = FuncId(u32::try_from(self.funcs.len()).map_err(|_| JitError::Unsupported("2^32 functions".into()))?);
         self.by_name.insert(name.clone(), id);
-        self.funcs.push(Func { name, code: code.clone(), signature: signature.clone(), address: None });
+        self.funcs.push(Func { name, display, code: code.clone(), signature: signature.clone(), address: None });
         Ok(id)
     }
 
@@ -124,7 +165,12 @@ impl JitModule {
             let targets = f.code.relocs.iter().map(|r| self.resolve(&r.target, &pending)).collect::<Result<_, _>>()?;
             list.push(PendingFunc { name: &f.name, code: &f.code, targets });
         }
-        let (placed, base, offsets) = place(&list)?;
+        let funcs = &self.funcs;
+        let display = |k: usize| {
+            let f = &funcs[pending[k]];
+            f.display.clone().unwrap_or_else(|| f.name.to_string())
+        };
+        let (placed, base, offsets) = place(&list, &self.profiler, display)?;
         for (&i, &off) in pending.iter().zip(&offsets) {
             self.funcs[i].address = Some(base + off);
         }
@@ -158,7 +204,7 @@ impl JitModule {
             });
         }
         let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
-        let (placed, base, offsets) = place(&list)?;
+        let (placed, base, offsets) = place(&list, &self.profiler, |_| format!("lathe_entry_{sig}"))?;
         let address = base + offsets[0];
         cache.regions.push(placed);
         cache.by_sig.insert(sig.clone(), address);
@@ -253,9 +299,14 @@ impl JitModule {
     }
 }
 
-/// Lays out and links `list` in a new region, seals it and registers its trap sites;
-/// returns the region, its base address and each function's offset.
-fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
+/// Lays out and links `list` in a new region, seals it, registers its trap sites and
+/// reports each function to `profiler` under `display(index in list)`; returns the region,
+/// its base address and each function's offset. On error the region is gone again.
+fn place(
+    list: &[PendingFunc<'_>],
+    profiler: &Profiler,
+    display: impl Fn(usize) -> String,
+) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
     let layout = link::layout(list)?;
     let mut region = CodeRegion::new(layout.size)?;
     let base = region.base();
@@ -270,7 +321,18 @@ fn place(list: &[PendingFunc<'_>]) -> Result<(PlacedRegion, usize, Vec<usize>), 
     }
     debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
     let registry_id = registry::register(registry::RegionTraps { funcs, sites });
-    Ok((PlacedRegion { registry_id, _region: region }, base, layout.offsets))
+    let placed = PlacedRegion { registry_id, region };
+    if profiler.is_enabled() {
+        let bytes = placed.region.bytes();
+        let records: Vec<CodeRecord<'_>> = list
+            .iter()
+            .zip(&layout.offsets)
+            .enumerate()
+            .map(|(i, (f, &off))| CodeRecord::new(base + off, &bytes[off..off + f.code.code.len()], &display(i)))
+            .collect();
+        profiler.report(&records)?;
+    }
+    Ok((placed, base, layout.offsets))
 }
 
 /// Checks that relocations are of kinds the JIT applies, that they and the trap sites lie
