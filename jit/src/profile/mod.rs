@@ -8,7 +8,7 @@
 //!   images, so `perf annotate` shows the instructions.
 //!
 //! Input: [`JitModule`](crate::JitModule) reports every function it places (its finalized
-//! functions and its entry trampolines) as a [`CodeRecord`] right after the region is
+//! functions and its entry trampolines) as a `CodeRecord` right after the region is
 //! sealed, with the bytes as they run (relocations applied). Output: the file of the
 //! chosen [`ProfilingStrategy`].
 //!
