@@ -6,8 +6,9 @@
 //! - `lathe compile [--target T] [--set S] [--print-after PASS] <file>` prints machine code
 //!   listings, or the function after one pass of the pipeline.
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
-//! - `lathe run [--invoke <export>] <prog.wasm> [args...]` runs a Wasm program (WASI `_start`,
-//!   or one export whose results are printed); `lathe wast <file>` runs a spec-test file.
+//! - `lathe run [--invoke <export>] [--profile perfmap|jitdump] <prog.wasm> [args...]` runs a
+//!   Wasm program (WASI `_start`, or one export whose results are printed), optionally
+//!   telling `perf` about its code; `lathe wast <file>` runs a spec-test file.
 //! - `lathe bench compile` measures compile speed; `lathe bench programs` runs the C
 //!   benchmark suite under Lathe and natively (see docs/performance.md).
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the ISLE
@@ -109,6 +110,12 @@ enum Command {
         /// on stderr (one `lathe-stats:` line; used by `lathe bench programs`).
         #[arg(long)]
         stats: bool,
+        /// Report a Wasm program's JIT code to Linux `perf` (as `wasmtime run --profile`):
+        /// `perfmap` writes /tmp/perf-<pid>.map (function names for `perf report`),
+        /// `jitdump` writes jit-<pid>.dump in the current directory (for `perf record -k 1`,
+        /// `perf inject --jit` and `perf annotate`); see docs/profiling.md.
+        #[arg(long, value_parser = lathe_wasm::ProfilingStrategy::NAMES, default_value = "none")]
+        profile: String,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -160,8 +167,8 @@ fn main() -> ExitCode {
             let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
             cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
         }
-        Command::Run { invoke, file, args, opt_level, stats } if wasm_cmd::is_wasm(&file) => {
-            wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats)
+        Command::Run { invoke, file, args, opt_level, stats, profile } if wasm_cmd::is_wasm(&file) => {
+            wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats, &profile)
         }
         Command::Run { file, .. } => cmd_run(&file),
         Command::Wast { file } => wasm_cmd::cmd_wast(&file),

@@ -4,7 +4,7 @@
 //! unbounded recursion is caught as a stack-overflow trap.
 
 use lathe_wasm::wasi::{self, WasiCtx};
-use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError};
+use lathe_wasm::{Config, Engine, Extern, Module, Profiler, Store, Val, WasmError};
 use std::path::Path;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -191,10 +191,25 @@ fn run_inner(
 }
 
 /// `lathe run` on a Wasm file: compiled with the mid-end when `optimize`; with `stats`, a
-/// [`RunStats`] line goes to stderr at the end.
-pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, optimize: bool, stats: bool) -> ExitCode {
+/// [`RunStats`] line goes to stderr at the end; its code reported to the profiler named by
+/// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]).
+pub fn cmd_run(
+    file: &Path,
+    invoke: Option<String>,
+    args: Vec<String>,
+    optimize: bool,
+    stats: bool,
+    profile: &str,
+) -> ExitCode {
     let file = file.display().to_string();
-    let config = Config { optimize, ..Config::default() };
+    let profiler = match profile.parse().and_then(Profiler::new) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = Config { optimize, profiler, ..Config::default() };
     match on_big_stack(move || run_inner(file, invoke, args, config)) {
         Ok((code, measured)) => {
             if stats {

@@ -26,6 +26,8 @@
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
 //! - `debug`: the regions' `.eh_frame` registered with the system unwinder, and the GDB
 //!   JIT interface.
+//! - [`profile`]: reports placed code to Linux `perf` (a perf map or a jitdump file),
+//!   chosen with [`JitModule::set_profiler`].
 //!
 //! Only x86-64 Linux is supported for now. `unsafe` lives only in this crate; every
 //! `unsafe` block carries a `// SAFETY:` comment saying why it is sound.
@@ -42,6 +44,7 @@ mod link;
 mod load;
 mod memory;
 pub mod module;
+pub mod profile;
 mod traps;
 #[cfg(target_arch = "x86_64")]
 mod x64;
@@ -53,6 +56,7 @@ use x64 as host;
 
 pub use load::{LoadError, Loaded, compile_and_load};
 pub use module::{FuncId, JitModule};
+pub use profile::{ProfileError, Profiler, ProfilingStrategy};
 pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};
 
 pub use lathe_codegen::data_value::CallOutcome;
@@ -93,6 +97,9 @@ pub enum JitError {
     /// The function id is unknown, or the function has not been finalized yet.
     #[error("function {0} is not finalized")]
     NotFinalized(String),
+    /// Writing a profiler file failed.
+    #[error(transparent)]
+    Profile(#[from] ProfileError),
     /// A system call failed (mmap, mprotect, sigaction, sigaltstack).
     #[error("system error: {0}")]
     Io(#[from] std::io::Error),

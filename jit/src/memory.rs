@@ -63,6 +63,14 @@ impl CodeRegion {
         self.len
     }
 
+    /// The contents, readable both before and after sealing (for the profilers, which
+    /// record the code as linked).
+    pub(crate) fn bytes(&self) -> &[u8] {
+        // SAFETY: the mapping is `len` bytes, readable both while read+write and once
+        // read+execute, owned by `self`; the shared borrow excludes `bytes_mut`.
+        unsafe { std::slice::from_raw_parts(self.ptr.as_ptr(), self.len) }
+    }
+
     /// The contents, for writing before sealing.
     pub(crate) fn bytes_mut(&mut self) -> &mut [u8] {
         assert!(!self.sealed, "a sealed code region is never written again");

@@ -9,6 +9,9 @@
 //! Symbol resolution for a relocation: a function of this module first, then a host
 //! symbol. Each region is unregistered from the trap handler and unmapped when the module
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
+//!
+//! With a [`Profiler`] set, every placed function and entry trampoline is reported to it
+//! (address, size, display name) before the placement takes effect.
 
 use crate::debug::FrameRegistration;
 use crate::debug::gdb::GdbRegistration;
@@ -16,6 +19,7 @@ use crate::entry;
 use crate::host::stub::{CallBlock, stub};
 use crate::link::{self, PendingFunc, Target};
 use crate::memory::CodeRegion;
+use crate::profile::{CodeRecord, Profiler, ProfilingStrategy};
 use crate::traps::{self, registry};
 use crate::{CallOutcome, JitError};
 use lathe_codegen::data_value::DataValue;
@@ -40,6 +44,8 @@ impl FuncId {
 
 struct Func {
     name: ExternalName,
+    /// The name profilers show, when not the `ExternalName`'s text.
+    display: Option<String>,
     code: CompiledCode,
     signature: Signature,
     /// Set by finalize.
@@ -52,7 +58,7 @@ struct PlacedRegion {
     registry_id: u64,
     _gdb: Option<GdbRegistration>,
     _frames: Option<FrameRegistration>,
-    _region: CodeRegion,
+    region: CodeRegion,
 }
 
 impl Drop for PlacedRegion {
@@ -84,6 +90,7 @@ pub struct JitModule {
     entries: Mutex<EntryCache>,
     /// With `Some`, regions are described to gdb (see [`JitModule::enable_debugger`]).
     debugger: Option<DebugOptions>,
+    profiler: Profiler,
 }
 
 impl JitModule {
@@ -92,12 +99,46 @@ impl JitModule {
         Self::default()
     }
 
+    /// An empty module reporting its code to the profiler of `strategy`, writing where
+    /// perf looks by default (see [`Profiler::new`]).
+    pub fn with_profiler(strategy: ProfilingStrategy) -> Result<Self, JitError> {
+        Ok(Self { profiler: Profiler::new(strategy)?, ..Self::default() })
+    }
+
+    /// Reports the code placed from now on to `profiler` (by default, nothing is reported).
+    pub fn set_profiler(&mut self, profiler: Profiler) {
+        self.profiler = profiler;
+    }
+
     /// Declares and defines a function from compiled code with its signature. The code is
     /// checked (relocations of kinds the JIT applies on this host, inside the code with the
     /// trap sites, a power-of-two alignment up to a page) and copied; it is placed at the next [`finalize`](Self::finalize).
+    /// Profilers show it under the text of `name`.
     pub fn define_function(
         &mut self,
         name: ExternalName,
+        code: &CompiledCode,
+        signature: &Signature,
+    ) -> Result<FuncId, JitError> {
+        self.define(name, None, code, signature)
+    }
+
+    /// Like [`define_function`](Self::define_function), with the name profilers show
+    /// (a source-level name such as a Wasm function's, where `name` is only an index).
+    pub fn define_function_named(
+        &mut self,
+        name: ExternalName,
+        display: &str,
+        code: &CompiledCode,
+        signature: &Signature,
+    ) -> Result<FuncId, JitError> {
+        self.define(name, Some(display.to_string()), code, signature)
+    }
+
+    fn define(
+        &mut self,
+        name: ExternalName,
+        display: Option<String>,
         code: &CompiledCode,
         signature: &Signature,
     ) -> Result<FuncId, JitError> {
@@ -107,7 +148,7 @@ impl JitModule {
         check_code(&name, code)?;
         let id = FuncId(u32::try_from(self.funcs.len()).map_err(|_| JitError::Unsupported("2^32 functions".into()))?);
         self.by_name.insert(name.clone(), id);
-        self.funcs.push(Func { name, code: code.clone(), signature: signature.clone(), address: None });
+        self.funcs.push(Func { name, display, code: code.clone(), signature: signature.clone(), address: None });
         Ok(id)
     }
 
@@ -141,7 +182,12 @@ impl JitModule {
             let targets = f.code.relocs.iter().map(|r| self.resolve(&r.target, &pending)).collect::<Result<_, _>>()?;
             list.push(PendingFunc { name: &f.name, code: &f.code, targets });
         }
-        let (placed, base, offsets) = place(&list, self.debugger.as_ref())?;
+        let funcs = &self.funcs;
+        let display = |k: usize| {
+            let f = &funcs[pending[k]];
+            f.display.clone().unwrap_or_else(|| symbol_name(&f.name))
+        };
+        let (placed, base, offsets) = place(&list, self.debugger.as_ref(), &self.profiler, display)?;
         for (&i, &off) in pending.iter().zip(&offsets) {
             self.funcs[i].address = Some(base + off);
         }
@@ -175,7 +221,8 @@ impl JitModule {
             });
         }
         let list = [PendingFunc { name: &func.name, code: &code, targets: Vec::new() }];
-        let (placed, base, offsets) = place(&list, self.debugger.as_ref())?;
+        let (placed, base, offsets) =
+            place(&list, self.debugger.as_ref(), &self.profiler, |_| format!("lathe_entry_{sig}"))?;
         let address = base + offsets[0];
         cache.regions.push(placed);
         cache.by_sig.insert(sig.clone(), address);
@@ -270,12 +317,15 @@ impl JitModule {
     }
 }
 
-/// Lays out and links `list` in a new region, seals it and registers its trap sites, its
-/// unwind table and (with `debugger`) its debug image; returns the region, its base
-/// address and each function's offset.
+/// Lays out and links `list` in a new region, seals it, registers its trap sites, its
+/// unwind table and (with `debugger`) its debug image, and reports each function to
+/// `profiler`, all under `display(index in list)`; returns the region, its base address
+/// and each function's offset. On error the region is gone again.
 fn place(
     list: &[PendingFunc<'_>],
     debugger: Option<&DebugOptions>,
+    profiler: &Profiler,
+    display: impl Fn(usize) -> String,
 ) -> Result<(PlacedRegion, usize, Vec<usize>), JitError> {
     let layout = link::layout(list)?;
     let mut region = CodeRegion::new(layout.size)?;
@@ -290,7 +340,7 @@ fn place(
         sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
     }
     debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
-    let names: Vec<String> = list.iter().map(|f| symbol_name(f.name)).collect();
+    let names: Vec<String> = (0..list.len()).map(display).collect();
     let described: Vec<ImageFunction<'_>> = list
         .iter()
         .zip(&layout.offsets)
@@ -300,10 +350,22 @@ fn place(
     let frames = FrameRegistration::register(&described)?;
     let gdb = debugger.map(|options| GdbRegistration::register(&described, Some(options))).transpose()?;
     let registry_id = registry::register(registry::RegionTraps { funcs, sites });
-    Ok((PlacedRegion { registry_id, _gdb: gdb, _frames: frames, _region: region }, base, layout.offsets))
+    let placed = PlacedRegion { registry_id, _gdb: gdb, _frames: frames, region };
+    if profiler.is_enabled() {
+        let bytes = placed.region.bytes();
+        let records: Vec<CodeRecord<'_>> = list
+            .iter()
+            .zip(&layout.offsets)
+            .zip(&names)
+            .map(|((f, &off), name)| CodeRecord::new(base + off, &bytes[off..off + f.code.code.len()], name))
+            .collect();
+        profiler.report(&records)?;
+    }
+    Ok((placed, base, layout.offsets))
 }
 
-/// The symbol a debugger or profiler shows for a function: `%name` without the sigil.
+/// The name a debugger or profiler shows for a function by default: `%name` without the
+/// sigil.
 fn symbol_name(name: &ExternalName) -> String {
     match name {
         ExternalName::TestCase(s) => s.clone(),

@@ -28,3 +28,5 @@ pub use error::WasmError;
 pub use module::ModuleInfo;
 pub use runtime::{Config, Engine, Extern, Module, Store, Val};
 pub use trap::WasmTrap;
+
+pub use lathe_jit::{Profiler, ProfilingStrategy};

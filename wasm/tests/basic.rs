@@ -169,3 +169,31 @@ fn traps_name_the_function_and_the_code_offset() {
     assert_eq!(&bytes[offset - 3..offset], &[0x20, 0x00, 0x1a], "after `local.get 0` and `drop`");
     assert!(err.to_string().contains(&format!("at code offset {offset:#x}")), "{err}");
 }
+
+#[test]
+fn a_perf_map_names_each_function_as_the_module_does() {
+    use lathe_wasm::{Profiler, ProfilingStrategy};
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("basic_perf_map");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let profiler = Profiler::in_dir(ProfilingStrategy::PerfMap, &dir).expect("the map opens");
+    let path = profiler.path().expect("a perf map has a file").to_path_buf();
+    let (mut store, inst) = setup(PROGRAM, Config { profiler, ..Config::default() });
+    assert_eq!(call(&mut store, inst, "fib", &[Val::I32(10)]).unwrap(), vec![Val::I64(55)]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    // The name section's names (`$sq`, `$neg`), and export names for unnamed functions;
+    // each once, with a size, at a distinct address.
+    let mut starts = Vec::new();
+    for name in ["sq", "neg", "fib", "indirect", "bad_sig", "store_load"] {
+        let lines: Vec<&str> = text.lines().filter(|l| l.splitn(3, ' ').nth(2) == Some(name)).collect();
+        assert_eq!(lines.len(), 1, "{name} in:\n{text}");
+        let fields: Vec<&str> = lines[0].split(' ').collect();
+        assert!(u64::from_str_radix(fields[1], 16).unwrap() > 0, "{text}");
+        starts.push(u64::from_str_radix(fields[0], 16).unwrap());
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    assert_eq!(starts.len(), 6, "{text}");
+    drop(store);
+    std::fs::remove_dir_all(dir).unwrap();
+}

@@ -34,6 +34,9 @@ pub struct Config {
     pub bounds_checks: BoundsChecks,
     /// Run the mid-end and the better register allocator.
     pub optimize: bool,
+    /// Where instances report their code for `perf` (each function under its Wasm name,
+    /// [`ModuleInfo::func_name`]); by default nowhere.
+    pub profiler: lathe_jit::Profiler,
 }
 
 /// The backend and settings shared by modules and stores.

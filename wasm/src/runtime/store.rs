@@ -356,6 +356,7 @@ impl Store {
 
         // Code: defined functions and host stubs, in one JIT module.
         let mut jit = JitModule::new();
+        jit.set_profiler(self.engine.config.profiler.clone());
         for call in RuntimeCall::ALL {
             jit.define_host_symbol(call.name(), super::libcalls::address(call));
         }
@@ -364,7 +365,7 @@ impl Store {
             let index = info.num_imported_funcs + i as u32;
             let sig = translate::wasm_signature(info.func_type(index))?;
             ids[index as usize] = Some(
-                jit.define_function(translate::func_name(index), code, &sig)
+                jit.define_function_named(translate::func_name(index), &info.func_name(index), code, &sig)
                     .map_err(|e| WasmError::Jit(e.to_string()))?,
             );
         }
@@ -374,7 +375,7 @@ impl Store {
             let code = self.engine.compile(index, &ir)?;
             let sig = translate::wasm_signature(ty)?;
             ids[index as usize] = Some(
-                jit.define_function(translate::func_name(index), &code, &sig)
+                jit.define_function_named(translate::func_name(index), &info.func_name(index), &code, &sig)
                     .map_err(|e| WasmError::Jit(e.to_string()))?,
             );
         }
