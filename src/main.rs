@@ -116,6 +116,12 @@ enum Command {
         /// `perf inject --jit` and `perf annotate`); see docs/profiling.md.
         #[arg(long, value_parser = lathe_wasm::ProfilingStrategy::NAMES, default_value = "none")]
         profile: String,
+        /// Describe a Wasm program's JIT code to gdb (as `wasmtime run -g`): function names,
+        /// and, when the module carries DWARF (`clang -g`), its source files and lines, so
+        /// `gdb --args lathe run -g prog.wasm` breaks on source functions and shows them in
+        /// backtraces.
+        #[arg(short = 'g', long = "debug-info")]
+        debug_info: bool,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -167,8 +173,9 @@ fn main() -> ExitCode {
             let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
             cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
         }
-        Command::Run { invoke, file, args, opt_level, stats, profile } if wasm_cmd::is_wasm(&file) => {
-            wasm_cmd::cmd_run(&file, invoke, args, opt_level == "speed", stats, &profile)
+        Command::Run { invoke, file, args, opt_level, stats, profile, debug_info } if wasm_cmd::is_wasm(&file) => {
+            let options = wasm_cmd::RunOptions { optimize: opt_level == "speed", stats, profile, debug_info };
+            wasm_cmd::cmd_run(&file, invoke, args, options)
         }
         Command::Run { file, .. } => cmd_run(&file),
         Command::Wast { file } => wasm_cmd::cmd_wast(&file),

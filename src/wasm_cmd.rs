@@ -141,6 +141,9 @@ fn run_inner(
     let engine = Engine::new(config).map_err(|e| e.to_string())?;
     let start = Instant::now();
     let module = Module::new(&engine, &bytes).map_err(|e| e.to_string())?;
+    if let Some(e) = module.debug_info_error() {
+        eprintln!("warning: {file}: the module's DWARF is unreadable ({e}); debugging without source lines");
+    }
     let mut stats = RunStats {
         wasm_bytes: bytes.len(),
         ir_insts: module.ir_instructions(),
@@ -190,17 +193,24 @@ fn run_inner(
     }
 }
 
+/// How `lathe run` runs a Wasm program (the flags besides the file and its arguments).
+pub struct RunOptions {
+    /// Compile at `opt_level=speed`.
+    pub optimize: bool,
+    /// Print a `lathe-stats:` line at the end.
+    pub stats: bool,
+    /// The `--profile` strategy's name.
+    pub profile: String,
+    /// `-g`: describe the code to gdb.
+    pub debug_info: bool,
+}
+
 /// `lathe run` on a Wasm file: compiled with the mid-end when `optimize`; with `stats`, a
 /// [`RunStats`] line goes to stderr at the end; its code reported to the profiler named by
-/// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]).
-pub fn cmd_run(
-    file: &Path,
-    invoke: Option<String>,
-    args: Vec<String>,
-    optimize: bool,
-    stats: bool,
-    profile: &str,
-) -> ExitCode {
+/// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]); with `debug_info`,
+/// described to gdb.
+pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
+    let RunOptions { optimize, stats, profile, debug_info } = options;
     let file = file.display().to_string();
     let profiler = match profile.parse().and_then(Profiler::new) {
         Ok(p) => p,
@@ -209,7 +219,7 @@ pub fn cmd_run(
             return ExitCode::FAILURE;
         }
     };
-    let config = Config { optimize, profiler, ..Config::default() };
+    let config = Config { optimize, profiler, debug_info, ..Config::default() };
     match on_big_stack(move || run_inner(file, invoke, args, config)) {
         Ok((code, measured)) => {
             if stats {

@@ -18,12 +18,15 @@ mod store;
 pub use store::{Caller, HostFn, InstanceHandle, Store};
 
 use crate::WasmError;
+use crate::debug::WasmDebugInfo;
 use crate::module::ModuleInfo;
 use crate::translate::{self, BoundsChecks};
+use lathe_codegen::ir::SourceLoc;
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::machinst::CompiledCode;
 use lathe_codegen::settings::{Flags, OptLevel};
 use lathe_frontend::FunctionBuilderContext;
+use lathe_object::{DebugOptions, LineLoc};
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -37,6 +40,10 @@ pub struct Config {
     /// Where instances report their code for `perf` (each function under its Wasm name,
     /// [`ModuleInfo::func_name`]); by default nowhere.
     pub profiler: lathe_jit::Profiler,
+    /// Describe instances' code to gdb (the GDB JIT interface), with the module's own DWARF
+    /// (if it has any) mapped onto the native code, as `wasmtime run -g`: gdb then shows
+    /// the source language's functions, files and lines.
+    pub debug_info: bool,
 }
 
 /// The backend and settings shared by modules and stores.
@@ -72,6 +79,10 @@ pub struct Module {
     pub(crate) code: Arc<Vec<CompiledCode>>,
     /// IR instructions the translation produced, over all functions (before the mid-end).
     ir_insts: usize,
+    /// The module's own DWARF, read when the engine asks for debug information.
+    pub(crate) debug: Option<Arc<WasmDebugInfo>>,
+    /// Why the module's DWARF could not be read, when it could not.
+    debug_error: Option<String>,
 }
 
 impl Module {
@@ -90,7 +101,41 @@ impl Module {
             .collect::<Result<Vec<_>, WasmError>>()?;
         let ir_insts = code.iter().map(|(n, _)| n).sum();
         let code = code.into_iter().map(|(_, c)| c).collect();
-        Ok(Module { info: Arc::new(info), code: Arc::new(code), ir_insts })
+        let (debug, debug_error) = match engine.config.debug_info.then(|| WasmDebugInfo::parse(bytes)) {
+            Some(Ok(debug)) => (debug.map(Arc::new), None),
+            Some(Err(e)) => (None, Some(e.to_string())),
+            None => (None, None),
+        };
+        Ok(Module { info: Arc::new(info), code: Arc::new(code), ir_insts, debug, debug_error })
+    }
+
+    /// When debug information was asked for but the module's DWARF could not be read,
+    /// why (the code runs and is named all the same, without source lines).
+    pub fn debug_info_error(&self) -> Option<&str> {
+        self.debug_error.as_deref()
+    }
+
+    /// What gdb is told about an instance's code: the module's source files, and each
+    /// instruction's Wasm offset mapped through its DWARF line table. Without DWARF the
+    /// code has names but no lines.
+    pub(crate) fn debug_options(&self) -> DebugOptions {
+        let Some(debug) = self.debug.clone() else {
+            let mut options = DebugOptions::new("<wasm module without DWARF>");
+            options.lines = Box::new(|_| None);
+            return options;
+        };
+        let mut options = DebugOptions::new(debug.files().first().cloned().unwrap_or_else(|| "<unknown>".into()));
+        options.files = debug.files().to_vec();
+        if options.files.is_empty() {
+            options.files.push("<unknown>".into());
+        }
+        // Source locations are the instructions' offsets in the module (the translation
+        // stamps them), the same space the DWARF reader converted its addresses to.
+        options.lines = Box::new(move |loc: SourceLoc| {
+            let line = debug.lookup(loc.bits())?;
+            Some(LineLoc { file: line.file.0, line: line.line, column: line.column })
+        });
+        options
     }
 
     /// How many IR instructions the module's functions were translated to (before the

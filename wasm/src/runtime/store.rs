@@ -357,6 +357,9 @@ impl Store {
         // Code: defined functions and host stubs, in one JIT module.
         let mut jit = JitModule::new();
         jit.set_profiler(self.engine.config.profiler.clone());
+        if self.engine.config.debug_info {
+            jit.enable_debugger(module.debug_options());
+        }
         for call in RuntimeCall::ALL {
             jit.define_host_symbol(call.name(), super::libcalls::address(call));
         }
