@@ -24,7 +24,7 @@
 //! | `enable_simd` | `true` | `false`: a function with a vector value is an error |
 //! | `enable_atomics` | `true` | `false`: an atomic instruction or `fence` is an error |
 //! | `enable_llvm_abi_extensions` | `true` | `false`: an `i128` parameter or result in a signature is an error |
-//! | `is_pic` | `false` | `true`: code must be position-independent; the x86-64 backend then refuses what needs an absolute address (`func_addr`, `symbol_value`: no GOT yet) |
+//! | `is_pic` | `false` | `true`: code must be position-independent; on x86-64 `func_addr` and `symbol_value` then use `lea [rip + sym]` for colocated symbols and a GOT load for the others |
 //! | `unwind_info` | `true` | implemented: `false` leaves `CompiledCode::unwind` empty |
 //! | `preserve_frame_pointers` | | only `true`: Lathe always keeps frame pointers |
 //! | `enable_multi_ret_implicit_sret` | | only `true`: results beyond the return registers always go to a hidden return area |

@@ -129,3 +129,67 @@ fn x86_64_dwarf_verifies_and_maps_lines_to_srclocs() {
     assert_eq!(out.trim(), format!("144 {} 81", 9 + 16 + 1000));
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// With `is_pic`, addresses of symbols come from the GOT (imports) or PC-relative `lea`
+/// (colocated), so the object links into a position-independent executable, the default
+/// of Debian's `cc`, with no text relocations.
+#[test]
+fn pic_object_links_into_a_position_independent_executable() {
+    const PIC: &str = r#"
+function %local_twice(i64) -> i64 {
+block0(v0: i64):
+    v1 = iadd v0, v0
+    return v1
+}
+
+function %through_pointers(i64) -> i64 {
+    sig0 = (i64) -> i64
+    fn0 = %c_triple sig0
+    fn1 = colocated %local_twice sig0
+    gv0 = symbol %c_counter
+block0(v0: i64):
+    v1 = func_addr.i64 fn0
+    v2 = call_indirect sig0, v1(v0)
+    v3 = func_addr.i64 fn1
+    v4 = call_indirect sig0, v3(v2)
+    v5 = symbol_value.i64 gv0
+    v6 = load.i64 v5
+    v7 = iadd v4, v6
+    return v7
+}
+"#;
+    const MAIN: &str = r#"
+#include <stdio.h>
+long through_pointers(long);
+long c_counter = 1000;
+long c_triple(long x) { return 3 * x; }
+int main(void) { printf("%ld\n", through_pointers(7)); return 0; }
+"#;
+    let flags = Flags { is_pic: true, ..Flags::default() };
+    let isa = isa::lookup_by_name("x86_64").unwrap().with_flags(flags).finish().unwrap();
+    let mut module = ObjectModule::new(&*isa).unwrap();
+    module.declare_function("c_triple", Linkage::Import).unwrap();
+    module.declare_data("c_counter", Linkage::Import, true).unwrap();
+    for f in lathe_codegen::text::parse_functions(PIC).unwrap() {
+        let ExternalName::TestCase(name) = &f.name else { panic!("test functions are named %name") };
+        let linkage = if name == "local_twice" { Linkage::Local } else { Linkage::Export };
+        let id = module.declare_function(name, linkage).unwrap();
+        let code = isa.compile_function(&f, true).unwrap();
+        let listing = code.listing.as_deref().unwrap_or("");
+        assert!(!listing.contains("movabs"), "absolute addresses in PIC code:\n{listing}");
+        module.define_function(id, &code).unwrap();
+    }
+    let dir = scratch("pic");
+    std::fs::write(dir.join("pic.o"), module.finish().unwrap()).unwrap();
+    std::fs::write(dir.join("main.c"), MAIN).unwrap();
+    let exe = dir.join("prog");
+    // -pie and fatal text relocations: the link fails if the code needs patching at load.
+    run(Command::new("cc")
+        .args(["-pie", "-fPIE", "-Wl,-z,text"])
+        .arg(dir.join("main.c"))
+        .arg(dir.join("pic.o"))
+        .arg("-o")
+        .arg(&exe));
+    assert_eq!(run(&mut Command::new(&exe)).trim(), format!("{}", 7 * 3 * 2 + 1000));
+    std::fs::remove_dir_all(&dir).ok();
+}

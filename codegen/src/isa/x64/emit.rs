@@ -546,12 +546,26 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
         Inst::ReturnCallUnknown { target, .. } => {
             enc_rm(S32, &[0xff], 4).emit(buf, rm_of(&RegMem::Reg(*target), state));
         }
-        Inst::LoadExtName { dst, name } => {
+        Inst::LoadExtName { dst, name, mode: SymbolAddress::Absolute } => {
             let d = enc(*dst);
             buf.put1(0x48 | (d >> 3));
             buf.put1(0xb8 | (d & 7));
             buf.add_reloc(RelocKind::Abs8, name, 0);
             buf.put8(0);
+        }
+        Inst::LoadExtName { dst, name, mode } => {
+            // REX.W (+R), lea or mov, ModRM mod=00 rm=101: [rip + disp32].
+            let d = enc(*dst);
+            let (opcode, kind) = match mode {
+                SymbolAddress::PcRel => (0x8d, RelocKind::X86PcRel4),
+                _ => (0x8b, RelocKind::X86GotPcRel4),
+            };
+            buf.put1(0x48 | ((d >> 3) << 2));
+            buf.put1(opcode);
+            buf.put1(((d & 7) << 3) | 0b101);
+            // The displacement counts from the end of the instruction, 4 bytes on.
+            buf.add_reloc(kind, name, -4);
+            buf.put4(0);
         }
         Inst::Push64 { src } => push_pop(buf, 0x50, enc(*src)),
         Inst::Pop64 { dst } => push_pop(buf, 0x58, enc(*dst)),

@@ -185,7 +185,11 @@ pub fn print(inst: &Inst) -> String {
         Inst::ReturnCallKnown { callee, .. } => format!("jmp {callee}"),
         Inst::ReturnCallUnknown { target, .. } => format!("jmp {}", reg_name(*target, OperandSize::S64)),
         Inst::CallUnknown { target, .. } => format!("call {}", rm(target, S64)),
-        Inst::LoadExtName { dst, name } => format!("movabs {}, {name}", reg_name(*dst, S64)),
+        Inst::LoadExtName { dst, name, mode } => match mode {
+            SymbolAddress::Absolute => format!("movabs {}, {name}", reg_name(*dst, S64)),
+            SymbolAddress::PcRel => format!("lea {}, [rip + {name}]", reg_name(*dst, S64)),
+            SymbolAddress::Got => format!("mov {}, qword ptr [rip + {name}@GOTPCREL]", reg_name(*dst, S64)),
+        },
         Inst::Push64 { src } => format!("push {}", reg_name(*src, S64)),
         Inst::Pop64 { dst } => format!("pop {}", reg_name(*dst, S64)),
         Inst::AddRspImm(n) => format!("add rsp, {}", hex(*n as i64)),

@@ -584,3 +584,15 @@ impl RmwLoopOp {
         }
     }
 }
+
+/// How [`Inst::LoadExtName`](super::Inst::LoadExtName) forms a symbol's address.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum SymbolAddress {
+    /// An absolute 64-bit immediate the loader patches (`movabs`).
+    Absolute,
+    /// PC-relative (`lea [rip + sym]`): the symbol is in the same linked unit.
+    PcRel,
+    /// Loaded from the symbol's GOT slot (`mov [rip + sym@GOTPCREL]`): it may be in another
+    /// shared object.
+    Got,
+}

@@ -355,12 +355,16 @@ pub enum Inst {
         /// Arguments, fixed in their registers.
         uses: Vec<(Reg, PReg)>,
     },
-    /// `movabs dst, name` with an `Abs8` relocation: the address of a symbol.
+    /// The address of a symbol: `movabs dst, name` (`Abs8`), or in position-independent
+    /// code `lea dst, [rip + name]` (`X86PcRel4`, a symbol in the same unit) or
+    /// `mov dst, [rip + name@GOTPCREL]` (`X86GotPcRel4`, through the GOT).
     LoadExtName {
         /// The destination.
         dst: Reg,
         /// The symbol.
         name: ExternalName,
+        /// How the address is formed.
+        mode: SymbolAddress,
     },
     /// `push src` (64-bit).
     Push64 {

@@ -8,7 +8,9 @@
 
 use super::abi::X64Abi;
 use super::inst::Inst as MInst;
-use super::inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
+use super::inst::args::{
+    AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress,
+};
 use super::regs;
 use crate::ir::{
     AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
@@ -44,7 +46,7 @@ mod int;
 pub struct X64Lower {
     /// The ISA flags.
     pub isa_flags: super::X64Flags,
-    /// The `is_pic` setting: absolute addresses are refused.
+    /// The `is_pic` setting: symbol addresses are PC-relative or loaded from the GOT.
     pub is_pic: bool,
 }
 
@@ -459,31 +461,28 @@ impl isle::Context for RuleCtx<'_, '_> {
             self.lower.set_output(result, dst);
             return;
         }
-        let (name, offset) = match f.dfg.insts[inst] {
+        let (name, offset, colocated) = match f.dfg.insts[inst] {
             InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
-                Some(ext) => (ext.name.clone(), 0),
+                Some(ext) => (ext.name.clone(), 0, ext.colocated),
                 None => return self.unsupported("a reference to an undeclared function".into()),
             },
             InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
-                Some(GlobalValueData::Symbol { name, offset, tls: false, .. }) => (name.clone(), offset.bits()),
+                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
+                    (name.clone(), offset.bits(), *colocated)
+                }
                 _ => return self.unsupported("global values other than symbols on x86_64".into()),
             },
             _ => return self.unsupported("this address computation on x86_64".into()),
         };
-        if self.backend.is_pic {
-            // `movabs` with an absolute relocation is not position-independent, and there
-            // is no GOT to load the address from yet.
-            self.error.get_or_insert(CodegenError::Setting {
-                setting: "is_pic=true",
-                message: format!(
-                    "`{}` needs the absolute address of `{name}` (there is no GOT yet)",
-                    describe(f, inst)
-                ),
-            });
-            return;
-        }
+        // Position-independent code reaches a symbol of its own unit PC-relatively and
+        // any other through its GOT slot, which the linker or the JIT fills in.
+        let mode = match (self.backend.is_pic, colocated) {
+            (false, _) => SymbolAddress::Absolute,
+            (true, true) => SymbolAddress::PcRel,
+            (true, false) => SymbolAddress::Got,
+        };
         let dst = self.tmp();
-        self.emit(MInst::LoadExtName { dst, name });
+        self.emit(MInst::LoadExtName { dst, name, mode });
         let dst = if offset != 0 { self.x64_alu_imm64(types::I64, AluOp::Add, dst, offset) } else { dst };
         self.lower.set_output(result, dst);
     }

@@ -233,7 +233,12 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
             Some((callee.to_string(), format!("0x{:x}", e.end)))
         }
-        Inst::LoadExtName { name, .. } => Some((name.to_string(), "0x0".to_string())),
+        Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => Some((name.to_string(), "0x0".to_string())),
+        // A zero displacement from the end of the instruction: iced shows that address.
+        Inst::LoadExtName { name, mode: SymbolAddress::PcRel, .. } => {
+            Some((format!("rip + {name}"), format!("0x{:x}", e.end)))
+        }
+        Inst::LoadExtName { name, .. } => Some((format!("rip + {name}@GOTPCREL"), format!("0x{:x}", e.end))),
         _ => None,
     };
     let mut decoder = Decoder::with_ip(64, &code[..insn_bytes], e.start as u64, DecoderOptions::NONE);
@@ -337,7 +342,13 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
             vec![(e.end as u32 - 4, RelocKind::X86CallPlt4, callee.clone(), -4)]
         }
-        Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)],
+        Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => {
+            vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)]
+        }
+        Inst::LoadExtName { name, mode: SymbolAddress::PcRel, .. } => {
+            vec![(e.end as u32 - 4, RelocKind::X86PcRel4, name.clone(), -4)]
+        }
+        Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 4, RelocKind::X86GotPcRel4, name.clone(), -4)],
         _ => vec![],
     };
     let got_relocs: Vec<_> = e.out.relocs.iter().map(|r| (r.offset, r.kind, r.target.clone(), r.addend)).collect();
@@ -614,7 +625,9 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
             clobbers,
         });
         for d in [regs::rax(), regs::r11(), regs::r15()] {
-            v.push(Inst::LoadExtName { dst: d, name: callee.clone() });
+            for mode in [SymbolAddress::Absolute, SymbolAddress::PcRel, SymbolAddress::Got] {
+                v.push(Inst::LoadExtName { dst: d, name: callee.clone(), mode });
+            }
         }
         v.push(Inst::ReturnCallKnown { callee: callee.clone(), uses: vec![(regs::rdi(), regs::preg_rdi())] });
     }
