@@ -143,16 +143,17 @@ fn feature_switches_refuse_what_they_turn_off() {
 }
 
 #[test]
-fn is_pic_refuses_absolute_addresses() {
+fn is_pic_makes_addresses_position_independent() {
     let addr = "function %f() -> i64 {\n    fn0 = %g() system_v\nblock0:\n    v0 = func_addr.i64 fn0\n    return v0\n}";
+    let near = "function %f() -> i64 {\n    fn0 = colocated %g() system_v\nblock0:\n    v0 = func_addr.i64 fn0\n    return v0\n}";
     let call = "function %f() {\n    fn0 = %g() system_v\nblock0:\n    call fn0()\n    return\n}";
     assert!(listing(&*isa(&[]), addr).unwrap().contains("movabs"));
     assert!(!isa(&[]).flags().is_pic);
     let pic = isa(&[("is_pic", "true")]);
     assert!(pic.flags().is_pic, "backends read it from the target");
-    let (setting, msg) = setting_error(listing(&*pic, addr));
-    assert_eq!(setting, "is_pic=true");
-    assert!(msg.contains("func_addr") && msg.contains("%g"), "{msg}");
+    let got = listing(&*pic, addr).unwrap();
+    assert!(got.contains("[rip + %g@GOTPCREL]") && !got.contains("movabs"), "{got}");
+    assert!(listing(&*pic, near).unwrap().contains("lea rax, [rip + %g]"));
     assert!(listing(&*pic, call).unwrap().contains("call"), "a PC-relative call is position-independent");
 }
 
