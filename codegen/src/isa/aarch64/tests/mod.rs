@@ -2,4 +2,5 @@
 //! ranges and patching.
 
 mod labels;
+mod mach;
 mod oracle;
