@@ -674,7 +674,9 @@ impl Inst {
     }
     /// The instructions that put `value` in `rd` at `size`: a single `movz`, `movn` or
     /// `orr` with a bitmask immediate when one exists, else `movz` or `movn` of the first
-    /// chunk and `movk` for each other chunk that differs from the filler.
+    /// chunk and `movk` for each other chunk that differs from the filler. The `movk`s
+    /// name `rd` as their own source, so `rd` must be physical (emission's x16); lowering
+    /// builds the same chain with a fresh virtual register per step.
     pub fn load_constant(rd: Reg, value: u64, size: OperandSize) -> Vec<Inst> {
         let value = if size.is64() { value } else { value & 0xffff_ffff };
         let chunks = if size.is64() { 4 } else { 2 };

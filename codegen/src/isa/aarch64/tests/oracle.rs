@@ -14,8 +14,8 @@
 //! - `=0x...` (a literal-pool constant) becomes the distance to where the buffer placed
 //!   the constant, found by searching the bytes after the code.
 //!
-//! llvm-mc-14 comes from Debian's `llvm-14` package, which `.ci/run` installs; without it
-//! the test fails and says so. `ORACLE_SHOW=1 cargo test -p lathe-codegen aarch64 --
+//! llvm-mc-14 comes from Debian's `llvm-14` package (the CI script must install it);
+//! without it the test fails and says so, never passes silently. `ORACLE_SHOW=1 cargo test -p lathe-codegen aarch64 --
 //! --nocapture` prints every comparison.
 
 use super::super::inst::{FRAME, Inst};
