@@ -15,6 +15,7 @@
 //!
 //! Invariant: an ISA knows nothing about Wasm or any other front end.
 
+pub mod aarch64;
 mod flags;
 mod host;
 pub mod x64;
