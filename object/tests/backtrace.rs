@@ -87,6 +87,8 @@ fn build(dir: &Path) -> PathBuf {
         module.define_function(id, &isa.compile_function(&f, false).unwrap()).unwrap();
     }
     std::fs::write(dir.join("calls.o"), module.finish().unwrap()).unwrap();
+    let verify = run(Command::new("llvm-dwarfdump-14").arg("--verify").arg(dir.join("calls.o")));
+    assert!(verify.contains("No errors."), "{verify}");
     std::fs::write(dir.join("driver.c"), DRIVER).unwrap();
     let exe = dir.join("prog");
     run(Command::new("cc")
