@@ -7,10 +7,10 @@
 //! Output: callable functions. [`JitModule::finalize`] places the functions in fresh
 //! executable memory (written while read+write, then switched to read+execute, never both
 //! writable and executable), patches relocations, and registers the code with the trap
-//! handler. [`JitModule::call`] passes [`DataValue`] arguments through an entry
+//! handler. [`JitModule::call`] passes [`DataValue`](lathe_codegen::data_value::DataValue) arguments through an entry
 //! trampoline that Lathe compiles from IR for the callee's signature (so the calling
 //! convention exists only in the backend's ABI layer) and returns either the results or
-//! the [`TrapCode`] of the hardware trap the code hit; the process carries on after a
+//! the [`TrapCode`](lathe_codegen::ir::TrapCode) of the hardware trap the code hit; the process carries on after a
 //! trap.
 //!
 //! Modules:
