@@ -240,6 +240,14 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
                 TestOutcome::Passed(_) => {}
             }
         }
+        // An ISA a file could not run on, when the file's own outcome does not say so.
+        for (isa, outcome) in &report.isa_results {
+            if let TestOutcome::Unsupported(reason) = outcome
+                && !report.results.iter().any(|(_, o)| o == outcome)
+            {
+                println!("unsupported {} [run on {isa}]: {reason}", report.path.display());
+            }
+        }
     });
     for line in summary.isa_lines() {
         println!("{line}");

@@ -291,3 +291,53 @@ pub fn symbol_name(name: &ExternalName) -> Option<&str> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lathe_codegen::data_value::DataValue;
+    use lathe_codegen::ir::{AbiParam, types};
+    use lathe_codegen::settings::Flags;
+
+    fn sig(returns: &[lathe_codegen::ir::Type]) -> Signature {
+        let mut s = Signature::new(CallConv::SystemV);
+        s.returns = returns.iter().map(|&t| AbiParam::new(t)).collect();
+        s
+    }
+
+    #[test]
+    fn driver_lines_become_outcomes() {
+        let isa = lathe_codegen::isa::host_isa(Flags::default()).unwrap();
+        let two = sig(&[types::I32, types::I8]);
+        let ok = format!("ok 2a000000{}ff{}", "0".repeat(24), "0".repeat(30));
+        let want = CallOutcome::Return(vec![DataValue::I32(42), DataValue::I8(-1)]);
+        assert_eq!(read_line(&ok, &two, &*isa).unwrap(), CallResult::Outcome(want));
+        let trap = CallResult::Outcome(CallOutcome::Trap(TrapCode::User(3)));
+        assert_eq!(read_line("trap user3", &two, &*isa).unwrap(), trap);
+        let fault = read_line("fault 11 0x1234", &two, &*isa).unwrap();
+        assert_eq!(fault, CallResult::Fault("signal 11 at pc 0x1234, outside Lathe's code".into()));
+        for bad in ["ok 2a", "trap user0", "fault", "hello", "ok zz"] {
+            assert!(matches!(read_line(bad, &two, &*isa), Err(ProgramError::Protocol(_))), "{bad}");
+        }
+        assert_eq!(decode_hex("00ff10"), Some(vec![0, 255, 16]));
+        assert_eq!(decode_hex("0"), None);
+    }
+
+    #[test]
+    fn tables_list_sizes_sites_calls_and_fallback_codes() {
+        let s = sig(&[types::I64]);
+        let mut code = CompiledCode::default();
+        code.code = vec![0x90; 12];
+        code.traps.push(lathe_codegen::machinst::TrapSite { offset: 4, code: TrapCode::IntegerDivisionByZero });
+        let funcs = [ProgramFunction { name: "f", signature: &s, code }];
+        let layout = Layout { trampolines: HashMap::from([(s.clone(), 1)]), sizes: vec![12, 30] };
+        let calls = [ProgramCall { callee: 0, slots: vec![u128::from_ne_bytes([7; 16])] }];
+        let c = tables(&funcs, &layout, &calls);
+        assert!(c.contains("lathe_sizes[] = {12, 30};"), "{c}");
+        assert!(c.contains("{0, 4, \"int_divz\"}"), "{c}");
+        assert!(c.contains("lathe_nsites = 1;"), "{c}");
+        assert!(c.contains(&format!("lathe_args_0[] = {{{}}};", ["7"; 16].join(","))), "{c}");
+        assert!(c.contains("{1, 0, 1, 1, lathe_args_0}"), "{c}");
+        assert!(c.contains("lathe_code_illegal[] = \"user250\";"), "{c}");
+    }
+}
