@@ -94,8 +94,10 @@ static long lathe_func_at(uintptr_t pc) {
 
 static void lathe_handler(int sig, siginfo_t *info, void *context) {
     if (!lathe_in_call) {
-        /* Not ours: the default action ends the program, and the runner reports it. */
+        /* Not ours: the default action ends the program (when the handler returns, as
+         * the signal is blocked until then), and the runner reports it. */
         signal(sig, SIG_DFL);
+        raise(sig);
         return;
     }
     uintptr_t pc = lathe_instruction_pc(sig, info, (ucontext_t *)context);
@@ -145,14 +147,12 @@ static void lathe_install(void) {
 static void *lathe_worker(void *unused) {
     (void)unused;
     lathe_install();
-    /* 16-byte aligned: the trampolines load i128 slots with aligned accesses. */
-    static unsigned char buf[16 * 256] __attribute__((aligned(16)));
     for (uint32_t c = 0; c < lathe_ncalls; c++) {
         const struct lathe_call *call = &lathe_calls[c];
-        if (call->slots > sizeof buf / 16) {
-            printf("fault too-many-slots 0\n");
-            continue;
-        }
+        /* 16-byte aligned: the trampolines load i128 slots with aligned accesses. */
+        unsigned char *buf = aligned_alloc(16, 16 * (size_t)call->slots);
+        if (buf == NULL)
+            lathe_die("aligned_alloc");
         memcpy(buf, call->args, 16 * (size_t)call->slots);
         void (*tramp)(void *, void *) = (void (*)(void *, void *))lathe_starts[call->tramp];
         void *callee = (void *)lathe_starts[call->callee];
@@ -169,6 +169,7 @@ static void *lathe_worker(void *unused) {
         } else {
             printf("fault %d %#lx\n", lathe_fault_sig, (unsigned long)lathe_fault_pc);
         }
+        free(buf);
         fflush(stdout);
     }
     return NULL;

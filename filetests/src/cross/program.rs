@@ -276,7 +276,7 @@ fn read_line(line: &str, sig: &Signature, isa: &dyn TargetIsa) -> Result<CallRes
 }
 
 fn decode_hex(text: &str) -> Option<Vec<u8>> {
-    if text.len() % 2 != 0 {
+    if !text.len().is_multiple_of(2) {
         return None;
     }
     (0..text.len()).step_by(2).map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok()).collect()
@@ -326,9 +326,8 @@ mod tests {
     #[test]
     fn tables_list_sizes_sites_calls_and_fallback_codes() {
         let s = sig(&[types::I64]);
-        let mut code = CompiledCode::default();
-        code.code = vec![0x90; 12];
-        code.traps.push(lathe_codegen::machinst::TrapSite { offset: 4, code: TrapCode::IntegerDivisionByZero });
+        let site = lathe_codegen::machinst::TrapSite { offset: 4, code: TrapCode::IntegerDivisionByZero };
+        let code = CompiledCode { code: vec![0x90; 12], traps: vec![site], ..CompiledCode::default() };
         let funcs = [ProgramFunction { name: "f", signature: &s, code }];
         let layout = Layout { trampolines: HashMap::from([(s.clone(), 1)]), sizes: vec![12, 30] };
         let calls = [ProgramCall { callee: 0, slots: vec![u128::from_ne_bytes([7; 16])] }];

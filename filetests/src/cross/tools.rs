@@ -92,7 +92,8 @@ pub enum ToolError {
 /// The toolchain for `arch`, emulated unless `native` (only allowed for the host's
 /// architecture, which the caller decides). Cached per process.
 pub fn toolchain(arch: Architecture, native: bool) -> Result<Toolchain, ToolError> {
-    static CACHE: Mutex<Option<HashMap<(String, bool), Result<Toolchain, ToolError>>>> = Mutex::new(None);
+    type Found = HashMap<(String, bool), Result<Toolchain, ToolError>>;
+    static CACHE: Mutex<Option<Found>> = Mutex::new(None);
     let family = isa_family(arch);
     let mut cache = CACHE.lock().unwrap_or_else(|p| p.into_inner());
     cache
