@@ -51,6 +51,10 @@ enum Command {
         /// Also show passing files and what `; print:` lines printed.
         #[arg(short, long)]
         verbose: bool,
+        /// Run `test run` files only on this ISA's targets (`aarch64`, `x86_64`, ...);
+        /// the other kinds run as usual.
+        #[arg(long, value_name = "ISA")]
+        target: Option<String>,
     },
     /// Print the functions of a CLIF file as Lathe reads them.
     Cat {
@@ -165,7 +169,7 @@ enum BenchCommand {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Test { paths, bless, verbose } => cmd_test(&paths, bless, verbose),
+        Command::Test { paths, bless, verbose, target } => cmd_test(&paths, bless, verbose, target.as_deref()),
         Command::Cat { file } => cmd_cat(&file),
         Command::Verify { file } => cmd_verify(&file),
         Command::Coverage { paths } => cmd_coverage(&paths),
@@ -204,7 +208,16 @@ fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, St
     Ok(read_test_file(file)?.functions.into_iter().map(|f| f.function).collect())
 }
 
-fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
+fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>) -> ExitCode {
+    let target = match target.map(|t| (t, lathe_filetests::cross::family_of_name(t))) {
+        None => None,
+        Some((_, Some(family))) if lathe_filetests::cross::target_families().any(|f| f == family) => Some(family),
+        Some((name, _)) => {
+            let known: Vec<&str> = lathe_filetests::cross::target_families().collect();
+            eprintln!("error: --target {name}: not an ISA Lathe targets ({})", known.join(", "));
+            return ExitCode::FAILURE;
+        }
+    };
     let files = match collect_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -215,6 +228,7 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
     let mut options = RunOptions::from_env();
     options.bless |= bless;
     options.verbose = verbose;
+    options.target = target;
     let print_lock = std::sync::Mutex::new(());
     let summary = run_paths(&files, &options, &|report| {
         let _guard = print_lock.lock().unwrap_or_else(|p| p.into_inner());
@@ -233,7 +247,18 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool) -> ExitCode {
                 TestOutcome::Passed(_) => {}
             }
         }
+        // An ISA a file could not run on, when the file's own outcome does not say so.
+        for (isa, outcome) in &report.isa_results {
+            if let TestOutcome::Unsupported(reason) = outcome
+                && !report.results.iter().any(|(_, o)| o == outcome)
+            {
+                println!("unsupported {} [run on {isa}]: {reason}", report.path.display());
+            }
+        }
     });
+    for line in summary.isa_lines() {
+        println!("{line}");
+    }
     println!("{summary}");
     if summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
@@ -427,7 +452,7 @@ fn cmd_run(file: &PathBuf) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let options = RunOptions { bless: false, verbose: true };
+    let options = RunOptions { verbose: true, ..RunOptions::default() };
     match lathe_filetests::run_source_kind(file, &source, "run", &options) {
         TestOutcome::Passed(log) => {
             print!("{log}");

@@ -9,6 +9,9 @@
 //! Every file that parses is also checked to print stably: printing it, parsing the
 //! printed text and printing again gives the same text.
 //!
+//! `test run` executes natively through the JIT for the host, and through an object file
+//! linked with a C driver and run under `qemu-user` for other architectures ([`cross`]).
+//!
 //! Input: paths from `lathe test` or the `cargo test` runner (`tests/filetests.rs`).
 //! Output: outcomes and a summary; with `LATHE_BLESS=1`, expected-output comment blocks are
 //! rewritten in place.
@@ -16,11 +19,13 @@
 #![warn(missing_docs)]
 
 mod bless;
+pub mod cross;
 mod discover;
 mod runner;
 pub mod subtest;
 
 pub use discover::collect_files;
 pub use runner::{
-    FileReport, RunOptions, Summary, TestOutcome, file_test_kinds, run_file, run_file_kind, run_paths, run_source_kind,
+    Counts, FileReport, RunOptions, RunnerMode, Summary, TestOutcome, file_test_kinds, run_file, run_file_kind,
+    run_paths, run_source_kind,
 };

@@ -2,6 +2,7 @@
 
 use crate::subtest::{self, FileContext, Lookup};
 use lathe_codegen::text::{self, TestFile};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -13,13 +14,48 @@ pub struct RunOptions {
     pub bless: bool,
     /// Include what `; print:` lines printed in the report.
     pub verbose: bool,
+    /// Run `test run` files only on the targets of this ISA family (`aarch64`); the other
+    /// kinds run as usual. `None`: every target.
+    pub target: Option<String>,
+    /// How `test run` executes code.
+    pub runner: RunnerMode,
+}
+
+/// How `test run` executes compiled code (`LATHE_RUNNER`).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum RunnerMode {
+    /// The JIT for targets the host runs; an object linked with a C driver and run under
+    /// `qemu-user` for other architectures (`auto`, the default).
+    #[default]
+    Auto,
+    /// The object path for every target: host code runs natively as a child process,
+    /// other architectures under `qemu-user` (`object`).
+    Object,
+    /// The object path under `qemu-user` for every target, the host's too (`qemu`).
+    Qemu,
+    /// An unknown `LATHE_RUNNER` value: every `test run` pair fails, naming it.
+    Invalid(String),
+}
+
+impl RunnerMode {
+    /// The mode named by a `LATHE_RUNNER` value.
+    pub fn from_name(name: &str) -> RunnerMode {
+        match name {
+            "" | "auto" => RunnerMode::Auto,
+            "object" => RunnerMode::Object,
+            "qemu" => RunnerMode::Qemu,
+            other => RunnerMode::Invalid(other.to_string()),
+        }
+    }
 }
 
 impl RunOptions {
-    /// Options from the environment: `LATHE_BLESS=1` turns blessing on.
+    /// Options from the environment: `LATHE_BLESS=1` turns blessing on, `LATHE_RUNNER`
+    /// (`auto`, `object`, `qemu`) chooses how `test run` executes code.
     pub fn from_env() -> Self {
         let bless = std::env::var("LATHE_BLESS").is_ok_and(|v| !v.is_empty() && v != "0");
-        Self { bless, verbose: false }
+        let runner = RunnerMode::from_name(&std::env::var("LATHE_RUNNER").unwrap_or_default());
+        Self { bless, runner, ..Self::default() }
     }
 }
 
@@ -41,6 +77,42 @@ pub struct FileReport {
     pub path: PathBuf,
     /// One outcome per test kind, in header order.
     pub results: Vec<(String, TestOutcome)>,
+    /// The outcome of `test run` on each ISA family the file's targets name (one entry
+    /// per family, whatever the number of its `target` lines).
+    pub isa_results: Vec<(String, TestOutcome)>,
+}
+
+impl FileReport {
+    fn new(path: &Path, results: Vec<(String, TestOutcome)>) -> Self {
+        FileReport { path: path.to_path_buf(), results, isa_results: Vec::new() }
+    }
+}
+
+/// Counts of outcomes.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Counts {
+    /// Outcomes that passed.
+    pub passed: usize,
+    /// That failed.
+    pub failed: usize,
+    /// That need something Lathe (or the machine) lacks.
+    pub unsupported: usize,
+}
+
+impl Counts {
+    fn add(&mut self, outcome: &TestOutcome) {
+        match outcome {
+            TestOutcome::Passed(_) => self.passed += 1,
+            TestOutcome::Failed(_) => self.failed += 1,
+            TestOutcome::Unsupported(_) => self.unsupported += 1,
+        }
+    }
+}
+
+impl std::fmt::Display for Counts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} passed, {} failed, {} unsupported", self.passed, self.failed, self.unsupported)
+    }
 }
 
 /// Counts over a run.
@@ -52,11 +124,35 @@ pub struct Summary {
     pub failed: usize,
     /// Pairs that need something Lathe lacks.
     pub unsupported: usize,
+    /// `test run` files per ISA family: how many passed, failed and were unsupported on
+    /// it.
+    pub per_isa: BTreeMap<String, Counts>,
 }
 
+impl Summary {
+    /// Adds the outcomes of one file.
+    pub fn add(&mut self, report: &FileReport) {
+        let mut total = Counts { passed: self.passed, failed: self.failed, unsupported: self.unsupported };
+        for (_, outcome) in &report.results {
+            total.add(outcome);
+        }
+        (self.passed, self.failed, self.unsupported) = (total.passed, total.failed, total.unsupported);
+        for (isa, outcome) in &report.isa_results {
+            self.per_isa.entry(isa.clone()).or_default().add(outcome);
+        }
+    }
+
+    /// The per-ISA lines `lathe test` prints before the total:
+    /// `aarch64: N passed, N failed, N unsupported`.
+    pub fn isa_lines(&self) -> Vec<String> {
+        self.per_isa.iter().map(|(isa, counts)| format!("{isa}: {counts}")).collect()
+    }
+}
+
+/// The total line: `N passed, N failed, N unsupported`.
 impl std::fmt::Display for Summary {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} passed, {} failed, {} unsupported", self.passed, self.failed, self.unsupported)
+        Counts { passed: self.passed, failed: self.failed, unsupported: self.unsupported }.fmt(f)
     }
 }
 
@@ -91,73 +187,90 @@ pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
     let source = match std::fs::read_to_string(path) {
         Ok(s) => s,
         Err(e) => {
-            return FileReport {
-                path: path.to_path_buf(),
-                results: vec![("read".into(), TestOutcome::Failed(format!("{}: {e}", path.display())))],
-            };
+            return FileReport::new(
+                path,
+                vec![("read".into(), TestOutcome::Failed(format!("{}: {e}", path.display())))],
+            );
         }
     };
     let kinds = file_test_kinds(&source);
     if kinds.is_empty() {
-        return FileReport {
-            path: path.to_path_buf(),
-            results: vec![(
+        return FileReport::new(
+            path,
+            vec![(
                 "header".into(),
                 TestOutcome::Failed(format!("{}: no `test <kind>` line in the header", path.display())),
             )],
-        };
+        );
     }
-    let results = kinds.iter().map(|k| (k.clone(), run_kind_on_source(path, &source, k, options))).collect();
-    FileReport { path: path.to_path_buf(), results }
+    let mut report = FileReport::new(path, Vec::new());
+    for kind in &kinds {
+        let (outcome, isa_results) = run_kind_with_isas(path, &source, kind, options);
+        report.results.push((kind.clone(), outcome));
+        report.isa_results.extend(isa_results);
+    }
+    report
 }
 
 /// Runs one test kind of one file (for runners that show each pair as a test).
 pub fn run_file_kind(path: &Path, kind: &str, options: &RunOptions) -> TestOutcome {
     match std::fs::read_to_string(path) {
-        Ok(source) => run_kind_on_source(path, &source, kind, options),
+        Ok(source) => run_kind_with_isas(path, &source, kind, options).0,
         Err(e) => TestOutcome::Failed(format!("{}: {e}", path.display())),
     }
 }
 
 /// Runs one test kind on a file's text (whatever its header says).
 pub fn run_source_kind(path: &Path, source: &str, kind: &str, options: &RunOptions) -> TestOutcome {
-    run_kind_on_source(path, source, kind, options)
+    run_kind_with_isas(path, source, kind, options).0
 }
 
-fn run_kind_on_source(path: &Path, source: &str, kind: &str, options: &RunOptions) -> TestOutcome {
+/// Runs one kind; also the per-ISA outcomes of `test run`.
+fn run_kind_with_isas(
+    path: &Path,
+    source: &str,
+    kind: &str,
+    options: &RunOptions,
+) -> (TestOutcome, Vec<(String, TestOutcome)>) {
     let display = path.display();
     let test = match subtest::lookup(kind) {
         Lookup::Found(t) => t,
-        Lookup::Unsupported(reason) => return TestOutcome::Unsupported(reason),
+        Lookup::Unsupported(reason) => return (TestOutcome::Unsupported(reason), Vec::new()),
     };
     if kind == subtest::PARSE_ERROR {
-        return match subtest::parse_error::check(source) {
+        let outcome = match subtest::parse_error::check(source) {
             Ok(()) => TestOutcome::Passed(String::new()),
             Err(msg) => TestOutcome::Failed(format!("{display}: {msg}")),
         };
+        return (outcome, Vec::new());
     }
     let file = match text::parse_test_file(source) {
         Ok(f) => f,
-        Err(e) => return TestOutcome::Failed(format!("{display}:{}:{}: {}", e.line, e.column, e.message)),
+        Err(e) => {
+            return (TestOutcome::Failed(format!("{display}:{}:{}: {}", e.line, e.column, e.message)), Vec::new());
+        }
     };
     if let Err(msg) = check_round_trip(&file) {
-        return TestOutcome::Failed(format!("{display}: {msg}"));
+        return (TestOutcome::Failed(format!("{display}: {msg}")), Vec::new());
     }
-    let mut ctx = FileContext::new(path, source, &file, options.bless);
+    let mut ctx = FileContext::new(path, source, &file, options);
     let result = test.run(&mut ctx);
     if options.bless && !ctx.replacements.is_empty() {
         let new_source = crate::bless::apply(source, std::mem::take(&mut ctx.replacements));
         if new_source != source
             && let Err(e) = std::fs::write(path, new_source)
         {
-            return TestOutcome::Failed(format!("{display}: cannot bless: {e}"));
+            return (TestOutcome::Failed(format!("{display}: cannot bless: {e}")), Vec::new());
         }
     }
-    match result {
-        Ok(()) => TestOutcome::Passed(ctx.log),
+    let outcome = |result: Result<(), subtest::Failure>, log: String| match result {
+        Ok(()) => TestOutcome::Passed(log),
         Err(subtest::Failure::Failed(msg)) => TestOutcome::Failed(format!("{display}: {msg}")),
         Err(subtest::Failure::Unsupported(msg)) => TestOutcome::Unsupported(msg),
-    }
+    };
+    let isa_results = std::mem::take(&mut ctx.isa_results);
+    let isas = isa_results.into_iter().map(|(isa, r)| (isa, outcome(r, String::new()))).collect();
+    (outcome(result, ctx.log), isas)
 }
 
 /// Checks that each function prints, parses back and prints identically.
@@ -194,16 +307,7 @@ pub fn run_paths(files: &[PathBuf], options: &RunOptions, report: &(dyn Fn(&File
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(path) = files.get(i) else { break };
                     let rep = run_file(path, options);
-                    {
-                        let mut sum = summary.lock().unwrap_or_else(|p| p.into_inner());
-                        for (_, outcome) in &rep.results {
-                            match outcome {
-                                TestOutcome::Passed(_) => sum.passed += 1,
-                                TestOutcome::Failed(_) => sum.failed += 1,
-                                TestOutcome::Unsupported(_) => sum.unsupported += 1,
-                            }
-                        }
-                    }
+                    summary.lock().unwrap_or_else(|p| p.into_inner()).add(&rep);
                     report(&rep);
                 }
             });
@@ -222,5 +326,31 @@ mod tests {
             "; a comment\ntest interpret\ntest run\nset opt_level=speed\ntarget riscv64\ntest cat\n\nfunction %f() {";
         assert_eq!(file_test_kinds(src), vec!["interpret", "run", "cat"]);
         assert!(file_test_kinds("function %f() {}").is_empty());
+    }
+
+    #[test]
+    fn summaries_count_files_per_isa() {
+        let passed = TestOutcome::Passed(String::new());
+        let mut report = FileReport::new(Path::new("a.clif"), vec![("run".into(), passed.clone())]);
+        report.isa_results =
+            vec![("x86_64".into(), passed.clone()), ("aarch64".into(), TestOutcome::Unsupported("no".into()))];
+        let mut other = FileReport::new(Path::new("b.clif"), vec![("run".into(), TestOutcome::Failed("f".into()))]);
+        other.isa_results = vec![("aarch64".into(), TestOutcome::Failed("f".into()))];
+        let mut summary = Summary::default();
+        summary.add(&report);
+        summary.add(&other);
+        assert_eq!(summary.to_string(), "1 passed, 1 failed, 0 unsupported");
+        assert_eq!(
+            summary.isa_lines(),
+            ["aarch64: 0 passed, 1 failed, 1 unsupported", "x86_64: 1 passed, 0 failed, 0 unsupported"]
+        );
+    }
+
+    #[test]
+    fn runner_modes_are_read_by_name() {
+        assert_eq!(RunnerMode::from_name(""), RunnerMode::Auto);
+        assert_eq!(RunnerMode::from_name("object"), RunnerMode::Object);
+        assert_eq!(RunnerMode::from_name("qemu"), RunnerMode::Qemu);
+        assert_eq!(RunnerMode::from_name("jtt"), RunnerMode::Invalid("jtt".into()));
     }
 }

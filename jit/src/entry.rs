@@ -18,27 +18,36 @@
 //! and Lathe compiles it like any function, so the ABI of `S` (registers, stack
 //! arguments, return areas, arguments by reference, extensions) is decided in one place:
 //! the backend's ABI layer. The argument buffer holds one 16-byte slot per parameter and
-//! per result (the larger count), each value in the host's byte order at the start of its
-//! slot ([`write_args`], [`read_results`]).
+//! per result (the larger count), each value at the start of its slot in the target's
+//! byte order ([`write_args`], [`read_results`]).
 //!
 //! Only the per-architecture entry stub (`<arch>/stub.rs`) that saves the host's
 //! callee-saved registers for trap recovery is machine code written by hand, and it only
 //! calls `%entry(callee, buf)` under the host's C convention.
+//!
+//! The module is public because the filetest runner's object path uses the same
+//! trampolines and buffer for code of any ISA (compiled into an object file and called as
+//! `void tramp(void *callee, void *buf)` from a C driver, possibly under an emulator):
+//! one copy of the marshalling for the JIT and for cross-ISA runs.
 
 use crate::JitError;
 use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::immediates::{Ieee32, Ieee64};
 use lathe_codegen::ir::{
-    AbiParam, CallConv, ExternalName, FuncCursor, Function, InstBuilder, MemFlags, Signature, Type, types,
+    AbiParam, CallConv, Endianness, ExternalName, FuncCursor, Function, InstBuilder, MemFlags, Signature, Type, types,
 };
 
 /// Bytes of one argument-buffer slot: the widest scalar (`i128`).
-pub(crate) const SLOT: usize = 16;
+pub const SLOT: usize = 16;
+
+/// The byte order of the machine running Lathe, the order [`JitModule`](crate::JitModule)
+/// passes to [`write_args`] and [`read_results`].
+pub const HOST_ENDIANNESS: Endianness =
+    if cfg!(target_endian = "little") { Endianness::Little } else { Endianness::Big };
 
 /// The IR trampoline that calls a function of signature `sig` (see the module docs),
-/// itself of the host's convention `host`.
-pub(crate) fn build(sig: &Signature, host: CallConv) -> Function {
-    let mut tsig = Signature::new(host);
+/// itself of the convention `conv` (the C convention of whoever calls it).
+pub fn build(sig: &Signature, conv: CallConv) -> Function {
+    let mut tsig = Signature::new(conv);
     tsig.params = vec![AbiParam::new(types::I64), AbiParam::new(types::I64)];
     let mut f = Function::with_name_signature(ExternalName::TestCase("lathe_entry_trampoline".into()), tsig);
     let sig_ref = f.import_signature(sig.clone());
@@ -65,7 +74,7 @@ fn slot_offset(i: usize) -> i32 {
 }
 
 /// Checks that every parameter and result of `sig` is a type the buffer carries.
-pub(crate) fn check_signature(sig: &Signature) -> Result<(), JitError> {
+pub fn check_signature(sig: &Signature) -> Result<(), JitError> {
     for p in sig.params.iter().chain(&sig.returns) {
         let ty = p.value_type;
         if !(ty.is_int_scalar() || ty.is_float_scalar()) || ty.bits() > 128 {
@@ -75,19 +84,25 @@ pub(crate) fn check_signature(sig: &Signature) -> Result<(), JitError> {
     Ok(())
 }
 
-/// A zeroed argument buffer for calls of `sig`, 16-byte aligned.
-pub(crate) fn buffer(sig: &Signature) -> Vec<u128> {
+/// A zeroed argument buffer for calls of `sig`, 16-byte aligned: one slot per parameter
+/// and per result (the larger count, at least one). Each `u128` holds the bytes of one
+/// slot as they lie in memory (`to_ne_bytes` gives them back).
+pub fn buffer(sig: &Signature) -> Vec<u128> {
     vec![0u128; sig.params.len().max(sig.returns.len()).max(1)]
 }
 
-/// Writes `args`, checked against `sig`, into the slots of `buf`.
-pub(crate) fn write_args(sig: &Signature, args: &[DataValue], buf: &mut [u128]) -> Result<(), JitError> {
+/// Writes `args`, checked against `sig`, into the slots of `buf`, each value in the byte
+/// order `order` (the target's: the trampoline loads them with its native loads).
+pub fn write_args(sig: &Signature, args: &[DataValue], buf: &mut [u128], order: Endianness) -> Result<(), JitError> {
     if args.len() != sig.params.len() {
         return Err(JitError::ArgumentMismatch(format!(
             "{} arguments given, the signature {sig} takes {}",
             args.len(),
             sig.params.len()
         )));
+    }
+    if buf.len() < args.len() {
+        return Err(JitError::ArgumentMismatch(format!("{} slots for {} arguments", buf.len(), args.len())));
     }
     for (i, (param, arg)) in sig.params.iter().zip(args).enumerate() {
         if arg.ty() != param.value_type {
@@ -97,60 +112,39 @@ pub(crate) fn write_args(sig: &Signature, args: &[DataValue], buf: &mut [u128]) 
                 param.value_type
             )));
         }
+        let n = (param.value_type.bits() / 8) as usize;
+        let le = arg.bits().unwrap_or(0).to_le_bytes();
         let mut bytes = [0u8; SLOT];
-        match *arg {
-            DataValue::F32(x) => bytes[..4].copy_from_slice(&x.0.to_ne_bytes()),
-            DataValue::F64(x) => bytes[..8].copy_from_slice(&x.0.to_ne_bytes()),
-            _ => {
-                let n = (param.value_type.bits() / 8) as usize;
-                let bits = arg.bits().unwrap_or(0);
-                let le = bits.to_le_bytes();
-                // The low `n` bytes of the value, in the host's order.
-                if cfg!(target_endian = "little") {
-                    bytes[..n].copy_from_slice(&le[..n]);
-                } else {
-                    for k in 0..n {
-                        bytes[k] = le[n - 1 - k];
-                    }
-                }
-            }
+        // The low `n` bytes of the value at the start of the slot, in `order`.
+        match order {
+            Endianness::Little => bytes[..n].copy_from_slice(&le[..n]),
+            Endianness::Big => bytes[..n].iter_mut().zip(le[..n].iter().rev()).for_each(|(b, &v)| *b = v),
         }
         buf[i] = u128::from_ne_bytes(bytes);
     }
     Ok(())
 }
 
-/// Reads the results of a call of `sig` from `buf`.
-pub(crate) fn read_results(sig: &Signature, buf: &[u128]) -> Vec<DataValue> {
-    sig.returns.iter().zip(buf).map(|(r, slot)| value(r.value_type, slot.to_ne_bytes())).collect()
+/// Reads the results of a call of `sig` from `buf`, each in the byte order `order`.
+pub fn read_results(sig: &Signature, buf: &[u128], order: Endianness) -> Vec<DataValue> {
+    sig.returns.iter().zip(buf).map(|(r, slot)| value(r.value_type, slot.to_ne_bytes(), order)).collect()
 }
 
-fn value(ty: Type, bytes: [u8; SLOT]) -> DataValue {
+fn value(ty: Type, bytes: [u8; SLOT], order: Endianness) -> DataValue {
     let n = (ty.bits() / 8) as usize;
     let mut le = [0u8; SLOT];
-    if cfg!(target_endian = "little") {
-        le[..n].copy_from_slice(&bytes[..n]);
-    } else {
-        for k in 0..n {
-            le[k] = bytes[n - 1 - k];
-        }
+    match order {
+        Endianness::Little => le[..n].copy_from_slice(&bytes[..n]),
+        Endianness::Big => le[..n].iter_mut().zip(bytes[..n].iter().rev()).for_each(|(l, &b)| *l = b),
     }
     let bits = u128::from_le_bytes(le);
-    match ty {
-        types::F32 => DataValue::F32(Ieee32(bits as u32)),
-        types::F64 => DataValue::F64(Ieee64(bits as u64)),
-        _ => {
-            // Sign-extend from the type's width, then narrow to the type.
-            let shift = 128 - ty.bits();
-            let signed = ((bits << shift) as i128) >> shift;
-            DataValue::from_integer(signed, ty).unwrap_or(DataValue::I128(signed))
-        }
-    }
+    DataValue::from_bits(bits, ty).unwrap_or(DataValue::I128(bits as i128))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use lathe_codegen::ir::immediates::{Ieee32, Ieee64};
 
     fn sig(params: &[Type], returns: &[Type]) -> Signature {
         let mut s = Signature::new(CallConv::SystemV);
@@ -180,18 +174,35 @@ mod tests {
             DataValue::F64(Ieee64::with_float(-2.25)),
             DataValue::I128(-(1i128 << 100)),
         ];
-        let mut buf = buffer(&s);
-        write_args(&s, &args, &mut buf).unwrap();
         let back = sig(&[], &[types::I8, types::I16, types::F32, types::F64, types::I128]);
-        assert_eq!(read_results(&back, &buf), args);
+        for order in [Endianness::Little, Endianness::Big] {
+            let mut buf = buffer(&s);
+            write_args(&s, &args, &mut buf, order).unwrap();
+            assert_eq!(read_results(&back, &buf, order), args);
+        }
+    }
+
+    #[test]
+    fn slots_hold_values_in_the_given_byte_order() {
+        let s = sig(&[types::I32, types::F64, types::I16], &[]);
+        let args = [DataValue::I32(0x0102_0304), DataValue::F64(Ieee64(0x1122_3344_5566_7788)), DataValue::I16(-2)];
+        let mut buf = buffer(&s);
+        write_args(&s, &args, &mut buf, Endianness::Big).unwrap();
+        assert_eq!(buf[0].to_ne_bytes()[..5], [1, 2, 3, 4, 0]);
+        assert_eq!(buf[1].to_ne_bytes()[..9], [0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0]);
+        assert_eq!(buf[2].to_ne_bytes()[..3], [0xff, 0xfe, 0]);
+        write_args(&s, &args, &mut buf, Endianness::Little).unwrap();
+        assert_eq!(buf[0].to_ne_bytes()[..5], [4, 3, 2, 1, 0]);
+        assert_eq!(buf[2].to_ne_bytes()[..3], [0xfe, 0xff, 0]);
     }
 
     #[test]
     fn wrong_arguments_and_vectors_are_errors() {
         let s = sig(&[types::I32], &[]);
         let mut buf = buffer(&s);
-        assert!(matches!(write_args(&s, &[], &mut buf), Err(JitError::ArgumentMismatch(_))));
-        assert!(matches!(write_args(&s, &[DataValue::I64(1)], &mut buf), Err(JitError::ArgumentMismatch(_))));
+        let order = HOST_ENDIANNESS;
+        assert!(matches!(write_args(&s, &[], &mut buf, order), Err(JitError::ArgumentMismatch(_))));
+        assert!(matches!(write_args(&s, &[DataValue::I64(1)], &mut buf, order), Err(JitError::ArgumentMismatch(_))));
         assert!(matches!(check_signature(&sig(&[types::I32X4], &[])), Err(JitError::Unsupported(_))));
     }
 }

@@ -20,7 +20,8 @@
 //!   relocations of the host's kinds.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
 //! - `load`: [`compile_and_load`], compiling functions for a target and loading them.
-//! - `entry`: the entry trampolines built as IR, and the argument buffer they read.
+//! - [`entry`]: the entry trampolines built as IR, and the argument buffer they read
+//!   (public: the filetest runner's object path uses them for code of any ISA).
 //! - `x64`: the x86-64 entry stub (the one hand-written piece of machine code: it saves
 //!   the host's registers for trap recovery) and the trap handler's context table.
 //! - `traps`: signal handlers, the registry of JIT code, per-thread call contexts.
@@ -38,7 +39,7 @@
 compile_error!("lathe-jit supports only x86-64 Linux for now");
 
 mod debug;
-mod entry;
+pub mod entry;
 pub mod libcalls;
 mod link;
 mod load;

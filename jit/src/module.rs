@@ -285,7 +285,7 @@ impl JitModule {
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
         let target = self.entry_for(&f.signature)?;
         let mut buf = entry::buffer(&f.signature);
-        entry::write_args(&f.signature, args, &mut buf)?;
+        entry::write_args(&f.signature, args, &mut buf, entry::HOST_ENDIANNESS)?;
         let mut block = CallBlock::new(target, address, buf.as_mut_ptr());
         let stub = stub()?;
         // SAFETY: `block` and `buf` live on this frame for the whole call. The target is
@@ -298,7 +298,7 @@ impl JitModule {
             let site = self.locate(block.trap_pc as usize);
             return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), site));
         }
-        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf)), None))
+        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf, entry::HOST_ENDIANNESS)), None))
     }
 
     /// The function of this module whose code holds `pc`, and the offset in it.

@@ -14,6 +14,7 @@ pub mod run;
 mod targets;
 pub mod verifier;
 
+use crate::RunOptions;
 use crate::bless::Replacement;
 use lathe_codegen::text::TestFile;
 use std::path::Path;
@@ -50,12 +51,25 @@ pub struct FileContext<'a> {
     pub replacements: Vec<Replacement>,
     /// Output worth showing (what `; print:` lines printed).
     pub log: String,
+    /// The runner's options (the ISA filter and the way `test run` executes code).
+    pub options: &'a RunOptions,
+    /// Outcomes per ISA family, for the kinds that run on targets (`test run`).
+    pub isa_results: Vec<(String, Result<(), Failure>)>,
 }
 
 impl<'a> FileContext<'a> {
     /// A context for one file.
-    pub fn new(path: &'a Path, source: &'a str, file: &'a TestFile, bless: bool) -> Self {
-        Self { path, source, file, bless, replacements: Vec::new(), log: String::new() }
+    pub fn new(path: &'a Path, source: &'a str, file: &'a TestFile, options: &'a RunOptions) -> Self {
+        Self {
+            path,
+            source,
+            file,
+            bless: options.bless,
+            replacements: Vec::new(),
+            log: String::new(),
+            options,
+            isa_results: Vec::new(),
+        }
     }
 }
 

@@ -2,9 +2,11 @@
 //! before it, made into an `IsaBuilder` through the same path as `lathe --target`
 //! (`isa::lookup_target`: the triple, then each word of the line as a setting). A file without
 //! `target` lines means the host, with the ISA features the host has
-//! (`isa::host_builder`).
+//! (`isa::host_builder`). Each configuration also knows its ISA family, for `lathe test
+//! --target` and the per-ISA counts.
 
 use super::Failure;
+use crate::cross::{family_of_name, isa_family};
 use lathe_codegen::isa::{self, IsaBuilder, TargetIsa};
 use lathe_codegen::settings::Flags;
 use lathe_codegen::text::{HeaderLine, TestFile};
@@ -18,6 +20,14 @@ pub struct TargetSpec {
     pub flags: Flags,
     /// Whether the file set `opt_level` itself.
     pub opt_level_set: bool,
+    /// The ISA family the target belongs to (`aarch64`), also when it has no builder.
+    pub family: String,
+}
+
+/// The ISA family a `target` line's first word names (a triple or an architecture), or
+/// the word itself when it names none.
+pub fn family_of(word: &str) -> String {
+    family_of_name(word).unwrap_or_else(|| word.to_string())
 }
 
 /// The configurations of `file`; a `set` line Lathe does not take makes the file
@@ -33,15 +43,17 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
                 opt_level_set |= name == "opt_level";
             }
             HeaderLine::Target { arch, flags: words, line } => {
+                let family = family_of(arch);
                 let words = std::iter::once(arch).chain(words).map(String::as_str);
                 let builder = isa::lookup_target(words, flags.clone()).map_err(|e| format!("line {line}: {e}"));
-                specs.push(TargetSpec { builder, flags: flags.clone(), opt_level_set });
+                specs.push(TargetSpec { builder, flags: flags.clone(), opt_level_set, family });
             }
         }
     }
     if specs.is_empty() {
         let builder = isa::host_builder().map(|b| b.with_flags(flags.clone())).map_err(|e| e.to_string());
-        specs.push(TargetSpec { builder, flags, opt_level_set });
+        let family = isa_family(target_lexicon::HOST.architecture);
+        specs.push(TargetSpec { builder, flags, opt_level_set, family });
     }
     Ok(specs)
 }
@@ -51,4 +63,18 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
 pub fn make_isa(spec: &TargetSpec, flags: Flags) -> Result<Box<dyn TargetIsa>, Failure> {
     let builder = spec.builder.as_ref().map_err(|e| Failure::Unsupported(e.clone()))?;
     builder.clone().with_flags(flags).finish().map_err(|e| Failure::Unsupported(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn target_words_name_their_family() {
+        assert_eq!(family_of("aarch64"), "aarch64");
+        assert_eq!(family_of("aarch64-unknown-linux-gnu"), "aarch64");
+        assert_eq!(family_of("riscv64gc"), "riscv64");
+        assert_eq!(family_of("x86_64-pc-windows-msvc"), "x86_64");
+        assert_eq!(family_of("nonsense"), "nonsense");
+    }
 }
