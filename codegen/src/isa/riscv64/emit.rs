@@ -38,7 +38,8 @@ pub enum Riscv64LabelUse {
     /// `jal` (J-type): a 21-bit even offset (±1 MiB).
     J20,
     /// `auipc` followed by an I-type instruction (`addi`, `ld`, `jalr`) using its result:
-    /// the upper 20 bits in the first word and the low 12 in the second (±2 GiB).
+    /// the upper 20 bits in the first word and the low 12 in the second (±2 GiB, less
+    /// 2 KiB backwards: the rounded upper part must fit its signed 20 bits).
     PcRelPair,
 }
 
@@ -62,7 +63,7 @@ impl LabelUse for Riscv64LabelUse {
         match self {
             Riscv64LabelUse::B12 => 1 << 12,
             Riscv64LabelUse::J20 => 1 << 20,
-            Riscv64LabelUse::PcRelPair => 0x8000_0800,
+            Riscv64LabelUse::PcRelPair => 0x7fff_f800,
         }
     }
     fn patch(self, bytes: &mut [u8], use_offset: u32, label_offset: u32) {
@@ -188,7 +189,7 @@ fn bits(v: u32, hi: u32, lo: u32, at: u32) -> u32 {
 /// The 3-bit field of a register x8..x15 (or f8..f15) in the compressed forms that take
 /// only those.
 fn creg(n: u32) -> Option<u32> {
-    (8..16).contains(&n).then_some(n - 8)
+    n.checked_sub(8).filter(|&r| r < 8)
 }
 
 fn phys(r: Reg) -> Option<u32> {

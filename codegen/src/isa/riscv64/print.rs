@@ -96,6 +96,7 @@ fn jalr_text(rd: Reg, base: Reg, offset: i16) -> String {
         (false, true, 0) => format!("jalr {b}"),
         (true, _, o) => format!("jr {o}({b})"),
         (false, true, o) => format!("jalr {o}({b})"),
+        (false, false, 0) => format!("jalr {}, {b}", g(rd)),
         _ => format!("jalr {}, {offset}({b})", g(rd)),
     }
 }

@@ -3,9 +3,9 @@
 //! Each variant is one RV64GC instruction format (or a family sharing one, picked by an
 //! operation enum from `args.rs`) except the documented pseudo-instructions: `CondBr` with
 //! two targets, `TrapIf` (an inverted branch over `unimp`), `Jump` (`jal zero`, or a
-//! far-jump veneer), `LoadAddr` (`auipc` + `addi` with relocations), `LoadConst` (`auipc`
-//! + a load from the literal pool), `Call`/`ReturnCall` (`auipc` + `jalr`), `AdjustSp`,
-//! `Args`, and loads and stores whose [`AMode`] is resolved at emission.
+//! far-jump veneer), `LoadAddr` (`auipc` and `addi` with relocations), `LoadConst`
+//! (`auipc` and a load from the literal pool), `Call`/`ReturnCall` (`auipc` and `jalr`),
+//! `AdjustSp`, `Args`, and loads and stores whose [`AMode`] is resolved at emission.
 //!
 //! There are no two-address forms: every instruction writes a register it does not need
 //! to read. Where a field names [`regs::zero`](super::regs::zero) it reads zero or discards
@@ -464,13 +464,15 @@ fn build_constant(rd: Reg, v: i64, out: &mut Vec<Inst>) {
     if v == v as i32 as i64 {
         // `addiw` wraps at 32 bits, so an upper part of 0x80000 (for values just below
         // 2^31) still gives the right sign-extended result.
-        out.push(Inst::Lui { rd, imm: (((v - lo as i64) >> 12) as u32) & 0xf_ffff });
+        out.push(Inst::Lui { rd, imm: ((v.wrapping_sub(lo as i64) >> 12) as u32) & 0xf_ffff });
         if lo != 0 {
             out.push(Inst::AluRRImm12 { op: ImmOp::Addiw, rd, rs1: rd, imm: lo });
         }
         return;
     }
-    let hi = (v - lo as i64) >> 12;
+    // Every step wraps modulo 2^64, so the upper part may wrap too (values near
+    // `i64::MAX` with a negative low part).
+    let hi = v.wrapping_sub(lo as i64) >> 12;
     let shift = hi.trailing_zeros();
     build_constant(rd, hi >> shift, out);
     out.push(Inst::ShiftImm { op: ShiftOp::Slli, rd, rs1: rd, shamt: (12 + shift) as u8 });
