@@ -1,0 +1,6 @@
+//! Tests of the riscv64 machine layer: the llvm-mc encoding oracle, the label-use ranges
+//! and veneers, and the `MachInst` side (constants, frames, operands).
+
+mod labels;
+mod mach;
+mod oracle;
