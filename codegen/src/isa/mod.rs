@@ -19,6 +19,7 @@ pub mod aarch64;
 mod flags;
 mod host;
 pub mod riscv64;
+pub mod s390x;
 pub mod x64;
 
 pub use flags::IsaFlagValues;

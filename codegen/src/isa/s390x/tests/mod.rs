@@ -1,0 +1,4 @@
+//! Tests of the s390x machine layer: the llvm-mc encoding oracle, the label-use ranges
+//! and veneers, and the `MachInst` side (constants, frames, operands).
+
+mod oracle;
