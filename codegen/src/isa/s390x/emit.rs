@@ -97,6 +97,11 @@ fn check(ok: bool, what: &str) {
     assert!(ok, "not encodable: {what}");
 }
 
+/// Whether `even` and `odd` are an even/odd register pair.
+fn is_pair(even: Reg, odd: Reg) -> bool {
+    gr(even).is_multiple_of(2) && gr(odd) == gr(even) + 1
+}
+
 /// Checks that a two-address form got its result in its operand's register.
 fn same(rd: Reg, ri: Reg) {
     assert_eq!(rd, ri, "a two-address instruction's result must be in its first operand's register");
@@ -157,8 +162,8 @@ fn bxd(mem: &MemArg) -> (u32, u32, i32) {
 }
 
 /// A storage operation in its short form when the displacement fits 12 bits and it has
-/// one, else its long form. `r3` is the second register of RS forms (none for RX);
-/// `indexed` says whether the forms take an index.
+/// one, else its long form. `r3_or_x` is the second register of RS/RSY forms, which take
+/// no index (`None` for RX/RXY, whose index comes from `mem`).
 pub fn mem_op(enc: MemEnc, r1: u32, r3_or_x: Option<u32>, mem: &MemArg) -> Vec<u8> {
     let (b, x, d) = bxd(mem);
     let second = match r3_or_x {
@@ -332,11 +337,11 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
         }
         &Inst::Select { op, cond, rd, rn, rm } => rrf(op.enc(), (gr(rm) << 4) | cond.0 as u32, gr(rd), gr(rn)),
         &Inst::DivMod { op, rem, quot, rn, .. } => {
-            check(gr(rem) % 2 == 0 && gr(quot) == gr(rem) + 1, "an even/odd register pair");
+            check(is_pair(rem, quot), "an even/odd register pair");
             rrf(op.enc().0, 0, gr(rem), gr(rn))
         }
         &Inst::MulWide { op, hi, lo, rn, rm } => {
-            check(gr(hi) % 2 == 0 && gr(lo) == gr(hi) + 1, "an even/odd register pair");
+            check(is_pair(hi, lo), "an even/odd register pair");
             let (opc, three) = op.enc();
             if three {
                 rrf(opc, gr(rm) << 4, gr(hi), gr(rn))
@@ -346,7 +351,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
             }
         }
         &Inst::Flogr { rd, clobber, rn } => {
-            check(gr(rd) % 2 == 0 && gr(clobber) == gr(rd) + 1, "an even/odd register pair");
+            check(is_pair(rd, clobber), "an even/odd register pair");
             rrf(0xB983, 0, gr(rd), gr(rn))
         }
         &Inst::FpuRR { op, rd, ri: rin, rm } => {

@@ -15,7 +15,7 @@
 //! hardware reads it.
 
 use crate::isa::s390x::regs;
-use crate::machinst::{MachLabel, OperandVisitor, Reg};
+use crate::machinst::{OperandVisitor, Reg};
 
 /// The facility (or architecture level) an operation needs. Everything up to z196 (the
 /// distinct-operands, high-word, interlocked-access 1 and load/store-on-condition 1
@@ -761,6 +761,3 @@ impl MemArg {
         }
     }
 }
-
-/// A branch target in a label-taking instruction other than a branch.
-pub type Label = MachLabel;
