@@ -662,7 +662,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
                 | (rs(rn) << 5)
                 | rz(rt)
         }
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::StackAddr { .. } => unreachable!("expanded above"),
     };
     buf.put4(word);
 }

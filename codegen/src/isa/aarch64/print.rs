@@ -428,6 +428,7 @@ fn print_one(inst: &Inst) -> String {
             x(rn)
         ),
         Inst::AdjustSp { amount } => format!("; adjust sp by {amount}"),
+        &Inst::StackAddr { rd, offset } => format!("add {}, sp, <stack slot {offset}>", gpr_name(rd, true)),
     }
 }
 

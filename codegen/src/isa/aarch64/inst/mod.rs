@@ -647,6 +647,15 @@ pub enum Inst {
         /// Bytes.
         amount: i64,
     },
+    /// The address of byte `offset` of the explicit stack slots (resolved against the
+    /// frame at emission): `add rd, sp, #n` (two `add`s for a shifted and an unshifted
+    /// part), or x16 loaded with `n` and `add rd, sp, x16`.
+    StackAddr {
+        /// Result.
+        rd: Reg,
+        /// Bytes into the stack-slot area.
+        offset: u32,
+    },
 }
 
 /// The 16-bit immediate of the `udf` that traps with `code`: 1-5 for the fixed codes in
@@ -750,6 +759,7 @@ impl Inst {
         };
         match self {
             Inst::AdjustSp { amount } => Some(adjust_sp(*amount)),
+            Inst::StackAddr { rd, offset } => Some(sp_plus(*rd, frame?.stack_slot_offset(*offset) as u64)),
             Inst::Load { op, rt, mem, trap } => {
                 let (mut out, mem) = resolve(mem, op.size_log2())?;
                 out.push(Inst::Load { op: *op, rt: *rt, mem, trap: *trap });
@@ -763,6 +773,27 @@ impl Inst {
             _ => None,
         }
     }
+}
+
+/// `StackAddr`'s instructions: `rd = sp + n`.
+fn sp_plus(rd: Reg, n: u64) -> Vec<Inst> {
+    let sp = super::regs::sp();
+    let size = OperandSize::S64;
+    if let Some(imm) = Imm12::maybe_from_u64(n) {
+        return vec![Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: sp, imm }];
+    }
+    if n < 0x100_0000 {
+        let hi = Imm12 { bits: (n >> 12) as u16, shift12: true };
+        let lo = Imm12 { bits: (n & 0xfff) as u16, shift12: false };
+        return vec![
+            Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: sp, imm: hi },
+            Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: rd, imm: lo },
+        ];
+    }
+    let tmp = super::regs::spilltmp();
+    let mut out = Inst::load_constant(tmp, n, size);
+    out.push(Inst::AluRRRExtend { op: AluOp::Add, size, rd, rn: sp, rm: tmp, extend: ExtendOp::Uxtx, amount: 0 });
+    out
 }
 
 /// `AdjustSp`'s instructions: an immediate `add`/`sub` (two for amounts below 2^24 that

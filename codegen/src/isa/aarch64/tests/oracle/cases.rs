@@ -402,6 +402,9 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
     for amount in [16i64, -16, 4095, -4096, 0x12_3456, -0xff_ffff, 0x100_0000, -(1 << 32), 0x1234_5678_9abc] {
         out.push(Inst::AdjustSp { amount });
     }
+    for (k, offset) in [0u32, 8, 4000, 0x12_3450, 0x100_0000].into_iter().enumerate() {
+        out.push(Inst::StackAddr { rd: g(k), offset });
+    }
     // The allocator's moves, spills and reloads, and a frame's prologue and epilogue.
     for k in 0..5 {
         let offset = [0u32, 8, 32760, 32768, 1 << 20][k];
