@@ -14,7 +14,7 @@
 //! function and its literal pool).
 
 use super::inst::args::*;
-use super::inst::{Inst, trap_imm};
+use super::inst::{Inst, LoopStep, trap_imm};
 use super::regs;
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
 
@@ -318,6 +318,21 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
     if let Some(expansion) = inst.expand(Some(state.frame)) {
         for i in &expansion {
             emit(i, buf, state);
+        }
+        return;
+    }
+    if let Some(steps) = inst.atomic_loop() {
+        for step in &steps {
+            match *step {
+                LoopStep::I(ref i) => emit(i, buf, state),
+                LoopStep::BranchNe(words) => {
+                    buf.put4(cond_branch_word(CondBrKind::Cond(Cond::Ne)).0 | ((words as u32 & 0x7ffff) << 5))
+                }
+                LoopStep::Cbnz(r, words) => {
+                    let kind = CondBrKind::NotZero(r, OperandSize::S32);
+                    buf.put4(cond_branch_word(kind).0 | ((words as u32 & 0x7ffff) << 5))
+                }
+            }
         }
         return;
     }
@@ -662,7 +677,9 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
                 | (rs(rn) << 5)
                 | rz(rt)
         }
-        Inst::AdjustSp { .. } | Inst::StackAddr { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::StackAddr { .. } | Inst::AtomicRmwLoop { .. } | Inst::AtomicCasLoop { .. } => {
+            unreachable!("expanded above")
+        }
     };
     buf.put4(word);
 }

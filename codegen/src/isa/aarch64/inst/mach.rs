@@ -291,6 +291,17 @@ impl MachInst for Inst {
                 v.reg_use(rn);
                 v.reg_def(rt);
             }
+            Inst::AtomicRmwLoop { rn, rs, rt, .. } => {
+                v.reg_use(rn);
+                v.reg_use(rs);
+                v.reg_early_def(rt);
+            }
+            Inst::AtomicCasLoop { rn, expected, replacement, rt, .. } => {
+                v.reg_use(rn);
+                v.reg_use(expected);
+                v.reg_use(replacement);
+                v.reg_early_def(rt);
+            }
             Inst::Cas { rd, rs, rt, rn, .. } => {
                 v.reg_use(rs);
                 v.reg_use(rt);

@@ -656,6 +656,55 @@ pub enum Inst {
         /// Bytes into the stack-slot area.
         offset: u32,
     },
+    /// An atomic read-modify-write as a load-exclusive/store-exclusive loop (without LSE,
+    /// for `nand`, and for big-endian accesses): `ldaxr rt, [rn]`, the new value computed
+    /// into x17 (bytes reversed around the operation when `big`), `stlxr w16, x17, [rn]`,
+    /// `cbnz w16` back to the start. See [`Inst::atomic_loop`].
+    AtomicRmwLoop {
+        /// The operation.
+        op: crate::ir::AtomicRmwOp,
+        /// Access size.
+        size: MemSize,
+        /// Memory is big-endian.
+        big: bool,
+        /// Address.
+        rn: Reg,
+        /// The operand (zero-extended for narrow `umin`/`umax`, sign-extended to 32 bits
+        /// for narrow `smin`/`smax`).
+        rs: Reg,
+        /// The old value, as in memory (an early def: it is written while `rn` and `rs`
+        /// are still read).
+        rt: Reg,
+    },
+    /// A compare-and-swap as a load-exclusive/store-exclusive loop: `ldaxr rt, [rn]`,
+    /// compare (after reversing the bytes when `big`) with `expected`, leave if they
+    /// differ, else `stlxr w16, replacement, [rn]` and retry until it succeeds.
+    AtomicCasLoop {
+        /// Access size.
+        size: MemSize,
+        /// Memory is big-endian.
+        big: bool,
+        /// Address.
+        rn: Reg,
+        /// The expected value (zero-extended when narrow).
+        expected: Reg,
+        /// The value stored, already in memory's byte order.
+        replacement: Reg,
+        /// The old value, as in memory (an early def).
+        rt: Reg,
+    },
+}
+
+/// One step of an atomic loop ([`Inst::atomic_loop`]): an instruction, or a branch by a
+/// fixed number of instruction words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoopStep {
+    /// An instruction.
+    I(Inst),
+    /// `b.ne` this many words forward.
+    BranchNe(i32),
+    /// `cbnz w<reg>` this many words away (backward: negative).
+    Cbnz(Reg, i32),
 }
 
 /// The 16-bit immediate of the `udf` that traps with `code`: 1-5 for the fixed codes in
@@ -716,6 +765,100 @@ impl Inst {
             }
         }
         out
+    }
+}
+
+impl Inst {
+    /// The steps of an `AtomicRmwLoop` or `AtomicCasLoop` (every instruction one word,
+    /// so branch distances are step counts); `None` for other instructions. x16 holds the
+    /// store's status and x17 the new value; neither is ever allocated.
+    pub fn atomic_loop(&self) -> Option<Vec<LoopStep>> {
+        use crate::ir::AtomicRmwOp as Op;
+        let (status, new) = (super::regs::xreg(16), super::regs::xreg(17));
+        let rev = |size: MemSize, rd: Reg, rn: Reg| -> Option<Inst> {
+            let (op, size) = match size {
+                MemSize::B8 => return None,
+                MemSize::B16 => (BitOp::Rev16, OperandSize::S32),
+                MemSize::B32 => (BitOp::Rev, OperandSize::S32),
+                MemSize::B64 => (BitOp::Rev, OperandSize::S64),
+            };
+            Some(Inst::BitRR { op, size, rd, rn })
+        };
+        let alu_size = |size: MemSize| if size.is64() { OperandSize::S64 } else { OperandSize::S32 };
+        let mut steps = Vec::new();
+        match *self {
+            Inst::AtomicRmwLoop { op, size, big, rn, rs, rt } => {
+                let width = alu_size(size);
+                steps.push(LoopStep::I(Inst::LoadExclusive { acquire: true, size, rt, rn }));
+                let mut src = rt;
+                if big && let Some(r) = rev(size, new, rt) {
+                    steps.push(LoopStep::I(r));
+                    src = new;
+                }
+                let alu = |op: AluOp, rn: Reg, rm: Reg| LoopStep::I(Inst::AluRRR { op, size: width, rd: new, rn, rm });
+                match op {
+                    Op::Add => steps.push(alu(AluOp::Add, src, rs)),
+                    Op::Sub => steps.push(alu(AluOp::Sub, src, rs)),
+                    Op::And => steps.push(alu(AluOp::And, src, rs)),
+                    Op::Or => steps.push(alu(AluOp::Orr, src, rs)),
+                    Op::Xor => steps.push(alu(AluOp::Eor, src, rs)),
+                    Op::Nand => {
+                        steps.push(alu(AluOp::And, src, rs));
+                        steps.push(alu(AluOp::Orn, super::regs::zr(), new));
+                    }
+                    Op::Xchg => steps.push(LoopStep::I(Inst::Mov { size: width, rd: new, rm: rs })),
+                    Op::Umin | Op::Umax | Op::Smin | Op::Smax => {
+                        let signed = matches!(op, Op::Smin | Op::Smax);
+                        if signed && !size.is64() && size != MemSize::B32 {
+                            let imms = (8u8 << size as u8) - 1;
+                            let op = BitfieldOp::Sbfm;
+                            steps.push(LoopStep::I(Inst::Bitfield {
+                                op,
+                                size: width,
+                                rd: new,
+                                rn: src,
+                                immr: 0,
+                                imms,
+                            }));
+                            src = new;
+                        }
+                        let zr = super::regs::zr();
+                        steps.push(LoopStep::I(Inst::AluRRR { op: AluOp::Subs, size: width, rd: zr, rn: src, rm: rs }));
+                        let cond = match op {
+                            Op::Umin => Cond::Lo,
+                            Op::Umax => Cond::Hi,
+                            Op::Smin => Cond::Lt,
+                            _ => Cond::Gt,
+                        };
+                        let csel = Inst::CSel { op: CSelOp::Csel, size: width, rd: new, rn: src, rm: rs, cond };
+                        steps.push(LoopStep::I(csel));
+                    }
+                }
+                if big && let Some(r) = rev(size, new, new) {
+                    steps.push(LoopStep::I(r));
+                }
+                steps.push(LoopStep::I(Inst::StoreExclusive { release: true, size, rs: status, rt: new, rn }));
+            }
+            Inst::AtomicCasLoop { size, big, rn, expected, replacement, rt } => {
+                steps.push(LoopStep::I(Inst::LoadExclusive { acquire: true, size, rt, rn }));
+                let mut src = rt;
+                if big && let Some(r) = rev(size, new, rt) {
+                    steps.push(LoopStep::I(r));
+                    src = new;
+                }
+                let zr = super::regs::zr();
+                let width = alu_size(size);
+                steps.push(LoopStep::I(Inst::AluRRR { op: AluOp::Subs, size: width, rd: zr, rn: src, rm: expected }));
+                // Past the store and the retry branch.
+                steps.push(LoopStep::BranchNe(3));
+                let store = Inst::StoreExclusive { release: true, size, rs: status, rt: replacement, rn };
+                steps.push(LoopStep::I(store));
+            }
+            _ => return None,
+        }
+        let back = -(steps.len() as i32);
+        steps.push(LoopStep::Cbnz(status, back));
+        Some(steps)
     }
 }
 

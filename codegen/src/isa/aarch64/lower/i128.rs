@@ -38,6 +38,31 @@ impl RuleCtx<'_, '_> {
                 let hi = self.madd(x.hi(), y.lo(), h1);
                 ValueRegs::two(lo, hi)
             }
+            Opcode::UaddSat | Opcode::UsubSat => {
+                let add = op == Opcode::UaddSat;
+                let (lo_op, hi_op) = if add { (AluOp::Adds, AluOp::Adcs) } else { (AluOp::Subs, AluOp::Sbcs) };
+                let r = pair(self, lo_op, hi_op);
+                // A carry out saturates to all ones, a borrow (carry clear) to zero.
+                let (op, cond) = if add { (CSelOp::Csinv, Cond::Lo) } else { (CSelOp::Csel, Cond::Hs) };
+                let lo = self.csel(op, X, r.lo(), regs::zr(), cond);
+                let hi = self.csel(op, X, r.hi(), regs::zr(), cond);
+                ValueRegs::two(lo, hi)
+            }
+            Opcode::SaddSat | Opcode::SsubSat => {
+                // Overflow saturates towards the sign of x: MAX or MIN.
+                use crate::isa::aarch64::inst::args::BitfieldOp;
+                let sign = self.bitfield(BitfieldOp::Sbfm, X, x.hi(), 63, 63);
+                let max = ImmLogic::maybe_from_u64(i64::MAX as u64, X).expect("MAX is a bitmask");
+                let sat_hi = self.tmp();
+                self.emit(MInst::AluRRImmLogic { op: AluOp::Eor, size: X, rd: sat_hi, rn: sign, imm: max });
+                let sat_lo = self.alu(X, AluOp::Orn, regs::zr(), sign);
+                let add = op == Opcode::SaddSat;
+                let (lo_op, hi_op) = if add { (AluOp::Adds, AluOp::Adcs) } else { (AluOp::Subs, AluOp::Sbcs) };
+                let r = pair(self, lo_op, hi_op);
+                let lo = self.csel(CSelOp::Csel, X, sat_lo, r.lo(), Cond::Vs);
+                let hi = self.csel(CSelOp::Csel, X, sat_hi, r.hi(), Cond::Vs);
+                ValueRegs::two(lo, hi)
+            }
             Opcode::Smin | Opcode::Smax | Opcode::Umin | Opcode::Umax => {
                 let cc = match op {
                     Opcode::Smin => IntCC::SignedLessThan,
@@ -55,6 +80,45 @@ impl RuleCtx<'_, '_> {
                 x
             }
         }
+    }
+
+    /// `uadd_overflow` and friends on pairs, with an optional carry (borrow) in: the
+    /// wrapped value and the flag as 0 or 1.
+    pub(super) fn i128_overflow_impl(
+        &mut self,
+        op: Opcode,
+        x: ValueRegs,
+        y: ValueRegs,
+        carry: Option<Reg>,
+        r0: Value,
+        r1: Value,
+    ) {
+        let (add, signed) = match op {
+            Opcode::UaddOverflow | Opcode::UaddOverflowCin => (true, false),
+            Opcode::SaddOverflow | Opcode::SaddOverflowCin => (true, true),
+            Opcode::UsubOverflow | Opcode::UsubOverflowBin => (false, false),
+            Opcode::SsubOverflow | Opcode::SsubOverflowBin => (false, true),
+            _ => return self.unsupported(format!("`{op}` on i128 on aarch64")),
+        };
+        let lo_op = match (carry.is_some(), add) {
+            (false, true) => AluOp::Adds,
+            (false, false) => AluOp::Subs,
+            (true, true) => AluOp::Adcs,
+            (true, false) => AluOp::Sbcs,
+        };
+        if let Some(c) = carry {
+            self.set_carry(c, add);
+        }
+        let lo = self.alu(X, lo_op, x.lo(), y.lo());
+        let hi = self.alu(X, if add { AluOp::Adcs } else { AluOp::Sbcs }, x.hi(), y.hi());
+        let cond = match (add, signed) {
+            (true, false) => Cond::Hs,
+            (false, false) => Cond::Lo,
+            _ => Cond::Vs,
+        };
+        let flag = self.cset(cond);
+        self.lower.set_output_regs(r0, ValueRegs::two(lo, hi));
+        self.lower.set_output(r1, flag);
     }
 
     fn madd(&mut self, rn: Reg, rm: Reg, ra: Reg) -> Reg {

@@ -409,12 +409,7 @@ impl RuleCtx<'_, '_> {
         ) {
             return self.unsupported(format!("`{op}` on aarch64"));
         }
-        // C = (c != 0) for an add; C = (c == 0) for a subtract (aarch64's borrow is !C).
-        let imm = ImmLogic::maybe_from_u64(0xff, OperandSize::S32).expect("0xff is a bitmask");
-        self.emit(MInst::AluRRImmLogic { op: AluOp::Ands, size: OperandSize::S32, rd: regs::zr(), rn: c, imm });
-        let one = self.cset(if add { Cond::Ne } else { Cond::Eq });
-        // Setting C: `cmp one, #1` sets C exactly when one >= 1.
-        self.cmp_imm_flags(OperandSize::S32, one, 1);
+        self.set_carry(c, add);
         if bits >= 32 {
             let r = self.alu(size, if add { AluOp::Adcs } else { AluOp::Sbcs }, x, y);
             let cond = match (add, signed) {
@@ -435,6 +430,16 @@ impl RuleCtx<'_, '_> {
             self.lower.set_output(r0, r);
             self.lower.set_output(r1, flag);
         }
+    }
+
+    /// Sets the carry flag from the `i8` carry (`add`) or borrow `c`: C = (c != 0) for an
+    /// add, C = (c == 0) for a subtract (aarch64's borrow is !C).
+    pub(super) fn set_carry(&mut self, c: Reg, add: bool) {
+        let imm = ImmLogic::maybe_from_u64(0xff, OperandSize::S32).expect("0xff is a bitmask");
+        self.emit(MInst::AluRRImmLogic { op: AluOp::Ands, size: OperandSize::S32, rd: regs::zr(), rn: c, imm });
+        let one = self.cset(if add { Cond::Ne } else { Cond::Eq });
+        // `cmp one, #1` sets C exactly when one >= 1.
+        self.cmp_imm_flags(OperandSize::S32, one, 1);
     }
 
     /// `uadd_overflow_trap`: the sum, trapping with `code` on a carry out.

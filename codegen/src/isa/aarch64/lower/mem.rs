@@ -1,6 +1,8 @@
 //! Loads and stores (with the big-endian forms: a byte reversal after the load or before
 //! the store), and atomics: `ldar`/`stlr` for loads and stores, LSE instructions for
-//! read-modify-write and compare-and-swap when the target has `has_lse`.
+//! read-modify-write and compare-and-swap when the target has `has_lse`, else (and for
+//! `nand` and big-endian memory) load-exclusive/store-exclusive loops
+//! (`Inst::AtomicRmwLoop`, `Inst::AtomicCasLoop`).
 
 use super::isle::{Context as _, Ext};
 use super::{RuleCtx, size_of};
@@ -100,14 +102,10 @@ impl RuleCtx<'_, '_> {
         self.emit(MInst::Store { op, rt: x, mem, trap });
     }
 
-    /// Whether an atomic access of `ty` with `flags` can be lowered; records why not.
-    fn atomic_ok(&mut self, ty: Type, flags: MemFlags) -> bool {
+    /// Whether an atomic access of `ty` can be lowered; records why not.
+    fn atomic_ok(&mut self, ty: Type) -> bool {
         if !(ty.is_int_scalar() && ty.bits() <= 64) {
             self.unsupported(format!("atomic accesses of `{ty}` on aarch64"));
-            return false;
-        }
-        if is_big(flags) {
-            self.unsupported("big-endian atomic accesses on aarch64".into());
             return false;
         }
         true
@@ -115,73 +113,85 @@ impl RuleCtx<'_, '_> {
 
     pub(super) fn atomic_load(&mut self, v: Value, flags: MemFlags, addr: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_ok(ty, flags) {
+        if !self.atomic_ok(ty) {
             return;
         }
         let rn = self.put_in_reg(addr);
         let rd = self.tmp();
         self.emit(MInst::LoadAcquire { size: mem_size(ty.bits()), rt: rd, rn });
+        let rd = if is_big(flags) { self.byte_swap(ty.bits(), rd) } else { rd };
         self.lower.set_output(v, rd);
     }
 
     pub(super) fn atomic_store(&mut self, flags: MemFlags, x: Value, addr: Value) {
         let ty = self.lower.value_type(x);
-        if !self.atomic_ok(ty, flags) {
+        if !self.atomic_ok(ty) {
             return;
         }
         let (rt, rn) = (self.put_in_reg(x), self.put_in_reg(addr));
+        let rt = if is_big(flags) { self.byte_swap(ty.bits(), rt) } else { rt };
         self.emit(MInst::StoreRelease { size: mem_size(ty.bits()), rt, rn });
     }
 
     pub(super) fn atomic_rmw(&mut self, v: Value, flags: MemFlags, op: AtomicRmwOp, addr: Value, x: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_ok(ty, flags) {
+        if !self.atomic_ok(ty) {
             return;
-        }
-        if !self.backend.isa_flags.has_lse {
-            return self.unsupported(
-                "atomic read-modify-write without `has_lse` on aarch64 (the LL/SC loops are not implemented yet)"
-                    .into(),
-            );
         }
         let (rn, x) = (self.put_in_reg(addr), self.put_in_reg(x));
         let size = size_of(ty);
-        let (lse, rs) = match op {
-            AtomicRmwOp::Add => (LseOp::Add, x),
-            AtomicRmwOp::Sub => (LseOp::Add, self.alu(size, AluOp::Sub, regs::zr(), x)),
+        let big = is_big(flags);
+        let lse = match op {
+            _ if big || !self.backend.isa_flags.has_lse => None,
+            AtomicRmwOp::Add => Some((LseOp::Add, x)),
+            AtomicRmwOp::Sub => Some((LseOp::Add, self.alu(size, AluOp::Sub, regs::zr(), x))),
             // ldclr clears the bits set in its operand: and with x is clear with !x.
-            AtomicRmwOp::And => (LseOp::Clr, self.alu(size, AluOp::Orn, regs::zr(), x)),
-            AtomicRmwOp::Or => (LseOp::Set, x),
-            AtomicRmwOp::Xor => (LseOp::Eor, x),
-            AtomicRmwOp::Xchg => (LseOp::Swp, x),
-            AtomicRmwOp::Smin => (LseOp::Smin, x),
-            AtomicRmwOp::Smax => (LseOp::Smax, x),
-            AtomicRmwOp::Umin => (LseOp::Umin, x),
-            AtomicRmwOp::Umax => (LseOp::Umax, x),
-            AtomicRmwOp::Nand => {
-                return self.unsupported("`atomic_rmw nand` on aarch64 (it needs an LL/SC loop)".into());
-            }
+            AtomicRmwOp::And => Some((LseOp::Clr, self.alu(size, AluOp::Orn, regs::zr(), x))),
+            AtomicRmwOp::Or => Some((LseOp::Set, x)),
+            AtomicRmwOp::Xor => Some((LseOp::Eor, x)),
+            AtomicRmwOp::Xchg => Some((LseOp::Swp, x)),
+            AtomicRmwOp::Smin => Some((LseOp::Smin, x)),
+            AtomicRmwOp::Smax => Some((LseOp::Smax, x)),
+            AtomicRmwOp::Umin => Some((LseOp::Umin, x)),
+            AtomicRmwOp::Umax => Some((LseOp::Umax, x)),
+            AtomicRmwOp::Nand => None,
         };
         let rt = self.tmp();
-        self.emit(MInst::AtomicRmw { op: lse, size: mem_size(ty.bits()), order: Ordering::AcqRel, rs, rt, rn });
-        self.lower.set_output(v, rt);
+        if let Some((lse, rs)) = lse {
+            self.emit(MInst::AtomicRmw { op: lse, size: mem_size(ty.bits()), order: Ordering::AcqRel, rs, rt, rn });
+            self.lower.set_output(v, rt);
+            return;
+        }
+        // The loop compares the extended values of narrow min/max.
+        let rs = match op {
+            AtomicRmwOp::Smin | AtomicRmwOp::Smax => self.ext_reg(true, ty, x),
+            AtomicRmwOp::Umin | AtomicRmwOp::Umax => self.ext_reg(false, ty, x),
+            _ => x,
+        };
+        self.emit(MInst::AtomicRmwLoop { op, size: mem_size(ty.bits()), big, rn, rs, rt });
+        let old = if big { self.byte_swap(ty.bits(), rt) } else { rt };
+        self.lower.set_output(v, old);
     }
 
     pub(super) fn atomic_cas(&mut self, v: Value, flags: MemFlags, addr: Value, e: Value, r: Value) {
         let ty = self.lower.value_type(v);
-        if !self.atomic_ok(ty, flags) {
+        if !self.atomic_ok(ty) {
             return;
         }
-        if !self.backend.isa_flags.has_lse {
-            return self.unsupported(
-                "atomic_cas without `has_lse` on aarch64 (the LL/SC loops are not implemented yet)".into(),
-            );
-        }
         let (rn, rs, rt) = (self.put_in_reg(addr), self.put_in_reg(e), self.put_in_reg(r));
-        // `cas` compares the access's low bits only, so a narrow expected value needs no
-        // extension.
+        let big = is_big(flags);
+        let size = mem_size(ty.bits());
         let rd = self.tmp();
-        self.emit(MInst::Cas { size: mem_size(ty.bits()), order: Ordering::AcqRel, rd, rs, rt, rn });
-        self.lower.set_output(v, rd);
+        if self.backend.isa_flags.has_lse && !big {
+            // `cas` compares the access's low bits only: no extension needed.
+            self.emit(MInst::Cas { size, order: Ordering::AcqRel, rd, rs, rt, rn });
+            self.lower.set_output(v, rd);
+            return;
+        }
+        let expected = self.ext_reg(false, ty, rs);
+        let replacement = if big { self.byte_swap(ty.bits(), rt) } else { rt };
+        self.emit(MInst::AtomicCasLoop { size, big, rn, expected, replacement, rt: rd });
+        let old = if big { self.byte_swap(ty.bits(), rd) } else { rd };
+        self.lower.set_output(v, old);
     }
 }

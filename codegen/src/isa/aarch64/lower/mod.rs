@@ -577,6 +577,29 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn i128_shift(&mut self, op: ShiftKind, x: ValueRegs, amt: Reg) -> ValueRegs {
         self.i128_shift_impl(op, x, amt)
     }
+    fn i128_overflow(&mut self, op: Opcode, a: Value, b: Value, r0: Value, r1: Value) -> Unit {
+        let (x, y) = (self.lower.put_in_regs(a), self.lower.put_in_regs(b));
+        self.i128_overflow_impl(op, x, y, None, r0, r1)
+    }
+    fn i128_carry(&mut self, op: Opcode, a: Value, b: Value, c: Value, r0: Value, r1: Value) -> Unit {
+        let (x, y) = (self.lower.put_in_regs(a), self.lower.put_in_regs(b));
+        let c = self.put_in_reg(c);
+        self.i128_overflow_impl(op, x, y, Some(c), r0, r1)
+    }
+    fn i128_stack_load(&mut self, slot: StackSlot, off: i32) -> ValueRegs {
+        let (lo, hi) = (self.tmp(), self.tmp());
+        let m0 = self.amode_stack(slot, off);
+        let m1 = self.amode_stack(slot, off + 8);
+        self.emit(MInst::Load { op: super::inst::args::LoadOp::LdrX, rt: lo, mem: m0, trap: None });
+        self.emit(MInst::Load { op: super::inst::args::LoadOp::LdrX, rt: hi, mem: m1, trap: None });
+        ValueRegs::two(lo, hi)
+    }
+    fn i128_stack_store(&mut self, x: ValueRegs, slot: StackSlot, off: i32) -> Unit {
+        let m0 = self.amode_stack(slot, off);
+        let m1 = self.amode_stack(slot, off + 8);
+        self.emit(MInst::Store { op: super::inst::args::StoreOp::StrX, rt: x.lo(), mem: m0, trap: None });
+        self.emit(MInst::Store { op: super::inst::args::StoreOp::StrX, rt: x.hi(), mem: m1, trap: None });
+    }
     fn i128_load(&mut self, flags: MemFlags, addr: Value, off: i32) -> ValueRegs {
         self.i128_load_impl(flags, addr, off)
     }

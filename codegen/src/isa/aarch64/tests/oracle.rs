@@ -47,7 +47,7 @@ variants! {
     Jump, CondBr, TrapIf, Br, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Brk, Nop, Dmb, Pac,
     FpuMove, FpuMove128, FpuRR, FpuCvt, FpuRRR, FpuRRRR, FpuCmp, FpuCSel, FpuMoveImm, IntToFpu, FpuToInt,
     MovToFpu, MovFromFpu, VecCnt, VecAddv, LoadExclusive, StoreExclusive, LoadAcquire, StoreRelease, AtomicRmw,
-    Cas, AdjustSp, StackAddr,
+    Cas, AdjustSp, StackAddr, AtomicRmwLoop, AtomicCasLoop,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
