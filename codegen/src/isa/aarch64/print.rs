@@ -209,6 +209,15 @@ pub fn print(inst: &Inst) -> String {
     if let Some(expansion) = inst.expand(None) {
         return expansion.iter().map(print).collect::<Vec<_>>().join("\n");
     }
+    if let Some((check, dispatch)) = inst.jump_table_parts() {
+        let Inst::JmpTable { default, targets, .. } = inst else { unreachable!("only a jump table has parts") };
+        let mut lines: Vec<String> = check.iter().map(print).collect();
+        lines.push(format!("b.hs {default:?}"));
+        lines.push("adr x16, #16".into());
+        lines.extend(dispatch.iter().map(print));
+        lines.extend(targets.iter().map(|t| format!(".word {t:?} ; minus the table's address")));
+        return lines.join("\n");
+    }
     if let Some(steps) = inst.atomic_loop() {
         return steps
             .iter()
@@ -439,7 +448,7 @@ fn print_one(inst: &Inst) -> String {
             x(rn)
         ),
         Inst::AdjustSp { amount } => format!("; adjust sp by {amount}"),
-        Inst::AtomicRmwLoop { .. } | Inst::AtomicCasLoop { .. } => print(inst),
+        Inst::AtomicRmwLoop { .. } | Inst::AtomicCasLoop { .. } | Inst::JmpTable { .. } => print(inst),
         &Inst::StackAddr { rd, offset } => format!("add {}, sp, <stack slot {offset}>", gpr_name(rd, true)),
     }
 }

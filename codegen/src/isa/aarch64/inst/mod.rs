@@ -656,6 +656,20 @@ pub enum Inst {
         /// Bytes into the stack-slot area.
         offset: u32,
     },
+    /// `br_table`: `cmp index, #len; b.hs default; adr x16, table; ldrsw x17, [x16,
+    /// index, uxtw #2]; add x16, x16, x17; br x16; table: .word target - table, ...` (see
+    /// [`Inst::jump_table_parts`]). The table follows the code, so the whole sequence is
+    /// one instruction for the buffer (no island inside it).
+    JmpTable {
+        /// The index (a `w` register, zero-extended by lowering; an `x` one when `wide`).
+        index: Reg,
+        /// The index is 64 bits.
+        wide: bool,
+        /// Where an index past the table goes.
+        default: MachLabel,
+        /// The table.
+        targets: Vec<MachLabel>,
+    },
     /// An atomic read-modify-write as a load-exclusive/store-exclusive loop (without LSE,
     /// for `nand`, and for big-endian accesses): `ldaxr rt, [rn]`, the new value computed
     /// into x17 (bytes reversed around the operation when `big`), `stlxr w16, x17, [rn]`,
@@ -693,6 +707,40 @@ pub enum Inst {
         /// The old value, as in memory (an early def).
         rt: Reg,
     },
+}
+
+/// The words of a `JmpTable` after its bounds check, before the table: `adr x16, table`
+/// (4 words on), `ldrsw x17, [x16, index, uxtw|lsl #2]`, `add x16, x16, x17`, `br x16`.
+pub const JUMP_TABLE_ADR_WORD: u32 = 0x1000_0000 | (4 << 5) | 16;
+
+impl Inst {
+    /// The instructions of a `JmpTable` around its raw `b.hs` and `adr` words: the bounds
+    /// check (`cmp`, with x16 holding the length when no immediate fits) and the
+    /// dispatch after the `adr`. `None` for other instructions.
+    pub fn jump_table_parts(&self) -> Option<(Vec<Inst>, Vec<Inst>)> {
+        let Inst::JmpTable { index, wide, targets, .. } = self else { return None };
+        let size = if *wide { OperandSize::S64 } else { OperandSize::S32 };
+        let zr = super::regs::zr();
+        let len = targets.len() as u64;
+        let mut check = Vec::new();
+        match Imm12::maybe_from_u64(len) {
+            Some(imm) => check.push(Inst::AluRRImm12 { op: AluOp::Subs, size, rd: zr, rn: *index, imm }),
+            None => {
+                let tmp = super::regs::spilltmp();
+                check.extend(Inst::load_constant(tmp, len, OperandSize::S64));
+                check.push(Inst::AluRRR { op: AluOp::Subs, size, rd: zr, rn: *index, rm: tmp });
+            }
+        }
+        let (x16, x17) = (super::regs::xreg(16), super::regs::xreg(17));
+        let extend = if *wide { IndexExtend::Lsl } else { IndexExtend::Uxtw };
+        let mem = AMode::RegOffset { rn: x16, rm: *index, extend, scaled: true };
+        let dispatch = vec![
+            Inst::Load { op: LoadOp::Ldrsw, rt: x17, mem, trap: None },
+            Inst::AluRRR { op: AluOp::Add, size: OperandSize::S64, rd: x16, rn: x16, rm: x17 },
+            Inst::Br { rn: x16 },
+        ];
+        Some((check, dispatch))
+    }
 }
 
 /// One step of an atomic loop ([`Inst::atomic_loop`]): an instruction, or a branch by a

@@ -497,6 +497,13 @@ impl isle::Context for RuleCtx<'_, '_> {
         let (taken, not_taken) = (self.targets[0], self.targets[1]);
         self.emit(MInst::CondBr { kind, taken, not_taken });
     }
+    fn a64_jump_table(&mut self, ty: Type, index: Reg) -> Unit {
+        let wide = ty.bits() > 32;
+        let index = self.ext_reg(false, ty, index);
+        let default = self.targets[0];
+        let targets = self.targets[1..].to_vec();
+        self.emit(MInst::JmpTable { index, wide, default, targets });
+    }
     fn a64_return(&mut self) -> Unit {
         if let Err(e) = abi_lower::lower_return(self.lower, &A64Abi, self.inst) {
             self.error.get_or_insert(e);
@@ -677,14 +684,7 @@ impl LowerBackend for A64Lower {
 
     fn legalize(&self, func: &Function) -> Option<Function> {
         let native = crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Little };
-        let mut out = crate::legalize::legalize(func, native);
-        // No jump-table instruction yet: a `br_table` becomes a tree of compares.
-        let has_table = crate::legalize::has_br_table(out.as_ref().unwrap_or(func));
-        if has_table {
-            let f = out.get_or_insert_with(|| func.clone());
-            crate::legalize::expand_br_tables(f);
-        }
-        out
+        crate::legalize::legalize(func, native)
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {

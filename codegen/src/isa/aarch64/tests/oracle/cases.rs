@@ -405,6 +405,10 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
     for (k, offset) in [0u32, 8, 4000, 0x12_3450, 0x100_0000].into_iter().enumerate() {
         out.push(Inst::StackAddr { rd: g(k), offset });
     }
+    // Jump tables: a 32-bit and a 64-bit index, an immediate and a register length.
+    let labels = |n: usize| (0..n).map(|k| MachLabel(1 + (k % 3) as u32)).collect::<Vec<_>>();
+    out.push(Inst::JmpTable { index: g(2), wide: false, default: MachLabel(3), targets: labels(3) });
+    out.push(Inst::JmpTable { index: g(5), wide: true, default: MachLabel(1), targets: labels(5000) });
     // Atomic loops: every operation at one size, every size and byte order with a few.
     for (k, op) in crate::ir::AtomicRmwOp::ALL.into_iter().enumerate() {
         let (rn, rs, rt) = (g(k), g(k + 1), g(k + 2));
