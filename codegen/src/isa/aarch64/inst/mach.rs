@@ -22,9 +22,9 @@
 //! registers are stored in 8-byte slots (only the low 64 bits of v8-v15 are preserved),
 //! and two saves of one class in adjacent slots become one `stp` (one `ldp`).
 //!
-//! Left to the ABI step: signing the return address (`paciasp`/`autiasp` around the
-//! frame record with `sign_return_address`), which needs the ISA flags the frame hooks do
-//! not receive.
+//! Not done: signing the return address (`paciasp`/`autiasp` around the frame record).
+//! The frame hooks receive no ISA flags, and the unwind records would need
+//! `negate_ra_state`; the `sign_return_address` flag is refused (`settings.rs`).
 
 use super::Inst;
 use super::args::*;
