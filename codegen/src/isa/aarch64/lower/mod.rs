@@ -233,6 +233,16 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn cmp_imm(&mut self, k: i64) -> Option<Imm12> {
         if k >= 0 { Imm12::maybe_from_u64(k as u64) } else { None }
     }
+    fn cmn_imm(&mut self, ty: Type, k: i64) -> Option<Imm12> {
+        let k = crate::opt::canonical_imm(ty, k);
+        if ty.bits() >= 32 && k < 0 { Imm12::maybe_from_u64(k.unsigned_abs()) } else { None }
+    }
+    fn eq_ne(&mut self, cc: IntCC) -> Option<IntCC> {
+        matches!(cc, IntCC::Equal | IntCC::NotEqual).then_some(cc)
+    }
+    fn wide_ty(&mut self, ty: Type) -> Option<Type> {
+        (ty.bits() == 32 || ty.bits() == 64).then_some(ty)
+    }
     fn logic_imm(&mut self, ty: Type, k: i64) -> Option<ImmLogic> {
         let size = size_of(ty);
         let k = crate::opt::canonical_imm(ty, k) as u64;
@@ -332,6 +342,18 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn a64_cmp_imm(&mut self, ty: Type, cc: IntCC, x: Reg, imm: Imm12) -> Cond {
         let x = self.ext_reg(is_signed(cc), ty, x);
         self.emit(MInst::AluRRImm12 { op: AluOp::Subs, size: size_of(ty), rd: regs::zr(), rn: x, imm });
+        int_cond(cc)
+    }
+    fn a64_flags_of(&mut self, ty: Type, op: AluOp, x: Reg, imm: Imm12, cc: IntCC) -> Cond {
+        self.emit(MInst::AluRRImm12 { op, size: size_of(ty), rd: regs::zr(), rn: x, imm });
+        int_cond(cc)
+    }
+    fn a64_tst(&mut self, ty: Type, x: Reg, y: Reg, cc: IntCC) -> Cond {
+        self.emit(MInst::AluRRR { op: AluOp::Ands, size: size_of(ty), rd: regs::zr(), rn: x, rm: y });
+        int_cond(cc)
+    }
+    fn a64_tst_imm(&mut self, ty: Type, x: Reg, imm: ImmLogic, cc: IntCC) -> Cond {
+        self.emit(MInst::AluRRImmLogic { op: AluOp::Ands, size: size_of(ty), rd: regs::zr(), rn: x, imm });
         int_cond(cc)
     }
     fn a64_test_nonzero(&mut self, ty: Type, x: ValueRegs) -> Cond {
