@@ -190,8 +190,15 @@ fn the_target_knows_its_triple() {
     assert_eq!(linux.isa_flags().to_string(), "has_popcnt");
     let windows = isa::lookup_target(["x86_64-pc-windows-msvc"], Default::default()).unwrap().finish().unwrap();
     assert_eq!(windows.default_call_conv(), CallConv::WindowsFastcall);
-    let e = isa::lookup_target(["aarch64-unknown-linux-gnu"], Default::default()).err().unwrap();
-    assert_eq!(e.to_string(), "Lathe has no backend for `aarch64` yet (only x86_64 is implemented)");
+    let e = isa::lookup_target(["riscv64gc-unknown-linux-gnu"], Default::default()).err().unwrap();
+    assert_eq!(e.to_string(), "Lathe has no backend for `riscv64gc` yet (only x86_64 and aarch64 are implemented)");
+    let a64 =
+        isa::lookup_target(["aarch64-unknown-linux-gnu", "has_lse"], Default::default()).unwrap().finish().unwrap();
+    assert_eq!((a64.name(), a64.default_call_conv()), ("aarch64", CallConv::SystemV));
+    assert_eq!(a64.isa_flags().to_string(), "has_lse");
+    let e = isa::lookup_target(["aarch64", "sign_return_address"], Default::default()).unwrap().finish().err().unwrap();
+    assert!(e.to_string().contains("negate_ra_state"), "{e}");
+    assert!(isa::lookup_target(["aarch64", "has_avx"], Default::default()).is_err());
 }
 
 #[test]

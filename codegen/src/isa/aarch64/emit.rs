@@ -14,7 +14,7 @@
 //! function and its literal pool).
 
 use super::inst::args::*;
-use super::inst::{Inst, trap_imm};
+use super::inst::{Inst, LoopStep, trap_imm};
 use super::regs;
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
 
@@ -32,6 +32,9 @@ pub enum AArch64LabelUse {
     Adr21,
     /// `ldr` (literal): imm19 in bits 5-23 (±1 MiB).
     Ldr19,
+    /// A jump-table entry: a 32-bit word holding a bias plus the byte distance from the
+    /// word to the label (±2 GiB).
+    PcRel32,
 }
 
 impl AArch64LabelUse {
@@ -42,6 +45,7 @@ impl AArch64LabelUse {
             AArch64LabelUse::Branch19 | AArch64LabelUse::Ldr19 => (19, 2),
             AArch64LabelUse::Branch14 => (14, 2),
             AArch64LabelUse::Adr21 => (21, 0),
+            AArch64LabelUse::PcRel32 => (32, 0),
         }
     }
 }
@@ -62,6 +66,11 @@ impl LabelUse for AArch64LabelUse {
     }
     fn patch(self, bytes: &mut [u8], use_offset: u32, label_offset: u32) {
         let word = u32::from_le_bytes([bytes[0], bytes[1], bytes[2], bytes[3]]);
+        if self == AArch64LabelUse::PcRel32 {
+            let delta = (label_offset as i64 - use_offset as i64) as u32;
+            bytes.copy_from_slice(&word.wrapping_add(delta).to_le_bytes());
+            return;
+        }
         let (bits, unit) = self.field();
         let delta = (label_offset as i64 - use_offset as i64) >> unit;
         let v = (delta as u32) & ((1u32 << bits) - 1);
@@ -70,6 +79,7 @@ impl LabelUse for AArch64LabelUse {
             AArch64LabelUse::Branch19 | AArch64LabelUse::Ldr19 => (word & !(0x7ffff << 5)) | (v << 5),
             AArch64LabelUse::Branch14 => (word & !(0x3fff << 5)) | (v << 5),
             AArch64LabelUse::Adr21 => (word & !((3 << 29) | (0x7ffff << 5))) | ((v & 3) << 29) | ((v >> 2) << 5),
+            AArch64LabelUse::PcRel32 => word,
         };
         bytes.copy_from_slice(&word.to_le_bytes());
     }
@@ -318,6 +328,40 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
     if let Some(expansion) = inst.expand(Some(state.frame)) {
         for i in &expansion {
             emit(i, buf, state);
+        }
+        return;
+    }
+    if let Some((check, dispatch)) = inst.jump_table_parts() {
+        let Inst::JmpTable { default, targets, .. } = inst else { unreachable!("only a jump table has parts") };
+        for i in &check {
+            emit(i, buf, state);
+        }
+        put_cond_branch(buf, CondBrKind::Cond(Cond::Hs), *default);
+        buf.put4(super::inst::JUMP_TABLE_ADR_WORD);
+        for i in &dispatch {
+            emit(i, buf, state);
+        }
+        for (k, &t) in targets.iter().enumerate() {
+            // Entry k sits 4k bytes into the table: a bias of 4k turns the distance from
+            // the entry into the distance from the table.
+            let at = buf.cur_offset();
+            buf.put4(4 * k as u32);
+            buf.use_label_at_offset(at, t, AArch64LabelUse::PcRel32);
+        }
+        return;
+    }
+    if let Some(steps) = inst.atomic_loop() {
+        for step in &steps {
+            match *step {
+                LoopStep::I(ref i) => emit(i, buf, state),
+                LoopStep::BranchNe(words) => {
+                    buf.put4(cond_branch_word(CondBrKind::Cond(Cond::Ne)).0 | ((words as u32 & 0x7ffff) << 5))
+                }
+                LoopStep::Cbnz(r, words) => {
+                    let kind = CondBrKind::NotZero(r, OperandSize::S32);
+                    buf.put4(cond_branch_word(kind).0 | ((words as u32 & 0x7ffff) << 5))
+                }
+            }
         }
         return;
     }
@@ -662,7 +706,13 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
                 | (rs(rn) << 5)
                 | rz(rt)
         }
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. }
+        | Inst::StackAddr { .. }
+        | Inst::AtomicRmwLoop { .. }
+        | Inst::AtomicCasLoop { .. }
+        | Inst::JmpTable { .. } => {
+            unreachable!("expanded above")
+        }
     };
     buf.put4(word);
 }

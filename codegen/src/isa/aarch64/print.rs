@@ -10,7 +10,7 @@
 
 use super::inst::args::*;
 use super::inst::imms::*;
-use super::inst::{Inst, trap_imm};
+use super::inst::{Inst, LoopStep, trap_imm};
 use super::regs::{fpr_name, gpr_name, is_sp, is_zr};
 use crate::machinst::{EmitState, Reg};
 
@@ -208,6 +208,26 @@ fn fp_imm_text(imm: FpImm8) -> String {
 pub fn print(inst: &Inst) -> String {
     if let Some(expansion) = inst.expand(None) {
         return expansion.iter().map(print).collect::<Vec<_>>().join("\n");
+    }
+    if let Some((check, dispatch)) = inst.jump_table_parts() {
+        let Inst::JmpTable { default, targets, .. } = inst else { unreachable!("only a jump table has parts") };
+        let mut lines: Vec<String> = check.iter().map(print).collect();
+        lines.push(format!("b.hs {default:?}"));
+        lines.push("adr x16, #16".into());
+        lines.extend(dispatch.iter().map(print));
+        lines.extend(targets.iter().map(|t| format!(".word {t:?} ; minus the table's address")));
+        return lines.join("\n");
+    }
+    if let Some(steps) = inst.atomic_loop() {
+        return steps
+            .iter()
+            .map(|step| match *step {
+                LoopStep::I(ref i) => print(i),
+                LoopStep::BranchNe(words) => format!("b.ne #{}", 4 * words),
+                LoopStep::Cbnz(r, words) => format!("cbnz {}, #{}", gpr_name(r, false), 4 * words),
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
     }
     print_one(inst)
 }
@@ -428,6 +448,8 @@ fn print_one(inst: &Inst) -> String {
             x(rn)
         ),
         Inst::AdjustSp { amount } => format!("; adjust sp by {amount}"),
+        Inst::AtomicRmwLoop { .. } | Inst::AtomicCasLoop { .. } | Inst::JmpTable { .. } => print(inst),
+        &Inst::StackAddr { rd, offset } => format!("add {}, sp, <stack slot {offset}>", gpr_name(rd, true)),
     }
 }
 

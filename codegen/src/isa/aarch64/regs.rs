@@ -115,8 +115,8 @@ pub const FLOAT_ARG_REGS: [PReg; 8] =
     [preg_v(0), preg_v(1), preg_v(2), preg_v(3), preg_v(4), preg_v(5), preg_v(6), preg_v(7)];
 /// Integer result registers as Lathe's conventions use them: x0, x1.
 pub const INT_RET_REGS: [PReg; 2] = [preg_x(0), preg_x(1)];
-/// Float result registers: v0, v1.
-pub const FLOAT_RET_REGS: [PReg; 2] = [preg_v(0), preg_v(1)];
+/// Float result registers: v0..v3.
+pub const FLOAT_RET_REGS: [PReg; 4] = [preg_v(0), preg_v(1), preg_v(2), preg_v(3)];
 /// The register of the indirect-result (return area) address: x8.
 pub const RET_AREA_REG: PReg = preg_x(8);
 

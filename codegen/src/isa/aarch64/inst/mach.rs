@@ -22,9 +22,9 @@
 //! registers are stored in 8-byte slots (only the low 64 bits of v8-v15 are preserved),
 //! and two saves of one class in adjacent slots become one `stp` (one `ldp`).
 //!
-//! Left to the ABI step: signing the return address (`paciasp`/`autiasp` around the
-//! frame record with `sign_return_address`), which needs the ISA flags the frame hooks do
-//! not receive.
+//! Not done: signing the return address (`paciasp`/`autiasp` around the frame record).
+//! The frame hooks receive no ISA flags, and the unwind records would need
+//! `negate_ra_state`; the `sign_return_address` flag is refused (`settings.rs`).
 
 use super::Inst;
 use super::args::*;
@@ -163,7 +163,9 @@ impl MachInst for Inst {
 
     /// The longest expansion is five words (a 64-bit offset or SP adjustment built in
     /// x16, then the access); a literal adds up to 16 bytes of constant and 15 of padding
-    /// to the island, a two-way branch two veneers. 64 bounds them all.
+    /// to the island, a two-way branch two veneers, an atomic loop nine words. 64 bounds
+    /// them all except a jump table, whose table may be longer: the uses pending across
+    /// it whose reach it exceeds are reported `OutOfRange` by the buffer, never wrong.
     const WORST_CASE_SIZE: u32 = 64;
 
     fn visit_operands(&mut self, v: &mut dyn OperandVisitor) {
@@ -207,7 +209,7 @@ impl MachInst for Inst {
                 v.reg_def(rd);
             }
             Inst::MovWide { rd, .. } | Inst::FpuMoveImm { rd, .. } | Inst::Adr { rd, .. } => v.reg_def(rd),
-            Inst::LoadAddr { rd, .. } => v.reg_def(rd),
+            Inst::LoadAddr { rd, .. } | Inst::StackAddr { rd, .. } => v.reg_def(rd),
             Inst::MovK { rd, rn, .. } => {
                 v.reg_use(rn);
                 v.reg_reuse_def(rd, 0);
@@ -250,7 +252,7 @@ impl MachInst for Inst {
             | Inst::Pac { .. }
             | Inst::AdjustSp { .. } => {}
             Inst::CondBr { kind, .. } | Inst::TrapIf { kind, .. } => kind.visit(v),
-            Inst::Br { rn } => v.reg_use(rn),
+            Inst::Br { rn } | Inst::JmpTable { index: rn, .. } => v.reg_use(rn),
             Inst::Ret { rets } => visit_fixed_uses(rets, v),
             Inst::Args { args, .. } => visit_fixed_defs(args, v),
             Inst::Call { uses, defs, .. } => {
@@ -291,6 +293,17 @@ impl MachInst for Inst {
                 v.reg_use(rn);
                 v.reg_def(rt);
             }
+            Inst::AtomicRmwLoop { rn, rs, rt, .. } => {
+                v.reg_use(rn);
+                v.reg_use(rs);
+                v.reg_early_def(rt);
+            }
+            Inst::AtomicCasLoop { rn, expected, replacement, rt, .. } => {
+                v.reg_use(rn);
+                v.reg_use(expected);
+                v.reg_use(replacement);
+                v.reg_early_def(rt);
+            }
             Inst::Cas { rd, rs, rt, rn, .. } => {
                 v.reg_use(rs);
                 v.reg_use(rt);
@@ -316,7 +329,7 @@ impl MachInst for Inst {
 
     fn terminator_kind(&self) -> TerminatorKind {
         match self {
-            Inst::Jump { .. } | Inst::CondBr { .. } => TerminatorKind::Branch,
+            Inst::Jump { .. } | Inst::CondBr { .. } | Inst::JmpTable { .. } => TerminatorKind::Branch,
             Inst::Ret { .. } | Inst::ReturnCall { .. } | Inst::ReturnCallInd { .. } => TerminatorKind::Ret,
             Inst::Udf { .. } => TerminatorKind::NoReturn,
             _ => TerminatorKind::None,
@@ -340,6 +353,12 @@ impl MachInst for Inst {
             Inst::CondBr { taken, not_taken, .. } => {
                 *taken = f(*taken);
                 *not_taken = f(*not_taken);
+            }
+            Inst::JmpTable { default, targets, .. } => {
+                *default = f(*default);
+                for t in targets.iter_mut() {
+                    *t = f(*t);
+                }
             }
             _ => {}
         }

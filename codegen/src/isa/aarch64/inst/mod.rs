@@ -647,6 +647,112 @@ pub enum Inst {
         /// Bytes.
         amount: i64,
     },
+    /// The address of byte `offset` of the explicit stack slots (resolved against the
+    /// frame at emission): `add rd, sp, #n` (two `add`s for a shifted and an unshifted
+    /// part), or x16 loaded with `n` and `add rd, sp, x16`.
+    StackAddr {
+        /// Result.
+        rd: Reg,
+        /// Bytes into the stack-slot area.
+        offset: u32,
+    },
+    /// `br_table`: `cmp index, #len; b.hs default; adr x16, table; ldrsw x17, [x16,
+    /// index, uxtw #2]; add x16, x16, x17; br x16; table: .word target - table, ...` (see
+    /// [`Inst::jump_table_parts`]). The table follows the code, so the whole sequence is
+    /// one instruction for the buffer (no island inside it).
+    JmpTable {
+        /// The index (a `w` register, zero-extended by lowering; an `x` one when `wide`).
+        index: Reg,
+        /// The index is 64 bits.
+        wide: bool,
+        /// Where an index past the table goes.
+        default: MachLabel,
+        /// The table.
+        targets: Vec<MachLabel>,
+    },
+    /// An atomic read-modify-write as a load-exclusive/store-exclusive loop (without LSE,
+    /// for `nand`, and for big-endian accesses): `ldaxr rt, [rn]`, the new value computed
+    /// into x17 (bytes reversed around the operation when `big`), `stlxr w16, x17, [rn]`,
+    /// `cbnz w16` back to the start. See [`Inst::atomic_loop`].
+    AtomicRmwLoop {
+        /// The operation.
+        op: crate::ir::AtomicRmwOp,
+        /// Access size.
+        size: MemSize,
+        /// Memory is big-endian.
+        big: bool,
+        /// Address.
+        rn: Reg,
+        /// The operand (zero-extended for narrow `umin`/`umax`, sign-extended to 32 bits
+        /// for narrow `smin`/`smax`).
+        rs: Reg,
+        /// The old value, as in memory (an early def: it is written while `rn` and `rs`
+        /// are still read).
+        rt: Reg,
+    },
+    /// A compare-and-swap as a load-exclusive/store-exclusive loop: `ldaxr rt, [rn]`,
+    /// compare (after reversing the bytes when `big`) with `expected`, leave if they
+    /// differ, else `stlxr w16, replacement, [rn]` and retry until it succeeds.
+    AtomicCasLoop {
+        /// Access size.
+        size: MemSize,
+        /// Memory is big-endian.
+        big: bool,
+        /// Address.
+        rn: Reg,
+        /// The expected value (zero-extended when narrow).
+        expected: Reg,
+        /// The value stored, already in memory's byte order.
+        replacement: Reg,
+        /// The old value, as in memory (an early def).
+        rt: Reg,
+    },
+}
+
+/// The words of a `JmpTable` after its bounds check, before the table: `adr x16, table`
+/// (4 words on), `ldrsw x17, [x16, index, uxtw|lsl #2]`, `add x16, x16, x17`, `br x16`.
+pub const JUMP_TABLE_ADR_WORD: u32 = 0x1000_0000 | (4 << 5) | 16;
+
+impl Inst {
+    /// The instructions of a `JmpTable` around its raw `b.hs` and `adr` words: the bounds
+    /// check (`cmp`, with x16 holding the length when no immediate fits) and the
+    /// dispatch after the `adr`. `None` for other instructions.
+    pub fn jump_table_parts(&self) -> Option<(Vec<Inst>, Vec<Inst>)> {
+        let Inst::JmpTable { index, wide, targets, .. } = self else { return None };
+        let size = if *wide { OperandSize::S64 } else { OperandSize::S32 };
+        let zr = super::regs::zr();
+        let len = targets.len() as u64;
+        let mut check = Vec::new();
+        match Imm12::maybe_from_u64(len) {
+            Some(imm) => check.push(Inst::AluRRImm12 { op: AluOp::Subs, size, rd: zr, rn: *index, imm }),
+            None => {
+                let tmp = super::regs::spilltmp();
+                check.extend(Inst::load_constant(tmp, len, OperandSize::S64));
+                check.push(Inst::AluRRR { op: AluOp::Subs, size, rd: zr, rn: *index, rm: tmp });
+            }
+        }
+        let (x16, x17) = (super::regs::xreg(16), super::regs::xreg(17));
+        let extend = if *wide { IndexExtend::Lsl } else { IndexExtend::Uxtw };
+        let mem = AMode::RegOffset { rn: x16, rm: *index, extend, scaled: true };
+        let dispatch = vec![
+            Inst::Load { op: LoadOp::Ldrsw, rt: x17, mem, trap: None },
+            Inst::AluRRR { op: AluOp::Add, size: OperandSize::S64, rd: x16, rn: x16, rm: x17 },
+            Inst::Br { rn: x16 },
+        ];
+        Some((check, dispatch))
+    }
+}
+
+/// One step of an atomic loop ([`Inst::atomic_loop`]): an instruction, or a branch by a
+/// fixed number of instruction words.
+#[derive(Clone, Debug, PartialEq)]
+pub enum LoopStep {
+    /// An instruction.
+    I(Inst),
+    /// `b.ne` this many words forward.
+    BranchNe(i32),
+    /// `cbnz w<reg>` this many words away (backward: negative).
+    Cbnz(Reg, i32),
 }
 
 /// The 16-bit immediate of the `udf` that traps with `code`: 1-5 for the fixed codes in
@@ -710,6 +816,100 @@ impl Inst {
     }
 }
 
+impl Inst {
+    /// The steps of an `AtomicRmwLoop` or `AtomicCasLoop` (every instruction one word,
+    /// so branch distances are step counts); `None` for other instructions. x16 holds the
+    /// store's status and x17 the new value; neither is ever allocated.
+    pub fn atomic_loop(&self) -> Option<Vec<LoopStep>> {
+        use crate::ir::AtomicRmwOp as Op;
+        let (status, new) = (super::regs::xreg(16), super::regs::xreg(17));
+        let rev = |size: MemSize, rd: Reg, rn: Reg| -> Option<Inst> {
+            let (op, size) = match size {
+                MemSize::B8 => return None,
+                MemSize::B16 => (BitOp::Rev16, OperandSize::S32),
+                MemSize::B32 => (BitOp::Rev, OperandSize::S32),
+                MemSize::B64 => (BitOp::Rev, OperandSize::S64),
+            };
+            Some(Inst::BitRR { op, size, rd, rn })
+        };
+        let alu_size = |size: MemSize| if size.is64() { OperandSize::S64 } else { OperandSize::S32 };
+        let mut steps = Vec::new();
+        match *self {
+            Inst::AtomicRmwLoop { op, size, big, rn, rs, rt } => {
+                let width = alu_size(size);
+                steps.push(LoopStep::I(Inst::LoadExclusive { acquire: true, size, rt, rn }));
+                let mut src = rt;
+                if big && let Some(r) = rev(size, new, rt) {
+                    steps.push(LoopStep::I(r));
+                    src = new;
+                }
+                let alu = |op: AluOp, rn: Reg, rm: Reg| LoopStep::I(Inst::AluRRR { op, size: width, rd: new, rn, rm });
+                match op {
+                    Op::Add => steps.push(alu(AluOp::Add, src, rs)),
+                    Op::Sub => steps.push(alu(AluOp::Sub, src, rs)),
+                    Op::And => steps.push(alu(AluOp::And, src, rs)),
+                    Op::Or => steps.push(alu(AluOp::Orr, src, rs)),
+                    Op::Xor => steps.push(alu(AluOp::Eor, src, rs)),
+                    Op::Nand => {
+                        steps.push(alu(AluOp::And, src, rs));
+                        steps.push(alu(AluOp::Orn, super::regs::zr(), new));
+                    }
+                    Op::Xchg => steps.push(LoopStep::I(Inst::Mov { size: width, rd: new, rm: rs })),
+                    Op::Umin | Op::Umax | Op::Smin | Op::Smax => {
+                        let signed = matches!(op, Op::Smin | Op::Smax);
+                        if signed && !size.is64() && size != MemSize::B32 {
+                            let imms = (8u8 << size as u8) - 1;
+                            let op = BitfieldOp::Sbfm;
+                            steps.push(LoopStep::I(Inst::Bitfield {
+                                op,
+                                size: width,
+                                rd: new,
+                                rn: src,
+                                immr: 0,
+                                imms,
+                            }));
+                            src = new;
+                        }
+                        let zr = super::regs::zr();
+                        steps.push(LoopStep::I(Inst::AluRRR { op: AluOp::Subs, size: width, rd: zr, rn: src, rm: rs }));
+                        let cond = match op {
+                            Op::Umin => Cond::Lo,
+                            Op::Umax => Cond::Hi,
+                            Op::Smin => Cond::Lt,
+                            _ => Cond::Gt,
+                        };
+                        let csel = Inst::CSel { op: CSelOp::Csel, size: width, rd: new, rn: src, rm: rs, cond };
+                        steps.push(LoopStep::I(csel));
+                    }
+                }
+                if big && let Some(r) = rev(size, new, new) {
+                    steps.push(LoopStep::I(r));
+                }
+                steps.push(LoopStep::I(Inst::StoreExclusive { release: true, size, rs: status, rt: new, rn }));
+            }
+            Inst::AtomicCasLoop { size, big, rn, expected, replacement, rt } => {
+                steps.push(LoopStep::I(Inst::LoadExclusive { acquire: true, size, rt, rn }));
+                let mut src = rt;
+                if big && let Some(r) = rev(size, new, rt) {
+                    steps.push(LoopStep::I(r));
+                    src = new;
+                }
+                let zr = super::regs::zr();
+                let width = alu_size(size);
+                steps.push(LoopStep::I(Inst::AluRRR { op: AluOp::Subs, size: width, rd: zr, rn: src, rm: expected }));
+                // Past the store and the retry branch.
+                steps.push(LoopStep::BranchNe(3));
+                let store = Inst::StoreExclusive { release: true, size, rs: status, rt: replacement, rn };
+                steps.push(LoopStep::I(store));
+            }
+            _ => return None,
+        }
+        let back = -(steps.len() as i32);
+        steps.push(LoopStep::Cbnz(status, back));
+        Some(steps)
+    }
+}
+
 /// The largest byte offset of an unsigned scaled 12-bit address for an access of
 /// `1 << log2` bytes.
 fn max_scaled(log2: u32) -> i64 {
@@ -750,6 +950,7 @@ impl Inst {
         };
         match self {
             Inst::AdjustSp { amount } => Some(adjust_sp(*amount)),
+            Inst::StackAddr { rd, offset } => Some(sp_plus(*rd, frame?.stack_slot_offset(*offset) as u64)),
             Inst::Load { op, rt, mem, trap } => {
                 let (mut out, mem) = resolve(mem, op.size_log2())?;
                 out.push(Inst::Load { op: *op, rt: *rt, mem, trap: *trap });
@@ -763,6 +964,27 @@ impl Inst {
             _ => None,
         }
     }
+}
+
+/// `StackAddr`'s instructions: `rd = sp + n`.
+fn sp_plus(rd: Reg, n: u64) -> Vec<Inst> {
+    let sp = super::regs::sp();
+    let size = OperandSize::S64;
+    if let Some(imm) = Imm12::maybe_from_u64(n) {
+        return vec![Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: sp, imm }];
+    }
+    if n < 0x100_0000 {
+        let hi = Imm12 { bits: (n >> 12) as u16, shift12: true };
+        let lo = Imm12 { bits: (n & 0xfff) as u16, shift12: false };
+        return vec![
+            Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: sp, imm: hi },
+            Inst::AluRRImm12 { op: AluOp::Add, size, rd, rn: rd, imm: lo },
+        ];
+    }
+    let tmp = super::regs::spilltmp();
+    let mut out = Inst::load_constant(tmp, n, size);
+    out.push(Inst::AluRRRExtend { op: AluOp::Add, size, rd, rn: sp, rm: tmp, extend: ExtendOp::Uxtx, amount: 0 });
+    out
 }
 
 /// `AdjustSp`'s instructions: an immediate `add`/`sub` (two for amounts below 2^24 that

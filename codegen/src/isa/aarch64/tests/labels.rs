@@ -8,12 +8,13 @@ use super::super::inst::args::*;
 use super::super::regs::xreg;
 use crate::machinst::{BufferError, EmitState, FrameInfo, LabelUse, MachBuffer, MachInst, MachLabel};
 
-const KINDS: [AArch64LabelUse; 5] = [
+const KINDS: [AArch64LabelUse; 6] = [
     AArch64LabelUse::Branch26,
     AArch64LabelUse::Branch19,
     AArch64LabelUse::Branch14,
     AArch64LabelUse::Adr21,
     AArch64LabelUse::Ldr19,
+    AArch64LabelUse::PcRel32,
 ];
 
 /// The byte distance a patched word encodes, read back as the ARM ARM defines each field.
@@ -24,6 +25,7 @@ fn decode(kind: AArch64LabelUse, word: u32) -> i64 {
         AArch64LabelUse::Branch19 | AArch64LabelUse::Ldr19 => sext((word >> 5) & 0x7ffff, 19) * 4,
         AArch64LabelUse::Branch14 => sext((word >> 5) & 0x3fff, 14) * 4,
         AArch64LabelUse::Adr21 => sext((((word >> 5) & 0x7ffff) << 2) | ((word >> 29) & 3), 21),
+        AArch64LabelUse::PcRel32 => word as i32 as i64,
     }
 }
 
@@ -34,6 +36,7 @@ fn field_mask(kind: AArch64LabelUse) -> u32 {
         AArch64LabelUse::Branch19 | AArch64LabelUse::Ldr19 => 0x7ffff << 5,
         AArch64LabelUse::Branch14 => 0x3fff << 5,
         AArch64LabelUse::Adr21 => (3 << 29) | (0x7ffff << 5),
+        AArch64LabelUse::PcRel32 => u32::MAX,
     }
 }
 
@@ -41,12 +44,13 @@ fn field_mask(kind: AArch64LabelUse) -> u32 {
 fn each_kind_patches_every_distance_in_its_reach() {
     let base = 0x1000_0000u32;
     for kind in KINDS {
-        let unit = if kind == AArch64LabelUse::Adr21 { 1 } else { 4 };
+        let unit = if matches!(kind, AArch64LabelUse::Adr21 | AArch64LabelUse::PcRel32) { 1 } else { 4 };
         let (fwd, back) = (kind.max_forward() as i64, kind.max_backward() as i64);
         let expected = match kind {
             AArch64LabelUse::Branch26 => 128 << 20,
             AArch64LabelUse::Branch19 | AArch64LabelUse::Ldr19 | AArch64LabelUse::Adr21 => 1 << 20,
             AArch64LabelUse::Branch14 => 32 << 10,
+            AArch64LabelUse::PcRel32 => 1 << 31,
         };
         assert_eq!((fwd + unit, back), (expected, expected), "{kind:?}: ±{expected} less one unit forward");
         for delta in [0, unit, -unit, fwd, -back, fwd - unit, -back + unit, 12 * unit, -1000 * unit] {

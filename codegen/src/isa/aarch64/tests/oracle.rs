@@ -47,7 +47,7 @@ variants! {
     Jump, CondBr, TrapIf, Br, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Brk, Nop, Dmb, Pac,
     FpuMove, FpuMove128, FpuRR, FpuCvt, FpuRRR, FpuRRRR, FpuCmp, FpuCSel, FpuMoveImm, IntToFpu, FpuToInt,
     MovToFpu, MovFromFpu, VecCnt, VecAddv, LoadExclusive, StoreExclusive, LoadAcquire, StoreRelease, AtomicRmw,
-    Cas, AdjustSp,
+    Cas, AdjustSp, StackAddr, AtomicRmwLoop, AtomicCasLoop, JmpTable,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -132,6 +132,16 @@ fn expected_lines(inst: &Inst, next: Option<MachLabel>, e: &Emitted, frame: &Fra
             continue;
         }
         let at = (e.start + 4 * out.len()) as i64;
+        // A jump-table entry holds its label's distance from the table (the first entry),
+        // which llvm shows as the `udf` of that number.
+        if let Some(label) = line.strip_prefix(".word label") {
+            let first = text.lines().position(|l| l.starts_with(".word")).unwrap_or(0);
+            let lines_before: usize = text.lines().take(first).filter(|l| !l.trim().is_empty()).count();
+            let table = (e.start + 4 * lines_before) as i64;
+            let n: usize = label.trim().parse().map_err(|_| format!("a label in `{line}`"))?;
+            out.push(format!("udf #{}", e.labels[n] as i64 - table));
+            continue;
+        }
         let mut s = line;
         for n in (0..e.labels.len()).rev() {
             s = s.replace(&format!("label{n}"), &format!("#{}", e.labels[n] as i64 - at));

@@ -402,6 +402,27 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
     for amount in [16i64, -16, 4095, -4096, 0x12_3456, -0xff_ffff, 0x100_0000, -(1 << 32), 0x1234_5678_9abc] {
         out.push(Inst::AdjustSp { amount });
     }
+    for (k, offset) in [0u32, 8, 4000, 0x12_3450, 0x100_0000].into_iter().enumerate() {
+        out.push(Inst::StackAddr { rd: g(k), offset });
+    }
+    // Jump tables: a 32-bit and a 64-bit index, an immediate and a register length.
+    let labels = |n: usize| (0..n).map(|k| MachLabel(1 + (k % 3) as u32)).collect::<Vec<_>>();
+    out.push(Inst::JmpTable { index: g(2), wide: false, default: MachLabel(3), targets: labels(3) });
+    out.push(Inst::JmpTable { index: g(5), wide: true, default: MachLabel(1), targets: labels(5000) });
+    // Atomic loops: every operation at one size, every size and byte order with a few.
+    for (k, op) in crate::ir::AtomicRmwOp::ALL.into_iter().enumerate() {
+        let (rn, rs, rt) = (g(k), g(k + 1), g(k + 2));
+        out.push(Inst::AtomicRmwLoop { op, size: MemSize::B64, big: false, rn, rs, rt });
+    }
+    for (k, size) in MemSize::ALL.into_iter().enumerate() {
+        for big in [false, true] {
+            let (rn, rs, rt) = (g(k + 3), g(k + 4), g(k + 5));
+            for op in [crate::ir::AtomicRmwOp::Add, crate::ir::AtomicRmwOp::Smax, crate::ir::AtomicRmwOp::Nand] {
+                out.push(Inst::AtomicRmwLoop { op, size, big, rn, rs, rt });
+            }
+            out.push(Inst::AtomicCasLoop { size, big, rn, expected: rs, replacement: g(k), rt });
+        }
+    }
     // The allocator's moves, spills and reloads, and a frame's prologue and epilogue.
     for k in 0..5 {
         let offset = [0u32, 8, 32760, 32768, 1 << 20][k];
