@@ -1,9 +1,9 @@
 //! The order in which IR blocks are lowered and emitted, with critical edges split.
 //!
 //! Reachable blocks come in reverse post-order, each followed by the edge blocks split off
-//! its outgoing critical edges (an edge from a block with several successors to a block
-//! with several predecessors gets a block of its own, holding only a jump, so regalloc2
-//! has a place for the moves of that edge). Blocks marked `cold` go last. Unreachable
+//! its outgoing critical edges (an edge from a block with several successors, or ending in
+//! a branch other than `jump`, to a block with several predecessors gets a block of its
+//! own, holding only a jump, so regalloc2 has a place for the moves of that edge). Blocks marked `cold` go last. Unreachable
 //! blocks are not lowered.
 
 use crate::dominator_tree::DominatorTree;
@@ -55,7 +55,13 @@ impl BlockLoweringOrder {
         for b in hot.iter().chain(cold.iter()) {
             blocks.push(LoweredBlock::Orig(*b));
             let succs = succs_of(*b);
-            if succs.len() > 1 {
+            // A terminator other than `jump` may read registers (a `br_table` whose only
+            // target is its default still reads its index), and regalloc2 allows no
+            // operands on a branch into a block with several predecessors: such an edge
+            // is split like a critical one.
+            let reads_registers =
+                func.layout.last_inst(*b).is_some_and(|t| func.dfg.insts[t].opcode() != crate::ir::Opcode::Jump);
+            if succs.len() > 1 || reads_registers {
                 for (i, s) in succs.iter().enumerate() {
                     // Split edges into blocks with several predecessors, and every edge of
                     // a terminator that names the same block twice, so that each VCode
