@@ -3,9 +3,11 @@
 //! changing `FIRST_SEED`/the counts locally, or feed `seed_bytes(seed, LEN)` to the
 //! checker in a unit test.
 
-use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes, check_wasm_diff};
+use lathe_fuzzgen::check::{check_jit_bytes, check_optimizer_bytes, check_target_bytes, check_wasm_diff};
 use lathe_fuzzgen::seed::{mutate, seed_bytes};
-use lathe_fuzzgen::{Config, Verdict, arbitrary, check_isle, check_reader, check_wasm_reader, generate_program};
+use lathe_fuzzgen::{
+    Config, CrossTarget, Verdict, arbitrary, check_isle, check_reader, check_wasm_reader, generate_program,
+};
 use std::collections::BTreeMap;
 
 /// Bytes per generated program: enough that the generator rarely runs out.
@@ -59,6 +61,22 @@ fn interpreter_and_jit_agree_on_generated_programs() {
     // The backend compiles every scalar opcode and type, so nearly every program is
     // compared; a drop means an opcode became unsupported.
     assert!(tally.checked * 100 >= SEEDS as usize * 99, "only {} of {SEEDS} programs were compared", tally.checked);
+}
+
+/// Programs for the aarch64 check: each builds two programs (one per optimisation level)
+/// with the cross gcc and runs them under qemu, about a second a seed.
+const AARCH64_SEEDS: u64 = 8;
+
+#[test]
+fn interpreter_and_aarch64_under_qemu_agree_on_generated_programs() {
+    // Missing tools fail the test (naming the Debian packages): CI installs them.
+    let target = CrossTarget::new("aarch64").unwrap_or_else(|e| panic!("{e}"));
+    let mut tally = Tally::default();
+    for seed in 0..AARCH64_SEEDS {
+        tally.add(seed, check_target_bytes(&seed_bytes(seed, LEN), &target));
+    }
+    tally.report("interp vs aarch64");
+    assert_eq!(tally.checked, AARCH64_SEEDS as usize, "every seed's program is compared");
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //! - [`check_interp_vs_jit`]: the interpreter and x86-64 native code (through the JIT) give
 //!   the same results or the same trap, at `opt_level=none` and `speed`, with the regalloc2
 //!   checker on.
+//! - [`check_interp_vs_target`]: the same comparison for code compiled for another ISA
+//!   (aarch64), linked with the cross-run driver and run under `qemu-user`; all argument
+//!   sets of one optimisation level run in one program.
 //! - [`check_optimizer`]: the interpreter gives the same outcome before and after the
 //!   mid-end, and the mid-end's output verifies.
 //! - [`check_wasm_reader`]: arbitrary bytes into the Wasm front end give an error, never a
@@ -17,9 +20,11 @@
 //! - [`check_wasm_diff`]: a `wasm-smith` module run by Lathe and by `wasmi` gives the same
 //!   results and the same kinds of trap for every exported function.
 //!
-//! [`check_jit_bytes`] and [`check_optimizer_bytes`] generate the program and its inputs
+//! [`check_jit_bytes`], [`check_target_bytes`] and [`check_optimizer_bytes`] generate the program and its inputs
 //! from fuzzer bytes first; the fuzz targets call them.
 
+mod compare;
+mod cross;
 mod isle;
 mod jit;
 mod optimizer;
@@ -28,6 +33,7 @@ mod run;
 mod wasm;
 mod wasm_diff;
 
+pub use cross::{CrossTarget, CrossTargetError, check_interp_vs_target};
 pub use isle::check_isle;
 pub use jit::check_interp_vs_jit;
 pub use optimizer::check_optimizer;
@@ -100,6 +106,15 @@ pub fn program_from_bytes(bytes: &[u8], cfg: &Config) -> Option<(Program, Vec<Ve
 pub fn check_jit_bytes(bytes: &[u8]) -> Result<Verdict, Mismatch> {
     match program_from_bytes(bytes, &Config::jit()) {
         Some((program, inputs)) => check_interp_vs_jit(&program, &inputs),
+        None => Ok(Verdict::Skipped("the generator failed".into())),
+    }
+}
+
+/// The `fuzzgen_aarch64` target (with `target` for aarch64): a program from `bytes` under
+/// [`Config::jit`], run by the interpreter and as `target` code under qemu.
+pub fn check_target_bytes(bytes: &[u8], target: &CrossTarget) -> Result<Verdict, Mismatch> {
+    match program_from_bytes(bytes, &Config::jit()) {
+        Some((program, inputs)) => check_interp_vs_target(&program, &inputs, target),
         None => Ok(Verdict::Skipped("the generator failed".into())),
     }
 }
