@@ -18,6 +18,8 @@
 pub mod aarch64;
 mod flags;
 mod host;
+#[cfg(test)]
+mod llvm_mc;
 pub mod riscv64;
 pub mod s390x;
 pub mod x64;

@@ -24,8 +24,6 @@ use crate::ir::ExternalName;
 use crate::machinst::abi::frame::layout;
 use crate::machinst::{EmitState, FinishedBuffer, FrameInfo, MachBuffer, MachInst, MachLabel, RelocKind};
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 mod cases;
 
@@ -193,58 +191,17 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
     Ok(())
 }
 
-/// Where llvm-mc-14 is: `$LLVM_MC` if set, else `llvm-mc-14` on the path.
-fn llvm_mc() -> String {
-    std::env::var("LLVM_MC").unwrap_or_else(|_| "llvm-mc-14".into())
-}
-
 /// Disassembles `words` with one llvm-mc call: one line per word, `None` where llvm
 /// finds no valid instruction.
 fn disassemble(words: &[u32]) -> Vec<Option<String>> {
-    let mut input = String::new();
-    for w in words {
-        let b = w.to_le_bytes();
-        input.push_str(&format!("0x{:02x} 0x{:02x} 0x{:02x} 0x{:02x}\n", b[0], b[1], b[2], b[3]));
-    }
-    let child = Command::new(llvm_mc())
-        .args(["--disassemble", "-triple=aarch64", "-mattr=+lse,+pauth,+fp-armv8,+neon"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => panic!(
-            "cannot run `{}` ({e}): the aarch64 encoding oracle needs llvm-mc-14; install Debian's `llvm-14` package \
-             (`apt-get install llvm-14`; .ci/run does this) or point LLVM_MC at an llvm-mc of version 14",
-            llvm_mc()
-        ),
-    };
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("llvm-mc runs to the end");
-    writer.join().expect("the writer thread").expect("llvm-mc reads its input");
-    assert!(output.status.success(), "llvm-mc failed: {}", String::from_utf8_lossy(&output.stderr));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let invalid: BTreeSet<usize> = stderr
-        .lines()
-        .filter(|l| l.contains("invalid instruction encoding"))
-        .filter_map(|l| l.strip_prefix("<stdin>:")?.split(':').next()?.parse::<usize>().ok())
-        .map(|line| line - 1)
-        .collect();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut lines = stdout
-        .lines()
-        .map(|l| match l.find("//") {
-            Some(i) => &l[..i],
-            None => l,
-        })
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && !l.starts_with('.'));
-    let out: Vec<Option<String>> =
-        (0..words.len()).map(|i| if invalid.contains(&i) { None } else { lines.next() }).collect();
-    assert!(lines.next().is_none(), "llvm-mc printed more lines than words given");
-    out
+    let bytes: Vec<[u8; 4]> = words.iter().map(|w| w.to_le_bytes()).collect();
+    let insts: Vec<&[u8]> = bytes.iter().map(|b| &b[..]).collect();
+    crate::isa::llvm_mc::disassemble(
+        "aarch64",
+        &["-triple=aarch64", "-mattr=+lse,+pauth,+fp-armv8,+neon"],
+        "//",
+        &insts,
+    )
 }
 
 #[test]

@@ -26,8 +26,6 @@ use super::super::regs;
 use crate::machinst::abi::frame::layout;
 use crate::machinst::{EmitState, FinishedBuffer, FrameInfo, MachBuffer, MachInst, MachLabel, RelocKind};
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 mod cases;
 
@@ -193,57 +191,14 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
     Ok(())
 }
 
-/// Where llvm-mc-14 is: `$LLVM_MC` if set, else `llvm-mc-14` on the path.
-fn llvm_mc() -> String {
-    std::env::var("LLVM_MC").unwrap_or_else(|_| "llvm-mc-14".into())
-}
-
 /// Disassembles the instructions as one stream with one llvm-mc call: one line per
 /// instruction, `None` where llvm finds no valid instruction, PC-relative targets turned
 /// into distances from the instruction.
 fn disassemble(insts: &[&[u8]]) -> Vec<Option<String>> {
-    let mut input = String::new();
-    for bytes in insts {
-        let hex: Vec<String> = bytes.iter().map(|b| format!("0x{b:02x}")).collect();
-        input.push_str(&hex.join(" "));
-        input.push('\n');
-    }
-    let child = Command::new(llvm_mc())
-        .args(["--disassemble", "-triple=s390x", "-mcpu=z15"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn();
-    let mut child = match child {
-        Ok(c) => c,
-        Err(e) => panic!(
-            "cannot run `{}` ({e}): the s390x encoding oracle needs llvm-mc-14; install Debian's `llvm-14` package \
-             (`apt-get install llvm-14`; .ci/run does this) or point LLVM_MC at an llvm-mc of version 14",
-            llvm_mc()
-        ),
-    };
-    let mut stdin = child.stdin.take().expect("piped stdin");
-    let writer = std::thread::spawn(move || stdin.write_all(input.as_bytes()));
-    let output = child.wait_with_output().expect("llvm-mc runs to the end");
-    writer.join().expect("the writer thread").expect("llvm-mc reads its input");
-    assert!(output.status.success(), "llvm-mc failed: {}", String::from_utf8_lossy(&output.stderr));
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    let invalid: BTreeSet<usize> = stderr
-        .lines()
-        .filter(|l| l.contains("invalid instruction encoding"))
-        .filter_map(|l| l.strip_prefix("<stdin>:")?.split(':').next()?.parse::<usize>().ok())
-        .map(|line| line - 1)
-        .collect();
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let mut lines = stdout
-        .lines()
-        .map(|l| l.split('#').next().unwrap_or(""))
-        .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
-        .filter(|l| !l.is_empty() && !l.starts_with('.'));
+    let lines = crate::isa::llvm_mc::disassemble("s390x", &["-triple=s390x", "-mcpu=z15"], "#", insts);
     let mut at = 0i64;
     let mut out = Vec::new();
-    for (i, bytes) in insts.iter().enumerate() {
-        let line = if invalid.contains(&i) { None } else { lines.next() };
+    for (line, bytes) in lines.into_iter().zip(insts) {
         out.push(line.map(|l| {
             let words: Vec<String> = l
                 .split(' ')
@@ -259,7 +214,6 @@ fn disassemble(insts: &[&[u8]]) -> Vec<Option<String>> {
         }));
         at += bytes.len() as i64;
     }
-    assert!(lines.next().is_none(), "llvm-mc printed more lines than instructions given");
     out
 }
 
