@@ -79,6 +79,7 @@ pub fn fde(
                 cfa_reg = saved_cfa_regs.pop().unwrap_or(sp);
                 CallFrameInstruction::RestoreState
             }
+            UnwindInst::NegateRaState => CallFrameInstruction::NegateRaState,
         };
         fde.add_instruction(r.offset, inst);
     }

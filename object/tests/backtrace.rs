@@ -1,8 +1,12 @@
 //! Unwinding and debugging through the frames of a linked Lathe object: C calls Lathe,
 //! Lathe calls back into C, and the C side walks the stack with `_Unwind_Backtrace`; gdb
-//! breaks on a Lathe function and prints a backtrace with names and lines.
+//! breaks on a Lathe function and prints a backtrace with names and lines. The unwinding
+//! check also runs on aarch64 with signed return addresses (`sign_return_address`), under
+//! `qemu-aarch64`, whose default CPU authenticates pointers: an `.eh_frame` without the
+//! `negate_ra_state` rules would hand the unwinder a signed return address it cannot find.
 //!
-//! Needs `cc` and `gdb` (Debian `gcc`, `gdb`); `.ci/run` installs them.
+//! Needs `cc`, `gdb`, `aarch64-linux-gnu-gcc` and `qemu-aarch64` (Debian `gcc`, `gdb`,
+//! `gcc-aarch64-linux-gnu`, `qemu-user`); `.ci/run` installs them.
 
 use lathe_codegen::ir::ExternalName;
 use lathe_codegen::isa::{self, TargetIsa};
@@ -74,10 +78,30 @@ fn run(cmd: &mut Command) -> String {
     text
 }
 
+/// The machine the program is built for and run on.
+struct Target {
+    /// `isa::lookup_target` arguments: the ISA and its flags.
+    isa: &'static [&'static str],
+    /// The C compiler that links the program.
+    cc: &'static str,
+    /// The emulator and its arguments, empty to run the program directly.
+    runner: &'static [&'static str],
+}
+
+const HOST: Target = Target { isa: &["x86_64"], cc: "cc", runner: &[] };
+
+/// aarch64 with return-address signing, dynamically linked (for `dladdr`).
+const AARCH64_SIGNED: Target = Target {
+    isa: &["aarch64", "sign_return_address"],
+    cc: "aarch64-linux-gnu-gcc",
+    runner: &["qemu-aarch64", "-L", "/usr/aarch64-linux-gnu"],
+};
+
 /// Writes the object (with DWARF whose lines are the srclocs of `CLIF` in `calls.clif`)
 /// and the driver, and links them into `dir/prog`.
-fn build(dir: &Path) -> PathBuf {
-    let isa: Box<dyn TargetIsa> = isa::lookup_by_name("x86_64").unwrap().with_flags(Flags::default()).finish().unwrap();
+fn build(dir: &Path, target: &Target) -> PathBuf {
+    let isa: Box<dyn TargetIsa> =
+        isa::lookup_target(target.isa.iter().copied(), Flags::default()).unwrap().finish().unwrap();
     let mut module = ObjectModule::new(&*isa).unwrap();
     module.set_debug_info(DebugOptions::new("calls.clif"));
     module.declare_function("c_callback", Linkage::Import).unwrap();
@@ -91,7 +115,7 @@ fn build(dir: &Path) -> PathBuf {
     assert!(verify.contains("No errors."), "{verify}");
     std::fs::write(dir.join("driver.c"), DRIVER).unwrap();
     let exe = dir.join("prog");
-    run(Command::new("cc")
+    run(Command::new(target.cc)
         .args(["-g", "-O1", "-rdynamic", "-fasynchronous-unwind-tables"])
         .arg(dir.join("driver.c"))
         .arg(dir.join("calls.o"))
@@ -100,11 +124,19 @@ fn build(dir: &Path) -> PathBuf {
     exe
 }
 
-#[test]
-fn unwind_backtrace_from_c_walks_through_lathe_frames() {
-    let dir = scratch("unwind");
-    let exe = build(&dir);
-    let out = run(&mut Command::new(&exe));
+/// Builds and runs the program for `target` and checks the frames the unwinder saw.
+fn unwind_through_lathe_frames(name: &str, target: &Target) {
+    let dir = scratch(name);
+    let exe = build(&dir, target);
+    let mut cmd = match target.runner.split_first() {
+        Some((emulator, args)) => {
+            let mut c = Command::new(emulator);
+            c.args(args).arg(&exe);
+            c
+        }
+        None => Command::new(&exe),
+    };
+    let out = run(&mut cmd);
     let (result, frames) = out.trim().split_once(' ').unwrap();
     assert_eq!(result, format!("{}", (5 + 1) * 2 + 100 + 7));
     assert!(frames.contains("c_callback,inner,outer,c_entry,main,"), "the unwinder lost a frame: {frames}");
@@ -112,9 +144,19 @@ fn unwind_backtrace_from_c_walks_through_lathe_frames() {
 }
 
 #[test]
+fn unwind_backtrace_from_c_walks_through_lathe_frames() {
+    unwind_through_lathe_frames("unwind", &HOST);
+}
+
+#[test]
+fn unwind_backtrace_walks_through_signed_aarch64_frames() {
+    unwind_through_lathe_frames("unwind-a64-signed", &AARCH64_SIGNED);
+}
+
+#[test]
 fn gdb_breaks_on_a_lathe_function_and_shows_names_and_lines() {
     let dir = scratch("gdb");
-    let exe = build(&dir);
+    let exe = build(&dir, &HOST);
     let out =
         run(Command::new("gdb").args(["-nx", "-batch", "-ex", "break inner", "-ex", "run", "-ex", "bt"]).arg(&exe));
     // The breakpoint lands after inner's prologue, on its first line (srcloc 3); outer is

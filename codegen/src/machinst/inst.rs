@@ -46,6 +46,9 @@ pub struct FrameInfo {
     /// The stack guard size large frames are probed by (`Flags::stack_probe_interval`),
     /// or `None` when the settings turn probes off.
     pub probe_interval: Option<u32>,
+    /// The prologue signs the return address and every epilogue authenticates it before
+    /// returning (`FrameRules::sign_return_address`; aarch64 pointer authentication).
+    pub sign_return_address: bool,
 }
 
 impl FrameInfo {

@@ -55,6 +55,11 @@ pub enum UnwindInst {
     RememberState,
     /// Return to the rules last remembered (after that epilogue's return).
     RestoreState,
+    /// The return address toggles between plain and signed (aarch64 pointer
+    /// authentication: after `paciasp` it is signed, after `autiasp` plain again), so an
+    /// unwinder strips the signature before using it (DWARF's
+    /// `DW_CFA_AARCH64_negate_ra_state`). Only aarch64 records it.
+    NegateRaState,
 }
 
 /// An item of a prologue or epilogue: an instruction, or an unwind event that holds from

@@ -323,6 +323,12 @@ pub trait FrameRules {
     fn callee_saved(&self, conv: CallConv) -> &[regalloc2::PReg];
     /// The ISA's frame description (setup area, alignment, how registers are saved).
     fn frame_desc(&self) -> &super::abi::FrameDesc;
+    /// Whether prologues sign the return address and epilogues authenticate it (an ISA
+    /// with return-address signing turned on by its flags); see
+    /// [`FrameInfo::sign_return_address`].
+    fn sign_return_address(&self) -> bool {
+        false
+    }
 }
 
 impl<I: MachInst> VCode<I> {
@@ -579,13 +585,15 @@ impl<I: MachInst> VCode<I> {
         let saved: Vec<Reg> =
             callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect();
         let spills = output.num_spillslots as u32;
-        super::abi::frame::layout(
+        let mut frame = super::abi::frame::layout(
             rules.frame_desc(),
             self.outgoing_args_size,
             self.stack_slots_size,
             spills,
             saved,
             probe_interval,
-        )
+        );
+        frame.sign_return_address = rules.sign_return_address();
+        frame
     }
 }

@@ -12,17 +12,23 @@
 //! the low 64 bits of v8-v15; x29 and x30 are saved by every frame; x16, x17 (veneers and
 //! emission scratch) and x18 (the platform register) are never allocated.
 //!
-//! Rejected with a reason: `apple_aarch64` (Apple packs stack arguments by their natural
-//! size and has the caller extend narrow arguments; the shared layer has one slot size
-//! per convention), and `windows_fastcall` (Windows on Arm's variadic and unwind rules are
-//! not described).
+//! `apple_aarch64` (Apple's arm64 convention) is AAPCS64 with stack arguments packed by
+//! their natural size and alignment (two `i32`s share a word) instead of one 8-byte slot
+//! each ([`APPLE_AARCH64`]); the caller's extension of narrow arguments is what the
+//! signature's `uext`/`sext` attributes ask for, as on every convention. x18 is reserved
+//! on Apple platforms too, and Lathe never allocates it.
+//!
+//! Rejected with a reason: `windows_fastcall` (Windows on Arm's variadic and unwind rules
+//! are not described).
 
 use super::inst::Inst;
 use super::inst::args::{AMode, BitfieldOp, LoadOp, OperandSize, StoreOp};
 use super::inst::imms::Imm12;
 use super::regs::{self, CALLEE_SAVED, FLOAT_ARG_REGS, FLOAT_RET_REGS, INT_ARG_REGS, INT_RET_REGS, RET_AREA_REG};
 use crate::ir::{CallConv, Type};
-use crate::machinst::abi::{AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, WideArg, WideRet};
+use crate::machinst::abi::{
+    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+};
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
 
@@ -39,20 +45,22 @@ pub static AAPCS64: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::Reg(RET_AREA_REG),
     reserved_arg_area: 0,
     slot_size: 8,
+    packing: StackPacking::Slots,
     callee_saved: &CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
 };
 
+/// Apple's arm64 convention: AAPCS64 with naturally packed stack arguments. A family of
+/// its own, so no tail call crosses between it and AAPCS64 (their stack arguments differ).
+pub static APPLE_AARCH64: ConvDesc =
+    ConvDesc { name: "Apple arm64", packing: StackPacking::Natural, family: 1, ..AAPCS64 };
+
 /// The description of `conv`, or an "unsupported" error naming why.
 pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
         CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&AAPCS64),
-        CallConv::AppleAarch64 => Err(CodegenError::Unsupported(
-            "the `apple_aarch64` calling convention (its stack arguments are packed by natural size and \
-             extended by the caller, which the shared ABI layer does not describe yet)"
-                .into(),
-        )),
+        CallConv::AppleAarch64 => Ok(&APPLE_AARCH64),
         CallConv::WindowsFastcall => {
             Err(CodegenError::Unsupported("the `windows_fastcall` calling convention on aarch64".into()))
         }
@@ -80,6 +88,9 @@ impl AbiHooks for A64Abi {
         let op = match (ty.is_float(), ty.bits()) {
             (true, 32) => LoadOp::LdrS,
             (true, _) => LoadOp::LdrD,
+            (false, 8) => LoadOp::Ldrb,
+            (false, 16) => LoadOp::Ldrh,
+            (false, 32) => LoadOp::LdrW,
             _ => LoadOp::LdrX,
         };
         Inst::Load { op, rt: dst, mem: amode(base, offset), trap: None }
@@ -88,6 +99,9 @@ impl AbiHooks for A64Abi {
         let op = match (ty.is_float(), ty.bits()) {
             (true, 32) => StoreOp::StrS,
             (true, _) => StoreOp::StrD,
+            (false, 8) => StoreOp::Strb,
+            (false, 16) => StoreOp::Strh,
+            (false, 32) => StoreOp::StrW,
             _ => StoreOp::StrX,
         };
         Inst::Store { op, rt: src, mem: amode(base, offset), trap: None }
@@ -162,9 +176,35 @@ mod tests {
     }
 
     #[test]
-    fn other_platforms_conventions_are_refused_with_a_reason() {
-        let e = conv_desc(CallConv::AppleAarch64).unwrap_err();
-        assert!(e.to_string().contains("packed by natural size"), "{e}");
+    fn apple_packs_stack_arguments_by_natural_size() {
+        use types::{F32, I8, I16, I32, I64, I128};
+        // Eight arguments fill x0-x7; the rest go to the stack.
+        let mut params = vec![I64; 8];
+        params.extend([I8, I16, I32, I8, I64, F32, I128]);
+        let mut s = sig(&params, &[]);
+        s.call_conv = CallConv::AppleAarch64;
+        let stack = |l: &CallLayout| -> Vec<ArgLoc> {
+            l.params[8..]
+                .iter()
+                .flat_map(|p| match p {
+                    ParamLoc::Direct(v) => v.to_vec(),
+                    ParamLoc::ByRef(a) => vec![*a],
+                })
+                .collect()
+        };
+        let apple = CallLayout::new(conv_desc(CallConv::AppleAarch64).unwrap(), &s).unwrap();
+        // i8 at 0, i16 at 2, i32 at 4, i8 at 8, i64 at 16; the f32 is in s0; the i128 at 32.
+        let at = |o| ArgLoc::Stack(o);
+        assert_eq!(stack(&apple), [at(0), at(2), at(4), at(8), at(16), ArgLoc::Reg(regs::preg_v(0)), at(32), at(40)]);
+        assert_eq!(apple.stack_args_size, 48);
+        let aapcs = CallLayout::new(&AAPCS64, &s).unwrap();
+        assert_eq!(stack(&aapcs), [at(0), at(8), at(16), at(24), at(32), ArgLoc::Reg(regs::preg_v(0)), at(48), at(56)]);
+        assert_eq!(APPLE_AARCH64.stack_type(I8), I8);
+        assert_eq!(AAPCS64.stack_type(I8), I64);
+    }
+
+    #[test]
+    fn windows_is_refused_with_a_reason() {
         assert!(conv_desc(CallConv::WindowsFastcall).is_err());
         assert!(conv_desc(CallConv::Tail).is_ok());
     }

@@ -78,7 +78,8 @@ impl TargetIsa for A64Isa {
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError> {
         let backend = lower::A64Lower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
-        compile_with(func, &backend, &AArch64FrameRules, &self.env, &self.flags, options)
+        let frame_rules = AArch64FrameRules { sign_return_address: self.isa_flags.sign_return_address };
+        compile_with(func, &backend, &frame_rules, &self.env, &self.flags, options)
     }
     /// Instructions are 4 bytes; the return address is in x30 at entry, the CFA is SP.
     fn unwind_cie(&self) -> crate::machinst::CieDesc {

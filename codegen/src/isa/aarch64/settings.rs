@@ -12,30 +12,23 @@ isa_flags! {
     pub struct A64Flags {
         /// Large System Extensions (Armv8.1). Lowering: atomic read-modify-write and
         /// compare-and-swap are single `ldadd`/`ldclr`/`ldset`/`ldeor`/`swp`/`cas`
-        /// instructions (without it they are unsupported until the LL/SC loops exist).
+        /// instructions (without it, `ldaxr`/`stlxr` loops).
         has_lse,
-        /// Pointer authentication (Armv8.3). Does not change code by itself.
+        /// Pointer authentication (Armv8.3). Does not change code by itself: the signing
+        /// Lathe does uses hint-space instructions that need no feature check.
         has_pauth,
         /// Sign the return address in every prologue (`paciasp`) and authenticate it
-        /// before returning (`autiasp`). Rejected for now: see [`check`].
+        /// before returning (`autiasp`), with `.eh_frame` rules that tell unwinders
+        /// where it is signed. The instructions are `nop`s on CPUs without pointer
+        /// authentication, so the flag is safe on any aarch64 CPU; it protects only on
+        /// those with it.
         sign_return_address,
     }
 }
 
-/// Rejects flag combinations Lathe cannot honour. `sign_return_address` needs the
-/// `.eh_frame` of every function to toggle the return-address state
-/// (`DW_CFA_AARCH64_negate_ra_state`) around the signed region, which the shared unwind
-/// events (`UnwindInst`) cannot express yet; signing without it would make every unwinder
-/// misread the return address, so it is refused rather than done half-way.
-pub fn check(flags: &A64Flags) -> Result<(), SettingError> {
-    if flags.sign_return_address {
-        return Err(SettingError::Rejected {
-            name: "sign_return_address".into(),
-            value: "true".into(),
-            reason: "aarch64 return-address signing needs a negate_ra_state unwind rule, which Lathe's unwind \
-                     records cannot express yet",
-        });
-    }
+/// Rejects flag combinations Lathe cannot honour (none today: every known flag is
+/// implemented in every combination).
+pub fn check(_flags: &A64Flags) -> Result<(), SettingError> {
     Ok(())
 }
 

@@ -34,7 +34,9 @@ use super::regs::{
     WIN_INT_ARG_REGS, WIN_INT_RET_REGS,
 };
 use crate::ir::{CallConv, Type};
-use crate::machinst::abi::{AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, WideArg, WideRet};
+use crate::machinst::abi::{
+    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+};
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
 
@@ -57,6 +59,7 @@ pub static SYSV: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::FirstArg,
     reserved_arg_area: 0,
     slot_size: 8,
+    packing: StackPacking::Slots,
     callee_saved: &SYSV_CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
@@ -75,6 +78,7 @@ pub static WINDOWS: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::FirstArg,
     reserved_arg_area: WIN_SHADOW_SPACE,
     slot_size: 8,
+    packing: StackPacking::Slots,
     callee_saved: {
         let all: &'static [PReg] = &regs::WIN_CALLEE_SAVED;
         all.split_at(1).1

@@ -95,11 +95,6 @@ fn extended<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, param: &AbiParam,
     dst
 }
 
-/// The type of one stack slot's worth of a value of type `ty`.
-fn slot_type(ty: Type) -> Type {
-    if ty.is_float() { types::F64 } else { types::I64 }
-}
-
 /// The type of one return-area slot's worth of a value of type `ty`.
 fn area_type(ty: Type) -> Type {
     if ty.is_float() { ty } else { types::I64 }
@@ -169,6 +164,7 @@ fn own_ret_area<I: MachInst>(ctx: &mut Lower<'_, I>) -> Reg {
 fn place_arg<H: AbiHooks>(
     ctx: &mut Lower<'_, H::I>,
     hooks: &H,
+    desc: &ConvDesc,
     r: Reg,
     ty: Type,
     at: ArgLoc,
@@ -176,7 +172,7 @@ fn place_arg<H: AbiHooks>(
 ) {
     match at {
         ArgLoc::Reg(p) => uses.push((r, p)),
-        ArgLoc::Stack(off) => ctx.emit(hooks.gen_store(r, slot_type(ty), AbiBase::Outgoing, off)),
+        ArgLoc::Stack(off) => ctx.emit(hooks.gen_store(r, desc.stack_type(ty), AbiBase::Outgoing, off)),
     }
 }
 
@@ -196,7 +192,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
     if let Some(at) = layout.ret_area_ptr {
         let ptr = ctx.alloc_tmp(RegClass::Int);
         ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, area_offset));
-        place_arg(ctx, hooks, ptr, types::I64, at, &mut uses);
+        place_arg(ctx, hooks, desc, ptr, types::I64, at, &mut uses);
     }
     let mut byref_slot = byref_offset;
     for ((&a, loc), param) in args.iter().zip(&layout.params).zip(&sig.params) {
@@ -206,7 +202,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
             ParamLoc::Direct(arg_locs) => {
                 for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
                     let r = extended(ctx, hooks, param, r);
-                    place_arg(ctx, hooks, r, ty, at, &mut uses);
+                    place_arg(ctx, hooks, desc, r, ty, at, &mut uses);
                 }
             }
             ParamLoc::ByRef(at) => {
@@ -215,7 +211,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
                 }
                 let ptr = ctx.alloc_tmp(RegClass::Int);
                 ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, byref_slot));
-                place_arg(ctx, hooks, ptr, types::I64, *at, &mut uses);
+                place_arg(ctx, hooks, desc, ptr, types::I64, *at, &mut uses);
                 byref_slot += 16;
             }
         }
@@ -296,7 +292,7 @@ pub fn lower_return_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst
             let r = extended(ctx, hooks, param, r);
             match at {
                 ArgLoc::Reg(p) => uses.push((r, p)),
-                ArgLoc::Stack(off) => stores.push(hooks.gen_store(r, slot_type(ty), AbiBase::Incoming, off)),
+                ArgLoc::Stack(off) => stores.push(hooks.gen_store(r, desc.stack_type(ty), AbiBase::Incoming, off)),
             }
         }
     }
@@ -339,7 +335,8 @@ pub fn lower_return<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Ins
 /// registers, then stack arguments and arguments passed by reference are loaded.
 pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &[Value]) -> Result<(), CodegenError> {
     let conv = ctx.f.signature.call_conv;
-    let layout = CallLayout::new(hooks.conv(conv)?, &ctx.f.signature)?;
+    let desc = hooks.conv(conv)?;
+    let layout = CallLayout::new(desc, &ctx.f.signature)?;
     let mut args: Vec<(Reg, PReg)> = Vec::new();
     let mut loads = Vec::new();
     if let Some(at) = layout.ret_area_ptr {
@@ -357,7 +354,9 @@ pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &
                 for (&r, &at) in value_regs.regs().iter().zip(locs) {
                     match at {
                         ArgLoc::Reg(preg) => args.push((r, preg)),
-                        ArgLoc::Stack(off) => loads.push(hooks.gen_load(r, slot_type(ty), AbiBase::Incoming, off)),
+                        ArgLoc::Stack(off) => {
+                            loads.push(hooks.gen_load(r, desc.stack_type(ty), AbiBase::Incoming, off))
+                        }
                     }
                 }
             }

@@ -83,6 +83,18 @@ pub enum RetAreaPtr {
     Reg(PReg),
 }
 
+/// How arguments that do not fit in registers are laid out on the stack.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum StackPacking {
+    /// Each argument takes one slot of [`ConvDesc::slot_size`] bytes (a 128-bit integer
+    /// two, aligned to both), whatever its type: narrow integers are widened to the slot.
+    Slots,
+    /// Each argument takes its natural size, aligned to that size (a 128-bit integer 16
+    /// bytes aligned to 16), so consecutive narrow arguments share a word: Apple's arm64
+    /// convention. Stack arguments are stored and loaded with their own width.
+    Natural,
+}
+
 /// One calling convention of an ISA, as the shared ABI layer needs it.
 #[derive(Clone, Debug)]
 pub struct ConvDesc {
@@ -107,8 +119,10 @@ pub struct ConvDesc {
     /// Bytes the caller reserves at the bottom of its outgoing-argument area, below the
     /// stack arguments, even when there are none (Windows' 32-byte shadow space).
     pub reserved_arg_area: u32,
-    /// Bytes of each stack argument slot.
+    /// Bytes of each stack argument slot, and of each return-area slot.
     pub slot_size: u32,
+    /// How stack arguments are packed.
+    pub packing: StackPacking,
     /// The callee-saved registers the register allocator may hand out (a function saves
     /// those it writes). Registers every frame saves anyway (the frame pointer) are not
     /// listed.
@@ -118,6 +132,20 @@ pub struct ConvDesc {
     /// Conventions with the same `family` preserve the same registers and pass arguments
     /// alike, so one may tail-call the other.
     pub family: u8,
+}
+
+impl ConvDesc {
+    /// The type a stack argument's slot holds for one register's worth of a value of
+    /// type `ty` (each half of an `i128` is an `i64`): with [`StackPacking::Slots`] a whole
+    /// slot (`i64` or `f64`), with [`StackPacking::Natural`] the type itself.
+    pub fn stack_type(&self, ty: Type) -> Type {
+        match self.packing {
+            _ if is_wide(ty) => crate::ir::types::I64,
+            StackPacking::Natural => ty,
+            StackPacking::Slots if ty.is_float() => crate::ir::types::F64,
+            StackPacking::Slots => crate::ir::types::I64,
+        }
+    }
 }
 
 /// Where one register's worth of an argument is.
@@ -203,9 +231,9 @@ impl CallLayout {
                         WideArg::Pair { even, split } => ParamLoc::Direct(assigner.pair(even, split)),
                     }
                 } else if ty.is_float() {
-                    ParamLoc::Direct(smallvec::smallvec![assigner.float()])
+                    ParamLoc::Direct(smallvec::smallvec![assigner.next(true, ty.bytes())])
                 } else {
-                    ParamLoc::Direct(smallvec::smallvec![assigner.int()])
+                    ParamLoc::Direct(smallvec::smallvec![assigner.next(false, ty.bytes())])
                 }
             })
             .collect();
@@ -246,18 +274,25 @@ impl<'d> Assigner<'d> {
         Self { desc, ints: 0, floats: 0, position: 0, stack: 0 }
     }
 
-    fn stack_slot(&mut self, align: u32) -> ArgLoc {
+    /// `size` bytes of the stack argument area aligned to `align`.
+    fn stack_bytes(&mut self, size: u32, align: u32) -> ArgLoc {
         self.stack = self.stack.next_multiple_of(align);
-        self.stack += self.desc.slot_size;
-        ArgLoc::Stack(self.desc.reserved_arg_area + self.stack - self.desc.slot_size)
+        self.stack += size;
+        ArgLoc::Stack(self.desc.reserved_arg_area + self.stack - size)
+    }
+
+    /// One slot, aligned to `align`.
+    fn stack_slot(&mut self, align: u32) -> ArgLoc {
+        self.stack_bytes(self.desc.slot_size, align)
     }
 
     fn stack_size(&self) -> u32 {
         self.desc.reserved_arg_area + self.stack
     }
 
-    /// The next location of an integer (`float: false`) or a float argument.
-    fn next(&mut self, float: bool) -> ArgLoc {
+    /// The next location of an integer (`float: false`) or a float argument of `bytes`
+    /// bytes.
+    fn next(&mut self, float: bool, bytes: u32) -> ArgLoc {
         let regs = if float { self.desc.float_args } else { self.desc.int_args };
         let reg = match self.desc.assignment {
             ArgAssignment::ByPosition => {
@@ -269,23 +304,22 @@ impl<'d> Assigner<'d> {
                 let reg = regs.get(*used).copied();
                 *used += reg.is_some() as usize;
                 if reg.is_none() && float && float_to_int {
-                    return self.next(false);
+                    return self.next(false, bytes);
                 }
                 reg
             }
         };
-        match reg {
-            Some(p) => ArgLoc::Reg(p),
-            None => self.stack_slot(self.desc.slot_size),
+        match (reg, self.desc.packing) {
+            (Some(p), _) => ArgLoc::Reg(p),
+            (None, StackPacking::Slots) => self.stack_slot(self.desc.slot_size),
+            (None, StackPacking::Natural) => self.stack_bytes(bytes, bytes),
         }
     }
 
+    /// The next location of a pointer-sized integer (a return-area or by-reference
+    /// address).
     fn int(&mut self) -> ArgLoc {
-        self.next(false)
-    }
-
-    fn float(&mut self) -> ArgLoc {
-        self.next(true)
+        self.next(false, 8)
     }
 
     /// Two slots for a 128-bit integer passed by value.

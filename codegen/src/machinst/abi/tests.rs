@@ -65,6 +65,7 @@ const AAPCS_FIELDS: ConvDesc = ConvDesc {
     ret_area_ptr: RetAreaPtr::Reg(x(8)),
     reserved_arg_area: 0,
     slot_size: 8,
+    packing: StackPacking::Slots,
     callee_saved: &[],
     clobbers: no_clobbers,
     family: 0,

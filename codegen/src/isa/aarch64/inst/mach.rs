@@ -22,9 +22,11 @@
 //! registers are stored in 8-byte slots (only the low 64 bits of v8-v15 are preserved),
 //! and two saves of one class in adjacent slots become one `stp` (one `ldp`).
 //!
-//! Not done: signing the return address (`paciasp`/`autiasp` around the frame record).
-//! The frame hooks receive no ISA flags, and the unwind records would need
-//! `negate_ra_state`; the `sign_return_address` flag is refused (`settings.rs`).
+//! With the `sign_return_address` flag the prologue starts with `paciasp` (x30 signed
+//! with the A key, SP as the modifier) and every epilogue ends with `autiasp` after x30 is
+//! reloaded, each followed by a `NegateRaState` unwind event so unwinders strip the
+//! signature while x30 (or its saved copy) is signed. Both are hint-space instructions:
+//! on a CPU without pointer authentication they are `nop`s and the code still runs.
 
 use super::Inst;
 use super::args::*;
@@ -48,7 +50,11 @@ pub const FRAME: FrameDesc = FrameDesc {
 /// The frame rules of AAPCS64 functions (every supported convention saves x19-x28 and
 /// the low halves of v8-v15).
 #[derive(Copy, Clone, Debug, Default)]
-pub struct AArch64FrameRules;
+pub struct AArch64FrameRules {
+    /// Sign the return address in prologues and authenticate it in epilogues (the
+    /// `sign_return_address` ISA flag).
+    pub sign_return_address: bool,
+}
 
 impl FrameRules for AArch64FrameRules {
     fn callee_saved(&self, _conv: CallConv) -> &[PReg] {
@@ -56,6 +62,9 @@ impl FrameRules for AArch64FrameRules {
     }
     fn frame_desc(&self) -> &FrameDesc {
         &FRAME
+    }
+    fn sign_return_address(&self) -> bool {
+        self.sign_return_address
     }
 }
 
@@ -373,11 +382,24 @@ impl MachInst for Inst {
     }
 
     fn gen_prologue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
-        pair_saves(crate::machinst::abi::frame::gen_prologue(frame))
+        let mut out = Vec::new();
+        if frame.sign_return_address {
+            // Signed before x30 is stored, so the saved copy is signed too.
+            out.push(FrameItem::Inst(Inst::Pac { op: PacOp::Paciasp }));
+            out.push(FrameItem::Unwind(UnwindInst::NegateRaState));
+        }
+        out.extend(pair_saves(crate::machinst::abi::frame::gen_prologue(frame)));
+        out
     }
 
     fn gen_epilogue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
-        pair_saves(crate::machinst::abi::frame::gen_epilogue(frame))
+        let mut out = pair_saves(crate::machinst::abi::frame::gen_epilogue(frame));
+        if frame.sign_return_address {
+            // SP is back at its value at entry, the modifier `paciasp` used.
+            out.push(FrameItem::Inst(Inst::Pac { op: PacOp::Autiasp }));
+            out.push(FrameItem::Unwind(UnwindInst::NegateRaState));
+        }
+        out
     }
 
     fn gen_frame_setup() -> Vec<FrameItem<Inst>> {
