@@ -46,6 +46,8 @@ pub(crate) fn applies(kind: RelocKind) -> bool {
         | RelocKind::Aarch64Jump26
         | RelocKind::Aarch64AdrPrelPgHi21
         | RelocKind::Aarch64AddAbsLo12Nc
+        | RelocKind::Aarch64AdrGotPage
+        | RelocKind::Aarch64Ld64GotLo12Nc
         | RelocKind::Riscv64CallPlt
         | RelocKind::Riscv64PcrelHi20
         | RelocKind::Riscv64PcrelLo12I

@@ -57,6 +57,8 @@ impl ElfTarget {
             (Architecture::Aarch64, Aarch64Jump26) => elf::R_AARCH64_JUMP26,
             (Architecture::Aarch64, Aarch64AdrPrelPgHi21) => elf::R_AARCH64_ADR_PREL_PG_HI21,
             (Architecture::Aarch64, Aarch64AddAbsLo12Nc) => elf::R_AARCH64_ADD_ABS_LO12_NC,
+            (Architecture::Aarch64, Aarch64AdrGotPage) => elf::R_AARCH64_ADR_GOT_PAGE,
+            (Architecture::Aarch64, Aarch64Ld64GotLo12Nc) => elf::R_AARCH64_LD64_GOT_LO12_NC,
             (Architecture::Riscv64, Riscv64CallPlt) => elf::R_RISCV_CALL_PLT,
             (Architecture::Riscv64, Riscv64PcrelHi20) => elf::R_RISCV_PCREL_HI20,
             (Architecture::Riscv64, Riscv64PcrelLo12I) => elf::R_RISCV_PCREL_LO12_I,

@@ -41,6 +41,13 @@ pub enum RelocKind {
     /// aarch64 `R_AARCH64_ADD_ABS_LO12_NC`: the 12-bit immediate of the `add` after an
     /// `adrp`, the low 12 bits of `S + A` (not checked for overflow).
     Aarch64AddAbsLo12Nc,
+    /// aarch64 `R_AARCH64_ADR_GOT_PAGE`: `adrp`'s 21-bit page offset to the symbol's GOT
+    /// slot, `Page(G(GDAT(S + A))) - Page(P)`; paired with
+    /// [`RelocKind::Aarch64Ld64GotLo12Nc`] (position-independent code).
+    Aarch64AdrGotPage,
+    /// aarch64 `R_AARCH64_LD64_GOT_LO12_NC`: the scaled 12-bit offset of the `ldr` after
+    /// that `adrp`, the low 12 bits of the GOT slot's address divided by 8.
+    Aarch64Ld64GotLo12Nc,
     /// riscv64 `R_RISCV_CALL_PLT`: an `auipc ra` + `jalr ra` pair (8 bytes, the field is
     /// both instructions) holding `L + A - P` (±2 GiB).
     Riscv64CallPlt,
@@ -73,6 +80,8 @@ impl RelocKind {
             | RelocKind::Aarch64Jump26
             | RelocKind::Aarch64AdrPrelPgHi21
             | RelocKind::Aarch64AddAbsLo12Nc
+            | RelocKind::Aarch64AdrGotPage
+            | RelocKind::Aarch64Ld64GotLo12Nc
             | RelocKind::Riscv64PcrelHi20
             | RelocKind::Riscv64PcrelLo12I
             | RelocKind::S390xPlt32Dbl

@@ -506,6 +506,15 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
             buf.put4(0x9100_0000 | (rd << 5) | rd);
             return;
         }
+        Inst::LoadGotAddr { rd, name } => {
+            let rd = rz(*rd);
+            buf.add_reloc(RelocKind::Aarch64AdrGotPage, name, 0);
+            buf.put4(0x9000_0000 | rd);
+            buf.add_reloc(RelocKind::Aarch64Ld64GotLo12Nc, name, 0);
+            // `ldr xd, [xd, #0]` (unsigned offset form); the linker fills the offset.
+            buf.put4(0xf940_0000 | (rd << 5) | rd);
+            return;
+        }
         &Inst::Load { op, rt, mem, trap } => {
             if let Some(code) = trap {
                 buf.add_trap(code);

@@ -343,6 +343,9 @@ fn print_one(inst: &Inst) -> String {
             let sym = name_with_offset(name, *offset);
             format!("adrp {0}, {sym}\nadd {0}, {0}, :lo12:{sym}", x(*rd))
         }
+        Inst::LoadGotAddr { rd, name } => {
+            format!("adrp {0}, :got:{name}\nldr {0}, [{0}, :got_lo12:{name}]", x(*rd))
+        }
         &Inst::Load { op, rt, ref mem, .. } => {
             format!("{} {}, {}", unscaled_name(op.name(), mem), op.reg_name(rt), mem_text(mem, op.size_log2()))
         }

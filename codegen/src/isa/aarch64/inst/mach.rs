@@ -218,7 +218,7 @@ impl MachInst for Inst {
                 v.reg_def(rd);
             }
             Inst::MovWide { rd, .. } | Inst::FpuMoveImm { rd, .. } | Inst::Adr { rd, .. } => v.reg_def(rd),
-            Inst::LoadAddr { rd, .. } | Inst::StackAddr { rd, .. } => v.reg_def(rd),
+            Inst::LoadAddr { rd, .. } | Inst::LoadGotAddr { rd, .. } | Inst::StackAddr { rd, .. } => v.reg_def(rd),
             Inst::MovK { rd, rn, .. } => {
                 v.reg_use(rn);
                 v.reg_reuse_def(rd, 0);

@@ -251,6 +251,16 @@ pub enum Inst {
         /// Added to its address.
         offset: i64,
     },
+    /// `adrp rd, :got:name; ldr rd, [rd, :got_lo12:name]`: the address of a symbol
+    /// read from its GOT slot (position-independent code reaching a symbol the linker
+    /// may place in another module), with `Aarch64AdrGotPage` and `Aarch64Ld64GotLo12Nc`
+    /// relocations.
+    LoadGotAddr {
+        /// Result.
+        rd: Reg,
+        /// The symbol.
+        name: ExternalName,
+    },
     /// A load; records a trap site when `trap` is set.
     Load {
         /// Size, extension and register file.

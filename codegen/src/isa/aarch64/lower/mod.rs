@@ -685,13 +685,24 @@ impl RuleCtx<'_, '_> {
             },
             _ => return self.unsupported("this address computation on aarch64".into()),
         };
-        if self.backend.is_pic && !colocated {
-            return self.unsupported(
-                "the address of a symbol outside the unit with is_pic on aarch64 (GOT loads are not implemented)"
-                    .into(),
-            );
-        }
         let rd = self.tmp();
+        if self.backend.is_pic && !colocated {
+            // The linker may put the symbol in another module: read its address from the
+            // GOT, then add the offset (a GOT slot holds the symbol's own address).
+            self.emit(MInst::LoadGotAddr { rd, name });
+            let rd = match offset {
+                0 => rd,
+                k => match Imm12::maybe_from_u64(k.unsigned_abs()) {
+                    Some(imm) => self.alu_imm(OperandSize::S64, if k > 0 { AluOp::Add } else { AluOp::Sub }, rd, imm),
+                    None => {
+                        let k = self.constant(k as u64, OperandSize::S64);
+                        self.alu(OperandSize::S64, AluOp::Add, rd, k)
+                    }
+                },
+            };
+            self.lower.set_output(result, rd);
+            return;
+        }
         self.emit(MInst::LoadAddr { rd, name, offset });
         self.lower.set_output(result, rd);
     }

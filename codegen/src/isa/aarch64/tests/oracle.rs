@@ -41,7 +41,7 @@ macro_rules! variants {
 
 variants! {
     AluRRR, AluRRRShift, AluRRRExtend, AluRRImm12, AluRRImmLogic, AluRRRR, BitRR, MovWide, MovK, Mov,
-    Bitfield, Bfm, Extr, CSel, CCmp, Adr, LoadAddr, Load, Store, LoadPair, StorePair, LoadLiteral, LoadConst,
+    Bitfield, Bfm, Extr, CSel, CCmp, Adr, LoadAddr, LoadGotAddr, Load, Store, LoadPair, StorePair, LoadLiteral, LoadConst,
     Jump, CondBr, TrapIf, Br, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Brk, Nop, Dmb, Pac,
     FpuMove, FpuMove128, FpuRR, FpuCvt, FpuRRR, FpuRRRR, FpuCmp, FpuCSel, FpuMoveImm, IntToFpu, FpuToInt,
     MovToFpu, MovFromFpu, VecCnt, VecAddv, LoadExclusive, StoreExclusive, LoadAcquire, StoreRelease, AtomicRmw,
@@ -103,6 +103,7 @@ fn constant_offset(e: &Emitted, bytes: &[u8]) -> Option<usize> {
 fn symbol_texts(inst: &Inst) -> Vec<String> {
     match inst {
         Inst::Call { callee, .. } | Inst::ReturnCall { callee, .. } => vec![callee.to_string()],
+        Inst::LoadGotAddr { name, .. } => vec![name.to_string()],
         Inst::LoadAddr { name, offset, .. } => {
             let base = name.to_string();
             let full = match *offset {
@@ -145,7 +146,11 @@ fn expected_lines(inst: &Inst, next: Option<MachLabel>, e: &Emitted, frame: &Fra
             s = s.replace(&format!("label{n}"), &format!("#{}", e.labels[n] as i64 - at));
         }
         for sym in symbol_texts(inst) {
-            s = s.replace(&format!(":lo12:{sym}"), "#0").replace(&sym, "#0");
+            // The GOT slot's offset is 0 until linked, which llvm prints as `[xN]`.
+            s = s.replace(&format!(", :got_lo12:{sym}]"), "]");
+            for prefix in [":got:", ":lo12:", ""] {
+                s = s.replace(&format!("{prefix}{sym}"), "#0");
+            }
         }
         if let Some(i) = s.find("=0x") {
             let Inst::LoadConst { op, bits, .. } = inst else { return Err(format!("a constant in `{s}`")) };
@@ -182,6 +187,9 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
         Inst::ReturnCall { .. } => vec![(start, RelocKind::Aarch64Jump26)],
         Inst::LoadAddr { .. } => {
             vec![(start, RelocKind::Aarch64AdrPrelPgHi21), (start + 4, RelocKind::Aarch64AddAbsLo12Nc)]
+        }
+        Inst::LoadGotAddr { .. } => {
+            vec![(start, RelocKind::Aarch64AdrGotPage), (start + 4, RelocKind::Aarch64Ld64GotLo12Nc)]
         }
         _ => vec![],
     };

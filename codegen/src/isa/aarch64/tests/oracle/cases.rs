@@ -181,6 +181,7 @@ fn moves_and_bitfields(out: &mut Vec<Inst>) {
         for (j, offset) in [0i64, 16, -8].into_iter().enumerate() {
             out.push(Inst::LoadAddr { rd: g(k + j), name: names[(k + j) % 2].clone(), offset });
         }
+        out.push(Inst::LoadGotAddr { rd: g(k + 3), name: names[k % 2].clone() });
     }
 }
 
