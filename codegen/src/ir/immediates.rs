@@ -207,8 +207,10 @@ pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
             return Ok(sign_bit | (max_e << t) | q | payload);
         }
     }
-    let hex =
-        body.strip_prefix("0x").ok_or_else(|| format!("float literal `{s}` must be hexadecimal (like 0x1.8p3)"))?;
+    let Some(hex) = body.strip_prefix("0x") else {
+        // A decimal literal, rounded to nearest like every IEEE conversion.
+        return super::decimal::parse_decimal_bits(body, w, t).map(|bits| sign_bit | bits as u64);
+    };
     let (mant, exp) = match hex.find(['p', 'P']) {
         Some(i) => (&hex[..i], Some(&hex[i + 1..])),
         None => (hex, None),
@@ -333,7 +335,8 @@ mod tests {
             assert_eq!(y.to_string(), s);
         }
         assert_eq!("NaN".parse::<Ieee32>().unwrap().to_string(), "+NaN");
-        assert!("1.5".parse::<Ieee64>().is_err());
+        assert_eq!("1.5".parse::<Ieee64>().unwrap().to_string(), "0x1.8p0");
+        assert_eq!("-0.1".parse::<Ieee32>().unwrap().to_string(), "-0x1.99999ap-4");
         assert!("0x1.000001p0".parse::<Ieee32>().is_err(), "not exact in f32");
         assert!("0x1p200".parse::<Ieee32>().is_err());
         assert!("+sNaN:0x0".parse::<Ieee32>().is_err());

@@ -5,6 +5,7 @@
 
 mod builder;
 mod condcodes;
+mod decimal;
 mod dfg;
 pub mod entities;
 mod extname;

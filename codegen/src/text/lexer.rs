@@ -94,8 +94,8 @@ fn is_word_char(c: u8) -> bool {
 }
 
 /// Where a number token that starts at `start` ends. Numbers take letters, digits, `_`
-/// and `.`; a `:` right after `NaN` (payloads); and a sign right after the `p` of a hex
-/// float exponent.
+/// and `.`; a `:` right after `NaN` (payloads); a sign right after the `p` of a hex float
+/// exponent, and right after the `e` of a decimal one (`1.5e-3`).
 fn number_end(b: &[u8], start: usize) -> usize {
     let mut i = start;
     if matches!(b.get(i), Some(b'+' | b'-')) {
@@ -109,13 +109,22 @@ fn number_end(b: &[u8], start: usize) -> usize {
             || (matches!(c, b'+' | b'-')
                 && matches!(tok.last(), Some(b'p' | b'P'))
                 && tok.windows(2).any(|w| w.eq_ignore_ascii_case(b"0x"))
-                && !tok.contains(&b':'));
+                && !tok.contains(&b':'))
+            || (matches!(c, b'+' | b'-') && matches!(tok.last(), Some(b'e' | b'E')) && is_decimal_mantissa(tok));
         if !ok {
             break;
         }
         i += 1;
     }
     i
+}
+
+/// Whether `tok` (a sign, then digits and `.`, then the `e` just read) is the start of a
+/// decimal float with an exponent, so a sign may follow.
+fn is_decimal_mantissa(tok: &[u8]) -> bool {
+    let body = tok.strip_prefix(b"-").or_else(|| tok.strip_prefix(b"+")).unwrap_or(tok);
+    let mant = &body[..body.len() - 1];
+    mant.iter().any(u8::is_ascii_digit) && mant.iter().all(|c| c.is_ascii_digit() || *c == b'.' || *c == b'_')
 }
 
 /// Splits `src` into tokens. Line numbers start at `first_line`.
@@ -293,6 +302,19 @@ mod tests {
                 Tok::Number("Inf"),
                 Tok::Number("+Inf"),
                 Tok::Number("0x5.0"),
+                Tok::Eof
+            ]
+        );
+        assert_eq!(
+            toks("1.5 -0.25e-3 6.02E+23 1e10, e-1"),
+            vec![
+                Tok::Number("1.5"),
+                Tok::Number("-0.25e-3"),
+                Tok::Number("6.02E+23"),
+                Tok::Number("1e10"),
+                Tok::Comma,
+                Tok::Word("e"),
+                Tok::Number("-1"),
                 Tok::Eof
             ]
         );

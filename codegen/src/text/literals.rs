@@ -164,7 +164,10 @@ mod tests {
         assert_eq!(parse_float("+NaN:0x1", types::F32), Ok(0x7fc0_0001));
         assert!(parse_float("0x1p9223372036854775807", types::F64).is_err());
         assert!(parse_float("0x1p-99999999", types::F64).is_err());
-        assert!(parse_float("1.0", types::F64).is_err());
+        assert_eq!(parse_float("1.0", types::F64), Ok(1.0f64.to_bits()));
+        assert_eq!(parse_float("-1.5e-3", types::F32), Ok((-1.5e-3f32).to_bits() as u64));
+        assert!(parse_float("1.0.0", types::F64).is_err());
+        assert!(parse_float("1e+", types::F64).is_err());
         assert_eq!(parse_scalar_bits("true", types::I8), Ok(1));
         assert_eq!(parse_scalar_bits("-1", types::I16), Ok(0xffff));
     }

@@ -20,7 +20,7 @@ const CASES: &[(&str, usize, usize, &str)] = &[
     ("function %f() {\nblock0:\n    v1, v2 = iconst.i32 1\n    return\n}", 3, 14, "has 1 result(s), but 2 are named"),
     ("function %f() weird {\nblock0:\n    return\n}", 1, 15, "unknown calling convention `weird`"),
     ("function %f(i33) {\n}", 1, 13, "unknown type `i33`"),
-    ("function %f() {\nblock0:\n    v1 = f32const 1.5\n    return\n}", 3, 19, "must be hexadecimal"),
+    ("function %f() {\nblock0:\n    v1 = f32const 1.5e+\n    return\n}", 3, 19, "exponent"),
     ("function %f() {\nblock0:\n    v1 = iconst.i64 0x1_0000_0000_0000_0000\n    return\n}", 3, 21, "does not fit"),
     ("function %f() {\nblock0:\n    v1 = func_addr.i64 fn3\n    return\n}", 3, 24, "fn3 is not declared"),
     ("function %f() {\n    gv1 = load.i64 gv7\nblock0:\n    return\n}", 2, 20, "gv7 is not declared"),

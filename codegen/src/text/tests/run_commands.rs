@@ -58,7 +58,12 @@ fn float_run_lines_with_nans() {
     assert!(invocation.args[0].is_nan());
     assert_eq!(invocation.args[1], DataValue::F64(Ieee64(12.0f64.to_bits())));
     assert_eq!(expected, vec![DataValue::F64(Ieee64(f64::INFINITY.to_bits()))]);
-    assert!(parse_run_command("; run: %f(1.5, 0x0p0) == 0x0p0", &s).is_err());
+    let cmd = parse_run_command("; run: %f(1.5, -2e3) == 0.1", &s).unwrap();
+    let Some(RunCommand::Run { invocation, expected, .. }) = cmd else { panic!() };
+    assert_eq!(invocation.args[0], DataValue::F32(Ieee32(1.5f32.to_bits())));
+    assert_eq!(invocation.args[1], DataValue::F64(Ieee64((-2000.0f64).to_bits())));
+    assert_eq!(expected, vec![DataValue::F64(Ieee64(0.1f64.to_bits()))]);
+    assert!(parse_run_command("; run: %f(1.5x, 0x0p0) == 0x0p0", &s).is_err());
 }
 
 #[test]
