@@ -1,5 +1,11 @@
-//! Flags on memory accesses (`notrap aligned readonly little big can_move` and a trap
-//! code), and the operations of `atomic_rmw`.
+//! Flags on memory accesses (`notrap aligned readonly little big can_move`, an alias
+//! region `heap`, `table` or `vmctx`, and a trap code), and the operations of
+//! `atomic_rmw`.
+//!
+//! Alias regions partition memory for alias reasoning: two accesses in different regions
+//! never touch the same bytes, and an access without a region may touch any. Lathe reads,
+//! prints and verifies them (at most one per access); no pass relies on them yet, which
+//! is always sound since they only permit optimizations.
 
 use super::TrapCode;
 use std::fmt;
@@ -8,7 +14,7 @@ use std::fmt;
 /// unaligned, native byte order".
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct MemFlags {
-    bits: u8,
+    bits: u16,
     /// The trap code of a faulting access, when it is not the default `heap_oob`.
     trap_code: Option<TrapCode>,
 }
@@ -22,21 +28,39 @@ pub enum Endianness {
     Big,
 }
 
-const NOTRAP: u8 = 1 << 0;
-const ALIGNED: u8 = 1 << 1;
-const READONLY: u8 = 1 << 2;
-const LITTLE: u8 = 1 << 3;
-const BIG: u8 = 1 << 4;
-const CAN_MOVE: u8 = 1 << 5;
+const NOTRAP: u16 = 1 << 0;
+const ALIGNED: u16 = 1 << 1;
+const READONLY: u16 = 1 << 2;
+const LITTLE: u16 = 1 << 3;
+const BIG: u16 = 1 << 4;
+const CAN_MOVE: u16 = 1 << 5;
+const HEAP: u16 = 1 << 6;
+const TABLE: u16 = 1 << 7;
+const VMCTX: u16 = 1 << 8;
+const REGIONS: u16 = HEAP | TABLE | VMCTX;
 
-const NAMES: [(&str, u8); 6] = [
+const NAMES: [(&str, u16); 9] = [
     ("notrap", NOTRAP),
     ("aligned", ALIGNED),
     ("readonly", READONLY),
     ("little", LITTLE),
     ("big", BIG),
     ("can_move", CAN_MOVE),
+    ("heap", HEAP),
+    ("table", TABLE),
+    ("vmctx", VMCTX),
 ];
+
+/// A disjoint part of memory named by an access's flags.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum AliasRegion {
+    /// A heap (Wasm linear memory, say).
+    Heap,
+    /// A table.
+    Table,
+    /// The VM context structure.
+    Vmctx,
+}
 
 impl MemFlags {
     /// No flags.
@@ -112,6 +136,30 @@ impl MemFlags {
     /// Whether both `little` and `big` are set (rejected by the verifier).
     pub fn has_conflicting_endianness(self) -> bool {
         self.bits & (LITTLE | BIG) == (LITTLE | BIG)
+    }
+    /// The alias region, if exactly one is set.
+    pub fn alias_region(self) -> Option<AliasRegion> {
+        match self.bits & REGIONS {
+            HEAP => Some(AliasRegion::Heap),
+            TABLE => Some(AliasRegion::Table),
+            VMCTX => Some(AliasRegion::Vmctx),
+            _ => None,
+        }
+    }
+    /// Sets the alias region (replacing any other), or clears it with `None`.
+    pub fn with_alias_region(mut self, region: Option<AliasRegion>) -> Self {
+        self.bits &= !REGIONS;
+        self.bits |= match region {
+            None => 0,
+            Some(AliasRegion::Heap) => HEAP,
+            Some(AliasRegion::Table) => TABLE,
+            Some(AliasRegion::Vmctx) => VMCTX,
+        };
+        self
+    }
+    /// Whether more than one alias region is named (rejected by the verifier).
+    pub fn has_conflicting_alias_regions(self) -> bool {
+        (self.bits & REGIONS).count_ones() > 1
     }
     /// The trap code named in the flags, if any (an access without one traps with
     /// `heap_oob`).

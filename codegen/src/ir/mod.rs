@@ -35,7 +35,7 @@ pub use instructions::{
 };
 pub use layout::Layout;
 pub use libcall::LibCall;
-pub use memflags::{AtomicRmwOp, Endianness, MemFlags};
+pub use memflags::{AliasRegion, AtomicRmwOp, Endianness, MemFlags};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;
 pub use types::Type;

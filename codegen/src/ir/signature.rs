@@ -21,12 +21,26 @@ pub enum CallConv {
     WindowsFastcall,
     /// The Apple variant of AAPCS64.
     AppleAarch64,
+    /// Arguments as the platform convention, but the callee preserves every register
+    /// except the result registers (for calls on cold paths that must not disturb the
+    /// caller's registers).
+    PreserveAll,
+    /// Wasmtime's baseline-compiler convention. Read and printed so files that use it
+    /// parse; no Lathe backend implements it.
+    Winch,
 }
 
 impl CallConv {
     /// Every convention.
-    pub const ALL: [CallConv; 5] =
-        [CallConv::Fast, CallConv::Tail, CallConv::SystemV, CallConv::WindowsFastcall, CallConv::AppleAarch64];
+    pub const ALL: [CallConv; 7] = [
+        CallConv::Fast,
+        CallConv::Tail,
+        CallConv::SystemV,
+        CallConv::WindowsFastcall,
+        CallConv::AppleAarch64,
+        CallConv::PreserveAll,
+        CallConv::Winch,
+    ];
     /// The text name.
     pub fn name(self) -> &'static str {
         match self {
@@ -35,6 +49,8 @@ impl CallConv {
             CallConv::SystemV => "system_v",
             CallConv::WindowsFastcall => "windows_fastcall",
             CallConv::AppleAarch64 => "apple_aarch64",
+            CallConv::PreserveAll => "preserve_all",
+            CallConv::Winch => "winch",
         }
     }
 }

@@ -333,13 +333,26 @@ impl<'a> Parser<'a> {
         let Some(opcode) = Opcode::from_name(name) else {
             return Err(ParseError::at(pos, format!("unknown opcode `{name}`")));
         };
-        let suffix = if self.cur.peek().tok == Tok::Dot {
+        let mut suffix = if self.cur.peek().tok == Tok::Dot {
             self.cur.bump();
             let p = self.cur.peek().pos;
             Some((self.parse_type()?, p))
         } else {
             None
         };
+        // Older CLIF wrote the callee's type after `call_indirect` (`call_indirect.i64`);
+        // the callee operand has that type anyway, so the suffix is read and dropped.
+        if matches!(opcode, Opcode::CallIndirect | Opcode::ReturnCallIndirect)
+            && let Some((ty, p)) = suffix
+        {
+            if !ty.is_int_scalar() || ty.bits() > 64 {
+                return Err(ParseError::at(
+                    p,
+                    format!("`{name}.{ty}`: a callee address is an integer of at most 64 bits"),
+                ));
+            }
+            suffix = None;
+        }
         match (opcode.info().ctrl, suffix) {
             (CtrlSource::Explicit, None) => {
                 return Err(ParseError::at(

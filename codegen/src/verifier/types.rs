@@ -246,6 +246,9 @@ impl Verifier<'_> {
             if flags.has_conflicting_endianness() {
                 self.inst_error(inst, "memory flags cannot be both little and big endian");
             }
+            if flags.has_conflicting_alias_regions() {
+                self.inst_error(inst, "memory flags name more than one alias region (`heap`, `table`, `vmctx`)");
+            }
             if let Some(code) = flags.trap_code() {
                 self.check_trap_code(inst, code);
             }

@@ -28,6 +28,7 @@ use super::regs::{self, CALLEE_SAVED, FLOAT_ARG_REGS, FLOAT_RET_REGS, INT_ARG_RE
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
     AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+    winch_unsupported,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
@@ -64,6 +65,12 @@ pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
         CallConv::WindowsFastcall => {
             Err(CodegenError::Unsupported("the `windows_fastcall` calling convention on aarch64".into()))
         }
+        CallConv::PreserveAll => Err(CodegenError::Unsupported(
+            "the `preserve_all` calling convention on aarch64 (its frames keep only the low 64 bits of \
+             vector registers)"
+                .into(),
+        )),
+        CallConv::Winch => Err(winch_unsupported()),
     }
 }
 

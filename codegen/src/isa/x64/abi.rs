@@ -36,6 +36,7 @@ use super::regs::{
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
     AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+    winch_unsupported,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
@@ -87,12 +88,68 @@ pub static WINDOWS: ConvDesc = ConvDesc {
     family: 1,
 };
 
+/// What a `preserve_all` function keeps for its caller: every allocatable register but
+/// the System V result registers (rax, rdx, xmm0, xmm1), which a call may overwrite.
+const PRESERVE_ALL_SAVED: [PReg; 26] = {
+    let mut out = [regs::preg_rbx(); 26];
+    let ints = [
+        regs::preg_rbx(),
+        regs::preg_rcx(),
+        regs::preg_rsi(),
+        regs::preg_rdi(),
+        regs::preg_r8(),
+        regs::preg_r9(),
+        regs::preg_r10(),
+        regs::preg_r11(),
+        regs::preg_r12(),
+        regs::preg_r13(),
+        regs::preg_r14(),
+        regs::preg_r15(),
+    ];
+    let mut i = 0;
+    while i < ints.len() {
+        out[i] = ints[i];
+        i += 1;
+    }
+    let mut n = 2;
+    while n < 16 {
+        out[ints.len() + n as usize - 2] = regs::preg_xmm(n);
+        n += 1;
+    }
+    out
+};
+
+/// The registers a call to a `preserve_all` function overwrites: its result registers.
+fn preserve_all_clobbers() -> PRegSet {
+    let mut set = PRegSet::empty();
+    for p in [regs::preg_rax(), regs::preg_rdx(), regs::preg_xmm(0), regs::preg_xmm(1)] {
+        set.add(p);
+    }
+    set
+}
+
+/// `preserve_all`: System V's argument and result locations, with every other register
+/// preserved by the callee (saved in its prologue when it writes them or calls a function
+/// that may; xmm registers whole, 16 bytes each). A family of its own: a tail call would
+/// hand the callee's registers to a caller that expects them preserved.
+pub static PRESERVE_ALL: ConvDesc = ConvDesc {
+    name: "preserve_all x86-64",
+    callee_saved: &PRESERVE_ALL_SAVED,
+    clobbers: preserve_all_clobbers,
+    family: 2,
+    ..SYSV
+};
+
 /// The description of `conv`, or an "unsupported" error for conventions of other targets.
 pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
         CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&SYSV),
         CallConv::WindowsFastcall => Ok(&WINDOWS),
-        other => Err(CodegenError::Unsupported(format!("the `{other}` calling convention on x86_64"))),
+        CallConv::PreserveAll => Ok(&PRESERVE_ALL),
+        CallConv::Winch => Err(winch_unsupported()),
+        CallConv::AppleAarch64 => {
+            Err(CodegenError::Unsupported("the `apple_aarch64` calling convention on x86_64".into()))
+        }
     }
 }
 
@@ -288,6 +345,27 @@ mod tests {
             assert!(c.contains(p));
         }
         assert!(conv_desc(CallConv::AppleAarch64).is_err());
+        let e = conv_desc(CallConv::Winch).unwrap_err();
+        assert!(e.to_string().contains("winch"), "{e}");
+    }
+
+    #[test]
+    fn preserve_all_keeps_everything_but_the_result_registers() {
+        let all = conv_desc(CallConv::PreserveAll).unwrap();
+        let clobbered = (all.clobbers)();
+        let results = [regs::preg_rax(), regs::preg_rdx(), regs::preg_xmm(0), regs::preg_xmm(1)];
+        for p in results {
+            assert!(clobbered.contains(p) && !all.callee_saved.contains(&p), "{p:?}");
+        }
+        for p in regs::CALLER_SAVED_INT.iter().chain(&SYSV_CALLEE_SAVED).filter(|p| !results.contains(p)) {
+            assert!(all.callee_saved.contains(p) && !clobbered.contains(*p), "{p:?}");
+        }
+        for n in 2..16 {
+            assert!(all.callee_saved.contains(&regs::preg_xmm(n)) && !clobbered.contains(regs::preg_xmm(n)));
+        }
+        // Arguments and results go where System V puts them.
+        assert_eq!(all.int_args, SYSV.int_args);
+        assert_eq!(all.float_rets, SYSV.float_rets);
     }
 
     #[test]

@@ -385,6 +385,16 @@ fn return_locations(desc: &ConvDesc, sig: &Signature) -> (Vec<SmallVec<[RetLoc; 
     (locs, area)
 }
 
+/// The error for the `winch` convention, which no backend implements: it exists in CLIF
+/// for Wasmtime's baseline compiler, whose calling rules Lathe does not describe.
+pub fn winch_unsupported() -> CodegenError {
+    CodegenError::Unsupported(
+        "the `winch` calling convention (Wasmtime's baseline-compiler convention; Lathe's baseline tier uses \
+         the ordinary conventions)"
+            .into(),
+    )
+}
+
 /// Checks that a function of convention `caller` may tail-call (`return_call`) a callee
 /// with layout `callee`: both conventions of one family (the callee must preserve what
 /// the caller's caller expects, and its arguments must survive the caller's epilogue), and
