@@ -137,6 +137,12 @@ impl<'a> Interpreter<'a> {
         }
         frame.next = func.layout.first_inst(entry);
         self.frames.push(frame);
+        if func.stack_limit.is_some()
+            && let Some(frame) = self.frames.last_mut()
+        {
+            let ctx = exec::Ctx { frame, mem: &mut self.memory, pinned: &mut self.pinned, store: &self.store };
+            ctx.check_stack_limit()?;
+        }
         Ok(())
     }
 

@@ -138,6 +138,9 @@ pub struct Function {
     pub layout: Layout,
     /// Source location of each instruction (the default where none was given).
     pub srclocs: SecondaryMap<Inst, SourceLoc>,
+    /// `stack_limit = gvN`: the lowest address the stack pointer may reach once the
+    /// function's frame is set up; below it the function traps `stk_ovf` on entry.
+    pub stack_limit: Option<GlobalValue>,
 }
 
 impl Function {

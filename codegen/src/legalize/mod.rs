@@ -4,12 +4,19 @@
 //!
 //! - `br_table.rs`: `br_table` as a search tree of compares, which the driver runs when
 //!   the settings ask for it (`enable_jump_tables=false`).
+//! - `stack_limit.rs`: the `stack_limit` check as IR at the top of the entry block, which
+//!   the driver runs for every function that declares one.
+//! - `global_value.rs`: every `global_value` as the loads and adds of its chain.
 //! - `native.rs`: rewrites of what an ISA cannot do natively (library calls, `i128`
 //!   expansions on 64-bit halves, accesses in the other byte order), which an ISA's
 //!   `LowerBackend::legalize` runs with a [`Native`] description of itself.
 
 mod br_table;
+mod global_value;
 mod native;
+mod stack_limit;
 
 pub use br_table::{expand_br_tables, has_br_table};
+pub use global_value::{expand_global_values, has_global_values};
 pub use native::{Native, legalize};
+pub use stack_limit::{expand_stack_limit, has_stack_limit};

@@ -163,6 +163,14 @@ pub fn compile_with<B: LowerBackend>(
 
     let mut legalized = false;
     timed(&mut options.times.lower, || {
+        if crate::legalize::has_stack_limit(&func) {
+            crate::legalize::expand_stack_limit(func.to_mut(), crate::ir::types::I64);
+            legalized = true;
+        }
+        if crate::legalize::has_global_values(&func) {
+            crate::legalize::expand_global_values(func.to_mut());
+            legalized = true;
+        }
         if !flags.enable_jump_tables && crate::legalize::has_br_table(&func) {
             crate::legalize::expand_br_tables(func.to_mut());
             legalized = true;

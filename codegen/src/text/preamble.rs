@@ -82,7 +82,22 @@ impl Parser<'_> {
     /// Reads and resolves every declaration of the preamble.
     pub(crate) fn parse_preamble(&mut self) -> PResult<()> {
         let mut decls = Vec::new();
-        while let Some(kind) = self.at_declaration() {
+        let mut stack_limit = None;
+        loop {
+            if matches!(self.cur.peek().tok, Tok::Word("stack_limit")) && self.cur.peek_nth(1).tok == Tok::Equal {
+                let pos = self.cur.bump().pos;
+                self.cur.bump();
+                if stack_limit.is_some() {
+                    return Err(ParseError::at(pos, "a second `stack_limit`".to_string()));
+                }
+                stack_limit = Some(self.cur.entity("gv", "a global value", u32::MAX)?);
+                let t = self.cur.peek();
+                if self.cur.on_same_line() {
+                    return Err(ParseError::at(t.pos, format!("unexpected {} after `stack_limit`", t.tok.describe())));
+                }
+                continue;
+            }
+            let Some(kind) = self.at_declaration() else { break };
             let (prefix, what) = KINDS[kind];
             let (n, pos) = self.cur.entity(prefix, what, u32::MAX)?;
             self.cur.expect(Tok::Equal, "`=`")?;
@@ -99,7 +114,11 @@ impl Parser<'_> {
             }
             decls.push((n, pos, decl));
         }
-        self.resolve_preamble(decls)
+        self.resolve_preamble(decls)?;
+        if let Some((n, pos)) = stack_limit {
+            self.st.func.stack_limit = Some(lookup(&self.st.global_values, n, pos, "gv")?);
+        }
+        Ok(())
     }
 
     fn resolve_preamble(&mut self, decls: Vec<(u32, Pos, RawDecl)>) -> PResult<()> {

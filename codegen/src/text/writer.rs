@@ -41,6 +41,10 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
         writeln!(w)?;
         any = true;
     }
+    if let Some(gv) = func.stack_limit {
+        writeln!(w, "    stack_limit = {gv}")?;
+        any = true;
+    }
     for (sig, data) in func.dfg.signatures.iter() {
         writeln!(w, "    {sig} = {data}")?;
         any = true;

@@ -61,6 +61,17 @@ impl Verifier<'_> {
             self.error(AnyEntity::Function, format!("the pointer type must be i32 or i64, not {p}"));
         }
         let func = self.func;
+        if let Some(gv) = func.stack_limit {
+            if !func.global_values.is_valid(gv) {
+                self.error(AnyEntity::Function, format!("the stack limit {gv} does not exist"));
+            } else if self.gv_ok[gv]
+                && let Some(t) = self.global_value_type(gv, ptr)
+                && Some(t) != ptr
+                && ptr.is_some()
+            {
+                self.error(AnyEntity::Function, format!("the stack limit {gv} has type {t}, not the pointer type"));
+            }
+        }
         for (gv, data) in func.global_values.iter() {
             if !self.gv_ok[gv] {
                 continue;

@@ -81,6 +81,18 @@ impl Ctx<'_, '_> {
         self.store.index_of(name).map(|i| FUNC_BASE + FUNC_STRIDE * i as u64)
     }
 
+    /// Traps `stk_ovf` when the running frame's stack pointer (the value
+    /// `get_stack_pointer` gives) is below the function's `stack_limit`, the comparison
+    /// the backends make after their prologue (`lathe_codegen::legalize`).
+    pub(crate) fn check_stack_limit(&self) -> Ex<()> {
+        let Some(gv) = self.frame.func.stack_limit else { return Ok(()) };
+        let limit = self.global_value(gv, types::I64, 0)?;
+        if u128::from(self.frame.mem.end) < limit {
+            return Err(Halt::Trap(lathe_codegen::ir::TrapCode::StackOverflow));
+        }
+        Ok(())
+    }
+
     /// The value of a global value, as bits of type `ty`.
     fn global_value(&self, gv: GlobalValue, ty: Type, depth: usize) -> Ex<u128> {
         let func = self.frame.func;
