@@ -247,7 +247,9 @@ fn run_kind_with_isas(
     let file = match text::parse_test_file(source) {
         Ok(f) => f,
         Err(e) => {
-            return (TestOutcome::Failed(format!("{display}:{}:{}: {}", e.line, e.column, e.message)), Vec::new());
+            let at = format!("{display}:{}:{}: {}", e.line, e.column, e.message);
+            let outcome = if e.unsupported { TestOutcome::Unsupported(at) } else { TestOutcome::Failed(at) };
+            return (outcome, Vec::new());
         }
     };
     if let Err(msg) = check_round_trip(&file) {

@@ -84,3 +84,17 @@ fn error_display() {
     assert_eq!(e.to_string(), "line 3, column 5: unknown opcode `bogus`");
     let _: &dyn std::error::Error = &e;
 }
+
+#[test]
+fn valid_but_unimplemented_constructs_are_marked_unsupported() {
+    for (input, what) in [
+        ("function %f(f16) {\nblock0(v0: f16):\n    return\n}", "`f16` type"),
+        ("function %f(f128x2) {\nblock0(v0: f128x2):\n    return\n}", "`f128x2` type"),
+        ("function %f() {\nblock0:\n    v0 = tls_value.i64 gv0\n    return\n}", "thread-local storage"),
+    ] {
+        let e = parse_test_file(input).unwrap_err();
+        assert!(e.unsupported && e.message.contains(what), "{e}");
+    }
+    let e = parse_test_file("function %f(f17) {\nblock0(v0: f17):\n    return\n}").unwrap_err();
+    assert!(!e.unsupported, "{e}");
+}
