@@ -21,3 +21,6 @@ pub mod rule_coverage;
 pub mod settings;
 pub mod text;
 pub mod verifier;
+
+#[cfg(test)]
+mod test_rng;

@@ -231,6 +231,7 @@ impl Big {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_rng::Rng;
 
     fn f64_bits(s: &str) -> u64 {
         parse_decimal_bits(s, 11, 52).unwrap() as u64
@@ -251,21 +252,6 @@ mod tests {
         assert!(parse_decimal_bits("1e", 11, 52).is_err());
         assert!(parse_decimal_bits(".", 11, 52).is_err());
         assert!(parse_decimal_bits("1x", 11, 52).is_err());
-    }
-
-    /// A small deterministic generator (xorshift), so the test needs no crate and no seed
-    /// from outside.
-    struct Rng(u64);
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            self.next() % n
-        }
     }
 
     /// Random literals: digit strings of many lengths, fraction points anywhere, and

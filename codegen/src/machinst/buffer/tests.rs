@@ -243,29 +243,17 @@ enum Emitted {
     Use(TestUse, MachLabel),
 }
 
-/// xorshift64: deterministic test input.
-struct Rng(u64);
+use crate::test_rng::Rng;
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-/// Follows the use whose field is at `field` through any veneers; returns where it ends
-/// and how many veneers it passed.
-fn follow(data: &[u8], mut field: u32, mut kind: TestUse, emitted_at: &BTreeSet<u32>) -> (u32, u32) {
+/// Follows the use whose field is at `field` through any veneers, stopping at `stop` (the
+/// offset the use should reach: a veneer may start exactly where a label is bound, at
+/// the end of the code); returns where it ends and how many veneers it passed.
+fn follow(data: &[u8], mut field: u32, mut kind: TestUse, emitted_at: &BTreeSet<u32>, stop: u32) -> (u32, u32) {
     let mut hops = 0;
     loop {
         let target = (field as i64 + kind.read(&data[field as usize..])) as u32;
         // A veneer is a jump the test did not emit (it lies in an island).
-        let veneer = match emitted_at.contains(&target) {
+        let veneer = match target == stop || emitted_at.contains(&target) {
             true => None,
             false => data.get(target as usize).and_then(|&op| TestUse::from_opcode(op)),
         };
@@ -360,15 +348,16 @@ fn islands_and_veneers_make_a_large_function_resolve() {
     assert!(islands > 10, "islands were needed ({islands})");
 
     // The fall-through path: from one emitted instruction to the next, only island jumps.
-    // (Labels are bound at instruction starts or at the end of the code.)
-    let emitted_at: BTreeSet<u32> = emitted.iter().map(|e| e.0).chain([code_end]).collect();
+    // (Labels are bound at instruction starts or at the end of the code, where veneers and
+    // constants may follow: `follow` stops at the expected label first.)
+    let emitted_at: BTreeSet<u32> = emitted.iter().map(|e| e.0).collect();
     let mut pc = 0u32;
     let mut jumped_islands = 0;
     for &(at, what) in &emitted {
         while pc != at {
             assert!(pc < at, "the code at {pc} runs past the instruction at {at}");
             assert_eq!(data[pc as usize], 0xc1, "an island at {pc} starts with its jump");
-            let (end, hops) = follow(data, pc + 2, TestUse::Jump16, &emitted_at);
+            let (end, hops) = follow(data, pc + 2, TestUse::Jump16, &emitted_at, at);
             assert_eq!(hops, 0);
             pc = end;
             jumped_islands += 1;
@@ -393,7 +382,8 @@ fn islands_and_veneers_make_a_large_function_resolve() {
     for &(at, what) in &emitted {
         let Emitted::Use(kind, label) = what else { continue };
         let field = at + kind.opcode_and_field().1;
-        let (end, hops) = follow(data, field, kind, &emitted_at);
+        let stop = if kind == TestUse::Lit16 { u32::MAX } else { label_offsets[label.0 as usize] };
+        let (end, hops) = follow(data, field, kind, &emitted_at, stop);
         if kind == TestUse::Lit16 {
             let bytes = &constants.iter().find(|c| c.0 == label).unwrap().1;
             assert_eq!(&data[end as usize..end as usize + bytes.len()], &bytes[..], "constant of the load at {at}");

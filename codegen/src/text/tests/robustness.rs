@@ -4,21 +4,7 @@
 use super::{SAMPLE, print_all};
 use crate::text::{parse_functions, parse_test_file};
 
-/// A small deterministic PRNG (xorshift64*), so the test needs no crate and always runs
-/// the same inputs.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 { 0 } else { (self.next() % n as u64) as usize }
-    }
-}
+use crate::test_rng::Rng;
 
 /// Pieces that steer random input towards the reader's deeper paths.
 const PIECES: &[&str] = &[
@@ -99,12 +85,12 @@ fn random_inputs_never_panic() {
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut stable = 0;
     for i in 0..iterations() {
-        let len = rng.below(200);
+        let len = rng.index(200);
         let text: String = if i % 2 == 0 {
             let bytes: Vec<u8> = (0..len).map(|_| rng.next() as u8).collect();
             String::from_utf8_lossy(&bytes).into_owned()
         } else {
-            (0..len / 4).map(|_| PIECES[rng.below(PIECES.len())]).collect::<Vec<_>>().join(" ")
+            (0..len / 4).map(|_| PIECES[rng.index(PIECES.len())]).collect::<Vec<_>>().join(" ")
         };
         check(&text, &mut stable);
         let _ = parse_functions(&text);
@@ -120,19 +106,19 @@ fn mutations_of_the_sample_never_panic_and_print_stably() {
     for i in 0..iterations() {
         let text = match i % 6 {
             // Truncate.
-            0 => String::from_utf8_lossy(&src[..rng.below(src.len())]).into_owned(),
+            0 => String::from_utf8_lossy(&src[..rng.index(src.len())]).into_owned(),
             // Delete a byte range.
             1 => {
-                let a = rng.below(src.len());
-                let b = (a + 1 + rng.below(8)).min(src.len());
+                let a = rng.index(src.len());
+                let b = (a + 1 + rng.index(8)).min(src.len());
                 let mut v = src[..a].to_vec();
                 v.extend_from_slice(&src[b..]);
                 String::from_utf8_lossy(&v).into_owned()
             }
             // Duplicate a byte range.
             2 => {
-                let a = rng.below(src.len());
-                let b = (a + 1 + rng.below(16)).min(src.len());
+                let a = rng.index(src.len());
+                let b = (a + 1 + rng.index(16)).min(src.len());
                 let mut v = src[..b].to_vec();
                 v.extend_from_slice(&src[a..]);
                 String::from_utf8_lossy(&v).into_owned()
@@ -140,22 +126,22 @@ fn mutations_of_the_sample_never_panic_and_print_stably() {
             // Replace a byte by a random one.
             3 => {
                 let mut v = src.to_vec();
-                let a = rng.below(v.len());
+                let a = rng.index(v.len());
                 v[a] = rng.next() as u8;
                 String::from_utf8_lossy(&v).into_owned()
             }
             // Swap two tokens.
             4 => {
                 let mut t = tokens.clone();
-                let (a, b) = (rng.below(t.len()), rng.below(t.len()));
+                let (a, b) = (rng.index(t.len()), rng.index(t.len()));
                 t.swap(a, b);
                 t.concat()
             }
             // Replace a token by a piece.
             _ => {
                 let mut t = tokens.clone();
-                let a = rng.below(t.len());
-                t[a] = PIECES[rng.below(PIECES.len())];
+                let a = rng.index(t.len());
+                t[a] = PIECES[rng.index(PIECES.len())];
                 t.concat()
             }
         };

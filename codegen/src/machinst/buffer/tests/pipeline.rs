@@ -141,7 +141,7 @@ impl FrameRules for NoFrame {
 #[test]
 fn a_function_larger_than_the_branch_reach_compiles_through_vcode() {
     const BLOCKS: u32 = 1200;
-    let mut rng = super::Rng(0x0dd_ba11_cafe_f00d);
+    let mut rng = crate::test_rng::Rng(0x0dd_ba11_cafe_f00d);
     // Real block k is VCode block 3k; 3k+1 and 3k+2 are the split edges of its branch.
     let real = |k: u32| 3 * k;
     let mut b = VCodeBuilder::<TestInst>::new();
@@ -233,7 +233,8 @@ fn a_function_larger_than_the_branch_reach_compiles_through_vcode() {
     labels.extend(starts.iter().copied());
     let mut hops_seen = [0; 3];
     for (field, kind, target) in uses {
-        let (mut end, hops) = follow(data, field, kind, &labels);
+        let stop = target.map_or(u32::MAX, |t| starts[t as usize]);
+        let (mut end, hops) = follow(data, field, kind, &labels, stop);
         hops_seen[hops as usize] += 1;
         match target {
             Ok(t) => {
