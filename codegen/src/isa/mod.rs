@@ -207,7 +207,8 @@ pub fn lookup(triple: Triple) -> Result<IsaBuilder, LookupError> {
     let isa = match triple.architecture {
         Architecture::X86_64 => &x64::ISA,
         Architecture::Aarch64(_) => &aarch64::ISA,
-        Architecture::Riscv64(_) | Architecture::S390x => {
+        Architecture::S390x => &s390x::ISA,
+        Architecture::Riscv64(_) => {
             return Err(LookupError::Unsupported(triple.architecture.to_string()));
         }
         other => return Err(LookupError::NotATarget(other.to_string())),
@@ -283,7 +284,7 @@ impl CallConv {
 /// Each ISA's lowering rules with their firing counts, for `lathe coverage` (see
 /// [`crate::rule_coverage`]).
 pub fn lowering_rule_sets() -> Vec<crate::rule_coverage::RuleSet> {
-    vec![x64::lowering_rules(), aarch64::lowering_rules()]
+    vec![x64::lowering_rules(), aarch64::lowering_rules(), s390x::lowering_rules()]
 }
 
 #[cfg(test)]

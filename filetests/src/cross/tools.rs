@@ -18,18 +18,35 @@ struct ArchTools {
     gnu: &'static str,
     /// The Debian packages providing the cross gcc and its static C library.
     packages: &'static str,
+    /// Bytes from a trap instruction's site (where the backend records it) to the address
+    /// the driver's signal handler reports for its fault: 0 where the trap instruction
+    /// itself faults; 2 on s390x, whose trap `j .+2` jumps into its own second halfword,
+    /// the invalid instruction that faults. (A faulting memory access is reported at its
+    /// own address everywhere.)
+    trap_fault_offset: u32,
 }
 
 /// Every architecture Lathe targets. `qemu-<family>` comes from Debian's `qemu-user`.
 const ARCHES: [ArchTools; 4] = [
-    ArchTools { family: "x86_64", gnu: "x86_64-linux-gnu", packages: "gcc libc6-dev" },
-    ArchTools { family: "aarch64", gnu: "aarch64-linux-gnu", packages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
+    ArchTools { family: "x86_64", gnu: "x86_64-linux-gnu", packages: "gcc libc6-dev", trap_fault_offset: 0 },
+    ArchTools {
+        family: "aarch64",
+        gnu: "aarch64-linux-gnu",
+        packages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+        trap_fault_offset: 0,
+    },
     ArchTools {
         family: "riscv64",
         gnu: "riscv64-linux-gnu",
         packages: "gcc-riscv64-linux-gnu libc6-dev-riscv64-cross",
+        trap_fault_offset: 0,
     },
-    ArchTools { family: "s390x", gnu: "s390x-linux-gnu", packages: "gcc-s390x-linux-gnu libc6-dev-s390x-cross" },
+    ArchTools {
+        family: "s390x",
+        gnu: "s390x-linux-gnu",
+        packages: "gcc-s390x-linux-gnu libc6-dev-s390x-cross",
+        trap_fault_offset: 2,
+    },
 ];
 
 /// The Debian package of the emulators.
@@ -69,6 +86,8 @@ pub struct Toolchain {
     pub cc: PathBuf,
     /// The emulator, or `None` to run programs directly.
     pub emulator: Option<PathBuf>,
+    /// Bytes from a trap site to the address its fault is reported at (see `ArchTools`).
+    pub trap_fault_offset: u32,
 }
 
 /// Why there is no toolchain.
@@ -128,7 +147,9 @@ fn find(family: &str, native: bool, lookup: &dyn Fn(&str) -> Option<PathBuf>) ->
         found
     };
     match cc {
-        Some(cc) if missing.is_empty() => Ok(Toolchain { family: tools.family, cc, emulator }),
+        Some(cc) if missing.is_empty() => {
+            Ok(Toolchain { family: tools.family, cc, emulator, trap_fault_offset: tools.trap_fault_offset })
+        }
         _ => Err(ToolError::Missing {
             family: tools.family,
             missing: missing.join(" and "),
