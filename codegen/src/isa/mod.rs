@@ -85,7 +85,7 @@ pub trait TargetIsa: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// An architecture Lathe will target but has no backend for yet.
-    #[error("Lathe has no backend for `{0}` yet (only x86_64 and aarch64 are implemented)")]
+    #[error("Lathe has no backend for `{0}` yet (only x86_64, aarch64 and s390x are implemented)")]
     Unsupported(String),
     /// An architecture Lathe does not target.
     #[error("Lathe does not target `{0}` (its targets are x86_64, aarch64, riscv64 and s390x)")]
@@ -310,13 +310,24 @@ mod tests {
 
     #[test]
     fn isas_without_a_backend_are_unsupported() {
-        for name in ["riscv64gc-unknown-linux-gnu", "riscv64", "s390x-ibm-linux", "s390x"] {
+        for name in ["riscv64gc-unknown-linux-gnu", "riscv64"] {
             let e = lookup_by_name(name).err().expect(name);
             assert!(matches!(e, LookupError::Unsupported(_)), "{name}: {e}");
             assert!(e.to_string().contains("no backend"), "{e}");
         }
         assert!(matches!(lookup_by_name("i686-unknown-linux-gnu"), Err(LookupError::NotATarget(_))));
         assert!(matches!(lookup_by_name("vax11"), Err(LookupError::UnknownArch(_))));
+    }
+
+    #[test]
+    fn s390x_flags_by_name_with_architecture_levels() {
+        let mut b = lookup_by_name("s390x").unwrap();
+        assert!(matches!(b.enable("has_nnpa"), Err(SettingError::Unknown { .. })), "unknown facilities are refused");
+        b.enable("arch_z15").unwrap();
+        let isa = b.finish().unwrap();
+        assert_eq!(isa.endianness(), Endianness::Big);
+        let on: Vec<&str> = isa.isa_flags().enabled().collect();
+        assert_eq!(on, ["has_mie2", "has_mie3", "has_vxrs_ext2", "arch_z14", "arch_z15"]);
     }
 
     #[test]

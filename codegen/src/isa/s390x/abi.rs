@@ -1,9 +1,9 @@
 //! The s390x calling conventions, described for the shared ABI layer (`machinst::abi`),
 //! and the hooks ([`S390xAbi`]) through which that layer builds s390x instructions.
 //!
-//! One family, the s390x ELF ABI (the "ELF Application Binary Interface s390x
-//! Supplement"), used for `system_v` (the platform convention of Linux on IBM Z),
-//! `fast` and `tail`: integer arguments in r2-r6, floats in f0, f2, f4, f6 (by class),
+//! The s390x ELF ABI (the "ELF Application Binary Interface s390x Supplement"), used for
+//! `system_v` (the platform convention of Linux on IBM Z) and `fast`: integer arguments
+//! in r2-r6, floats in f0, f2, f4, f6 (by class),
 //! the rest in 8-byte stack words starting at offset 160 of the caller's outgoing area;
 //! the 160 bytes below them are the register save area the callee may store r2-r15 and
 //! f0-f6 into (every caller reserves it: `ConvDesc::reserved_arg_area`). A narrow
@@ -12,7 +12,8 @@
 //! argument goes by reference: the caller copies it (big-endian, the high half first) and
 //! passes the copy's address. Results: an integer in r2, a float in f0; an `i128` result
 //! and every result past those two go to a return area whose address the caller passes
-//! as a hidden first argument in r2.
+//! as a hidden first argument in r2. `tail` is the same with three integer argument
+//! registers ([`TAIL`], its own family: tail calls between it and the others are refused).
 //!
 //! Callee-saved: r6-r13 (allocated), r14/r15 (saved by every frame that changes them) and
 //! f8-f15. No backchain is kept (see `inst/mach.rs`).
@@ -47,14 +48,47 @@ pub static ELF_S390X: ConvDesc = ConvDesc {
     family: 0,
 };
 
+/// Integer argument registers of `tail`: r2..r4.
+const TAIL_INT_ARGS: [PReg; 3] = [INT_ARG_REGS[0], INT_ARG_REGS[1], INT_ARG_REGS[2]];
+
+/// The `tail` convention: the s390x ELF ABI with three integer argument registers,
+/// r2..r4. r6 is callee-saved, so a tail call passing an argument in it would have the
+/// epilogue restore the caller's r6 over the argument; and r5 stays free for the target
+/// of an indirect tail call (`inst::return_call_target`). Further integer arguments go
+/// on the stack. (The system convention refuses the tail calls it cannot make: see
+/// [`check_return_call`].)
+pub static TAIL: ConvDesc = ConvDesc { name: "s390x tail", int_args: &TAIL_INT_ARGS, family: 1, ..ELF_S390X };
+
 /// The description of `conv`, or an "unsupported" error naming why.
 pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
-        CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&ELF_S390X),
+        CallConv::SystemV | CallConv::Fast => Ok(&ELF_S390X),
+        CallConv::Tail => Ok(&TAIL),
         CallConv::WindowsFastcall | CallConv::AppleAarch64 => Err(CodegenError::Unsupported(format!(
             "the `{conv}` calling convention on s390x (it is another platform's convention)"
         ))),
     }
+}
+
+/// Refuses a tail call (`return_call`) whose arguments need r6, which the epilogue
+/// restores (see [`TAIL`]), and an indirect one that leaves no caller-saved register for
+/// its target (`inst::return_call_target`).
+pub fn check_return_call(sig: &crate::ir::Signature, indirect: bool) -> Result<(), CodegenError> {
+    let layout = crate::machinst::abi::CallLayout::new(conv_desc(sig.call_conv)?, sig)?;
+    let uses: Vec<PReg> = layout.arg_regs().collect();
+    if uses.contains(&regs::preg_r(6)) {
+        return Err(CodegenError::Unsupported(
+            "a tail call passing an argument in r6 on s390x (the epilogue restores r6; use the `tail` convention)"
+                .into(),
+        ));
+    }
+    if indirect && (2..=5).all(|n| uses.contains(&regs::preg_r(n))) {
+        return Err(CodegenError::Unsupported(
+            "an indirect tail call with four integer register arguments on s390x (no register is left for its target)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 /// How the shared ABI layer builds s390x instructions.

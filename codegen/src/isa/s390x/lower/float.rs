@@ -24,14 +24,14 @@ impl RuleCtx<'_, '_> {
     }
 
     /// The 64 bits of float register `x` in a general register.
-    fn fbits(&mut self, x: Reg) -> Reg {
+    pub(super) fn fbits(&mut self, x: Reg) -> Reg {
         let rd = self.tmp();
         self.emit(MInst::MovFromFpr { rd, rn: x });
         rd
     }
 
     /// The 64 bits of general register `x` in a float register.
-    fn to_fpr(&mut self, x: Reg) -> Reg {
+    pub(super) fn fpr_of(&mut self, x: Reg) -> Reg {
         let rd = self.ftmp();
         self.emit(MInst::MovToFpr { rd, rn: x });
         rd
@@ -95,12 +95,12 @@ impl RuleCtx<'_, '_> {
                 let rd = self.tmp();
                 let op = crate::isa::s390x::inst::args::RxSbgOp::Risbgn;
                 self.emit(MInst::RxSbg { op, rd, ri: gx, rn: gy, start: 0, end: 0, rotate: 0 });
-                self.to_fpr(rd)
+                self.fpr_of(rd)
             }
             Opcode::Band | Opcode::Bor | Opcode::Bxor | Opcode::BandNot | Opcode::BorNot | Opcode::BxorNot => {
                 let (gx, gy) = (self.fbits(x), self.fbits(y));
                 let r = self.int_binary(op, types::I64, gx, gy);
-                self.to_fpr(r)
+                self.fpr_of(r)
             }
             _ => {
                 self.unsupported(format!("`{op}` on s390x"));
@@ -122,7 +122,7 @@ impl RuleCtx<'_, '_> {
         let r = self.cmov(take_x, equal, gx);
         let r = self.cmov(take_y, r, gy);
         let r = self.cmov(cc::CC3, r, gnan);
-        self.to_fpr(r)
+        self.fpr_of(r)
     }
 
     pub(super) fn float_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
@@ -140,7 +140,7 @@ impl RuleCtx<'_, '_> {
             Opcode::Bnot => {
                 let g = self.fbits(x);
                 let r = self.not(g);
-                self.to_fpr(r)
+                self.fpr_of(r)
             }
             _ => {
                 self.unsupported(format!("`{op}` on s390x"));
@@ -188,7 +188,7 @@ impl RuleCtx<'_, '_> {
 
     /// The truncating conversion to a 64-bit integer (saturating out of range; a NaN
     /// gives the most negative value or 0).
-    fn to_int64(&mut self, signed: bool, from: Type, x: Reg) -> Reg {
+    fn truncate_to_int64(&mut self, signed: bool, from: Type, x: Reg) -> Reg {
         let op = match (signed, is_double(from)) {
             (true, false) => ConvOp::Cgebr,
             (true, true) => ConvOp::Cgdbr,
@@ -225,12 +225,12 @@ impl RuleCtx<'_, '_> {
         let hi_r = self.float_of(from, hi);
         self.emit(MInst::FpuCmp { op, rn: x, rm: hi_r });
         self.emit(MInst::TrapIf { kind: CondBrKind::Cc(Cond::GE), code: TrapCode::IntegerOverflow });
-        self.to_int64(signed, from, x)
+        self.truncate_to_int64(signed, from, x)
     }
 
     fn fcvt_to_int_sat(&mut self, signed: bool, to: Type, from: Type, x: Reg) -> Reg {
         let bits = to.bits();
-        let mut r = self.to_int64(signed, from, x);
+        let mut r = self.truncate_to_int64(signed, from, x);
         if bits < 64 {
             let (min, max) =
                 if signed { (-(1i64 << (bits - 1)), (1i64 << (bits - 1)) - 1) } else { (0, (1i64 << bits) - 1) };
@@ -255,7 +255,7 @@ impl RuleCtx<'_, '_> {
             }
             (false, true) => {
                 let g = if to.bits() == 32 { self.shift_k(ShiftOp::Sllg, x, 32) } else { x };
-                self.to_fpr(g)
+                self.fpr_of(g)
             }
             _ => x,
         }
@@ -265,6 +265,6 @@ impl RuleCtx<'_, '_> {
     pub(super) fn fsel(&mut self, _ty: Type, cond: Cond, x: Reg, y: Reg) -> Reg {
         let (gx, gy) = (self.fbits(x), self.fbits(y));
         let r = self.cmov(cond, gy, gx);
-        self.to_fpr(r)
+        self.fpr_of(r)
     }
 }

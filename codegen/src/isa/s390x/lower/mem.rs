@@ -52,7 +52,7 @@ impl RuleCtx<'_, '_> {
             }
             let g = self.load_op(if bits == 32 { LoadOp::Lrv } else { LoadOp::Lrvg }, mem, trap);
             let g = if bits == 32 { self.shift_k(ShiftOp::Sllg, g, 32) } else { g };
-            return self.to_fpr_bits(g);
+            return self.fpr_of(g);
         }
         match (bits, le) {
             (64, false) => self.load_op(LoadOp::Lg, mem, trap),
@@ -72,12 +72,6 @@ impl RuleCtx<'_, '_> {
         }
     }
 
-    fn to_fpr_bits(&mut self, g: Reg) -> Reg {
-        let rd = self.ftmp();
-        self.emit(MInst::MovToFpr { rd, rn: g });
-        rd
-    }
-
     /// A store of the low `bits` of `x` (of type `ty`) to `mem`.
     pub(super) fn store_mem(&mut self, ty: Type, bits: u32, flags: MemFlags, x: Reg, mem: MemArg) {
         let trap = Self::trap_code(flags);
@@ -88,8 +82,7 @@ impl RuleCtx<'_, '_> {
                 let op = if bits == 32 { StoreOp::Ste } else { StoreOp::Std };
                 return self.emit(MInst::Store { op, rs: x, mem, trap });
             }
-            let rd = self.tmp();
-            self.emit(MInst::MovFromFpr { rd, rn: x });
+            let rd = self.fbits(x);
             x = if bits == 32 { self.shift_k(ShiftOp::Srlg, rd, 32) } else { rd };
         }
         let op = match (bits, le) {

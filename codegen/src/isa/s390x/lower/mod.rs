@@ -437,7 +437,13 @@ impl isle::Context for RuleCtx<'_, '_> {
         }
     }
     fn z_return_call(&mut self, inst: Inst) -> Unit {
-        if let Err(e) = abi_lower::lower_return_call(self.lower, &S390xAbi, inst) {
+        let f = self.lower.f;
+        let indirect = matches!(f.dfg.insts[inst], InstructionData::CallIndirect { .. });
+        let checked = match f.dfg.call_signature(inst).and_then(|s| f.dfg.signatures.get(s)) {
+            Some(sig) => super::abi::check_return_call(sig, indirect),
+            None => Ok(()),
+        };
+        if let Err(e) = checked.and_then(|()| abi_lower::lower_return_call(self.lower, &S390xAbi, inst)) {
             self.error.get_or_insert(e);
         }
     }
@@ -578,8 +584,10 @@ impl LowerBackend for S390xLower {
     type MInst = MInst;
 
     /// The shared rewrites (rounding and fused multiply-add are native; `i128` accesses
-    /// in little-endian order are a big-endian access and a byte swap), and `br_table`
-    /// as a tree of compares: the instruction layer has no jump-table form yet.
+    /// in little-endian order are a big-endian access and a byte swap), `br_table` as a
+    /// tree of compares (the instruction layer has no jump-table form yet), and library
+    /// calls with `i128` operands passed as the s390x C convention passes `__int128` (by
+    /// reference, returned through a hidden pointer).
     fn legalize(&self, func: &Function) -> Option<Function> {
         let native = crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big };
         let expanded = crate::legalize::has_br_table(func).then(|| {
@@ -588,7 +596,9 @@ impl LowerBackend for S390xLower {
             f
         });
         let base = expanded.as_ref().unwrap_or(func);
-        crate::legalize::legalize(base, native).or(expanded)
+        let legal = crate::legalize::legalize(base, native).or(expanded);
+        let base = legal.as_ref().unwrap_or(func);
+        crate::legalize::join_i128_libcall_halves(base).or(legal)
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
