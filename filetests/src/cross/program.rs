@@ -106,6 +106,9 @@ pub fn run(
     let mut cmd = match &tools.emulator {
         Some(qemu) => {
             let mut c = Command::new(qemu);
+            if let Some(cpu) = tools.qemu_cpu(&isa.isa_flags()) {
+                c.args(["-cpu", cpu]);
+            }
             c.arg(&program);
             c
         }
