@@ -53,17 +53,22 @@ pub fn join_i128_libcall_halves(func: &Function) -> Option<Function> {
         return None;
     }
     let mut f = func.clone();
-    // The routines' signatures, once each (calls share an imported signature).
-    let mut done = std::collections::HashSet::new();
+    // The routines' signatures, rewritten once each (calls share an imported signature);
+    // the original of each is kept to read the calls' halves.
+    let mut originals = std::collections::HashMap::new();
     for inst in wide_calls(&f) {
         let InstructionData::Call { func_ref, .. } = f.dfg.insts[inst] else { continue };
         let sig_ref = f.dfg.ext_funcs[func_ref].signature;
-        let old_sig = f.dfg.signatures[sig_ref].clone();
-        if done.insert(sig_ref) {
-            let sig = &mut f.dfg.signatures[sig_ref];
-            sig.params = join_halves(&old_sig.params);
-            sig.returns = join_halves(&old_sig.returns);
-        }
+        let old_sig = originals
+            .entry(sig_ref)
+            .or_insert_with(|| {
+                let old = f.dfg.signatures[sig_ref].clone();
+                let sig = &mut f.dfg.signatures[sig_ref];
+                sig.params = join_halves(&old.params);
+                sig.returns = join_halves(&old.returns);
+                old
+            })
+            .clone();
         let args: Vec<Value> = f.dfg.inst_args(inst).to_vec();
         let srcloc = f.srclocs[inst];
         let mut pos = FuncCursor::new(&mut f);
