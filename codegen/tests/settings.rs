@@ -191,7 +191,13 @@ fn the_target_knows_its_triple() {
     let windows = isa::lookup_target(["x86_64-pc-windows-msvc"], Default::default()).unwrap().finish().unwrap();
     assert_eq!(windows.default_call_conv(), CallConv::WindowsFastcall);
     let e = isa::lookup_target(["riscv64gc-unknown-linux-gnu"], Default::default()).err().unwrap();
-    assert_eq!(e.to_string(), "Lathe has no backend for `riscv64gc` yet (only x86_64 and aarch64 are implemented)");
+    assert_eq!(
+        e.to_string(),
+        "Lathe has no backend for `riscv64gc` yet (only x86_64, aarch64 and s390x are implemented)"
+    );
+    let z = isa::lookup_target(["s390x-ibm-linux", "arch_z14"], Default::default()).unwrap().finish().unwrap();
+    assert_eq!((z.name(), z.endianness(), z.default_call_conv()), ("s390x", Endianness::Big, CallConv::SystemV));
+    assert_eq!(z.isa_flags().to_string(), "has_mie2 arch_z14");
     let a64 =
         isa::lookup_target(["aarch64-unknown-linux-gnu", "has_lse"], Default::default()).unwrap().finish().unwrap();
     assert_eq!((a64.name(), a64.default_call_conv()), ("aarch64", CallConv::SystemV));

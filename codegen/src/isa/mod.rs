@@ -85,7 +85,7 @@ pub trait TargetIsa: Send + Sync {
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum LookupError {
     /// An architecture Lathe will target but has no backend for yet.
-    #[error("Lathe has no backend for `{0}` yet (only x86_64 and aarch64 are implemented)")]
+    #[error("Lathe has no backend for `{0}` yet (only x86_64, aarch64 and s390x are implemented)")]
     Unsupported(String),
     /// An architecture Lathe does not target.
     #[error("Lathe does not target `{0}` (its targets are x86_64, aarch64, riscv64 and s390x)")]
@@ -207,7 +207,8 @@ pub fn lookup(triple: Triple) -> Result<IsaBuilder, LookupError> {
     let isa = match triple.architecture {
         Architecture::X86_64 => &x64::ISA,
         Architecture::Aarch64(_) => &aarch64::ISA,
-        Architecture::Riscv64(_) | Architecture::S390x => {
+        Architecture::S390x => &s390x::ISA,
+        Architecture::Riscv64(_) => {
             return Err(LookupError::Unsupported(triple.architecture.to_string()));
         }
         other => return Err(LookupError::NotATarget(other.to_string())),
@@ -283,7 +284,7 @@ impl CallConv {
 /// Each ISA's lowering rules with their firing counts, for `lathe coverage` (see
 /// [`crate::rule_coverage`]).
 pub fn lowering_rule_sets() -> Vec<crate::rule_coverage::RuleSet> {
-    vec![x64::lowering_rules(), aarch64::lowering_rules()]
+    vec![x64::lowering_rules(), aarch64::lowering_rules(), s390x::lowering_rules()]
 }
 
 #[cfg(test)]
@@ -309,13 +310,24 @@ mod tests {
 
     #[test]
     fn isas_without_a_backend_are_unsupported() {
-        for name in ["riscv64gc-unknown-linux-gnu", "riscv64", "s390x-ibm-linux", "s390x"] {
+        for name in ["riscv64gc-unknown-linux-gnu", "riscv64"] {
             let e = lookup_by_name(name).err().expect(name);
             assert!(matches!(e, LookupError::Unsupported(_)), "{name}: {e}");
             assert!(e.to_string().contains("no backend"), "{e}");
         }
         assert!(matches!(lookup_by_name("i686-unknown-linux-gnu"), Err(LookupError::NotATarget(_))));
         assert!(matches!(lookup_by_name("vax11"), Err(LookupError::UnknownArch(_))));
+    }
+
+    #[test]
+    fn s390x_flags_by_name_with_architecture_levels() {
+        let mut b = lookup_by_name("s390x").unwrap();
+        assert!(matches!(b.enable("has_nnpa"), Err(SettingError::Unknown { .. })), "unknown facilities are refused");
+        b.enable("arch_z15").unwrap();
+        let isa = b.finish().unwrap();
+        assert_eq!(isa.endianness(), Endianness::Big);
+        let on: Vec<&str> = isa.isa_flags().enabled().collect();
+        assert_eq!(on, ["has_mie2", "has_mie3", "has_vxrs_ext2", "arch_z14", "arch_z15"]);
     }
 
     #[test]

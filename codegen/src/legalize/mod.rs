@@ -10,13 +10,17 @@
 //! - `native.rs`: rewrites of what an ISA cannot do natively (library calls, `i128`
 //!   expansions on 64-bit halves, accesses in the other byte order), which an ISA's
 //!   `LowerBackend::legalize` runs with a [`Native`] description of itself.
+//! - `wide_libcalls.rs`: library calls with `i128` operands for platforms whose C
+//!   convention passes them in memory (s390x), run after `native.rs`.
 
 mod br_table;
 mod global_value;
 mod native;
 mod stack_limit;
+mod wide_libcalls;
 
 pub use br_table::{expand_br_tables, has_br_table};
 pub use global_value::{expand_global_values, has_global_values};
 pub use native::{Native, legalize};
 pub use stack_limit::{expand_stack_limit, has_stack_limit};
+pub use wide_libcalls::join_i128_libcall_halves;

@@ -90,7 +90,7 @@ pub fn run(
     let object_path = dir.path().join("lathe.o");
     std::fs::write(&object_path, object)?;
     let tables_path = dir.path().join("tables.c");
-    std::fs::write(&tables_path, tables(funcs, &layout, calls))?;
+    std::fs::write(&tables_path, tables(funcs, &layout, calls, tools.trap_fault_offset))?;
     let driver = dir.driver_object(tools).map_err(ProgramError::Build)?;
     let program = dir.path().join("program");
     let mut cc = Command::new(&tools.cc);
@@ -106,6 +106,9 @@ pub fn run(
     let mut cmd = match &tools.emulator {
         Some(qemu) => {
             let mut c = Command::new(qemu);
+            if let Some(cpu) = tools.qemu_cpu(&isa.isa_flags()) {
+                c.args(["-cpu", cpu]);
+            }
             c.arg(&program);
             c
         }
@@ -196,8 +199,12 @@ fn write_object(
     Ok((module.finish()?, Layout { trampolines, sizes }))
 }
 
-/// The generated C part: the tables `lathe_driver.h` declares.
-fn tables(funcs: &[ProgramFunction<'_>], layout: &Layout, calls: &[ProgramCall]) -> String {
+/// The generated C part: the tables `lathe_driver.h` declares. Each trap site is listed at
+/// its own offset (where a faulting memory access is reported) and, when `fault_offset`
+/// is not 0, also that many bytes after it (where a trap instruction that faults in its
+/// own second halfword, s390x's `j .+2`, is reported). Trap instructions are longer than
+/// `fault_offset`, so the two entries of one site never name another site's address.
+fn tables(funcs: &[ProgramFunction<'_>], layout: &Layout, calls: &[ProgramCall], fault_offset: u32) -> String {
     let mut c = String::from("#include \"lathe_driver.h\"\n\n");
     let sizes: Vec<String> = layout.sizes.iter().map(|s| s.to_string()).collect();
     let _ = writeln!(c, "const uint32_t lathe_sizes[] = {{{}}};", sizes.join(", "));
@@ -206,6 +213,9 @@ fn tables(funcs: &[ProgramFunction<'_>], layout: &Layout, calls: &[ProgramCall])
     for (i, f) in funcs.iter().enumerate() {
         for t in &f.code.traps {
             sites.push(format!("{{{i}, {}, \"{}\"}}", t.offset, t.code));
+            if fault_offset > 0 {
+                sites.push(format!("{{{i}, {}, \"{}\"}}", t.offset + fault_offset, t.code));
+            }
         }
     }
     let nsites = sites.len();
@@ -331,7 +341,7 @@ mod tests {
         let funcs = [ProgramFunction { name: "f", signature: &s, code }];
         let layout = Layout { trampolines: HashMap::from([(s.clone(), 1)]), sizes: vec![12, 30] };
         let calls = [ProgramCall { callee: 0, slots: vec![u128::from_ne_bytes([7; 16])] }];
-        let c = tables(&funcs, &layout, &calls);
+        let c = tables(&funcs, &layout, &calls, 0);
         assert!(c.contains("lathe_sizes[] = {12, 30};"), "{c}");
         assert!(c.contains("{0, 4, \"int_divz\"}"), "{c}");
         assert!(c.contains("lathe_nsites = 1;"), "{c}");

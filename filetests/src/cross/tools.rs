@@ -18,18 +18,50 @@ struct ArchTools {
     gnu: &'static str,
     /// The Debian packages providing the cross gcc and its static C library.
     packages: &'static str,
+    /// Bytes from a trap instruction's site (where the backend records it) to the address
+    /// the driver's signal handler reports for its fault: 0 where the trap instruction
+    /// itself faults; 2 on s390x, whose trap `j .+2` jumps into its own second halfword,
+    /// the invalid instruction that faults. (A faulting memory access is reported at its
+    /// own address everywhere.)
+    trap_fault_offset: u32,
+    /// The qemu `-cpu` model for a target with ISA flags on: the first `(flag, model)`
+    /// whose flag is on picks the model; with none on, qemu's default CPU runs the
+    /// program (it has every feature Lathe's baseline for the ISA assumes).
+    flag_cpus: &'static [(&'static str, &'static str)],
 }
 
 /// Every architecture Lathe targets. `qemu-<family>` comes from Debian's `qemu-user`.
 const ARCHES: [ArchTools; 4] = [
-    ArchTools { family: "x86_64", gnu: "x86_64-linux-gnu", packages: "gcc libc6-dev" },
-    ArchTools { family: "aarch64", gnu: "aarch64-linux-gnu", packages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross" },
+    ArchTools {
+        family: "x86_64",
+        gnu: "x86_64-linux-gnu",
+        packages: "gcc libc6-dev",
+        trap_fault_offset: 0,
+        flag_cpus: &[],
+    },
+    ArchTools {
+        family: "aarch64",
+        gnu: "aarch64-linux-gnu",
+        packages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
+        trap_fault_offset: 0,
+        flag_cpus: &[],
+    },
     ArchTools {
         family: "riscv64",
         gnu: "riscv64-linux-gnu",
         packages: "gcc-riscv64-linux-gnu libc6-dev-riscv64-cross",
+        trap_fault_offset: 0,
+        flag_cpus: &[],
     },
-    ArchTools { family: "s390x", gnu: "s390x-linux-gnu", packages: "gcc-s390x-linux-gnu libc6-dev-s390x-cross" },
+    ArchTools {
+        family: "s390x",
+        gnu: "s390x-linux-gnu",
+        packages: "gcc-s390x-linux-gnu libc6-dev-s390x-cross",
+        trap_fault_offset: 2,
+        // qemu 7.2's default s390x CPU already has these facilities; `max` asks for
+        // every one qemu implements, so a later default cannot drop them.
+        flag_cpus: &[("has_mie2", "max"), ("has_mie3", "max"), ("has_vxrs_ext2", "max")],
+    },
 ];
 
 /// The Debian package of the emulators.
@@ -69,6 +101,18 @@ pub struct Toolchain {
     pub cc: PathBuf,
     /// The emulator, or `None` to run programs directly.
     pub emulator: Option<PathBuf>,
+    /// Bytes from a trap site to the address its fault is reported at (see `ArchTools`).
+    pub trap_fault_offset: u32,
+    /// The qemu `-cpu` models by ISA flag (see `ArchTools`).
+    flag_cpus: &'static [(&'static str, &'static str)],
+}
+
+impl Toolchain {
+    /// The qemu `-cpu` model for a target whose ISA flags are `flags`, if it needs one
+    /// other than qemu's default.
+    pub fn qemu_cpu(&self, flags: &lathe_codegen::isa::IsaFlagValues) -> Option<&'static str> {
+        self.flag_cpus.iter().find(|(flag, _)| flags.get(flag) == Some(true)).map(|&(_, cpu)| cpu)
+    }
 }
 
 /// Why there is no toolchain.
@@ -128,7 +172,13 @@ fn find(family: &str, native: bool, lookup: &dyn Fn(&str) -> Option<PathBuf>) ->
         found
     };
     match cc {
-        Some(cc) if missing.is_empty() => Ok(Toolchain { family: tools.family, cc, emulator }),
+        Some(cc) if missing.is_empty() => Ok(Toolchain {
+            family: tools.family,
+            cc,
+            emulator,
+            trap_fault_offset: tools.trap_fault_offset,
+            flag_cpus: tools.flag_cpus,
+        }),
         _ => Err(ToolError::Missing {
             family: tools.family,
             missing: missing.join(" and "),
@@ -177,6 +227,12 @@ mod tests {
         let s390x = find("s390x", false, &all).unwrap();
         assert_eq!(s390x.cc, PathBuf::from("s390x-linux-gnu-gcc"));
         assert_eq!(s390x.emulator, Some(PathBuf::from("qemu-s390x")));
+        // Facility flags pick qemu's `max` CPU; none keep the default.
+        let z15 = lathe_codegen::isa::lookup_target(["s390x", "arch_z15"], Default::default()).unwrap();
+        assert_eq!(s390x.qemu_cpu(&z15.finish().unwrap().isa_flags()), Some("max"));
+        let base = lathe_codegen::isa::lookup_by_name("s390x").unwrap().finish().unwrap();
+        assert_eq!(s390x.qemu_cpu(&base.isa_flags()), None);
+        assert_eq!(s390x.trap_fault_offset, 2);
         assert!(matches!(find("mips", false, &all), Err(ToolError::UnknownArch(_))));
     }
 

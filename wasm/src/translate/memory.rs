@@ -10,12 +10,14 @@
 
 use super::{BoundsChecks, FuncTranslator, RuntimeCall};
 use crate::{WasmError, WasmTrap};
-use lathe_codegen::ir::{InstBuilder, IntCC, MemFlags, Type, Value, types};
+use lathe_codegen::ir::{Endianness, InstBuilder, IntCC, MemFlags, Type, Value, types};
 use wasmparser::{MemArg, Operator};
 
-/// The flags of a Wasm memory access: may trap, with the out-of-bounds code.
+/// The flags of a Wasm memory access: may trap, with the out-of-bounds code, and
+/// little-endian on every target (Wasm's memory is; on a big-endian ISA such as s390x
+/// the backend uses byte-reversing accesses, on the others the flag changes nothing).
 fn heap_flags() -> MemFlags {
-    MemFlags::new().with_trap_code(Some(WasmTrap::MemoryOutOfBounds.code()))
+    MemFlags::new().with_trap_code(Some(WasmTrap::MemoryOutOfBounds.code())).with_endianness(Endianness::Little)
 }
 
 impl FuncTranslator<'_> {

@@ -12,8 +12,7 @@
 //!   even half of nothing;
 //! - `r1`: the emission scratch register for addresses: large displacements and SP
 //!   adjustments, literal-pool addresses of float constants, far-branch veneers need
-//!   none (`brcl` reaches everything). It never lives across an instruction, except that
-//!   an indirect tail call takes its target in `r1` (the epilogue does not touch it);
+//!   none (`brcl` reaches everything). It never lives across an instruction;
 //! - `r14`: the return address (`brasl`/`basr` write it);
 //! - `r15`: the stack pointer.
 //!

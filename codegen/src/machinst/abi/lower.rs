@@ -100,6 +100,26 @@ fn area_type(ty: Type) -> Type {
     if ty.is_float() { ty } else { types::I64 }
 }
 
+/// The byte offset of half `k` (0: low, 1: high) of a 128-bit integer in memory: the low
+/// half first on a little-endian ISA, the high half first on a big-endian one (s390x), so
+/// arguments passed by reference and results in the return area lie as the platform's C
+/// compiler lays out a 128-bit integer.
+fn half_offset<I: MachInst>(k: usize) -> u32 {
+    match I::ENDIANNESS {
+        crate::ir::Endianness::Little => 8 * k as u32,
+        crate::ir::Endianness::Big => 8 * (1 - k as u32),
+    }
+}
+
+/// The return-area location of half `k` of a result of `n` halves (`loc` as
+/// `CallLayout` gives it, low half first), in the ISA's byte order (see [`half_offset`]).
+fn area_loc<I: MachInst>(loc: RetLoc, k: usize, n: usize) -> RetLoc {
+    match loc {
+        RetLoc::Area(off) if n == 2 => RetLoc::Area(off - 8 * k as u32 + half_offset::<I>(k)),
+        other => other,
+    }
+}
+
 /// What a call instruction calls, before its address is in a register.
 enum Callee {
     Known(ExternalName),
@@ -207,7 +227,8 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
             }
             ParamLoc::ByRef(at) => {
                 for (k, &r) in value_regs.regs().iter().enumerate() {
-                    ctx.emit(hooks.gen_store(r, types::I64, AbiBase::Outgoing, byref_slot + 8 * k as u32));
+                    let at = byref_slot + half_offset::<H::I>(k);
+                    ctx.emit(hooks.gen_store(r, types::I64, AbiBase::Outgoing, at));
                 }
                 let ptr = ctx.alloc_tmp(RegClass::Int);
                 ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, byref_slot));
@@ -224,9 +245,9 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
     for (&v, ret_locs) in results.iter().zip(&layout.rets) {
         let ty = ctx.value_type(v);
         let mut rs = Vec::with_capacity(2);
-        for loc in ret_locs {
+        for (k, &loc) in ret_locs.iter().enumerate() {
             let r = ctx.alloc_tmp(class_of(ty));
-            match *loc {
+            match area_loc::<H::I>(loc, k, ret_locs.len()) {
                 RetLoc::Reg(p) => {
                     defs.push((r, p));
                     clobbers.remove(p);
@@ -316,9 +337,9 @@ pub fn lower_return<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Ins
     for ((&v, ret_locs), param) in args.iter().zip(&layout.rets).zip(&f.signature.returns) {
         let ty = ctx.value_type(v);
         let regs = ctx.put_in_regs(v);
-        for (&r, loc) in regs.regs().iter().zip(ret_locs) {
+        for (k, (&r, &loc)) in regs.regs().iter().zip(ret_locs).enumerate() {
             let r = extended(ctx, hooks, param, r);
-            match *loc {
+            match area_loc::<H::I>(loc, k, ret_locs.len()) {
                 RetLoc::Reg(p) => rets.push((r, p)),
                 RetLoc::Area(off) => {
                     let base = own_ret_area(ctx);
@@ -368,7 +389,7 @@ pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &
                     ArgLoc::Stack(off) => loads.push(hooks.gen_load(ptr, types::I64, AbiBase::Incoming, off)),
                 }
                 for (k, &r) in value_regs.regs().iter().enumerate() {
-                    loads.push(hooks.gen_load(r, types::I64, AbiBase::Reg(ptr), 8 * k as u32));
+                    loads.push(hooks.gen_load(r, types::I64, AbiBase::Reg(ptr), half_offset::<H::I>(k)));
                 }
             }
         }

@@ -179,6 +179,14 @@ fn epilogue(frame: &FrameInfo) -> Vec<FrameItem<Inst>> {
     out
 }
 
+/// The register an indirect tail call takes its target in: the highest of r5..r2 that no
+/// argument uses (caller-saved, so the epilogue's `lmg` does not restore over it, and an
+/// allocatable register). Lowering refuses an indirect tail call with all four as
+/// arguments; r5 is returned then, and the allocator reports the conflict.
+pub fn return_call_target(uses: &[(Reg, PReg)]) -> PReg {
+    (2u8..=5).rev().map(regs::preg_r).find(|p| !uses.iter().any(|(_, u)| u == p)).unwrap_or(regs::preg_r(5))
+}
+
 impl MachInst for Inst {
     type LabelUse = crate::isa::s390x::emit::S390xLabelUse;
 
@@ -304,7 +312,8 @@ impl MachInst for Inst {
             }
             Inst::ReturnCall { uses, .. } => visit_fixed_uses(uses, v),
             Inst::ReturnCallInd { rn, uses } => {
-                v.reg_fixed_use(rn, regs::preg_r(1));
+                let target = return_call_target(uses);
+                v.reg_fixed_use(rn, target);
                 visit_fixed_uses(uses, v);
             }
         }

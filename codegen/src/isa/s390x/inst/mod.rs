@@ -19,7 +19,7 @@ pub mod args;
 pub mod imms;
 mod mach;
 
-pub use mach::{FRAME, S390xFrameRules};
+pub use mach::{FRAME, S390xFrameRules, return_call_target};
 
 use self::args::*;
 use self::imms::*;
@@ -462,10 +462,11 @@ pub enum Inst {
         /// Arguments, fixed in their registers.
         uses: Vec<(Reg, PReg)>,
     },
-    /// An indirect tail call: `br %r1` after the epilogue (r1 is caller-saved and no
-    /// argument register; the epilogue's `lmg` does not touch it).
+    /// An indirect tail call: `br rn` after the epilogue, `rn` fixed in a caller-saved
+    /// register no argument takes (`mach::return_call_target`: the epilogue's `lmg`
+    /// does not touch r2..r5).
     ReturnCallInd {
-        /// The address called, fixed in r1.
+        /// The address called.
         rn: Reg,
         /// Arguments, fixed in their registers.
         uses: Vec<(Reg, PReg)>,

@@ -37,7 +37,9 @@ fn operand_constraints() {
     let load = Inst::Load { op: LoadOp::Lg, rd: vr(0), mem: MemArg::SpOffset { offset: 8 }, trap: None };
     assert_eq!(operands(load).len(), 1);
     let ind = Inst::ReturnCallInd { rn: vr(0), uses: vec![] };
-    assert_eq!(operands(ind)[0].constraint(), OperandConstraint::FixedReg(regs::preg_r(1)));
+    assert_eq!(operands(ind)[0].constraint(), OperandConstraint::FixedReg(regs::preg_r(5)));
+    let ind = Inst::ReturnCallInd { rn: vr(0), uses: vec![(vr(1), regs::preg_r(5)), (vr(2), regs::preg_r(4))] };
+    assert_eq!(operands(ind)[0].constraint(), OperandConstraint::FixedReg(regs::preg_r(3)));
 }
 
 /// The value a `load_constant` sequence leaves in its register, by the Principles of
