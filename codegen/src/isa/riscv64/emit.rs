@@ -616,7 +616,7 @@ pub fn emit_with(inst: &Inst, buf: &mut MachBuffer<Riscv64LabelUse>, state: &Emi
             fp_word(0x1e, size, f(rd), 0, index as u32, 1)
         }
         &Inst::FcvtModWD { rd, rs1 } => fp_word(0x18, FpSize::D, x(rd), Frm::Rtz.bits(), f(rs1), 8),
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::Extend { .. } | Inst::Lea { .. } => unreachable!("expanded above"),
     };
     buf.put4(word);
 }

@@ -140,6 +140,14 @@ impl MachInst for Inst {
                 v.reg_use(rs1);
                 v.reg_def(rd);
             }
+            Inst::Extend { rd, rs, .. } => {
+                v.reg_use(rs);
+                v.reg_def(rd);
+            }
+            Inst::Lea { rd, mem } => {
+                mem.visit(v);
+                v.reg_def(rd);
+            }
             Inst::FpuRRRR { rd, rs1, rs2, rs3, .. } => {
                 v.reg_use(rs1);
                 v.reg_use(rs2);

@@ -423,6 +423,28 @@ pub enum Inst {
         /// Bytes.
         amount: i64,
     },
+    /// The low `bits` of `rs` zero- or sign-extended to 64 bits, for the widths no single
+    /// base instruction extends: `slli rd, rs, 64 - bits` then `srli`/`srai rd, rd, 64 -
+    /// bits` (`andi` for an unsigned byte, `addiw` for a signed word). Lowering picks the
+    /// single Zba/Zbb instruction instead when the target has it.
+    Extend {
+        /// Result.
+        rd: Reg,
+        /// Operand.
+        rs: Reg,
+        /// The width extended from: 8, 16 or 32.
+        bits: u8,
+        /// Sign (true) or zero extension.
+        signed: bool,
+    },
+    /// The address `mem` stands for in `rd` (`addi rd, base, offset`, a large offset
+    /// built in `t6` first): stack slots, outgoing and incoming argument areas.
+    Lea {
+        /// Result.
+        rd: Reg,
+        /// The address.
+        mem: AMode,
+    },
 }
 
 impl Inst {
@@ -433,6 +455,10 @@ impl Inst {
     /// `fmv.d rd, rs` (`fsgnj.d rd, rs, rs`): moves a whole float register.
     pub fn fmv(rd: Reg, rs: Reg) -> Inst {
         Inst::FpuRRR { op: FpuOp2::Sgnj, size: FpSize::D, frm: Frm::Dyn, rd, rs1: rs, rs2: rs }
+    }
+    /// A move of a whole register of either class (`mv` or `fmv.d`).
+    pub fn gen_move_any(rd: Reg, rs: Reg) -> Inst {
+        if rd.class() == crate::machinst::RegClass::Int { Inst::mv(rd, rs) } else { Inst::fmv(rd, rs) }
     }
     /// `li rd, imm` (`addi rd, zero, imm`), imm -2048..=2047.
     pub fn li(rd: Reg, imm: i16) -> Inst {
@@ -517,6 +543,16 @@ impl Inst {
         };
         match self {
             Inst::AdjustSp { amount } => Some(adjust_sp(*amount)),
+            &Inst::Extend { rd, rs, bits, signed } => Some(extend(rd, rs, bits, signed)),
+            Inst::Lea { rd, mem } => {
+                let (mut out, mem) = match *mem {
+                    AMode::RegOffset { base, offset } => (Vec::new(), AMode::RegOffset { base, offset }),
+                    other => resolve(&other)?,
+                };
+                let AMode::RegOffset { base, offset } = mem else { return None };
+                out.push(Inst::AluRRImm12 { op: ImmOp::Addi, rd: *rd, rs1: base, imm: offset });
+                Some(out)
+            }
             Inst::Load { op, rd, mem, trap } => {
                 let (mut out, mem) = resolve(mem)?;
                 out.push(Inst::Load { op: *op, rd: *rd, mem, trap: *trap });
@@ -546,4 +582,20 @@ fn adjust_sp(amount: i64) -> Vec<Inst> {
     let mut out = Inst::load_constant(tmp, amount as u64);
     out.push(Inst::AluRRR { op: AluOp::Add, rd: sp, rs1: sp, rs2: tmp });
     out
+}
+
+/// `Extend`'s instructions (see [`Inst::Extend`]).
+fn extend(rd: Reg, rs: Reg, bits: u8, signed: bool) -> Vec<Inst> {
+    match (bits, signed) {
+        (8, false) => vec![Inst::AluRRImm12 { op: ImmOp::Andi, rd, rs1: rs, imm: 255 }],
+        (32, true) => vec![Inst::AluRRImm12 { op: ImmOp::Addiw, rd, rs1: rs, imm: 0 }],
+        _ => {
+            let shamt = 64 - bits.min(63);
+            let right = if signed { ShiftOp::Srai } else { ShiftOp::Srli };
+            vec![
+                Inst::ShiftImm { op: ShiftOp::Slli, rd, rs1: rs, shamt },
+                Inst::ShiftImm { op: right, rd, rs1: rd, shamt },
+            ]
+        }
+    }
 }
