@@ -35,6 +35,44 @@ const ARCHES: [ArchTools; 4] = [
 /// The Debian package of the emulators.
 const QEMU_PACKAGE: &str = "qemu-user";
 
+/// How qemu-user selects the CPU features an ISA's flags name: per family, the base CPU
+/// model and, per flag, its `-cpu` property. A flag that is on turns its property on; one
+/// that is off turns it off, so code that uses an extension its flags do not name faults
+/// under the emulator instead of passing by chance. Flags not listed (aarch64's, which
+/// qemu's default CPU has) select nothing.
+const QEMU_CPU: &[(&str, &str, &[(&str, &str)])] = &[(
+    "riscv64",
+    "rv64",
+    &[
+        ("has_zba", "zba"),
+        ("has_zbb", "zbb"),
+        ("has_zbs", "zbs"),
+        ("has_zbkb", "zbkb"),
+        ("has_zicond", "zicond"),
+        ("has_zfa", "zfa"),
+        ("has_c", "c"),
+    ],
+)];
+
+/// The emulator's options for a target of `family` with the ISA flags `flags` (`-cpu
+/// rv64,zba=true,zbb=false,...`), empty when the family needs none. Some properties are
+/// named only when their flag is on: `c`, because the C library linked with the code is
+/// compressed itself, and those qemu 7.2 (Debian 12) does not have, so it still runs code
+/// that needs no newer extension; asking it for one it lacks fails with qemu's "Property
+/// ... not found", which the runner reports as unsupported.
+pub fn emulator_args(family: &str, flags: &lathe_codegen::isa::IsaFlagValues) -> Vec<String> {
+    const ONLY_WHEN_ON: [&str; 3] = ["c", "zicond", "zfa"];
+    let Some((_, cpu, props)) = QEMU_CPU.iter().find(|(f, _, _)| *f == family) else { return Vec::new() };
+    let mut spec = cpu.to_string();
+    for (flag, prop) in props.iter() {
+        let on = flags.get(flag).unwrap_or(false);
+        if on || !ONLY_WHEN_ON.contains(prop) {
+            spec.push_str(&format!(",{prop}={on}"));
+        }
+    }
+    vec!["-cpu".into(), spec]
+}
+
 /// The ISA family of an architecture (`aarch64` for every aarch64 variant): the name
 /// per-ISA counts and `lathe test --target` use.
 pub fn isa_family(arch: Architecture) -> String {
@@ -151,6 +189,17 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn riscv64_flags_select_qemu_cpu_properties() {
+        let mut b = lathe_codegen::isa::lookup_by_name("riscv64").unwrap();
+        b.enable("has_zba").unwrap();
+        b.enable("has_zicond").unwrap();
+        let args = emulator_args("riscv64", b.isa_flags());
+        assert_eq!(args, ["-cpu", "rv64,zba=true,zbb=false,zbs=false,zbkb=false,zicond=true"]);
+        let a64 = lathe_codegen::isa::lookup_by_name("aarch64").unwrap();
+        assert!(emulator_args("aarch64", a64.isa_flags()).is_empty());
+    }
 
     #[test]
     fn every_target_family_has_tools_and_packages() {

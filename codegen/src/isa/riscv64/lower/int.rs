@@ -322,7 +322,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// A shift or rotate by a constant (modulo the width).
-    fn shift_by_imm(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
+    pub(super) fn shift_by_imm(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
         let bits = ty.bits();
         let k = (k as u64 % bits as u64) as u8;
         match op {

@@ -270,6 +270,9 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::ShiftImm { op, rd, rs1: x, shamt: sh });
         rd
     }
+    fn rv_shift_by(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
+        self.shift_by_imm(op, ty, x, k)
+    }
     fn rv_unary(&mut self, op: Opcode, ty: Type, from: Type, x: ValueRegs) -> ValueRegs {
         self.unary_op(op, ty, from, x)
     }
