@@ -35,12 +35,15 @@ const ARCHES: [ArchTools; 4] = [
 /// The Debian package of the emulators.
 const QEMU_PACKAGE: &str = "qemu-user";
 
+/// A family, its base CPU model and each ISA flag's `-cpu` property.
+type QemuCpu = (&'static str, &'static str, &'static [(&'static str, &'static str)]);
+
 /// How qemu-user selects the CPU features an ISA's flags name: per family, the base CPU
 /// model and, per flag, its `-cpu` property. A flag that is on turns its property on; one
 /// that is off turns it off, so code that uses an extension its flags do not name faults
 /// under the emulator instead of passing by chance. Flags not listed (aarch64's, which
 /// qemu's default CPU has) select nothing.
-const QEMU_CPU: &[(&str, &str, &[(&str, &str)])] = &[(
+const QEMU_CPU: &[QemuCpu] = &[(
     "riscv64",
     "rv64",
     &[
