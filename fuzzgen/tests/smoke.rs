@@ -63,20 +63,30 @@ fn interpreter_and_jit_agree_on_generated_programs() {
     assert!(tally.checked * 100 >= SEEDS as usize * 99, "only {} of {SEEDS} programs were compared", tally.checked);
 }
 
-/// Programs for the aarch64 check: each builds two programs (one per optimisation level)
+/// Programs for each cross check: each builds two programs (one per optimisation level)
 /// with the cross gcc and runs them under qemu, about a second a seed.
-const AARCH64_SEEDS: u64 = 8;
+const CROSS_SEEDS: u64 = 8;
+
+/// The interpreter and `isa`'s code under qemu agree on `CROSS_SEEDS` generated programs.
+fn cross_smoke(isa: &str) {
+    // Missing tools fail the test (naming the Debian packages): CI installs them.
+    let target = CrossTarget::new(isa).unwrap_or_else(|e| panic!("{e}"));
+    let mut tally = Tally::default();
+    for seed in 0..CROSS_SEEDS {
+        tally.add(seed, check_target_bytes(&seed_bytes(seed, LEN), &target));
+    }
+    tally.report(&format!("interp vs {isa}"));
+    assert_eq!(tally.checked, CROSS_SEEDS as usize, "every seed's program is compared");
+}
 
 #[test]
 fn interpreter_and_aarch64_under_qemu_agree_on_generated_programs() {
-    // Missing tools fail the test (naming the Debian packages): CI installs them.
-    let target = CrossTarget::new("aarch64").unwrap_or_else(|e| panic!("{e}"));
-    let mut tally = Tally::default();
-    for seed in 0..AARCH64_SEEDS {
-        tally.add(seed, check_target_bytes(&seed_bytes(seed, LEN), &target));
-    }
-    tally.report("interp vs aarch64");
-    assert_eq!(tally.checked, AARCH64_SEEDS as usize, "every seed's program is compared");
+    cross_smoke("aarch64");
+}
+
+#[test]
+fn interpreter_and_riscv64_under_qemu_agree_on_generated_programs() {
+    cross_smoke("riscv64");
 }
 
 #[test]

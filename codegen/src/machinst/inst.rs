@@ -46,6 +46,12 @@ pub struct FrameInfo {
     /// The stack guard size large frames are probed by (`Flags::stack_probe_interval`),
     /// or `None` when the settings turn probes off.
     pub probe_interval: Option<u32>,
+    /// ISA-defined bits choosing among encodings of the same instructions (not among
+    /// instructions: that is lowering's job), from [`FrameRules::emit_flags`]
+    /// (riscv64: bit 0, compressed forms). 0 unless an ISA sets them.
+    ///
+    /// [`FrameRules::emit_flags`]: super::FrameRules::emit_flags
+    pub emit_flags: u32,
 }
 
 impl FrameInfo {

@@ -323,6 +323,11 @@ pub trait FrameRules {
     fn callee_saved(&self, conv: CallConv) -> &[regalloc2::PReg];
     /// The ISA's frame description (setup area, alignment, how registers are saved).
     fn frame_desc(&self) -> &super::abi::FrameDesc;
+    /// Bits the ISA's encoder reads from `FrameInfo::emit_flags` (encoding choices of a
+    /// target, such as riscv64's compressed forms); none by default.
+    fn emit_flags(&self) -> u32 {
+        0
+    }
 }
 
 impl<I: MachInst> VCode<I> {
@@ -579,13 +584,14 @@ impl<I: MachInst> VCode<I> {
         let saved: Vec<Reg> =
             callee_saved.iter().filter(|p| written.contains(**p)).map(|&p| Reg::from_preg(p)).collect();
         let spills = output.num_spillslots as u32;
-        super::abi::frame::layout(
+        let frame = super::abi::frame::layout(
             rules.frame_desc(),
             self.outgoing_args_size,
             self.stack_slots_size,
             spills,
             saved,
             probe_interval,
-        )
+        );
+        FrameInfo { emit_flags: rules.emit_flags(), ..frame }
     }
 }

@@ -75,7 +75,8 @@ impl TargetIsa for Rv64Isa {
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError> {
         let backend = lower::Rv64Lower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
-        compile_with(func, &backend, &Riscv64FrameRules, &self.env, &self.flags, options)
+        let rules = Riscv64FrameRules { has_c: self.isa_flags.has_c };
+        compile_with(func, &backend, &rules, &self.env, &self.flags, options)
     }
     /// Instructions are 4 bytes (2 with C); the return address is in ra at entry, the CFA
     /// is SP.

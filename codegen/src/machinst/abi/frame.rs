@@ -104,6 +104,7 @@ pub fn layout(
         setup_area: desc.setup_area,
         fixed_frame_size: fixed,
         probe_interval,
+        emit_flags: 0,
     }
 }
 

@@ -14,6 +14,7 @@
 //! (`emit::EmitInfo`). The `MachInst` implementation is in `mach.rs`.
 
 pub mod args;
+pub mod atomic;
 pub mod imms;
 mod mach;
 
@@ -437,6 +438,28 @@ pub enum Inst {
         /// Sign (true) or zero extension.
         signed: bool,
     },
+    /// An atomic operation as an LR/SC loop (see `atomic.rs`): `nand`, compare-and-swap,
+    /// and every operation on 8- and 16-bit memory. Sequentially consistent (`.aqrl`).
+    AtomicLoop {
+        /// The operation.
+        op: atomic::AtomicLoopOp,
+        /// The access width: 8, 16, 32 or 64.
+        bits: u8,
+        /// The address (aligned to the width).
+        addr: Reg,
+        /// The operand, or the replacement of a compare-and-swap.
+        src: Reg,
+        /// The expected value of a compare-and-swap (zero otherwise).
+        expected: Reg,
+        /// The old value (early def).
+        old: Reg,
+        /// Scratch (early def).
+        t1: Reg,
+        /// Scratch (early def).
+        t2: Reg,
+        /// Scratch (early def).
+        t3: Reg,
+    },
     /// The address `mem` stands for in `rd` (`addi rd, base, offset`, a large offset
     /// built in `t6` first): stack slots, outgoing and incoming argument areas.
     Lea {
@@ -525,6 +548,16 @@ pub fn offset_amode(base: Reg, offset: i64) -> (Vec<Inst>, AMode) {
 }
 
 impl Inst {
+    /// The steps of an [`Inst::AtomicLoop`] (`None` for other instructions).
+    pub fn atomic_steps(&self) -> Option<Vec<atomic::Step>> {
+        match *self {
+            Inst::AtomicLoop { op, bits, addr, src, expected, old, t1, t2, t3 } => {
+                Some(atomic::steps(op, bits, &atomic::LoopRegs { addr, src, expected, old, t1, t2, t3 }))
+            }
+            _ => None,
+        }
+    }
+
     /// The machine instructions a pseudo-form stands for, when it is one: `AdjustSp`, and
     /// loads and stores whose address is resolved at emission (`BaseOffset`, `SpOffset`,
     /// and, given the frame, `StackSlot` and `IncomingArg`). `None` for a machine

@@ -1,12 +1,14 @@
 //! Memory: loads and stores of every scalar type (big-endian accesses byte-swap in
 //! registers around a little-endian access), `i128` as two doublewords, and atomics
 //! (sequentially consistent: fenced loads and stores, `amo*.aqrl` for the 32- and 64-bit
-//! read-modify-write operations the A extension has).
+//! read-modify-write operations the A extension has, LR/SC loops for the others and
+//! for 8- and 16-bit memory).
 
 use super::RuleCtx;
 use crate::ir::{AtomicRmwOp, Endianness, MemFlags, Opcode, Type, Value};
 use crate::isa::riscv64::inst::Inst as MInst;
 use crate::isa::riscv64::inst::args::{AMode, AmoOp, AmoOrder, AmoWidth, FpSize, LoadOp, ShiftOp, StoreOp};
+use crate::isa::riscv64::inst::atomic::AtomicLoopOp;
 use crate::isa::riscv64::regs;
 use crate::machinst::{Reg, ValueRegs};
 
@@ -178,17 +180,63 @@ impl RuleCtx<'_, '_> {
         self.fence_rw();
     }
 
+    /// An LR/SC loop (`Inst::AtomicLoop`) for `op`; the operand and expected value are
+    /// extended as the loop's comparisons need. Big-endian accesses wider than a byte
+    /// are refused (the loop would need byte swaps inside it).
+    fn atomic_loop(
+        &mut self,
+        v: Value,
+        flags: MemFlags,
+        op: AtomicLoopOp,
+        addr: Value,
+        src: Value,
+        exp: Option<Value>,
+    ) {
+        let ty = self.lower.value_type(v);
+        if !self.atomic_ty(ty) {
+            return;
+        }
+        let bits = ty.bits();
+        if is_big(flags) && bits > 8 {
+            return self.unsupported(format!("atomic `{op:?}` on {bits}-bit big-endian memory on riscv64"));
+        }
+        let a = self.put_in_reg_checked(addr);
+        let s = self.put_in_reg_checked(src);
+        let signed = bits == 32 || matches!(op, AtomicLoopOp::Smin | AtomicLoopOp::Smax);
+        let s = if bits < 64 { self.ext(signed, bits, s) } else { s };
+        let e = match exp {
+            Some(e) => {
+                let r = self.put_in_reg_checked(e);
+                if bits == 32 { self.ext(true, 32, r) } else { r }
+            }
+            None => regs::zero(),
+        };
+        let (old, t1, t2, t3) = (self.tmp(), self.tmp(), self.tmp(), self.tmp());
+        self.emit(MInst::AtomicLoop { op, bits: bits as u8, addr: a, src: s, expected: e, old, t1, t2, t3 });
+        self.lower.set_output(v, old);
+    }
+
     pub(super) fn atomic_rmw(&mut self, v: Value, flags: MemFlags, op: AtomicRmwOp, addr: Value, x: Value) {
         let ty = self.lower.value_type(v);
         if !self.atomic_ty(ty) {
             return;
         }
         let bits = ty.bits();
+        let loop_op = match op {
+            AtomicRmwOp::Add => AtomicLoopOp::Add,
+            AtomicRmwOp::Sub => AtomicLoopOp::Sub,
+            AtomicRmwOp::And => AtomicLoopOp::And,
+            AtomicRmwOp::Nand => AtomicLoopOp::Nand,
+            AtomicRmwOp::Or => AtomicLoopOp::Or,
+            AtomicRmwOp::Xor => AtomicLoopOp::Xor,
+            AtomicRmwOp::Xchg => AtomicLoopOp::Xchg,
+            AtomicRmwOp::Umin => AtomicLoopOp::Umin,
+            AtomicRmwOp::Umax => AtomicLoopOp::Umax,
+            AtomicRmwOp::Smin => AtomicLoopOp::Smin,
+            AtomicRmwOp::Smax => AtomicLoopOp::Smax,
+        };
         if bits < 32 || is_big(flags) || op == AtomicRmwOp::Nand {
-            return self.unsupported(format!(
-                "atomic `{op:?}` on {bits}-bit {} memory on riscv64 (it needs an LR/SC loop)",
-                if is_big(flags) { "big-endian" } else { "little-endian" }
-            ));
+            return self.atomic_loop(v, flags, loop_op, addr, x, None);
         }
         let (a, mut src) = (self.put_in_reg_checked(addr), self.put_in_reg_checked(x));
         let amo = match op {
@@ -205,7 +253,7 @@ impl RuleCtx<'_, '_> {
             AtomicRmwOp::Umax => AmoOp::Maxu,
             AtomicRmwOp::Smin => AmoOp::Min,
             AtomicRmwOp::Smax => AmoOp::Max,
-            AtomicRmwOp::Nand => unreachable!("refused above"),
+            AtomicRmwOp::Nand => unreachable!("an LR/SC loop above"),
         };
         let width = if bits == 32 { AmoWidth::W } else { AmoWidth::D };
         let rd = self.tmp();
@@ -213,8 +261,7 @@ impl RuleCtx<'_, '_> {
         self.lower.set_output(v, rd);
     }
 
-    pub(super) fn atomic_cas(&mut self, v: Value, _flags: MemFlags, _addr: Value, _e: Value, _r: Value) {
-        let ty = self.lower.value_type(v);
-        self.unsupported(format!("atomic compare-and-swap of `{ty}` on riscv64 (it needs an LR/SC loop)"));
+    pub(super) fn atomic_cas(&mut self, v: Value, flags: MemFlags, addr: Value, e: Value, r: Value) {
+        self.atomic_loop(v, flags, AtomicLoopOp::Cas, addr, r, Some(e));
     }
 }

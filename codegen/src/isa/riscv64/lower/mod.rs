@@ -259,6 +259,9 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn rv_imm(&mut self, k: i64) -> Reg {
         self.konst(k as u64)
     }
+    fn rv_operand(&mut self, k: i64) -> Reg {
+        if k == 0 { regs::zero() } else { self.konst(k as u64) }
+    }
     fn rv_alu(&mut self, op: AluOp, x: Reg, y: Reg) -> Reg {
         self.alu(op, x, y)
     }

@@ -244,6 +244,13 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
     for amount in [16i64, -16, 2047, -2048, 2048, 0x12_3456, -0xff_ffff, -(1 << 32), 0x1234_5678_9abc] {
         out.push(Inst::AdjustSp { amount });
     }
+    for op in super::super::super::inst::atomic::AtomicLoopOp::ALL {
+        for bits in [8u8, 16, 32, 64] {
+            let (addr, src, expected) =
+                (g(1), g(2), if op == super::super::super::inst::atomic::AtomicLoopOp::Cas { g(3) } else { zero() });
+            out.push(Inst::AtomicLoop { op, bits, addr, src, expected, old: g(4), t1: g(5), t2: g(6), t3: g(7) });
+        }
+    }
     for (bits, signed) in [(8, false), (8, true), (16, false), (16, true), (32, false), (32, true)] {
         out.push(Inst::Extend { rd: g(1), rs: g(2), bits, signed });
     }
