@@ -6,8 +6,12 @@
 //!
 //! Registers: `t5` and `t6` (emission scratch, never allocated) hold the aligned word's
 //! address and the bit offset of the value in it for 8- and 16-bit accesses; `old`, `t1`,
-//! `t2` and `t3` are the instruction's early defs (the loaded word, the new value and the
-//! store's status, the value's mask in its word). Sub-word values are found in their
+//! `t2`, `t3` and `t4` are the instruction's early defs (the loaded word, the new value
+//! and the store's status, the value's mask in its word or the byte-swapped new value,
+//! a byte-swap temporary).
+//!
+//! Big-endian memory: the loaded value is byte-swapped into `old` (the operation and
+//! comparisons see the value), and the new value swapped back before it is stored. Sub-word values are found in their
 //! aligned 32-bit word (little-endian: byte `addr & 3` of it), the new value merged into
 //! the word through the mask, and the whole word stored conditionally.
 
@@ -91,6 +95,8 @@ pub struct LoopRegs {
     pub t2: Reg,
     /// Scratch.
     pub t3: Reg,
+    /// Scratch.
+    pub t4: Reg,
 }
 
 fn alu(op: AluOp, rd: Reg, rs1: Reg, rs2: Reg) -> Step {
@@ -142,22 +148,50 @@ fn compute(op: AtomicLoopOp, r: &LoopRegs, v: Reg, ext: Option<(u8, bool)>, out:
     }
 }
 
-/// The steps of the loop for `op` on `bits`-bit memory.
-pub fn steps(op: AtomicLoopOp, bits: u8, r: &LoopRegs) -> Vec<Step> {
+/// `dst` = the low `bytes` bytes of `src` in the other byte order (zero above them), with
+/// `tmp` as scratch (`dst`, `src` and `tmp` distinct).
+fn bswap(dst: Reg, src: Reg, tmp: Reg, bytes: u8, out: &mut Vec<Step>) {
+    for i in 0..bytes {
+        out.push(shift(ShiftOp::Srli, tmp, src, 8 * i));
+        out.push(imm(ImmOp::Andi, tmp, tmp, 255));
+        out.push(shift(ShiftOp::Slli, tmp, tmp, 8 * (bytes - 1 - i)));
+        out.push(if i == 0 { Step::Inst(Inst::mv(dst, tmp)) } else { alu(AluOp::Or, dst, dst, tmp) });
+    }
+}
+
+/// The steps of the loop for `op` on `bits`-bit memory in the byte order `big` says.
+pub fn steps(op: AtomicLoopOp, bits: u8, big: bool, r: &LoopRegs) -> Vec<Step> {
+    let big = big && bits > 8;
     let order = AmoOrder::AcqRel;
     let (t5, t6) = (regs::spilltmp2(), regs::spilltmp());
     let mut out = Vec::new();
     if bits >= 32 {
         let width = if bits == 32 { AmoWidth::W } else { AmoWidth::D };
-        out.push(Step::Inst(Inst::LoadReserved { width, order, rd: r.old, addr: r.addr }));
+        let bytes = bits / 8;
+        if big {
+            out.push(Step::Inst(Inst::LoadReserved { width, order, rd: r.t1, addr: r.addr }));
+            bswap(r.old, r.t1, r.t4, bytes, &mut out);
+            if bits == 32 {
+                out.push(imm(ImmOp::Addiw, r.old, r.old, 0));
+            }
+        } else {
+            out.push(Step::Inst(Inst::LoadReserved { width, order, rd: r.old, addr: r.addr }));
+        }
         let cas_exit = out.len();
-        if op == AtomicLoopOp::Cas {
+        let new = if op == AtomicLoopOp::Cas {
             out.push(Step::Branch(CondBrKind { op: BranchOp::Bne, rs1: r.old, rs2: r.expected }, usize::MAX));
-            out.push(Step::Inst(Inst::StoreConditional { width, order, rd: r.t1, addr: r.addr, src: r.src }));
+            r.src
         } else {
             compute(op, r, r.old, None, &mut out);
-            out.push(Step::Inst(Inst::StoreConditional { width, order, rd: r.t1, addr: r.addr, src: r.t2 }));
-        }
+            r.t2
+        };
+        let new = if big {
+            bswap(r.t3, new, r.t4, bytes, &mut out);
+            r.t3
+        } else {
+            new
+        };
+        out.push(Step::Inst(Inst::StoreConditional { width, order, rd: r.t1, addr: r.addr, src: new }));
         out.push(Step::Branch(CondBrKind { op: BranchOp::Bne, rs1: r.t1, rs2: regs::zero() }, 0));
         let end = out.len();
         if let Step::Branch(_, to) = &mut out[cas_exit] {
@@ -178,6 +212,14 @@ pub fn steps(op: AtomicLoopOp, bits: u8, r: &LoopRegs) -> Vec<Step> {
     out.extend(pre);
     out.push(Step::Inst(Inst::LoadReserved { width: AmoWidth::W, order, rd: r.t1, addr: t5 }));
     out.push(alu(AluOp::Srl, r.old, r.t1, t6));
+    if big {
+        // Only 16 bits here: swap the two low bytes of `old` in place.
+        out.push(shift(ShiftOp::Srli, r.t4, r.old, 8));
+        out.push(imm(ImmOp::Andi, r.t4, r.t4, 255));
+        out.push(imm(ImmOp::Andi, r.old, r.old, 255));
+        out.push(shift(ShiftOp::Slli, r.old, r.old, 8));
+        out.push(alu(AluOp::Or, r.old, r.old, r.t4));
+    }
     let mut cas_exit = None;
     if op == AtomicLoopOp::Cas {
         // ((old ^ expected) << offset) & mask is zero exactly when the values are equal.
@@ -189,6 +231,13 @@ pub fn steps(op: AtomicLoopOp, bits: u8, r: &LoopRegs) -> Vec<Step> {
     }
     let signed = matches!(op, AtomicLoopOp::Smin | AtomicLoopOp::Smax);
     compute(op, r, r.old, Some((64 - bits, signed)), &mut out);
+    if big {
+        out.push(shift(ShiftOp::Srli, r.t4, r.t2, 8));
+        out.push(imm(ImmOp::Andi, r.t4, r.t4, 255));
+        out.push(imm(ImmOp::Andi, r.t2, r.t2, 255));
+        out.push(shift(ShiftOp::Slli, r.t2, r.t2, 8));
+        out.push(alu(AluOp::Or, r.t2, r.t2, r.t4));
+    }
     // word ^ ((word ^ (new << offset)) & mask): the new value in the old word.
     out.push(alu(AluOp::Sll, r.t2, r.t2, t6));
     out.push(alu(AluOp::Xor, r.t2, r.t2, r.t1));

@@ -162,7 +162,7 @@ impl MachInst for Inst {
                 mem.visit(v);
                 v.reg_def(rd);
             }
-            Inst::AtomicLoop { addr, src, expected, old, t1, t2, t3, .. } => {
+            Inst::AtomicLoop { addr, src, expected, old, t1, t2, t3, t4, .. } => {
                 v.reg_use(addr);
                 v.reg_use(src);
                 v.reg_use(expected);
@@ -170,6 +170,7 @@ impl MachInst for Inst {
                 v.reg_early_def(t1);
                 v.reg_early_def(t2);
                 v.reg_early_def(t3);
+                v.reg_early_def(t4);
             }
             Inst::FpuRRRR { rd, rs1, rs2, rs3, .. } => {
                 v.reg_use(rs1);

@@ -445,6 +445,8 @@ pub enum Inst {
         op: atomic::AtomicLoopOp,
         /// The access width: 8, 16, 32 or 64.
         bits: u8,
+        /// Big-endian memory.
+        big: bool,
         /// The address (aligned to the width).
         addr: Reg,
         /// The operand, or the replacement of a compare-and-swap.
@@ -459,6 +461,8 @@ pub enum Inst {
         t2: Reg,
         /// Scratch (early def).
         t3: Reg,
+        /// Scratch (early def).
+        t4: Reg,
     },
     /// The address `mem` stands for in `rd` (`addi rd, base, offset`, a large offset
     /// built in `t6` first): stack slots, outgoing and incoming argument areas.
@@ -551,8 +555,8 @@ impl Inst {
     /// The steps of an [`Inst::AtomicLoop`] (`None` for other instructions).
     pub fn atomic_steps(&self) -> Option<Vec<atomic::Step>> {
         match *self {
-            Inst::AtomicLoop { op, bits, addr, src, expected, old, t1, t2, t3 } => {
-                Some(atomic::steps(op, bits, &atomic::LoopRegs { addr, src, expected, old, t1, t2, t3 }))
+            Inst::AtomicLoop { op, bits, big, addr, src, expected, old, t1, t2, t3, t4 } => {
+                Some(atomic::steps(op, bits, big, &atomic::LoopRegs { addr, src, expected, old, t1, t2, t3, t4 }))
             }
             _ => None,
         }

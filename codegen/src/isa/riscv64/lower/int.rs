@@ -116,10 +116,7 @@ impl RuleCtx<'_, '_> {
                 };
                 self.ctz64(t)
             }
-            Opcode::Bswap => {
-                let s = self.bswap64(r);
-                self.shift_imm(ShiftOp::Srli, s, (64 - bits) as u8)
-            }
+            Opcode::Bswap => self.bswap_bytes(r, (bits / 8) as u8),
             Opcode::Bitrev => {
                 let s = self.bitrev64(r);
                 self.shift_imm(ShiftOp::Srli, s, (64 - bits) as u8)
@@ -474,14 +471,21 @@ impl RuleCtx<'_, '_> {
     }
 
     pub(super) fn bswap64(&mut self, x: Reg) -> Reg {
+        self.bswap_bytes(x, 8)
+    }
+
+    /// The low `bytes` bytes of `x` in the other order, zero-extended (`rev8` and a shift
+    /// with Zbb, else byte by byte).
+    pub(super) fn bswap_bytes(&mut self, x: Reg, bytes: u8) -> Reg {
         if self.flags().has_zbb {
-            return self.unary(UnaryOp::Rev8, x);
+            let r = self.unary(UnaryOp::Rev8, x);
+            return self.shift_imm(ShiftOp::Srli, r, 64 - 8 * bytes);
         }
         let mut acc = regs::zero();
-        for i in 0..8u8 {
+        for i in 0..bytes {
             let b = self.shift_imm(ShiftOp::Srli, x, 8 * i);
             let b = self.alu_imm(ImmOp::Andi, b, 0xff);
-            let b = self.shift_imm(ShiftOp::Slli, b, 8 * (7 - i));
+            let b = self.shift_imm(ShiftOp::Slli, b, 8 * (bytes - 1 - i));
             acc = if i == 0 { b } else { self.alu(AluOp::Or, acc, b) };
         }
         acc

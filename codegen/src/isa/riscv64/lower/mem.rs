@@ -58,8 +58,8 @@ impl RuleCtx<'_, '_> {
         if !big {
             return rd;
         }
-        let s = self.bswap64(rd);
-        self.shift_imm(if signed { ShiftOp::Srai } else { ShiftOp::Srli }, s, (64 - bits) as u8)
+        let s = self.bswap_bytes(rd, (bits / 8) as u8);
+        if signed { self.ext(true, bits, s) } else { s }
     }
 
     /// The value of `r`'s low `bits` bits in the byte order `flags` asks for.
@@ -67,8 +67,7 @@ impl RuleCtx<'_, '_> {
         if !is_big(flags) || bits <= 8 || regs::is_zero(r) {
             return r;
         }
-        let s = self.bswap64(r);
-        self.shift_imm(ShiftOp::Srli, s, (64 - bits) as u8)
+        self.bswap_bytes(r, (bits / 8) as u8)
     }
 
     pub(super) fn load(&mut self, op: Opcode, ty: Type, flags: MemFlags, mem: AMode) -> ValueRegs {
@@ -181,8 +180,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// An LR/SC loop (`Inst::AtomicLoop`) for `op`; the operand and expected value are
-    /// extended as the loop's comparisons need. Big-endian accesses wider than a byte
-    /// are refused (the loop would need byte swaps inside it).
+    /// extended as the loop's comparisons need.
     fn atomic_loop(
         &mut self,
         v: Value,
@@ -197,9 +195,6 @@ impl RuleCtx<'_, '_> {
             return;
         }
         let bits = ty.bits();
-        if is_big(flags) && bits > 8 {
-            return self.unsupported(format!("atomic `{op:?}` on {bits}-bit big-endian memory on riscv64"));
-        }
         let a = self.put_in_reg_checked(addr);
         let s = self.put_in_reg_checked(src);
         let signed = bits == 32 || matches!(op, AtomicLoopOp::Smin | AtomicLoopOp::Smax);
@@ -211,8 +206,9 @@ impl RuleCtx<'_, '_> {
             }
             None => regs::zero(),
         };
-        let (old, t1, t2, t3) = (self.tmp(), self.tmp(), self.tmp(), self.tmp());
-        self.emit(MInst::AtomicLoop { op, bits: bits as u8, addr: a, src: s, expected: e, old, t1, t2, t3 });
+        let (old, t1, t2, t3, t4) = (self.tmp(), self.tmp(), self.tmp(), self.tmp(), self.tmp());
+        let big = is_big(flags);
+        self.emit(MInst::AtomicLoop { op, bits: bits as u8, big, addr: a, src: s, expected: e, old, t1, t2, t3, t4 });
         self.lower.set_output(v, old);
     }
 

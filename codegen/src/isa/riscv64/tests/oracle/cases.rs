@@ -248,7 +248,10 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
         for bits in [8u8, 16, 32, 64] {
             let (addr, src, expected) =
                 (g(1), g(2), if op == super::super::super::inst::atomic::AtomicLoopOp::Cas { g(3) } else { zero() });
-            out.push(Inst::AtomicLoop { op, bits, addr, src, expected, old: g(4), t1: g(5), t2: g(6), t3: g(7) });
+            for big in [false, true] {
+                let (old, t1, t2, t3, t4) = (g(4), g(5), g(6), g(7), g(8));
+                out.push(Inst::AtomicLoop { op, bits, big, addr, src, expected, old, t1, t2, t3, t4 });
+            }
         }
     }
     for (bits, signed) in [(8, false), (8, true), (16, false), (16, true), (32, false), (32, true)] {
