@@ -9,14 +9,14 @@ use crate::text::parse_functions;
 use std::fmt::Write as _;
 
 /// A function whose `brif` skips `n` additions of a 32-bit constant (`lui`, `addiw`, `add`:
-/// 12 bytes each).
+/// 12 bytes each: the low 12 bits are never zero).
 fn far_branch(n: usize) -> String {
     let mut s =
         String::from("function %far(i64, i64) -> i64 {\nblock0(v0: i64, v1: i64):\n    brif v0, block1, block2(v1)\n");
     s.push_str("block1:\n");
     let mut prev = "v1".to_string();
     for i in 0..n {
-        let _ = writeln!(s, "    v{} = iadd_imm {prev}, {}", 10 + i, 0x1234_5000 + i * 0x1000);
+        let _ = writeln!(s, "    v{} = iadd_imm {prev}, {}", 10 + i, 0x1234_5678 + i * 0x1003);
         prev = format!("v{}", 10 + i);
     }
     let _ = writeln!(s, "    jump block2({prev})\nblock2(v2: i64):\n    return v2\n}}");
