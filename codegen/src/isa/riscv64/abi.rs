@@ -11,20 +11,19 @@
 //! whose address the caller passes as a hidden first argument in a0. Callee-saved: s1-s11
 //! and fs0-fs11; s0 (the frame pointer) and ra are saved by every frame.
 //!
-//! Note: the psABI passes a float that finds no float register left in an integer
-//! register; the shared layer cannot yet move a value between register classes at a call,
-//! so such floats go to the stack here (`float_to_int: false`). Calls between Lathe
-//! functions agree; a C function taking more than eight float arguments would not.
+//! A float that finds no float register left takes the next integer register (the
+//! psABI's hard-float rule), moved there with `fmv.x.w`/`fmv.x.d`; only when those run out
+//! too does it go to the stack.
 //!
 //! Rejected with a reason: `apple_aarch64` and `windows_fastcall`, which do not exist on
 //! riscv64.
 
 use super::inst::Inst;
-use super::inst::args::{AMode, LoadOp, StoreOp};
+use super::inst::args::{AMode, FpSize, LoadOp, StoreOp};
 use super::regs::{self, CALLEE_SAVED, FLOAT_ARG_REGS, FLOAT_RET_REGS, INT_ARG_REGS, INT_RET_REGS};
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, WideArg, WideRet};
-use crate::machinst::{PReg, PRegSet, Reg};
+use crate::machinst::{PReg, PRegSet, Reg, RegClass};
 use crate::result::CodegenError;
 
 /// LP64D (`system_v`, `fast`, `tail`).
@@ -34,7 +33,7 @@ pub static LP64D: ConvDesc = ConvDesc {
     float_args: &FLOAT_ARG_REGS,
     int_rets: &INT_RET_REGS,
     float_rets: &FLOAT_RET_REGS,
-    assignment: ArgAssignment::ByClass { float_to_int: false },
+    assignment: ArgAssignment::ByClass { float_to_int: true },
     wide_arg: WideArg::Pair { even: false, split: true },
     wide_ret: WideRet::Pair,
     ret_area_ptr: RetAreaPtr::FirstArg,
@@ -112,6 +111,13 @@ impl AbiHooks for Rv64Abi {
     fn gen_extend(&self, dst: Reg, src: Reg, from: Type, signed: bool) -> Inst {
         Inst::Extend { rd: dst, rs: src, bits: from.bits() as u8, signed }
     }
+    fn gen_move_class(&self, dst: Reg, src: Reg, ty: Type) -> Option<Inst> {
+        let size = if ty.bits() == 32 { FpSize::S } else { FpSize::D };
+        Some(match dst.class() {
+            RegClass::Int => Inst::FmvToInt { size, rd: dst, rs1: src },
+            _ => Inst::FmvFromInt { size, rd: dst, rs1: src },
+        })
+    }
 }
 
 #[cfg(test)]
@@ -150,6 +156,17 @@ mod tests {
             ParamLoc::Direct(smallvec![ArgLoc::Reg(regs::preg_x(17)), ArgLoc::Stack(0)]),
             "split between a7 and the stack"
         );
+    }
+
+    #[test]
+    fn floats_past_fa7_take_integer_registers_then_the_stack() {
+        let mut params = vec![types::F64; 9];
+        params.extend([types::F32; 8]);
+        let l = CallLayout::new(&LP64D, &sig(&params, &[])).unwrap();
+        assert_eq!(l.params[7], ParamLoc::Direct(smallvec![ArgLoc::Reg(regs::preg_f(17))]));
+        assert_eq!(l.params[8], ParamLoc::Direct(smallvec![ArgLoc::Reg(regs::preg_x(10))]), "fa7 is taken: a0");
+        assert_eq!(l.params[15], ParamLoc::Direct(smallvec![ArgLoc::Reg(regs::preg_x(17))]));
+        assert_eq!(l.params[16], ParamLoc::Direct(smallvec![ArgLoc::Stack(0)]), "a0-a7 are taken too");
     }
 
     #[test]
