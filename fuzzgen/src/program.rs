@@ -34,11 +34,11 @@ impl Program {
         s
     }
 
-    /// A filetest for this program: `test interpret` and `test run` on x86_64 and aarch64, the
+    /// A filetest for this program: `test interpret` and `test run` on x86_64, aarch64 and riscv64, the
     /// functions, and one run line per argument set with the expected outcome (where one is
     /// known). Paste it under `filetests/cases/regress/` as the regression test.
     pub fn to_filetest(&self, runs: &[(Vec<DataValue>, Option<CallOutcome>)]) -> String {
-        let mut s = String::from("test interpret\ntest run\ntarget x86_64\ntarget aarch64\n\n");
+        let mut s = String::from("test interpret\ntest run\ntarget x86_64\ntarget aarch64\ntarget riscv64\n\n");
         s.push_str(&self.to_clif());
         for (args, outcome) in runs {
             let call = format!("%{}({})", self.entry_name(), join(args));

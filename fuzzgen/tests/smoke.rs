@@ -90,6 +90,11 @@ fn interpreter_and_s390x_under_qemu_agree_on_generated_programs() {
 }
 
 #[test]
+fn interpreter_and_riscv64_under_qemu_agree_on_generated_programs() {
+    cross_check("riscv64");
+}
+
+#[test]
 fn optimizer_keeps_outcomes_of_generated_programs() {
     let mut tally = Tally::default();
     for seed in 0..SEEDS {

@@ -49,6 +49,12 @@ pub struct FrameInfo {
     /// The prologue signs the return address and every epilogue authenticates it before
     /// returning (`FrameRules::sign_return_address`; aarch64 pointer authentication).
     pub sign_return_address: bool,
+    /// ISA-defined bits choosing among encodings of the same instructions (not among
+    /// instructions: that is lowering's job), from [`FrameRules::emit_flags`]
+    /// (riscv64: bit 0, compressed forms). 0 unless an ISA sets them.
+    ///
+    /// [`FrameRules::emit_flags`]: super::FrameRules::emit_flags
+    pub emit_flags: u32,
 }
 
 impl FrameInfo {

@@ -329,6 +329,11 @@ pub trait FrameRules {
     fn sign_return_address(&self) -> bool {
         false
     }
+    /// Bits the ISA's encoder reads from `FrameInfo::emit_flags` (encoding choices of a
+    /// target, such as riscv64's compressed forms); none by default.
+    fn emit_flags(&self) -> u32 {
+        0
+    }
 }
 
 impl<I: MachInst> VCode<I> {
@@ -594,6 +599,7 @@ impl<I: MachInst> VCode<I> {
             probe_interval,
         );
         frame.sign_return_address = rules.sign_return_address();
+        frame.emit_flags = rules.emit_flags();
         frame
     }
 }

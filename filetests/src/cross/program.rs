@@ -72,6 +72,9 @@ pub enum ProgramError {
     /// Compiling or linking the driver failed.
     #[error("building the driver: {0}")]
     Build(String),
+    /// The emulator does not have a CPU feature the target's flags ask for.
+    #[error("the emulator cannot model this CPU: {0}")]
+    Emulator(String),
     /// The program printed something that is not the protocol.
     #[error("the driver printed `{0}`")]
     Protocol(String),
@@ -106,15 +109,17 @@ pub fn run(
     let mut cmd = match &tools.emulator {
         Some(qemu) => {
             let mut c = Command::new(qemu);
-            if let Some(cpu) = tools.qemu_cpu(&isa.isa_flags()) {
-                c.args(["-cpu", cpu]);
-            }
+            c.args(super::tools::emulator_args(tools.family, &isa.isa_flags()));
             c.arg(&program);
             c
         }
         None => Command::new(&program),
     };
     let out = cmd.output()?;
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    if tools.emulator.is_some() && stderr.contains("can't apply global") {
+        return Err(ProgramError::Emulator(stderr.trim().to_string()));
+    }
     let stdout = String::from_utf8_lossy(&out.stdout);
     let mut lines = stdout.lines();
     let mut results = Vec::with_capacity(calls.len());

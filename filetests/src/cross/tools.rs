@@ -24,10 +24,8 @@ struct ArchTools {
     /// the invalid instruction that faults. (A faulting memory access is reported at its
     /// own address everywhere.)
     trap_fault_offset: u32,
-    /// The qemu `-cpu` model for a target with ISA flags on: the first `(flag, model)`
-    /// whose flag is on picks the model; with none on, qemu's default CPU runs the
-    /// program (it has every feature Lathe's baseline for the ISA assumes).
-    flag_cpus: &'static [(&'static str, &'static str)],
+    /// How qemu's `-cpu` follows the target's ISA flags.
+    cpu: QemuCpu,
 }
 
 /// Every architecture Lathe targets. `qemu-<family>` comes from Debian's `qemu-user`.
@@ -37,21 +35,38 @@ const ARCHES: [ArchTools; 4] = [
         gnu: "x86_64-linux-gnu",
         packages: "gcc libc6-dev",
         trap_fault_offset: 0,
-        flag_cpus: &[],
+        cpu: QemuCpu::Default,
     },
     ArchTools {
         family: "aarch64",
         gnu: "aarch64-linux-gnu",
         packages: "gcc-aarch64-linux-gnu libc6-dev-arm64-cross",
         trap_fault_offset: 0,
-        flag_cpus: &[],
+        // qemu's default aarch64 CPU (`max`) has LSE and pointer authentication.
+        cpu: QemuCpu::Default,
     },
     ArchTools {
         family: "riscv64",
         gnu: "riscv64-linux-gnu",
         packages: "gcc-riscv64-linux-gnu libc6-dev-riscv64-cross",
         trap_fault_offset: 0,
-        flag_cpus: &[],
+        cpu: QemuCpu::Properties {
+            model: "rv64",
+            props: &[
+                ("has_zba", "zba"),
+                ("has_zbb", "zbb"),
+                ("has_zbs", "zbs"),
+                ("has_zbkb", "zbkb"),
+                ("has_zicond", "zicond"),
+                ("has_zfa", "zfa"),
+                ("has_c", "c"),
+            ],
+            // `c`: the C library linked with the code is compressed itself; `zicond` and
+            // `zfa`: qemu 7.2 (Debian 12) lacks them, so naming them only when on keeps
+            // every other program running (asking for one fails with "Property ... not
+            // found", which the runner reports as unsupported).
+            only_when_on: &["c", "zicond", "zfa"],
+        },
     },
     ArchTools {
         family: "s390x",
@@ -59,13 +74,65 @@ const ARCHES: [ArchTools; 4] = [
         packages: "gcc-s390x-linux-gnu libc6-dev-s390x-cross",
         trap_fault_offset: 2,
         // qemu 7.2's default s390x CPU already has these facilities; `max` asks for
-        // every one qemu implements, so a later default cannot drop them.
-        flag_cpus: &[("has_mie2", "max"), ("has_mie3", "max"), ("has_vxrs_ext2", "max")],
+        // every one qemu implements, so a later default cannot drop them. (The named
+        // models, `-cpu z15`, fail on crypto features qemu lacks.)
+        cpu: QemuCpu::ModelWhenAny { flags: &["has_mie2", "has_mie3", "has_vxrs_ext2"], model: "max" },
     },
 ];
 
 /// The Debian package of the emulators.
 const QEMU_PACKAGE: &str = "qemu-user";
+
+/// How qemu-user's `-cpu` is chosen from an ISA's flags.
+#[derive(Copy, Clone, Debug)]
+enum QemuCpu {
+    /// qemu's default CPU has every feature the ISA's flags can ask for.
+    Default,
+    /// A base model with one property per flag (`-cpu rv64,zba=true,zbb=false`): a flag
+    /// that is on turns its property on, one that is off turns it off, so code that uses
+    /// an extension its flags do not name faults under the emulator instead of passing by
+    /// chance; properties in `only_when_on` are named only when their flag is on.
+    Properties {
+        /// The base model.
+        model: &'static str,
+        /// `(flag, property)` pairs.
+        props: &'static [(&'static str, &'static str)],
+        /// Properties left to qemu's default when their flag is off.
+        only_when_on: &'static [&'static str],
+    },
+    /// `model` when any of `flags` is on, qemu's default otherwise.
+    ModelWhenAny {
+        /// The flags that need the model.
+        flags: &'static [&'static str],
+        /// The model.
+        model: &'static str,
+    },
+}
+
+/// The emulator's options for a target of `family` with the ISA flags `flags` (`-cpu
+/// ...`), empty when qemu's default CPU will do.
+pub fn emulator_args(family: &str, flags: &lathe_codegen::isa::IsaFlagValues) -> Vec<String> {
+    let on = |flag: &str| flags.get(flag).unwrap_or(false);
+    let spec = match ARCHES.iter().find(|a| a.family == family).map(|a| a.cpu) {
+        None | Some(QemuCpu::Default) => return Vec::new(),
+        Some(QemuCpu::Properties { model, props, only_when_on }) => {
+            let mut spec = model.to_string();
+            for (flag, prop) in props {
+                if on(flag) || !only_when_on.contains(prop) {
+                    spec.push_str(&format!(",{prop}={}", on(flag)));
+                }
+            }
+            spec
+        }
+        Some(QemuCpu::ModelWhenAny { flags: needs, model }) => {
+            if !needs.iter().any(|f| on(f)) {
+                return Vec::new();
+            }
+            model.to_string()
+        }
+    };
+    vec!["-cpu".into(), spec]
+}
 
 /// The ISA family of an architecture (`aarch64` for every aarch64 variant): the name
 /// per-ISA counts and `lathe test --target` use.
@@ -103,16 +170,6 @@ pub struct Toolchain {
     pub emulator: Option<PathBuf>,
     /// Bytes from a trap site to the address its fault is reported at (see `ArchTools`).
     pub trap_fault_offset: u32,
-    /// The qemu `-cpu` models by ISA flag (see `ArchTools`).
-    flag_cpus: &'static [(&'static str, &'static str)],
-}
-
-impl Toolchain {
-    /// The qemu `-cpu` model for a target whose ISA flags are `flags`, if it needs one
-    /// other than qemu's default.
-    pub fn qemu_cpu(&self, flags: &lathe_codegen::isa::IsaFlagValues) -> Option<&'static str> {
-        self.flag_cpus.iter().find(|(flag, _)| flags.get(flag) == Some(true)).map(|&(_, cpu)| cpu)
-    }
 }
 
 /// Why there is no toolchain.
@@ -172,13 +229,9 @@ fn find(family: &str, native: bool, lookup: &dyn Fn(&str) -> Option<PathBuf>) ->
         found
     };
     match cc {
-        Some(cc) if missing.is_empty() => Ok(Toolchain {
-            family: tools.family,
-            cc,
-            emulator,
-            trap_fault_offset: tools.trap_fault_offset,
-            flag_cpus: tools.flag_cpus,
-        }),
+        Some(cc) if missing.is_empty() => {
+            Ok(Toolchain { family: tools.family, cc, emulator, trap_fault_offset: tools.trap_fault_offset })
+        }
         _ => Err(ToolError::Missing {
             family: tools.family,
             missing: missing.join(" and "),
@@ -201,6 +254,17 @@ fn is_executable(path: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn riscv64_flags_select_qemu_cpu_properties() {
+        let mut b = lathe_codegen::isa::lookup_by_name("riscv64").unwrap();
+        b.enable("has_zba").unwrap();
+        b.enable("has_zicond").unwrap();
+        let args = emulator_args("riscv64", b.isa_flags());
+        assert_eq!(args, ["-cpu", "rv64,zba=true,zbb=false,zbs=false,zbkb=false,zicond=true"]);
+        let a64 = lathe_codegen::isa::lookup_by_name("aarch64").unwrap();
+        assert!(emulator_args("aarch64", a64.isa_flags()).is_empty());
+    }
 
     #[test]
     fn every_target_family_has_tools_and_packages() {
@@ -229,9 +293,9 @@ mod tests {
         assert_eq!(s390x.emulator, Some(PathBuf::from("qemu-s390x")));
         // Facility flags pick qemu's `max` CPU; none keep the default.
         let z15 = lathe_codegen::isa::lookup_target(["s390x", "arch_z15"], Default::default()).unwrap();
-        assert_eq!(s390x.qemu_cpu(&z15.finish().unwrap().isa_flags()), Some("max"));
+        assert_eq!(emulator_args("s390x", &z15.finish().unwrap().isa_flags()), ["-cpu", "max"]);
         let base = lathe_codegen::isa::lookup_by_name("s390x").unwrap().finish().unwrap();
-        assert_eq!(s390x.qemu_cpu(&base.isa_flags()), None);
+        assert!(emulator_args("s390x", &base.isa_flags()).is_empty());
         assert_eq!(s390x.trap_fault_offset, 2);
         assert!(matches!(find("mips", false, &all), Err(ToolError::UnknownArch(_))));
     }

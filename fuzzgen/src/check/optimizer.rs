@@ -50,7 +50,7 @@ pub fn check_optimizer(program: &Program, inputs: &[Vec<DataValue>]) -> Result<V
                 ),
                 format!(
                     "{}\noptimized:\n{}",
-                    program.to_filetest(&runs).replace("test run\ntarget x86_64\ntarget aarch64\n", ""),
+                    program.to_filetest(&runs).replace("test run\ntarget x86_64\ntarget aarch64\ntarget riscv64\n", ""),
                     optimized.to_clif()
                 ),
             ));

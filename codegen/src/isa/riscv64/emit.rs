@@ -431,6 +431,18 @@ pub fn emit_with(inst: &Inst, buf: &mut MachBuffer<Riscv64LabelUse>, state: &Emi
         }
         return;
     }
+    if let Some(steps) = inst.atomic_steps() {
+        // Every step uncompressed: branch distances are counted in 4-byte steps.
+        for (i, step) in steps.iter().enumerate() {
+            match step {
+                super::inst::atomic::Step::Inst(i) => emit_with(i, buf, state, &EmitInfo::default()),
+                &super::inst::atomic::Step::Branch(kind, to) => {
+                    buf.put4(branch_word(kind, super::inst::atomic::branch_delta(i, to)))
+                }
+            }
+        }
+        return;
+    }
     if info.has_c
         && let Some(half) = compress(inst)
     {
@@ -616,7 +628,9 @@ pub fn emit_with(inst: &Inst, buf: &mut MachBuffer<Riscv64LabelUse>, state: &Emi
             fp_word(0x1e, size, f(rd), 0, index as u32, 1)
         }
         &Inst::FcvtModWD { rd, rs1 } => fp_word(0x18, FpSize::D, x(rd), Frm::Rtz.bits(), f(rs1), 8),
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::Extend { .. } | Inst::Lea { .. } | Inst::AtomicLoop { .. } => {
+            unreachable!("expanded above")
+        }
     };
     buf.put4(word);
 }

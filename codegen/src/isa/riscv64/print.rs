@@ -253,5 +253,23 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>, info: &EmitInfo) -> St
         &Inst::Fli { size, rd, index } => format!("fli.{} {}, {}", size.letter(), fr(rd), fli_text(index)),
         &Inst::FcvtModWD { rd, rs1 } => format!("fcvtmod.w.d {}, {}, rtz", g(rd), fr(rs1)),
         Inst::AdjustSp { amount } => format!("adjust_sp {amount}"),
+        &Inst::Extend { rd, rs, bits, signed } => {
+            format!("{}ext{bits} {}, {}", if signed { "s" } else { "z" }, g(rd), g(rs))
+        }
+        Inst::Lea { rd, mem } => format!("lea {}, {}", g(*rd), mem_text(mem)),
+        Inst::AtomicLoop { .. } => {
+            let steps = inst.atomic_steps().unwrap_or_default();
+            let lines: Vec<String> = steps
+                .iter()
+                .enumerate()
+                .map(|(i, step)| match step {
+                    super::inst::atomic::Step::Inst(i) => print(i),
+                    &super::inst::atomic::Step::Branch(kind, to) => {
+                        branch_text(kind, &super::inst::atomic::branch_delta(i, to).to_string())
+                    }
+                })
+                .collect();
+            lines.join("\n")
+        }
     }
 }

@@ -105,6 +105,7 @@ pub fn layout(
         fixed_frame_size: fixed,
         probe_interval,
         sign_return_address: false,
+        emit_flags: 0,
     }
 }
 

@@ -73,6 +73,34 @@ pub trait AbiHooks {
     /// Extends the integer `src` of type `from` to 64 bits into `dst` (zero or sign), for
     /// parameters and results declared `uext` or `sext`.
     fn gen_extend(&self, dst: Reg, src: Reg, from: Type, signed: bool) -> Self::I;
+    /// Copies the bits of `src`, a value of type `ty`, into `dst` of the other register
+    /// class: a float argument passed in an integer register (RISC-V's hard-float rule,
+    /// `ArgAssignment::ByClass { float_to_int: true }`). Only conventions that assign
+    /// across classes are asked; the others need not implement it.
+    fn gen_move_class(&self, dst: Reg, src: Reg, ty: Type) -> Option<Self::I> {
+        let _ = (dst, src, ty);
+        None
+    }
+}
+
+/// `r` (of type `ty`) in a register of `p`'s class: itself, or a copy into a fresh
+/// register of that class (see [`AbiHooks::gen_move_class`]).
+fn in_class_of<H: AbiHooks>(
+    ctx: &mut Lower<'_, H::I>,
+    hooks: &H,
+    r: Reg,
+    ty: Type,
+    p: PReg,
+) -> Result<Reg, CodegenError> {
+    if r.class() == p.class() {
+        return Ok(r);
+    }
+    let dst = ctx.alloc_tmp(p.class());
+    let mv = hooks
+        .gen_move_class(dst, r, ty)
+        .ok_or_else(|| CodegenError::Unsupported(format!("passing a `{ty}` value in a register of another class")))?;
+    ctx.emit(mv);
+    Ok(dst)
 }
 
 /// `r`, holding a value passed as `param`, extended to 64 bits when the parameter is a
@@ -189,11 +217,12 @@ fn place_arg<H: AbiHooks>(
     ty: Type,
     at: ArgLoc,
     uses: &mut Vec<(Reg, PReg)>,
-) {
+) -> Result<(), CodegenError> {
     match at {
-        ArgLoc::Reg(p) => uses.push((r, p)),
+        ArgLoc::Reg(p) => uses.push((in_class_of(ctx, hooks, r, ty, p)?, p)),
         ArgLoc::Stack(off) => ctx.emit(hooks.gen_store(r, desc.stack_type(ty), AbiBase::Outgoing, off)),
     }
+    Ok(())
 }
 
 /// Lowers `call` and `call_indirect`: arguments into their registers and stack slots (and,
@@ -212,7 +241,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
     if let Some(at) = layout.ret_area_ptr {
         let ptr = ctx.alloc_tmp(RegClass::Int);
         ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, area_offset));
-        place_arg(ctx, hooks, desc, ptr, types::I64, at, &mut uses);
+        place_arg(ctx, hooks, desc, ptr, types::I64, at, &mut uses)?;
     }
     let mut byref_slot = byref_offset;
     for ((&a, loc), param) in args.iter().zip(&layout.params).zip(&sig.params) {
@@ -222,7 +251,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
             ParamLoc::Direct(arg_locs) => {
                 for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
                     let r = extended(ctx, hooks, param, r);
-                    place_arg(ctx, hooks, desc, r, ty, at, &mut uses);
+                    place_arg(ctx, hooks, desc, r, ty, at, &mut uses)?;
                 }
             }
             ParamLoc::ByRef(at) => {
@@ -232,7 +261,7 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
                 }
                 let ptr = ctx.alloc_tmp(RegClass::Int);
                 ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, byref_slot));
-                place_arg(ctx, hooks, desc, ptr, types::I64, *at, &mut uses);
+                place_arg(ctx, hooks, desc, ptr, types::I64, *at, &mut uses)?;
                 byref_slot += 16;
             }
         }
@@ -312,7 +341,7 @@ pub fn lower_return_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst
         for (&r, &at) in value_regs.regs().iter().zip(arg_locs) {
             let r = extended(ctx, hooks, param, r);
             match at {
-                ArgLoc::Reg(p) => uses.push((r, p)),
+                ArgLoc::Reg(p) => uses.push((in_class_of(ctx, hooks, r, ty, p)?, p)),
                 ArgLoc::Stack(off) => stores.push(hooks.gen_store(r, desc.stack_type(ty), AbiBase::Incoming, off)),
             }
         }
@@ -374,6 +403,14 @@ pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &
             ParamLoc::Direct(locs) => {
                 for (&r, &at) in value_regs.regs().iter().zip(locs) {
                     match at {
+                        ArgLoc::Reg(preg) if preg.class() != r.class() => {
+                            // Arrives in the other class: copied over after the entry.
+                            let arrived = ctx.alloc_tmp(preg.class());
+                            args.push((arrived, preg));
+                            loads.push(hooks.gen_move_class(r, arrived, ty).ok_or_else(|| {
+                                CodegenError::Unsupported(format!("receiving a `{ty}` value in another class"))
+                            })?);
+                        }
                         ArgLoc::Reg(preg) => args.push((r, preg)),
                         ArgLoc::Stack(off) => {
                             loads.push(hooks.gen_load(r, desc.stack_type(ty), AbiBase::Incoming, off))

@@ -84,6 +84,7 @@ pub(super) fn run(
                     not_compiled[0].1
                 )));
             }
+            Err(e @ ProgramError::Emulator(_)) => return Err(Failure::Unsupported(e.to_string())),
             Err(e) => return Err(Failure::Failed(e.to_string())),
         }
     }

@@ -46,9 +46,15 @@ pub const FRAME: FrameDesc = FrameDesc {
 };
 
 /// The frame rules of LP64D functions (every supported convention saves s1-s11 and
-/// fs0-fs11).
+/// fs0-fs11), and whether the target has compressed instructions.
 #[derive(Copy, Clone, Debug, Default)]
-pub struct Riscv64FrameRules;
+pub struct Riscv64FrameRules {
+    /// Emit compressed (C) encodings where they exist (`FrameInfo::emit_flags` bit 0).
+    pub has_c: bool,
+}
+
+/// The `FrameInfo::emit_flags` bit of compressed encodings.
+pub const EMIT_COMPRESSED: u32 = 1;
 
 impl FrameRules for Riscv64FrameRules {
     fn callee_saved(&self, _conv: CallConv) -> &[PReg] {
@@ -57,6 +63,14 @@ impl FrameRules for Riscv64FrameRules {
     fn frame_desc(&self) -> &FrameDesc {
         &FRAME
     }
+    fn emit_flags(&self) -> u32 {
+        if self.has_c { EMIT_COMPRESSED } else { 0 }
+    }
+}
+
+/// The encoder's view of `state`'s emission flags.
+fn emit_info(state: &EmitState<'_>) -> crate::isa::riscv64::emit::EmitInfo {
+    crate::isa::riscv64::emit::EmitInfo { has_c: state.frame.emit_flags & EMIT_COMPRESSED != 0 }
 }
 
 fn visit_fixed_uses(list: &mut [(Reg, PReg)], v: &mut dyn OperandVisitor) {
@@ -139,6 +153,24 @@ impl MachInst for Inst {
             | Inst::FcvtModWD { rd, rs1 } => {
                 v.reg_use(rs1);
                 v.reg_def(rd);
+            }
+            Inst::Extend { rd, rs, .. } => {
+                v.reg_use(rs);
+                v.reg_def(rd);
+            }
+            Inst::Lea { rd, mem } => {
+                mem.visit(v);
+                v.reg_def(rd);
+            }
+            Inst::AtomicLoop { addr, src, expected, old, t1, t2, t3, t4, .. } => {
+                v.reg_use(addr);
+                v.reg_use(src);
+                v.reg_use(expected);
+                v.reg_early_def(old);
+                v.reg_early_def(t1);
+                v.reg_early_def(t2);
+                v.reg_early_def(t3);
+                v.reg_early_def(t4);
             }
             Inst::FpuRRRR { rd, rs1, rs2, rs3, .. } => {
                 v.reg_use(rs1);
@@ -324,7 +356,7 @@ impl MachInst for Inst {
     }
 
     fn emit(&self, buf: &mut MachBuffer<Self::LabelUse>, state: &EmitState<'_>) {
-        crate::isa::riscv64::emit::emit(self, buf, state);
+        crate::isa::riscv64::emit::emit_with(self, buf, state, &emit_info(state));
     }
 
     fn print(&self) -> String {
@@ -332,6 +364,6 @@ impl MachInst for Inst {
     }
 
     fn print_emitted(&self, state: &EmitState<'_>) -> String {
-        crate::isa::riscv64::print::print_emitted(self, state, &Default::default())
+        crate::isa::riscv64::print::print_emitted(self, state, &emit_info(state))
     }
 }

@@ -14,6 +14,7 @@
 //! (`emit::EmitInfo`). The `MachInst` implementation is in `mach.rs`.
 
 pub mod args;
+pub mod atomic;
 pub mod imms;
 mod mach;
 
@@ -423,6 +424,54 @@ pub enum Inst {
         /// Bytes.
         amount: i64,
     },
+    /// The low `bits` of `rs` zero- or sign-extended to 64 bits, for the widths no single
+    /// base instruction extends: `slli rd, rs, 64 - bits` then `srli`/`srai rd, rd, 64 -
+    /// bits` (`andi` for an unsigned byte, `addiw` for a signed word). Lowering picks the
+    /// single Zba/Zbb instruction instead when the target has it.
+    Extend {
+        /// Result.
+        rd: Reg,
+        /// Operand.
+        rs: Reg,
+        /// The width extended from: 8, 16 or 32.
+        bits: u8,
+        /// Sign (true) or zero extension.
+        signed: bool,
+    },
+    /// An atomic operation as an LR/SC loop (see `atomic.rs`): `nand`, compare-and-swap,
+    /// and every operation on 8- and 16-bit memory. Sequentially consistent (`.aqrl`).
+    AtomicLoop {
+        /// The operation.
+        op: atomic::AtomicLoopOp,
+        /// The access width: 8, 16, 32 or 64.
+        bits: u8,
+        /// Big-endian memory.
+        big: bool,
+        /// The address (aligned to the width).
+        addr: Reg,
+        /// The operand, or the replacement of a compare-and-swap.
+        src: Reg,
+        /// The expected value of a compare-and-swap (zero otherwise).
+        expected: Reg,
+        /// The old value (early def).
+        old: Reg,
+        /// Scratch (early def).
+        t1: Reg,
+        /// Scratch (early def).
+        t2: Reg,
+        /// Scratch (early def).
+        t3: Reg,
+        /// Scratch (early def).
+        t4: Reg,
+    },
+    /// The address `mem` stands for in `rd` (`addi rd, base, offset`, a large offset
+    /// built in `t6` first): stack slots, outgoing and incoming argument areas.
+    Lea {
+        /// Result.
+        rd: Reg,
+        /// The address.
+        mem: AMode,
+    },
 }
 
 impl Inst {
@@ -433,6 +482,10 @@ impl Inst {
     /// `fmv.d rd, rs` (`fsgnj.d rd, rs, rs`): moves a whole float register.
     pub fn fmv(rd: Reg, rs: Reg) -> Inst {
         Inst::FpuRRR { op: FpuOp2::Sgnj, size: FpSize::D, frm: Frm::Dyn, rd, rs1: rs, rs2: rs }
+    }
+    /// A move of a whole register of either class (`mv` or `fmv.d`).
+    pub fn gen_move_any(rd: Reg, rs: Reg) -> Inst {
+        if rd.class() == crate::machinst::RegClass::Int { Inst::mv(rd, rs) } else { Inst::fmv(rd, rs) }
     }
     /// `li rd, imm` (`addi rd, zero, imm`), imm -2048..=2047.
     pub fn li(rd: Reg, imm: i16) -> Inst {
@@ -499,6 +552,16 @@ pub fn offset_amode(base: Reg, offset: i64) -> (Vec<Inst>, AMode) {
 }
 
 impl Inst {
+    /// The steps of an [`Inst::AtomicLoop`] (`None` for other instructions).
+    pub fn atomic_steps(&self) -> Option<Vec<atomic::Step>> {
+        match *self {
+            Inst::AtomicLoop { op, bits, big, addr, src, expected, old, t1, t2, t3, t4 } => {
+                Some(atomic::steps(op, bits, big, &atomic::LoopRegs { addr, src, expected, old, t1, t2, t3, t4 }))
+            }
+            _ => None,
+        }
+    }
+
     /// The machine instructions a pseudo-form stands for, when it is one: `AdjustSp`, and
     /// loads and stores whose address is resolved at emission (`BaseOffset`, `SpOffset`,
     /// and, given the frame, `StackSlot` and `IncomingArg`). `None` for a machine
@@ -517,6 +580,16 @@ impl Inst {
         };
         match self {
             Inst::AdjustSp { amount } => Some(adjust_sp(*amount)),
+            &Inst::Extend { rd, rs, bits, signed } => Some(extend(rd, rs, bits, signed)),
+            Inst::Lea { rd, mem } => {
+                let (mut out, mem) = match *mem {
+                    AMode::RegOffset { base, offset } => (Vec::new(), AMode::RegOffset { base, offset }),
+                    other => resolve(&other)?,
+                };
+                let AMode::RegOffset { base, offset } = mem else { return None };
+                out.push(Inst::AluRRImm12 { op: ImmOp::Addi, rd: *rd, rs1: base, imm: offset });
+                Some(out)
+            }
             Inst::Load { op, rd, mem, trap } => {
                 let (mut out, mem) = resolve(mem)?;
                 out.push(Inst::Load { op: *op, rd: *rd, mem, trap: *trap });
@@ -546,4 +619,20 @@ fn adjust_sp(amount: i64) -> Vec<Inst> {
     let mut out = Inst::load_constant(tmp, amount as u64);
     out.push(Inst::AluRRR { op: AluOp::Add, rd: sp, rs1: sp, rs2: tmp });
     out
+}
+
+/// `Extend`'s instructions (see [`Inst::Extend`]).
+fn extend(rd: Reg, rs: Reg, bits: u8, signed: bool) -> Vec<Inst> {
+    match (bits, signed) {
+        (8, false) => vec![Inst::AluRRImm12 { op: ImmOp::Andi, rd, rs1: rs, imm: 255 }],
+        (32, true) => vec![Inst::AluRRImm12 { op: ImmOp::Addiw, rd, rs1: rs, imm: 0 }],
+        _ => {
+            let shamt = 64 - bits.min(63);
+            let right = if signed { ShiftOp::Srai } else { ShiftOp::Srli };
+            vec![
+                Inst::ShiftImm { op: ShiftOp::Slli, rd, rs1: rs, shamt },
+                Inst::ShiftImm { op: right, rd, rs1: rd, shamt },
+            ]
+        }
+    }
 }

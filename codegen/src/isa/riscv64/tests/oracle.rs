@@ -51,7 +51,7 @@ variants! {
     AluRRR, AluRRImm12, ShiftImm, AluRR, Lui, Auipc, Load, Store, LoadAddr, LoadLabelAddr, LoadConst, Jump,
     CondBr, TrapIf, Jalr, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Ebreak, Nop, Fence,
     LoadReserved, StoreConditional, Amo, FpuRRR, FpuRR, FpuRRRR, FpuCmp, FpuClass, FpuCvt, FpuToInt, IntToFpu,
-    FmvToInt, FmvFromInt, Fli, FcvtModWD, AdjustSp,
+    FmvToInt, FmvFromInt, Fli, FcvtModWD, AdjustSp, Extend, Lea, AtomicLoop,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.

@@ -244,6 +244,28 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
     for amount in [16i64, -16, 2047, -2048, 2048, 0x12_3456, -0xff_ffff, -(1 << 32), 0x1234_5678_9abc] {
         out.push(Inst::AdjustSp { amount });
     }
+    for op in super::super::super::inst::atomic::AtomicLoopOp::ALL {
+        for bits in [8u8, 16, 32, 64] {
+            let (addr, src, expected) =
+                (g(1), g(2), if op == super::super::super::inst::atomic::AtomicLoopOp::Cas { g(3) } else { zero() });
+            for big in [false, true] {
+                let (old, t1, t2, t3, t4) = (g(4), g(5), g(6), g(7), g(8));
+                out.push(Inst::AtomicLoop { op, bits, big, addr, src, expected, old, t1, t2, t3, t4 });
+            }
+        }
+    }
+    for (bits, signed) in [(8, false), (8, true), (16, false), (16, true), (32, false), (32, true)] {
+        out.push(Inst::Extend { rd: g(1), rs: g(2), bits, signed });
+    }
+    for mem in [
+        AMode::RegOffset { base: g(3), offset: -8 },
+        AMode::BaseOffset { base: g(3), offset: 0x12345 },
+        AMode::SpOffset { offset: 16 },
+        AMode::StackSlot { offset: 8 },
+        AMode::IncomingArg { offset: 4096 },
+    ] {
+        out.push(Inst::Lea { rd: g(1), mem });
+    }
     // The allocator's moves, spills and reloads, and a frame's prologue and epilogue.
     for k in 0..5 {
         let offset = [0u32, 8, 2040, 2048, 1 << 20][k];
