@@ -224,7 +224,8 @@ long c_triple(long x) { return 3 * x; }
 int main(void) { printf("%ld\n", through_pointers(7)); return 0; }
 "#;
     let flags = Flags { is_pic: true, ..Flags::default() };
-    for arch in ["x86_64", "aarch64", "riscv64", "s390x"] {
+    let mut ran = Vec::new();
+    'arch: for arch in ["x86_64", "aarch64", "riscv64", "s390x"] {
         let builder = match isa::lookup_by_name(arch) {
             Ok(b) => b,
             Err(isa::LookupError::Unsupported(_)) => continue,
@@ -238,7 +239,15 @@ int main(void) { printf("%ld\n", through_pointers(7)); return 0; }
             let ExternalName::TestCase(name) = &f.name else { panic!("test functions are named %name") };
             let linkage = if name == "local_twice" { Linkage::Local } else { Linkage::Export };
             let id = module.declare_function(name, linkage).unwrap();
-            let code = isa.compile_function(&f, true).unwrap();
+            let code = match isa.compile_function(&f, true) {
+                Ok(code) => code,
+                // riscv64 and s390x have no GOT loads yet: they refuse, naming why.
+                Err(lathe_codegen::result::CodegenError::Unsupported(why)) => {
+                    eprintln!("{arch}: {why}");
+                    continue 'arch;
+                }
+                Err(e) => panic!("{arch}: {e}"),
+            };
             let absolute: Vec<_> = code.relocs.iter().filter(|r| r.kind == RelocKind::Abs8).collect();
             assert!(absolute.is_empty(), "{arch}: absolute addresses in PIC code: {absolute:?}");
             module.define_function(id, &code).unwrap();
@@ -264,5 +273,7 @@ int main(void) { printf("%ld\n", through_pointers(7)); return 0; }
         };
         assert_eq!(out.trim(), format!("{}", 7 * 3 * 2 + 1000), "{arch}");
         std::fs::remove_dir_all(&dir).ok();
+        ran.push(arch);
     }
+    assert_eq!(ran, ["x86_64", "aarch64"], "the ISAs with GOT loads");
 }
