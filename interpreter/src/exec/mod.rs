@@ -14,6 +14,7 @@ mod conv;
 mod float;
 mod int;
 mod mem;
+mod softfloat;
 
 use crate::FunctionStore;
 use crate::error::{Ex, invalid, unsupported};
@@ -166,9 +167,9 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         | RotlImm | RotrImm | Icmp | IcmpImm | Select | SelectSpectreGuard | Bitselect => {
             int::exec(ctx, inst, data, op, ctrl)
         }
-        F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign | Fmin | Fmax
-        | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
-        Vconst | Bitcast | Ireduce | Uextend | Sextend | Fpromote | Fdemote | FcvtToUint | FcvtToSint
+        F16const | F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign
+        | Fmin | Fmax | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
+        Vconst | F128const | Bitcast | Ireduce | Uextend | Sextend | Fpromote | Fdemote | FcvtToUint | FcvtToSint
         | FcvtToUintSat | FcvtToSintSat | FcvtFromUint | FcvtFromSint | Isplit | Iconcat => {
             conv::exec(ctx, inst, data, op, ctrl)
         }
