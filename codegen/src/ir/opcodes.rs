@@ -296,6 +296,8 @@ macro_rules! for_each_opcode {
             StackAddr stack_addr "stack_addr" StackLoad explicit Addr [] [Ctrl] [];
             /// The address of a symbol global value.
             SymbolValue symbol_value "symbol_value" UnaryGlobalValue explicit Addr [] [Ctrl] [];
+            /// The address, in the running thread, of a thread-local symbol (`symbol tls`).
+            TlsValue tls_value "tls_value" UnaryGlobalValue explicit Addr [] [Ctrl] [];
             /// The value of a global value.
             GlobalValue global_value "global_value" UnaryGlobalValue explicit Any [] [Ctrl] [];
             /// The address of a function.

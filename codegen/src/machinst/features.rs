@@ -3,7 +3,7 @@
 //! (`enable_atomics=false`), and `i128` in signatures (`enable_llvm_abi_extensions=false`).
 //!
 //! Also what no backend lowers yet ([`check_lowerable`]): `f16` and `f128` values, which
-//! the IR, the text format and the interpreter have.
+//! the IR, the text format and the interpreter have, and `tls_value`.
 //!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
 //! introduce what the user ruled out without the check having seen the source of it.
@@ -80,8 +80,8 @@ pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError
     Ok(())
 }
 
-/// An "unsupported" error for the first `f16` or `f128` value, parameter or result in
-/// `func` (no backend lowers them yet).
+/// An "unsupported" error for the first `tls_value` or `f16`/`f128` value, parameter or
+/// result in `func` (no backend lowers them yet).
 pub fn check_lowerable(func: &Function) -> Result<(), CodegenError> {
     let unlowered = |ty: Type| matches!(ty.lane_type(), types::F16 | types::F128);
     let refuse = |what: String| {
@@ -98,6 +98,12 @@ pub fn check_lowerable(func: &Function) -> Result<(), CodegenError> {
     }
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
+            if func.dfg.insts[inst].opcode() == Opcode::TlsValue {
+                return Err(CodegenError::Unsupported(format!(
+                    "`{}`: thread-local storage is not lowered by any backend yet",
+                    crate::text::display_inst(func, inst)
+                )));
+            }
             if let Some(&r) = func.dfg.inst_results(inst).iter().find(|&&r| unlowered(func.dfg.value_type(r))) {
                 let ty = func.dfg.value_type(r);
                 return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)));

@@ -232,9 +232,23 @@ impl Verifier<'_> {
                 }
             }
             InstructionData::UnaryGlobalValue { global_value: gv, .. } => {
-                let is_symbol = matches!(func.global_values[gv], GlobalValueData::Symbol { .. });
-                if op == Opcode::SymbolValue && !is_symbol {
-                    self.inst_error(inst, format!("symbol_value needs a symbol global value, but {gv} is not one"));
+                let tls = match func.global_values[gv] {
+                    GlobalValueData::Symbol { tls, .. } => Some(tls),
+                    _ => None,
+                };
+                match (op, tls) {
+                    (Opcode::SymbolValue, None) => {
+                        self.inst_error(inst, format!("symbol_value needs a symbol global value, but {gv} is not one"))
+                    }
+                    (Opcode::SymbolValue, Some(true)) => self.inst_error(
+                        inst,
+                        format!("{gv} is a thread-local symbol: its address is taken with tls_value, not symbol_value"),
+                    ),
+                    (Opcode::TlsValue, None | Some(false)) => self.inst_error(
+                        inst,
+                        format!("tls_value needs a thread-local symbol (`symbol tls`), but {gv} is not one"),
+                    ),
+                    _ => {}
                 }
                 match self.global_value_type(gv, ptr) {
                     Some(t) if t != ctrl => {

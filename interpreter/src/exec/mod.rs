@@ -248,6 +248,7 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcod
         | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise => {
             vector::exec(ctx, inst, data, op, ctrl)
         }
+        TlsValue => unsupported(op, "the interpreter has no thread-local data (its symbols are functions)"),
     }
 }
 
