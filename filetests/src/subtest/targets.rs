@@ -58,6 +58,17 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
     Ok(specs)
 }
 
+/// Turns on `words` (ISA flags or settings, as in a `target` line) in `spec`'s builder,
+/// after its own line's words (`lathe test --target "riscv64 has_c"`). A word the target
+/// does not take leaves the configuration without a builder, naming it.
+pub fn add_target_words(spec: &mut TargetSpec, words: &[String]) {
+    if let Ok(builder) = &mut spec.builder
+        && let Some(e) = words.iter().find_map(|w| builder.set_word(w).err())
+    {
+        spec.builder = Err(format!("--target {}: {e}", spec.family));
+    }
+}
+
 /// The ISA for a configuration with the shared settings `flags`, or why it is
 /// unsupported.
 pub fn make_isa(spec: &TargetSpec, flags: Flags) -> Result<Box<dyn TargetIsa>, Failure> {
