@@ -88,4 +88,19 @@ mod tests {
         assert_eq!(family_of("x86_64-pc-windows-msvc"), "x86_64");
         assert_eq!(family_of("nonsense"), "nonsense");
     }
+
+    #[test]
+    fn added_words_apply_after_the_line_and_name_a_bad_flag() {
+        let file = lathe_codegen::text::parse_test_file("test run\ntarget riscv64 has_zbb\n").expect("parses");
+        let mut specs = target_specs(&file).unwrap_or_else(|_| panic!("specs"));
+        add_target_words(&mut specs[0], &["has_c".to_string()]);
+        let flags = specs[0].builder.as_ref().expect("a builder").isa_flags();
+        assert_eq!(
+            (flags.get("has_zbb"), flags.get("has_c"), flags.get("has_zba")),
+            (Some(true), Some(true), Some(false))
+        );
+        add_target_words(&mut specs[0], &["has_bogus".to_string()]);
+        let err = specs[0].builder.as_ref().err().expect("refused");
+        assert!(err.contains("--target riscv64") && err.contains("has_bogus"), "{err}");
+    }
 }
