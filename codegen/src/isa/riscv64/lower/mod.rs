@@ -276,6 +276,9 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn rv_shift_by(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
         self.shift_by_imm(op, ty, x, k)
     }
+    fn amount_reg(&mut self, v: Value) -> Reg {
+        self.put_in_regs(v).lo()
+    }
     fn rv_unary_op(&mut self, op: UnaryOp, x: Reg) -> Reg {
         self.unary(op, x)
     }
