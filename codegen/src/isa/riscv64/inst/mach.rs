@@ -181,6 +181,7 @@ impl MachInst for Inst {
             Inst::Lui { rd, .. }
             | Inst::Auipc { rd, .. }
             | Inst::LoadAddr { rd, .. }
+            | Inst::LoadGotAddr { rd, .. }
             | Inst::LoadLabelAddr { rd, .. }
             | Inst::LoadConst { rd, .. }
             | Inst::Fli { rd, .. } => v.reg_def(rd),

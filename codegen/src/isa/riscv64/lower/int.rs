@@ -765,10 +765,19 @@ impl RuleCtx<'_, '_> {
             _ => return self.unsupported("this address computation on riscv64".into()),
         };
         if self.backend.is_pic && !colocated {
-            return self.unsupported(
-                "the address of a symbol outside the unit with is_pic on riscv64 (GOT loads are not implemented)"
-                    .into(),
-            );
+            // The GOT slot holds the symbol's own address; the offset is added after.
+            let got = self.tmp();
+            self.emit(MInst::LoadGotAddr { rd: got, name });
+            let rd = match offset {
+                0 => got,
+                k if crate::isa::riscv64::inst::imms::fits_simm12(k) => self.alu_imm(ImmOp::Addi, got, k as i16),
+                k => {
+                    let c = self.konst(k as u64);
+                    self.alu(AluOp::Add, got, c)
+                }
+            };
+            self.lower.set_output(result, rd);
+            return;
         }
         let rd = self.tmp();
         self.emit(MInst::LoadAddr { rd, name, offset });
