@@ -3,6 +3,7 @@
 //! "Conversions").
 
 use super::float::{canon32, canon64};
+use super::softfloat;
 use super::{Ctx, Flow, bad_shape};
 use crate::error::{Ex, Halt, invalid, unsupported};
 use crate::value::{mask, sext};
@@ -78,14 +79,24 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             let r = match op {
                 Opcode::Ireduce | Opcode::Uextend => x.bits,
                 Opcode::Sextend => sext(x.bits, m) as u128,
-                Opcode::Fpromote => canon64(f64::from(f32::from_bits(x.bits as u32))),
-                Opcode::Fdemote => canon32(f64::from_bits(x.bits as u64) as f32),
-                Opcode::FcvtToUint => float_to_int(float_value(x.ty, x.bits), n, false, false)?,
-                Opcode::FcvtToSint => float_to_int(float_value(x.ty, x.bits), n, true, false)?,
-                Opcode::FcvtToUintSat => float_to_int(float_value(x.ty, x.bits), n, false, true)?,
-                Opcode::FcvtToSintSat => float_to_int(float_value(x.ty, x.bits), n, true, true)?,
-                Opcode::FcvtFromUint => int_to_float(x.bits, m, false, n),
-                Opcode::FcvtFromSint => int_to_float(x.bits, m, true, n),
+                Opcode::Fpromote if (m, n) == (32, 64) => canon64(f64::from(f32::from_bits(x.bits as u32))),
+                Opcode::Fdemote if (m, n) == (64, 32) => canon32(f64::from_bits(x.bits as u64) as f32),
+                Opcode::Fpromote | Opcode::Fdemote => softfloat::convert(m, n, x.bits),
+                Opcode::FcvtToUint | Opcode::FcvtToSint | Opcode::FcvtToUintSat | Opcode::FcvtToSintSat => {
+                    let signed = matches!(op, Opcode::FcvtToSint | Opcode::FcvtToSintSat);
+                    let saturate = matches!(op, Opcode::FcvtToUintSat | Opcode::FcvtToSintSat);
+                    match m {
+                        32 | 64 => float_to_int(float_value(x.ty, x.bits), n, signed, saturate)?,
+                        _ => softfloat::to_int(m, x.bits, n, signed, saturate)?,
+                    }
+                }
+                Opcode::FcvtFromUint | Opcode::FcvtFromSint => {
+                    let signed = op == Opcode::FcvtFromSint;
+                    match n {
+                        32 | 64 => int_to_float(x.bits, m, signed, n),
+                        _ => softfloat::from_int(n, x.bits, m, signed),
+                    }
+                }
                 Opcode::Isplit => {
                     let h = m / 2;
                     ctx.result(inst, 0, x.bits & mask(h))?;
