@@ -52,8 +52,9 @@ enum Command {
         #[arg(short, long)]
         verbose: bool,
         /// Run `test run` files only on this ISA's targets (`aarch64`, `x86_64`, ...);
-        /// the other kinds run as usual.
-        #[arg(long, value_name = "ISA")]
+        /// the other kinds run as usual. ISA flags after the name (`"riscv64 has_c"`) are
+        /// turned on in each of those targets, on top of its `target` line.
+        #[arg(long, value_name = "ISA [FLAGS]")]
         target: Option<String>,
     },
     /// Print the functions of a CLIF file as Lathe reads them.
@@ -209,6 +210,9 @@ fn read_functions(file: &PathBuf) -> Result<Vec<lathe_codegen::ir::Function>, St
 }
 
 fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>) -> ExitCode {
+    let mut words = target.map(str::split_whitespace).into_iter().flatten();
+    let target = words.next();
+    let target_flags: Vec<String> = words.map(str::to_string).collect();
     let target = match target.map(|t| (t, lathe_filetests::cross::family_of_name(t))) {
         None => None,
         Some((_, Some(family))) if lathe_filetests::cross::target_families().any(|f| f == family) => Some(family),
@@ -218,6 +222,13 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
             return ExitCode::FAILURE;
         }
     };
+    if let Some(family) = &target {
+        let words = std::iter::once(family.as_str()).chain(target_flags.iter().map(String::as_str));
+        if let Err(e) = isa::lookup_target(words, Flags::default()) {
+            eprintln!("error: --target {family}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let files = match collect_files(paths) {
         Ok(f) => f,
         Err(e) => {
@@ -229,6 +240,7 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
     options.bless |= bless;
     options.verbose = verbose;
     options.target = target;
+    options.target_flags = target_flags;
     let print_lock = std::sync::Mutex::new(());
     let summary = run_paths(&files, &options, &|report| {
         let _guard = print_lock.lock().unwrap_or_else(|p| p.into_inner());

@@ -17,6 +17,11 @@ pub struct RunOptions {
     /// Run `test run` files only on the targets of this ISA family (`aarch64`); the other
     /// kinds run as usual. `None`: every target.
     pub target: Option<String>,
+    /// ISA flags (`has_c`) turned on in each target of `target`'s family, after the words
+    /// of its `target` line: a way to run the whole suite with an extension on. A flag the
+    /// ISA does not know leaves those targets unsupported, naming it (`lathe test` refuses
+    /// it before running anything).
+    pub target_flags: Vec<String>,
     /// How `test run` executes code.
     pub runner: RunnerMode,
 }

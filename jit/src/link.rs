@@ -50,6 +50,7 @@ pub(crate) fn applies(kind: RelocKind) -> bool {
         | RelocKind::Aarch64Ld64GotLo12Nc
         | RelocKind::Riscv64CallPlt
         | RelocKind::Riscv64PcrelHi20
+        | RelocKind::Riscv64GotHi20
         | RelocKind::Riscv64PcrelLo12I
         | RelocKind::S390xPlt32Dbl
         | RelocKind::S390xPc32Dbl => false,

@@ -61,6 +61,7 @@ impl ElfTarget {
             (Architecture::Aarch64, Aarch64Ld64GotLo12Nc) => elf::R_AARCH64_LD64_GOT_LO12_NC,
             (Architecture::Riscv64, Riscv64CallPlt) => elf::R_RISCV_CALL_PLT,
             (Architecture::Riscv64, Riscv64PcrelHi20) => elf::R_RISCV_PCREL_HI20,
+            (Architecture::Riscv64, Riscv64GotHi20) => elf::R_RISCV_GOT_HI20,
             (Architecture::Riscv64, Riscv64PcrelLo12I) => elf::R_RISCV_PCREL_LO12_I,
             (Architecture::S390x, S390xPlt32Dbl) => elf::R_390_PLT32DBL,
             (Architecture::S390x, S390xPc32Dbl) => elf::R_390_PC32DBL,

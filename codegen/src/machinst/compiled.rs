@@ -54,9 +54,14 @@ pub enum RelocKind {
     /// riscv64 `R_RISCV_PCREL_HI20`: `auipc`'s upper 20 bits of `S + A - P`, rounded so
     /// that adding the sign-extended low 12 bits gives the full offset.
     Riscv64PcrelHi20,
+    /// riscv64 `R_RISCV_GOT_HI20`: `auipc`'s upper 20 bits of `G + GOT + A - P`, the
+    /// offset to the symbol's GOT slot (position-independent code); the `ld` after it
+    /// carries the low 12 bits as a [`RelocKind::Riscv64PcrelLo12I`].
+    Riscv64GotHi20,
     /// riscv64 `R_RISCV_PCREL_LO12_I`: the 12-bit I-type immediate (`addi`, `ld`) holding
     /// the low 12 bits of the offset computed by the paired `auipc`. Lathe always emits
-    /// the pair adjacent: the `auipc` with its [`RelocKind::Riscv64PcrelHi20`] (same
+    /// the pair adjacent: the `auipc` with its [`RelocKind::Riscv64PcrelHi20`] or
+    /// [`RelocKind::Riscv64GotHi20`] (same
     /// target and addend) is at `offset - 4`; in ELF this relocation names a local
     /// symbol at that `auipc`, which the object writer makes.
     Riscv64PcrelLo12I,
@@ -83,6 +88,7 @@ impl RelocKind {
             | RelocKind::Aarch64AdrGotPage
             | RelocKind::Aarch64Ld64GotLo12Nc
             | RelocKind::Riscv64PcrelHi20
+            | RelocKind::Riscv64GotHi20
             | RelocKind::Riscv64PcrelLo12I
             | RelocKind::S390xPlt32Dbl
             | RelocKind::S390xPc32Dbl => 4,

@@ -154,11 +154,20 @@ pub trait MachInst: Clone + std::fmt::Debug {
     fn gen_frame_teardown() -> Vec<FrameItem<Self>>;
 
     /// Pushes callee-saved register `r` (for a [`SaveStyle::Push`](super::abi::SaveStyle)
-    /// class).
-    fn gen_push(r: Reg) -> Self;
+    /// class): SP goes down 8 bytes and `r` is stored there. By default SP is lowered
+    /// with [`MachInst::gen_sp_sub`] and `r` stored with [`MachInst::gen_save`], so an ISA
+    /// without a push instruction (or whose frames only store) need not provide it.
+    fn gen_push(r: Reg) -> Vec<Self> {
+        let mut out = Self::gen_sp_sub(8, None);
+        out.push(Self::gen_save(r, 0));
+        out
+    }
 
-    /// Pops callee-saved register `r`.
-    fn gen_pop(r: Reg) -> Self;
+    /// Pops callee-saved register `r`, undoing [`MachInst::gen_push`]; by default
+    /// [`MachInst::gen_restore`] then [`MachInst::gen_sp_add`].
+    fn gen_pop(r: Reg) -> Vec<Self> {
+        vec![Self::gen_restore(r, 0), Self::gen_sp_add(8)]
+    }
 
     /// Lowers SP by `size` bytes (nothing when 0), touching each `probe_interval` bytes of
     /// a large frame so a stack overflow hits the guard page.

@@ -58,6 +58,17 @@ pub fn target_specs(file: &TestFile) -> Result<Vec<TargetSpec>, Failure> {
     Ok(specs)
 }
 
+/// Turns on `words` (ISA flags or settings, as in a `target` line) in `spec`'s builder,
+/// after its own line's words (`lathe test --target "riscv64 has_c"`). A word the target
+/// does not take leaves the configuration without a builder, naming it.
+pub fn add_target_words(spec: &mut TargetSpec, words: &[String]) {
+    if let Ok(builder) = &mut spec.builder
+        && let Some(e) = words.iter().find_map(|w| builder.set_word(w).err())
+    {
+        spec.builder = Err(format!("--target {}: {e}", spec.family));
+    }
+}
+
 /// The ISA for a configuration with the shared settings `flags`, or why it is
 /// unsupported.
 pub fn make_isa(spec: &TargetSpec, flags: Flags) -> Result<Box<dyn TargetIsa>, Failure> {
@@ -76,5 +87,20 @@ mod tests {
         assert_eq!(family_of("riscv64gc"), "riscv64");
         assert_eq!(family_of("x86_64-pc-windows-msvc"), "x86_64");
         assert_eq!(family_of("nonsense"), "nonsense");
+    }
+
+    #[test]
+    fn added_words_apply_after_the_line_and_name_a_bad_flag() {
+        let file = lathe_codegen::text::parse_test_file("test run\ntarget riscv64 has_zbb\n").expect("parses");
+        let mut specs = target_specs(&file).unwrap_or_else(|_| panic!("specs"));
+        add_target_words(&mut specs[0], &["has_c".to_string()]);
+        let flags = specs[0].builder.as_ref().expect("a builder").isa_flags();
+        assert_eq!(
+            (flags.get("has_zbb"), flags.get("has_c"), flags.get("has_zba")),
+            (Some(true), Some(true), Some(false))
+        );
+        add_target_words(&mut specs[0], &["has_bogus".to_string()]);
+        let err = specs[0].builder.as_ref().err().expect("refused");
+        assert!(err.contains("--target riscv64") && err.contains("has_bogus"), "{err}");
     }
 }

@@ -513,6 +513,15 @@ pub fn emit_with(inst: &Inst, buf: &mut MachBuffer<Riscv64LabelUse>, state: &Emi
             buf.put4(i_type(OP_IMM, rd, 0, rd, 0));
             return;
         }
+        Inst::LoadGotAddr { rd, name } => {
+            let rd = x(*rd);
+            buf.add_reloc(RelocKind::Riscv64GotHi20, name, 0);
+            buf.put4(u_type(AUIPC, rd, 0));
+            buf.add_reloc(RelocKind::Riscv64PcrelLo12I, name, 0);
+            let (opc, f3, _) = LoadOp::Ld.enc();
+            buf.put4(i_type(opc, rd, f3, rd, 0));
+            return;
+        }
         &Inst::LoadLabelAddr { rd, label } => {
             let rd = x(rd);
             put_pcrel_pair(buf, rd, i_type(OP_IMM, rd, 0, rd, 0), label);

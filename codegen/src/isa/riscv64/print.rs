@@ -165,6 +165,10 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>, info: &EmitInfo) -> St
             let (d, sym) = (g(*rd), name_with_offset(name, *offset));
             format!("auipc {d}, %pcrel_hi({sym})\naddi {d}, {d}, %pcrel_lo({sym})")
         }
+        Inst::LoadGotAddr { rd, name } => {
+            let (d, sym) = (g(*rd), name_with_offset(name, 0));
+            format!("auipc {d}, %got_pcrel_hi({sym})\nld {d}, %pcrel_lo({sym})({d})")
+        }
         Inst::LoadLabelAddr { rd, label } => {
             let d = g(*rd);
             format!("auipc {d}, %pcrel_hi({label:?})\naddi {d}, {d}, %pcrel_lo({label:?})")

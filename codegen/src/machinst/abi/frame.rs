@@ -114,7 +114,7 @@ pub fn layout(
 pub fn gen_prologue<I: MachInst>(frame: &FrameInfo) -> Vec<FrameItem<I>> {
     let mut out = I::gen_frame_setup();
     for (k, &r) in frame.pushed_saves.iter().enumerate() {
-        out.push(FrameItem::Inst(I::gen_push(r)));
+        out.extend(I::gen_push(r).into_iter().map(FrameItem::Inst));
         let offset = -((frame.setup_area + 8 * (k as u32 + 1)) as i32);
         out.push(FrameItem::Unwind(UnwindInst::Saved { reg: dwarf_of::<I>(r), offset }));
     }
@@ -139,7 +139,7 @@ pub fn gen_epilogue<I: MachInst>(frame: &FrameInfo) -> Vec<FrameItem<I>> {
         out.push(FrameItem::Inst(I::gen_sp_add(frame.fixed_frame_size)));
     }
     for &r in frame.pushed_saves.iter().rev() {
-        out.push(FrameItem::Inst(I::gen_pop(r)));
+        out.extend(I::gen_pop(r).into_iter().map(FrameItem::Inst));
         out.push(FrameItem::Unwind(UnwindInst::Restored { reg: dwarf_of::<I>(r) }));
     }
     out.extend(I::gen_frame_teardown());

@@ -22,7 +22,7 @@ mod jit;
 mod object;
 
 use super::interpret::{check_outcome, function_name, function_store, run_lines};
-use super::targets::{TargetSpec, make_isa, target_specs};
+use super::targets::{TargetSpec, add_target_words, make_isa, target_specs};
 use super::{Failure, FileContext, SubTest};
 use crate::RunnerMode;
 use crate::cross::{Toolchain, toolchain};
@@ -180,7 +180,11 @@ impl Reference<'_> {
 
 impl SubTest for Run {
     fn run(&self, ctx: &mut FileContext<'_>) -> Result<(), Failure> {
-        let specs = target_specs(ctx.file)?;
+        let mut specs = target_specs(ctx.file)?;
+        let wanted = |spec: &TargetSpec| ctx.options.target.as_ref().is_none_or(|t| *t == spec.family);
+        for spec in specs.iter_mut().filter(|s| wanted(s)) {
+            add_target_words(spec, &ctx.options.target_flags);
+        }
         let funcs = Functions {
             funcs: ctx.file.functions.iter().map(|tf| &tf.function).collect(),
             lines: ctx.file.functions.iter().map(|tf| tf.start_line).collect(),
@@ -190,7 +194,6 @@ impl SubTest for Run {
         let mut reference = Reference { interp: Interpreter::new(function_store(&funcs.funcs)), outcomes: vec![] };
         reference.outcomes.resize(runs.len(), None);
         let mut per_isa: BTreeMap<String, Tally> = BTreeMap::new();
-        let wanted = |spec: &TargetSpec| ctx.options.target.as_ref().is_none_or(|t| *t == spec.family);
         for spec in specs.iter().filter(|s| wanted(s)) {
             let tally = per_isa.entry(spec.family.clone()).or_default();
             let runner = match choose_runner(spec, &ctx.options.runner) {

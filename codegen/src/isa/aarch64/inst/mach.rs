@@ -431,21 +431,21 @@ impl MachInst for Inst {
 
     /// A 16-byte push (SP stays aligned): `str r, [sp, #-16]!`. Not used by [`FRAME`],
     /// which stores every register.
-    fn gen_push(r: Reg) -> Inst {
+    fn gen_push(r: Reg) -> Vec<Inst> {
         let mem = AMode::PreIndex { rn: regs::sp(), offset: -16 };
-        match r.class() {
+        vec![match r.class() {
             RegClass::Int => Inst::Store { op: StoreOp::StrX, rt: r, mem, trap: None },
             _ => Inst::Store { op: StoreOp::StrD, rt: r, mem, trap: None },
-        }
+        }]
     }
 
     /// `ldr r, [sp], #16`, undoing [`MachInst::gen_push`].
-    fn gen_pop(r: Reg) -> Inst {
+    fn gen_pop(r: Reg) -> Vec<Inst> {
         let mem = AMode::PostIndex { rn: regs::sp(), offset: 16 };
-        match r.class() {
+        vec![match r.class() {
             RegClass::Int => Inst::Load { op: LoadOp::LdrX, rt: r, mem, trap: None },
             _ => Inst::Load { op: LoadOp::LdrD, rt: r, mem, trap: None },
-        }
+        }]
     }
 
     fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Inst> {

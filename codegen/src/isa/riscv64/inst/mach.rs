@@ -181,6 +181,7 @@ impl MachInst for Inst {
             Inst::Lui { rd, .. }
             | Inst::Auipc { rd, .. }
             | Inst::LoadAddr { rd, .. }
+            | Inst::LoadGotAddr { rd, .. }
             | Inst::LoadLabelAddr { rd, .. }
             | Inst::LoadConst { rd, .. }
             | Inst::Fli { rd, .. } => v.reg_def(rd),
@@ -324,16 +325,8 @@ impl MachInst for Inst {
         ]
     }
 
-    /// riscv64 has no push: [`FRAME`] stores every callee-saved register
-    /// (`SaveStyle::Store`), so the shared prologue never asks for one.
-    fn gen_push(_r: Reg) -> Inst {
-        unreachable!("riscv64 frames store callee-saved registers; nothing is pushed")
-    }
-
-    /// See [`MachInst::gen_push`]: never asked for.
-    fn gen_pop(_r: Reg) -> Inst {
-        unreachable!("riscv64 frames load callee-saved registers; nothing is popped")
-    }
+    // `gen_push`/`gen_pop`: the trait's defaults (`addi sp, sp, -8` and a store, a load
+    // and `addi sp, sp, 8`); [`FRAME`] stores every callee-saved register instead.
 
     fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Inst> {
         stack_probed_sub(size, probe_interval)

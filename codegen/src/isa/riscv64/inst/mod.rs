@@ -3,7 +3,7 @@
 //! Each variant is one RV64GC instruction format (or a family sharing one, picked by an
 //! operation enum from `args.rs`) except the documented pseudo-instructions: `CondBr` with
 //! two targets, `TrapIf` (an inverted branch over `unimp`), `Jump` (`jal zero`, or a
-//! far-jump veneer), `LoadAddr` (`auipc` and `addi` with relocations), `LoadConst`
+//! far-jump veneer), `LoadAddr` (`auipc` and `addi` with relocations), `LoadGotAddr` (`auipc` and `ld`), `LoadConst`
 //! (`auipc` and a load from the literal pool), `Call`/`ReturnCall` (`auipc` and `jalr`),
 //! `AdjustSp`, `Args`, and loads and stores whose [`AMode`] is resolved at emission.
 //!
@@ -116,6 +116,15 @@ pub enum Inst {
         name: ExternalName,
         /// Added to its address.
         offset: i64,
+    },
+    /// `auipc rd, %got_pcrel_hi(name); ld rd, %pcrel_lo(...)(rd)`: a symbol's address
+    /// loaded from its GOT slot (`is_pic`, a symbol outside the unit), with adjacent
+    /// `Riscv64GotHi20` and `Riscv64PcrelLo12I` relocations.
+    LoadGotAddr {
+        /// Result.
+        rd: Reg,
+        /// The symbol.
+        name: ExternalName,
     },
     /// `auipc rd, hi; addi rd, rd, lo`: the address of a label (a jump table, a local
     /// constant) ±2 GiB away.

@@ -318,7 +318,8 @@ impl RuleCtx<'_, '_> {
         ValueRegs::one(self.int_binary(base, ty, r, c))
     }
 
-    /// A shift or rotate by a constant (modulo the width).
+    /// A shift or rotate by a constant (modulo the width); Zbb's `rori` is chosen by the
+    /// rules before this.
     pub(super) fn shift_by_imm(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
         let bits = ty.bits();
         let k = (k as u64 % bits as u64) as u8;
@@ -337,12 +338,6 @@ impl RuleCtx<'_, '_> {
                 if left == 0 {
                     return x;
                 }
-                if self.flags().has_zbb && bits == 64 {
-                    return self.shift_imm(ShiftOp::Rori, x, 64 - left);
-                }
-                if self.flags().has_zbb && bits == 32 {
-                    return self.shift_imm(ShiftOp::Roriw, x, 32 - left);
-                }
                 let z = self.ext(false, bits, x);
                 let l = self.shift_imm(ShiftOp::Slli, z, left);
                 let r = self.shift_imm(ShiftOp::Srli, z, bits as u8 - left);
@@ -351,10 +346,10 @@ impl RuleCtx<'_, '_> {
         }
     }
 
-    /// A shift or rotate by a register amount (modulo the width).
+    /// A shift or rotate by a register amount (modulo the width); Zbb's rotations are
+    /// chosen by the rules before this.
     fn shift(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
         let bits = ty.bits();
-        let zbb = self.flags().has_zbb;
         match (op, bits) {
             (Opcode::Ishl, 64) => return self.alu(AluOp::Sll, x, y),
             (Opcode::Ushr, 64) => return self.alu(AluOp::Srl, x, y),
@@ -362,10 +357,6 @@ impl RuleCtx<'_, '_> {
             (Opcode::Ishl, 32) => return self.alu(AluOp::Sllw, x, y),
             (Opcode::Ushr, 32) => return self.alu(AluOp::Srlw, x, y),
             (Opcode::Sshr, 32) => return self.alu(AluOp::Sraw, x, y),
-            (Opcode::Rotl, 64) if zbb => return self.alu(AluOp::Rol, x, y),
-            (Opcode::Rotr, 64) if zbb => return self.alu(AluOp::Ror, x, y),
-            (Opcode::Rotl, 32) if zbb => return self.alu(AluOp::Rolw, x, y),
-            (Opcode::Rotr, 32) if zbb => return self.alu(AluOp::Rorw, x, y),
             _ => {}
         }
         let amt = self.alu_imm(ImmOp::Andi, y, (bits - 1) as i16);
@@ -774,10 +765,19 @@ impl RuleCtx<'_, '_> {
             _ => return self.unsupported("this address computation on riscv64".into()),
         };
         if self.backend.is_pic && !colocated {
-            return self.unsupported(
-                "the address of a symbol outside the unit with is_pic on riscv64 (GOT loads are not implemented)"
-                    .into(),
-            );
+            // The GOT slot holds the symbol's own address; the offset is added after.
+            let got = self.tmp();
+            self.emit(MInst::LoadGotAddr { rd: got, name });
+            let rd = match offset {
+                0 => got,
+                k if crate::isa::riscv64::inst::imms::fits_simm12(k) => self.alu_imm(ImmOp::Addi, got, k as i16),
+                k => {
+                    let c = self.konst(k as u64);
+                    self.alu(AluOp::Add, got, c)
+                }
+            };
+            self.lower.set_output(result, rd);
+            return;
         }
         let rd = self.tmp();
         self.emit(MInst::LoadAddr { rd, name, offset });

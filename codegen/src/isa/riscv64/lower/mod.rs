@@ -18,7 +18,7 @@ use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
 
 crate::isle_rules!("isle_riscv64.rs";
-    use crate::isa::riscv64::inst::args::{AMode, AluOp, CondBrKind, ImmOp, ShiftOp};
+    use crate::isa::riscv64::inst::args::{AMode, AluOp, CondBrKind, ImmOp, ShiftOp, UnaryOp};
 );
 use isle::Unit;
 
@@ -227,6 +227,33 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn zbb_op(&mut self, op: AluOp) -> Option<AluOp> {
         self.flags().has_zbb.then_some(op)
     }
+    fn has_zba(&mut self) -> bool {
+        self.flags().has_zba
+    }
+    fn has_zbb(&mut self) -> bool {
+        self.flags().has_zbb
+    }
+    fn has_zicond(&mut self) -> bool {
+        self.flags().has_zicond
+    }
+    fn i8_ty(&mut self, ty: Type) -> Option<Type> {
+        (ty == crate::ir::types::I8).then_some(ty)
+    }
+    fn i16_ty(&mut self, ty: Type) -> Option<Type> {
+        (ty == crate::ir::types::I16).then_some(ty)
+    }
+    fn i32_ty(&mut self, ty: Type) -> Option<Type> {
+        (ty == crate::ir::types::I32).then_some(ty)
+    }
+    fn i64_ty(&mut self, ty: Type) -> Option<Type> {
+        (ty == crate::ir::types::I64).then_some(ty)
+    }
+    fn rori_amount(&mut self, ty: Type, left: bool, k: i64) -> Option<u8> {
+        let bits = ty.bits() as u64;
+        let k = (k as u64) % bits;
+        let right = if left { (bits - k) % bits } else { k };
+        (right != 0).then_some(right as u8)
+    }
 
     // ---- integer constructors ----
     fn rv_imm(&mut self, k: i64) -> Reg {
@@ -248,6 +275,15 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn rv_shift_by(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
         self.shift_by_imm(op, ty, x, k)
+    }
+    fn amount_reg(&mut self, v: Value) -> Reg {
+        self.put_in_regs(v).lo()
+    }
+    fn rv_unary_op(&mut self, op: UnaryOp, x: Reg) -> Reg {
+        self.unary(op, x)
+    }
+    fn rv_ext(&mut self, signed: bool, ty: Type, x: Reg) -> Reg {
+        self.ext_ty(signed, ty, x)
     }
     fn rv_unary(&mut self, op: Opcode, ty: Type, from: Type, x: ValueRegs) -> ValueRegs {
         self.unary_op(op, ty, from, x)

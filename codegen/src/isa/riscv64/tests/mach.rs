@@ -135,3 +135,14 @@ fn the_prologue_sets_up_the_frame_record_and_describes_every_save() {
     let last = epilogue.iter().filter_map(|i| i.inst()).next_back().unwrap().print();
     assert_eq!(last, "addi sp, sp, 16");
 }
+
+/// The trait's default push and pop (riscv64 has no push instruction): SP lowered by 8
+/// and the register stored at 0(sp), then the reverse, for both register classes.
+#[test]
+fn push_and_pop_are_sp_adjustments_around_a_store() {
+    let print = |seq: Vec<Inst>| seq.iter().map(|i| i.print()).collect::<Vec<_>>();
+    assert_eq!(print(Inst::gen_push(xreg(9))), ["addi sp, sp, -8", "sd s1, 0(sp)"]);
+    assert_eq!(print(Inst::gen_pop(xreg(9))), ["ld s1, 0(sp)", "addi sp, sp, 8"]);
+    assert_eq!(print(Inst::gen_push(freg(8))), ["addi sp, sp, -8", "fsd fs0, 0(sp)"]);
+    assert_eq!(print(Inst::gen_pop(freg(8))), ["fld fs0, 0(sp)", "addi sp, sp, 8"]);
+}

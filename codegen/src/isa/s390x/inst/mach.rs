@@ -397,16 +397,8 @@ impl MachInst for Inst {
         Vec::new()
     }
 
-    /// The general registers are saved with `stmg` by this ISA's own prologue; nothing
-    /// is pushed.
-    fn gen_push(_r: Reg) -> Inst {
-        unreachable!("s390x saves general registers with stmg; nothing is pushed")
-    }
-
-    /// See [`MachInst::gen_push`]: never asked for.
-    fn gen_pop(_r: Reg) -> Inst {
-        unreachable!("s390x restores general registers with lmg; nothing is popped")
-    }
+    // `gen_push`/`gen_pop`: the trait's defaults (the general registers are saved with
+    // `stmg` by this ISA's own prologue; nothing is pushed).
 
     fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Inst> {
         stack_probed_sub(size, probe_interval)

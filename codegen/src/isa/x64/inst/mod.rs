@@ -974,12 +974,12 @@ impl MachInst for Inst {
         ]
     }
 
-    fn gen_push(r: Reg) -> Inst {
-        Inst::Push64 { src: r }
+    fn gen_push(r: Reg) -> Vec<Inst> {
+        vec![Inst::Push64 { src: r }]
     }
 
-    fn gen_pop(r: Reg) -> Inst {
-        Inst::Pop64 { dst: r }
+    fn gen_pop(r: Reg) -> Vec<Inst> {
+        vec![Inst::Pop64 { dst: r }]
     }
 
     fn gen_sp_sub(size: u32, probe_interval: Option<u32>) -> Vec<Inst> {

@@ -70,12 +70,6 @@ impl MachInst for TestInst {
     fn gen_frame_teardown() -> Vec<FrameItem<Self>> {
         vec![]
     }
-    fn gen_push(_: Reg) -> Self {
-        TestInst::Nops(0)
-    }
-    fn gen_pop(_: Reg) -> Self {
-        TestInst::Nops(0)
-    }
     fn gen_sp_sub(_: u32, _: Option<u32>) -> Vec<Self> {
         vec![]
     }

@@ -433,10 +433,10 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
         out.push(Inst::gen_reload(v(k + 1), offset, crate::machinst::RegClass::Float));
         out.push(Inst::gen_move(g(k), g(k + 2), crate::machinst::RegClass::Int));
         out.push(Inst::gen_move(v(k), v(k + 2), crate::machinst::RegClass::Float));
-        out.push(Inst::gen_push(g(k)));
-        out.push(Inst::gen_pop(g(k)));
-        out.push(Inst::gen_push(v(k)));
-        out.push(Inst::gen_pop(v(k)));
+        out.extend(Inst::gen_push(g(k)));
+        out.extend(Inst::gen_pop(g(k)));
+        out.extend(Inst::gen_push(v(k)));
+        out.extend(Inst::gen_pop(v(k)));
     }
     let f = super::frame();
     out.extend(Inst::gen_prologue(&f).into_iter().filter_map(FrameItem::into_inst));

@@ -124,6 +124,7 @@ fn memory(out: &mut Vec<Inst>) {
         for (j, offset) in [0i64, 16, -8].into_iter().enumerate() {
             out.push(Inst::LoadAddr { rd: g(k + j), name: names[(k + j) % 2].clone(), offset });
         }
+        out.push(Inst::LoadGotAddr { rd: g(k), name: names[k % 2].clone() });
         out.push(Inst::LoadLabelAddr { rd: g(k), label: MachLabel(k as u32) });
         for (j, op) in [LoadOp::Lw, LoadOp::Ld, LoadOp::Flw, LoadOp::Fld].into_iter().enumerate() {
             let rd = if op.is_fp() { v(k + j) } else { g(k + j) };
