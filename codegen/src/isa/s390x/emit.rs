@@ -14,6 +14,7 @@
 
 use super::inst::Inst;
 use super::inst::args::*;
+use super::inst::atomic::{self, Step};
 use super::inst::imms::{fits_disp12, fits_disp20, split_disp20};
 use super::regs;
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
@@ -243,12 +244,34 @@ fn put_ril_reloc(
     put(buf, &bytes[2..]);
 }
 
+/// Writes the steps of an atomic loop; a branch's distance comes from the lengths
+/// `atomic::offsets` counts, which each instruction is checked against.
+fn emit_loop(steps: &[Step], buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<'_>) {
+    let at = atomic::offsets(steps);
+    let start = buf.cur_offset();
+    for (k, step) in steps.iter().enumerate() {
+        assert_eq!(buf.cur_offset() - start, at[k], "atomic loop step {k} misplaced");
+        match *step {
+            Step::Inst(ref i) => emit(i, buf, state),
+            Step::Branch(cond, to) => {
+                let halfwords = (at[to] as i64 - at[k] as i64) / 2;
+                put(buf, &branch_bytes(CondBrKind::Cc(cond), halfwords as i16));
+            }
+        }
+    }
+    assert_eq!(buf.cur_offset() - start, at[steps.len()], "atomic loop length");
+}
+
 /// Writes `inst`'s machine code.
 pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<'_>) {
     if let Some(expansion) = inst.expand(Some(state.frame)) {
         for i in &expansion {
             emit(i, buf, state);
         }
+        return;
+    }
+    if let Some(steps) = inst.atomic_steps() {
+        emit_loop(&steps, buf, state);
         return;
     }
     let bytes: Vec<u8> = match inst {
@@ -458,7 +481,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
         Inst::Args { .. } => return,
         Inst::Nop => rr(0x07, 0, 0),
         &Inst::Fence { fast } => rr(0x07, if fast { 14 } else { 15 }, 0),
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::AtomicLoop { .. } => unreachable!("expanded above"),
     };
     put(buf, &bytes);
 }

@@ -265,6 +265,14 @@ impl MachInst for Inst {
                 mem.visit(v);
                 v.reg_def(rd);
             }
+            Inst::AtomicLoop { addr, shift, neg, src, expected, old, .. } => {
+                v.reg_use(addr);
+                v.reg_use(shift);
+                v.reg_use(neg);
+                v.reg_use(src);
+                v.reg_use(expected);
+                v.reg_early_def(old);
+            }
             Inst::FpuFma { rd, ri, rn, rm, .. } => {
                 v.reg_use(ri);
                 v.reg_use(rn);

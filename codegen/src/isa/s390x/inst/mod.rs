@@ -16,6 +16,7 @@
 //! `MachInst` implementation is in `mach.rs`.
 
 pub mod args;
+pub mod atomic;
 pub mod imms;
 mod mach;
 
@@ -153,6 +154,35 @@ pub enum Inst {
         /// The address (no index).
         mem: MemArg,
         /// Trap code recorded for a fault at the access.
+        trap: Option<TrapCode>,
+    },
+    /// A compare-and-swap loop (`atomic.rs` lists its steps) for an atomic operation with
+    /// no interlocked-access instruction. Afterwards `old` holds the memory word the
+    /// operation saw, from which lowering takes the value: itself (32 and 64 bits,
+    /// big-endian), byte-reversed (little-endian), or for 8 and 16 bits rotated left by
+    /// `shift + bits` (little-endian 16 bits: byte-reversed and rotated by `neg`), the
+    /// value then in the low bits.
+    AtomicLoop {
+        /// The operation.
+        op: atomic::AtomicLoopOp,
+        /// The width: 8, 16, 32 or 64.
+        bits: u8,
+        /// Little-endian memory.
+        little: bool,
+        /// The address, aligned to the width (for 8 and 16 bits: the aligned word's).
+        addr: Reg,
+        /// 8 and 16 bits: eight times the address (`r0` otherwise).
+        shift: Reg,
+        /// 8 and 16 bits: minus `shift` (`r0` otherwise).
+        neg: Reg,
+        /// The operand or the replacement; for 8 and 16 bits shifted to the top of the
+        /// low 32 bits, the bits below zero.
+        src: Reg,
+        /// The expected value of a compare-and-swap, placed as `src` (`r0` otherwise).
+        expected: Reg,
+        /// The memory word last seen (early def).
+        old: Reg,
+        /// Trap code recorded at the load and at the `cs`.
         trap: Option<TrapCode>,
     },
     /// `lmg first, last, mem`: loads the physical registers `first..=last` (wrapping
@@ -496,6 +526,17 @@ pub enum Inst {
 }
 
 impl Inst {
+    /// The steps of an [`Inst::AtomicLoop`] (`None` for other instructions).
+    pub fn atomic_steps(&self) -> Option<Vec<atomic::Step>> {
+        match *self {
+            Inst::AtomicLoop { op, bits, little, addr, shift, neg, src, expected, old, trap } => {
+                let args = atomic::LoopArgs { op, bits, little, addr, shift, neg, src, expected, old, trap };
+                Some(atomic::steps(&args))
+            }
+            _ => None,
+        }
+    }
+
     /// `lgr rd, rn`.
     pub fn mov64(rd: Reg, rn: Reg) -> Inst {
         Inst::Unary { op: UnaryOp::Lgr, rd, rn }

@@ -7,7 +7,7 @@
 //!
 //! Normalization (each rule stands for something only the harness knows):
 //! - ours: a `; ...` comment is removed (trap codes, `Args`, the serialization note);
-//!   empty lines are skipped; `labelN`, `.+N` and a literal-pool constant `=0x...`
+//!   empty lines are skipped; `labelN`, `.+N` (`.-N`) and a literal-pool constant `=0x...`
 //!   become the distance in bytes from the instruction to the label, to itself plus N and
 //!   to where the buffer placed the constant; the symbol operand of an instruction that
 //!   carries a relocation becomes `0`, the field the relocation will fill;
@@ -45,7 +45,7 @@ variants! {
     AluRRR, AluRR, AluImm, Unary, LoadImm, Cmp, CmpImm, Load, Store, Cas, AtomicRmw, LoadMultiple,
     StoreMultiple, Shift, Shift32, RxSbg, CMov, CMovImm, Select, DivMod, MulWide, Flogr, FpuRR, FpuUnary,
     FpuFma, FpuCmp, FpuConv, MovToFpr, MovFromFpr, FpuZero, LoadSymbolAddr, LoadLabelAddr, LoadConst, Jump,
-    CondBr, TrapIf, Udf, Call, CallInd, Ret, ReturnCall, ReturnCallInd, Args, Nop, Fence, AdjustSp,
+    CondBr, TrapIf, Udf, Call, CallInd, Ret, ReturnCall, ReturnCallInd, Args, Nop, Fence, AdjustSp, AtomicLoop,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -143,6 +143,8 @@ fn expected_lines(inst: &Inst, next: Option<MachLabel>, e: &Emitted, frame: &Fra
         }
         if let Some(i) = s.find(".+") {
             s = format!("{}{}", &s[..i], &s[i + 2..]);
+        } else if let Some(i) = s.find(".-") {
+            s = format!("{}-{}", &s[..i], &s[i + 2..]);
         }
         if let Some(i) = s.find("=0x") {
             let bits = u64::from_str_radix(&s[i + 3..], 16).map_err(|e| e.to_string())?;
@@ -169,6 +171,11 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
         | Inst::Cas { trap: Some(_), .. }
         | Inst::AtomicRmw { trap: Some(_), .. } => vec![last],
         Inst::Udf { .. } | Inst::TrapIf { .. } => vec![last],
+        Inst::AtomicLoop { trap: Some(_), .. } => {
+            // The load (first) and the `cs` (before the closing branch).
+            let n = e.insts.len();
+            vec![e.insts[0] as u32, e.insts[n - 2] as u32]
+        }
         _ => vec![],
     };
     if traps != want_traps {
