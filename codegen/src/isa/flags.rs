@@ -70,7 +70,7 @@ impl fmt::Display for IsaFlagValues {
 
 /// Declares an ISA's feature flags: a `Copy` struct with one public `bool` field per flag
 /// (all off by default; doc comments on the fields are the flags' documentation), its
-/// list of names `NAMES`, and conversions from and to [`IsaFlagValues`].
+/// list of names and conversions from and to [`IsaFlagValues`] ([`IsaFlagSet`](super::IsaFlagSet)).
 macro_rules! isa_flags {
     ($(#[$attr:meta])* $vis:vis struct $name:ident { $($(#[$fattr:meta])* $flag:ident,)* }) => {
         $(#[$attr])*
@@ -79,18 +79,15 @@ macro_rules! isa_flags {
             $($(#[$fattr])* pub $flag: bool,)*
         }
 
-        impl $name {
-            /// The flag names, in declaration order.
-            pub const NAMES: &'static [&'static str] = &[$(stringify!($flag)),*];
+        impl $crate::isa::IsaFlagSet for $name {
+            const NAMES: &'static [&'static str] = &[$(stringify!($flag)),*];
 
-            /// The flags from by-name values of this ISA.
-            pub fn from_values(values: &$crate::isa::IsaFlagValues) -> Self {
+            fn from_values(values: &$crate::isa::IsaFlagValues) -> Self {
                 Self { $($flag: values.get(stringify!($flag)).unwrap_or(false),)* }
             }
 
-            /// The flags by name.
-            pub fn to_values(self) -> $crate::isa::IsaFlagValues {
-                $crate::isa::IsaFlagValues::new(Self::NAMES, vec![$(self.$flag),*])
+            fn to_values(self) -> $crate::isa::IsaFlagValues {
+                $crate::isa::IsaFlagValues::new(<Self as $crate::isa::IsaFlagSet>::NAMES, vec![$(self.$flag),*])
             }
         }
     };
@@ -101,6 +98,7 @@ pub(crate) use isa_flags;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::isa::IsaFlagSet;
 
     isa_flags! {
         /// Flags of a test ISA.

@@ -9,9 +9,9 @@
 //! [`host_builder`] and [`host_isa`] (in `host.rs`) start from the machine running Lathe,
 //! with the CPU features it has.
 //!
-//! Adding an ISA: a folder `isa/<name>/` with its flags (`isa_flags!`), a static
-//! `IsaDescription` (name, flags, host detection, constructor) and a [`TargetIsa`]
-//! implementation, and one arm in [`lookup`].
+//! Adding an ISA: a folder `isa/<name>/` with its flags (`isa_flags!`), a [`Backend`]
+//! (what its [`Target`] compiles with: lowering, frame rules, registers, CIE) described
+//! by a static `IsaDescription::of::<ItsBackend>()`, and one arm in [`lookup`].
 //!
 //! Invariant: an ISA knows nothing about Wasm or any other front end.
 
@@ -22,11 +22,13 @@ mod host;
 mod llvm_mc;
 pub mod riscv64;
 pub mod s390x;
+mod target;
 pub mod x64;
 
 pub use flags::IsaFlagValues;
 pub(crate) use flags::isa_flags;
 pub use host::{HostMismatch, host_builder, host_can_run, host_isa};
+pub use target::{Backend, IsaFlagSet, Target};
 pub use target_lexicon::Triple;
 
 use crate::ir::{CallConv, Endianness, Function, Type, types};

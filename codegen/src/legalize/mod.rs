@@ -3,13 +3,13 @@
 //! `enable_verifier`).
 //!
 //! - `br_table.rs`: `br_table` as a search tree of compares, which the driver runs when
-//!   the settings ask for it (`enable_jump_tables=false`).
+//!   the settings ask for it (`enable_jump_tables=false`) or the ISA has no jump tables.
 //! - `stack_limit.rs`: the `stack_limit` check as IR at the top of the entry block, which
 //!   the driver runs for every function that declares one.
 //! - `global_value.rs`: every `global_value` as the loads and adds of its chain.
 //! - `native.rs`: rewrites of what an ISA cannot do natively (library calls, `i128`
-//!   expansions on 64-bit halves, accesses in the other byte order), which an ISA's
-//!   `LowerBackend::legalize` runs with a [`Native`] description of itself.
+//!   expansions on 64-bit halves, accesses in the other byte order), which the driver
+//!   runs with the [`Native`] description an ISA's `LowerBackend::native` gives.
 //! - `wide_libcalls.rs`: library calls with `i128` operands for platforms whose C
 //!   convention passes them in memory (s390x), run after `native.rs`.
 

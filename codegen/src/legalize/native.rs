@@ -37,6 +37,9 @@ pub struct Native {
     pub fma: bool,
     /// The ISA's byte order: `i128` loads and stores in the other one are expanded.
     pub byte_order: Endianness,
+    /// `br_table` as a jump table; without, the driver expands it into compares (as it
+    /// does for every ISA under `enable_jump_tables=false`).
+    pub jump_tables: bool,
 }
 
 /// How one instruction is rewritten.
@@ -445,7 +448,7 @@ mod tests {
         legalize(&f, native).map(|f| f.to_string())
     }
 
-    const ALL: Native = Native { round: true, fma: true, byte_order: Endianness::Little };
+    const ALL: Native = Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true };
 
     #[test]
     fn nothing_to_do_makes_no_copy() {

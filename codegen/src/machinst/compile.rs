@@ -171,8 +171,13 @@ pub fn compile_with<B: LowerBackend>(
             crate::legalize::expand_global_values(func.to_mut());
             legalized = true;
         }
-        if !flags.enable_jump_tables && crate::legalize::has_br_table(&func) {
+        let native = backend.native();
+        if !(flags.enable_jump_tables && native.jump_tables) && crate::legalize::has_br_table(&func) {
             crate::legalize::expand_br_tables(func.to_mut());
+            legalized = true;
+        }
+        if let Some(f) = crate::legalize::legalize(&func, native) {
+            func = Cow::Owned(f);
             legalized = true;
         }
         if let Some(f) = backend.legalize(&func) {

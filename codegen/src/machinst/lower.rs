@@ -27,9 +27,12 @@ use regalloc2::RegClass;
 pub trait LowerBackend {
     /// The ISA's machine instruction.
     type MInst: MachInst;
-    /// Rewrites, before lowering, the instructions this ISA implements with other IR
-    /// (library calls, expansions of wide operations). `None` when the function needs no
-    /// rewriting, which is the common case and makes no copy.
+    /// What this ISA does natively: the driver rewrites the rest with the shared
+    /// legalization (`legalize::legalize`: library calls, expansions of wide operations,
+    /// `br_table` as compares where there are no jump tables).
+    fn native(&self) -> crate::legalize::Native;
+    /// Rewrites of this ISA's own, run after the shared ones. `None` when the function
+    /// needs no rewriting, which is the common case and makes no copy.
     fn legalize(&self, func: &Function) -> Option<Function> {
         let _ = func;
         None

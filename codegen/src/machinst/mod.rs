@@ -26,6 +26,7 @@ mod inst;
 mod lower;
 mod lower_prelude;
 mod reg;
+mod rule_ctx;
 pub mod unwind;
 mod vcode;
 
@@ -40,5 +41,6 @@ pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 pub use lower::{Lower, LowerBackend, ValueRegs, class_of, lower, regs_for_type};
 pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor, Reg};
 pub use regalloc2::{PReg, PRegSet, RegClass};
+pub use rule_ctx::{RuleCtx, describe, run_rules};
 pub use unwind::{CieDesc, DwarfReg, FrameItem, UnwindInst, UnwindRecord};
 pub use vcode::{FrameRules, VCode, VCodeBuilder};

@@ -28,7 +28,7 @@ use super::regs::{self, CALLEE_SAVED, FLOAT_ARG_REGS, FLOAT_RET_REGS, INT_ARG_RE
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
     AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
-    winch_unsupported,
+    unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
@@ -62,15 +62,9 @@ pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
         CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&AAPCS64),
         CallConv::AppleAarch64 => Ok(&APPLE_AARCH64),
-        CallConv::WindowsFastcall => {
-            Err(CodegenError::Unsupported("the `windows_fastcall` calling convention on aarch64".into()))
-        }
-        CallConv::PreserveAll => Err(CodegenError::Unsupported(
-            "the `preserve_all` calling convention on aarch64 (its frames keep only the low 64 bits of \
-             vector registers)"
-                .into(),
-        )),
-        CallConv::Winch => Err(winch_unsupported()),
+        // `preserve_all` would also need frames that keep whole vector registers, not
+        // just their low 64 bits.
+        CallConv::WindowsFastcall | CallConv::PreserveAll | CallConv::Winch => Err(unsupported_conv(conv, "aarch64")),
     }
 }
 

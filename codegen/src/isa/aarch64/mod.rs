@@ -22,68 +22,41 @@ pub use lower::lowering_rules;
 pub use settings::A64Flags;
 
 use crate::ir::Function;
-use crate::isa::{IsaDescription, IsaFlagValues, TargetIsa, Triple};
-use crate::machinst::{CompileOptions, CompiledCode, DwarfReg, compile_with};
+use crate::isa::{Backend, IsaDescription, Target};
+use crate::machinst::{CieDesc, CompileOptions, CompiledCode, DwarfReg, compile_with};
 use crate::result::CodegenError;
-use crate::settings::Flags;
 
 /// How `isa::lookup` makes aarch64 targets.
-pub(crate) static ISA: IsaDescription = IsaDescription {
-    name: "aarch64",
-    flag_names: A64Flags::NAMES,
-    detect_host_flags: || settings::detect_host().to_values(),
-    build: |triple, flags, isa_flags| {
-        let isa_flags = A64Flags::from_values(isa_flags);
-        settings::check(&isa_flags)?;
-        Ok(Box::new(A64Isa::new(triple, flags, isa_flags)))
-    },
-};
+pub(crate) static ISA: IsaDescription = IsaDescription::of::<Aarch64>();
+
+/// The aarch64 ISA, as a [`Backend`] of the generic [`Target`].
+pub struct Aarch64;
 
 /// The aarch64 target.
-pub struct A64Isa {
-    triple: Triple,
-    flags: Flags,
-    isa_flags: A64Flags,
-    env: regalloc2::MachineEnv,
-}
+pub type A64Isa = Target<Aarch64>;
 
-impl A64Isa {
-    /// The target for `triple` with the shared settings and ISA flags.
-    pub fn new(triple: Triple, flags: Flags, isa_flags: A64Flags) -> Self {
-        Self { triple, flags, isa_flags, env: regs::machine_env() }
+impl Backend for Aarch64 {
+    type Flags = A64Flags;
+    const NAME: &'static str = "aarch64";
+    fn detect_host() -> A64Flags {
+        settings::detect_host()
     }
-
-    /// The ISA flags, typed.
-    pub fn a64_flags(&self) -> &A64Flags {
-        &self.isa_flags
+    fn settle(flags: A64Flags) -> Result<A64Flags, crate::settings::SettingError> {
+        settings::check(&flags)?;
+        Ok(flags)
     }
-}
-
-impl TargetIsa for A64Isa {
-    fn name(&self) -> &'static str {
-        ISA.name
+    fn machine_env() -> regalloc2::MachineEnv {
+        regs::machine_env()
     }
-    fn triple(&self) -> &Triple {
-        &self.triple
-    }
-    fn flags(&self) -> &Flags {
-        &self.flags
-    }
-    fn isa_flags(&self) -> IsaFlagValues {
-        self.isa_flags.to_values()
-    }
-    fn compile_function_with(
-        &self,
-        func: &Function,
-        options: &mut CompileOptions,
-    ) -> Result<CompiledCode, CodegenError> {
-        let backend = lower::A64Lower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
-        let frame_rules = AArch64FrameRules { sign_return_address: self.isa_flags.sign_return_address };
-        compile_with(func, &backend, &frame_rules, &self.env, &self.flags, options)
+    fn compile(target: &A64Isa, func: &Function, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
+        let (flags, isa_flags) = (target.settings(), target.typed_flags());
+        let backend = lower::A64Lower { isa_flags, is_pic: flags.is_pic };
+        let frame_rules = AArch64FrameRules { sign_return_address: isa_flags.sign_return_address };
+        compile_with(func, &backend, &frame_rules, target.machine_env(), flags, options)
     }
     /// Instructions are 4 bytes; the return address is in x30 at entry, the CFA is SP.
-    fn unwind_cie(&self) -> crate::machinst::CieDesc {
-        crate::machinst::CieDesc {
+    fn unwind_cie(_: A64Flags) -> CieDesc {
+        CieDesc {
             code_alignment: 4,
             data_alignment: -8,
             return_address: DwarfReg(30),

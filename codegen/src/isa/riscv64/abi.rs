@@ -51,13 +51,9 @@ pub static LP64D: ConvDesc = ConvDesc {
 pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
         CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&LP64D),
-        CallConv::AppleAarch64 | CallConv::WindowsFastcall => Err(CodegenError::Unsupported(format!(
-            "the `{conv}` calling convention on riscv64 (it has no such platform)"
-        ))),
-        CallConv::PreserveAll => Err(CodegenError::Unsupported(
-            "the `preserve_all` calling convention on riscv64 (implemented on x86-64 only)".into(),
-        )),
-        CallConv::Winch => Err(crate::machinst::abi::winch_unsupported()),
+        CallConv::AppleAarch64 | CallConv::WindowsFastcall | CallConv::PreserveAll | CallConv::Winch => {
+            Err(crate::machinst::abi::unsupported_conv(conv, "riscv64"))
+        }
     }
 }
 
@@ -179,7 +175,7 @@ mod tests {
     #[test]
     fn other_platforms_conventions_are_refused_with_a_reason() {
         let e = conv_desc(CallConv::WindowsFastcall).unwrap_err();
-        assert!(e.to_string().contains("no such platform"), "{e}");
+        assert!(e.to_string().contains("riscv64 (the Windows x64 convention"), "{e}");
         assert!(conv_desc(CallConv::Tail).is_ok());
     }
 }

@@ -67,13 +67,9 @@ pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
     match conv {
         CallConv::SystemV | CallConv::Fast => Ok(&ELF_S390X),
         CallConv::Tail => Ok(&TAIL),
-        CallConv::WindowsFastcall | CallConv::AppleAarch64 => Err(CodegenError::Unsupported(format!(
-            "the `{conv}` calling convention on s390x (it is another platform's convention)"
-        ))),
-        CallConv::PreserveAll => Err(CodegenError::Unsupported(
-            "the `preserve_all` calling convention on s390x (implemented on x86-64 only)".into(),
-        )),
-        CallConv::Winch => Err(crate::machinst::abi::winch_unsupported()),
+        CallConv::AppleAarch64 | CallConv::WindowsFastcall | CallConv::PreserveAll | CallConv::Winch => {
+            Err(crate::machinst::abi::unsupported_conv(conv, "s390x"))
+        }
     }
 }
 

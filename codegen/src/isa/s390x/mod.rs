@@ -24,67 +24,38 @@ pub use lower::lowering_rules;
 pub use settings::S390xFlags;
 
 use crate::ir::Function;
-use crate::isa::{IsaDescription, IsaFlagValues, TargetIsa, Triple};
-use crate::machinst::{CompileOptions, CompiledCode, DwarfReg, compile_with};
+use crate::isa::{Backend, IsaDescription, Target};
+use crate::machinst::{CieDesc, CompileOptions, CompiledCode, DwarfReg, compile_with};
 use crate::result::CodegenError;
-use crate::settings::Flags;
 
 /// How `isa::lookup` makes s390x targets.
-pub(crate) static ISA: IsaDescription = IsaDescription {
-    name: "s390x",
-    flag_names: S390xFlags::NAMES,
-    detect_host_flags: || S390xFlags::default().to_values(),
-    build: |triple, flags, isa_flags| {
-        let isa_flags = S390xFlags::from_values(isa_flags).implied();
-        Ok(Box::new(S390xIsa::new(triple, flags, isa_flags)))
-    },
-};
+pub(crate) static ISA: IsaDescription = IsaDescription::of::<S390x>();
+
+/// The s390x ISA, as a [`Backend`] of the generic [`Target`].
+pub struct S390x;
 
 /// The s390x target.
-pub struct S390xIsa {
-    triple: Triple,
-    flags: Flags,
-    isa_flags: S390xFlags,
-    env: regalloc2::MachineEnv,
-}
+pub type S390xIsa = Target<S390x>;
 
-impl S390xIsa {
-    /// The target for `triple` with the shared settings and facility flags.
-    pub fn new(triple: Triple, flags: Flags, isa_flags: S390xFlags) -> Self {
-        Self { triple, flags, isa_flags: isa_flags.implied(), env: regs::machine_env() }
+impl Backend for S390x {
+    type Flags = S390xFlags;
+    const NAME: &'static str = "s390x";
+    /// The facilities of the architecture levels turned on.
+    fn settle(flags: S390xFlags) -> Result<S390xFlags, crate::settings::SettingError> {
+        Ok(flags.implied())
     }
-
-    /// The facility flags, typed.
-    pub fn s390x_flags(&self) -> &S390xFlags {
-        &self.isa_flags
+    fn machine_env() -> regalloc2::MachineEnv {
+        regs::machine_env()
     }
-}
-
-impl TargetIsa for S390xIsa {
-    fn name(&self) -> &'static str {
-        ISA.name
-    }
-    fn triple(&self) -> &Triple {
-        &self.triple
-    }
-    fn flags(&self) -> &Flags {
-        &self.flags
-    }
-    fn isa_flags(&self) -> IsaFlagValues {
-        self.isa_flags.to_values()
-    }
-    fn compile_function_with(
-        &self,
-        func: &Function,
-        options: &mut CompileOptions,
-    ) -> Result<CompiledCode, CodegenError> {
-        let backend = lower::S390xLower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
-        compile_with(func, &backend, &S390xFrameRules, &self.env, &self.flags, options)
+    fn compile(target: &S390xIsa, func: &Function, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
+        let flags = target.settings();
+        let backend = lower::S390xLower { isa_flags: target.typed_flags(), is_pic: flags.is_pic };
+        compile_with(func, &backend, &S390xFrameRules, target.machine_env(), flags, options)
     }
     /// Instructions are multiples of 2 bytes; the return address is in r14 at entry; the
     /// CFA is r15 plus 160 (the caller's register save area belongs to the caller's frame).
-    fn unwind_cie(&self) -> crate::machinst::CieDesc {
-        crate::machinst::CieDesc {
+    fn unwind_cie(_: S390xFlags) -> CieDesc {
+        CieDesc {
             code_alignment: 2,
             data_alignment: -8,
             return_address: DwarfReg(14),

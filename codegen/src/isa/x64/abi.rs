@@ -36,7 +36,7 @@ use super::regs::{
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
     AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
-    winch_unsupported,
+    unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;
@@ -146,10 +146,7 @@ pub fn conv_desc(conv: CallConv) -> Result<&'static ConvDesc, CodegenError> {
         CallConv::SystemV | CallConv::Fast | CallConv::Tail => Ok(&SYSV),
         CallConv::WindowsFastcall => Ok(&WINDOWS),
         CallConv::PreserveAll => Ok(&PRESERVE_ALL),
-        CallConv::Winch => Err(winch_unsupported()),
-        CallConv::AppleAarch64 => {
-            Err(CodegenError::Unsupported("the `apple_aarch64` calling convention on x86_64".into()))
-        }
+        CallConv::Winch | CallConv::AppleAarch64 => Err(unsupported_conv(conv, "x86_64")),
     }
 }
 

@@ -46,61 +46,34 @@ pub use lower::lowering_rules;
 pub use settings::X64Flags;
 
 use crate::ir::Function;
-use crate::isa::{IsaDescription, IsaFlagValues, TargetIsa, Triple};
-use crate::machinst::{CompileOptions, CompiledCode, compile_with};
+use crate::isa::{Backend, IsaDescription, Target};
+use crate::machinst::{CieDesc, CompileOptions, CompiledCode, compile_with};
 use crate::result::CodegenError;
-use crate::settings::Flags;
 
-/// How `isa::lookup` makes x86-64 targets.
-pub(crate) static ISA: IsaDescription = IsaDescription {
-    name: "x86_64",
-    flag_names: X64Flags::NAMES,
-    detect_host_flags: || host::detect().to_values(),
-    build: |triple, flags, isa_flags| Ok(Box::new(X64Isa::new(triple, flags, X64Flags::from_values(isa_flags)))),
-};
+/// How `isa::lookup` makes x86_64 targets.
+pub(crate) static ISA: IsaDescription = IsaDescription::of::<X64>();
 
-/// The x86-64 target.
-pub struct X64Isa {
-    triple: Triple,
-    flags: Flags,
-    isa_flags: X64Flags,
-    env: regalloc2::MachineEnv,
-}
+/// The x86_64 ISA, as a [`Backend`] of the generic [`Target`].
+pub struct X64;
 
-impl X64Isa {
-    /// The target for `triple` with the shared settings and ISA flags.
-    pub fn new(triple: Triple, flags: Flags, isa_flags: X64Flags) -> Self {
-        Self { triple, flags, isa_flags, env: regs::machine_env() }
-    }
+/// The x86_64 target.
+pub type X64Isa = Target<X64>;
 
-    /// The ISA flags, typed.
-    pub fn x64_flags(&self) -> &X64Flags {
-        &self.isa_flags
+impl Backend for X64 {
+    type Flags = X64Flags;
+    const NAME: &'static str = "x86_64";
+    fn detect_host() -> X64Flags {
+        host::detect()
     }
-}
-
-impl TargetIsa for X64Isa {
-    fn name(&self) -> &'static str {
-        ISA.name
+    fn machine_env() -> regalloc2::MachineEnv {
+        regs::machine_env()
     }
-    fn triple(&self) -> &Triple {
-        &self.triple
+    fn compile(target: &X64Isa, func: &Function, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
+        let flags = target.settings();
+        let backend = lower::X64Lower { isa_flags: target.typed_flags(), is_pic: flags.is_pic };
+        compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
     }
-    fn flags(&self) -> &Flags {
-        &self.flags
-    }
-    fn isa_flags(&self) -> IsaFlagValues {
-        self.isa_flags.to_values()
-    }
-    fn compile_function_with(
-        &self,
-        func: &Function,
-        options: &mut CompileOptions,
-    ) -> Result<CompiledCode, CodegenError> {
-        let backend = lower::X64Lower { isa_flags: self.isa_flags, is_pic: self.flags.is_pic };
-        compile_with(func, &backend, &SysVFrameRules, &self.env, &self.flags, options)
-    }
-    fn unwind_cie(&self) -> crate::machinst::CieDesc {
+    fn unwind_cie(_: X64Flags) -> CieDesc {
         regs::unwind_cie()
     }
 }

@@ -24,7 +24,7 @@ mod lower;
 pub use frame::{FrameDesc, SaveStyle};
 pub use lower::{AbiBase, AbiHooks, CallTarget, lower_call, lower_params, lower_return, lower_return_call};
 
-use crate::ir::{Signature, Type};
+use crate::ir::{CallConv, Signature, Type};
 use crate::result::CodegenError;
 use regalloc2::{PReg, PRegSet};
 use smallvec::SmallVec;
@@ -385,14 +385,20 @@ fn return_locations(desc: &ConvDesc, sig: &Signature) -> (Vec<SmallVec<[RetLoc; 
     (locs, area)
 }
 
-/// The error for the `winch` convention, which no backend implements: it exists in CLIF
-/// for Wasmtime's baseline compiler, whose calling rules Lathe does not describe.
-pub fn winch_unsupported() -> CodegenError {
-    CodegenError::Unsupported(
-        "the `winch` calling convention (Wasmtime's baseline-compiler convention; Lathe's baseline tier uses \
-         the ordinary conventions)"
-            .into(),
-    )
+/// The error for a calling convention that `isa` does not implement, with the reason.
+pub fn unsupported_conv(conv: CallConv, isa: &str) -> CodegenError {
+    let why = match conv {
+        // `winch` exists in CLIF for Wasmtime's baseline compiler, whose calling rules
+        // Lathe does not describe.
+        CallConv::Winch => {
+            "Wasmtime's baseline-compiler convention; Lathe's baseline tier uses the ordinary conventions"
+        }
+        CallConv::PreserveAll => "implemented on x86-64 only",
+        CallConv::WindowsFastcall => "the Windows x64 convention, implemented on x86-64 only",
+        CallConv::AppleAarch64 => "Apple's arm64 convention, implemented on aarch64 only",
+        CallConv::SystemV | CallConv::Fast | CallConv::Tail => "not implemented for this target",
+    };
+    CodegenError::Unsupported(format!("the `{conv}` calling convention on {isa} ({why})"))
 }
 
 /// Checks that a function of convention `caller` may tail-call (`return_call`) a callee

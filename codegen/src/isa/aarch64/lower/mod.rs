@@ -16,24 +16,17 @@ use super::inst::args::{
 use super::inst::imms::{Imm12, ImmLogic};
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
-    TrapCode, Type, Value, types,
+    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
+    Value, types,
 };
 use crate::machinst::abi::{self as abi_lower, CallLayout};
-use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
 
-type Unit = ();
-
-#[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens, unused_variables)]
-mod isle {
-    use super::Unit;
-    use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+crate::isle_rules!("isle_aarch64.rs";
     use crate::isa::aarch64::inst::args::{AMode, AluOp, Cond, CondBrKind, ExtendOp, IndexExtend};
     use crate::isa::aarch64::inst::imms::{Imm12, ImmLogic};
-    use crate::isle_view::{InstData, InstKind};
-    use crate::machinst::{Reg, ValueRegs};
-    include!(concat!(env!("OUT_DIR"), "/isle_aarch64.rs"));
-}
+);
+use isle::Unit;
 
 use crate::isle_view::InstData;
 use isle::{Ext, ShiftKind};
@@ -52,13 +45,7 @@ pub struct A64Lower {
 }
 
 /// The Rust side of the rules for one instruction.
-struct RuleCtx<'a, 'f> {
-    backend: &'a A64Lower,
-    lower: &'a mut Lower<'f, MInst>,
-    targets: &'a [MachLabel],
-    error: Option<CodegenError>,
-    inst: Inst,
-}
+type RuleCtx<'a, 'f> = crate::machinst::RuleCtx<'a, 'f, A64Lower, MInst>;
 
 /// The register width of ALU work on values of `ty` (narrow values are computed in `w`
 /// registers).
@@ -113,20 +100,6 @@ fn extend_op(signed: bool, bits: u32) -> ExtendOp {
 }
 
 impl RuleCtx<'_, '_> {
-    fn unsupported(&mut self, what: String) {
-        if self.error.is_none() {
-            self.error = Some(CodegenError::Unsupported(what));
-        }
-    }
-    fn tmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Int)
-    }
-    fn ftmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Float)
-    }
-    fn emit(&mut self, i: MInst) {
-        self.lower.emit(i);
-    }
     /// `value` in a fresh register at `size`: `Inst::load_constant`'s sequence, with a
     /// fresh virtual register per `movk` step (each reads the previous one).
     fn constant(&mut self, value: u64, size: OperandSize) -> Reg {
@@ -708,16 +681,11 @@ impl RuleCtx<'_, '_> {
     }
 }
 
-fn describe(f: &crate::ir::Function, inst: Inst) -> String {
-    crate::text::display_inst(f, inst).to_string()
-}
-
 impl LowerBackend for A64Lower {
     type MInst = MInst;
 
-    fn legalize(&self, func: &Function) -> Option<Function> {
-        let native = crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Little };
-        crate::legalize::legalize(func, native)
+    fn native(&self) -> crate::legalize::Native {
+        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Little, jump_tables: true }
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
@@ -725,33 +693,11 @@ impl LowerBackend for A64Lower {
     }
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets: &[], error: None, inst };
-        match isle::constructor_lower(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no aarch64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
+        crate::machinst::run_rules("aarch64", self, ctx, inst, &[], isle::constructor_lower)
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets, error: None, inst };
-        match isle::constructor_lower_branch(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no aarch64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
-    }
-}
-
-/// Adds the instruction to an "unsupported" message that does not name it yet.
-fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenError {
-    match e {
-        CodegenError::Unsupported(m) if !m.starts_with("no aarch64 lowering") => {
-            CodegenError::Unsupported(format!("{m} (in `{}`)", describe(f, inst)))
-        }
-        other => other,
+        crate::machinst::run_rules("aarch64", self, ctx, inst, targets, isle::constructor_lower_branch)
     }
 }
 

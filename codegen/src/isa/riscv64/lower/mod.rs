@@ -13,21 +13,14 @@ use super::abi::Rv64Abi;
 use super::inst::Inst as MInst;
 use super::inst::args::{AluOp, CondBrKind, ImmOp, ShiftOp, UnaryOp};
 use super::regs;
-use crate::ir::{AtomicRmwOp, FloatCC, Function, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
 use crate::machinst::abi as abi_lower;
-use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
 
-type Unit = ();
-
-#[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens, unused_variables)]
-mod isle {
-    use super::Unit;
-    use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+crate::isle_rules!("isle_riscv64.rs";
     use crate::isa::riscv64::inst::args::{AMode, AluOp, CondBrKind, ImmOp, ShiftOp};
-    use crate::isle_view::{InstData, InstKind};
-    use crate::machinst::{Reg, ValueRegs};
-    include!(concat!(env!("OUT_DIR"), "/isle_riscv64.rs"));
-}
+);
+use isle::Unit;
 
 use super::inst::args::AMode;
 use crate::isle_view::InstData;
@@ -46,31 +39,11 @@ pub struct Rv64Lower {
 }
 
 /// The Rust side of the rules for one instruction.
-struct RuleCtx<'a, 'f> {
-    backend: &'a Rv64Lower,
-    lower: &'a mut Lower<'f, MInst>,
-    targets: &'a [MachLabel],
-    error: Option<CodegenError>,
-    inst: Inst,
-}
+type RuleCtx<'a, 'f> = crate::machinst::RuleCtx<'a, 'f, Rv64Lower, MInst>;
 
 impl RuleCtx<'_, '_> {
     fn flags(&self) -> super::Rv64Flags {
         self.backend.isa_flags
-    }
-    fn unsupported(&mut self, what: String) {
-        if self.error.is_none() {
-            self.error = Some(CodegenError::Unsupported(what));
-        }
-    }
-    fn tmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Int)
-    }
-    fn ftmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Float)
-    }
-    fn emit(&mut self, i: MInst) {
-        self.lower.emit(i);
     }
     /// `value` in a fresh register: `Inst::load_constant`'s sequence with a fresh virtual
     /// register per step (each step after the first reads the previous one).
@@ -436,25 +409,18 @@ fn mask(bits: u32) -> u64 {
     if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 }
 }
 
-fn describe(f: &Function, inst: Inst) -> String {
-    crate::text::display_inst(f, inst).to_string()
-}
-
 impl LowerBackend for Rv64Lower {
     type MInst = MInst;
 
-    fn legalize(&self, func: &Function) -> Option<Function> {
-        let native = crate::legalize::Native {
+    /// Rounding instructions come with Zfa; `br_table` is a tree of compares (no
+    /// jump-table form yet).
+    fn native(&self) -> crate::legalize::Native {
+        crate::legalize::Native {
             round: self.isa_flags.has_zfa,
             fma: true,
             byte_order: crate::ir::Endianness::Little,
-        };
-        if crate::legalize::has_br_table(func) {
-            let mut f = func.clone();
-            crate::legalize::expand_br_tables(&mut f);
-            return Some(crate::legalize::legalize(&f, native).unwrap_or(f));
+            jump_tables: false,
         }
-        crate::legalize::legalize(func, native)
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
@@ -462,33 +428,11 @@ impl LowerBackend for Rv64Lower {
     }
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets: &[], error: None, inst };
-        match isle::constructor_lower(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no riscv64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
+        crate::machinst::run_rules("riscv64", self, ctx, inst, &[], isle::constructor_lower)
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets, error: None, inst };
-        match isle::constructor_lower_branch(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no riscv64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
-    }
-}
-
-/// Adds the instruction to an "unsupported" message that does not name it yet.
-fn name_inst(e: CodegenError, f: &Function, inst: Inst) -> CodegenError {
-    match e {
-        CodegenError::Unsupported(m) if !m.starts_with("no riscv64 lowering") => {
-            CodegenError::Unsupported(format!("{m} (in `{}`)", describe(f, inst)))
-        }
-        other => other,
+        crate::machinst::run_rules("riscv64", self, ctx, inst, targets, isle::constructor_lower_branch)
     }
 }
 

@@ -24,19 +24,12 @@ use crate::ir::{
     TrapCode, Type, Value, types,
 };
 use crate::machinst::abi as abi_lower;
-use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
+use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
 
-type Unit = ();
-
-#[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens, unused_variables)]
-mod isle {
-    use super::Unit;
-    use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
+crate::isle_rules!("isle_s390x.rs";
     use crate::isa::s390x::inst::args::{Cond, CondBrKind};
-    use crate::isle_view::{InstData, InstKind};
-    use crate::machinst::{Reg, ValueRegs};
-    include!(concat!(env!("OUT_DIR"), "/isle_s390x.rs"));
-}
+);
+use isle::Unit;
 
 use crate::isle_view::InstData;
 use isle::{Ext, ShiftKind};
@@ -55,13 +48,7 @@ pub struct S390xLower {
 }
 
 /// The Rust side of the rules for one instruction.
-struct RuleCtx<'a, 'f> {
-    backend: &'a S390xLower,
-    lower: &'a mut Lower<'f, MInst>,
-    targets: &'a [MachLabel],
-    error: Option<CodegenError>,
-    inst: Inst,
-}
+type RuleCtx<'a, 'f> = crate::machinst::RuleCtx<'a, 'f, S390xLower, MInst>;
 
 /// `k` read as an unsigned value of `ty`.
 fn unsigned(ty: Type, k: i64) -> u64 {
@@ -103,20 +90,6 @@ mod cc {
 }
 
 impl RuleCtx<'_, '_> {
-    fn unsupported(&mut self, what: String) {
-        if self.error.is_none() {
-            self.error = Some(CodegenError::Unsupported(what));
-        }
-    }
-    fn tmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Int)
-    }
-    fn ftmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Float)
-    }
-    fn emit(&mut self, i: MInst) {
-        self.lower.emit(i);
-    }
     fn flags(&self) -> super::S390xFlags {
         self.backend.isa_flags
     }
@@ -576,29 +549,20 @@ impl RuleCtx<'_, '_> {
     }
 }
 
-fn describe(f: &crate::ir::Function, inst: Inst) -> String {
-    crate::text::display_inst(f, inst).to_string()
-}
-
 impl LowerBackend for S390xLower {
     type MInst = MInst;
 
-    /// The shared rewrites (rounding and fused multiply-add are native; `i128` accesses
-    /// in little-endian order are a big-endian access and a byte swap), `br_table` as a
-    /// tree of compares (the instruction layer has no jump-table form yet), and library
-    /// calls with `i128` operands passed as the s390x C convention passes `__int128` (by
-    /// reference, returned through a hidden pointer).
+    /// Rounding and fused multiply-add are native; `i128` accesses in little-endian
+    /// order are a big-endian access and a byte swap; `br_table` is a tree of compares
+    /// (the instruction layer has no jump-table form yet).
+    fn native(&self) -> crate::legalize::Native {
+        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big, jump_tables: false }
+    }
+
+    /// Library calls with `i128` operands passed as the s390x C convention passes
+    /// `__int128` (by reference, returned through a hidden pointer).
     fn legalize(&self, func: &Function) -> Option<Function> {
-        let native = crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big };
-        let expanded = crate::legalize::has_br_table(func).then(|| {
-            let mut f = func.clone();
-            crate::legalize::expand_br_tables(&mut f);
-            f
-        });
-        let base = expanded.as_ref().unwrap_or(func);
-        let legal = crate::legalize::legalize(base, native).or(expanded);
-        let base = legal.as_ref().unwrap_or(func);
-        crate::legalize::join_i128_libcall_halves(base).or(legal)
+        crate::legalize::join_i128_libcall_halves(func)
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
@@ -606,33 +570,11 @@ impl LowerBackend for S390xLower {
     }
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets: &[], error: None, inst };
-        match isle::constructor_lower(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no s390x lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
+        crate::machinst::run_rules("s390x", self, ctx, inst, &[], isle::constructor_lower)
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets, error: None, inst };
-        match isle::constructor_lower_branch(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no s390x lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
-    }
-}
-
-/// Adds the instruction to an "unsupported" message that does not name it yet.
-fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenError {
-    match e {
-        CodegenError::Unsupported(m) if !m.starts_with("no s390x lowering") => {
-            CodegenError::Unsupported(format!("{m} (in `{}`)", describe(f, inst)))
-        }
-        other => other,
+        crate::machinst::run_rules("s390x", self, ctx, inst, targets, isle::constructor_lower_branch)
     }
 }
 

@@ -13,27 +13,20 @@ use super::inst::args::{
 };
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
-    TrapCode, Type, Value, types,
+    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
+    Value, types,
 };
 use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
 
-type Unit = ();
-
 mod i128;
 
-#[allow(missing_docs, clippy::all, unused_imports, unreachable_code, unused_parens)]
-mod isle {
-    use super::Unit;
+crate::isle_rules!("isle_x64.rs";
     use super::i128::Shift128;
     use crate::ir::types::I64;
-    use crate::ir::{AtomicRmwOp, FloatCC, Inst, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value};
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
-    use crate::isle_view::{InstData, InstKind};
-    use crate::machinst::{Reg, ValueRegs};
-    include!(concat!(env!("OUT_DIR"), "/isle_x64.rs"));
-}
+);
+use isle::Unit;
 
 use crate::isle_view::InstData;
 use i128::Shift128;
@@ -51,13 +44,7 @@ pub struct X64Lower {
 }
 
 /// The Rust side of the rules for one instruction.
-struct RuleCtx<'a, 'f> {
-    backend: &'a X64Lower,
-    lower: &'a mut Lower<'f, MInst>,
-    targets: &'a [MachLabel],
-    error: Option<CodegenError>,
-    inst: Inst,
-}
+type RuleCtx<'a, 'f> = crate::machinst::RuleCtx<'a, 'f, X64Lower, MInst>;
 
 fn size_of_bits(bits: u32) -> OperandSize {
     OperandSize::from_bits(bits).unwrap_or(OperandSize::S64)
@@ -70,17 +57,6 @@ fn alu_size(ty: Type) -> OperandSize {
 }
 
 impl RuleCtx<'_, '_> {
-    fn unsupported(&mut self, what: String) {
-        if self.error.is_none() {
-            self.error = Some(CodegenError::Unsupported(what));
-        }
-    }
-    fn tmp(&mut self) -> Reg {
-        self.lower.alloc_tmp(RegClass::Int)
-    }
-    fn emit(&mut self, i: MInst) {
-        self.lower.emit(i);
-    }
     fn imm(&mut self, ty: Type, k: i64) -> Reg {
         let dst = self.tmp();
         let size = alu_size(ty);
@@ -729,20 +705,16 @@ fn shift_kind(op: ShiftOp) -> ShiftKind {
     }
 }
 
-fn describe(f: &crate::ir::Function, inst: Inst) -> String {
-    crate::text::display_inst(f, inst).to_string()
-}
-
 impl LowerBackend for X64Lower {
     type MInst = MInst;
 
-    fn legalize(&self, func: &Function) -> Option<Function> {
-        let native = crate::legalize::Native {
+    fn native(&self) -> crate::legalize::Native {
+        crate::legalize::Native {
             round: self.isa_flags.has_sse41,
             fma: self.isa_flags.has_fma,
             byte_order: crate::ir::Endianness::Little,
-        };
-        crate::legalize::legalize(func, native)
+            jump_tables: true,
+        }
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {
@@ -750,33 +722,11 @@ impl LowerBackend for X64Lower {
     }
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets: &[], error: None, inst };
-        match isle::constructor_lower(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
+        crate::machinst::run_rules("x86_64", self, ctx, inst, &[], isle::constructor_lower)
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
-        let f = ctx.f;
-        let mut rc = RuleCtx { backend: self, lower: ctx, targets, error: None, inst };
-        match isle::constructor_lower_branch(&mut rc, inst) {
-            Some(()) => rc.error.map_or(Ok(()), Err),
-            None => Err(CodegenError::Unsupported(format!("no x86_64 lowering for `{}`", describe(f, inst)))),
-        }
-        .map_err(|e| name_inst(e, f, inst))
-    }
-}
-
-/// Adds the instruction to an "unsupported" message that does not name it yet.
-fn name_inst(e: CodegenError, f: &crate::ir::Function, inst: Inst) -> CodegenError {
-    match e {
-        CodegenError::Unsupported(m) if !m.starts_with("no x86_64 lowering") => {
-            CodegenError::Unsupported(format!("{m} (in `{}`)", describe(f, inst)))
-        }
-        other => other,
+        crate::machinst::run_rules("x86_64", self, ctx, inst, targets, isle::constructor_lower_branch)
     }
 }
 

@@ -28,6 +28,9 @@ struct Spoiled {
 impl LowerBackend for Spoiled {
     type MInst = MInst;
 
+    fn native(&self) -> crate::legalize::Native {
+        self.inner.native()
+    }
     fn legalize(&self, func: &Function) -> Option<Function> {
         let mut f = self.inner.legalize(func).unwrap_or_else(|| func.clone());
         if self.broken_legalize {
