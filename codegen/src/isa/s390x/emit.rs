@@ -408,6 +408,10 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
             }
             return;
         }
+        Inst::LoadGotAddr { rd, name } => {
+            put_ril_reloc(buf, &ril(0xC48, gr(*rd), 0), RelocKind::S390xGotEnt, name, 0);
+            return;
+        }
         &Inst::LoadLabelAddr { rd, label } => {
             put_with_label(buf, &ril(0xC00, gr(rd), 0), label, S390xLabelUse::Pc32Dbl);
             return;

@@ -210,6 +210,7 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
             let larl = format!("larl {d}, {}", name_with_offset(name, offset & !1));
             if offset & 1 != 0 { format!("{larl}\nla {d}, 1({d})") } else { larl }
         }
+        Inst::LoadGotAddr { rd, name } => format!("lgrl {}, {name}@GOTENT", g(*rd)),
         Inst::LoadLabelAddr { rd, label } => format!("larl {}, {label:?}", g(*rd)),
         &Inst::LoadConst { op, rd, bits } => {
             let short = matches!(op, LoadOp::L | LoadOp::Le);

@@ -239,6 +239,7 @@ impl MachInst for Inst {
             Inst::LoadImm { rd, .. }
             | Inst::FpuZero { rd, .. }
             | Inst::LoadSymbolAddr { rd, .. }
+            | Inst::LoadGotAddr { rd, .. }
             | Inst::LoadLabelAddr { rd, .. }
             | Inst::LoadConst { rd, .. } => v.reg_def(rd),
             Inst::Cmp { rn, rm, .. } | Inst::FpuCmp { rn, rm, .. } => {

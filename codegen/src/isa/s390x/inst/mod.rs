@@ -4,7 +4,7 @@
 //! `args.rs`) except the documented pseudo-instructions: `CondBr` with two targets,
 //! `TrapIf` (an inverted branch over the trap), `Udf` (`j .+2`, a branch into its own
 //! second halfword, which is an illegal opcode), `LoadSymbolAddr` (`larl` with a
-//! relocation), `LoadConst` (a literal-pool load), `Call`/`ReturnCall` (`brasl`/`jg` with
+//! relocation), `LoadGotAddr` (`lgrl` from the GOT slot, with a relocation), `LoadConst` (a literal-pool load), `Call`/`ReturnCall` (`brasl`/`jg` with
 //! relocations), `AdjustSp`, `Args`, and loads and stores whose [`MemArg`] is resolved at
 //! emission.
 //!
@@ -410,6 +410,14 @@ pub enum Inst {
         name: ExternalName,
         /// Added to its address.
         offset: i64,
+    },
+    /// `lgrl rd, name@GOTENT`: a symbol's address from its GOT slot (position-independent
+    /// code, a symbol another module may define), with an `S390xGotEnt` relocation.
+    LoadGotAddr {
+        /// Result.
+        rd: Reg,
+        /// The symbol.
+        name: ExternalName,
     },
     /// `larl rd, label`: the address of a label (a jump table, a local constant).
     LoadLabelAddr {

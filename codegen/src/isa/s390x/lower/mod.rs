@@ -539,9 +539,19 @@ impl RuleCtx<'_, '_> {
             _ => return self.unsupported("this address computation on s390x".into()),
         };
         if self.backend.is_pic && !colocated {
-            return self.unsupported(
-                "the address of a symbol outside the unit with is_pic on s390x (GOT loads are not implemented)".into(),
-            );
+            // Another module may define the symbol: its address comes from the GOT, the
+            // offset added after.
+            let rd = self.tmp();
+            self.emit(MInst::LoadGotAddr { rd, name });
+            let rd = match offset {
+                0 => rd,
+                o if i32::try_from(o).is_ok() => self.alu_imm(ImmOp::Agfi, rd, o as i32 as u32),
+                o => {
+                    let k = self.constant(o as u64);
+                    self.alu3(AluRRROp::Agrk, rd, k)
+                }
+            };
+            return self.lower.set_output(result, rd);
         }
         let rd = self.tmp();
         self.emit(MInst::LoadSymbolAddr { rd, name, offset });

@@ -44,7 +44,7 @@ macro_rules! variants {
 variants! {
     AluRRR, AluRR, AluImm, Unary, LoadImm, Cmp, CmpImm, Load, Store, Cas, AtomicRmw, LoadMultiple,
     StoreMultiple, Shift, Shift32, RxSbg, CMov, CMovImm, Select, DivMod, MulWide, Flogr, FpuRR, FpuUnary,
-    FpuFma, FpuCmp, FpuConv, MovToFpr, MovFromFpr, FpuZero, LoadSymbolAddr, LoadLabelAddr, LoadConst, Jump,
+    FpuFma, FpuCmp, FpuConv, MovToFpr, MovFromFpr, FpuZero, LoadSymbolAddr, LoadGotAddr, LoadLabelAddr, LoadConst, Jump,
     CondBr, TrapIf, Udf, Call, CallInd, Ret, ReturnCall, ReturnCallInd, Args, Nop, Fence, AdjustSp, AtomicLoop,
 }
 
@@ -190,6 +190,7 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
     let want_relocs = match inst {
         Inst::Call { .. } | Inst::ReturnCall { .. } => vec![(start + 2, RelocKind::S390xPlt32Dbl, 2)],
         Inst::LoadSymbolAddr { offset, .. } => vec![(start + 2, RelocKind::S390xPc32Dbl, (offset & !1) + 2)],
+        Inst::LoadGotAddr { .. } => vec![(start + 2, RelocKind::S390xGotEnt, 2)],
         _ => vec![],
     };
     if relocs != want_relocs {

@@ -185,6 +185,7 @@ fn memory(out: &mut Vec<Inst>) {
         for (j, offset) in [0i64, 16, -8, 7].into_iter().enumerate() {
             out.push(Inst::LoadSymbolAddr { rd: g(k + j), name: names[(k + j) % 2].clone(), offset });
         }
+        out.push(Inst::LoadGotAddr { rd: g(k + 5), name: names[k % 2].clone() });
         for l in 0..4 {
             out.push(Inst::LoadLabelAddr { rd: g(k + l), label: MachLabel(l as u32) });
         }
