@@ -139,6 +139,16 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
     if let Some(steps) = inst.atomic_steps() {
         return loop_text(&steps, state);
     }
+    if let Inst::JumpTable { index, default, targets } = inst {
+        let (check, dispatch) = Inst::jump_table_parts(*index, targets.len() as u32);
+        let mut lines = vec![print(&check), branch_text(CondBrKind::Cc(Cond::GE), &format!("{default:?}"), true)];
+        lines.push(print(&dispatch[0]));
+        lines.push(format!("larl %r0, .+{}", super::inst::JUMP_TABLE_LARL_TO_TABLE));
+        lines.extend(dispatch[1..].iter().map(print));
+        lines.push("br %r1".into());
+        lines.extend(targets.iter().map(|t| format!(".long {t:?}-.")));
+        return lines.join("\n");
+    }
     let next = state.and_then(|s| s.next_block);
     match inst {
         &Inst::AluRRR { op, rd, rn, rm } => format!("{} {}, {}, {}", op.name(), g(rd), g(rn), g(rm)),
@@ -260,7 +270,7 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
         &Inst::Fence { fast: false } => "br %r0 ; bcr 15, %r0: serialize".into(),
         &Inst::Fence { fast: true } => "bnor %r0 ; bcr 14, %r0: fast serialize".into(),
         Inst::AdjustSp { amount } => format!("adjust_sp {amount}"),
-        Inst::AtomicLoop { .. } => unreachable!("printed as its steps"),
+        Inst::AtomicLoop { .. } | Inst::JumpTable { .. } => unreachable!("printed above"),
     }
 }
 

@@ -436,6 +436,19 @@ pub enum Inst {
         /// The value (the low 4 bytes for `L` and `Le`).
         bits: u64,
     },
+    /// `br_table`: `clgfi index, len; jghe default; sllg %r1, index, 2; larl %r0, table;
+    /// agr %r1, %r0; lgf %r0, 0(%r1); agr %r1, %r0; br %r1; table: .long target - .,
+    /// ...`. Entry `k` holds its target's distance from the entry itself, so the entry's
+    /// address plus the entry is the target. The table follows the code, so the whole
+    /// sequence is one instruction for the buffer; `r0` and `r1` are emission scratch.
+    JumpTable {
+        /// The index, zero-extended to 64 bits by lowering.
+        index: Reg,
+        /// Where an index past the table goes.
+        default: MachLabel,
+        /// The table.
+        targets: Vec<MachLabel>,
+    },
     /// `j target` (`brc 15`; a `jg` veneer extends it past ±64 KiB).
     Jump {
         /// The target block.
@@ -575,6 +588,29 @@ impl Inst {
                 Inst::AluImm { op: ImmOp::Iilf, rd, ri: rd, imm: lo },
             ]
         }
+    }
+}
+
+/// The bytes of a [`Inst::JumpTable`] before its table: `clgfi` (6), `jghe` (6), `sllg`
+/// (6), `larl` (6), `agr` (4), `lgf` (6), `agr` (4), `br` (2).
+pub const JUMP_TABLE_CODE: u32 = 40;
+/// From the `larl` of a jump table to the table: the `larl` and the 16 bytes after it.
+pub const JUMP_TABLE_LARL_TO_TABLE: u32 = 22;
+
+impl Inst {
+    /// A jump table's bounds check (`clgfi index, len`) and its dispatch: `sllg %r1,
+    /// index, 2`, then (after the `larl %r0, table` the encoder writes) `agr %r1, %r0`,
+    /// `lgf %r0, 0(%r1)`, `agr %r1, %r0`; `br %r1` ends it.
+    pub fn jump_table_parts(index: Reg, len: u32) -> (Inst, Vec<Inst>) {
+        let (r0, r1) = (regs::zero_reg(), regs::scratch());
+        let check = Inst::CmpImm { op: CmpImmOp::Clgfi, rn: index, imm: len };
+        let dispatch = vec![
+            Inst::Shift { op: ShiftOp::Sllg, rd: r1, rn: index, amt: 2, amt_reg: r0 },
+            Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },
+            Inst::Load { op: LoadOp::Lgf, rd: r0, mem: MemArg::bd(r1, 0), trap: None },
+            Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },
+        ];
+        (check, dispatch)
     }
 }
 

@@ -174,6 +174,9 @@ fn memory(out: &mut Vec<Inst>) {
         }
     }
     atomic_loops(out);
+    let labels = |n: u32| (0..n).map(|k| MachLabel(k % 4)).collect::<Vec<_>>();
+    out.push(Inst::JumpTable { index: g(2), default: MachLabel(3), targets: labels(3) });
+    out.push(Inst::JumpTable { index: g(7), default: MachLabel(0), targets: labels(9) });
     for (first, last, disp) in [(6u8, 15u8, 48i32), (14, 15, 112), (6, 6, -8), (0, 15, 524287)] {
         let mem = MemArg::bd(regs::sp(), disp);
         out.push(Inst::StoreMultiple { first: gpr(first), last: gpr(last), mem });
