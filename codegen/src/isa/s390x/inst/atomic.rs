@@ -36,56 +36,26 @@
 
 use super::Inst;
 use super::args::{AluRRROp, CasOp, CmpOp, Cond, ImmOp, LoadOp, MemArg, RxSbgOp, ShiftOp, UnaryOp};
-use crate::ir::TrapCode;
+use crate::ir::{AtomicRmwOp, TrapCode};
 use crate::isa::s390x::emit::uses_short_form;
 use crate::isa::s390x::regs;
 use crate::machinst::Reg;
 
-/// The operation of an [`Inst::AtomicLoop`].
+/// The operation of an [`Inst::AtomicLoop`]: a read-modify-write, or a compare-and-swap
+/// (store `src` if the old value equals `expected`).
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub enum AtomicLoopOp {
-    /// Wrapping add.
-    Add,
-    /// Wrapping subtract.
-    Sub,
-    /// And.
-    And,
-    /// Not-and.
-    Nand,
-    /// Or.
-    Or,
-    /// Exclusive or.
-    Xor,
-    /// Exchange.
-    Xchg,
-    /// Signed minimum.
-    Smin,
-    /// Signed maximum.
-    Smax,
-    /// Unsigned minimum.
-    Umin,
-    /// Unsigned maximum.
-    Umax,
-    /// Compare-and-swap: store `src` if the old value equals `expected`.
+    /// `atomic_rmw`'s operation.
+    Rmw(AtomicRmwOp),
+    /// Compare-and-swap.
     Cas,
 }
 
 impl AtomicLoopOp {
     /// Every operation.
-    pub const ALL: [AtomicLoopOp; 12] = [
-        AtomicLoopOp::Add,
-        AtomicLoopOp::Sub,
-        AtomicLoopOp::And,
-        AtomicLoopOp::Nand,
-        AtomicLoopOp::Or,
-        AtomicLoopOp::Xor,
-        AtomicLoopOp::Xchg,
-        AtomicLoopOp::Smin,
-        AtomicLoopOp::Smax,
-        AtomicLoopOp::Umin,
-        AtomicLoopOp::Umax,
-        AtomicLoopOp::Cas,
-    ];
+    pub fn all() -> impl Iterator<Item = AtomicLoopOp> {
+        AtomicRmwOp::ALL.into_iter().map(AtomicLoopOp::Rmw).chain([AtomicLoopOp::Cas])
+    }
 }
 
 /// One step of the loop: an instruction, or a `brc` with mask `Cond` to another step (by
@@ -147,27 +117,27 @@ fn compute(a: &LoopArgs, v: Reg, out: &mut Vec<Step>) -> (Reg, Option<usize>) {
     let pick = |w: AluRRROp, g: AluRRROp| if wide { g } else { w };
     let mut exit = None;
     let new = match a.op {
-        AtomicLoopOp::Add => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::Add) => {
             out.push(rrr(pick(AluRRROp::Ark, AluRRROp::Agrk), n, v, a.src));
             n
         }
-        AtomicLoopOp::Sub => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::Sub) => {
             out.push(rrr(pick(AluRRROp::Srk, AluRRROp::Sgrk), n, v, a.src));
             n
         }
-        AtomicLoopOp::And => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::And) => {
             out.push(rrr(pick(AluRRROp::Nrk, AluRRROp::Ngrk), n, v, a.src));
             n
         }
-        AtomicLoopOp::Or => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::Or) => {
             out.push(rrr(pick(AluRRROp::Ork, AluRRROp::Ogrk), n, v, a.src));
             n
         }
-        AtomicLoopOp::Xor => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::Xor) => {
             out.push(rrr(pick(AluRRROp::Xrk, AluRRROp::Xgrk), n, v, a.src));
             n
         }
-        AtomicLoopOp::Nand => {
+        AtomicLoopOp::Rmw(AtomicRmwOp::Nand) => {
             out.push(rrr(pick(AluRRROp::Nrk, AluRRROp::Ngrk), n, v, a.src));
             out.push(Step::Inst(Inst::AluImm { op: ImmOp::Xilf, rd: n, ri: n, imm: u32::MAX }));
             if wide {
@@ -175,9 +145,9 @@ fn compute(a: &LoopArgs, v: Reg, out: &mut Vec<Step>) -> (Reg, Option<usize>) {
             }
             n
         }
-        AtomicLoopOp::Xchg => a.src,
-        AtomicLoopOp::Smin | AtomicLoopOp::Smax | AtomicLoopOp::Umin | AtomicLoopOp::Umax => {
-            let signed = matches!(a.op, AtomicLoopOp::Smin | AtomicLoopOp::Smax);
+        AtomicLoopOp::Rmw(AtomicRmwOp::Xchg) => a.src,
+        AtomicLoopOp::Rmw(AtomicRmwOp::Smin | AtomicRmwOp::Smax | AtomicRmwOp::Umin | AtomicRmwOp::Umax) => {
+            let signed = matches!(a.op, AtomicLoopOp::Rmw(AtomicRmwOp::Smin | AtomicRmwOp::Smax));
             let cmp = match (signed, wide) {
                 (true, false) => CmpOp::Cr,
                 (true, true) => CmpOp::Cgr,
@@ -185,7 +155,11 @@ fn compute(a: &LoopArgs, v: Reg, out: &mut Vec<Step>) -> (Reg, Option<usize>) {
                 (false, true) => CmpOp::Clgr,
             };
             // N = v, replaced by src when src is below (minimum) or above (maximum) it.
-            let take = if matches!(a.op, AtomicLoopOp::Smin | AtomicLoopOp::Umin) { Cond::LT } else { Cond::GT };
+            let take = if matches!(a.op, AtomicLoopOp::Rmw(AtomicRmwOp::Smin | AtomicRmwOp::Umin)) {
+                Cond::LT
+            } else {
+                Cond::GT
+            };
             out.push(unary(UnaryOp::Lgr, n, v));
             out.push(Step::Inst(Inst::Cmp { op: cmp, rn: a.src, rm: v }));
             let op = if wide { super::args::CMovOp::Locgr } else { super::args::CMovOp::Locr };
@@ -225,7 +199,7 @@ pub fn steps(a: &LoopArgs) -> Vec<Step> {
     // The value, in `v`.
     let v = if a.bits >= 32 {
         // An exchange of a whole word never looks at the old value.
-        if a.little && a.op != AtomicLoopOp::Xchg {
+        if a.little && a.op != AtomicLoopOp::Rmw(AtomicRmwOp::Xchg) {
             out.push(unary(rev, t, a.old));
             t
         } else {

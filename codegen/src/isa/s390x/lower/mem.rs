@@ -148,19 +148,7 @@ impl RuleCtx<'_, '_> {
         let aop = match interlocked {
             Some(aop) if matches!(ty.bits(), 32 | 64) && !is_little(flags) => aop,
             _ => {
-                let lop = match op {
-                    AtomicRmwOp::Add => AtomicLoopOp::Add,
-                    AtomicRmwOp::Sub => AtomicLoopOp::Sub,
-                    AtomicRmwOp::And => AtomicLoopOp::And,
-                    AtomicRmwOp::Nand => AtomicLoopOp::Nand,
-                    AtomicRmwOp::Or => AtomicLoopOp::Or,
-                    AtomicRmwOp::Xor => AtomicLoopOp::Xor,
-                    AtomicRmwOp::Xchg => AtomicLoopOp::Xchg,
-                    AtomicRmwOp::Umin => AtomicLoopOp::Umin,
-                    AtomicRmwOp::Umax => AtomicLoopOp::Umax,
-                    AtomicRmwOp::Smin => AtomicLoopOp::Smin,
-                    AtomicRmwOp::Smax => AtomicLoopOp::Smax,
-                };
+                let lop = AtomicLoopOp::Rmw(op);
                 let src = self.lower.put_in_reg(x);
                 let r = self.atomic_loop(lop, ty, flags, addr, src, regs::zero_reg());
                 return self.lower.set_output(v, r);

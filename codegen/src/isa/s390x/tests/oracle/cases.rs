@@ -204,7 +204,7 @@ fn memory(out: &mut Vec<Inst>) {
 fn atomic_loops(out: &mut Vec<Inst>) {
     use super::super::super::inst::atomic::AtomicLoopOp;
     let mut k = 0;
-    for op in AtomicLoopOp::ALL {
+    for op in AtomicLoopOp::all() {
         for bits in [8u8, 16, 32, 64] {
             for little in [false, true] {
                 let sub = bits < 32;
