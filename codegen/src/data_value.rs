@@ -5,7 +5,7 @@
 //! their exact bits, so NaN payloads and signed zeros are kept.
 
 use crate::ir::TrapCode;
-use crate::ir::immediates::{Ieee32, Ieee64};
+use crate::ir::immediates::{Ieee16, Ieee32, Ieee64, Ieee128};
 use crate::ir::types::{self, Type};
 use std::fmt;
 
@@ -52,6 +52,10 @@ pub enum DataValue {
     F32(Ieee32),
     /// An `f64`, as bits.
     F64(Ieee64),
+    /// An `f16`, as bits.
+    F16(Ieee16),
+    /// An `f128`, as bits.
+    F128(Ieee128),
     /// A 128-bit vector of the given type, as little-endian lane bytes.
     V128(Type, [u8; 16]),
 }
@@ -67,6 +71,8 @@ impl DataValue {
             DataValue::I128(_) => types::I128,
             DataValue::F32(_) => types::F32,
             DataValue::F64(_) => types::F64,
+            DataValue::F16(_) => types::F16,
+            DataValue::F128(_) => types::F128,
             DataValue::V128(ty, _) => *ty,
         }
     }
@@ -90,6 +96,8 @@ impl DataValue {
         match ty {
             types::F32 => Some(DataValue::F32(Ieee32(bits as u32))),
             types::F64 => Some(DataValue::F64(Ieee64(bits as u64))),
+            types::F16 => Some(DataValue::F16(Ieee16(bits as u16))),
+            types::F128 => Some(DataValue::F128(Ieee128(bits))),
             _ => DataValue::from_integer(bits as i128, ty),
         }
     }
@@ -116,15 +124,19 @@ impl DataValue {
             DataValue::I128(x) => x as u128,
             DataValue::F32(x) => x.0 as u128,
             DataValue::F64(x) => x.0 as u128,
+            DataValue::F16(x) => x.0 as u128,
+            DataValue::F128(x) => x.0,
             DataValue::V128(..) => return None,
         })
     }
 
     /// Whether this is a float NaN.
     pub fn is_nan(&self) -> bool {
-        match self {
-            DataValue::F32(x) => x.as_f32().is_nan(),
-            DataValue::F64(x) => x.as_f64().is_nan(),
+        match (float_layout(self.ty()), self.bits()) {
+            (Some((w, t)), Some(bits)) => {
+                let max_e = (1u128 << w) - 1;
+                (bits >> t) & max_e == max_e && bits & ((1u128 << t) - 1) != 0
+            }
             _ => false,
         }
     }
@@ -135,11 +147,14 @@ impl DataValue {
     /// NaN. Vector lanes follow the same rule lane by lane.
     pub fn matches_expected(&self, expected: &DataValue) -> bool {
         match (self, expected) {
-            (DataValue::F32(a), DataValue::F32(e)) => {
-                (e.0 & 0x7fff_ffff == 0x7fc0_0000 && a.as_f32().is_nan()) || a.0 == e.0
-            }
-            (DataValue::F64(a), DataValue::F64(e)) => {
-                (e.0 & 0x7fff_ffff_ffff_ffff == 0x7ff8_0000_0000_0000 && a.as_f64().is_nan()) || a.0 == e.0
+            (a, e) if a.ty() == e.ty() && e.ty().is_float_scalar() => {
+                let (Some((w, t)), Some(ab), Some(eb)) = (float_layout(e.ty()), a.bits(), e.bits()) else {
+                    return false;
+                };
+                // The canonical quiet NaN, either sign: exponent all ones, top fraction bit.
+                let canonical = ((1u128 << w) - 1) << t | 1u128 << (t - 1);
+                let magnitude = eb & ((1u128 << (w + t)) - 1);
+                (magnitude == canonical && a.is_nan()) || ab == eb
             }
             (DataValue::V128(ta, a), DataValue::V128(te, e)) if ta == te => {
                 let lane_bytes = (ta.lane_bits() / 8) as usize;
@@ -178,6 +193,8 @@ impl fmt::Display for DataValue {
             DataValue::I128(x) => write!(f, "{x}"),
             DataValue::F32(x) => write!(f, "{x}"),
             DataValue::F64(x) => write!(f, "{x}"),
+            DataValue::F16(x) => write!(f, "{x}"),
+            DataValue::F128(x) => write!(f, "{x}"),
             DataValue::V128(ty, bytes) => {
                 let lane_bytes = (ty.lane_bits() / 8).max(1) as usize;
                 f.write_str("[")?;
@@ -195,6 +212,17 @@ impl fmt::Display for DataValue {
                 f.write_str("]")
             }
         }
+    }
+}
+
+/// The exponent and fraction widths of a float scalar type.
+fn float_layout(ty: Type) -> Option<(u32, u32)> {
+    match ty {
+        types::F16 => Some((5, 10)),
+        types::F32 => Some((8, 23)),
+        types::F64 => Some((11, 52)),
+        types::F128 => Some((15, 112)),
+        _ => None,
     }
 }
 

@@ -22,5 +22,5 @@ pub mod settings;
 pub mod text;
 pub mod verifier;
 
-#[cfg(test)]
-mod test_rng;
+#[doc(hidden)]
+pub mod test_rng;

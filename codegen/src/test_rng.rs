@@ -1,11 +1,13 @@
-//! The deterministic random source of the crate's unit tests (xorshift64*): randomized
-//! tests replay the same inputs on every run and need no crate. Test-only.
+//! The deterministic random source of Lathe's unit tests (xorshift64*): randomized tests
+//! replay the same inputs on every run and need no crate. Public but hidden, so the other
+//! crates' tests share it; not for use outside tests.
 
 /// A xorshift64* generator; the seed must not be zero.
-pub(crate) struct Rng(pub u64);
+pub struct Rng(pub u64);
 
 impl Rng {
     /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)] // an endless source, not an iterator
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
         self.0 ^= self.0 << 25;

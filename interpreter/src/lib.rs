@@ -140,7 +140,8 @@ impl<'a> Interpreter<'a> {
         if func.stack_limit.is_some()
             && let Some(frame) = self.frames.last_mut()
         {
-            let ctx = exec::Ctx { frame, mem: &mut self.memory, pinned: &mut self.pinned, store: &self.store };
+            let ctx =
+                exec::Ctx { frame, mem: &mut self.memory, pinned: &mut self.pinned, store: &self.store, lanes: None };
             ctx.check_stack_limit()?;
         }
         Ok(())
@@ -208,7 +209,8 @@ impl<'a> Interpreter<'a> {
             }
             steps += 1;
             frame.next = func.layout.next_inst(inst);
-            let mut ctx = Ctx { frame, mem: &mut self.memory, pinned: &mut self.pinned, store: &self.store };
+            let mut ctx =
+                Ctx { frame, mem: &mut self.memory, pinned: &mut self.pinned, store: &self.store, lanes: None };
             let flow = exec::execute(&mut ctx, inst).map_err(|h| locate(h, func, inst))?;
             match flow {
                 Flow::Next => {}

@@ -4,7 +4,7 @@
 //! Invariant: the bits above the type's width are zero. Every constructor masks.
 
 use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::immediates::{Ieee32, Ieee64};
+use lathe_codegen::ir::immediates::{Ieee16, Ieee32, Ieee64, Ieee128};
 use lathe_codegen::ir::types::{self, Type};
 
 /// A typed value; `ty == INVALID` marks a frame slot that holds no value yet.
@@ -68,6 +68,8 @@ impl Val {
             types::I128 => DataValue::I128(b as i128),
             types::F32 => DataValue::F32(Ieee32(b as u32)),
             types::F64 => DataValue::F64(Ieee64(b as u64)),
+            types::F16 => DataValue::F16(Ieee16(b as u16)),
+            types::F128 => DataValue::F128(Ieee128(b)),
             ty if ty.is_vector() && ty.bits() == 128 => DataValue::V128(ty, b.to_le_bytes()),
             _ => return None,
         })

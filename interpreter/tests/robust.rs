@@ -4,7 +4,7 @@
 
 mod common;
 use common::*;
-use lathe_codegen::ir::immediates::{Ieee32, Ieee64, Imm64, Offset32};
+use lathe_codegen::ir::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use lathe_codegen::ir::types::*;
 use lathe_codegen::ir::{
     AtomicRmwOp, Block, Constant, DataFlowGraph, FloatCC, FuncCursor, FuncRef, GlobalValue, InstBuilder,
@@ -97,6 +97,7 @@ fn junk(op: Opcode, dfg: &mut DataFlowGraph, v: Value, block: Block) -> D {
         F::UnaryImm => D::UnaryImm { opcode, imm: Imm64(-1) },
         F::UnaryIeee32 => D::UnaryIeee32 { opcode, imm: Ieee32(0x7fc0_0001) },
         F::UnaryIeee64 => D::UnaryIeee64 { opcode, imm: Ieee64(1) },
+        F::UnaryIeee16 => D::UnaryIeee16 { opcode, imm: Ieee16(1) },
         F::UnaryConst => D::UnaryConst { opcode, constant: Constant::from_u32(5) },
         F::UnaryGlobalValue => D::UnaryGlobalValue { opcode, global_value: GlobalValue::from_u32(3) },
         F::Binary => D::Binary { opcode, args: [v, v] },

@@ -10,7 +10,7 @@
 //! the instruction.
 
 use super::entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
-use super::immediates::{Ieee32, Ieee64, Imm64, Offset32};
+use super::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use super::instructions::{CtrlSource, InstructionData, Opcode};
 use super::types::{self, Type};
 use super::{AtomicRmwOp, DataFlowGraph, FloatCC, Function, IntCC, MemFlags, SourceLoc, TrapCode};
@@ -103,6 +103,9 @@ macro_rules! builder_method {
     };
     (@f $ty:tt UnaryIeee64 $v:ident $m:ident $r:tt $doc:tt) => {
         builder_method!(@make $ty $v $m $r $doc (imm: impl Into<Ieee64>) |this| InstructionData::UnaryIeee64 { opcode: Opcode::$v, imm: imm.into() });
+    };
+    (@f $ty:tt UnaryIeee16 $v:ident $m:ident $r:tt $doc:tt) => {
+        builder_method!(@make $ty $v $m $r $doc (imm: Ieee16) |this| InstructionData::UnaryIeee16 { opcode: Opcode::$v, imm });
     };
     (@f $ty:tt UnaryConst $v:ident $m:ident $r:tt $doc:tt) => {
         builder_method!(@make $ty $v $m $r $doc (constant: Constant) |this| InstructionData::UnaryConst { opcode: Opcode::$v, constant });

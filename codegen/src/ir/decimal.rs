@@ -283,6 +283,28 @@ mod tests {
         }
     }
 
+    /// f16 and f128 have no stable Rust type; the reference is `rustc_apfloat`'s decimal
+    /// reader (LLVM's APFloat, correctly rounded), over exponents across both ranges.
+    #[test]
+    fn f16_and_f128_agree_with_apfloat() {
+        use rustc_apfloat::Float;
+        use rustc_apfloat::ieee::{Half, Quad};
+        let rne = rustc_apfloat::Round::NearestTiesToEven;
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        for i in 0..20_000 {
+            let mut s = random_literal(&mut r);
+            if i % 2 == 0 {
+                // Move the exponent into f128's range (about 1e-4966 to 1e4932).
+                let mantissa = s.split('e').next().unwrap_or("1").to_string();
+                s = format!("{mantissa}e{}", r.below(10_000) as i64 - 5000);
+            }
+            let quad = Quad::from_str_r(&s, rne).map(|x| x.value.to_bits());
+            assert_eq!(parse_decimal_bits(&s, 15, 112).ok(), quad.ok(), "f128 {s}");
+            let half = Half::from_str_r(&s, rne).map(|x| x.value.to_bits());
+            assert_eq!(parse_decimal_bits(&s, 5, 10).ok(), half.ok(), "f16 {s}");
+        }
+    }
+
     /// For f16 the reference is Rust's f64 parse rounded to f16, which is the correctly
     /// rounded f16 unless the f64 landed exactly on a halfway point between two f16 values
     /// (double rounding); those rare strings are skipped.

@@ -86,6 +86,15 @@ pub struct Ieee32(pub u32);
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
 pub struct Ieee64(pub u64);
 
+/// A 16-bit (half precision) float immediate, as its bits.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Ieee16(pub u16);
+
+/// A 128-bit (quadruple precision) float, as its bits: the value of `f128const`, which
+/// keeps it in the function's constant pool (little-endian bytes).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug, Default)]
+pub struct Ieee128(pub u128);
+
 impl Ieee32 {
     /// From a Rust float (exact).
     pub fn with_float(x: f32) -> Self {
@@ -120,33 +129,45 @@ impl From<f64> for Ieee64 {
     }
 }
 
+impl fmt::Display for Ieee16 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_float(f, self.0.into(), 5, 10)
+    }
+}
+
 impl fmt::Display for Ieee32 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        format_float(f, self.0 as u64, 8, 23)
+        format_float(f, self.0.into(), 8, 23)
     }
 }
 
 impl fmt::Display for Ieee64 {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        format_float(f, self.0, 11, 52)
+        format_float(f, self.0.into(), 11, 52)
+    }
+}
+
+impl fmt::Display for Ieee128 {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        format_float(f, self.0, 15, 112)
     }
 }
 
 /// Formats an IEEE float given by its bits, exponent width `w` and significand width `t`,
 /// in the exact hex form.
-fn format_float(f: &mut fmt::Formatter<'_>, bits: u64, w: u32, t: u32) -> fmt::Result {
-    let max_e = (1u64 << w) - 1;
+fn format_float(f: &mut fmt::Formatter<'_>, bits: u128, w: u32, t: u32) -> fmt::Result {
+    let max_e = (1u128 << w) - 1;
     let bias = (max_e >> 1) as i64;
     let sign = bits >> (w + t) & 1 != 0;
     let e = (bits >> t) & max_e;
-    let frac = bits & ((1u64 << t) - 1);
+    let frac = bits & ((1u128 << t) - 1);
     let sign_s = if sign { "-" } else { "" };
     if e == max_e {
         let plus = if sign { "-" } else { "+" };
         if frac == 0 {
             return write!(f, "{plus}Inf");
         }
-        let quiet_bit = 1u64 << (t - 1);
+        let quiet_bit = 1u128 << (t - 1);
         let payload = frac & (quiet_bit - 1);
         if frac & quiet_bit != 0 {
             if payload == 0 {
@@ -177,16 +198,16 @@ fn format_float(f: &mut fmt::Formatter<'_>, bits: u64, w: u32, t: u32) -> fmt::R
 /// `t` into its bits. Accepts `[+-]0x<hex>[.<hex>][p<exp>]`, `[+-]Inf`, `[+-]NaN`,
 /// `[+-]NaN:0x<payload>` and `[+-]sNaN:0x<payload>`. Values that cannot be represented
 /// exactly are an error (no rounding in literals).
-pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
-    let max_e = (1u64 << w) - 1;
+pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u128, String> {
+    let max_e = (1u128 << w) - 1;
     let bias = (max_e >> 1) as i64;
     let (neg, body) = match s.as_bytes().first() {
         Some(b'-') => (true, &s[1..]),
         Some(b'+') => (false, &s[1..]),
         _ => (false, s),
     };
-    let sign_bit = (neg as u64) << (w + t);
-    let quiet_bit = 1u64 << (t - 1);
+    let sign_bit = (neg as u128) << (w + t);
+    let quiet_bit = 1u128 << (t - 1);
     if body == "Inf" {
         return Ok(sign_bit | (max_e << t));
     }
@@ -195,7 +216,7 @@ pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
     }
     for (prefix, quiet) in [("NaN:", true), ("sNaN:", false)] {
         if let Some(p) = body.strip_prefix(prefix) {
-            let payload = parse_hex_u64(p.strip_prefix("0x").ok_or("NaN payload must be hex")?)
+            let payload = parse_hex_u128(p.strip_prefix("0x").ok_or("NaN payload must be hex")?)
                 .ok_or_else(|| format!("bad NaN payload `{p}`"))?;
             if payload >= quiet_bit {
                 return Err(format!("NaN payload `{p}` is too large"));
@@ -209,7 +230,7 @@ pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
     }
     let Some(hex) = body.strip_prefix("0x") else {
         // A decimal literal, rounded to nearest like every IEEE conversion.
-        return super::decimal::parse_decimal_bits(body, w, t).map(|bits| sign_bit | bits as u64);
+        return super::decimal::parse_decimal_bits(body, w, t).map(|bits| sign_bit | bits);
     };
     let (mant, exp) = match hex.find(['p', 'P']) {
         Some(i) => (&hex[..i], Some(&hex[i + 1..])),
@@ -279,16 +300,30 @@ pub fn parse_float_bits(s: &str, w: u32, t: u32) -> Result<u64, String> {
         m = exact(m, sh).ok_or_else(|| format!("`{s}` is not exactly representable"))?;
         biased = 0;
     }
-    let frac = (m as u64) & ((1u64 << t) - 1);
-    Ok(sign_bit | ((biased as u64) << t) | frac)
+    let frac = m & ((1u128 << t) - 1);
+    Ok(sign_bit | ((biased as u128) << t) | frac)
 }
 
-fn parse_hex_u64(s: &str) -> Option<u64> {
+fn parse_hex_u128(s: &str) -> Option<u128> {
     let cleaned: String = s.chars().filter(|&c| c != '_').collect();
     if cleaned.is_empty() {
         return None;
     }
-    u64::from_str_radix(&cleaned, 16).ok()
+    u128::from_str_radix(&cleaned, 16).ok()
+}
+
+impl std::str::FromStr for Ieee16 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_float_bits(s, 5, 10).map(|b| Ieee16(b as u16))
+    }
+}
+
+impl std::str::FromStr for Ieee128 {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        parse_float_bits(s, 15, 112).map(Ieee128)
+    }
 }
 
 impl std::str::FromStr for Ieee32 {
@@ -301,7 +336,7 @@ impl std::str::FromStr for Ieee32 {
 impl std::str::FromStr for Ieee64 {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
-        parse_float_bits(s, 11, 52).map(Ieee64)
+        parse_float_bits(s, 11, 52).map(|b| Ieee64(b as u64))
     }
 }
 

@@ -7,7 +7,7 @@
 //! verifier checks it.
 
 use super::entities::{Block, Constant, FuncRef, GlobalValue, JumpTable, SigRef, StackSlot, Value};
-use super::immediates::{Ieee32, Ieee64, Imm64, Offset32};
+use super::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use super::types::{self, Type};
 use super::{AtomicRmwOp, FloatCC, IntCC, MemFlags, TrapCode};
 use crate::entity::{EntityList, ListPool, PrimaryMap};
@@ -116,6 +116,10 @@ pub enum Constraint {
     F32,
     /// Exactly `f64`.
     F64,
+    /// Exactly `f16`.
+    F16,
+    /// Exactly `f128`.
+    F128,
     /// `i8` when `T` is a scalar; `T` as integer lanes when `T` is a vector.
     CmpResult,
     /// `T` at half the lane width.
@@ -152,6 +156,8 @@ impl Constraint {
             Constraint::I32 => Some(types::I32),
             Constraint::F32 => Some(types::F32),
             Constraint::F64 => Some(types::F64),
+            Constraint::F16 => Some(types::F16),
+            Constraint::F128 => Some(types::F128),
             Constraint::CmpResult => {
                 if ctrl.is_vector() {
                     Some(ctrl.as_int())
@@ -419,6 +425,7 @@ pub enum InstructionFormat {
     UnaryImm,
     UnaryIeee32,
     UnaryIeee64,
+    UnaryIeee16,
     UnaryConst,
     UnaryGlobalValue,
     Binary,
@@ -524,6 +531,10 @@ pub enum InstructionData {
     UnaryIeee64 {
         opcode: Opcode,
         imm: Ieee64,
+    },
+    UnaryIeee16 {
+        opcode: Opcode,
+        imm: Ieee16,
     },
     UnaryConst {
         opcode: Opcode,
@@ -681,6 +692,7 @@ impl InstructionData {
             | UnaryImm { opcode, .. }
             | UnaryIeee32 { opcode, .. }
             | UnaryIeee64 { opcode, .. }
+            | UnaryIeee16 { opcode, .. }
             | UnaryConst { opcode, .. }
             | UnaryGlobalValue { opcode, .. }
             | Binary { opcode, .. }
@@ -723,6 +735,7 @@ impl InstructionData {
             D::UnaryImm { .. } => F::UnaryImm,
             D::UnaryIeee32 { .. } => F::UnaryIeee32,
             D::UnaryIeee64 { .. } => F::UnaryIeee64,
+            D::UnaryIeee16 { .. } => F::UnaryIeee16,
             D::UnaryConst { .. } => F::UnaryConst,
             D::UnaryGlobalValue { .. } => F::UnaryGlobalValue,
             D::Binary { .. } => F::Binary,
@@ -785,6 +798,7 @@ impl InstructionData {
             | UnaryImm { .. }
             | UnaryIeee32 { .. }
             | UnaryIeee64 { .. }
+            | UnaryIeee16 { .. }
             | UnaryConst { .. }
             | UnaryGlobalValue { .. }
             | StackLoad { .. }
@@ -823,6 +837,7 @@ impl InstructionData {
             | UnaryImm { .. }
             | UnaryIeee32 { .. }
             | UnaryIeee64 { .. }
+            | UnaryIeee16 { .. }
             | UnaryConst { .. }
             | UnaryGlobalValue { .. }
             | StackLoad { .. }

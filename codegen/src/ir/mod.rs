@@ -28,7 +28,7 @@ pub use dfg::{BlockData, DataFlowGraph, ValueDef};
 pub use entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
 pub use extname::{ExtFuncData, ExternalName};
 pub use function::{Function, GlobalValueData, SourceLoc, StackSlotData, StackSlotKind};
-pub use immediates::{Ieee32, Ieee64, Imm64, Offset32};
+pub use immediates::{Ieee16, Ieee32, Ieee64, Ieee128, Imm64, Offset32};
 pub use instructions::{
     BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,
     OpcodeInfo, TypeSet, ValueList, ValueListPool,

@@ -40,6 +40,11 @@ macro_rules! for_each_opcode {
             F32const f32const "f32const" UnaryIeee32 nocontrol Any [] [F32] [];
             /// 64-bit float constant, given by its exact bits.
             F64const f64const "f64const" UnaryIeee64 nocontrol Any [] [F64] [];
+            /// 16-bit float constant, given by its exact bits.
+            F16const f16const "f16const" UnaryIeee16 nocontrol Any [] [F16] [];
+            /// 128-bit float constant: its 16 little-endian bytes in the constant pool
+            /// (written as a float literal in text).
+            F128const f128const "f128const" UnaryConst nocontrol Any [] [F128] [];
             /// Vector constant from the constant pool.
             Vconst vconst "vconst" UnaryConst explicit Vector [] [Ctrl] [];
 

@@ -1,6 +1,7 @@
 //! Value types of the IR: scalar integers and floats, and fixed-size SIMD vectors.
 //!
-//! A [`Type`] is a `u16`: the low four bits name the lane type (`i8` .. `f64`), the next
+//! A [`Type`] is a `u16`: the low four bits name the lane type (`i8` .. `f64`, then `f16`
+//! and `f128`), the next
 //! four bits hold log2 of the lane count. Scalars have one lane. `INVALID` (0) means "no
 //! type" and is what instructions without a controlling type report.
 
@@ -31,6 +32,10 @@ pub const I128: Type = Type(5);
 pub const F32: Type = Type(6);
 /// IEEE 754 binary64.
 pub const F64: Type = Type(7);
+/// IEEE 754 binary16 (half precision).
+pub const F16: Type = Type(8);
+/// IEEE 754 binary128 (quadruple precision).
+pub const F128: Type = Type(9);
 
 const fn vec(lane: Type, log2: u16) -> Type {
     Type(lane.0 | (log2 << LOG2_LANES_SHIFT))
@@ -50,7 +55,7 @@ pub const F32X4: Type = vec(F32, 2);
 pub const F64X2: Type = vec(F64, 1);
 
 /// Every scalar type, in order.
-pub const SCALARS: [Type; 7] = [I8, I16, I32, I64, I128, F32, F64];
+pub const SCALARS: [Type; 9] = [I8, I16, I32, I64, I128, F16, F32, F64, F128];
 
 impl Type {
     /// The type with the same lanes but one lane: `i32x4` gives `i32`.
@@ -69,10 +74,10 @@ impl Type {
     pub const fn lane_bits(self) -> u32 {
         match self.lane_type().0 {
             1 => 8,
-            2 => 16,
+            2 | 8 => 16,
             3 | 6 => 32,
             4 | 7 => 64,
-            5 => 128,
+            5 | 9 => 128,
             _ => 0,
         }
     }
@@ -98,7 +103,7 @@ impl Type {
     }
     /// Whether the lanes are floats (scalar or vector).
     pub const fn is_float(self) -> bool {
-        matches!(self.lane_type().0, 6 | 7)
+        matches!(self.lane_type().0, 6..=9)
     }
     /// Whether this is a scalar integer.
     pub const fn is_int_scalar(self) -> bool {
@@ -113,6 +118,8 @@ impl Type {
         let lane = match self.lane_type().0 {
             6 => I32,
             7 => I64,
+            8 => I16,
+            9 => I128,
             _ => self.lane_type(),
         };
         Type(lane.0 | (self.0 & !LANE_MASK))
@@ -128,16 +135,17 @@ impl Type {
             _ => None,
         }
     }
-    /// The float type of the given width (32 or 64), if any.
+    /// The float type of the given width (16, 32, 64 or 128), if any.
     pub const fn float_with_bits(bits: u32) -> Option<Type> {
         match bits {
+            16 => Some(F16),
             32 => Some(F32),
             64 => Some(F64),
             _ => None,
         }
     }
     /// The same kind of lane at half the width, same lane count: `i64` gives `i32`,
-    /// `f64` gives `f32`. `None` below 8-bit ints and 32-bit floats.
+    /// `f64` gives `f32`. `None` below 8-bit ints and 16-bit floats.
     pub fn half_width(self) -> Option<Type> {
         let lane = if self.is_int() {
             Type::int_with_bits(self.lane_bits() / 2)?
@@ -204,6 +212,8 @@ impl fmt::Display for Type {
             5 => "i128",
             6 => "f32",
             7 => "f64",
+            8 => "f16",
+            9 => "f128",
             _ => return f.write_str("INVALID"),
         };
         f.write_str(lane)?;
@@ -234,8 +244,10 @@ impl FromStr for Type {
             "i32" => I32,
             "i64" => I64,
             "i128" => I128,
+            "f16" => F16,
             "f32" => F32,
             "f64" => F64,
+            "f128" => F128,
             _ => return Err(()),
         };
         match lanes_s {
@@ -267,7 +279,7 @@ mod tests {
             let ty: Type = t.parse().unwrap();
             assert_eq!(ty.to_string(), t);
         }
-        for bad in ["i7", "x4", "i32x", "i32x3", "i32x1", "i32x04", "f16", ""] {
+        for bad in ["i7", "x4", "i32x", "i32x3", "i32x1", "i32x04", "f8", "f256", ""] {
             assert!(bad.parse::<Type>().is_err(), "{bad} must not parse");
         }
     }

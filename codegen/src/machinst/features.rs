@@ -2,6 +2,9 @@
 //! vector values (`enable_simd=false`), atomic instructions and fences
 //! (`enable_atomics=false`), and `i128` in signatures (`enable_llvm_abi_extensions=false`).
 //!
+//! Also what no backend lowers yet ([`check_lowerable`]): `f16` and `f128` values, which
+//! the IR, the text format and the interpreter have.
+//!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
 //! introduce what the user ruled out without the check having seen the source of it.
 //! Every value is a block parameter or an instruction result, so looking at those types
@@ -71,6 +74,33 @@ pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError
             for &r in func.dfg.inst_results(inst) {
                 let ty = func.dfg.value_type(r);
                 rules.check(ty, || format!("`{}` makes a value of type `{ty}`", show()))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// An "unsupported" error for the first `f16` or `f128` value, parameter or result in
+/// `func` (no backend lowers them yet).
+pub fn check_lowerable(func: &Function) -> Result<(), CodegenError> {
+    let unlowered = |ty: Type| matches!(ty.lane_type(), types::F16 | types::F128);
+    let refuse = |what: String| {
+        Err(CodegenError::Unsupported(format!(
+            "{what}: f16 and f128 are not lowered by any backend yet (the interpreter runs them)"
+        )))
+    };
+    let sigs = std::iter::once(("the function's signature".to_string(), &func.signature))
+        .chain(func.dfg.signatures.iter().map(|(r, s)| (format!("signature {r}"), s)));
+    for (name, sig) in sigs {
+        if let Some(p) = sig.params.iter().chain(&sig.returns).find(|p| unlowered(p.value_type)) {
+            return refuse(format!("{name} has a `{}` parameter or result", p.value_type));
+        }
+    }
+    for block in func.layout.blocks() {
+        for inst in func.layout.block_insts(block) {
+            if let Some(&r) = func.dfg.inst_results(inst).iter().find(|&&r| unlowered(func.dfg.value_type(r))) {
+                let ty = func.dfg.value_type(r);
+                return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)));
             }
         }
     }

@@ -11,8 +11,8 @@ use super::literals::{int_bits, parse_float, parse_imm64, parse_scalar_bits, par
 use super::parser::Parser;
 use crate::ir::types::{self, Type};
 use crate::ir::{
-    AtomicRmwOp, BlockCall, FloatCC, Ieee32, Ieee64, Imm64, InstructionData as D, InstructionFormat as F, IntCC,
-    JumpTableData, Opcode, TrapCode, Value,
+    AtomicRmwOp, BlockCall, FloatCC, Ieee16, Ieee32, Ieee64, Imm64, InstructionData as D, InstructionFormat as F,
+    IntCC, JumpTableData, Opcode, TrapCode, Value,
 };
 use smallvec::SmallVec;
 
@@ -27,7 +27,12 @@ impl Parser<'_> {
             F::Unary => D::Unary { opcode, arg: self.parse_value_use()? },
             F::UnaryImm => D::UnaryImm { opcode, imm: self.parse_imm()? },
             F::UnaryIeee32 => D::UnaryIeee32 { opcode, imm: Ieee32(self.parse_float_imm(types::F32)? as u32) },
-            F::UnaryIeee64 => D::UnaryIeee64 { opcode, imm: Ieee64(self.parse_float_imm(types::F64)?) },
+            F::UnaryIeee64 => D::UnaryIeee64 { opcode, imm: Ieee64(self.parse_float_imm(types::F64)? as u64) },
+            F::UnaryIeee16 => D::UnaryIeee16 { opcode, imm: Ieee16(self.parse_float_imm(types::F16)? as u16) },
+            F::UnaryConst if opcode == Opcode::F128const => {
+                let bits = self.parse_float_imm(types::F128)?;
+                D::UnaryConst { opcode, constant: self.st.func.dfg.make_constant(bits.to_le_bytes().to_vec()) }
+            }
             F::UnaryConst => {
                 let ty = ctrl.ok_or_else(|| ParseError::at(pos, "`vconst` needs a type suffix"))?;
                 let bytes = self.parse_vector_literal(ty)?;
@@ -211,7 +216,7 @@ impl Parser<'_> {
         parse_unsigned(s, 255).map(|v| v as u8).map_err(|m| ParseError::at(p, m))
     }
 
-    fn parse_float_imm(&mut self, ty: Type) -> PResult<u64> {
+    fn parse_float_imm(&mut self, ty: Type) -> PResult<u128> {
         let (s, p) = self.cur.number("a float literal (like `0x1.8p3`)")?;
         parse_float(s, ty).map_err(|m| ParseError::at(p, m))
     }

@@ -90,10 +90,16 @@ pub(crate) fn parse_unsigned(s: &str, max: u128) -> Result<u128, String> {
     Ok(lit.magnitude)
 }
 
-/// Parses a float literal of the given type (`f32` or `f64`) into its bits. The exponent is
-/// bounded first so that absurd exponents are an error rather than an overflow.
-pub(crate) fn parse_float(s: &str, ty: Type) -> Result<u64, String> {
-    let (w, t) = if ty == types::F32 { (8, 23) } else { (11, 52) };
+/// Parses a float literal of the given type (`f16`, `f32`, `f64` or `f128`) into its
+/// bits. The exponent is bounded first so that absurd exponents are an error rather than
+/// an overflow.
+pub(crate) fn parse_float(s: &str, ty: Type) -> Result<u128, String> {
+    let (w, t) = match ty.bits() {
+        16 => (5, 10),
+        32 => (8, 23),
+        64 => (11, 52),
+        _ => (15, 112),
+    };
     let body = s.trim_start_matches(['+', '-']);
     if let Some(hex) = body.strip_prefix("0x")
         && let Some(i) = hex.find(['p', 'P'])
@@ -114,7 +120,7 @@ pub(crate) fn parse_float(s: &str, ty: Type) -> Result<u64, String> {
 /// its little-endian bits. `true`/`false` are accepted as 1/0 for `i8`.
 pub(crate) fn parse_scalar_bits(s: &str, lane: Type) -> Result<u128, String> {
     if lane.is_float() {
-        return parse_float(s, lane).map(|b| b as u128);
+        return parse_float(s, lane);
     }
     if lane == types::I8 {
         match s {
@@ -159,13 +165,13 @@ mod tests {
 
     #[test]
     fn floats() {
-        assert_eq!(parse_float("0x1.8p3", types::F64), Ok(12.0f64.to_bits()));
+        assert_eq!(parse_float("0x1.8p3", types::F64), Ok(12.0f64.to_bits().into()));
         assert_eq!(parse_float("-0x0.0p0", types::F32), Ok(0x8000_0000));
         assert_eq!(parse_float("+NaN:0x1", types::F32), Ok(0x7fc0_0001));
         assert!(parse_float("0x1p9223372036854775807", types::F64).is_err());
         assert!(parse_float("0x1p-99999999", types::F64).is_err());
-        assert_eq!(parse_float("1.0", types::F64), Ok(1.0f64.to_bits()));
-        assert_eq!(parse_float("-1.5e-3", types::F32), Ok((-1.5e-3f32).to_bits() as u64));
+        assert_eq!(parse_float("1.0", types::F64), Ok(1.0f64.to_bits().into()));
+        assert_eq!(parse_float("-1.5e-3", types::F32), Ok((-1.5e-3f32).to_bits().into()));
         assert!(parse_float("1.0.0", types::F64).is_err());
         assert!(parse_float("1e+", types::F64).is_err());
         assert_eq!(parse_scalar_bits("true", types::I8), Ok(1));

@@ -226,10 +226,6 @@ impl<'a> Parser<'a> {
                 self.cur.bump();
                 Ok(ty)
             }
-            Err(()) if is_unimplemented_type(w) => Err(ParseError::unsupported(
-                t.pos,
-                format!("the `{w}` type is not supported yet (Lathe's floats are f32 and f64)"),
-            )),
             Err(()) => Err(ParseError::at(t.pos, format!("unknown type `{w}`"))),
         }
     }
@@ -403,18 +399,10 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Whether `w` names a CLIF type Lathe does not have yet: `f16` and `f128` and their
-/// vectors.
-fn is_unimplemented_type(w: &str) -> bool {
-    let lane = w.split_once('x').map_or(w, |(l, n)| if n.bytes().all(|c| c.is_ascii_digit()) { l } else { w });
-    matches!(lane, "f16" | "f128")
-}
-
 /// Why a CLIF opcode Lathe does not have yet is missing, if `name` is one.
 fn unimplemented_opcode(name: &str) -> Option<&'static str> {
     Some(match name {
         "tls_value" => "thread-local storage",
-        "f16const" | "f128const" => "the f16 and f128 types",
         _ => return None,
     })
 }

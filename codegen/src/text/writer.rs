@@ -262,6 +262,14 @@ fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst, force_suffix: bool
         D::UnaryImm { imm, .. } => write!(w, " {imm}"),
         D::UnaryIeee32 { imm, .. } => write!(w, " {imm}"),
         D::UnaryIeee64 { imm, .. } => write!(w, " {imm}"),
+        D::UnaryIeee16 { imm, .. } => write!(w, " {imm}"),
+        D::UnaryConst { opcode: crate::ir::Opcode::F128const, constant } => {
+            let bytes = dfg.constants.get(constant).map_or(&[][..], |b| b.as_slice());
+            match <[u8; 16]>::try_from(bytes) {
+                Ok(b) => write!(w, " {}", crate::ir::immediates::Ieee128(u128::from_le_bytes(b))),
+                Err(_) => write!(w, " {constant}"),
+            }
+        }
         D::UnaryConst { constant, .. } => {
             w.write_str(" ")?;
             let bytes = dfg.constants.get(constant).map_or(&[][..], |b| b.as_slice());

@@ -3,42 +3,11 @@
 //! "Conversions").
 
 use super::float::{canon32, canon64};
+use super::softfloat;
 use super::{Ctx, Flow, bad_shape};
-use crate::error::{Ex, Halt, invalid, unsupported};
+use crate::error::{Ex, invalid, unsupported};
 use crate::value::{mask, sext};
-use lathe_codegen::ir::{Endianness, Inst, InstructionData as D, Opcode, TrapCode, Type, types};
-
-/// A float operand as `f64` (exact for `f32`).
-fn float_value(ty: Type, bits: u128) -> f64 {
-    if ty == types::F32 { f64::from(f32::from_bits(bits as u32)) } else { f64::from_bits(bits as u64) }
-}
-
-/// Float to an `n`-bit integer, rounding toward zero; traps or saturates out of range.
-fn float_to_int(x: f64, n: u32, signed: bool, saturate: bool) -> Ex<u128> {
-    if x.is_nan() {
-        return if saturate { Ok(0) } else { Err(Halt::Trap(TrapCode::BadConversionToInteger)) };
-    }
-    let t = x.trunc();
-    // Powers of two up to 2^128 are exact in f64, so these bounds are exact.
-    let (lo, hi) =
-        if signed { (-(2f64.powi(n as i32 - 1)), 2f64.powi(n as i32 - 1)) } else { (0.0, 2f64.powi(n as i32)) };
-    if t < lo {
-        return if saturate {
-            Ok(if signed { sext(1u128 << (n - 1), n) as u128 } else { 0 })
-        } else {
-            Err(Halt::Trap(TrapCode::IntegerOverflow))
-        };
-    }
-    if t >= hi {
-        return if saturate {
-            Ok(if signed { mask(n) >> 1 } else { mask(n) })
-        } else {
-            Err(Halt::Trap(TrapCode::IntegerOverflow))
-        };
-    }
-    // In range, so the casts are exact.
-    Ok(if signed { (t as i128) as u128 } else { t as u128 })
-}
+use lathe_codegen::ir::{Endianness, Inst, InstructionData as D, Opcode, Type};
 
 /// An `n`-bit integer to a float of `out` bits, rounding to nearest even.
 fn int_to_float(x: u128, n: u32, signed: bool, out: u32) -> u128 {
@@ -78,14 +47,21 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             let r = match op {
                 Opcode::Ireduce | Opcode::Uextend => x.bits,
                 Opcode::Sextend => sext(x.bits, m) as u128,
-                Opcode::Fpromote => canon64(f64::from(f32::from_bits(x.bits as u32))),
-                Opcode::Fdemote => canon32(f64::from_bits(x.bits as u64) as f32),
-                Opcode::FcvtToUint => float_to_int(float_value(x.ty, x.bits), n, false, false)?,
-                Opcode::FcvtToSint => float_to_int(float_value(x.ty, x.bits), n, true, false)?,
-                Opcode::FcvtToUintSat => float_to_int(float_value(x.ty, x.bits), n, false, true)?,
-                Opcode::FcvtToSintSat => float_to_int(float_value(x.ty, x.bits), n, true, true)?,
-                Opcode::FcvtFromUint => int_to_float(x.bits, m, false, n),
-                Opcode::FcvtFromSint => int_to_float(x.bits, m, true, n),
+                Opcode::Fpromote if (m, n) == (32, 64) => canon64(f64::from(f32::from_bits(x.bits as u32))),
+                Opcode::Fdemote if (m, n) == (64, 32) => canon32(f64::from_bits(x.bits as u64) as f32),
+                Opcode::Fpromote | Opcode::Fdemote => softfloat::convert(m, n, x.bits),
+                Opcode::FcvtToUint | Opcode::FcvtToSint | Opcode::FcvtToUintSat | Opcode::FcvtToSintSat => {
+                    let signed = matches!(op, Opcode::FcvtToSint | Opcode::FcvtToSintSat);
+                    let saturate = matches!(op, Opcode::FcvtToUintSat | Opcode::FcvtToSintSat);
+                    softfloat::to_int(m, x.bits, n, signed, saturate)?
+                }
+                Opcode::FcvtFromUint | Opcode::FcvtFromSint => {
+                    let signed = op == Opcode::FcvtFromSint;
+                    match n {
+                        32 | 64 => int_to_float(x.bits, m, signed, n),
+                        _ => softfloat::from_int(n, x.bits, m, signed),
+                    }
+                }
                 Opcode::Isplit => {
                     let h = m / 2;
                     ctx.result(inst, 0, x.bits & mask(h))?;
@@ -107,16 +83,25 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::Halt;
+    use lathe_codegen::ir::TrapCode;
+
+    /// `fcvt_to_*` of an `f64` given as a Rust float.
+    fn to_int(x: f64, n: u32, signed: bool, saturate: bool) -> Ex<u128> {
+        softfloat::to_int(64, u128::from(x.to_bits()), n, signed, saturate)
+    }
 
     #[test]
     fn float_to_int_bounds() {
-        assert_eq!(float_to_int(-0.9, 32, false, false).ok(), Some(0));
-        assert!(matches!(float_to_int(-1.0, 32, false, false), Err(Halt::Trap(TrapCode::IntegerOverflow))));
-        assert_eq!(float_to_int(-(2f64.powi(63)), 64, true, false).ok().map(|r| r & mask(64)), Some(1 << 63));
-        assert!(matches!(float_to_int(2f64.powi(63), 64, true, false), Err(Halt::Trap(_))));
-        assert_eq!(float_to_int(f64::INFINITY, 8, false, true).ok(), Some(255));
-        assert_eq!(float_to_int(-1e300, 8, true, true).ok().map(|r| r & mask(8)), Some(0x80));
-        assert_eq!(float_to_int(f64::NAN, 8, true, true).ok(), Some(0));
-        assert_eq!(float_to_int(1e38, 128, false, false).ok(), Some(1e38f64 as u128));
+        assert_eq!(to_int(-0.9, 32, false, false).ok(), Some(0));
+        assert!(matches!(to_int(-1.0, 32, false, false), Err(Halt::Trap(TrapCode::IntegerOverflow))));
+        assert_eq!(to_int(-(2f64.powi(63)), 64, true, false).ok().map(|r| r & mask(64)), Some(1 << 63));
+        assert!(matches!(to_int(2f64.powi(63), 64, true, false), Err(Halt::Trap(_))));
+        assert_eq!(to_int(f64::INFINITY, 8, false, true).ok(), Some(255));
+        assert_eq!(to_int(-1e300, 8, true, true).ok().map(|r| r & mask(8)), Some(0x80));
+        assert_eq!(to_int(f64::NAN, 8, true, true).ok(), Some(0));
+        assert!(matches!(to_int(f64::NAN, 8, true, false), Err(Halt::Trap(TrapCode::BadConversionToInteger))));
+        assert_eq!(to_int(1e38, 128, false, false).ok(), Some(1e38f64 as u128));
+        assert_eq!(to_int(-1e38, 128, true, false).ok(), Some((-1e38f64 as i128) as u128));
     }
 }

@@ -1,9 +1,9 @@
 //! Float constants, arithmetic, sign operations, rounding and comparison (docs/ir.md,
 //! "Floating point").
 //!
-//! Arithmetic uses Rust's `f32`/`f64`, which are IEEE 754 with round-to-nearest-even; a NaN
-//! result is then replaced by the canonical quiet NaN. Sign operations work on the bits so
-//! that NaN payloads survive.
+//! Arithmetic uses Rust's `f32`/`f64`, which are IEEE 754 with round-to-nearest-even, and
+//! `softfloat.rs` for `f16`/`f128`; a NaN result is then replaced by the canonical quiet
+//! NaN. Sign operations work on the bits so that NaN payloads survive.
 
 use super::{Ctx, Flow, bad_shape};
 use crate::error::{Ex, invalid};
@@ -101,14 +101,19 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
     match *data {
         D::UnaryIeee32 { imm, .. } => return ctx.result1(inst, u128::from(imm.0)),
         D::UnaryIeee64 { imm, .. } => return ctx.result1(inst, u128::from(imm.0)),
+        D::UnaryIeee16 { imm, .. } => return ctx.result1(inst, u128::from(imm.0)),
         D::FloatCompare { cond, args: [a, b], .. } => {
             let (x, y) = (ctx.arg(a)?, ctx.arg(b)?);
-            return ctx.result1(inst, compare(cond, as_f64(x.ty, x.bits), as_f64(y.ty, y.bits)) as u128);
+            let r = match x.ty.bits() {
+                32 | 64 => compare(cond, as_f64(x.ty, x.bits), as_f64(y.ty, y.bits)),
+                n => super::softfloat::compare(n, cond, x.bits, y.bits),
+            };
+            return ctx.result1(inst, r as u128);
         }
         _ => {}
     }
     let n = ctrl.bits();
-    if ctrl != types::F32 && ctrl != types::F64 {
+    if !ctrl.is_float_scalar() {
         return invalid(format!("`{op}` on type {ctrl}"));
     }
     let sign_bit = 1u128 << (n - 1);
@@ -123,7 +128,11 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
         Opcode::Fabs => a & !sign_bit,
         Opcode::Fcopysign => (a & !sign_bit) | (b & sign_bit),
         _ => {
-            let r = if n == 32 { arith32(op, a, b, c) } else { arith64(op, a, b, c) };
+            let r = match n {
+                32 => arith32(op, a, b, c),
+                64 => arith64(op, a, b, c),
+                _ => super::softfloat::arith(n, op, a, b, c),
+            };
             match r {
                 Some(r) => r,
                 None => return bad_shape(op),

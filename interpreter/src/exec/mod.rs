@@ -1,5 +1,6 @@
 //! Executing one instruction: the type checks every instruction goes through, then a
-//! dispatch by opcode group to `int`, `float`, `conv`, `mem` and `control`.
+//! dispatch by opcode group to `int`, `float`, `conv`, `mem`, `control` and `vector`
+//! (lane-wise forms of scalar opcodes run their group's scalar rule once per lane).
 //!
 //! Input: the current frame and the instruction to run. Output: a [`Flow`] telling the run
 //! loop in `lib.rs` where control goes, or a [`Halt`](crate::error::Halt) (trap or error).
@@ -14,6 +15,10 @@ mod conv;
 mod float;
 mod int;
 mod mem;
+mod softfloat;
+mod vector;
+
+pub(crate) use vector::LaneRun;
 
 use crate::FunctionStore;
 use crate::error::{Ex, invalid, unsupported};
@@ -51,18 +56,36 @@ pub(crate) struct Ctx<'s, 'a> {
     pub pinned: &'s mut u64,
     /// The functions calls resolve in.
     pub store: &'s FunctionStore<'a>,
+    /// Set while a lane-wise vector instruction runs its scalar rule on one lane.
+    pub lanes: Option<LaneRun>,
 }
 
 impl Ctx<'_, '_> {
-    /// The value of an operand.
+    /// The value of an operand (in lane mode, a vector operand's current lane).
     #[inline]
     pub fn arg(&self, v: Value) -> Ex<Val> {
-        self.frame.get(v)
+        let val = self.frame.get(v)?;
+        match &self.lanes {
+            Some(run) if val.ty.is_vector() => {
+                let lane = val.ty.lane_type();
+                Ok(Val::new(lane, val.bits >> (run.index * lane.bits())))
+            }
+            _ => Ok(val),
+        }
     }
 
     /// Sets result `i` of `inst` to the low bits of `bits`, typed as the result is declared.
     #[inline]
     pub fn result(&mut self, inst: Inst, i: usize, bits: u128) -> Ex<()> {
+        if let Some(run) = &mut self.lanes {
+            return match run.results.get_mut(i) {
+                Some(slot) => {
+                    *slot = bits;
+                    Ok(())
+                }
+                None => invalid(format!("{inst} has more results than a lane-wise operation")),
+            };
+        }
         let dfg = &self.frame.func.dfg;
         let Some(&r) = dfg.inst_results(inst).get(i) else {
             return invalid(format!("{inst} has no result {i}"));
@@ -138,8 +161,8 @@ fn check_types(frame: &Frame<'_>, inst: Inst, data: &InstructionData, op: Opcode
             return invalid(format!("the results do not have the types `{op}` gives for `{ctrl}`"));
         }
     }
-    if vector && !whole_vector(op) {
-        return unsupported(op, "lane-wise vector operations are not executed by the interpreter yet");
+    if vector && !whole_vector(op) && !vector::is_lanewise(op) && !is_vector_opcode(op) {
+        return unsupported(op, "this opcode has no vector form in the interpreter");
     }
     Ok(ctrl)
 }
@@ -155,6 +178,49 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         return invalid(format!("`{op}` has operands of format {:?}", data.format()));
     }
     let ctrl = check_types(ctx.frame, inst, data, op)?;
+    let vector_operand = || data.arguments(&func.dfg.value_lists).iter().any(|&v| func.dfg.value_type(v).is_vector());
+    if vector::is_lanewise(op) && (ctrl.is_vector() || vector_operand()) {
+        let lanes = if ctrl.is_vector() {
+            ctrl
+        } else {
+            data.arguments(&func.dfg.value_lists)
+                .iter()
+                .map(|&v| func.dfg.value_type(v))
+                .find(|t| t.is_vector())
+                .unwrap_or(ctrl)
+        };
+        return vector::lanewise(ctx, inst, data, op, lanes, dispatch);
+    }
+    dispatch(ctx, inst, data, op, ctrl)
+}
+
+/// Whether `op` is one of the vector opcodes proper (`vector.rs`).
+fn is_vector_opcode(op: Opcode) -> bool {
+    use Opcode::*;
+    matches!(
+        op,
+        Splat
+            | ScalarToVector
+            | Extractlane
+            | Insertlane
+            | Shuffle
+            | Swizzle
+            | VanyTrue
+            | VallTrue
+            | VhighBits
+            | Snarrow
+            | Unarrow
+            | Uunarrow
+            | SwidenLow
+            | SwidenHigh
+            | UwidenLow
+            | UwidenHigh
+            | IaddPairwise
+    )
+}
+
+/// Runs `inst` by its opcode group with controlling type `ctrl`.
+fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcode, ctrl: Type) -> Ex<Flow> {
     use Opcode::*;
     match op {
         Iconst | Iadd | Isub | Ineg | Iabs | Imul | Umulhi | Smulhi | Udiv | Sdiv | Urem | Srem | IaddImm | ImulImm
@@ -166,9 +232,9 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         | RotlImm | RotrImm | Icmp | IcmpImm | Select | SelectSpectreGuard | Bitselect => {
             int::exec(ctx, inst, data, op, ctrl)
         }
-        F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign | Fmin | Fmax
-        | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
-        Vconst | Bitcast | Ireduce | Uextend | Sextend | Fpromote | Fdemote | FcvtToUint | FcvtToSint
+        F16const | F32const | F64const | Fcmp | Fadd | Fsub | Fmul | Fdiv | Sqrt | Fma | Fneg | Fabs | Fcopysign
+        | Fmin | Fmax | Ceil | Floor | Trunc | Nearest => float::exec(ctx, inst, data, op, ctrl),
+        Vconst | F128const | Bitcast | Ireduce | Uextend | Sextend | Fpromote | Fdemote | FcvtToUint | FcvtToSint
         | FcvtToUintSat | FcvtToSintSat | FcvtFromUint | FcvtFromSint | Isplit | Iconcat => {
             conv::exec(ctx, inst, data, op, ctrl)
         }
@@ -180,7 +246,7 @@ pub(crate) fn execute(ctx: &mut Ctx<'_, '_>, inst: Inst) -> Ex<Flow> {
         | Nop => control::exec(ctx, inst, data, op, ctrl),
         Splat | ScalarToVector | Extractlane | Insertlane | Shuffle | Swizzle | VanyTrue | VallTrue | VhighBits
         | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise => {
-            unsupported(op, "vector opcodes are not executed by the interpreter yet")
+            vector::exec(ctx, inst, data, op, ctrl)
         }
     }
 }

@@ -2,7 +2,7 @@
 //! something for functions that are broken on purpose.
 
 use super::*;
-use crate::ir::{AtomicRmwOp, BlockCall, Constant, FloatCC, Ieee32, Ieee64, InstructionFormat, ValueList};
+use crate::ir::{AtomicRmwOp, BlockCall, Constant, FloatCC, Ieee16, Ieee32, Ieee64, InstructionFormat, ValueList};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
@@ -24,7 +24,7 @@ impl Rng {
 
 const TYPES: [Type; 14] = [INVALID, I8, I16, I32, I64, I128, F32, F64, I8X16, I16X8, I32X4, I64X2, F32X4, F64X2];
 
-const FORMATS: [InstructionFormat; 34] = {
+const FORMATS: [InstructionFormat; 35] = {
     use InstructionFormat::*;
     [
         Nullary,
@@ -32,6 +32,7 @@ const FORMATS: [InstructionFormat; 34] = {
         UnaryImm,
         UnaryIeee32,
         UnaryIeee64,
+        UnaryIeee16,
         UnaryConst,
         UnaryGlobalValue,
         Binary,
@@ -117,6 +118,7 @@ impl Gen<'_> {
             F::UnaryImm => D::UnaryImm { opcode, imm: Imm64(self.rng.next() as i64 >> self.rng.below(64)) },
             F::UnaryIeee32 => D::UnaryIeee32 { opcode, imm: Ieee32(self.rng.next() as u32) },
             F::UnaryIeee64 => D::UnaryIeee64 { opcode, imm: Ieee64(self.rng.next()) },
+            F::UnaryIeee16 => D::UnaryIeee16 { opcode, imm: Ieee16(self.rng.next() as u16) },
             F::UnaryConst => D::UnaryConst { opcode, constant: self.small::<Constant>(func.dfg.constants.len()) },
             F::UnaryGlobalValue => {
                 D::UnaryGlobalValue { opcode, global_value: self.small::<GlobalValue>(func.global_values.len()) }
