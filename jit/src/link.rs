@@ -53,7 +53,8 @@ pub(crate) fn applies(kind: RelocKind) -> bool {
         | RelocKind::Riscv64GotHi20
         | RelocKind::Riscv64PcrelLo12I
         | RelocKind::S390xPlt32Dbl
-        | RelocKind::S390xPc32Dbl => false,
+        | RelocKind::S390xPc32Dbl
+        | RelocKind::S390xGotEnt => false,
     }
 }
 

@@ -65,6 +65,7 @@ impl ElfTarget {
             (Architecture::Riscv64, Riscv64PcrelLo12I) => elf::R_RISCV_PCREL_LO12_I,
             (Architecture::S390x, S390xPlt32Dbl) => elf::R_390_PLT32DBL,
             (Architecture::S390x, S390xPc32Dbl) => elf::R_390_PC32DBL,
+            (Architecture::S390x, S390xGotEnt) => elf::R_390_GOTENT,
             _ => return None,
         })
     }

@@ -71,6 +71,10 @@ pub enum RelocKind {
     /// s390x `R_390_PC32DBL`: a 4-byte halfword offset `(S + A - P) >> 1` (`larl`, and
     /// `brcl` to a symbol); addend 2 as for [`RelocKind::S390xPlt32Dbl`].
     S390xPc32Dbl,
+    /// s390x `R_390_GOTENT`: `lgrl`'s 4-byte halfword offset to the symbol's GOT slot,
+    /// `(G + GOT + A - P) >> 1`; addend 2 as for [`RelocKind::S390xPlt32Dbl`]
+    /// (position-independent code).
+    S390xGotEnt,
 }
 
 impl RelocKind {
@@ -91,7 +95,8 @@ impl RelocKind {
             | RelocKind::Riscv64GotHi20
             | RelocKind::Riscv64PcrelLo12I
             | RelocKind::S390xPlt32Dbl
-            | RelocKind::S390xPc32Dbl => 4,
+            | RelocKind::S390xPc32Dbl
+            | RelocKind::S390xGotEnt => 4,
         }
     }
 }

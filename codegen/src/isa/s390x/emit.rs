@@ -12,9 +12,10 @@
 //! two-address form whose result and operand registers differ panics too: that is a bug in
 //! lowering or allocation (emission runs after allocation), never an input error.
 
-use super::inst::Inst;
 use super::inst::args::*;
+use super::inst::atomic::{self, Step};
 use super::inst::imms::{fits_disp12, fits_disp20, split_disp20};
+use super::inst::{Inst, JUMP_TABLE_CODE, JUMP_TABLE_LARL_TO_TABLE};
 use super::regs;
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
 
@@ -26,6 +27,9 @@ pub enum S390xLabelUse {
     Pc16Dbl,
     /// A signed 32-bit halfword offset in bytes 2-5 (RIL-b/c): ±4 GiB.
     Pc32Dbl,
+    /// A signed 32-bit byte offset in bytes 0-3, counted from the field itself: a
+    /// jump-table entry (±2 GiB).
+    Rel32,
 }
 
 impl LabelUse for S390xLabelUse {
@@ -35,18 +39,21 @@ impl LabelUse for S390xLabelUse {
         match self {
             S390xLabelUse::Pc16Dbl => 4,
             S390xLabelUse::Pc32Dbl => 6,
+            S390xLabelUse::Rel32 => 4,
         }
     }
     fn max_forward(self) -> u32 {
         match self {
             S390xLabelUse::Pc16Dbl => (1 << 16) - 2,
             S390xLabelUse::Pc32Dbl => u32::MAX - 1,
+            S390xLabelUse::Rel32 => i32::MAX as u32,
         }
     }
     fn max_backward(self) -> u32 {
         match self {
             S390xLabelUse::Pc16Dbl => 1 << 16,
             S390xLabelUse::Pc32Dbl => u32::MAX - 1,
+            S390xLabelUse::Rel32 => 1 << 31,
         }
     }
     fn patch(self, bytes: &mut [u8], use_offset: u32, label_offset: u32) {
@@ -54,6 +61,10 @@ impl LabelUse for S390xLabelUse {
         match self {
             S390xLabelUse::Pc16Dbl => bytes[2..4].copy_from_slice(&(halfwords as i16).to_be_bytes()),
             S390xLabelUse::Pc32Dbl => bytes[2..6].copy_from_slice(&(halfwords as i32).to_be_bytes()),
+            S390xLabelUse::Rel32 => {
+                let delta = label_offset as i64 - use_offset as i64;
+                bytes[0..4].copy_from_slice(&(delta as i32).to_be_bytes())
+            }
         }
     }
     fn supports_veneer(self) -> bool {
@@ -62,7 +73,7 @@ impl LabelUse for S390xLabelUse {
     fn veneer_size(self) -> u32 {
         match self {
             S390xLabelUse::Pc16Dbl => 6,
-            S390xLabelUse::Pc32Dbl => 0,
+            S390xLabelUse::Pc32Dbl | S390xLabelUse::Rel32 => 0,
         }
     }
     fn generate_veneer(self, veneer: &mut [u8], veneer_offset: u32) -> Option<(u32, Self)> {
@@ -71,7 +82,7 @@ impl LabelUse for S390xLabelUse {
                 veneer.copy_from_slice(&ril(0xC04, 15, 0));
                 Some((veneer_offset, S390xLabelUse::Pc32Dbl))
             }
-            S390xLabelUse::Pc32Dbl => None,
+            S390xLabelUse::Pc32Dbl | S390xLabelUse::Rel32 => None,
         }
     }
 }
@@ -243,12 +254,72 @@ fn put_ril_reloc(
     put(buf, &bytes[2..]);
 }
 
+/// Writes the steps of an atomic loop; a branch's distance comes from the lengths
+/// `atomic::offsets` counts, which each instruction is checked against.
+fn emit_loop(steps: &[Step], buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<'_>) {
+    let at = atomic::offsets(steps);
+    let start = buf.cur_offset();
+    for (k, step) in steps.iter().enumerate() {
+        assert_eq!(buf.cur_offset() - start, at[k], "atomic loop step {k} misplaced");
+        match *step {
+            Step::Inst(ref i) => emit(i, buf, state),
+            Step::Branch(cond, to) => {
+                let halfwords = (at[to] as i64 - at[k] as i64) / 2;
+                put(buf, &branch_bytes(CondBrKind::Cc(cond), halfwords as i16));
+            }
+        }
+    }
+    assert_eq!(buf.cur_offset() - start, at[steps.len()], "atomic loop length");
+}
+
+/// Writes a jump table (see [`Inst::JumpTable`]): the bounds check, the dispatch
+/// ([`Inst::jump_table_dispatch`], around the `larl` of the table) and the entries.
+fn emit_jump_table(
+    index: Reg,
+    default: MachLabel,
+    targets: &[MachLabel],
+    buf: &mut MachBuffer<S390xLabelUse>,
+    state: &EmitState<'_>,
+) {
+    let size = JUMP_TABLE_CODE + 4 * targets.len() as u32;
+    // The table may be longer than the usual worst case: an island first when it would
+    // carry a waiting 16-bit branch out of reach.
+    if buf.island_needed(size) {
+        buf.emit_island(size, &mut |b, after| put_jump(b, after));
+    }
+    let start = buf.cur_offset();
+    let (check, dispatch) = Inst::jump_table_parts(index, targets.len() as u32);
+    emit(&check, buf, state);
+    put_with_label(buf, &ril(0xC04, Cond::GE.0 as u32, 0), default, S390xLabelUse::Pc32Dbl);
+    emit(&dispatch[0], buf, state);
+    // `larl %r0, table`: the table follows the rest of the dispatch.
+    put(buf, &ril(0xC00, 0, JUMP_TABLE_LARL_TO_TABLE / 2));
+    for i in &dispatch[1..] {
+        emit(i, buf, state);
+    }
+    put(buf, &rr(0x07, 15, gr(regs::scratch())));
+    assert_eq!(buf.cur_offset() - start, JUMP_TABLE_CODE, "jump table code length");
+    for &t in targets {
+        let at = buf.cur_offset();
+        put(buf, &[0; 4]);
+        buf.use_label_at_offset(at, t, S390xLabelUse::Rel32);
+    }
+}
+
 /// Writes `inst`'s machine code.
 pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<'_>) {
     if let Some(expansion) = inst.expand(Some(state.frame)) {
         for i in &expansion {
             emit(i, buf, state);
         }
+        return;
+    }
+    if let Some(steps) = inst.atomic_steps() {
+        emit_loop(&steps, buf, state);
+        return;
+    }
+    if let Inst::JumpTable { index, default, targets } = inst {
+        emit_jump_table(*index, *default, targets, buf, state);
         return;
     }
     let bytes: Vec<u8> = match inst {
@@ -385,6 +456,10 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
             }
             return;
         }
+        Inst::LoadGotAddr { rd, name } => {
+            put_ril_reloc(buf, &ril(0xC48, gr(*rd), 0), RelocKind::S390xGotEnt, name, 0);
+            return;
+        }
         &Inst::LoadLabelAddr { rd, label } => {
             put_with_label(buf, &ril(0xC00, gr(rd), 0), label, S390xLabelUse::Pc32Dbl);
             return;
@@ -458,7 +533,9 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<S390xLabelUse>, state: &EmitState<
         Inst::Args { .. } => return,
         Inst::Nop => rr(0x07, 0, 0),
         &Inst::Fence { fast } => rr(0x07, if fast { 14 } else { 15 }, 0),
-        Inst::AdjustSp { .. } => unreachable!("expanded above"),
+        Inst::AdjustSp { .. } | Inst::AtomicLoop { .. } | Inst::JumpTable { .. } => {
+            unreachable!("expanded above")
+        }
     };
     put(buf, &bytes);
 }

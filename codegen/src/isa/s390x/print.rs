@@ -14,6 +14,7 @@
 use super::emit::{TRAP, uses_short_form};
 use super::inst::Inst;
 use super::inst::args::*;
+use super::inst::atomic::{self, Step};
 use super::regs::{fpr_name, gpr_name, is_zero, scratch};
 use crate::ir::ExternalName;
 use crate::machinst::{EmitState, Reg};
@@ -135,6 +136,19 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
     if let Some(expansion) = inst.expand(state.map(|s| s.frame)) {
         return expansion.iter().map(|i| print_with(i, state)).collect::<Vec<_>>().join("\n");
     }
+    if let Some(steps) = inst.atomic_steps() {
+        return loop_text(&steps, state);
+    }
+    if let Inst::JumpTable { index, default, targets } = inst {
+        let (check, dispatch) = Inst::jump_table_parts(*index, targets.len() as u32);
+        let mut lines = vec![print(&check), branch_text(CondBrKind::Cc(Cond::GE), &format!("{default:?}"), true)];
+        lines.push(print(&dispatch[0]));
+        lines.push(format!("larl %r0, .+{}", super::inst::JUMP_TABLE_LARL_TO_TABLE));
+        lines.extend(dispatch[1..].iter().map(print));
+        lines.push("br %r1".into());
+        lines.extend(targets.iter().map(|t| format!(".long {t:?}-.")));
+        return lines.join("\n");
+    }
     let next = state.and_then(|s| s.next_block);
     match inst {
         &Inst::AluRRR { op, rd, rn, rm } => format!("{} {}, {}, {}", op.name(), g(rd), g(rn), g(rm)),
@@ -206,6 +220,7 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
             let larl = format!("larl {d}, {}", name_with_offset(name, offset & !1));
             if offset & 1 != 0 { format!("{larl}\nla {d}, 1({d})") } else { larl }
         }
+        Inst::LoadGotAddr { rd, name } => format!("lgrl {}, {name}@GOTENT", g(*rd)),
         Inst::LoadLabelAddr { rd, label } => format!("larl {}, {label:?}", g(*rd)),
         &Inst::LoadConst { op, rd, bits } => {
             let short = matches!(op, LoadOp::L | LoadOp::Le);
@@ -255,5 +270,25 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
         &Inst::Fence { fast: false } => "br %r0 ; bcr 15, %r0: serialize".into(),
         &Inst::Fence { fast: true } => "bnor %r0 ; bcr 14, %r0: fast serialize".into(),
         Inst::AdjustSp { amount } => format!("adjust_sp {amount}"),
+        Inst::AtomicLoop { .. } | Inst::JumpTable { .. } => unreachable!("printed above"),
     }
+}
+
+/// An atomic loop, one line per step; a branch's target is written `.+N` or `.-N`, its
+/// distance in bytes.
+fn loop_text(steps: &[Step], state: Option<&EmitState<'_>>) -> String {
+    let at = atomic::offsets(steps);
+    let lines: Vec<String> = steps
+        .iter()
+        .enumerate()
+        .map(|(k, step)| match *step {
+            Step::Inst(ref i) => print_with(i, state),
+            Step::Branch(cond, to) => {
+                let d = at[to] as i64 - at[k] as i64;
+                let target = if d < 0 { format!(".-{}", -d) } else { format!(".+{d}") };
+                branch_text(CondBrKind::Cc(cond), &target, false)
+            }
+        })
+        .collect();
+    lines.join("\n")
 }

@@ -239,13 +239,14 @@ impl MachInst for Inst {
             Inst::LoadImm { rd, .. }
             | Inst::FpuZero { rd, .. }
             | Inst::LoadSymbolAddr { rd, .. }
+            | Inst::LoadGotAddr { rd, .. }
             | Inst::LoadLabelAddr { rd, .. }
             | Inst::LoadConst { rd, .. } => v.reg_def(rd),
             Inst::Cmp { rn, rm, .. } | Inst::FpuCmp { rn, rm, .. } => {
                 v.reg_use(rn);
                 v.reg_use(rm);
             }
-            Inst::CmpImm { rn, .. } => v.reg_use(rn),
+            Inst::CmpImm { rn, .. } | Inst::JumpTable { index: rn, .. } => v.reg_use(rn),
             Inst::Load { rd, mem, .. } => {
                 mem.visit(v);
                 v.reg_def(rd);
@@ -264,6 +265,14 @@ impl MachInst for Inst {
                 v.reg_use(rn);
                 mem.visit(v);
                 v.reg_def(rd);
+            }
+            Inst::AtomicLoop { addr, shift, neg, src, expected, old, .. } => {
+                v.reg_use(addr);
+                v.reg_use(shift);
+                v.reg_use(neg);
+                v.reg_use(src);
+                v.reg_use(expected);
+                v.reg_early_def(old);
             }
             Inst::FpuFma { rd, ri, rn, rm, .. } => {
                 v.reg_use(ri);
@@ -335,7 +344,7 @@ impl MachInst for Inst {
 
     fn terminator_kind(&self) -> TerminatorKind {
         match self {
-            Inst::Jump { .. } | Inst::CondBr { .. } => TerminatorKind::Branch,
+            Inst::Jump { .. } | Inst::CondBr { .. } | Inst::JumpTable { .. } => TerminatorKind::Branch,
             Inst::Ret { .. } | Inst::ReturnCall { .. } | Inst::ReturnCallInd { .. } => TerminatorKind::Ret,
             Inst::Udf { .. } => TerminatorKind::NoReturn,
             _ => TerminatorKind::None,
@@ -359,6 +368,12 @@ impl MachInst for Inst {
     fn map_branch_targets(&mut self, f: &dyn Fn(MachLabel) -> MachLabel) {
         match self {
             Inst::Jump { target } => *target = f(*target),
+            Inst::JumpTable { default, targets, .. } => {
+                *default = f(*default);
+                for t in targets.iter_mut() {
+                    *t = f(*t);
+                }
+            }
             Inst::CondBr { taken, not_taken, .. } => {
                 *taken = f(*taken);
                 *not_taken = f(*not_taken);

@@ -4,7 +4,7 @@
 //! `args.rs`) except the documented pseudo-instructions: `CondBr` with two targets,
 //! `TrapIf` (an inverted branch over the trap), `Udf` (`j .+2`, a branch into its own
 //! second halfword, which is an illegal opcode), `LoadSymbolAddr` (`larl` with a
-//! relocation), `LoadConst` (a literal-pool load), `Call`/`ReturnCall` (`brasl`/`jg` with
+//! relocation), `LoadGotAddr` (`lgrl` from the GOT slot, with a relocation), `LoadConst` (a literal-pool load), `Call`/`ReturnCall` (`brasl`/`jg` with
 //! relocations), `AdjustSp`, `Args`, and loads and stores whose [`MemArg`] is resolved at
 //! emission.
 //!
@@ -16,6 +16,7 @@
 //! `MachInst` implementation is in `mach.rs`.
 
 pub mod args;
+pub mod atomic;
 pub mod imms;
 mod mach;
 
@@ -153,6 +154,35 @@ pub enum Inst {
         /// The address (no index).
         mem: MemArg,
         /// Trap code recorded for a fault at the access.
+        trap: Option<TrapCode>,
+    },
+    /// A compare-and-swap loop (`atomic.rs` lists its steps) for an atomic operation with
+    /// no interlocked-access instruction. Afterwards `old` holds the memory word the
+    /// operation saw, from which lowering takes the value: itself (32 and 64 bits,
+    /// big-endian), byte-reversed (little-endian), or for 8 and 16 bits rotated left by
+    /// `shift + bits` (little-endian 16 bits: byte-reversed and rotated by `neg`), the
+    /// value then in the low bits.
+    AtomicLoop {
+        /// The operation.
+        op: atomic::AtomicLoopOp,
+        /// The width: 8, 16, 32 or 64.
+        bits: u8,
+        /// Little-endian memory.
+        little: bool,
+        /// The address, aligned to the width (for 8 and 16 bits: the aligned word's).
+        addr: Reg,
+        /// 8 and 16 bits: eight times the address (`r0` otherwise).
+        shift: Reg,
+        /// 8 and 16 bits: minus `shift` (`r0` otherwise).
+        neg: Reg,
+        /// The operand or the replacement; for 8 and 16 bits shifted to the top of the
+        /// low 32 bits, the bits below zero.
+        src: Reg,
+        /// The expected value of a compare-and-swap, placed as `src` (`r0` otherwise).
+        expected: Reg,
+        /// The memory word last seen (early def).
+        old: Reg,
+        /// Trap code recorded at the load and at the `cs`.
         trap: Option<TrapCode>,
     },
     /// `lmg first, last, mem`: loads the physical registers `first..=last` (wrapping
@@ -381,6 +411,14 @@ pub enum Inst {
         /// Added to its address.
         offset: i64,
     },
+    /// `lgrl rd, name@GOTENT`: a symbol's address from its GOT slot (position-independent
+    /// code, a symbol another module may define), with an `S390xGotEnt` relocation.
+    LoadGotAddr {
+        /// Result.
+        rd: Reg,
+        /// The symbol.
+        name: ExternalName,
+    },
     /// `larl rd, label`: the address of a label (a jump table, a local constant).
     LoadLabelAddr {
         /// Result.
@@ -397,6 +435,19 @@ pub enum Inst {
         rd: Reg,
         /// The value (the low 4 bytes for `L` and `Le`).
         bits: u64,
+    },
+    /// `br_table`: `clgfi index, len; jghe default; sllg %r1, index, 2; larl %r0, table;
+    /// agr %r1, %r0; lgf %r0, 0(%r1); agr %r1, %r0; br %r1; table: .long target - .,
+    /// ...`. Entry `k` holds its target's distance from the entry itself, so the entry's
+    /// address plus the entry is the target. The table follows the code, so the whole
+    /// sequence is one instruction for the buffer; `r0` and `r1` are emission scratch.
+    JumpTable {
+        /// The index, zero-extended to 64 bits by lowering.
+        index: Reg,
+        /// Where an index past the table goes.
+        default: MachLabel,
+        /// The table.
+        targets: Vec<MachLabel>,
     },
     /// `j target` (`brc 15`; a `jg` veneer extends it past ±64 KiB).
     Jump {
@@ -496,6 +547,17 @@ pub enum Inst {
 }
 
 impl Inst {
+    /// The steps of an [`Inst::AtomicLoop`] (`None` for other instructions).
+    pub fn atomic_steps(&self) -> Option<Vec<atomic::Step>> {
+        match *self {
+            Inst::AtomicLoop { op, bits, little, addr, shift, neg, src, expected, old, trap } => {
+                let args = atomic::LoopArgs { op, bits, little, addr, shift, neg, src, expected, old, trap };
+                Some(atomic::steps(&args))
+            }
+            _ => None,
+        }
+    }
+
     /// `lgr rd, rn`.
     pub fn mov64(rd: Reg, rn: Reg) -> Inst {
         Inst::Unary { op: UnaryOp::Lgr, rd, rn }
@@ -526,6 +588,29 @@ impl Inst {
                 Inst::AluImm { op: ImmOp::Iilf, rd, ri: rd, imm: lo },
             ]
         }
+    }
+}
+
+/// The bytes of a [`Inst::JumpTable`] before its table: `clgfi` (6), `jghe` (6), `sllg`
+/// (6), `larl` (6), `agr` (4), `lgf` (6), `agr` (4), `br` (2).
+pub const JUMP_TABLE_CODE: u32 = 40;
+/// From the `larl` of a jump table to the table: the `larl` and the 16 bytes after it.
+pub const JUMP_TABLE_LARL_TO_TABLE: u32 = 22;
+
+impl Inst {
+    /// A jump table's bounds check (`clgfi index, len`) and its dispatch: `sllg %r1,
+    /// index, 2`, then (after the `larl %r0, table` the encoder writes) `agr %r1, %r0`,
+    /// `lgf %r0, 0(%r1)`, `agr %r1, %r0`; `br %r1` ends it.
+    pub fn jump_table_parts(index: Reg, len: u32) -> (Inst, Vec<Inst>) {
+        let (r0, r1) = (regs::zero_reg(), regs::scratch());
+        let check = Inst::CmpImm { op: CmpImmOp::Clgfi, rn: index, imm: len };
+        let dispatch = vec![
+            Inst::Shift { op: ShiftOp::Sllg, rd: r1, rn: index, amt: 2, amt_reg: r0 },
+            Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },
+            Inst::Load { op: LoadOp::Lgf, rd: r0, mem: MemArg::bd(r1, 0), trap: None },
+            Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },
+        ];
+        (check, dispatch)
     }
 }
 

@@ -3,13 +3,15 @@
 //! plain loads, stores followed by a serialization (`bcr 14, 0`), the interlocked-access
 //! instructions (`laa`, `lan`, `lao`, `lax`) and `cs`/`csg`. Operations the hardware has
 //! no single instruction for (exchange, `nand`, minimum and maximum, 8- and 16-bit
-//! widths, little-endian read-modify-write) need compare-and-swap loops, which this
-//! backend does not emit yet: they are reported unsupported.
+//! widths, little-endian read-modify-write and compare-and-swap) use the
+//! compare-and-swap loop [`MInst::AtomicLoop`] (`inst/atomic.rs`).
 
 use super::RuleCtx;
 use crate::ir::{AtomicRmwOp, Endianness, MemFlags, StackSlot, TrapCode, Type, Value};
 use crate::isa::s390x::inst::Inst as MInst;
-use crate::isa::s390x::inst::args::{AtomicOp, CasOp, LoadOp, MemArg, ShiftOp, StoreOp, UnaryOp};
+use crate::isa::s390x::inst::args::{AtomicOp, CasOp, ImmOp, LoadOp, MemArg, ShiftOp, StoreOp, UnaryOp};
+use crate::isa::s390x::inst::atomic::AtomicLoopOp;
+use crate::isa::s390x::regs;
 use crate::machinst::{Reg, ValueRegs};
 
 fn is_little(flags: MemFlags) -> bool {
@@ -135,27 +137,27 @@ impl RuleCtx<'_, '_> {
     pub(super) fn atomic_rmw(&mut self, v: Value, flags: MemFlags, op: AtomicRmwOp, addr: Value, x: Value) {
         let ty = self.atomic_ty(v);
         let wide = ty.bits() == 64;
-        if !matches!(ty.bits(), 32 | 64) || is_little(flags) {
-            return self.unsupported(format!(
-                "atomic read-modify-write of `{ty}` in {} memory on s390x (it needs a compare-and-swap loop)",
-                if is_little(flags) { "little-endian" } else { "big-endian" }
-            ));
-        }
         let pick = |n: AtomicOp, g: AtomicOp| if wide { g } else { n };
-        let mut operand = self.lower.put_in_reg(x);
-        let aop = match op {
-            AtomicRmwOp::Add => pick(AtomicOp::Laa, AtomicOp::Laag),
-            AtomicRmwOp::Sub => {
-                operand = self.unary(UnaryOp::Lcgr, operand);
-                pick(AtomicOp::Laa, AtomicOp::Laag)
-            }
-            AtomicRmwOp::And => pick(AtomicOp::Lan, AtomicOp::Lang),
-            AtomicRmwOp::Or => pick(AtomicOp::Lao, AtomicOp::Laog),
-            AtomicRmwOp::Xor => pick(AtomicOp::Lax, AtomicOp::Laxg),
-            other => {
-                return self.unsupported(format!("atomic `{other:?}` on s390x (it needs a compare-and-swap loop)"));
+        let interlocked = match op {
+            AtomicRmwOp::Add | AtomicRmwOp::Sub => Some(pick(AtomicOp::Laa, AtomicOp::Laag)),
+            AtomicRmwOp::And => Some(pick(AtomicOp::Lan, AtomicOp::Lang)),
+            AtomicRmwOp::Or => Some(pick(AtomicOp::Lao, AtomicOp::Laog)),
+            AtomicRmwOp::Xor => Some(pick(AtomicOp::Lax, AtomicOp::Laxg)),
+            _ => None,
+        };
+        let aop = match interlocked {
+            Some(aop) if matches!(ty.bits(), 32 | 64) && !is_little(flags) => aop,
+            _ => {
+                let lop = AtomicLoopOp::Rmw(op);
+                let src = self.lower.put_in_reg(x);
+                let r = self.atomic_loop(lop, ty, flags, addr, src, regs::zero_reg());
+                return self.lower.set_output(v, r);
             }
         };
+        let mut operand = self.lower.put_in_reg(x);
+        if op == AtomicRmwOp::Sub {
+            operand = self.unary(UnaryOp::Lcgr, operand);
+        }
         let mem = self.mem_at(addr, 0);
         let rd = self.tmp();
         self.emit(MInst::AtomicRmw { op: aop, rd, rn: operand, mem, trap: Self::trap_code(flags) });
@@ -164,16 +166,59 @@ impl RuleCtx<'_, '_> {
 
     pub(super) fn atomic_cas(&mut self, v: Value, flags: MemFlags, addr: Value, e: Value, r: Value) {
         let ty = self.atomic_ty(v);
-        if !matches!(ty.bits(), 32 | 64) || is_little(flags) {
-            return self.unsupported(format!(
-                "atomic compare-and-swap of `{ty}` in this byte order on s390x (it needs a loop)"
-            ));
-        }
         let (expected, replacement) = (self.lower.put_in_reg(e), self.lower.put_in_reg(r));
+        if !matches!(ty.bits(), 32 | 64) || is_little(flags) {
+            let out = self.atomic_loop(AtomicLoopOp::Cas, ty, flags, addr, replacement, expected);
+            return self.lower.set_output(v, out);
+        }
         let mem = self.mem_at(addr, 0);
         let rd = self.tmp();
         let op = if ty.bits() == 64 { CasOp::Csg } else { CasOp::Cs };
         self.emit(MInst::Cas { op, rd, ri: expected, rn: replacement, mem, trap: Self::trap_code(flags) });
         self.lower.set_output(v, rd);
+    }
+
+    /// A compare-and-swap loop for `op` on `ty` at `addr` (see [`MInst::AtomicLoop`]):
+    /// places the operands, emits the loop and returns the old value, zero-extended for 8
+    /// and 16 bits.
+    fn atomic_loop(
+        &mut self,
+        op: AtomicLoopOp,
+        ty: Type,
+        flags: MemFlags,
+        addr: Value,
+        src: Reg,
+        expected: Reg,
+    ) -> Reg {
+        let bits = ty.bits() as u8;
+        let little = is_little(flags) && bits > 8;
+        let trap = Self::trap_code(flags);
+        let addr = self.lower.put_in_reg(addr);
+        let old = self.tmp();
+        let zero = regs::zero_reg();
+        if bits >= 32 {
+            let expected = if op == AtomicLoopOp::Cas { expected } else { zero };
+            self.emit(MInst::AtomicLoop { op, bits, little, addr, shift: zero, neg: zero, src, expected, old, trap });
+            if !little {
+                return old;
+            }
+            return self.unary(if bits == 64 { UnaryOp::Lrvgr } else { UnaryOp::Lrvr }, old);
+        }
+        // The aligned word, the value's bit offset from its top and the operands moved to
+        // the top of 32 bits.
+        let word = self.alu_imm(ImmOp::Nill, addr, 0xfffc);
+        let shift = self.shift_k(ShiftOp::Sllg, addr, 3);
+        let neg = self.unary(UnaryOp::Lcgr, shift);
+        let up = 32 - bits as u32;
+        let src = self.shift_k(ShiftOp::Sllk, src, up);
+        let expected = if op == AtomicLoopOp::Cas { self.shift_k(ShiftOp::Sllk, expected, up) } else { zero };
+        self.emit(MInst::AtomicLoop { op, bits, little, addr: word, shift, neg, src, expected, old, trap });
+        let low = if little {
+            let swapped = self.unary(UnaryOp::Lrvr, old);
+            self.shift(ShiftOp::Rll, swapped, 0, neg)
+        } else {
+            self.shift(ShiftOp::Rll, old, bits as i32, shift)
+        };
+        self.ext64(false, bits as u32, low)
     }
 }

@@ -395,6 +395,14 @@ impl isle::Context for RuleCtx<'_, '_> {
         let target = self.targets[0];
         self.emit(MInst::Jump { target });
     }
+    fn z_jump_table(&mut self, ty: Type, index: Reg) -> Unit {
+        let index = self.ext64(false, ty.bits(), index);
+        let (default, targets) = (self.targets[0], self.targets[1..].to_vec());
+        if u32::try_from(targets.len()).is_err() {
+            return self.unsupported("a jump table of 2^32 entries or more on s390x".into());
+        }
+        self.emit(MInst::JumpTable { index, default, targets });
+    }
     fn z_cond_br(&mut self, kind: CondBrKind) -> Unit {
         let (taken, not_taken) = (self.targets[0], self.targets[1]);
         self.emit(MInst::CondBr { kind, taken, not_taken });
@@ -539,9 +547,19 @@ impl RuleCtx<'_, '_> {
             _ => return self.unsupported("this address computation on s390x".into()),
         };
         if self.backend.is_pic && !colocated {
-            return self.unsupported(
-                "the address of a symbol outside the unit with is_pic on s390x (GOT loads are not implemented)".into(),
-            );
+            // Another module may define the symbol: its address comes from the GOT, the
+            // offset added after.
+            let rd = self.tmp();
+            self.emit(MInst::LoadGotAddr { rd, name });
+            let rd = match offset {
+                0 => rd,
+                o if i32::try_from(o).is_ok() => self.alu_imm(ImmOp::Agfi, rd, o as i32 as u32),
+                o => {
+                    let k = self.constant(o as u64);
+                    self.alu3(AluRRROp::Agrk, rd, k)
+                }
+            };
+            return self.lower.set_output(result, rd);
         }
         let rd = self.tmp();
         self.emit(MInst::LoadSymbolAddr { rd, name, offset });
@@ -553,10 +571,10 @@ impl LowerBackend for S390xLower {
     type MInst = MInst;
 
     /// Rounding and fused multiply-add are native; `i128` accesses in little-endian
-    /// order are a big-endian access and a byte swap; `br_table` is a tree of compares
-    /// (the instruction layer has no jump-table form yet).
+    /// order are a big-endian access and a byte swap; `br_table` is a jump table
+    /// (`Inst::JumpTable`) unless `enable_jump_tables=false`.
     fn native(&self) -> crate::legalize::Native {
-        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big, jump_tables: false }
+        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big, jump_tables: true }
     }
 
     /// Library calls with `i128` operands passed as the s390x C convention passes

@@ -7,7 +7,7 @@
 //!
 //! Normalization (each rule stands for something only the harness knows):
 //! - ours: a `; ...` comment is removed (trap codes, `Args`, the serialization note);
-//!   empty lines are skipped; `labelN`, `.+N` and a literal-pool constant `=0x...`
+//!   empty lines are skipped; `labelN`, `.+N` (`.-N`) and a literal-pool constant `=0x...`
 //!   become the distance in bytes from the instruction to the label, to itself plus N and
 //!   to where the buffer placed the constant; the symbol operand of an instruction that
 //!   carries a relocation becomes `0`, the field the relocation will fill;
@@ -20,7 +20,7 @@
 //! -p lathe-codegen s390x -- --nocapture` prints every comparison.
 
 use super::super::emit::emit;
-use super::super::inst::{FRAME, Inst};
+use super::super::inst::{FRAME, Inst, JUMP_TABLE_CODE};
 use super::super::print::print_emitted;
 use super::super::regs;
 use crate::machinst::abi::frame::layout;
@@ -44,8 +44,8 @@ macro_rules! variants {
 variants! {
     AluRRR, AluRR, AluImm, Unary, LoadImm, Cmp, CmpImm, Load, Store, Cas, AtomicRmw, LoadMultiple,
     StoreMultiple, Shift, Shift32, RxSbg, CMov, CMovImm, Select, DivMod, MulWide, Flogr, FpuRR, FpuUnary,
-    FpuFma, FpuCmp, FpuConv, MovToFpr, MovFromFpr, FpuZero, LoadSymbolAddr, LoadLabelAddr, LoadConst, Jump,
-    CondBr, TrapIf, Udf, Call, CallInd, Ret, ReturnCall, ReturnCallInd, Args, Nop, Fence, AdjustSp,
+    FpuFma, FpuCmp, FpuConv, MovToFpr, MovFromFpr, FpuZero, LoadSymbolAddr, LoadGotAddr, LoadLabelAddr, LoadConst, Jump,
+    CondBr, TrapIf, Udf, Call, CallInd, Ret, ReturnCall, ReturnCallInd, Args, Nop, Fence, AdjustSp, AtomicLoop, JumpTable,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -63,8 +63,10 @@ pub(super) fn frame() -> FrameInfo {
 struct Emitted {
     out: FinishedBuffer,
     start: usize,
-    /// Offsets of the instructions emitted for the case, and of its end.
+    /// Offsets of the instructions emitted for the case, of the end of its code (a jump
+    /// table's entries follow it) and of its end.
     insts: Vec<usize>,
+    code_end: usize,
     end: usize,
     labels: Vec<u32>,
 }
@@ -99,13 +101,18 @@ fn emit_alone(inst: &Inst, next_block: Option<MachLabel>, frame: &FrameInfo) -> 
     }
     buf.put2(0x07fe);
     let out = buf.finish().expect("every test label is bound and in range");
+    // A jump table's entries are data after its code.
+    let code_end = match inst {
+        Inst::JumpTable { .. } => start + JUMP_TABLE_CODE as usize,
+        _ => end,
+    };
     let mut insts = Vec::new();
     let mut at = start;
-    while at < end {
+    while at < code_end {
         insts.push(at);
         at += inst_len(out.data[at]);
     }
-    Emitted { out, start, insts, end, labels }
+    Emitted { out, start, insts, code_end, end, labels }
 }
 
 /// The offset of the constant `bytes` placed after the code (aligned to its size).
@@ -131,18 +138,21 @@ fn expected_lines(inst: &Inst, next: Option<MachLabel>, e: &Emitted, frame: &Fra
     for line in text.lines() {
         let line = line.split(';').next().unwrap_or("");
         let line = line.split_whitespace().collect::<Vec<_>>().join(" ");
-        if line.is_empty() {
+        if line.is_empty() || line.starts_with(".long") {
+            // Jump-table entries are data, checked by `check_records`.
             continue;
         }
         let k = out.len();
         let at = *e.insts.get(k).ok_or("more lines than instructions")?;
-        let next_at = e.insts.get(k + 1).copied().unwrap_or(e.end);
+        let next_at = e.insts.get(k + 1).copied().unwrap_or(e.code_end);
         let mut s = line;
         for n in (0..e.labels.len()).rev() {
             s = s.replace(&format!("label{n}"), &format!("{}", e.labels[n] as i64 - at as i64));
         }
         if let Some(i) = s.find(".+") {
             s = format!("{}{}", &s[..i], &s[i + 2..]);
+        } else if let Some(i) = s.find(".-") {
+            s = format!("{}-{}", &s[..i], &s[i + 2..]);
         }
         if let Some(i) = s.find("=0x") {
             let bits = u64::from_str_radix(&s[i + 3..], 16).map_err(|e| e.to_string())?;
@@ -169,6 +179,11 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
         | Inst::Cas { trap: Some(_), .. }
         | Inst::AtomicRmw { trap: Some(_), .. } => vec![last],
         Inst::Udf { .. } | Inst::TrapIf { .. } => vec![last],
+        Inst::AtomicLoop { trap: Some(_), .. } => {
+            // The load (first) and the `cs` (before the closing branch).
+            let n = e.insts.len();
+            vec![e.insts[0] as u32, e.insts[n - 2] as u32]
+        }
         _ => vec![],
     };
     if traps != want_traps {
@@ -183,10 +198,25 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
     let want_relocs = match inst {
         Inst::Call { .. } | Inst::ReturnCall { .. } => vec![(start + 2, RelocKind::S390xPlt32Dbl, 2)],
         Inst::LoadSymbolAddr { offset, .. } => vec![(start + 2, RelocKind::S390xPc32Dbl, (offset & !1) + 2)],
+        Inst::LoadGotAddr { .. } => vec![(start + 2, RelocKind::S390xGotEnt, 2)],
         _ => vec![],
     };
     if relocs != want_relocs {
         return Err(format!("relocations {relocs:?}, expected {want_relocs:?}"));
+    }
+    if let Inst::JumpTable { targets, .. } = inst {
+        // Entry k: its target's distance from the entry.
+        for (k, t) in targets.iter().enumerate() {
+            let at = e.code_end + 4 * k;
+            let entry = i32::from_be_bytes(e.out.data[at..at + 4].try_into().expect("4 bytes"));
+            let want = e.labels[t.0 as usize] as i64 - at as i64;
+            if entry as i64 != want {
+                return Err(format!("jump-table entry {k} is {entry}, expected {want}"));
+            }
+        }
+        if e.end != e.code_end + 4 * targets.len() {
+            return Err(format!("{} bytes of table, expected {}", e.end - e.code_end, 4 * targets.len()));
+        }
     }
     Ok(())
 }
@@ -233,7 +263,7 @@ fn every_form_matches_llvm_mc() {
             failures.push(format!("{inst:?}: {msg}"));
         }
         let bounds: Vec<(usize, usize)> =
-            e.insts.iter().zip(e.insts.iter().skip(1).chain([&e.end])).map(|(&a, &b)| (a, b)).collect();
+            e.insts.iter().zip(e.insts.iter().skip(1).chain([&e.code_end])).map(|(&a, &b)| (a, b)).collect();
         match expected_lines(inst, *next, &e, &frame) {
             Ok(lines) if lines.len() == bounds.len() => spans.push((k, e, bounds, lines)),
             Ok(lines) => failures.push(format!(

@@ -173,6 +173,10 @@ fn memory(out: &mut Vec<Inst>) {
             out.push(Inst::AtomicRmw { op, rd: g(j + k), rn: g(j + k + 2), mem, trap });
         }
     }
+    atomic_loops(out);
+    let labels = |n: u32| (0..n).map(|k| MachLabel(k % 4)).collect::<Vec<_>>();
+    out.push(Inst::JumpTable { index: g(2), default: MachLabel(3), targets: labels(3) });
+    out.push(Inst::JumpTable { index: g(7), default: MachLabel(0), targets: labels(9) });
     for (first, last, disp) in [(6u8, 15u8, 48i32), (14, 15, 112), (6, 6, -8), (0, 15, 524287)] {
         let mem = MemArg::bd(regs::sp(), disp);
         out.push(Inst::StoreMultiple { first: gpr(first), last: gpr(last), mem });
@@ -184,12 +188,43 @@ fn memory(out: &mut Vec<Inst>) {
         for (j, offset) in [0i64, 16, -8, 7].into_iter().enumerate() {
             out.push(Inst::LoadSymbolAddr { rd: g(k + j), name: names[(k + j) % 2].clone(), offset });
         }
+        out.push(Inst::LoadGotAddr { rd: g(k + 5), name: names[k % 2].clone() });
         for l in 0..4 {
             out.push(Inst::LoadLabelAddr { rd: g(k + l), label: MachLabel(l as u32) });
         }
         for (j, op) in [LoadOp::L, LoadOp::Lg, LoadOp::Le, LoadOp::Ld].into_iter().enumerate() {
             let rd = if op.is_fp() { v(k + j) } else { g(k + j) };
             out.push(Inst::LoadConst { op, rd, bits: 0x0123_4567_89ab_cdef });
+        }
+    }
+}
+
+/// Every atomic-loop operation at every width and byte order (the sub-word forms with
+/// their rotate registers, compare-and-swap with its expected value).
+fn atomic_loops(out: &mut Vec<Inst>) {
+    use super::super::super::inst::atomic::AtomicLoopOp;
+    let mut k = 0;
+    for op in AtomicLoopOp::all() {
+        for bits in [8u8, 16, 32, 64] {
+            for little in [false, true] {
+                let sub = bits < 32;
+                let (shift, neg) = if sub { (g(k + 1), g(k + 2)) } else { (zero_reg(), zero_reg()) };
+                let expected = if op == AtomicLoopOp::Cas { g(k + 3) } else { zero_reg() };
+                let trap = (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds);
+                out.push(Inst::AtomicLoop {
+                    op,
+                    bits,
+                    little,
+                    addr: g(k),
+                    shift,
+                    neg,
+                    src: g(k + 4),
+                    expected,
+                    old: g(k + 5),
+                    trap,
+                });
+                k += 1;
+            }
         }
     }
 }
