@@ -13,7 +13,7 @@
 //! "unsupported" error naming the ISA and the instruction.
 
 use super::{CodegenError, Lower, MachInst, MachLabel, Reg, RegClass};
-use crate::ir::{Function, Inst};
+use crate::ir::{ExternalName, Function, GlobalValueData, Inst, InstructionData};
 
 /// The state of the rules for one instruction. `B` is the ISA's lowering backend (its
 /// flags and settings), `I` its machine instruction.
@@ -48,6 +48,26 @@ impl<B, I: MachInst> RuleCtx<'_, '_, B, I> {
     /// Appends `inst` to the instruction's lowering.
     pub fn emit(&mut self, inst: I) {
         self.lower.emit(inst);
+    }
+    /// The symbol whose address `inst` (a `func_addr` or a `symbol_value`) takes: its
+    /// name, the constant offset and whether it is colocated. `None`, with the reason
+    /// recorded as "unsupported", for anything else; `isa` names the target in it.
+    pub fn symbol_ref(&mut self, inst: Inst, isa: &str) -> Option<(ExternalName, i64, bool)> {
+        let f = self.lower.f;
+        let found = match f.dfg.insts[inst] {
+            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
+                Some(ext) => Ok((ext.name.clone(), 0, ext.colocated)),
+                None => Err("a reference to an undeclared function".to_string()),
+            },
+            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
+                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
+                    Ok((name.clone(), offset.bits(), *colocated))
+                }
+                _ => Err(format!("global values other than symbols on {isa}")),
+            },
+            _ => Err(format!("this address computation on {isa}")),
+        };
+        found.map_err(|why| self.unsupported(why)).ok()
     }
 }
 

@@ -16,8 +16,7 @@ use super::inst::args::{
 use super::inst::imms::{Imm12, ImmLogic};
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
-    Value, types,
+    AtomicRmwOp, FloatCC, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value, types,
 };
 use crate::machinst::abi::{self as abi_lower, CallLayout};
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
@@ -645,19 +644,7 @@ impl RuleCtx<'_, '_> {
             self.lower.set_output(result, rd);
             return;
         }
-        let (name, offset, colocated) = match f.dfg.insts[inst] {
-            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
-                Some(ext) => (ext.name.clone(), 0, ext.colocated),
-                None => return self.unsupported("a reference to an undeclared function".into()),
-            },
-            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
-                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
-                    (name.clone(), offset.bits(), *colocated)
-                }
-                _ => return self.unsupported("global values other than symbols on aarch64".into()),
-            },
-            _ => return self.unsupported("this address computation on aarch64".into()),
-        };
+        let Some((name, offset, colocated)) = self.symbol_ref(inst, "aarch64") else { return };
         let rd = self.tmp();
         if self.backend.is_pic && !colocated {
             // The linker may put the symbol in another module: read its address from the

@@ -739,7 +739,7 @@ impl RuleCtx<'_, '_> {
 
     /// `func_addr`, `symbol_value`, `get_stack_pointer`, `get_frame_pointer`.
     pub(super) fn addr_of(&mut self, inst: crate::ir::Inst) {
-        use crate::ir::{GlobalValueData, InstructionData};
+        use crate::ir::InstructionData;
         let f = self.lower.f;
         let result = f.dfg.first_result(inst);
         if let InstructionData::Nullary { opcode: op @ (Opcode::GetStackPointer | Opcode::GetFramePointer) } =
@@ -751,19 +751,7 @@ impl RuleCtx<'_, '_> {
             self.lower.set_output(result, rd);
             return;
         }
-        let (name, offset, colocated) = match f.dfg.insts[inst] {
-            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
-                Some(ext) => (ext.name.clone(), 0, ext.colocated),
-                None => return self.unsupported("a reference to an undeclared function".into()),
-            },
-            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
-                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
-                    (name.clone(), offset.bits(), *colocated)
-                }
-                _ => return self.unsupported("global values other than symbols on riscv64".into()),
-            },
-            _ => return self.unsupported("this address computation on riscv64".into()),
-        };
+        let Some((name, offset, colocated)) = self.symbol_ref(inst, "riscv64") else { return };
         if self.backend.is_pic && !colocated {
             // The GOT slot holds the symbol's own address; the offset is added after.
             let got = self.tmp();

@@ -20,8 +20,8 @@ use super::inst::args::{
 };
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, Function, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
-    TrapCode, Type, Value, types,
+    AtomicRmwOp, FloatCC, Function, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value,
+    types,
 };
 use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, ValueRegs};
@@ -533,19 +533,7 @@ impl RuleCtx<'_, '_> {
             self.lower.set_output(result, rd);
             return;
         }
-        let (name, offset, colocated) = match f.dfg.insts[inst] {
-            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
-                Some(ext) => (ext.name.clone(), 0, ext.colocated),
-                None => return self.unsupported("a reference to an undeclared function".into()),
-            },
-            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
-                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
-                    (name.clone(), offset.bits(), *colocated)
-                }
-                _ => return self.unsupported("global values other than symbols on s390x".into()),
-            },
-            _ => return self.unsupported("this address computation on s390x".into()),
-        };
+        let Some((name, offset, colocated)) = self.symbol_ref(inst, "s390x") else { return };
         if self.backend.is_pic && !colocated {
             // Another module may define the symbol: its address comes from the GOT, the
             // offset added after.

@@ -13,8 +13,7 @@ use super::inst::args::{
 };
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type,
-    Value, types,
+    AtomicRmwOp, FloatCC, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value, types,
 };
 use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
@@ -437,19 +436,7 @@ impl isle::Context for RuleCtx<'_, '_> {
             self.lower.set_output(result, dst);
             return;
         }
-        let (name, offset, colocated) = match f.dfg.insts[inst] {
-            InstructionData::FuncAddr { func_ref, .. } => match f.dfg.ext_funcs.get(func_ref) {
-                Some(ext) => (ext.name.clone(), 0, ext.colocated),
-                None => return self.unsupported("a reference to an undeclared function".into()),
-            },
-            InstructionData::UnaryGlobalValue { global_value, .. } => match f.global_values.get(global_value) {
-                Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
-                    (name.clone(), offset.bits(), *colocated)
-                }
-                _ => return self.unsupported("global values other than symbols on x86_64".into()),
-            },
-            _ => return self.unsupported("this address computation on x86_64".into()),
-        };
+        let Some((name, offset, colocated)) = self.symbol_ref(inst, "x86_64") else { return };
         // Position-independent code reaches a symbol of its own unit PC-relatively and
         // any other through its GOT slot, which the linker or the JIT fills in.
         let mode = match (self.backend.is_pic, colocated) {
