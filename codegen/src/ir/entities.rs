@@ -47,3 +47,9 @@ entity_impl!(JumpTable, "jt");
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Constant(u32);
 entity_impl!(Constant, "const");
+
+/// An alias region declared in the preamble (`region0 = 8 "vmctx+8"`) and named by memory
+/// flags: accesses in regions with different keys never touch the same bytes.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AliasRegion(u32);
+entity_impl!(AliasRegion, "region");

@@ -1,14 +1,14 @@
 //! A function: its name and signature, the preamble entities (stack slots, global values,
 //! signatures, external functions), the data-flow graph, the layout and source locations.
-//! Also the types of stack slots and global values; signatures are in `signature.rs` and
-//! external names in `extname.rs`.
+//! Also the types of stack slots, alias regions and global values; signatures are in
+//! `signature.rs` and external names in `extname.rs`.
 
-use super::MemFlags;
 use super::dfg::DataFlowGraph;
-use super::entities::{GlobalValue, Inst, SigRef, StackSlot};
+use super::entities::{AliasRegion, GlobalValue, Inst, SigRef, StackSlot};
 use super::extname::{ExtFuncData, ExternalName};
 use super::immediates::{Imm64, Offset32};
 use super::layout::Layout;
+use super::memflags::{AliasClass, MemFlags};
 use super::signature::Signature;
 use super::types::Type;
 use crate::entity::{PrimaryMap, SecondaryMap};
@@ -48,6 +48,24 @@ impl fmt::Display for StackSlotData {
             write!(f, ", align = {}", 1u64 << self.align_shift)?;
         }
         Ok(())
+    }
+}
+
+/// An alias region declaration, `region0 = 8 "vmctx+8"`: a key that identifies the region
+/// (two declarations with one key are one region) and a name for people to read.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct AliasRegionData {
+    /// The identity of the region.
+    pub key: u32,
+    /// A description, printed as a string literal.
+    pub name: String,
+}
+
+impl fmt::Display for AliasRegionData {
+    /// `KEY "NAME"`, the name escaped as Rust escapes a string (`\"`, `\\`, `\n`,
+    /// `\u{e9}`), so that any name prints as ASCII and reads back unchanged.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} \"{}\"", self.key, self.name.escape_default())
     }
 }
 
@@ -132,6 +150,8 @@ pub struct Function {
     pub stack_slots: PrimaryMap<StackSlot, StackSlotData>,
     /// Global values.
     pub global_values: PrimaryMap<GlobalValue, GlobalValueData>,
+    /// Alias regions declared in the preamble (`region0 = 8 "vmctx+8"`).
+    pub alias_regions: PrimaryMap<AliasRegion, AliasRegionData>,
     /// Instructions, values, blocks and the tables they use.
     pub dfg: DataFlowGraph,
     /// Order of blocks and instructions.
@@ -157,6 +177,30 @@ impl Function {
     /// Adds a stack slot.
     pub fn create_stack_slot(&mut self, data: StackSlotData) -> StackSlot {
         self.stack_slots.push(data)
+    }
+
+    /// Declares an alias region.
+    pub fn create_alias_region(&mut self, data: AliasRegionData) -> AliasRegion {
+        self.alias_regions.push(data)
+    }
+
+    /// Whether two accesses with these flags may touch the same bytes, as far as their
+    /// alias classes tell: accesses in different classes never do. Declared regions are
+    /// told apart by their keys (two declarations with one key are one region), the older
+    /// keywords `heap`/`table`/`vmctx` from each other; a keyword and a declared region may
+    /// overlap, since nothing relates the two spellings. An access without a class (or
+    /// naming an undeclared region) may touch anything.
+    pub fn may_alias(&self, a: MemFlags, b: MemFlags) -> bool {
+        let key = |r: AliasRegion| self.alias_regions.get(r).map(|d| d.key);
+        match (a.alias_class(), b.alias_class()) {
+            (Some(AliasClass::Region(x)), Some(AliasClass::Region(y))) => match (key(x), key(y)) {
+                (Some(kx), Some(ky)) => kx == ky,
+                _ => true,
+            },
+            (Some(AliasClass::Region(_)), Some(_)) | (Some(_), Some(AliasClass::Region(_))) => true,
+            (Some(x), Some(y)) => x == y,
+            _ => true,
+        }
     }
 
     /// Adds a global value.
@@ -187,5 +231,33 @@ impl Function {
     /// Sets the source location of `inst`.
     pub fn set_srcloc(&mut self, inst: Inst, loc: SourceLoc) {
         self.srclocs[inst] = loc;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::ir::{AliasClass, AliasRegionData, Function, MemFlags, Signature};
+
+    #[test]
+    fn alias_classes_separate_accesses() {
+        let mut f = Function::new_test("f", Signature::default());
+        let named = |key: u32| AliasRegionData { key, name: format!("r{key}") };
+        let (a, a2, b) =
+            (f.create_alias_region(named(1)), f.create_alias_region(named(1)), f.create_alias_region(named(2)));
+        let class = |c| MemFlags::new().with_alias_class(Some(c));
+        let (ra, ra2, rb) = (class(AliasClass::Region(a)), class(AliasClass::Region(a2)), class(AliasClass::Region(b)));
+        let (heap, table) = (class(AliasClass::Heap), class(AliasClass::Table));
+        let none = MemFlags::new();
+        assert!(!f.may_alias(ra, rb), "different keys are disjoint");
+        assert!(f.may_alias(ra, ra2), "one key is one region");
+        assert!(!f.may_alias(heap, table));
+        assert!(f.may_alias(heap, heap));
+        assert!(f.may_alias(heap, ra), "a keyword and a declared region are unrelated");
+        assert!(f.may_alias(none, ra) && f.may_alias(rb, none) && f.may_alias(none, none));
+        let undeclared = class(AliasClass::Region(crate::ir::AliasRegion::from_u32(9)));
+        assert!(f.may_alias(undeclared, rb));
+        assert!(heap.with_alias_region(a).has_conflicting_alias_classes());
+        assert_eq!(heap.with_alias_region(a).alias_class(), None);
+        assert_eq!(ra.alias_class(), Some(AliasClass::Region(a)));
     }
 }

@@ -1,13 +1,17 @@
 //! Flags on memory accesses (`notrap aligned readonly little big can_move`, an alias
-//! region `heap`, `table` or `vmctx`, and a trap code), and the operations of
-//! `atomic_rmw`.
+//! class, and a trap code), and the operations of `atomic_rmw`.
 //!
-//! Alias regions partition memory for alias reasoning: two accesses in different regions
-//! never touch the same bytes, and an access without a region may touch any. Lathe reads,
-//! prints and verifies them (at most one per access); no pass relies on them yet, which
-//! is always sound since they only permit optimizations.
+//! Alias classes partition memory for alias reasoning: two accesses in different classes
+//! never touch the same bytes, and an access without a class may touch any. A class is
+//! either one of the older fixed keywords `heap`, `table` and `vmctx`, or a region
+//! declared in the function's preamble (`region0 = 8 "vmctx+8"`, see
+//! [`AliasRegionData`](super::AliasRegionData)) and named `region0` in the flags; what
+//! is disjoint from what is [`Function::may_alias`](super::Function::may_alias). Lathe
+//! reads, prints and verifies them (at most one per access); no pass relies on them yet,
+//! which is always sound since they only permit optimizations.
 
-use super::TrapCode;
+use super::{AliasRegion, TrapCode};
+use crate::entity::PackedOption;
 use std::fmt;
 
 /// The flags of a load, store or atomic. The default is "may trap with `heap_oob`, may be
@@ -17,6 +21,8 @@ pub struct MemFlags {
     bits: u16,
     /// The trap code of a faulting access, when it is not the default `heap_oob`.
     trap_code: Option<TrapCode>,
+    /// The declared alias region named by the flags (`region0`), if any.
+    region: PackedOption<AliasRegion>,
 }
 
 /// Byte order of a memory access.
@@ -53,13 +59,15 @@ const NAMES: [(&str, u16); 9] = [
 
 /// A disjoint part of memory named by an access's flags.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-pub enum AliasRegion {
-    /// A heap (Wasm linear memory, say).
+pub enum AliasClass {
+    /// `heap`: a heap (Wasm linear memory, say). An older spelling, kept for old files.
     Heap,
-    /// A table.
+    /// `table`: a table. An older spelling.
     Table,
-    /// The VM context structure.
+    /// `vmctx`: the VM context structure. An older spelling.
     Vmctx,
+    /// A region declared in the preamble.
+    Region(AliasRegion),
 }
 
 impl MemFlags {
@@ -137,29 +145,42 @@ impl MemFlags {
     pub fn has_conflicting_endianness(self) -> bool {
         self.bits & (LITTLE | BIG) == (LITTLE | BIG)
     }
-    /// The alias region, if exactly one is set.
-    pub fn alias_region(self) -> Option<AliasRegion> {
-        match self.bits & REGIONS {
-            HEAP => Some(AliasRegion::Heap),
-            TABLE => Some(AliasRegion::Table),
-            VMCTX => Some(AliasRegion::Vmctx),
+    /// The alias class, if exactly one is named.
+    pub fn alias_class(self) -> Option<AliasClass> {
+        match (self.bits & REGIONS, self.region.expand()) {
+            (0, Some(r)) => Some(AliasClass::Region(r)),
+            (HEAP, None) => Some(AliasClass::Heap),
+            (TABLE, None) => Some(AliasClass::Table),
+            (VMCTX, None) => Some(AliasClass::Vmctx),
             _ => None,
         }
     }
-    /// Sets the alias region (replacing any other), or clears it with `None`.
-    pub fn with_alias_region(mut self, region: Option<AliasRegion>) -> Self {
+    /// Sets the alias class (replacing any other), or clears it with `None`.
+    pub fn with_alias_class(mut self, class: Option<AliasClass>) -> Self {
         self.bits &= !REGIONS;
-        self.bits |= match region {
-            None => 0,
-            Some(AliasRegion::Heap) => HEAP,
-            Some(AliasRegion::Table) => TABLE,
-            Some(AliasRegion::Vmctx) => VMCTX,
-        };
+        self.region = PackedOption::none();
+        match class {
+            None => {}
+            Some(AliasClass::Heap) => self.bits |= HEAP,
+            Some(AliasClass::Table) => self.bits |= TABLE,
+            Some(AliasClass::Vmctx) => self.bits |= VMCTX,
+            Some(AliasClass::Region(r)) => self.region = r.into(),
+        }
         self
     }
-    /// Whether more than one alias region is named (rejected by the verifier).
-    pub fn has_conflicting_alias_regions(self) -> bool {
-        (self.bits & REGIONS).count_ones() > 1
+    /// The declared region named by the flags, if any.
+    pub fn alias_region(self) -> Option<AliasRegion> {
+        self.region.expand()
+    }
+    /// Names the declared region `r` (a second one replaces the first; the fixed keywords
+    /// stay, so naming both is visible to the verifier).
+    pub fn with_alias_region(mut self, r: AliasRegion) -> Self {
+        self.region = r.into();
+        self
+    }
+    /// Whether more than one alias class is named (rejected by the verifier).
+    pub fn has_conflicting_alias_classes(self) -> bool {
+        (self.bits & REGIONS).count_ones() + u32::from(self.region.is_some()) > 1
     }
     /// The trap code named in the flags, if any (an access without one traps with
     /// `heap_oob`).
@@ -173,7 +194,7 @@ impl MemFlags {
     }
     /// Whether no flag is set.
     pub fn is_empty(self) -> bool {
-        self.bits == 0 && self.trap_code.is_none()
+        self.bits == 0 && self.trap_code.is_none() && self.region.is_none()
     }
 }
 
@@ -184,6 +205,9 @@ impl fmt::Display for MemFlags {
             if self.bits & bit != 0 {
                 write!(f, " {name}")?;
             }
+        }
+        if let Some(r) = self.region.expand() {
+            write!(f, " {r}")?;
         }
         if let Some(code) = self.trap_code {
             write!(f, " {code}")?;

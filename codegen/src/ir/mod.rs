@@ -25,9 +25,9 @@ pub use builder::{
 };
 pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{BlockData, DataFlowGraph, ValueDef};
-pub use entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
+pub use entities::{AliasRegion, Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
 pub use extname::{ExtFuncData, ExternalName};
-pub use function::{Function, GlobalValueData, SourceLoc, StackSlotData, StackSlotKind};
+pub use function::{AliasRegionData, Function, GlobalValueData, SourceLoc, StackSlotData, StackSlotKind};
 pub use immediates::{Ieee16, Ieee32, Ieee64, Ieee128, Imm64, Offset32};
 pub use instructions::{
     BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,
@@ -35,7 +35,7 @@ pub use instructions::{
 };
 pub use layout::Layout;
 pub use libcall::LibCall;
-pub use memflags::{AliasRegion, AtomicRmwOp, Endianness, MemFlags};
+pub use memflags::{AliasClass, AtomicRmwOp, Endianness, MemFlags};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
 pub use trapcode::TrapCode;
 pub use types::Type;

@@ -21,6 +21,9 @@ pub(crate) enum Tok<'a> {
     Name(&'a str),
     /// `@hex`, the hex digits without the `@`.
     SrcLoc(&'a str),
+    /// `"text"`, without the quotes and with its escapes still written out (see
+    /// `literals::unescape`).
+    Str(&'a str),
     LParen,
     RParen,
     LBracket,
@@ -46,6 +49,7 @@ impl Tok<'_> {
             Tok::Number(n) => format!("`{n}`"),
             Tok::Name(n) => format!("`%{n}`"),
             Tok::SrcLoc(s) => format!("`@{s}`"),
+            Tok::Str(s) => format!("the string `\"{s}\"`"),
             Tok::LParen => "`(`".into(),
             Tok::RParen => "`)`".into(),
             Tok::LBracket => "`[`".into(),
@@ -197,6 +201,31 @@ pub(crate) fn lex(src: &str, first_line: usize) -> PResult<Lexed<'_>> {
                 }
                 tokens.push(Token { tok: Tok::Name(&src[start..end]), pos });
                 i = end;
+            }
+            b'"' => {
+                let start = i + 1;
+                let mut end = start;
+                loop {
+                    match b.get(end) {
+                        None | Some(b'\n') => return Err(ParseError::at(pos, "a string without its closing `\"`")),
+                        Some(b'"') => break,
+                        // An escape takes the next character along, unless that ends the line
+                        // or is not ASCII (reported on the next turn).
+                        Some(b'\\') => {
+                            end += if b.get(end + 1).is_some_and(|&c| c.is_ascii() && c != b'\n') { 2 } else { 1 }
+                        }
+                        Some(c) if !c.is_ascii() => {
+                            let col = end - line_start + 1;
+                            return Err(ParseError::at(
+                                Pos { line, col },
+                                "a non-ASCII character in a string (write it as `\\u{...}`)",
+                            ));
+                        }
+                        Some(_) => end += 1,
+                    }
+                }
+                tokens.push(Token { tok: Tok::Str(&src[start..end]), pos });
+                i = end + 1;
             }
             b'@' => {
                 let start = i + 1;

@@ -1,12 +1,51 @@
 //! Literal parsing shared by instructions, the preamble and run lines: integers of a given
-//! width (decimal or hex, `_` separators, a sign), floats in the exact hex form, and the
-//! lanes of vector constants.
+//! width (decimal or hex, `_` separators, a sign), floats in the exact hex form, the
+//! lanes of vector constants, and the escapes of string literals.
 //!
 //! Functions here take the token text and return a value or a message; the caller adds the
 //! position. They never panic and check every overflow.
 
 use crate::ir::immediates::parse_float_bits;
 use crate::ir::types::{self, Type};
+
+/// The text of a string literal (between its quotes) with its escapes resolved: the ones
+/// Rust's `str::escape_default` writes (`\t \r \n \' \" \\` and `\u{HEX}`), so every
+/// string the writer prints reads back unchanged.
+pub(crate) fn unescape(s: &str) -> Result<String, String> {
+    let mut out = String::with_capacity(s.len());
+    let mut chars = s.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('n') => out.push('\n'),
+            Some(c @ ('\'' | '"' | '\\')) => out.push(c),
+            Some('u') => {
+                let rest = chars.as_str();
+                let body = rest
+                    .strip_prefix('{')
+                    .and_then(|r| r.split_once('}'))
+                    .map(|(hex, _)| hex)
+                    .ok_or("expected `{HEX}` after `\\u`")?;
+                let hex = (1..=6).contains(&body.len()) && body.bytes().all(|b| b.is_ascii_hexdigit());
+                let c = u32::from_str_radix(body, 16)
+                    .ok()
+                    .filter(|_| hex)
+                    .and_then(char::from_u32)
+                    .ok_or_else(|| format!("`\\u{{{body}}}` is not a character"))?;
+                out.push(c);
+                chars = rest[body.len() + 2..].chars();
+            }
+            Some(c) => return Err(format!("unknown escape `\\{c}` in a string")),
+            None => return Err("a string ends with a lone `\\`".to_string()),
+        }
+    }
+    Ok(out)
+}
 
 /// A parsed integer literal: sign and magnitude, so each context can check its own range.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]

@@ -16,8 +16,8 @@ use super::error::{PResult, ParseError, Pos};
 use super::lexer::Tok;
 use super::testfile::CommentEntity;
 use crate::ir::{
-    AbiParam, ArgumentExtension, ArgumentPurpose, Block, CallConv, CtrlSource, ExternalName, FuncRef, Function,
-    GlobalValue, Inst, Opcode, SigRef, Signature, SourceLoc, StackSlot, Type, Value,
+    AbiParam, AliasRegion, ArgumentExtension, ArgumentPurpose, Block, CallConv, CtrlSource, ExternalName, FuncRef,
+    Function, GlobalValue, Inst, Opcode, SigRef, Signature, SourceLoc, StackSlot, Type, Value,
 };
 use smallvec::SmallVec;
 use std::collections::{HashMap, HashSet};
@@ -51,6 +51,7 @@ pub(crate) struct FuncState {
     pub func: Function,
     pub stack_slots: HashMap<u32, StackSlot>,
     pub global_values: HashMap<u32, GlobalValue>,
+    pub alias_regions: HashMap<u32, AliasRegion>,
     pub sigs: HashMap<u32, SigRef>,
     pub funcs: HashMap<u32, FuncRef>,
     /// Old-style `jtN = jump_table [...]` declarations: the blocks of each.
@@ -70,6 +71,7 @@ impl FuncState {
             func,
             stack_slots: HashMap::new(),
             global_values: HashMap::new(),
+            alias_regions: HashMap::new(),
             sigs: HashMap::new(),
             funcs: HashMap::new(),
             jump_tables: HashMap::new(),

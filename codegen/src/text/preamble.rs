@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! ss0 = explicit_slot 16, align = 16
+//! region0 = 8 "vmctx+8"                    ; an alias region: a key and a description
 //! gv0 = vmctx
-//! gv1 = load.i64 notrap aligned gv0+8
+//! gv1 = load.i64 notrap aligned region0 gv0+8
 //! gv2 = iadd_imm.i64 gv1, 16
 //! gv3 = symbol colocated tls %foo+8
 //! sig0 = (i64) -> i64 tail
@@ -19,18 +20,18 @@
 
 use super::error::{PResult, ParseError, Pos};
 use super::lexer::Tok;
-use super::literals::{parse_imm64, parse_signed, parse_unsigned};
+use super::literals::{parse_imm64, parse_signed, parse_unsigned, unescape};
 use super::parser::Parser;
 use crate::ir::{
-    Block, ExtFuncData, GlobalValue, GlobalValueData, Imm64, MemFlags, Offset32, Signature, StackSlotData,
-    StackSlotKind, TrapCode, Type,
+    AliasRegionData, Block, ExtFuncData, GlobalValue, GlobalValueData, Imm64, MemFlags, Offset32, Signature,
+    StackSlotData, StackSlotKind, TrapCode, Type,
 };
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
 
 enum RawGv {
     VMContext,
-    Load { base: (u32, Pos), offset: Offset32, ty: Type, flags: MemFlags },
+    Load { base: (u32, Pos), offset: Offset32, ty: Type, flags: RawFlags },
     IAddImm { base: (u32, Pos), offset: Imm64, ty: Type },
     Symbol { name: crate::ir::ExternalName, offset: Imm64, colocated: bool, tls: bool },
 }
@@ -40,16 +41,25 @@ enum RawSig {
     Inline(Signature),
 }
 
+/// Memory flags as read, before the alias region they name (`regionN`, with where it was
+/// written) is looked up.
+pub(crate) struct RawFlags {
+    flags: MemFlags,
+    region: Option<(u32, Pos)>,
+}
+
 enum RawDecl {
     Slot(StackSlotData),
+    Region(AliasRegionData),
     Gv(RawGv),
     Sig(Signature),
     Func { name: crate::ir::ExternalName, colocated: bool, sig: RawSig },
     Jt(Vec<Block>),
 }
 
-const KINDS: [(&str, &str); 5] = [
+const KINDS: [(&str, &str); 6] = [
     ("ss", "stack slot"),
+    ("region", "alias region"),
     ("gv", "global value"),
     ("sig", "signature"),
     ("fn", "function reference"),
@@ -103,9 +113,10 @@ impl Parser<'_> {
             self.cur.expect(Tok::Equal, "`=`")?;
             let decl = match kind {
                 0 => RawDecl::Slot(self.parse_stack_slot()?),
-                1 => RawDecl::Gv(self.parse_global_value()?),
-                2 => RawDecl::Sig(self.parse_signature()?),
-                3 => self.parse_func_decl()?,
+                1 => RawDecl::Region(self.parse_alias_region()?),
+                2 => RawDecl::Gv(self.parse_global_value()?),
+                3 => RawDecl::Sig(self.parse_signature()?),
+                4 => self.parse_func_decl()?,
                 _ => RawDecl::Jt(self.parse_jump_table_decl()?),
             };
             let t = self.cur.peek();
@@ -122,11 +133,15 @@ impl Parser<'_> {
     }
 
     fn resolve_preamble(&mut self, decls: Vec<(u32, Pos, RawDecl)>) -> PResult<()> {
-        // Explicit signatures, stack slots and the numbering of global values first, so that
-        // later declarations can refer to any of them.
+        // Explicit signatures, stack slots, alias regions and the numbering of global values
+        // first, so that later declarations can refer to any of them.
         let mut next_gv = 0usize;
         for (n, pos, decl) in &decls {
             match decl {
+                RawDecl::Region(data) => {
+                    let r = self.st.func.create_alias_region(data.clone());
+                    declare(&mut self.st.alias_regions, *n, *pos, r, "region")?;
+                }
                 RawDecl::Sig(sig) => {
                     let r = self.st.func.import_signature(sig.clone());
                     declare(&mut self.st.sigs, *n, *pos, r, "sig")?;
@@ -152,7 +167,7 @@ impl Parser<'_> {
                             base: lookup(gvs, base.0, base.1, "gv")?,
                             offset,
                             global_type: ty,
-                            flags,
+                            flags: self.resolve_flags(flags)?,
                         },
                         RawGv::IAddImm { base, offset, ty } => GlobalValueData::IAddImm {
                             base: lookup(gvs, base.0, base.1, "gv")?,
@@ -178,7 +193,7 @@ impl Parser<'_> {
                         return Err(ParseError::at(pos, format!("jt{n} is declared more than once")));
                     }
                 }
-                RawDecl::Sig(_) | RawDecl::Slot(_) => {}
+                RawDecl::Sig(_) | RawDecl::Slot(_) | RawDecl::Region(_) => {}
             }
         }
         Ok(())
@@ -209,6 +224,22 @@ impl Parser<'_> {
         Ok(StackSlotData::new(StackSlotKind::ExplicitSlot, size, align_shift))
     }
 
+    /// The right-hand side of `regionN = KEY "NAME"`.
+    fn parse_alias_region(&mut self) -> PResult<AliasRegionData> {
+        let (key, p) = self.cur.number("the region's key (a 32-bit number)")?;
+        let key = parse_unsigned(key, u32::MAX as u128).map_err(|m| ParseError::at(p, m))? as u32;
+        let t = self.cur.peek();
+        let Tok::Str(text) = t.tok else {
+            return Err(ParseError::at(
+                t.pos,
+                format!("expected the region's name as a string, found {}", t.tok.describe()),
+            ));
+        };
+        self.cur.bump();
+        let name = unescape(text).map_err(|m| ParseError::at(t.pos, m))?;
+        Ok(AliasRegionData { key, name })
+    }
+
     /// The right-hand side of `gvN = ...`.
     fn parse_global_value(&mut self) -> PResult<RawGv> {
         let (kind, p) = self.cur.word("a global value kind (`vmctx`, `load`, `iadd_imm`, `symbol`)")?;
@@ -217,7 +248,7 @@ impl Parser<'_> {
             "load" => {
                 self.cur.expect(Tok::Dot, "`.type` after `load`")?;
                 let ty = self.parse_type()?;
-                let flags = self.parse_memflags()?;
+                let flags = self.parse_raw_memflags()?;
                 let base = self.cur.entity("gv", "a global value", u32::MAX)?;
                 let offset = self.parse_offset()?;
                 Ok(RawGv::Load { base, offset, ty, flags })
@@ -289,12 +320,34 @@ impl Parser<'_> {
         Ok(blocks)
     }
 
-    /// Memory flags and an optional trap code: words after the opcode.
+    /// Memory flags, an optional alias region and an optional trap code: words after the
+    /// opcode, in an instruction (where every region is declared already).
     pub(crate) fn parse_memflags(&mut self) -> PResult<MemFlags> {
+        let raw = self.parse_raw_memflags()?;
+        self.resolve_flags(raw)
+    }
+
+    /// The flags with their `regionN` looked up.
+    fn resolve_flags(&self, raw: RawFlags) -> PResult<MemFlags> {
+        Ok(match raw.region {
+            Some((n, pos)) => raw.flags.with_alias_region(lookup(&self.st.alias_regions, n, pos, "region")?),
+            None => raw.flags,
+        })
+    }
+
+    /// Memory flags with the region they name not yet looked up.
+    fn parse_raw_memflags(&mut self) -> PResult<RawFlags> {
         let mut flags = MemFlags::new();
+        let mut region = None;
         while let Tok::Word(w) = self.cur.peek().tok {
             if flags.set_by_name(w) {
                 self.cur.bump();
+            } else if self.cur.at_entity("region") {
+                let (n, pos) = self.cur.entity("region", "an alias region", u32::MAX)?;
+                if region.is_some() {
+                    return Err(ParseError::at(pos, format!("a second alias region `{w}` in the memory flags")));
+                }
+                region = Some((n, pos));
             } else if let Ok(code) = w.parse::<TrapCode>() {
                 if flags.trap_code().is_some() {
                     return self.cur.error(format!("a second trap code `{w}` in the memory flags"));
@@ -305,7 +358,7 @@ impl Parser<'_> {
                 break;
             }
         }
-        Ok(flags)
+        Ok(RawFlags { flags, region })
     }
 
     /// An optional `+N` / `-N` offset right after an address.
@@ -325,6 +378,55 @@ impl Parser<'_> {
 mod tests {
     use crate::ir::{GlobalValue, GlobalValueData, Imm64, Offset32, StackSlot, TrapCode, types};
     use crate::text::parse_functions;
+
+    #[test]
+    fn alias_regions_resolve_in_any_order_and_print_back() {
+        let text = r#"function %f(i64 vmctx) -> i64 {
+    gv0 = vmctx
+    gv1 = load.i64 notrap aligned region7 gv0+8
+    region7 = 4026531840 "VMContext+0x8 \"q\" \\ \u{e9}\t"
+    region2 = 3 "heap"
+block0(v0: i64):
+    v1 = global_value.i64 gv1
+    v2 = load.i64 notrap region2 user3 v1
+    return v2
+}"#;
+        let f = &parse_functions(text).unwrap()[0];
+        assert_eq!(f.alias_regions.len(), 2);
+        let r0 = crate::ir::AliasRegion::from_u32(0);
+        assert_eq!(f.alias_regions[r0].key, 0xf000_0000);
+        assert_eq!(f.alias_regions[r0].name, "VMContext+0x8 \"q\" \\ \u{e9}\t");
+        let GlobalValueData::Load { flags, .. } = f.global_values[GlobalValue::from_u32(1)] else { panic!() };
+        assert_eq!(flags.alias_region(), Some(r0));
+        let printed = f.to_string();
+        assert!(printed.contains(r#"    region0 = 4026531840 "VMContext+0x8 \"q\" \\ \u{e9}\t""#), "{printed}");
+        assert!(printed.contains("region1 = 3 \"heap\""), "{printed}");
+        assert!(printed.contains("load.i64 notrap aligned region0 gv0+8"), "{printed}");
+        assert!(printed.contains("load.i64 notrap region1 user3 v1"), "{printed}");
+        let again = parse_functions(&printed).unwrap()[0].to_string();
+        assert_eq!(again, printed);
+    }
+
+    #[test]
+    fn alias_region_errors() {
+        let cases = [
+            ("region0 = 1 \"a\"\n    region0 = 2 \"b\"", "region0 is declared more than once"),
+            ("region0 = 1", "expected the region's name as a string"),
+            ("region0 = 4294967296 \"a\"", "out of range"),
+            ("region0 = 1 \"a\\q\"", "unknown escape `\\q`"),
+            ("region0 = 1 \"a\\u{110000}\"", "is not a character"),
+            ("region0 = 1 \"abc", "without its closing"),
+            ("gv0 = vmctx\n    gv1 = load.i64 region4 gv0", "region4 is not declared"),
+        ];
+        for (decls, want) in cases {
+            let text = format!("function %f() {{\n    {decls}\nblock0:\n    return\n}}");
+            let e = parse_functions(&text).expect_err(&text);
+            assert!(e.message.contains(want), "{text}: {}", e.message);
+        }
+        let text = "function %f(i64) {\n    region0 = 1 \"a\"\nblock0(v0: i64):\n    v1 = load.i64 region0 region0 v0\n    return\n}";
+        let e = parse_functions(text).expect_err("two regions");
+        assert!(e.message.contains("a second alias region"), "{}", e.message);
+    }
 
     #[test]
     fn declarations_resolve_in_any_order() {

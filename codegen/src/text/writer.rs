@@ -35,6 +35,10 @@ pub fn write_function(w: &mut dyn Write, func: &Function) -> fmt::Result {
         writeln!(w, "    {ss} = {data}")?;
         any = true;
     }
+    for (r, data) in func.alias_regions.iter() {
+        writeln!(w, "    {r} = {data}")?;
+        any = true;
+    }
     for (gv, data) in func.global_values.iter() {
         write!(w, "    {gv} = ")?;
         write_global_value(w, data)?;

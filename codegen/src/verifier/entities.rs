@@ -61,6 +61,14 @@ impl Verifier<'_> {
         }
         let n = func.global_values.len();
         for (gv, data) in func.global_values.iter() {
+            if let GlobalValueData::Load { flags, .. } = data {
+                if flags.has_conflicting_alias_classes() {
+                    self.error(AnyEntity::GlobalValue(gv), format!("{gv}'s flags name more than one alias class"));
+                }
+                if let Some(r) = flags.alias_region().filter(|&r| !func.alias_regions.is_valid(r)) {
+                    self.error(AnyEntity::GlobalValue(gv), format!("{gv}'s flags name {r}, which is not declared"));
+                }
+            }
             let base = match data {
                 GlobalValueData::Load { base, .. } | GlobalValueData::IAddImm { base, .. } => *base,
                 GlobalValueData::VMContext | GlobalValueData::Symbol { .. } => {

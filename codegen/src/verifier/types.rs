@@ -271,8 +271,14 @@ impl Verifier<'_> {
             if flags.has_conflicting_endianness() {
                 self.inst_error(inst, "memory flags cannot be both little and big endian");
             }
-            if flags.has_conflicting_alias_regions() {
-                self.inst_error(inst, "memory flags name more than one alias region (`heap`, `table`, `vmctx`)");
+            if flags.has_conflicting_alias_classes() {
+                self.inst_error(
+                    inst,
+                    "memory flags name more than one alias class (`heap`, `table`, `vmctx`, `regionN`)",
+                );
+            }
+            if let Some(r) = flags.alias_region().filter(|&r| !self.func.alias_regions.is_valid(r)) {
+                self.inst_error(inst, format!("memory flags name {r}, which is not declared"));
             }
             if let Some(code) = flags.trap_code() {
                 self.check_trap_code(inst, code);
