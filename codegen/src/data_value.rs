@@ -9,6 +9,12 @@ use crate::ir::immediates::{Ieee16, Ieee32, Ieee64, Ieee128};
 use crate::ir::types::{self, Type};
 use std::fmt;
 
+/// The size of the block a thread-local symbol (`symbol tls %x`, reached by `tls_value`)
+/// names when functions run on their own, with nothing defining the symbol: in the
+/// interpreter and in the JIT as `test run` and the fuzzers load them. Each thread (each
+/// top-level interpreter call) starts with the block zero-filled.
+pub const STANDALONE_THREAD_LOCAL_BYTES: u64 = 4096;
+
 /// How a call ended, in every engine that runs IR (the interpreter, the JIT) and in the
 /// run lines that state expectations: the same type, so results compare directly.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -206,9 +206,8 @@ pub fn inst_kind(dfg: &DataFlowGraph, inst: Inst) -> InstKind {
         | InstructionData::CallIndirect { opcode: Opcode::ReturnCallIndirect, .. } => InstKind::ReturnCall,
         InstructionData::Call { opcode: Opcode::Call, .. }
         | InstructionData::CallIndirect { opcode: Opcode::CallIndirect, .. } => InstKind::Call,
-        InstructionData::FuncAddr { .. } | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, .. } => {
-            InstKind::AddrOf
-        }
+        InstructionData::FuncAddr { .. }
+        | InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue | Opcode::TlsValue, .. } => InstKind::AddrOf,
         InstructionData::Nullary { opcode: Opcode::GetStackPointer | Opcode::GetFramePointer, .. } => InstKind::AddrOf,
         InstructionData::UnaryIeee32 { imm, .. } => {
             InstKind::FConst { v: dfg.first_result(inst), bits: imm.0 as i64, double: false }

@@ -12,7 +12,6 @@ const NOT_INTERPRETED: &[(&str, &str)] = &[
     ("get_frame_pointer", "machine state; no meaningful result in the interpreter"),
     ("get_stack_pointer", "machine state; no meaningful result in the interpreter"),
     ("get_return_address", "machine state; no meaningful result in the interpreter"),
-    ("tls_value", "the interpreter has no thread-local data (only function symbols)"),
 ];
 
 #[test]

@@ -5,7 +5,10 @@
 //! and shrinks at its end, and the live slots form a list sorted by address. An access is
 //! valid only when it lies entirely inside one live slot (padding between slots is not
 //! memory). Function addresses live in a separate reserved range ([`FUNC_BASE`]) that is
-//! not memory at all. See docs/ir.md, "The interpreter's address space".
+//! not memory at all. Thread-local variables (`tls_value`) live in a third range
+//! ([`TLS_BASE`]): each symbol gets a zero-filled block of [`THREAD_LOCAL_BYTES`] on its
+//! first use, gone with the rest of memory between top-level calls (each call is a fresh
+//! thread). See docs/ir.md, "The interpreter's address space".
 
 use lathe_codegen::entity::PrimaryMap;
 use lathe_codegen::ir::{StackSlot, StackSlotData};
@@ -18,6 +21,13 @@ pub(crate) const STACK_LIMIT: u64 = 64 << 20;
 pub(crate) const FUNC_BASE: u64 = 0x4000_0000;
 /// The distance between two function addresses.
 pub(crate) const FUNC_STRIDE: u64 = 16;
+/// The address of the first thread-local block.
+pub(crate) const TLS_BASE: u64 = 0x6000_0000;
+/// The size of each thread-local variable's block (16-aligned), the one every engine that
+/// runs functions standalone uses.
+pub(crate) const THREAD_LOCAL_BYTES: u64 = lathe_codegen::data_value::STANDALONE_THREAD_LOCAL_BYTES;
+/// At most this many thread-local symbols.
+const MAX_THREAD_LOCALS: u64 = 1024;
 
 /// The part of the stack region one frame owns.
 #[derive(Copy, Clone, Debug, Default)]
@@ -36,6 +46,10 @@ pub(crate) struct Memory {
     bytes: Vec<u8>,
     /// `(start, end)` of every live slot, sorted by start.
     slots: Vec<(u64, u64)>,
+    /// The thread-local blocks, one after another from `TLS_BASE`.
+    tls: Vec<u8>,
+    /// The symbol of each thread-local block, in address order.
+    tls_names: Vec<String>,
 }
 
 fn align_up(x: u64, align: u64) -> Option<u64> {
@@ -47,6 +61,23 @@ impl Memory {
     pub fn clear(&mut self) {
         self.bytes.clear();
         self.slots.clear();
+        self.tls.clear();
+        self.tls_names.clear();
+    }
+
+    /// The address of the thread-local block of symbol `name`, made (zero-filled) on first
+    /// use; `None` past the limit on thread-local symbols.
+    pub fn thread_local(&mut self, name: &str) -> Option<u64> {
+        let i = match self.tls_names.iter().position(|n| n == name) {
+            Some(i) => i,
+            None if (self.tls_names.len() as u64) < MAX_THREAD_LOCALS => {
+                self.tls_names.push(name.to_string());
+                self.tls.resize(self.tls.len() + THREAD_LOCAL_BYTES as usize, 0);
+                self.tls_names.len() - 1
+            }
+            None => return None,
+        };
+        Some(TLS_BASE + i as u64 * THREAD_LOCAL_BYTES)
     }
 
     /// The next free address.
@@ -105,6 +136,26 @@ impl Memory {
         self.bytes.truncate(keep);
     }
 
+    /// The byte range of the thread-local blocks for `size` bytes at `addr`, if they lie
+    /// inside one block.
+    fn tls_range(&self, addr: u64, size: usize) -> Option<std::ops::Range<usize>> {
+        let off = addr.checked_sub(TLS_BASE)?;
+        let end = off.checked_add(size as u64)?;
+        let block_end = (off / THREAD_LOCAL_BYTES + 1) * THREAD_LOCAL_BYTES;
+        (size > 0 && end <= block_end && end <= self.tls.len() as u64).then_some(off as usize..end as usize)
+    }
+
+    /// The bytes for `size` bytes at `addr`: in one live stack slot or one thread-local
+    /// block.
+    fn bytes_at(&mut self, addr: u64, size: usize) -> Option<&mut [u8]> {
+        if addr >= TLS_BASE {
+            let r = self.tls_range(addr, size)?;
+            return self.tls.get_mut(r);
+        }
+        let r = self.range(addr, size)?;
+        self.bytes.get_mut(r)
+    }
+
     /// The byte range of the region for `size` bytes at `addr`, if they lie inside one
     /// live slot.
     fn range(&self, addr: u64, size: usize) -> Option<std::ops::Range<usize>> {
@@ -120,7 +171,12 @@ impl Memory {
 
     /// Reads `out.len()` bytes at `addr`; false if that is not valid memory.
     pub fn read(&self, addr: u64, out: &mut [u8]) -> bool {
-        match self.range(addr, out.len()).and_then(|r| self.bytes.get(r)) {
+        let src = if addr >= TLS_BASE {
+            self.tls_range(addr, out.len()).and_then(|r| self.tls.get(r))
+        } else {
+            self.range(addr, out.len()).and_then(|r| self.bytes.get(r))
+        };
+        match src {
             Some(src) => {
                 out.copy_from_slice(src);
                 true
@@ -131,14 +187,11 @@ impl Memory {
 
     /// Writes `data` at `addr`; false (and nothing written) if that is not valid memory.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> bool {
-        match self.range(addr, data.len()) {
-            Some(r) => match self.bytes.get_mut(r) {
-                Some(dst) => {
-                    dst.copy_from_slice(data);
-                    true
-                }
-                None => false,
-            },
+        match self.bytes_at(addr, data.len()) {
+            Some(dst) => {
+                dst.copy_from_slice(data);
+                true
+            }
             None => false,
         }
     }
@@ -167,6 +220,25 @@ mod tests {
         mem.pop_frame(f);
         assert!(!mem.read(STACK_BASE, &mut b));
         assert!(!mem.read(u64::MAX, &mut b));
+    }
+
+    #[test]
+    fn thread_local_blocks_are_separate_and_bounded() {
+        let mut mem = Memory::default();
+        let a = mem.thread_local("a").unwrap();
+        let b = mem.thread_local("b").unwrap();
+        assert_eq!(mem.thread_local("a"), Some(a));
+        assert_eq!(b - a, THREAD_LOCAL_BYTES);
+        assert!(mem.write(b + THREAD_LOCAL_BYTES - 8, &[7; 8]));
+        assert!(!mem.write(a + THREAD_LOCAL_BYTES - 4, &[7; 8]), "crosses into the next block");
+        assert!(!mem.write(b + THREAD_LOCAL_BYTES, &[7]), "past the last block");
+        let mut x = [0u8; 8];
+        assert!(mem.read(b + THREAD_LOCAL_BYTES - 8, &mut x));
+        assert_eq!(x, [7; 8]);
+        assert!(mem.read(a, &mut x));
+        assert_eq!(x, [0; 8]);
+        mem.clear();
+        assert!(!mem.read(a, &mut x), "a new call is a new thread");
     }
 
     #[test]

@@ -19,6 +19,8 @@
 //! - `link`: lays functions, veneers and GOT slots out in a region and applies the
 //!   relocations of the host's kinds.
 //! - [`libcalls`]: the runtime routines behind `ExternalName::LibCall` relocations.
+//! - `tls`: thread-local variables, one block per thread, and the `__tls_get_addr` that
+//!   compiled code calls to find them.
 //! - `load`: [`compile_and_load`], compiling functions for a target and loading them.
 //! - [`entry`]: the entry trampolines built as IR, and the argument buffer they read
 //!   (public: the filetest runner's object path uses them for code of any ISA).
@@ -46,6 +48,7 @@ mod load;
 mod memory;
 pub mod module;
 pub mod profile;
+mod tls;
 mod traps;
 #[cfg(target_arch = "x86_64")]
 mod x64;

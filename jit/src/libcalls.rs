@@ -173,6 +173,9 @@ pub fn address(call: LibCall) -> usize {
         LibCall::F64ToI128Sat => f64_to_i128_sat as extern "C" fn(f64) -> Pair as usize,
         LibCall::F32ToU128Sat => f32_to_u128_sat as extern "C" fn(f32) -> Pair as usize,
         LibCall::F64ToU128Sat => f64_to_u128_sat as extern "C" fn(f64) -> Pair as usize,
+        LibCall::ElfTlsGetAddr => {
+            crate::tls::get_addr as extern "C" fn(*const crate::tls::Descriptor) -> *mut u8 as usize
+        }
     }
 }
 

@@ -21,6 +21,11 @@
 //!
 //! GOT: each distinct symbol of an `X86GotPcRel4` gets an 8-byte slot in the region
 //! holding its address, and the rel32 points at the slot (`slot + addend - place`).
+//!
+//! TLS descriptors: each distinct thread-local variable of an `X86TlsGd4` (the `lea` of
+//! a `tls_value` sequence) gets a 16-byte slot after the GOT holding its descriptor
+//! (`tls.rs`), and the rel32 points at the slot. Thread-local variables are reachable
+//! only that way.
 
 use crate::JitError;
 use lathe_codegen::ir::ExternalName;
@@ -33,6 +38,8 @@ pub(crate) const MIN_FUNC_ALIGN: usize = 16;
 const VENEER_SIZE: usize = 16;
 /// The size of one GOT slot.
 const GOT_SLOT_SIZE: usize = 8;
+/// The size of one TLS descriptor slot.
+const TLS_SLOT_SIZE: usize = 16;
 /// A region never grows past this, so rel32 within it always fits.
 const MAX_REGION: usize = i32::MAX as usize;
 
@@ -41,7 +48,9 @@ const MAX_REGION: usize = i32::MAX as usize;
 pub(crate) fn applies(kind: RelocKind) -> bool {
     match kind {
         RelocKind::Abs8 => true,
-        RelocKind::X86PcRel4 | RelocKind::X86CallPlt4 | RelocKind::X86GotPcRel4 => cfg!(target_arch = "x86_64"),
+        RelocKind::X86PcRel4 | RelocKind::X86CallPlt4 | RelocKind::X86GotPcRel4 | RelocKind::X86TlsGd4 => {
+            cfg!(target_arch = "x86_64")
+        }
         RelocKind::Aarch64Call26
         | RelocKind::Aarch64Jump26
         | RelocKind::Aarch64AdrPrelPgHi21
@@ -65,6 +74,8 @@ pub(crate) enum Target {
     Local(usize),
     /// An address known before placement.
     Absolute(usize),
+    /// A thread-local variable, by its key (`tls.rs`).
+    ThreadLocal(u64),
 }
 
 /// A function to place, with one resolved target per relocation.
@@ -80,6 +91,7 @@ pub(crate) struct Layout {
     pub offsets: Vec<usize>,
     veneer_start: usize,
     got_start: usize,
+    tls_start: usize,
     /// Bytes needed.
     pub size: usize,
 }
@@ -90,6 +102,7 @@ pub(crate) fn layout(funcs: &[PendingFunc]) -> Result<Layout, JitError> {
     let mut off = 0usize;
     let mut far_candidates = 0usize;
     let mut got_candidates = 0usize;
+    let mut tls_candidates = 0usize;
     for f in funcs {
         let align = (f.code.alignment as usize).max(MIN_FUNC_ALIGN);
         off = off.next_multiple_of(align);
@@ -99,6 +112,7 @@ pub(crate) fn layout(funcs: &[PendingFunc]) -> Result<Layout, JitError> {
             match r.kind {
                 RelocKind::X86CallPlt4 if matches!(t, Target::Absolute(_)) => far_candidates += 1,
                 RelocKind::X86GotPcRel4 => got_candidates += 1,
+                RelocKind::X86TlsGd4 => tls_candidates += 1,
                 _ => {}
             }
         }
@@ -108,11 +122,12 @@ pub(crate) fn layout(funcs: &[PendingFunc]) -> Result<Layout, JitError> {
     }
     let veneer_start = off.next_multiple_of(VENEER_SIZE);
     let got_start = veneer_start + far_candidates * VENEER_SIZE;
-    let size = got_start + got_candidates * GOT_SLOT_SIZE;
+    let tls_start = (got_start + got_candidates * GOT_SLOT_SIZE).next_multiple_of(TLS_SLOT_SIZE);
+    let size = tls_start + tls_candidates * TLS_SLOT_SIZE;
     if size > MAX_REGION {
         return Err(JitError::Unsupported("more than 2 GiB of code in one finalize".into()));
     }
-    Ok(Layout { offsets, veneer_start, got_start, size })
+    Ok(Layout { offsets, veneer_start, got_start, tls_start, size })
 }
 
 /// Slots (veneers or GOT entries) written so far: (destination, offset in the region).
@@ -144,12 +159,23 @@ pub(crate) fn link(bytes: &mut [u8], base: usize, funcs: &[PendingFunc], layout:
     }
     let mut veneers = Slots { start: layout.veneer_start, size: VENEER_SIZE, used: Vec::new() };
     let mut got = Slots { start: layout.got_start, size: GOT_SLOT_SIZE, used: Vec::new() };
+    let mut tls = Slots { start: layout.tls_start, size: TLS_SLOT_SIZE, used: Vec::new() };
     for (f, &off) in funcs.iter().zip(&layout.offsets) {
         for (reloc, target) in f.code.relocs.iter().zip(&f.targets) {
-            let symbol = match *target {
-                Target::Local(k) => base + layout.offsets[k],
-                Target::Absolute(a) => a,
+            let symbol = match (*target, reloc.kind) {
+                (Target::Local(k), _) => base + layout.offsets[k],
+                (Target::Absolute(a), _) => a,
+                (Target::ThreadLocal(key), RelocKind::X86TlsGd4) => key as usize,
+                (Target::ThreadLocal(_), _) => {
+                    return Err(bad(f.name, &format!("{} is thread-local: only `tls_value` reaches it", reloc.target)));
+                }
             };
+            if reloc.kind == RelocKind::X86TlsGd4 && !matches!(target, Target::ThreadLocal(_)) {
+                return Err(bad(
+                    f.name,
+                    &format!("`tls_value` of {}, which is not a thread-local variable of the module", reloc.target),
+                ));
+            }
             let at = off + reloc.offset as usize;
             let place = (base + at) as i128;
             let rel32 = |value: i128, what: &str| i32::try_from(value).map_err(|_| bad(f.name, what));
@@ -181,6 +207,10 @@ pub(crate) fn link(bytes: &mut [u8], base: usize, funcs: &[PendingFunc], layout:
                     let slot = got.get(bytes, symbol, write_got_slot);
                     rel32((base + slot) as i128 + reloc.addend as i128 - place, "a GOT slot is out of rel32 range")?
                 }
+                RelocKind::X86TlsGd4 => {
+                    let slot = tls.get(bytes, symbol, write_tls_slot);
+                    rel32((base + slot) as i128 + reloc.addend as i128 - place, "a TLS slot is out of rel32 range")?
+                }
                 kind => return Err(JitError::UnsupportedRelocation { name: f.name.to_string(), kind }),
             };
             bytes[at..at + 4].copy_from_slice(&value.to_le_bytes());
@@ -194,6 +224,11 @@ fn write_veneer(slot: &mut [u8], dest: usize) {
     slot[..6].copy_from_slice(&[0xff, 0x25, 0x00, 0x00, 0x00, 0x00]); // jmp [rip+0]
     slot[6..14].copy_from_slice(&(dest as u64).to_le_bytes()); // .quad dest
     slot[14..].fill(0xcc);
+}
+
+/// A TLS descriptor slot: the descriptor of the variable with key `key`.
+fn write_tls_slot(slot: &mut [u8], key: usize) {
+    slot.copy_from_slice(&crate::tls::descriptor_bytes(key as u64));
 }
 
 /// A GOT entry: the symbol's address.

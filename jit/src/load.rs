@@ -4,10 +4,13 @@
 //!
 //! A function the backend reports unsupported is left out and listed, so callers can run
 //! what did compile and report the rest as unsupported; any other compile error, a
-//! definition the JIT refuses, or a failure to link is an error.
+//! definition the JIT refuses, or a failure to link is an error. Each thread-local symbol
+//! the functions name becomes a thread-local variable of
+//! [`STANDALONE_THREAD_LOCAL_BYTES`], as in the interpreter.
 
 use crate::{JitError, JitModule};
-use lathe_codegen::ir::{ExternalName, Function};
+use lathe_codegen::data_value::STANDALONE_THREAD_LOCAL_BYTES;
+use lathe_codegen::ir::{ExternalName, Function, GlobalValueData};
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::result::CodegenError;
 
@@ -56,7 +59,18 @@ pub fn compile_and_load<'f>(
 ) -> Result<Loaded, LoadError> {
     let mut module = JitModule::new();
     let mut not_compiled = Vec::new();
+    let mut thread_locals: Vec<ExternalName> = Vec::new();
     for f in funcs {
+        for gv in f.global_values.values() {
+            if let GlobalValueData::Symbol { name, tls: true, .. } = gv
+                && !thread_locals.contains(name)
+            {
+                thread_locals.push(name.clone());
+                module
+                    .define_thread_local(name.clone(), STANDALONE_THREAD_LOCAL_BYTES as usize, 16)
+                    .map_err(|error| LoadError::Define { name: name.clone(), error })?;
+            }
+        }
         let code = match isa.compile_function(f, false) {
             Ok(code) => code,
             Err(CodegenError::Unsupported(reason)) => {

@@ -6,8 +6,8 @@
 //! region (so the functions of one finalize are within rel32 reach of each other). More
 //! functions may be defined and finalized later; they can call the earlier ones.
 //!
-//! Symbol resolution for a relocation: a function of this module first, then a host
-//! symbol. Each region is unregistered from the trap handler and unmapped when the module
+//! Symbol resolution for a relocation: a function of this module first, then a
+//! thread-local variable of the module (`tls.rs`), a library routine, then a host symbol. Each region is unregistered from the trap handler and unmapped when the module
 //! is dropped; addresses from [`JitModule::function_address`] must not be used after that.
 //!
 //! With a [`Profiler`] set, every placed function and entry trampoline is reported to it
@@ -86,6 +86,8 @@ pub struct JitModule {
     funcs: Vec<Func>,
     by_name: HashMap<ExternalName, FuncId>,
     host: HashMap<ExternalName, usize>,
+    /// Thread-local variables, by name: their keys in `tls.rs`.
+    thread_locals: HashMap<ExternalName, u64>,
     regions: Vec<PlacedRegion>,
     entries: Mutex<EntryCache>,
     /// With `Some`, regions are described to gdb (see [`JitModule::enable_debugger`]).
@@ -168,6 +170,20 @@ impl JitModule {
         self.host.insert(name, address as usize);
     }
 
+    /// Defines a thread-local variable of `size` bytes aligned to `align` (a power of two):
+    /// `tls_value` of `name` gives, in each thread, the address of that thread's own
+    /// zero-filled block, allocated on the thread's first access. Redefining a name makes
+    /// a new variable for functions finalized afterwards.
+    pub fn define_thread_local(&mut self, name: ExternalName, size: usize, align: usize) -> Result<(), JitError> {
+        if !align.is_power_of_two() {
+            return Err(JitError::Unsupported(format!("thread-local {name}: alignment {align} is not a power of two")));
+        }
+        let key = crate::tls::register(size, align)
+            .ok_or_else(|| JitError::Unsupported(format!("thread-local {name}: {size} bytes aligned to {align}")))?;
+        self.thread_locals.insert(name, key);
+        Ok(())
+    }
+
     /// Places all functions defined since the last finalize in one new region, applies
     /// their relocations, makes the region read+execute, and registers its trap sites.
     /// On error nothing is placed and the module is unchanged.
@@ -238,6 +254,9 @@ impl JitModule {
                 Some(a) => Target::Absolute(a),
                 None => Target::Local(pending.binary_search(&id.index()).expect("unplaced functions are pending")),
             });
+        }
+        if let Some(&key) = self.thread_locals.get(name) {
+            return Ok(Target::ThreadLocal(key));
         }
         if let ExternalName::LibCall(call) = name {
             return Ok(Target::Absolute(crate::libcalls::address(*call)));

@@ -53,6 +53,7 @@ impl ElfTarget {
             (Architecture::X86_64, X86PcRel4) => elf::R_X86_64_PC32,
             (Architecture::X86_64, X86CallPlt4) => elf::R_X86_64_PLT32,
             (Architecture::X86_64, X86GotPcRel4) => elf::R_X86_64_GOTPCREL,
+            (Architecture::X86_64, X86TlsGd4) => elf::R_X86_64_TLSGD,
             (Architecture::Aarch64, Aarch64Call26) => elf::R_AARCH64_CALL26,
             (Architecture::Aarch64, Aarch64Jump26) => elf::R_AARCH64_JUMP26,
             (Architecture::Aarch64, Aarch64AdrPrelPgHi21) => elf::R_AARCH64_ADR_PREL_PG_HI21,
@@ -129,5 +130,6 @@ pub fn libcall_symbol(call: LibCall) -> &'static str {
         LibCall::F64ToI128Sat => "__lathe_f64_to_i128_sat",
         LibCall::F32ToU128Sat => "__lathe_f32_to_u128_sat",
         LibCall::F64ToU128Sat => "__lathe_f64_to_u128_sat",
+        LibCall::ElfTlsGetAddr => "__tls_get_addr",
     }
 }

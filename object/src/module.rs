@@ -37,6 +37,16 @@ pub enum Linkage {
     Preemptible,
 }
 
+impl DeclKind {
+    fn describe(self) -> &'static str {
+        match self {
+            DeclKind::Func => "function",
+            DeclKind::Data { .. } => "data",
+            DeclKind::ThreadLocal => "thread-local data",
+        }
+    }
+}
+
 impl Linkage {
     fn is_definable(self) -> bool {
         self != Linkage::Import
@@ -80,7 +90,11 @@ pub type SymbolRef = ExternalName;
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 enum DeclKind {
     Func,
-    Data { writable: bool },
+    Data {
+        writable: bool,
+    },
+    /// A thread-local variable (`STT_TLS`, in `.tdata`), reached by `tls_value`.
+    ThreadLocal,
 }
 
 enum Definition {
@@ -134,7 +148,9 @@ impl ObjectModule {
             let d = &mut self.decls[i];
             let same_kind = matches!(
                 (d.kind, kind),
-                (DeclKind::Func, DeclKind::Func) | (DeclKind::Data { .. }, DeclKind::Data { .. })
+                (DeclKind::Func, DeclKind::Func)
+                    | (DeclKind::Data { .. }, DeclKind::Data { .. })
+                    | (DeclKind::ThreadLocal, DeclKind::ThreadLocal)
             );
             // Re-declaring is fine while it agrees; an import may become a definition.
             if same_kind && (d.linkage == linkage || d.linkage == Linkage::Import && d.definition.is_none()) {
@@ -144,7 +160,7 @@ impl ObjectModule {
             }
             return Err(ObjectError::IncompatibleDeclaration {
                 name: name.to_string(),
-                previous: format!("{:?} {}", d.linkage, if d.kind == DeclKind::Func { "function" } else { "data" }),
+                previous: format!("{:?} {}", d.linkage, d.kind.describe()),
             });
         }
         if name.is_empty() || name.contains('\0') {
@@ -165,6 +181,14 @@ impl ObjectModule {
     /// Declares a data object, writable (`.data`) or not (`.rodata`).
     pub fn declare_data(&mut self, name: &str, linkage: Linkage, writable: bool) -> Result<DataId, ObjectError> {
         self.declare(name, linkage, DeclKind::Data { writable }).map(|i| DataId(i as u32))
+    }
+
+    /// Declares a thread-local variable (`.tdata`, `STT_TLS`): compiled code reaches it
+    /// with `tls_value` of [`data_ref`](Self::data_ref), and each thread has its own copy,
+    /// starting as the bytes [`define_data`](Self::define_data) gives (or imported, with
+    /// [`Linkage::Import`], from a C `__thread`/`_Thread_local` definition elsewhere).
+    pub fn declare_thread_local(&mut self, name: &str, linkage: Linkage) -> Result<DataId, ObjectError> {
+        self.declare(name, linkage, DeclKind::ThreadLocal).map(|i| DataId(i as u32))
     }
 
     /// The name compiled code uses for a declared function (`u0:N`).
@@ -290,7 +314,11 @@ impl ObjectModule {
                 Linkage::Export | Linkage::Import => (SymbolScope::Dynamic, false),
                 Linkage::Preemptible => (SymbolScope::Dynamic, true),
             };
-            let kind = if d.kind == DeclKind::Func { SymbolKind::Text } else { SymbolKind::Data };
+            let kind = match d.kind {
+                DeclKind::Func => SymbolKind::Text,
+                DeclKind::Data { .. } => SymbolKind::Data,
+                DeclKind::ThreadLocal => SymbolKind::Tls,
+            };
             let symbol = Symbol {
                 name: d.name.as_bytes().to_vec(),
                 value: 0,
@@ -309,6 +337,7 @@ impl ObjectModule {
                 }
                 Some(Definition::Data(data)) => {
                     let section = match d.kind {
+                        DeclKind::ThreadLocal => StandardSection::Tls,
                         DeclKind::Data { writable: true } => StandardSection::Data,
                         _ if !data.relocs.is_empty() => StandardSection::ReadOnlyDataWithRel,
                         _ => StandardSection::ReadOnlyData,
@@ -335,6 +364,19 @@ impl ObjectModule {
             };
             for (n, ((offset, kind, addend), &target)) in relocs.into_iter().zip(&resolved[i]).enumerate() {
                 let r_type = t.reloc_type(kind).expect("checked by define_function");
+                // Thread-local variables are reached only by `tls_value`, which reaches
+                // nothing else.
+                if (kind == RelocKind::X86TlsGd4) != (self.decls[target].kind == DeclKind::ThreadLocal) {
+                    let what = if kind == RelocKind::X86TlsGd4 {
+                        "`tls_value` of a symbol that is not thread-local"
+                    } else {
+                        "the address of a thread-local variable other than by `tls_value`"
+                    };
+                    return Err(ObjectError::BadDefinition {
+                        name: d.name.clone(),
+                        reason: format!("{what}: {}", self.decls[target].name),
+                    });
+                }
                 let place = base + u64::from(offset);
                 let (symbol, addend) = if kind == RelocKind::Riscv64PcrelLo12I {
                     // The low half names the `auipc` that computed the high half.
@@ -374,7 +416,12 @@ impl ObjectModule {
             })
             .collect();
         let endian = gimli_endian(t.endian);
-        let symbol_of = |i: usize| symbols.get(i).copied();
+        let symbol_of = |i: usize| symbols.get(i).map(|&s| (s, 0));
+        // `.eh_frame` is loaded and read-only, so its PC-relative function addresses must
+        // not name a symbol another module may preempt (a shared object's link refuses
+        // that): they name the section, at the function's offset.
+        let text_symbol = obj.section_symbol(text);
+        let in_text = |i: usize| places.get(i).map(|&(_, offset)| (text_symbol, offset as i64));
 
         // .eh_frame: a CIE and an FDE per function with unwind records.
         if funcs.iter().any(|(_, c)| !c.unwind.is_empty()) {
@@ -386,7 +433,7 @@ impl ObjectModule {
             let section = table.write(RelocSection::new(endian))?;
             let id = obj.section_id(StandardSection::EhFrame);
             obj.append_section_data(id, section.writer.slice(), 8);
-            add_relocations(&mut obj, &t, id, ".eh_frame", &section, &symbol_of, &mut |_, _| None)?;
+            add_relocations(&mut obj, &t, id, ".eh_frame", &section, &in_text, &mut |_, _| None)?;
         }
 
         // DWARF.

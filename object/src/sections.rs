@@ -50,21 +50,21 @@ pub(crate) fn gimli_endian(endian: object::Endianness) -> RunTimeEndian {
 }
 
 /// Applies `section`'s relocations in `obj`: symbol targets through `symbol_of` (index →
-/// object symbol), section targets through `section_of` (a DWARF section written to the
-/// same object, whose section symbol is used).
+/// object symbol and a bias added to the addend), section targets through `section_of` (a
+/// DWARF section written to the same object, whose section symbol is used).
 pub(crate) fn add_relocations(
     obj: &mut Object<'_>,
     target: &ElfTarget,
     into: ObjSection,
     name: &str,
     section: &RelocSection,
-    symbol_of: &dyn Fn(usize) -> Option<SymbolId>,
+    symbol_of: &dyn Fn(usize) -> Option<(SymbolId, i64)>,
     section_of: &mut dyn FnMut(&mut Object<'_>, SectionId) -> Option<SymbolId>,
 ) -> Result<(), ObjectError> {
     for r in &section.relocs {
-        let symbol = match r.target {
+        let (symbol, bias) = match r.target {
             RelocationTarget::Symbol(i) => symbol_of(i),
-            RelocationTarget::Section(id) => section_of(obj, id),
+            RelocationTarget::Section(id) => section_of(obj, id).map(|s| (s, 0)),
         }
         .ok_or_else(|| ObjectError::BadDefinition {
             name: name.to_string(),
@@ -80,7 +80,7 @@ pub(crate) fn add_relocations(
             object::write::Relocation {
                 offset: r.offset as u64,
                 symbol,
-                addend: r.addend,
+                addend: r.addend + bias,
                 flags: object::RelocationFlags::Elf { r_type },
             },
         )?;

@@ -277,3 +277,93 @@ int main(void) { printf("%ld\n", through_pointers(7)); return 0; }
     }
     assert_eq!(ran, ["x86_64", "aarch64", "riscv64", "s390x"], "the ISAs with GOT loads");
 }
+
+/// `tls_value` in objects: a thread-local variable the object defines (with an initial
+/// value) and one a C file defines, each thread with its own copies, linked into an
+/// executable (where the linker relaxes the general-dynamic sequence) and into a shared
+/// library (where `__tls_get_addr` really runs).
+#[test]
+fn thread_locals_link_with_c_per_thread() {
+    const TLS: &str = r#"
+function %bump_own(i64) -> i64 {
+    gv0 = symbol tls %lathe_tls
+block0(v0: i64):
+    v1 = tls_value.i64 gv0
+    v2 = load.i64 v1
+    v3 = iadd v2, v0
+    store v3, v1
+    return v3
+}
+
+function %bump_c(i64) -> i64 {
+    gv0 = symbol tls %c_tls+8
+block0(v0: i64):
+    v1 = tls_value.i64 gv0
+    v2 = load.i64 v1-8
+    v3 = iadd v2, v0
+    store v3, v1-8
+    return v3
+}
+"#;
+    const MAIN: &str = r#"
+#include <pthread.h>
+#include <stdio.h>
+long bump_own(long);
+long bump_c(long);
+extern __thread long lathe_tls;
+__thread long c_tls[2] = {7, 0};
+static void *worker(void *arg) {
+    long a = bump_own(1), b = bump_c(1);
+    printf("worker %ld %ld %ld\n", a, b, lathe_tls);
+    return arg;
+}
+int main(void) {
+    long a = bump_own(2), b = bump_c(3);
+    pthread_t t;
+    pthread_create(&t, 0, worker, 0);
+    pthread_join(t, 0);
+    a = bump_own(a - 40), b = bump_c(b - 7);
+    printf("main %ld %ld %ld %ld\n", a, b, lathe_tls, c_tls[0]);
+    return 0;
+}
+"#;
+    for shared in [false, true] {
+        let flags = Flags { is_pic: true, ..Flags::default() };
+        let isa = isa::lookup_by_name("x86_64").unwrap().with_flags(flags).finish().unwrap();
+        let mut module = ObjectModule::new(&*isa).unwrap();
+        let own = module.declare_thread_local("lathe_tls", Linkage::Export).unwrap();
+        module
+            .define_data(own, DataDescription { bytes: 40i64.to_le_bytes().to_vec(), align: 8, relocs: vec![] })
+            .unwrap();
+        module.declare_thread_local("c_tls", Linkage::Import).unwrap();
+        for f in lathe_codegen::text::parse_functions(TLS).unwrap() {
+            let ExternalName::TestCase(name) = &f.name else { panic!("test functions are named %name") };
+            let id = module.declare_function(name, Linkage::Export).unwrap();
+            let code = isa.compile_function(&f, false).unwrap();
+            assert!(code.relocs.iter().any(|r| r.kind == RelocKind::X86TlsGd4), "{name}: no TLSGD relocation");
+            module.define_function(id, &code).unwrap();
+        }
+        let dir = scratch(if shared { "tls-shared" } else { "tls-exe" });
+        let object = dir.join("tls.o");
+        std::fs::write(&object, module.finish().unwrap()).unwrap();
+        std::fs::write(dir.join("main.c"), MAIN).unwrap();
+        let exe = dir.join("prog");
+        if shared {
+            let lib = dir.join("libtls.so");
+            run(Command::new("cc").args(["-shared", "-Wl,-z,text", "-o"]).arg(&lib).arg(&object));
+            run(Command::new("cc")
+                .arg(dir.join("main.c"))
+                .arg(&lib)
+                .arg(format!("-Wl,-rpath,{}", dir.display()))
+                .args(["-pthread", "-o"])
+                .arg(&exe));
+        } else {
+            run(Command::new("cc").arg(dir.join("main.c")).arg(&object).args(["-pthread", "-o"]).arg(&exe));
+        }
+        let out = run(&mut Command::new(&exe));
+        // main: 40+2=42, 7+3=10; the worker starts from the initial values: 41, 8; main
+        // again adds 2 and 3 to its own copies: 44, 13.
+        assert_eq!(out, "worker 41 8 41\nmain 44 13 44 13\n", "shared library: {shared}");
+        std::fs::remove_dir_all(&dir).ok();
+    }
+}

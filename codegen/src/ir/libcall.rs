@@ -1,6 +1,6 @@
 //! Library calls: operations a backend implements by calling a runtime routine rather than
 //! with instructions (rounding without SSE4.1, `fma` without FMA, 128-bit division and
-//! conversions on x86-64).
+//! conversions on x86-64, the address of a thread-local variable).
 //!
 //! A backend's legalization (before lowering) replaces such an instruction with a `call` to
 //! an [`ExternalName::LibCall`](super::ExternalName::LibCall) whose signature is
@@ -97,6 +97,10 @@ libcalls! {
     F32ToU128Sat(F32) -> (I64, I64);
     /// `f64` to unsigned `i128`, saturating (NaN gives 0).
     F64ToU128Sat(F64) -> (I64, I64);
+    /// The ELF general-dynamic TLS resolver (`__tls_get_addr`): the address, in the
+    /// calling thread, of the thread-local variable whose descriptor the argument points
+    /// at. Called only by a backend's `tls_value` sequence, never by legalization.
+    ElfTlsGetAddr(I64) -> (I64);
 }
 
 impl LibCall {

@@ -40,6 +40,9 @@ pub struct Native {
     /// `br_table` as a jump table; without, the driver expands it into compares (as it
     /// does for every ISA under `enable_jump_tables=false`).
     pub jump_tables: bool,
+    /// `tls_value` (x86-64: the ELF general-dynamic sequence). Without, the driver
+    /// refuses it as unsupported before lowering.
+    pub tls_value: bool,
 }
 
 /// How one instruction is rewritten.
@@ -448,7 +451,8 @@ mod tests {
         legalize(&f, native).map(|f| f.to_string())
     }
 
-    const ALL: Native = Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true };
+    const ALL: Native =
+        Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true, tls_value: true };
 
     #[test]
     fn nothing_to_do_makes_no_copy() {

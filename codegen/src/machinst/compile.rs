@@ -153,7 +153,7 @@ pub fn compile_with<B: LowerBackend>(
         timed(&mut options.times.verify, || crate::verifier::verify_function(func))?;
     }
     super::features::check_features(func, flags)?;
-    super::features::check_lowerable(func)?;
+    super::features::check_lowerable(func, &backend.native())?;
 
     let mut func = Cow::Borrowed(func);
     let optimize = flags.opt_level != OptLevel::None;

@@ -29,6 +29,11 @@ pub enum RelocKind {
     /// `mov reg, [rip+sym@GOTPCREL]`, which loads the symbol's address from its GOT slot
     /// (position-independent code).
     X86GotPcRel4,
+    /// x86-64 `R_X86_64_TLSGD`: a 4-byte signed `G + GOT + A - P` to the symbol's
+    /// general-dynamic TLS descriptor (module and offset), the rel32 of the
+    /// `data16 lea rdi, [rip + sym@TLSGD]` that starts the `__tls_get_addr` call sequence
+    /// (addend -4). The symbol is thread-local; a linker may relax the whole sequence.
+    X86TlsGd4,
     /// aarch64 `R_AARCH64_CALL26`: `bl`'s 26-bit word offset, `(S + A - P) >> 2`
     /// (±128 MiB); a linker adds a veneer when the callee is further.
     Aarch64Call26,
@@ -85,6 +90,7 @@ impl RelocKind {
             RelocKind::X86PcRel4
             | RelocKind::X86CallPlt4
             | RelocKind::X86GotPcRel4
+            | RelocKind::X86TlsGd4
             | RelocKind::Aarch64Call26
             | RelocKind::Aarch64Jump26
             | RelocKind::Aarch64AdrPrelPgHi21

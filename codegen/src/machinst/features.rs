@@ -2,8 +2,9 @@
 //! vector values (`enable_simd=false`), atomic instructions and fences
 //! (`enable_atomics=false`), and `i128` in signatures (`enable_llvm_abi_extensions=false`).
 //!
-//! Also what no backend lowers yet ([`check_lowerable`]): `f16` and `f128` values, which
-//! the IR, the text format and the interpreter have, and `tls_value`.
+//! Also what a backend does not lower ([`check_lowerable`]): `f16` and `f128` values,
+//! which the IR, the text format and the interpreter have but no backend yet, and
+//! `tls_value` where the ISA's [`Native`] says so.
 //!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
 //! introduce what the user ruled out without the check having seen the source of it.
@@ -11,6 +12,7 @@
 //! (and at the signatures) finds every use of a type.
 
 use crate::ir::{AbiParam, Function, Opcode, Signature, Type, types};
+use crate::legalize::Native;
 use crate::result::CodegenError;
 use crate::settings::Flags;
 
@@ -80,9 +82,9 @@ pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError
     Ok(())
 }
 
-/// An "unsupported" error for the first `tls_value` or `f16`/`f128` value, parameter or
-/// result in `func` (no backend lowers them yet).
-pub fn check_lowerable(func: &Function) -> Result<(), CodegenError> {
+/// An "unsupported" error for the first `f16`/`f128` value, parameter or result in
+/// `func` (no backend lowers them yet), or `tls_value` on an ISA without it (`native`).
+pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenError> {
     let unlowered = |ty: Type| matches!(ty.lane_type(), types::F16 | types::F128);
     let refuse = |what: String| {
         Err(CodegenError::Unsupported(format!(
@@ -98,9 +100,9 @@ pub fn check_lowerable(func: &Function) -> Result<(), CodegenError> {
     }
     for block in func.layout.blocks() {
         for inst in func.layout.block_insts(block) {
-            if func.dfg.insts[inst].opcode() == Opcode::TlsValue {
+            if func.dfg.insts[inst].opcode() == Opcode::TlsValue && !native.tls_value {
                 return Err(CodegenError::Unsupported(format!(
-                    "`{}`: thread-local storage is not lowered by any backend yet",
+                    "`{}`: thread-local storage is lowered on x86_64 only so far",
                     crate::text::display_inst(func, inst)
                 )));
             }
@@ -182,5 +184,30 @@ mod tests {
             refused(&wide, Flags { enable_llvm_abi_extensions: false, ..Flags::default() }),
             "signature sig0 has an `i128` result, which `enable_llvm_abi_extensions=false` forbids"
         );
+    }
+}
+
+#[cfg(test)]
+mod lowerable_tests {
+    use super::*;
+    use crate::ir::Endianness;
+
+    #[test]
+    fn tls_value_is_refused_where_the_isa_lacks_it() {
+        let f = crate::text::parse_functions(
+            "function %f() -> i64 {\n    gv0 = symbol tls %t\nblock0:\n    v0 = tls_value.i64 gv0\n    return v0\n}",
+        )
+        .unwrap()
+        .remove(0);
+        let native =
+            |tls_value| Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true, tls_value };
+        assert!(check_lowerable(&f, &native(true)).is_ok());
+        let e = check_lowerable(&f, &native(false)).unwrap_err().to_string();
+        assert!(e.contains("tls_value.i64 gv0") && e.contains("x86_64 only"), "{e}");
+        for isa in ["aarch64", "riscv64", "s390x"] {
+            let isa = crate::isa::lookup_by_name(isa).unwrap().finish().unwrap();
+            let e = isa.compile_function(&f, false).unwrap_err();
+            assert!(matches!(&e, CodegenError::Unsupported(m) if m.contains("thread-local")), "{e}");
+        }
     }
 }

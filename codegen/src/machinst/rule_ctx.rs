@@ -49,8 +49,9 @@ impl<B, I: MachInst> RuleCtx<'_, '_, B, I> {
     pub fn emit(&mut self, inst: I) {
         self.lower.emit(inst);
     }
-    /// The symbol whose address `inst` (a `func_addr` or a `symbol_value`) takes: its
-    /// name, the constant offset and whether it is colocated. `None`, with the reason
+    /// The symbol whose address `inst` (a `func_addr`, `symbol_value` or `tls_value`)
+    /// takes: its name, the constant offset and whether it is colocated. A thread-local
+    /// symbol is refused here; an ISA that lowers `tls_value` reads it first. `None`, with the reason
     /// recorded as "unsupported", for anything else; `isa` names the target in it.
     pub fn symbol_ref(&mut self, inst: Inst, isa: &str) -> Option<(ExternalName, i64, bool)> {
         let f = self.lower.f;
@@ -63,6 +64,7 @@ impl<B, I: MachInst> RuleCtx<'_, '_, B, I> {
                 Some(GlobalValueData::Symbol { name, offset, tls: false, colocated }) => {
                     Ok((name.clone(), offset.bits(), *colocated))
                 }
+                Some(GlobalValueData::Symbol { tls: true, .. }) => Err(format!("thread-local symbols on {isa}")),
                 _ => Err(format!("global values other than symbols on {isa}")),
             },
             _ => Err(format!("this address computation on {isa}")),

@@ -213,6 +213,18 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             ctx.store_bits(addr, x.bits, x.ty.bytes() as usize, lane_bytes(x.ty), MemFlags::new())?;
             Ok(Flow::Next)
         }
+        D::UnaryGlobalValue { opcode: Opcode::TlsValue, global_value } => {
+            let Some(GlobalValueData::Symbol { name, offset, tls: true, .. }) =
+                ctx.frame.func.global_values.get(global_value)
+            else {
+                return invalid(format!("`tls_value` of {global_value}, which is not a thread-local symbol"));
+            };
+            let offset = offset.0 as u64;
+            let Some(base) = ctx.mem.thread_local(&crate::store::name_key(name)) else {
+                return unsupported(op, "more than 1024 thread-local symbols");
+            };
+            ctx.result1(inst, u128::from(base.wrapping_add(offset)) & mask(ctrl.bits()))
+        }
         D::UnaryGlobalValue { global_value, .. } => {
             let bits = ctx.global_value(global_value, ctrl, 0)?;
             ctx.result1(inst, bits)

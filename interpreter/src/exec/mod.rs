@@ -239,8 +239,8 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcod
             conv::exec(ctx, inst, data, op, ctrl)
         }
         Load | Store | Uload8 | Sload8 | Istore8 | Uload16 | Sload16 | Istore16 | Uload32 | Sload32 | Istore32
-        | StackLoad | StackStore | StackAddr | SymbolValue | GlobalValue | FuncAddr | AtomicRmw | AtomicCas
-        | AtomicLoad | AtomicStore | Fence => mem::exec(ctx, inst, data, op, ctrl),
+        | StackLoad | StackStore | StackAddr | SymbolValue | TlsValue | GlobalValue | FuncAddr | AtomicRmw
+        | AtomicCas | AtomicLoad | AtomicStore | Fence => mem::exec(ctx, inst, data, op, ctrl),
         Jump | Brif | BrTable | Return | Trap | Trapz | Trapnz | Debugtrap | Call | CallIndirect | ReturnCall
         | ReturnCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress | GetPinnedReg | SetPinnedReg
         | Nop => control::exec(ctx, inst, data, op, ctrl),
@@ -248,7 +248,6 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcod
         | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise => {
             vector::exec(ctx, inst, data, op, ctrl)
         }
-        TlsValue => unsupported(op, "the interpreter has no thread-local data (its symbols are functions)"),
     }
 }
 

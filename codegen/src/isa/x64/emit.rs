@@ -26,7 +26,7 @@
 
 use super::inst::Inst;
 use super::inst::args::*;
-use crate::ir::TrapCode;
+use crate::ir::{ExternalName, LibCall, TrapCode};
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
 
 /// How an x86-64 instruction refers to a label.
@@ -566,6 +566,18 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             // The displacement counts from the end of the instruction, 4 bytes on.
             buf.add_reloc(kind, name, -4);
             buf.put4(0);
+        }
+        Inst::ElfTlsGetAddr { symbol, .. } => {
+            // The psABI's general-dynamic sequence, byte for byte (linkers match it):
+            // 66 48 8d 3d <TLSGD> = data16 lea rdi, [rip + symbol@TLSGD]
+            // 66 66 48 e8 <PLT32> = data16 data16 rex.W call __tls_get_addr
+            buf.put_data(&[0x66, 0x48, 0x8d, 0x3d]);
+            buf.add_reloc(RelocKind::X86TlsGd4, symbol, -4);
+            buf.put4(0);
+            buf.put_data(&[0x66, 0x66, 0x48, 0xe8]);
+            buf.add_reloc(RelocKind::X86CallPlt4, &ExternalName::LibCall(LibCall::ElfTlsGetAddr), -4);
+            buf.put4(0);
+            buf.add_call_site();
         }
         Inst::Push64 { src } => push_pop(buf, 0x50, enc(*src)),
         Inst::Pop64 { dst } => push_pop(buf, 0x58, enc(*dst)),

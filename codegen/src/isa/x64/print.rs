@@ -24,7 +24,7 @@ use super::emit::{MovForm, MovImmForm, mov_form, mov_imm_form};
 use super::inst::Inst;
 use super::inst::args::*;
 use super::regs::reg_name;
-use crate::ir::TrapCode;
+use crate::ir::{LibCall, TrapCode};
 use crate::machinst::{Reg, RegClass};
 use std::fmt::Write;
 
@@ -190,6 +190,9 @@ pub fn print(inst: &Inst) -> String {
             SymbolAddress::PcRel => format!("lea {}, [rip + {name}]", reg_name(*dst, S64)),
             SymbolAddress::Got => format!("mov {}, qword ptr [rip + {name}@GOTPCREL]", reg_name(*dst, S64)),
         },
+        Inst::ElfTlsGetAddr { symbol, .. } => {
+            format!("data16 lea rdi, [rip + {symbol}@TLSGD]\ndata16 data16 call {}", LibCall::ElfTlsGetAddr)
+        }
         Inst::Push64 { src } => format!("push {}", reg_name(*src, S64)),
         Inst::Pop64 { dst } => format!("pop {}", reg_name(*dst, S64)),
         Inst::AddRspImm(n) => format!("add rsp, {}", hex(*n as i64)),

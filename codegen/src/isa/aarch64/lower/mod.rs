@@ -672,7 +672,13 @@ impl LowerBackend for A64Lower {
     type MInst = MInst;
 
     fn native(&self) -> crate::legalize::Native {
-        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Little, jump_tables: true }
+        crate::legalize::Native {
+            round: true,
+            fma: true,
+            byte_order: crate::ir::Endianness::Little,
+            jump_tables: true,
+            tls_value: false,
+        }
     }
 
     fn lower_params(&self, ctx: &mut Lower<'_, MInst>, params: &[Value]) -> Result<(), CodegenError> {

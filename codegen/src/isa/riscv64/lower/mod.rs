@@ -456,6 +456,7 @@ impl LowerBackend for Rv64Lower {
             fma: true,
             byte_order: crate::ir::Endianness::Little,
             jump_tables: false,
+            tls_value: false,
         }
     }
 

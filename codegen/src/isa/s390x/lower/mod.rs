@@ -562,7 +562,13 @@ impl LowerBackend for S390xLower {
     /// order are a big-endian access and a byte swap; `br_table` is a jump table
     /// (`Inst::JumpTable`) unless `enable_jump_tables=false`.
     fn native(&self) -> crate::legalize::Native {
-        crate::legalize::Native { round: true, fma: true, byte_order: crate::ir::Endianness::Big, jump_tables: true }
+        crate::legalize::Native {
+            round: true,
+            fma: true,
+            byte_order: crate::ir::Endianness::Big,
+            jump_tables: true,
+            tls_value: false,
+        }
     }
 
     /// Library calls with `i128` operands passed as the s390x C convention passes

@@ -366,6 +366,17 @@ pub enum Inst {
         /// How the address is formed.
         mode: SymbolAddress,
     },
+    /// The address of thread-local `symbol` in the calling thread, ELF general-dynamic
+    /// style: `data16 lea rdi, [rip + symbol@TLSGD]` (`X86TlsGd4`) then
+    /// `data16 data16 rex.W call __tls_get_addr` (`X86CallPlt4` to
+    /// `LibCall::ElfTlsGetAddr`), exactly these 16 bytes so a linker can relax them. The
+    /// result is in rax; the call clobbers what a System V call does.
+    ElfTlsGetAddr {
+        /// The thread-local variable.
+        symbol: ExternalName,
+        /// The result, fixed in rax.
+        dst: Reg,
+    },
     /// `push src` (64-bit).
     Push64 {
         /// The value pushed.
@@ -818,6 +829,7 @@ impl MachInst for Inst {
                 visit_fixed_uses(uses, v);
                 visit_fixed_defs(defs, v);
             }
+            Inst::ElfTlsGetAddr { dst, .. } => v.reg_fixed_def(dst, regs::preg_rax()),
             Inst::CallUnknown { target, uses, defs, .. } => {
                 target.visit(v);
                 visit_fixed_uses(uses, v);
@@ -902,6 +914,11 @@ impl MachInst for Inst {
     fn clobbers(&self) -> PRegSet {
         match self {
             Inst::CallKnown { clobbers, .. } | Inst::CallUnknown { clobbers, .. } => *clobbers,
+            Inst::ElfTlsGetAddr { .. } => {
+                let mut set = regs::caller_saved_set();
+                set.remove(regs::preg_rax());
+                set
+            }
             _ => PRegSet::empty(),
         }
     }

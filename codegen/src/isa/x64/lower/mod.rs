@@ -13,7 +13,8 @@ use super::inst::args::{
 };
 use super::regs;
 use crate::ir::{
-    AtomicRmwOp, FloatCC, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot, TrapCode, Type, Value, types,
+    AtomicRmwOp, FloatCC, GlobalValue, GlobalValueData, Inst, InstructionData, IntCC, MemFlags, Opcode, StackSlot,
+    TrapCode, Type, Value, types,
 };
 use crate::machinst::abi as abi_lower;
 use crate::machinst::{CodegenError, Lower, LowerBackend, MachLabel, Reg, RegClass, ValueRegs};
@@ -103,6 +104,22 @@ impl RuleCtx<'_, '_> {
                 dst
             }
         }
+    }
+
+    /// `tls_value` of `gv`: the general-dynamic call to `__tls_get_addr` (which works in
+    /// executables and shared objects alike; a linker relaxes it where it can, and the JIT
+    /// supplies its own resolver), then the symbol's offset.
+    fn tls_value(&mut self, result: Value, gv: GlobalValue) {
+        let Some(GlobalValueData::Symbol { name, offset, tls: true, .. }) = self.lower.f.global_values.get(gv) else {
+            self.unsupported(format!("`tls_value` of {gv}, which is not a thread-local symbol"));
+            return;
+        };
+        let (symbol, offset) = (name.clone(), offset.bits());
+        let dst = self.tmp();
+        self.emit(MInst::ElfTlsGetAddr { symbol, dst });
+        let dst =
+            if offset != 0 { isle::Context::x64_alu_imm64(self, types::I64, AluOp::Add, dst, offset) } else { dst };
+        self.lower.set_output(result, dst);
     }
 
     fn trap_code(flags: MemFlags) -> Option<TrapCode> {
@@ -436,6 +453,9 @@ impl isle::Context for RuleCtx<'_, '_> {
             self.lower.set_output(result, dst);
             return;
         }
+        if let InstructionData::UnaryGlobalValue { opcode: Opcode::TlsValue, global_value } = f.dfg.insts[inst] {
+            return self.tls_value(result, global_value);
+        }
         let Some((name, offset, colocated)) = self.symbol_ref(inst, "x86_64") else { return };
         // Position-independent code reaches a symbol of its own unit PC-relatively and
         // any other through its GOT slot, which the linker or the JIT fills in.
@@ -701,6 +721,7 @@ impl LowerBackend for X64Lower {
             fma: self.isa_flags.has_fma,
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
+            tls_value: true,
         }
     }
 

@@ -20,6 +20,8 @@
 //! - `$+0xN` (the `TrapIf` jump) becomes the instruction's address plus N;
 //! - `[slot+0xN]` and `[arg+0xN]` become their rsp/rbp form in the test frame;
 //! - `movabs` becomes `mov` (iced names `B8+r io` `mov`);
+//! - `data16` prefixes go (the TLS sequence's padding, which REX.W overrides; iced omits
+//!   them);
 //! - `imul r, r, imm` with both registers equal becomes `imul r, imm` (iced's short form of
 //!   the same encoding);
 //! - a symbol is replaced by what iced shows for the relocation's zero placeholder: the
@@ -56,7 +58,7 @@ macro_rules! variants {
 variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
-    LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
+    LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown,
 }
@@ -150,7 +152,7 @@ struct Ctx<'a> {
     table: Option<u32>,
     frame: &'a FrameInfo,
     /// Symbol text and what iced shows for it.
-    symbol: Option<(String, String)>,
+    symbols: Vec<(String, String)>,
     /// The address of the constant of an `XmmConst`.
     constant: Option<u32>,
     /// The address of the loop head of an `AtomicRmwLoop` (its second instruction).
@@ -182,6 +184,11 @@ fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
     }
     s = replace_hex_operand(&s, "[slot+0x", |n| format!("[rsp{}]", disp_text(ctx.frame.stack_slot_offset(n) as i64)));
     s = replace_hex_operand(&s, "[arg+0x", |n| format!("[rbp{}]", disp_text(16 + n as i64)));
+    // The TLS sequence's `data16` prefixes are padding for linkers: REX.W overrides them,
+    // and iced does not show them.
+    while let Some(rest) = s.strip_prefix("data16 ") {
+        s = rest.to_string();
+    }
     if let Some(rest) = s.strip_prefix("movabs ") {
         s = format!("mov {rest}");
     }
@@ -191,7 +198,7 @@ fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
             s = format!("imul {}, {}", ops[0], ops[2]);
         }
     }
-    if let Some((name, shown)) = &ctx.symbol {
+    for (name, shown) in &ctx.symbols {
         s = s.replace(name.as_str(), shown);
     }
     s
@@ -229,17 +236,22 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     };
     let insn_bytes = code.len() - table_len;
     let table = (table_len > 0 || table_targets.is_some()).then_some((e.start + insn_bytes) as u32);
-    let symbol = match inst {
+    let symbols = match inst {
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
-            Some((callee.to_string(), format!("0x{:x}", e.end)))
+            vec![(callee.to_string(), format!("0x{:x}", e.end))]
         }
-        Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => Some((name.to_string(), "0x0".to_string())),
+        Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => vec![(name.to_string(), "0x0".to_string())],
         // A zero displacement from the end of the instruction: iced shows that address.
         Inst::LoadExtName { name, mode: SymbolAddress::PcRel, .. } => {
-            Some((format!("rip + {name}"), format!("0x{:x}", e.end)))
+            vec![(format!("rip + {name}"), format!("0x{:x}", e.end))]
         }
-        Inst::LoadExtName { name, .. } => Some((format!("rip + {name}@GOTPCREL"), format!("0x{:x}", e.end))),
-        _ => None,
+        Inst::LoadExtName { name, .. } => vec![(format!("rip + {name}@GOTPCREL"), format!("0x{:x}", e.end))],
+        // Two 8-byte instructions, each ending in its zero rel32.
+        Inst::ElfTlsGetAddr { symbol, .. } => vec![
+            (format!("rip + {symbol}@TLSGD"), format!("0x{:x}", e.start + 8)),
+            (crate::ir::LibCall::ElfTlsGetAddr.to_string(), format!("0x{:x}", e.end)),
+        ],
+        _ => vec![],
     };
     let mut decoder = Decoder::with_ip(64, &code[..insn_bytes], e.start as u64, DecoderOptions::NONE);
     let mut decoded = Vec::new();
@@ -267,7 +279,7 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         Inst::AtomicRmwLoop { .. } => decoded.get(1).map(|i| i.ip()),
         _ => None,
     };
-    let ctx = Ctx { labels: &e.labels, table, frame: &frame, symbol, constant, loop_start };
+    let ctx = Ctx { labels: &e.labels, table, frame: &frame, symbols, constant, loop_start };
     let total: usize = decoded.iter().map(|i| i.len()).sum();
     if total != insn_bytes {
         return Err(format!("decoded {total} bytes of {insn_bytes}"));
@@ -332,7 +344,7 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     }
 
     // Calls and relocations.
-    let is_call = matches!(inst, Inst::CallKnown { .. } | Inst::CallUnknown { .. });
+    let is_call = matches!(inst, Inst::CallKnown { .. } | Inst::CallUnknown { .. } | Inst::ElfTlsGetAddr { .. });
     let got_calls: Vec<u32> = e.out.call_sites.iter().map(|c| c.ret_offset).collect();
     let want_calls: Vec<u32> = if is_call { vec![e.end as u32] } else { vec![] };
     if got_calls != want_calls {
@@ -349,6 +361,10 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
             vec![(e.end as u32 - 4, RelocKind::X86PcRel4, name.clone(), -4)]
         }
         Inst::LoadExtName { name, .. } => vec![(e.end as u32 - 4, RelocKind::X86GotPcRel4, name.clone(), -4)],
+        Inst::ElfTlsGetAddr { symbol, .. } => vec![
+            (e.start as u32 + 4, RelocKind::X86TlsGd4, symbol.clone(), -4),
+            (e.end as u32 - 4, RelocKind::X86CallPlt4, ExternalName::LibCall(crate::ir::LibCall::ElfTlsGetAddr), -4),
+        ],
         _ => vec![],
     };
     let got_relocs: Vec<_> = e.out.relocs.iter().map(|r| (r.offset, r.kind, r.target.clone(), r.addend)).collect();
@@ -630,6 +646,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
             }
         }
         v.push(Inst::ReturnCallKnown { callee: callee.clone(), uses: vec![(regs::rdi(), regs::preg_rdi())] });
+        v.push(Inst::ElfTlsGetAddr { symbol: callee.clone(), dst: regs::rax() });
     }
     for &r in &gprs {
         v.push(Inst::CallUnknown { target: RegMem::Reg(r), uses: vec![], defs: vec![], clobbers: PRegSet::empty() });
