@@ -400,6 +400,12 @@ impl Opcode {
     pub fn can_store(self) -> bool {
         self.has(OpcodeFlags::STORE)
     }
+    /// Whether the instruction may change memory: a store of any kind, an atomic, a call,
+    /// or an instruction with other effects (`fence`, `debugtrap`, ...), which the
+    /// mid-end treats as changing all of it.
+    pub fn may_write_memory(self) -> bool {
+        self.has(OpcodeFlags::STORE | OpcodeFlags::CALL | OpcodeFlags::EFFECTS)
+    }
     /// Whether the instruction has an effect beyond its results, so it may not be removed
     /// when they are unused, nor reordered with other such instructions.
     pub fn has_side_effects(self) -> bool {

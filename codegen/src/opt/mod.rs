@@ -2,13 +2,17 @@
 //!
 //! [`optimize`] is the pipeline: [`simplify`] (the ISLE rules of `simplify.isle`:
 //! constant folding and algebraic identities), then alias resolution, then
-//! [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
+//! [`eliminate_redundant_loads`] (`memory.rs`: redundant loads and store-to-load
+//! forwarding over alias classes), then [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
 //! results before and after (the `test optimize` filetests check this).
 //!
 //! Invariant: no rewrite removes a trap or a side effect.
 
 mod context;
 mod fold;
+mod memory;
+
+pub use memory::eliminate_redundant_loads;
 
 use crate::ir::{Function, Inst, Value};
 use context::OptCtx;
@@ -32,6 +36,8 @@ pub fn canonical_imm(ty: crate::ir::Type, k: i64) -> i64 {
 pub struct OptStats {
     /// Instructions replaced by a simpler value.
     pub simplified: usize,
+    /// Loads replaced by an earlier load's or store's value.
+    pub loads: usize,
     /// Dead instructions removed.
     pub removed: usize,
 }
@@ -40,8 +46,12 @@ pub struct OptStats {
 pub fn optimize(func: &mut Function) -> OptStats {
     let simplified = simplify(func);
     resolve_aliases(func);
+    let loads = eliminate_redundant_loads(func);
+    if loads > 0 {
+        resolve_aliases(func);
+    }
     let removed = eliminate_dead_code(func);
-    OptStats { simplified, removed }
+    OptStats { simplified, loads, removed }
 }
 
 /// Applies the simplification rules to every single-result instruction, in layout order.

@@ -1,0 +1,291 @@
+//! Redundant-load elimination and store-to-load forwarding, reasoning about memory with
+//! the alias classes of memory flags (`heap`, `table`, `vmctx`, declared regions; see
+//! `ir/memflags.rs` and `Function::may_alias`).
+//!
+//! Memory is cut into the classes the function's accesses name, plus "any memory" for
+//! accesses without a class. Each class has a *version*: the instruction that last may
+//! have written it (a store, a call, a fence or other barrier), the function entry, or a
+//! block where paths with different versions merge. A forward data-flow pass over the CFG
+//! gives every instruction the versions it sees. Two accesses of the same kind, type and
+//! byte order, at the same address value and offset, that see the same version of the
+//! load's class read the same bytes; so a load is replaced by an earlier load, or by the
+//! value an earlier `store` of that type wrote, when that earlier instruction dominates
+//! it.
+//!
+//! What writes what: a store to class C changes C, "any memory" and every class that may
+//! alias C (a declared region and one of the older keywords may; two regions with
+//! different keys, or two different keywords, do not); a store without a class, a call,
+//! an atomic, a fence and every other instruction that may write memory change all
+//! classes. A `readonly` load reads memory nothing writes while the function runs, so its
+//! version is always the entry's. Atomic loads and stack slot accesses are left alone.
+//!
+//! Traps: the replaced load would have trapped only where the earlier access to the same
+//! bytes already did, and that access runs first (it dominates). Input: verified IR with
+//! aliases resolved. Output: the same function, redundant loads removed (their results
+//! become aliases of the earlier values).
+
+use crate::dominator_tree::DominatorTree;
+use crate::entity::EntityRef;
+use crate::flowgraph::ControlFlowGraph;
+use crate::ir::{AliasClass, Block, Endianness, Function, Inst, InstructionData, MemFlags, Opcode, Type, Value};
+use std::collections::HashMap;
+
+/// Who last may have written a class: `ENTRY`, an instruction (`index + 1`), or a block
+/// where versions merge (after all instructions).
+type Version = u32;
+const ENTRY: Version = 0;
+
+/// A class of memory as far as this pass tells them apart.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+enum Class {
+    /// Accesses without a class: may touch anything.
+    Any,
+    /// One of the older keywords.
+    Keyword(u8),
+    /// A declared region, by key.
+    Region(u32),
+}
+
+/// The classes a function names, and which of them each class's stores change.
+struct Classes {
+    list: Vec<Class>,
+    index: HashMap<Class, usize>,
+}
+
+impl Classes {
+    fn of(func: &Function) -> Classes {
+        let mut c = Classes { list: vec![Class::Any], index: HashMap::from([(Class::Any, 0)]) };
+        for block in func.layout.blocks() {
+            for inst in func.layout.block_insts(block) {
+                if let Some(flags) = func.dfg.insts[inst].memflags() {
+                    let class = class_of(func, flags);
+                    if !c.index.contains_key(&class) {
+                        c.index.insert(class, c.list.len());
+                        c.list.push(class);
+                    }
+                }
+            }
+        }
+        c
+    }
+
+    fn index(&self, class: Class) -> usize {
+        self.index.get(&class).copied().unwrap_or(0)
+    }
+
+    /// Whether a store to `a` may change what a load from `b` reads.
+    fn may_alias(a: Class, b: Class) -> bool {
+        match (a, b) {
+            (Class::Any, _) | (_, Class::Any) => true,
+            (Class::Keyword(x), Class::Keyword(y)) => x == y,
+            (Class::Region(x), Class::Region(y)) => x == y,
+            _ => true,
+        }
+    }
+}
+
+/// The class an access with `flags` belongs to (an undeclared region or conflicting
+/// classes count as none).
+fn class_of(func: &Function, flags: MemFlags) -> Class {
+    match flags.alias_class() {
+        None => Class::Any,
+        Some(AliasClass::Heap) => Class::Keyword(0),
+        Some(AliasClass::Table) => Class::Keyword(1),
+        Some(AliasClass::Vmctx) => Class::Keyword(2),
+        Some(AliasClass::Region(r)) => match func.alias_regions.get(r) {
+            Some(d) => Class::Region(d.key),
+            None => Class::Any,
+        },
+    }
+}
+
+/// What makes two loads (or a store and a load) read the same bytes as the same value.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+struct Key {
+    version: Version,
+    addr: Value,
+    offset: i32,
+    /// The loading opcode (`load`, `uload8`, ...); a `store` is keyed as `load`.
+    op: Opcode,
+    ty: Type,
+    order: Option<Endianness>,
+}
+
+/// The loads this pass handles.
+fn is_plain_load(op: Opcode) -> bool {
+    matches!(
+        op,
+        Opcode::Load
+            | Opcode::Uload8
+            | Opcode::Sload8
+            | Opcode::Uload16
+            | Opcode::Sload16
+            | Opcode::Uload32
+            | Opcode::Sload32
+    )
+}
+
+/// The stores whose effect on a class is known (the rest of the writers are barriers).
+fn is_plain_store(op: Opcode) -> bool {
+    matches!(op, Opcode::Store | Opcode::Istore8 | Opcode::Istore16 | Opcode::Istore32)
+}
+
+/// How many passes over the blocks the data flow may take before the pass gives up
+/// (leaving the function unchanged).
+const MAX_ROUNDS: usize = 64;
+
+/// Removes redundant loads; returns how many.
+pub fn eliminate_redundant_loads(func: &mut Function) -> usize {
+    let classes = Classes::of(func);
+    if classes.list.is_empty() || !any_load(func) {
+        return 0;
+    }
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let rpo: Vec<Block> = domtree.cfg_rpo().collect();
+    let n = classes.list.len();
+    // Which classes a store to each class changes.
+    let bumps: Vec<Vec<usize>> =
+        classes.list.iter().map(|&a| (0..n).filter(|&i| Classes::may_alias(a, classes.list[i])).collect()).collect();
+    let merge_base = func.dfg.insts.len() as u32 + 1;
+    let Some(ins) = block_states(func, &cfg, &rpo, &classes, &bumps, merge_base) else { return 0 };
+
+    let mut seen: HashMap<Key, (Value, Inst)> = HashMap::new();
+    let mut removed = 0;
+    for &block in &rpo {
+        let mut state = ins[block.index()].clone().unwrap_or_else(|| vec![ENTRY; n]);
+        let mut next = func.layout.first_inst(block);
+        while let Some(inst) = next {
+            next = func.layout.next_inst(inst);
+            let data = func.dfg.insts[inst];
+            match data {
+                InstructionData::Load { opcode, flags, arg, offset } if is_plain_load(opcode) => {
+                    let version = if flags.readonly() { ENTRY } else { state[classes.index(class_of(func, flags))] };
+                    let ty = func.dfg.value_type(func.dfg.first_result(inst));
+                    let key = Key {
+                        version,
+                        addr: func.dfg.resolve_aliases(arg),
+                        offset: offset.0,
+                        op: opcode,
+                        ty,
+                        order: flags.explicit_endianness(),
+                    };
+                    match seen.get(&key) {
+                        Some(&(value, earlier)) if domtree.inst_dominates(earlier, inst, &func.layout) => {
+                            func.dfg.replace_results_with_aliases(inst, &[value]);
+                            func.layout.remove_inst(inst);
+                            removed += 1;
+                        }
+                        _ => {
+                            seen.insert(key, (func.dfg.first_result(inst), inst));
+                        }
+                    }
+                }
+                _ => {
+                    let written = transfer(func, inst, &classes, &bumps, &mut state);
+                    if let (
+                        Some(version),
+                        InstructionData::Store { opcode: Opcode::Store, flags, args: [x, p], offset },
+                    ) = (written, data)
+                    {
+                        let x = func.dfg.resolve_aliases(x);
+                        let key = Key {
+                            version,
+                            addr: func.dfg.resolve_aliases(p),
+                            offset: offset.0,
+                            op: Opcode::Load,
+                            ty: func.dfg.value_type(x),
+                            order: flags.explicit_endianness(),
+                        };
+                        seen.insert(key, (x, inst));
+                    }
+                }
+            }
+        }
+    }
+    removed
+}
+
+fn any_load(func: &Function) -> bool {
+    func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| is_plain_load(func.dfg.insts[i].opcode())))
+}
+
+/// Applies `inst`'s writes to `state`; the version it wrote, if it writes memory.
+fn transfer(
+    func: &Function,
+    inst: Inst,
+    classes: &Classes,
+    bumps: &[Vec<usize>],
+    state: &mut [Version],
+) -> Option<Version> {
+    let data = &func.dfg.insts[inst];
+    let op = data.opcode();
+    let version = inst.index() as Version + 1;
+    if is_plain_store(op) {
+        let flags = data.memflags().unwrap_or_default();
+        for &i in &bumps[classes.index(class_of(func, flags))] {
+            state[i] = version;
+        }
+        Some(version)
+    } else if op.may_write_memory() {
+        // Stores of other kinds, atomics, calls, fences and other unnamed effects.
+        state.fill(version);
+        Some(version)
+    } else {
+        None
+    }
+}
+
+/// The versions each reachable block starts with (indexed by block), by iterating the
+/// data flow to a fixed point; `None` if it does not settle within `MAX_ROUNDS`.
+fn block_states(
+    func: &Function,
+    cfg: &ControlFlowGraph,
+    rpo: &[Block],
+    classes: &Classes,
+    bumps: &[Vec<usize>],
+    merge_base: u32,
+) -> Option<Vec<Option<Vec<Version>>>> {
+    let n = classes.list.len();
+    let size = func.dfg.num_blocks();
+    let mut ins: Vec<Option<Vec<Version>>> = vec![None; size];
+    let mut outs: Vec<Option<Vec<Version>>> = vec![None; size];
+    let entry = func.layout.entry_block()?;
+    for _ in 0..MAX_ROUNDS {
+        let mut changed = false;
+        for &block in rpo {
+            let merge = merge_base + block.index() as u32;
+            let mut state: Option<Vec<Version>> = (block == entry).then(|| vec![ENTRY; n]);
+            for pred in cfg.pred_iter(block) {
+                let Some(out) = &outs[pred.block.index()] else { continue };
+                match &mut state {
+                    None => state = Some(out.clone()),
+                    Some(s) => {
+                        for (v, &o) in s.iter_mut().zip(out) {
+                            if *v != o {
+                                *v = merge;
+                            }
+                        }
+                    }
+                }
+            }
+            let state = state.unwrap_or_else(|| vec![merge; n]);
+            if ins[block.index()].as_ref() != Some(&state) {
+                ins[block.index()] = Some(state.clone());
+                changed = true;
+            }
+            let mut out = state;
+            for inst in func.layout.block_insts(block) {
+                transfer(func, inst, classes, bumps, &mut out);
+            }
+            if outs[block.index()].as_ref() != Some(&out) {
+                outs[block.index()] = Some(out);
+                changed = true;
+            }
+        }
+        if !changed {
+            return Some(ins);
+        }
+    }
+    None
+}
