@@ -28,8 +28,9 @@ use crate::program::Program;
 use arbitrary::{Result, Unstructured};
 use lathe_codegen::ir::types::{F32, F64, I8, I16, I32, I64, I128};
 use lathe_codegen::ir::{
-    AbiParam, Block, BlockCall, CallConv, ExtFuncData, ExternalName, FuncRef, Function, Inst, InstructionData, IntCC,
-    JumpTableData, Opcode, Signature, StackSlot, StackSlotData, StackSlotKind, Type, Value,
+    AbiParam, AliasClass, AliasRegionData, Block, BlockCall, CallConv, ExtFuncData, ExternalName, FuncRef, Function,
+    Inst, InstructionData, IntCC, JumpTableData, Opcode, Signature, StackSlot, StackSlotData, StackSlotKind, Type,
+    Value,
 };
 use ops::OpTable;
 
@@ -100,6 +101,9 @@ struct FuncGen<'c, 'u> {
     budget: usize,
     /// The stack slots with their size in bytes and log2 alignment.
     slots: Vec<(StackSlot, u32, u8)>,
+    /// The alias class of each slot's memory: accesses to the slot name it or none, so
+    /// accesses of different classes never overlap, as the flags promise.
+    slot_classes: Vec<Option<AliasClass>>,
     callee: Option<Callee>,
     ops: OpTable,
     types: Vec<Type>,
@@ -134,6 +138,7 @@ impl<'c, 'u> FuncGen<'c, 'u> {
             vars: Vec::new(),
             budget: cfg.max_insts,
             slots: Vec::new(),
+            slot_classes: Vec::new(),
             ops: OpTable::new(cfg, any_opcode, callee.is_some()),
             callee,
             types: value_types(cfg),
@@ -164,6 +169,19 @@ impl<'c, 'u> FuncGen<'c, 'u> {
             let align_shift = self.u.int_in_range(0u8..=4)?;
             let slot = self.func.create_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, size, align_shift));
             self.slots.push((slot, size, align_shift));
+            let class = match self.u.int_in_range(0u8..=5)? {
+                0 => Some(AliasClass::Heap),
+                1 => Some(AliasClass::Table),
+                2 => Some(AliasClass::Vmctx),
+                3 | 4 => {
+                    // Keys unique per slot; the name says which.
+                    let key = self.func.alias_regions.len() as u32 + 100;
+                    let name = format!("slot {}", slot);
+                    Some(AliasClass::Region(self.func.create_alias_region(AliasRegionData { key, name })))
+                }
+                _ => None,
+            };
+            self.slot_classes.push(class);
             for off in (0..size).step_by(8) {
                 let v = self.operand(I64)?;
                 self.ins(

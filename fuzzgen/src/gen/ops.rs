@@ -492,7 +492,8 @@ impl FuncGen<'_, '_> {
         if self.slots.is_empty() {
             return Ok(());
         }
-        let (slot, size, align_shift) = *self.u.choose(&self.slots)?;
+        let which = self.u.choose_index(self.slots.len())?;
+        let (slot, size, align_shift) = self.slots[which];
         // The value type (one that fits the slot), and the number of bytes accessed
         // (fewer for the extending and truncating forms).
         let mut ty = self.any_type()?;
@@ -536,7 +537,12 @@ impl FuncGen<'_, '_> {
                 }
                 self.vars.truncate(saved);
                 let offset = at as i32 - base - delta;
-                let flags = self.mem_flags(align_shift, at, bytes)?;
+                let mut flags = self.mem_flags(align_shift, at, bytes)?;
+                if let Some(class) = self.slot_classes[which]
+                    && self.u.ratio(3u8, 4)?
+                {
+                    flags = flags.with_alias_class(Some(class));
+                }
                 if op == Store {
                     let x = self.operand(ty)?;
                     self.ins(InstructionData::Store { opcode, flags, args: [x, p], offset: offset.into() }, ty);
