@@ -30,15 +30,15 @@ const ISAS: &[&str] = &["aarch64", "riscv64", "s390x"];
 fn probeable(func: &Function, inst: Inst) -> bool {
     let data = &func.dfg.insts[inst];
     let op = data.opcode();
-    !(op.is_terminator() || op.is_call() || op.is_branch())
-        && !matches!(
-            data,
-            InstructionData::StackLoad { .. }
-                | InstructionData::StackStore { .. }
-                | InstructionData::UnaryGlobalValue { .. }
-                | InstructionData::FuncAddr { .. }
-        )
-        && op != Opcode::Nop
+    let refers_elsewhere = matches!(
+        data,
+        InstructionData::StackLoad { .. }
+            | InstructionData::StackStore { .. }
+            | InstructionData::UnaryGlobalValue { .. }
+            | InstructionData::FuncAddr { .. }
+    );
+    let control = op.is_terminator() || op.is_call() || op.is_branch();
+    !refers_elsewhere && !control && op != Opcode::Nop
 }
 
 /// A function with a scalar signature that runs `inst` of `func` alone (see the module
