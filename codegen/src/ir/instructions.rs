@@ -54,6 +54,8 @@ pub enum TypeSet {
     IntVectorSplittable,
     /// Integer vectors with lanes of at most 32 bits (they can be widened).
     IntVectorMergeable,
+    /// Integer vectors with 16- or 32-bit lanes (the fixed-point Q15 and Q31 formats).
+    IntVector16Or32,
     /// Exactly `i8x16`.
     I8x16,
 }
@@ -76,6 +78,7 @@ impl TypeSet {
             TypeSet::IntVector => ty.is_vector() && ty.is_int(),
             TypeSet::IntVectorSplittable => ty.is_vector() && ty.is_int() && ty.lane_bits() >= 16,
             TypeSet::IntVectorMergeable => ty.is_vector() && ty.is_int() && ty.lane_bits() <= 32,
+            TypeSet::IntVector16Or32 => ty.is_vector() && ty.is_int() && matches!(ty.lane_bits(), 16 | 32),
             TypeSet::I8x16 => ty == types::I8X16,
         }
     }
@@ -94,6 +97,7 @@ impl TypeSet {
             TypeSet::IntVector => "an integer vector type",
             TypeSet::IntVectorSplittable => "an integer vector type with lanes of 16 bits or more",
             TypeSet::IntVectorMergeable => "an integer vector type with lanes of 32 bits or less",
+            TypeSet::IntVector16Or32 => "an integer vector type with 16- or 32-bit lanes",
             TypeSet::I8x16 => "i8x16",
         }
     }
@@ -120,6 +124,18 @@ pub enum Constraint {
     F16,
     /// Exactly `f128`.
     F128,
+    /// Exactly `i8x16`.
+    I8x16,
+    /// Exactly `i16x8`.
+    I16x8,
+    /// Exactly `i32x4`.
+    I32x4,
+    /// Exactly `i64x2`.
+    I64x2,
+    /// Exactly `f32x4`.
+    F32x4,
+    /// Exactly `f64x2`.
+    F64x2,
     /// `i8` when `T` is a scalar; `T` as integer lanes when `T` is a vector.
     CmpResult,
     /// `T` at half the lane width.
@@ -158,6 +174,12 @@ impl Constraint {
             Constraint::F64 => Some(types::F64),
             Constraint::F16 => Some(types::F16),
             Constraint::F128 => Some(types::F128),
+            Constraint::I8x16 => Some(types::I8X16),
+            Constraint::I16x8 => Some(types::I16X8),
+            Constraint::I32x4 => Some(types::I32X4),
+            Constraint::I64x2 => Some(types::I64X2),
+            Constraint::F32x4 => Some(types::F32X4),
+            Constraint::F64x2 => Some(types::F64X2),
             Constraint::CmpResult => {
                 if ctrl.is_vector() {
                     Some(ctrl.as_int())

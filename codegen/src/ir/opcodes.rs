@@ -64,15 +64,15 @@ macro_rules! for_each_opcode {
             /// High half of the signed double-width product.
             Smulhi smulhi "smulhi" Binary arg0 Int [Ctrl, Ctrl] [Ctrl] [];
             /// Unsigned division, rounding toward zero. Traps `int_divz` on a zero divisor.
-            Udiv udiv "udiv" Binary arg0 Int [Ctrl, Ctrl] [Ctrl] [trap];
+            Udiv udiv "udiv" Binary arg0 IntScalar [Ctrl, Ctrl] [Ctrl] [trap];
             /// Signed division, rounding toward zero. Traps `int_divz` on a zero divisor and
             /// `int_ovf` on MIN / -1.
-            Sdiv sdiv "sdiv" Binary arg0 Int [Ctrl, Ctrl] [Ctrl] [trap];
+            Sdiv sdiv "sdiv" Binary arg0 IntScalar [Ctrl, Ctrl] [Ctrl] [trap];
             /// Unsigned remainder. Traps `int_divz` on a zero divisor.
-            Urem urem "urem" Binary arg0 Int [Ctrl, Ctrl] [Ctrl] [trap];
+            Urem urem "urem" Binary arg0 IntScalar [Ctrl, Ctrl] [Ctrl] [trap];
             /// Signed remainder, with the sign of the dividend; MIN % -1 is 0. Traps
             /// `int_divz` on a zero divisor.
-            Srem srem "srem" Binary arg0 Int [Ctrl, Ctrl] [Ctrl] [trap];
+            Srem srem "srem" Binary arg0 IntScalar [Ctrl, Ctrl] [Ctrl] [trap];
             /// Wrapping addition with a 64-bit immediate.
             IaddImm iadd_imm "iadd_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
             /// Wrapping multiplication by an immediate.
@@ -165,7 +165,8 @@ macro_rules! for_each_opcode {
             /// controlling type.
             Bmask bmask "bmask" Unary explicit Int [IntSameLanes] [Ctrl] [];
 
-            // ---- Shifts and rotates (the amount is taken modulo the lane width) ----
+            // ---- Shifts and rotates (the amount is taken modulo the lane width; on vectors
+            // every lane is shifted by the same scalar amount) ----
             /// Shift left.
             Ishl ishl "ishl" Binary arg0 Int [Ctrl, AnyIntScalar] [Ctrl] [];
             /// Logical shift right.
@@ -177,15 +178,15 @@ macro_rules! for_each_opcode {
             /// Rotate right.
             Rotr rotr "rotr" Binary arg0 Int [Ctrl, AnyIntScalar] [Ctrl] [];
             /// Shift left by an immediate.
-            IshlImm ishl_imm "ishl_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
+            IshlImm ishl_imm "ishl_imm" BinaryImm64 arg0 Int [Ctrl] [Ctrl] [];
             /// Logical shift right by an immediate.
-            UshrImm ushr_imm "ushr_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
+            UshrImm ushr_imm "ushr_imm" BinaryImm64 arg0 Int [Ctrl] [Ctrl] [];
             /// Arithmetic shift right by an immediate.
-            SshrImm sshr_imm "sshr_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
+            SshrImm sshr_imm "sshr_imm" BinaryImm64 arg0 Int [Ctrl] [Ctrl] [];
             /// Rotate left by an immediate.
-            RotlImm rotl_imm "rotl_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
+            RotlImm rotl_imm "rotl_imm" BinaryImm64 arg0 Int [Ctrl] [Ctrl] [];
             /// Rotate right by an immediate.
-            RotrImm rotr_imm "rotr_imm" BinaryImm64 arg0 IntScalar [Ctrl] [Ctrl] [];
+            RotrImm rotr_imm "rotr_imm" BinaryImm64 arg0 Int [Ctrl] [Ctrl] [];
 
             // ---- Comparisons and selection ----
             /// Integer comparison: `i8` 1 or 0 for scalars; all-ones or zero lanes for vectors.
@@ -358,7 +359,7 @@ macro_rules! for_each_opcode {
             /// Does nothing.
             Nop nop "nop" Nullary nocontrol Any [] [] [];
 
-            // ---- Vectors (defined and verified; executed by later work) ----
+            // ---- Vectors ----
             /// A vector with every lane set to `x`.
             Splat splat "splat" Unary explicit Vector [Lane] [Ctrl] [];
             /// A vector with lane 0 set to `x` and the other lanes zero.
@@ -393,6 +394,44 @@ macro_rules! for_each_opcode {
             UwidenHigh uwiden_high "uwiden_high" Unary arg0 IntVectorMergeable [Ctrl] [MergeLanes] [];
             /// Adds adjacent lane pairs of the concatenation of two vectors.
             IaddPairwise iadd_pairwise "iadd_pairwise" Binary arg0 IntVector [Ctrl, Ctrl] [Ctrl] [];
+            /// Lane-wise select: lane `i` of `x` where lane `i` of `c` is non-zero, else of `y`.
+            Vselect vselect "vselect" Ternary arg1 Vector [CmpResult, Ctrl, Ctrl] [Ctrl] [];
+            /// Fixed-point rounding multiply, signed saturating:
+            /// `sat((x * y + 2^(B-2)) >> (B-1))` per lane of `B` bits (Q15, Q31).
+            SqmulRoundSat sqmul_round_sat "sqmul_round_sat" Binary arg0 IntVector16Or32 [Ctrl, Ctrl] [Ctrl] [];
+            /// Converts the two low `f32` lanes to `f64` exactly.
+            FvpromoteLow fvpromote_low "fvpromote_low" Unary nocontrol Any [F32x4] [F64x2] [];
+            /// Converts both `f64` lanes to `f32` (nearest even) in lanes 0 and 1; lanes 2 and
+            /// 3 are zero.
+            Fvdemote fvdemote "fvdemote" Unary nocontrol Any [F64x2] [F32x4] [];
+            /// Loads 8 bytes at `p + offset` and zero-extends each to a lane of an `i16x8`.
+            Uload8x8 uload8x8 "uload8x8" Load arg0 Addr [Ctrl] [I16x8] [load trap];
+            /// Loads 8 bytes at `p + offset` and sign-extends each to a lane of an `i16x8`.
+            Sload8x8 sload8x8 "sload8x8" Load arg0 Addr [Ctrl] [I16x8] [load trap];
+            /// Loads four 16-bit lanes at `p + offset`, zero-extended to an `i32x4`.
+            Uload16x4 uload16x4 "uload16x4" Load arg0 Addr [Ctrl] [I32x4] [load trap];
+            /// Loads four 16-bit lanes at `p + offset`, sign-extended to an `i32x4`.
+            Sload16x4 sload16x4 "sload16x4" Load arg0 Addr [Ctrl] [I32x4] [load trap];
+            /// Loads two 32-bit lanes at `p + offset`, zero-extended to an `i64x2`.
+            Uload32x2 uload32x2 "uload32x2" Load arg0 Addr [Ctrl] [I64x2] [load trap];
+            /// Loads two 32-bit lanes at `p + offset`, sign-extended to an `i64x2`.
+            Sload32x2 sload32x2 "sload32x2" Load arg0 Addr [Ctrl] [I64x2] [load trap];
+
+            // ---- x86-specific vector opcodes (x86 semantics; other backends may refuse them) ----
+            /// x86 `pshufb`: byte `i` is 0 if bit 7 of `y[i]` is set, else `x[y[i] & 15]`.
+            X86Pshufb x86_pshufb "x86_pshufb" Binary arg0 I8x16 [Ctrl, Ctrl] [Ctrl] [];
+            /// x86 `blendv`: lane `i` of `x` where the top bit of lane `i` of `c` is set, else
+            /// of `y`.
+            X86Blendv x86_blendv "x86_blendv" Ternary arg1 Vector [CmpResult, Ctrl, Ctrl] [Ctrl] [];
+            /// x86 `pmulhrsw`: like `sqmul_round_sat`, but MIN * MIN wraps to MIN instead of
+            /// saturating.
+            X86Pmulhrsw x86_pmulhrsw "x86_pmulhrsw" Binary arg0 IntVector16Or32 [Ctrl, Ctrl] [Ctrl] [];
+            /// x86 `pmaddubsw`: signed bytes of `x` times unsigned bytes of `y`, adjacent
+            /// products added with signed 16-bit saturation.
+            X86Pmaddubsw x86_pmaddubsw "x86_pmaddubsw" Binary nocontrol Any [I8x16, I8x16] [I16x8] [];
+            /// x86 `cvttps2dq`: float lanes to signed integer lanes, rounding toward zero; NaN
+            /// and out-of-range lanes give the minimum integer.
+            X86Cvtt2dq x86_cvtt2dq "x86_cvtt2dq" Unary explicit IntVector [FloatSameLanes] [Ctrl] [];
         }
     };
 }

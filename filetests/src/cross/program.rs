@@ -14,10 +14,10 @@
 
 use super::tools::Toolchain;
 use super::workdir::{WorkDir, run_tool};
-use lathe_codegen::data_value::CallOutcome;
+use lathe_codegen::data_value::{CallOutcome, STANDALONE_THREAD_LOCAL_BYTES};
 use lathe_codegen::ir::{CallConv, ExternalName, Signature, TrapCode};
 use lathe_codegen::isa::TargetIsa;
-use lathe_codegen::machinst::CompiledCode;
+use lathe_codegen::machinst::{CompiledCode, RelocKind};
 use lathe_jit::entry;
 use lathe_object::{DataDescription, DataReloc, Linkage, ObjectModule};
 use std::collections::HashMap;
@@ -174,6 +174,19 @@ fn write_object(
         let id = module.declare_function(f.name, Linkage::Local)?;
         module.define_function(id, &f.code)?;
         table.push(module.func_ref(id));
+    }
+    // Each thread-local symbol the code reaches (`tls_value`) is a zero-filled block of the
+    // standalone size, as in the interpreter and the JIT.
+    let mut thread_locals: Vec<&str> = Vec::new();
+    for r in funcs.iter().flat_map(|f| &f.code.relocs) {
+        if let (RelocKind::X86TlsGd4, ExternalName::TestCase(name)) = (r.kind, &r.target)
+            && !thread_locals.contains(&name.as_str())
+        {
+            thread_locals.push(name);
+            let id = module.declare_thread_local(name, Linkage::Local)?;
+            let bytes = vec![0; STANDALONE_THREAD_LOCAL_BYTES as usize];
+            module.define_data(id, DataDescription { bytes, align: 16, relocs: Vec::new() })?;
+        }
     }
     let mut trampolines = HashMap::new();
     for call in calls {

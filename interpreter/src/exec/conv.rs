@@ -5,7 +5,7 @@
 use super::float::{canon32, canon64};
 use super::softfloat;
 use super::{Ctx, Flow, bad_shape};
-use crate::error::{Ex, invalid, unsupported};
+use crate::error::{Ex, invalid};
 use crate::value::{mask, sext};
 use lathe_codegen::ir::{Endianness, Inst, InstructionData as D, Opcode, Type};
 
@@ -18,6 +18,17 @@ fn int_to_float(x: u128, n: u32, signed: bool, out: u32) -> u128 {
         let f = if signed { sext(x, n) as f64 } else { x as f64 };
         canon64(f)
     }
+}
+
+/// `bits` (a value of type `ty`, at most 128 bits) with the bytes of each lane reversed.
+fn swap_lane_bytes(bits: u128, ty: Type) -> u128 {
+    let mut bytes = bits.to_le_bytes();
+    let size = (ty.bytes() as usize).min(16);
+    let lane = (ty.lane_bits() as usize / 8).max(1);
+    for chunk in bytes[..size].chunks_mut(lane) {
+        chunk.reverse();
+    }
+    u128::from_le_bytes(bytes)
 }
 
 /// Executes a conversion.
@@ -34,12 +45,16 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             ctx.result1(inst, u128::from_le_bytes(b))
         }
         D::LoadNoOffset { flags, arg, .. } => {
-            // bitcast
+            // bitcast: a store of `x` and a load of `T` at one address with these flags.
+            // Only `big` changes the bits: the bytes of each lane of `x`, then of each lane
+            // of `T`, are reversed (which cancels out when the lanes have the same width).
             let x = ctx.arg(arg)?;
-            if (x.ty.is_vector() || ctrl.is_vector()) && flags.explicit_endianness() == Some(Endianness::Big) {
-                return unsupported(op, "big-endian lane order of vector bitcasts");
-            }
-            ctx.result1(inst, x.bits)
+            let bits = if flags.explicit_endianness() == Some(Endianness::Big) {
+                swap_lane_bytes(swap_lane_bytes(x.bits, x.ty), ctrl)
+            } else {
+                x.bits
+            };
+            ctx.result1(inst, bits)
         }
         D::Unary { arg, .. } => {
             let x = ctx.arg(arg)?;

@@ -19,7 +19,7 @@ const MAX_GLOBAL_DEPTH: usize = 64;
 
 /// The effective address `p + offset`: `p` zero-extended, the offset sign-extended,
 /// wrapping in 64 bits.
-fn effective(p: u128, offset: i32) -> u64 {
+pub(super) fn effective(p: u128, offset: i32) -> u64 {
     (p as u64).wrapping_add(offset as i64 as u64)
 }
 
@@ -35,7 +35,7 @@ fn is_big(flags: MemFlags) -> bool {
 
 impl Ctx<'_, '_> {
     /// Reads `size` bytes at `addr` as bits (lanes of `lane` bytes in the flags' order).
-    fn load_bits(&self, addr: u64, size: usize, lane: usize, flags: MemFlags) -> Ex<u128> {
+    pub(super) fn load_bits(&self, addr: u64, size: usize, lane: usize, flags: MemFlags) -> Ex<u128> {
         let mut buf = [0u8; 16];
         let Some(bytes) = buf.get_mut(..size) else {
             return invalid(format!("a {size}-byte access"));

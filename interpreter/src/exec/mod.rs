@@ -1,5 +1,6 @@
 //! Executing one instruction: the type checks every instruction goes through, then a
-//! dispatch by opcode group to `int`, `float`, `conv`, `mem`, `control` and `vector`
+//! dispatch by opcode group to `int`, `float`, `conv`, `mem`, `control`, `vector` and
+//! `vector_x86`
 //! (lane-wise forms of scalar opcodes run their group's scalar rule once per lane).
 //!
 //! Input: the current frame and the instruction to run. Output: a [`Flow`] telling the run
@@ -17,6 +18,7 @@ mod int;
 mod mem;
 mod softfloat;
 mod vector;
+mod vector_x86;
 
 pub(crate) use vector::LaneRun;
 
@@ -216,6 +218,21 @@ fn is_vector_opcode(op: Opcode) -> bool {
             | UwidenLow
             | UwidenHigh
             | IaddPairwise
+            | Vselect
+            | SqmulRoundSat
+            | FvpromoteLow
+            | Fvdemote
+            | Uload8x8
+            | Sload8x8
+            | Uload16x4
+            | Sload16x4
+            | Uload32x2
+            | Sload32x2
+            | X86Pshufb
+            | X86Blendv
+            | X86Pmulhrsw
+            | X86Pmaddubsw
+            | X86Cvtt2dq
     )
 }
 
@@ -245,9 +262,10 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcod
         | ReturnCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress | GetPinnedReg | SetPinnedReg
         | Nop => control::exec(ctx, inst, data, op, ctrl),
         Splat | ScalarToVector | Extractlane | Insertlane | Shuffle | Swizzle | VanyTrue | VallTrue | VhighBits
-        | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise => {
-            vector::exec(ctx, inst, data, op, ctrl)
-        }
+        | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise | Vselect
+        | SqmulRoundSat | FvpromoteLow | Fvdemote | Uload8x8 | Sload8x8 | Uload16x4 | Sload16x4 | Uload32x2
+        | Sload32x2 => vector::exec(ctx, inst, data, op, ctrl),
+        X86Pshufb | X86Blendv | X86Pmulhrsw | X86Pmaddubsw | X86Cvtt2dq => vector_x86::exec(ctx, inst, data, op, ctrl),
     }
 }
 

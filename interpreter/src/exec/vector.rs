@@ -1,5 +1,7 @@
 //! Vectors (docs/ir.md, "Vectors"): the lane-wise forms of scalar opcodes, and the vector
-//! opcodes proper (`splat`, `extractlane`, `shuffle`, narrowing, widening, ...).
+//! opcodes proper (`splat`, `extractlane`, `shuffle`, narrowing, widening, `vselect`,
+//! fixed-point multiply, float lane conversions, extending loads, ...). The x86-specific
+//! opcodes are in `vector_x86.rs`, which shares the lane helpers here.
 //!
 //! Lane-wise forms reuse the scalar rules: [`lanewise`] runs the scalar handler once per
 //! lane with the context in lane mode (`Ctx::lanes`), in which a vector operand reads as
@@ -11,6 +13,8 @@
 //! occupies bits `i * lane_bits ..` (lane 0 lowest), as in memory on a little-endian
 //! machine.
 
+use super::float::{canon32, canon64};
+use super::mem::effective;
 use super::{Ctx, Flow, bad_shape};
 use crate::error::{Ex, invalid, unsupported};
 use crate::value::{mask, sext};
@@ -130,15 +134,49 @@ pub(super) fn lanewise(
 }
 
 /// Lane `i` of `bits`, lanes of `lane_bits` bits.
-fn lane(bits: u128, i: u32, lane_bits: u32) -> u128 {
+pub(super) fn lane(bits: u128, i: u32, lane_bits: u32) -> u128 {
     (bits >> (i * lane_bits)) & mask(lane_bits)
+}
+
+/// A vector of `n` lanes of `lane_bits` bits, lane `i` being the low bits of `f(i)`.
+pub(super) fn build(n: u32, lane_bits: u32, f: impl Fn(u32) -> u128) -> u128 {
+    (0..n).fold(0, |acc, i| acc | (f(i) & mask(lane_bits)) << (i * lane_bits))
 }
 
 /// `x` (signed when `signed`) clamped into the range of an `n`-bit integer, signed or
 /// unsigned by `to_signed`.
-fn saturate(x: i128, n: u32, to_signed: bool) -> u128 {
+pub(super) fn saturate(x: i128, n: u32, to_signed: bool) -> u128 {
     let (lo, hi) = if to_signed { (-(1i128 << (n - 1)), (1i128 << (n - 1)) - 1) } else { (0, (1i128 << n) - 1) };
     (x.clamp(lo, hi) as u128) & mask(n)
+}
+
+/// The first `n` lanes of `lane_bits` bits of `bits`, each extended (signed or not) to
+/// twice its width: the `n` lanes of the result.
+fn widen(bits: u128, lane_bits: u32, n: u32, signed: bool) -> u128 {
+    build(n, 2 * lane_bits, |i| {
+        let l = lane(bits, i, lane_bits);
+        if signed { sext(l, lane_bits) as u128 } else { l }
+    })
+}
+
+/// The Q-format product of two `n`-bit lanes: `(x * y + 2^(n-2)) >> (n-1)`, exact (before
+/// any saturation or wrapping; only MIN * MIN exceeds `n` bits).
+pub(super) fn q_mul_round(x: u128, y: u128, n: u32) -> i128 {
+    (sext(x, n) * sext(y, n) + (1 << (n - 2))) >> (n - 1)
+}
+
+/// The memory lane width and signedness of an extending vector load.
+fn extending_load(op: Opcode) -> Option<(u32, bool)> {
+    use Opcode::*;
+    Some(match op {
+        Uload8x8 => (8, false),
+        Sload8x8 => (8, true),
+        Uload16x4 => (16, false),
+        Sload16x4 => (16, true),
+        Uload32x2 => (32, false),
+        Sload32x2 => (32, true),
+        _ => return None,
+    })
 }
 
 /// Executes a vector opcode.
@@ -224,12 +262,7 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             let (lb, n) = (x.ty.lane_bits(), x.ty.lane_count());
             let first = if matches!(op, SwidenHigh | UwidenHigh) { n / 2 } else { 0 };
             let signed = matches!(op, SwidenLow | SwidenHigh);
-            let r = (0..n / 2).fold(0u128, |acc, i| {
-                let l = lane(x.bits, first + i, lb);
-                let wide = if signed { sext(l, lb) as u128 & mask(2 * lb) } else { l };
-                acc | wide << (i * 2 * lb)
-            });
-            ctx.result1(inst, r)
+            ctx.result1(inst, widen(x.bits >> (first * lb), lb, n / 2, signed))
         }
         (D::Binary { args: [a, b], .. }, IaddPairwise) => {
             let (x, y) = (ctx.arg(a)?, ctx.arg(b)?.bits);
@@ -240,6 +273,34 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
                 .enumerate()
                 .fold(0u128, |acc, (i, p)| acc | ((p[0] + p[1]) & mask(lb)) << (i as u32 * lb));
             ctx.result1(inst, r)
+        }
+        (D::Ternary { args: [c, a, b], .. }, Vselect) => {
+            let (c, x, y) = (ctx.arg(c)?.bits, ctx.arg(a)?, ctx.arg(b)?.bits);
+            let lb = x.ty.lane_bits();
+            let r = build(x.ty.lane_count(), lb, |i| lane(if lane(c, i, lb) != 0 { x.bits } else { y }, i, lb));
+            ctx.result1(inst, r)
+        }
+        (D::Binary { args: [a, b], .. }, SqmulRoundSat) => {
+            let (x, y) = (ctx.arg(a)?, ctx.arg(b)?.bits);
+            let lb = x.ty.lane_bits();
+            let r = build(x.ty.lane_count(), lb, |i| {
+                saturate(q_mul_round(lane(x.bits, i, lb), lane(y, i, lb), lb), lb, true)
+            });
+            ctx.result1(inst, r)
+        }
+        (D::Unary { arg, .. }, FvpromoteLow) => {
+            let x = ctx.arg(arg)?.bits;
+            ctx.result1(inst, build(2, 64, |i| canon64(f64::from(f32::from_bits(lane(x, i, 32) as u32)))))
+        }
+        (D::Unary { arg, .. }, Fvdemote) => {
+            let x = ctx.arg(arg)?.bits;
+            ctx.result1(inst, build(2, 32, |i| canon32(f64::from_bits(lane(x, i, 64) as u64) as f32)))
+        }
+        (D::Load { flags, arg, offset, .. }, _) => {
+            let Some((lb, signed)) = extending_load(op) else { return bad_shape(op) };
+            let addr = effective(ctx.arg(arg)?.bits, offset.0);
+            let bits = ctx.load_bits(addr, 8, (lb / 8) as usize, flags)?;
+            ctx.result1(inst, widen(bits, lb, 64 / lb, signed))
         }
         _ => bad_shape(op),
     }

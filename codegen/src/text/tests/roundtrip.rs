@@ -47,6 +47,9 @@ fn sample_round_trips() {
     assert!(first.contains("v5 = vconst.i8x16 [2 1 0 0 0 0 0 0 0 0 0 0 0 0 0 0]"));
     assert!(first.contains("v7 = f64const +NaN:0x1"));
     assert!(first.contains("v98 = iadd v97, v3"), "an inferred suffix is not printed");
+    assert!(first.contains("v33 = uload8x8 notrap v32+8"), "an extending vector load takes its type from the address");
+    assert!(first.contains("v31 = fvdemote v30"));
+    assert!(first.contains("v43 = x86_cvtt2dq.i32x4 v31"));
     assert!(first.contains("function %floats(f32, f64) -> f32, f64 fast {"));
     assert!(first.contains("function u0:7(i32, i64) -> i32 windows_fastcall {"));
 }
