@@ -2,6 +2,7 @@
 //!
 //! [`optimize`] is the pipeline: [`simplify`] (the ISLE rules of `simplify.isle`:
 //! constant folding and algebraic identities), then alias resolution, then
+//! [`number_values`] (`gvn.rs`: pure instructions computed again in dominated code), then
 //! [`eliminate_redundant_loads`] (`memory.rs`: redundant loads and store-to-load
 //! forwarding over alias classes), then [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
 //! results before and after (the `test optimize` filetests check this).
@@ -10,8 +11,10 @@
 
 mod context;
 mod fold;
+mod gvn;
 mod memory;
 
+pub use gvn::number_values;
 pub use memory::eliminate_redundant_loads;
 
 use crate::ir::{Function, Inst, Value};
@@ -36,6 +39,8 @@ pub fn canonical_imm(ty: crate::ir::Type, k: i64) -> i64 {
 pub struct OptStats {
     /// Instructions replaced by a simpler value.
     pub simplified: usize,
+    /// Pure instructions replaced by an equal dominating one.
+    pub numbered: usize,
     /// Loads replaced by an earlier load's or store's value.
     pub loads: usize,
     /// Dead instructions removed.
@@ -46,12 +51,16 @@ pub struct OptStats {
 pub fn optimize(func: &mut Function) -> OptStats {
     let simplified = simplify(func);
     resolve_aliases(func);
+    let numbered = number_values(func);
+    if numbered > 0 {
+        resolve_aliases(func);
+    }
     let loads = eliminate_redundant_loads(func);
     if loads > 0 {
         resolve_aliases(func);
     }
     let removed = eliminate_dead_code(func);
-    OptStats { simplified, loads, removed }
+    OptStats { simplified, numbered, loads, removed }
 }
 
 /// Applies the simplification rules to every single-result instruction, in layout order.
