@@ -69,6 +69,37 @@ impl fmt::Display for AliasRegionData {
     }
 }
 
+/// The part of memory an access touches as far as alias reasoning knows
+/// ([`Function::memory_part`]).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum MemoryPart {
+    /// Anything: an access without an alias class.
+    Any,
+    /// The older `heap` keyword.
+    Heap,
+    /// The older `table` keyword.
+    Table,
+    /// The older `vmctx` keyword.
+    Vmctx,
+    /// A declared region, by key.
+    Region(u32),
+}
+
+impl MemoryPart {
+    /// Whether accesses to these parts may touch the same bytes: the one statement of the
+    /// rules. Parts of different classes never overlap: regions with different keys, and
+    /// different keywords. A keyword and a declared region may (nothing relates the two
+    /// spellings), and `Any` may overlap everything.
+    pub fn may_overlap(self, other: MemoryPart) -> bool {
+        match (self, other) {
+            (MemoryPart::Any, _) | (_, MemoryPart::Any) => true,
+            (MemoryPart::Region(x), MemoryPart::Region(y)) => x == y,
+            (MemoryPart::Region(_), _) | (_, MemoryPart::Region(_)) => true,
+            (x, y) => x == y,
+        }
+    }
+}
+
 /// A global value declaration.
 #[derive(Clone, PartialEq, Eq, Hash, Debug)]
 pub enum GlobalValueData {
@@ -184,23 +215,26 @@ impl Function {
         self.alias_regions.push(data)
     }
 
-    /// Whether two accesses with these flags may touch the same bytes, as far as their
-    /// alias classes tell: accesses in different classes never do. Declared regions are
-    /// told apart by their keys (two declarations with one key are one region), the older
-    /// keywords `heap`/`table`/`vmctx` from each other; a keyword and a declared region may
-    /// overlap, since nothing relates the two spellings. An access without a class (or
-    /// naming an undeclared region) may touch anything.
-    pub fn may_alias(&self, a: MemFlags, b: MemFlags) -> bool {
-        let key = |r: AliasRegion| self.alias_regions.get(r).map(|d| d.key);
-        match (a.alias_class(), b.alias_class()) {
-            (Some(AliasClass::Region(x)), Some(AliasClass::Region(y))) => match (key(x), key(y)) {
-                (Some(kx), Some(ky)) => kx == ky,
-                _ => true,
-            },
-            (Some(AliasClass::Region(_)), Some(_)) | (Some(_), Some(AliasClass::Region(_))) => true,
-            (Some(x), Some(y)) => x == y,
-            _ => true,
+    /// What part of memory an access with `flags` touches, for alias reasoning: its
+    /// class with a declared region resolved to its key (two declarations with one key
+    /// are one region). [`MemoryPart::Any`] for an access without a class, naming an
+    /// undeclared region, or naming conflicting classes.
+    pub fn memory_part(&self, flags: MemFlags) -> MemoryPart {
+        match flags.alias_class() {
+            None => MemoryPart::Any,
+            Some(AliasClass::Heap) => MemoryPart::Heap,
+            Some(AliasClass::Table) => MemoryPart::Table,
+            Some(AliasClass::Vmctx) => MemoryPart::Vmctx,
+            Some(AliasClass::Region(r)) => {
+                self.alias_regions.get(r).map_or(MemoryPart::Any, |d| MemoryPart::Region(d.key))
+            }
         }
+    }
+
+    /// Whether two accesses with these flags may touch the same bytes, as far as their
+    /// alias classes tell ([`MemoryPart::may_overlap`]).
+    pub fn may_alias(&self, a: MemFlags, b: MemFlags) -> bool {
+        self.memory_part(a).may_overlap(self.memory_part(b))
     }
 
     /// Adds a global value.

@@ -7,8 +7,8 @@
 //! declared in the function's preamble (`region0 = 8 "vmctx+8"`, see
 //! [`AliasRegionData`](super::AliasRegionData)) and named `region0` in the flags; what
 //! is disjoint from what is [`Function::may_alias`](super::Function::may_alias). Lathe
-//! reads, prints and verifies them (at most one per access); no pass relies on them yet,
-//! which is always sound since they only permit optimizations.
+//! reads, prints and verifies them (at most one per access); the mid-end's redundant-load
+//! elimination (`opt/memory.rs`) relies on them.
 
 use super::{AliasRegion, TrapCode};
 use crate::entity::PackedOption;

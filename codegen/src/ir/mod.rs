@@ -27,7 +27,7 @@ pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{BlockData, DataFlowGraph, ValueDef};
 pub use entities::{AliasRegion, Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
 pub use extname::{ExtFuncData, ExternalName};
-pub use function::{AliasRegionData, Function, GlobalValueData, SourceLoc, StackSlotData, StackSlotKind};
+pub use function::{AliasRegionData, Function, GlobalValueData, MemoryPart, SourceLoc, StackSlotData, StackSlotKind};
 pub use immediates::{Ieee16, Ieee32, Ieee64, Ieee128, Imm64, Offset32};
 pub use instructions::{
     BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,

@@ -13,8 +13,7 @@
 //! it.
 //!
 //! What writes what: a store to class C changes C, "any memory" and every class that may
-//! alias C (a declared region and one of the older keywords may; two regions with
-//! different keys, or two different keywords, do not); a store without a class, a call,
+//! overlap C (`MemoryPart::may_overlap`, the rules of `Function::may_alias`); a store without a class, a call,
 //! an atomic, a fence and every other instruction that may write memory change all
 //! classes. A `readonly` load reads memory nothing writes while the function runs, so its
 //! version is always the entry's. Atomic loads and stack slot accesses are left alone.
@@ -27,7 +26,7 @@
 use crate::dominator_tree::DominatorTree;
 use crate::entity::EntityRef;
 use crate::flowgraph::ControlFlowGraph;
-use crate::ir::{AliasClass, Block, Endianness, Function, Inst, InstructionData, MemFlags, Opcode, Type, Value};
+use crate::ir::{Block, Endianness, Function, Inst, InstructionData, MemFlags, MemoryPart, Opcode, Type, Value};
 use std::collections::HashMap;
 
 /// Who last may have written a class: `ENTRY`, an instruction (`index + 1`), or a block
@@ -35,33 +34,23 @@ use std::collections::HashMap;
 type Version = u32;
 const ENTRY: Version = 0;
 
-/// A class of memory as far as this pass tells them apart.
-#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
-enum Class {
-    /// Accesses without a class: may touch anything.
-    Any,
-    /// One of the older keywords.
-    Keyword(u8),
-    /// A declared region, by key.
-    Region(u32),
-}
-
-/// The classes a function names, and which of them each class's stores change.
+/// The parts of memory a function's accesses name (`MemoryPart::Any` first), each with an
+/// index into the version states.
 struct Classes {
-    list: Vec<Class>,
-    index: HashMap<Class, usize>,
+    list: Vec<MemoryPart>,
+    index: HashMap<MemoryPart, usize>,
 }
 
 impl Classes {
     fn of(func: &Function) -> Classes {
-        let mut c = Classes { list: vec![Class::Any], index: HashMap::from([(Class::Any, 0)]) };
+        let mut c = Classes { list: vec![MemoryPart::Any], index: HashMap::from([(MemoryPart::Any, 0)]) };
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
                 if let Some(flags) = func.dfg.insts[inst].memflags() {
-                    let class = class_of(func, flags);
-                    if !c.index.contains_key(&class) {
-                        c.index.insert(class, c.list.len());
-                        c.list.push(class);
+                    let part = func.memory_part(flags);
+                    if !c.index.contains_key(&part) {
+                        c.index.insert(part, c.list.len());
+                        c.list.push(part);
                     }
                 }
             }
@@ -69,33 +58,9 @@ impl Classes {
         c
     }
 
-    fn index(&self, class: Class) -> usize {
-        self.index.get(&class).copied().unwrap_or(0)
-    }
-
-    /// Whether a store to `a` may change what a load from `b` reads.
-    fn may_alias(a: Class, b: Class) -> bool {
-        match (a, b) {
-            (Class::Any, _) | (_, Class::Any) => true,
-            (Class::Keyword(x), Class::Keyword(y)) => x == y,
-            (Class::Region(x), Class::Region(y)) => x == y,
-            _ => true,
-        }
-    }
-}
-
-/// The class an access with `flags` belongs to (an undeclared region or conflicting
-/// classes count as none).
-fn class_of(func: &Function, flags: MemFlags) -> Class {
-    match flags.alias_class() {
-        None => Class::Any,
-        Some(AliasClass::Heap) => Class::Keyword(0),
-        Some(AliasClass::Table) => Class::Keyword(1),
-        Some(AliasClass::Vmctx) => Class::Keyword(2),
-        Some(AliasClass::Region(r)) => match func.alias_regions.get(r) {
-            Some(d) => Class::Region(d.key),
-            None => Class::Any,
-        },
+    /// The state index of the part an access with `flags` touches.
+    fn index(&self, func: &Function, flags: MemFlags) -> usize {
+        self.index.get(&func.memory_part(flags)).copied().unwrap_or(0)
     }
 }
 
@@ -146,7 +111,7 @@ pub fn eliminate_redundant_loads(func: &mut Function) -> usize {
     let n = classes.list.len();
     // Which classes a store to each class changes.
     let bumps: Vec<Vec<usize>> =
-        classes.list.iter().map(|&a| (0..n).filter(|&i| Classes::may_alias(a, classes.list[i])).collect()).collect();
+        classes.list.iter().map(|&a| (0..n).filter(|&i| a.may_overlap(classes.list[i])).collect()).collect();
     let merge_base = func.dfg.insts.len() as u32 + 1;
     let Some(ins) = block_states(func, &cfg, &rpo, &classes, &bumps, merge_base) else { return 0 };
 
@@ -160,7 +125,7 @@ pub fn eliminate_redundant_loads(func: &mut Function) -> usize {
             let data = func.dfg.insts[inst];
             match data {
                 InstructionData::Load { opcode, flags, arg, offset } if is_plain_load(opcode) => {
-                    let version = if flags.readonly() { ENTRY } else { state[classes.index(class_of(func, flags))] };
+                    let version = if flags.readonly() { ENTRY } else { state[classes.index(func, flags)] };
                     let ty = func.dfg.value_type(func.dfg.first_result(inst));
                     let key = Key {
                         version,
@@ -223,7 +188,7 @@ fn transfer(
     let version = inst.index() as Version + 1;
     if is_plain_store(op) {
         let flags = data.memflags().unwrap_or_default();
-        for &i in &bumps[classes.index(class_of(func, flags))] {
+        for &i in &bumps[classes.index(func, flags)] {
             state[i] = version;
         }
         Some(version)
