@@ -35,7 +35,7 @@ use super::regs::{
 };
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
-    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
     unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
@@ -64,6 +64,7 @@ pub static SYSV: ConvDesc = ConvDesc {
     callee_saved: &SYSV_CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
+    vectors: VectorAbi::InFloatRegs,
 };
 
 /// Windows x64 (`windows_fastcall`).
@@ -86,6 +87,7 @@ pub static WINDOWS: ConvDesc = ConvDesc {
     },
     clobbers: regs::win_caller_saved_set,
     family: 1,
+    vectors: VectorAbi::ByRef,
 };
 
 /// What a `preserve_all` function keeps for its caller: every allocatable register but
