@@ -21,6 +21,11 @@
 //!   result always goes to the return area. Callee-saved: rbx, rbp, rdi, rsi, r12-r15 and
 //!   xmm6-xmm15 (all 128 bits; the prologue saves them with `movups`).
 //!
+//! 128-bit vectors (`__m128`): under System V in the float argument and result registers
+//! like floats, on the stack in 16-byte slots aligned to 16; under Windows x64 by
+//! reference (the caller's 16-byte aligned copy, like an `i128`), returned in xmm0 when no
+//! float result took it, else in the return area (16 bytes aligned to 16 within it).
+//!
 //! Results that do not fit the return registers go, for both families, to a return area
 //! whose address the caller passes as a hidden first argument (rdi under System V, rcx
 //! under Windows, shifting the other arguments by one position): one 8-byte word per
@@ -179,7 +184,10 @@ impl AbiHooks for X64Abi {
     }
     fn gen_load(&self, dst: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_float() {
+        if ty.is_vector() {
+            // Unaligned: return-area slots are only 8-byte aligned.
+            Inst::VecLoad { aligned: false, addr, dst, trap: None }
+        } else if ty.is_float() {
             Inst::XmmLoad { double: ty.bits() == 64, addr, dst, trap: None }
         } else {
             Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None }
@@ -187,7 +195,9 @@ impl AbiHooks for X64Abi {
     }
     fn gen_store(&self, src: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_float() {
+        if ty.is_vector() {
+            Inst::VecStore { aligned: false, src, addr, trap: None }
+        } else if ty.is_float() {
             Inst::XmmStore { double: ty.bits() == 64, src, addr, trap: None }
         } else {
             Inst::Store { size: OperandSize::S64, src, addr, trap: None }

@@ -679,6 +679,10 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             let e = vector::OpEnc { prefix: Some(0xf3), map: vector::OpMap::M0f, opcode: 0x6f };
             legacy_op(buf, e, false, enc(*dst), Rm::Mem(Addr::Rip(label)), 0);
         }
+        Inst::VecFill { ones, dst } => {
+            let op = if *ones { vector::VecOp::Pcmpeqd } else { vector::VecOp::Pxor };
+            legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*dst)), 0);
+        }
         Inst::Pinsr { size, vex, src1, src2, lane, dst } => {
             let (e, w, _) = vector::pinsr_enc(*size);
             if *vex {

@@ -65,6 +65,10 @@ impl Backend for X64 {
     fn detect_host() -> X64Flags {
         host::detect()
     }
+    /// The SSE and AVX levels each flag implies turned on.
+    fn settle(flags: X64Flags) -> Result<X64Flags, crate::settings::SettingError> {
+        Ok(flags.implied())
+    }
     fn machine_env() -> regalloc2::MachineEnv {
         regs::machine_env()
     }

@@ -268,6 +268,7 @@ pub fn print(inst: &Inst) -> String {
             format!("{} xmmword ptr {}, {}{}", movdqa(*aligned), amode(addr), x(*src), trap_comment(*trap))
         }
         Inst::VecConst { bits, dst } => format!("movdqu {}, xmmword ptr [rip+const] ; 0x{bits:032x}", x(*dst)),
+        Inst::VecFill { ones, dst } => format!("{} {}, {}", if *ones { "pcmpeqd" } else { "pxor" }, x(*dst), x(*dst)),
         Inst::Pinsr { size, vex, src1, src2, lane, dst } => {
             let (_, _, name) = super::inst::vector::pinsr_enc(*size);
             let gpr = reg_name(*src2, if *size == S64 { S64 } else { S32 });

@@ -49,3 +49,17 @@ isa_flags! {
         has_avx512vbmi,
     }
 }
+
+impl X64Flags {
+    /// The flags with those each implies turned on: every CPU with AVX2 has AVX, with AVX
+    /// has SSE4.2, then SSE4.1, SSSE3 and SSE3 (each level includes the one before), so
+    /// lowering may test the lowest flag an instruction needs.
+    pub fn implied(mut self) -> X64Flags {
+        self.has_avx |= self.has_avx2;
+        self.has_sse42 |= self.has_avx;
+        self.has_sse41 |= self.has_sse42;
+        self.has_ssse3 |= self.has_sse41;
+        self.has_sse3 |= self.has_ssse3;
+        self
+    }
+}

@@ -618,6 +618,14 @@ pub enum Inst {
         /// The destination.
         dst: Reg,
     },
+    /// All zeros (`pxor dst, dst`) or all ones (`pcmpeqd dst, dst`): the result does not
+    /// depend on the register's old value, so `dst` is a plain def.
+    VecFill {
+        /// All ones when true.
+        ones: bool,
+        /// The destination.
+        dst: Reg,
+    },
     /// `pinsr{b,w,d,q} dst, src2, lane` with `dst` reusing `src1` (or the AVX form with
     /// `src1` in VEX.vvvv): replaces lane `lane` of the vector by the low bits of the
     /// general-purpose `src2`. `pinsrw` is SSE2, the others SSE4.1.
@@ -1009,7 +1017,7 @@ impl MachInst for Inst {
                 v.reg_use(src);
                 addr.visit(v);
             }
-            Inst::VecConst { dst, .. } => v.reg_def(dst),
+            Inst::VecConst { dst, .. } | Inst::VecFill { dst, .. } => v.reg_def(dst),
             Inst::Pinsr { vex, src1, src2, dst, .. } => {
                 v.reg_use(src1);
                 v.reg_use(src2);

@@ -24,6 +24,7 @@ crate::isle_rules!("isle_x64.rs";
     use super::i128::Shift128;
     use crate::ir::types::I64;
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
+    use crate::isa::x64::inst::vector::{MovmskOp, VecOp};
 );
 use isle::Unit;
 
@@ -33,6 +34,9 @@ use isle::{Ext, ShiftOp, UnaryOp};
 
 mod float;
 mod int;
+mod simd;
+
+use crate::isa::x64::inst::vector::VecOp;
 
 /// The x86-64 lowering backend, with the ISA flags and settings the rules may use.
 pub struct X64Lower {
@@ -121,9 +125,11 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn scale_shift(&mut self, k: i64) -> Option<u8> {
         (0..=3).contains(&k).then_some(k as u8)
     }
+    simd::simd_context_methods!();
     fn put_in_reg(&mut self, v: Value) -> Reg {
         let ty = self.lower.value_type(v);
-        if !((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar()) {
+        let vector = ty.is_vector() && ty.bits() == 128;
+        if !((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar() || vector) {
             self.unsupported(format!("values of type `{ty}` on x86_64"));
         }
         self.lower.put_in_reg(v)

@@ -60,7 +60,7 @@ variants! {
     LoadExtName, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
-    VecShiftImm, VecLoad, VecStore, VecConst, Pinsr, Pextr, Movmsk,
+    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -865,6 +865,8 @@ fn vector_cases(v: &mut Vec<Inst>) {
     }
     for n in [0u8, 7, 8, 15] {
         v.push(Inst::VecConst { bits: 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210 ^ n as u128, dst: xmm(n) });
+        v.push(Inst::VecFill { ones: n % 2 == 0, dst: xmm(n) });
+        v.push(Inst::VecFill { ones: n % 2 == 1, dst: xmm(15 - n) });
     }
     for size in SIZES {
         let lanes = 16 / size.bytes() as u8;
