@@ -260,8 +260,6 @@ impl RuleCtx<'_, '_> {
             (true, false) if from.is_int_scalar() && to.bits() == from.bits() => self.move_to_xmm(size, x),
             (false, true) if to.is_int_scalar() && to.bits() == from.bits() => self.move_to_gpr(size, x),
             _ if to == from => x,
-            // Every 128-bit vector lives whole in an xmm register.
-            _ if to.is_vector() && from.is_vector() && to.bits() == 128 && from.bits() == 128 => x,
             _ => {
                 self.unsupported(format!("`bitcast` from `{from}` to `{to}` on x86_64"));
                 x

@@ -1140,6 +1140,20 @@ impl RuleCtx<'_, '_> {
             _ => None,
         }
     }
+    /// The operand of a vector `bitcast` that moves no bits on x86-64: both types 128-bit
+    /// vectors, and memory order little-endian (or lanes of one size, where the order
+    /// does not matter).
+    pub(super) fn vbitcast_of_impl(&mut self, v: Value) -> Option<Value> {
+        let f = self.lower.f;
+        let inst = self.lower.def_inst(v)?;
+        let InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } = f.dfg.insts[inst] else {
+            return None;
+        };
+        let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
+        let vectors = to.is_vector() && from.is_vector() && to.bits() == 128 && from.bits() == 128;
+        let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
+        (vectors && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
+    }
     /// The opcode and the vector type of an instruction with a vector result or a vector
     /// first operand.
     pub(super) fn vector_inst_impl(&mut self, inst: Inst) -> Option<(Opcode, Type)> {
@@ -1206,6 +1220,9 @@ macro_rules! simd_context_methods {
         fn shuffle_of(&mut self, v: Value) -> Option<(Value, Value, u128)> {
             let (x, y, mask) = self.lane_op_of(v, Opcode::Shuffle)?;
             Some((x, y?, mask))
+        }
+        fn vbitcast_of(&mut self, v: Value) -> Option<Value> {
+            self.vbitcast_of_impl(v)
         }
         fn vector_inst(&mut self, inst: Inst) -> Option<(Opcode, Type)> {
             self.vector_inst_impl(inst)
