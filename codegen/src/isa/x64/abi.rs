@@ -392,4 +392,44 @@ mod tests {
         assert!(check(&win, &sig(CallConv::WindowsFastcall, &[I64; 5], &[I64])).is_ok());
         assert!(check(&win, &sig(CallConv::WindowsFastcall, &[I128], &[I64])).is_err());
     }
+
+    #[test]
+    fn vectors_go_in_xmm_registers_then_aligned_stack_slots_under_system_v() {
+        use types::{F64, I32X4, I64, I64X2};
+        let mut params = vec![I64, I32X4];
+        params.extend([F64; 7]);
+        params.extend([I64X2, I64]);
+        params.push(I32X4);
+        let l = layout(&sig(CallConv::SystemV, &params, &[I32X4, I64X2, I32X4]));
+        assert_eq!(l.params[1], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(0))]));
+        assert_eq!(l.params[8], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(7))]));
+        // xmm registers are used up: the vector takes a 16-byte slot aligned to 16, after
+        // which the i64 (still in a register: rdi holds the return area's address, the
+        // first i64 rsi) and the last vector follow.
+        assert_eq!(l.ret_area_ptr, Some(ArgLoc::Reg(regs::preg_rdi())));
+        assert_eq!(l.params[9], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Stack(0)]));
+        assert_eq!(l.params[10], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_rdx())]));
+        assert_eq!(l.params[11], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Stack(16)]));
+        assert_eq!(l.stack_args_size, 32);
+        assert_eq!(l.rets[0].as_slice(), [RetLoc::Reg(regs::preg_xmm(0))]);
+        assert_eq!(l.rets[1].as_slice(), [RetLoc::Reg(regs::preg_xmm(1))]);
+        assert_eq!(l.rets[2].as_slice(), [RetLoc::Area(0)]);
+        assert_eq!(l.ret_area_size, 16);
+    }
+
+    #[test]
+    fn windows_vectors_go_by_reference_and_return_in_xmm0() {
+        use types::{F32, F32X4, I64, I64X2};
+        let s = sig(CallConv::WindowsFastcall, &[F32X4, I64, F32, I64X2, F32X4], &[F32X4, I64, I64X2]);
+        let l = layout(&s);
+        // The second vector result needs the return area, whose pointer takes rcx.
+        assert_eq!(l.ret_area_ptr, Some(ArgLoc::Reg(regs::preg_rcx())));
+        assert_eq!(l.params[0], ParamLoc::ByRef(ArgLoc::Reg(regs::preg_rdx())));
+        assert_eq!(l.params[2], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(3))]));
+        assert_eq!(l.params[3], ParamLoc::ByRef(ArgLoc::Stack(32)));
+        assert_eq!(l.params[4], ParamLoc::ByRef(ArgLoc::Stack(40)));
+        assert_eq!(l.rets[0].as_slice(), [RetLoc::Reg(regs::preg_xmm(0))]);
+        assert_eq!(l.rets[2].as_slice(), [RetLoc::Area(0)]);
+        assert!(check_tail_call(&WINDOWS, &WINDOWS, &l).is_err(), "a tail call cannot pass a reference");
+    }
 }

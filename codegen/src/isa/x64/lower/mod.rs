@@ -716,6 +716,7 @@ impl LowerBackend for X64Lower {
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
         crate::machinst::run_rules("x86_64", self, ctx, inst, &[], isle::constructor_lower)
+            .map_err(|e| simd::name_vector_type(ctx.f, inst, e))
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {

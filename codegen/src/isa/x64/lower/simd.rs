@@ -4,8 +4,8 @@
 //!
 //! Every packed instruction goes through [`RuleCtx::vbin`] and friends, which pick the
 //! VEX-encoded three-operand form under `has_avx` and the destructive legacy form
-//! otherwise (the register allocator copies a source that is still live). The flags are
-//! settled (`X64Flags::implied`), so each test below names the lowest level an
+//! otherwise (the register allocator copies a source that is still live). Lowering sees
+//! the implied levels (`X64Flags::implied`), so each test below names the lowest level an
 //! instruction needs. What a level cannot do is reported "unsupported" with the opcode,
 //! the type and the level; nothing here emits a wrong answer instead.
 //!
@@ -345,8 +345,7 @@ impl RuleCtx<'_, '_> {
         }
         if self.has(Ext::Ssse3) {
             let pick = |lo: u8| -> u128 {
-                let sel: Vec<u8> =
-                    m.iter().map(|&b| if (lo..lo + 16).contains(&b) { b - lo } else { 0x80 }).collect();
+                let sel: Vec<u8> = m.iter().map(|&b| if (lo..lo + 16).contains(&b) { b - lo } else { 0x80 }).collect();
                 u128::from_le_bytes(sel.try_into().unwrap_or([0x80; 16]))
             };
             let (from_x, from_y) = (pick(0), pick(16));
@@ -738,9 +737,11 @@ impl RuleCtx<'_, '_> {
             let hi = self.vbin(VecOp::Pand, t, low4);
             let lo = self.vbin(VecOp::Pand, x, low4);
             return if op == Opcode::Popcnt {
-                let table = self.vconst(u128::from_le_bytes(*b"\x00\x01\x01\x02\x01\x02\x02\x03\x01\x02\x02\x03\x02\x03\x03\x04"));
+                let table = self
+                    .vconst(u128::from_le_bytes(*b"\x00\x01\x01\x02\x01\x02\x02\x03\x01\x02\x02\x03\x02\x03\x03\x04"));
                 let a = self.vbin(VecOp::Pshufb, table, lo);
-                let table = self.vconst(u128::from_le_bytes(*b"\x00\x01\x01\x02\x01\x02\x02\x03\x01\x02\x02\x03\x02\x03\x03\x04"));
+                let table = self
+                    .vconst(u128::from_le_bytes(*b"\x00\x01\x01\x02\x01\x02\x02\x03\x01\x02\x02\x03\x02\x03\x03\x04"));
                 let b = self.vbin(VecOp::Pshufb, table, hi);
                 self.vbin(VecOp::Paddb, a, b)
             } else {
@@ -1154,14 +1155,27 @@ impl RuleCtx<'_, '_> {
         let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
         (vectors && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
     }
-    /// The opcode and the vector type of an instruction with a vector result or a vector
-    /// first operand.
-    pub(super) fn vector_inst_impl(&mut self, inst: Inst) -> Option<(Opcode, Type)> {
-        let dfg = &self.lower.f.dfg;
-        let opcode = dfg.insts[inst].opcode();
-        let result = dfg.inst_results(inst).first().map(|&r| dfg.value_type(r));
-        let arg = dfg.inst_args(inst).first().map(|&a| dfg.value_type(a));
-        result.filter(|t| t.is_vector()).or(arg.filter(|t| t.is_vector())).map(|t| (opcode, t))
+}
+
+/// The error of an instruction no rule lowered, naming its vector type when it has one
+/// (a vector result or a vector first operand): `no x86_64 lowering for ...` becomes
+/// "`imul` on `i8x16` is not lowered on x86_64 yet (...)".
+pub(super) fn name_vector_type(
+    f: &crate::ir::Function,
+    inst: Inst,
+    e: crate::machinst::CodegenError,
+) -> crate::machinst::CodegenError {
+    use crate::machinst::CodegenError;
+    let dfg = &f.dfg;
+    let result = dfg.inst_results(inst).first().map(|&r| dfg.value_type(r));
+    let arg = dfg.inst_args(inst).first().map(|&a| dfg.value_type(a));
+    let Some(ty) = result.filter(|t| t.is_vector()).or(arg.filter(|t| t.is_vector())) else { return e };
+    match e {
+        CodegenError::Unsupported(m) if m.starts_with("no x86_64 lowering") => CodegenError::Unsupported(format!(
+            "`{}` on `{ty}` is not lowered on x86_64 yet ({m})",
+            dfg.insts[inst].opcode()
+        )),
+        other => other,
     }
 }
 
@@ -1224,9 +1238,6 @@ macro_rules! simd_context_methods {
         fn vbitcast_of(&mut self, v: Value) -> Option<Value> {
             self.vbitcast_of_impl(v)
         }
-        fn vector_inst(&mut self, inst: Inst) -> Option<(Opcode, Type)> {
-            self.vector_inst_impl(inst)
-        }
         fn use_ssse3(&mut self) -> bool {
             self.backend.isa_flags.has_ssse3
         }
@@ -1244,9 +1255,6 @@ macro_rules! simd_context_methods {
         }
         fn vec_store(&mut self, flags: MemFlags, x: Reg, addr: Amode) -> Unit {
             self.vec_store_impl(flags, x, addr)
-        }
-        fn vec_unsupported(&mut self, op: Opcode, ty: Type) -> Unit {
-            self.unsupported(format!("`{op}` on `{ty}` is not lowered on x86_64 yet"));
         }
         fn vec_splat(&mut self, ty: Type, x: Reg) -> Reg {
             self.splat(ty, x)

@@ -832,7 +832,8 @@ fn vector_cases(v: &mut Vec<Inst>) {
         let imm = with_imm(op);
         for vex in [false, true] {
             for n in [0u8, 3, 8, 15] {
-                let (d, a, b) = (xmm(n), xmm(((n as usize + k + 1) % 16) as u8), xmm(((n as usize + 7 * k + 5) % 16) as u8));
+                let (d, a, b) =
+                    (xmm(n), xmm(((n as usize + k + 1) % 16) as u8), xmm(((n as usize + 7 * k + 5) % 16) as u8));
                 let src1 = if vex { a } else { d };
                 v.push(if op.is_unary() {
                     Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d }
