@@ -290,7 +290,7 @@ impl RuleCtx<'_, '_> {
             8 => {
                 // Rebuild the 16-bit lane holding the byte, then `pinsrw` it.
                 let w = self.pextr(16, x, lane / 2);
-                let merged = if lane % 2 == 0 {
+                let merged = if lane.is_multiple_of(2) {
                     let keep = self.gpr_op(AluOp::And, w, RegMemImm::Imm(0xff00));
                     let low = self.gpr_op(AluOp::And, y, RegMemImm::Imm(0xff));
                     self.gpr_op(AluOp::Or, keep, RegMemImm::Reg(low))
@@ -328,7 +328,7 @@ impl RuleCtx<'_, '_> {
         let dwords: Option<Vec<u8>> = (0..4)
             .map(|i| {
                 let b = m[4 * i];
-                (b % 4 == 0 && (0..4).all(|k| m[4 * i + k] == b + k as u8)).then_some(b / 4)
+                (b.is_multiple_of(4) && (0..4).all(|k| m[4 * i + k] == b + k as u8)).then_some(b / 4)
             })
             .collect();
         if let Some(d) = &dwords {

@@ -273,7 +273,7 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     let constant = match inst {
         Inst::VecConst { bits, .. } => {
             let at = e.out.data.len() - 16;
-            if at % 16 != 0 || e.out.data[at..] != bits.to_le_bytes() {
+            if !at.is_multiple_of(16) || e.out.data[at..] != bits.to_le_bytes() {
                 return Err(format!("constant bytes {:02x?} at {at}", &e.out.data[at..]));
             }
             Some(at as u32)
