@@ -173,7 +173,28 @@ impl RuleCtx<'_, '_> {
         dst
     }
 
+    /// `cc ? x : y` on whole vectors: `setcc`, widened and negated into 0 or all ones,
+    /// broadcast to every lane, then a bitwise select.
+    pub(super) fn select_cc(&mut self, cc: CC, x: Reg, y: Reg) -> Reg {
+        let bit = self.setcc(cc);
+        let wide = self.tmp();
+        self.emit(MInst::MovzxRmR { from: OperandSize::S8, to: OperandSize::S32, src: RegMem::Reg(bit), dst: wide });
+        let neg = self.tmp();
+        self.emit(MInst::Unary {
+            size: OperandSize::S32,
+            op: crate::isa::x64::inst::args::UnaryOp::Neg,
+            src: wide,
+            dst: neg,
+        });
+        let m = self.gpr_to_vec(32, neg);
+        let m = self.vun_imm(VecOp::Pshufd, m, 0);
+        self.vselect(m, x, y)
+    }
+
     // ---- memory ----
+    //
+    // `movdqa` (which faults on a misaligned address) only when the access is marked
+    // `aligned`, as CLIF promises then; `movdqu` otherwise.
 
     pub(super) fn vec_load_impl(&mut self, flags: MemFlags, addr: Amode) -> Reg {
         let dst = self.ftmp();
@@ -181,7 +202,7 @@ impl RuleCtx<'_, '_> {
             self.unsupported("big-endian vector loads on x86_64".into());
         }
         let trap = Self::trap_code(flags);
-        self.emit(MInst::VecLoad { aligned: false, addr, dst, trap });
+        self.emit(MInst::VecLoad { aligned: flags.aligned(), addr, dst, trap });
         dst
     }
     pub(super) fn vec_store_impl(&mut self, flags: MemFlags, x: Reg, addr: Amode) {
@@ -189,7 +210,7 @@ impl RuleCtx<'_, '_> {
             self.unsupported("big-endian vector stores on x86_64".into());
         }
         let trap = Self::trap_code(flags);
-        self.emit(MInst::VecStore { aligned: false, src: x, addr, trap });
+        self.emit(MInst::VecStore { aligned: flags.aligned(), src: x, addr, trap });
     }
 
     // ---- lanes ----
@@ -1255,6 +1276,9 @@ macro_rules! simd_context_methods {
         }
         fn vec_store(&mut self, flags: MemFlags, x: Reg, addr: Amode) -> Unit {
             self.vec_store_impl(flags, x, addr)
+        }
+        fn vec_select_cc(&mut self, cc: CC, x: Reg, y: Reg) -> Reg {
+            self.select_cc(cc, x, y)
         }
         fn vec_splat(&mut self, ty: Type, x: Reg) -> Reg {
             self.splat(ty, x)
