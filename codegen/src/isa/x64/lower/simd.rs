@@ -961,6 +961,26 @@ impl RuleCtx<'_, '_> {
                 let over = self.vbin_imm(VecOp::Cmpps, two32, x, 2);
                 self.vbin(VecOp::Por, sum, over)
             }
+            // Between i64x2 and f64x2 (no packed instruction before AVX-512): each lane
+            // by the scalar conversion, then the two lanes joined.
+            Opcode::FcvtFromSint | Opcode::FcvtFromUint if to == types::F64X2 && from == types::I64X2 => {
+                let signed = op == Opcode::FcvtFromSint;
+                let hi = self.vun_imm(VecOp::Pshufd, x, 0xee);
+                let lanes = [x, hi].map(|l| {
+                    let g = self.vec_to_gpr(64, l);
+                    self.cvt_from_int(signed, true, 64, g)
+                });
+                self.vbin(VecOp::Punpcklqdq, lanes[0], lanes[1])
+            }
+            Opcode::FcvtToSintSat | Opcode::FcvtToUintSat if to == types::I64X2 && from == types::F64X2 => {
+                let signed = op == Opcode::FcvtToSintSat;
+                let hi = self.vun_imm(VecOp::Pshufd, x, 0xee);
+                let lanes = [x, hi].map(|l| {
+                    let g = self.cvt_to_int_sat(signed, true, 64, l);
+                    self.gpr_to_vec(64, g)
+                });
+                self.vbin(VecOp::Punpcklqdq, lanes[0], lanes[1])
+            }
             _ => {
                 let level = self.level();
                 self.unsupported(format!("`{op}` from `{from}` to `{to}` on x86_64 at the {level} level"));
