@@ -35,6 +35,7 @@ use isle::{Ext, ShiftOp, UnaryOp};
 mod float;
 mod int;
 mod simd;
+mod simd_ops;
 
 use crate::isa::x64::inst::vector::VecOp;
 

@@ -49,16 +49,17 @@ fn unsupported_message(src: &str) -> String {
 
 #[test]
 fn vector_instructions_without_a_lowering_name_the_opcode_and_type() {
-    // A vector `select` has no rule: the catch-all names it.
+    // Saturating addition has instructions for 8- and 16-bit lanes only: no rule matches
+    // 32-bit lanes, and the error names the opcode and the type.
     let msg = unsupported_message(
-        "function %f(i8, i32x4, i32x4) -> i32x4 {
-block0(v0: i8, v1: i32x4, v2: i32x4):
-    v3 = select v0, v1, v2
-    return v3
+        "function %f(i32x4, i32x4) -> i32x4 {
+block0(v0: i32x4, v1: i32x4):
+    v2 = sadd_sat v0, v1
+    return v2
 }
 ",
     );
-    assert!(msg.contains("`select` on `i32x4`"), "{msg}");
+    assert!(msg.contains("`sadd_sat` on `i32x4` is not lowered on x86_64"), "{msg}");
     // `floor` needs SSE4.1 (`roundps`); the baseline says which level it lacks.
     let msg = unsupported_message(
         "function %f(f32x4) -> f32x4 {
