@@ -1,6 +1,8 @@
 //! The vector side of x86-64 lowering (`lower_simd.isle`): 128-bit vectors in xmm
-//! registers, the packed-instruction emitters, and the sequences for what SSE2 (or the
-//! level the flags allow) has no single instruction for.
+//! registers, the packed-instruction emitters, memory, lanes (splat, extract, insert,
+//! shuffle, swizzle), the matching of the instruction formats the generated opcode terms
+//! do not cover, and the `isle::Context` methods of the vector rules. The arithmetic
+//! sequences are in `simd_ops.rs`.
 //!
 //! Every packed instruction goes through [`RuleCtx::vbin`] and friends, which pick the
 //! VEX-encoded three-operand form under `has_avx` and the destructive legacy form
