@@ -28,16 +28,38 @@ pub enum CallOutcome {
 impl CallOutcome {
     /// Whether two engines' outcomes agree: the same trap code, or the same values bit for
     /// bit, except that any two NaNs agree (hardware and constant folding may produce
-    /// different NaN bits). This is the one comparison of the interpreter with compiled
-    /// code, used by the filetest runner and the fuzzers alike.
+    /// different NaN bits), lane by lane in float vectors. This is the one comparison of
+    /// the interpreter with compiled code, used by the filetest runner and the fuzzers
+    /// alike.
     pub fn agrees_with(&self, other: &CallOutcome) -> bool {
         match (self, other) {
             (CallOutcome::Trap(x), CallOutcome::Trap(y)) => x == y,
             (CallOutcome::Return(x), CallOutcome::Return(y)) => {
-                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| p == q || (p.is_nan() && q.is_nan()))
+                x.len() == y.len() && x.iter().zip(y).all(|(p, q)| values_agree(p, q))
             }
             _ => false,
         }
+    }
+}
+
+/// Equal bits, or two NaNs; a float vector lane by lane.
+fn values_agree(p: &DataValue, q: &DataValue) -> bool {
+    match (p, q) {
+        (DataValue::V128(tp, a), DataValue::V128(tq, b)) if tp == tq && tp.is_float() => {
+            let lane = (tp.lane_bits() / 8) as usize;
+            a.chunks(lane).zip(b.chunks(lane)).all(|(x, y)| {
+                let bits = |c: &[u8]| {
+                    let mut le = [0u8; 16];
+                    le[..c.len()].copy_from_slice(c);
+                    DataValue::from_bits(u128::from_le_bytes(le), tp.lane_type())
+                };
+                match (bits(x), bits(y)) {
+                    (Some(x), Some(y)) => values_agree(&x, &y),
+                    _ => x == y,
+                }
+            })
+        }
+        _ => p == q || (p.is_nan() && q.is_nan()),
     }
 }
 
@@ -250,5 +272,23 @@ mod tests {
         assert!(!zero.matches_expected(&neg_zero));
         assert_eq!(DataValue::from_integer(-1, types::I8), Some(DataValue::I8(-1)));
         assert_eq!(DataValue::I16(-2).bits(), Some(0xfffe));
+    }
+
+    #[test]
+    fn float_vector_lanes_agree_when_both_are_nan() {
+        let lanes = |l: [u32; 4]| {
+            let mut b = [0u8; 16];
+            for (i, x) in l.iter().enumerate() {
+                b[4 * i..4 * i + 4].copy_from_slice(&x.to_le_bytes());
+            }
+            b
+        };
+        let ret = |t, l| CallOutcome::Return(vec![DataValue::V128(t, lanes(l))]);
+        let a = ret(types::F32X4, [0x7fc0_0000, 1, 2, 3]);
+        assert!(a.agrees_with(&ret(types::F32X4, [0xffc0_0000, 1, 2, 3])));
+        assert!(!a.agrees_with(&ret(types::F32X4, [0xffc0_0000, 1, 2, 4])));
+        assert!(!a.agrees_with(&ret(types::F32X4, [0x7f80_0000, 1, 2, 3])), "infinity is not NaN");
+        // Integer lanes are bits, whatever they would mean as floats.
+        assert!(!ret(types::I32X4, [0x7fc0_0000, 0, 0, 0]).agrees_with(&ret(types::I32X4, [0xffc0_0000, 0, 0, 0])));
     }
 }

@@ -73,11 +73,13 @@ fn slot_offset(i: usize) -> i32 {
     (i * SLOT) as i32
 }
 
-/// Checks that every parameter and result of `sig` is a type the buffer carries.
+/// Checks that every parameter and result of `sig` is a type the buffer carries: scalars
+/// of at most 128 bits and 128-bit vectors.
 pub fn check_signature(sig: &Signature) -> Result<(), JitError> {
     for p in sig.params.iter().chain(&sig.returns) {
         let ty = p.value_type;
-        if !(ty.is_int_scalar() || ty.is_float_scalar()) || ty.bits() > 128 {
+        let vector = ty.is_vector() && ty.bits() == 128;
+        if !(ty.is_int_scalar() || ty.is_float_scalar() || vector) || ty.bits() > 128 {
             return Err(JitError::Unsupported(format!("type {ty} in a JIT call signature")));
         }
     }
@@ -113,7 +115,14 @@ pub fn write_args(sig: &Signature, args: &[DataValue], buf: &mut [u128], order: 
             )));
         }
         let n = (param.value_type.bits() / 8) as usize;
-        let le = arg.bits().unwrap_or(0).to_le_bytes();
+        let le = match arg {
+            // Lane 0 first; each lane's bytes in `order` (see `value`).
+            DataValue::V128(ty, bytes) => {
+                buf[i] = u128::from_ne_bytes(lanes_in_order(*ty, *bytes, order));
+                continue;
+            }
+            _ => arg.bits().unwrap_or(0).to_le_bytes(),
+        };
         let mut bytes = [0u8; SLOT];
         // The low `n` bytes of the value at the start of the slot, in `order`.
         match order {
@@ -130,7 +139,20 @@ pub fn read_results(sig: &Signature, buf: &[u128], order: Endianness) -> Vec<Dat
     sig.returns.iter().zip(buf).map(|(r, slot)| value(r.value_type, slot.to_ne_bytes(), order)).collect()
 }
 
+/// The bytes of a vector whose lanes are little-endian (as `DataValue::V128` holds them)
+/// with each lane's bytes in `order` (its own inverse).
+fn lanes_in_order(ty: Type, mut bytes: [u8; SLOT], order: Endianness) -> [u8; SLOT] {
+    if order == Endianness::Big {
+        let lane = (ty.lane_bits() / 8).max(1) as usize;
+        bytes.chunks_mut(lane).for_each(<[u8]>::reverse);
+    }
+    bytes
+}
+
 fn value(ty: Type, bytes: [u8; SLOT], order: Endianness) -> DataValue {
+    if ty.is_vector() {
+        return DataValue::V128(ty, lanes_in_order(ty, bytes, order));
+    }
     let n = (ty.bits() / 8) as usize;
     let mut le = [0u8; SLOT];
     match order {
@@ -203,6 +225,22 @@ mod tests {
         let order = HOST_ENDIANNESS;
         assert!(matches!(write_args(&s, &[], &mut buf, order), Err(JitError::ArgumentMismatch(_))));
         assert!(matches!(write_args(&s, &[DataValue::I64(1)], &mut buf, order), Err(JitError::ArgumentMismatch(_))));
-        assert!(matches!(check_signature(&sig(&[types::I32X4], &[])), Err(JitError::Unsupported(_))));
+        assert!(check_signature(&sig(&[types::I32X4], &[types::F64X2])).is_ok());
+        assert!(matches!(check_signature(&sig(&[types::I32.by(2).unwrap()], &[])), Err(JitError::Unsupported(_))));
+    }
+
+    #[test]
+    fn vectors_round_trip_lane_by_lane() {
+        let s = sig(&[types::I16X8], &[]);
+        let back = sig(&[], &[types::I16X8]);
+        let bytes: [u8; 16] = std::array::from_fn(|i| i as u8);
+        let args = [DataValue::V128(types::I16X8, bytes)];
+        for order in [Endianness::Little, Endianness::Big] {
+            let mut buf = buffer(&s);
+            write_args(&s, &args, &mut buf, order).unwrap();
+            let first_lane = &buf[0].to_ne_bytes()[..2];
+            assert_eq!(first_lane, if order == Endianness::Little { [0, 1] } else { [1, 0] });
+            assert_eq!(read_results(&back, &buf, order), args);
+        }
     }
 }

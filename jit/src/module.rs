@@ -286,8 +286,8 @@ impl JitModule {
     /// module and the thread are ready for the next call.
     ///
     /// Integer (`i8`-`i128`) and float (`f32`, `f64`) parameters and results are
-    /// supported, any number of results (through a return area); vectors give
-    /// [`JitError::Unsupported`].
+    /// supported, and 128-bit vectors where the backend passes them, any number of results
+    /// (through a return area); other vectors give [`JitError::Unsupported`].
     pub fn call(&self, id: FuncId, args: &[DataValue]) -> Result<CallOutcome, JitError> {
         self.call_with_site(id, args).map(|(outcome, _)| outcome)
     }

@@ -50,6 +50,7 @@ pub static AAPCS64: ConvDesc = ConvDesc {
     callee_saved: &CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
+    vectors: crate::machinst::abi::VectorAbi::Unsupported,
 };
 
 /// Apple's arm64 convention: AAPCS64 with naturally packed stack arguments. A family of

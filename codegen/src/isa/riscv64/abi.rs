@@ -45,6 +45,7 @@ pub static LP64D: ConvDesc = ConvDesc {
     callee_saved: &CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
+    vectors: crate::machinst::abi::VectorAbi::Unsupported,
 };
 
 /// The description of `conv`, or an "unsupported" error naming why.

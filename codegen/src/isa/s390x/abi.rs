@@ -49,6 +49,7 @@ pub static ELF_S390X: ConvDesc = ConvDesc {
     callee_saved: &CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
+    vectors: crate::machinst::abi::VectorAbi::Unsupported,
 };
 
 /// Integer argument registers of `tail`: r2..r4.

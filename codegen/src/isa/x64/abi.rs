@@ -21,6 +21,11 @@
 //!   result always goes to the return area. Callee-saved: rbx, rbp, rdi, rsi, r12-r15 and
 //!   xmm6-xmm15 (all 128 bits; the prologue saves them with `movups`).
 //!
+//! 128-bit vectors (`__m128`): under System V in the float argument and result registers
+//! like floats, on the stack in 16-byte slots aligned to 16; under Windows x64 by
+//! reference (the caller's 16-byte aligned copy, like an `i128`), returned in xmm0 when no
+//! float result took it, else in the return area (16 bytes aligned to 16 within it).
+//!
 //! Results that do not fit the return registers go, for both families, to a return area
 //! whose address the caller passes as a hidden first argument (rdi under System V, rcx
 //! under Windows, shifting the other arguments by one position): one 8-byte word per
@@ -35,7 +40,7 @@ use super::regs::{
 };
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
-    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, WideArg, WideRet,
+    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
     unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
@@ -64,6 +69,7 @@ pub static SYSV: ConvDesc = ConvDesc {
     callee_saved: &SYSV_CALLEE_SAVED,
     clobbers: regs::caller_saved_set,
     family: 0,
+    vectors: VectorAbi::InFloatRegs,
 };
 
 /// Windows x64 (`windows_fastcall`).
@@ -86,6 +92,7 @@ pub static WINDOWS: ConvDesc = ConvDesc {
     },
     clobbers: regs::win_caller_saved_set,
     family: 1,
+    vectors: VectorAbi::ByRef,
 };
 
 /// What a `preserve_all` function keeps for its caller: every allocatable register but
@@ -177,7 +184,10 @@ impl AbiHooks for X64Abi {
     }
     fn gen_load(&self, dst: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_float() {
+        if ty.is_vector() {
+            // Unaligned: return-area slots are only 8-byte aligned.
+            Inst::VecLoad { aligned: false, addr, dst, trap: None }
+        } else if ty.is_float() {
             Inst::XmmLoad { double: ty.bits() == 64, addr, dst, trap: None }
         } else {
             Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None }
@@ -185,7 +195,9 @@ impl AbiHooks for X64Abi {
     }
     fn gen_store(&self, src: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_float() {
+        if ty.is_vector() {
+            Inst::VecStore { aligned: false, src, addr, trap: None }
+        } else if ty.is_float() {
             Inst::XmmStore { double: ty.bits() == 64, src, addr, trap: None }
         } else {
             Inst::Store { size: OperandSize::S64, src, addr, trap: None }
@@ -379,5 +391,45 @@ mod tests {
         assert!(check(&sysv, &win).is_err());
         assert!(check(&win, &sig(CallConv::WindowsFastcall, &[I64; 5], &[I64])).is_ok());
         assert!(check(&win, &sig(CallConv::WindowsFastcall, &[I128], &[I64])).is_err());
+    }
+
+    #[test]
+    fn vectors_go_in_xmm_registers_then_aligned_stack_slots_under_system_v() {
+        use types::{F64, I32X4, I64, I64X2};
+        let mut params = vec![I64, I32X4];
+        params.extend([F64; 7]);
+        params.extend([I64X2, I64]);
+        params.push(I32X4);
+        let l = layout(&sig(CallConv::SystemV, &params, &[I32X4, I64X2, I32X4]));
+        assert_eq!(l.params[1], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(0))]));
+        assert_eq!(l.params[8], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(7))]));
+        // xmm registers are used up: the vector takes a 16-byte slot aligned to 16, after
+        // which the i64 (still in a register: rdi holds the return area's address, the
+        // first i64 rsi) and the last vector follow.
+        assert_eq!(l.ret_area_ptr, Some(ArgLoc::Reg(regs::preg_rdi())));
+        assert_eq!(l.params[9], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Stack(0)]));
+        assert_eq!(l.params[10], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_rdx())]));
+        assert_eq!(l.params[11], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Stack(16)]));
+        assert_eq!(l.stack_args_size, 32);
+        assert_eq!(l.rets[0].as_slice(), [RetLoc::Reg(regs::preg_xmm(0))]);
+        assert_eq!(l.rets[1].as_slice(), [RetLoc::Reg(regs::preg_xmm(1))]);
+        assert_eq!(l.rets[2].as_slice(), [RetLoc::Area(0)]);
+        assert_eq!(l.ret_area_size, 16);
+    }
+
+    #[test]
+    fn windows_vectors_go_by_reference_and_return_in_xmm0() {
+        use types::{F32, F32X4, I64, I64X2};
+        let s = sig(CallConv::WindowsFastcall, &[F32X4, I64, F32, I64X2, F32X4], &[F32X4, I64, I64X2]);
+        let l = layout(&s);
+        // The second vector result needs the return area, whose pointer takes rcx.
+        assert_eq!(l.ret_area_ptr, Some(ArgLoc::Reg(regs::preg_rcx())));
+        assert_eq!(l.params[0], ParamLoc::ByRef(ArgLoc::Reg(regs::preg_rdx())));
+        assert_eq!(l.params[2], ParamLoc::Direct(smallvec::smallvec![ArgLoc::Reg(regs::preg_xmm(3))]));
+        assert_eq!(l.params[3], ParamLoc::ByRef(ArgLoc::Stack(32)));
+        assert_eq!(l.params[4], ParamLoc::ByRef(ArgLoc::Stack(40)));
+        assert_eq!(l.rets[0].as_slice(), [RetLoc::Reg(regs::preg_xmm(0))]);
+        assert_eq!(l.rets[2].as_slice(), [RetLoc::Area(0)]);
+        assert!(check_tail_call(&WINDOWS, &WINDOWS, &l).is_err(), "a tail call cannot pass a reference");
     }
 }

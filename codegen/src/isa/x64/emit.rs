@@ -26,6 +26,7 @@
 
 use super::inst::Inst;
 use super::inst::args::*;
+use super::inst::vector;
 use crate::ir::{ExternalName, LibCall, TrapCode};
 use crate::machinst::{EmitState, LabelUse, MachBuffer, MachLabel, Reg, RegClass, RelocKind};
 
@@ -642,6 +643,84 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             };
             sse(Some(sd_prefix(*double)), false, &[0x0f, 0x10], enc(*dst)).emit(buf, Rm::Mem(Addr::Rip(label)));
         }
+        Inst::VecBin { op, vex, src1, src2, imm, dst } => {
+            let rm = rm_of(src2, state);
+            if *vex {
+                vex_op(buf, op.enc(), false, enc(*dst), enc(*src1), rm, imm.is_some() as u8);
+            } else {
+                legacy_op(buf, op.enc(), false, enc(*dst), rm, imm.is_some() as u8);
+            }
+            if let Some(i) = imm {
+                buf.put1(*i);
+            }
+        }
+        Inst::VecUnary { op, vex, src, imm, dst } => {
+            let rm = rm_of(src, state);
+            if *vex {
+                vex_op(buf, op.enc(), false, enc(*dst), 0, rm, imm.is_some() as u8);
+            } else {
+                legacy_op(buf, op.enc(), false, enc(*dst), rm, imm.is_some() as u8);
+            }
+            if let Some(i) = imm {
+                buf.put1(*i);
+            }
+        }
+        Inst::VecShiftImm { op, vex, src, imm, dst } => {
+            let (opcode, digit) = op.enc();
+            let e = vector::OpEnc { prefix: Some(0x66), map: vector::OpMap::M0f, opcode };
+            if *vex {
+                // VEX.NDD: the destination in VEX.vvvv, the source in ModRM r/m.
+                vex_op(buf, e, false, digit, enc(*dst), Rm::Reg(enc(*src)), 1);
+            } else {
+                legacy_op(buf, e, false, digit, Rm::Reg(enc(*dst)), 1);
+            }
+            buf.put1(*imm);
+        }
+        Inst::VecLoad { aligned, addr: a, dst, trap } => {
+            emit_trap(buf, *trap);
+            let e = vector::OpEnc { prefix: Some(movdq_prefix(*aligned)), map: vector::OpMap::M0f, opcode: 0x6f };
+            legacy_op(buf, e, false, enc(*dst), Rm::Mem(addr(a, state)), 0);
+        }
+        Inst::VecStore { aligned, src, addr: a, trap } => {
+            emit_trap(buf, *trap);
+            let e = vector::OpEnc { prefix: Some(movdq_prefix(*aligned)), map: vector::OpMap::M0f, opcode: 0x7f };
+            legacy_op(buf, e, false, enc(*src), Rm::Mem(addr(a, state)), 0);
+        }
+        Inst::VecConst { bits, dst } => {
+            let label = buf.constant(&bits.to_le_bytes(), 16);
+            let e = vector::OpEnc { prefix: Some(0xf3), map: vector::OpMap::M0f, opcode: 0x6f };
+            legacy_op(buf, e, false, enc(*dst), Rm::Mem(Addr::Rip(label)), 0);
+        }
+        Inst::VecFill { ones, dst } => {
+            let op = if *ones { vector::VecOp::Pcmpeqd } else { vector::VecOp::Pxor };
+            legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*dst)), 0);
+        }
+        Inst::Pinsr { size, vex, src1, src2, lane, dst } => {
+            let (e, w, _) = vector::pinsr_enc(*size);
+            if *vex {
+                vex_op(buf, e, w, enc(*dst), enc(*src1), Rm::Reg(enc(*src2)), 1);
+            } else {
+                legacy_op(buf, e, w, enc(*dst), Rm::Reg(enc(*src2)), 1);
+            }
+            buf.put1(*lane);
+        }
+        Inst::Pextr { size, vex, src, lane, dst } => {
+            let (e, w, xmm_in_reg, _) = vector::pextr_enc(*size);
+            let (reg, rm) = if xmm_in_reg { (enc(*src), enc(*dst)) } else { (enc(*dst), enc(*src)) };
+            if *vex {
+                vex_op(buf, e, w, reg, 0, Rm::Reg(rm), 1);
+            } else {
+                legacy_op(buf, e, w, reg, Rm::Reg(rm), 1);
+            }
+            buf.put1(*lane);
+        }
+        Inst::Movmsk { op, vex, src, dst } => {
+            if *vex {
+                vex_op(buf, op.enc(), false, enc(*dst), 0, Rm::Reg(enc(*src)), 0);
+            } else {
+                legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*src)), 0);
+            }
+        }
         Inst::Fma { double, src2, src3, dst, .. } => {
             // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3.
             let (d, v, m) = (enc(*dst), enc(*src2), enc(*src3));
@@ -683,6 +762,45 @@ fn sd_prefix(double: bool) -> u8 {
 /// An SSE-style encoding: mandatory prefix, optional REX.W, opcode bytes.
 fn sse(prefix: Option<u8>, w: bool, opcode: &[u8], reg: u8) -> Enc<'_> {
     Enc { prefix, w, ..enc_rm(OperandSize::S32, opcode, reg) }
+}
+
+/// `movdqa`'s (66) or `movdqu`'s (F3) prefix.
+fn movdq_prefix(aligned: bool) -> u8 {
+    if aligned { 0x66 } else { 0xf3 }
+}
+
+/// A legacy SSE encoding of `e`: prefix, REX (W when `w`), the map's escape bytes and the
+/// opcode, ModRM with `reg`; `imm_len` bytes of immediate follow.
+fn legacy_op(buf: &mut MachBuffer<X64LabelUse>, e: vector::OpEnc, w: bool, reg: u8, rm: Rm, imm_len: u8) {
+    let mut opcode = [0u8; 3];
+    let escape = e.map.escape();
+    opcode[..escape.len()].copy_from_slice(escape);
+    opcode[escape.len()] = e.opcode;
+    Enc { imm_len, ..sse(e.prefix, w, &opcode[..escape.len() + 1], reg) }.emit(buf, rm);
+}
+
+/// The VEX.128 encoding of `e` with ModRM `reg` and `rm` and the extra source `vvvv`
+/// (0 when unused, which VEX writes as 1111): the two-byte `C5` form when it can say
+/// everything (map `0F`, W0, no X or B extension), else the three-byte `C4` form. The
+/// R, X, B and vvvv fields are stored inverted.
+fn vex_op(buf: &mut MachBuffer<X64LabelUse>, e: vector::OpEnc, w: bool, reg: u8, vvvv: u8, rm: Rm, imm_len: u8) {
+    let (x, b) = match rm {
+        Rm::Reg(r) => (0, r >> 3),
+        Rm::Mem(Addr::Base { base, index, .. }) => (index.map_or(0, |(i, _)| i >> 3), base >> 3),
+        Rm::Mem(Addr::Rip(_)) => (0, 0),
+    };
+    let r = (reg >> 3) & 1;
+    let tail = ((!vvvv & 0xf) << 3) | e.vex_pp();
+    if e.map == vector::OpMap::M0f && !w && x == 0 && b == 0 {
+        buf.put1(0xc5);
+        buf.put1(((r ^ 1) << 7) | tail);
+    } else {
+        buf.put1(0xc4);
+        buf.put1(((r ^ 1) << 7) | ((x ^ 1) << 6) | ((b ^ 1) << 5) | e.map.vex_bits());
+        buf.put1(((w as u8) << 7) | tail);
+    }
+    buf.put1(e.opcode);
+    modrm_sib(buf, reg, rm, imm_len);
 }
 
 /// `lock cmpxchg rm, reg` of `size`.

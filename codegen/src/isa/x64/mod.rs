@@ -70,7 +70,8 @@ impl Backend for X64 {
     }
     fn compile(target: &X64Isa, func: &Function, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
         let flags = target.settings();
-        let backend = lower::X64Lower { isa_flags: target.typed_flags(), is_pic: flags.is_pic };
+        // Lowering sees the levels each flag implies (AVX2 gives every SSE level).
+        let backend = lower::X64Lower { isa_flags: target.typed_flags().implied(), is_pic: flags.is_pic };
         compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
     }
     fn unwind_cie(_: X64Flags) -> CieDesc {

@@ -243,6 +243,53 @@ pub fn print(inst: &Inst) -> String {
         Inst::XmmConst { double, bits, dst } => {
             format!("movs{} {}, {} ptr [rip+const] ; {}", sd(*double), x(*dst), fmem(*double), hex(*bits as i64))
         }
+        Inst::VecBin { op, vex, src1, src2, imm, dst } => {
+            let src2 = sse_rm(src2, op.mem_name());
+            let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
+            if *vex {
+                format!("v{} {}, {}, {src2}{imm}", op.name(), x(*dst), x(*src1))
+            } else {
+                format!("{} {}, {src2}{imm}", op.name(), x(*dst))
+            }
+        }
+        Inst::VecUnary { op, vex, src, imm, dst } => {
+            let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
+            format!("{}{} {}, {}{imm}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()))
+        }
+        Inst::VecShiftImm { op, vex, src, imm, dst } => {
+            let imm = hex(*imm as i64);
+            if *vex {
+                format!("v{} {}, {}, {imm}", op.name(), x(*dst), x(*src))
+            } else {
+                format!("{} {}, {imm}", op.name(), x(*dst))
+            }
+        }
+        Inst::VecLoad { aligned, addr, dst, trap } => {
+            format!("{} {}, xmmword ptr {}{}", movdqa(*aligned), x(*dst), amode(addr), trap_comment(*trap))
+        }
+        Inst::VecStore { aligned, src, addr, trap } => {
+            format!("{} xmmword ptr {}, {}{}", movdqa(*aligned), amode(addr), x(*src), trap_comment(*trap))
+        }
+        Inst::VecConst { bits, dst } => format!("movdqu {}, xmmword ptr [rip+const] ; 0x{bits:032x}", x(*dst)),
+        Inst::VecFill { ones, dst } => format!("{} {}, {}", if *ones { "pcmpeqd" } else { "pxor" }, x(*dst), x(*dst)),
+        Inst::Pinsr { size, vex, src1, src2, lane, dst } => {
+            let (_, _, name) = super::inst::vector::pinsr_enc(*size);
+            let gpr = reg_name(*src2, if *size == S64 { S64 } else { S32 });
+            let lane = hex(*lane as i64);
+            if *vex {
+                format!("v{name} {}, {}, {gpr}, {lane}", x(*dst), x(*src1))
+            } else {
+                format!("{name} {}, {gpr}, {lane}", x(*dst))
+            }
+        }
+        Inst::Pextr { size, vex, src, lane, dst } => {
+            let (_, _, _, name) = super::inst::vector::pextr_enc(*size);
+            let gpr = reg_name(*dst, if *size == S64 { S64 } else { S32 });
+            format!("{}{name} {gpr}, {}, {}", v(*vex), x(*src), hex(*lane as i64))
+        }
+        Inst::Movmsk { op, vex, src, dst } => {
+            format!("{}{} {}, {}", v(*vex), op.name(), reg_name(*dst, S32), x(*src))
+        }
         Inst::Fma { double, src2, src3, dst, .. } => {
             format!("vfmadd213s{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
         }
@@ -318,6 +365,16 @@ fn sd(double: bool) -> &'static str {
 /// The memory-size keyword of a scalar float.
 fn fmem(double: bool) -> &'static str {
     if double { "qword" } else { "dword" }
+}
+
+/// The `v` of an AVX mnemonic.
+fn v(vex: bool) -> &'static str {
+    if vex { "v" } else { "" }
+}
+
+/// `movdqa` or `movdqu`.
+fn movdqa(aligned: bool) -> &'static str {
+    if aligned { "movdqa" } else { "movdqu" }
 }
 
 /// `movd` or `movq`.

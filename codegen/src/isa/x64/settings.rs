@@ -15,17 +15,19 @@ isa_flags! {
     pub struct X64Flags {
         /// SSE3.
         has_sse3,
-        /// SSSE3.
+        /// SSSE3. Lowering: vector `pshufb` shuffles, swizzles, splats and bit counts,
+        /// `pabs*`, `phadd*` (without it, SSE2 sequences).
         has_ssse3,
         /// SSE4.1. Lowering: `ceil`, `floor`, `trunc` and `nearest` use `roundss`/`roundsd`
-        /// (without it they are library calls).
+        /// (without it they are library calls) and `roundps`/`roundpd`; vector `pmulld`,
+        /// 8/16/32-bit min/max, `pextr*`/`pinsr*`, `pmovsx`/`pmovzx`, `pcmpeqq`, `packusdw`.
         has_sse41,
-        /// SSE4.2.
+        /// SSE4.2. Lowering: 64-bit vector compares by `pcmpgtq`.
         has_sse42,
         /// POPCNT. Lowering: `popcnt` is one instruction (without it, a bit-twiddling
         /// sequence).
         has_popcnt,
-        /// AVX.
+        /// AVX. Lowering: every vector instruction in its VEX-encoded three-operand form.
         has_avx,
         /// AVX2.
         has_avx2,
@@ -47,5 +49,19 @@ isa_flags! {
         has_avx512bitalg,
         /// AVX-512 vector byte manipulation instructions.
         has_avx512vbmi,
+    }
+}
+
+impl X64Flags {
+    /// The flags with those each implies turned on: every CPU with AVX2 has AVX, with AVX
+    /// has SSE4.2, then SSE4.1, SSSE3 and SSE3 (each level includes the one before), so
+    /// lowering may test the lowest flag an instruction needs.
+    pub fn implied(mut self) -> X64Flags {
+        self.has_avx |= self.has_avx2;
+        self.has_sse42 |= self.has_avx;
+        self.has_sse41 |= self.has_sse42;
+        self.has_ssse3 |= self.has_sse41;
+        self.has_sse3 |= self.has_ssse3;
+        self
     }
 }

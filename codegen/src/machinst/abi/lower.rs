@@ -125,7 +125,13 @@ fn extended<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, param: &AbiParam,
 
 /// The type of one return-area slot's worth of a value of type `ty`.
 fn area_type(ty: Type) -> Type {
-    if ty.is_float() { ty } else { types::I64 }
+    if ty.is_float() || ty.is_vector() { ty } else { types::I64 }
+}
+
+/// The offset and type of register `k` of a value of type `ty` passed by reference: the
+/// halves of an `i128` (see [`half_offset`]), or a whole vector at offset 0.
+fn by_ref_part<I: MachInst>(ty: Type, k: usize) -> (u32, Type) {
+    if ty.is_vector() { (0, ty) } else { (half_offset::<I>(k), types::I64) }
 }
 
 /// The byte offset of half `k` (0: low, 1: high) of a 128-bit integer in memory: the low
@@ -256,8 +262,8 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
             }
             ParamLoc::ByRef(at) => {
                 for (k, &r) in value_regs.regs().iter().enumerate() {
-                    let at = byref_slot + half_offset::<H::I>(k);
-                    ctx.emit(hooks.gen_store(r, types::I64, AbiBase::Outgoing, at));
+                    let (off, part) = by_ref_part::<H::I>(ty, k);
+                    ctx.emit(hooks.gen_store(r, part, AbiBase::Outgoing, byref_slot + off));
                 }
                 let ptr = ctx.alloc_tmp(RegClass::Int);
                 ctx.emit(hooks.gen_addr(ptr, AbiBase::Outgoing, byref_slot));
@@ -426,7 +432,8 @@ pub fn lower_params<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, params: &
                     ArgLoc::Stack(off) => loads.push(hooks.gen_load(ptr, types::I64, AbiBase::Incoming, off)),
                 }
                 for (k, &r) in value_regs.regs().iter().enumerate() {
-                    loads.push(hooks.gen_load(r, types::I64, AbiBase::Reg(ptr), half_offset::<H::I>(k)));
+                    let (off, part) = by_ref_part::<H::I>(ty, k);
+                    loads.push(hooks.gen_load(r, part, AbiBase::Reg(ptr), off));
                 }
             }
         }

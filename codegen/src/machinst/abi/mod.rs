@@ -83,6 +83,23 @@ pub enum RetAreaPtr {
     Reg(PReg),
 }
 
+/// How 128-bit vector arguments and results travel.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub enum VectorAbi {
+    /// The ISA has no vector support in calls yet: a vector in a signature is an
+    /// "unsupported" error naming its type.
+    Unsupported,
+    /// Like floats, in the float argument and result registers (whole 128 bits); on the
+    /// stack in 16-byte slots aligned to 16, and in 16-byte aligned return-area slots
+    /// (System V's `__m128` class).
+    InFloatRegs,
+    /// Arguments by reference: the caller stores the vector in 16-byte aligned memory of
+    /// its own frame and passes the address ([`ParamLoc::ByRef`]); a result in the first
+    /// float result register when no float result took it before, else in the return
+    /// area (Windows x64's `__m128`).
+    ByRef,
+}
+
 /// How arguments that do not fit in registers are laid out on the stack.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 pub enum StackPacking {
@@ -132,6 +149,8 @@ pub struct ConvDesc {
     /// Conventions with the same `family` preserve the same registers and pass arguments
     /// alike, so one may tail-call the other.
     pub family: u8,
+    /// 128-bit vector arguments and results.
+    pub vectors: VectorAbi,
 }
 
 impl ConvDesc {
@@ -141,6 +160,7 @@ impl ConvDesc {
     pub fn stack_type(&self, ty: Type) -> Type {
         match self.packing {
             _ if is_wide(ty) => crate::ir::types::I64,
+            _ if ty.is_vector() => ty,
             StackPacking::Natural => ty,
             StackPacking::Slots if ty.is_float() => crate::ir::types::F64,
             StackPacking::Slots => crate::ir::types::I64,
@@ -163,8 +183,8 @@ pub enum ParamLoc {
     /// The value itself, one location per register of the value (two for an `i128`, low
     /// half first).
     Direct(SmallVec<[ArgLoc; 2]>),
-    /// The value is in 16-byte aligned memory the caller provides (low half first); its
-    /// address is at this location.
+    /// The value (an `i128`, low half first, or a vector) is in 16-byte aligned memory the
+    /// caller provides; its address is at this location.
     ByRef(ArgLoc),
 }
 
@@ -193,7 +213,7 @@ pub struct CallLayout {
 }
 
 fn check_type(ty: Type, desc: &ConvDesc) -> Result<(), CodegenError> {
-    if ty.is_int_scalar() || ty.is_float_scalar() {
+    if ty.is_int_scalar() || ty.is_float_scalar() || (is_vector128(ty) && desc.vectors != VectorAbi::Unsupported) {
         Ok(())
     } else {
         Err(CodegenError::Unsupported(format!("passing `{ty}` values in calls ({})", desc.name)))
@@ -203,6 +223,11 @@ fn check_type(ty: Type, desc: &ConvDesc) -> Result<(), CodegenError> {
 /// The register a value of `ty` occupies, per register: 2 for `i128`, else 1.
 fn is_wide(ty: Type) -> bool {
     ty.is_int_scalar() && ty.bits() == 128
+}
+
+/// A 128-bit vector (the only vectors calls carry).
+fn is_vector128(ty: Type) -> bool {
+    ty.is_vector() && ty.bits() == 128
 }
 
 impl CallLayout {
@@ -229,6 +254,11 @@ impl CallLayout {
                     match desc.wide_arg {
                         WideArg::ByRef => ParamLoc::ByRef(assigner.int()),
                         WideArg::Pair { even, split } => ParamLoc::Direct(assigner.pair(even, split)),
+                    }
+                } else if ty.is_vector() {
+                    match desc.vectors {
+                        VectorAbi::ByRef => ParamLoc::ByRef(assigner.int()),
+                        _ => ParamLoc::Direct(smallvec::smallvec![assigner.next(true, 16)]),
                     }
                 } else if ty.is_float() {
                     ParamLoc::Direct(smallvec::smallvec![assigner.next(true, ty.bytes())])
@@ -311,6 +341,7 @@ impl<'d> Assigner<'d> {
         };
         match (reg, self.desc.packing) {
             (Some(p), _) => ArgLoc::Reg(p),
+            (None, _) if bytes == 16 => self.stack_bytes(16, 16),
             (None, StackPacking::Slots) => self.stack_slot(self.desc.slot_size),
             (None, StackPacking::Natural) => self.stack_bytes(bytes, bytes),
         }
@@ -346,7 +377,7 @@ impl<'d> Assigner<'d> {
 }
 
 /// Where the results of `sig` go under `desc`, and the size of the return area: integers
-/// and floats take their class's result registers in order, a 128-bit integer takes the
+/// and floats (and vectors, with the floats) take their class's result registers in order, a 128-bit integer takes the
 /// first two integer ones when [`WideRet::Pair`] and none was used before; every result
 /// that does not fit goes to the return area, one slot each (two for a 128-bit integer),
 /// in result order.
@@ -356,28 +387,36 @@ fn return_locations(desc: &ConvDesc, sig: &Signature) -> (Vec<SmallVec<[RetLoc; 
     let mut locs = Vec::with_capacity(sig.returns.len());
     for r in &sig.returns {
         let ty = r.value_type;
-        let mut in_area = |words: u32| {
+        let mut in_area = |words: u32, align: u32| {
+            area = area.next_multiple_of(align);
             area += slot * words;
             (0..words).map(|w| RetLoc::Area(area - slot * words + slot * w)).collect::<SmallVec<[RetLoc; 2]>>()
         };
-        let l = if ty.is_float() {
+        let l = if ty.is_vector() {
+            // One register's worth: 16 bytes of the area, aligned to 16.
             floats += 1;
             match desc.float_rets.get(floats - 1) {
                 Some(&p) => smallvec::smallvec![RetLoc::Reg(p)],
-                None => in_area(1),
+                None => smallvec::smallvec![in_area(16u32.div_ceil(slot), 16)[0]],
+            }
+        } else if ty.is_float() {
+            floats += 1;
+            match desc.float_rets.get(floats - 1) {
+                Some(&p) => smallvec::smallvec![RetLoc::Reg(p)],
+                None => in_area(1, 1),
             }
         } else if is_wide(ty) {
             if desc.wide_ret == WideRet::Pair && ints == 0 && desc.int_rets.len() >= 2 {
                 ints = 2;
                 smallvec::smallvec![RetLoc::Reg(desc.int_rets[0]), RetLoc::Reg(desc.int_rets[1])]
             } else {
-                in_area(2)
+                in_area(2, 1)
             }
         } else {
             ints += 1;
             match desc.int_rets.get(ints - 1) {
                 Some(&p) => smallvec::smallvec![RetLoc::Reg(p)],
-                None => in_area(1),
+                None => in_area(1, 1),
             }
         };
         locs.push(l);
@@ -414,7 +453,10 @@ pub fn check_tail_call(caller: &ConvDesc, callee: &ConvDesc, layout: &CallLayout
         )));
     }
     if layout.has_by_ref() {
-        return Err(CodegenError::Unsupported(format!("tail calls passing `i128` by reference ({})", callee.name)));
+        return Err(CodegenError::Unsupported(format!(
+            "tail calls passing `i128` or vector arguments by reference ({})",
+            callee.name
+        )));
     }
     Ok(())
 }

@@ -69,6 +69,7 @@ const AAPCS_FIELDS: ConvDesc = ConvDesc {
     callee_saved: &[],
     clobbers: no_clobbers,
     family: 0,
+    vectors: VectorAbi::Unsupported,
 };
 
 fn sig(params: &[Type], returns: &[Type]) -> Signature {

@@ -16,8 +16,10 @@
 //! work on the low lane of xmm registers; their upper lanes are never looked at.
 
 pub mod args;
+pub mod vector;
 
 use self::args::*;
+use self::vector::{MovmskOp, VecOp, VecShiftOp};
 use super::regs;
 use crate::ir::{CallConv, Endianness, ExternalName, TrapCode};
 use crate::machinst::abi::{FrameDesc, SaveStyle};
@@ -410,16 +412,16 @@ pub enum Inst {
         /// The register class of `dst`.
         class: RegClass,
     },
-    /// `movups xmmword ptr [rsp + offset], src`: saves all 128 bits of a callee-saved xmm
-    /// register in the prologue.
+    /// `movups xmmword ptr [rsp + offset], src`: saves all 128 bits of an xmm register (a
+    /// callee-saved one in the prologue, or a spill).
     XmmSaveToSp {
         /// Bytes above SP.
         offset: u32,
         /// The register saved.
         src: Reg,
     },
-    /// `movups dst, xmmword ptr [rsp + offset]`: restores a callee-saved xmm register in
-    /// the epilogue.
+    /// `movups dst, xmmword ptr [rsp + offset]`: restores an xmm register (in the epilogue,
+    /// or a reload).
     XmmRestoreFromSp {
         /// Bytes above SP.
         offset: u32,
@@ -548,6 +550,133 @@ pub enum Inst {
         /// The bits (the low 32 for `f32`).
         bits: u64,
         /// The destination.
+        dst: Reg,
+    },
+    /// A packed binary operation `op` (see [`VecOp`]): legacy `op dst, src2` with `dst`
+    /// reusing `src1`, or with `vex` the AVX form `vop dst, src1, src2` (no reuse). With
+    /// `imm` an immediate byte follows (`shufps`, `cmpps`, ...).
+    VecBin {
+        /// The operation.
+        op: VecOp,
+        /// The AVX (VEX-encoded, three-operand) form.
+        vex: bool,
+        /// The first operand (overwritten by the legacy form).
+        src1: Reg,
+        /// The second operand.
+        src2: RegMem,
+        /// The immediate, for the forms that take one.
+        imm: Option<u8>,
+        /// The result.
+        dst: Reg,
+    },
+    /// A packed one-operand operation `op dst, src` (`pabsb`, `sqrtps`, `pmovsxbw`,
+    /// `cvtdq2ps`, ...), legacy or VEX; with `imm` an immediate byte follows (`pshufd`,
+    /// `roundps`).
+    VecUnary {
+        /// The operation.
+        op: VecOp,
+        /// The AVX form.
+        vex: bool,
+        /// The operand.
+        src: RegMem,
+        /// The immediate, for the forms that take one.
+        imm: Option<u8>,
+        /// The result.
+        dst: Reg,
+    },
+    /// A packed shift by an immediate: legacy `op dst, imm` with `dst` reusing `src`, or
+    /// the AVX form `vop dst, src, imm`.
+    VecShiftImm {
+        /// The shift.
+        op: VecShiftOp,
+        /// The AVX form.
+        vex: bool,
+        /// The value.
+        src: Reg,
+        /// The count (lanes), or the byte count of `pslldq`/`psrldq`.
+        imm: u8,
+        /// The result.
+        dst: Reg,
+    },
+    /// `movdqu`/`movdqa dst, xmmword ptr [addr]`: a 128-bit load; records a trap site
+    /// when `trap` is set.
+    VecLoad {
+        /// `movdqa` (faults unless 16-byte aligned) when true.
+        aligned: bool,
+        /// The address.
+        addr: Amode,
+        /// The destination.
+        dst: Reg,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// `movdqu`/`movdqa xmmword ptr [addr], src`: a 128-bit store.
+    VecStore {
+        /// `movdqa` when true.
+        aligned: bool,
+        /// The value.
+        src: Reg,
+        /// The address.
+        addr: Amode,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
+    /// A 128-bit constant: `movdqu dst, xmmword ptr [rip+c]` from the constant pool (the
+    /// entry is 16-byte aligned).
+    VecConst {
+        /// The bits, lane 0 in the low bits.
+        bits: u128,
+        /// The destination.
+        dst: Reg,
+    },
+    /// All zeros (`pxor dst, dst`) or all ones (`pcmpeqd dst, dst`): the result does not
+    /// depend on the register's old value, so `dst` is a plain def.
+    VecFill {
+        /// All ones when true.
+        ones: bool,
+        /// The destination.
+        dst: Reg,
+    },
+    /// `pinsr{b,w,d,q} dst, src2, lane` with `dst` reusing `src1` (or the AVX form with
+    /// `src1` in VEX.vvvv): replaces lane `lane` of the vector by the low bits of the
+    /// general-purpose `src2`. `pinsrw` is SSE2, the others SSE4.1.
+    Pinsr {
+        /// The lane size.
+        size: OperandSize,
+        /// The AVX form.
+        vex: bool,
+        /// The vector.
+        src1: Reg,
+        /// The lane value (a general-purpose register).
+        src2: Reg,
+        /// The lane.
+        lane: u8,
+        /// The result.
+        dst: Reg,
+    },
+    /// `pextr{b,w,d,q} dst, src, lane`: lane `lane` of `src` zero-extended into the
+    /// general-purpose `dst`. `pextrw` is SSE2, the others SSE4.1.
+    Pextr {
+        /// The lane size.
+        size: OperandSize,
+        /// The AVX form.
+        vex: bool,
+        /// The vector.
+        src: Reg,
+        /// The lane.
+        lane: u8,
+        /// The result.
+        dst: Reg,
+    },
+    /// `pmovmskb`/`movmskps`/`movmskpd dst32, src`: the top bit of each lane.
+    Movmsk {
+        /// The form.
+        op: MovmskOp,
+        /// The AVX form.
+        vex: bool,
+        /// The vector.
+        src: Reg,
+        /// The mask (a general-purpose register).
         dst: Reg,
     },
     /// `vfmadd213ss`/`vfmadd213sd dst, src2, src3` (FMA3, VEX): dst = src2 * src1 + src3
@@ -871,6 +1000,49 @@ impl MachInst for Inst {
                 addr.visit(v);
             }
             Inst::XmmConst { dst, .. } => v.reg_def(dst),
+            Inst::VecBin { vex, src1, src2, dst, .. } => {
+                v.reg_use(src1);
+                src2.visit(v);
+                if *vex {
+                    v.reg_def(dst);
+                } else {
+                    v.reg_reuse_def(dst, 0);
+                }
+            }
+            Inst::VecUnary { src, dst, .. } => {
+                src.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::VecShiftImm { vex, src, dst, .. } => {
+                v.reg_use(src);
+                if *vex {
+                    v.reg_def(dst);
+                } else {
+                    v.reg_reuse_def(dst, 0);
+                }
+            }
+            Inst::VecLoad { addr, dst, .. } => {
+                addr.visit(v);
+                v.reg_def(dst);
+            }
+            Inst::VecStore { src, addr, .. } => {
+                v.reg_use(src);
+                addr.visit(v);
+            }
+            Inst::VecConst { dst, .. } | Inst::VecFill { dst, .. } => v.reg_def(dst),
+            Inst::Pinsr { vex, src1, src2, dst, .. } => {
+                v.reg_use(src1);
+                v.reg_use(src2);
+                if *vex {
+                    v.reg_def(dst);
+                } else {
+                    v.reg_reuse_def(dst, 0);
+                }
+            }
+            Inst::Pextr { src, dst, .. } | Inst::Movmsk { src, dst, .. } => {
+                v.reg_use(src);
+                v.reg_def(dst);
+            }
             Inst::Fma { src1, src2, src3, dst, .. } => {
                 v.reg_use(src1);
                 v.reg_use(src2);
@@ -960,12 +1132,20 @@ impl MachInst for Inst {
         }
     }
 
+    /// Float-class registers hold vectors too, so they are spilled whole (`movups`, 16
+    /// bytes: the size of a float-class spill slot).
     fn gen_spill(sp_offset: u32, src: Reg, class: RegClass) -> Inst {
-        Inst::MovToSp { offset: sp_offset, src, class }
+        match class {
+            RegClass::Int => Inst::MovToSp { offset: sp_offset, src, class },
+            RegClass::Float | RegClass::Vector => Inst::XmmSaveToSp { offset: sp_offset, src },
+        }
     }
 
     fn gen_reload(dst: Reg, sp_offset: u32, class: RegClass) -> Inst {
-        Inst::MovFromSp { offset: sp_offset, dst, class }
+        match class {
+            RegClass::Int => Inst::MovFromSp { offset: sp_offset, dst, class },
+            RegClass::Float | RegClass::Vector => Inst::XmmRestoreFromSp { offset: sp_offset, dst },
+        }
     }
 
     fn gen_frame_setup() -> Vec<FrameItem<Inst>> {

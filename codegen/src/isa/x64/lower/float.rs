@@ -327,7 +327,7 @@ impl RuleCtx<'_, '_> {
         }
     }
 
-    fn cvt_from_int(&mut self, signed: bool, double: bool, bits: u32, x: Reg) -> Reg {
+    pub(super) fn cvt_from_int(&mut self, signed: bool, double: bool, bits: u32, x: Reg) -> Reg {
         use OperandSize::*;
         if bits < 32 {
             let from = if bits == 8 { S8 } else { S16 };
@@ -395,7 +395,7 @@ impl RuleCtx<'_, '_> {
         dst
     }
 
-    fn cvt_to_int_sat(&mut self, signed: bool, double: bool, bits: u32, x: Reg) -> Reg {
+    pub(super) fn cvt_to_int_sat(&mut self, signed: bool, double: bool, bits: u32, x: Reg) -> Reg {
         use OperandSize::S64;
         let two63 = self.fconst_value(double, 9223372036854775808.0);
         if !signed && bits == 64 {

@@ -25,6 +25,7 @@ crate::isle_rules!("isle_x64.rs";
     use super::i128::Shift128;
     use crate::ir::types::I64;
     use crate::isa::x64::inst::args::{AluOp, Amode, CC, RegMemImm};
+    use crate::isa::x64::inst::vector::{MovmskOp, VecOp};
 );
 use isle::Unit;
 
@@ -34,6 +35,10 @@ use isle::{Ext, ShiftOp, UnaryOp};
 
 mod float;
 mod int;
+mod simd;
+mod simd_ops;
+
+use crate::isa::x64::inst::vector::VecOp;
 
 /// The x86-64 lowering backend, with the ISA flags and settings the rules may use.
 pub struct X64Lower {
@@ -138,9 +143,11 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn scale_shift(&mut self, k: i64) -> Option<u8> {
         (0..=3).contains(&k).then_some(k as u8)
     }
+    simd::simd_context_methods!();
     fn put_in_reg(&mut self, v: Value) -> Reg {
         let ty = self.lower.value_type(v);
-        if !((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar()) {
+        let vector = ty.is_vector() && ty.bits() == 128;
+        if !((ty.is_int_scalar() && ty.bits() <= 64) || ty.is_float_scalar() || vector) {
             self.unsupported(format!("values of type `{ty}` on x86_64"));
         }
         self.lower.put_in_reg(v)
@@ -731,6 +738,7 @@ impl LowerBackend for X64Lower {
 
     fn lower_inst(&self, ctx: &mut Lower<'_, MInst>, inst: Inst) -> Result<(), CodegenError> {
         crate::machinst::run_rules("x86_64", self, ctx, inst, &[], isle::constructor_lower)
+            .map_err(|e| simd::name_vector_type(ctx.f, inst, e))
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {

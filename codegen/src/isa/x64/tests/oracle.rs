@@ -26,6 +26,7 @@
 //!   the same encoding);
 //! - a symbol is replaced by what iced shows for the relocation's zero placeholder: the
 //!   end of the call for `call rel32`, `0x0` for `movabs`;
+//! - `cmpps a, b, 0xN` (and the `pd`, VEX forms) becomes iced's pseudo-op `cmpNAMEps a, b`;
 //! - `JmpCond` prints both jumps; when the next block is one of its targets the expected
 //!   text is the single jump emission keeps.
 //!
@@ -60,7 +61,8 @@ variants! {
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
-    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown,
+    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
+    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -201,7 +203,24 @@ fn normalize(line: &str, insn_ip: u64, ctx: &Ctx<'_>) -> String {
     for (name, shown) in &ctx.symbols {
         s = s.replace(name.as_str(), shown);
     }
-    s
+    cmp_pseudo_op(&s).unwrap_or(s)
+}
+
+/// `cmpps a, b, 0xN` (and `cmppd`, `vcmpps`, `vcmppd`) with a predicate below 8 in the
+/// pseudo-op form iced prints: `cmpltps a, b`.
+fn cmp_pseudo_op(s: &str) -> Option<String> {
+    const NAMES: [&str; 8] = ["eq", "lt", "le", "unord", "neq", "nlt", "nle", "ord"];
+    let (mnemonic, rest) = s.split_once(' ')?;
+    let (v, suffix) = match mnemonic {
+        "cmpps" => ("", "ps"),
+        "cmppd" => ("", "pd"),
+        "vcmpps" => ("v", "ps"),
+        "vcmppd" => ("v", "pd"),
+        _ => return None,
+    };
+    let (ops, imm) = rest.rsplit_once(", 0x")?;
+    let name = NAMES.get(usize::from_str_radix(imm, 16).ok()?)?;
+    Some(format!("{v}cmp{name}{suffix} {ops}"))
 }
 
 /// The lines our printer's text should match, before normalization.
@@ -262,8 +281,15 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         }
         decoded.push(i);
     }
-    // The constant of an `XmmConst` is the only entry of the pool, at the end.
+    // The constant of an `XmmConst` or `VecConst` is the only entry of the pool, at the end.
     let constant = match inst {
+        Inst::VecConst { bits, .. } => {
+            let at = e.out.data.len() - 16;
+            if !at.is_multiple_of(16) || e.out.data[at..] != bits.to_le_bytes() {
+                return Err(format!("constant bytes {:02x?} at {at}", &e.out.data[at..]));
+            }
+            Some(at as u32)
+        }
         Inst::XmmConst { double, bits, .. } => {
             let len = if *double { 8 } else { 4 };
             let at = e.out.data.len() - len;
@@ -333,7 +359,9 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         Inst::Load { trap, .. }
         | Inst::Store { trap, .. }
         | Inst::XmmLoad { trap, .. }
-        | Inst::XmmStore { trap, .. } => *trap,
+        | Inst::XmmStore { trap, .. }
+        | Inst::VecLoad { trap, .. }
+        | Inst::VecStore { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -675,6 +703,7 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     }
     let f = frame();
     float_cases(&mut v);
+    vector_cases(&mut v);
     v.extend(Inst::gen_prologue(&f).into_iter().filter_map(FrameItem::into_inst));
     v.extend(Inst::gen_epilogue(&f).into_iter().filter_map(FrameItem::into_inst));
     // A Windows x64 frame also saves rdi, rsi and xmm registers.
@@ -799,4 +828,81 @@ fn float_cases(v: &mut Vec<Inst>) {
         }
     }
     v.extend(w);
+}
+
+/// The packed (vector) forms, legacy SSE and VEX, over low and high registers and memory
+/// operands.
+fn vector_cases(v: &mut Vec<Inst>) {
+    use crate::isa::x64::inst::vector::{MovmskOp, VecOp, VecShiftOp};
+    let ams = some_amodes();
+    let gprs = all_gprs();
+    // Operations whose immediate is part of the form (below 0x80: iced shows immediates
+    // signed, our printer unsigned; the byte is emitted as given either way).
+    let with_imm = |op: VecOp| match op {
+        VecOp::Cmpps | VecOp::Cmppd => Some(0x6),
+        VecOp::Shufps => Some(0x1b),
+        VecOp::Pshufd | VecOp::Pshuflw | VecOp::Pshufhw => Some(0x4e),
+        VecOp::Roundps | VecOp::Roundpd => Some(0x9),
+        _ => None,
+    };
+    for (k, &op) in VecOp::ALL.iter().enumerate() {
+        let imm = with_imm(op);
+        for vex in [false, true] {
+            for n in [0u8, 3, 8, 15] {
+                let (d, a, b) =
+                    (xmm(n), xmm(((n as usize + k + 1) % 16) as u8), xmm(((n as usize + 7 * k + 5) % 16) as u8));
+                let src1 = if vex { a } else { d };
+                v.push(if op.is_unary() {
+                    Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d }
+                } else {
+                    Inst::VecBin { op, vex, src1, src2: RegMem::Reg(b), imm, dst: d }
+                });
+            }
+            let (a, b) = (RegMem::Mem(ams[k % ams.len()]), RegMem::Mem(ams[(k + 5) % ams.len()]));
+            v.push(if op.is_unary() {
+                Inst::VecUnary { op, vex, src: b, imm, dst: xmm(12) }
+            } else {
+                Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9) }
+            });
+        }
+    }
+    for op in VecShiftOp::ALL {
+        for vex in [false, true] {
+            for n in [0u8, 6, 9, 15] {
+                let src = if vex { xmm(15 - n) } else { xmm(n) };
+                v.push(Inst::VecShiftImm { op, vex, src, imm: n * 4 + 1, dst: xmm(n) });
+            }
+        }
+    }
+    for aligned in [false, true] {
+        for (k, a) in amodes().into_iter().enumerate() {
+            let trap = (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds);
+            v.push(Inst::VecLoad { aligned, addr: a, dst: xmm(k as u8 % 16), trap });
+            v.push(Inst::VecStore { aligned, src: xmm(15 - k as u8 % 16), addr: a, trap });
+        }
+    }
+    for n in [0u8, 7, 8, 15] {
+        v.push(Inst::VecConst { bits: 0x0123_4567_89ab_cdef_fedc_ba98_7654_3210 ^ n as u128, dst: xmm(n) });
+        v.push(Inst::VecFill { ones: n % 2 == 0, dst: xmm(n) });
+        v.push(Inst::VecFill { ones: n % 2 == 1, dst: xmm(15 - n) });
+    }
+    for size in SIZES {
+        let lanes = 16 / size.bytes() as u8;
+        for vex in [false, true] {
+            for (k, &g) in gprs.iter().enumerate() {
+                let d = xmm((k as u8 * 5) % 16);
+                let src1 = if vex { xmm((k as u8 * 3 + 1) % 16) } else { d };
+                let lane = k as u8 % lanes;
+                v.push(Inst::Pinsr { size, vex, src1, src2: g, lane, dst: d });
+                v.push(Inst::Pextr { size, vex, src: d, lane, dst: g });
+            }
+        }
+    }
+    for op in MovmskOp::ALL {
+        for vex in [false, true] {
+            for (k, &g) in gprs.iter().enumerate() {
+                v.push(Inst::Movmsk { op, vex, src: xmm((k as u8 * 7) % 16), dst: g });
+            }
+        }
+    }
 }
