@@ -145,15 +145,14 @@ impl Memory {
         (size > 0 && end <= block_end && end <= self.tls.len() as u64).then_some(off as usize..end as usize)
     }
 
-    /// The bytes for `size` bytes at `addr`: in one live stack slot or one thread-local
-    /// block.
-    fn bytes_at(&mut self, addr: u64, size: usize) -> Option<&mut [u8]> {
+    /// Where `size` bytes at `addr` are: in one thread-local block (`true`) or one live
+    /// stack slot (`false`), with their range in that backing vector.
+    fn locate(&self, addr: u64, size: usize) -> Option<(bool, std::ops::Range<usize>)> {
         if addr >= TLS_BASE {
-            let r = self.tls_range(addr, size)?;
-            return self.tls.get_mut(r);
+            self.tls_range(addr, size).map(|r| (true, r))
+        } else {
+            self.range(addr, size).map(|r| (false, r))
         }
-        let r = self.range(addr, size)?;
-        self.bytes.get_mut(r)
     }
 
     /// The byte range of the region for `size` bytes at `addr`, if they lie inside one
@@ -171,11 +170,8 @@ impl Memory {
 
     /// Reads `out.len()` bytes at `addr`; false if that is not valid memory.
     pub fn read(&self, addr: u64, out: &mut [u8]) -> bool {
-        let src = if addr >= TLS_BASE {
-            self.tls_range(addr, out.len()).and_then(|r| self.tls.get(r))
-        } else {
-            self.range(addr, out.len()).and_then(|r| self.bytes.get(r))
-        };
+        let src =
+            self.locate(addr, out.len()).and_then(|(tls, r)| if tls { self.tls.get(r) } else { self.bytes.get(r) });
         match src {
             Some(src) => {
                 out.copy_from_slice(src);
@@ -187,7 +183,10 @@ impl Memory {
 
     /// Writes `data` at `addr`; false (and nothing written) if that is not valid memory.
     pub fn write(&mut self, addr: u64, data: &[u8]) -> bool {
-        match self.bytes_at(addr, data.len()) {
+        let dst = self
+            .locate(addr, data.len())
+            .and_then(|(tls, r)| if tls { self.tls.get_mut(r) } else { self.bytes.get_mut(r) });
+        match dst {
             Some(dst) => {
                 dst.copy_from_slice(data);
                 true

@@ -164,33 +164,24 @@ impl RuleCtx<'_, '_> {
                 }
             };
         }
-        match cc {
-            IntCC::Equal => self.veq(bits, x, y),
-            IntCC::NotEqual => {
-                let e = self.veq(bits, x, y);
-                self.vnot(e)
-            }
-            IntCC::SignedGreaterThan => self.vgt(bits, true, x, y),
-            IntCC::SignedLessThan => self.vgt(bits, true, y, x),
-            IntCC::SignedGreaterThanOrEqual => {
-                let lt = self.vgt(bits, true, y, x);
-                self.vnot(lt)
-            }
-            IntCC::SignedLessThanOrEqual => {
-                let gt = self.vgt(bits, true, x, y);
-                self.vnot(gt)
-            }
-            IntCC::UnsignedGreaterThan => self.vgt(bits, false, x, y),
-            IntCC::UnsignedLessThan => self.vgt(bits, false, y, x),
-            IntCC::UnsignedGreaterThanOrEqual => {
-                let lt = self.vgt(bits, false, y, x);
-                self.vnot(lt)
-            }
-            IntCC::UnsignedLessThanOrEqual => {
-                let gt = self.vgt(bits, false, x, y);
-                self.vnot(gt)
-            }
-        }
+        // Every other condition is `==` or `>` (signed or not), with the operands swapped
+        // and/or the answer inverted.
+        use IntCC::*;
+        let (gt, signed, swap, invert) = match cc {
+            Equal => (false, false, false, false),
+            NotEqual => (false, false, false, true),
+            SignedGreaterThan => (true, true, false, false),
+            SignedLessThan => (true, true, true, false),
+            SignedGreaterThanOrEqual => (true, true, true, true),
+            SignedLessThanOrEqual => (true, true, false, true),
+            UnsignedGreaterThan => (true, false, false, false),
+            UnsignedLessThan => (true, false, true, false),
+            UnsignedGreaterThanOrEqual => (true, false, true, true),
+            UnsignedLessThanOrEqual => (true, false, false, true),
+        };
+        let (a, b) = if swap { (y, x) } else { (x, y) };
+        let r = if gt { self.vgt(bits, signed, a, b) } else { self.veq(bits, a, b) };
+        if invert { self.vnot(r) } else { r }
     }
 
     pub(super) fn minmax(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
