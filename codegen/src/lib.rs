@@ -19,6 +19,7 @@ pub mod opt;
 pub mod result;
 pub mod rule_coverage;
 pub mod settings;
+pub mod softfloat;
 pub mod text;
 pub mod verifier;
 

@@ -48,6 +48,7 @@ mod load;
 mod memory;
 pub mod module;
 pub mod profile;
+mod soft_float;
 mod tls;
 mod traps;
 #[cfg(target_arch = "x86_64")]

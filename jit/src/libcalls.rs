@@ -9,23 +9,26 @@
 //! function): the compiled code checks for traps before calling, and the routines still
 //! give a defined value for the inputs it excludes.
 //!
+//! The `f16` and `f128` routines are in `soft_float.rs`.
+//!
 //! [`JitModule`](crate::JitModule) resolves relocations to `ExternalName::LibCall` names
 //! with [`address`], without the embedder declaring anything.
 
+use crate::soft_float as sf;
 use lathe_codegen::ir::LibCall;
 
 /// A 128-bit integer returned in two registers.
 #[repr(C)]
-struct Pair {
-    lo: u64,
-    hi: u64,
+pub(crate) struct Pair {
+    pub(crate) lo: u64,
+    pub(crate) hi: u64,
 }
 
 fn join(lo: u64, hi: u64) -> u128 {
     (u128::from(hi) << 64) | u128::from(lo)
 }
 
-fn pair(x: u128) -> Pair {
+pub(crate) fn pair(x: u128) -> Pair {
     Pair { lo: x as u64, hi: (x >> 64) as u64 }
 }
 
@@ -141,11 +144,18 @@ extern "C" fn f64_to_u128_sat(x: f64) -> Pair {
 }
 
 /// The entry address of the routine for `call`.
+// `__m128i` in the `f16`/`f128` routines' types: see `soft_float` for why that is sound.
+#[allow(improper_ctypes_definitions)]
 pub fn address(call: LibCall) -> usize {
     type Un32 = extern "C" fn(f32) -> f32;
     type Un64 = extern "C" fn(f64) -> f64;
     type Wide = extern "C" fn(u64, u64, u64, u64) -> Pair;
     type Flag = extern "C" fn(u64, u64, u64, u64) -> u8;
+    // An `f16` or `f128` in an XMM register (see `soft_float`).
+    type X = core::arch::x86_64::__m128i;
+    type Un128 = extern "C" fn(X) -> X;
+    type Bin128 = extern "C" fn(X, X) -> X;
+    type Cmp128 = extern "C" fn(X, X) -> i32;
     match call {
         LibCall::CeilF32 => ceil_f32 as Un32 as usize,
         LibCall::CeilF64 => ceil_f64 as Un64 as usize,
@@ -173,6 +183,40 @@ pub fn address(call: LibCall) -> usize {
         LibCall::F64ToI128Sat => f64_to_i128_sat as extern "C" fn(f64) -> Pair as usize,
         LibCall::F32ToU128Sat => f32_to_u128_sat as extern "C" fn(f32) -> Pair as usize,
         LibCall::F64ToU128Sat => f64_to_u128_sat as extern "C" fn(f64) -> Pair as usize,
+        LibCall::F16ToF32 => sf::f16_to_f32 as extern "C" fn(X) -> f32 as usize,
+        LibCall::F32ToF16 => sf::f32_to_f16 as extern "C" fn(f32) -> X as usize,
+        LibCall::F64ToF16 => sf::f64_to_f16 as extern "C" fn(f64) -> X as usize,
+        LibCall::F128ToF16 => sf::f128_to_f16 as Un128 as usize,
+        LibCall::F32ToF128 => sf::f32_to_f128 as extern "C" fn(f32) -> X as usize,
+        LibCall::F64ToF128 => sf::f64_to_f128 as extern "C" fn(f64) -> X as usize,
+        LibCall::F128ToF32 => sf::f128_to_f32 as extern "C" fn(X) -> f32 as usize,
+        LibCall::F128ToF64 => sf::f128_to_f64 as extern "C" fn(X) -> f64 as usize,
+        LibCall::AddF128 => sf::add_f128 as Bin128 as usize,
+        LibCall::SubF128 => sf::sub_f128 as Bin128 as usize,
+        LibCall::MulF128 => sf::mul_f128 as Bin128 as usize,
+        LibCall::DivF128 => sf::div_f128 as Bin128 as usize,
+        LibCall::FmaF128 => sf::fma_f128 as extern "C" fn(X, X, X) -> X as usize,
+        LibCall::SqrtF128 => sf::sqrt_f128 as Un128 as usize,
+        LibCall::CeilF128 => sf::ceil_f128 as Un128 as usize,
+        LibCall::FloorF128 => sf::floor_f128 as Un128 as usize,
+        LibCall::TruncF128 => sf::trunc_f128 as Un128 as usize,
+        LibCall::NearestF128 => sf::nearest_f128 as Un128 as usize,
+        LibCall::EqF128 | LibCall::NeF128 => sf::eq_f128 as Cmp128 as usize,
+        LibCall::LtF128 | LibCall::LeF128 => sf::le_f128 as Cmp128 as usize,
+        LibCall::GtF128 | LibCall::GeF128 => sf::ge_f128 as Cmp128 as usize,
+        LibCall::UnordF128 => sf::unord_f128 as Cmp128 as usize,
+        LibCall::I32ToF128 => sf::i32_to_f128 as extern "C" fn(i32) -> X as usize,
+        LibCall::U32ToF128 => sf::u32_to_f128 as extern "C" fn(u32) -> X as usize,
+        LibCall::I64ToF128 => sf::i64_to_f128 as extern "C" fn(i64) -> X as usize,
+        LibCall::U64ToF128 => sf::u64_to_f128 as extern "C" fn(u64) -> X as usize,
+        LibCall::I128ToF128 => sf::i128_to_f128 as extern "C" fn(u64, u64) -> X as usize,
+        LibCall::U128ToF128 => sf::u128_to_f128 as extern "C" fn(u64, u64) -> X as usize,
+        LibCall::F128ToI32 => sf::f128_to_i32 as extern "C" fn(X) -> i32 as usize,
+        LibCall::F128ToU32 => sf::f128_to_u32 as extern "C" fn(X) -> u32 as usize,
+        LibCall::F128ToI64 => sf::f128_to_i64 as extern "C" fn(X) -> i64 as usize,
+        LibCall::F128ToU64 => sf::f128_to_u64 as extern "C" fn(X) -> u64 as usize,
+        LibCall::F128ToI128 => sf::f128_to_i128 as extern "C" fn(X) -> Pair as usize,
+        LibCall::F128ToU128 => sf::f128_to_u128 as extern "C" fn(X) -> Pair as usize,
         LibCall::ElfTlsGetAddr => {
             crate::tls::get_addr as extern "C" fn(*const crate::tls::Descriptor) -> *mut u8 as usize
         }

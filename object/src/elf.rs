@@ -99,7 +99,9 @@ impl ElfTarget {
 }
 
 /// The symbol an object file links a library call against. The float routines are C99's
-/// (in libm), the `i128` conversions and divisions those of libgcc and compiler-rt; the
+/// (in libm; the `f128` ones glibc's `*f128` functions), the `i128` conversions and
+/// divisions and the `f16`/`f128` arithmetic, comparisons and conversions those of libgcc
+/// (GCC 12 or later for `f16`) and compiler-rt; the
 /// rest have no standard routine with the same contract (a high multiply, a saturating
 /// conversion) and are Lathe's own names, which the embedder provides.
 pub fn libcall_symbol(call: LibCall) -> &'static str {
@@ -130,6 +132,43 @@ pub fn libcall_symbol(call: LibCall) -> &'static str {
         LibCall::F64ToI128Sat => "__lathe_f64_to_i128_sat",
         LibCall::F32ToU128Sat => "__lathe_f32_to_u128_sat",
         LibCall::F64ToU128Sat => "__lathe_f64_to_u128_sat",
+        LibCall::F16ToF32 => "__extendhfsf2",
+        LibCall::F32ToF16 => "__truncsfhf2",
+        LibCall::F64ToF16 => "__truncdfhf2",
+        LibCall::F128ToF16 => "__trunctfhf2",
+        LibCall::F32ToF128 => "__extendsftf2",
+        LibCall::F64ToF128 => "__extenddftf2",
+        LibCall::F128ToF32 => "__trunctfsf2",
+        LibCall::F128ToF64 => "__trunctfdf2",
+        LibCall::AddF128 => "__addtf3",
+        LibCall::SubF128 => "__subtf3",
+        LibCall::MulF128 => "__multf3",
+        LibCall::DivF128 => "__divtf3",
+        LibCall::FmaF128 => "fmaf128",
+        LibCall::SqrtF128 => "sqrtf128",
+        LibCall::CeilF128 => "ceilf128",
+        LibCall::FloorF128 => "floorf128",
+        LibCall::TruncF128 => "truncf128",
+        LibCall::NearestF128 => "roundevenf128",
+        LibCall::EqF128 => "__eqtf2",
+        LibCall::NeF128 => "__netf2",
+        LibCall::LtF128 => "__lttf2",
+        LibCall::LeF128 => "__letf2",
+        LibCall::GtF128 => "__gttf2",
+        LibCall::GeF128 => "__getf2",
+        LibCall::UnordF128 => "__unordtf2",
+        LibCall::I32ToF128 => "__floatsitf",
+        LibCall::U32ToF128 => "__floatunsitf",
+        LibCall::I64ToF128 => "__floatditf",
+        LibCall::U64ToF128 => "__floatunditf",
+        LibCall::I128ToF128 => "__floattitf",
+        LibCall::U128ToF128 => "__floatuntitf",
+        LibCall::F128ToI32 => "__fixtfsi",
+        LibCall::F128ToU32 => "__fixunstfsi",
+        LibCall::F128ToI64 => "__fixtfdi",
+        LibCall::F128ToU64 => "__fixunstfdi",
+        LibCall::F128ToI128 => "__fixtfti",
+        LibCall::F128ToU128 => "__fixunstfti",
         LibCall::ElfTlsGetAddr => "__tls_get_addr",
     }
 }

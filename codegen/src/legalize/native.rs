@@ -20,12 +20,12 @@
 //! they raise are reported at the same place.
 
 use crate::ir::types::{F32, F64, I64, I128};
+use super::LibCalls;
 use crate::ir::{
-    CallConv, Endianness, ExtFuncData, ExternalName, FloatCC, FuncCursor, FuncRef, Function, Ieee32, Ieee64, Inst,
-    InstBuilder, InstructionData, IntCC, LibCall, Opcode, TrapCode, Type, Value,
+    Endianness, FloatCC, FuncCursor, Function, Ieee32, Ieee64, Inst, InstBuilder, InstructionData, IntCC, LibCall,
+    Opcode, TrapCode, Type, Value,
 };
 use smallvec::SmallVec;
-use std::collections::HashMap;
 
 /// What an ISA can do natively, as far as legalization cares. Every 64-bit ISA lowers
 /// the other `i128` operations on register pairs itself; none divides 128-bit integers.
@@ -43,6 +43,15 @@ pub struct Native {
     /// `tls_value` (x86-64: the ELF general-dynamic sequence). Without, the driver
     /// refuses it as unsupported before lowering.
     pub tls_value: bool,
+    /// `f16` and `f128` scalars in registers: constants as bit patterns, loads and stores
+    /// (of `f128` in the ISA's byte order), `bitcast`s to and from same-size integers
+    /// (and, for `f128`, 128-bit vectors), `select`s and calls. Everything else about
+    /// them is [`soften_floats`](super::soften_floats)'s. Without, the driver refuses both
+    /// types as unsupported before lowering.
+    pub soft_float: bool,
+    /// With `soft_float`, `fpromote` from `f16` to `f32` and `fdemote` from `f32` to
+    /// `f16` as instructions (x86-64: F16C) rather than library calls.
+    pub half_conversions: bool,
 }
 
 /// How one instruction is rewritten.
@@ -176,7 +185,7 @@ pub fn legalize(func: &Function, native: Native) -> Option<Function> {
         return None;
     }
     let mut f = func.clone();
-    let mut libcalls = HashMap::new();
+    let mut libcalls = LibCalls::default();
     // Each round expands what the previous one produced; the deepest chain (`cls` to
     // `clz` on halves, `*_imm` to division to a call) is three rounds.
     for _ in 0..6 {
@@ -209,7 +218,7 @@ pub fn legalize(func: &Function, native: Native) -> Option<Function> {
 /// Builds the replacement of one instruction before it.
 struct Expander<'a, 'f> {
     pos: FuncCursor<'f>,
-    libcalls: &'a mut HashMap<LibCall, FuncRef>,
+    libcalls: &'a mut LibCalls,
     byte_order: Endianness,
 }
 
@@ -240,21 +249,7 @@ impl Expander<'_, '_> {
 
     /// Calls `call` with `args` and returns its results.
     fn call(&mut self, call: LibCall, args: &[Value]) -> Results {
-        let fref = match self.libcalls.get(&call) {
-            Some(&r) => r,
-            None => {
-                let signature = self.pos.func.import_signature(call.signature(CallConv::SystemV));
-                let r = self.pos.func.import_function(ExtFuncData {
-                    name: ExternalName::LibCall(call),
-                    signature,
-                    colocated: false,
-                });
-                self.libcalls.insert(call, r);
-                r
-            }
-        };
-        let inst = self.pos.ins().call(fref, args);
-        self.pos.func.dfg.inst_results(inst).iter().copied().collect()
+        self.libcalls.call(&mut self.pos, call, args)
     }
 
     /// `clz` of the 128-bit value with halves `lo`, `hi`, as an `i64`.
@@ -451,8 +446,15 @@ mod tests {
         legalize(&f, native).map(|f| f.to_string())
     }
 
-    const ALL: Native =
-        Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true, tls_value: true };
+    const ALL: Native = Native {
+        round: true,
+        fma: true,
+        byte_order: Endianness::Little,
+        jump_tables: true,
+        tls_value: true,
+        soft_float: true,
+        half_conversions: false,
+    };
 
     #[test]
     fn nothing_to_do_makes_no_copy() {

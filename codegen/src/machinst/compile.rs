@@ -177,6 +177,10 @@ pub fn compile_with<B: LowerBackend>(
             crate::legalize::expand_br_tables(func.to_mut());
             legalized = true;
         }
+        if let Some(f) = crate::legalize::soften_floats(&func, native) {
+            func = Cow::Owned(f);
+            legalized = true;
+        }
         if let Some(f) = crate::legalize::legalize(&func, native) {
             func = Cow::Owned(f);
             legalized = true;

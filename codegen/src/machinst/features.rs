@@ -2,8 +2,8 @@
 //! vector values (`enable_simd=false`), atomic instructions and fences
 //! (`enable_atomics=false`), and `i128` in signatures (`enable_llvm_abi_extensions=false`).
 //!
-//! Also what a backend does not lower ([`check_lowerable`]): `f16` and `f128` values,
-//! which the IR, the text format and the interpreter have but no backend yet, and
+//! Also what a backend does not lower ([`check_lowerable`]): `f16` and `f128` values on
+//! ISAs whose [`Native`] has no `soft_float`, vectors of `f16` lanes anywhere, and
 //! `tls_value` where the ISA's [`Native`] says so.
 //!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
@@ -83,19 +83,25 @@ pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError
 }
 
 /// An "unsupported" error for the first `f16`/`f128` value, parameter or result in
-/// `func` (no backend lowers them yet), or `tls_value` on an ISA without it (`native`).
+/// `func` on an ISA without [`Native::soft_float`] (and for vectors of `f16` lanes, which
+/// no backend lowers yet), or `tls_value` on an ISA without it.
 pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenError> {
-    let unlowered = |ty: Type| matches!(ty.lane_type(), types::F16 | types::F128);
-    let refuse = |what: String| {
-        Err(CodegenError::Unsupported(format!(
-            "{what}: f16 and f128 are not lowered by any backend yet (the interpreter runs them)"
-        )))
+    let unlowered = |ty: Type| {
+        matches!(ty.lane_type(), types::F16 | types::F128) && (ty.is_vector() || !native.soft_float)
+    };
+    let refuse = |what: String, ty: Type| {
+        let why = if ty.is_vector() {
+            "vectors of f16 lanes are not lowered by any backend yet (the interpreter runs them)"
+        } else {
+            "f16 and f128 are lowered on x86_64 only so far (the interpreter runs them)"
+        };
+        Err(CodegenError::Unsupported(format!("{what}: {why}")))
     };
     let sigs = std::iter::once(("the function's signature".to_string(), &func.signature))
         .chain(func.dfg.signatures.iter().map(|(r, s)| (format!("signature {r}"), s)));
     for (name, sig) in sigs {
         if let Some(p) = sig.params.iter().chain(&sig.returns).find(|p| unlowered(p.value_type)) {
-            return refuse(format!("{name} has a `{}` parameter or result", p.value_type));
+            return refuse(format!("{name} has a `{}` parameter or result", p.value_type), p.value_type);
         }
     }
     for block in func.layout.blocks() {
@@ -108,7 +114,7 @@ pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenEr
             }
             if let Some(&r) = func.dfg.inst_results(inst).iter().find(|&&r| unlowered(func.dfg.value_type(r))) {
                 let ty = func.dfg.value_type(r);
-                return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)));
+                return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)), ty);
             }
         }
     }
@@ -199,8 +205,15 @@ mod lowerable_tests {
         )
         .unwrap()
         .remove(0);
-        let native =
-            |tls_value| Native { round: true, fma: true, byte_order: Endianness::Little, jump_tables: true, tls_value };
+        let native = |tls_value| Native {
+            round: true,
+            fma: true,
+            byte_order: Endianness::Little,
+            jump_tables: true,
+            tls_value,
+            soft_float: true,
+            half_conversions: false,
+        };
         assert!(check_lowerable(&f, &native(true)).is_ok());
         let e = check_lowerable(&f, &native(false)).unwrap_err().to_string();
         assert!(e.contains("tls_value.i64 gv0") && e.contains("x86_64 only"), "{e}");

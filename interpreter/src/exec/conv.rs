@@ -3,9 +3,9 @@
 //! "Conversions").
 
 use super::float::{canon32, canon64};
-use super::softfloat;
+use lathe_codegen::softfloat;
 use super::{Ctx, Flow, bad_shape};
-use crate::error::{Ex, invalid};
+use crate::error::{Ex, Halt, invalid};
 use crate::value::{mask, sext};
 use lathe_codegen::ir::{Endianness, Inst, InstructionData as D, Opcode, Type};
 
@@ -68,7 +68,7 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
                 Opcode::FcvtToUint | Opcode::FcvtToSint | Opcode::FcvtToUintSat | Opcode::FcvtToSintSat => {
                     let signed = matches!(op, Opcode::FcvtToSint | Opcode::FcvtToSintSat);
                     let saturate = matches!(op, Opcode::FcvtToUintSat | Opcode::FcvtToSintSat);
-                    softfloat::to_int(m, x.bits, n, signed, saturate)?
+                    softfloat::to_int(m, x.bits, n, signed, saturate).map_err(Halt::Trap)?
                 }
                 Opcode::FcvtFromUint | Opcode::FcvtFromSint => {
                     let signed = op == Opcode::FcvtFromSint;
@@ -103,7 +103,7 @@ mod tests {
 
     /// `fcvt_to_*` of an `f64` given as a Rust float.
     fn to_int(x: f64, n: u32, signed: bool, saturate: bool) -> Ex<u128> {
-        softfloat::to_int(64, u128::from(x.to_bits()), n, signed, saturate)
+        softfloat::to_int(64, u128::from(x.to_bits()), n, signed, saturate).map_err(Halt::Trap)
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             let (x, y) = (ctx.arg(a)?, ctx.arg(b)?);
             let r = match x.ty.bits() {
                 32 | 64 => compare(cond, as_f64(x.ty, x.bits), as_f64(y.ty, y.bits)),
-                n => super::softfloat::compare(n, cond, x.bits, y.bits),
+                n => lathe_codegen::softfloat::compare(n, cond, x.bits, y.bits),
             };
             return ctx.result1(inst, r as u128);
         }
@@ -131,7 +131,7 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl
             let r = match n {
                 32 => arith32(op, a, b, c),
                 64 => arith64(op, a, b, c),
-                _ => super::softfloat::arith(n, op, a, b, c),
+                _ => lathe_codegen::softfloat::arith(n, op, a, b, c),
             };
             match r {
                 Some(r) => r,

@@ -16,7 +16,6 @@ mod conv;
 mod float;
 mod int;
 mod mem;
-mod softfloat;
 mod vector;
 mod vector_x86;
 

@@ -5,7 +5,7 @@
 //!
 //! Input: a type-checked instruction (`check_types` in `mod.rs`); output: its one result.
 
-use super::softfloat;
+use lathe_codegen::softfloat;
 use super::vector::{build, lane, q_mul_round, saturate};
 use super::{Ctx, Flow, bad_shape};
 use crate::error::Ex;

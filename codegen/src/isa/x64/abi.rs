@@ -40,7 +40,7 @@ use super::regs::{
 };
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
-    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
+    AbiBase, AbiHooks, is_vector128, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
     unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
@@ -184,7 +184,7 @@ impl AbiHooks for X64Abi {
     }
     fn gen_load(&self, dst: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_vector() {
+        if is_vector128(ty) {
             // Unaligned: return-area slots are only 8-byte aligned.
             Inst::VecLoad { aligned: false, addr, dst, trap: None }
         } else if ty.is_float() {
@@ -195,7 +195,7 @@ impl AbiHooks for X64Abi {
     }
     fn gen_store(&self, src: Reg, ty: Type, base: AbiBase, offset: u32) -> Inst {
         let addr = amode(base, offset);
-        if ty.is_vector() {
+        if is_vector128(ty) {
             Inst::VecStore { aligned: false, src, addr, trap: None }
         } else if ty.is_float() {
             Inst::XmmStore { double: ty.bits() == 64, src, addr, trap: None }

@@ -131,7 +131,7 @@ fn area_type(ty: Type) -> Type {
 /// The offset and type of register `k` of a value of type `ty` passed by reference: the
 /// halves of an `i128` (see [`half_offset`]), or a whole vector at offset 0.
 fn by_ref_part<I: MachInst>(ty: Type, k: usize) -> (u32, Type) {
-    if ty.is_vector() { (0, ty) } else { (half_offset::<I>(k), types::I64) }
+    if super::is_vector128(ty) { (0, ty) } else { (half_offset::<I>(k), types::I64) }
 }
 
 /// The byte offset of half `k` (0: low, 1: high) of a 128-bit integer in memory: the low

@@ -160,7 +160,7 @@ impl ConvDesc {
     pub fn stack_type(&self, ty: Type) -> Type {
         match self.packing {
             _ if is_wide(ty) => crate::ir::types::I64,
-            _ if ty.is_vector() => ty,
+            _ if is_vector128(ty) => ty,
             StackPacking::Natural => ty,
             StackPacking::Slots if ty.is_float() => crate::ir::types::F64,
             StackPacking::Slots => crate::ir::types::I64,
@@ -225,9 +225,11 @@ fn is_wide(ty: Type) -> bool {
     ty.is_int_scalar() && ty.bits() == 128
 }
 
-/// A 128-bit vector (the only vectors calls carry).
-fn is_vector128(ty: Type) -> bool {
-    ty.is_vector() && ty.bits() == 128
+/// A 128-bit vector (the only vectors calls carry), or an `f128`, which every convention
+/// that passes it at all (only x86-64 lowers it so far) passes as it does such a vector:
+/// in one vector register, or by reference where vectors go by reference.
+pub fn is_vector128(ty: Type) -> bool {
+    (ty.is_vector() || ty == crate::ir::types::F128) && ty.bits() == 128
 }
 
 impl CallLayout {
@@ -255,7 +257,7 @@ impl CallLayout {
                         WideArg::ByRef => ParamLoc::ByRef(assigner.int()),
                         WideArg::Pair { even, split } => ParamLoc::Direct(assigner.pair(even, split)),
                     }
-                } else if ty.is_vector() {
+                } else if is_vector128(ty) {
                     match desc.vectors {
                         VectorAbi::ByRef => ParamLoc::ByRef(assigner.int()),
                         _ => ParamLoc::Direct(smallvec::smallvec![assigner.next(true, 16)]),
@@ -392,7 +394,7 @@ fn return_locations(desc: &ConvDesc, sig: &Signature) -> (Vec<SmallVec<[RetLoc; 
             area += slot * words;
             (0..words).map(|w| RetLoc::Area(area - slot * words + slot * w)).collect::<SmallVec<[RetLoc; 2]>>()
         };
-        let l = if ty.is_vector() {
+        let l = if is_vector128(ty) {
             // One register's worth: 16 bytes of the area, aligned to 16.
             floats += 1;
             match desc.float_rets.get(floats - 1) {

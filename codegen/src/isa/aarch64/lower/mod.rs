@@ -678,6 +678,8 @@ impl LowerBackend for A64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
             tls_value: false,
+            soft_float: false,
+            half_conversions: false,
         }
     }
 

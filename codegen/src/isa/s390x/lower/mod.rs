@@ -568,6 +568,8 @@ impl LowerBackend for S390xLower {
             byte_order: crate::ir::Endianness::Big,
             jump_tables: true,
             tls_value: false,
+            soft_float: false,
+            half_conversions: false,
         }
     }
 

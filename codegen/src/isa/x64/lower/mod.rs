@@ -729,6 +729,8 @@ impl LowerBackend for X64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
             tls_value: true,
+            soft_float: true,
+            half_conversions: false,
         }
     }
 

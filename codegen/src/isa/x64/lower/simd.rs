@@ -470,7 +470,9 @@ impl RuleCtx<'_, '_> {
             return None;
         };
         let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
-        let vectors = to.is_vector() && from.is_vector() && to.bits() == 128 && from.bits() == 128;
+        // Vectors and `f128`s keep their bits in place in an XMM register.
+        let whole = crate::machinst::abi::is_vector128;
+        let vectors = whole(to) && whole(from);
         let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
         (vectors && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
     }
@@ -518,6 +520,22 @@ macro_rules! simd_context_methods {
         }
         fn vec128(&mut self, ty: Type) -> Option<Type> {
             (ty.is_vector() && ty.bits() == 128).then_some(ty)
+        }
+        fn stack_flags(&mut self) -> MemFlags {
+            MemFlags::new().with_notrap()
+        }
+        fn xmm128(&mut self, ty: Type) -> Option<Type> {
+            crate::machinst::abi::is_vector128(ty).then_some(ty)
+        }
+        fn xmm_to_i128(&mut self, x: Reg) -> ValueRegs {
+            let lo = self.extractlane(crate::ir::types::I64X2, x, 0);
+            let hi = self.extractlane(crate::ir::types::I64X2, x, 1);
+            ValueRegs::two(lo, hi)
+        }
+        fn i128_to_xmm(&mut self, x: ValueRegs) -> Reg {
+            let lo = self.gpr_to_vec(64, x.regs()[0]);
+            let hi = self.gpr_to_vec(64, x.regs()[1]);
+            self.vbin(VecOp::Punpcklqdq, lo, hi)
         }
         fn ivec(&mut self, ty: Type) -> Option<Type> {
             (ty.is_vector() && ty.bits() == 128 && ty.is_int()).then_some(ty)

@@ -1,18 +1,20 @@
-//! `f16` and `f128`, which have no stable Rust type: arithmetic, rounding, comparison and
-//! conversions (docs/ir.md, "Floating point"), IEEE 754 with round-to-nearest-even,
+//! IEEE 754 arithmetic on floats given as bits, for `f16` and `f128`, which have no stable
+//! Rust type: arithmetic, rounding, comparison and conversions (docs/ir.md, "Floating
+//! point"), with round-to-nearest-even,
 //! computed by `rustc_apfloat` (the port of LLVM's APFloat that rustc itself uses for
-//! constant evaluation). Conversions between two float widths come here whenever one of
-//! them is `f16` or `f128`; `f32`/`f64` alone stay on Rust's native floats (`float.rs`,
-//! `conv.rs`). NaN results are the canonical quiet NaN, as on the native paths.
+//! constant evaluation). NaN results are the canonical quiet NaN.
+//!
+//! One copy serves everyone who computes these floats: the interpreter (which keeps
+//! `f32`/`f64` alone on Rust's native floats) and the JIT's library routines behind the
+//! `f16`/`f128` [`LibCall`](crate::ir::LibCall)s, so compiled code and the interpreter
+//! agree bit for bit.
 //!
 //! APFloat has no square root. `f16`'s is `f64`'s rounded to `f16`, which is correctly
 //! rounded because `f64` carries more than twice `f16`'s precision plus two bits (the
 //! classic condition under which rounding twice is harmless for square roots); `f128`'s
 //! is computed exactly with integers ([`sqrt_f128`]).
 
-use crate::error::{Ex, Halt};
-use crate::value::mask;
-use lathe_codegen::ir::{FloatCC, Opcode, TrapCode};
+use crate::ir::{FloatCC, Opcode, TrapCode};
 use rustc_apfloat::ieee::{Double, Half, Quad, Single};
 use rustc_apfloat::{Float, FloatConvert, Round};
 use std::cmp::Ordering;
@@ -20,7 +22,7 @@ use std::cmp::Ordering;
 const RNE: Round = Round::NearestTiesToEven;
 
 /// The canonical quiet NaN of the float type of `bits` bits.
-pub(crate) fn canonical_nan(bits: u32) -> u128 {
+pub fn canonical_nan(bits: u32) -> u128 {
     match bits {
         16 => 0x7e00,
         32 => 0x7fc0_0000,
@@ -59,7 +61,7 @@ fn canon<F: Float>(x: F) -> u128 {
 
 /// One arithmetic or rounding opcode on floats of `bits` bits given as bits; `None` for
 /// an opcode that is not one.
-pub(crate) fn arith(bits: u32, op: Opcode, a: u128, b: u128, c: u128) -> Option<u128> {
+pub fn arith(bits: u32, op: Opcode, a: u128, b: u128, c: u128) -> Option<u128> {
     with_float!(bits, F => arith_in::<F>(op, a, b, c))
 }
 
@@ -126,7 +128,7 @@ fn canon_f64(x: f64) -> u64 {
 }
 
 /// The comparison `cond` of two floats of `bits` bits.
-pub(crate) fn compare(bits: u32, cond: FloatCC, a: u128, b: u128) -> bool {
+pub fn compare(bits: u32, cond: FloatCC, a: u128, b: u128) -> bool {
     let ord = with_float!(bits, F => F::from_bits(a).partial_cmp(&F::from_bits(b)));
     let (uno, lt, eq, gt) = match ord {
         None => (true, false, false, false),
@@ -154,7 +156,7 @@ pub(crate) fn compare(bits: u32, cond: FloatCC, a: u128, b: u128) -> bool {
 
 /// A float of `from` bits converted to `to` bits, rounding to nearest even (exact when
 /// widening).
-pub(crate) fn convert(from: u32, to: u32, a: u128) -> u128 {
+pub fn convert(from: u32, to: u32, a: u128) -> u128 {
     with_float!(from, S => with_float!(to, T => convert_in::<S, T>(a)))
 }
 
@@ -166,14 +168,14 @@ fn convert_in<S: Float + FloatConvert<T>, T: Float>(a: u128) -> u128 {
 
 /// A float of `bits` bits to an `n`-bit integer, rounding toward zero; out of range (and
 /// NaN) traps, or saturates (NaN to 0) with `saturate`.
-pub(crate) fn to_int(bits: u32, a: u128, n: u32, signed: bool, saturate: bool) -> Ex<u128> {
+pub fn to_int(bits: u32, a: u128, n: u32, signed: bool, saturate: bool) -> Result<u128, TrapCode> {
     with_float!(bits, F => to_int_in::<F>(a, n, signed, saturate))
 }
 
-fn to_int_in<F: Float>(a: u128, n: u32, signed: bool, saturate: bool) -> Ex<u128> {
+fn to_int_in<F: Float>(a: u128, n: u32, signed: bool, saturate: bool) -> Result<u128, TrapCode> {
     let x = F::from_bits(a);
     if x.is_nan() {
-        return if saturate { Ok(0) } else { Err(Halt::Trap(TrapCode::BadConversionToInteger)) };
+        return if saturate { Ok(0) } else { Err(TrapCode::BadConversionToInteger) };
     }
     let t = x.round_to_integral(Round::TowardZero).value;
     // 2^k as a float of this type (infinite when the type cannot hold it, which is then
@@ -185,14 +187,14 @@ fn to_int_in<F: Float>(a: u128, n: u32, signed: bool, saturate: bool) -> Ex<u128
         return if saturate {
             Ok(if signed { 1u128 << (n - 1) } else { 0 })
         } else {
-            Err(Halt::Trap(TrapCode::IntegerOverflow))
+            Err(TrapCode::IntegerOverflow)
         };
     }
     if t >= hi {
         return if saturate {
             Ok(if signed { mask(n) >> 1 } else { mask(n) })
         } else {
-            Err(Halt::Trap(TrapCode::IntegerOverflow))
+            Err(TrapCode::IntegerOverflow)
         };
     }
     // In range, so the conversion is exact.
@@ -206,15 +208,26 @@ fn to_int_in<F: Float>(a: u128, n: u32, signed: bool, saturate: bool) -> Ex<u128
 }
 
 /// An `n`-bit integer (`x`, its bits) to a float of `bits` bits, rounding to nearest even.
-pub(crate) fn from_int(bits: u32, x: u128, n: u32, signed: bool) -> u128 {
+pub fn from_int(bits: u32, x: u128, n: u32, signed: bool) -> u128 {
     with_float!(bits, F => {
         let f = if signed {
-            F::from_i128_r(crate::value::sext(x, n), RNE).value
+            F::from_i128_r(sext(x, n), RNE).value
         } else {
             F::from_u128_r(x & mask(n), RNE).value
         };
         canon(f)
     })
+}
+
+/// The low `n` bits set.
+fn mask(n: u32) -> u128 {
+    if n >= 128 { u128::MAX } else { (1u128 << n) - 1 }
+}
+
+/// The low `n` (1 to 128) bits of `bits` read as a two's complement number.
+fn sext(bits: u128, n: u32) -> i128 {
+    let shift = 128 - n.clamp(1, 128);
+    ((bits << shift) as i128) >> shift
 }
 
 /// The full 256-bit product of two 128-bit integers, as (high, low).
@@ -237,7 +250,7 @@ fn shl_wide((hi, lo): (u128, u128), k: u32) -> (u128, u128) {
 }
 
 /// The correctly rounded square root of an `f128` given by its bits.
-pub(crate) fn sqrt_f128(a: u128) -> u128 {
+pub fn sqrt_f128(a: u128) -> u128 {
     const T: u32 = 112;
     const BIAS: i64 = 16383;
     let sign = a >> 127 != 0;
@@ -319,7 +332,7 @@ mod tests {
         // r is the correctly rounded root of x exactly when x lies between the squares of
         // the midpoints around r: check (r - ulp/2)^2 < x < (r + ulp/2)^2 in f128 terms by
         // squaring with fused multiply-add residuals of the opposite signs.
-        let mut rng = lathe_codegen::test_rng::Rng(7);
+        let mut rng = crate::test_rng::Rng(7);
         for _ in 0..2000 {
             let bits = (u128::from(rng.next()) << 64 | u128::from(rng.next())) & !(1u128 << 127);
             if (bits >> 112) & 0x7fff == 0x7fff {
