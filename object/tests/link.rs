@@ -367,3 +367,108 @@ int main(void) {
         std::fs::remove_dir_all(&dir).ok();
     }
 }
+
+/// `f16` and `f128` in objects: the soft-float legalization's library calls resolve
+/// against libgcc and glibc (`__addtf3`, `__truncdfhf2`, `sqrtf128`, ...), values travel
+/// in XMM registers as GCC passes `_Float16` and `__float128`, and every result matches
+/// what GCC computes for the same inputs in C, bit for bit.
+#[test]
+fn f16_and_f128_match_gcc() {
+    // (name, CLIF signature, body computing v9 from the parameters v0.., C expression
+    // over the parameters a, b, c computing the same, C prototype).
+    const CASES: &[(&str, &str, &str, &str, &str)] = &[
+        ("q_add", "(f128, f128, f128) -> f128", "v9 = fadd v0, v1", "a + b", "q (q a, q b, q c)"),
+        ("q_sub", "(f128, f128, f128) -> f128", "v9 = fsub v0, v1", "a - b", "q (q a, q b, q c)"),
+        ("q_mul", "(f128, f128, f128) -> f128", "v9 = fmul v0, v1", "a * b", "q (q a, q b, q c)"),
+        ("q_div", "(f128, f128, f128) -> f128", "v9 = fdiv v0, v1", "a / b", "q (q a, q b, q c)"),
+        ("q_fma", "(f128, f128, f128) -> f128", "v9 = fma v0, v1, v2", "fmaf128(a, b, c)", "q (q a, q b, q c)"),
+        ("q_sqrt", "(f128, f128, f128) -> f128", "v9 = sqrt v0", "a >= 0 ? sqrtf128(a) : q_sqrt(a, b, c)", "q (q a, q b, q c)"),
+        ("q_floor", "(f128, f128, f128) -> f128", "v9 = floor v0", "floorf128(a)", "q (q a, q b, q c)"),
+        ("q_nearest", "(f128, f128, f128) -> f128", "v9 = nearest v0", "roundevenf128(a)", "q (q a, q b, q c)"),
+        ("q_to_f64", "(f128, f128, f128) -> f64", "v9 = fdemote.f64 v0", "(double)a", "double (q a, q b, q c)"),
+        ("q_to_f16", "(f128, f128, f128) -> f16", "v9 = fdemote.f16 v0", "(h)a", "h (q a, q b, q c)"),
+        ("q_lt", "(f128, f128, f128) -> i8", "v9 = fcmp lt v0, v1", "a < b", "_Bool (q a, q b, q c)"),
+        ("q_ueq", "(f128, f128, f128) -> i8", "v9 = fcmp ueq v0, v1", "!(a < b || a > b)", "_Bool (q a, q b, q c)"),
+        ("q_uno", "(f128, f128, f128) -> i8", "v9 = fcmp uno v0, v1", "a != a || b != b", "_Bool (q a, q b, q c)"),
+        (
+            "q_to_i64_sat",
+            "(f128, f128, f128) -> i64",
+            "v9 = fcvt_to_sint_sat.i64 v0",
+            "a != a ? 0 : a >= 0x1p63Q ? 0x7fffffffffffffffL : a < -0x1p63Q ? (long)-0x8000000000000000L : (long)a",
+            "long (q a, q b, q c)",
+        ),
+        (
+            "q_to_u128_sat",
+            "(f128, f128, f128) -> i128",
+            "v9 = fcvt_to_uint_sat.i128 v0",
+            "a >= 0x1p128Q ? ~(unsigned __int128)0 : !(a > 0) ? 0 : (unsigned __int128)a",
+            "unsigned __int128 (q a, q b, q c)",
+        ),
+        ("q_from_i64", "(i64) -> f128", "v9 = fcvt_from_sint.f128 v0", "(q)i64", "q (long i)"),
+        ("q_from_u128", "(i128) -> f128", "v9 = fcvt_from_uint.f128 v0", "(q)u", "q (unsigned __int128 u)"),
+        ("h_add", "(f16, f16, f64) -> f16", "v9 = fadd v0, v1", "(h)(x + y)", "h (h x, h y, double d)"),
+        ("h_div", "(f16, f16, f64) -> f16", "v9 = fdiv v0, v1", "(h)(x / y)", "h (h x, h y, double d)"),
+        ("h_from_f64", "(f16, f16, f64) -> f16", "v9 = fdemote.f16 v2", "(h)d", "h (h x, h y, double d)"),
+        ("h_to_f32", "(f16, f16, f64) -> f32", "v9 = fpromote.f32 v0", "(float)x", "float (h x, h y, double d)"),
+        ("h_to_f128", "(f16, f16, f64) -> f128", "v9 = fpromote.f128 v1", "(q)y", "q (h x, h y, double d)"),
+    ];
+    let mut clif = String::new();
+    let mut c = String::from(
+        "#include <math.h>\n#include <stdio.h>\n#include <string.h>\ntypedef __float128 q;\ntypedef _Float16 h;\nstatic int bad;\n",
+    );
+    for (name, sig, body, _, proto) in CASES {
+        let (params, ret) = sig.split_once(" -> ").unwrap();
+        let types: Vec<&str> = params.trim_matches(['(', ')']).split(", ").collect();
+        let block_params: Vec<String> = types.iter().enumerate().map(|(k, t)| format!("v{k}: {t}")).collect();
+        clif += &format!(
+            "function %{name}{params} -> {ret} {{\nblock0({}):\n    {body}\n    return v9\n}}\n\n",
+            block_params.join(", ")
+        );
+        let (ret_c, args_c) = proto.split_once(" (").unwrap();
+        c += &format!("{ret_c} {name}({args_c};\n");
+    }
+    // Each case on every combination of the inputs, compared by bits with GCC's result.
+    c += "#define SAME(f, expect, ...) do { __typeof__(expect) e_ = (expect), g_ = f(__VA_ARGS__); \\\n    if (memcmp(&e_, &g_, sizeof e_)) { printf(\"%s differs\\n\", #f); bad = 1; } } while (0)\n";
+    c += "int main(void) {\n";
+    c += "    q qs[] = { 1.5Q, -2.25Q, 3.0Q, 1e-4000Q, 1e4000Q, -0.0Q, 0.1Q, 123456789.75Q, 1.0Q / 3.0Q,\n";
+    c += "               9.3e18Q, -9.3e18Q, 4e38Q, __builtin_infq(), -0x1p63Q, 0x1p128Q - 1 };\n";
+    c += "    h hs[] = { 1.5f16, -2.25f16, 65504.0f16, 6e-8f16, 0.1f16, -0.0f16, 1000.0f16 };\n";
+    c += "    double ds[] = { 1.0 + 0x1p-11 + 0x1p-30, 65519.99, 65520.0, 3e-8, -0.1 };\n";
+    c += "    int nq = sizeof qs / sizeof qs[0];\n";
+    c += "    for (int i = 0; i < nq; i++) for (int j = 0; j < nq; j++) {\n";
+    c += "        q a = qs[i], b = qs[j], c = qs[(i + j) % nq]; long i64 = (long)(i - 7) * 0x123456789abcdL;\n";
+    c += "        unsigned __int128 u = (unsigned __int128)(j + 1) << (9 * i);\n";
+    for (name, _, _, expr, proto) in CASES {
+        if proto.contains("q a") {
+            c += &format!("        SAME({name}, {expr}, a, b, c);\n");
+        } else if proto.contains("long i") {
+            c += &format!("        SAME({name}, {expr}, i64);\n");
+        } else if proto.contains("__int128 u") {
+            c += &format!("        SAME({name}, {expr}, u);\n");
+        }
+    }
+    c += "    }\n    for (int i = 0; i < 7; i++) for (int j = 0; j < 7; j++) {\n";
+    c += "        h x = hs[i], y = hs[j]; double d = ds[(i + j) % 5];\n";
+    for (name, _, _, expr, proto) in CASES {
+        if proto.contains("h x") {
+            c += &format!("        SAME({name}, {expr}, x, y, d);\n");
+        }
+    }
+    c += "    }\n    printf(bad ? \"differences\\n\" : \"same\\n\");\n    return 0;\n}\n";
+
+    let isa = host_isa();
+    let mut module = ObjectModule::new(&*isa).unwrap();
+    for f in lathe_codegen::text::parse_functions(&clif).unwrap_or_else(|e| panic!("{e}\n{clif}")) {
+        let ExternalName::TestCase(name) = &f.name else { panic!("test functions are named %name") };
+        let id = module.declare_function(name, Linkage::Export).unwrap();
+        module.define_function(id, &isa.compile_function(&f, false).unwrap()).unwrap();
+    }
+    let dir = scratch("soft-float");
+    let object = dir.join("soft.o");
+    std::fs::write(&object, module.finish().unwrap()).unwrap();
+    std::fs::write(dir.join("main.c"), &c).unwrap();
+    let exe = dir.join("prog");
+    run(Command::new("cc").arg(dir.join("main.c")).arg(&object).args(["-lm", "-o"]).arg(&exe));
+    assert_eq!(run(&mut Command::new(&exe)), "same\n", "{c}");
+    std::fs::remove_dir_all(&dir).ok();
+}

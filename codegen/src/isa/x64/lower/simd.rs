@@ -524,6 +524,9 @@ macro_rules! simd_context_methods {
         fn stack_flags(&mut self) -> MemFlags {
             MemFlags::new().with_notrap()
         }
+        fn is_f128(&mut self, ty: Type) -> Option<Type> {
+            (ty == crate::ir::types::F128).then_some(ty)
+        }
         fn xmm128(&mut self, ty: Type) -> Option<Type> {
             crate::machinst::abi::is_vector128(ty).then_some(ty)
         }
