@@ -184,18 +184,10 @@ fn to_int_in<F: Float>(a: u128, n: u32, signed: bool, saturate: bool) -> Result<
     let (lo, hi) = if signed { (-two_pow(n - 1), two_pow(n - 1)) } else { (-F::ZERO, two_pow(n)) };
     let below = if signed { t < lo } else { t.is_negative() && !t.is_zero() };
     if below {
-        return if saturate {
-            Ok(if signed { 1u128 << (n - 1) } else { 0 })
-        } else {
-            Err(TrapCode::IntegerOverflow)
-        };
+        return if saturate { Ok(if signed { 1u128 << (n - 1) } else { 0 }) } else { Err(TrapCode::IntegerOverflow) };
     }
     if t >= hi {
-        return if saturate {
-            Ok(if signed { mask(n) >> 1 } else { mask(n) })
-        } else {
-            Err(TrapCode::IntegerOverflow)
-        };
+        return if saturate { Ok(if signed { mask(n) >> 1 } else { mask(n) }) } else { Err(TrapCode::IntegerOverflow) };
     }
     // In range, so the conversion is exact.
     let mut exact = false;

@@ -19,8 +19,8 @@
 //! rounds). New instructions keep the source location of the one they replace, so traps
 //! they raise are reported at the same place.
 
-use crate::ir::types::{F32, F64, I64, I128};
 use super::LibCalls;
+use crate::ir::types::{F32, F64, I64, I128};
 use crate::ir::{
     Endianness, FloatCC, FuncCursor, Function, Ieee32, Ieee64, Inst, InstBuilder, InstructionData, IntCC, LibCall,
     Opcode, TrapCode, Type, Value,

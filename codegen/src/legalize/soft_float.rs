@@ -311,7 +311,11 @@ impl Softener<'_, '_> {
                 let ty = res_ty.expect("a sign operation has a result");
                 let (ity, sign) = if ty == F16 { (I16, 0x8000u128) } else { (I128, SIGN_F128) };
                 let konst = |s: &mut Self, bits: u128| {
-                    if ity == I128 { s.i128_const(bits) } else { s.pos.ins().iconst(I16, i64::from(bits as u16 as i16)) }
+                    if ity == I128 {
+                        s.i128_const(bits)
+                    } else {
+                        s.pos.ins().iconst(I16, i64::from(bits as u16 as i16))
+                    }
                 };
                 let x = self.bitcast(ity, args[0]);
                 let r = match op {
@@ -405,8 +409,11 @@ impl Softener<'_, '_> {
                     }
                     self.pos.ins().ireduce(I32, c)
                 };
-                let wide =
-                    if signed { self.pos.ins().fcvt_from_sint(F64, x32) } else { self.pos.ins().fcvt_from_uint(F64, x32) };
+                let wide = if signed {
+                    self.pos.ins().fcvt_from_sint(F64, x32)
+                } else {
+                    self.pos.ins().fcvt_from_uint(F64, x32)
+                };
                 Some(self.pos.ins().fdemote(F16, wide))
             }
             Soft::FromIntToF128 => {

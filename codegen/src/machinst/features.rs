@@ -85,10 +85,10 @@ pub fn check_features(func: &Function, flags: &Flags) -> Result<(), CodegenError
 /// An "unsupported" error for the first `f16`/`f128` value, parameter or result in
 /// `func` on an ISA without [`Native::soft_float`] (and for vectors of `f16` lanes, which
 /// no backend lowers yet), or `tls_value` on an ISA without it.
+/// One line each, naming the construct and why.
 pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenError> {
-    let unlowered = |ty: Type| {
-        matches!(ty.lane_type(), types::F16 | types::F128) && (ty.is_vector() || !native.soft_float)
-    };
+    let unlowered =
+        |ty: Type| matches!(ty.lane_type(), types::F16 | types::F128) && (ty.is_vector() || !native.soft_float);
     let refuse = |what: String, ty: Type| {
         let why = if ty.is_vector() {
             "vectors of f16 lanes are not lowered by any backend yet (the interpreter runs them)"

@@ -3,11 +3,11 @@
 //! "Conversions").
 
 use super::float::{canon32, canon64};
-use lathe_codegen::softfloat;
 use super::{Ctx, Flow, bad_shape};
 use crate::error::{Ex, Halt, invalid};
 use crate::value::{mask, sext};
 use lathe_codegen::ir::{Endianness, Inst, InstructionData as D, Opcode, Type};
+use lathe_codegen::softfloat;
 
 /// An `n`-bit integer to a float of `out` bits, rounding to nearest even.
 fn int_to_float(x: u128, n: u32, signed: bool, out: u32) -> u128 {

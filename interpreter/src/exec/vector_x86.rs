@@ -5,12 +5,12 @@
 //!
 //! Input: a type-checked instruction (`check_types` in `mod.rs`); output: its one result.
 
-use lathe_codegen::softfloat;
 use super::vector::{build, lane, q_mul_round, saturate};
 use super::{Ctx, Flow, bad_shape};
 use crate::error::Ex;
 use crate::value::sext;
 use lathe_codegen::ir::{Inst, InstructionData as D, Opcode, Type};
+use lathe_codegen::softfloat;
 
 /// Executes an x86-specific vector opcode.
 pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, ctrl: Type) -> Ex<Flow> {

@@ -40,8 +40,8 @@ use super::regs::{
 };
 use crate::ir::{CallConv, Type};
 use crate::machinst::abi::{
-    AbiBase, AbiHooks, is_vector128, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
-    unsupported_conv,
+    AbiBase, AbiHooks, ArgAssignment, CallTarget, ConvDesc, RetAreaPtr, StackPacking, VectorAbi, WideArg, WideRet,
+    is_vector128, unsupported_conv,
 };
 use crate::machinst::{PReg, PRegSet, Reg};
 use crate::result::CodegenError;

@@ -612,6 +612,19 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             Enc { imm_len: 1, ..sse(Some(0x66), false, &[0x0f, 0x3a, opc], enc(*dst)) }.emit(buf, Rm::Reg(enc(*src)));
             buf.put1(*imm);
         }
+        Inst::HalfConvert { to_half, src, dst } => {
+            // vcvtps2ph names its destination in ModRM.rm and its source in ModRM.reg.
+            let (map, opcode, reg, rm, imm) = if *to_half {
+                (vector::OpMap::M0f3a, 0x1d, enc(*src), enc(*dst), 1)
+            } else {
+                (vector::OpMap::M0f38, 0x13, enc(*dst), enc(*src), 0)
+            };
+            vex_op(buf, vector::OpEnc { prefix: Some(0x66), map, opcode }, false, reg, 0, Rm::Reg(rm), imm);
+            if *to_half {
+                // Round to nearest even, whatever MXCSR says.
+                buf.put1(0);
+            }
+        }
         Inst::XmmCmp { double, src1, src2 } => {
             sse(double.then_some(0x66), false, &[0x0f, 0x2e], enc(*src1)).emit(buf, rm_of(src2, state));
         }

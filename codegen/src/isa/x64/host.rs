@@ -18,6 +18,7 @@ pub fn detect() -> X64Flags {
             has_avx: has!("avx"),
             has_avx2: has!("avx2"),
             has_fma: has!("fma"),
+            has_f16c: has!("f16c"),
             has_bmi1: has!("bmi1"),
             has_bmi2: has!("bmi2"),
             has_lzcnt: has!("lzcnt"),

@@ -223,6 +223,8 @@ pub fn print(inst: &Inst) -> String {
         Inst::XmmRound { double, imm, src, dst } => {
             format!("rounds{} {}, {}, {}", sd(*double), x(*dst), x(*src), hex(*imm as i64))
         }
+        Inst::HalfConvert { to_half: false, src, dst } => format!("vcvtph2ps {}, {}", x(*dst), x(*src)),
+        Inst::HalfConvert { to_half: true, src, dst } => format!("vcvtps2ph {}, {}, 0x0", x(*dst), x(*src)),
         Inst::XmmCmp { double, src1, src2 } => {
             format!("ucomis{} {}, {}", sd(*double), x(*src1), sse_rm(src2, fmem(*double)))
         }

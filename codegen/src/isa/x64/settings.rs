@@ -31,6 +31,10 @@ isa_flags! {
         has_avx,
         /// AVX2.
         has_avx2,
+        /// F16C. Lowering: `fpromote` from `f16` to `f32` and `fdemote` from `f32` to `f16`
+        /// use `vcvtph2ps`/`vcvtps2ph` (without it, library calls), and so does `f16`
+        /// arithmetic, which is done in `f32`.
+        has_f16c,
         /// FMA3. Lowering: `fma` uses `vfmadd231ss`/`sd` (without it, a library call).
         has_fma,
         /// BMI1. Lowering: `ctz` uses `tzcnt` (without it, `bsf` and a zero test).

@@ -469,6 +469,18 @@ pub enum Inst {
         /// The result.
         dst: Reg,
     },
+    /// F16C, VEX-encoded: `vcvtph2ps dst, src` (the `f16` in the low 16 bits of `src` to
+    /// an `f32`, exact) or, with `to_half`, `vcvtps2ph dst, src, 0` (an `f32` to the
+    /// nearest-even `f16` in the low 16 bits of `dst`). Both convert four lanes; only the
+    /// lowest matters here.
+    HalfConvert {
+        /// `vcvtps2ph` when true.
+        to_half: bool,
+        /// The operand.
+        src: Reg,
+        /// The result.
+        dst: Reg,
+    },
     /// `ucomiss`/`ucomisd src1, src2`: ZF, PF, CF = 1,1,1 unordered; 0,0,1 less; 1,0,0
     /// equal; 0,0,0 greater.
     XmmCmp {
@@ -979,6 +991,7 @@ impl MachInst for Inst {
                 v.reg_def(dst);
             }
             Inst::XmmRound { src, dst, .. }
+            | Inst::HalfConvert { src, dst, .. }
             | Inst::GprToXmm { src, dst, .. }
             | Inst::XmmToGpr { src, dst, .. }
             | Inst::CvtIntToFloat { src, dst, .. }

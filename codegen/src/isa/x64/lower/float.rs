@@ -308,6 +308,14 @@ impl RuleCtx<'_, '_> {
         match op {
             Opcode::Fpromote if from == types::F32 && to == types::F64 => self.sse_unary(SseOp::Cvtss2sd, x),
             Opcode::Fdemote if from == types::F64 && to == types::F32 => self.sse_unary(SseOp::Cvtsd2ss, x),
+            // Only with F16C: without, legalization made these library calls.
+            Opcode::Fpromote | Opcode::Fdemote
+                if matches!((from, to), (types::F16, types::F32) | (types::F32, types::F16)) =>
+            {
+                let dst = self.xtmp();
+                self.emit(MInst::HalfConvert { to_half: to == types::F16, src: x, dst });
+                dst
+            }
             Opcode::FcvtFromSint | Opcode::FcvtFromUint
                 if to.is_float_scalar() && from.is_int_scalar() && from.bits() <= 64 =>
             {

@@ -730,7 +730,7 @@ impl LowerBackend for X64Lower {
             jump_tables: true,
             tls_value: true,
             soft_float: true,
-            half_conversions: false,
+            half_conversions: self.isa_flags.has_f16c,
         }
     }
 

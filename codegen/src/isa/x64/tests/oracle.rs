@@ -60,7 +60,7 @@ variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
     Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
-    XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
+    HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
     VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk,
 }
@@ -781,6 +781,7 @@ fn float_cases(v: &mut Vec<Inst>) {
         for n in [0u8, 7, 8, 15] {
             let (a, b) = (xmm(n), xmm(15 - n));
             w.push(Inst::XmmRound { double, imm: 9, src: b, dst: a });
+            w.push(Inst::HalfConvert { to_half: double, src: b, dst: a });
             w.push(Inst::XmmCmp { double, src1: a, src2: RegMem::Reg(b) });
             w.push(Inst::Fma { double, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
             w.push(Inst::Fma { double, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
