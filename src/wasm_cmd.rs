@@ -31,6 +31,10 @@ fn parse_arg(s: &str, ty: wasmparser::ValType) -> Result<Val, String> {
         I64 => Val::I64(s.parse().map_err(|e| bad(&e))?),
         F32 => Val::F32(s.parse::<f32>().map_err(|e| bad(&e))?.to_bits()),
         F64 => Val::F64(s.parse::<f64>().map_err(|e| bad(&e))?.to_bits()),
+        V128 => {
+            let hex = s.strip_prefix("0x").ok_or_else(|| bad(&"a v128 is written as 0x and 32 hex digits"))?;
+            Val::V128(u128::from_str_radix(hex, 16).map_err(|e| bad(&e))?)
+        }
         other => return Err(format!("cannot pass a {other:?} from the command line")),
     })
 }
@@ -41,6 +45,7 @@ fn show(v: &Val) -> String {
         Val::I64(x) => x.to_string(),
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
+        Val::V128(b) => format!("{b:#034x}"),
         Val::FuncRef(r) | Val::ExternRef(r) => format!("{r:?}"),
     }
 }

@@ -200,7 +200,7 @@ impl ModuleInfo {
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
 /// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::RELAXED_SIMD
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so

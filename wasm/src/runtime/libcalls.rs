@@ -162,9 +162,13 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
         .iter()
         .enumerate()
         .map(|(k, &t)| {
-            // SAFETY: slot k holds parameter k, stored by the stub (at least 8 bytes).
-            let bits = unsafe { slot(k).cast::<u64>().read_unaligned() };
-            let bits = if t == ValType::I32 || t == ValType::F32 { bits & 0xffff_ffff } else { bits };
+            // SAFETY: slot k holds parameter k, stored by the stub (SLOT = 16 bytes each).
+            let bits = unsafe { slot(k).cast::<u128>().read_unaligned() };
+            let bits = match t {
+                ValType::V128 => bits,
+                ValType::I32 | ValType::F32 => bits & 0xffff_ffff,
+                _ => bits & u128::from(u64::MAX),
+            };
             bits_val(data, t, bits)
         })
         .collect();
@@ -179,17 +183,9 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
     match result {
         Ok(vals) => {
             for (k, v) in vals.iter().enumerate() {
-                let bits = match *v {
-                    crate::Val::I32(x) => x as u32 as u64,
-                    crate::Val::I64(x) => x as u64,
-                    crate::Val::F32(x) => x as u64,
-                    crate::Val::F64(x) => x,
-                    crate::Val::FuncRef(None) | crate::Val::ExternRef(None) => 0,
-                    crate::Val::FuncRef(Some(f)) => data.funcs[f as usize].vm as u64,
-                    crate::Val::ExternRef(Some(x)) => x as u64 + 1,
-                };
+                let bits = super::store::val_bits(data, *v);
                 // SAFETY: slot k exists for result k (the buffer covers max(params, results)).
-                unsafe { slot(k).cast::<u64>().write_unaligned(bits) };
+                unsafe { slot(k).cast::<u128>().write_unaligned(bits) };
             }
             0
         }

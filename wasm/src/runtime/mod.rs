@@ -166,6 +166,8 @@ pub enum Val {
     F32(u32),
     /// `f64`, by bits.
     F64(u64),
+    /// `v128`, by bits (lane 0 in the low bits, as Wasm's little-endian memory holds it).
+    V128(u128),
     /// `funcref`: a function handle of the store, or null.
     FuncRef(Option<u32>),
     /// `externref`: a host value, or null.

@@ -14,7 +14,7 @@ use crate::translate::{self, RuntimeCall, stub};
 use crate::vmctx::{VmCtx, VmFuncRef, VmTable};
 use crate::{WasmError, WasmTrap};
 use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::{Ieee32, Ieee64};
+use lathe_codegen::ir::{Ieee32, Ieee64, types};
 use lathe_frontend::FunctionBuilderContext;
 use lathe_jit::{CallOutcome, FuncId, JitModule};
 use std::any::Any;
@@ -204,7 +204,8 @@ impl Store {
     pub fn global(&mut self, ty: GlobalType, value: Val) -> Extern {
         let id = self.data.globals.len() as u32;
         let mut cell = Box::new(GlobalCell { bits: [0; 2], ty });
-        cell.bits[0] = self.val_bits(value);
+        let bits = self.val_bits(value);
+        cell.bits = [bits as u64, (bits >> 64) as u64];
         self.data.globals.push(cell);
         Extern::Global(id)
     }
@@ -242,7 +243,7 @@ impl Store {
     /// The value of a global.
     pub fn global_get(&self, global: u32) -> Val {
         let g = &self.data.globals[global as usize];
-        self.bits_val(g.ty.content_type, g.bits[0])
+        self.bits_val(g.ty.content_type, u128::from(g.bits[0]) | u128::from(g.bits[1]) << 64)
     }
 
     /// The type of a function.
@@ -267,19 +268,11 @@ impl Store {
         (m.pages(), m.max_pages)
     }
 
-    fn val_bits(&self, v: Val) -> u64 {
-        match v {
-            Val::I32(x) => x as u32 as u64,
-            Val::I64(x) => x as u64,
-            Val::F32(x) => x as u64,
-            Val::F64(x) => x,
-            Val::FuncRef(None) | Val::ExternRef(None) => 0,
-            Val::FuncRef(Some(f)) => self.data.funcs[f as usize].vm as u64,
-            Val::ExternRef(Some(x)) => x as u64 + 1,
-        }
+    fn val_bits(&self, v: Val) -> u128 {
+        val_bits(&self.data, v)
     }
 
-    fn bits_val(&self, ty: ValType, bits: u64) -> Val {
+    fn bits_val(&self, ty: ValType, bits: u128) -> Val {
         bits_val(&self.data, ty, bits)
     }
 
@@ -436,7 +429,7 @@ impl Store {
         for (gt, init) in info.globals[info.num_imported_globals as usize..].iter().zip(&info.global_inits) {
             let bits = self.eval_const(init, &global_ptrs, &func_ptrs);
             let id = self.data.globals.len() as u32;
-            let mut cell = Box::new(GlobalCell { bits: [bits, 0], ty: *gt });
+            let mut cell = Box::new(GlobalCell { bits: [bits as u64, (bits >> 64) as u64], ty: *gt });
             global_ptrs.push(cell.bits.as_mut_ptr());
             self.data.globals.push(cell);
             globals.push(id);
@@ -452,7 +445,7 @@ impl Store {
         let elems: Vec<Option<Vec<u64>>> = info
             .elements
             .iter()
-            .map(|e| Some(e.items.iter().map(|x| self.eval_const(x, &global_ptrs, &func_ptrs)).collect()))
+            .map(|e| Some(e.items.iter().map(|x| self.eval_const(x, &global_ptrs, &func_ptrs) as u64).collect()))
             .collect();
         let mut exports = HashMap::new();
         for e in &info.exports {
@@ -488,19 +481,23 @@ impl Store {
     }
 
     /// Evaluates a constant expression to its bits.
-    fn eval_const(&self, expr: &[ConstOp], globals: &[*mut u64], funcs: &[*const VmFuncRef]) -> u64 {
-        let mut stack: Vec<u64> = Vec::new();
+    fn eval_const(&self, expr: &[ConstOp], globals: &[*mut u64], funcs: &[*const VmFuncRef]) -> u128 {
+        let mut stack: Vec<u128> = Vec::new();
         for op in expr {
             let v = match *op {
-                ConstOp::I32(x) => x as u32 as u64,
-                ConstOp::I64(x) => x as u64,
-                ConstOp::F32(x) => x as u64,
-                ConstOp::F64(x) => x,
-                ConstOp::V128(x) => x as u64,
+                ConstOp::I32(x) => x as u32 as u128,
+                ConstOp::I64(x) => x as u64 as u128,
+                ConstOp::F32(x) => x as u128,
+                ConstOp::F64(x) => x as u128,
+                ConstOp::V128(x) => x,
                 ConstOp::RefNull => 0,
-                ConstOp::RefFunc(f) => funcs[f as usize] as u64,
-                // SAFETY: global cells are boxed in the store and live as long as it.
-                ConstOp::GlobalGet(g) => unsafe { *globals[g as usize] },
+                ConstOp::RefFunc(f) => funcs[f as usize] as u128,
+                // SAFETY: global cells are boxed in the store and live as long as it; each
+                // is two u64 words (the second used by v128 only).
+                ConstOp::GlobalGet(g) => unsafe {
+                    let p = globals[g as usize];
+                    u128::from(*p) | u128::from(*p.add(1)) << 64
+                },
                 ConstOp::I32Add | ConstOp::I32Sub | ConstOp::I32Mul => {
                     let b = stack.pop().unwrap_or(0) as u32;
                     let a = stack.pop().unwrap_or(0) as u32;
@@ -508,16 +505,16 @@ impl Store {
                         ConstOp::I32Add => a.wrapping_add(b),
                         ConstOp::I32Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }) as u64
+                    }) as u128
                 }
                 ConstOp::I64Add | ConstOp::I64Sub | ConstOp::I64Mul => {
-                    let b = stack.pop().unwrap_or(0);
-                    let a = stack.pop().unwrap_or(0);
-                    match op {
+                    let b = stack.pop().unwrap_or(0) as u64;
+                    let a = stack.pop().unwrap_or(0) as u64;
+                    (match op {
                         ConstOp::I64Add => a.wrapping_add(b),
                         ConstOp::I64Sub => a.wrapping_sub(b),
                         _ => a.wrapping_mul(b),
-                    }
+                    }) as u128
                 }
             };
             stack.push(v);
@@ -597,6 +594,7 @@ impl Store {
                 (Val::F32(x), ValType::F32) => DataValue::F32(Ieee32(x)),
                 (Val::F64(x), ValType::F64) => DataValue::F64(Ieee64(x)),
                 (v @ (Val::FuncRef(_) | Val::ExternRef(_)), ValType::Ref(_)) => DataValue::I64(self.val_bits(v) as i64),
+                (Val::V128(x), ValType::V128) => DataValue::V128(types::I8X16, x.to_le_bytes()),
                 _ => return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}"))),
             });
         }
@@ -616,10 +614,11 @@ impl Store {
                 .zip(vals)
                 .map(|(&t, v)| {
                     let bits = match v {
-                        DataValue::I32(x) => x as u32 as u64,
-                        DataValue::I64(x) => x as u64,
-                        DataValue::F32(x) => x.0 as u64,
-                        DataValue::F64(x) => x.0,
+                        DataValue::I32(x) => x as u32 as u128,
+                        DataValue::I64(x) => x as u64 as u128,
+                        DataValue::F32(x) => x.0 as u128,
+                        DataValue::F64(x) => x.0 as u128,
+                        DataValue::V128(_, bytes) => u128::from_le_bytes(bytes),
                         other => return Err(WasmError::Jit(format!("unexpected result {other:?}"))),
                     };
                     Ok(self.bits_val(t, bits))
@@ -639,18 +638,33 @@ impl Store {
     }
 }
 
-/// The value of `bits` as a `ty`.
-pub(crate) fn bits_val(data: &StoreData, ty: ValType, bits: u64) -> Val {
+/// The value of `bits` as a `ty` (the low bits, for types narrower than 128).
+pub(crate) fn bits_val(data: &StoreData, ty: ValType, bits: u128) -> Val {
+    let low = bits as u64;
     match ty {
-        ValType::I32 => Val::I32(bits as u32 as i32),
-        ValType::I64 => Val::I64(bits as i64),
-        ValType::F32 => Val::F32(bits as u32),
-        ValType::F64 => Val::F64(bits),
-        ValType::V128 => Val::I64(bits as i64),
+        ValType::I32 => Val::I32(low as u32 as i32),
+        ValType::I64 => Val::I64(low as i64),
+        ValType::F32 => Val::F32(low as u32),
+        ValType::F64 => Val::F64(low),
+        ValType::V128 => Val::V128(bits),
         ValType::Ref(r) if is_func(r) => {
-            Val::FuncRef(if bits == 0 { None } else { data.func_by_ptr.get(&(bits as usize)).copied() })
+            Val::FuncRef(if low == 0 { None } else { data.func_by_ptr.get(&(low as usize)).copied() })
         }
-        ValType::Ref(_) => Val::ExternRef(if bits == 0 { None } else { Some((bits - 1) as u32) }),
+        ValType::Ref(_) => Val::ExternRef(if low == 0 { None } else { Some((low - 1) as u32) }),
+    }
+}
+
+/// The bits of a value, as translated code holds it (a reference as its pointer or handle).
+pub(crate) fn val_bits(data: &StoreData, v: Val) -> u128 {
+    match v {
+        Val::I32(x) => x as u32 as u128,
+        Val::I64(x) => x as u64 as u128,
+        Val::F32(x) => x as u128,
+        Val::F64(x) => x as u128,
+        Val::V128(x) => x,
+        Val::FuncRef(None) | Val::ExternRef(None) => 0,
+        Val::FuncRef(Some(f)) => data.funcs[f as usize].vm as u128,
+        Val::ExternRef(Some(x)) => x as u128 + 1,
     }
 }
 

@@ -13,6 +13,12 @@ use crate::{WasmError, WasmTrap};
 use lathe_codegen::ir::{InstBuilder, IntCC, Value, types};
 use wasmparser::Operator;
 
+/// Flags for a global's cell: it cannot fault, and it is 8-byte aligned, which a `v128`
+/// access must not assume.
+fn global_flags(ty: lathe_codegen::ir::Type) -> lathe_codegen::ir::MemFlags {
+    if ty.is_vector() { lathe_codegen::ir::MemFlags::new().with_notrap() } else { trusted() }
+}
+
 impl FuncTranslator<'_> {
     /// Loads entry `index` of the pointer array at `vmctx + field`.
     fn vm_pointer(&mut self, field: i32, index: u32) -> Value {
@@ -62,13 +68,14 @@ impl FuncTranslator<'_> {
             Operator::GlobalGet { global_index } => {
                 let ty = super::ir_type(self.module.globals[global_index as usize].content_type)?;
                 let cell = self.vm_pointer(CTX_GLOBALS, global_index);
-                let v = self.b.ins().load(ty, trusted(), cell, 0);
+                let v = self.b.ins().load(ty, global_flags(ty), cell, 0);
                 self.push(v);
             }
             Operator::GlobalSet { global_index } => {
                 let v = self.pop();
                 let cell = self.vm_pointer(CTX_GLOBALS, global_index);
-                self.b.ins().store(trusted(), v, cell, 0);
+                let ty = self.b.func.dfg.value_type(v);
+                self.b.ins().store(global_flags(ty), v, cell, 0);
             }
             Operator::Call { function_index } => {
                 let type_index = self.module.funcs[function_index as usize];

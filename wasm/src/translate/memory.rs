@@ -16,7 +16,7 @@ use wasmparser::{MemArg, Operator};
 /// The flags of a Wasm memory access: may trap, with the out-of-bounds code, and
 /// little-endian on every target (Wasm's memory is; on a big-endian ISA such as s390x
 /// the backend uses byte-reversing accesses, on the others the flag changes nothing).
-fn heap_flags() -> MemFlags {
+pub(crate) fn heap_flags() -> MemFlags {
     MemFlags::new().with_trap_code(Some(WasmTrap::MemoryOutOfBounds.code())).with_endianness(Endianness::Little)
 }
 
@@ -28,7 +28,7 @@ impl FuncTranslator<'_> {
     }
 
     /// The address and immediate offset of an access of `size` bytes.
-    fn address(&mut self, index: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
+    pub(crate) fn address(&mut self, index: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
         use types::I64;
         let base = self.mem_base.expect("validated: the module has a memory");
         let idx = self.b.ins().uextend(I64, index);

@@ -9,7 +9,8 @@
 //!
 //! Modules: [`control`] (frames, branches), `numeric` (arithmetic, compares,
 //! conversions), `memory` (loads, stores, bulk memory), `access` (globals, tables,
-//! references, calls), `stub` (the IR of host-function stubs).
+//! references, calls), `simd` (`v128` and relaxed SIMD), `stub` (the IR of host-function
+//! stubs).
 //!
 //! Input: a validated [`ModuleInfo`] (the translator trusts validation: stack depths and
 //! types are right). Output: an `ir::Function` for the backend.
@@ -18,6 +19,7 @@ mod access;
 pub mod control;
 mod memory;
 mod numeric;
+mod simd;
 pub mod stub;
 
 use crate::WasmError;
@@ -133,7 +135,8 @@ pub fn ir_type(ty: ValType) -> Result<Type, WasmError> {
         ValType::F32 => types::F32,
         ValType::F64 => types::F64,
         ValType::Ref(_) => types::I64,
-        ValType::V128 => return Err(WasmError::Unsupported("v128 (SIMD) values".into())),
+        // One type for every v128: operations bitcast to the lane shape they need.
+        ValType::V128 => types::I8X16,
     })
 }
 
@@ -302,6 +305,9 @@ impl<'a> FuncTranslator<'a> {
             self.b.ins().f32const(0.0f32)
         } else if t == types::F64 {
             self.b.ins().f64const(0.0f64)
+        } else if t.is_vector() {
+            let c = self.b.func.dfg.make_constant(vec![0; 16]);
+            self.b.ins().vconst(t, c)
         } else {
             self.b.ins().iconst(t, 0)
         }
@@ -381,7 +387,7 @@ impl<'a> FuncTranslator<'a> {
         if !self.reachable {
             return self.unreachable_operator(&op);
         }
-        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? {
+        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? || self.simd(&op)? {
             return Ok(());
         }
         Err(WasmError::Unsupported(format!("operator {op:?}")))
