@@ -1,7 +1,7 @@
 //! `lathe bench programs`: the C benchmark suite under Lathe and natively.
 //!
 //! Input: `bench/wasm/<name>.wasm` (committed; built from `bench/programs/<name>.c` by
-//! `bench/build.sh`) and the C sources, which are compiled here with `clang -O2` for the
+//! `bench/build.sh`, and `<name>-simd.wasm` from the same C with `-msimd128`) and the C sources, which are compiled here with `clang -O2` for the
 //! native runs. Each program prints one checksum line and takes an optional work size.
 //!
 //! Each repetition runs the native binary and then `lathe run --stats` on the `.wasm` in a
@@ -148,6 +148,13 @@ fn list_programs(dir: &Path, only: &[String]) -> Result<Vec<String>, String> {
     Ok(names)
 }
 
+/// The C program a benchmark is built from: `<name>-simd` is `<name>.c` built with
+/// `-msimd128` (bench/build.sh); its native counterpart is the same C at `-O2`, which
+/// the native compiler vectorises for the host.
+fn source_name(name: &str) -> &str {
+    name.strip_suffix("-simd").unwrap_or(name)
+}
+
 /// Compiles `src` natively with `clang -O2` into `out`.
 fn build_native(src: &Path, out: &Path) -> Result<(), String> {
     let status = Command::new("clang")
@@ -179,7 +186,7 @@ fn run_timed(cmd: &mut Command, what: &str) -> Result<(String, String, Duration)
 /// Measures one program.
 fn measure(name: &str, opts: &Options, native_dir: &Path) -> Result<Measured, String> {
     let wasm = opts.dir.join("wasm").join(format!("{name}.wasm"));
-    let src = opts.dir.join("programs").join(format!("{name}.c"));
+    let src = opts.dir.join("programs").join(format!("{}.c", source_name(name)));
     let native = native_dir.join(name);
     build_native(&src, &native)?;
     let size_file = opts.dir.join("wasm").join(format!("{name}.small_n"));
