@@ -22,6 +22,18 @@ fn exclusions() -> HashMap<String, String> {
         .collect()
 }
 
+/// Runs one file and reports its failures (at most 20 of them).
+fn run_file(text: &'static str, config: Config) -> Result<(), Failed> {
+    let report = run_wast(text, config).map_err(|e| Failed::from(e.to_string()))?;
+    if report.failures.is_empty() {
+        Ok(())
+    } else {
+        let n = report.failures.len();
+        let shown: Vec<_> = report.failures.into_iter().take(20).collect();
+        Err(format!("{n} failed, {} passed:\n{}", report.passed, shown.join("\n")).into())
+    }
+}
+
 fn main() {
     // Files run in parallel. (Stack-exhaustion files once crashed the process this way:
     // a deep frame could step over a thread's guard page into another thread's memory.
@@ -46,16 +58,13 @@ fn main() {
             continue;
         }
         let text = file.raw();
-        trials.push(Trial::test(name, move || {
-            let report = run_wast(text, Config::default()).map_err(|e| Failed::from(e.to_string()))?;
-            if report.failures.is_empty() {
-                Ok(())
-            } else {
-                let n = report.failures.len();
-                let shown: Vec<_> = report.failures.into_iter().take(20).collect();
-                Err(format!("{n} failed, {} passed:\n{}", report.passed, shown.join("\n")).into())
-            }
-        }));
+        // SIMD files also run compiled for the baseline CPU (x86-64: SSE2 only), so the
+        // fallback sequences for missing extensions are checked by the suite too.
+        if dir == "simd" || dir == "relaxed-simd" {
+            let baseline = Config { baseline_cpu: true, ..Config::default() };
+            trials.push(Trial::test(format!("{name} (baseline cpu)"), move || run_file(text, baseline)));
+        }
+        trials.push(Trial::test(name, move || run_file(text, Config::default())));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {
         for (name, reason) in &excluded {

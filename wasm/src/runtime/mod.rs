@@ -44,6 +44,11 @@ pub struct Config {
     /// (if it has any) mapped onto the native code, as `wasmtime run -g`: gdb then shows
     /// the source language's functions, files and lines.
     pub debug_info: bool,
+    /// Compile for the architecture's baseline (x86-64: SSE2, no later extension) rather
+    /// than for the features the host has: the code then runs on any CPU of the
+    /// architecture, and the baseline lowering paths get exercised (the spec tests run
+    /// the SIMD files both ways).
+    pub baseline_cpu: bool,
 }
 
 /// The backend and settings shared by modules and stores.
@@ -61,7 +66,13 @@ impl Engine {
             enable_verifier: cfg!(debug_assertions),
             ..Flags::default()
         };
-        let isa = lathe_codegen::isa::host_isa(flags).map_err(|e| WasmError::Unsupported(e.to_string()))?;
+        let unsupported = |e: &dyn std::fmt::Display| WasmError::Unsupported(e.to_string());
+        let builder = if config.baseline_cpu {
+            lathe_codegen::isa::lookup(lathe_codegen::isa::Triple::host()).map_err(|e| unsupported(&e))?
+        } else {
+            lathe_codegen::isa::host_builder().map_err(|e| unsupported(&e))?
+        };
+        let isa = builder.with_flags(flags).finish().map_err(|e| unsupported(&e))?;
         Ok(Engine { isa: Arc::from(isa), config })
     }
 
