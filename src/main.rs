@@ -127,6 +127,19 @@ enum Command {
         /// backtraces.
         #[arg(short = 'g', long = "debug-info")]
         debug_info: bool,
+        /// Stop a Wasm program that runs longer than this (`1s`, `500ms`, `2m`, or seconds
+        /// as a number): it traps with `interrupt` and the command fails, as
+        /// `wasmtime run --wasm timeout=...`.
+        #[arg(long, value_name = "DURATION", value_parser = wasm_cmd::parse_duration)]
+        timeout: Option<std::time::Duration>,
+        /// Give a Wasm program this much fuel: one unit per function call and loop
+        /// iteration; it traps when the fuel runs out.
+        #[arg(long, value_name = "N")]
+        fuel: Option<u64>,
+        /// Let a Wasm program's memory grow to at most this many bytes: `memory.grow`
+        /// past it fails (returns -1), as the spec allows.
+        #[arg(long, value_name = "BYTES")]
+        max_memory: Option<u64>,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -178,8 +191,11 @@ fn main() -> ExitCode {
             let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
             cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
         }
-        Command::Run { invoke, file, args, opt_level, stats, profile, debug_info } if wasm_cmd::is_wasm(&file) => {
-            let options = wasm_cmd::RunOptions { optimize: opt_level == "speed", stats, profile, debug_info };
+        Command::Run { invoke, file, args, opt_level, stats, profile, debug_info, timeout, fuel, max_memory }
+            if wasm_cmd::is_wasm(&file) =>
+        {
+            let optimize = opt_level == "speed";
+            let options = wasm_cmd::RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory };
             wasm_cmd::cmd_run(&file, invoke, args, options)
         }
         Command::Run { file, .. } => cmd_run(&file),

@@ -135,12 +135,20 @@ impl RunStats {
     }
 }
 
+/// What bounds a guest's time and memory.
+struct Limits {
+    timeout: Option<Duration>,
+    fuel: Option<u64>,
+    max_memory: Option<u64>,
+}
+
 /// Runs a Wasm program; returns its exit code and what was measured.
 fn run_inner(
     file: String,
     invoke: Option<String>,
     args: Vec<String>,
     config: Config,
+    limits: Limits,
 ) -> Result<(i32, RunStats), String> {
     let bytes = module_bytes(&file)?;
     let engine = Engine::new(config).map_err(|e| e.to_string())?;
@@ -159,6 +167,21 @@ fn run_inner(
     };
     let start = Instant::now();
     let mut store = Store::new(&engine);
+    if let Some(fuel) = limits.fuel {
+        store.set_fuel(fuel);
+    }
+    if let Some(bytes) = limits.max_memory {
+        store.set_max_memory(bytes);
+    }
+    if let Some(timeout) = limits.timeout {
+        // The watchdog outlives the run harmlessly: interrupting an idle store only makes
+        // its next call stop, and the process is about to exit.
+        let handle = store.interrupt_handle();
+        std::thread::spawn(move || {
+            std::thread::sleep(timeout);
+            handle.interrupt();
+        });
+    }
     let mut argv = vec![file.clone()];
     if invoke.is_none() {
         argv.extend(args.iter().cloned());
@@ -208,6 +231,28 @@ pub struct RunOptions {
     pub profile: String,
     /// `-g`: describe the code to gdb.
     pub debug_info: bool,
+    /// `--timeout`: interrupt the guest after this long.
+    pub timeout: Option<Duration>,
+    /// `--fuel`: the fuel the guest gets.
+    pub fuel: Option<u64>,
+    /// `--max-memory`: the most bytes a memory may grow to.
+    pub max_memory: Option<u64>,
+}
+
+/// A `--timeout` value: a number with a unit (`ms`, `s`, `m`, `h`), or seconds alone.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(s.len());
+    let (number, unit) = s.split_at(split);
+    let n: f64 = number.parse().map_err(|_| format!("`{s}` is not a duration (e.g. 1s, 500ms, 2m)"))?;
+    let seconds = match unit {
+        "" | "s" => n,
+        "ms" => n / 1000.0,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        other => return Err(format!("unknown unit `{other}` in `{s}` (use ms, s, m or h)")),
+    };
+    Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{s}`: {e}"))
 }
 
 /// `lathe run` on a Wasm file: compiled with the mid-end when `optimize`; with `stats`, a
@@ -215,7 +260,7 @@ pub struct RunOptions {
 /// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]); with `debug_info`,
 /// described to gdb.
 pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
-    let RunOptions { optimize, stats, profile, debug_info } = options;
+    let RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory } = options;
     let file = file.display().to_string();
     let profiler = match profile.parse().and_then(Profiler::new) {
         Ok(p) => p,
@@ -224,8 +269,16 @@ pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: 
             return ExitCode::FAILURE;
         }
     };
-    let config = Config { optimize, profiler, debug_info, ..Config::default() };
-    match on_big_stack(move || run_inner(file, invoke, args, config)) {
+    let config = Config {
+        optimize,
+        profiler,
+        debug_info,
+        interruptible: timeout.is_some(),
+        consume_fuel: fuel.is_some(),
+        ..Config::default()
+    };
+    let limits = Limits { timeout, fuel, max_memory };
+    match on_big_stack(move || run_inner(file, invoke, args, config, limits)) {
         Ok((code, measured)) => {
             if stats {
                 eprintln!("{}", measured.to_line());

@@ -26,7 +26,7 @@ pub mod wast_runner;
 
 pub use error::WasmError;
 pub use module::ModuleInfo;
-pub use runtime::{Config, Engine, Extern, Module, Store, Val};
+pub use runtime::{Config, Engine, Extern, InterruptHandle, Module, Store, Val};
 pub use trap::WasmTrap;
 
 pub use lathe_jit::{Profiler, ProfilingStrategy};

@@ -36,11 +36,15 @@ pub enum WasmTrap {
     /// A host function asked to stop (an error, or WASI `proc_exit`); the runtime keeps
     /// the reason aside.
     HostExit,
+    /// Another thread interrupted the store (`InterruptHandle::interrupt`, `--timeout`).
+    Interrupted,
+    /// The store's fuel ran out (`Store::set_fuel`, `--fuel`).
+    OutOfFuel,
 }
 
 impl WasmTrap {
     /// Every kind.
-    pub const ALL: [WasmTrap; 12] = [
+    pub const ALL: [WasmTrap; 14] = [
         WasmTrap::Unreachable,
         WasmTrap::IntegerOverflow,
         WasmTrap::IntegerDivideByZero,
@@ -53,6 +57,8 @@ impl WasmTrap {
         WasmTrap::CallStackExhausted,
         WasmTrap::NullReference,
         WasmTrap::HostExit,
+        WasmTrap::Interrupted,
+        WasmTrap::OutOfFuel,
     ];
 
     /// The IR trap code translated code uses for this kind.
@@ -70,6 +76,8 @@ impl WasmTrap {
             WasmTrap::CallStackExhausted => TrapCode::StackOverflow,
             WasmTrap::NullReference => TrapCode::User(6),
             WasmTrap::HostExit => TrapCode::User(7),
+            WasmTrap::Interrupted => TrapCode::User(8),
+            WasmTrap::OutOfFuel => TrapCode::User(9),
         }
     }
 
@@ -94,6 +102,8 @@ impl WasmTrap {
             WasmTrap::CallStackExhausted => "call stack exhausted",
             WasmTrap::NullReference => "null reference",
             WasmTrap::HostExit => "host exit",
+            WasmTrap::Interrupted => "interrupt",
+            WasmTrap::OutOfFuel => "all fuel consumed by WebAssembly",
         }
     }
 }

@@ -31,6 +31,14 @@ pub struct VmCtx {
     /// Points to the stack limit of the store's running thread: every function checks on
     /// entry that the stack pointer is above it, and traps `stk_ovf` otherwise.
     pub stack_limit: *const u64,
+    /// The store's interrupt flag: non-zero asks running code to stop. Code compiled with
+    /// `Config::interruptible` reads it (atomically) on function entry and at each loop
+    /// header and traps `interrupt`; another thread sets it (`InterruptHandle`).
+    pub interrupt: *const std::sync::atomic::AtomicU64,
+    /// The store's fuel: code compiled with `Config::consume_fuel` takes one unit on each
+    /// function entry and each loop iteration, and traps `all fuel consumed` when it would
+    /// go below zero.
+    pub fuel: *mut i64,
 }
 
 /// A linear memory as compiled code sees it.
@@ -73,6 +81,10 @@ pub const CTX_TABLES: i32 = offset_of!(VmCtx, tables) as i32;
 pub const CTX_FUNCS: i32 = offset_of!(VmCtx, funcs) as i32;
 /// Offset of [`VmCtx::stack_limit`].
 pub const CTX_STACK_LIMIT: i32 = offset_of!(VmCtx, stack_limit) as i32;
+/// Offset of [`VmCtx::interrupt`].
+pub const CTX_INTERRUPT: i32 = offset_of!(VmCtx, interrupt) as i32;
+/// Offset of [`VmCtx::fuel`].
+pub const CTX_FUEL: i32 = offset_of!(VmCtx, fuel) as i32;
 /// Offset of [`VmMemory::base`].
 pub const MEM_BASE: i32 = offset_of!(VmMemory, base) as i32;
 /// Offset of [`VmMemory::len`].

@@ -49,7 +49,13 @@ extern "C" fn memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let m = data.instances[i].memory.expect("validated");
-    data.memories[m as usize].grow(delta as u64).map_or(u32::MAX, |old| old as u32)
+    let mem = &mut data.memories[m as usize];
+    if let Some(limit) = data.max_memory
+        && (mem.pages() + delta as u64).saturating_mul(super::memory::PAGE) > limit
+    {
+        return u32::MAX;
+    }
+    mem.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
 }
 
 extern "C" fn memory_fill(vmctx: *mut VmCtx, dst: u32, val: u32, len: u32) -> u32 {

@@ -15,7 +15,7 @@ mod libcalls;
 pub mod memory;
 mod store;
 
-pub use store::{Caller, HostFn, InstanceHandle, Store};
+pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
 
 use crate::WasmError;
 use crate::debug::WasmDebugInfo;
@@ -49,6 +49,13 @@ pub struct Config {
     /// architecture, and the baseline lowering paths get exercised (the spec tests run
     /// the SIMD files both ways).
     pub baseline_cpu: bool,
+    /// Check the store's interrupt flag on every function entry and loop iteration, so
+    /// that an [`InterruptHandle`] (or `lathe run --timeout`) can stop a running guest.
+    /// Costs an atomic load and a branch at each.
+    pub interruptible: bool,
+    /// Charge one unit of the store's fuel on every function entry and loop iteration
+    /// (`Store::set_fuel`, `lathe run --fuel`); the guest traps when it runs out.
+    pub consume_fuel: bool,
 }
 
 /// The backend and settings shared by modules and stores.
@@ -102,11 +109,15 @@ impl Module {
         let info = crate::module::parse(bytes)?;
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
-        let checks = engine.config.bounds_checks;
+        let options = translate::TranslateOptions {
+            bounds_checks: engine.config.bounds_checks,
+            interruptible: engine.config.interruptible,
+            consume_fuel: engine.config.consume_fuel,
+        };
         let code = (first..first + count)
             .into_par_iter()
             .map_init(FunctionBuilderContext::new, |ctx, i| {
-                let ir = translate::translate_function(&info, i, checks, ctx)?;
+                let ir = translate::translate_function(&info, i, options, ctx)?;
                 Ok((ir.num_placed_insts(), engine.compile(i, &ir)?))
             })
             .collect::<Result<Vec<_>, WasmError>>()?;

@@ -20,6 +20,7 @@ use lathe_jit::{CallOutcome, FuncId, JitModule};
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use wasmparser::{ExternalKind, FuncType, GlobalType, RefType, TableType, ValType};
 
 /// A host function: gets the caller (memory and host state) and the arguments.
@@ -119,6 +120,27 @@ pub(crate) struct StoreData {
     /// the system cannot tell where the stack ends.
     pub stack_limit: u64,
     pub state: Option<Box<dyn Any>>,
+    /// Set by an [`InterruptHandle`]; read by code compiled with `Config::interruptible`.
+    pub interrupt: Arc<AtomicU64>,
+    /// Fuel left (see `VmCtx::fuel`).
+    pub fuel: i64,
+    /// The most bytes each memory may grow to (`Store::set_max_memory`).
+    pub max_memory: Option<u64>,
+}
+
+/// Stops code running in a store from another thread: the code traps `interrupt` at its
+/// next function entry or loop iteration (when compiled with `Config::interruptible`), and
+/// the store stays usable. Cheap to clone; `Send`.
+#[derive(Clone, Debug)]
+pub struct InterruptHandle {
+    flag: Arc<AtomicU64>,
+}
+
+impl InterruptHandle {
+    /// Asks the store's running (or next) call to stop.
+    pub fn interrupt(&self) {
+        self.flag.store(1, Ordering::SeqCst);
+    }
 }
 
 /// What a host function sees of its caller.
@@ -175,10 +197,35 @@ impl Store {
                 pending: None,
                 stack_limit: 0,
                 state: None,
+                interrupt: Arc::new(AtomicU64::new(0)),
+                fuel: i64::MAX,
+                max_memory: None,
             }),
             engine: engine.clone(),
             ctx: FunctionBuilderContext::new(),
         }
+    }
+
+    /// A handle another thread can use to stop code running in this store.
+    pub fn interrupt_handle(&self) -> InterruptHandle {
+        InterruptHandle { flag: self.data.interrupt.clone() }
+    }
+
+    /// Sets the fuel code compiled with `Config::consume_fuel` may use: one unit per
+    /// function entry and per loop iteration.
+    pub fn set_fuel(&mut self, fuel: u64) {
+        self.data.fuel = fuel.min(i64::MAX as u64) as i64;
+    }
+
+    /// The fuel left.
+    pub fn fuel(&self) -> u64 {
+        self.data.fuel.max(0) as u64
+    }
+
+    /// Limits every memory of this store to `bytes`: `memory.grow` past it fails (returns
+    /// -1), and instantiating a module whose memory starts larger is an error.
+    pub fn set_max_memory(&mut self, bytes: u64) {
+        self.data.max_memory = Some(bytes);
     }
 
     /// Sets the host state host functions reach through [`Caller::state`].
@@ -212,6 +259,13 @@ impl Store {
 
     /// Defines a memory.
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
+        if let Some(limit) = self.data.max_memory
+            && initial.saturating_mul(crate::runtime::memory::PAGE) > limit
+        {
+            return Err(WasmError::Link(format!(
+                "a memory of {initial} pages is larger than the store's limit of {limit} bytes"
+            )));
+        }
         let id = self.data.memories.len() as u32;
         self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
         Ok(Extern::Memory(id))
@@ -292,6 +346,8 @@ impl Store {
             store: (&mut *self.data as *mut StoreData).cast(),
             instance: inst_index as u64,
             stack_limit: &self.data.stack_limit as *const u64,
+            interrupt: Arc::as_ptr(&self.data.interrupt),
+            fuel: &mut self.data.fuel as *mut i64,
         });
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
@@ -629,6 +685,10 @@ impl Store {
                     Err(self.data.pending.take().unwrap_or_else(|| WasmError::Host("host function failed".into())))
                 }
                 Some(t) => {
+                    if t == WasmTrap::Interrupted {
+                        // The request is served: the store runs again on the next call.
+                        self.data.interrupt.store(0, Ordering::SeqCst);
+                    }
                     let offset = site.and_then(|(f, off)| jit.source_location(f, off)).map(|loc| loc.bits());
                     Err(WasmError::Trap { trap: t, func: name.clone(), offset })
                 }

@@ -137,6 +137,7 @@ impl FuncTranslator<'_> {
                 let args = self.stack.split_off(height);
                 self.b.ins().jump(header, &args);
                 self.b.switch_to_block(header);
+                self.metering_checks();
                 self.stack.extend_from_slice(self.b.block_params(header));
                 self.frames.push(Frame {
                     kind: FrameKind::Loop { header },

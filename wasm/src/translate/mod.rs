@@ -43,6 +43,18 @@ pub enum BoundsChecks {
     Explicit,
 }
 
+/// How functions are translated: the bounds checks, and the checks that let a store stop
+/// running code.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub struct TranslateOptions {
+    /// How memory accesses are checked.
+    pub bounds_checks: BoundsChecks,
+    /// Read the interrupt flag on function entry and at loop headers (`VmCtx::interrupt`).
+    pub interruptible: bool,
+    /// Take a unit of fuel on function entry and at loop headers (`VmCtx::fuel`).
+    pub consume_fuel: bool,
+}
+
 /// The runtime functions translated code calls, by the symbol the runtime defines.
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum RuntimeCall {
@@ -168,7 +180,7 @@ pub(crate) fn trusted() -> MemFlags {
 pub fn translate_function(
     module: &ModuleInfo,
     index: u32,
-    checks: BoundsChecks,
+    options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, WasmError> {
     let defined = index
@@ -179,7 +191,7 @@ pub fn translate_function(
     let ty = module.func_type(index);
     let sig = wasm_signature(ty)?;
     let mut func = Function::with_name_signature(func_name(index), sig);
-    FuncTranslator::new(&mut func, ctx, module, checks).translate(ty, &body)?;
+    FuncTranslator::new(&mut func, ctx, module, options).translate(ty, &body)?;
     Ok(func)
 }
 
@@ -188,6 +200,9 @@ pub(crate) struct FuncTranslator<'a> {
     pub(crate) b: FunctionBuilder<'a>,
     pub(crate) module: &'a ModuleInfo,
     pub(crate) checks: BoundsChecks,
+    /// Emit interrupt and fuel checks (see [`TranslateOptions`]).
+    interruptible: bool,
+    consume_fuel: bool,
     /// The operand stack.
     pub(crate) stack: Vec<Value>,
     /// The control frames, outermost (the function body) first.
@@ -211,13 +226,15 @@ impl<'a> FuncTranslator<'a> {
         func: &'a mut Function,
         ctx: &'a mut FunctionBuilderContext,
         module: &'a ModuleInfo,
-        checks: BoundsChecks,
+        options: TranslateOptions,
     ) -> Self {
         let b = FunctionBuilder::new(func, ctx);
         FuncTranslator {
             b,
             module,
-            checks,
+            checks: options.bounds_checks,
+            interruptible: options.interruptible,
+            consume_fuel: options.consume_fuel,
             stack: Vec::new(),
             frames: Vec::new(),
             locals: Vec::new(),
@@ -242,6 +259,25 @@ impl<'a> FuncTranslator<'a> {
         self.b.ins().trapnz(below, crate::trap::WasmTrap::CallStackExhausted.code());
     }
 
+    /// At function entry and loop headers: trap `interrupt` when the store's flag is set,
+    /// and take a unit of fuel, trapping when none is left. The flag is read with an
+    /// atomic load, which no pass may merge with an earlier read: another thread sets it.
+    pub(crate) fn metering_checks(&mut self) {
+        if self.interruptible {
+            let ptr = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_INTERRUPT);
+            let flag = self.b.ins().atomic_load(types::I64, trusted(), ptr);
+            self.b.ins().trapnz(flag, crate::trap::WasmTrap::Interrupted.code());
+        }
+        if self.consume_fuel {
+            let ptr = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_FUEL);
+            let fuel = self.b.ins().load(types::I64, trusted(), ptr, 0);
+            let left = self.b.ins().iadd_imm(fuel, -1);
+            let out = self.b.ins().icmp_imm(lathe_codegen::ir::IntCC::SignedLessThan, left, 0);
+            self.b.ins().trapnz(out, crate::trap::WasmTrap::OutOfFuel.code());
+            self.b.ins().store(trusted(), left, ptr, 0);
+        }
+    }
+
     fn translate(mut self, ty: &wasmparser::FuncType, body: &FunctionBody<'_>) -> Result<(), WasmError> {
         let entry = self.b.create_block();
         self.b.append_block_params_for_function_params(entry);
@@ -250,6 +286,7 @@ impl<'a> FuncTranslator<'a> {
         let params: Vec<Value> = self.b.block_params(entry).to_vec();
         self.vmctx = params[0];
         self.stack_check();
+        self.metering_checks();
         for (i, &p) in ty.params().iter().enumerate() {
             let var = self.b.declare_var(ir_type(p)?);
             self.b.def_var(var, params[i + 1]);

@@ -1,0 +1,55 @@
+//! `lathe run --timeout/--fuel/--max-memory` on a guest that would run forever or grow
+//! too much: each stops it with the right message and a failing exit code. Nothing is
+//! timed: the infinite loop ends only if the timeout works.
+
+use std::process::Command;
+
+const GUEST: &str = r#"(module
+  (memory 1)
+  (func (export "spin") (loop $l (br $l)))
+  (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
+
+fn lathe_run(args: &[&str]) -> (bool, String, String) {
+    let dir = std::env::temp_dir().join(format!("lathe-run-limits-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("guest.wat");
+    std::fs::write(&file, GUEST).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .arg("run")
+        .args(&args[..args.len() - 1])
+        .arg(&file)
+        .args(args.last().filter(|a| !a.is_empty()))
+        .output()
+        .expect("lathe runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn timeout_interrupts_an_infinite_loop() {
+    let (ok, _, err) = lathe_run(&["--timeout", "200ms", "--invoke", "spin", ""]);
+    assert!(!ok && err.contains("interrupt") && err.contains("spin"), "{err}");
+}
+
+#[test]
+fn fuel_stops_an_infinite_loop() {
+    let (ok, _, err) = lathe_run(&["--fuel", "1000", "--invoke", "spin", ""]);
+    assert!(!ok && err.contains("all fuel consumed"), "{err}");
+}
+
+#[test]
+fn max_memory_makes_memory_grow_fail() {
+    let (ok, out, err) = lathe_run(&["--max-memory", "131072", "--invoke", "grow", "2"]);
+    assert!(ok && out.trim() == "-1", "{out}{err}");
+    let (ok, out, err) = lathe_run(&["--max-memory", "131072", "--invoke", "grow", "1"]);
+    assert!(ok && out.trim() == "1", "{out}{err}");
+}
+
+#[test]
+fn bad_durations_are_usage_errors() {
+    let (ok, _, err) = lathe_run(&["--timeout", "5 parsecs", "--invoke", "spin", ""]);
+    assert!(!ok && err.contains("unit"), "{err}");
+}
