@@ -140,6 +140,22 @@ enum Command {
         /// past it fails (returns -1), as the spec allows.
         #[arg(long, value_name = "BYTES")]
         max_memory: Option<u64>,
+        /// Grant the Wasm program a host directory, seen by the guest as GUEST (default:
+        /// the same path), as `wasmtime run --dir`; nothing outside it is reachable.
+        /// Repeatable.
+        #[arg(long = "dir", value_name = "HOST[::GUEST]")]
+        dirs: Vec<String>,
+        /// Like `--dir`, read-only: the guest cannot create, change or remove anything in
+        /// it.
+        #[arg(long = "dir-ro", value_name = "HOST[::GUEST]")]
+        dirs_ro: Vec<String>,
+        /// Set an environment variable for the Wasm program (`NAME=value`); repeatable.
+        /// The program sees no host variables unless `--inherit-env` is given.
+        #[arg(long = "env", value_name = "NAME=VALUE")]
+        env: Vec<String>,
+        /// Pass the host's environment variables to the Wasm program.
+        #[arg(long)]
+        inherit_env: bool,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -191,11 +207,26 @@ fn main() -> ExitCode {
             let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
             cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
         }
-        Command::Run { invoke, file, args, opt_level, stats, profile, debug_info, timeout, fuel, max_memory }
-            if wasm_cmd::is_wasm(&file) =>
-        {
+        Command::Run {
+            invoke,
+            file,
+            args,
+            opt_level,
+            stats,
+            profile,
+            debug_info,
+            timeout,
+            fuel,
+            max_memory,
+            dirs,
+            dirs_ro,
+            env,
+            inherit_env,
+        } if wasm_cmd::is_wasm(&file) => {
             let optimize = opt_level == "speed";
-            let options = wasm_cmd::RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory };
+            let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env };
+            let options =
+                wasm_cmd::RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi };
             wasm_cmd::cmd_run(&file, invoke, args, options)
         }
         Command::Run { file, .. } => cmd_run(&file),

@@ -140,6 +140,8 @@ struct Limits {
     timeout: Option<Duration>,
     fuel: Option<u64>,
     max_memory: Option<u64>,
+    preopens: Vec<wasi::Preopen>,
+    env: Vec<String>,
 }
 
 /// Runs a Wasm program; returns its exit code and what was measured.
@@ -186,8 +188,8 @@ fn run_inner(
     if invoke.is_none() {
         argv.extend(args.iter().cloned());
     }
-    let env = std::env::vars().map(|(k, v)| format!("{k}={v}")).collect();
-    let imports = wasi::imports(&mut store, &module, WasiCtx { args: argv, env }).map_err(|e| e.to_string())?;
+    let ctx = WasiCtx::new(argv, limits.env, limits.preopens);
+    let imports = wasi::imports(&mut store, &module, ctx).map_err(|e| e.to_string())?;
     let mut finish = |code: i32| {
         stats.run = start.elapsed();
         stats.peak_kib = crate::bench::peak_memory_kib().unwrap_or(0);
@@ -237,6 +239,44 @@ pub struct RunOptions {
     pub fuel: Option<u64>,
     /// `--max-memory`: the most bytes a memory may grow to.
     pub max_memory: Option<u64>,
+    /// What the program sees of the host.
+    pub wasi: WasiOptions,
+}
+
+/// `--dir`, `--dir-ro`, `--env`, `--inherit-env`.
+pub struct WasiOptions {
+    /// `HOST[::GUEST]` directories to grant.
+    pub dirs: Vec<String>,
+    /// The same, read-only.
+    pub dirs_ro: Vec<String>,
+    /// `NAME=VALUE` variables.
+    pub env: Vec<String>,
+    /// Pass the host's variables too.
+    pub inherit_env: bool,
+}
+
+impl WasiOptions {
+    /// The preopens, in the order given (`--dir` ones first), and the environment.
+    fn resolve(&self) -> Result<(Vec<wasi::Preopen>, Vec<String>), String> {
+        let preopen = |spec: &String, read_only: bool| {
+            let (host, guest) = spec.split_once("::").unwrap_or((spec, spec));
+            if host.is_empty() || guest.is_empty() {
+                return Err(format!("--dir {spec}: expected HOST or HOST::GUEST"));
+            }
+            Ok(wasi::Preopen { host: host.into(), guest: guest.to_string(), read_only })
+        };
+        let dirs = self.dirs.iter().map(|d| preopen(d, false));
+        let preopens = dirs.chain(self.dirs_ro.iter().map(|d| preopen(d, true))).collect::<Result<Vec<_>, _>>()?;
+        let mut env: Vec<String> =
+            if self.inherit_env { std::env::vars().map(|(k, v)| format!("{k}={v}")).collect() } else { vec![] };
+        for e in &self.env {
+            if !e.contains('=') {
+                return Err(format!("--env {e}: expected NAME=VALUE"));
+            }
+            env.push(e.clone());
+        }
+        Ok((preopens, env))
+    }
 }
 
 /// A `--timeout` value: a number with a unit (`ms`, `s`, `m`, `h`), or seconds alone.
@@ -260,7 +300,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]); with `debug_info`,
 /// described to gdb.
 pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
-    let RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory } = options;
+    let RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
+    let (preopens, env) = match wasi.resolve() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let file = file.display().to_string();
     let profiler = match profile.parse().and_then(Profiler::new) {
         Ok(p) => p,
@@ -277,7 +324,7 @@ pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: 
         consume_fuel: fuel.is_some(),
         ..Config::default()
     };
-    let limits = Limits { timeout, fuel, max_memory };
+    let limits = Limits { timeout, fuel, max_memory, preopens, env };
     match on_big_stack(move || run_inner(file, invoke, args, config, limits)) {
         Ok((code, measured)) => {
             if stats {

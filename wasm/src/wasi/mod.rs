@@ -1,0 +1,337 @@
+//! WASI preview 1 for programs built with wasi-libc: `args_*`, `environ_*`, `proc_exit`,
+//! `clock_time_get`, `random_get`, the standard streams, and a capability-based file
+//! system (`fs.rs`): directories the host grants ([`Preopen`], `lathe run --dir`), files
+//! and directories opened beneath them (`path_open`), reading, writing, seeking, stat,
+//! directory listing, creating and removing directories, unlinking and renaming. Functions
+//! not implemented yet return `ENOSYS` (52).
+//!
+//! [`imports`] builds the host functions for a module's `wasi_snapshot_preview1`
+//! imports; their state ([`WasiCtx`]) lives in the store. Guest pointers are checked
+//! against the memory: a bad one is `EFAULT`, never a host fault.
+
+mod fs;
+
+pub use fs::Preopen;
+
+use crate::runtime::Caller;
+use crate::{Extern, Module, Store, Val, WasmError};
+use std::io::Read;
+
+/// The program's view of its environment.
+#[derive(Default)]
+pub struct WasiCtx {
+    /// Arguments, the program name first.
+    pub args: Vec<String>,
+    /// `NAME=value` strings.
+    pub env: Vec<String>,
+    /// The directories the guest may reach (fds 3, 4, ... in order).
+    pub preopens: Vec<Preopen>,
+    /// The open descriptors, set up by [`imports`].
+    fds: fs::Fds,
+}
+
+impl WasiCtx {
+    /// The context of a program with these arguments (its name first), `NAME=value`
+    /// variables and granted directories.
+    pub fn new(args: Vec<String>, env: Vec<String>, preopens: Vec<Preopen>) -> WasiCtx {
+        WasiCtx { args, env, preopens, fds: fs::Fds::default() }
+    }
+}
+
+const ENOSYS: i32 = 52;
+const EFAULT: i32 = 21;
+
+fn mem<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut [u8], WasmError> {
+    c.memory().ok_or_else(|| WasmError::Host("WASI needs an exported memory".into()))
+}
+
+fn put(m: &mut [u8], at: u32, bytes: &[u8]) -> bool {
+    match m.get_mut(at as usize..at as usize + bytes.len()) {
+        Some(dst) => {
+            dst.copy_from_slice(bytes);
+            true
+        }
+        None => false,
+    }
+}
+
+fn get_u32(m: &[u8], at: u32) -> Option<u32> {
+    m.get(at as usize..at as usize + 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+}
+
+fn i(args: &[Val], k: usize) -> u32 {
+    match args.get(k) {
+        Some(Val::I32(x)) => *x as u32,
+        Some(Val::I64(x)) => *x as u32,
+        _ => 0,
+    }
+}
+
+/// A 64-bit argument.
+fn l(args: &[Val], k: usize) -> u64 {
+    match args.get(k) {
+        Some(Val::I64(x)) => *x as u64,
+        Some(Val::I32(x)) => *x as u32 as u64,
+        _ => 0,
+    }
+}
+
+fn ok(errno: i32) -> Result<Vec<Val>, WasmError> {
+    Ok(vec![Val::I32(errno)])
+}
+
+/// The guest bytes `[at, at + len)`, copied.
+fn guest_bytes(m: &[u8], at: u32, len: u32) -> Option<Vec<u8>> {
+    m.get(at as usize..(at as usize).checked_add(len as usize)?).map(<[u8]>::to_vec)
+}
+
+/// The (pointer, length) pairs of an iovec array.
+fn iovecs(m: &[u8], iovs: u32, n: u32) -> Option<Vec<(u32, u32)>> {
+    (0..n).map(|k| Some((get_u32(m, iovs.checked_add(8 * k)?)?, get_u32(m, iovs.checked_add(8 * k + 4)?)?))).collect()
+}
+
+fn fds<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut fs::Fds, WasmError> {
+    c.state::<WasiCtx>().map(|w| &mut w.fds).ok_or_else(|| WasmError::Host("WASI state missing".into()))
+}
+
+/// Runs a file-system operation that needs the guest's memory and the descriptors: the
+/// memory is copied out around it, so the two borrows of the store never overlap.
+fn with_fds<T>(
+    c: &mut Caller<'_>,
+    f: impl FnOnce(&mut fs::Fds) -> Result<T, i32>,
+) -> Result<Result<T, i32>, WasmError> {
+    Ok(f(fds(c)?))
+}
+
+/// Reads `fd` into the guest's iovecs (at `offset` for `fd_pread`); the count.
+fn read_into(
+    c: &mut Caller<'_>,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    offset: Option<u64>,
+) -> Result<Result<u32, i32>, WasmError> {
+    let Some(list) = iovecs(mem(c)?, iovs, n) else { return Ok(Err(EFAULT)) };
+    let mut total = 0u32;
+    for (p, len) in list {
+        let mut buf = vec![0u8; len as usize];
+        let at = offset.map(|o| o + u64::from(total));
+        let got = match with_fds(c, |f| f.read(fd, &mut buf, at))? {
+            Ok(n) => n,
+            Err(e) => return Ok(Err(e)),
+        };
+        if !put(mem(c)?, p, &buf[..got]) {
+            return Ok(Err(EFAULT));
+        }
+        total += got as u32;
+        if got < len as usize {
+            break;
+        }
+    }
+    Ok(Ok(total))
+}
+
+/// Writes the guest's iovecs to `fd` (at `offset` for `fd_pwrite`); the count.
+fn write_from(
+    c: &mut Caller<'_>,
+    fd: u32,
+    iovs: u32,
+    n: u32,
+    offset: Option<u64>,
+) -> Result<Result<u32, i32>, WasmError> {
+    let m = mem(c)?;
+    let Some(list) = iovecs(m, iovs, n) else { return Ok(Err(EFAULT)) };
+    let mut data = Vec::new();
+    for (p, len) in list {
+        let Some(bytes) = guest_bytes(m, p, len) else { return Ok(Err(EFAULT)) };
+        data.extend_from_slice(&bytes);
+    }
+    Ok(with_fds(c, |f| f.write(fd, &data, offset))?.map(|n| n as u32))
+}
+
+/// Stores `value`'s bytes at `at` and answers 0, or `EFAULT`.
+fn reply(c: &mut Caller<'_>, at: u32, value: &[u8]) -> Result<Vec<Val>, WasmError> {
+    ok(if put(mem(c)?, at, value) { 0 } else { EFAULT })
+}
+
+/// A guest path argument, or `EFAULT`.
+fn path_arg(c: &mut Caller<'_>, at: u32, len: u32) -> Result<Result<Vec<u8>, i32>, WasmError> {
+    Ok(guest_bytes(mem(c)?, at, len).ok_or(EFAULT))
+}
+
+macro_rules! try_errno {
+    ($e:expr) => {
+        match $e {
+            Ok(v) => v,
+            Err(errno) => return ok(errno),
+        }
+    };
+}
+
+/// Writes a list of strings as `argv`/`environ` do: pointers at `ptrs`, bytes at `buf`.
+fn write_list(c: &mut Caller<'_>, list: &[String], ptrs: u32, buf: u32) -> Result<Vec<Val>, WasmError> {
+    let m = mem(c)?;
+    let mut at = buf;
+    for (k, s) in list.iter().enumerate() {
+        if !put(m, ptrs + 4 * k as u32, &at.to_le_bytes())
+            || !put(m, at, s.as_bytes())
+            || !put(m, at + s.len() as u32, &[0])
+        {
+            return ok(EFAULT);
+        }
+        at += s.len() as u32 + 1;
+    }
+    ok(0)
+}
+
+fn sizes(c: &mut Caller<'_>, list: &[String], count: u32, size: u32) -> Result<Vec<Val>, WasmError> {
+    let total: usize = list.iter().map(|s| s.len() + 1).sum();
+    let m = mem(c)?;
+    if !put(m, count, &(list.len() as u32).to_le_bytes()) || !put(m, size, &(total as u32).to_le_bytes()) {
+        return ok(EFAULT);
+    }
+    ok(0)
+}
+
+fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError> {
+    let ctx_list = |c: &mut Caller<'_>, env: bool| {
+        c.state::<WasiCtx>().map(|w| if env { w.env.clone() } else { w.args.clone() }).unwrap_or_default()
+    };
+    match name {
+        "args_sizes_get" | "environ_sizes_get" => {
+            let l = ctx_list(c, name.starts_with("environ"));
+            sizes(c, &l, i(a, 0), i(a, 1))
+        }
+        "args_get" | "environ_get" => {
+            let l = ctx_list(c, name.starts_with("environ"));
+            write_list(c, &l, i(a, 0), i(a, 1))
+        }
+        "proc_exit" => Err(WasmError::Exit(i(a, 0) as i32)),
+        "fd_write" | "fd_pwrite" => {
+            let offset = (name == "fd_pwrite").then(|| l(a, 3));
+            let out = if offset.is_some() { i(a, 4) } else { i(a, 3) };
+            let n = try_errno!(write_from(c, i(a, 0), i(a, 1), i(a, 2), offset)?);
+            reply(c, out, &n.to_le_bytes())
+        }
+        "fd_read" | "fd_pread" => {
+            let offset = (name == "fd_pread").then(|| l(a, 3));
+            let out = if offset.is_some() { i(a, 4) } else { i(a, 3) };
+            let n = try_errno!(read_into(c, i(a, 0), i(a, 1), i(a, 2), offset)?);
+            reply(c, out, &n.to_le_bytes())
+        }
+        "fd_seek" => {
+            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), l(a, 1) as i64, i(a, 2) as u8))?);
+            reply(c, i(a, 3), &pos.to_le_bytes())
+        }
+        "fd_tell" => {
+            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), 0, 1))?);
+            reply(c, i(a, 1), &pos.to_le_bytes())
+        }
+        "fd_close" => ok(with_fds(c, |f| f.close(i(a, 0)))?.err().unwrap_or(0)),
+        "fd_fdstat_get" => {
+            let (kind, flags) = try_errno!(with_fds(c, |f| f.fdstat(i(a, 0)))?);
+            // Rights are enforced by the descriptor itself (read-only preopens, the access
+            // mode it was opened with); all are reported, as the ABI's minimum.
+            let mut stat = [0u8; 24];
+            stat[0] = kind;
+            stat[2..4].copy_from_slice(&flags.to_le_bytes());
+            stat[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
+            stat[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+            reply(c, i(a, 1), &stat)
+        }
+        "fd_filestat_get" => {
+            let stat = try_errno!(with_fds(c, |f| f.filestat(i(a, 0)))?);
+            reply(c, i(a, 1), &stat)
+        }
+        "fd_prestat_get" => {
+            let name = try_errno!(with_fds(c, |f| f.prestat(i(a, 0)))?);
+            let mut pre = [0u8; 8];
+            pre[4..8].copy_from_slice(&(name.len() as u32).to_le_bytes());
+            reply(c, i(a, 1), &pre)
+        }
+        "fd_prestat_dir_name" => {
+            let name = try_errno!(with_fds(c, |f| f.prestat(i(a, 0)))?);
+            if (i(a, 2) as usize) < name.len() {
+                return ok(fs::ENAMETOOLONG);
+            }
+            reply(c, i(a, 1), name.as_bytes())
+        }
+        "path_open" => {
+            let path = try_errno!(path_arg(c, i(a, 2), i(a, 3))?);
+            let (dirfd, lookup, oflags, rights, fdflags) = (i(a, 0), i(a, 1), i(a, 4) as u16, l(a, 5), i(a, 7) as u16);
+            let fd = try_errno!(with_fds(c, |f| f.open(dirfd, lookup, &path, oflags, rights, fdflags))?);
+            reply(c, i(a, 8), &fd.to_le_bytes())
+        }
+        "path_filestat_get" => {
+            let path = try_errno!(path_arg(c, i(a, 2), i(a, 3))?);
+            let stat = try_errno!(with_fds(c, |f| f.path_filestat(i(a, 0), i(a, 1), &path))?);
+            reply(c, i(a, 4), &stat)
+        }
+        "path_create_directory" | "path_remove_directory" | "path_unlink_file" => {
+            let path = try_errno!(path_arg(c, i(a, 1), i(a, 2))?);
+            let r = with_fds(c, |f| match name {
+                "path_create_directory" => f.mkdir(i(a, 0), &path),
+                _ => f.remove(i(a, 0), &path, name == "path_remove_directory"),
+            })?;
+            ok(r.err().unwrap_or(0))
+        }
+        "path_rename" => {
+            let from = try_errno!(path_arg(c, i(a, 1), i(a, 2))?);
+            let to = try_errno!(path_arg(c, i(a, 4), i(a, 5))?);
+            ok(with_fds(c, |f| f.rename(i(a, 0), &from, i(a, 3), &to))?.err().unwrap_or(0))
+        }
+        "fd_readdir" => {
+            let (buf, len, cookie, used) = (i(a, 1), i(a, 2), l(a, 3), i(a, 4));
+            let bytes = try_errno!(with_fds(c, |f| f.readdir(i(a, 0), cookie, len as usize))?);
+            if !put(mem(c)?, buf, &bytes) {
+                return ok(EFAULT);
+            }
+            reply(c, used, &(bytes.len() as u32).to_le_bytes())
+        }
+        "clock_time_get" => {
+            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+            let at = i(a, 2);
+            let m = mem(c)?;
+            if !put(m, at, &(now.as_nanos() as u64).to_le_bytes()) {
+                return ok(EFAULT);
+            }
+            ok(0)
+        }
+        "random_get" => {
+            let (buf, len) = (i(a, 0), i(a, 1));
+            let m = mem(c)?;
+            let Some(dst) = m.get_mut(buf as usize..buf as usize + len as usize) else { return ok(EFAULT) };
+            let mut f = std::fs::File::open("/dev/urandom").map_err(|e| WasmError::Host(e.to_string()))?;
+            f.read_exact(dst).map_err(|e| WasmError::Host(e.to_string()))?;
+            ok(0)
+        }
+        _ => ok(ENOSYS),
+    }
+}
+
+/// Host functions for every import of `module`, which must all be WASI preview 1
+/// functions. Stores `ctx` in the store.
+pub fn imports(store: &mut Store, module: &Module, mut ctx: WasiCtx) -> Result<Vec<Extern>, WasmError> {
+    ctx.fds = fs::Fds::with_preopens(&ctx.preopens).map_err(|e| WasmError::Host(format!("--dir: {e}")))?;
+    store.set_state(ctx);
+    let mut out = Vec::new();
+    for (k, imp) in module.info().imports.iter().enumerate() {
+        let crate::module::ImportKind::Func(_) = imp.kind else {
+            return Err(WasmError::Link(format!("unknown import {}.{}", imp.module, imp.name)));
+        };
+        if imp.module != "wasi_snapshot_preview1" {
+            return Err(WasmError::Link(format!("unknown import {}.{}", imp.module, imp.name)));
+        }
+        let ty = module.info().func_type(k as u32).clone();
+        let name = imp.name.clone();
+        let results = ty.results().len();
+        out.push(store.host_func(
+            ty,
+            Box::new(move |c, a| {
+                let r = call(&name, c, a)?;
+                Ok(r.into_iter().take(results).collect())
+            }),
+        ));
+    }
+    Ok(out)
+}
