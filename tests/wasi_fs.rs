@@ -27,11 +27,12 @@ fn lathe_run(args: &[&str]) -> (bool, String, String) {
     )
 }
 
-#[test]
-fn a_file_system_walk_matches_the_native_run() {
-    let dir = scratch("walk");
-    let wasm = wasi_dir().join("fs_walk.wasm");
-    let expected = std::fs::read_to_string(wasi_dir().join("fs_walk.expected")).unwrap();
+/// Runs wasm/tests/wasi/<name>.wasm on an empty granted directory at both optimisation
+/// levels and compares its output with the native run's.
+fn matches_native(name: &str) {
+    let dir = scratch(name);
+    let wasm = wasi_dir().join(format!("{name}.wasm"));
+    let expected = std::fs::read_to_string(wasi_dir().join(format!("{name}.expected"))).unwrap();
     for opt in ["none", "speed"] {
         let grant = format!("{}::/sandbox", dir.display());
         let (ok, out, err) = lathe_run(&["--opt-level", opt, "--dir", &grant, wasm.to_str().unwrap(), "/sandbox"]);
@@ -40,6 +41,16 @@ fn a_file_system_walk_matches_the_native_run() {
         assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0, "the program cleans up after itself");
     }
     std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_file_system_walk_matches_the_native_run() {
+    matches_native("fs_walk");
+}
+
+#[test]
+fn links_times_flags_and_clocks_match_the_native_run() {
+    matches_native("fs_more");
 }
 
 /// Every file and directory under `dir`, with file contents, sorted.

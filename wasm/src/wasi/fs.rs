@@ -36,6 +36,7 @@ pub const ENOSPC: Errno = 51;
 pub const ENOTDIR: Errno = 54;
 pub const ENOTEMPTY: Errno = 55;
 pub const EPERM: Errno = 63;
+pub const ENOTSUP: Errno = 58;
 pub const EROFS: Errno = 69;
 pub const ESPIPE: Errno = 70;
 pub const ENOTCAPABLE: Errno = 76;
@@ -447,6 +448,168 @@ impl Fds {
             libc::renameat(old_parent.as_raw_fd(), old_name.as_ptr(), new_parent.as_raw_fd(), new_name.as_ptr())
         };
         if r != 0 {
+            return last_error();
+        }
+        Ok(())
+    }
+
+    /// The file behind `fd`, for operations only files have.
+    fn file(&mut self, fd: u32, writes: bool) -> Result<&mut File, Errno> {
+        match self.get(fd)? {
+            Desc::File { read_only: true, .. } if writes => Err(ENOTCAPABLE),
+            Desc::File { file, .. } => Ok(file),
+            Desc::Dir { .. } => Err(EISDIR),
+            Desc::Stdio(_) => Err(EINVAL),
+        }
+    }
+
+    /// `fd_sync` / `fd_datasync` (`data_only`).
+    pub fn sync(&mut self, fd: u32, data_only: bool) -> Result<(), Errno> {
+        let file = self.file(fd, false)?;
+        if data_only { file.sync_data() } else { file.sync_all() }.map_err(|e| errno_of(&e))
+    }
+
+    /// `fd_filestat_set_size`.
+    pub fn set_size(&mut self, fd: u32, size: u64) -> Result<(), Errno> {
+        self.file(fd, true)?.set_len(size).map_err(|e| errno_of(&e))
+    }
+
+    /// `fd_allocate`: makes sure `[offset, offset + len)` is backed by the file.
+    pub fn allocate(&mut self, fd: u32, offset: u64, len: u64) -> Result<(), Errno> {
+        let file = self.file(fd, true)?;
+        let end = offset.checked_add(len).ok_or(EINVAL)?;
+        if file.metadata().map_err(|e| errno_of(&e))?.len() < end {
+            file.set_len(end).map_err(|e| errno_of(&e))?;
+        }
+        Ok(())
+    }
+
+    /// `fd_fdstat_set_flags`: only `append` can change.
+    pub fn set_flags(&mut self, fd: u32, flags: u16) -> Result<(), Errno> {
+        if flags & !FDFLAGS_APPEND != 0 {
+            return Err(ENOTSUP);
+        }
+        match self.get(fd)? {
+            Desc::File { file, append, read_only, .. } => {
+                if *read_only && flags & FDFLAGS_APPEND != 0 {
+                    return Err(ENOTCAPABLE);
+                }
+                let fd = file.as_raw_fd();
+                // SAFETY: `fd` is an open descriptor this table owns; F_GETFL/F_SETFL read
+                // and set its status flags only.
+                let old = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+                let new = if flags & FDFLAGS_APPEND != 0 { old | libc::O_APPEND } else { old & !libc::O_APPEND };
+                // SAFETY: as above.
+                if old < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, new) } < 0 {
+                    return last_error();
+                }
+                *append = flags & FDFLAGS_APPEND != 0;
+                Ok(())
+            }
+            _ => Err(EBADF),
+        }
+    }
+
+    /// `fd_renumber`: `to` becomes `from`'s descriptor (closing what `to` was); `from`
+    /// is closed.
+    pub fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
+        self.get(from)?;
+        self.get(to)?;
+        let d = self.slots[from as usize].take();
+        self.slots[to as usize] = d;
+        Ok(())
+    }
+
+    /// `path_readlink`: the target of the symbolic link `path`.
+    pub fn readlink(&mut self, dirfd: u32, path: &[u8]) -> Result<Vec<u8>, Errno> {
+        let (dir, _) = self.dir(dirfd)?;
+        let (parent, name) = parent_and_name(dir, path)?;
+        let mut buf = vec![0u8; 4096];
+        // SAFETY: `parent` is an open directory, `name` a NUL-terminated plain name and
+        // `buf` writable for its length.
+        let n = unsafe { libc::readlinkat(parent.as_raw_fd(), name.as_ptr(), buf.as_mut_ptr().cast(), buf.len()) };
+        if n < 0 {
+            return last_error();
+        }
+        buf.truncate(n as usize);
+        Ok(buf)
+    }
+
+    /// `path_symlink`: a link `path` whose target is `target`. The target is only data:
+    /// following it later is still resolved beneath the directory, so a link pointing out
+    /// leads nowhere; absolute targets are refused all the same, as they can never work.
+    pub fn symlink(&mut self, target: &[u8], dirfd: u32, path: &[u8]) -> Result<(), Errno> {
+        if target.starts_with(b"/") {
+            return Err(ENOTCAPABLE);
+        }
+        let target = cstr(target)?;
+        let dir = self.writable_dir(dirfd)?;
+        let (parent, name) = parent_and_name(dir, path)?;
+        // SAFETY: NUL-terminated strings and an open directory.
+        if unsafe { libc::symlinkat(target.as_ptr(), parent.as_raw_fd(), name.as_ptr()) } != 0 {
+            return last_error();
+        }
+        Ok(())
+    }
+
+    /// `path_link`: a hard link `to` (beneath `to_fd`) to the file `from` (beneath
+    /// `from_fd`).
+    pub fn link(&mut self, from_fd: u32, lookup: u32, from: &[u8], to_fd: u32, to: &[u8]) -> Result<(), Errno> {
+        let (old_parent, old_name) = parent_and_name(self.writable_dir(from_fd)?, from)?;
+        let (new_parent, new_name) = parent_and_name(self.writable_dir(to_fd)?, to)?;
+        if lookup & LOOKUP_SYMLINK_FOLLOW != 0 {
+            // Following a final link could leave the directory: refused rather than
+            // resolved by hand.
+            return Err(ENOTCAPABLE);
+        }
+        // SAFETY: open directories and NUL-terminated plain names.
+        let r = unsafe {
+            libc::linkat(old_parent.as_raw_fd(), old_name.as_ptr(), new_parent.as_raw_fd(), new_name.as_ptr(), 0)
+        };
+        if r != 0 {
+            return last_error();
+        }
+        Ok(())
+    }
+
+    /// `fd_filestat_set_times` (`path` empty) or `path_filestat_set_times`: `atim`/`mtim`
+    /// in nanoseconds, each set when its `*_set` flag says so, or to now with `*_now`.
+    pub fn set_times(
+        &mut self,
+        fd: u32,
+        path: Option<(u32, &[u8])>,
+        atim: u64,
+        mtim: u64,
+        flags: u16,
+    ) -> Result<(), Errno> {
+        const ATIM: u16 = 1;
+        const ATIM_NOW: u16 = 2;
+        const MTIM: u16 = 4;
+        const MTIM_NOW: u16 = 8;
+        let spec = |set: u16, now: u16, t: u64| {
+            if flags & now != 0 {
+                libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_NOW }
+            } else if flags & set != 0 {
+                libc::timespec { tv_sec: (t / 1_000_000_000) as i64, tv_nsec: (t % 1_000_000_000) as i64 }
+            } else {
+                libc::timespec { tv_sec: 0, tv_nsec: libc::UTIME_OMIT }
+            }
+        };
+        let times = [spec(ATIM, ATIM_NOW, atim), spec(MTIM, MTIM_NOW, mtim)];
+        let target = match path {
+            None => match self.get(fd)? {
+                Desc::File { read_only: true, .. } | Desc::Dir { read_only: true, .. } => return Err(ENOTCAPABLE),
+                Desc::File { file, .. } => file.try_clone().map(OwnedFd::from).map_err(|e| errno_of(&e))?,
+                Desc::Dir { fd, .. } => fd.try_clone().map_err(|e| errno_of(&e))?,
+                Desc::Stdio(_) => return Err(EINVAL),
+            },
+            Some((lookup, p)) => {
+                let dir = self.writable_dir(fd)?;
+                open_beneath(dir, p, libc::O_RDONLY, 0, lookup & LOOKUP_SYMLINK_FOLLOW != 0)?
+            }
+        };
+        // SAFETY: `target` is an open descriptor and `times` two valid timespecs.
+        if unsafe { libc::futimens(target.as_raw_fd(), times.as_ptr()) } != 0 {
             return last_error();
         }
         Ok(())

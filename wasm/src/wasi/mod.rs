@@ -9,6 +9,7 @@
 //! imports; their state ([`WasiCtx`]) lives in the store. Guest pointers are checked
 //! against the memory: a bad one is `EFAULT`, never a host fault.
 
+mod clock;
 mod fs;
 
 pub use fs::Preopen;
@@ -289,13 +290,63 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
             reply(c, used, &(bytes.len() as u32).to_le_bytes())
         }
         "clock_time_get" => {
-            let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
-            let at = i(a, 2);
+            let t = try_errno!(clock::now(i(a, 0)));
+            reply(c, i(a, 2), &t.to_le_bytes())
+        }
+        "clock_res_get" => {
+            let r = try_errno!(clock::resolution(i(a, 0)));
+            reply(c, i(a, 1), &r.to_le_bytes())
+        }
+        "sched_yield" => {
+            std::thread::yield_now();
+            ok(0)
+        }
+        "poll_oneoff" => {
+            let (input, output, n, nevents) = (i(a, 0), i(a, 1), i(a, 2), i(a, 3));
+            let Some(subs) = guest_bytes(mem(c)?, input, n.saturating_mul(48)) else { return ok(EFAULT) };
+            let events = try_errno!(clock::poll(&subs));
             let m = mem(c)?;
-            if !put(m, at, &(now.as_nanos() as u64).to_le_bytes()) {
+            for (k, e) in events.iter().enumerate() {
+                if !put(m, output + 32 * k as u32, e) {
+                    return ok(EFAULT);
+                }
+            }
+            reply(c, nevents, &(events.len() as u32).to_le_bytes())
+        }
+        "fd_sync" | "fd_datasync" => ok(with_fds(c, |f| f.sync(i(a, 0), name == "fd_datasync"))?.err().unwrap_or(0)),
+        "fd_filestat_set_size" => ok(with_fds(c, |f| f.set_size(i(a, 0), l(a, 1)))?.err().unwrap_or(0)),
+        "fd_allocate" => ok(with_fds(c, |f| f.allocate(i(a, 0), l(a, 1), l(a, 2)))?.err().unwrap_or(0)),
+        "fd_advise" => ok(with_fds(c, |f| f.get(i(a, 0)).map(|_| ()))?.err().unwrap_or(0)),
+        "fd_fdstat_set_flags" => ok(with_fds(c, |f| f.set_flags(i(a, 0), i(a, 1) as u16))?.err().unwrap_or(0)),
+        "fd_fdstat_set_rights" => ok(with_fds(c, |f| f.get(i(a, 0)).map(|_| ()))?.err().unwrap_or(0)),
+        "fd_renumber" => ok(with_fds(c, |f| f.renumber(i(a, 0), i(a, 1)))?.err().unwrap_or(0)),
+        "fd_filestat_set_times" => {
+            let r = with_fds(c, |f| f.set_times(i(a, 0), None, l(a, 1), l(a, 2), i(a, 3) as u16))?;
+            ok(r.err().unwrap_or(0))
+        }
+        "path_filestat_set_times" => {
+            let path = try_errno!(path_arg(c, i(a, 2), i(a, 3))?);
+            let r = with_fds(c, |f| f.set_times(i(a, 0), Some((i(a, 1), &path)), l(a, 4), l(a, 5), i(a, 6) as u16))?;
+            ok(r.err().unwrap_or(0))
+        }
+        "path_readlink" => {
+            let path = try_errno!(path_arg(c, i(a, 1), i(a, 2))?);
+            let target = try_errno!(with_fds(c, |f| f.readlink(i(a, 0), &path))?);
+            let n = target.len().min(i(a, 4) as usize);
+            if !put(mem(c)?, i(a, 3), &target[..n]) {
                 return ok(EFAULT);
             }
-            ok(0)
+            reply(c, i(a, 5), &(n as u32).to_le_bytes())
+        }
+        "path_symlink" => {
+            let target = try_errno!(path_arg(c, i(a, 0), i(a, 1))?);
+            let path = try_errno!(path_arg(c, i(a, 3), i(a, 4))?);
+            ok(with_fds(c, |f| f.symlink(&target, i(a, 2), &path))?.err().unwrap_or(0))
+        }
+        "path_link" => {
+            let from = try_errno!(path_arg(c, i(a, 2), i(a, 3))?);
+            let to = try_errno!(path_arg(c, i(a, 5), i(a, 6))?);
+            ok(with_fds(c, |f| f.link(i(a, 0), i(a, 1), &from, i(a, 4), &to))?.err().unwrap_or(0))
         }
         "random_get" => {
             let (buf, len) = (i(a, 0), i(a, 1));
