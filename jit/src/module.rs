@@ -300,6 +300,16 @@ impl JitModule {
         id: FuncId,
         args: &[DataValue],
     ) -> Result<(CallOutcome, Option<(FuncId, u32)>), JitError> {
+        let (outcome, trace) = self.call_traced(id, args)?;
+        let site = trace.first().and_then(|&pc| self.locate(pc));
+        Ok((outcome, site))
+    }
+
+    /// Like [`call`](Self::call), and for a trap also its backtrace: the address of the
+    /// trapping instruction, then the return address of each JIT frame that called it,
+    /// innermost first (at most 33 entries; frames of any module, see
+    /// [`locate`](Self::locate) for this one's). Empty when the call returned.
+    pub fn call_traced(&self, id: FuncId, args: &[DataValue]) -> Result<(CallOutcome, Vec<usize>), JitError> {
         let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
         let target = self.entry_for(&f.signature)?;
@@ -314,14 +324,15 @@ impl JitModule {
         // same signature, so the compiler's ABI layer made both sides of the call.
         unsafe { traps::call_in_context(stub, &mut block)? };
         if block.trapped != 0 {
-            let site = self.locate(block.trap_pc as usize);
-            return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), site));
+            let mut trace = vec![block.trap_pc as usize];
+            trace.extend(block.trace[..block.trace_len as usize].iter().map(|&r| r as usize));
+            return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), trace));
         }
-        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf, entry::HOST_ENDIANNESS)), None))
+        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf, entry::HOST_ENDIANNESS)), vec![]))
     }
 
     /// The function of this module whose code holds `pc`, and the offset in it.
-    fn locate(&self, pc: usize) -> Option<(FuncId, u32)> {
+    pub fn locate(&self, pc: usize) -> Option<(FuncId, u32)> {
         self.funcs.iter().enumerate().find_map(|(i, f)| {
             let start = f.address?;
             (pc >= start && pc < start + f.code.code.len()).then(|| (FuncId(i as u32), (pc - start) as u32))

@@ -2,6 +2,28 @@
 
 use crate::trap::WasmTrap;
 
+/// One frame of a trap's backtrace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WasmFrame {
+    /// The function, by its name-section name or index.
+    pub func: String,
+    /// The byte offset in the module of the instruction (the call, for outer frames).
+    pub offset: Option<u32>,
+}
+
+/// The backtrace as lines after the trap message (nothing for one frame or none).
+fn show_backtrace(frames: &[WasmFrame]) -> String {
+    if frames.len() < 2 {
+        return String::new();
+    }
+    let mut s = String::from("\nwasm backtrace:");
+    for (k, f) in frames.iter().enumerate() {
+        let at = f.offset.map(|o| format!(" at {o:#x}")).unwrap_or_default();
+        s += &format!("\n  {k:>2}: {}{at}", f.func);
+    }
+    s
+}
+
 /// Anything that can go wrong between Wasm bytes and results.
 #[derive(thiserror::Error, Debug)]
 pub enum WasmError {
@@ -23,14 +45,18 @@ pub enum WasmError {
     #[error("link error: {0}")]
     Link(String),
     /// Wasm code trapped.
-    #[error("wasm trap: {trap} (in {func}{})", offset.map(|o| format!(", at code offset {o:#x}")).unwrap_or_default())]
+    #[error("wasm trap: {trap} (in {func}{}){}", offset.map(|o| format!(", at code offset {o:#x}")).unwrap_or_default(), show_backtrace(backtrace))]
     Trap {
         /// The kind.
         trap: WasmTrap,
-        /// The Wasm function the call entered, by export name or index.
+        /// The Wasm function that trapped (the one the call entered when the trap was in
+        /// code no frame could be found for), by its name-section name or index.
         func: String,
         /// The byte offset in the module of the Wasm instruction that trapped, when known.
         offset: Option<u32>,
+        /// The Wasm frames at the trap, innermost (the trapping function) first; empty
+        /// when they could not be read.
+        backtrace: Vec<WasmFrame>,
     },
     /// A host function failed.
     #[error("host error: {0}")]

@@ -24,7 +24,7 @@ pub mod vmctx;
 pub mod wasi;
 pub mod wast_runner;
 
-pub use error::WasmError;
+pub use error::{WasmError, WasmFrame};
 pub use module::ModuleInfo;
 pub use runtime::{Config, Engine, Extern, InterruptHandle, Module, Store, Val};
 pub use trap::WasmTrap;

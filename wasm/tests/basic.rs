@@ -161,7 +161,7 @@ fn traps_name_the_function_and_the_code_offset() {
     let mut store = Store::new(&engine);
     let inst = store.instantiate(&module, &[]).expect("instantiates");
     let err = call(&mut store, inst, "boom", &[Val::I32(3)]).expect_err("traps");
-    let WasmError::Trap { trap, func, offset } = &err else { panic!("expected a trap, got {err:?}") };
+    let WasmError::Trap { trap, func, offset, .. } = &err else { panic!("expected a trap, got {err:?}") };
     assert_eq!(*trap, WasmTrap::Unreachable);
     assert_eq!(func, "boom");
     let offset = offset.expect("the trap site maps back to a Wasm offset") as usize;
@@ -196,4 +196,31 @@ fn a_perf_map_names_each_function_as_the_module_does() {
     assert_eq!(starts.len(), 6, "{text}");
     drop(store);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_trap_carries_the_wasm_backtrace() {
+    let bytes = wat(r#"(module
+      (func $inner (param i32) (result i32) (i32.div_s (i32.const 1) (local.get 0)))
+      (func $middle (param i32) (result i32) (i32.add (call $inner (local.get 0)) (i32.const 1)))
+      (func (export "outer") (param i32) (result i32) (call $middle (local.get 0))))"#);
+    for optimize in [false, true] {
+        let engine = Engine::new(Config { optimize, ..Config::default() }).expect("engine");
+        let module = Module::new(&engine, &bytes).expect("compiles");
+        let mut store = Store::new(&engine);
+        let inst = store.instantiate(&module, &[]).expect("instantiates");
+        let err = call(&mut store, inst, "outer", &[Val::I32(0)]).expect_err("traps");
+        let WasmError::Trap { trap, func, backtrace, .. } = &err else { panic!("expected a trap, got {err:?}") };
+        assert_eq!(*trap, WasmTrap::IntegerDivideByZero);
+        assert_eq!(func, "inner", "the trap names the function that trapped");
+        let names: Vec<&str> = backtrace.iter().map(|f| f.func.as_str()).collect();
+        assert_eq!(names, ["inner", "middle", "outer"], "{err}");
+        let at = |k: usize| bytes[backtrace[k].offset.expect("every frame has an offset") as usize];
+        assert_eq!(at(0), 0x6d, "i32.div_s");
+        assert_eq!((at(1), at(2)), (0x10, 0x10), "the outer frames point at their `call`s");
+        assert!(err.to_string().contains("wasm backtrace:"), "{err}");
+        // The store is usable after the trap.
+        let Some(Extern::Func(f)) = store.export(inst, "outer") else { panic!() };
+        assert!(matches!(store.call(f, &[Val::I32(1)]).unwrap()[..], [Val::I32(2)]));
+    }
 }

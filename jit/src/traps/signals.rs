@@ -121,10 +121,46 @@ unsafe fn try_resume(sig: c_int, info: *mut libc::siginfo_t, uc: *mut libc::ucon
     };
     // SAFETY: `block` is this thread's innermost live block (see above).
     unsafe { (*block).trap_pc = fault_pc as u64 };
+    // SAFETY: as above, and `uc` is the handler's context.
+    unsafe { record_trace(block, context::fp(uc), rsp, saved_rsp as usize) };
     let landing = LANDING.load(Ordering::Acquire);
     // SAFETY: as above; the handler returns right after.
     unsafe { context::resume(uc, landing, saved_rsp as usize, block as u64, encode_trap(code)) };
     true
+}
+
+/// Records in `block` the return addresses of the JIT frames that called the trapping
+/// one, walking the frame-pointer chain from `fp` (every Lathe frame saves the caller's
+/// frame pointer at [fp] and has its return address at [fp + 8]). Only words inside the
+/// call's own stack range `[sp, top)` are read, and the walk stops at the first return
+/// address outside JIT code (the entry stub), so a frame without a frame pointer ends
+/// the trace early but never misleads it into other memory.
+///
+/// # Safety
+/// `block` must be this thread's innermost live call block; `sp` and `top` the bounds of
+/// the stack the JIT call runs on (the trapping stack pointer and the stub's saved one).
+unsafe fn record_trace(block: *mut crate::host::stub::CallBlock, mut fp: usize, sp: usize, top: usize) {
+    let mut n = 0;
+    while n < crate::host::stub::TRACE_LEN
+        && fp >= sp
+        && fp % 8 == 0
+        && fp.checked_add(16).is_some_and(|end| end <= top)
+    {
+        // SAFETY: `fp .. fp + 16` lies within `[sp, top)`, this thread's live stack.
+        let (next, ret) = unsafe { (*(fp as *const usize), *((fp + 8) as *const usize)) };
+        if registry::lookup(ret.wrapping_sub(1)).is_none() {
+            break;
+        }
+        // SAFETY: as in the caller.
+        unsafe { (*block).trace[n] = ret as u64 };
+        n += 1;
+        if next <= fp {
+            break;
+        }
+        fp = next;
+    }
+    // SAFETY: as in the caller.
+    unsafe { (*block).trace_len = n as u64 };
 }
 
 /// Whether a bad access at `addr` is the stack running out.

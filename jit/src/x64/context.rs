@@ -24,6 +24,15 @@ pub(crate) unsafe fn sp(uc: *const libc::ucontext_t) -> usize {
     unsafe { (*uc).uc_mcontext.gregs[libc::REG_RSP as usize] as usize }
 }
 
+/// The frame pointer (rbp) of the interrupted context.
+///
+/// # Safety
+/// As for [`pc`].
+pub(crate) unsafe fn fp(uc: *const libc::ucontext_t) -> usize {
+    // SAFETY: the caller guarantees `uc` is the live handler context.
+    unsafe { (*uc).uc_mcontext.gregs[libc::REG_RBP as usize] as usize }
+}
+
 /// Makes the context resume at `pc` with stack pointer `sp` and the first two integer
 /// argument registers (rdi, rsi) set to `arg0` and `arg1`.
 ///

@@ -46,7 +46,15 @@ pub(crate) struct CallBlock {
     pub stack_low: u64,
     /// The address of the trapping instruction, set by the signal handler with `trapped`.
     pub trap_pc: u64,
+    /// The return addresses of the JIT frames below the trapping one, innermost first,
+    /// read by the signal handler from the frame-pointer chain (`trace_len` of them).
+    pub trace: [u64; TRACE_LEN],
+    /// How many entries of `trace` are valid.
+    pub trace_len: u64,
 }
+
+/// The most frames a trap's backtrace records.
+pub const TRACE_LEN: usize = 32;
 
 impl CallBlock {
     /// A block that calls the entry trampoline `target` for `callee` with buffer `args`.
@@ -61,6 +69,8 @@ impl CallBlock {
             prev: std::ptr::null_mut(),
             stack_low: 0,
             trap_pc: 0,
+            trace: [0; TRACE_LEN],
+            trace_len: 0,
         }
     }
 }

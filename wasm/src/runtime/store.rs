@@ -178,7 +178,7 @@ pub struct Store {
 pub const STACK_MARGIN: u64 = 256 * 1024;
 
 fn trap(t: WasmTrap, func: &str) -> WasmError {
-    WasmError::Trap { trap: t, func: func.to_string(), offset: None }
+    WasmError::Trap { trap: t, func: func.to_string(), offset: None, backtrace: vec![] }
 }
 
 impl Store {
@@ -659,7 +659,7 @@ impl Store {
         self.data.pending = None;
         self.data.stack_limit =
             lathe_jit::thread_stack_low().map_or(0, |low| (low as u64).saturating_add(STACK_MARGIN));
-        let (outcome, site) = jit.call_with_site(id, &dv).map_err(|e| match e {
+        let (outcome, trace) = jit.call_traced(id, &dv).map_err(|e| match e {
             lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
             e => WasmError::Jit(e.to_string()),
         })?;
@@ -689,12 +689,38 @@ impl Store {
                         // The request is served: the store runs again on the next call.
                         self.data.interrupt.store(0, Ordering::SeqCst);
                     }
-                    let offset = site.and_then(|(f, off)| jit.source_location(f, off)).map(|loc| loc.bits());
-                    Err(WasmError::Trap { trap: t, func: name.clone(), offset })
+                    let backtrace = self.backtrace(&trace);
+                    let (func, offset) = match backtrace.first() {
+                        Some(f) => (f.func.clone(), f.offset),
+                        None => (name.clone(), None),
+                    };
+                    Err(WasmError::Trap { trap: t, func, offset, backtrace })
                 }
                 None => Err(WasmError::Jit(format!("unknown trap code {code} in {name}"))),
             },
         }
+    }
+}
+
+impl Store {
+    /// The Wasm frames of a JIT backtrace (the trapping pc, then return addresses): each
+    /// address mapped to the instance function whose code holds it and the Wasm offset of
+    /// its instruction (for a return address, of the call before it). Addresses in no
+    /// instance's code (host functions' callers) are left out.
+    fn backtrace(&self, trace: &[usize]) -> Vec<crate::WasmFrame> {
+        let mut frames = Vec::new();
+        for (k, &pc) in trace.iter().enumerate() {
+            let pc = if k == 0 { pc } else { pc - 1 };
+            for (inst, (jit, ids)) in self.code.iter().enumerate() {
+                let Some((id, off)) = jit.locate(pc) else { continue };
+                let Some(index) = ids.iter().position(|&f| f == Some(id)) else { continue };
+                let module = &self.data.instances[inst].module;
+                let offset = jit.source_location(id, off).map(|loc| loc.bits());
+                frames.push(crate::WasmFrame { func: module.func_name(index as u32), offset });
+                break;
+            }
+        }
+        frames
     }
 }
 
