@@ -143,7 +143,7 @@ unsafe fn record_trace(block: *mut crate::host::stub::CallBlock, mut fp: usize, 
     let mut n = 0;
     while n < crate::host::stub::TRACE_LEN
         && fp >= sp
-        && fp % 8 == 0
+        && fp.is_multiple_of(8)
         && fp.checked_add(16).is_some_and(|end| end <= top)
     {
         // SAFETY: `fp .. fp + 16` lies within `[sp, top)`, this thread's live stack.
