@@ -445,12 +445,24 @@ fn cmd_compile(
     output: Option<object_cmd::ObjectOutput>,
     file: &PathBuf,
 ) -> ExitCode {
-    if output.is_some() && wasm_cmd::is_wasm(file) {
-        eprintln!(
-            "error: {}: -o writes objects from CLIF files; a Wasm module is run with `lathe run`",
-            file.display()
-        );
-        return ExitCode::FAILURE;
+    if let Some(output) = &output
+        && wasm_cmd::is_wasm(file)
+    {
+        if output.path.extension().and_then(|e| e.to_str()) != Some("lwasm") {
+            eprintln!(
+                "error: {}: -o with a Wasm module writes a precompiled module, named `*.lwasm` (objects are written from CLIF files)",
+                file.display()
+            );
+            return ExitCode::FAILURE;
+        }
+        let optimize = !settings.iter().any(|s| s == "opt_level=none");
+        return match wasm_cmd::precompile(file, &output.path, optimize) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
     }
     let input = if wasm_cmd::is_wasm(file) {
         wasm_cmd::wasm_functions(file).map(|funcs| (Vec::new(), funcs))

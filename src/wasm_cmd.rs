@@ -11,7 +11,17 @@ use std::time::{Duration, Instant};
 
 /// Whether `lathe run` should treat `file` as Wasm.
 pub fn is_wasm(file: &Path) -> bool {
-    matches!(file.extension().and_then(|e| e.to_str()), Some("wasm" | "wat"))
+    matches!(file.extension().and_then(|e| e.to_str()), Some("wasm" | "wat" | "lwasm"))
+}
+
+/// `lathe compile prog.wasm -o prog.lwasm`: compiles the module for this machine (at
+/// `opt_level=speed`, or `none` when `optimize` is false) and writes it precompiled.
+pub fn precompile(file: &Path, out: &Path, optimize: bool) -> Result<(), String> {
+    let name = file.display().to_string();
+    let bytes = module_bytes(&name)?;
+    let engine = Engine::new(Config { optimize, ..Config::default() }).map_err(|e| e.to_string())?;
+    let module = Module::new(&engine, &bytes).map_err(|e| format!("{name}: {e}"))?;
+    std::fs::write(out, module.serialize(&engine)).map_err(|e| format!("{}: {e}", out.display()))
 }
 
 fn on_big_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
@@ -155,7 +165,11 @@ fn run_inner(
     let bytes = module_bytes(&file)?;
     let engine = Engine::new(config).map_err(|e| e.to_string())?;
     let start = Instant::now();
-    let module = Module::new(&engine, &bytes).map_err(|e| e.to_string())?;
+    let module = if lathe_wasm::runtime::precompiled::is_precompiled(&bytes) {
+        Module::deserialize(&engine, &bytes).map_err(|e| format!("{file}: {e}"))?
+    } else {
+        Module::new(&engine, &bytes).map_err(|e| e.to_string())?
+    };
     if let Some(e) = module.debug_info_error() {
         eprintln!("warning: {file}: the module's DWARF is unreadable ({e}); debugging without source lines");
     }

@@ -13,6 +13,7 @@
 
 mod libcalls;
 pub mod memory;
+pub mod precompiled;
 mod store;
 
 pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
@@ -123,12 +124,18 @@ impl Module {
             .collect::<Result<Vec<_>, WasmError>>()?;
         let ir_insts = code.iter().map(|(n, _)| n).sum();
         let code = code.into_iter().map(|(_, c)| c).collect();
+        Ok(Module::from_parts(engine, info, code, ir_insts, bytes))
+    }
+
+    /// A module from its parsed description and compiled functions (compiled here, or
+    /// loaded from a precompiled file), reading its DWARF when the engine asks.
+    fn from_parts(engine: &Engine, info: ModuleInfo, code: Vec<CompiledCode>, ir_insts: usize, bytes: &[u8]) -> Module {
         let (debug, debug_error) = match engine.config.debug_info.then(|| WasmDebugInfo::parse(bytes)) {
             Some(Ok(debug)) => (debug.map(Arc::new), None),
             Some(Err(e)) => (None, Some(e.to_string())),
             None => (None, None),
         };
-        Ok(Module { info: Arc::new(info), code: Arc::new(code), ir_insts, debug, debug_error })
+        Module { info: Arc::new(info), code: Arc::new(code), ir_insts, debug, debug_error }
     }
 
     /// When debug information was asked for but the module's DWARF could not be read,

@@ -1,0 +1,32 @@
+//! `lathe compile prog.wasm -o prog.lwasm` then `lathe run prog.lwasm`: the same output
+//! as running the `.wasm` (a benchmark program at its small size, with its native
+//! checksum), and a clear error for a damaged file.
+
+use std::path::Path;
+use std::process::Command;
+
+#[test]
+fn a_precompiled_program_prints_what_the_wasm_prints() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/wasm");
+    let out_dir = std::env::temp_dir().join(format!("lathe-precompile-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let lwasm = out_dir.join("sha256.lwasm");
+    let lathe = env!("CARGO_BIN_EXE_lathe");
+    let status =
+        Command::new(lathe).arg("compile").arg(dir.join("sha256.wasm")).arg("-o").arg(&lwasm).status().unwrap();
+    assert!(status.success());
+    let n = std::fs::read_to_string(dir.join("sha256.small_n")).unwrap();
+    let expected = std::fs::read_to_string(dir.join("sha256.small")).unwrap();
+    let out = Command::new(lathe).arg("run").arg(&lwasm).arg(n.trim()).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), expected);
+
+    let mut bytes = std::fs::read(&lwasm).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 1;
+    std::fs::write(&lwasm, &bytes).unwrap();
+    let out = Command::new(lathe).arg("run").arg(&lwasm).output().unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt precompiled module"));
+    std::fs::remove_dir_all(&out_dir).ok();
+}
