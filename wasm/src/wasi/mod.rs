@@ -57,7 +57,8 @@ fn put(m: &mut [u8], at: u32, bytes: &[u8]) -> bool {
 }
 
 fn get_u32(m: &[u8], at: u32) -> Option<u32> {
-    m.get(at as usize..at as usize + 4).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
+    let at = at as usize;
+    m.get(at..at.checked_add(4)?).map(|b| u32::from_le_bytes(b.try_into().expect("4 bytes")))
 }
 
 fn i(args: &[Val], k: usize) -> u32 {
@@ -112,11 +113,16 @@ fn read_into(
     n: u32,
     offset: Option<u64>,
 ) -> Result<Result<u32, i32>, WasmError> {
-    let Some(list) = iovecs(mem(c)?, iovs, n) else { return Ok(Err(EFAULT)) };
+    let m = mem(c)?;
+    let Some(list) = iovecs(m, iovs, n) else { return Ok(Err(EFAULT)) };
+    // Every buffer must lie in memory before anything is read (and allocated).
+    if list.iter().any(|&(p, len)| (p as usize).checked_add(len as usize).is_none_or(|end| end > m.len())) {
+        return Ok(Err(EFAULT));
+    }
     let mut total = 0u32;
     for (p, len) in list {
         let mut buf = vec![0u8; len as usize];
-        let at = offset.map(|o| o + u64::from(total));
+        let at = offset.map(|o| o.saturating_add(u64::from(total)));
         let got = match with_fds(c, |f| f.read(fd, &mut buf, at))? {
             Ok(n) => n,
             Err(e) => return Ok(Err(e)),
@@ -174,13 +180,13 @@ fn write_list(c: &mut Caller<'_>, list: &[String], ptrs: u32, buf: u32) -> Resul
     let m = mem(c)?;
     let mut at = buf;
     for (k, s) in list.iter().enumerate() {
-        if !put(m, ptrs + 4 * k as u32, &at.to_le_bytes())
-            || !put(m, at, s.as_bytes())
-            || !put(m, at + s.len() as u32, &[0])
-        {
+        let slot = ptrs.checked_add(4 * k as u32);
+        let end = at.checked_add(s.len() as u32);
+        let (Some(slot), Some(end)) = (slot, end) else { return ok(EFAULT) };
+        if !put(m, slot, &at.to_le_bytes()) || !put(m, at, s.as_bytes()) || !put(m, end, &[0]) {
             return ok(EFAULT);
         }
-        at += s.len() as u32 + 1;
+        at = end + 1;
     }
     ok(0)
 }
@@ -307,7 +313,8 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
             let events = try_errno!(clock::poll(&subs));
             let m = mem(c)?;
             for (k, e) in events.iter().enumerate() {
-                if !put(m, output + 32 * k as u32, e) {
+                let Some(at) = output.checked_add(32 * k as u32) else { return ok(EFAULT) };
+                if !put(m, at, e) {
                     return ok(EFAULT);
                 }
             }
