@@ -142,8 +142,8 @@ fn hostile_arguments_never_panic_or_escape() {
                     _ if k == 0 && (name.starts_with("fd_") || name.starts_with("path_")) => {
                         Val::I32(rng.pick(fds) as i32)
                     }
-                    _ if rng.next() % 2 == 0 => Val::I32(rng.pick(pointers) as i32),
-                    _ => Val::I32(if round % 3 == 0 { rng.next() as i32 } else { rng.pick(lengths) as i32 }),
+                    _ if rng.next().is_multiple_of(2) => Val::I32(rng.pick(pointers) as i32),
+                    _ => Val::I32(if round.is_multiple_of(3) { rng.next() as i32 } else { rng.pick(lengths) as i32 }),
                 })
                 .collect();
             // An errno, or a clean error (a bad pointer for the stdio shortcuts); never
