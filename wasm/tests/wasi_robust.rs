@@ -130,7 +130,7 @@ fn hostile_arguments_never_panic_or_escape() {
     let wide: &[u64] = &[0, 1, 7, 4096, 1 << 40, u64::MAX, i64::MAX as u64, i64::MIN as u64];
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
     let mut calls = 0;
-    for round in 0..60 {
+    for round in 0..60u32 {
         for (name, params) in FUNCS {
             let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no {name}") };
             let args: Vec<Val> = params
