@@ -23,7 +23,9 @@ mod soft_float;
 mod stack_limit;
 mod wide_libcalls;
 
-use crate::ir::{CallConv, ExtFuncData, ExternalName, FuncCursor, FuncRef, InstBuilder, LibCall, Value};
+use crate::ir::{
+    CallConv, ExtFuncData, ExternalName, FuncCursor, FuncRef, Function, Inst, InstBuilder, LibCall, Value,
+};
 use smallvec::SmallVec;
 use std::collections::HashMap;
 
@@ -49,4 +51,47 @@ impl LibCalls {
         let inst = pos.ins().call(fref, args);
         pos.func.dfg.inst_results(inst).iter().copied().collect()
     }
+}
+
+/// The driver of an expansion pass: while some instruction needs rewriting
+/// (`classify`), up to `rounds` times, builds each one's replacement before it with
+/// `expand` (at the cursor, with the instruction's source location, sharing one
+/// [`LibCalls`]), makes the instruction's results aliases of the values `expand` returns,
+/// and removes it. Each round rewrites what the previous one produced. `None` when
+/// nothing needed rewriting (no copy is made).
+fn rewrite_to_fixpoint<K: Copy>(
+    func: &Function,
+    rounds: usize,
+    classify: impl Fn(&Function, Inst) -> Option<K>,
+    mut expand: impl FnMut(&mut FuncCursor<'_>, &mut LibCalls, Inst, K) -> SmallVec<[Value; 2]>,
+) -> Option<Function> {
+    let needed = func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| classify(func, i).is_some()));
+    if !needed {
+        return None;
+    }
+    let mut f = func.clone();
+    let mut libcalls = LibCalls::default();
+    for _ in 0..rounds {
+        let work: Vec<(Inst, K)> = f
+            .layout
+            .blocks()
+            .flat_map(|b| f.layout.block_insts(b))
+            .filter_map(|i| classify(&f, i).map(|k| (i, k)))
+            .collect();
+        if work.is_empty() {
+            break;
+        }
+        for (inst, how) in work {
+            let srcloc = f.srclocs[inst];
+            let mut pos = FuncCursor::new(&mut f);
+            pos.goto_inst(inst);
+            pos.set_srcloc(srcloc);
+            let results = expand(&mut pos, &mut libcalls, inst, how);
+            if !results.is_empty() {
+                f.dfg.replace_results_with_aliases(inst, &results);
+            }
+            f.layout.remove_inst(inst);
+        }
+    }
+    Some(f)
 }

@@ -180,44 +180,19 @@ fn is_foreign(f: &Function, inst: Inst, native: Native) -> bool {
 
 /// Rewrites what `func` needs (see the module docs); `None` when nothing does.
 pub fn legalize(func: &Function, native: Native) -> Option<Function> {
-    let needed = func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| classify(func, i, native).is_some()));
-    if !needed {
-        return None;
-    }
-    let mut f = func.clone();
-    let mut libcalls = LibCalls::default();
-    // Each round expands what the previous one produced; the deepest chain (`cls` to
-    // `clz` on halves, `*_imm` to division to a call) is three rounds.
-    for _ in 0..6 {
-        let work: Vec<(Inst, Expansion)> = f
-            .layout
-            .blocks()
-            .flat_map(|b| f.layout.block_insts(b))
-            .filter_map(|i| classify(&f, i, native).map(|e| (i, e)))
-            .collect();
-        if work.is_empty() {
-            break;
-        }
-        for (inst, how) in work {
-            let srcloc = f.srclocs[inst];
-            let mut pos = FuncCursor::new(&mut f);
-            pos.goto_inst(inst);
-            pos.set_srcloc(srcloc);
-            let mut x = Expander { pos, libcalls: &mut libcalls, byte_order: native.byte_order };
-            let results = x.expand(inst, how);
-            let f = x.pos.func;
-            if !results.is_empty() {
-                f.dfg.replace_results_with_aliases(inst, &results);
-            }
-            f.layout.remove_inst(inst);
-        }
-    }
-    Some(f)
+    // The deepest chain (`cls` to `clz` on halves, `*_imm` to division to a call) takes
+    // three rounds.
+    super::rewrite_to_fixpoint(
+        func,
+        6,
+        |f, i| classify(f, i, native),
+        |pos, libcalls, inst, how| Expander { pos, libcalls, byte_order: native.byte_order }.expand(inst, how),
+    )
 }
 
 /// Builds the replacement of one instruction before it.
 struct Expander<'a, 'f> {
-    pos: FuncCursor<'f>,
+    pos: &'a mut FuncCursor<'f>,
     libcalls: &'a mut LibCalls,
     byte_order: Endianness,
 }
@@ -249,7 +224,7 @@ impl Expander<'_, '_> {
 
     /// Calls `call` with `args` and returns its results.
     fn call(&mut self, call: LibCall, args: &[Value]) -> Results {
-        self.libcalls.call(&mut self.pos, call, args)
+        self.libcalls.call(self.pos, call, args)
     }
 
     /// `clz` of the 128-bit value with halves `lo`, `hi`, as an `i64`.

@@ -125,44 +125,19 @@ fn classify(f: &Function, inst: Inst, native: Native) -> Option<Soft> {
 /// Rewrites `func`'s `f16`/`f128` operations (see the module docs); `None` when there
 /// are none.
 pub fn soften_floats(func: &Function, native: Native) -> Option<Function> {
-    let needed = func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| classify(func, i, native).is_some()));
-    if !needed {
-        return None;
-    }
-    let mut f = func.clone();
-    let mut libcalls = LibCalls::default();
-    // Each round rewrites what the previous one produced; the deepest chain is an `f16`
-    // `fma`: promotions to `f32` then `f128`, `f128` arithmetic, a demotion, then calls.
-    for _ in 0..8 {
-        let work: Vec<(Inst, Soft)> = f
-            .layout
-            .blocks()
-            .flat_map(|b| f.layout.block_insts(b))
-            .filter_map(|i| classify(&f, i, native).map(|s| (i, s)))
-            .collect();
-        if work.is_empty() {
-            break;
-        }
-        for (inst, how) in work {
-            let srcloc = f.srclocs[inst];
-            let mut pos = FuncCursor::new(&mut f);
-            pos.goto_inst(inst);
-            pos.set_srcloc(srcloc);
-            let mut x = Softener { pos, libcalls: &mut libcalls };
-            let result = x.expand(inst, how);
-            let f = x.pos.func;
-            if let Some(r) = result {
-                f.dfg.replace_results_with_aliases(inst, &[r]);
-            }
-            f.layout.remove_inst(inst);
-        }
-    }
-    Some(f)
+    // The deepest chain is an `f16` `fma`: promotions to `f32` then `f128`, `f128`
+    // arithmetic, a demotion, then calls.
+    super::rewrite_to_fixpoint(
+        func,
+        8,
+        |f, i| classify(f, i, native),
+        |pos, libcalls, inst, how| Softener { pos, libcalls }.expand(inst, how).into_iter().collect(),
+    )
 }
 
 /// Builds the replacement of one instruction before it.
 struct Softener<'a, 'f> {
-    pos: FuncCursor<'f>,
+    pos: &'a mut FuncCursor<'f>,
     libcalls: &'a mut LibCalls,
 }
 
@@ -175,7 +150,7 @@ const SIGN_F128: u128 = 1 << 127;
 
 impl Softener<'_, '_> {
     fn call1(&mut self, call: LibCall, args: &[Value]) -> Value {
-        self.libcalls.call(&mut self.pos, call, args)[0]
+        self.libcalls.call(self.pos, call, args)[0]
     }
 
     /// `inst`'s data with `args` as its operands, built here with controlling type
@@ -481,7 +456,7 @@ impl Softener<'_, '_> {
             (false, 64) => self.call1(LibCall::F128ToU64, &[arg]),
             _ => {
                 let call = if signed { LibCall::F128ToI128 } else { LibCall::F128ToU128 };
-                let halves = self.libcalls.call(&mut self.pos, call, &[arg]);
+                let halves = self.libcalls.call(self.pos, call, &[arg]);
                 self.pos.ins().iconcat(halves[0], halves[1])
             }
         };
