@@ -3,6 +3,7 @@
 //! flags): no host panic, every call returns (an errno or a clean trap), and nothing
 //! outside the granted directory is touched. Deterministic: a fixed-seed generator.
 
+use lathe_codegen::test_rng::Rng;
 use lathe_wasm::wasi::{self, Preopen, WasiCtx};
 use lathe_wasm::{Config, Engine, Extern, Module, Store, Val};
 use std::path::{Path, PathBuf};
@@ -69,18 +70,9 @@ fn module_text() -> String {
     )
 }
 
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-    fn pick<T: Copy>(&mut self, xs: &[T]) -> T {
-        xs[(self.next() % xs.len() as u64) as usize]
-    }
+/// A value of `xs` chosen by `rng`.
+fn pick<T: Copy>(rng: &mut Rng, xs: &[T]) -> T {
+    xs[rng.index(xs.len())]
 }
 
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
@@ -137,13 +129,17 @@ fn hostile_arguments_never_panic_or_escape() {
                 .chars()
                 .enumerate()
                 .map(|(k, c)| match c {
-                    'I' => Val::I64(rng.pick(wide) as i64),
+                    'I' => Val::I64(pick(&mut rng, wide) as i64),
                     // The first i32 of most calls is a descriptor.
                     _ if k == 0 && (name.starts_with("fd_") || name.starts_with("path_")) => {
-                        Val::I32(rng.pick(fds) as i32)
+                        Val::I32(pick(&mut rng, fds) as i32)
                     }
-                    _ if rng.next().is_multiple_of(2) => Val::I32(rng.pick(pointers) as i32),
-                    _ => Val::I32(if round.is_multiple_of(3) { rng.next() as i32 } else { rng.pick(lengths) as i32 }),
+                    _ if rng.next().is_multiple_of(2) => Val::I32(pick(&mut rng, pointers) as i32),
+                    _ => Val::I32(if round.is_multiple_of(3) {
+                        rng.next() as i32
+                    } else {
+                        pick(&mut rng, lengths) as i32
+                    }),
                 })
                 .collect();
             // An errno, or a clean error (a bad pointer for the stdio shortcuts); never
