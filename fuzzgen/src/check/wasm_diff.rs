@@ -203,8 +203,9 @@ impl TrapClass {
             WasmTrap::InvalidConversionToInteger => TrapClass::BadConversion,
             WasmTrap::IndirectCallTypeMismatch => TrapClass::BadSignature,
             WasmTrap::CallStackExhausted => TrapClass::StackOverflow,
-            // No imports, so no host function can ask to stop.
-            WasmTrap::HostExit => return None,
+            // No imports, so no host function can ask to stop; interruption and fuel are
+            // off in these engines.
+            WasmTrap::HostExit | WasmTrap::Interrupted | WasmTrap::OutOfFuel => return None,
         })
     }
 }
