@@ -667,7 +667,8 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 buf.put1(*i);
             }
         }
-        Inst::VecUnary { op, vex, src, imm, dst } => {
+        Inst::VecUnary { op, vex, src, imm, dst, trap } => {
+            emit_trap(buf, *trap);
             let rm = rm_of(src, state);
             if *vex {
                 vex_op(buf, op.enc(), false, enc(*dst), 0, rm, imm.is_some() as u8);

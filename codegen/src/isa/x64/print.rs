@@ -254,9 +254,9 @@ pub fn print(inst: &Inst) -> String {
                 format!("{} {}, {src2}{imm}", op.name(), x(*dst))
             }
         }
-        Inst::VecUnary { op, vex, src, imm, dst } => {
+        Inst::VecUnary { op, vex, src, imm, dst, trap } => {
             let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
-            format!("{}{} {}, {}{imm}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()))
+            format!("{}{} {}, {}{imm}{}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()), trap_comment(*trap))
         }
         Inst::VecShiftImm { op, vex, src, imm, dst } => {
             let imm = hex(*imm as i64);

@@ -595,6 +595,9 @@ pub enum Inst {
         imm: Option<u8>,
         /// The result.
         dst: Reg,
+        /// Trap code recorded for a fault at this instruction (a memory operand: the
+        /// extending loads' `pmovzx*`/`pmovsx*`).
+        trap: Option<TrapCode>,
     },
     /// A packed shift by an immediate: legacy `op dst, imm` with `dst` reusing `src`, or
     /// the AVX form `vop dst, src, imm`.

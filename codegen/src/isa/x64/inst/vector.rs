@@ -153,6 +153,15 @@ vec_ops! {
     Pmulld "pmulld" 0x66 M0f38 0x40 Sse41 "xmmword";
     /// Pairwise multiply-add of 16-bit lanes into 32-bit lanes.
     Pmaddwd "pmaddwd" 0x66 M0f 0xf5 Sse2 "xmmword";
+    /// High half of the signed product, 16-bit lanes.
+    Pmulhw "pmulhw" 0x66 M0f 0xe5 Sse2 "xmmword";
+    /// Full signed 64-bit products of the even (low) 32-bit lanes.
+    Pmuldq "pmuldq" 0x66 M0f38 0x28 Sse41 "xmmword";
+    /// Rounded Q15 product, 16-bit lanes: bits 15..30 of `x * y + 0x4000`.
+    Pmulhrsw "pmulhrsw" 0x66 M0f38 0x0b Ssse3 "xmmword";
+    /// Unsigned bytes of the destination times signed bytes of the source, adjacent
+    /// products added with signed 16-bit saturation.
+    Pmaddubsw "pmaddubsw" 0x66 M0f38 0x04 Ssse3 "xmmword";
     // ---- bitwise ----
     /// And.
     Pand "pand" 0x66 M0f 0xdb Sse2 "xmmword";

@@ -60,7 +60,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// The sign of each lane as all ones or zero.
-    fn lane_sign_mask(&mut self, bits: u32, x: Reg) -> Reg {
+    pub(super) fn lane_sign_mask(&mut self, bits: u32, x: Reg) -> Reg {
         match bits {
             8 => {
                 let zero = self.vfill(false);
@@ -85,7 +85,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// All ones in the lanes where `x == y`.
-    fn veq(&mut self, bits: u32, x: Reg, y: Reg) -> Reg {
+    pub(super) fn veq(&mut self, bits: u32, x: Reg, y: Reg) -> Reg {
         if bits == 64 && !self.has(Ext::Sse41) {
             // Both 32-bit halves equal.
             let e = self.vbin(VecOp::Pcmpeqd, x, y);
@@ -97,7 +97,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// All ones in the lanes where `x > y` (signed or unsigned).
-    fn vgt(&mut self, bits: u32, signed: bool, x: Reg, y: Reg) -> Reg {
+    pub(super) fn vgt(&mut self, bits: u32, signed: bool, x: Reg, y: Reg) -> Reg {
         if bits == 64 && !self.has(Ext::Sse42) {
             return self.vgt64_sse2(signed, x, y);
         }

@@ -361,7 +361,8 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         | Inst::XmmLoad { trap, .. }
         | Inst::XmmStore { trap, .. }
         | Inst::VecLoad { trap, .. }
-        | Inst::VecStore { trap, .. } => *trap,
+        | Inst::VecStore { trap, .. }
+        | Inst::VecUnary { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -854,14 +855,14 @@ fn vector_cases(v: &mut Vec<Inst>) {
                     (xmm(n), xmm(((n as usize + k + 1) % 16) as u8), xmm(((n as usize + 7 * k + 5) % 16) as u8));
                 let src1 = if vex { a } else { d };
                 v.push(if op.is_unary() {
-                    Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d }
+                    Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d, trap: None }
                 } else {
                     Inst::VecBin { op, vex, src1, src2: RegMem::Reg(b), imm, dst: d }
                 });
             }
             let (a, b) = (RegMem::Mem(ams[k % ams.len()]), RegMem::Mem(ams[(k + 5) % ams.len()]));
             v.push(if op.is_unary() {
-                Inst::VecUnary { op, vex, src: b, imm, dst: xmm(12) }
+                Inst::VecUnary { op, vex, src: b, imm, dst: xmm(12), trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds) }
             } else {
                 Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9) }
             });
