@@ -459,7 +459,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// `ceil`/`floor`/`trunc`/`nearest`: `roundps`/`roundpd` (SSE4.1, the exception
-    /// suppressed); without it, `nearest` by the 2^23 (2^52) trick.
+    /// suppressed); without it, the 2^23 (2^52) trick, then a correction by one.
     pub(super) fn round(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
         let f64 = ty.lane_bits() == 64;
         let mode = match op {
@@ -472,26 +472,51 @@ impl RuleCtx<'_, '_> {
             let r = if f64 { VecOp::Roundpd } else { VecOp::Roundps };
             return self.vun_imm(r, x, 8 | mode);
         }
-        if op != Opcode::Nearest {
-            return self.vec_refuse(op, ty, x);
-        }
-        // |x| < 2^23 (2^52): (|x| + 2^23) - 2^23 rounds to an integer, ties to even; the
-        // sign of x is put back (so -0.4 gives -0). Larger magnitudes, infinities and NaN
-        // are integers already (or stay NaN) and are kept.
+        // |x| < 2^23 (2^52): (|x| + 2^23) - 2^23 rounds |x| to an integer, ties to even.
+        // Larger magnitudes, infinities and NaN are integers already (or stay NaN) and
+        // are kept by the final select (a NaN fails the `<` compare).
         let bits = ty.lane_bits();
-        let (magic, cmp, add, sub) = if f64 {
-            ((52f64).exp2().to_bits(), VecOp::Cmppd, VecOp::Addpd, VecOp::Subpd)
+        let (magic, one, cmp, add, sub) = if f64 {
+            ((52f64).exp2().to_bits(), 1f64.to_bits(), VecOp::Cmppd, VecOp::Addpd, VecOp::Subpd)
         } else {
-            ((23f32).exp2().to_bits() as u64, VecOp::Cmpps, VecOp::Addps, VecOp::Subps)
+            ((23f32).exp2().to_bits() as u64, 1f32.to_bits() as u64, VecOp::Cmpps, VecOp::Addps, VecOp::Subps)
         };
         let sign = self.vsplat_const(bits, 1u64 << (bits - 1));
         let abs = self.vbin(VecOp::Andnps, sign, x);
         let m = self.vsplat_const(bits, magic);
         let small = self.vbin_imm(cmp, abs, m, 1);
         let t = self.vbin(add, abs, m);
-        let t = self.vbin(sub, t, m);
+        let r = self.vbin(sub, t, m);
         let s = self.vbin(VecOp::Andps, x, sign);
-        let r = self.vbin(VecOp::Orps, t, s);
+        // `r` is |x| rounded to nearest; the others step by one where it went the wrong
+        // way: `trunc` on magnitudes (down where r > |x|), `floor` down where the signed
+        // nearest value is above x, `ceil` up where it is below. The sign of x is put
+        // back on every result, so -0.4 gives -0 and `ceil(-0.6)` gives -0 (a negative x
+        // has a result of 0 or less; a positive x, of 0 or more).
+        let step = |c: &mut Self, mask: Reg| {
+            let one = c.vsplat_const(bits, one);
+            c.vbin(VecOp::Andps, mask, one)
+        };
+        let r = match op {
+            Opcode::Nearest => self.vbin(VecOp::Orps, r, s),
+            Opcode::Trunc => {
+                let over = self.vbin_imm(cmp, abs, r, 1);
+                let d = step(self, over);
+                let r = self.vbin(sub, r, d);
+                self.vbin(VecOp::Orps, r, s)
+            }
+            _ => {
+                let n = self.vbin(VecOp::Orps, r, s);
+                let (wrong, fix) = if op == Opcode::Floor {
+                    (self.vbin_imm(cmp, x, n, 1), sub)
+                } else {
+                    (self.vbin_imm(cmp, n, x, 1), add)
+                };
+                let d = step(self, wrong);
+                let r = self.vbin(fix, n, d);
+                self.vbin(VecOp::Orps, r, s)
+            }
+        };
         self.vselect(small, r, x)
     }
 

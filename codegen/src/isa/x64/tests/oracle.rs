@@ -862,7 +862,14 @@ fn vector_cases(v: &mut Vec<Inst>) {
             }
             let (a, b) = (RegMem::Mem(ams[k % ams.len()]), RegMem::Mem(ams[(k + 5) % ams.len()]));
             v.push(if op.is_unary() {
-                Inst::VecUnary { op, vex, src: b, imm, dst: xmm(12), trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds) }
+                Inst::VecUnary {
+                    op,
+                    vex,
+                    src: b,
+                    imm,
+                    dst: xmm(12),
+                    trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds),
+                }
             } else {
                 Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9) }
             });
