@@ -679,6 +679,14 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 buf.put1(*i);
             }
         }
+        Inst::Blendv { op, vex, src1, src2, mask, dst } => {
+            if *vex {
+                vex_op(buf, op.vex_enc(), false, enc(*dst), enc(*src1), Rm::Reg(enc(*src2)), 1);
+                buf.put1(enc(*mask) << 4);
+            } else {
+                legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*src2)), 0);
+            }
+        }
         Inst::VecShiftImm { op, vex, src, imm, dst } => {
             let (opcode, digit) = op.enc();
             let e = vector::OpEnc { prefix: Some(0x66), map: vector::OpMap::M0f, opcode };

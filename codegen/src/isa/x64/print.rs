@@ -258,6 +258,15 @@ pub fn print(inst: &Inst) -> String {
             let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
             format!("{}{} {}, {}{imm}{}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()), trap_comment(*trap))
         }
+        Inst::Blendv { op, vex, src1, src2, mask, dst } => {
+            if *vex {
+                format!("v{} {}, {}, {}, {}", op.name(), x(*dst), x(*src1), x(*src2), x(*mask))
+            } else {
+                // The mask operand is implicit in the encoding (assemblers accept it
+                // written out; disassemblers omit it): a comment here.
+                format!("{} {}, {} ; mask {}", op.name(), x(*dst), x(*src2), x(*mask))
+            }
+        }
         Inst::VecShiftImm { op, vex, src, imm, dst } => {
             let imm = hex(*imm as i64);
             if *vex {

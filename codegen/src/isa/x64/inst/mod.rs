@@ -19,7 +19,7 @@ pub mod args;
 pub mod vector;
 
 use self::args::*;
-use self::vector::{MovmskOp, VecOp, VecShiftOp};
+use self::vector::{BlendvOp, MovmskOp, VecOp, VecShiftOp};
 use super::regs;
 use crate::ir::{CallConv, Endianness, ExternalName, TrapCode};
 use crate::machinst::abi::{FrameDesc, SaveStyle};
@@ -683,6 +683,23 @@ pub enum Inst {
         /// The result.
         dst: Reg,
     },
+    /// `pblendvb`/`blendvps`/`blendvpd` (SSE4.1): lane of `src2` where the top bit of
+    /// `mask`'s lane is set, else of `src1`. Legacy: `op dst, src2, xmm0` with `dst`
+    /// reusing `src1` and `mask` fixed in `xmm0`; AVX: `vop dst, src1, src2, mask`.
+    Blendv {
+        /// The form.
+        op: BlendvOp,
+        /// The AVX form.
+        vex: bool,
+        /// The lanes taken where the mask's top bit is clear (overwritten, legacy).
+        src1: Reg,
+        /// The lanes taken where it is set.
+        src2: Reg,
+        /// The mask (`xmm0` in the legacy form).
+        mask: Reg,
+        /// The result.
+        dst: Reg,
+    },
     /// `pmovmskb`/`movmskps`/`movmskpd dst32, src`: the top bit of each lane.
     Movmsk {
         /// The form.
@@ -1052,6 +1069,17 @@ impl MachInst for Inst {
                 if *vex {
                     v.reg_def(dst);
                 } else {
+                    v.reg_reuse_def(dst, 0);
+                }
+            }
+            Inst::Blendv { vex, src1, src2, mask, dst, .. } => {
+                v.reg_use(src1);
+                v.reg_use(src2);
+                if *vex {
+                    v.reg_use(mask);
+                    v.reg_def(dst);
+                } else {
+                    v.reg_fixed_use(mask, regs::preg_xmm(0));
                     v.reg_reuse_def(dst, 0);
                 }
             }

@@ -509,3 +509,48 @@ pub fn pextr_enc(size: super::args::OperandSize) -> (OpEnc, bool, bool, &'static
         S64 => (e(OpMap::M0f3a, 0x16), true, true, "pextrq"),
     }
 }
+
+/// The variable blends (SSE4.1): lane `i` of the second source where the top bit of lane
+/// `i` of the mask is set, else of the first. The legacy form's mask is implicitly `xmm0`
+/// and its first source is the destination (`66 0F 38 10/14/15`); the AVX form names all
+/// four registers, the mask in bits 7:4 of an immediate (`VEX.66.0F3A 4C/4A/4B /r is4`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum BlendvOp {
+    /// `pblendvb`: by the top bit of each byte.
+    Pblendvb,
+    /// `blendvps`: by the top bit of each 32-bit lane.
+    Blendvps,
+    /// `blendvpd`: by the top bit of each 64-bit lane.
+    Blendvpd,
+}
+
+impl BlendvOp {
+    /// Every form.
+    pub const ALL: [BlendvOp; 3] = [BlendvOp::Pblendvb, BlendvOp::Blendvps, BlendvOp::Blendvpd];
+    /// The legacy encoding.
+    pub fn enc(self) -> OpEnc {
+        let opcode = match self {
+            BlendvOp::Pblendvb => 0x10,
+            BlendvOp::Blendvps => 0x14,
+            BlendvOp::Blendvpd => 0x15,
+        };
+        OpEnc { prefix: Some(0x66), map: OpMap::M0f38, opcode }
+    }
+    /// The VEX encoding.
+    pub fn vex_enc(self) -> OpEnc {
+        let opcode = match self {
+            BlendvOp::Pblendvb => 0x4c,
+            BlendvOp::Blendvps => 0x4a,
+            BlendvOp::Blendvpd => 0x4b,
+        };
+        OpEnc { prefix: Some(0x66), map: OpMap::M0f3a, opcode }
+    }
+    /// The legacy mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlendvOp::Pblendvb => "pblendvb",
+            BlendvOp::Blendvps => "blendvps",
+            BlendvOp::Blendvpd => "blendvpd",
+        }
+    }
+}

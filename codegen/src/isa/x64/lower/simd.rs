@@ -696,7 +696,7 @@ macro_rules! simd_context_methods {
             self.backend.isa_flags.has_sse41
         }
         fn vec_mask_select(&mut self, m: Reg, x: Reg, y: Reg) -> Reg {
-            self.vselect(m, x, y)
+            self.mask_select(m, x, y)
         }
         fn vec_vselect(&mut self, ty: Type, c: Reg, x: Reg, y: Reg) -> Reg {
             self.vselect_any(ty, c, x, y)

@@ -12,7 +12,7 @@ use super::RuleCtx;
 use crate::ir::{MemFlags, Opcode, Type, types};
 use crate::isa::x64::inst::Inst as MInst;
 use crate::isa::x64::inst::args::{Amode, OperandSize, RegMem, UnaryOp};
-use crate::isa::x64::inst::vector::{Ext, VecOp, VecShiftOp};
+use crate::isa::x64::inst::vector::{BlendvOp, Ext, VecOp, VecShiftOp};
 use crate::machinst::Reg;
 
 /// The `pshufb` selector that reverses the bytes of every `bits`-wide lane.
@@ -30,15 +30,44 @@ impl RuleCtx<'_, '_> {
     pub(super) fn vselect_any(&mut self, ty: Type, c: Reg, x: Reg, y: Reg) -> Reg {
         let zero = self.vfill(false);
         let is_zero = self.veq(ty.lane_bits(), c, zero);
-        self.vselect(is_zero, y, x)
+        self.mask_select(is_zero, y, x)
     }
 
-    /// `x86_blendv c, x, y`: lane of `x` where the top bit of `c`'s lane is set. SSE4.1
-    /// has `pblendvb`/`blendvps`/`blendvpd` (whose mask is implicitly `xmm0`, or a fourth
-    /// register in the AVX form); a sign mask and a bitwise select do the same at every
-    /// level with three or four instructions, and need no fixed register.
+    /// `pblendvb`/`blendvps`/`blendvpd`: lane of `x` where the top bit of `m`'s lane is
+    /// set, else of `y` (SSE4.1; the legacy form takes `m` in `xmm0`).
+    fn vblendv(&mut self, op: BlendvOp, m: Reg, x: Reg, y: Reg) -> Reg {
+        let dst = self.ftmp();
+        self.emit(MInst::Blendv { op, vex: self.avx(), src1: y, src2: x, mask: m, dst });
+        dst
+    }
+
+    /// A select by a mask whose lanes are all ones or zero (a compare's): one `pblendvb`
+    /// with SSE4.1, else `(x & m) | (y & !m)`.
+    pub(super) fn mask_select(&mut self, m: Reg, x: Reg, y: Reg) -> Reg {
+        if self.has(Ext::Sse41) {
+            return self.vblendv(BlendvOp::Pblendvb, m, x, y);
+        }
+        self.vselect(m, x, y)
+    }
+
+    /// `x86_blendv c, x, y`: lane of `x` where the top bit of `c`'s lane is set. SSE4.1:
+    /// `pblendvb`/`blendvps`/`blendvpd` (16-bit lanes, which have no form: `pblendvb`
+    /// after copying each lane's sign to its low byte by `psraw`). SSE2: a sign mask and
+    /// a bitwise select.
     pub(super) fn blendv(&mut self, ty: Type, c: Reg, x: Reg, y: Reg) -> Reg {
-        let m = self.lane_sign_mask(ty.lane_bits(), c);
+        let bits = ty.lane_bits();
+        if self.has(Ext::Sse41) {
+            return match bits {
+                8 => self.vblendv(BlendvOp::Pblendvb, c, x, y),
+                16 => {
+                    let m = self.vshift(VecShiftOp::Psraw, c, 15);
+                    self.vblendv(BlendvOp::Pblendvb, m, x, y)
+                }
+                32 => self.vblendv(BlendvOp::Blendvps, c, x, y),
+                _ => self.vblendv(BlendvOp::Blendvpd, c, x, y),
+            };
+        }
+        let m = self.lane_sign_mask(bits, c);
         self.vselect(m, x, y)
     }
 

@@ -62,7 +62,7 @@ variants! {
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
-    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk,
+    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk, Blendv,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -835,7 +835,7 @@ fn float_cases(v: &mut Vec<Inst>) {
 /// The packed (vector) forms, legacy SSE and VEX, over low and high registers and memory
 /// operands.
 fn vector_cases(v: &mut Vec<Inst>) {
-    use crate::isa::x64::inst::vector::{MovmskOp, VecOp, VecShiftOp};
+    use crate::isa::x64::inst::vector::{BlendvOp, MovmskOp, VecOp, VecShiftOp};
     let ams = some_amodes();
     let gprs = all_gprs();
     // Operations whose immediate is part of the form (below 0x80: iced shows immediates
@@ -904,6 +904,15 @@ fn vector_cases(v: &mut Vec<Inst>) {
                 let lane = k as u8 % lanes;
                 v.push(Inst::Pinsr { size, vex, src1, src2: g, lane, dst: d });
                 v.push(Inst::Pextr { size, vex, src: d, lane, dst: g });
+            }
+        }
+    }
+    for op in BlendvOp::ALL {
+        for vex in [false, true] {
+            for n in [1u8, 7, 8, 15] {
+                let (d, a, b, m) = (xmm(n), xmm((n + 3) % 16), xmm((n + 9) % 16), xmm((n + 5) % 16));
+                let (src1, mask) = if vex { (a, m) } else { (d, xmm(0)) };
+                v.push(Inst::Blendv { op, vex, src1, src2: b, mask, dst: d });
             }
         }
     }
