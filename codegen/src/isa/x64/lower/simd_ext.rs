@@ -222,8 +222,45 @@ impl RuleCtx<'_, '_> {
     /// loaded the same way, so each source lane's bytes are reversed, then each result
     /// lane's.
     pub(super) fn bitcast_big(&mut self, to: Type, from: Type, x: Reg) -> Reg {
-        let t = self.byte_swap_lanes(from.lane_bits(), x);
-        self.byte_swap_lanes(to.lane_bits(), t)
+        if self.has(Ext::Ssse3) {
+            // Both byte permutations in one `pshufb`: result byte i is byte
+            // first[second[i]] of x.
+            let first = byte_reverse_mask(from.lane_bits()).to_le_bytes();
+            let second = byte_reverse_mask(to.lane_bits()).to_le_bytes();
+            let both: Vec<u8> = second.iter().map(|&j| first[j as usize]).collect();
+            let m = self.vconst(u128::from_le_bytes(both.try_into().unwrap_or([0; 16])));
+            return self.vbin(VecOp::Pshufb, x, m);
+        }
+        // Reversing the bytes of each narrow lane and then of each wide lane reverses the
+        // order of the narrow lanes within each wide one (bytes: a plain byte swap).
+        let (unit, lane) = {
+            let (a, b) = (from.lane_bits(), to.lane_bits());
+            (a.min(b), a.max(b))
+        };
+        if unit == 8 {
+            return self.byte_swap_lanes(lane, x);
+        }
+        self.reverse_units(unit, lane, x)
+    }
+
+    /// The `unit`-bit parts (16 to 64) of each `lane`-bit lane (up to 128) in reverse
+    /// order, by word and dword shuffles.
+    fn reverse_units(&mut self, unit: u32, lane: u32, x: Reg) -> Reg {
+        let words = |c: &mut Self, imm: u8, x: Reg| {
+            let t = c.vun_imm(VecOp::Pshuflw, x, imm);
+            c.vun_imm(VecOp::Pshufhw, t, imm)
+        };
+        match (unit, lane) {
+            (16, 32) => words(self, 0xb1, x),
+            (16, 64) => words(self, 0x1b, x),
+            (16, _) => {
+                let t = self.vun_imm(VecOp::Pshufd, x, 0x4e);
+                words(self, 0x1b, t)
+            }
+            (32, 64) => self.vun_imm(VecOp::Pshufd, x, 0xb1),
+            (32, _) => self.vun_imm(VecOp::Pshufd, x, 0x1b),
+            _ => self.vun_imm(VecOp::Pshufd, x, 0x4e),
+        }
     }
 
     // ---- extending loads ----
