@@ -464,48 +464,39 @@ impl RuleCtx<'_, '_> {
             _ => None,
         }
     }
-    /// The operand of a vector `bitcast` that moves no bits on x86-64: both types 128-bit
-    /// vectors, and memory order little-endian (or lanes of one size, where the order
-    /// does not matter).
-    /// The operand of a `big` bitcast between 128-bit vectors of different lane widths
-    /// (the bytes move).
-    pub(super) fn vbitcast_swap_of_impl(&mut self, v: Value) -> Option<Value> {
+    /// A `bitcast`'s operand, result and operand types, and whether it is `big`.
+    fn bitcast_parts(&mut self, v: Value) -> Option<(Value, Type, Type, bool)> {
         let f = self.lower.f;
         let inst = self.lower.def_inst(v)?;
         let InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } = f.dfg.insts[inst] else {
             return None;
         };
-        let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
-        let whole = crate::machinst::abi::is_vector128;
         let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
+        Some((arg, f.dfg.value_type(v), f.dfg.value_type(arg), big))
+    }
+    /// The operand of a vector `bitcast` that moves no bits on x86-64: both types 128-bit
+    /// vectors (or `f128`s, which keep their bits in place in an XMM register too), and
+    /// memory order little-endian (or lanes of one size, where the order does not matter).
+    pub(super) fn vbitcast_of_impl(&mut self, v: Value) -> Option<Value> {
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
+        let whole = crate::machinst::abi::is_vector128;
+        (whole(to) && whole(from) && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
+    }
+    /// The operand of a `big` bitcast between 128-bit vectors of different lane widths
+    /// (the bytes move).
+    pub(super) fn vbitcast_swap_of_impl(&mut self, v: Value) -> Option<Value> {
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
+        let whole = crate::machinst::abi::is_vector128;
         (whole(to) && whole(from) && big && to.lane_bits() != from.lane_bits()).then_some(arg)
     }
     /// The operand of a bitcast between an `i128` and a 128-bit vector, and whether it is
     /// `big`.
     pub(super) fn i128_vbitcast_of_impl(&mut self, v: Value) -> Option<(Value, bool)> {
-        let f = self.lower.f;
-        let inst = self.lower.def_inst(v)?;
-        let InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } = f.dfg.insts[inst] else {
-            return None;
-        };
-        let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
         let vec = |t: Type| t.is_vector() && t.bits() == 128;
-        let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
         ((to == types::I128 && vec(from)) || (from == types::I128 && vec(to))).then_some((arg, big))
     }
-    pub(super) fn vbitcast_of_impl(&mut self, v: Value) -> Option<Value> {
-        let f = self.lower.f;
-        let inst = self.lower.def_inst(v)?;
-        let InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } = f.dfg.insts[inst] else {
-            return None;
-        };
-        let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
-        // Vectors and `f128`s keep their bits in place in an XMM register.
-        let whole = crate::machinst::abi::is_vector128;
-        let vectors = whole(to) && whole(from);
-        let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
-        (vectors && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
-    }
+}
 }
 
 /// The error of an instruction no rule lowered, naming its vector type when it has one

@@ -118,10 +118,9 @@ impl RuleCtx<'_, '_> {
         let half = self.vsplat_const(64, 1 << 30);
         let [e, o] = [even, odd].map(|p| {
             let p = self.vbin(VecOp::Paddq, p, half);
-            let p = self.vshift(VecShiftOp::Psrlq, p, 31);
-            self.vun_imm(VecOp::Pshufd, p, 0x08)
+            self.vshift(VecShiftOp::Psrlq, p, 31)
         });
-        self.vbin(VecOp::Punpckldq, e, o)
+        self.interleave_low_dwords(e, o)
     }
 
     /// `x86_pmulhrsw` (wrapping) or, with `saturate`, `sqmul_round_sat`: the rounded

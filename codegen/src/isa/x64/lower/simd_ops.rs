@@ -27,9 +27,7 @@ impl RuleCtx<'_, '_> {
                 let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
                 let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
                 let odd = self.vbin(VecOp::Pmuludq, xo, yo);
-                let e = self.vun_imm(VecOp::Pshufd, even, 0x08);
-                let o = self.vun_imm(VecOp::Pshufd, odd, 0x08);
-                self.vbin(VecOp::Punpckldq, e, o)
+                self.interleave_low_dwords(even, odd)
             }
             64 => {
                 // lo(x)*lo(y) + ((hi(x)*lo(y) + lo(x)*hi(y)) << 32), each partial product
@@ -57,6 +55,14 @@ impl RuleCtx<'_, '_> {
                 self.vbin(VecOp::Packuswb, halves[0], halves[1])
             }
         }
+    }
+
+    /// `[even.0, odd.0, even.2, odd.2]`: the low 32 bits of each 64-bit lane of `even`
+    /// and `odd` (the products of `pmuludq`/`pmuldq`), interleaved.
+    pub(super) fn interleave_low_dwords(&mut self, even: Reg, odd: Reg) -> Reg {
+        let e = self.vun_imm(VecOp::Pshufd, even, 0x08);
+        let o = self.vun_imm(VecOp::Pshufd, odd, 0x08);
+        self.vbin(VecOp::Punpckldq, e, o)
     }
 
     /// The sign of each lane as all ones or zero.
