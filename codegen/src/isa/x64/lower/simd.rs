@@ -497,7 +497,6 @@ impl RuleCtx<'_, '_> {
         ((to == types::I128 && vec(from)) || (from == types::I128 && vec(to))).then_some((arg, big))
     }
 }
-}
 
 /// The error of an instruction no rule lowered, naming its vector type when it has one
 /// (a vector result or a vector first operand): `no x86_64 lowering for ...` becomes
