@@ -682,6 +682,15 @@ macro_rules! simd_context_methods {
         fn vec_bit_count(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
             self.bit_count(op, ty, x)
         }
+        fn vec_bswap(&mut self, ty: Type, x: Reg) -> Reg {
+            self.byte_swap_lanes(ty.lane_bits(), x)
+        }
+        fn vec_avg_round_wide(&mut self, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.avg_round_wide(ty, x, y)
+        }
+        fn vec_mulhi(&mut self, signed: bool, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.mulhi(signed, ty, x, y)
+        }
         fn use_sse41(&mut self) -> bool {
             self.backend.isa_flags.has_sse41
         }

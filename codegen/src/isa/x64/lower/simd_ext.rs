@@ -91,14 +91,28 @@ impl RuleCtx<'_, '_> {
         self.vbin(VecOp::Paddw, p15, r)
     }
 
-    /// The same in 32-bit lanes: bits 31..62 of `x * y + 2^30`. The signed 64-bit
-    /// products of the even lanes and of the odd lanes (moved down by `psrlq`), by
-    /// `pmuldq` with SSE4.1, else by `pmuludq` corrected for the signs:
-    /// `x * y = ux * uy - 2^32 * ((x < 0 ? y : 0) + (y < 0 ? x : 0))` (mod 2^64).
+    /// The same in 32-bit lanes: bits 31..62 of `x * y + 2^30`.
     fn mulhrs32(&mut self, x: Reg, y: Reg) -> Reg {
+        let (even, odd) = self.mul32_wide(true, x, y);
+        let half = self.vsplat_const(64, 1 << 30);
+        let [e, o] = [even, odd].map(|p| {
+            let p = self.vbin(VecOp::Paddq, p, half);
+            self.vshift(VecShiftOp::Psrlq, p, 31)
+        });
+        self.interleave_dwords(false, e, o)
+    }
+
+    /// The 64-bit products of the even 32-bit lanes and of the odd ones (moved down by
+    /// `psrlq`), in the 64-bit lanes of two registers. Unsigned: `pmuludq`. Signed:
+    /// `pmuldq` with SSE4.1, else `pmuludq` corrected for the signs:
+    /// `x * y = ux * uy - 2^32 * ((x < 0 ? y : 0) + (y < 0 ? x : 0))` (mod 2^64).
+    fn mul32_wide(&mut self, signed: bool, x: Reg, y: Reg) -> (Reg, Reg) {
         let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
         let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
-        let (even, odd) = if self.has(Ext::Sse41) {
+        if !signed {
+            return (self.vbin(VecOp::Pmuludq, x, y), self.vbin(VecOp::Pmuludq, xo, yo));
+        }
+        if self.has(Ext::Sse41) {
             (self.vbin(VecOp::Pmuldq, x, y), self.vbin(VecOp::Pmuldq, xo, yo))
         } else {
             let even = self.vbin(VecOp::Pmuludq, x, y);
@@ -114,13 +128,62 @@ impl RuleCtx<'_, '_> {
             let high = self.vsplat_const(64, 0xffff_ffff_0000_0000);
             let co = self.vbin(VecOp::Pand, corr, high);
             (self.vbin(VecOp::Psubq, even, ce), self.vbin(VecOp::Psubq, odd, co))
-        };
-        let half = self.vsplat_const(64, 1 << 30);
-        let [e, o] = [even, odd].map(|p| {
-            let p = self.vbin(VecOp::Paddq, p, half);
-            self.vshift(VecShiftOp::Psrlq, p, 31)
-        });
-        self.interleave_low_dwords(e, o)
+        }
+    }
+
+    /// `umulhi`/`smulhi`: the high half of each lane's full product. 16-bit lanes have
+    /// `pmulhuw`/`pmulhw` (rules); bytes are widened to 16 bits (zero- or sign-extended),
+    /// multiplied, shifted down by 8 and packed (exactly: each high byte fits); 32-bit lanes
+    /// take the high halves of the 64-bit products; 64-bit lanes go through `mul`/`imul`
+    /// on each lane.
+    pub(super) fn mulhi(&mut self, signed: bool, ty: Type, x: Reg, y: Reg) -> Reg {
+        match ty.lane_bits() {
+            8 => {
+                let mut halves = [x; 2];
+                for (k, unpack) in [VecOp::Punpcklbw, VecOp::Punpckhbw].into_iter().enumerate() {
+                    let [a, b] = [x, y].map(|v| {
+                        if signed {
+                            let d = self.vbin(unpack, v, v);
+                            self.vshift(VecShiftOp::Psraw, d, 8)
+                        } else {
+                            let zero = self.vfill(false);
+                            self.vbin(unpack, v, zero)
+                        }
+                    });
+                    let p = self.vbin(VecOp::Pmullw, a, b);
+                    let shift = if signed { VecShiftOp::Psraw } else { VecShiftOp::Psrlw };
+                    halves[k] = self.vshift(shift, p, 8);
+                }
+                let pack = if signed { VecOp::Packsswb } else { VecOp::Packuswb };
+                self.vbin(pack, halves[0], halves[1])
+            }
+            16 => self.vbin(if signed { VecOp::Pmulhw } else { VecOp::Pmulhuw }, x, y),
+            32 => {
+                let (even, odd) = self.mul32_wide(signed, x, y);
+                self.interleave_dwords(true, even, odd)
+            }
+            _ => {
+                let hi_lane = |c: &mut Self, v: Reg| c.vun_imm(VecOp::Pshufd, v, 0xee);
+                let (xh, yh) = (hi_lane(self, x), hi_lane(self, y));
+                let lanes = [(x, y), (xh, yh)].map(|(a, b)| {
+                    let (a, b) = (self.vec_to_gpr(64, a), self.vec_to_gpr(64, b));
+                    let (lo, hi) = (self.tmp(), self.tmp());
+                    self.emit(MInst::MulHi { size: OperandSize::S64, signed, src1: a, src2: b, lo, hi });
+                    self.gpr_to_vec(64, hi)
+                });
+                self.vbin(VecOp::Punpcklqdq, lanes[0], lanes[1])
+            }
+        }
+    }
+
+    /// `avg_round` of 32- and 64-bit lanes (no `pavg*`): `(x | y) - ((x ^ y) >> 1)`, the
+    /// rounded-up unsigned mean without overflow.
+    pub(super) fn avg_round_wide(&mut self, ty: Type, x: Reg, y: Reg) -> Reg {
+        let wide = ty.lane_bits() == 64;
+        let o = self.vbin(VecOp::Por, x, y);
+        let d = self.vbin(VecOp::Pxor, x, y);
+        let d = self.vshift(if wide { VecShiftOp::Psrlq } else { VecShiftOp::Psrld }, d, 1);
+        self.vbin(if wide { VecOp::Psubq } else { VecOp::Psubd }, o, d)
     }
 
     /// `x86_pmulhrsw` (wrapping) or, with `saturate`, `sqmul_round_sat`: the rounded

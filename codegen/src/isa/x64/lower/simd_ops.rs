@@ -27,7 +27,7 @@ impl RuleCtx<'_, '_> {
                 let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
                 let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
                 let odd = self.vbin(VecOp::Pmuludq, xo, yo);
-                self.interleave_low_dwords(even, odd)
+                self.interleave_dwords(false, even, odd)
             }
             64 => {
                 // lo(x)*lo(y) + ((hi(x)*lo(y) + lo(x)*hi(y)) << 32), each partial product
@@ -57,11 +57,12 @@ impl RuleCtx<'_, '_> {
         }
     }
 
-    /// `[even.0, odd.0, even.2, odd.2]`: the low 32 bits of each 64-bit lane of `even`
-    /// and `odd` (the products of `pmuludq`/`pmuldq`), interleaved.
-    pub(super) fn interleave_low_dwords(&mut self, even: Reg, odd: Reg) -> Reg {
-        let e = self.vun_imm(VecOp::Pshufd, even, 0x08);
-        let o = self.vun_imm(VecOp::Pshufd, odd, 0x08);
+    /// `[even.0, odd.0, even.2, odd.2]`: the low (with `high`, the high) 32 bits of each
+    /// 64-bit lane of `even` and `odd` (the products of `pmuludq`/`pmuldq`), interleaved.
+    pub(super) fn interleave_dwords(&mut self, high: bool, even: Reg, odd: Reg) -> Reg {
+        let imm = if high { 0x0d } else { 0x08 };
+        let e = self.vun_imm(VecOp::Pshufd, even, imm);
+        let o = self.vun_imm(VecOp::Pshufd, odd, imm);
         self.vbin(VecOp::Punpckldq, e, o)
     }
 
