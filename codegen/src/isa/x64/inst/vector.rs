@@ -157,6 +157,8 @@ vec_ops! {
     Pmulhw "pmulhw" 0x66 M0f 0xe5 Sse2 "xmmword";
     /// High half of the unsigned product, 16-bit lanes.
     Pmulhuw "pmulhuw" 0x66 M0f 0xe4 Sse2 "xmmword";
+    /// Sums of absolute byte differences, each 8 bytes into a 64-bit lane.
+    Psadbw "psadbw" 0x66 M0f 0xf6 Sse2 "xmmword";
     /// Full signed 64-bit products of the even (low) 32-bit lanes.
     Pmuldq "pmuldq" 0x66 M0f38 0x28 Sse41 "xmmword";
     /// Rounded Q15 product, 16-bit lanes: bits 15..30 of `x * y + 0x4000`.

@@ -691,6 +691,9 @@ macro_rules! simd_context_methods {
         fn vec_mulhi(&mut self, signed: bool, ty: Type, x: Reg, y: Reg) -> Reg {
             self.mulhi(signed, ty, x, y)
         }
+        fn vec_bitrev(&mut self, ty: Type, x: Reg) -> Reg {
+            self.vec_bitrev_lanes(ty, x)
+        }
         fn use_sse41(&mut self) -> bool {
             self.backend.isa_flags.has_sse41
         }

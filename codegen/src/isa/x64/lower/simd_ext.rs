@@ -325,6 +325,36 @@ impl RuleCtx<'_, '_> {
         }
     }
 
+    /// `bitrev`: the bytes of each lane reversed, then the bits of each byte: with SSSE3
+    /// two nibble-table lookups (`pshufb`), else swaps of nibbles, bit pairs and bits by
+    /// masks and shifts.
+    pub(super) fn vec_bitrev_lanes(&mut self, ty: Type, x: Reg) -> Reg {
+        let x = self.byte_swap_lanes(ty.lane_bits(), x);
+        let low4 = self.vsplat_const(8, 0x0f);
+        if self.has(Ext::Ssse3) {
+            // rev4[n] is n's four bits reversed; a byte's low nibble goes to the high one.
+            let rev4: [u8; 16] = std::array::from_fn(|n| (n as u8).reverse_bits() >> 4);
+            let hi = self.vshift(VecShiftOp::Psrlw, x, 4);
+            let hi = self.vbin(VecOp::Pand, hi, low4);
+            let lo = self.vbin(VecOp::Pand, x, low4);
+            let table = self.vconst(u128::from_le_bytes(rev4));
+            let from_hi = self.vbin(VecOp::Pshufb, table, hi);
+            let table = self.vconst(u128::from_le_bytes(rev4.map(|r| r << 4)));
+            let from_lo = self.vbin(VecOp::Pshufb, table, lo);
+            return self.vbin(VecOp::Por, from_hi, from_lo);
+        }
+        let mut v = x;
+        for (n, mask) in [(4u8, 0x0fu64), (2, 0x33), (1, 0x55)] {
+            let m = self.vsplat_const(8, mask);
+            let down = self.vshift(VecShiftOp::Psrlw, v, n);
+            let down = self.vbin(VecOp::Pand, down, m);
+            let up = self.vbin(VecOp::Pand, v, m);
+            let up = self.vshift(VecShiftOp::Psllw, up, n);
+            v = self.vbin(VecOp::Por, down, up);
+        }
+        v
+    }
+
     // ---- extending loads ----
 
     /// `uload8x8` ... `sload32x2`: with SSE4.1 `pmovzx*`/`pmovsx*` straight from memory;

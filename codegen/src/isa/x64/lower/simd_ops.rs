@@ -328,11 +328,70 @@ impl RuleCtx<'_, '_> {
         self.vbin(pack, halves[0], halves[1])
     }
 
-    /// `popcnt` and `clz` of bytes.
+    /// `popcnt`, `clz`, `ctz` and `cls` of any lane width. Bytes: `bytes_bit_count`.
+    /// Wider `popcnt`: the byte counts summed per lane (`psadbw` against zero for 64 bits,
+    /// `pmaddwd` by ones for 32 after the 16-bit sums). Wider `clz`: the highest set bit
+    /// smeared down by shifts and ors, then `popcnt` of the complement. `ctz(x)` is
+    /// `popcnt(!x & (x - 1))`; `cls(x)` is `clz(x ^ (x >> (w - 1))) - 1`.
     pub(super) fn bit_count(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
-        if ty.lane_bits() != 8 {
-            return self.vec_refuse(op, ty, x);
+        let bits = ty.lane_bits();
+        let sub = by_width(bits, VecOp::Psubb, VecOp::Psubw, VecOp::Psubd, VecOp::Psubq);
+        match op {
+            Opcode::Ctz => {
+                let ones = self.vfill(true);
+                let add = by_width(bits, VecOp::Paddb, VecOp::Paddw, VecOp::Paddd, VecOp::Paddq);
+                let dec = self.vbin(add, x, ones);
+                let below = self.vbin(VecOp::Pandn, x, dec);
+                self.popcnt_lanes(bits, below)
+            }
+            Opcode::Cls => {
+                let s = self.lane_sign_mask(bits, x);
+                let t = self.vbin(VecOp::Pxor, x, s);
+                let c = self.bit_count(Opcode::Clz, ty, t);
+                let one = self.vsplat_const(bits, 1);
+                self.vbin(sub, c, one)
+            }
+            _ if bits == 8 => self.bytes_bit_count(op, x),
+            Opcode::Clz => {
+                let mut v = x;
+                let mut n = 1;
+                while n < bits {
+                    let s = self.shift_imm(Opcode::Ushr, ty, v, n as i64);
+                    v = self.vbin(VecOp::Por, v, s);
+                    n *= 2;
+                }
+                let inv = self.vnot(v);
+                self.popcnt_lanes(bits, inv)
+            }
+            _ => self.popcnt_lanes(bits, x),
         }
+    }
+
+    /// The number of set bits of each `bits`-wide lane.
+    fn popcnt_lanes(&mut self, bits: u32, x: Reg) -> Reg {
+        let p = self.bytes_bit_count(Opcode::Popcnt, x);
+        match bits {
+            8 => p,
+            64 => {
+                let zero = self.vfill(false);
+                self.vbin(VecOp::Psadbw, p, zero)
+            }
+            _ => {
+                let t = self.vshift(VecShiftOp::Psrlw, p, 8);
+                let t = self.vbin(VecOp::Paddb, p, t);
+                let low = self.vsplat_const(16, 0xff);
+                let c16 = self.vbin(VecOp::Pand, t, low);
+                if bits == 16 {
+                    return c16;
+                }
+                let ones = self.vsplat_const(16, 1);
+                self.vbin(VecOp::Pmaddwd, c16, ones)
+            }
+        }
+    }
+
+    /// `popcnt` and `clz` of bytes.
+    fn bytes_bit_count(&mut self, op: Opcode, x: Reg) -> Reg {
         let low4 = self.vsplat_const(8, 0x0f);
         if self.has(Ext::Ssse3) {
             // Table lookups of each nibble with `pshufb`.
@@ -757,7 +816,18 @@ impl RuleCtx<'_, '_> {
                 let hi = self.vbin(VecOp::Punpckhqdq, x, y);
                 self.vbin(VecOp::Paddq, lo, hi)
             }
-            _ => self.vec_refuse(Opcode::IaddPairwise, ty, x),
+            _ => {
+                // Bytes: each 16-bit lane's two bytes added into its low byte, the high
+                // byte cleared, then packed (sums modulo 256 fit a byte, so exactly).
+                let low = self.vsplat_const(16, 0xff);
+                let mut sums = [x; 2];
+                for (k, v) in [x, y].into_iter().enumerate() {
+                    let t = self.vshift(VecShiftOp::Psrlw, v, 8);
+                    let t = self.vbin(VecOp::Paddb, v, t);
+                    sums[k] = self.vbin(VecOp::Pand, t, low);
+                }
+                self.vbin(VecOp::Packuswb, sums[0], sums[1])
+            }
         }
     }
 }
