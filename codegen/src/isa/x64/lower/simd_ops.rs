@@ -736,6 +736,36 @@ impl RuleCtx<'_, '_> {
                 let bias = self.vsplat_const(16, 0x8000);
                 self.vbin(VecOp::Pxor, p, bias)
             }
+            (_, 64) => {
+                // Each 64-bit lane clamped to the 32-bit range (signed for `snarrow`;
+                // `unarrow` reads signed lanes, `uunarrow` unsigned ones, both into
+                // [0, 2^32 - 1]), then the low halves of x's and y's lanes joined.
+                let mut halves = [x; 2];
+                for (k, v) in [x, y].into_iter().enumerate() {
+                    let (max, signed) = match op {
+                        Opcode::Snarrow => (i32::MAX as u64, true),
+                        Opcode::Unarrow => (u32::MAX as u64, true),
+                        _ => (u32::MAX as u64, false),
+                    };
+                    let top = self.vsplat_const(64, max);
+                    let over = self.vgt(64, signed, v, top);
+                    let v = self.vselect(over, top, v);
+                    let v = match op {
+                        Opcode::Snarrow => {
+                            let bottom = self.vsplat_const(64, i32::MIN as i64 as u64);
+                            let under = self.vgt(64, true, bottom, v);
+                            self.vselect(under, bottom, v)
+                        }
+                        Opcode::Unarrow => {
+                            let neg = self.lane_sign_mask(64, v);
+                            self.vbin(VecOp::Pandn, neg, v)
+                        }
+                        _ => v,
+                    };
+                    halves[k] = self.vun_imm(VecOp::Pshufd, v, 0x08);
+                }
+                self.vbin(VecOp::Punpcklqdq, halves[0], halves[1])
+            }
             _ => self.vec_refuse(op, ty, x),
         }
     }
