@@ -743,13 +743,14 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*src)), 0);
             }
         }
-        Inst::Fma { double, src2, src3, dst, .. } => {
-            // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3.
+        Inst::Fma { double, packed, src2, src3, dst, .. } => {
+            // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3; VEX.128 A8 /r:
+            // vfmadd213ps|pd.
             let (d, v, m) = (enc(*dst), enc(*src2), enc(*src3));
             buf.put1(0xc4);
             buf.put1((((d >> 3) ^ 1) << 7) | (1 << 6) | (((m >> 3) ^ 1) << 5) | 0b00010);
             buf.put1(((*double as u8) << 7) | ((!v & 0xf) << 3) | 0b01);
-            buf.put1(0xa9);
+            buf.put1(if *packed { 0xa8 } else { 0xa9 });
             modrm_sib(buf, d, Rm::Reg(m), 0);
         }
         Inst::BitCount { op, size, src, dst } => {

@@ -301,8 +301,9 @@ pub fn print(inst: &Inst) -> String {
         Inst::Movmsk { op, vex, src, dst } => {
             format!("{}{} {}, {}", v(*vex), op.name(), reg_name(*dst, S32), x(*src))
         }
-        Inst::Fma { double, src2, src3, dst, .. } => {
-            format!("vfmadd213s{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
+        Inst::Fma { double, packed, src2, src3, dst, .. } => {
+            let form = if *packed { 'p' } else { 's' };
+            format!("vfmadd213{form}{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
         }
         Inst::BitCount { op, size, src, dst } => {
             format!("{} {}, {}", op.name(), reg_name(*dst, *size), reg_name(*src, *size))

@@ -712,10 +712,13 @@ pub enum Inst {
         dst: Reg,
     },
     /// `vfmadd213ss`/`vfmadd213sd dst, src2, src3` (FMA3, VEX): dst = src2 * src1 + src3
-    /// with one rounding, `dst` reusing `src1`.
+    /// with one rounding, `dst` reusing `src1`; with `packed` the 128-bit forms
+    /// `vfmadd213ps`/`vfmadd213pd`, every lane.
     Fma {
-        /// The `sd` form when true.
+        /// The `sd`/`pd` form when true.
         double: bool,
+        /// The packed (`ps`/`pd`) form when true.
+        packed: bool,
         /// The first factor, overwritten.
         src1: Reg,
         /// The second factor.

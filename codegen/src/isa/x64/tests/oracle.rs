@@ -784,8 +784,10 @@ fn float_cases(v: &mut Vec<Inst>) {
             w.push(Inst::XmmRound { double, imm: 9, src: b, dst: a });
             w.push(Inst::HalfConvert { to_half: double, src: b, dst: a });
             w.push(Inst::XmmCmp { double, src1: a, src2: RegMem::Reg(b) });
-            w.push(Inst::Fma { double, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
-            w.push(Inst::Fma { double, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
+            for packed in [false, true] {
+                w.push(Inst::Fma { double, packed, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
+                w.push(Inst::Fma { double, packed, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
+            }
             w.push(Inst::XmmConst { double, bits: 0x4000_0000_3f80_0000 + n as u64, dst: a });
             for size in [S32, S64] {
                 let g = gprs[(n as usize * 3 + 1) % 16];
