@@ -106,7 +106,7 @@ impl RuleCtx<'_, '_> {
     /// `psrlq`), in the 64-bit lanes of two registers. Unsigned: `pmuludq`. Signed:
     /// `pmuldq` with SSE4.1, else `pmuludq` corrected for the signs:
     /// `x * y = ux * uy - 2^32 * ((x < 0 ? y : 0) + (y < 0 ? x : 0))` (mod 2^64).
-    fn mul32_wide(&mut self, signed: bool, x: Reg, y: Reg) -> (Reg, Reg) {
+    pub(super) fn mul32_wide(&mut self, signed: bool, x: Reg, y: Reg) -> (Reg, Reg) {
         let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
         let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
         if !signed {

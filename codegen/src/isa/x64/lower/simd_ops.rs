@@ -23,10 +23,7 @@ impl RuleCtx<'_, '_> {
             32 => {
                 // Products of lanes 0 and 2, then of lanes 1 and 3, each 64 bits wide; their
                 // low halves, interleaved.
-                let even = self.vbin(VecOp::Pmuludq, x, y);
-                let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
-                let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
-                let odd = self.vbin(VecOp::Pmuludq, xo, yo);
+                let (even, odd) = self.mul32_wide(false, x, y);
                 self.interleave_dwords(false, even, odd)
             }
             64 => {
