@@ -667,7 +667,8 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 buf.put1(*i);
             }
         }
-        Inst::VecUnary { op, vex, src, imm, dst } => {
+        Inst::VecUnary { op, vex, src, imm, dst, trap } => {
+            emit_trap(buf, *trap);
             let rm = rm_of(src, state);
             if *vex {
                 vex_op(buf, op.enc(), false, enc(*dst), 0, rm, imm.is_some() as u8);
@@ -676,6 +677,14 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             }
             if let Some(i) = imm {
                 buf.put1(*i);
+            }
+        }
+        Inst::Blendv { op, vex, src1, src2, mask, dst } => {
+            if *vex {
+                vex_op(buf, op.vex_enc(), false, enc(*dst), enc(*src1), Rm::Reg(enc(*src2)), 1);
+                buf.put1(enc(*mask) << 4);
+            } else {
+                legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*src2)), 0);
             }
         }
         Inst::VecShiftImm { op, vex, src, imm, dst } => {
@@ -734,13 +743,14 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
                 legacy_op(buf, op.enc(), false, enc(*dst), Rm::Reg(enc(*src)), 0);
             }
         }
-        Inst::Fma { double, src2, src3, dst, .. } => {
-            // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3.
+        Inst::Fma { double, packed, src2, src3, dst, .. } => {
+            // VEX.LIG.66.0F38.W0|W1 A9 /r: vfmadd213ss|sd dst, src2, src3; VEX.128 A8 /r:
+            // vfmadd213ps|pd.
             let (d, v, m) = (enc(*dst), enc(*src2), enc(*src3));
             buf.put1(0xc4);
             buf.put1((((d >> 3) ^ 1) << 7) | (1 << 6) | (((m >> 3) ^ 1) << 5) | 0b00010);
             buf.put1(((*double as u8) << 7) | ((!v & 0xf) << 3) | 0b01);
-            buf.put1(0xa9);
+            buf.put1(if *packed { 0xa8 } else { 0xa9 });
             modrm_sib(buf, d, Rm::Reg(m), 0);
         }
         Inst::BitCount { op, size, src, dst } => {

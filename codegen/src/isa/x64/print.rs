@@ -254,9 +254,18 @@ pub fn print(inst: &Inst) -> String {
                 format!("{} {}, {src2}{imm}", op.name(), x(*dst))
             }
         }
-        Inst::VecUnary { op, vex, src, imm, dst } => {
+        Inst::VecUnary { op, vex, src, imm, dst, trap } => {
             let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
-            format!("{}{} {}, {}{imm}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()))
+            format!("{}{} {}, {}{imm}{}", v(*vex), op.name(), x(*dst), sse_rm(src, op.mem_name()), trap_comment(*trap))
+        }
+        Inst::Blendv { op, vex, src1, src2, mask, dst } => {
+            if *vex {
+                format!("v{} {}, {}, {}, {}", op.name(), x(*dst), x(*src1), x(*src2), x(*mask))
+            } else {
+                // The mask operand is implicit in the encoding (assemblers accept it
+                // written out; disassemblers omit it): a comment here.
+                format!("{} {}, {} ; mask {}", op.name(), x(*dst), x(*src2), x(*mask))
+            }
         }
         Inst::VecShiftImm { op, vex, src, imm, dst } => {
             let imm = hex(*imm as i64);
@@ -292,8 +301,9 @@ pub fn print(inst: &Inst) -> String {
         Inst::Movmsk { op, vex, src, dst } => {
             format!("{}{} {}, {}", v(*vex), op.name(), reg_name(*dst, S32), x(*src))
         }
-        Inst::Fma { double, src2, src3, dst, .. } => {
-            format!("vfmadd213s{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
+        Inst::Fma { double, packed, src2, src3, dst, .. } => {
+            let form = if *packed { 'p' } else { 's' };
+            format!("vfmadd213{form}{} {}, {}, {}", sd(*double), x(*dst), x(*src2), x(*src3))
         }
         Inst::BitCount { op, size, src, dst } => {
             format!("{} {}, {}", op.name(), reg_name(*dst, *size), reg_name(*src, *size))

@@ -19,7 +19,7 @@ pub mod args;
 pub mod vector;
 
 use self::args::*;
-use self::vector::{MovmskOp, VecOp, VecShiftOp};
+use self::vector::{BlendvOp, MovmskOp, VecOp, VecShiftOp};
 use super::regs;
 use crate::ir::{CallConv, Endianness, ExternalName, TrapCode};
 use crate::machinst::abi::{FrameDesc, SaveStyle};
@@ -595,6 +595,9 @@ pub enum Inst {
         imm: Option<u8>,
         /// The result.
         dst: Reg,
+        /// Trap code recorded for a fault at this instruction (a memory operand: the
+        /// extending loads' `pmovzx*`/`pmovsx*`).
+        trap: Option<TrapCode>,
     },
     /// A packed shift by an immediate: legacy `op dst, imm` with `dst` reusing `src`, or
     /// the AVX form `vop dst, src, imm`.
@@ -680,6 +683,23 @@ pub enum Inst {
         /// The result.
         dst: Reg,
     },
+    /// `pblendvb`/`blendvps`/`blendvpd` (SSE4.1): lane of `src2` where the top bit of
+    /// `mask`'s lane is set, else of `src1`. Legacy: `op dst, src2, xmm0` with `dst`
+    /// reusing `src1` and `mask` fixed in `xmm0`; AVX: `vop dst, src1, src2, mask`.
+    Blendv {
+        /// The form.
+        op: BlendvOp,
+        /// The AVX form.
+        vex: bool,
+        /// The lanes taken where the mask's top bit is clear (overwritten, legacy).
+        src1: Reg,
+        /// The lanes taken where it is set.
+        src2: Reg,
+        /// The mask (`xmm0` in the legacy form).
+        mask: Reg,
+        /// The result.
+        dst: Reg,
+    },
     /// `pmovmskb`/`movmskps`/`movmskpd dst32, src`: the top bit of each lane.
     Movmsk {
         /// The form.
@@ -692,10 +712,13 @@ pub enum Inst {
         dst: Reg,
     },
     /// `vfmadd213ss`/`vfmadd213sd dst, src2, src3` (FMA3, VEX): dst = src2 * src1 + src3
-    /// with one rounding, `dst` reusing `src1`.
+    /// with one rounding, `dst` reusing `src1`; with `packed` the 128-bit forms
+    /// `vfmadd213ps`/`vfmadd213pd`, every lane.
     Fma {
-        /// The `sd` form when true.
+        /// The `sd`/`pd` form when true.
         double: bool,
+        /// The packed (`ps`/`pd`) form when true.
+        packed: bool,
         /// The first factor, overwritten.
         src1: Reg,
         /// The second factor.
@@ -1049,6 +1072,17 @@ impl MachInst for Inst {
                 if *vex {
                     v.reg_def(dst);
                 } else {
+                    v.reg_reuse_def(dst, 0);
+                }
+            }
+            Inst::Blendv { vex, src1, src2, mask, dst, .. } => {
+                v.reg_use(src1);
+                v.reg_use(src2);
+                if *vex {
+                    v.reg_use(mask);
+                    v.reg_def(dst);
+                } else {
+                    v.reg_fixed_use(mask, regs::preg_xmm(0));
                     v.reg_reuse_def(dst, 0);
                 }
             }

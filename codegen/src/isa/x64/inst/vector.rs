@@ -153,6 +153,19 @@ vec_ops! {
     Pmulld "pmulld" 0x66 M0f38 0x40 Sse41 "xmmword";
     /// Pairwise multiply-add of 16-bit lanes into 32-bit lanes.
     Pmaddwd "pmaddwd" 0x66 M0f 0xf5 Sse2 "xmmword";
+    /// High half of the signed product, 16-bit lanes.
+    Pmulhw "pmulhw" 0x66 M0f 0xe5 Sse2 "xmmword";
+    /// High half of the unsigned product, 16-bit lanes.
+    Pmulhuw "pmulhuw" 0x66 M0f 0xe4 Sse2 "xmmword";
+    /// Sums of absolute byte differences, each 8 bytes into a 64-bit lane.
+    Psadbw "psadbw" 0x66 M0f 0xf6 Sse2 "xmmword";
+    /// Full signed 64-bit products of the even (low) 32-bit lanes.
+    Pmuldq "pmuldq" 0x66 M0f38 0x28 Sse41 "xmmword";
+    /// Rounded Q15 product, 16-bit lanes: bits 15..30 of `x * y + 0x4000`.
+    Pmulhrsw "pmulhrsw" 0x66 M0f38 0x0b Ssse3 "xmmword";
+    /// Unsigned bytes of the destination times signed bytes of the source, adjacent
+    /// products added with signed 16-bit saturation.
+    Pmaddubsw "pmaddubsw" 0x66 M0f38 0x04 Ssse3 "xmmword";
     // ---- bitwise ----
     /// And.
     Pand "pand" 0x66 M0f 0xdb Sse2 "xmmword";
@@ -498,5 +511,50 @@ pub fn pextr_enc(size: super::args::OperandSize) -> (OpEnc, bool, bool, &'static
         S16 => (e(OpMap::M0f, 0xc5), false, false, "pextrw"),
         S32 => (e(OpMap::M0f3a, 0x16), false, true, "pextrd"),
         S64 => (e(OpMap::M0f3a, 0x16), true, true, "pextrq"),
+    }
+}
+
+/// The variable blends (SSE4.1): lane `i` of the second source where the top bit of lane
+/// `i` of the mask is set, else of the first. The legacy form's mask is implicitly `xmm0`
+/// and its first source is the destination (`66 0F 38 10/14/15`); the AVX form names all
+/// four registers, the mask in bits 7:4 of an immediate (`VEX.66.0F3A 4C/4A/4B /r is4`).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum BlendvOp {
+    /// `pblendvb`: by the top bit of each byte.
+    Pblendvb,
+    /// `blendvps`: by the top bit of each 32-bit lane.
+    Blendvps,
+    /// `blendvpd`: by the top bit of each 64-bit lane.
+    Blendvpd,
+}
+
+impl BlendvOp {
+    /// Every form.
+    pub const ALL: [BlendvOp; 3] = [BlendvOp::Pblendvb, BlendvOp::Blendvps, BlendvOp::Blendvpd];
+    /// The legacy encoding.
+    pub fn enc(self) -> OpEnc {
+        let opcode = match self {
+            BlendvOp::Pblendvb => 0x10,
+            BlendvOp::Blendvps => 0x14,
+            BlendvOp::Blendvpd => 0x15,
+        };
+        OpEnc { prefix: Some(0x66), map: OpMap::M0f38, opcode }
+    }
+    /// The VEX encoding.
+    pub fn vex_enc(self) -> OpEnc {
+        let opcode = match self {
+            BlendvOp::Pblendvb => 0x4c,
+            BlendvOp::Blendvps => 0x4a,
+            BlendvOp::Blendvpd => 0x4b,
+        };
+        OpEnc { prefix: Some(0x66), map: OpMap::M0f3a, opcode }
+    }
+    /// The legacy mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            BlendvOp::Pblendvb => "pblendvb",
+            BlendvOp::Blendvps => "blendvps",
+            BlendvOp::Blendvpd => "blendvpd",
+        }
     }
 }

@@ -158,7 +158,8 @@ impl RuleCtx<'_, '_> {
             return x;
         }
         let dst = self.xtmp();
-        self.emit(MInst::Fma { double: ty.bits() == 64, src1: x, src2: y, src3: z, dst });
+        let packed = ty.is_vector();
+        self.emit(MInst::Fma { double: ty.lane_bits() == 64, packed, src1: x, src2: y, src3: z, dst });
         dst
     }
 

@@ -36,6 +36,7 @@ use isle::{Ext, ShiftOp, UnaryOp};
 mod float;
 mod int;
 mod simd;
+mod simd_ext;
 mod simd_ops;
 
 use crate::isa::x64::inst::vector::VecOp;

@@ -16,7 +16,7 @@
 //! an xmm register (upper lanes unspecified), as everywhere in the x64 lowering.
 
 use super::RuleCtx;
-use crate::ir::{Inst, InstructionData, MemFlags, Opcode, Type, Value};
+use crate::ir::{Inst, InstructionData, MemFlags, Opcode, Type, Value, types};
 use crate::isa::x64::inst::Inst as MInst;
 use crate::isa::x64::inst::args::{AluOp, Amode, CC, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind};
 use crate::isa::x64::inst::vector::{Ext, MovmskOp, VecOp, VecShiftOp};
@@ -95,7 +95,7 @@ impl RuleCtx<'_, '_> {
     }
     pub(super) fn vun_imm_opt(&mut self, op: VecOp, a: Reg, imm: Option<u8>) -> Reg {
         let dst = self.ftmp();
-        self.emit(MInst::VecUnary { op, vex: self.avx(), src: RegMem::Reg(a), imm, dst });
+        self.emit(MInst::VecUnary { op, vex: self.avx(), src: RegMem::Reg(a), imm, dst, trap: None });
         dst
     }
     pub(super) fn vshift(&mut self, op: VecShiftOp, a: Reg, imm: u8) -> Reg {
@@ -412,24 +412,28 @@ impl RuleCtx<'_, '_> {
     /// saturating add of 0x70 maps 16..255 to 0x80.. and keeps 0..15 in the low nibble.
     pub(super) fn swizzle(&mut self, x: Reg, idx: Reg) -> Reg {
         if !self.has(Ext::Ssse3) {
-            // SSE2: for each source byte k, its value broadcast, kept in the lanes whose
-            // index equals k (indices of 16 and more match no k and stay 0).
-            let mut acc = self.vfill(false);
-            for k in 0..16u8 {
-                let t = if k == 0 { x } else { self.vshift(VecShiftOp::Psrldq, x, k) };
-                let t = self.vbin(VecOp::Punpcklbw, t, t);
-                let t = self.vun_imm(VecOp::Pshuflw, t, 0);
-                let b = self.vun_imm(VecOp::Pshufd, t, 0);
-                let key = self.vsplat_const(8, k as u64);
-                let m = self.vbin(VecOp::Pcmpeqb, idx, key);
-                let sel = self.vbin(VecOp::Pand, m, b);
-                acc = self.vbin(VecOp::Por, acc, sel);
-            }
-            return acc;
+            return self.byte_lookup_sse2(x, idx);
         }
         let bias = self.vsplat_const(8, 0x70);
         let sel = self.vbin(VecOp::Paddusb, idx, bias);
         self.vbin(VecOp::Pshufb, x, sel)
+    }
+
+    /// Lane `i` is `x[idx[i]]`, or 0 when `idx[i]` is 16 or more, in SSE2: for each
+    /// source byte k, its value broadcast, kept in the lanes whose index equals k.
+    pub(super) fn byte_lookup_sse2(&mut self, x: Reg, idx: Reg) -> Reg {
+        let mut acc = self.vfill(false);
+        for k in 0..16u8 {
+            let t = if k == 0 { x } else { self.vshift(VecShiftOp::Psrldq, x, k) };
+            let t = self.vbin(VecOp::Punpcklbw, t, t);
+            let t = self.vun_imm(VecOp::Pshuflw, t, 0);
+            let b = self.vun_imm(VecOp::Pshufd, t, 0);
+            let key = self.vsplat_const(8, k as u64);
+            let m = self.vbin(VecOp::Pcmpeqb, idx, key);
+            let sel = self.vbin(VecOp::Pand, m, b);
+            acc = self.vbin(VecOp::Por, acc, sel);
+        }
+        acc
     }
 
     // ---- matching (the extern extractors of lower_simd.isle) ----
@@ -460,21 +464,37 @@ impl RuleCtx<'_, '_> {
             _ => None,
         }
     }
-    /// The operand of a vector `bitcast` that moves no bits on x86-64: both types 128-bit
-    /// vectors, and memory order little-endian (or lanes of one size, where the order
-    /// does not matter).
-    pub(super) fn vbitcast_of_impl(&mut self, v: Value) -> Option<Value> {
+    /// A `bitcast`'s operand, result and operand types, and whether it is `big`.
+    fn bitcast_parts(&mut self, v: Value) -> Option<(Value, Type, Type, bool)> {
         let f = self.lower.f;
         let inst = self.lower.def_inst(v)?;
         let InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } = f.dfg.insts[inst] else {
             return None;
         };
-        let (to, from) = (f.dfg.value_type(v), f.dfg.value_type(arg));
-        // Vectors and `f128`s keep their bits in place in an XMM register.
-        let whole = crate::machinst::abi::is_vector128;
-        let vectors = whole(to) && whole(from);
         let big = flags.explicit_endianness() == Some(crate::ir::Endianness::Big);
-        (vectors && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
+        Some((arg, f.dfg.value_type(v), f.dfg.value_type(arg), big))
+    }
+    /// The operand of a vector `bitcast` that moves no bits on x86-64: both types 128-bit
+    /// vectors (or `f128`s, which keep their bits in place in an XMM register too), and
+    /// memory order little-endian (or lanes of one size, where the order does not matter).
+    pub(super) fn vbitcast_of_impl(&mut self, v: Value) -> Option<Value> {
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
+        let whole = crate::machinst::abi::is_vector128;
+        (whole(to) && whole(from) && (!big || to.lane_bits() == from.lane_bits())).then_some(arg)
+    }
+    /// The operand of a `big` bitcast between 128-bit vectors of different lane widths
+    /// (the bytes move).
+    pub(super) fn vbitcast_swap_of_impl(&mut self, v: Value) -> Option<Value> {
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
+        let whole = crate::machinst::abi::is_vector128;
+        (whole(to) && whole(from) && big && to.lane_bits() != from.lane_bits()).then_some(arg)
+    }
+    /// The operand of a bitcast between an `i128` and a 128-bit vector, and whether it is
+    /// `big`.
+    pub(super) fn i128_vbitcast_of_impl(&mut self, v: Value) -> Option<(Value, bool)> {
+        let (arg, to, from, big) = self.bitcast_parts(v)?;
+        let vec = |t: Type| t.is_vector() && t.bits() == 128;
+        ((to == types::I128 && vec(from)) || (from == types::I128 && vec(to))).then_some((arg, big))
     }
 }
 
@@ -661,6 +681,69 @@ macro_rules! simd_context_methods {
         }
         fn vec_bit_count(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
             self.bit_count(op, ty, x)
+        }
+        fn vec_bswap(&mut self, ty: Type, x: Reg) -> Reg {
+            self.byte_swap_lanes(ty.lane_bits(), x)
+        }
+        fn vec_avg_round_wide(&mut self, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.avg_round_wide(ty, x, y)
+        }
+        fn vec_mulhi(&mut self, signed: bool, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.mulhi(signed, ty, x, y)
+        }
+        fn vec_bitrev(&mut self, ty: Type, x: Reg) -> Reg {
+            self.vec_bitrev_lanes(ty, x)
+        }
+        fn use_sse41(&mut self) -> bool {
+            self.backend.isa_flags.has_sse41
+        }
+        fn vec_mask_select(&mut self, m: Reg, x: Reg, y: Reg) -> Reg {
+            self.mask_select(m, x, y)
+        }
+        fn vec_vselect(&mut self, ty: Type, c: Reg, x: Reg, y: Reg) -> Reg {
+            self.vselect_any(ty, c, x, y)
+        }
+        fn vec_blendv(&mut self, ty: Type, c: Reg, x: Reg, y: Reg) -> Reg {
+            self.blendv(ty, c, x, y)
+        }
+        fn vec_mulhrs(&mut self, saturate: bool, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.mulhrs(saturate, ty, x, y)
+        }
+        fn vec_x86_pshufb(&mut self, x: Reg, y: Reg) -> Reg {
+            self.x86_pshufb(x, y)
+        }
+        fn vec_x86_pmaddubsw(&mut self, x: Reg, y: Reg) -> Reg {
+            self.x86_pmaddubsw(x, y)
+        }
+        fn vec_x86_cvtt2dq(&mut self, to: Type, from: Type, x: Reg) -> Reg {
+            self.x86_cvtt2dq(to, from, x)
+        }
+        fn vec_load_extend(&mut self, op: Opcode, flags: MemFlags, addr: Amode) -> Reg {
+            self.load_extend(op, flags, addr)
+        }
+        fn vbitcast_swap_of(&mut self, v: Value) -> Option<Value> {
+            self.vbitcast_swap_of_impl(v)
+        }
+        fn i128_vbitcast_of(&mut self, v: Value) -> Option<(Value, bool)> {
+            self.i128_vbitcast_of_impl(v)
+        }
+        fn vec_bitcast_order(&mut self, big: bool, to: Type, from: Type, x: Reg) -> Reg {
+            if big { self.bitcast_big(to, from, x) } else { x }
+        }
+        fn vec_bitcast_swap(&mut self, to: Type, from: Type, x: Reg) -> Reg {
+            self.bitcast_big(to, from, x)
+        }
+        fn vec_rotate_imm(&mut self, op: Opcode, ty: Type, x: Reg, k: i64) -> Reg {
+            self.rotate_imm(op, ty, x, k)
+        }
+        fn vec_rotate(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.rotate(op, ty, x, y)
+        }
+        fn wide_ivec(&mut self, ty: Type) -> Option<Type> {
+            (ty.is_vector() && ty.bits() == 128 && ty.is_int() && ty.lane_bits() >= 32).then_some(ty)
+        }
+        fn vec_sat_arith(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
+            self.sat_arith(op, ty, x, y)
         }
     };
 }

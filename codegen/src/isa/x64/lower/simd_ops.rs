@@ -23,13 +23,8 @@ impl RuleCtx<'_, '_> {
             32 => {
                 // Products of lanes 0 and 2, then of lanes 1 and 3, each 64 bits wide; their
                 // low halves, interleaved.
-                let even = self.vbin(VecOp::Pmuludq, x, y);
-                let xo = self.vshift(VecShiftOp::Psrlq, x, 32);
-                let yo = self.vshift(VecShiftOp::Psrlq, y, 32);
-                let odd = self.vbin(VecOp::Pmuludq, xo, yo);
-                let e = self.vun_imm(VecOp::Pshufd, even, 0x08);
-                let o = self.vun_imm(VecOp::Pshufd, odd, 0x08);
-                self.vbin(VecOp::Punpckldq, e, o)
+                let (even, odd) = self.mul32_wide(false, x, y);
+                self.interleave_dwords(false, even, odd)
             }
             64 => {
                 // lo(x)*lo(y) + ((hi(x)*lo(y) + lo(x)*hi(y)) << 32), each partial product
@@ -59,8 +54,17 @@ impl RuleCtx<'_, '_> {
         }
     }
 
+    /// `[even.0, odd.0, even.2, odd.2]`: the low (with `high`, the high) 32 bits of each
+    /// 64-bit lane of `even` and `odd` (the products of `pmuludq`/`pmuldq`), interleaved.
+    pub(super) fn interleave_dwords(&mut self, high: bool, even: Reg, odd: Reg) -> Reg {
+        let imm = if high { 0x0d } else { 0x08 };
+        let e = self.vun_imm(VecOp::Pshufd, even, imm);
+        let o = self.vun_imm(VecOp::Pshufd, odd, imm);
+        self.vbin(VecOp::Punpckldq, e, o)
+    }
+
     /// The sign of each lane as all ones or zero.
-    fn lane_sign_mask(&mut self, bits: u32, x: Reg) -> Reg {
+    pub(super) fn lane_sign_mask(&mut self, bits: u32, x: Reg) -> Reg {
         match bits {
             8 => {
                 let zero = self.vfill(false);
@@ -85,7 +89,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// All ones in the lanes where `x == y`.
-    fn veq(&mut self, bits: u32, x: Reg, y: Reg) -> Reg {
+    pub(super) fn veq(&mut self, bits: u32, x: Reg, y: Reg) -> Reg {
         if bits == 64 && !self.has(Ext::Sse41) {
             // Both 32-bit halves equal.
             let e = self.vbin(VecOp::Pcmpeqd, x, y);
@@ -97,7 +101,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// All ones in the lanes where `x > y` (signed or unsigned).
-    fn vgt(&mut self, bits: u32, signed: bool, x: Reg, y: Reg) -> Reg {
+    pub(super) fn vgt(&mut self, bits: u32, signed: bool, x: Reg, y: Reg) -> Reg {
         if bits == 64 && !self.has(Ext::Sse42) {
             return self.vgt64_sse2(signed, x, y);
         }
@@ -321,11 +325,70 @@ impl RuleCtx<'_, '_> {
         self.vbin(pack, halves[0], halves[1])
     }
 
-    /// `popcnt` and `clz` of bytes.
+    /// `popcnt`, `clz`, `ctz` and `cls` of any lane width. Bytes: `bytes_bit_count`.
+    /// Wider `popcnt`: the byte counts summed per lane (`psadbw` against zero for 64 bits,
+    /// `pmaddwd` by ones for 32 after the 16-bit sums). Wider `clz`: the highest set bit
+    /// smeared down by shifts and ors, then `popcnt` of the complement. `ctz(x)` is
+    /// `popcnt(!x & (x - 1))`; `cls(x)` is `clz(x ^ (x >> (w - 1))) - 1`.
     pub(super) fn bit_count(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
-        if ty.lane_bits() != 8 {
-            return self.vec_refuse(op, ty, x);
+        let bits = ty.lane_bits();
+        let sub = by_width(bits, VecOp::Psubb, VecOp::Psubw, VecOp::Psubd, VecOp::Psubq);
+        match op {
+            Opcode::Ctz => {
+                let ones = self.vfill(true);
+                let add = by_width(bits, VecOp::Paddb, VecOp::Paddw, VecOp::Paddd, VecOp::Paddq);
+                let dec = self.vbin(add, x, ones);
+                let below = self.vbin(VecOp::Pandn, x, dec);
+                self.popcnt_lanes(bits, below)
+            }
+            Opcode::Cls => {
+                let s = self.lane_sign_mask(bits, x);
+                let t = self.vbin(VecOp::Pxor, x, s);
+                let c = self.bit_count(Opcode::Clz, ty, t);
+                let one = self.vsplat_const(bits, 1);
+                self.vbin(sub, c, one)
+            }
+            _ if bits == 8 => self.bytes_bit_count(op, x),
+            Opcode::Clz => {
+                let mut v = x;
+                let mut n = 1;
+                while n < bits {
+                    let s = self.shift_imm(Opcode::Ushr, ty, v, n as i64);
+                    v = self.vbin(VecOp::Por, v, s);
+                    n *= 2;
+                }
+                let inv = self.vnot(v);
+                self.popcnt_lanes(bits, inv)
+            }
+            _ => self.popcnt_lanes(bits, x),
         }
+    }
+
+    /// The number of set bits of each `bits`-wide lane.
+    fn popcnt_lanes(&mut self, bits: u32, x: Reg) -> Reg {
+        let p = self.bytes_bit_count(Opcode::Popcnt, x);
+        match bits {
+            8 => p,
+            64 => {
+                let zero = self.vfill(false);
+                self.vbin(VecOp::Psadbw, p, zero)
+            }
+            _ => {
+                let t = self.vshift(VecShiftOp::Psrlw, p, 8);
+                let t = self.vbin(VecOp::Paddb, p, t);
+                let low = self.vsplat_const(16, 0xff);
+                let c16 = self.vbin(VecOp::Pand, t, low);
+                if bits == 16 {
+                    return c16;
+                }
+                let ones = self.vsplat_const(16, 1);
+                self.vbin(VecOp::Pmaddwd, c16, ones)
+            }
+        }
+    }
+
+    /// `popcnt` and `clz` of bytes.
+    fn bytes_bit_count(&mut self, op: Opcode, x: Reg) -> Reg {
         let low4 = self.vsplat_const(8, 0x0f);
         if self.has(Ext::Ssse3) {
             // Table lookups of each nibble with `pshufb`.
@@ -459,7 +522,7 @@ impl RuleCtx<'_, '_> {
     }
 
     /// `ceil`/`floor`/`trunc`/`nearest`: `roundps`/`roundpd` (SSE4.1, the exception
-    /// suppressed); without it, `nearest` by the 2^23 (2^52) trick.
+    /// suppressed); without it, the 2^23 (2^52) trick, then a correction by one.
     pub(super) fn round(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
         let f64 = ty.lane_bits() == 64;
         let mode = match op {
@@ -472,26 +535,51 @@ impl RuleCtx<'_, '_> {
             let r = if f64 { VecOp::Roundpd } else { VecOp::Roundps };
             return self.vun_imm(r, x, 8 | mode);
         }
-        if op != Opcode::Nearest {
-            return self.vec_refuse(op, ty, x);
-        }
-        // |x| < 2^23 (2^52): (|x| + 2^23) - 2^23 rounds to an integer, ties to even; the
-        // sign of x is put back (so -0.4 gives -0). Larger magnitudes, infinities and NaN
-        // are integers already (or stay NaN) and are kept.
+        // |x| < 2^23 (2^52): (|x| + 2^23) - 2^23 rounds |x| to an integer, ties to even.
+        // Larger magnitudes, infinities and NaN are integers already (or stay NaN) and
+        // are kept by the final select (a NaN fails the `<` compare).
         let bits = ty.lane_bits();
-        let (magic, cmp, add, sub) = if f64 {
-            ((52f64).exp2().to_bits(), VecOp::Cmppd, VecOp::Addpd, VecOp::Subpd)
+        let (magic, one, cmp, add, sub) = if f64 {
+            ((52f64).exp2().to_bits(), 1f64.to_bits(), VecOp::Cmppd, VecOp::Addpd, VecOp::Subpd)
         } else {
-            ((23f32).exp2().to_bits() as u64, VecOp::Cmpps, VecOp::Addps, VecOp::Subps)
+            ((23f32).exp2().to_bits() as u64, 1f32.to_bits() as u64, VecOp::Cmpps, VecOp::Addps, VecOp::Subps)
         };
         let sign = self.vsplat_const(bits, 1u64 << (bits - 1));
         let abs = self.vbin(VecOp::Andnps, sign, x);
         let m = self.vsplat_const(bits, magic);
         let small = self.vbin_imm(cmp, abs, m, 1);
         let t = self.vbin(add, abs, m);
-        let t = self.vbin(sub, t, m);
+        let r = self.vbin(sub, t, m);
         let s = self.vbin(VecOp::Andps, x, sign);
-        let r = self.vbin(VecOp::Orps, t, s);
+        // `r` is |x| rounded to nearest; the others step by one where it went the wrong
+        // way: `trunc` on magnitudes (down where r > |x|), `floor` down where the signed
+        // nearest value is above x, `ceil` up where it is below. The sign of x is put
+        // back on every result, so -0.4 gives -0 and `ceil(-0.6)` gives -0 (a negative x
+        // has a result of 0 or less; a positive x, of 0 or more).
+        let step = |c: &mut Self, mask: Reg| {
+            let one = c.vsplat_const(bits, one);
+            c.vbin(VecOp::Andps, mask, one)
+        };
+        let r = match op {
+            Opcode::Nearest => self.vbin(VecOp::Orps, r, s),
+            Opcode::Trunc => {
+                let over = self.vbin_imm(cmp, abs, r, 1);
+                let d = step(self, over);
+                let r = self.vbin(sub, r, d);
+                self.vbin(VecOp::Orps, r, s)
+            }
+            _ => {
+                let n = self.vbin(VecOp::Orps, r, s);
+                let (wrong, fix) = if op == Opcode::Floor {
+                    (self.vbin_imm(cmp, x, n, 1), sub)
+                } else {
+                    (self.vbin_imm(cmp, n, x, 1), add)
+                };
+                let d = step(self, wrong);
+                let r = self.vbin(fix, n, d);
+                self.vbin(VecOp::Orps, r, s)
+            }
+        };
         self.vselect(small, r, x)
     }
 
@@ -645,6 +733,36 @@ impl RuleCtx<'_, '_> {
                 let bias = self.vsplat_const(16, 0x8000);
                 self.vbin(VecOp::Pxor, p, bias)
             }
+            (_, 64) => {
+                // Each 64-bit lane clamped to the 32-bit range (signed for `snarrow`;
+                // `unarrow` reads signed lanes, `uunarrow` unsigned ones, both into
+                // [0, 2^32 - 1]), then the low halves of x's and y's lanes joined.
+                let mut halves = [x; 2];
+                for (k, v) in [x, y].into_iter().enumerate() {
+                    let (max, signed) = match op {
+                        Opcode::Snarrow => (i32::MAX as u64, true),
+                        Opcode::Unarrow => (u32::MAX as u64, true),
+                        _ => (u32::MAX as u64, false),
+                    };
+                    let top = self.vsplat_const(64, max);
+                    let over = self.vgt(64, signed, v, top);
+                    let v = self.vselect(over, top, v);
+                    let v = match op {
+                        Opcode::Snarrow => {
+                            let bottom = self.vsplat_const(64, i32::MIN as i64 as u64);
+                            let under = self.vgt(64, true, bottom, v);
+                            self.vselect(under, bottom, v)
+                        }
+                        Opcode::Unarrow => {
+                            let neg = self.lane_sign_mask(64, v);
+                            self.vbin(VecOp::Pandn, neg, v)
+                        }
+                        _ => v,
+                    };
+                    halves[k] = self.vun_imm(VecOp::Pshufd, v, 0x08);
+                }
+                self.vbin(VecOp::Punpcklqdq, halves[0], halves[1])
+            }
             _ => self.vec_refuse(op, ty, x),
         }
     }
@@ -725,7 +843,18 @@ impl RuleCtx<'_, '_> {
                 let hi = self.vbin(VecOp::Punpckhqdq, x, y);
                 self.vbin(VecOp::Paddq, lo, hi)
             }
-            _ => self.vec_refuse(Opcode::IaddPairwise, ty, x),
+            _ => {
+                // Bytes: each 16-bit lane's two bytes added into its low byte, the high
+                // byte cleared, then packed (sums modulo 256 fit a byte, so exactly).
+                let low = self.vsplat_const(16, 0xff);
+                let mut sums = [x; 2];
+                for (k, v) in [x, y].into_iter().enumerate() {
+                    let t = self.vshift(VecShiftOp::Psrlw, v, 8);
+                    let t = self.vbin(VecOp::Paddb, v, t);
+                    sums[k] = self.vbin(VecOp::Pand, t, low);
+                }
+                self.vbin(VecOp::Packuswb, sums[0], sums[1])
+            }
         }
     }
 }

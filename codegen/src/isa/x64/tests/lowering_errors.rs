@@ -49,35 +49,25 @@ fn unsupported_message(src: &str) -> String {
 
 #[test]
 fn vector_instructions_without_a_lowering_name_the_opcode_and_type() {
-    // Saturating addition has instructions for 8- and 16-bit lanes only: no rule matches
-    // 32-bit lanes, and the error names the opcode and the type.
+    // A vector `fma` needs FMA3, as a scalar one does: the default flags lack it.
     let msg = unsupported_message(
-        "function %f(i32x4, i32x4) -> i32x4 {
-block0(v0: i32x4, v1: i32x4):
-    v2 = sadd_sat v0, v1
-    return v2
+        "function %f(f32x4, f32x4, f32x4) -> f32x4 {
+block0(v0: f32x4, v1: f32x4, v2: f32x4):
+    v3 = fma v0, v1, v2
+    return v3
 }
 ",
     );
-    assert!(msg.contains("`sadd_sat` on `i32x4` is not lowered on x86_64"), "{msg}");
-    // `floor` needs SSE4.1 (`roundps`); the baseline says which level it lacks.
+    assert!(msg.contains("`fma`") && msg.contains("has_fma"), "{msg}");
+    // `bmask` of a vector has no rule (nor an interpreter form to test one against): the
+    // error names the opcode and the type.
     let msg = unsupported_message(
-        "function %f(f32x4) -> f32x4 {
-block0(v0: f32x4):
-    v1 = floor v0
-    return v1
-}
-",
-    );
-    assert!(msg.contains("`floor` on `f32x4`") && msg.contains("SSE2"), "{msg}");
-    // A big-endian bitcast between lane sizes would reorder bytes: refused.
-    let msg = unsupported_message(
-        "function %f(i32x4) -> i8x16 {
+        "function %f(i32x4) -> i32x4 {
 block0(v0: i32x4):
-    v1 = bitcast.i8x16 big v0
+    v1 = bmask.i32x4 v0
     return v1
 }
 ",
     );
-    assert!(msg.contains("`bitcast` on `i8x16`"), "{msg}");
+    assert!(msg.contains("`bmask` on `i32x4` is not lowered on x86_64"), "{msg}");
 }

@@ -62,7 +62,7 @@ variants! {
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
-    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk,
+    VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk, Blendv,
 }
 
 /// Labels 0..NUM_LABELS exist in every test buffer.
@@ -361,7 +361,8 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         | Inst::XmmLoad { trap, .. }
         | Inst::XmmStore { trap, .. }
         | Inst::VecLoad { trap, .. }
-        | Inst::VecStore { trap, .. } => *trap,
+        | Inst::VecStore { trap, .. }
+        | Inst::VecUnary { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -783,8 +784,10 @@ fn float_cases(v: &mut Vec<Inst>) {
             w.push(Inst::XmmRound { double, imm: 9, src: b, dst: a });
             w.push(Inst::HalfConvert { to_half: double, src: b, dst: a });
             w.push(Inst::XmmCmp { double, src1: a, src2: RegMem::Reg(b) });
-            w.push(Inst::Fma { double, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
-            w.push(Inst::Fma { double, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
+            for packed in [false, true] {
+                w.push(Inst::Fma { double, packed, src1: a, src2: b, src3: xmm((n + 3) % 16), dst: a });
+                w.push(Inst::Fma { double, packed, src1: b, src2: xmm((n + 9) % 16), src3: a, dst: b });
+            }
             w.push(Inst::XmmConst { double, bits: 0x4000_0000_3f80_0000 + n as u64, dst: a });
             for size in [S32, S64] {
                 let g = gprs[(n as usize * 3 + 1) % 16];
@@ -834,7 +837,7 @@ fn float_cases(v: &mut Vec<Inst>) {
 /// The packed (vector) forms, legacy SSE and VEX, over low and high registers and memory
 /// operands.
 fn vector_cases(v: &mut Vec<Inst>) {
-    use crate::isa::x64::inst::vector::{MovmskOp, VecOp, VecShiftOp};
+    use crate::isa::x64::inst::vector::{BlendvOp, MovmskOp, VecOp, VecShiftOp};
     let ams = some_amodes();
     let gprs = all_gprs();
     // Operations whose immediate is part of the form (below 0x80: iced shows immediates
@@ -854,14 +857,21 @@ fn vector_cases(v: &mut Vec<Inst>) {
                     (xmm(n), xmm(((n as usize + k + 1) % 16) as u8), xmm(((n as usize + 7 * k + 5) % 16) as u8));
                 let src1 = if vex { a } else { d };
                 v.push(if op.is_unary() {
-                    Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d }
+                    Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d, trap: None }
                 } else {
                     Inst::VecBin { op, vex, src1, src2: RegMem::Reg(b), imm, dst: d }
                 });
             }
             let (a, b) = (RegMem::Mem(ams[k % ams.len()]), RegMem::Mem(ams[(k + 5) % ams.len()]));
             v.push(if op.is_unary() {
-                Inst::VecUnary { op, vex, src: b, imm, dst: xmm(12) }
+                Inst::VecUnary {
+                    op,
+                    vex,
+                    src: b,
+                    imm,
+                    dst: xmm(12),
+                    trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds),
+                }
             } else {
                 Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9) }
             });
@@ -896,6 +906,15 @@ fn vector_cases(v: &mut Vec<Inst>) {
                 let lane = k as u8 % lanes;
                 v.push(Inst::Pinsr { size, vex, src1, src2: g, lane, dst: d });
                 v.push(Inst::Pextr { size, vex, src: d, lane, dst: g });
+            }
+        }
+    }
+    for op in BlendvOp::ALL {
+        for vex in [false, true] {
+            for n in [1u8, 7, 8, 15] {
+                let (d, a, b, m) = (xmm(n), xmm((n + 3) % 16), xmm((n + 9) % 16), xmm((n + 5) % 16));
+                let (src1, mask) = if vex { (a, m) } else { (d, xmm(0)) };
+                v.push(Inst::Blendv { op, vex, src1, src2: b, mask, dst: d });
             }
         }
     }
