@@ -450,7 +450,7 @@ fn cmd_compile(
     {
         if output.path.extension().and_then(|e| e.to_str()) != Some("lwasm") {
             eprintln!(
-                "error: {}: -o with a Wasm module writes a precompiled module, named `*.lwasm` (objects are written from CLIF files)",
+                "error: {}: -o with a Wasm module writes a precompiled module, named `*.lwasm` (-o writes objects from CLIF files)",
                 file.display()
             );
             return ExitCode::FAILURE;

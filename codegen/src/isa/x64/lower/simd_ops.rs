@@ -580,7 +580,12 @@ impl RuleCtx<'_, '_> {
                 self.vbin(VecOp::Orps, r, s)
             }
         };
-        self.vselect(small, r, x)
+        // The lanes kept as they are: `x * 1` keeps every value (-0 and infinities too)
+        // and makes a signalling NaN quiet, as rounding a NaN must (Wasm requires an
+        // arithmetic NaN; `roundps` does the same).
+        let ones = self.vsplat_const(bits, one);
+        let kept = self.vbin(if f64 { VecOp::Mulpd } else { VecOp::Mulps }, x, ones);
+        self.vselect(small, r, kept)
     }
 
     pub(super) fn vfcvt(&mut self, op: Opcode, to: Type, from: Type, x: Reg) -> Reg {
