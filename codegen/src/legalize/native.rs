@@ -54,6 +54,20 @@ pub struct Native {
     pub half_conversions: bool,
 }
 
+#[cfg(test)]
+impl Native {
+    /// An ISA that does everything natively (little-endian, no F16C), for tests.
+    pub(crate) const EVERYTHING: Native = Native {
+        round: true,
+        fma: true,
+        byte_order: Endianness::Little,
+        jump_tables: true,
+        tls_value: true,
+        soft_float: true,
+        half_conversions: false,
+    };
+}
+
 /// How one instruction is rewritten.
 #[derive(Copy, Clone, Debug, PartialEq, Eq)]
 enum Expansion {
@@ -421,15 +435,7 @@ mod tests {
         legalize(&f, native).map(|f| f.to_string())
     }
 
-    const ALL: Native = Native {
-        round: true,
-        fma: true,
-        byte_order: Endianness::Little,
-        jump_tables: true,
-        tls_value: true,
-        soft_float: true,
-        half_conversions: false,
-    };
+    const ALL: Native = Native::EVERYTHING;
 
     #[test]
     fn nothing_to_do_makes_no_copy() {

@@ -481,18 +481,9 @@ impl Softener<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ir::Endianness;
     use crate::text::parse_functions;
 
-    const X64: Native = Native {
-        round: true,
-        fma: true,
-        byte_order: Endianness::Little,
-        jump_tables: true,
-        tls_value: true,
-        soft_float: true,
-        half_conversions: false,
-    };
+    const X64: Native = Native::EVERYTHING;
 
     fn softened(src: &str, native: Native) -> String {
         let f = parse_functions(src).expect("parses").remove(0);

@@ -196,7 +196,6 @@ mod tests {
 #[cfg(test)]
 mod lowerable_tests {
     use super::*;
-    use crate::ir::Endianness;
 
     #[test]
     fn tls_value_is_refused_where_the_isa_lacks_it() {
@@ -205,15 +204,7 @@ mod lowerable_tests {
         )
         .unwrap()
         .remove(0);
-        let native = |tls_value| Native {
-            round: true,
-            fma: true,
-            byte_order: Endianness::Little,
-            jump_tables: true,
-            tls_value,
-            soft_float: true,
-            half_conversions: false,
-        };
+        let native = |tls_value| Native { tls_value, ..Native::EVERYTHING };
         assert!(check_lowerable(&f, &native(true)).is_ok());
         let e = check_lowerable(&f, &native(false)).unwrap_err().to_string();
         assert!(e.contains("tls_value.i64 gv0") && e.contains("x86_64 only"), "{e}");

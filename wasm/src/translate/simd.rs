@@ -167,17 +167,9 @@ impl FuncTranslator<'_> {
         });
     }
 
-    /// `i32x4.dot_i16x8_s`: the widened products of each pair of lanes, summed.
-    fn dot_i16x8(&mut self, a: Value, b: Value) -> Value {
-        let (al, bl) = (self.b.ins().swiden_low(a), self.b.ins().swiden_low(b));
-        let (ah, bh) = (self.b.ins().swiden_high(a), self.b.ins().swiden_high(b));
-        let lo = self.b.ins().imul(al, bl);
-        let hi = self.b.ins().imul(ah, bh);
-        self.b.ins().iadd_pairwise(lo, hi)
-    }
-
-    /// `i16x8` sums of adjacent products of signed bytes (relaxed dot, signed reading).
-    fn dot_i8x16(&mut self, a: Value, b: Value) -> Value {
+    /// Sums of adjacent signed products, in lanes twice as wide (`i32x4.dot_i16x8_s`,
+    /// and the relaxed `i16x8` dot of bytes, reading the second operand as signed).
+    fn dot(&mut self, a: Value, b: Value) -> Value {
         let (al, bl) = (self.b.ins().swiden_low(a), self.b.ins().swiden_low(b));
         let (ah, bh) = (self.b.ins().swiden_high(a), self.b.ins().swiden_high(b));
         let lo = self.b.ins().imul(al, bl);
@@ -561,13 +553,13 @@ impl FuncTranslator<'_> {
             I64x2ExtMulHighI32x4S => self.ext_mul(I32X4, true, true),
             I64x2ExtMulLowI32x4U => self.ext_mul(I32X4, false, false),
             I64x2ExtMulHighI32x4U => self.ext_mul(I32X4, true, false),
-            I32x4DotI16x8S => self.binary_vec(I16X8, |t, a, b| t.dot_i16x8(a, b)),
-            I16x8RelaxedDotI8x16I7x16S => self.binary_vec(I8X16, |t, a, b| t.dot_i8x16(a, b)),
+            I32x4DotI16x8S => self.binary_vec(I16X8, |t, a, b| t.dot(a, b)),
+            I16x8RelaxedDotI8x16I7x16S => self.binary_vec(I8X16, |t, a, b| t.dot(a, b)),
             I32x4RelaxedDotI8x16I7x16AddS => {
                 let c = self.pop_vec(I32X4);
                 let b = self.pop_vec(I8X16);
                 let a = self.pop_vec(I8X16);
-                let d = self.dot_i8x16(a, b);
+                let d = self.dot(a, b);
                 let (lo, hi) = (self.b.ins().swiden_low(d), self.b.ins().swiden_high(d));
                 let sums = self.b.ins().iadd_pairwise(lo, hi);
                 let r = self.b.ins().iadd(sums, c);

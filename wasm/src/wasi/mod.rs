@@ -87,9 +87,14 @@ fn guest_bytes(m: &[u8], at: u32, len: u32) -> Option<Vec<u8>> {
     m.get(at as usize..(at as usize).checked_add(len as usize)?).map(<[u8]>::to_vec)
 }
 
-/// The (pointer, length) pairs of an iovec array.
+/// The (pointer, length) pairs of an iovec array; `None` when the array or any buffer it
+/// names is not inside the memory (checked before anything is read, written or
+/// allocated).
 fn iovecs(m: &[u8], iovs: u32, n: u32) -> Option<Vec<(u32, u32)>> {
-    (0..n).map(|k| Some((get_u32(m, iovs.checked_add(8 * k)?)?, get_u32(m, iovs.checked_add(8 * k + 4)?)?))).collect()
+    let at = |k: u32, field: u32| get_u32(m, iovs.checked_add(k.checked_mul(8)?.checked_add(field)?)?);
+    let list: Vec<(u32, u32)> = (0..n).map(|k| Some((at(k, 0)?, at(k, 4)?))).collect::<Option<_>>()?;
+    let inside = |&(p, len): &(u32, u32)| (p as usize).checked_add(len as usize).is_some_and(|end| end <= m.len());
+    list.iter().all(inside).then_some(list)
 }
 
 fn fds<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut fs::Fds, WasmError> {
@@ -113,12 +118,7 @@ fn read_into(
     n: u32,
     offset: Option<u64>,
 ) -> Result<Result<u32, i32>, WasmError> {
-    let m = mem(c)?;
-    let Some(list) = iovecs(m, iovs, n) else { return Ok(Err(EFAULT)) };
-    // Every buffer must lie in memory before anything is read (and allocated).
-    if list.iter().any(|&(p, len)| (p as usize).checked_add(len as usize).is_none_or(|end| end > m.len())) {
-        return Ok(Err(EFAULT));
-    }
+    let Some(list) = iovecs(mem(c)?, iovs, n) else { return Ok(Err(EFAULT)) };
     let mut total = 0u32;
     for (p, len) in list {
         let mut buf = vec![0u8; len as usize];
@@ -148,11 +148,8 @@ fn write_from(
 ) -> Result<Result<u32, i32>, WasmError> {
     let m = mem(c)?;
     let Some(list) = iovecs(m, iovs, n) else { return Ok(Err(EFAULT)) };
-    let mut data = Vec::new();
-    for (p, len) in list {
-        let Some(bytes) = guest_bytes(m, p, len) else { return Ok(Err(EFAULT)) };
-        data.extend_from_slice(&bytes);
-    }
+    // `iovecs` checked that every buffer is inside the memory.
+    let data: Vec<u8> = list.iter().flat_map(|&(p, len)| &m[p as usize..p as usize + len as usize]).copied().collect();
     Ok(with_fds(c, |f| f.write(fd, &data, offset))?.map(|n| n as u32))
 }
 
