@@ -3,16 +3,20 @@
 //! timed: the infinite loop ends only if the timeout works.
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 const GUEST: &str = r#"(module
   (memory 1)
   (func (export "spin") (loop $l (br $l)))
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))"#;
 
+/// Each call writes its own copy of the guest: the tests run in parallel threads, and a
+/// shared file could be read by one while another rewrites it.
 fn lathe_run(args: &[&str]) -> (bool, String, String) {
+    static SERIAL: AtomicUsize = AtomicUsize::new(0);
     let dir = std::env::temp_dir().join(format!("lathe-run-limits-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("guest.wat");
+    let file = dir.join(format!("guest{}.wat", SERIAL.fetch_add(1, Ordering::Relaxed)));
     std::fs::write(&file, GUEST).unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
         .arg("run")
@@ -21,6 +25,7 @@ fn lathe_run(args: &[&str]) -> (bool, String, String) {
         .args(args.last().filter(|a| !a.is_empty()))
         .output()
         .expect("lathe runs");
+    std::fs::remove_file(&file).ok();
     (
         out.status.success(),
         String::from_utf8_lossy(&out.stdout).into_owned(),
