@@ -108,6 +108,16 @@ pub trait MachInst: Clone + std::fmt::Debug {
         None
     }
 
+    /// Whether this instruction, found right between `prev` and `next` in a block before
+    /// register allocation, does nothing they need: lowering then leaves it out. (x86-64:
+    /// `test r, r` after an `add` that wrote `r` and set the same zero flag, when `next`
+    /// only reads that flag.) The register allocator inserts only moves, spills and
+    /// reloads between instructions, which change no flags or values. `same` tells
+    /// whether two registers name one value (virtual registers may be aliases).
+    fn is_redundant_between(&self, _prev: &Self, _next: &Self, _same: &dyn Fn(Reg, Reg) -> bool) -> bool {
+        false
+    }
+
     /// Whether and how the instruction ends a block.
     fn terminator_kind(&self) -> TerminatorKind {
         TerminatorKind::None

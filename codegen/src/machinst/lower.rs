@@ -20,7 +20,7 @@ use super::inst::MachInst;
 use super::reg::Reg;
 use super::vcode::{VCode, VCodeBuilder};
 use crate::entity::SecondaryMap;
-use crate::ir::{Block, Function, Inst, SourceLoc, StackSlot, Type, Value, ValueDef};
+use crate::ir::{Block, Function, Inst, InstructionData, MemFlags, SourceLoc, StackSlot, Type, Value, ValueDef};
 use regalloc2::RegClass;
 
 /// What an ISA provides to lower instructions.
@@ -107,6 +107,11 @@ pub struct Lower<'f, I: MachInst> {
     chunks: Vec<(usize, SourceLoc)>,
     /// Where the chunk being built starts.
     chunk_start: usize,
+    /// Scratch: indices of `block_insts` in program order, while a block is flushed.
+    order: Vec<usize>,
+    /// Instructions of `block_insts` reported at another location than their chunk's (a
+    /// merged load keeps its own, so a fault in it is reported where the load was).
+    srcloc_overrides: Vec<(usize, SourceLoc)>,
     cur_srcloc: SourceLoc,
     stack_slot_offsets: SecondaryMap<StackSlot, u32>,
     outgoing_args_size: u32,
@@ -114,6 +119,9 @@ pub struct Lower<'f, I: MachInst> {
     use_counts: SecondaryMap<Value, u32>,
     /// Instructions merged into their user (sunk loads): not lowered on their own.
     sunk: SecondaryMap<Inst, bool>,
+    /// The block parameters for which the ISA's one value fact holds (see
+    /// [`Lower::value_fact`]), computed on first use.
+    param_facts: Option<SecondaryMap<Value, bool>>,
     /// The register holding the address of the return area, for conventions that pass
     /// one (set by the ISA's `lower_params`).
     pub ret_area: Option<Reg>,
@@ -139,19 +147,26 @@ impl<'f, I: MachInst> Lower<'f, I> {
             block_insts: Vec::new(),
             chunks: Vec::new(),
             chunk_start: 0,
+            order: Vec::new(),
+            srcloc_overrides: Vec::new(),
             cur_srcloc: SourceLoc::default(),
             stack_slot_offsets,
             outgoing_args_size: 0,
             use_counts: SecondaryMap::new(),
             sunk: SecondaryMap::new(),
+            param_facts: None,
             ret_area: None,
         }
     }
 
     /// The load defining `v`, if it can be merged into `user` (a later instruction of the
     /// same block): `v` has no other use, and nothing between the two writes memory, calls,
-    /// traps or has another effect, so performing the load at `user` is the same. The
-    /// caller merges it with [`Lower::sink_inst`].
+    /// traps or has another effect, so performing the load at `user` is the same. Plain
+    /// loads in between are passed (memory does not change) unless both may fault with
+    /// different trap codes: which of two faults of one kind comes first is not
+    /// observable, as nothing happens between them. The caller merges the load with
+    /// [`Lower::sink_inst`], and reports the merged access at the load's location with
+    /// [`Lower::set_last_srcloc`].
     pub fn sinkable_load(&self, v: Value, user: Inst) -> Option<Inst> {
         let f = self.f;
         let v = f.dfg.resolve_aliases(v);
@@ -159,6 +174,9 @@ impl<'f, I: MachInst> Lower<'f, I> {
         if !f.dfg.insts[load].opcode().can_load() || self.use_counts[v] != 1 || self.sunk[load] {
             return None;
         }
+        // The trap code of a plain load that may fault; `None` if it cannot.
+        let fault = |flags: MemFlags| (!flags.notrap()).then(|| flags.trap_code());
+        let load_fault = f.dfg.insts[load].memflags().and_then(fault);
         let block = f.layout.inst_block(load)?;
         if f.layout.inst_block(user) != Some(block) {
             return None;
@@ -169,13 +187,71 @@ impl<'f, I: MachInst> Lower<'f, I> {
             if i == user {
                 return Some(load);
             }
-            let op = f.dfg.insts[i].opcode();
-            if op.has_side_effects() || op.can_store() {
+            let passable = match f.dfg.insts[i] {
+                InstructionData::Load { flags, .. } => match (load_fault, fault(flags)) {
+                    (Some(a), Some(b)) => a == b,
+                    _ => true,
+                },
+                ref data => !data.opcode().has_side_effects() && !data.opcode().can_store(),
+            };
+            if !passable {
                 return None;
             }
             cur = f.layout.next_inst(i);
         }
         None
+    }
+
+    /// Whether a fact about values holds of `v`: `holds` decides it for instruction
+    /// results, and a block parameter has it when every value passed to it has it (see
+    /// `param_facts.rs`). An ISA asks about one fact only (the set of parameters is
+    /// computed once per function, with the first `holds` given).
+    pub fn value_fact(&mut self, v: Value, holds: &dyn Fn(Inst, Value) -> bool) -> bool {
+        let v = self.f.dfg.resolve_aliases(v);
+        match self.f.dfg.value_def(v) {
+            crate::ir::ValueDef::Result(inst, _) => holds(inst, v),
+            crate::ir::ValueDef::Param(..) => {
+                let f = self.f;
+                self.param_facts.get_or_insert_with(|| super::param_facts::params_where(f, holds))[v]
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether `v` may be used after `inst`: by a later instruction of `inst`'s block
+    /// (including its branch arguments), or, if `v` is defined in another block, anywhere
+    /// (it may be live around a loop). Conservative: true when the block is too long to
+    /// look through.
+    pub fn used_after(&self, v: Value, inst: Inst) -> bool {
+        let f = self.f;
+        let v = f.dfg.resolve_aliases(v);
+        let block = f.layout.inst_block(inst);
+        let def_block = match f.dfg.value_def(v) {
+            ValueDef::Result(i, _) => f.layout.inst_block(i),
+            ValueDef::Param(b, _) => Some(b),
+            _ => None,
+        };
+        if block.is_none() || def_block != block {
+            return true;
+        }
+        let mut cur = f.layout.next_inst(inst);
+        for _ in 0..32 {
+            let Some(i) = cur else { return false };
+            let data = &f.dfg.insts[i];
+            let mut uses = data.arguments(&f.dfg.value_lists).iter().copied().chain(
+                data.branch_destinations(&f.dfg.jump_tables).iter().flat_map(|c| c.args_slice(&f.dfg.value_lists).iter().copied()),
+            );
+            if uses.any(|u| f.dfg.resolve_aliases(u) == v) {
+                return true;
+            }
+            cur = f.layout.next_inst(i);
+        }
+        true
+    }
+
+    /// How many times `v` is used (as an operand or a branch argument).
+    pub fn use_count(&self, v: Value) -> u32 {
+        self.use_counts[self.f.dfg.resolve_aliases(v)]
     }
 
     /// Marks `inst` as merged into the instruction being lowered, so it is not lowered on
@@ -249,6 +325,15 @@ impl<'f, I: MachInst> Lower<'f, I> {
         self.block_insts.push(Some(inst));
     }
 
+    /// Reports the instruction emitted last at the location of IR instruction `inst`
+    /// rather than at the one being lowered: for a load merged into its user, whose
+    /// faults belong to the load.
+    pub fn set_last_srcloc(&mut self, inst: Inst) {
+        if let Some(last) = self.block_insts.len().checked_sub(1) {
+            self.srcloc_overrides.push((last, self.f.srclocs[inst]));
+        }
+    }
+
     /// The instruction defining `v`, if `v` is an instruction result.
     pub fn def_inst(&self, v: Value) -> Option<Inst> {
         match self.f.dfg.value_def(self.f.dfg.resolve_aliases(v)) {
@@ -273,15 +358,43 @@ impl<'f, I: MachInst> Lower<'f, I> {
     }
 
     fn flush_block(&mut self) {
+        // The block's instructions in program order (chunks were built last to first).
+        self.order.clear();
+        let mut end = self.block_insts.len();
+        for &(start, _) in self.chunks.iter().rev() {
+            self.order.extend((start..end).filter(|&i| self.block_insts[i].is_some()));
+            end = start;
+        }
+        // Leave out what the ISA finds redundant between its neighbours (a flags test
+        // repeating what the previous instruction set).
+        let mut prev: Option<usize> = None;
+        for k in 0..self.order.len() {
+            let cur = self.order[k];
+            let redundant = match (prev, self.order.get(k + 1)) {
+                (Some(p), Some(&n)) => {
+                    let (p, c, n) = (&self.block_insts[p], &self.block_insts[cur], &self.block_insts[n]);
+                    let same = |a: Reg, b: Reg| self.vcode.same_reg(a, b);
+                    matches!((p, c, n), (Some(p), Some(c), Some(n)) if c.is_redundant_between(p, n, &same))
+                }
+                _ => false,
+            };
+            if redundant {
+                self.block_insts[cur] = None;
+            } else {
+                prev = Some(cur);
+            }
+        }
         let mut end = self.block_insts.len();
         for &(start, loc) in self.chunks.iter().rev() {
-            for slot in &mut self.block_insts[start..end] {
+            for (index, slot) in self.block_insts[start..end].iter_mut().enumerate() {
                 if let Some(i) = slot.take() {
-                    self.vcode.push(i, loc);
+                    let own = self.srcloc_overrides.iter().find(|o| o.0 == start + index).map(|o| o.1);
+                    self.vcode.push(i, own.unwrap_or(loc));
                 }
             }
             end = start;
         }
+        self.srcloc_overrides.clear();
         self.chunks.clear();
         self.block_insts.clear();
         self.chunk_start = 0;

@@ -25,6 +25,7 @@ mod features;
 mod inst;
 mod lower;
 mod lower_prelude;
+mod param_facts;
 mod reg;
 mod rule_ctx;
 pub mod unwind;

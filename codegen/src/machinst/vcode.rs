@@ -166,6 +166,11 @@ impl<I: MachInst> VCodeBuilder<I> {
         }
     }
 
+    /// Whether two registers are the same after aliases (see [`VCodeBuilder::set_alias`]).
+    pub fn same_reg(&self, a: Reg, b: Reg) -> bool {
+        self.resolve(a.vreg()) == self.resolve(b.vreg())
+    }
+
     fn resolve(&self, v: VReg) -> VReg {
         let mut n = v.vreg();
         for _ in 0..self.aliases.len() {

@@ -61,6 +61,12 @@ impl<'a> OptCtx<'a> {
                 InstructionData::StackLoad { opcode: op, stack_slot: slot, offset: Offset32(offset) }
             }
         };
+        self.insert(ty, data)
+    }
+
+    /// Inserts `data` (of controlling type `ty`) before `pos` and returns its (possibly
+    /// further simplified) result.
+    fn insert(&mut self, ty: Type, data: InstructionData) -> Value {
         let inst = self.func.dfg.make_inst(data);
         self.func.dfg.make_inst_results(inst, ty);
         self.func.layout.insert_inst_before(inst, self.pos);
@@ -89,6 +95,20 @@ impl isle::Context for OptCtx<'_> {
     }
     fn match_ty_int(&mut self, ty: Type) -> Option<Type> {
         (ty.is_int_scalar() && ty.bits() <= 64).then_some(ty)
+    }
+    fn lane_bitcast(&mut self, v: Value) -> Option<(Type, MemFlags, Value)> {
+        let dfg = &self.func.dfg;
+        let v = dfg.resolve_aliases(v);
+        let crate::ir::ValueDef::Result(inst, 0) = dfg.value_def(v) else { return None };
+        match dfg.insts[inst] {
+            InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg } if !flags.is_empty() => {
+                Some((dfg.value_type(v), flags, arg))
+            }
+            _ => None,
+        }
+    }
+    fn make_lane_bitcast(&mut self, ty: Type, flags: MemFlags, x: Value) -> Value {
+        self.insert(ty, InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, flags, arg: x })
     }
     fn ty_bits(&mut self, ty: Type) -> i64 {
         ty.bits() as i64

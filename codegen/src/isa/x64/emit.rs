@@ -656,7 +656,8 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             };
             sse(Some(sd_prefix(*double)), false, &[0x0f, 0x10], enc(*dst)).emit(buf, Rm::Mem(Addr::Rip(label)));
         }
-        Inst::VecBin { op, vex, src1, src2, imm, dst } => {
+        Inst::VecBin { op, vex, src1, src2, imm, dst, trap } => {
+            emit_trap(buf, *trap);
             let rm = rm_of(src2, state);
             if *vex {
                 vex_op(buf, op.enc(), false, enc(*dst), enc(*src1), rm, imm.is_some() as u8);

@@ -245,13 +245,14 @@ pub fn print(inst: &Inst) -> String {
         Inst::XmmConst { double, bits, dst } => {
             format!("movs{} {}, {} ptr [rip+const] ; {}", sd(*double), x(*dst), fmem(*double), hex(*bits as i64))
         }
-        Inst::VecBin { op, vex, src1, src2, imm, dst } => {
+        Inst::VecBin { op, vex, src1, src2, imm, dst, trap } => {
             let src2 = sse_rm(src2, op.mem_name());
             let imm = imm.map(|i| format!(", {}", hex(i as i64))).unwrap_or_default();
+            let trap = trap_comment(*trap);
             if *vex {
-                format!("v{} {}, {}, {src2}{imm}", op.name(), x(*dst), x(*src1))
+                format!("v{} {}, {}, {src2}{imm}{trap}", op.name(), x(*dst), x(*src1))
             } else {
-                format!("{} {}, {src2}{imm}", op.name(), x(*dst))
+                format!("{} {}, {src2}{imm}{trap}", op.name(), x(*dst))
             }
         }
         Inst::VecUnary { op, vex, src, imm, dst, trap } => {

@@ -580,6 +580,8 @@ pub enum Inst {
         imm: Option<u8>,
         /// The result.
         dst: Reg,
+        /// Trap code recorded for a fault at this instruction (`src2` a merged load).
+        trap: Option<TrapCode>,
     },
     /// A packed one-operand operation `op dst, src` (`pabsb`, `sqrtps`, `pmovsxbw`,
     /// `cvtdq2ps`, ...), legacy or VEX; with `imm` an immediate byte follows (`pshufd`,
@@ -1128,6 +1130,23 @@ impl MachInst for Inst {
             Inst::Args { call_conv, .. } => Some(*call_conv),
             _ => None,
         }
+    }
+
+    /// `test r, r` (or `cmp r, 0`) right after an `add`/`sub`/`and`/`or`/`xor` of the same
+    /// width that wrote `r`, when the next instruction is the block's conditional branch
+    /// on ZF, SF or PF: the operation set those three flags from `r` just as the test
+    /// would (only CF and OF differ, and the branch does not read them).
+    fn is_redundant_between(&self, prev: &Inst, next: &Inst, same: &dyn Fn(Reg, Reg) -> bool) -> bool {
+        let (size, r) = match *self {
+            Inst::Test { size, src1, src2: RegMemImm::Reg(b) } if same(b, src1) => (size, src1),
+            Inst::Cmp { size, src1, src2: RegMemImm::Imm(0) } => (size, src1),
+            _ => return false,
+        };
+        let sets_flags_of_r = matches!(*prev, Inst::AluRmiR { size: s, op, dst, .. }
+            if s == size && same(dst, r) && matches!(op, AluOp::Add | AluOp::Sub | AluOp::And | AluOp::Or | AluOp::Xor));
+        let reads_result_flags =
+            matches!(next, Inst::JmpCond { cc, .. } if matches!(cc, CC::Z | CC::NZ | CC::S | CC::NS | CC::P | CC::NP));
+        sets_flags_of_r && reads_result_flags
     }
 
     fn clobbers(&self) -> PRegSet {

@@ -191,6 +191,17 @@ impl isle::Context for RuleCtx<'_, '_> {
         };
         self.x64_alu(ty, op, src1, src2)
     }
+    fn x64_lea_imm(&mut self, ty: Type, a: Reg, k: i32) -> Reg {
+        let dst = self.tmp();
+        self.emit(MInst::Lea { size: alu_size(ty), addr: Amode::ImmReg { base: a, disp: k }, dst });
+        dst
+    }
+    /// `v` stays live past the instruction being lowered (as far as a short look tells):
+    /// it is used again later in the block, or it comes from another block and has more
+    /// than this use.
+    fn shared_value(&mut self, v: Value) -> Option<Value> {
+        (self.lower.use_count(v) > 1 && self.lower.used_after(v, self.inst)).then_some(v)
+    }
     fn x64_lea_add(&mut self, ty: Type, a: Reg, b: Reg) -> Reg {
         // At 32 bits and below, `lea r32` leaves bits 32-63 clear, like the other 32-bit
         // operations (so a later `uextend` to i64 is free).
@@ -584,23 +595,33 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn is_i64(&mut self, ty: Type) -> Option<Type> {
         (ty == types::I64).then_some(ty)
     }
-    /// `v` is an `i32` defined by an operation lowered to a 32-bit ALU instruction (which
-    /// clears bits 32-63): subtraction and the bitwise operations with a register or
-    /// immediate operand. Additions are excluded: they may become a 64-bit `lea`.
+    /// `v` is an `i32` whose register has bits 32-63 clear: computed by an operation
+    /// every rule lowers to a 32-bit instruction (which clears them: additions, also as
+    /// `lea r32`, subtraction, the bitwise operations, constants as `mov r32, imm`), or a
+    /// block parameter only ever passed such values (register moves, spills and reloads
+    /// are 64 bits wide and keep the bits).
     fn zero_extending_i32_op(&mut self, v: Value) -> Option<Value> {
-        let f = self.lower.f;
-        if f.dfg.value_type(v) != types::I32 {
+        if self.lower.f.dfg.value_type(v) != types::I32 {
             return None;
         }
-        let inst = self.lower.def_inst(v)?;
-        match f.dfg.insts[inst] {
-            InstructionData::Binary {
-                opcode: Opcode::Iadd | Opcode::Isub | Opcode::Band | Opcode::Bor | Opcode::Bxor,
-                ..
-            } => Some(v),
-            InstructionData::BinaryImm64 { opcode: Opcode::IaddImm, .. } => Some(v),
-            _ => None,
-        }
+        let f = self.lower.f;
+        let clears_upper = |inst: Inst, v: Value| {
+            f.dfg.value_type(v) == types::I32
+                && matches!(
+                    f.dfg.insts[inst].opcode(),
+                    Opcode::Iadd
+                        | Opcode::Isub
+                        | Opcode::Band
+                        | Opcode::Bor
+                        | Opcode::Bxor
+                        | Opcode::IaddImm
+                        | Opcode::BandImm
+                        | Opcode::BorImm
+                        | Opcode::BxorImm
+                        | Opcode::Iconst
+                )
+        };
+        self.lower.value_fact(v, &clears_upper).then_some(v)
     }
 
     // ---- tail calls ----

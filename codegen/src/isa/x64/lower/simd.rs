@@ -84,7 +84,7 @@ impl RuleCtx<'_, '_> {
     pub(super) fn vbin_imm_opt(&mut self, op: VecOp, a: Reg, b: Reg, imm: Option<u8>) -> Reg {
         debug_assert!(self.has(op.needs()) || self.avx(), "{op:?} needs {:?}", op.needs());
         let dst = self.ftmp();
-        self.emit(MInst::VecBin { op, vex: self.avx(), src1: a, src2: RegMem::Reg(b), imm, dst });
+        self.emit(MInst::VecBin { op, vex: self.avx(), src1: a, src2: RegMem::Reg(b), imm, dst, trap: None });
         dst
     }
     pub(super) fn vun(&mut self, op: VecOp, a: Reg) -> Reg {
@@ -205,6 +205,37 @@ impl RuleCtx<'_, '_> {
         }
         let trap = Self::trap_code(flags);
         self.emit(MInst::VecLoad { aligned: flags.aligned(), addr, dst, trap });
+        dst
+    }
+    /// A vector load of `v` that can become the memory operand of its one user (the
+    /// instruction being lowered; see `Lower::sinkable_load`): a plain little-endian load
+    /// of 128 bits, and either AVX (whose forms take any alignment) or a load marked
+    /// `aligned` (the legacy forms fault below 16, as `movdqa` would).
+    ///
+    /// The load may be seen through a bitcast that moves no bits and has no other use (the
+    /// Wasm front end loads every `v128` as `i8x16`): the bitcast is then never lowered.
+    pub(super) fn sinkable_vec_load_impl(&mut self, v: Value) -> Option<(Inst, MemFlags, Value, i32)> {
+        let f = self.lower.f;
+        let v = match self.vbitcast_of_impl(v) {
+            Some(arg) if self.lower.use_count(v) == 1 => arg,
+            _ => v,
+        };
+        let load = self.lower.sinkable_load(v, self.inst)?;
+        let crate::ir::InstructionData::Load { opcode: Opcode::Load, flags, arg, offset } = f.dfg.insts[load] else {
+            return None;
+        };
+        let ty = f.dfg.value_type(v);
+        let plain = ty.is_vector() && ty.bits() == 128 && flags.explicit_endianness() != Some(crate::ir::Endianness::Big);
+        (plain && (self.avx() || flags.aligned())).then_some((load, flags, arg, offset.0))
+    }
+    /// `op a, [addr]`, the load `load` merged in: its fault is reported as the load's
+    /// (trap code and source location).
+    pub(super) fn vec_bin_load_impl(&mut self, op: VecOp, a: Reg, load: Inst, flags: MemFlags, addr: Amode) -> Reg {
+        self.lower.sink_inst(load);
+        let dst = self.ftmp();
+        let trap = Self::trap_code(flags);
+        self.emit(MInst::VecBin { op, vex: self.avx(), src1: a, src2: RegMem::Mem(addr), imm: None, dst, trap });
+        self.lower.set_last_srcloc(load);
         dst
     }
     pub(super) fn vec_store_impl(&mut self, flags: MemFlags, x: Reg, addr: Amode) {
@@ -540,6 +571,12 @@ macro_rules! simd_context_methods {
         }
         fn vec128(&mut self, ty: Type) -> Option<Type> {
             (ty.is_vector() && ty.bits() == 128).then_some(ty)
+        }
+        fn sinkable_vec_load(&mut self, v: Value) -> Option<(Inst, MemFlags, Value, i32)> {
+            self.sinkable_vec_load_impl(v)
+        }
+        fn vec_bin_load(&mut self, op: VecOp, a: Reg, load: Inst, flags: MemFlags, addr: Amode) -> Reg {
+            self.vec_bin_load_impl(op, a, load, flags, addr)
         }
         fn stack_flags(&mut self) -> MemFlags {
             MemFlags::new().with_notrap()

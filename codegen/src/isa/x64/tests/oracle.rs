@@ -859,7 +859,7 @@ fn vector_cases(v: &mut Vec<Inst>) {
                 v.push(if op.is_unary() {
                     Inst::VecUnary { op, vex, src: RegMem::Reg(b), imm, dst: d, trap: None }
                 } else {
-                    Inst::VecBin { op, vex, src1, src2: RegMem::Reg(b), imm, dst: d }
+                    Inst::VecBin { op, vex, src1, src2: RegMem::Reg(b), imm, dst: d, trap: None }
                 });
             }
             let (a, b) = (RegMem::Mem(ams[k % ams.len()]), RegMem::Mem(ams[(k + 5) % ams.len()]));
@@ -873,7 +873,7 @@ fn vector_cases(v: &mut Vec<Inst>) {
                     trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds),
                 }
             } else {
-                Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9) }
+                Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9), trap: None }
             });
         }
     }
