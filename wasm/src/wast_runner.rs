@@ -106,7 +106,7 @@ impl Runner<'_> {
         self.spectest.insert("global_f64", s.global(g(F64), Val::F64(666.6f64.to_bits())));
         let table =
             TableType { element_type: RefType::FUNCREF, table64: false, initial: 10, maximum: Some(20), shared: false };
-        self.spectest.insert("table", s.table(table));
+        self.spectest.insert("table", s.table(table)?);
         self.spectest.insert("memory", s.memory(1, Some(2))?);
         Ok(())
     }
