@@ -67,9 +67,8 @@ pub fn run(out: Box<dyn Write>) -> Result<(), WasmError> {
     let refused = grow.call(&mut store, 1)?;
 
     let host = store.state::<Host>().ok_or_else(|| WasmError::Host("the host data is gone".into()))?;
-    let results = format!(
-        "ids: {first}, {second}\nadd(40, 2) = {sum}\ngrow(1) = {grown}, then {refused} (past the limiter)"
-    );
+    let results =
+        format!("ids: {first}, {second}\nadd(40, 2) = {sum}\ngrow(1) = {grown}, then {refused} (past the limiter)");
     writeln!(host.out, "{results}").map_err(|e| WasmError::Host(e.to_string()))?;
     host.out.flush().map_err(|e| WasmError::Host(e.to_string()))
 }

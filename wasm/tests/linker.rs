@@ -340,7 +340,10 @@ fn shadowing_is_an_error_unless_allowed() {
 #[test]
 fn typed_funcs_check_the_signature_once() {
     let engine = engine();
-    let m = module(&engine, r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#);
+    let m = module(
+        &engine,
+        r#"(module (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1))))"#,
+    );
     let mut store = Store::new(&engine);
     let inst = Linker::<()>::new().instantiate(&mut store, &m).unwrap();
     let add: TypedFunc<(i32, i32), i32> = store.typed_func(inst, "add").unwrap();

@@ -165,9 +165,8 @@ impl<T: 'static> Linker<T> {
                 let host: HostFn = Box::new(move |caller: &mut Caller<'_>, args: &[Val]| {
                     // A host function cannot re-enter its store, so the closure is never
                     // borrowed twice; should that change, this is an error, not a panic.
-                    let mut f = func
-                        .try_borrow_mut()
-                        .map_err(|_| WasmError::Host("host function re-entered".into()))?;
+                    let mut f =
+                        func.try_borrow_mut().map_err(|_| WasmError::Host("host function re-entered".into()))?;
                     f(caller, args)
                 });
                 let ext = store.host_func(ty.clone(), host);

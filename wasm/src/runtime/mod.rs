@@ -293,7 +293,9 @@ impl ExternType {
                     && max_ok(have.maximum, want.maximum)
                     && have.element_type == want.element_type
             }
-            (ExternType::Global(a), ExternType::Global(b)) => a.content_type == b.content_type && a.mutable == b.mutable,
+            (ExternType::Global(a), ExternType::Global(b)) => {
+                a.content_type == b.content_type && a.mutable == b.mutable
+            }
             _ => false,
         }
     }

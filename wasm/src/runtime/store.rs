@@ -182,10 +182,7 @@ impl Caller<'_> {
     /// at once.
     pub fn state_and_memory<T: 'static>(&mut self) -> (Option<&mut T>, Option<&mut [u8]>) {
         let StoreData { state, instances, memories, .. } = &mut *self.data;
-        let memory = self
-            .instance
-            .and_then(|i| instances[i as usize].memory)
-            .map(|m| memories[m as usize].bytes_mut());
+        let memory = self.instance.and_then(|i| instances[i as usize].memory).map(|m| memories[m as usize].bytes_mut());
         (state.downcast_mut(), memory)
     }
 }
@@ -396,7 +393,11 @@ impl Store {
     /// Every export of an instance, by name (in no particular order); none for a handle
     /// of no instance.
     pub fn exports(&self, instance: InstanceHandle) -> impl Iterator<Item = (&str, Extern)> {
-        self.data.instances.get(instance.0 as usize).into_iter().flat_map(|i| i.exports.iter().map(|(n, e)| (n.as_str(), *e)))
+        self.data
+            .instances
+            .get(instance.0 as usize)
+            .into_iter()
+            .flat_map(|i| i.exports.iter().map(|(n, e)| (n.as_str(), *e)))
     }
 
     /// The type of `ext`, or `None` when it names nothing in this store.
