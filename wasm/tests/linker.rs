@@ -594,3 +594,28 @@ fn an_interrupted_store_runs_its_next_calls_normally() {
         }
     }
 }
+
+#[test]
+fn the_host_can_call_host_functions_itself() {
+    let engine = engine();
+    let mut linker = Linker::<Host>::new();
+    linker
+        .func_wrap("host", "bump", |mut c: TypedCaller<'_, Host>, by: u32| {
+            if c.memory().is_some() {
+                return Err("no instance called, so there is no memory to see");
+            }
+            c.data().calls += by;
+            Ok(c.data().calls)
+        })
+        .unwrap();
+    let mut store = Store::new(&engine);
+    store.set_state(Host::default());
+    let Some(Ok(Extern::Func(f))) = linker.get(&mut store, "host", "bump") else { panic!("bump is defined") };
+    assert!(linker.get(&mut store, "host", "other").is_none());
+    let bump = TypedFunc::<u32, u32>::new(&store, f).unwrap();
+    assert_eq!(bump.call(&mut store, 5).unwrap(), 5);
+    assert_eq!(bump.call(&mut store, 2).unwrap(), 7);
+    // Untyped calls are checked against the type too.
+    assert!(matches!(store.call(f, &[Val::I64(1)]), Err(WasmError::Arguments(_))));
+    assert!(matches!(TypedFunc::<i64, u32>::new(&store, f), Err(WasmError::TypeMismatch { .. })));
+}

@@ -316,14 +316,7 @@ impl Store {
     /// Defines a memory of `initial` pages, if the store's limiter allows.
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
         self.check_counts(0, 1, 0)?;
-        if let Some(limiter) = &mut self.data.limiter
-            && !limiter.memory_growing(0, initial.saturating_mul(PAGE), maximum.map(|m| m.saturating_mul(PAGE)))
-        {
-            return Err(WasmError::Limit(format!(
-                "the store's resource limiter refuses a memory of {initial} pages ({} bytes)",
-                initial.saturating_mul(PAGE)
-            )));
-        }
+        self.allow_new_memory(initial, maximum)?;
         Ok(Extern::Memory(self.add_memory(initial, maximum)?))
     }
 
@@ -337,14 +330,7 @@ impl Store {
     /// Defines a table of null references, if the store's limiter allows.
     pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
         self.check_counts(0, 0, 1)?;
-        if let Some(limiter) = &mut self.data.limiter
-            && !limiter.table_growing(0, ty.initial, ty.maximum)
-        {
-            return Err(WasmError::Limit(format!(
-                "the store's resource limiter refuses a table of {} elements",
-                ty.initial
-            )));
-        }
+        self.allow_new_table(&ty)?;
         Ok(Extern::Table(self.add_table(ty)))
     }
 
@@ -359,6 +345,33 @@ impl Store {
         t.sync();
         self.data.tables.push(t);
         id
+    }
+
+    /// Whether the limiter (if any) lets a memory of `initial` pages be made.
+    fn allow_new_memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<(), WasmError> {
+        let bytes = initial.saturating_mul(PAGE);
+        let allowed = self
+            .data
+            .limiter
+            .as_mut()
+            .is_none_or(|l| l.memory_growing(0, bytes, maximum.map(|m| m.saturating_mul(PAGE))));
+        if !allowed {
+            return Err(WasmError::Limit(format!(
+                "the store's resource limiter refuses a memory of {initial} pages ({bytes} bytes)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the limiter (if any) lets a table of type `ty` be made.
+    fn allow_new_table(&mut self, ty: &TableType) -> Result<(), WasmError> {
+        if !self.data.limiter.as_mut().is_none_or(|l| l.table_growing(0, ty.initial, ty.maximum)) {
+            return Err(WasmError::Limit(format!(
+                "the store's resource limiter refuses a table of {} elements",
+                ty.initial
+            )));
+        }
+        Ok(())
     }
 
     /// Whether the store may hold `instances`, `memories` and `tables` more than it does
@@ -478,25 +491,12 @@ impl Store {
         let defined_memories = info.memories.len() - info.num_imported_memories as usize;
         let defined_tables = info.tables.len() - info.num_imported_tables as usize;
         self.check_counts(1, defined_memories, defined_tables)?;
-        // Refuse sizes up front too, so that a refusal leaves the store as it was.
-        if let Some(limiter) = &mut self.data.limiter {
-            for mt in &info.memories[info.num_imported_memories as usize..] {
-                let bytes = mt.initial.saturating_mul(PAGE);
-                if !limiter.memory_growing(0, bytes, mt.maximum.map(|m| m.saturating_mul(PAGE))) {
-                    return Err(WasmError::Limit(format!(
-                        "the store's resource limiter refuses a memory of {} pages ({bytes} bytes)",
-                        mt.initial
-                    )));
-                }
-            }
-            for tt in &info.tables[info.num_imported_tables as usize..] {
-                if !limiter.table_growing(0, tt.initial, tt.maximum) {
-                    return Err(WasmError::Limit(format!(
-                        "the store's resource limiter refuses a table of {} elements",
-                        tt.initial
-                    )));
-                }
-            }
+        // Sizes are asked up front too, so that a refusal leaves the store as it was.
+        for mt in &info.memories[info.num_imported_memories as usize..] {
+            self.allow_new_memory(mt.initial, mt.maximum)?;
+        }
+        for tt in &info.tables[info.num_imported_tables as usize..] {
+            self.allow_new_table(tt)?;
         }
         let inst_index = self.data.instances.len() as u32;
         let nfuncs = info.funcs.len();
@@ -758,6 +758,9 @@ impl Store {
         let ty = fd.ty.clone();
         if args.len() != ty.params().len() {
             return Err(WasmError::Arguments(format!("{} arguments for {} parameters", args.len(), ty.params().len())));
+        }
+        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !a.has_type(**t)) {
+            return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}")));
         }
         let (instance, index) = match fd.kind {
             FuncKind::Wasm { instance, index } => (instance, index),
