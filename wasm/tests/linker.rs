@@ -619,3 +619,32 @@ fn the_host_can_call_host_functions_itself() {
     assert!(matches!(store.call(f, &[Val::I64(1)]), Err(WasmError::Arguments(_))));
     assert!(matches!(TypedFunc::<i64, u32>::new(&store, f), Err(WasmError::TypeMismatch { .. })));
 }
+
+#[test]
+fn a_panicking_host_function_is_an_error_of_the_call() {
+    type C<'a> = TypedCaller<'a, ()>;
+    let engine = engine();
+    let guest = module(
+        &engine,
+        r#"(module
+          (import "env" "f" (func $f (param i32) (result i32)))
+          (func (export "run") (param i32) (result i32) (call $f (local.get 0))))"#,
+    );
+    let mut linker = Linker::<()>::new();
+    linker
+        .func_wrap("env", "f", |_: C, x: i32| {
+            if x == 0 {
+                panic!("the host cannot take 0");
+            }
+            x + 1
+        })
+        .unwrap();
+    let mut store = Store::new(&engine);
+    let inst = linker.instantiate(&mut store, &guest).unwrap();
+    let run = store.typed_func::<i32, i32>(inst, "run").unwrap();
+    match run.call(&mut store, 0) {
+        Err(WasmError::Host(m)) => assert_eq!(m, "host function panicked: the host cannot take 0"),
+        other => panic!("expected a host error, got {other:?}"),
+    }
+    assert_eq!(run.call(&mut store, 1).unwrap(), 2, "the store is usable after the panic");
+}

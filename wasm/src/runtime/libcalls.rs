@@ -185,7 +185,17 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
         data.pending = Some(crate::WasmError::Host("host function re-entered".into()));
         return 1;
     };
-    let result = f(&mut Caller { data, instance: Some(i as u32) }, &args);
+    // A panic must not unwind into compiled code (through an `extern "C"` frame it would
+    // abort the process): it becomes the call's error, and the guest stops there.
+    let call = std::panic::AssertUnwindSafe(|| f(&mut Caller { data, instance: Some(i as u32) }, &args));
+    let result = std::panic::catch_unwind(call).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(crate::WasmError::Host(format!("host function panicked: {what}")))
+    });
     // SAFETY: as above; `data` was only lent to the host function.
     let (data, _) = unsafe { context(vmctx) };
     data.hosts[host as usize].f = Some(f);
