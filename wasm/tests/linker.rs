@@ -66,9 +66,9 @@ fn two_instances_link_by_name() {
               (call_indirect (type $un) (local.get 0) (i32.const 1)))))"#,
     );
     let mut store = Store::new(&engine);
-    let mut linker = Linker::<()>::new();
-    let lib_inst = linker.instantiate(&mut store, &lib).expect("the library needs nothing");
-    linker.instance(&store, "lib", lib_inst).unwrap();
+    // No host function is imported, so the linker's data type need not be the store's.
+    let mut linker = Linker::<String>::new();
+    let lib_inst = linker.module(&mut store, "lib", &lib).expect("the library needs nothing");
     let app_inst = linker.instantiate(&mut store, &app).expect("the library satisfies the app");
     let run = store.typed_func::<i32, i32>(app_inst, "run").unwrap();
     // double(5) = 10 stored at 8; base 100 -> 101; triple(5) = 15.

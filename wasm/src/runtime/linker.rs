@@ -10,10 +10,10 @@
 //!
 //! Host data. `Store` is not generic (the CLI, the wast runner and the WASI layer use one
 //! store type); its host data is a `Box<dyn Any>`. A `Linker<T>` therefore checks, when it
-//! instantiates, that the store's data is a `T` (a link error otherwise), and its host
-//! functions see the data as `&mut T` through a [`TypedCaller`]. Should the host replace
-//! the data with another type later, calls of those functions fail with a host error;
-//! no path panics.
+//! instantiates a module importing any of its host functions, that the store's data is a
+//! `T` (a link error otherwise), and its host functions see the data as `&mut T` through
+//! a [`TypedCaller`]. Should the host replace the data with another type later, calls of
+//! those functions fail with a host error; no path panics.
 //!
 //! Host functions are not tied to a store: each store that instantiates through the
 //! linker gets its own host function per definition (made on first use and kept, so every
@@ -177,19 +177,13 @@ impl<T: 'static> Linker<T> {
     }
 
     /// Instantiates `module` in `store`, each import being the definition of its module
-    /// and name. Errors: the store's host data is not a `T`; an import is not defined or
-    /// has another type (`WasmError::Link` naming it, with the expected and given types);
-    /// and whatever instantiation itself can fail with (limits, traps of the start function).
+    /// and name. Errors: an import is not defined or has another type (`WasmError::Link`
+    /// naming it, with the expected and given types); a host function of this linker is
+    /// imported and the store's host data is not a `T`; and whatever instantiation itself
+    /// can fail with (limits, traps of the start function).
     pub fn instantiate(&mut self, store: &mut Store, module: &Module) -> Result<InstanceHandle, WasmError> {
-        if store.state::<T>().is_none() {
-            return Err(WasmError::Link(format!(
-                "the store's host data is a {}, the linker's host functions need a {} (Store::set_state)",
-                store.state_type_name(),
-                std::any::type_name::<T>()
-            )));
-        }
         let info = module.info.clone();
-        let mut imports = Vec::with_capacity(info.imports.len());
+        let mut defs = Vec::with_capacity(info.imports.len());
         for imp in &info.imports {
             let Some(&def) = self.names.get(&(imp.module.clone(), imp.name.clone())) else {
                 return Err(WasmError::Link(format!(
@@ -199,8 +193,26 @@ impl<T: 'static> Linker<T> {
                     import_type(&info, &imp.kind)
                 )));
             };
-            imports.push(self.resolve(store, def)?);
+            defs.push(def);
         }
+        // Only host functions see the data, so only they need it to be a `T` (a linker of
+        // instances alone works with any store).
+        let needs_data = defs.iter().any(|&d| matches!(self.definitions[d], Definition::Host { .. }));
+        if needs_data && store.state::<T>().is_none() {
+            return Err(WasmError::Link(format!(
+                "the store's host data is a {}, the linker's host functions need a {} (Store::set_state)",
+                store.state_type_name(),
+                std::any::type_name::<T>()
+            )));
+        }
+        let imports = defs.into_iter().map(|d| self.resolve(store, d)).collect::<Result<Vec<_>, _>>()?;
         store.instantiate(module, &imports)
+    }
+
+    /// Instantiates `module` in `store` and defines its exports under `name` (`instance`).
+    pub fn module(&mut self, store: &mut Store, name: &str, module: &Module) -> Result<InstanceHandle, WasmError> {
+        let instance = self.instantiate(store, module)?;
+        self.instance(store, name, instance)?;
+        Ok(instance)
     }
 }
