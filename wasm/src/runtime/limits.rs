@@ -9,13 +9,13 @@
 //! installs one.
 //!
 //! Sizes are bytes for memories and elements for tables; `maximum` is the entity's own
-//! declared maximum (the limiter need not re-check it: growth past it fails regardless).
+//! maximum (the limiter need not re-check it: growth past it fails regardless).
 
 /// Decides how far a store's memories and tables may grow and how many it may hold.
 pub trait ResourceLimiter {
     /// A memory wants to grow from `current` to `desired` bytes (`current` is 0 when it
-    /// is being created); `maximum` is its declared maximum in bytes, if any. `false`
-    /// refuses.
+    /// is being created); `maximum` is the most bytes it can have (its declared maximum,
+    /// or the 4 GiB a 32-bit index reaches), always `Some` today. `false` refuses.
     fn memory_growing(&mut self, current: u64, desired: u64, maximum: Option<u64>) -> bool;
 
     /// A table wants to grow from `current` to `desired` elements (`current` is 0 when it

@@ -22,10 +22,10 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use wasmparser::{ExternalKind, FuncType, GlobalType, RefType, TableType, ValType};
 
 /// Gives each store its own identity (see `Store::id`).
 static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(0);
-use wasmparser::{ExternalKind, FuncType, GlobalType, RefType, TableType, ValType};
 
 /// A host function: gets the caller (memory and host state) and the arguments.
 pub type HostFn = Box<dyn FnMut(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, WasmError>>;
@@ -240,11 +240,6 @@ impl Store {
         self.id
     }
 
-    /// The engine the store compiles host stubs with.
-    pub fn engine(&self) -> &Engine {
-        &self.engine
-    }
-
     /// A handle another thread can use to stop code running in this store.
     pub fn interrupt_handle(&self) -> InterruptHandle {
         InterruptHandle { flag: self.data.interrupt.clone() }
@@ -354,7 +349,7 @@ impl Store {
             .data
             .limiter
             .as_mut()
-            .is_none_or(|l| l.memory_growing(0, bytes, maximum.map(|m| m.saturating_mul(PAGE))));
+            .is_none_or(|l| l.memory_growing(0, bytes, Some(max_memory_pages(maximum) * PAGE)));
         if !allowed {
             return Err(WasmError::Limit(format!(
                 "the store's resource limiter refuses a memory of {initial} pages ({bytes} bytes)"
@@ -888,6 +883,11 @@ pub(crate) fn val_bits(data: &StoreData, v: Val) -> u128 {
 
 fn is_func(r: RefType) -> bool {
     r.is_func_ref()
+}
+
+/// The most pages a memory declaring `maximum` can have (what `LinearMemory` enforces).
+pub(crate) fn max_memory_pages(maximum: Option<u64>) -> u64 {
+    maximum.unwrap_or(super::memory::MAX_PAGES).min(super::memory::MAX_PAGES)
 }
 
 /// What an import asks for.
