@@ -258,8 +258,8 @@ impl Store {
 
     /// Installs the limiter asked before this store's memories and tables are created or
     /// grow, and at instantiation for the counts of instances, memories and tables (see
-    /// [`ResourceLimiter`]). It replaces any limiter installed before; it does not apply
-    /// to what the store already holds.
+    /// [`ResourceLimiter`]). It replaces any limiter installed before. What the store
+    /// already holds is not re-checked, but later growth of it asks the new limiter.
     pub fn set_limiter(&mut self, limiter: Box<dyn ResourceLimiter>) {
         self.data.limiter = Some(limiter);
     }
