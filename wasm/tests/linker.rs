@@ -233,8 +233,8 @@ fn host_errors_stop_the_guest_and_reach_the_caller() {
     assert_eq!(run.call(&mut store, 1).unwrap(), 2);
 }
 
-#[test]
-fn untyped_host_functions_are_checked_against_their_type() {
+/// A guest whose `run(x)` returns `env.f(x)`, instantiated through `linker`.
+fn instantiate_calling_f(linker: &mut Linker<()>) -> (Store, TypedFunc<i32, i32>) {
     let engine = engine();
     let guest = module(
         &engine,
@@ -242,6 +242,14 @@ fn untyped_host_functions_are_checked_against_their_type() {
           (import "env" "f" (func $f (param i32) (result i32)))
           (func (export "run") (param i32) (result i32) (call $f (local.get 0))))"#,
     );
+    let mut store = Store::new(&engine);
+    let inst = linker.instantiate(&mut store, &guest).unwrap();
+    let run = store.typed_func::<i32, i32>(inst, "run").unwrap();
+    (store, run)
+}
+
+#[test]
+fn untyped_host_functions_are_checked_against_their_type() {
     let mut linker = Linker::<()>::new();
     let ty = FuncType::new([ValType::I32], [ValType::I32]);
     // Returns the right result for 0, too many for 1, the wrong type for 2.
@@ -252,9 +260,7 @@ fn untyped_host_functions_are_checked_against_their_type() {
             _ => Ok(vec![Val::I64(2)]),
         })
         .unwrap();
-    let mut store = Store::new(&engine);
-    let inst = linker.instantiate(&mut store, &guest).unwrap();
-    let run = store.typed_func::<i32, i32>(inst, "run").unwrap();
+    let (mut store, run) = instantiate_calling_f(&mut linker);
     assert_eq!(run.call(&mut store, 0).unwrap(), 10);
     for bad in [1, 2] {
         match run.call(&mut store, bad) {
@@ -623,13 +629,6 @@ fn the_host_can_call_host_functions_itself() {
 #[test]
 fn a_panicking_host_function_is_an_error_of_the_call() {
     type C<'a> = TypedCaller<'a, ()>;
-    let engine = engine();
-    let guest = module(
-        &engine,
-        r#"(module
-          (import "env" "f" (func $f (param i32) (result i32)))
-          (func (export "run") (param i32) (result i32) (call $f (local.get 0))))"#,
-    );
     let mut linker = Linker::<()>::new();
     linker
         .func_wrap("env", "f", |_: C, x: i32| {
@@ -639,9 +638,7 @@ fn a_panicking_host_function_is_an_error_of_the_call() {
             x + 1
         })
         .unwrap();
-    let mut store = Store::new(&engine);
-    let inst = linker.instantiate(&mut store, &guest).unwrap();
-    let run = store.typed_func::<i32, i32>(inst, "run").unwrap();
+    let (mut store, run) = instantiate_calling_f(&mut linker);
     match run.call(&mut store, 0) {
         Err(WasmError::Host(m)) => assert_eq!(m, "host function panicked: the host cannot take 0"),
         other => panic!("expected a host error, got {other:?}"),
