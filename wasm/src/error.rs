@@ -75,7 +75,34 @@ pub enum WasmError {
     /// Arguments do not match a function's parameters.
     #[error("argument mismatch: {0}")]
     Arguments(String),
+    /// A store's resource limiter refused a memory, a table or an instance.
+    #[error("resource limit: {0}")]
+    Limit(String),
+    /// A value or function has another type than the one asked for.
+    #[error("type mismatch for {what}: expected {expected}, given {given}")]
+    TypeMismatch {
+        /// What was asked for (a function by name, an argument).
+        what: String,
+        /// The type the caller asked for.
+        expected: String,
+        /// The type it has.
+        given: String,
+    },
     /// The JIT failed (not a trap).
     #[error("jit: {0}")]
     Jit(String),
+}
+
+impl From<String> for WasmError {
+    /// A host function's error message (`WasmError::Host`).
+    fn from(message: String) -> WasmError {
+        WasmError::Host(message)
+    }
+}
+
+impl From<&str> for WasmError {
+    /// A host function's error message (`WasmError::Host`).
+    fn from(message: &str) -> WasmError {
+        WasmError::Host(message.to_string())
+    }
 }

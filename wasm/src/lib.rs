@@ -5,7 +5,8 @@
 //! - [`translate`]: one IR function per Wasm function, through the `FunctionBuilder`.
 //! - [`vmctx`]: the `#[repr(C)]` data compiled code reads (memory, globals, tables, functions).
 //! - [`trap`]: the Wasm trap kinds and their IR codes.
-//! - [`runtime`]: compile modules (in parallel), instantiate them with imports, call exports.
+//! - [`runtime`]: compile modules (in parallel), instantiate them with imports, call exports;
+//!   the embedding API (`Linker`, `TypedFunc`, host data, resource limits; docs/wasm-embedding.md).
 //! - [`wasi`]: enough WASI preview 1 for C programs.
 //! - [`wast`](mod@wast_runner): the `.wast` spec-test runner.
 //!

@@ -7,7 +7,7 @@
 //! expects. Output: a [`WastReport`] counting passed assertions and describing each
 //! failure with its line.
 
-use crate::runtime::InstanceHandle;
+use crate::runtime::{InstanceHandle, Linker};
 use crate::{Config, Engine, Extern, Module, Store, Val, WasmError};
 use std::collections::HashMap;
 use wasmparser::{FuncType, GlobalType, RefType, TableType, ValType};
@@ -26,8 +26,9 @@ pub struct WastReport {
 struct Runner<'e> {
     engine: &'e Engine,
     store: Store,
-    spectest: HashMap<&'static str, Extern>,
-    registered: HashMap<String, InstanceHandle>,
+    /// `spectest` and the registered instances' exports, by module and name (a later
+    /// registration under a name replaces the exports it shares with an earlier one).
+    linker: Linker<()>,
     named: HashMap<String, InstanceHandle>,
     definitions: HashMap<String, Module>,
     last: Option<InstanceHandle>,
@@ -43,12 +44,13 @@ pub fn run_wast(source: &str, config: Config) -> Result<WastReport, WasmError> {
     let mut runner = Runner {
         engine: &engine,
         store: Store::new(&engine),
-        spectest: HashMap::new(),
-        registered: HashMap::new(),
+        linker: Linker::new(),
         named: HashMap::new(),
         definitions: HashMap::new(),
         last: None,
     };
+    // The suite registers different instances under one name.
+    runner.linker.allow_shadowing(true);
     runner.make_spectest()?;
     let mut report = WastReport::default();
     for d in wast.directives {
@@ -84,6 +86,7 @@ fn is_trap(r: &Result<Vec<Val>, WasmError>, message: &str) -> Result<(), String>
 impl Runner<'_> {
     fn make_spectest(&mut self) -> Result<(), WasmError> {
         let s = &mut self.store;
+        let l = &mut self.linker;
         let print = |params: Vec<ValType>| FuncType::new(params, []);
         let nothing: fn(&mut crate::runtime::Caller<'_>, &[Val]) -> Result<Vec<Val>, WasmError> = |_, _| Ok(vec![]);
         use ValType::{F32, F64, I32, I64};
@@ -97,17 +100,17 @@ impl Runner<'_> {
             ("print_f64_f64", vec![F64, F64]),
         ] {
             let f = s.host_func(print(params), Box::new(nothing));
-            self.spectest.insert(name, f);
+            l.define("spectest", name, f)?;
         }
         let g = |ty| GlobalType { content_type: ty, mutable: false, shared: false };
-        self.spectest.insert("global_i32", s.global(g(I32), Val::I32(666)));
-        self.spectest.insert("global_i64", s.global(g(I64), Val::I64(666)));
-        self.spectest.insert("global_f32", s.global(g(F32), Val::F32(666.6f32.to_bits())));
-        self.spectest.insert("global_f64", s.global(g(F64), Val::F64(666.6f64.to_bits())));
+        l.define("spectest", "global_i32", s.global(g(I32), Val::I32(666)))?;
+        l.define("spectest", "global_i64", s.global(g(I64), Val::I64(666)))?;
+        l.define("spectest", "global_f32", s.global(g(F32), Val::F32(666.6f32.to_bits())))?;
+        l.define("spectest", "global_f64", s.global(g(F64), Val::F64(666.6f64.to_bits())))?;
         let table =
             TableType { element_type: RefType::FUNCREF, table64: false, initial: 10, maximum: Some(20), shared: false };
-        self.spectest.insert("table", s.table(table));
-        self.spectest.insert("memory", s.memory(1, Some(2))?);
+        l.define("spectest", "table", s.table(table)?)?;
+        l.define("spectest", "memory", s.memory(1, Some(2))?)?;
         Ok(())
     }
 
@@ -117,16 +120,7 @@ impl Runner<'_> {
     }
 
     fn instantiate(&mut self, module: &Module) -> Result<InstanceHandle, WasmError> {
-        let mut imports = Vec::new();
-        for imp in &module.info().imports {
-            let found = if imp.module == "spectest" {
-                self.spectest.get(imp.name.as_str()).copied()
-            } else {
-                self.registered.get(&imp.module).and_then(|&i| self.store.export(i, &imp.name))
-            };
-            imports.push(found.ok_or_else(|| WasmError::Link(format!("unknown import {}.{}", imp.module, imp.name)))?);
-        }
-        self.store.instantiate(module, &imports)
+        self.linker.instantiate(&mut self.store, module)
     }
 
     fn instance(&self, id: Option<wast::token::Id<'_>>) -> Result<InstanceHandle, String> {
@@ -212,8 +206,7 @@ impl Runner<'_> {
             }
             WastDirective::Register { name, module, .. } => {
                 let inst = self.instance(module)?;
-                self.registered.insert(name.to_string(), inst);
-                Ok(())
+                self.linker.instance(&self.store, name, inst).map(|_| ()).map_err(|e| e.to_string())
             }
             WastDirective::Invoke(inv) => self.execute(WastExecute::Invoke(inv)).map(|_| ()).map_err(|e| e.to_string()),
             WastDirective::AssertReturn { exec, results, .. } => {

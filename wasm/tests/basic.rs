@@ -292,7 +292,7 @@ fn memory_grow_fails_past_the_store_limit() {
     let mut small = Store::new(&engine);
     small.set_max_memory(1000);
     match small.instantiate(&module, &[]) {
-        Err(WasmError::Link(m)) => assert!(m.contains("limit"), "{m}"),
-        other => panic!("expected a link error, got {:?}", other.map(|_| ())),
+        Err(WasmError::Limit(m)) => assert!(m.contains("limit"), "{m}"),
+        other => panic!("expected a limit error, got {:?}", other.map(|_| ())),
     }
 }

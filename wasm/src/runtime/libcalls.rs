@@ -50,10 +50,12 @@ extern "C" fn memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
     let (data, i) = unsafe { context(vmctx) };
     let m = data.instances[i].memory.expect("validated");
     let mem = &mut data.memories[m as usize];
-    if let Some(limit) = data.max_memory
-        && (mem.pages() + delta as u64).saturating_mul(super::memory::PAGE) > limit
-    {
-        return u32::MAX;
+    if let Some(limiter) = &mut data.limiter {
+        let page = super::memory::PAGE;
+        let (current, desired) = (mem.pages() * page, (mem.pages() + delta as u64).saturating_mul(page));
+        if !limiter.memory_growing(current, desired, Some(mem.max_pages * page)) {
+            return u32::MAX;
+        }
     }
     mem.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
 }
@@ -106,7 +108,8 @@ extern "C" fn table_grow(vmctx: *mut VmCtx, table: u32, init: u64, delta: u32) -
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let t = data.instances[i].tables[table as usize];
-    data.tables[t as usize].grow(delta, init).unwrap_or(u32::MAX)
+    let limiter = data.limiter.as_deref_mut();
+    data.tables[t as usize].grow(delta, init, limiter).unwrap_or(u32::MAX)
 }
 
 extern "C" fn table_fill(vmctx: *mut VmCtx, table: u32, dst: u32, val: u64, len: u32) -> u32 {
@@ -182,10 +185,30 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
         data.pending = Some(crate::WasmError::Host("host function re-entered".into()));
         return 1;
     };
-    let result = f(&mut Caller { data, instance: Some(i as u32) }, &args);
+    // A panic must not unwind into compiled code (through an `extern "C"` frame it would
+    // abort the process): it becomes the call's error, and the guest stops there.
+    let call = std::panic::AssertUnwindSafe(|| f(&mut Caller { data, instance: Some(i as u32) }, &args));
+    let result = std::panic::catch_unwind(call).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_default();
+        Err(crate::WasmError::Host(format!("host function panicked: {what}")))
+    });
     // SAFETY: as above; `data` was only lent to the host function.
     let (data, _) = unsafe { context(vmctx) };
     data.hosts[host as usize].f = Some(f);
+    // Results go into the stub's slots, one per declared result: any other count or type
+    // is the host function's error, never a write past the buffer.
+    let result = result.and_then(|vals| {
+        let fits = vals.len() == ty.results().len() && vals.iter().zip(ty.results()).all(|(v, &t)| v.has_type(t));
+        if fits {
+            Ok(vals)
+        } else {
+            Err(crate::WasmError::Host(format!("host function returned {vals:?} for results {:?}", ty.results())))
+        }
+    });
     match result {
         Ok(vals) => {
             for (k, v) in vals.iter().enumerate() {

@@ -28,7 +28,7 @@ pub struct LinearMemory {
 impl LinearMemory {
     /// Reserves a memory and makes `initial` pages accessible.
     pub fn new(initial: u64, maximum: Option<u64>) -> Result<LinearMemory, WasmError> {
-        let max_pages = maximum.unwrap_or(MAX_PAGES).min(MAX_PAGES);
+        let max_pages = super::store::max_memory_pages(maximum);
         if initial > max_pages {
             return Err(WasmError::Link(format!("memory of {initial} pages exceeds its maximum")));
         }

@@ -8,15 +8,26 @@
 //!   `JitModule`, runs segments and the start function. Calls go through the JIT; traps come
 //!   back as [`WasmError::Trap`].
 //!
+//! - The embedding API on top: [`Linker`] (imports by module and name, host functions
+//!   from typed Rust closures), [`TypedFunc`] (calls with Rust types), [`ResourceLimiter`]
+//!   (memory, table and instance limits), [`InterruptHandle`] and fuel.
+//!
 //! Modules: `memory` (mmap-backed linear memory), `store` (instantiation and calls),
-//! `libcalls` (the `extern "C"` functions compiled code calls).
+//! `libcalls` (the `extern "C"` functions compiled code calls), `typed` (Rust types as
+//! Wasm values, typed host functions and calls), `linker`, `limits`.
 
 mod libcalls;
+pub mod limits;
+mod linker;
 pub mod memory;
 pub mod precompiled;
 mod store;
+mod typed;
 
+pub use limits::{ResourceLimiter, StoreLimits};
+pub use linker::Linker;
 pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
+pub use typed::{ExternRef, FuncRef, IntoFunc, TypedCaller, TypedFunc, V128, WasmParams, WasmResults, WasmTy};
 
 use crate::WasmError;
 use crate::debug::WasmDebugInfo;
@@ -29,7 +40,9 @@ use lathe_codegen::settings::{Flags, OptLevel};
 use lathe_frontend::FunctionBuilderContext;
 use lathe_object::{DebugOptions, LineLoc};
 use rayon::prelude::*;
+use std::fmt;
 use std::sync::Arc;
+use wasmparser::{FuncType, GlobalType, TableType};
 
 /// Runtime settings.
 #[derive(Clone, Debug, Default)]
@@ -203,6 +216,31 @@ pub enum Val {
     ExternRef(Option<u32>),
 }
 
+impl Val {
+    /// The type of the value (references as their nullable abstract type).
+    pub fn ty(&self) -> wasmparser::ValType {
+        use wasmparser::ValType;
+        match self {
+            Val::I32(_) => ValType::I32,
+            Val::I64(_) => ValType::I64,
+            Val::F32(_) => ValType::F32,
+            Val::F64(_) => ValType::F64,
+            Val::V128(_) => ValType::V128,
+            Val::FuncRef(_) => ValType::FUNCREF,
+            Val::ExternRef(_) => ValType::EXTERNREF,
+        }
+    }
+
+    /// Whether the value can be passed as a `ty`.
+    pub fn has_type(&self, ty: wasmparser::ValType) -> bool {
+        match (self, ty) {
+            (Val::FuncRef(_), wasmparser::ValType::Ref(r)) => r.is_func_ref(),
+            (Val::ExternRef(_), wasmparser::ValType::Ref(r)) => r.is_extern_ref(),
+            _ => self.ty() == ty,
+        }
+    }
+}
+
 /// Something an instance exports or imports: a handle into a [`Store`].
 #[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub enum Extern {
@@ -214,4 +252,64 @@ pub enum Extern {
     Table(u32),
     /// A global.
     Global(u32),
+}
+
+/// The type of an [`Extern`]: what an import asks for, or what a definition is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExternType {
+    /// A function of this type.
+    Func(FuncType),
+    /// A memory of `initial` pages (its current size, for a definition) and a maximum.
+    Memory {
+        /// Pages.
+        initial: u64,
+        /// Pages, if bounded.
+        maximum: Option<u64>,
+    },
+    /// A table (its current size as `initial`, for a definition).
+    Table(TableType),
+    /// A global.
+    Global(GlobalType),
+}
+
+impl ExternType {
+    /// Whether a definition of type `self` can satisfy an import of type `wanted`: the
+    /// same function type or global type; a memory or table at least as large as asked,
+    /// with a maximum no larger (and present when asked for), of the same element type.
+    pub fn satisfies(&self, wanted: &ExternType) -> bool {
+        let max_ok = |have: Option<u64>, want: Option<u64>| match (want, have) {
+            (None, _) => true,
+            (Some(want), Some(have)) => have <= want,
+            (Some(_), None) => false,
+        };
+        match (self, wanted) {
+            (ExternType::Func(a), ExternType::Func(b)) => a.params() == b.params() && a.results() == b.results(),
+            (
+                ExternType::Memory { initial, maximum },
+                ExternType::Memory { initial: want_initial, maximum: want_max },
+            ) => initial >= want_initial && max_ok(*maximum, *want_max),
+            (ExternType::Table(have), ExternType::Table(want)) => {
+                have.initial >= want.initial
+                    && max_ok(have.maximum, want.maximum)
+                    && have.element_type == want.element_type
+            }
+            (ExternType::Global(a), ExternType::Global(b)) => {
+                a.content_type == b.content_type && a.mutable == b.mutable
+            }
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for ExternType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let max = |m: Option<u64>| m.map(|m| format!(" {m}")).unwrap_or_default();
+        match self {
+            ExternType::Func(t) => write!(f, "{t}"),
+            ExternType::Memory { initial, maximum } => write!(f, "(memory {initial}{})", max(*maximum)),
+            ExternType::Table(t) => write!(f, "(table {}{} {})", t.initial, max(t.maximum), t.element_type),
+            ExternType::Global(g) if g.mutable => write!(f, "(global (mut {}))", g.content_type),
+            ExternType::Global(g) => write!(f, "(global {})", g.content_type),
+        }
+    }
 }

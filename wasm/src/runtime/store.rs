@@ -7,8 +7,9 @@
 //! the Rust side makes no reference into `StoreData` live across a call into JIT code.
 //! `JitModule`s live outside `StoreData` (in [`Store::code`]) and are dropped first.
 
-use super::memory::LinearMemory;
-use super::{Engine, Extern, Module, Val};
+use super::limits::{ResourceLimiter, StoreLimits};
+use super::memory::{LinearMemory, PAGE};
+use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
 use crate::vmctx::{VmCtx, VmFuncRef, VmTable};
@@ -22,6 +23,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use wasmparser::{ExternalKind, FuncType, GlobalType, RefType, TableType, ValType};
+
+/// Gives each store its own identity (see `Store::id`).
+static NEXT_STORE_ID: AtomicU64 = AtomicU64::new(0);
 
 /// A host function: gets the caller (memory and host state) and the arguments.
 pub type HostFn = Box<dyn FnMut(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, WasmError>>;
@@ -42,10 +46,16 @@ impl Table {
         self.vm.len = self.elems.len() as u64;
     }
 
-    /// Grows by `delta` elements of `init`; the old size, or `None` past the maximum.
-    pub fn grow(&mut self, delta: u32, init: u64) -> Option<u32> {
+    /// Grows by `delta` elements of `init`; the old size, or `None` past the maximum or
+    /// when the store's limiter refuses.
+    pub fn grow(&mut self, delta: u32, init: u64, limiter: Option<&mut dyn ResourceLimiter>) -> Option<u32> {
         let old = self.elems.len() as u64;
         let new = old + delta as u64;
+        if let Some(limiter) = limiter
+            && !limiter.table_growing(old, new, self.ty.maximum)
+        {
+            return None;
+        }
         // A cap keeps a runaway `table.grow` from exhausting host memory.
         let max = self.ty.maximum.unwrap_or(u32::MAX as u64).min(10_000_000);
         if new > max {
@@ -119,13 +129,16 @@ pub(crate) struct StoreData {
     /// from Rust to this thread's stack bottom plus [`STACK_MARGIN`]; 0 (no check) when
     /// the system cannot tell where the stack ends.
     pub stack_limit: u64,
-    pub state: Option<Box<dyn Any>>,
+    /// The host data (`()` until the host sets one).
+    pub state: Box<dyn Any>,
+    /// The name of the host data's type, for error messages.
+    pub state_type: &'static str,
     /// Set by an [`InterruptHandle`]; read by code compiled with `Config::interruptible`.
     pub interrupt: Arc<AtomicU64>,
     /// Fuel left (see `VmCtx::fuel`).
     pub fuel: i64,
-    /// The most bytes each memory may grow to (`Store::set_max_memory`).
-    pub max_memory: Option<u64>,
+    /// Asked before memories and tables are created or grow (`Store::set_limiter`).
+    pub limiter: Option<Box<dyn ResourceLimiter>>,
 }
 
 /// Stops code running in a store from another thread: the code traps `interrupt` at its
@@ -137,7 +150,10 @@ pub struct InterruptHandle {
 }
 
 impl InterruptHandle {
-    /// Asks the store's running (or next) call to stop.
+    /// Asks the store's running call to stop; when no call is running, the next call
+    /// that reaches a check stops. The request stays until compiled code serves it (by
+    /// trapping `interrupt`); then it is cleared, so the store runs its following calls
+    /// normally.
     pub fn interrupt(&self) {
         self.flag.store(1, Ordering::SeqCst);
     }
@@ -159,7 +175,15 @@ impl Caller<'_> {
 
     /// The store's host state, if it is a `T`.
     pub fn state<T: 'static>(&mut self) -> Option<&mut T> {
-        self.data.state.as_mut()?.downcast_mut()
+        self.data.state.downcast_mut()
+    }
+
+    /// The host state (if it is a `T`) and the calling instance's memory (if it has one)
+    /// at once.
+    pub fn state_and_memory<T: 'static>(&mut self) -> (Option<&mut T>, Option<&mut [u8]>) {
+        let StoreData { state, instances, memories, .. } = &mut *self.data;
+        let memory = self.instance.and_then(|i| instances[i as usize].memory).map(|m| memories[m as usize].bytes_mut());
+        (state.downcast_mut(), memory)
     }
 }
 
@@ -170,6 +194,9 @@ pub struct Store {
     data: Box<StoreData>,
     engine: Engine,
     ctx: FunctionBuilderContext,
+    /// Unique among the process's stores: lets a `Linker` or `TypedFunc` tell whether
+    /// handles it holds belong to this store.
+    id: u64,
 }
 
 /// Stack kept free below the limit compiled code checks: room for the frame of the
@@ -196,14 +223,21 @@ impl Store {
                 hosts: Vec::new(),
                 pending: None,
                 stack_limit: 0,
-                state: None,
+                state: Box::new(()),
+                state_type: std::any::type_name::<()>(),
                 interrupt: Arc::new(AtomicU64::new(0)),
                 fuel: i64::MAX,
-                max_memory: None,
+                limiter: None,
             }),
             engine: engine.clone(),
             ctx: FunctionBuilderContext::new(),
+            id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// The store's identity, unique in the process.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
     }
 
     /// A handle another thread can use to stop code running in this store.
@@ -222,20 +256,37 @@ impl Store {
         self.data.fuel.max(0) as u64
     }
 
+    /// Installs the limiter asked before this store's memories and tables are created or
+    /// grow, and at instantiation for the counts of instances, memories and tables (see
+    /// [`ResourceLimiter`]). It replaces any limiter installed before. What the store
+    /// already holds is not re-checked, but later growth of it asks the new limiter.
+    pub fn set_limiter(&mut self, limiter: Box<dyn ResourceLimiter>) {
+        self.data.limiter = Some(limiter);
+    }
+
     /// Limits every memory of this store to `bytes`: `memory.grow` past it fails (returns
-    /// -1), and instantiating a module whose memory starts larger is an error.
+    /// -1), and instantiating a module whose memory starts larger is an error. Installs a
+    /// [`StoreLimits`] with only that cap (replacing any limiter).
     pub fn set_max_memory(&mut self, bytes: u64) {
-        self.data.max_memory = Some(bytes);
+        self.set_limiter(Box::new(StoreLimits { memory_size: Some(bytes), ..StoreLimits::default() }));
     }
 
-    /// Sets the host state host functions reach through [`Caller::state`].
+    /// Sets the host data host functions reach through [`Caller::state`] (and
+    /// `TypedCaller::data` for a `Linker<T>`); it replaces the data set before. A store
+    /// starts with `()`.
     pub fn set_state<T: 'static>(&mut self, state: T) {
-        self.data.state = Some(Box::new(state));
+        self.data.state = Box::new(state);
+        self.data.state_type = std::any::type_name::<T>();
     }
 
-    /// The host state, if it is a `T`.
+    /// The host data, if it is a `T`.
     pub fn state<T: 'static>(&mut self) -> Option<&mut T> {
-        self.data.state.as_mut()?.downcast_mut()
+        self.data.state.downcast_mut()
+    }
+
+    /// The name of the host data's type.
+    pub fn state_type_name(&self) -> &'static str {
+        self.data.state_type
     }
 
     /// Defines a host function of type `ty`.
@@ -257,22 +308,29 @@ impl Store {
         Extern::Global(id)
     }
 
-    /// Defines a memory.
+    /// Defines a memory of `initial` pages, if the store's limiter allows.
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
-        if let Some(limit) = self.data.max_memory
-            && initial.saturating_mul(crate::runtime::memory::PAGE) > limit
-        {
-            return Err(WasmError::Link(format!(
-                "a memory of {initial} pages is larger than the store's limit of {limit} bytes"
-            )));
-        }
-        let id = self.data.memories.len() as u32;
-        self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
-        Ok(Extern::Memory(id))
+        self.check_counts(0, 1, 0)?;
+        self.allow_new_memory(initial, maximum)?;
+        Ok(Extern::Memory(self.add_memory(initial, maximum)?))
     }
 
-    /// Defines a table of null references.
-    pub fn table(&mut self, ty: TableType) -> Extern {
+    /// Creates a memory, without asking the limiter.
+    fn add_memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<u32, WasmError> {
+        let id = self.data.memories.len() as u32;
+        self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
+        Ok(id)
+    }
+
+    /// Defines a table of null references, if the store's limiter allows.
+    pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
+        self.check_counts(0, 0, 1)?;
+        self.allow_new_table(&ty)?;
+        Ok(Extern::Table(self.add_table(ty)))
+    }
+
+    /// Creates a table, without asking the limiter.
+    fn add_table(&mut self, ty: TableType) -> u32 {
         let id = self.data.tables.len() as u32;
         let mut t = Box::new(Table {
             vm: VmTable { base: std::ptr::null_mut(), len: 0 },
@@ -281,12 +339,89 @@ impl Store {
         });
         t.sync();
         self.data.tables.push(t);
-        Extern::Table(id)
+        id
+    }
+
+    /// Whether the limiter (if any) lets a memory of `initial` pages be made.
+    fn allow_new_memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<(), WasmError> {
+        let bytes = initial.saturating_mul(PAGE);
+        let allowed = self
+            .data
+            .limiter
+            .as_mut()
+            .is_none_or(|l| l.memory_growing(0, bytes, Some(max_memory_pages(maximum) * PAGE)));
+        if !allowed {
+            return Err(WasmError::Limit(format!(
+                "the store's resource limiter refuses a memory of {initial} pages ({bytes} bytes)"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the limiter (if any) lets a table of type `ty` be made.
+    fn allow_new_table(&mut self, ty: &TableType) -> Result<(), WasmError> {
+        if !self.data.limiter.as_mut().is_none_or(|l| l.table_growing(0, ty.initial, ty.maximum)) {
+            return Err(WasmError::Limit(format!(
+                "the store's resource limiter refuses a table of {} elements",
+                ty.initial
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether the store may hold `instances`, `memories` and `tables` more than it does
+    /// (the limiter's counts); a `WasmError::Limit` naming the first count passed if not.
+    fn check_counts(&self, instances: usize, memories: usize, tables: usize) -> Result<(), WasmError> {
+        let Some(limiter) = &self.data.limiter else { return Ok(()) };
+        let counts = [
+            ("instances", self.data.instances.len(), instances, limiter.instances()),
+            ("memories", self.data.memories.len(), memories, limiter.memories()),
+            ("tables", self.data.tables.len(), tables, limiter.tables()),
+        ];
+        for (what, have, more, max) in counts {
+            if more > 0 && have.saturating_add(more) > max {
+                return Err(WasmError::Limit(format!(
+                    "the store holds {have} {what} and may hold at most {max}; {more} more asked for"
+                )));
+            }
+        }
+        Ok(())
     }
 
     /// The export `name` of an instance.
     pub fn export(&self, instance: InstanceHandle, name: &str) -> Option<Extern> {
         self.data.instances.get(instance.0 as usize)?.exports.get(name).copied()
+    }
+
+    /// Whether `instance` is an instance of this store.
+    pub fn has_instance(&self, instance: InstanceHandle) -> bool {
+        (instance.0 as usize) < self.data.instances.len()
+    }
+
+    /// Every export of an instance, by name (in no particular order); none for a handle
+    /// of no instance.
+    pub fn exports(&self, instance: InstanceHandle) -> impl Iterator<Item = (&str, Extern)> {
+        self.data
+            .instances
+            .get(instance.0 as usize)
+            .into_iter()
+            .flat_map(|i| i.exports.iter().map(|(n, e)| (n.as_str(), *e)))
+    }
+
+    /// The type of `ext`, or `None` when it names nothing in this store.
+    pub fn extern_type(&self, ext: Extern) -> Option<ExternType> {
+        Some(match ext {
+            Extern::Func(f) => ExternType::Func(self.data.funcs.get(f as usize)?.ty.clone()),
+            Extern::Memory(m) => {
+                let m = self.data.memories.get(m as usize)?;
+                ExternType::Memory { initial: m.pages(), maximum: Some(m.max_pages) }
+            }
+            Extern::Table(t) => {
+                let t = self.data.tables.get(t as usize)?;
+                ExternType::Table(TableType { initial: t.elems.len() as u64, ..t.ty })
+            }
+            Extern::Global(g) => ExternType::Global(self.data.globals.get(g as usize)?.ty),
+        })
     }
 
     /// The bytes of a memory.
@@ -336,6 +471,28 @@ impl Store {
         if imports.len() != info.imports.len() {
             return Err(WasmError::Link(format!("{} imports given, {} needed", imports.len(), info.imports.len())));
         }
+        for (imp, ext) in info.imports.iter().zip(imports) {
+            let wanted = import_type(&info, &imp.kind);
+            let given = self.extern_type(*ext).ok_or_else(|| {
+                WasmError::Link(format!("import {}::{}: {ext:?} is not a handle of this store", imp.module, imp.name))
+            })?;
+            if !given.satisfies(&wanted) {
+                return Err(WasmError::Link(format!(
+                    "import {}::{} has the wrong type: expected {wanted}, given {given}",
+                    imp.module, imp.name
+                )));
+            }
+        }
+        let defined_memories = info.memories.len() - info.num_imported_memories as usize;
+        let defined_tables = info.tables.len() - info.num_imported_tables as usize;
+        self.check_counts(1, defined_memories, defined_tables)?;
+        // Sizes are asked up front too, so that a refusal leaves the store as it was.
+        for mt in &info.memories[info.num_imported_memories as usize..] {
+            self.allow_new_memory(mt.initial, mt.maximum)?;
+        }
+        for tt in &info.tables[info.num_imported_tables as usize..] {
+            self.allow_new_table(tt)?;
+        }
         let inst_index = self.data.instances.len() as u32;
         let nfuncs = info.funcs.len();
         let mut vmctx = Box::new(VmCtx {
@@ -357,49 +514,18 @@ impl Store {
         let mut tables = Vec::new();
         let mut globals = Vec::new();
         let mut host_imports = Vec::new(); // (function index, host index)
-        for (imp, ext) in info.imports.iter().zip(imports) {
-            match (&imp.kind, *ext) {
-                (ImportKind::Func(t), Extern::Func(f)) => {
-                    let fd = &self.data.funcs[f as usize];
-                    if !same_func_type(&fd.ty, &info.types[*t as usize]) {
-                        return Err(WasmError::Link("incompatible import type".into()));
-                    }
-                    if let FuncKind::Host { host } = fd.kind {
+        // Types were checked above, so each import is of the kind the module asks for.
+        for ext in imports {
+            match *ext {
+                Extern::Func(f) => {
+                    if let FuncKind::Host { host } = self.data.funcs[f as usize].kind {
                         host_imports.push((funcs.len() as u32, host));
                     }
                     funcs.push(f);
                 }
-                (ImportKind::Memory(mt), Extern::Memory(m)) => {
-                    let mem = &self.data.memories[m as usize];
-                    let max_ok = match mt.maximum {
-                        None => true,
-                        Some(want) => mem.max_pages <= want,
-                    };
-                    if mem.pages() < mt.initial || !max_ok {
-                        return Err(WasmError::Link("incompatible import type".into()));
-                    }
-                    memory = Some(m);
-                }
-                (ImportKind::Table(tt), Extern::Table(t)) => {
-                    let tab = &self.data.tables[t as usize];
-                    let max_ok = match (tt.maximum, tab.ty.maximum) {
-                        (None, _) => true,
-                        (Some(want), Some(have)) => have <= want,
-                        (Some(_), None) => false,
-                    };
-                    if (tab.elems.len() as u64) < tt.initial || !max_ok || tab.ty.element_type != tt.element_type {
-                        return Err(WasmError::Link("incompatible import type".into()));
-                    }
-                    tables.push(t);
-                }
-                (ImportKind::Global(gt), Extern::Global(g)) => {
-                    let have = self.data.globals[g as usize].ty;
-                    if have.content_type != gt.content_type || have.mutable != gt.mutable {
-                        return Err(WasmError::Link("incompatible import type".into()));
-                    }
-                    globals.push(g);
-                }
-                _ => return Err(WasmError::Link("incompatible import type".into())),
+                Extern::Memory(m) => memory = Some(m),
+                Extern::Table(t) => tables.push(t),
+                Extern::Global(g) => globals.push(g),
             }
         }
 
@@ -473,12 +599,10 @@ impl Store {
 
         // Memories, tables, globals defined here.
         for mt in &info.memories[info.num_imported_memories as usize..] {
-            let Extern::Memory(m) = self.memory(mt.initial, mt.maximum)? else { unreachable!() };
-            memory = Some(m);
+            memory = Some(self.add_memory(mt.initial, mt.maximum)?);
         }
         for tt in &info.tables[info.num_imported_tables as usize..] {
-            let Extern::Table(t) = self.table(*tt) else { unreachable!() };
-            tables.push(t);
+            tables.push(self.add_table(*tt));
         }
         let mut global_ptrs: Vec<*mut u64> =
             globals.iter().map(|&g| self.data.globals[g as usize].bits.as_mut_ptr()).collect();
@@ -630,6 +754,9 @@ impl Store {
         if args.len() != ty.params().len() {
             return Err(WasmError::Arguments(format!("{} arguments for {} parameters", args.len(), ty.params().len())));
         }
+        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !a.has_type(**t)) {
+            return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}")));
+        }
         let (instance, index) = match fd.kind {
             FuncKind::Wasm { instance, index } => (instance, index),
             FuncKind::Host { host } => {
@@ -758,8 +885,19 @@ fn is_func(r: RefType) -> bool {
     r.is_func_ref()
 }
 
-fn same_func_type(a: &FuncType, b: &FuncType) -> bool {
-    a.params() == b.params() && a.results() == b.results()
+/// The most pages a memory declaring `maximum` can have (what `LinearMemory` enforces).
+pub(crate) fn max_memory_pages(maximum: Option<u64>) -> u64 {
+    maximum.unwrap_or(super::memory::MAX_PAGES).min(super::memory::MAX_PAGES)
+}
+
+/// What an import asks for.
+pub(crate) fn import_type(info: &ModuleInfo, kind: &ImportKind) -> ExternType {
+    match kind {
+        ImportKind::Func(t) => ExternType::Func(info.types[*t as usize].clone()),
+        ImportKind::Memory(mt) => ExternType::Memory { initial: mt.initial, maximum: mt.maximum },
+        ImportKind::Table(tt) => ExternType::Table(*tt),
+        ImportKind::Global(gt) => ExternType::Global(*gt),
+    }
 }
 
 impl Drop for Store {
