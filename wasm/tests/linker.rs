@@ -645,3 +645,34 @@ fn a_panicking_host_function_is_an_error_of_the_call() {
     }
     assert_eq!(run.call(&mut store, 1).unwrap(), 2, "the store is usable after the panic");
 }
+
+/// A linker's host functions keep no state of their own, so one linker can be built on
+/// one thread and used on another (each store gets its own functions from it).
+#[test]
+fn a_linker_moves_between_threads() {
+    fn send_and_sync<X: Send + Sync>(x: X) -> X {
+        x
+    }
+    let mut linker = send_and_sync(Linker::<i64>::new());
+    linker
+        .func_wrap("env", "f", |mut c: TypedCaller<'_, i64>, x: i64| -> i64 {
+            *c.data() += x;
+            *c.data()
+        })
+        .unwrap();
+    let got = std::thread::spawn(move || {
+        let engine = engine();
+        let m = module(
+            &engine,
+            r#"(module (import "env" "f" (func $f (param i64) (result i64)))
+                 (func (export "run") (result i64) (drop (call $f (i64.const 2))) (call $f (i64.const 5))))"#,
+        );
+        let mut store = Store::new(&engine);
+        store.set_state(10i64);
+        let inst = linker.instantiate(&mut store, &m).unwrap();
+        store.typed_func::<(), i64>(inst, "run").unwrap().call(&mut store, ()).unwrap()
+    })
+    .join()
+    .unwrap();
+    assert_eq!(got, 17);
+}

@@ -239,7 +239,9 @@ impl<'f, I: MachInst> Lower<'f, I> {
             let Some(i) = cur else { return false };
             let data = &f.dfg.insts[i];
             let mut uses = data.arguments(&f.dfg.value_lists).iter().copied().chain(
-                data.branch_destinations(&f.dfg.jump_tables).iter().flat_map(|c| c.args_slice(&f.dfg.value_lists).iter().copied()),
+                data.branch_destinations(&f.dfg.jump_tables)
+                    .iter()
+                    .flat_map(|c| c.args_slice(&f.dfg.value_lists).iter().copied()),
             );
             if uses.any(|u| f.dfg.resolve_aliases(u) == v) {
                 return true;

@@ -24,13 +24,12 @@
 //! into).
 
 use super::store::{Caller, HostFn, InstanceHandle, Store, import_type};
-use super::typed::{IntoFunc, TypedCaller};
+use super::typed::{IntoFunc, SharedHostFn, TypedCaller};
 use super::{Extern, Module, Val};
 use crate::WasmError;
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::rc::Rc;
+use std::sync::Arc;
 use wasmparser::FuncType;
 
 /// A definition.
@@ -38,7 +37,7 @@ enum Definition {
     /// An item of a store (of the given store, when known).
     Extern { ext: Extern, store: Option<u64> },
     /// A host function, made into a store's function on first use in each store.
-    Host { ty: FuncType, func: Rc<RefCell<HostFn>> },
+    Host { ty: FuncType, func: SharedHostFn },
 }
 
 /// Definitions by module and name, for instantiating modules whose host data is a `T`.
@@ -110,8 +109,7 @@ impl<T: 'static> Linker<T> {
             F::func_type()
         }
         let ty = ty_of(&func);
-        let func = Rc::new(RefCell::new(func.into_host_fn()));
-        self.insert(module, name, Definition::Host { ty, func })
+        self.insert(module, name, Definition::Host { ty, func: func.into_host_fn() })
     }
 
     /// Defines `module::name` as a host function of type `ty` from an untyped closure: it
@@ -122,10 +120,11 @@ impl<T: 'static> Linker<T> {
         module: &str,
         name: &str,
         ty: FuncType,
-        mut func: impl FnMut(TypedCaller<'_, T>, &[Val]) -> Result<Vec<Val>, WasmError> + 'static,
+        func: impl Fn(TypedCaller<'_, T>, &[Val]) -> Result<Vec<Val>, WasmError> + Send + Sync + 'static,
     ) -> Result<&mut Self, WasmError> {
-        let host: HostFn = Box::new(move |caller: &mut Caller<'_>, args: &[Val]| func(TypedCaller::new(caller)?, args));
-        self.insert(module, name, Definition::Host { ty, func: Rc::new(RefCell::new(host)) })
+        let host: SharedHostFn =
+            Arc::new(move |caller: &mut Caller<'_>, args: &[Val]| func(TypedCaller::new(caller)?, args));
+        self.insert(module, name, Definition::Host { ty, func: host })
     }
 
     /// Defines every export of `instance` (of `store`) under `module`, so that modules
@@ -162,13 +161,7 @@ impl<T: 'static> Linker<T> {
                     return Ok(ext);
                 }
                 let func = func.clone();
-                let host: HostFn = Box::new(move |caller: &mut Caller<'_>, args: &[Val]| {
-                    // A host function cannot re-enter its store, so the closure is never
-                    // borrowed twice; should that change, this is an error, not a panic.
-                    let mut f =
-                        func.try_borrow_mut().map_err(|_| WasmError::Host("host function re-entered".into()))?;
-                    f(caller, args)
-                });
+                let host: HostFn = Box::new(move |caller: &mut Caller<'_>, args: &[Val]| func(caller, args));
                 let ext = store.host_func(ty.clone(), host);
                 self.made.insert((store.id(), def), ext);
                 Ok(ext)

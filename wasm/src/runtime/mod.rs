@@ -27,7 +27,9 @@ mod typed;
 pub use limits::{ResourceLimiter, StoreLimits};
 pub use linker::Linker;
 pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
-pub use typed::{ExternRef, FuncRef, IntoFunc, TypedCaller, TypedFunc, V128, WasmParams, WasmResults, WasmTy};
+pub use typed::{
+    ExternRef, FuncRef, IntoFunc, SharedHostFn, TypedCaller, TypedFunc, V128, WasmParams, WasmResults, WasmTy,
+};
 
 use crate::WasmError;
 use crate::debug::WasmDebugInfo;

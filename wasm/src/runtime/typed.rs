@@ -7,16 +7,17 @@
 //! whose error becomes the call's error); a [`TypedFunc`]'s parameters and results are
 //! `WasmParams` too, checked once against the function's type when the `TypedFunc` is made.
 //!
-//! [`IntoFunc`] turns a closure `FnMut(TypedCaller<T>, A1, .., An) -> R` into the store's
-//! untyped host function (`HostFn`) and its Wasm type; a macro writes it for 0 to 8
+//! [`IntoFunc`] turns a closure `Fn(TypedCaller<T>, A1, .., An) -> R` into the store's
+//! untyped, shared host function ([`SharedHostFn`]) and its Wasm type; a macro writes it for 0 to 8
 //! parameters. The [`TypedCaller`] gives the closure the store's host data as a `&mut T`
 //! and the calling instance's memory; when the store's data is not a `T` (the host
 //! replaced it after linking), the call fails with a host error rather than panicking.
 
-use super::store::{Caller, HostFn, InstanceHandle, Store};
+use super::store::{Caller, InstanceHandle, Store};
 use super::{Extern, Val};
 use crate::WasmError;
 use std::marker::PhantomData;
+use std::sync::Arc;
 use wasmparser::{FuncType, ValType};
 
 /// A Rust type that is one Wasm value.
@@ -160,14 +161,19 @@ impl<'a, T: 'static> TypedCaller<'a, T> {
     }
 }
 
+/// A host function shared by every store a [`Linker`](super::Linker) instantiates into:
+/// it keeps no state of its own (state belongs in the store's host data `T`), so it is a
+/// `Fn`, and `Send + Sync` so that a linker can be built once and used from any thread.
+pub type SharedHostFn = Arc<dyn Fn(&mut Caller<'_>, &[Val]) -> Result<Vec<Val>, WasmError> + Send + Sync>;
+
 /// A Rust closure that can be a host function with host data `T`: a
-/// `FnMut(TypedCaller<T>, A1, .., An) -> R` with each `Ai` a [`WasmTy`] (0 to 8 of them)
-/// and `R` a [`WasmResults`].
-pub trait IntoFunc<T, Params, Results>: 'static {
+/// `Fn(TypedCaller<T>, A1, .., An) -> R + Send + Sync` with each `Ai` a [`WasmTy`] (0 to 8
+/// of them) and `R` a [`WasmResults`].
+pub trait IntoFunc<T, Params, Results>: Send + Sync + 'static {
     /// The Wasm type of the function.
     fn func_type() -> FuncType;
     /// The untyped host function the store calls.
-    fn into_host_fn(self) -> HostFn;
+    fn into_host_fn(self) -> SharedHostFn;
 }
 
 /// The error of values that do not fit a host function's parameters (the store checks
@@ -202,13 +208,13 @@ macro_rules! arities {
         #[allow(non_snake_case)]
         impl<T: 'static, F, R: WasmResults, $($a: WasmTy),*> IntoFunc<T, ($($a,)*), R> for F
         where
-            F: FnMut(TypedCaller<'_, T>, $($a),*) -> R + 'static,
+            F: Fn(TypedCaller<'_, T>, $($a),*) -> R + Send + Sync + 'static,
         {
             fn func_type() -> FuncType {
                 FuncType::new(<($($a,)*)>::valtypes(), R::Values::valtypes())
             }
-            fn into_host_fn(mut self) -> HostFn {
-                Box::new(move |caller: &mut Caller<'_>, vals: &[Val]| {
+            fn into_host_fn(self) -> SharedHostFn {
+                Arc::new(move |caller: &mut Caller<'_>, vals: &[Val]| {
                     let ($($a,)*) = <($($a,)*)>::from_vals(vals)
                         .ok_or_else(|| bad_args(vals, <($($a,)*)>::valtypes()))?;
                     let caller = TypedCaller::<T>::new(caller)?;

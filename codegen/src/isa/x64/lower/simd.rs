@@ -225,7 +225,8 @@ impl RuleCtx<'_, '_> {
             return None;
         };
         let ty = f.dfg.value_type(v);
-        let plain = ty.is_vector() && ty.bits() == 128 && flags.explicit_endianness() != Some(crate::ir::Endianness::Big);
+        let plain =
+            ty.is_vector() && ty.bits() == 128 && flags.explicit_endianness() != Some(crate::ir::Endianness::Big);
         (plain && (self.avx() || flags.aligned())).then_some((load, flags, arg, offset.0))
     }
     /// `op a, [addr]`, the load `load` merged in: its fault is reported as the load's
