@@ -54,6 +54,7 @@ pub(super) fn is_lanewise(op: Opcode) -> bool {
             | Ctz
             | Bswap
             | Popcnt
+            | Bmask
             | Ishl
             | Ushr
             | Sshr
