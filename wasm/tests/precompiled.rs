@@ -59,3 +59,54 @@ fn damaged_or_foreign_files_are_errors() {
     let e = err(Module::deserialize(&other, &bytes));
     assert!(e.contains("consume_fuel"), "{e}");
 }
+
+/// `Config::cache_dir`: the first `Module::new` compiles and leaves an entry, the next
+/// loads it; another optimisation level or other bytes get their own entries; an entry
+/// whose stored Wasm differs from the bytes asked for (a hash collision, simulated by
+/// renaming) or that is damaged is compiled again and replaced.
+#[test]
+fn the_module_cache_reuses_only_matching_entries() {
+    let dir = std::env::temp_dir().join(format!("lathe-module-cache-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let entries = || {
+        let mut v: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+        v.sort();
+        v
+    };
+    let config = |optimize| Config { optimize, cache_dir: Some(dir.clone()), ..Config::default() };
+    let engine = Engine::new(config(true)).unwrap();
+    let first = Module::new(&engine, &wasm()).unwrap();
+    assert!(!first.from_cache());
+    assert_eq!(entries().len(), 1);
+    let path = entries().remove(0);
+    let second = Module::new(&engine, &wasm()).unwrap();
+    assert!(second.from_cache());
+    assert_eq!(run(&engine, &second), run(&engine, &first));
+
+    let unoptimized = Engine::new(config(false)).unwrap();
+    assert!(!Module::new(&unoptimized, &wasm()).unwrap().from_cache());
+    assert_eq!(entries().len(), 2);
+
+    // Other bytes under this module's entry name: not used, and the entry is replaced.
+    let other = {
+        let buf = wast::parser::ParseBuffer::new("(module (func (export \"f\") (result i32) (i32.const 7)))").unwrap();
+        let mut w: wast::Wat = wast::parser::parse(&buf).unwrap();
+        w.encode().unwrap()
+    };
+    let other_engine = Engine::new(Config { optimize: true, ..Config::default() }).unwrap();
+    let foreign = Module::new(&other_engine, &other).unwrap().serialize(&other_engine);
+    std::fs::write(&path, &foreign).unwrap();
+    let again = Module::new(&engine, &wasm()).unwrap();
+    assert!(!again.from_cache(), "an entry holding other Wasm bytes is not used");
+    assert_eq!(run(&engine, &again), run(&engine, &first));
+    assert!(Module::new(&engine, &wasm()).unwrap().from_cache(), "the entry was replaced");
+
+    // A damaged entry is compiled again.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let mid = bytes.len() / 2;
+    bytes[mid] ^= 0x40;
+    std::fs::write(&path, &bytes).unwrap();
+    assert!(!Module::new(&engine, &wasm()).unwrap().from_cache());
+    assert!(Module::new(&engine, &wasm()).unwrap().from_cache());
+    let _ = std::fs::remove_dir_all(&dir);
+}

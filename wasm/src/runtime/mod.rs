@@ -16,6 +16,7 @@
 //! `libcalls` (the `extern "C"` functions compiled code calls), `typed` (Rust types as
 //! Wasm values, typed host functions and calls), `linker`, `limits`.
 
+mod cache;
 mod libcalls;
 pub mod limits;
 mod linker;
@@ -72,6 +73,10 @@ pub struct Config {
     /// Charge one unit of the store's fuel on every function entry and loop iteration
     /// (`Store::set_fuel`, `lathe run --fuel`); the guest traps when it runs out.
     pub consume_fuel: bool,
+    /// Keep compiled modules in this directory and reuse them: `Module::new` of the same
+    /// bytes with the same configuration loads the code instead of compiling it (see
+    /// `runtime/cache.rs`; [`Module::from_cache`] tells which happened).
+    pub cache_dir: Option<std::path::PathBuf>,
 }
 
 /// The backend and settings shared by modules and stores.
@@ -117,11 +122,30 @@ pub struct Module {
     pub(crate) debug: Option<Arc<WasmDebugInfo>>,
     /// Why the module's DWARF could not be read, when it could not.
     debug_error: Option<String>,
+    /// Loaded from the module cache.
+    from_cache: bool,
 }
 
 impl Module {
-    /// Parses, validates and compiles `bytes`.
+    /// Parses, validates and compiles `bytes` (or, with [`Config::cache_dir`], loads the
+    /// code compiled earlier for the same bytes and configuration).
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
+        let Some(dir) = &engine.config.cache_dir else { return Module::compile(engine, bytes) };
+        let path = cache::entry_path(dir, engine, bytes);
+        if let Some(module) = cache::load(engine, &path, bytes) {
+            return Ok(module);
+        }
+        let module = Module::compile(engine, bytes)?;
+        cache::store(engine, &path, &module);
+        Ok(module)
+    }
+
+    /// Whether the module's code was loaded from the cache directory rather than compiled.
+    pub fn from_cache(&self) -> bool {
+        self.from_cache
+    }
+
+    fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
         let info = crate::module::parse(bytes)?;
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
@@ -150,7 +174,7 @@ impl Module {
             Some(Err(e)) => (None, Some(e.to_string())),
             None => (None, None),
         };
-        Module { info: Arc::new(info), code: Arc::new(code), ir_insts, debug, debug_error }
+        Module { info: Arc::new(info), code: Arc::new(code), ir_insts, debug, debug_error, from_cache: false }
     }
 
     /// When debug information was asked for but the module's DWARF could not be read,

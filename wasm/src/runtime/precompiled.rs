@@ -74,7 +74,7 @@ fn reloc_tag(k: RelocKind) -> u8 {
 
 /// What must match between the engine that wrote a file and the one loading it, as
 /// `name=value` items, one per line.
-fn fingerprint(engine: &Engine) -> String {
+pub(super) fn fingerprint(engine: &Engine) -> String {
     let c = &engine.config;
     // The optimisation level and the verifier change how the code was made, not what it
     // needs to run: they are left out.
@@ -109,7 +109,7 @@ fn first_difference(theirs: &str, ours: &str) -> String {
 }
 
 /// FNV-1a, 64 bits.
-fn checksum(bytes: &[u8]) -> u64 {
+pub(super) fn checksum(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3))
 }
 
