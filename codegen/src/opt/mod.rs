@@ -4,7 +4,9 @@
 //! constant folding and algebraic identities), then alias resolution, then
 //! [`number_values`] (`gvn.rs`: pure instructions computed again in dominated code), then
 //! [`eliminate_redundant_loads`] (`memory.rs`: redundant loads and store-to-load
-//! forwarding over alias classes), then [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
+//! forwarding over alias classes), then [`rematerialize_constants`] (`remat.rs`: each
+//! block gets its own copy of the constants it uses, so none is live across a loop),
+//! then [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
 //! results before and after (the `test optimize` filetests check this).
 //!
 //! Invariant: no rewrite removes a trap or a side effect.
@@ -13,9 +15,11 @@ mod context;
 mod fold;
 mod gvn;
 mod memory;
+mod remat;
 
 pub use gvn::number_values;
 pub use memory::eliminate_redundant_loads;
+pub use remat::rematerialize_constants;
 
 use crate::ir::{Function, Inst, Value};
 use context::OptCtx;
@@ -59,6 +63,7 @@ pub fn optimize(func: &mut Function) -> OptStats {
     if loads > 0 {
         resolve_aliases(func);
     }
+    rematerialize_constants(func);
     let removed = eliminate_dead_code(func);
     OptStats { simplified, numbered, loads, removed }
 }
