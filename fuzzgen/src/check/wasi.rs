@@ -48,7 +48,7 @@ fn scratch() -> &'static Path {
         let tripwire = outside.join("tripwire");
         std::fs::write(&tripwire, "no permissions\n").expect("scratch file");
         use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&tripwire, std::fs::Permissions::from_mode(0)).expect("chmod");
+        std::fs::set_permissions(&tripwire, std::fs::Permissions::from_mode(0o000)).expect("chmod");
         harness::arm(&outside);
         top
     })
