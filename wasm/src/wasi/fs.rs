@@ -201,7 +201,11 @@ impl Fds {
         match &mut e.desc {
             Desc::Stdio(0) if at.is_none() => {
                 super::poll::wait_ready(0, libc::POLLIN, nonblocking, max_block)?;
-                std::io::stdin().read(buf).map_err(|e| errno_of(&e))
+                // Straight from the host descriptor, not through Rust's buffered stdin:
+                // bytes held in a user-space buffer would be invisible to `poll_oneoff`.
+                // SAFETY: `buf` is writable for its length.
+                let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+                if n < 0 { Err(last()) } else { Ok(n as usize) }
             }
             Desc::File(file) => match at {
                 Some(offset) => file.read_at(buf, offset),
