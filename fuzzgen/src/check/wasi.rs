@@ -22,16 +22,25 @@ use std::time::Duration;
 /// The most calls one input makes.
 const MAX_CALLS: usize = 64;
 
-/// The engine and driver module, compiled once per thread.
-fn with_module<T>(f: impl FnOnce(&lathe_wasm::Engine, &lathe_wasm::Module) -> T) -> T {
+/// Runs `f` on the thread's driver instance, reset to `ctx` (instantiated once per
+/// thread: instantiating compiles, which would dominate each input).
+fn with_harness<T>(ctx: WasiCtx, f: impl FnOnce(&mut Harness) -> T) -> Result<T, Mismatch> {
     thread_local! {
-        static MODULE: (lathe_wasm::Engine, lathe_wasm::Module) = {
-            let engine = lathe_wasm::Engine::new(lathe_wasm::Config::default()).expect("the host is supported");
-            let module = harness::module(&engine).expect("the driver module compiles");
-            (engine, module)
-        };
+        static HARNESS: std::cell::RefCell<Option<Harness>> = const { std::cell::RefCell::new(None) };
     }
-    MODULE.with(|(e, m)| f(e, m))
+    HARNESS.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        let fail = |e: lathe_wasm::WasmError| Mismatch::new(format!("the driver did not start: {e}"), "");
+        match slot.as_mut() {
+            Some(h) => h.reset(ctx).map_err(fail)?,
+            None => {
+                let engine = lathe_wasm::Engine::new(lathe_wasm::Config::default()).map_err(fail)?;
+                let module = harness::module(&engine).map_err(fail)?;
+                *slot = Some(Harness::new(&engine, &module, ctx).map_err(fail)?);
+            }
+        }
+        Ok(f(slot.as_mut().expect("set above")))
+    })
 }
 
 /// The per-process scratch tree: `granted/` (made afresh for each input) and `outside/`
@@ -114,9 +123,7 @@ pub fn check_wasi(bytes: &[u8]) -> Result<Verdict, Mismatch> {
         let list: Vec<String> = calls.iter().map(|(k, a)| format!("{}{a:?}", FUNCS[*k].0)).collect();
         format!("memory at {memory_at}: {memory:?}\ncalls:\n  {}", list.join("\n  "))
     };
-    with_module(|engine, module| {
-        let mut h = Harness::new(engine, module, ctx)
-            .map_err(|e| Mismatch::new(format!("the driver did not instantiate: {e}"), ""))?;
+    with_harness(ctx, |h| {
         h.write_memory(u32::from(memory_at), &memory)
             .map_err(|e| Mismatch::new(format!("poke failed: {e}"), describe(&calls)))?;
         for (k, args) in &calls {
@@ -124,7 +131,7 @@ pub fn check_wasi(bytes: &[u8]) -> Result<Verdict, Mismatch> {
             let _ = h.call(*k, args);
         }
         Ok::<(), Mismatch>(())
-    })?;
+    })??;
     let after = harness::snapshot(&outside);
     if after != before {
         return Err(Mismatch::new(

@@ -82,8 +82,14 @@ pub fn module_text() -> String {
         exports += &format!("  (func (export \"{name}\") {decl} (result i32) (call $f{k}{gets}))\n");
     }
     let data: String = PATHS.iter().map(|(at, p)| format!("  (data (i32.const {at}) \"{p}\")\n")).collect();
+    // `reset` zeroes the memory and stores the paths again, byte by byte.
+    let stores: String = PATHS
+        .iter()
+        .flat_map(|(at, p)| p.bytes().enumerate().map(move |(k, b)| (at + k as u32, b)))
+        .map(|(addr, b)| format!(" (i32.store8 (i32.const {addr}) (i32.const {b}))"))
+        .collect();
     format!(
-        "(module\n{imports}  (memory (export \"memory\") 1)\n{data}{exports}  (func (export \"poke\") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))\n)"
+        "(module\n{imports}  (memory (export \"memory\") 1)\n{data}{exports}  (func (export \"poke\") (param i32 i32) (i32.store8 (local.get 0) (local.get 1)))\n  (func (export \"reset\") (memory.fill (i32.const 0) (i32.const 0) (i32.const 65536)){stores})\n)"
     )
 }
 
@@ -100,6 +106,7 @@ pub struct Harness {
     store: Store,
     funcs: Vec<u32>,
     poke: u32,
+    reset: u32,
 }
 
 impl Harness {
@@ -114,7 +121,15 @@ impl Harness {
         };
         let funcs = FUNCS.iter().map(|(name, _)| func(&store, inst, name)).collect::<Result<_, _>>()?;
         let poke = func(&store, inst, "poke")?;
-        Ok(Harness { store, funcs, poke })
+        let reset = func(&store, inst, "reset")?;
+        Ok(Harness { store, funcs, poke, reset })
+    }
+
+    /// Starts over as a fresh instance would (memory as instantiated, descriptors from
+    /// `ctx`), without instantiating again (which compiles).
+    pub fn reset(&mut self, ctx: WasiCtx) -> Result<(), WasmError> {
+        self.store.call(self.reset, &[])?;
+        super::set_ctx(&mut self.store, ctx)
     }
 
     /// Calls function `k` of [`FUNCS`] with `args` (each cut to its parameter's type,

@@ -438,13 +438,21 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
     }
 }
 
-/// Host functions for every import of `module`, which must all be WASI preview 1
-/// functions. Stores `ctx` in the store.
-pub fn imports(store: &mut Store, module: &Module, mut ctx: WasiCtx) -> Result<Vec<Extern>, WasmError> {
+/// Opens `ctx`'s preopens and listeners and makes it the store's WASI state, replacing
+/// the one before (with every descriptor it had open). [`imports`] does this; calling it
+/// again starts the same instance over with fresh descriptors.
+pub fn set_ctx(store: &mut Store, mut ctx: WasiCtx) -> Result<(), WasmError> {
     let listeners = std::mem::take(&mut ctx.listeners);
     ctx.fds = fds::Fds::with_preopens(&ctx.preopens, listeners).map_err(|e| WasmError::Host(format!("--dir: {e}")))?;
     ctx.fds.max_block = ctx.max_block;
     store.set_state(ctx);
+    Ok(())
+}
+
+/// Host functions for every import of `module`, which must all be WASI preview 1
+/// functions. Stores `ctx` in the store.
+pub fn imports(store: &mut Store, module: &Module, ctx: WasiCtx) -> Result<Vec<Extern>, WasmError> {
+    set_ctx(store, ctx)?;
     let mut out = Vec::new();
     for (k, imp) in module.info().imports.iter().enumerate() {
         let crate::module::ImportKind::Func(_) = imp.kind else {
