@@ -190,13 +190,18 @@ fn run_inner(
     if let Some(bytes) = limits.max_memory {
         store.set_max_memory(bytes);
     }
+    // Set with the interrupt: a guest blocked in a WASI call (an accept, a poll) gets
+    // `EINTR` and returns to its code, where the interrupt traps.
+    let cancel_waits = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(timeout) = limits.timeout {
         // The watchdog outlives the run harmlessly: interrupting an idle store only makes
         // its next call stop, and the process is about to exit.
         let handle = store.interrupt_handle();
+        let cancel = cancel_waits.clone();
         std::thread::spawn(move || {
             std::thread::sleep(timeout);
             handle.interrupt();
+            cancel.store(true, std::sync::atomic::Ordering::SeqCst);
         });
     }
     let mut argv = vec![file.clone()];
@@ -205,6 +210,9 @@ fn run_inner(
     }
     let mut ctx = WasiCtx::new(argv, limits.env, limits.preopens);
     ctx.listeners = limits.listeners;
+    if limits.timeout.is_some() {
+        ctx.waits.cancel = Some(cancel_waits);
+    }
     let imports = wasi::imports(&mut store, &module, ctx).map_err(|e| e.to_string())?;
     let mut finish = |code: i32| {
         stats.run = start.elapsed();

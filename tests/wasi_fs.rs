@@ -259,3 +259,34 @@ fn proc_raise_ends_the_guest_as_the_signal_would() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// `--timeout` also stops a guest that waits in a WASI call: sock_echo.wasm, with no
+/// client, blocks in `poll_oneoff` on its listener (a 60 s clock as a backstop, then
+/// `sock_accept`); the cancelled wait returns `EINTR` and the interrupt traps.
+#[test]
+fn a_timeout_stops_a_guest_blocked_in_a_wasi_call() {
+    let wasm = wasi_dir().join("sock_echo.wasm");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .args(["run", "--timeout", "1s", "--tcplisten", "127.0.0.1:0", wasm.to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lathe runs");
+    // Without the cancellation it would wait at least a minute: give up well before.
+    let mut status = None;
+    for _ in 0..300 {
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let Some(status) = status else {
+        child.kill().unwrap();
+        panic!("lathe run --timeout 1s was still waiting after 30 s");
+    };
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut err).unwrap();
+    assert!(!status.success());
+    assert!(err.contains("wasm trap: interrupt"), "{err}");
+}

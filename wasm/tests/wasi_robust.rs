@@ -40,7 +40,7 @@ fn hostile_arguments_never_panic_or_escape() {
     // fd 3 is the listener, fd 4 the directory.
     ctx.listeners = vec![listener];
     // Blocking calls (an accept with no one left to connect, a far clock) give up soon.
-    ctx.max_block = Some(Duration::from_millis(1));
+    ctx.waits.max_block = Some(Duration::from_millis(1));
     let mut h = Harness::new(&engine, &module, ctx).unwrap();
 
     let pointers: &[u32] = &[0, 8, 100, 120, 160, 200, 1000, 65528, 65535, 65536, u32::MAX - 3, u32::MAX];

@@ -9,7 +9,7 @@
 //! a listing shows), and it holds a file with no permissions as a tripwire.
 //!
 //! The calls go through `lathe_wasm::wasi::harness`, the same driver as
-//! `wasm/tests/wasi_robust.rs`. Waits are bounded (`WasiCtx::max_block`), so a call that
+//! `wasm/tests/wasi_robust.rs`. Waits are bounded (`WaitPolicy::max_block`), so a call that
 //! would block (an accept with no one connecting, a poll with a far clock) returns.
 
 use super::{Mismatch, Verdict};
@@ -117,7 +117,7 @@ pub fn check_wasi(bytes: &[u8]) -> Result<Verdict, Mismatch> {
     let preopen = Preopen { host: granted.clone(), guest: "/sandbox".into(), read_only: false };
     let mut ctx = WasiCtx::new(vec!["prog".into(), "arg".into()], vec!["A=b".into()], vec![preopen]);
     ctx.listeners = vec![listener];
-    ctx.max_block = Some(Duration::from_micros(200));
+    ctx.waits.max_block = Some(Duration::from_micros(200));
 
     let describe = |calls: &[(usize, Vec<u64>)]| {
         let list: Vec<String> = calls.iter().map(|(k, a)| format!("{}{a:?}", FUNCS[*k].0)).collect();

@@ -13,11 +13,11 @@
 //! with its own errno (`EISDIR`, `ENOTSOCK`, `ESPIPE`, ...).
 
 use super::errno::{EBADF, EINVAL, ENOTCAPABLE, ENOTSUP, Errno, errno_of, last};
+use super::poll::WaitPolicy;
 use super::rights;
 use std::fs::File;
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::{AsRawFd, OwnedFd, RawFd};
-use std::time::Duration;
 
 /// WASI file types.
 pub const FILETYPE_UNKNOWN: u8 = 0;
@@ -108,8 +108,8 @@ impl Entry {
 /// The descriptor table.
 pub struct Fds {
     slots: Vec<Option<Entry>>,
-    /// The longest one call may block the host thread (`None`: as long as it takes).
-    pub max_block: Option<Duration>,
+    /// How long blocking calls may wait.
+    pub waits: WaitPolicy,
 }
 
 impl Default for Fds {
@@ -122,7 +122,7 @@ impl Default for Fds {
             }
             Some(e)
         };
-        Fds { slots: vec![stdio(0), stdio(1), stdio(2)], max_block: None }
+        Fds { slots: vec![stdio(0), stdio(1), stdio(2)], waits: WaitPolicy::default() }
     }
 }
 

@@ -195,12 +195,12 @@ impl Fds {
     /// Reads into `buf` from a file or stream (at `at` for `fd_pread`); the count read.
     pub fn read(&mut self, fd: u32, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
         let needed = if at.is_some() { rights::FD_READ | rights::FD_SEEK } else { rights::FD_READ };
-        let max_block = self.max_block;
+        let waits = self.waits.clone();
         let e = self.entry(fd, needed)?;
         let nonblocking = e.nonblocking();
         match &mut e.desc {
             Desc::Stdio(0) if at.is_none() => {
-                super::poll::wait_ready(0, libc::POLLIN, nonblocking, max_block)?;
+                super::poll::wait_ready(0, libc::POLLIN, nonblocking, &waits)?;
                 // Straight from the host descriptor, not through Rust's buffered stdin:
                 // bytes held in a user-space buffer would be invisible to `poll_oneoff`.
                 // SAFETY: `buf` is writable for its length.
@@ -212,7 +212,7 @@ impl Fds {
                 None => file.read(buf),
             }
             .map_err(|e| errno_of(&e)),
-            Desc::Stream(s) if at.is_none() => super::sock::recv(s, buf, 0, nonblocking, max_block),
+            Desc::Stream(s) if at.is_none() => super::sock::recv(s, buf, 0, nonblocking, &waits),
             Desc::Dir { .. } => Err(EISDIR),
             Desc::Listener(_) => Err(ENOTCONN),
             Desc::Stdio(_) | Desc::Stream(_) => Err(if at.is_some() { ESPIPE } else { EBADF }),
@@ -222,7 +222,7 @@ impl Fds {
     /// Writes `data` to a file or stream (at `at` for `fd_pwrite`); the count written.
     pub fn write(&mut self, fd: u32, data: &[u8], at: Option<u64>) -> Result<usize, Errno> {
         let needed = if at.is_some() { rights::FD_WRITE | rights::FD_SEEK } else { rights::FD_WRITE };
-        let max_block = self.max_block;
+        let waits = self.waits.clone();
         let e = self.entry(fd, needed)?;
         let nonblocking = e.nonblocking();
         let r = match &mut e.desc {
@@ -235,7 +235,7 @@ impl Fds {
                 }
                 .map_err(|e| errno_of(&e));
             }
-            Desc::Stream(s) if at.is_none() => return super::sock::send(s, data, nonblocking, max_block),
+            Desc::Stream(s) if at.is_none() => return super::sock::send(s, data, nonblocking, &waits),
             Desc::Dir { .. } => return Err(EISDIR),
             Desc::Listener(_) => return Err(ENOTCONN),
             Desc::Stdio(_) | Desc::Stream(_) => return Err(if at.is_some() { ESPIPE } else { EBADF }),

@@ -29,13 +29,13 @@ pub mod rights;
 mod sock;
 
 pub use fds::Preopen;
+pub use poll::WaitPolicy;
 
 use crate::runtime::Caller;
 use crate::{Extern, Module, Store, Val, WasmError};
 use errno::{EFAULT, EINVAL, ENOSYS, ENOTSUP};
 use std::io::Read;
 use std::net::TcpListener;
-use std::time::Duration;
 
 /// The program's view of its environment.
 #[derive(Default)]
@@ -49,10 +49,13 @@ pub struct WasiCtx {
     /// Listening sockets the guest may `sock_accept` on: descriptors 3, 4, ... in order,
     /// before the directories.
     pub listeners: Vec<TcpListener>,
-    /// The longest one WASI call may block the host thread (`poll_oneoff`, `sock_accept`,
-    /// reads and writes of sockets and standard input); a call that would wait longer
-    /// returns `EAGAIN`. `None` (the default): waits as long as the call needs.
-    pub max_block: Option<Duration>,
+    /// How long one WASI call may block the host thread (`poll_oneoff`, `sock_accept`,
+    /// reads and writes of sockets and standard input): `max_block` (a call that would
+    /// wait longer returns `EAGAIN`; `None`, the default, waits as long as the call needs)
+    /// and a `cancel` flag another thread sets to end every wait (`EINTR`), e.g. together
+    /// with [`crate::InterruptHandle::interrupt`], so a guest blocked in a WASI call still
+    /// stops.
+    pub waits: WaitPolicy,
     /// The open descriptors, set up by [`imports`].
     fds: fds::Fds,
 }
@@ -444,7 +447,7 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
 pub fn set_ctx(store: &mut Store, mut ctx: WasiCtx) -> Result<(), WasmError> {
     let listeners = std::mem::take(&mut ctx.listeners);
     ctx.fds = fds::Fds::with_preopens(&ctx.preopens, listeners).map_err(|e| WasmError::Host(format!("--dir: {e}")))?;
-    ctx.fds.max_block = ctx.max_block;
+    ctx.fds.waits = ctx.waits.clone();
     store.set_state(ctx);
     Ok(())
 }

@@ -5,7 +5,7 @@
 //! streams and sockets wait for real readiness with the host's `ppoll(2)`; regular files
 //! and directories are always ready (a file's `fd_read` event carries the bytes left after
 //! its offset, a write event 0). The wait lasts until the earliest deadline (for ever
-//! without a clock subscription), cut to [`Fds::max_block`] when the embedder sets one (a
+//! without a clock subscription), cut to [`WaitPolicy::max_block`] when the embedder sets one (a
 //! wait that runs out with nothing ready then answers `EAGAIN`).
 //!
 //! A subscription that cannot be served (bad descriptor: `EBADF`, no `POLL_FD_READWRITE`
@@ -19,7 +19,30 @@ use super::errno::*;
 use super::fds::{Desc, Fds};
 use super::rights;
 use std::os::fd::{AsRawFd, RawFd};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
+
+/// How long a blocking WASI call may wait, as the embedder sets it.
+#[derive(Clone, Debug, Default)]
+pub struct WaitPolicy {
+    /// The longest one call may block the host thread (`None`: as long as it takes); a
+    /// wait that runs out answers `EAGAIN`.
+    pub max_block: Option<Duration>,
+    /// Set by another thread to stop every wait at once: the call answers `EINTR` (within
+    /// [`CANCEL_SLICE`]), so an interrupted guest gets back to its code, where the
+    /// interrupt traps.
+    pub cancel: Option<Arc<AtomicBool>>,
+}
+
+/// How often a wait looks at [`WaitPolicy::cancel`].
+pub const CANCEL_SLICE: Duration = Duration::from_millis(20);
+
+impl WaitPolicy {
+    fn cancelled(&self) -> bool {
+        self.cancel.as_ref().is_some_and(|c| c.load(Ordering::SeqCst))
+    }
+}
 
 const EVENTTYPE_CLOCK: u8 = 0;
 const EVENTTYPE_FD_READ: u8 = 1;
@@ -28,12 +51,21 @@ const SUBCLOCK_ABSTIME: u16 = 1;
 const EVENTRW_HANGUP: u16 = 1;
 
 /// `ppoll` on `fds` for at most `limit` (for ever when `None`), retried on `EINTR`; the
-/// number of descriptors with events.
-fn host_poll(fds: &mut [libc::pollfd], limit: Option<Duration>) -> Result<usize, Errno> {
+/// number of descriptors with events. With a cancel flag the wait goes in slices of
+/// [`CANCEL_SLICE`] and answers `EINTR` once the flag is set.
+fn host_poll(fds: &mut [libc::pollfd], limit: Option<Duration>, policy: &WaitPolicy) -> Result<usize, Errno> {
     let deadline = limit.and_then(|d| Instant::now().checked_add(d));
     loop {
+        if policy.cancelled() {
+            return Err(EINTR);
+        }
         let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-        let ts = left.map(|d| libc::timespec {
+        let slice = match (left, policy.cancel.is_some()) {
+            (Some(l), true) => Some(l.min(CANCEL_SLICE)),
+            (None, true) => Some(CANCEL_SLICE),
+            (l, false) => l,
+        };
+        let ts = slice.map(|d| libc::timespec {
             tv_sec: d.as_secs().min(i64::MAX as u64) as libc::time_t,
             tv_nsec: d.subsec_nanos() as libc::c_long,
         });
@@ -41,8 +73,11 @@ fn host_poll(fds: &mut [libc::pollfd], limit: Option<Duration>) -> Result<usize,
         // SAFETY: `fds` is a valid array of `pollfd` for its length, `ts_ptr` null or a
         // valid timespec, and no signal mask is passed.
         let n = unsafe { libc::ppoll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, ts_ptr, std::ptr::null()) };
-        if n >= 0 {
+        if n > 0 || (n == 0 && left.is_some_and(|l| l <= slice.unwrap_or(l))) {
             return Ok(n as usize);
+        }
+        if n == 0 {
+            continue;
         }
         let e = last();
         if e != EINTR {
@@ -54,20 +89,20 @@ fn host_poll(fds: &mut [libc::pollfd], limit: Option<Duration>) -> Result<usize,
 /// Waits until host descriptor `fd` has `events` (`POLLIN`, `POLLOUT`) or `limit`
 /// passes; whether it is ready (an error or hang-up counts as ready: the call that
 /// follows reports it).
-pub fn wait(fd: RawFd, events: i16, limit: Option<Duration>) -> Result<bool, Errno> {
+pub fn wait(fd: RawFd, events: i16, limit: Option<Duration>, policy: &WaitPolicy) -> Result<bool, Errno> {
     let mut p = [libc::pollfd { fd, events, revents: 0 }];
-    Ok(host_poll(&mut p, limit)? > 0)
+    Ok(host_poll(&mut p, limit, policy)? > 0)
 }
 
 /// Before a read of a host descriptor that blocks (standard input): a non-blocking guest
-/// descriptor, or a store with `max_block`, only reads when the descriptor is ready in
-/// time (else `EAGAIN`).
-pub fn wait_ready(fd: RawFd, events: i16, nonblocking: bool, max_block: Option<Duration>) -> Result<(), Errno> {
-    let limit = if nonblocking { Some(Duration::ZERO) } else { max_block };
-    match limit {
-        Some(limit) if !wait(fd, events, Some(limit))? => Err(EAGAIN),
-        _ => Ok(()),
+/// descriptor, or a policy with `max_block`, only reads when the descriptor is ready in
+/// time (else `EAGAIN`); with a cancel flag, the wait for readiness can be cancelled.
+pub fn wait_ready(fd: RawFd, events: i16, nonblocking: bool, policy: &WaitPolicy) -> Result<(), Errno> {
+    let limit = if nonblocking { Some(Duration::ZERO) } else { policy.max_block };
+    if limit.is_none() && policy.cancel.is_none() {
+        return Ok(());
     }
+    if wait(fd, events, limit, policy)? { Ok(()) } else { Err(EAGAIN) }
 }
 
 fn u64_at(b: &[u8], at: usize) -> u64 {
@@ -169,11 +204,11 @@ pub fn poll_oneoff(fds: &mut Fds, subs: &[u8]) -> Result<Vec<[u8; 32]>, Errno> {
             Some(Some(d)) => Some(d.saturating_duration_since(Instant::now())),
             _ => None,
         };
-        if let Some(max) = fds.max_block {
+        if let Some(max) = fds.waits.max_block {
             let left = max.saturating_sub(start.elapsed());
             limit = Some(limit.map_or(left, |l| l.min(left)));
         }
-        host_poll(&mut pollfds, limit)?;
+        host_poll(&mut pollfds, limit, &fds.waits)?;
         let now = Instant::now();
         let mut events = Vec::new();
         for s in &list {
@@ -198,7 +233,7 @@ pub fn poll_oneoff(fds: &mut Fds, subs: &[u8]) -> Result<Vec<[u8; 32]>, Errno> {
         if !events.is_empty() {
             return Ok(events);
         }
-        if fds.max_block.is_some_and(|max| start.elapsed() >= max) {
+        if fds.waits.max_block.is_some_and(|max| start.elapsed() >= max) {
             return Err(EAGAIN);
         }
     }

@@ -3,15 +3,16 @@
 //! [`recv`] and [`send`]) on the connected streams it returns.
 //!
 //! Host sockets are always non-blocking; a guest descriptor without `NONBLOCK` waits for
-//! readiness with `poll(2)` and retries, bounded by [`Fds::max_block`] when the embedder
-//! sets it (then a wait that runs out answers `EAGAIN`). Sends use `MSG_NOSIGNAL`, so a
+//! readiness with `poll(2)` and retries, bounded by [`WaitPolicy::max_block`] when the embedder
+//! sets it (then a wait that runs out answers `EAGAIN`), and cancelled (`EINTR`) by
+//! [`WaitPolicy::cancel`]. Sends use `MSG_NOSIGNAL`, so a
 //! peer that went away is `EPIPE` for the guest, never a `SIGPIPE` for the host.
 //! `sock_*` on a descriptor that is not a socket is `ENOTSOCK`; data calls on a listener
 //! are `ENOTCONN`.
 
 use super::errno::*;
 use super::fds::{Desc, Entry, FDFLAGS_NONBLOCK, Fds};
-use super::poll;
+use super::poll::{self, WaitPolicy};
 use super::rights;
 use std::net::TcpStream;
 use std::os::fd::{AsRawFd, RawFd};
@@ -31,15 +32,15 @@ fn retry<T>(
     fd: RawFd,
     events: i16,
     nonblocking: bool,
-    max_block: Option<Duration>,
+    policy: &WaitPolicy,
     mut op: impl FnMut() -> Result<T, Errno>,
 ) -> Result<T, Errno> {
-    let deadline = max_block.and_then(|d| Instant::now().checked_add(d));
+    let deadline = policy.max_block.and_then(|d| Instant::now().checked_add(d));
     loop {
         match op() {
             Err(EAGAIN) if !nonblocking => {
                 let left = deadline.map(|d| d.saturating_duration_since(Instant::now()));
-                if left == Some(Duration::ZERO) || !poll::wait(fd, events, left)? {
+                if left == Some(Duration::ZERO) || !poll::wait(fd, events, left, policy)? {
                     return Err(EAGAIN);
                 }
             }
@@ -56,7 +57,7 @@ fn host_recv(fd: RawFd, buf: &mut [u8], flags: i32) -> Result<usize, Errno> {
 }
 
 /// Reads from a connected stream (`fd_read`, `sock_recv`) with WASI `riflags`.
-/// `RECV_WAITALL` on a blocking descriptor without a [`Fds::max_block`] waits for the
+/// `RECV_WAITALL` on a blocking descriptor without a [`WaitPolicy::max_block`] waits for the
 /// whole buffer (or the end of the stream) with a blocking host `recv`; otherwise it
 /// returns what one ready `recv` gives, as a short count is always allowed.
 pub fn recv(
@@ -64,16 +65,21 @@ pub fn recv(
     buf: &mut [u8],
     riflags: u16,
     nonblocking: bool,
-    max_block: Option<Duration>,
+    policy: &WaitPolicy,
 ) -> Result<usize, Errno> {
     let fd = s.as_raw_fd();
     let mut flags = 0;
     if riflags & RECV_PEEK != 0 {
         flags |= libc::MSG_PEEK;
     }
-    if riflags & RECV_WAITALL != 0 && !nonblocking && max_block.is_none() && !buf.is_empty() {
+    if riflags & RECV_WAITALL != 0
+        && !nonblocking
+        && policy.max_block.is_none()
+        && policy.cancel.is_none()
+        && !buf.is_empty()
+    {
         // Wait for the first byte as usual, then let the kernel gather the rest.
-        retry(fd, libc::POLLIN, false, None, || host_recv(fd, &mut [0u8], libc::MSG_PEEK))?;
+        retry(fd, libc::POLLIN, false, policy, || host_recv(fd, &mut [0u8], libc::MSG_PEEK))?;
         s.set_nonblocking(false).map_err(|e| errno_of(&e))?;
         // SAFETY: as in `host_recv`; the socket is blocking for this call only.
         let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), flags | libc::MSG_WAITALL) };
@@ -81,13 +87,13 @@ pub fn recv(
         s.set_nonblocking(true).map_err(|e| errno_of(&e))?;
         return r;
     }
-    retry(fd, libc::POLLIN, nonblocking, max_block, || host_recv(fd, buf, flags))
+    retry(fd, libc::POLLIN, nonblocking, policy, || host_recv(fd, buf, flags))
 }
 
 /// Writes to a connected stream (`fd_write`, `sock_send`); the count.
-pub fn send(s: &TcpStream, data: &[u8], nonblocking: bool, max_block: Option<Duration>) -> Result<usize, Errno> {
+pub fn send(s: &TcpStream, data: &[u8], nonblocking: bool, policy: &WaitPolicy) -> Result<usize, Errno> {
     let fd = s.as_raw_fd();
-    retry(fd, libc::POLLOUT, nonblocking, max_block, || {
+    retry(fd, libc::POLLOUT, nonblocking, policy, || {
         // SAFETY: `data` is readable for its length; `fd` is an open socket.
         let n = unsafe { libc::send(fd, data.as_ptr().cast(), data.len(), libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT) };
         if n < 0 { Err(last()) } else { Ok(n as usize) }
@@ -110,12 +116,12 @@ impl Fds {
         if fdflags & !FDFLAGS_NONBLOCK != 0 {
             return Err(EINVAL);
         }
-        let max_block = self.max_block;
+        let waits = self.waits.clone();
         let e = self.socket(fd, rights::SOCK_ACCEPT)?;
         let nonblocking = e.nonblocking();
         let Desc::Listener(l) = &e.desc else { return Err(EINVAL) };
         let (stream, _) =
-            retry(l.as_raw_fd(), libc::POLLIN, nonblocking, max_block, || l.accept().map_err(|e| errno_of(&e)))?;
+            retry(l.as_raw_fd(), libc::POLLIN, nonblocking, &waits, || l.accept().map_err(|e| errno_of(&e)))?;
         stream.set_nonblocking(true).map_err(|e| errno_of(&e))?;
         let mut entry = Entry::new(Desc::Stream(stream), 0);
         entry.flags = fdflags;
@@ -128,11 +134,11 @@ impl Fds {
         if riflags & !(RECV_PEEK | RECV_WAITALL) != 0 {
             return Err(EINVAL);
         }
-        let max_block = self.max_block;
+        let waits = self.waits.clone();
         let e = self.socket(fd, rights::FD_READ)?;
         let nonblocking = e.nonblocking();
         match &e.desc {
-            Desc::Stream(s) => Ok((recv(s, buf, riflags, nonblocking, max_block)?, 0)),
+            Desc::Stream(s) => Ok((recv(s, buf, riflags, nonblocking, &waits)?, 0)),
             _ => Err(ENOTCONN),
         }
     }
@@ -142,11 +148,11 @@ impl Fds {
         if siflags != 0 {
             return Err(EINVAL);
         }
-        let max_block = self.max_block;
+        let waits = self.waits.clone();
         let e = self.socket(fd, rights::FD_WRITE)?;
         let nonblocking = e.nonblocking();
         match &e.desc {
-            Desc::Stream(s) => send(s, data, nonblocking, max_block),
+            Desc::Stream(s) => send(s, data, nonblocking, &waits),
             _ => Err(ENOTCONN),
         }
     }
