@@ -5,7 +5,7 @@
 //! nothing outside read, created, changed or removed.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 fn wasi_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("wasm/tests/wasi")
@@ -25,6 +25,18 @@ fn lathe_run(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stdout).into_owned(),
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
+}
+
+/// Starts `lathe run args...` with these standard input and output (standard error piped).
+fn spawn_lathe(args: &[&str], stdin: std::process::Stdio, stdout: std::process::Stdio) -> std::process::Child {
+    Command::new(env!("CARGO_BIN_EXE_lathe"))
+        .arg("run")
+        .args(args)
+        .stdin(stdin)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("lathe runs")
 }
 
 /// Runs wasm/tests/wasi/<name>.wasm on an empty granted directory at both optimisation
@@ -148,16 +160,10 @@ fn rights_only_shrink_and_every_call_checks_them() {
 #[test]
 fn poll_oneoff_waits_for_real_readiness() {
     use std::io::{BufRead, BufReader, Read, Write};
-    use std::process::Stdio;
     let dir = scratch("poll");
     let grant = format!("{}::/sandbox", dir.display());
     let wasm = wasi_dir().join("poll.wasm");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(["run", "--dir", &grant, wasm.to_str().unwrap()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("lathe runs");
+    let mut child = spawn_lathe(&["--dir", &grant, wasm.to_str().unwrap()], Stdio::piped(), Stdio::piped());
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = BufReader::new(child.stdout.take().unwrap());
     // Standard input stays empty until the program says it waits: that is the order of
@@ -190,12 +196,7 @@ fn a_tcp_echo_server_on_a_preopened_listener() {
     for attempt in 0..5 {
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let addr = format!("127.0.0.1:{port}");
-        let child = Command::new(env!("CARGO_BIN_EXE_lathe"))
-            .args(["run", "--tcplisten", &addr, wasm.to_str().unwrap()])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::piped())
-            .spawn()
-            .expect("lathe runs");
+        let child = spawn_lathe(&["--tcplisten", &addr, wasm.to_str().unwrap()], Stdio::null(), Stdio::piped());
         // Connecting is retried until lathe listens (a bounded number of times).
         let mut stream = None;
         for _ in 0..500 {
@@ -266,12 +267,8 @@ fn proc_raise_ends_the_guest_as_the_signal_would() {
 #[test]
 fn a_timeout_stops_a_guest_blocked_in_a_wasi_call() {
     let wasm = wasi_dir().join("sock_echo.wasm");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_lathe"))
-        .args(["run", "--timeout", "1s", "--tcplisten", "127.0.0.1:0", wasm.to_str().unwrap()])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("lathe runs");
+    let args = ["--timeout", "1s", "--tcplisten", "127.0.0.1:0", wasm.to_str().unwrap()];
+    let mut child = spawn_lathe(&args, Stdio::null(), Stdio::null());
     // Without the cancellation it would wait at least a minute: give up well before.
     let mut status = None;
     for _ in 0..300 {
