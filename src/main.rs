@@ -156,6 +156,11 @@ enum Command {
         /// Pass the host's environment variables to the Wasm program.
         #[arg(long)]
         inherit_env: bool,
+        /// Listen on a TCP address (`127.0.0.1:8080`, `[::1]:0`) and give the listening
+        /// socket to the Wasm program, as `wasmtime run --tcplisten`: descriptors 3, 4, ...
+        /// in order, before the `--dir` directories. Repeatable.
+        #[arg(long = "tcplisten", value_name = "ADDR")]
+        tcplisten: Vec<String>,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
         /// Arguments of the Wasm program (or of the invoked export).
@@ -222,9 +227,10 @@ fn main() -> ExitCode {
             dirs_ro,
             env,
             inherit_env,
+            tcplisten,
         } if wasm_cmd::is_wasm(&file) => {
             let optimize = opt_level == "speed";
-            let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env };
+            let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env, tcplisten };
             let options =
                 wasm_cmd::RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi };
             wasm_cmd::cmd_run(&file, invoke, args, options)

@@ -151,6 +151,7 @@ struct Limits {
     fuel: Option<u64>,
     max_memory: Option<u64>,
     preopens: Vec<wasi::Preopen>,
+    listeners: Vec<std::net::TcpListener>,
     env: Vec<String>,
 }
 
@@ -189,20 +190,29 @@ fn run_inner(
     if let Some(bytes) = limits.max_memory {
         store.set_max_memory(bytes);
     }
+    // Set with the interrupt: a guest blocked in a WASI call (an accept, a poll) gets
+    // `EINTR` and returns to its code, where the interrupt traps.
+    let cancel_waits = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     if let Some(timeout) = limits.timeout {
         // The watchdog outlives the run harmlessly: interrupting an idle store only makes
         // its next call stop, and the process is about to exit.
         let handle = store.interrupt_handle();
+        let cancel = cancel_waits.clone();
         std::thread::spawn(move || {
             std::thread::sleep(timeout);
             handle.interrupt();
+            cancel.store(true, std::sync::atomic::Ordering::SeqCst);
         });
     }
     let mut argv = vec![file.clone()];
     if invoke.is_none() {
         argv.extend(args.iter().cloned());
     }
-    let ctx = WasiCtx::new(argv, limits.env, limits.preopens);
+    let mut ctx = WasiCtx::new(argv, limits.env, limits.preopens);
+    ctx.listeners = limits.listeners;
+    if limits.timeout.is_some() {
+        ctx.waits.cancel = Some(cancel_waits);
+    }
     let imports = wasi::imports(&mut store, &module, ctx).map_err(|e| e.to_string())?;
     let mut finish = |code: i32| {
         stats.run = start.elapsed();
@@ -257,7 +267,7 @@ pub struct RunOptions {
     pub wasi: WasiOptions,
 }
 
-/// `--dir`, `--dir-ro`, `--env`, `--inherit-env`.
+/// `--dir`, `--dir-ro`, `--env`, `--inherit-env`, `--tcplisten`.
 pub struct WasiOptions {
     /// `HOST[::GUEST]` directories to grant.
     pub dirs: Vec<String>,
@@ -267,9 +277,19 @@ pub struct WasiOptions {
     pub env: Vec<String>,
     /// Pass the host's variables too.
     pub inherit_env: bool,
+    /// Addresses to listen on and hand to the guest.
+    pub tcplisten: Vec<String>,
 }
 
 impl WasiOptions {
+    /// Binds and listens on each `--tcplisten` address, in order.
+    fn listeners(&self) -> Result<Vec<std::net::TcpListener>, String> {
+        self.tcplisten
+            .iter()
+            .map(|addr| std::net::TcpListener::bind(addr).map_err(|e| format!("--tcplisten {addr}: {e}")))
+            .collect()
+    }
+
     /// The preopens, in the order given (`--dir` ones first), and the environment.
     fn resolve(&self) -> Result<(Vec<wasi::Preopen>, Vec<String>), String> {
         let preopen = |spec: &String, read_only: bool| {
@@ -315,7 +335,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// described to gdb.
 pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
     let RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
-    let (preopens, env) = match wasi.resolve() {
+    let (preopens, env, listeners) = match wasi.resolve().and_then(|(p, e)| Ok((p, e, wasi.listeners()?))) {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: {e}");
@@ -338,7 +358,7 @@ pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: 
         consume_fuel: fuel.is_some(),
         ..Config::default()
     };
-    let limits = Limits { timeout, fuel, max_memory, preopens, env };
+    let limits = Limits { timeout, fuel, max_memory, preopens, listeners, env };
     match on_big_stack(move || run_inner(file, invoke, args, config, limits)) {
         Ok((code, measured)) => {
             if stats {

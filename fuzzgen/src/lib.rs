@@ -13,7 +13,7 @@
 //! - [`program`]: the [`Program`] type, its argument sets, and printing it as a filetest.
 //! - [`check`]: the checkers ([`check_reader`], [`check_isle`], [`check_interp_vs_jit`],
 //!   [`check_interp_vs_target`],
-//!   [`check_optimizer`], [`check_wasm_reader`], [`check_wasm_diff`]) and the [`Mismatch`]
+//!   [`check_optimizer`], [`check_wasm_reader`], [`check_wasm_diff`], [`check_wasi`]) and the [`Mismatch`]
 //!   they report.
 //! - [`seed`]: deterministic byte buffers from a seed, for the smoke tests.
 //!
@@ -31,7 +31,7 @@ pub mod seed;
 pub use arbitrary;
 pub use check::{
     CrossTarget, Mismatch, Verdict, check_interp_vs_jit, check_interp_vs_target, check_isle, check_optimizer,
-    check_reader, check_wasm_diff, check_wasm_reader,
+    check_reader, check_wasi, check_wasm_diff, check_wasm_reader,
 };
 pub use config::Config;
 pub use r#gen::{generate_inputs, generate_program};

@@ -173,3 +173,13 @@ fn lathe_and_wasmi_agree_on_generated_modules() {
     // generator configuration or the front end has drifted.
     assert!(tally.checked * 2 >= WASM_SEEDS as usize, "only {} of {WASM_SEEDS} modules were compared", tally.checked);
 }
+
+#[test]
+fn wasi_calls_never_panic_or_reach_outside() {
+    let mut tally = Tally::default();
+    for seed in 0..300u64 {
+        tally.add(seed, lathe_fuzzgen::check_wasi(&seed_bytes(seed, 256 + (seed as usize % 8) * 256)));
+    }
+    tally.report("wasi");
+    assert_eq!(tally.skipped(), 0);
+}

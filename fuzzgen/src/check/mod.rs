@@ -19,6 +19,8 @@
 //!   panic.
 //! - [`check_wasm_diff`]: a `wasm-smith` module run by Lathe and by `wasmi` gives the same
 //!   results and the same kinds of trap for every exported function.
+//! - [`check_wasi`]: sequences of WASI calls with arbitrary arguments never panic the
+//!   host and never touch anything outside the granted directory.
 //!
 //! [`check_jit_bytes`], [`check_target_bytes`] and [`check_optimizer_bytes`] generate the program and its inputs
 //! from fuzzer bytes first; the fuzz targets call them.
@@ -30,6 +32,7 @@ mod jit;
 mod optimizer;
 mod reader;
 mod run;
+mod wasi;
 mod wasm;
 mod wasm_diff;
 
@@ -38,6 +41,7 @@ pub use isle::check_isle;
 pub use jit::check_interp_vs_jit;
 pub use optimizer::check_optimizer;
 pub use reader::check_reader;
+pub use wasi::check_wasi;
 pub use wasm::check_wasm_reader;
 pub use wasm_diff::{check_wasm_diff, wasm_diff_module};
 

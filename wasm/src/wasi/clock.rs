@@ -1,10 +1,7 @@
-//! WASI clocks and `poll_oneoff`: realtime, monotonic, process and thread CPU time (from
-//! the host's `clock_gettime`), and polling that sleeps until the earliest clock
-//! subscription, reporting descriptor subscriptions as ready at once (reads and writes of
-//! files and the standard streams do not block the guest for long; sockets are not
-//! offered yet).
+//! WASI clocks: realtime, monotonic, process and thread CPU time (from the host's
+//! `clock_gettime`), with their resolutions. (`poll_oneoff` is in `poll.rs`.)
 
-use super::fs::{EINVAL, Errno};
+use super::errno::{EINVAL, Errno};
 
 /// The host clock of a WASI clock id.
 fn host_clock(id: u32) -> Result<libc::clockid_t, Errno> {
@@ -41,59 +38,4 @@ pub fn resolution(id: u32) -> Result<u64, Errno> {
         return Err(EINVAL);
     }
     Ok(nanos(t).max(1))
-}
-
-fn u64_at(b: &[u8], at: usize) -> u64 {
-    u64::from_le_bytes(b[at..at + 8].try_into().expect("8 bytes"))
-}
-
-/// `poll_oneoff` on the subscriptions `subs` (48 bytes each): the events (32 bytes each).
-pub fn poll(subs: &[u8]) -> Result<Vec<[u8; 32]>, Errno> {
-    if subs.is_empty() {
-        return Err(EINVAL);
-    }
-    let event = |userdata: u64, error: u16, kind: u8| {
-        let mut e = [0u8; 32];
-        e[0..8].copy_from_slice(&userdata.to_le_bytes());
-        e[8..10].copy_from_slice(&error.to_le_bytes());
-        e[10] = kind;
-        e
-    };
-    let mut ready = Vec::new();
-    let mut earliest: Option<(u64, Vec<u64>)> = None;
-    for s in subs.chunks_exact(48) {
-        let userdata = u64_at(s, 0);
-        match s[8] {
-            0 => {
-                let id = u32::from_le_bytes(s[16..20].try_into().expect("4 bytes"));
-                let timeout = u64_at(s, 24);
-                let absolute = u16::from_le_bytes([s[40], s[41]]) & 1 != 0;
-                let now_ns = match now(id) {
-                    Ok(t) => t,
-                    Err(e) => {
-                        ready.push(event(userdata, e as u16, 0));
-                        continue;
-                    }
-                };
-                let wait = if absolute { timeout.saturating_sub(now_ns) } else { timeout };
-                match &mut earliest {
-                    Some((w, users)) if *w == wait => users.push(userdata),
-                    Some((w, _)) if *w < wait => {}
-                    _ => earliest = Some((wait, vec![userdata])),
-                }
-            }
-            kind @ (1 | 2) => {
-                // fd_read / fd_write: ready now, with no byte count promised.
-                ready.push(event(userdata, 0, kind));
-            }
-            _ => return Err(EINVAL),
-        }
-    }
-    if ready.is_empty()
-        && let Some((wait, users)) = earliest
-    {
-        std::thread::sleep(std::time::Duration::from_nanos(wait));
-        ready.extend(users.into_iter().map(|u| event(u, 0, 0)));
-    }
-    Ok(ready)
 }

@@ -8,113 +8,29 @@
 //! concurrent renames. Operations on a path's last component (create a directory, unlink,
 //! rename, stat without following) first open its parent that way, then act on a single
 //! name relative to the parent, which cannot be `..`, `.` or contain `/`. So nothing
-//! outside a granted directory is opened, changed or even stat'ed. Rights: a read-only
-//! preopen (and everything opened beneath it) refuses every operation that writes.
+//! outside a granted directory is opened, changed or even stat'ed. Rights: each operation
+//! names the right it needs when it reaches its descriptor ([`Fds::entry`]); a read-only
+//! preopen (and everything opened beneath it) lacks the rights that write.
 //!
 //! Errors are WASI errno values ([`Errno`]); host errors map through [`errno_of`].
 
+use super::errno::*;
+use super::fds::*;
+use super::rights;
 use std::ffi::CString;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::{FileExt, MetadataExt};
-
-/// A WASI errno value.
-pub type Errno = i32;
-
-pub const EACCES: Errno = 2;
-pub const EBADF: Errno = 8;
-pub const EEXIST: Errno = 20;
-pub const EINVAL: Errno = 28;
-pub const EIO: Errno = 29;
-pub const EISDIR: Errno = 31;
-pub const ELOOP: Errno = 32;
-pub const ENAMETOOLONG: Errno = 37;
-pub const ENOENT: Errno = 44;
-pub const ENOSPC: Errno = 51;
-pub const ENOTDIR: Errno = 54;
-pub const ENOTEMPTY: Errno = 55;
-pub const EPERM: Errno = 63;
-pub const ENOTSUP: Errno = 58;
-pub const EROFS: Errno = 69;
-pub const ESPIPE: Errno = 70;
-pub const ENOTCAPABLE: Errno = 76;
-
-/// The WASI errno for a host error.
-pub fn errno_of(e: &std::io::Error) -> Errno {
-    match e.raw_os_error() {
-        Some(libc::EACCES) => EACCES,
-        Some(libc::EBADF) => EBADF,
-        Some(libc::EEXIST) => EEXIST,
-        Some(libc::EINVAL) => EINVAL,
-        Some(libc::EISDIR) => EISDIR,
-        Some(libc::ELOOP) => ELOOP,
-        Some(libc::ENAMETOOLONG) => ENAMETOOLONG,
-        Some(libc::ENOENT) => ENOENT,
-        Some(libc::ENOSPC) => ENOSPC,
-        Some(libc::ENOTDIR) => ENOTDIR,
-        Some(libc::ENOTEMPTY) => ENOTEMPTY,
-        Some(libc::EPERM) => EPERM,
-        Some(libc::EROFS) => EROFS,
-        Some(libc::ESPIPE) => ESPIPE,
-        // RESOLVE_BENEATH's answer to a path that would leave the directory.
-        Some(libc::EXDEV) => ENOTCAPABLE,
-        _ => EIO,
-    }
-}
-
-/// WASI file types.
-pub const FILETYPE_UNKNOWN: u8 = 0;
-pub const FILETYPE_CHARACTER_DEVICE: u8 = 2;
-pub const FILETYPE_DIRECTORY: u8 = 3;
-pub const FILETYPE_REGULAR_FILE: u8 = 4;
-pub const FILETYPE_SYMBOLIC_LINK: u8 = 7;
+use std::os::unix::fs::{DirEntryExt, FileExt, FileTypeExt, MetadataExt};
 
 /// `path_open`'s open flags.
 pub const OFLAGS_CREAT: u16 = 1;
 pub const OFLAGS_DIRECTORY: u16 = 2;
 pub const OFLAGS_EXCL: u16 = 4;
 pub const OFLAGS_TRUNC: u16 = 8;
-/// The `append` descriptor flag.
-pub const FDFLAGS_APPEND: u16 = 1;
 /// Follow a final symbolic link (`lookupflags`).
 pub const LOOKUP_SYMLINK_FOLLOW: u32 = 1;
-
-/// The rights that write (refused on read-only preopens).
-const RIGHT_FD_WRITE: u64 = 1 << 6;
-
-/// What a descriptor is.
-pub enum Desc {
-    /// Standard input, output and error.
-    Stdio(u32),
-    /// A directory: a preopen (with the name the guest sees) or one opened beneath one.
-    Dir { fd: OwnedFd, preopen: Option<String>, read_only: bool },
-    /// A regular file (or anything else that is not a directory).
-    File { file: File, append: bool, read_only: bool, readable: bool, writable: bool },
-}
-
-/// The descriptor table.
-pub struct Fds {
-    slots: Vec<Option<Desc>>,
-}
-
-impl Default for Fds {
-    fn default() -> Self {
-        Fds { slots: vec![Some(Desc::Stdio(0)), Some(Desc::Stdio(1)), Some(Desc::Stdio(2))] }
-    }
-}
-
-/// A directory the host grants: its host path, the name the guest sees, read-only or not.
-#[derive(Clone, Debug)]
-pub struct Preopen {
-    /// The host directory.
-    pub host: std::path::PathBuf,
-    /// The guest's name for it (`/sandbox`, `.`).
-    pub guest: String,
-    /// Refuse every operation that writes.
-    pub read_only: bool,
-}
 
 fn cstr(name: &[u8]) -> Result<CString, Errno> {
     CString::new(name).map_err(|_| EINVAL)
@@ -143,7 +59,7 @@ fn open_beneath(dir: &OwnedFd, path: &[u8], flags: i32, mode: u32, follow: bool)
         )
     };
     if r < 0 {
-        return Err(errno_of(&std::io::Error::last_os_error()));
+        return Err(last());
     }
     // SAFETY: the kernel just returned this descriptor, owned by nobody else.
     Ok(unsafe { OwnedFd::from_raw_fd(r as i32) })
@@ -171,7 +87,7 @@ fn parent_and_name(dir: &OwnedFd, path: &[u8]) -> Result<(OwnedFd, CString), Err
 }
 
 fn last_error<T>() -> Result<T, Errno> {
-    Err(errno_of(&std::io::Error::last_os_error()))
+    Err(last())
 }
 
 /// The WASI `filestat` (64 bytes) of host metadata.
@@ -184,6 +100,8 @@ pub fn filestat_bytes(m: &std::fs::Metadata) -> [u8; 64] {
         FILETYPE_REGULAR_FILE
     } else if ft.is_symlink() {
         FILETYPE_SYMBOLIC_LINK
+    } else if ft.is_socket() {
+        FILETYPE_SOCKET_STREAM
     } else {
         FILETYPE_UNKNOWN
     };
@@ -199,79 +117,19 @@ pub fn filestat_bytes(m: &std::fs::Metadata) -> [u8; 64] {
     b
 }
 
-/// The metadata of an open descriptor.
-fn fd_metadata(fd: &OwnedFd) -> Result<std::fs::Metadata, Errno> {
-    let dup = fd.try_clone().map_err(|e| errno_of(&e))?;
-    File::from(dup).metadata().map_err(|e| errno_of(&e))
-}
-
 impl Fds {
-    /// Adds the preopens after the standard streams (fds 3, 4, ...), opening each host
-    /// directory now; a directory that cannot be opened is an error for the host.
-    pub fn with_preopens(preopens: &[Preopen]) -> std::io::Result<Fds> {
-        let mut fds = Fds::default();
-        for p in preopens {
-            let dir = File::open(&p.host)?;
-            if !dir.metadata()?.is_dir() {
-                return Err(std::io::Error::other(format!("{} is not a directory", p.host.display())));
-            }
-            fds.insert(Desc::Dir { fd: dir.into(), preopen: Some(p.guest.clone()), read_only: p.read_only });
-        }
-        Ok(fds)
-    }
-
-    fn insert(&mut self, d: Desc) -> u32 {
-        match self.slots.iter().position(Option::is_none) {
-            Some(k) => {
-                self.slots[k] = Some(d);
-                k as u32
-            }
-            None => {
-                self.slots.push(Some(d));
-                (self.slots.len() - 1) as u32
-            }
-        }
-    }
-
-    /// The descriptor `fd`.
-    pub fn get(&mut self, fd: u32) -> Result<&mut Desc, Errno> {
-        self.slots.get_mut(fd as usize).and_then(Option::as_mut).ok_or(EBADF)
-    }
-
-    fn dir(&mut self, fd: u32) -> Result<(&OwnedFd, bool), Errno> {
-        match self.get(fd)? {
-            Desc::Dir { fd, read_only, .. } => Ok((fd, *read_only)),
+    /// The directory behind `fd`, for an operation that needs `needed`.
+    fn dir(&mut self, fd: u32, needed: u64) -> Result<&OwnedFd, Errno> {
+        match self.get(fd, needed)? {
+            Desc::Dir { fd, .. } => Ok(fd),
             _ => Err(ENOTDIR),
         }
     }
 
-    fn writable_dir(&mut self, fd: u32) -> Result<&OwnedFd, Errno> {
-        match self.dir(fd)? {
-            (_, true) => Err(ENOTCAPABLE),
-            (d, false) => Ok(d),
-        }
-    }
-
-    /// `fd_close`.
-    pub fn close(&mut self, fd: u32) -> Result<(), Errno> {
-        match self.slots.get_mut(fd as usize) {
-            Some(slot @ Some(_)) => {
-                *slot = None;
-                Ok(())
-            }
-            _ => Err(EBADF),
-        }
-    }
-
-    /// `fd_prestat_get`: the length of a preopen's guest name.
-    pub fn prestat(&mut self, fd: u32) -> Result<String, Errno> {
-        match self.get(fd)? {
-            Desc::Dir { preopen: Some(name), .. } => Ok(name.clone()),
-            _ => Err(EBADF),
-        }
-    }
-
-    /// `path_open`: opens `path` beneath directory `dirfd`; the new descriptor.
+    /// `path_open`: opens `path` beneath directory `dirfd`; the new descriptor, whose
+    /// rights are the ones asked for, within the directory's inheriting rights (and what
+    /// its kind can have). Creating needs `PATH_CREATE_FILE` on the directory, truncating
+    /// `PATH_FILESTAT_SET_SIZE`.
     #[allow(clippy::too_many_arguments)]
     pub fn open(
         &mut self,
@@ -279,18 +137,24 @@ impl Fds {
         lookup: u32,
         path: &[u8],
         oflags: u16,
-        rights: u64,
+        base: u64,
+        inheriting: u64,
         fdflags: u16,
     ) -> Result<u32, Errno> {
-        let (dir, read_only) = self.dir(dirfd)?;
-        let writes = rights & RIGHT_FD_WRITE != 0
-            || oflags & (OFLAGS_CREAT | OFLAGS_TRUNC) != 0
-            || fdflags & FDFLAGS_APPEND != 0;
-        if read_only && writes {
-            return Err(ENOTCAPABLE);
+        let mut needed = rights::PATH_OPEN;
+        if oflags & OFLAGS_CREAT != 0 {
+            needed |= rights::PATH_CREATE_FILE;
         }
-        let readable = rights & (1 << 1) != 0 || rights == 0;
-        let writable = writes;
+        if oflags & OFLAGS_TRUNC != 0 {
+            needed |= rights::PATH_FILESTAT_SET_SIZE;
+        }
+        let e = self.entry(dirfd, needed)?;
+        let allowed = e.inheriting;
+        let Desc::Dir { fd: dir, .. } = &e.desc else { return Err(ENOTDIR) };
+        let base = base & allowed;
+        let readable = base & (rights::FD_READ | rights::FD_READDIR) != 0;
+        let writable = base & (rights::FD_WRITE | rights::FD_ALLOCATE | rights::FD_FILESTAT_SET_SIZE) != 0
+            || oflags & OFLAGS_TRUNC != 0;
         let mut flags = match (readable, writable) {
             (_, false) => libc::O_RDONLY,
             (false, true) => libc::O_WRONLY,
@@ -320,53 +184,70 @@ impl Fds {
             }
             r => r?,
         };
-        let is_dir = fd_metadata(&fd)?.is_dir();
-        let desc = if is_dir {
-            Desc::Dir { fd, preopen: None, read_only }
-        } else {
-            Desc::File { file: File::from(fd), append: fdflags & FDFLAGS_APPEND != 0, read_only, readable, writable }
-        };
-        Ok(self.insert(desc))
+        let desc =
+            if fd_metadata(&fd)?.is_dir() { Desc::Dir { fd, preopen: None } } else { Desc::File(File::from(fd)) };
+        let mut entry = Entry::new(desc, inheriting & allowed);
+        entry.base &= base;
+        entry.flags = fdflags & (FDFLAGS_APPEND | FDFLAGS_NONBLOCK);
+        Ok(self.insert(entry))
     }
 
-    /// Reads into `bufs` from a file; the count read.
+    /// Reads into `buf` from a file or stream (at `at` for `fd_pread`); the count read.
     pub fn read(&mut self, fd: u32, buf: &mut [u8], at: Option<u64>) -> Result<usize, Errno> {
-        match self.get(fd)? {
-            Desc::Stdio(0) if at.is_none() => std::io::stdin().read(buf).map_err(|e| errno_of(&e)),
-            Desc::File { file, readable: true, .. } => match at {
+        let needed = if at.is_some() { rights::FD_READ | rights::FD_SEEK } else { rights::FD_READ };
+        let waits = self.waits.clone();
+        let e = self.entry(fd, needed)?;
+        let nonblocking = e.nonblocking();
+        match &mut e.desc {
+            Desc::Stdio(0) if at.is_none() => {
+                super::poll::wait_ready(0, libc::POLLIN, nonblocking, &waits)?;
+                // Straight from the host descriptor, not through Rust's buffered stdin:
+                // bytes held in a user-space buffer would be invisible to `poll_oneoff`.
+                // SAFETY: `buf` is writable for its length.
+                let n = unsafe { libc::read(0, buf.as_mut_ptr().cast(), buf.len()) };
+                if n < 0 { Err(last()) } else { Ok(n as usize) }
+            }
+            Desc::File(file) => match at {
                 Some(offset) => file.read_at(buf, offset),
                 None => file.read(buf),
             }
             .map_err(|e| errno_of(&e)),
+            Desc::Stream(s) if at.is_none() => super::sock::recv(s, buf, 0, nonblocking, &waits),
             Desc::Dir { .. } => Err(EISDIR),
-            Desc::Stdio(_) => Err(if at.is_some() { ESPIPE } else { EBADF }),
-            Desc::File { .. } => Err(ENOTCAPABLE),
+            Desc::Listener(_) => Err(ENOTCONN),
+            Desc::Stdio(_) | Desc::Stream(_) => Err(if at.is_some() { ESPIPE } else { EBADF }),
         }
     }
 
-    /// Writes `data` to a file or stream; the count written.
+    /// Writes `data` to a file or stream (at `at` for `fd_pwrite`); the count written.
     pub fn write(&mut self, fd: u32, data: &[u8], at: Option<u64>) -> Result<usize, Errno> {
-        let r = match self.get(fd)? {
+        let needed = if at.is_some() { rights::FD_WRITE | rights::FD_SEEK } else { rights::FD_WRITE };
+        let waits = self.waits.clone();
+        let e = self.entry(fd, needed)?;
+        let nonblocking = e.nonblocking();
+        let r = match &mut e.desc {
             Desc::Stdio(1) if at.is_none() => std::io::stdout().write_all(data).and_then(|_| std::io::stdout().flush()),
             Desc::Stdio(2) if at.is_none() => std::io::stderr().write_all(data),
-            Desc::File { file, writable: true, read_only: false, .. } => {
+            Desc::File(file) => {
                 return match at {
                     Some(offset) => file.write_at(data, offset),
                     None => file.write(data),
                 }
                 .map_err(|e| errno_of(&e));
             }
+            Desc::Stream(s) if at.is_none() => return super::sock::send(s, data, nonblocking, &waits),
             Desc::Dir { .. } => return Err(EISDIR),
-            Desc::Stdio(_) => return Err(if at.is_some() { ESPIPE } else { EBADF }),
-            Desc::File { .. } => return Err(ENOTCAPABLE),
+            Desc::Listener(_) => return Err(ENOTCONN),
+            Desc::Stdio(_) | Desc::Stream(_) => return Err(if at.is_some() { ESPIPE } else { EBADF }),
         };
         r.map(|_| data.len()).map_err(|e| errno_of(&e))
     }
 
-    /// `fd_seek` (whence 0 set, 1 current, 2 end); the new offset.
-    pub fn seek(&mut self, fd: u32, offset: i64, whence: u8) -> Result<u64, Errno> {
-        match self.get(fd)? {
-            Desc::File { file, .. } => {
+    /// `fd_seek` (whence 0 set, 1 current, 2 end; `fd_tell` is a seek by 0 from the
+    /// current offset, needing `FD_TELL`); the new offset.
+    pub fn seek(&mut self, fd: u32, offset: i64, whence: u8, tell: bool) -> Result<u64, Errno> {
+        match self.get(fd, if tell { rights::FD_TELL } else { rights::FD_SEEK })? {
+            Desc::File(file) => {
                 let pos = match whence {
                     0 => SeekFrom::Start(u64::try_from(offset).map_err(|_| EINVAL)?),
                     1 => SeekFrom::Current(offset),
@@ -376,35 +257,25 @@ impl Fds {
                 file.seek(pos).map_err(|e| errno_of(&e))
             }
             Desc::Dir { .. } => Err(EBADF),
-            Desc::Stdio(_) => Err(ESPIPE),
+            Desc::Stdio(_) | Desc::Listener(_) | Desc::Stream(_) => Err(ESPIPE),
         }
-    }
-
-    /// `fd_fdstat_get`: file type and flags.
-    pub fn fdstat(&mut self, fd: u32) -> Result<(u8, u16), Errno> {
-        Ok(match self.get(fd)? {
-            Desc::Stdio(_) => (FILETYPE_CHARACTER_DEVICE, 0),
-            Desc::Dir { .. } => (FILETYPE_DIRECTORY, 0),
-            Desc::File { append, .. } => (FILETYPE_REGULAR_FILE, if *append { FDFLAGS_APPEND } else { 0 }),
-        })
     }
 
     /// `fd_filestat_get`.
     pub fn filestat(&mut self, fd: u32) -> Result<[u8; 64], Errno> {
-        match self.get(fd)? {
+        match self.get(fd, rights::FD_FILESTAT_GET)? {
             Desc::Stdio(_) => {
                 let mut b = [0u8; 64];
                 b[16] = FILETYPE_CHARACTER_DEVICE;
                 Ok(b)
             }
-            Desc::Dir { fd, .. } => Ok(filestat_bytes(&fd_metadata(fd)?)),
-            Desc::File { file, .. } => Ok(filestat_bytes(&file.metadata().map_err(|e| errno_of(&e))?)),
+            d => Ok(filestat_bytes(&fd_metadata(&d.host_fd())?)),
         }
     }
 
     /// `path_filestat_get`.
     pub fn path_filestat(&mut self, dirfd: u32, lookup: u32, path: &[u8]) -> Result<[u8; 64], Errno> {
-        let (dir, _) = self.dir(dirfd)?;
+        let dir = self.dir(dirfd, rights::PATH_FILESTAT_GET)?;
         if lookup & LOOKUP_SYMLINK_FOLLOW != 0 {
             let fd = open_beneath(dir, path, libc::O_PATH, 0, true)?;
             return Ok(filestat_bytes(&fd_metadata(&fd)?));
@@ -417,7 +288,7 @@ impl Fds {
 
     /// `path_create_directory`.
     pub fn mkdir(&mut self, dirfd: u32, path: &[u8]) -> Result<(), Errno> {
-        let dir = self.writable_dir(dirfd)?;
+        let dir = self.dir(dirfd, rights::PATH_CREATE_DIRECTORY)?;
         let (parent, name) = parent_and_name(dir, path)?;
         // SAFETY: `parent` is an open directory and `name` a NUL-terminated plain name.
         if unsafe { libc::mkdirat(parent.as_raw_fd(), name.as_ptr(), 0o777) } != 0 {
@@ -428,7 +299,7 @@ impl Fds {
 
     /// `path_unlink_file` (`dir` false) or `path_remove_directory` (`dir` true).
     pub fn remove(&mut self, dirfd: u32, path: &[u8], is_dir: bool) -> Result<(), Errno> {
-        let dir = self.writable_dir(dirfd)?;
+        let dir = self.dir(dirfd, if is_dir { rights::PATH_REMOVE_DIRECTORY } else { rights::PATH_UNLINK_FILE })?;
         let (parent, name) = parent_and_name(dir, path)?;
         let flags = if is_dir { libc::AT_REMOVEDIR } else { 0 };
         // SAFETY: `parent` is an open directory and `name` a NUL-terminated plain name.
@@ -440,8 +311,8 @@ impl Fds {
 
     /// `path_rename`.
     pub fn rename(&mut self, from_fd: u32, from: &[u8], to_fd: u32, to: &[u8]) -> Result<(), Errno> {
-        let (old_parent, old_name) = parent_and_name(self.writable_dir(from_fd)?, from)?;
-        let (new_parent, new_name) = parent_and_name(self.writable_dir(to_fd)?, to)?;
+        let (old_parent, old_name) = parent_and_name(self.dir(from_fd, rights::PATH_RENAME_SOURCE)?, from)?;
+        let (new_parent, new_name) = parent_and_name(self.dir(to_fd, rights::PATH_RENAME_TARGET)?, to)?;
         // SAFETY: both parents are open directories and both names plain NUL-terminated
         // names.
         let r = unsafe {
@@ -453,30 +324,45 @@ impl Fds {
         Ok(())
     }
 
-    /// The file behind `fd`, for operations only files have.
-    fn file(&mut self, fd: u32, writes: bool) -> Result<&mut File, Errno> {
-        match self.get(fd)? {
-            Desc::File { read_only: true, .. } if writes => Err(ENOTCAPABLE),
-            Desc::File { file, .. } => Ok(file),
+    /// The file behind `fd`, for operations only files have, needing `needed`.
+    fn file(&mut self, fd: u32, needed: u64) -> Result<&mut File, Errno> {
+        match self.get(fd, needed)? {
+            Desc::File(file) => Ok(file),
             Desc::Dir { .. } => Err(EISDIR),
-            Desc::Stdio(_) => Err(EINVAL),
+            _ => Err(EINVAL),
         }
     }
 
-    /// `fd_sync` / `fd_datasync` (`data_only`).
+    /// `fd_sync` / `fd_datasync` (`data_only`): files and directories.
     pub fn sync(&mut self, fd: u32, data_only: bool) -> Result<(), Errno> {
-        let file = self.file(fd, false)?;
-        if data_only { file.sync_data() } else { file.sync_all() }.map_err(|e| errno_of(&e))
+        let needed = if data_only { rights::FD_DATASYNC } else { rights::FD_SYNC };
+        let host = match self.get(fd, needed)? {
+            d @ (Desc::File(_) | Desc::Dir { .. }) => d.host_fd(),
+            _ => return Err(EINVAL),
+        };
+        // SAFETY: `host` is an open descriptor of this table.
+        let r = unsafe { if data_only { libc::fdatasync(host) } else { libc::fsync(host) } };
+        if r != 0 { last_error() } else { Ok(()) }
+    }
+
+    /// `fd_advise`: checked, then ignored (advice only).
+    pub fn advise(&mut self, fd: u32, advice: u32) -> Result<(), Errno> {
+        match self.get(fd, rights::FD_ADVISE)? {
+            Desc::File(_) if advice <= 5 => Ok(()),
+            Desc::File(_) => Err(EINVAL),
+            Desc::Dir { .. } => Err(EISDIR),
+            Desc::Stdio(_) | Desc::Listener(_) | Desc::Stream(_) => Err(ESPIPE),
+        }
     }
 
     /// `fd_filestat_set_size`.
     pub fn set_size(&mut self, fd: u32, size: u64) -> Result<(), Errno> {
-        self.file(fd, true)?.set_len(size).map_err(|e| errno_of(&e))
+        self.file(fd, rights::FD_FILESTAT_SET_SIZE)?.set_len(size).map_err(|e| errno_of(&e))
     }
 
     /// `fd_allocate`: makes sure `[offset, offset + len)` is backed by the file.
     pub fn allocate(&mut self, fd: u32, offset: u64, len: u64) -> Result<(), Errno> {
-        let file = self.file(fd, true)?;
+        let file = self.file(fd, rights::FD_ALLOCATE)?;
         let end = offset.checked_add(len).ok_or(EINVAL)?;
         if file.metadata().map_err(|e| errno_of(&e))?.len() < end {
             file.set_len(end).map_err(|e| errno_of(&e))?;
@@ -484,45 +370,9 @@ impl Fds {
         Ok(())
     }
 
-    /// `fd_fdstat_set_flags`: only `append` can change.
-    pub fn set_flags(&mut self, fd: u32, flags: u16) -> Result<(), Errno> {
-        if flags & !FDFLAGS_APPEND != 0 {
-            return Err(ENOTSUP);
-        }
-        match self.get(fd)? {
-            Desc::File { file, append, read_only, .. } => {
-                if *read_only && flags & FDFLAGS_APPEND != 0 {
-                    return Err(ENOTCAPABLE);
-                }
-                let fd = file.as_raw_fd();
-                // SAFETY: `fd` is an open descriptor this table owns; F_GETFL/F_SETFL read
-                // and set its status flags only.
-                let old = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-                let new = if flags & FDFLAGS_APPEND != 0 { old | libc::O_APPEND } else { old & !libc::O_APPEND };
-                // SAFETY: as above.
-                if old < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, new) } < 0 {
-                    return last_error();
-                }
-                *append = flags & FDFLAGS_APPEND != 0;
-                Ok(())
-            }
-            _ => Err(EBADF),
-        }
-    }
-
-    /// `fd_renumber`: `to` becomes `from`'s descriptor (closing what `to` was); `from`
-    /// is closed.
-    pub fn renumber(&mut self, from: u32, to: u32) -> Result<(), Errno> {
-        self.get(from)?;
-        self.get(to)?;
-        let d = self.slots[from as usize].take();
-        self.slots[to as usize] = d;
-        Ok(())
-    }
-
     /// `path_readlink`: the target of the symbolic link `path`.
     pub fn readlink(&mut self, dirfd: u32, path: &[u8]) -> Result<Vec<u8>, Errno> {
-        let (dir, _) = self.dir(dirfd)?;
+        let dir = self.dir(dirfd, rights::PATH_READLINK)?;
         let (parent, name) = parent_and_name(dir, path)?;
         let mut buf = vec![0u8; 4096];
         // SAFETY: `parent` is an open directory, `name` a NUL-terminated plain name and
@@ -543,7 +393,7 @@ impl Fds {
             return Err(ENOTCAPABLE);
         }
         let target = cstr(target)?;
-        let dir = self.writable_dir(dirfd)?;
+        let dir = self.dir(dirfd, rights::PATH_SYMLINK)?;
         let (parent, name) = parent_and_name(dir, path)?;
         // SAFETY: NUL-terminated strings and an open directory.
         if unsafe { libc::symlinkat(target.as_ptr(), parent.as_raw_fd(), name.as_ptr()) } != 0 {
@@ -555,8 +405,8 @@ impl Fds {
     /// `path_link`: a hard link `to` (beneath `to_fd`) to the file `from` (beneath
     /// `from_fd`).
     pub fn link(&mut self, from_fd: u32, lookup: u32, from: &[u8], to_fd: u32, to: &[u8]) -> Result<(), Errno> {
-        let (old_parent, old_name) = parent_and_name(self.writable_dir(from_fd)?, from)?;
-        let (new_parent, new_name) = parent_and_name(self.writable_dir(to_fd)?, to)?;
+        let (old_parent, old_name) = parent_and_name(self.dir(from_fd, rights::PATH_LINK_SOURCE)?, from)?;
+        let (new_parent, new_name) = parent_and_name(self.dir(to_fd, rights::PATH_LINK_TARGET)?, to)?;
         if lookup & LOOKUP_SYMLINK_FOLLOW != 0 {
             // Following a final link could leave the directory: refused rather than
             // resolved by hand.
@@ -597,14 +447,13 @@ impl Fds {
         };
         let times = [spec(ATIM, ATIM_NOW, atim), spec(MTIM, MTIM_NOW, mtim)];
         let target = match path {
-            None => match self.get(fd)? {
-                Desc::File { read_only: true, .. } | Desc::Dir { read_only: true, .. } => return Err(ENOTCAPABLE),
-                Desc::File { file, .. } => file.try_clone().map(OwnedFd::from).map_err(|e| errno_of(&e))?,
+            None => match self.get(fd, rights::FD_FILESTAT_SET_TIMES)? {
+                Desc::File(file) => file.try_clone().map(OwnedFd::from).map_err(|e| errno_of(&e))?,
                 Desc::Dir { fd, .. } => fd.try_clone().map_err(|e| errno_of(&e))?,
-                Desc::Stdio(_) => return Err(EINVAL),
+                _ => return Err(EINVAL),
             },
             Some((lookup, p)) => {
-                let dir = self.writable_dir(fd)?;
+                let dir = self.dir(fd, rights::PATH_FILESTAT_SET_TIMES)?;
                 open_beneath(dir, p, libc::O_RDONLY, 0, lookup & LOOKUP_SYMLINK_FOLLOW != 0)?
             }
         };
@@ -618,7 +467,7 @@ impl Fds {
     /// `fd_readdir`: the directory's entries from `cookie` on, as WASI `dirent`s followed
     /// by their names, at most `len` bytes (the last entry may be cut, as the ABI allows).
     pub fn readdir(&mut self, fd: u32, cookie: u64, len: usize) -> Result<Vec<u8>, Errno> {
-        let Desc::Dir { fd, .. } = self.get(fd)? else { return Err(ENOTDIR) };
+        let Desc::Dir { fd, .. } = self.get(fd, rights::FD_READDIR)? else { return Err(ENOTDIR) };
         // The entries are read through the descriptor itself (its /proc/self/fd link names
         // the open directory, wherever it has moved), never through a path the guest gave.
         let dup = open_beneath(fd, b".", libc::O_RDONLY | libc::O_DIRECTORY, 0, false)?;
@@ -652,5 +501,3 @@ impl Fds {
         Ok(out)
     }
 }
-
-use std::os::unix::fs::DirEntryExt;

@@ -1,22 +1,41 @@
 //! WASI preview 1 for programs built with wasi-libc: `args_*`, `environ_*`, `proc_exit`,
-//! `clock_time_get`, `random_get`, the standard streams, and a capability-based file
-//! system (`fs.rs`): directories the host grants ([`Preopen`], `lathe run --dir`), files
-//! and directories opened beneath them (`path_open`), reading, writing, seeking, stat,
-//! directory listing, creating and removing directories, unlinking and renaming. Functions
-//! not implemented yet return `ENOSYS` (52).
+//! `proc_raise`, clocks (`clock.rs`), `random_get`, the standard streams, a
+//! capability-based file system (`fs.rs`: directories the host grants, [`Preopen`],
+//! `lathe run --dir`, and everything beneath them), TCP sockets the host listens on
+//! (`sock.rs`, `lathe run --tcplisten`), `poll_oneoff` with real readiness (`poll.rs`),
+//! and rights per descriptor (`rights.rs`, checked in one place by the descriptor table,
+//! `fds.rs`). An unknown function returns `ENOSYS` (52).
 //!
 //! [`imports`] builds the host functions for a module's `wasi_snapshot_preview1`
 //! imports; their state ([`WasiCtx`]) lives in the store. Guest pointers are checked
 //! against the memory: a bad one is `EFAULT`, never a host fault.
+//!
+//! `proc_raise(sig)`: the guest cannot catch signals (WASI has no handlers), so a signal
+//! whose default action terminates ends the run as a process killed by it would in a
+//! shell: [`WasmError::Exit`] with status 128 + the Linux number of the signal (SIGABRT:
+//! 134, SIGTERM: 143). The host process is never signalled. Signals whose default action
+//! is to ignore (CHLD, URG, WINCH) or continue (CONT) return success and do nothing; the
+//! stop signals (STOP, TSTP, TTIN, TTOU) return `ENOTSUP` (a guest cannot be suspended);
+//! 0 and numbers past SYS (30) are `EINVAL`.
 
 mod clock;
+mod errno;
+mod fds;
 mod fs;
+#[doc(hidden)]
+pub mod harness;
+mod poll;
+pub mod rights;
+mod sock;
 
-pub use fs::Preopen;
+pub use fds::Preopen;
+pub use poll::WaitPolicy;
 
 use crate::runtime::Caller;
 use crate::{Extern, Module, Store, Val, WasmError};
+use errno::{EFAULT, EINVAL, ENOSYS, ENOTSUP};
 use std::io::Read;
+use std::net::TcpListener;
 
 /// The program's view of its environment.
 #[derive(Default)]
@@ -25,22 +44,29 @@ pub struct WasiCtx {
     pub args: Vec<String>,
     /// `NAME=value` strings.
     pub env: Vec<String>,
-    /// The directories the guest may reach (fds 3, 4, ... in order).
+    /// The directories the guest may reach (descriptors after the listeners, in order).
     pub preopens: Vec<Preopen>,
+    /// Listening sockets the guest may `sock_accept` on: descriptors 3, 4, ... in order,
+    /// before the directories.
+    pub listeners: Vec<TcpListener>,
+    /// How long one WASI call may block the host thread (`poll_oneoff`, `sock_accept`,
+    /// reads and writes of sockets and standard input): `max_block` (a call that would
+    /// wait longer returns `EAGAIN`; `None`, the default, waits as long as the call needs)
+    /// and a `cancel` flag another thread sets to end every wait (`EINTR`), e.g. together
+    /// with [`crate::InterruptHandle::interrupt`], so a guest blocked in a WASI call still
+    /// stops.
+    pub waits: WaitPolicy,
     /// The open descriptors, set up by [`imports`].
-    fds: fs::Fds,
+    fds: fds::Fds,
 }
 
 impl WasiCtx {
     /// The context of a program with these arguments (its name first), `NAME=value`
     /// variables and granted directories.
     pub fn new(args: Vec<String>, env: Vec<String>, preopens: Vec<Preopen>) -> WasiCtx {
-        WasiCtx { args, env, preopens, fds: fs::Fds::default() }
+        WasiCtx { args, env, preopens, ..WasiCtx::default() }
     }
 }
-
-const ENOSYS: i32 = 52;
-const EFAULT: i32 = 21;
 
 fn mem<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut [u8], WasmError> {
     c.memory().ok_or_else(|| WasmError::Host("WASI needs an exported memory".into()))
@@ -97,7 +123,7 @@ fn iovecs(m: &[u8], iovs: u32, n: u32) -> Option<Vec<(u32, u32)>> {
     list.iter().all(inside).then_some(list)
 }
 
-fn fds<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut fs::Fds, WasmError> {
+fn fds<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut fds::Fds, WasmError> {
     c.state::<WasiCtx>().map(|w| &mut w.fds).ok_or_else(|| WasmError::Host("WASI state missing".into()))
 }
 
@@ -105,7 +131,7 @@ fn fds<'a>(c: &'a mut Caller<'_>) -> Result<&'a mut fs::Fds, WasmError> {
 /// memory is copied out around it, so the two borrows of the store never overlap.
 fn with_fds<T>(
     c: &mut Caller<'_>,
-    f: impl FnOnce(&mut fs::Fds) -> Result<T, i32>,
+    f: impl FnOnce(&mut fds::Fds) -> Result<T, i32>,
 ) -> Result<Result<T, i32>, WasmError> {
     Ok(f(fds(c)?))
 }
@@ -146,11 +172,36 @@ fn write_from(
     n: u32,
     offset: Option<u64>,
 ) -> Result<Result<u32, i32>, WasmError> {
-    let m = mem(c)?;
-    let Some(list) = iovecs(m, iovs, n) else { return Ok(Err(EFAULT)) };
-    // `iovecs` checked that every buffer is inside the memory.
-    let data: Vec<u8> = list.iter().flat_map(|&(p, len)| &m[p as usize..p as usize + len as usize]).copied().collect();
+    let data = match gather(mem(c)?, iovs, n) {
+        Ok(d) => d,
+        Err(e) => return Ok(Err(e)),
+    };
     Ok(with_fds(c, |f| f.write(fd, &data, offset))?.map(|n| n as u32))
+}
+
+/// The most bytes one `sock_recv` moves (a stream read may always be short).
+const MAX_TRANSFER: usize = 1 << 20;
+
+/// The bytes of the guest's iovecs, in order, or `EFAULT`.
+fn gather(m: &[u8], iovs: u32, n: u32) -> Result<Vec<u8>, i32> {
+    let list = iovecs(m, iovs, n).ok_or(EFAULT)?;
+    // `iovecs` checked that every buffer is inside the memory.
+    Ok(list.iter().flat_map(|&(p, len)| &m[p as usize..p as usize + len as usize]).copied().collect())
+}
+
+/// `proc_raise` (see the module docs): the WASI signal number `sig`.
+fn proc_raise(sig: u32) -> Result<Vec<Val>, WasmError> {
+    match sig {
+        // CHLD, CONT, URG, WINCH: ignored, or continuing a process that runs.
+        16 | 17 | 22 | 27 => ok(0),
+        // STOP, TSTP, TTIN, TTOU.
+        18..=21 => ok(ENOTSUP),
+        // HUP .. TERM share their numbers with Linux; from CHLD on, Linux counts one more
+        // (its STKFLT is 16).
+        1..=15 => Err(WasmError::Exit(128 + sig as i32)),
+        23..=30 => Err(WasmError::Exit(128 + sig as i32 + 1)),
+        _ => ok(EINVAL),
+    }
 }
 
 /// Stores `value`'s bytes at `at` and answers 0, or `EFAULT`.
@@ -224,23 +275,16 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
             reply(c, out, &n.to_le_bytes())
         }
         "fd_seek" => {
-            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), l(a, 1) as i64, i(a, 2) as u8))?);
+            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), l(a, 1) as i64, i(a, 2) as u8, false))?);
             reply(c, i(a, 3), &pos.to_le_bytes())
         }
         "fd_tell" => {
-            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), 0, 1))?);
+            let pos = try_errno!(with_fds(c, |f| f.seek(i(a, 0), 0, 1, true))?);
             reply(c, i(a, 1), &pos.to_le_bytes())
         }
         "fd_close" => ok(with_fds(c, |f| f.close(i(a, 0)))?.err().unwrap_or(0)),
         "fd_fdstat_get" => {
-            let (kind, flags) = try_errno!(with_fds(c, |f| f.fdstat(i(a, 0)))?);
-            // Rights are enforced by the descriptor itself (read-only preopens, the access
-            // mode it was opened with); all are reported, as the ABI's minimum.
-            let mut stat = [0u8; 24];
-            stat[0] = kind;
-            stat[2..4].copy_from_slice(&flags.to_le_bytes());
-            stat[8..16].copy_from_slice(&u64::MAX.to_le_bytes());
-            stat[16..24].copy_from_slice(&u64::MAX.to_le_bytes());
+            let stat = try_errno!(with_fds(c, |f| f.fdstat(i(a, 0)))?);
             reply(c, i(a, 1), &stat)
         }
         "fd_filestat_get" => {
@@ -256,14 +300,14 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
         "fd_prestat_dir_name" => {
             let name = try_errno!(with_fds(c, |f| f.prestat(i(a, 0)))?);
             if (i(a, 2) as usize) < name.len() {
-                return ok(fs::ENAMETOOLONG);
+                return ok(errno::ENAMETOOLONG);
             }
             reply(c, i(a, 1), name.as_bytes())
         }
         "path_open" => {
             let path = try_errno!(path_arg(c, i(a, 2), i(a, 3))?);
-            let (dirfd, lookup, oflags, rights, fdflags) = (i(a, 0), i(a, 1), i(a, 4) as u16, l(a, 5), i(a, 7) as u16);
-            let fd = try_errno!(with_fds(c, |f| f.open(dirfd, lookup, &path, oflags, rights, fdflags))?);
+            let (dirfd, lookup, oflags, fdflags) = (i(a, 0), i(a, 1), i(a, 4) as u16, i(a, 7) as u16);
+            let fd = try_errno!(with_fds(c, |f| f.open(dirfd, lookup, &path, oflags, l(a, 5), l(a, 6), fdflags))?);
             reply(c, i(a, 8), &fd.to_le_bytes())
         }
         "path_filestat_get" => {
@@ -307,7 +351,7 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
         "poll_oneoff" => {
             let (input, output, n, nevents) = (i(a, 0), i(a, 1), i(a, 2), i(a, 3));
             let Some(subs) = guest_bytes(mem(c)?, input, n.saturating_mul(48)) else { return ok(EFAULT) };
-            let events = try_errno!(clock::poll(&subs));
+            let events = try_errno!(with_fds(c, |f| poll::poll_oneoff(f, &subs))?);
             let m = mem(c)?;
             for (k, e) in events.iter().enumerate() {
                 let Some(at) = output.checked_add(32 * k as u32) else { return ok(EFAULT) };
@@ -320,9 +364,42 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
         "fd_sync" | "fd_datasync" => ok(with_fds(c, |f| f.sync(i(a, 0), name == "fd_datasync"))?.err().unwrap_or(0)),
         "fd_filestat_set_size" => ok(with_fds(c, |f| f.set_size(i(a, 0), l(a, 1)))?.err().unwrap_or(0)),
         "fd_allocate" => ok(with_fds(c, |f| f.allocate(i(a, 0), l(a, 1), l(a, 2)))?.err().unwrap_or(0)),
-        "fd_advise" => ok(with_fds(c, |f| f.get(i(a, 0)).map(|_| ()))?.err().unwrap_or(0)),
+        "fd_advise" => ok(with_fds(c, |f| f.advise(i(a, 0), i(a, 3)))?.err().unwrap_or(0)),
         "fd_fdstat_set_flags" => ok(with_fds(c, |f| f.set_flags(i(a, 0), i(a, 1) as u16))?.err().unwrap_or(0)),
-        "fd_fdstat_set_rights" => ok(with_fds(c, |f| f.get(i(a, 0)).map(|_| ()))?.err().unwrap_or(0)),
+        "fd_fdstat_set_rights" => ok(with_fds(c, |f| f.set_rights(i(a, 0), l(a, 1), l(a, 2)))?.err().unwrap_or(0)),
+        "proc_raise" => proc_raise(i(a, 0)),
+        "sock_accept" => {
+            let fd = try_errno!(with_fds(c, |f| f.accept(i(a, 0), i(a, 1) as u16))?);
+            reply(c, i(a, 2), &fd.to_le_bytes())
+        }
+        "sock_recv" => {
+            let (fd, iovs, n, riflags, out_len, out_flags) =
+                (i(a, 0), i(a, 1), i(a, 2), i(a, 3) as u16, i(a, 4), i(a, 5));
+            let Some(list) = iovecs(mem(c)?, iovs, n) else { return ok(EFAULT) };
+            let total = list.iter().map(|&(_, len)| len as usize).sum::<usize>().min(MAX_TRANSFER);
+            let mut buf = vec![0u8; total];
+            let (got, roflags) = try_errno!(with_fds(c, |f| f.sock_recv(fd, &mut buf, riflags))?);
+            let m = mem(c)?;
+            let mut at = 0;
+            for (p, len) in list {
+                let k = (len as usize).min(got - at);
+                if !put(m, p, &buf[at..at + k]) {
+                    return ok(EFAULT);
+                }
+                at += k;
+            }
+            if !put(m, out_len, &(got as u32).to_le_bytes()) {
+                return ok(EFAULT);
+            }
+            reply(c, out_flags, &roflags.to_le_bytes())
+        }
+        "sock_send" => {
+            let (fd, iovs, n, siflags, out) = (i(a, 0), i(a, 1), i(a, 2), i(a, 3) as u16, i(a, 4));
+            let data = try_errno!(gather(mem(c)?, iovs, n));
+            let sent = try_errno!(with_fds(c, |f| f.sock_send(fd, &data, siflags))?);
+            reply(c, out, &(sent as u32).to_le_bytes())
+        }
+        "sock_shutdown" => ok(with_fds(c, |f| f.shutdown(i(a, 0), i(a, 1) as u8))?.err().unwrap_or(0)),
         "fd_renumber" => ok(with_fds(c, |f| f.renumber(i(a, 0), i(a, 1)))?.err().unwrap_or(0)),
         "fd_filestat_set_times" => {
             let r = with_fds(c, |f| f.set_times(i(a, 0), None, l(a, 1), l(a, 2), i(a, 3) as u16))?;
@@ -364,11 +441,21 @@ fn call(name: &str, c: &mut Caller<'_>, a: &[Val]) -> Result<Vec<Val>, WasmError
     }
 }
 
+/// Opens `ctx`'s preopens and listeners and makes it the store's WASI state, replacing
+/// the one before (with every descriptor it had open). [`imports`] does this; calling it
+/// again starts the same instance over with fresh descriptors.
+pub fn set_ctx(store: &mut Store, mut ctx: WasiCtx) -> Result<(), WasmError> {
+    let listeners = std::mem::take(&mut ctx.listeners);
+    ctx.fds = fds::Fds::with_preopens(&ctx.preopens, listeners).map_err(|e| WasmError::Host(format!("--dir: {e}")))?;
+    ctx.fds.waits = ctx.waits.clone();
+    store.set_state(ctx);
+    Ok(())
+}
+
 /// Host functions for every import of `module`, which must all be WASI preview 1
 /// functions. Stores `ctx` in the store.
-pub fn imports(store: &mut Store, module: &Module, mut ctx: WasiCtx) -> Result<Vec<Extern>, WasmError> {
-    ctx.fds = fs::Fds::with_preopens(&ctx.preopens).map_err(|e| WasmError::Host(format!("--dir: {e}")))?;
-    store.set_state(ctx);
+pub fn imports(store: &mut Store, module: &Module, ctx: WasiCtx) -> Result<Vec<Extern>, WasmError> {
+    set_ctx(store, ctx)?;
     let mut out = Vec::new();
     for (k, imp) in module.info().imports.iter().enumerate() {
         let crate::module::ImportKind::Func(_) = imp.kind else {

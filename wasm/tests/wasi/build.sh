@@ -3,6 +3,8 @@
 # wasm32-wasi, -O2) and, for programs whose output is the same natively, <name>.expected:
 # the stdout of the same C built natively and run on an empty scratch directory. The tests
 # (tests/wasi_fs.rs) run the .wasm under `lathe run --dir` and compare with .expected.
+# The programs that call WASI directly (rights, poll, sock_echo) have no native
+# counterpart: their .expected is written and checked by hand, and left alone here.
 # Needs Debian's clang, lld, wasi-libc and libclang-rt-14-dev-wasm32 (apt-get installs
 # them when missing).
 set -e
