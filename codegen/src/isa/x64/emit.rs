@@ -491,6 +491,13 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             let op = if byte { 0x88 } else { 0x89 };
             Enc { byte_reg: byte, ..enc_rm(*size, &[op], enc(*src)) }.emit(buf, Rm::Mem(addr(a, state)));
         }
+        Inst::StoreImm { size, imm, addr: a, trap } => {
+            emit_trap(buf, *trap);
+            let len = full_imm_len(*size);
+            let op = if *size == S8 { 0xc6 } else { 0xc7 };
+            Enc { imm_len: len, ..enc_rm(*size, &[op], 0) }.emit(buf, Rm::Mem(addr(a, state)));
+            put_imm(buf, len, i64::from(*imm));
+        }
         Inst::Setcc { cc, dst } => {
             Enc { byte_rm: true, ..enc_rm(S32, &[0x0f, 0x90 | cc.enc()], 0) }.emit(buf, Rm::Reg(enc(*dst)));
         }

@@ -148,6 +148,14 @@ pub fn print(inst: &Inst) -> String {
             let text = mov_form_text(mov_form(*size, S64, *ext), *dst, &RegMem::Mem(*addr));
             format!("{text}{}", trap_comment(*trap))
         }
+        Inst::StoreImm { size, imm, addr, trap } => {
+            let shown = match size {
+                OperandSize::S8 => i64::from(*imm as i8),
+                OperandSize::S16 => i64::from(*imm as i16),
+                _ => i64::from(*imm),
+            };
+            format!("mov {}, {}{}", mem(addr, *size), hex(shown), trap_comment(*trap))
+        }
         Inst::Store { size, src, addr, trap } => {
             format!("mov {}, {}{}", mem(addr, *size), reg_name(*src, *size), trap_comment(*trap))
         }

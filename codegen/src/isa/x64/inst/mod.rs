@@ -220,6 +220,18 @@ pub enum Inst {
         /// Trap code recorded for a fault at this instruction.
         trap: Option<TrapCode>,
     },
+    /// `mov size ptr [addr], imm`: a store of a constant (at 64 bits, the immediate is
+    /// sign-extended from 32); records a trap site when `trap` is set.
+    StoreImm {
+        /// Width of the store.
+        size: OperandSize,
+        /// The value (its low `size` bits; sign-extended at S64).
+        imm: i32,
+        /// The address.
+        addr: Amode,
+        /// Trap code recorded for a fault at this instruction.
+        trap: Option<TrapCode>,
+    },
     /// `cmp src1, src2`: sets the flags of `src1 - src2`. Any size.
     Cmp {
         /// Operation width.
@@ -969,6 +981,7 @@ impl MachInst for Inst {
                 v.reg_use(src);
                 addr.visit(v);
             }
+            Inst::StoreImm { addr, .. } => addr.visit(v),
             Inst::Cmp { src1, src2, .. } | Inst::Test { src1, src2, .. } => {
                 v.reg_use(src1);
                 src2.visit(v);

@@ -421,6 +421,26 @@ impl isle::Context for RuleCtx<'_, '_> {
             self.emit(MInst::Store { size: size_of_bits(bits), src, addr, trap });
         }
     }
+    fn x64_store_imm(&mut self, bits: u32, flags: MemFlags, k: i32, addr: Amode) -> Unit {
+        let mut v = i64::from(k);
+        if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
+            v = match bits {
+                8 => v,
+                16 => i64::from((v as u16).swap_bytes() as i16),
+                32 => i64::from((v as u32).swap_bytes() as i32),
+                _ => (v as u64).swap_bytes() as i64,
+            };
+        }
+        let (size, trap) = (size_of_bits(bits), Self::trap_code(flags));
+        match i32::try_from(v) {
+            Ok(imm) => self.emit(MInst::StoreImm { size, imm, addr, trap }),
+            // A byte-swapped 64-bit constant may not fit: it goes through a register.
+            Err(_) => {
+                let src = self.imm(types::I64, v);
+                self.emit(MInst::Store { size, src, addr, trap });
+            }
+        }
+    }
     fn x64_lea(&mut self, addr: Amode) -> Reg {
         let dst = self.tmp();
         self.emit(MInst::Lea { size: OperandSize::S64, addr, dst });

@@ -58,7 +58,7 @@ macro_rules! variants {
 
 variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
-    Load, Store, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
+    Load, Store, StoreImm, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
@@ -362,7 +362,9 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         | Inst::XmmStore { trap, .. }
         | Inst::VecLoad { trap, .. }
         | Inst::VecStore { trap, .. }
-        | Inst::VecUnary { trap, .. } => *trap,
+        | Inst::VecUnary { trap, .. }
+        | Inst::VecBin { trap, .. }
+        | Inst::StoreImm { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -623,6 +625,9 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         }
         for (k, a) in some_amodes().into_iter().enumerate() {
             v.push(Inst::Store { size: from, src: gprs[(k * 3 + 4) % 16], addr: a, trap: None });
+            let imm = [0, -1, 0x7f, -0x80, 0x1234, i32::MIN, i32::MAX][k % 7];
+            let trap = (k % 2 == 1).then_some(TrapCode::HeapOutOfBounds);
+            v.push(Inst::StoreImm { size: from, imm, addr: a, trap });
         }
     }
     // Flags consumers.
@@ -873,7 +878,15 @@ fn vector_cases(v: &mut Vec<Inst>) {
                     trap: (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds),
                 }
             } else {
-                Inst::VecBin { op, vex, src1: xmm(if vex { 2 } else { 9 }), src2: a, imm, dst: xmm(9), trap: None }
+                Inst::VecBin {
+                    op,
+                    vex,
+                    src1: xmm(if vex { 2 } else { 9 }),
+                    src2: a,
+                    imm,
+                    dst: xmm(9),
+                    trap: (k % 3 == 0).then_some(TrapCode::HeapOutOfBounds),
+                }
             });
         }
     }
