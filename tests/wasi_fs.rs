@@ -110,16 +110,29 @@ fn every_way_out_of_the_granted_directory_is_refused() {
     let result = |what: &str| {
         lines.iter().find(|l| l.starts_with(what)).unwrap_or_else(|| panic!("no line for {what}:\n{out}")).to_string()
     };
-    for inside in ["open inside/file", "open fine", "lstat out (the link itself)", "open inside/file again"] {
+    let allowed = [
+        "open inside/file",
+        "open fine",
+        "lstat out (the link itself)",
+        "open inside/file again",
+        "close the granted directory",
+    ];
+    for inside in allowed {
         assert!(result(inside).ends_with(" ok"), "{inside} must work:\n{out}");
     }
-    let attempts = lines.len() - 4;
+    let attempts = lines.len() - allowed.len();
     let refused = lines.iter().filter(|l| l.contains("fails:")).count();
     assert_eq!(refused, attempts, "every escape fails:\n{out}");
     // The refusals are the capability's (or the file is simply not there for the guest).
     assert!(result("open ../outside/secret").ends_with("ENOTCAPABLE"), "{out}");
     assert!(result("open out/secret").ends_with("ENOTCAPABLE"), "{out}");
     assert!(result("open abs/secret").ends_with("ENOTCAPABLE"), "{out}");
+    assert!(result("link out/secret to inside/hl").ends_with("ENOTCAPABLE"), "{out}");
+    assert!(result("open 1000 levels of ../").ends_with("ENOTCAPABLE"), "{out}");
+    assert!(result("open inside/<0xff>").ends_with("EILSEQ"), "paths are UTF-8:\n{out}");
+    assert!(result("path_open with a NUL byte").ends_with("EINVAL"), "{out}");
+    assert!(result("path_open beneath the closed fd 3").ends_with("EBADF"), "{out}");
+    assert!(result("open ../outside/secret after the close").ends_with("EBADF"), "{out}");
     assert_eq!(snapshot(&top), before, "nothing changed, inside or outside:\n{out}");
     std::fs::remove_dir_all(&top).ok();
 }

@@ -14,6 +14,7 @@ pub const ECONNREFUSED: Errno = 14;
 pub const ECONNRESET: Errno = 15;
 pub const EEXIST: Errno = 20;
 pub const EFAULT: Errno = 21;
+pub const EILSEQ: Errno = 25;
 pub const EINTR: Errno = 27;
 pub const EINVAL: Errno = 28;
 pub const EIO: Errno = 29;

@@ -211,7 +211,11 @@ fn reply(c: &mut Caller<'_>, at: u32, value: &[u8]) -> Result<Vec<Val>, WasmErro
 
 /// A guest path argument, or `EFAULT`.
 fn path_arg(c: &mut Caller<'_>, at: u32, len: u32) -> Result<Result<Vec<u8>, i32>, WasmError> {
-    Ok(guest_bytes(mem(c)?, at, len).ok_or(EFAULT))
+    // WASI paths are UTF-8 strings (as Wasmtime, anything else is EILSEQ); a NUL byte
+    // inside is refused later, where the host path is made (EINVAL).
+    Ok(guest_bytes(mem(c)?, at, len)
+        .ok_or(EFAULT)
+        .and_then(|p| if std::str::from_utf8(&p).is_ok() { Ok(p) } else { Err(errno::EILSEQ) }))
 }
 
 macro_rules! try_errno {
