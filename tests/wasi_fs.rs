@@ -65,6 +65,11 @@ fn links_times_flags_and_clocks_match_the_native_run() {
     matches_native("fs_more");
 }
 
+#[test]
+fn random_yield_advice_allocation_file_times_and_environment_match_the_native_run() {
+    matches_native("misc");
+}
+
 /// Every file and directory under `dir`, with file contents, sorted.
 fn snapshot(dir: &Path) -> Vec<(PathBuf, Option<Vec<u8>>)> {
     let mut out = Vec::new();

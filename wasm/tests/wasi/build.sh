@@ -19,7 +19,7 @@ for src in *.c; do
     name=$(basename "$src" .c)
     clang --target=wasm32-wasi -O2 -Wl,--strip-debug -o "$name.wasm" "$src"
     case "$name" in
-    fs_walk | fs_more)
+    fs_walk | fs_more | misc)
         clang -O2 -o "$tmp/$name" "$src"
         mkdir "$tmp/dir"
         "$tmp/$name" "$tmp/dir" > "$name.expected"
