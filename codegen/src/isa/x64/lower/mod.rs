@@ -326,6 +326,11 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::Shift { size: OperandSize::S32, kind, src: prod, amount: ShiftAmount::Imm(bits as u8), dst });
         dst
     }
+    /// The low `bits` (8 or 16) of `src`, zero-extended to `ty`.
+    fn x64_zext_low(&mut self, bits: u8, ty: Type, src: Reg) -> Reg {
+        let from = if bits == 8 { types::I8 } else { types::I16 };
+        self.x64_ext(Ext::Zero, from, ty, src)
+    }
     fn x64_ext(&mut self, ext: Ext, from: Type, to: Type, src: Reg) -> Reg {
         if from.bits() >= to.bits() || !from.is_int_scalar() {
             return src;
