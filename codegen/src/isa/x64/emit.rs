@@ -368,7 +368,8 @@ fn sp_mem(offset: u32) -> Rm {
 pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_>) {
     use OperandSize::*;
     match inst {
-        Inst::AluRmiR { size, op, src2, dst, .. } => {
+        Inst::AluRmiR { size, op, src2, dst, trap, .. } => {
+            emit_trap(buf, *trap);
             let base = (*op as u8) << 3;
             match src2 {
                 RegMemImm::Reg(r) => alu_rr_rm(buf, *size, base, enc(*r), Rm::Reg(enc(*dst)), false),

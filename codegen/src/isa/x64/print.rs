@@ -100,8 +100,8 @@ fn fixed_list(list: &[(Reg, crate::machinst::PReg)]) -> String {
 pub fn print(inst: &Inst) -> String {
     use OperandSize::*;
     match inst {
-        Inst::AluRmiR { size, op, src2, dst, .. } => {
-            format!("{} {}, {}", op.name(), reg_name(*dst, *size), rmi(src2, *size))
+        Inst::AluRmiR { size, op, src2, dst, trap, .. } => {
+            format!("{} {}, {}{}", op.name(), reg_name(*dst, *size), rmi(src2, *size), trap_comment(*trap))
         }
         Inst::Imul { size, src2, dst, .. } => format!("imul {}, {}", reg_name(*dst, *size), rm(src2, *size)),
         Inst::ImulImm { size, src, imm, dst } => {

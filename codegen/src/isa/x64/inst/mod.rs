@@ -44,6 +44,8 @@ pub enum Inst {
         src2: RegMemImm,
         /// The result (same register as `src1`).
         dst: Reg,
+        /// Trap code recorded for a fault at this instruction (`src2` a merged load).
+        trap: Option<TrapCode>,
     },
     /// `imul dst, src2` (two-operand signed/unsigned low multiply), `dst` reusing `src1`.
     /// Sizes S16, S32, S64.

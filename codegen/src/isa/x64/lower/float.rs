@@ -200,7 +200,7 @@ impl RuleCtx<'_, '_> {
 
     fn x64_alu_raw(&mut self, size: OperandSize, op: AluOp, src1: Reg, src2: RegMemImm) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::AluRmiR { size, op, src1, src2, dst });
+        self.emit(MInst::AluRmiR { size, op, src1, src2, dst, trap: None });
         dst
     }
 

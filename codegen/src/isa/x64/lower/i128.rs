@@ -15,7 +15,7 @@ const S64: OperandSize = OperandSize::S64;
 impl RuleCtx<'_, '_> {
     fn alu64(&mut self, op: AluOp, a: Reg, b: Reg) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::AluRmiR { size: S64, op, src1: a, src2: RegMemImm::Reg(b), dst });
+        self.emit(MInst::AluRmiR { size: S64, op, src1: a, src2: RegMemImm::Reg(b), dst, trap: None });
         dst
     }
 

@@ -21,7 +21,7 @@ use crate::machinst::Reg;
 impl RuleCtx<'_, '_> {
     fn alu_sz(&mut self, size: OperandSize, op: AluOp, src1: Reg, src2: RegMemImm) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::AluRmiR { size, op, src1, src2, dst });
+        self.emit(MInst::AluRmiR { size, op, src1, src2, dst, trap: None });
         dst
     }
 

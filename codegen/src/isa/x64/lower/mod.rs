@@ -180,7 +180,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     }
     fn x64_alu(&mut self, ty: Type, op: AluOp, src1: Reg, src2: RegMemImm) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::AluRmiR { size: alu_size(ty), op, src1, src2, dst });
+        self.emit(MInst::AluRmiR { size: alu_size(ty), op, src1, src2, dst, trap: None });
         dst
     }
     fn x64_alu_imm64(&mut self, ty: Type, op: AluOp, src1: Reg, k: i64) -> Reg {
@@ -594,6 +594,24 @@ impl isle::Context for RuleCtx<'_, '_> {
             return Amode::ImmReg { base: regs::rsp(), disp: 0 };
         };
         Amode::ImmReg { base: self.put_in_reg(arg), disp: offset.0 }
+    }
+    fn sinkable_int_load(&mut self, v: Value) -> Option<(Inst, MemFlags, Value, i32)> {
+        let f = self.lower.f;
+        let ty = f.dfg.value_type(v);
+        if ty != types::I32 && ty != types::I64 {
+            return None;
+        }
+        let load = self.lower.sinkable_load(v, self.inst)?;
+        let InstructionData::Load { opcode: Opcode::Load, flags, arg, offset } = f.dfg.insts[load] else { return None };
+        (flags.explicit_endianness() != Some(crate::ir::Endianness::Big)).then_some((load, flags, arg, offset.0))
+    }
+    fn x64_alu_load(&mut self, ty: Type, op: AluOp, a: Reg, load: Inst, flags: MemFlags, addr: Amode) -> Reg {
+        self.lower.sink_inst(load);
+        let dst = self.tmp();
+        let trap = Self::trap_code(flags);
+        self.emit(MInst::AluRmiR { size: alu_size(ty), op, src1: a, src2: RegMemImm::Mem(addr), dst, trap });
+        self.lower.set_last_srcloc(load);
+        dst
     }
     fn rmi_mem(&mut self, addr: Amode) -> RegMemImm {
         RegMemImm::Mem(addr)

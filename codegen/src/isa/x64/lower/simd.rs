@@ -166,7 +166,7 @@ impl RuleCtx<'_, '_> {
     }
     pub(super) fn gpr_op(&mut self, op: AluOp, a: Reg, b: RegMemImm) -> Reg {
         let dst = self.tmp();
-        self.emit(MInst::AluRmiR { size: OperandSize::S32, op, src1: a, src2: b, dst });
+        self.emit(MInst::AluRmiR { size: OperandSize::S32, op, src1: a, src2: b, dst, trap: None });
         dst
     }
     pub(super) fn gpr_shift(&mut self, kind: ShiftKind, a: Reg, n: u8) -> Reg {

@@ -31,7 +31,7 @@ fn bytes(i: Inst) -> Vec<u8> {
 #[test]
 fn alu_and_moves() {
     use OperandSize::*;
-    let add = |size, src2| Inst::AluRmiR { size, op: AluOp::Add, src1: rax(), src2, dst: rax() };
+    let add = |size, src2| Inst::AluRmiR { size, op: AluOp::Add, src1: rax(), src2, dst: rax(), trap: None };
     assert_eq!(bytes(add(S32, RegMemImm::Reg(rcx()))), [0x01, 0xc8]);
     assert_eq!(bytes(add(S64, RegMemImm::Imm(-1))), [0x48, 0x83, 0xc0, 0xff]);
     // 128 does not fit an imm8: the imm32 form (the short `05 id` rax form is not used).
@@ -142,7 +142,8 @@ fn jmp_cond_falls_through_to_the_next_block() {
 fn printing() {
     use OperandSize::*;
     let v = |n| Reg::virt(n, RegClass::Int);
-    let add = Inst::AluRmiR { size: S32, op: AluOp::Add, src1: v(0), src2: RegMemImm::Reg(v(1)), dst: v(0) };
+    let add =
+        Inst::AluRmiR { size: S32, op: AluOp::Add, src1: v(0), src2: RegMemImm::Reg(v(1)), dst: v(0), trap: None };
     assert_eq!(add.print(), "add %v0, %v1");
     assert_eq!(Inst::store64(rax(), Amode::imm_reg(0x10, rsp())).print(), "mov qword ptr [rsp+0x10], rax");
     let lea = Inst::Lea { size: OperandSize::S64, addr: Amode::imm_reg_reg_shift(8, rdi(), rsi(), 2), dst: rax() };
@@ -188,6 +189,7 @@ fn operands_are_visited_with_their_constraints() {
         src1: v(0),
         src2: RegMemImm::Mem(Amode::imm_reg_reg_shift(0, v(1), v(2), 1)),
         dst: v(3),
+        trap: None,
     });
     assert_eq!(ops.len(), 4);
     assert_eq!(ops[0].kind(), OperandKind::Use);

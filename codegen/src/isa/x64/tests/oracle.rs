@@ -364,7 +364,8 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         | Inst::VecStore { trap, .. }
         | Inst::VecUnary { trap, .. }
         | Inst::VecBin { trap, .. }
-        | Inst::StoreImm { trap, .. } => *trap,
+        | Inst::StoreImm { trap, .. }
+        | Inst::AluRmiR { trap, .. } => *trap,
         Inst::Ud2 { code } | Inst::TrapIf { code, .. } => Some(*code),
         _ => None,
     };
@@ -477,22 +478,23 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
         for size in SIZES {
             for &d in &gprs {
                 let s = other(d, 3 + op as u8);
-                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Reg(s), dst: d });
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Reg(s), dst: d, trap: None });
             }
             for (k, &imm) in IMMS.iter().enumerate() {
                 let d = gprs[k % 16];
-                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Imm(imm), dst: d });
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Imm(imm), dst: d, trap: None });
             }
             for (k, a) in some_amodes().into_iter().enumerate() {
                 let d = gprs[(k * 5) % 16];
-                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Mem(a), dst: d });
+                let trap = (k % 2 == 0).then_some(TrapCode::HeapOutOfBounds);
+                v.push(Inst::AluRmiR { size, op, src1: d, src2: RegMemImm::Mem(a), dst: d, trap });
             }
         }
     }
     // Every addressing form, through a 64-bit add.
     for (k, a) in amodes().into_iter().enumerate() {
         let d = gprs[k % 16];
-        v.push(Inst::AluRmiR { size: S64, op: AluOp::Add, src1: d, src2: RegMemImm::Mem(a), dst: d });
+        v.push(Inst::AluRmiR { size: S64, op: AluOp::Add, src1: d, src2: RegMemImm::Mem(a), dst: d, trap: None });
     }
     // Compare and test.
     for size in SIZES {
