@@ -305,3 +305,46 @@ fn a_timeout_stops_a_guest_blocked_in_a_wasi_call() {
     assert!(!status.success());
     assert!(err.contains("wasm trap: interrupt"), "{err}");
 }
+
+/// `fd_tell` reports the position writes and seeks left (5 after writing "hello", 2 after
+/// seeking back), and `EBADF` (8) for a descriptor that is not open; the guest exits with
+/// the number of the first step that went wrong, 0 when none did.
+#[test]
+fn fd_tell_follows_writes_and_seeks() {
+    let dir = scratch("tell");
+    let wat = r#"(module
+        (import "wasi_snapshot_preview1" "path_open"
+          (func $open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_seek" (func $seek (param i32 i64 i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "fd_tell" (func $tell (param i32 i32) (result i32)))
+        (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+        (memory (export "memory") 1)
+        (data (i32.const 0) "t.txt")
+        (data (i32.const 16) "\20\00\00\00\05\00\00\00")
+        (data (i32.const 32) "hello")
+        (func $check (param $ok i32) (param $step i32)
+          (if (i32.eqz (local.get $ok)) (then (call $exit (local.get $step)))))
+        (func (export "_start") (local $fd i32)
+          ;; rights: fd_read, fd_seek, fd_tell, fd_write
+          (call $check (i32.eqz (call $open (i32.const 3) (i32.const 0) (i32.const 0) (i32.const 5)
+                  (i32.const 1) (i64.const 0x66) (i64.const 0) (i32.const 0) (i32.const 52))) (i32.const 1))
+          (local.set $fd (i32.load (i32.const 52)))
+          (call $check (i32.eqz (call $write (local.get $fd) (i32.const 16) (i32.const 1) (i32.const 48))) (i32.const 2))
+          (call $check (i32.eqz (call $tell (local.get $fd) (i32.const 56))) (i32.const 3))
+          (call $check (i64.eq (i64.load (i32.const 56)) (i64.const 5)) (i32.const 4))
+          (call $check (i32.eqz (call $seek (local.get $fd) (i64.const 2) (i32.const 0) (i32.const 64))) (i32.const 5))
+          (call $check (i32.eqz (call $tell (local.get $fd) (i32.const 56))) (i32.const 6))
+          (call $check (i64.eq (i64.load (i32.const 56)) (i64.const 2)) (i32.const 7))
+          (call $check (i32.eq (call $tell (i32.const 99) (i32.const 56)) (i32.const 8)) (i32.const 8))
+          (call $exit (i32.const 0))))"#;
+    let file = dir.join("tell.wat");
+    std::fs::write(&file, wat).unwrap();
+    let sandbox = dir.join("sandbox");
+    std::fs::create_dir_all(&sandbox).unwrap();
+    let grant = format!("{}::/sandbox", sandbox.display());
+    let (ok, _, err) = lathe_run(&["--dir", &grant, file.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert_eq!(std::fs::read(sandbox.join("t.txt")).unwrap(), b"hello");
+    std::fs::remove_dir_all(&dir).ok();
+}
