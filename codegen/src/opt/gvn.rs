@@ -19,7 +19,7 @@ use crate::ir::{Block, Function, Inst, InstructionData, Opcode, Type};
 use std::collections::HashMap;
 
 /// Whether `inst` takes part: pure, and a function of its data and type alone.
-fn is_pure(func: &Function, inst: Inst) -> bool {
+pub(super) fn is_pure(func: &Function, inst: Inst) -> bool {
     let data = &func.dfg.insts[inst];
     let op = data.opcode();
     !op.has_side_effects()
@@ -48,6 +48,9 @@ pub fn number_values(func: &mut Function) -> usize {
             if !is_pure(func, inst) {
                 continue;
             }
+            // An operand may be an alias made earlier in this pass (or by the passes
+            // before it): resolve it, so equal computations have equal keys.
+            func.dfg.resolve_aliases_in(inst);
             let key = (func.dfg.insts[inst], func.dfg.ctrl_typevar(inst));
             match seen.get(&key) {
                 Some(&earlier) if domtree.inst_dominates(earlier, inst, &func.layout) => {

@@ -2,6 +2,8 @@
 //!
 //! [`optimize`] is the pipeline: [`simplify`] (the ISLE rules of `simplify.isle`:
 //! constant folding and algebraic identities), then alias resolution, then
+//! [`hoist_loop_invariants`] (`licm.rs`: invariant instructions out of loops, before value
+//! numbering so that the copies hoisted from sibling blocks merge), then
 //! [`number_values`] (`gvn.rs`: pure instructions computed again in dominated code), then
 //! [`eliminate_redundant_loads`] (`memory.rs`: redundant loads and store-to-load
 //! forwarding over alias classes), then [`rematerialize_constants`] (`remat.rs`: each
@@ -14,10 +16,12 @@
 mod context;
 mod fold;
 mod gvn;
+mod licm;
 mod memory;
 mod remat;
 
 pub use gvn::number_values;
+pub use licm::hoist_loop_invariants;
 pub use memory::eliminate_redundant_loads;
 pub use remat::rematerialize_constants;
 
@@ -43,6 +47,8 @@ pub fn canonical_imm(ty: crate::ir::Type, k: i64) -> i64 {
 pub struct OptStats {
     /// Instructions replaced by a simpler value.
     pub simplified: usize,
+    /// Instructions moved out of loops.
+    pub hoisted: usize,
     /// Pure instructions replaced by an equal dominating one.
     pub numbered: usize,
     /// Loads replaced by an earlier load's or store's value.
@@ -55,6 +61,7 @@ pub struct OptStats {
 pub fn optimize(func: &mut Function) -> OptStats {
     let simplified = simplify(func);
     resolve_aliases(func);
+    let hoisted = hoist_loop_invariants(func);
     let numbered = number_values(func);
     if numbered > 0 {
         resolve_aliases(func);
@@ -65,7 +72,7 @@ pub fn optimize(func: &mut Function) -> OptStats {
     }
     rematerialize_constants(func);
     let removed = eliminate_dead_code(func);
-    OptStats { simplified, numbered, loads, removed }
+    OptStats { simplified, hoisted, numbered, loads, removed }
 }
 
 /// Applies the simplification rules to every single-result instruction, in layout order.

@@ -202,11 +202,16 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn shared_value(&mut self, v: Value) -> Option<Value> {
         (self.lower.use_count(v) > 1 && self.lower.used_after(v, self.inst)).then_some(v)
     }
-    fn x64_lea_add(&mut self, ty: Type, a: Reg, b: Reg) -> Reg {
+    fn stays_live(&mut self, v: Value) -> Option<Value> {
+        let f = self.lower.f;
+        let operand_here = f.dfg.inst_args(self.inst).iter().any(|&a| f.dfg.resolve_aliases(a) == v);
+        (self.lower.use_count(v) == 1 || operand_here || self.lower.used_after(v, self.inst)).then_some(v)
+    }
+    fn x64_lea_index(&mut self, ty: Type, a: Reg, b: Reg, shift: u8) -> Reg {
         // At 32 bits and below, `lea r32` leaves bits 32-63 clear, like the other 32-bit
         // operations (so a later `uextend` to i64 is free).
         let dst = self.tmp();
-        let addr = Amode::ImmRegRegShift { base: a, index: b, shift: 0, disp: 0 };
+        let addr = Amode::ImmRegRegShift { base: a, index: b, shift, disp: 0 };
         self.emit(MInst::Lea { size: alu_size(ty), addr, dst });
         dst
     }

@@ -1,0 +1,240 @@
+//! Loop-invariant code motion: an instruction inside a loop whose operands are all defined
+//! outside it computes the same value on every iteration, so it moves to the loop's
+//! preheader and runs once.
+//!
+//! Loops are natural loops found from the dominator tree: an edge `latch -> header` where
+//! the header dominates the latch is a back edge, and the loop's blocks are the header plus
+//! every block that reaches a latch without passing through the header. A loop is
+//! transformed only when it has a preheader already: exactly one predecessor outside the
+//! loop, ending in a `jump` to the header (how the Wasm front end and most producers enter
+//! loops). Loops are visited smallest first, so an instruction hoisted out of an inner loop
+//! lands in a block of the outer loop and can be hoisted again from there.
+//!
+//! What moves: the instructions global value numbering calls pure (no side effect, no
+//! trap, no memory read, no machine state), constants included (so that what uses them
+//! can move too; rematerialisation later gives each block that still uses a constant its
+//! own copy, so none stays live across the loop), and loads marked both
+//! `readonly` (nothing writes that memory while the function runs) and `notrap` (so
+//! running one on an iteration that would not have is harmless). Everything that moves is
+//! safe to run speculatively, so the conditional blocks of a loop body count as well.
+//!
+//! Input: verified IR with aliases resolved. Output: the same function with invariant
+//! instructions moved before the preheader's `jump`, in their original order, so each
+//! still follows the definitions of its operands.
+
+use super::gvn::is_pure;
+use crate::dominator_tree::DominatorTree;
+use crate::entity::EntityRef;
+use crate::flowgraph::ControlFlowGraph;
+use crate::ir::{Block, Function, Inst, Opcode, ValueDef};
+
+/// A natural loop: its header and, indexed by block number, which blocks belong to it.
+struct Loop {
+    header: Block,
+    blocks: Vec<Block>,
+}
+
+/// Moves loop-invariant instructions to their loop's preheader; returns how many moved.
+pub fn hoist_loop_invariants(func: &mut Function) -> usize {
+    let cfg = ControlFlowGraph::with_function(func);
+    let domtree = DominatorTree::with_function(func, &cfg);
+    let mut loops = find_loops(func, &cfg, &domtree);
+    if loops.is_empty() {
+        return 0;
+    }
+    loops.sort_by_key(|l| l.blocks.len());
+    let rpo: Vec<Block> = domtree.cfg_rpo().collect();
+    let num_blocks = func.dfg.num_blocks();
+    let mut in_loop = vec![false; num_blocks];
+    let mut moved = 0;
+    for lp in &loops {
+        let Some(preheader) = preheader(func, &cfg, lp, &mut in_loop) else { continue };
+        let Some(jump) = func.layout.last_inst(preheader) else { continue };
+        // `in_loop` marks this loop's blocks (set by `preheader`).
+        for &block in rpo.iter().filter(|b| in_loop[b.index()]) {
+            let mut next = func.layout.first_inst(block);
+            while let Some(inst) = next {
+                next = func.layout.next_inst(inst);
+                if is_hoistable(func, inst) && operands_outside(func, inst, &in_loop) {
+                    func.layout.remove_inst(inst);
+                    func.layout.insert_inst_before(inst, jump);
+                    moved += 1;
+                }
+            }
+        }
+        for &b in &lp.blocks {
+            in_loop[b.index()] = false;
+        }
+    }
+    moved
+}
+
+/// The natural loops of `func`, one per header (back edges to one header share a loop).
+fn find_loops(func: &Function, cfg: &ControlFlowGraph, domtree: &DominatorTree) -> Vec<Loop> {
+    let mut loops: Vec<Loop> = Vec::new();
+    let mut seen = vec![false; func.dfg.num_blocks()];
+    let mut stack = Vec::new();
+    for latch in domtree.cfg_rpo() {
+        for header in cfg.succ_iter(latch) {
+            if !domtree.dominates(header, latch) {
+                continue;
+            }
+            let index = match loops.iter().position(|l| l.header == header) {
+                Some(i) => i,
+                None => {
+                    loops.push(Loop { header, blocks: vec![header] });
+                    loops.len() - 1
+                }
+            };
+            let lp = &mut loops[index];
+            seen.iter_mut().for_each(|s| *s = false);
+            for &b in &lp.blocks {
+                seen[b.index()] = true;
+            }
+            stack.clear();
+            stack.push(latch);
+            while let Some(b) = stack.pop() {
+                if seen[b.index()] || !domtree.is_reachable(b) {
+                    continue;
+                }
+                seen[b.index()] = true;
+                lp.blocks.push(b);
+                stack.extend(cfg.pred_iter(b).map(|p| p.block));
+            }
+        }
+    }
+    loops
+}
+
+/// The loop's preheader, if it has one: its only predecessor outside the loop, ending in a
+/// `jump` (so it has no other successor). Marks the loop's blocks in `in_loop` either way.
+fn preheader(func: &Function, cfg: &ControlFlowGraph, lp: &Loop, in_loop: &mut [bool]) -> Option<Block> {
+    for &b in &lp.blocks {
+        in_loop[b.index()] = true;
+    }
+    let mut outside = cfg.pred_iter(lp.header).map(|p| p.block).filter(|p| !in_loop[p.index()]);
+    let pre = outside.next()?;
+    if outside.next().is_some() {
+        return None;
+    }
+    let last = func.layout.last_inst(pre)?;
+    (func.dfg.insts[last].opcode() == Opcode::Jump).then_some(pre)
+}
+
+/// Whether `inst` may run once before the loop instead of on each iteration.
+fn is_hoistable(func: &Function, inst: Inst) -> bool {
+    let data = &func.dfg.insts[inst];
+    match data.opcode() {
+        Opcode::Load => data.memflags().is_some_and(|f| f.readonly() && f.notrap()),
+        _ => is_pure(func, inst),
+    }
+}
+
+/// Whether every operand of `inst` is defined outside the loop.
+fn operands_outside(func: &Function, inst: Inst, in_loop: &[bool]) -> bool {
+    func.dfg.inst_args(inst).iter().all(|&v| {
+        let block = match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+            ValueDef::Result(i, _) => func.layout.inst_block(i),
+            ValueDef::Param(b, _) => Some(b),
+            _ => None,
+        };
+        block.is_some_and(|b| !in_loop[b.index()])
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::parse_functions;
+
+    fn hoisted(src: &str) -> (usize, String) {
+        let mut func = parse_functions(src).unwrap().remove(0);
+        let n = hoist_loop_invariants(&mut func);
+        (n, func.to_string())
+    }
+
+    #[test]
+    fn an_invariant_add_moves_to_the_preheader_and_a_variant_one_stays() {
+        let (n, text) = hoisted(
+            "function %f(i32, i32) -> i32 {
+             block0(v0: i32, v1: i32):
+                 jump block1(v1)
+             block1(v2: i32):
+                 v3 = iadd v0, v0
+                 v4 = iadd v2, v3
+                 brif v4, block1(v4), block2
+             block2:
+                 return v3
+             }",
+        );
+        assert_eq!(n, 1, "{text}");
+        let block0 = text.split("block1(").next().unwrap();
+        assert!(block0.contains("v3 = iadd v0, v0"), "{text}");
+        assert!(text.contains("v4 = iadd v2, v3"), "{text}");
+    }
+
+    #[test]
+    fn without_a_preheader_nothing_moves() {
+        // block1 is entered from block0 by a conditional branch: no block to hoist into.
+        let (n, _) = hoisted(
+            "function %f(i32, i32) -> i32 {
+             block0(v0: i32, v1: i32):
+                 brif v1, block1(v1), block2
+             block1(v2: i32):
+                 v3 = iadd v0, v0
+                 v4 = iadd v2, v3
+                 brif v4, block1(v4), block2
+             block2:
+                 return v0
+             }",
+        );
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn trapping_and_writable_memory_reads_stay() {
+        let (n, text) = hoisted(
+            "function %f(i32, i64) -> i32 {
+             block0(v0: i32, v1: i64):
+                 jump block1(v0)
+             block1(v2: i32):
+                 v3 = udiv v0, v0
+                 v4 = load.i32 notrap v1
+                 v5 = load.i32 notrap readonly v1
+                 v6 = iadd v3, v4
+                 v7 = iadd v6, v5
+                 v8 = iadd v2, v7
+                 brif v8, block1(v8), block2
+             block2:
+                 return v8
+             }",
+        );
+        assert_eq!(n, 1, "{text}");
+        let block0 = text.split("block1(").next().unwrap();
+        assert!(block0.contains("readonly"), "{text}");
+    }
+
+    #[test]
+    fn an_inner_loop_invariant_reaches_the_outer_preheader() {
+        let (n, text) = hoisted(
+            "function %f(i64, i64) -> i64 {
+             block0(v0: i64, v1: i64):
+                 jump block1(v1)
+             block1(v2: i64):
+                 jump block2(v2)
+             block2(v3: i64):
+                 v4 = imul v0, v0
+                 v5 = iadd v3, v4
+                 brif v5, block2(v5), block3
+             block3:
+                 brif v2, block1(v5), block4
+             block4:
+                 return v5
+             }",
+        );
+        // Out of the inner loop into block1, then out of the outer loop into block0.
+        assert_eq!(n, 2, "{text}");
+        let block0 = text.split("block1(").next().unwrap();
+        assert!(block0.contains("v4 = imul v0, v0"), "{text}");
+    }
+}
