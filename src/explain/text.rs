@@ -61,6 +61,22 @@ fn pad(s: &str, width: usize) -> String {
     format!("{s:<width$}")
 }
 
+/// An instruction `[index] text` with `note` after its first line; further lines of a
+/// multi-line text are indented under the first.
+fn inst_line(out: &mut String, index: u32, text: &str, note: &str) {
+    let head = format!("[{index}] ");
+    let mut lines = text.lines();
+    let first = format!("{head}{}", lines.next().unwrap_or(""));
+    if note.is_empty() {
+        let _ = writeln!(out, "  {first}");
+    } else {
+        let _ = writeln!(out, "  {} ; {note}", pad(&first, TEXT_WIDTH));
+    }
+    for more in lines {
+        let _ = writeln!(out, "  {}{more}", pad("", head.len()));
+    }
+}
+
 fn render_one(out: &mut String, arch: &str, e: &Explained) {
     let ex = &e.stages;
     let _ = writeln!(out, "==== {} ({arch}) ====", e.title);
@@ -82,8 +98,7 @@ fn render_one(out: &mut String, arch: &str, e: &Explained) {
             }
             for i in &b.insts {
                 vinsts.insert(i.index, i);
-                let text = pad(&format!("[{}] {}", i.index, i.text), TEXT_WIDTH);
-                let _ = writeln!(out, "  {text} ; {}", origin_note(lowered, i, ex.rules));
+                inst_line(out, i.index, &i.text, &origin_note(lowered, i, ex.rules));
             }
         }
         let values: Vec<String> = vcode
@@ -104,8 +119,7 @@ fn render_one(out: &mut String, arch: &str, e: &Explained) {
                 match line.kind {
                     RegallocKind::Inst(index) => {
                         let allocs: Vec<String> = line.allocs.iter().map(|(r, loc)| format!("{r:?}={loc}")).collect();
-                        let text = pad(&format!("[{index}] {}", line.text), TEXT_WIDTH);
-                        let _ = writeln!(out, "  {text} ; {}", allocs.join(" "));
+                        inst_line(out, index, &line.text, &allocs.join(" "));
                     }
                     kind => {
                         let what = match kind {
@@ -141,7 +155,7 @@ fn render_one(out: &mut String, arch: &str, e: &Explained) {
                         EmitOrigin::Island => "island".to_string(),
                     };
                     let mut lines = text.lines();
-                    let first = lines.next().unwrap_or("");
+                    let first = lines.next().unwrap_or(if bytes.is_empty() { "(no code)" } else { "" });
                     let _ = writeln!(out, "  {offset:04x}  {}  {} ; {note}", pad(&hex(bytes), 20), pad(first, 28));
                     for more in lines {
                         let _ = writeln!(out, "  {}  {}", pad("", 24), more);

@@ -570,7 +570,7 @@ impl<I: MachInst> VCode<I> {
             let start = buf.cur_offset();
             inst.emit(buf, state);
             if let Some(records) = listing.records.as_deref_mut() {
-                let (end, text) = (buf.cur_offset(), text.unwrap_or_default());
+                let (end, text) = (buf.cur_offset(), self.name_labels(&text.unwrap_or_default()));
                 records.push(EmitRecord { start, end, text, origin, label: None });
             }
         };
