@@ -88,9 +88,10 @@ fn every_stage_names_its_rules_and_sources() {
     }
 }
 
-/// A small module with a name section (`$` names) to select functions from.
-fn wat_file() -> PathBuf {
-    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("explain_cli.wat");
+/// A small module with a name section (`$` names) to select functions from, in a file of
+/// the test's own (`name`), so tests running in parallel do not race on it.
+fn wat_file(name: &str) -> PathBuf {
+    let path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("explain_cli_{name}.wat"));
     std::fs::write(
         &path,
         "(module
@@ -104,7 +105,7 @@ fn wat_file() -> PathBuf {
 
 #[test]
 fn wasm_functions_by_index_or_name() {
-    let wat = wat_file();
+    let wat = wat_file("select");
     let wat = wat.to_str().unwrap();
     for (sel, title) in [("1", "function 1 (add)"), ("twice", "function 2 (twice)")] {
         let out = lathe(&["explain", "--target", "x86_64", "--function", sel, wat]);
@@ -132,7 +133,7 @@ fn bad_input_is_a_one_line_error() {
     let clif = explain_dir().join("x86_64.clif");
     let clif = clif.to_str().unwrap();
     one_line_error(&["explain", "--function", "nope", clif], "no function named `nope`");
-    let wat = wat_file();
+    let wat = wat_file("errors");
     let wat = wat.to_str().unwrap();
     one_line_error(&["explain", "--function", "nope", wat], "no function `nope`");
     one_line_error(&["explain", "--function", "9", wat], "no function `9`");
