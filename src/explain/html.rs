@@ -195,6 +195,7 @@ fn render_function(out: &mut String, n: usize, e: &Explained) {
                             EmitOrigin::Frame => (String::new(), "prologue/epilogue".into()),
                             EmitOrigin::Island => (String::new(), "island".into()),
                         };
+                        let text = if bytes.is_empty() && text.is_empty() { "(no code)" } else { text };
                         let html = format!(
                             "<span class=\"off\">{offset:04x}</span> <span class=\"bytes\">{}</span> {} <span class=\"note\">{note}</span>",
                             esc(&hex(bytes)),
@@ -345,8 +346,8 @@ h1 { font-size: 16px; margin: 4px 0; } h2 { font-size: 15px; margin: 10px 0 4px;
 .cols { display: flex; gap: 6px; overflow-x: auto; align-items: flex-start; }
 .col { flex: 0 0 auto; max-width: 560px; border: 1px solid #ccc; background: #fff; }
 .col h3 { font-size: 12px; margin: 0; padding: 3px 6px; background: #e8e8f0; border-bottom: 1px solid #ccc; }
-.code { font-family: monospace; font-size: 11px; padding: 3px 6px; white-space: pre; overflow-x: auto; }
-.ln { cursor: pointer; } .ln:hover { background: #f0f0f0; }
+.code { font-family: monospace; font-size: 11px; padding: 3px 6px; overflow-x: auto; }
+.ln { cursor: pointer; white-space: pre; min-height: 1.2em; } .ln:hover { background: #f0f0f0; }
 .ln.hl-line { background: #fff3b0; }
 .tok { cursor: pointer; border-radius: 2px; }
 .tok.hl { background: #ffb347; outline: 1px solid #d07000; }
