@@ -88,16 +88,18 @@ fn run(req: &Request<'_>) -> Result<bool, String> {
     Ok(ok)
 }
 
-/// The target and the selected functions, each with its title.
-fn read_input(req: &Request<'_>) -> Result<(Box<dyn TargetIsa>, Vec<(String, Function)>), String> {
+/// The selected functions, each with its title.
+type Titled = Vec<(String, Function)>;
+
+/// The target and the selected functions.
+fn read_input(req: &Request<'_>) -> Result<(Box<dyn TargetIsa>, Titled), String> {
     let file = req.file;
     let (headers, funcs) = if crate::wasm_cmd::is_wasm(file) {
         let funcs = crate::wasm_cmd::wasm_functions_selected(file, req.function)?;
         (Vec::new(), funcs.into_iter().map(|(i, name, f)| (format!("function {i} ({name})"), f)).collect())
     } else {
         let test = crate::read_test_file(&file.to_path_buf())?;
-        let mut funcs: Vec<(String, Function)> =
-            test.functions.into_iter().map(|f| (f.function.name.to_string(), f.function)).collect();
+        let mut funcs: Titled = test.functions.into_iter().map(|f| (f.function.name.to_string(), f.function)).collect();
         if let Some(want) = req.function {
             let bare = want.trim_start_matches('%');
             funcs.retain(|(name, _)| name.trim_start_matches('%') == bare);
