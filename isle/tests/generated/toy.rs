@@ -93,6 +93,7 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
     ("toy.isle:117", "muladd", "toy.isle:117"),
+    ("scaled_sum", "scaled_sum", "toy.isle:122"),
 ];
 
 /// The rules of `lower` (declared at toy.isle:52).
@@ -388,6 +389,16 @@ pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) ->
     // rule at toy.isle:117
     let rule_saved = ctx.rule_enter(26);
     let rule_out = { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
+}
+
+/// The rules of `scaled_sum` (declared at toy.isle:121).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_scaled_sum<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    // rule `scaled_sum` at toy.isle:122
+    let rule_saved = ctx.rule_enter(27);
+    let rule_out = { let arg0 = constructor_scale(ctx, v0, 2_i64); let arg1 = constructor_scale(ctx, v0, 3_i64); ctx.add64(arg0, arg1) };
     ctx.rule_exit(rule_saved);
     return rule_out;
 }

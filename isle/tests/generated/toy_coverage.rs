@@ -93,11 +93,12 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
     ("toy.isle:117", "muladd", "toy.isle:117"),
+    ("scaled_sum", "scaled_sum", "toy.isle:122"),
 ];
 
 /// How many times each rule of `RULES` fired.
 #[allow(dead_code)]
-pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 27] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 27];
+pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 28] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 28];
 
 /// A snapshot of `RULE_HITS`.
 #[allow(dead_code)]
@@ -425,6 +426,17 @@ pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) ->
     RULE_HITS[26].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
     let rule_saved = ctx.rule_enter(26);
     let rule_out = { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
+}
+
+/// The rules of `scaled_sum` (declared at toy.isle:121).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_scaled_sum<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    // rule `scaled_sum` at toy.isle:122
+    RULE_HITS[27].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+    let rule_saved = ctx.rule_enter(27);
+    let rule_out = { let arg0 = constructor_scale(ctx, v0, 2_i64); let arg1 = constructor_scale(ctx, v0, 3_i64); ctx.add64(arg0, arg1) };
     ctx.rule_exit(rule_saved);
     return rule_out;
 }
