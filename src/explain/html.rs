@@ -5,8 +5,9 @@
 //! (`%vN`), `mN` a VCode instruction (the same number in the VCode, allocation and
 //! machine-code columns). A token (a value, a virtual register) has its key in `data-k`; a
 //! line has in `data-keys` the keys of everything it is about. The page embeds, per
-//! function, what is derived from what (a value gives its virtual registers, an IR
-//! instruction its results and the VCode instructions lowered from it); clicking a token or
+//! function, what is derived from what (a value gives its virtual registers and the block
+//! parameters it is passed to, an IR instruction its results and the VCode instructions
+//! lowered from it); clicking a token or
 //! a line selects its key, and everything reachable from it is highlighted in every column.
 //!
 //! For tests, a fragment `#click=KEY` clicks the first token (or line) with that key when
@@ -325,6 +326,14 @@ fn derive_json(ex: &Explanation) -> String {
             for inst in f.layout.block_insts(block) {
                 for &r in f.dfg.inst_results(inst) {
                     derive.entry(format!("{inst}").replace("inst", "i")).or_default().insert(r.to_string());
+                }
+                // A block parameter takes the values branches pass to it.
+                for bc in f.dfg.insts[inst].branch_destinations(&f.dfg.jump_tables) {
+                    let args = bc.args_slice(&f.dfg.value_lists);
+                    for (&arg, &param) in args.iter().zip(f.dfg.block_params(bc.block)) {
+                        let arg = f.dfg.resolve_aliases(arg);
+                        derive.entry(arg.to_string()).or_default().insert(param.to_string());
+                    }
                 }
             }
         }
