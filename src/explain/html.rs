@@ -127,7 +127,7 @@ fn render_function(out: &mut String, n: usize, e: &Explained) {
                     let html = format!(
                         "<span class=\"idx\">[{}]</span> {} <span class=\"note\" title=\"{}\">{}{}</span>",
                         i.index,
-                        tokens(&i.text),
+                        tokens(&indent_more(&i.text, 4)),
                         esc(&src),
                         srcloc_note(i),
                         rule_link(i, ex.rules, &mut used_rules)
@@ -152,7 +152,7 @@ fn render_function(out: &mut String, n: usize, e: &Explained) {
                                 .collect();
                             let html = format!(
                                 "<span class=\"idx\">[{index}]</span> {} <span class=\"note\">{}</span>",
-                                esc(&l.text),
+                                esc(&indent_more(&l.text, 4)),
                                 allocs.join(" ")
                             );
                             line(out, &format!("m{index}{}", reg_keys(&regs)), &html);
@@ -200,7 +200,7 @@ fn render_function(out: &mut String, n: usize, e: &Explained) {
                         let html = format!(
                             "<span class=\"off\">{offset:04x}</span> <span class=\"bytes\">{}</span> {} <span class=\"note\">{note}</span>",
                             esc(&hex(bytes)),
-                            esc(text)
+                            esc(&indent_more(text, 16))
                         );
                         line(out, &keys, &html);
                     }
@@ -212,6 +212,12 @@ fn render_function(out: &mut String, n: usize, e: &Explained) {
     rules_section(out, ex, &used_rules);
     let _ = writeln!(out, "<script type=\"application/json\" class=\"derive\">{}</script>", derive_json(ex));
     let _ = writeln!(out, "</section>");
+}
+
+/// `text` with its second and later lines indented by `n` spaces, so a multi-line
+/// instruction (a pseudo instruction printed as a sequence) lines up under its first line.
+fn indent_more(text: &str, n: usize) -> String {
+    text.replace('\n', &format!("\n{:n$}", ""))
 }
 
 /// The source location of a VCode instruction, when it has one (a Wasm offset).
