@@ -6,6 +6,8 @@
 #                                    C programs built for Wasm (debug-info tests, benchmarks)
 #   qemu-user, gcc-<arch>-linux-gnu, libc6-dev-<arch>-cross
 #                                    run other ISAs' code: aarch64, riscv64, s390x
+#   chromium                         opens `lathe explain --html` pages headless
+#                                    (tests/explain_html.rs)
 # Needs root (apt-get); without it, it names what is missing and fails.
 set -euo pipefail
 packages=(
@@ -15,6 +17,7 @@ packages=(
     gcc-aarch64-linux-gnu libc6-dev-arm64-cross
     gcc-riscv64-linux-gnu libc6-dev-riscv64-cross
     gcc-s390x-linux-gnu libc6-dev-s390x-cross
+    chromium
 )
 missing=()
 for p in "${packages[@]}"; do

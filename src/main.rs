@@ -5,6 +5,9 @@
 //! - `lathe verify <file>` runs the verifier on each function.
 //! - `lathe compile [--target T] [--set S] [--print-after PASS] <file>` prints machine code
 //!   listings, or the function after one pass of the pipeline.
+//! - `lathe explain [--target T] [--set S] [--function F] [--html OUT] <file>` shows each
+//!   function through every stage (IR passes, VCode, allocation, machine code with the
+//!   ISLE rule of each instruction), as text or one HTML page (docs/explain.md).
 //! - `lathe run <file.clif>` runs its `; run:` lines natively and in the interpreter.
 //! - `lathe run [--invoke <export>] [--profile perfmap|jitdump] <prog.wasm> [args...]` runs a
 //!   Wasm program (WASI `_start`, or one export whose results are printed), optionally
@@ -18,6 +21,7 @@
 
 mod bench;
 mod bench_programs;
+mod explain;
 mod object_cmd;
 mod wasm_cmd;
 
@@ -97,6 +101,28 @@ enum Command {
         /// instruction's source location (`@NNNN`) as a line of the input file.
         #[arg(short = 'g', long = "debug-info")]
         debug_info: bool,
+        /// The file: `.clif`, or `.wasm`/`.wat`.
+        file: PathBuf,
+    },
+    /// Show each function of a CLIF file or Wasm module through every stage: the input IR,
+    /// the IR after each pass that changed it, the VCode, the register allocation and the
+    /// machine code, each machine instruction with its source and the ISLE rule that made
+    /// it (docs/explain.md).
+    Explain {
+        /// The target, as for `compile`.
+        #[arg(long)]
+        target: Option<String>,
+        /// A setting as `name=value` or `name`, as for `compile`; repeatable.
+        #[arg(long = "set")]
+        settings: Vec<String>,
+        /// Only this function: a CLIF name (`%f` or `f`), or for a Wasm module a function
+        /// index or a name from its name section.
+        #[arg(long)]
+        function: Option<String>,
+        /// Write one self-contained HTML page here (one column per stage; click a value to
+        /// follow it) instead of printing text.
+        #[arg(long, value_name = "OUT.html")]
+        html: Option<PathBuf>,
         /// The file: `.clif`, or `.wasm`/`.wat`.
         file: PathBuf,
     },
@@ -211,6 +237,16 @@ fn main() -> ExitCode {
         Command::Compile { target, settings, print_ir, print_after, output, debug_info, file } => {
             let output = output.map(|path| object_cmd::ObjectOutput { path, debug_info });
             cmd_compile(target.as_deref(), &settings, print_ir, print_after, output, &file)
+        }
+        Command::Explain { target, settings, function, html, file } => {
+            let req = explain::Request {
+                target: target.as_deref(),
+                settings: &settings,
+                function: function.as_deref(),
+                html,
+                file: &file,
+            };
+            explain::cmd_explain(&req)
         }
         Command::Run {
             invoke,

@@ -88,6 +88,48 @@ pub fn wasm_functions(file: &Path) -> Result<Vec<lathe_codegen::ir::Function>, S
         .collect()
 }
 
+/// The functions a module defines, each as (index, readable name, IR), translated as
+/// `lathe compile` does; with `select`, only the one with that function index or
+/// name-section name (an unknown one is an error listing what there is).
+pub fn wasm_functions_selected(
+    file: &Path,
+    select: Option<&str>,
+) -> Result<Vec<(u32, String, lathe_codegen::ir::Function)>, String> {
+    let name = file.display().to_string();
+    let bytes = module_bytes(&name)?;
+    let info = lathe_wasm::module::parse(&bytes).map_err(|e| format!("{name}: {e}"))?;
+    let first = info.num_imported_funcs;
+    let defined = first..first + info.bodies.len() as u32;
+    let indices: Vec<u32> = match select {
+        None => defined.collect(),
+        Some(s) => {
+            let by_name = info.names.iter().filter(|(_, n)| n.as_str() == s).map(|(&i, _)| i).min();
+            match (s.parse::<u32>().ok(), by_name) {
+                (_, Some(i)) | (Some(i), None) if defined.contains(&i) => vec![i],
+                (Some(i), None) if i < first => {
+                    return Err(format!("{name}: function {i} is imported, not defined in the module"));
+                }
+                _ => {
+                    return Err(format!(
+                        "{name}: no function `{s}` (give an index from {} to {} or a name from the name section)",
+                        defined.start,
+                        defined.end.saturating_sub(1)
+                    ));
+                }
+            }
+        }
+    };
+    let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+    indices
+        .into_iter()
+        .map(|i| {
+            let f = lathe_wasm::translate::translate_function(&info, i, Default::default(), &mut ctx)
+                .map_err(|e| format!("{name}: {e}"))?;
+            Ok((i, info.func_name(i), f))
+        })
+        .collect()
+}
+
 /// What `lathe bench programs` measures in one run of a program (a child process running
 /// `lathe run --stats`).
 #[derive(Clone, Debug, Default)]

@@ -18,7 +18,7 @@
 
 #![warn(missing_docs)]
 
-mod bless;
+pub mod bless;
 pub mod cross;
 mod discover;
 mod runner;

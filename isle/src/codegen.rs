@@ -139,6 +139,13 @@ fn emit_context(env: &Env, out: &mut String) -> Result<(), Vec<Diagnostic>> {
     for doc in order {
         out.push_str(&doc);
     }
+    // Provenance: a user that wants to know which rule emitted what (`lathe explain`)
+    // overrides these; the defaults compile to nothing.
+    out.push_str("    /// Called when the right-hand side of rule `rule` (its index in `RULES`) starts;\n");
+    out.push_str("    /// returns what `rule_exit` is given back when it ends.\n");
+    out.push_str("    #[inline(always)]\n    fn rule_enter(&mut self, rule: u32) -> u32 {\n        let _ = rule;\n        0\n    }\n");
+    out.push_str("    /// Called when a rule's right-hand side ends, with what `rule_enter` returned.\n");
+    out.push_str("    #[inline(always)]\n    fn rule_exit(&mut self, saved: u32) {\n        let _ = saved;\n    }\n");
     out.push_str("}\n\n");
     Ok(())
 }
@@ -453,11 +460,16 @@ impl FnGen<'_, '_> {
             self.line(&format!("RULE_HITS[{}].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);", rule.index));
         }
         let e = self.expr(&rule.rhs, &lr.var_bindings, rule);
+        // The right-hand side runs between `rule_enter` and `rule_exit`, so what it emits
+        // is attributed to this rule, and what its caller emits afterwards to the caller.
+        self.line(&format!("let rule_saved = ctx.rule_enter({});", rule.index));
+        self.line(&format!("let rule_out = {e};"));
+        self.line("ctx.rule_exit(rule_saved);");
         match self.env.term(rule.term).kind {
-            TermKind::Partial => self.line(&format!("return Some({e});")),
-            TermKind::Total => self.line(&format!("return {e};")),
+            TermKind::Partial => self.line("return Some(rule_out);"),
+            TermKind::Total => self.line("return rule_out;"),
             TermKind::Multi => {
-                self.line(&format!("results.push({e});"));
+                self.line("results.push(rule_out);");
                 return false;
             }
         }
@@ -557,7 +569,9 @@ mod tests {
             "pub fn constructor_opt<C: Context>(ctx: &mut C, v0: Value) -> Option<Value> {",
             "// rule at t.isle:14",
             "// rule `named` at t.isle:17",
-            "return Some(",
+            "let rule_saved = ctx.rule_enter(2);",
+            "ctx.rule_exit(rule_saved);",
+            "return Some(rule_out);",
         ] {
             assert!(code.contains(want), "missing `{want}` in:\n{code}");
         }

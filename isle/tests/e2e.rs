@@ -65,7 +65,15 @@ macro_rules! impl_context {
             fn value_index(&mut self, arg0: Value) -> u64 {
                 arg0.0 as u64
             }
+            fn rule_enter(&mut self, rule: u32) -> u32 {
+                self.entered.push(rule);
+                std::mem::replace(&mut self.current, rule)
+            }
+            fn rule_exit(&mut self, saved: u32) {
+                self.current = saved;
+            }
             fn add64(&mut self, arg0: i64, arg1: i64) -> i64 {
+                self.add64_rules.push(self.current);
                 arg0.wrapping_add(arg1)
             }
             fn mul64(&mut self, arg0: i64, arg1: i64) -> i64 {
@@ -96,7 +104,14 @@ struct Body2<I> {
     /// `operands[i]`: the operands of `insts[i]`, for the multi extractor.
     operands: Vec<Vec<Value>>,
     calls: usize,
+    /// Provenance: the rule whose right-hand side runs (`NO_RULE` outside any), every rule
+    /// entered in order, and the current rule at each `add64` call.
+    current: u32,
+    entered: Vec<u32>,
+    add64_rules: Vec<u32>,
 }
+
+const NO_RULE: u32 = u32::MAX;
 
 impl_context!(toy::Context, toy::Inst);
 impl_context!(toy_cov::Context, toy_cov::Inst);
@@ -112,7 +127,7 @@ impl Body {
                 Inst::Const { .. } => vec![],
             })
             .collect();
-        Body2 { insts: self.insts.clone(), operands, calls: 0 }
+        Body2 { insts: self.insts.clone(), operands, calls: 0, current: NO_RULE, entered: vec![], add64_rules: vec![] }
     }
 
     fn lower(&mut self, v: Value) -> MInst {
@@ -240,6 +255,9 @@ fn coverage_counts_rule_firings() {
         insts: vec![toy_cov::Inst::Const { v: 4 }, toy_cov::Inst::Binary { op: Op::Add, a: ARG, b: Value(0) }],
         operands: vec![],
         calls: 0,
+        current: NO_RULE,
+        entered: vec![],
+        add64_rules: vec![],
     };
     toy_cov::constructor_lower(&mut c, Value(1));
     toy_cov::constructor_lower(&mut c, Value(1));
@@ -253,4 +271,29 @@ fn coverage_counts_rule_firings() {
     assert_eq!(report.fired_count(), 2);
     assert!(report.never_fired().iter().any(|r| r.label == "neg"));
     assert_eq!(toy_cov::RULES.len(), report.rules.len());
+}
+
+#[test]
+fn provenance_names_the_running_rule_and_restores_the_caller() {
+    let rule = |label: &str| toy::RULES.iter().position(|r| r.0 == label).expect("the rule") as u32;
+    let mut c = Body::default().ctx();
+    assert_eq!(toy::constructor_scaled_sum(&mut c, 5), 25);
+    // `scaled_sum` is entered first, then the two `scale` rules its right-hand side calls;
+    // `add64` runs under `scaled_sum` again, and afterwards no rule is current.
+    assert_eq!(c.entered.first(), Some(&rule("scaled_sum")));
+    assert_eq!(c.entered.len(), 3, "{:?}", c.entered);
+    assert!(c.entered[1..].iter().all(|&r| toy::RULES[r as usize].1 == "scale"), "{:?}", c.entered);
+    assert_eq!(c.add64_rules.last(), Some(&rule("scaled_sum")));
+    assert_eq!(c.current, NO_RULE);
+    // Rules that fire in guards (fold's recursion) also leave the caller's rule current.
+    let mut b = Body::default();
+    let two = b.push(Inst::Const { v: 2 });
+    let three = b.push(Inst::Const { v: 3 });
+    let sum = b.push(binary(Op::Add, two, three));
+    let mut c = b.ctx();
+    assert_eq!(toy::constructor_fold(&mut c, sum), Some(5));
+    assert_eq!(c.entered.len(), 3, "{:?}", c.entered);
+    assert_eq!(c.add64_rules.len(), 1);
+    assert_eq!(toy::RULES[c.add64_rules[0] as usize].1, "fold");
+    assert_eq!(c.current, NO_RULE);
 }

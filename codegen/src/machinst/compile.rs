@@ -6,9 +6,12 @@
 //! With `enable_verifier`, the IR is verified before the first pass and again after each
 //! IR-to-IR pass that changed it; a failure after a pass is a compiler bug and is reported
 //! as [`CodegenError::VerifierAfter`], naming the pass. [`CompileOptions::print_after`]
-//! asks for the function as text after one named [`Pass`] (`lathe compile --print-after`).
+//! asks for the function as text after one named [`Pass`] (`lathe compile --print-after`);
+//! [`CompileOptions::explain`] asks for every stage as data ([`Explanation`], `lathe
+//! explain`).
 
 use super::compiled::CompiledCode;
+use super::explain::{Explanation, IrStage, MachineStage};
 use super::lower::{LowerBackend, lower};
 use super::vcode::FrameRules;
 use crate::ir::Function;
@@ -103,6 +106,10 @@ pub struct CompileOptions {
     pub printed: Option<String>,
     /// Out: the time of each stage is added here.
     pub times: StageTimes,
+    /// Record every stage into [`explanation`](Self::explanation).
+    pub explain: bool,
+    /// Out, with `explain`: what each stage did, as far as compilation got.
+    pub explanation: Option<Explanation>,
 }
 
 impl CompileOptions {
@@ -140,6 +147,16 @@ fn check_after_pass(
     Ok(())
 }
 
+/// With an explanation being recorded: adds `func` as the IR after `pass`, unless the pass
+/// left it as it was.
+fn record_ir(explanation: &mut Option<Explanation>, pass: &str, func: &Function) {
+    let Some(ex) = explanation else { return };
+    if ex.ir.last().is_some_and(|last| last.func.to_string() == func.to_string()) {
+        return;
+    }
+    ex.ir.push(IrStage { pass: pass.to_string(), func: func.clone() });
+}
+
 /// Compiles `func` with an ISA's lowering `backend`, frame rules and register environment.
 pub fn compile_with<B: LowerBackend>(
     func: &Function,
@@ -149,6 +166,23 @@ pub fn compile_with<B: LowerBackend>(
     flags: &Flags,
     options: &mut CompileOptions,
 ) -> Result<CompiledCode, CodegenError> {
+    let mut explanation = options.explain.then(|| Explanation { rules: backend.rule_table(), ..Default::default() });
+    let result = run_pipeline(func, backend, frame_rules, env, flags, options, &mut explanation);
+    options.explanation = explanation;
+    result
+}
+
+/// The body of [`compile_with`]; `ex` is the explanation being recorded, if any.
+fn run_pipeline<B: LowerBackend>(
+    func: &Function,
+    backend: &B,
+    frame_rules: &dyn FrameRules,
+    env: &regalloc2::MachineEnv,
+    flags: &Flags,
+    options: &mut CompileOptions,
+    ex: &mut Option<Explanation>,
+) -> Result<CompiledCode, CodegenError> {
+    record_ir(ex, "input", func);
     if flags.enable_verifier {
         timed(&mut options.times.verify, || crate::verifier::verify_function(func))?;
     }
@@ -158,7 +192,9 @@ pub fn compile_with<B: LowerBackend>(
     let mut func = Cow::Borrowed(func);
     let optimize = flags.opt_level != OptLevel::None;
     if optimize {
-        timed(&mut options.times.optimize, || crate::opt::optimize(func.to_mut()));
+        timed(&mut options.times.optimize, || {
+            crate::opt::optimize_observed(func.to_mut(), |pass, f| record_ir(ex, &format!("mid-end: {pass}"), f))
+        });
     }
     check_after_pass(Pass::MidEnd, &func, optimize, flags, options)?;
 
@@ -167,33 +203,42 @@ pub fn compile_with<B: LowerBackend>(
         if crate::legalize::has_stack_limit(&func) {
             crate::legalize::expand_stack_limit(func.to_mut(), crate::ir::types::I64);
             legalized = true;
+            record_ir(ex, "legalize: stack limit", &func);
         }
         if crate::legalize::has_global_values(&func) {
             crate::legalize::expand_global_values(func.to_mut());
             legalized = true;
+            record_ir(ex, "legalize: global values", &func);
         }
         let native = backend.native();
         if !(flags.enable_jump_tables && native.jump_tables) && crate::legalize::has_br_table(&func) {
             crate::legalize::expand_br_tables(func.to_mut());
             legalized = true;
+            record_ir(ex, "legalize: br_table", &func);
         }
         if let Some(f) = crate::legalize::soften_floats(&func, native) {
             func = Cow::Owned(f);
             legalized = true;
+            record_ir(ex, "legalize: soft float", &func);
         }
         if let Some(f) = crate::legalize::legalize(&func, native) {
             func = Cow::Owned(f);
             legalized = true;
+            record_ir(ex, "legalize: native", &func);
         }
         if let Some(f) = backend.legalize(&func) {
             func = Cow::Owned(f);
             legalized = true;
+            record_ir(ex, "legalize: isa", &func);
         }
     });
     check_after_pass(Pass::Legalize, &func, legalized, flags, options)?;
 
-    let vcode = timed(&mut options.times.lower, || lower(&func, backend))?;
+    let vcode = timed(&mut options.times.lower, || lower(&func, backend, ex.is_some()))?;
     options.observe(Pass::Lower, || vcode.print_virtual());
+    if let Some(ex) = ex {
+        ex.vcode = Some(vcode.explain(ex.rules));
+    }
 
     let algorithm = match flags.opt_level {
         OptLevel::None => regalloc2::Algorithm::Fastalloc,
@@ -210,11 +255,18 @@ pub fn compile_with<B: LowerBackend>(
         Ok(output)
     })?;
     options.observe(Pass::Regalloc, || vcode.print_allocated(&output, frame_rules));
+    if let Some(ex) = ex {
+        ex.regalloc = Some(vcode.explain_allocation(&output, frame_rules));
+    }
 
     let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
+    let mut records = ex.is_some().then(Vec::new);
     let mut code = timed(&mut options.times.emit, || {
-        vcode.emit(&output, frame_rules, flags.stack_probe_interval(), want_listing)
+        vcode.emit_recorded(&output, frame_rules, flags.stack_probe_interval(), want_listing, records.as_mut())
     })?;
+    if let (Some(ex), Some(records)) = (ex, records) {
+        ex.machine = Some(MachineStage::new(records, &code.code));
+    }
     if !flags.unwind_info {
         code.unwind.clear();
     }

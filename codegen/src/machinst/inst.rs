@@ -201,6 +201,12 @@ pub trait MachInst: Clone + std::fmt::Debug {
     /// The instruction in the ISA's assembly syntax, registers as allocated (or virtual).
     fn print(&self) -> String;
 
+    /// The name of a register in the ISA's syntax, at its full width (`%vN` for a virtual
+    /// one); used where a register is shown on its own (`lathe explain`'s allocation).
+    fn reg_name(reg: Reg) -> String {
+        format!("{reg:?}")
+    }
+
     /// The instruction as it is emitted in `state` (a branch to the next block left out,
     /// for instance); by default the same as [`MachInst::print`].
     fn print_emitted(&self, _state: &EmitState<'_>) -> String {

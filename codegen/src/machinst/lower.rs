@@ -16,6 +16,7 @@
 use super::CodegenError;
 use super::blockorder::{BlockLoweringOrder, LoweredBlock};
 use super::buffer::MachLabel;
+use super::explain::{NO_RULE, Origin};
 use super::inst::MachInst;
 use super::reg::Reg;
 use super::vcode::{VCode, VCodeBuilder};
@@ -36,6 +37,11 @@ pub trait LowerBackend {
     fn legalize(&self, func: &Function) -> Option<Function> {
         let _ = func;
         None
+    }
+    /// The ISA's lowering rules (its generated `RULES` table), by the ids the rules report
+    /// through `rule_enter` (for `lathe explain`).
+    fn rule_table(&self) -> &'static [super::explain::RuleEntry] {
+        &[]
     }
     /// Defines the function's parameters (the entry block's parameters) where the calling
     /// convention puts them: typically one pseudo instruction with fixed-register defs.
@@ -103,8 +109,9 @@ pub struct Lower<'f, I: MachInst> {
     /// order, the chunks in reverse order (the block is lowered backward).
     /// (Reused from block to block: lowering allocates nothing per instruction here.)
     block_insts: Vec<Option<I>>,
-    /// Where each finished chunk starts in `block_insts`, with its source location.
-    chunks: Vec<(usize, SourceLoc)>,
+    /// Where each finished chunk starts in `block_insts`, with its source location and IR
+    /// instruction.
+    chunks: Vec<(usize, SourceLoc, Option<Inst>)>,
     /// Where the chunk being built starts.
     chunk_start: usize,
     /// Scratch: indices of `block_insts` in program order, while a block is flushed.
@@ -113,6 +120,15 @@ pub struct Lower<'f, I: MachInst> {
     /// merged load keeps its own, so a fault in it is reported where the load was).
     srcloc_overrides: Vec<(usize, SourceLoc)>,
     cur_srcloc: SourceLoc,
+    /// The IR instruction being lowered (`None` for the driver's own instructions).
+    cur_inst: Option<Inst>,
+    /// The ISLE rule whose right-hand side is running ([`Lower::enter_rule`]), or `NO_RULE`.
+    cur_rule: u32,
+    /// Whether to record where each machine instruction came from (`lathe explain`); when
+    /// off, the only cost of provenance is the store of `cur_rule` per rule firing.
+    trace: bool,
+    /// When tracing: the rule current when each entry of `block_insts` was emitted.
+    block_rules: Vec<u32>,
     stack_slot_offsets: SecondaryMap<StackSlot, u32>,
     outgoing_args_size: u32,
     /// How many times each value is used (operands and branch arguments).
@@ -128,7 +144,7 @@ pub struct Lower<'f, I: MachInst> {
 }
 
 impl<'f, I: MachInst> Lower<'f, I> {
-    fn new(f: &'f Function) -> Self {
+    fn new(f: &'f Function, trace: bool) -> Self {
         let mut stack_slot_offsets = SecondaryMap::new();
         let mut offset = 0u32;
         for (ss, data) in f.stack_slots.iter() {
@@ -150,6 +166,10 @@ impl<'f, I: MachInst> Lower<'f, I> {
             order: Vec::new(),
             srcloc_overrides: Vec::new(),
             cur_srcloc: SourceLoc::default(),
+            cur_inst: None,
+            cur_rule: NO_RULE,
+            trace,
+            block_rules: Vec::new(),
             stack_slot_offsets,
             outgoing_args_size: 0,
             use_counts: SecondaryMap::new(),
@@ -325,6 +345,24 @@ impl<'f, I: MachInst> Lower<'f, I> {
     /// Emits a machine instruction (in order within the current IR instruction).
     pub fn emit(&mut self, inst: I) {
         self.block_insts.push(Some(inst));
+        if self.trace {
+            self.block_rules.push(self.cur_rule);
+        }
+    }
+
+    /// Notes that the right-hand side of lowering rule `rule` starts (called by the
+    /// generated rules through `isle::Context::rule_enter`); returns the rule it replaces,
+    /// for [`Lower::exit_rule`].
+    #[inline(always)]
+    pub fn enter_rule(&mut self, rule: u32) -> u32 {
+        std::mem::replace(&mut self.cur_rule, rule)
+    }
+
+    /// Notes that a rule's right-hand side ended: `saved` is what [`Lower::enter_rule`]
+    /// returned.
+    #[inline(always)]
+    pub fn exit_rule(&mut self, saved: u32) {
+        self.cur_rule = saved;
     }
 
     /// Reports the instruction emitted last at the location of IR instruction `inst`
@@ -355,7 +393,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
     }
 
     fn finish_inst(&mut self) {
-        self.chunks.push((self.chunk_start, self.cur_srcloc));
+        self.chunks.push((self.chunk_start, self.cur_srcloc, self.cur_inst));
         self.chunk_start = self.block_insts.len();
     }
 
@@ -363,7 +401,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
         // The block's instructions in program order (chunks were built last to first).
         self.order.clear();
         let mut end = self.block_insts.len();
-        for &(start, _) in self.chunks.iter().rev() {
+        for &(start, ..) in self.chunks.iter().rev() {
             self.order.extend((start..end).filter(|&i| self.block_insts[i].is_some()));
             end = start;
         }
@@ -387,15 +425,20 @@ impl<'f, I: MachInst> Lower<'f, I> {
             }
         }
         let mut end = self.block_insts.len();
-        for &(start, loc) in self.chunks.iter().rev() {
+        for &(start, loc, ir_inst) in self.chunks.iter().rev() {
             for (index, slot) in self.block_insts[start..end].iter_mut().enumerate() {
                 if let Some(i) = slot.take() {
                     let own = self.srcloc_overrides.iter().find(|o| o.0 == start + index).map(|o| o.1);
                     self.vcode.push(i, own.unwrap_or(loc));
+                    if self.trace {
+                        let rule = self.block_rules.get(start + index).copied().unwrap_or(NO_RULE);
+                        self.vcode.push_origin(Origin { ir_inst, rule });
+                    }
                 }
             }
             end = start;
         }
+        self.block_rules.clear();
         self.srcloc_overrides.clear();
         self.chunks.clear();
         self.block_insts.clear();
@@ -441,10 +484,11 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
     }
 }
 
-/// Lowers `f` with `backend`, producing VCode.
-pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MInst>, CodegenError> {
+/// Lowers `f` with `backend`, producing VCode. With `trace`, the VCode also records where
+/// each instruction came from and each value's registers (for `lathe explain`).
+pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<VCode<B::MInst>, CodegenError> {
     let order = BlockLoweringOrder::new(f);
-    let mut ctx = Lower::new(f);
+    let mut ctx = Lower::new(f, trace);
     mark_cross_block_uses(&mut ctx, &order);
     let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
     for (index, lb) in order.blocks.iter().enumerate() {
@@ -460,6 +504,7 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MIns
                 lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
                 if b == entry {
                     let params = f.dfg.block_params(b).to_vec();
+                    ctx.cur_inst = None;
                     backend.lower_params(&mut ctx, &params)?;
                     ctx.finish_inst();
                 }
@@ -467,6 +512,7 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MIns
             }
             LoweredBlock::Edge { pred, succ_index, succ } => {
                 ctx.vcode.start_block(format!("edge_{pred}_{succ_index}"), &[]);
+                ctx.cur_inst = None;
                 let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
                 let args: Vec<Value> = f.dfg.insts[term]
                     .branch_destinations(&f.dfg.jump_tables)
@@ -483,6 +529,12 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B) -> Result<VCode<B::MIns
         }
     }
     ctx.vcode.set_outgoing_args_size(ctx.outgoing_args_size);
+    if trace {
+        let regs: Vec<(Value, ValueRegs)> = ctx.value_regs.iter().filter_map(|(v, r)| Some((v, (*r)?))).collect();
+        for (v, r) in regs {
+            ctx.vcode.record_value_regs(v, r.regs());
+        }
+    }
     Ok(ctx.vcode.finish())
 }
 
@@ -500,6 +552,7 @@ fn lower_block<B: LowerBackend>(
     };
     // The terminator, with the arguments of each successor edge that is not split.
     ctx.cur_srcloc = f.srclocs[term];
+    ctx.cur_inst = Some(term);
     let labels: Vec<MachLabel> = targets.iter().map(|&t| MachLabel::from_block(t)).collect();
     backend.lower_branch(ctx, term, &labels)?;
     ctx.finish_inst();
@@ -519,6 +572,7 @@ fn lower_block<B: LowerBackend>(
             continue;
         }
         ctx.cur_srcloc = f.srclocs[inst];
+        ctx.cur_inst = Some(inst);
         backend.lower_inst(ctx, inst)?;
         ctx.finish_inst();
     }

@@ -30,6 +30,10 @@ impl Reg {
     pub fn virt(n: u32, class: RegClass) -> Reg {
         Reg(VReg::new((FIRST_VIRTUAL + n) as usize, class))
     }
+    /// The register a regalloc2 `VReg` names (physical below [`FIRST_VIRTUAL`]).
+    pub fn from_vreg(v: VReg) -> Reg {
+        Reg(v)
+    }
     /// The regalloc2 view.
     pub fn vreg(self) -> VReg {
         self.0

@@ -120,3 +120,20 @@ macro_rules! isle_rules {
         }
     };
 }
+
+/// The provenance methods of an ISA's `isle::Context` impl for [`RuleCtx`]: the rule whose
+/// right-hand side is running is kept in the lowering driver, which tags each emitted
+/// instruction with it when explaining (one store per rule firing otherwise).
+#[macro_export]
+macro_rules! isle_provenance {
+    () => {
+        #[inline(always)]
+        fn rule_enter(&mut self, rule: u32) -> u32 {
+            self.lower.enter_rule(rule)
+        }
+        #[inline(always)]
+        fn rule_exit(&mut self, saved: u32) {
+            self.lower.exit_rule(saved)
+        }
+    };
+}

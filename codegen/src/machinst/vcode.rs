@@ -11,10 +11,14 @@
 
 use super::buffer::{MachBuffer, MachLabel};
 use super::compiled::{CompiledCode, FrameLayout};
+use super::explain::{
+    EmitOrigin, EmitRecord, NO_RULE, Origin, RegallocBlock, RegallocKind, RegallocLine, RegallocStage, RuleEntry,
+    VBlock, VCodeStage, VInst,
+};
 use super::inst::{EmitState, FrameInfo, MachInst, TerminatorKind};
 use super::reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, Reg};
 use super::unwind::{FrameItem, UnwindInst, UnwindRecord};
-use crate::ir::{CallConv, SourceLoc};
+use crate::ir::{CallConv, SourceLoc, Value};
 use regalloc2::{Block as RBlock, Edit, Inst as RInst, InstOrEdit, InstRange, Operand, PRegSet, RegClass, VReg};
 use std::fmt::Write as _;
 
@@ -52,6 +56,10 @@ pub struct VCode<I: MachInst> {
     /// The function's calling convention, as its entry pseudo-instruction names it
     /// ([`MachInst::entry_call_conv`]).
     pub call_conv: CallConv,
+    /// When lowering traced provenance: per instruction, where it came from (else empty).
+    origins: Vec<Origin>,
+    /// When lowering traced provenance: each lowered value's registers, aliases resolved.
+    value_regs: Vec<(Value, Vec<Reg>)>,
 }
 
 /// Builds a [`VCode`] block by block. The lowering driver creates blocks in emission
@@ -86,6 +94,8 @@ impl<I: MachInst> VCodeBuilder<I> {
                 outgoing_args_size: 0,
                 block_names: Vec::new(),
                 call_conv: CallConv::default(),
+                origins: Vec::new(),
+                value_regs: Vec::new(),
             },
             aliases: Vec::new(),
         }
@@ -151,6 +161,17 @@ impl<I: MachInst> VCodeBuilder<I> {
         }
     }
 
+    /// Records where the instruction pushed last came from (when tracing provenance).
+    pub(crate) fn push_origin(&mut self, origin: Origin) {
+        self.vcode.origins.push(origin);
+    }
+
+    /// Records the registers of value `v` (when tracing provenance); aliases are resolved
+    /// when the VCode is finished.
+    pub(crate) fn record_value_regs(&mut self, v: Value, regs: &[Reg]) {
+        self.vcode.value_regs.push((v, regs.to_vec()));
+    }
+
     /// Adds a successor of the current block with the arguments its terminator passes.
     pub fn add_succ(&mut self, block: u32, args: &[Reg]) {
         let v = &mut self.vcode;
@@ -172,14 +193,7 @@ impl<I: MachInst> VCodeBuilder<I> {
     }
 
     fn resolve(&self, v: VReg) -> VReg {
-        let mut n = v.vreg();
-        for _ in 0..self.aliases.len() {
-            match self.aliases.get(n) {
-                Some(&t) if t != u32::MAX => n = t as usize,
-                _ => break,
-            }
-        }
-        VReg::new(n, v.class())
+        VReg::new(resolve_alias(&self.aliases, v.vreg()), v.class())
     }
 
     /// Resolves aliases, computes predecessors and returns the finished VCode.
@@ -200,13 +214,7 @@ impl<I: MachInst> VCodeBuilder<I> {
             let aliases = std::mem::take(&mut self.aliases);
             let resolve = |r: &mut Reg| {
                 if !r.is_physical() {
-                    let mut n = r.vreg().vreg();
-                    for _ in 0..aliases.len() {
-                        match aliases.get(n) {
-                            Some(&t) if t != u32::MAX => n = t as usize,
-                            _ => break,
-                        }
-                    }
+                    let n = resolve_alias(&aliases, r.vreg().vreg());
                     *r = match (n as u32).checked_sub(FIRST_VIRTUAL) {
                         Some(v) => Reg::virt(v, r.class()),
                         None => Reg::from_preg(regalloc2::PReg::from_index(n)),
@@ -216,6 +224,9 @@ impl<I: MachInst> VCodeBuilder<I> {
             let mut rewriter = RegRewriter(resolve);
             for inst in &mut self.vcode.insts {
                 inst.visit_operands(&mut rewriter);
+            }
+            for (_, regs) in &mut self.vcode.value_regs {
+                regs.iter_mut().for_each(&mut rewriter.0);
             }
         }
         // Predecessors, from the successor lists.
@@ -240,6 +251,33 @@ impl<I: MachInst> Default for VCodeBuilder<I> {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A location of the allocation as text: a register, or a spill slot with its offset in
+/// the frame.
+fn describe_alloc<I: MachInst>(a: regalloc2::Allocation, frame: &FrameInfo) -> String {
+    match (a.as_reg(), a.as_stack()) {
+        (Some(p), _) => I::reg_name(Reg::from_preg(p)),
+        (None, Some(slot)) => format!("slot{} (+{})", slot.index(), frame.spill_slot_offset(slot.index() as u32)),
+        _ => "none".to_string(),
+    }
+}
+
+/// Emission's listing text and, when explaining, its records.
+struct EmitLog<'r> {
+    text: String,
+    records: Option<&'r mut Vec<EmitRecord>>,
+}
+
+/// Follows the alias chain of virtual register number `n` (a regalloc2 index) to its end.
+fn resolve_alias(aliases: &[u32], mut n: usize) -> usize {
+    for _ in 0..aliases.len() {
+        match aliases.get(n) {
+            Some(&t) if t != u32::MAX => n = t as usize,
+            _ => break,
+        }
+    }
+    n
 }
 
 /// Rewrites every register field through a function (alias resolution).
@@ -385,6 +423,81 @@ impl<I: MachInst> VCode<I> {
         self.name_labels(&s)
     }
 
+    /// The VCode as plain data, with where each instruction came from (lowering must have
+    /// traced provenance; `rules` is the ISA's rule table).
+    pub(crate) fn explain(&self, rules: &'static [RuleEntry]) -> VCodeStage {
+        let mut blocks = Vec::new();
+        for (b, &(start, end)) in self.block_ranges.iter().enumerate() {
+            let params = slice(&self.params, self.param_ranges[b]).iter().map(|&v| Reg::from_vreg(v)).collect();
+            let insts = (start..end)
+                .map(|i| {
+                    let origin = self.origins.get(i as usize).copied();
+                    let regs = slice(&self.operands, self.operand_ranges[i as usize])
+                        .iter()
+                        .map(|op| Reg::from_vreg(op.vreg()))
+                        .collect();
+                    VInst {
+                        index: i,
+                        text: self.name_labels(&self.insts[i as usize].print()),
+                        regs,
+                        ir_inst: origin.and_then(|o| o.ir_inst),
+                        rule: origin.map(|o| o.rule).filter(|&r| r != NO_RULE && (r as usize) < rules.len()),
+                        srcloc: self.srclocs[i as usize],
+                    }
+                })
+                .collect();
+            blocks.push(VBlock { name: self.block_names[b].clone(), params, insts });
+        }
+        VCodeStage { blocks, value_regs: self.value_regs.clone() }
+    }
+
+    /// The allocation as plain data: each instruction with every operand's location, and
+    /// the allocator's moves, spills and reloads where emission will put them.
+    pub(crate) fn explain_allocation(&self, output: &regalloc2::Output, frame_rules: &dyn FrameRules) -> RegallocStage {
+        let frame = self.frame_info(output, frame_rules, None);
+        let mut locations: std::collections::BTreeMap<usize, (Reg, Vec<String>)> = Default::default();
+        let mut blocks = Vec::new();
+        for b in 0..self.block_ranges.len() {
+            let mut lines = Vec::new();
+            for item in output.block_insts_and_edits(self, RBlock::new(b)) {
+                match item {
+                    InstOrEdit::Inst(i) => {
+                        let mut inst = self.insts[i.index()].clone();
+                        let allocs = output.inst_allocs(i);
+                        inst.visit_operands(&mut AllocationApplier::new(allocs));
+                        let ops = slice(&self.operands, self.operand_ranges[i.index()]);
+                        let allocs: Vec<(Reg, String)> = ops
+                            .iter()
+                            .zip(allocs)
+                            .map(|(op, a)| (Reg::from_vreg(op.vreg()), describe_alloc::<I>(*a, &frame)))
+                            .collect();
+                        for (r, loc) in &allocs {
+                            let entry = locations.entry(r.vreg().vreg()).or_insert_with(|| (*r, Vec::new()));
+                            if !entry.1.contains(loc) {
+                                entry.1.push(loc.clone());
+                            }
+                        }
+                        let text = self.name_labels(&inst.print());
+                        lines.push(RegallocLine { text, kind: RegallocKind::Inst(i.index() as u32), allocs });
+                    }
+                    InstOrEdit::Edit(edit) => {
+                        let Edit::Move { from, to } = edit;
+                        let kind = match (from.is_stack(), to.is_stack()) {
+                            (false, true) => RegallocKind::Spill,
+                            (true, false) => RegallocKind::Reload,
+                            _ => RegallocKind::Move,
+                        };
+                        if let Some(inst) = Self::edit_inst(edit, &frame) {
+                            lines.push(RegallocLine { text: inst.print(), kind, allocs: Vec::new() });
+                        }
+                    }
+                }
+            }
+            blocks.push(RegallocBlock { name: self.block_names[b].clone(), lines });
+        }
+        RegallocStage { blocks, locations: locations.into_values().collect(), spill_slots: output.num_spillslots }
+    }
+
     /// The instruction that carries out an allocator edit (a move between registers, a
     /// spill or a reload), or `None` when there is nothing to do.
     fn edit_inst(edit: &Edit, frame: &FrameInfo) -> Option<I> {
@@ -411,26 +524,55 @@ impl<I: MachInst> VCode<I> {
         probe_interval: Option<u32>,
         want_listing: bool,
     ) -> Result<CompiledCode, super::buffer::BufferError> {
+        self.emit_recorded(output, frame_rules, probe_interval, want_listing, None)
+    }
+
+    /// [`VCode::emit`], and with `records`, a record of each emitted instruction and
+    /// label (for `lathe explain`).
+    pub(crate) fn emit_recorded(
+        &self,
+        output: &regalloc2::Output,
+        frame_rules: &dyn FrameRules,
+        probe_interval: Option<u32>,
+        want_listing: bool,
+        records: Option<&mut Vec<EmitRecord>>,
+    ) -> Result<CompiledCode, super::buffer::BufferError> {
         let frame = self.frame_info(output, frame_rules, probe_interval);
         let nblocks = self.block_ranges.len() as u32;
         let mut buf = MachBuffer::<I::LabelUse>::new(nblocks, I::ENDIANNESS);
-        let mut listing = String::new();
+        let mut listing = EmitLog { text: String::new(), records };
         let mut unwind = Vec::new();
-        let emit_one = |inst: &I, buf: &mut MachBuffer<I::LabelUse>, state: &EmitState<'_>, listing: &mut String| {
+        let emit_one = |inst: &I,
+                        origin: EmitOrigin,
+                        buf: &mut MachBuffer<I::LabelUse>,
+                        state: &EmitState<'_>,
+                        listing: &mut EmitLog<'_>| {
             // Before the instruction, an island (jumped over) if a pending label use would
             // otherwise go out of reach.
             if buf.island_needed(I::WORST_CASE_SIZE) {
+                let start = buf.cur_offset();
                 let size = buf.emit_island(I::WORST_CASE_SIZE, &mut |buf, after| I::gen_jump(after).emit(buf, state));
+                let text = format!("; island: {size} bytes (jump over it, constants, veneers)");
                 if want_listing && size > 0 {
-                    let _ = writeln!(listing, "  ; island: {size} bytes (jump over it, constants, veneers)");
+                    let _ = writeln!(listing.text, "  {text}");
+                }
+                if let Some(records) = listing.records.as_deref_mut().filter(|_| size > 0) {
+                    let end = buf.cur_offset();
+                    records.push(EmitRecord { start, end, text, origin: EmitOrigin::Island, label: None });
                 }
             }
+            let text = (want_listing || listing.records.is_some()).then(|| inst.print_emitted(state));
             if want_listing {
-                for line in inst.print_emitted(state).lines() {
-                    let _ = writeln!(listing, "  {line}");
+                for line in text.iter().flat_map(|t| t.lines()) {
+                    let _ = writeln!(listing.text, "  {line}");
                 }
             }
+            let start = buf.cur_offset();
             inst.emit(buf, state);
+            if let Some(records) = listing.records.as_deref_mut() {
+                let (end, text) = (buf.cur_offset(), self.name_labels(&text.unwrap_or_default()));
+                records.push(EmitRecord { start, end, text, origin, label: None });
+            }
         };
         // Blocks that hold nothing but a jump (split edges that needed no moves) are not
         // emitted: branches to them go straight to where they jump, and their labels are
@@ -444,11 +586,11 @@ impl<I: MachInst> VCode<I> {
         let emit_frame = |items: Vec<FrameItem<I>>,
                           buf: &mut MachBuffer<I::LabelUse>,
                           state: &EmitState<'_>,
-                          listing: &mut String,
+                          listing: &mut EmitLog<'_>,
                           unwind: &mut Vec<UnwindRecord>| {
             for item in items {
                 match item {
-                    FrameItem::Inst(inst) => emit_one(&inst, buf, state, listing),
+                    FrameItem::Inst(inst) => emit_one(&inst, EmitOrigin::Frame, buf, state, listing),
                     FrameItem::Unwind(inst) => unwind.push(UnwindRecord { offset: buf.cur_offset(), inst }),
                 }
             }
@@ -458,7 +600,12 @@ impl<I: MachInst> VCode<I> {
             let next_block = emitted.get(k + 1).map(|&n| MachLabel::from_block(n));
             let state = EmitState { frame: &frame, next_block };
             if want_listing {
-                let _ = writeln!(listing, "{}:", self.block_names[b as usize]);
+                let _ = writeln!(listing.text, "{}:", self.block_names[b as usize]);
+            }
+            if let Some(records) = listing.records.as_deref_mut() {
+                let (at, name) = (buf.cur_offset(), self.block_names[b as usize].clone());
+                let origin = EmitOrigin::Frame;
+                records.push(EmitRecord { start: at, end: at, text: String::new(), origin, label: Some(name) });
             }
             if b == 0 {
                 emit_frame(I::gen_prologue(&frame), &mut buf, &state, &mut listing, &mut unwind);
@@ -477,7 +624,7 @@ impl<I: MachInst> VCode<I> {
                             emit_frame(I::gen_epilogue(&frame), &mut buf, &state, &mut listing, &mut unwind);
                         }
                         buf.start_srcloc(self.srclocs[i.index()]);
-                        emit_one(&inst, &mut buf, &state, &mut listing);
+                        emit_one(&inst, EmitOrigin::VInst(i.index() as u32), &mut buf, &state, &mut listing);
                         buf.end_srcloc();
                         if is_ret {
                             let at = buf.cur_offset();
@@ -486,7 +633,7 @@ impl<I: MachInst> VCode<I> {
                     }
                     InstOrEdit::Edit(edit) => {
                         if let Some(inst) = Self::edit_inst(edit, &frame) {
-                            emit_one(&inst, &mut buf, &state, &mut listing);
+                            emit_one(&inst, EmitOrigin::Edit, &mut buf, &state, &mut listing);
                         }
                     }
                 }
@@ -507,7 +654,7 @@ impl<I: MachInst> VCode<I> {
             srclocs: done.srclocs,
             frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
             unwind,
-            listing: want_listing.then(|| self.name_labels(&listing)),
+            listing: want_listing.then(|| self.name_labels(&listing.text)),
         })
     }
 

@@ -59,19 +59,31 @@ pub struct OptStats {
 
 /// Runs the mid-end pipeline on `func`.
 pub fn optimize(func: &mut Function) -> OptStats {
+    optimize_observed(func, |_, _| {})
+}
+
+/// [`optimize`], calling `observe` with each pass's name and the function after it
+/// (`lathe explain` shows the ones that changed it).
+pub fn optimize_observed(func: &mut Function, mut observe: impl FnMut(&'static str, &Function)) -> OptStats {
     let simplified = simplify(func);
     resolve_aliases(func);
+    observe("simplify", func);
     let hoisted = hoist_loop_invariants(func);
+    observe("licm", func);
     let numbered = number_values(func);
     if numbered > 0 {
         resolve_aliases(func);
     }
+    observe("gvn", func);
     let loads = eliminate_redundant_loads(func);
     if loads > 0 {
         resolve_aliases(func);
     }
+    observe("redundant loads", func);
     rematerialize_constants(func);
+    observe("remat constants", func);
     let removed = eliminate_dead_code(func);
+    observe("dce", func);
     OptStats { simplified, hoisted, numbered, loads, removed }
 }
 

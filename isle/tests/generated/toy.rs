@@ -26,6 +26,18 @@ pub trait Context {
     fn operands_of(&mut self, arg0: Value) -> Vec<Value>;
     /// Extern constructor of term `divisors`.
     fn divisors(&mut self, arg0: i64) -> Vec<i64>;
+    /// Called when the right-hand side of rule `rule` (its index in `RULES`) starts;
+    /// returns what `rule_exit` is given back when it ends.
+    #[inline(always)]
+    fn rule_enter(&mut self, rule: u32) -> u32 {
+        let _ = rule;
+        0
+    }
+    /// Called when a rule's right-hand side ends, with what `rule_enter` returned.
+    #[inline(always)]
+    fn rule_exit(&mut self, saved: u32) {
+        let _ = saved;
+    }
 }
 
 /// ISLE enum `Inst`.
@@ -81,6 +93,7 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
     ("toy.isle:117", "muladd", "toy.isle:117"),
+    ("scaled_sum", "scaled_sum", "toy.isle:122"),
 ];
 
 /// The rules of `lower` (declared at toy.isle:52).
@@ -98,25 +111,37 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
                         let v8 = v8.clone();
                         if v8 == 0_i64 {
                             // rule `add_zero` at toy.isle:53
-                            return MInst::Nop { a: v4.clone() };
+                            let rule_saved = ctx.rule_enter(0);
+                            let rule_out = MInst::Nop { a: v4.clone() };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
                 if v4 == v5 {
                     // rule `add_same` at toy.isle:54
-                    return MInst::Double { a: v4.clone() };
+                    let rule_saved = ctx.rule_enter(1);
+                    let rule_out = MInst::Double { a: v4.clone() };
+                    ctx.rule_exit(rule_saved);
+                    return rule_out;
                 }
                 if let Some(v7) = o6.clone() {
                     if let Inst::Const { v: v8, .. } = &v7 {
                         let v8 = v8.clone();
                         if let Some(v10) = ctx.small_imm(v8) {
                             // rule `add_imm` at toy.isle:55
-                            return MInst::AddRI { a: v4.clone(), imm: v10 };
+                            let rule_saved = ctx.rule_enter(2);
+                            let rule_out = MInst::AddRI { a: v4.clone(), imm: v10 };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
                 // rule `add` at toy.isle:57
-                return MInst::AddRR { a: v4.clone(), b: v5.clone() };
+                let rule_saved = ctx.rule_enter(4);
+                let rule_out = MInst::AddRR { a: v4.clone(), b: v5.clone() };
+                ctx.rule_exit(rule_saved);
+                return rule_out;
             }
             if let Op::Mul { .. } = &v3 {
                 if let Some(v7) = ctx.inst_of(v5.clone()) {
@@ -124,7 +149,10 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
                         let v8 = v8.clone();
                         if let Some(v13) = ctx.log2_of(v8) {
                             // rule `mul_pow2` at toy.isle:58
-                            return MInst::Lsl { a: v4.clone(), sh: ctx.to_i64(v13) };
+                            let rule_saved = ctx.rule_enter(5);
+                            let rule_out = MInst::Lsl { a: v4.clone(), sh: ctx.to_i64(v13) };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
@@ -133,16 +161,25 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
         if let Inst::Const { v: v11, .. } = &v2 {
             let v11 = v11.clone();
             // rule `imm` at toy.isle:56
-            return MInst::Imm { v: v11 };
+            let rule_saved = ctx.rule_enter(3);
+            let rule_out = MInst::Imm { v: v11 };
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
         if let Inst::Neg { a: v14, .. } = &v2 {
             let v14 = v14.clone();
             // rule `neg` at toy.isle:59
-            return MInst::Neg { a: v14.clone() };
+            let rule_saved = ctx.rule_enter(6);
+            let rule_out = MInst::Neg { a: v14.clone() };
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
     }
     // rule at toy.isle:60
-    return MInst::Other;
+    let rule_saved = ctx.rule_enter(7);
+    let rule_out = MInst::Other;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `fold` (declared at toy.isle:63).
@@ -152,7 +189,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
         if let Inst::Const { v: v3, .. } = &v2 {
             let v3 = v3.clone();
             // rule at toy.isle:64
-            return Some(v3);
+            let rule_saved = ctx.rule_enter(8);
+            let rule_out = v3;
+            ctx.rule_exit(rule_saved);
+            return Some(rule_out);
         }
         if let Inst::Binary { op: v4, a: v5, b: v6, .. } = &v2 {
             let v4 = v4.clone();
@@ -162,7 +202,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
                 if let Some(v7) = constructor_fold(ctx, v5.clone()) {
                     if let Some(v8) = constructor_fold(ctx, v6.clone()) {
                         // rule at toy.isle:65
-                        return Some(ctx.add64(v7, v8));
+                        let rule_saved = ctx.rule_enter(9);
+                        let rule_out = ctx.add64(v7, v8);
+                        ctx.rule_exit(rule_saved);
+                        return Some(rule_out);
                     }
                 }
             }
@@ -171,7 +214,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
             let v9 = v9.clone();
             if let Some(v10) = constructor_fold(ctx, v9.clone()) {
                 // rule at toy.isle:69
-                return Some(ctx.neg64(v10));
+                let rule_saved = ctx.rule_enter(10);
+                let rule_out = ctx.neg64(v10);
+                ctx.rule_exit(rule_saved);
+                return Some(rule_out);
             }
         }
     }
@@ -187,7 +233,10 @@ pub fn constructor_even_const<C: Context>(ctx: &mut C, v0: Value) -> Option<i64>
             let v4 = ctx.is_even(v3);
             if v4 {
                 // rule at toy.isle:73
-                return Some(v3);
+                let rule_saved = ctx.rule_enter(11);
+                let rule_out = v3;
+                ctx.rule_exit(rule_saved);
+                return Some(rule_out);
             }
         }
     }
@@ -199,7 +248,10 @@ pub fn constructor_even_const<C: Context>(ctx: &mut C, v0: Value) -> Option<i64>
 pub fn constructor_foldable<C: Context>(ctx: &mut C, v0: Value) -> Option<bool> {
     if let Some(v1) = constructor_fold(ctx, v0.clone()) {
         // rule at toy.isle:77
-        return Some(true);
+        let rule_saved = ctx.rule_enter(12);
+        let rule_out = true;
+        ctx.rule_exit(rule_saved);
+        return Some(rule_out);
     }
     None
 }
@@ -209,18 +261,30 @@ pub fn constructor_foldable<C: Context>(ctx: &mut C, v0: Value) -> Option<bool> 
 pub fn constructor_scale<C: Context>(ctx: &mut C, v0: i64, v1: i64) -> i64 {
     if v0 == BIG {
         // rule at toy.isle:81
-        return BIG;
+        let rule_saved = ctx.rule_enter(13);
+        let rule_out = BIG;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if v1 == 0_i64 {
         // rule at toy.isle:82
-        return 0_i64;
+        let rule_saved = ctx.rule_enter(14);
+        let rule_out = 0_i64;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if v1 == 1_i64 {
         // rule at toy.isle:83
-        return v0;
+        let rule_saved = ctx.rule_enter(15);
+        let rule_out = v0;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     // rule at toy.isle:84
-    return { let l2: i64 = ctx.mul64(v0, v1); let l3: i64 = ctx.add64(l2, 1_i64); ctx.add64(l3, -1_i64) };
+    let rule_saved = ctx.rule_enter(16);
+    let rule_out = { let l2: i64 = ctx.mul64(v0, v1); let l3: i64 = ctx.add64(l2, 1_i64); ctx.add64(l3, -1_i64) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `pick` (declared at toy.isle:87).
@@ -228,11 +292,17 @@ pub fn constructor_scale<C: Context>(ctx: &mut C, v0: i64, v1: i64) -> i64 {
 pub fn constructor_pick<C: Context>(ctx: &mut C, v0: bool, v1: i64, v2: i64) -> i64 {
     if v0 {
         // rule at toy.isle:88
-        return v1;
+        let rule_saved = ctx.rule_enter(17);
+        let rule_out = v1;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if !v0 {
         // rule at toy.isle:89
-        return v2;
+        let rule_saved = ctx.rule_enter(18);
+        let rule_out = v2;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     panic!("no rule of `pick` matched its input")
 }
@@ -242,7 +312,10 @@ pub fn constructor_pick<C: Context>(ctx: &mut C, v0: bool, v1: i64, v2: i64) -> 
 pub fn constructor_index_of<C: Context>(ctx: &mut C, v0: Value) -> u64 {
     let v2 = ctx.value_index(v0.clone());
     // rule at toy.isle:93
-    return v2;
+    let rule_saved = ctx.rule_enter(19);
+    let rule_out = v2;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `consts` (declared at toy.isle:97).
@@ -252,11 +325,17 @@ pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
         let v3 = v3.clone();
         if v0 == v3 {
             // rule at toy.isle:98
-            return 70_i64;
+            let rule_saved = ctx.rule_enter(20);
+            let rule_out = 70_i64;
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
     }
     // rule at toy.isle:99
-    return v0;
+    let rule_saved = ctx.rule_enter(21);
+    let rule_out = v0;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `candidates` (declared at toy.isle:105).
@@ -264,17 +343,26 @@ pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
 pub fn constructor_candidates<C: Context>(ctx: &mut C, v0: Value) -> Vec<MInst> {
     let mut results = Vec::new();
     // rule at toy.isle:106
-    results.push(MInst::Other);
+    let rule_saved = ctx.rule_enter(22);
+    let rule_out = MInst::Other;
+    ctx.rule_exit(rule_saved);
+    results.push(rule_out);
     if let Some(v2) = ctx.inst_of(v0.clone()) {
         if let Inst::Const { v: v3, .. } = &v2 {
             let v3 = v3.clone();
             // rule at toy.isle:107
-            results.push(MInst::Imm { v: v3 });
+            let rule_saved = ctx.rule_enter(23);
+            let rule_out = MInst::Imm { v: v3 };
+            ctx.rule_exit(rule_saved);
+            results.push(rule_out);
         }
     }
     for v5 in ctx.operands_of(v0.clone()) {
         // rule at toy.isle:108
-        results.push(MInst::Nop { a: v5.clone() });
+        let rule_saved = ctx.rule_enter(24);
+        let rule_out = MInst::Nop { a: v5.clone() };
+        ctx.rule_exit(rule_saved);
+        results.push(rule_out);
     }
     results
 }
@@ -286,7 +374,10 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
         let v2 = ctx.is_even(v1);
         if !v2 {
             // rule at toy.isle:112
-            return Some(v1);
+            let rule_saved = ctx.rule_enter(25);
+            let rule_out = v1;
+            ctx.rule_exit(rule_saved);
+            return Some(rule_out);
         }
     }
     None
@@ -296,6 +387,19 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
 #[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
 pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) -> i64 {
     // rule at toy.isle:117
-    return { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    let rule_saved = ctx.rule_enter(26);
+    let rule_out = { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
+}
+
+/// The rules of `scaled_sum` (declared at toy.isle:121).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_scaled_sum<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    // rule `scaled_sum` at toy.isle:122
+    let rule_saved = ctx.rule_enter(27);
+    let rule_out = { let arg0 = constructor_scale(ctx, v0, 2_i64); let arg1 = constructor_scale(ctx, v0, 3_i64); ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 

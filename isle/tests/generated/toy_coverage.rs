@@ -26,6 +26,18 @@ pub trait Context {
     fn operands_of(&mut self, arg0: Value) -> Vec<Value>;
     /// Extern constructor of term `divisors`.
     fn divisors(&mut self, arg0: i64) -> Vec<i64>;
+    /// Called when the right-hand side of rule `rule` (its index in `RULES`) starts;
+    /// returns what `rule_exit` is given back when it ends.
+    #[inline(always)]
+    fn rule_enter(&mut self, rule: u32) -> u32 {
+        let _ = rule;
+        0
+    }
+    /// Called when a rule's right-hand side ends, with what `rule_enter` returned.
+    #[inline(always)]
+    fn rule_exit(&mut self, saved: u32) {
+        let _ = saved;
+    }
 }
 
 /// ISLE enum `Inst`.
@@ -81,11 +93,12 @@ pub static RULES: &[(&str, &str, &str)] = &[
     ("toy.isle:108", "candidates", "toy.isle:108"),
     ("toy.isle:112", "first_odd_divisor", "toy.isle:112"),
     ("toy.isle:117", "muladd", "toy.isle:117"),
+    ("scaled_sum", "scaled_sum", "toy.isle:122"),
 ];
 
 /// How many times each rule of `RULES` fired.
 #[allow(dead_code)]
-pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 27] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 27];
+pub static RULE_HITS: [::core::sync::atomic::AtomicU64; 28] = [const { ::core::sync::atomic::AtomicU64::new(0) }; 28];
 
 /// A snapshot of `RULE_HITS`.
 #[allow(dead_code)]
@@ -109,14 +122,20 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
                         if v8 == 0_i64 {
                             // rule `add_zero` at toy.isle:53
                             RULE_HITS[0].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                            return MInst::Nop { a: v4.clone() };
+                            let rule_saved = ctx.rule_enter(0);
+                            let rule_out = MInst::Nop { a: v4.clone() };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
                 if v4 == v5 {
                     // rule `add_same` at toy.isle:54
                     RULE_HITS[1].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                    return MInst::Double { a: v4.clone() };
+                    let rule_saved = ctx.rule_enter(1);
+                    let rule_out = MInst::Double { a: v4.clone() };
+                    ctx.rule_exit(rule_saved);
+                    return rule_out;
                 }
                 if let Some(v7) = o6.clone() {
                     if let Inst::Const { v: v8, .. } = &v7 {
@@ -124,13 +143,19 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
                         if let Some(v10) = ctx.small_imm(v8) {
                             // rule `add_imm` at toy.isle:55
                             RULE_HITS[2].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                            return MInst::AddRI { a: v4.clone(), imm: v10 };
+                            let rule_saved = ctx.rule_enter(2);
+                            let rule_out = MInst::AddRI { a: v4.clone(), imm: v10 };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
                 // rule `add` at toy.isle:57
                 RULE_HITS[4].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                return MInst::AddRR { a: v4.clone(), b: v5.clone() };
+                let rule_saved = ctx.rule_enter(4);
+                let rule_out = MInst::AddRR { a: v4.clone(), b: v5.clone() };
+                ctx.rule_exit(rule_saved);
+                return rule_out;
             }
             if let Op::Mul { .. } = &v3 {
                 if let Some(v7) = ctx.inst_of(v5.clone()) {
@@ -139,7 +164,10 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
                         if let Some(v13) = ctx.log2_of(v8) {
                             // rule `mul_pow2` at toy.isle:58
                             RULE_HITS[5].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                            return MInst::Lsl { a: v4.clone(), sh: ctx.to_i64(v13) };
+                            let rule_saved = ctx.rule_enter(5);
+                            let rule_out = MInst::Lsl { a: v4.clone(), sh: ctx.to_i64(v13) };
+                            ctx.rule_exit(rule_saved);
+                            return rule_out;
                         }
                     }
                 }
@@ -149,18 +177,27 @@ pub fn constructor_lower<C: Context>(ctx: &mut C, v0: Value) -> MInst {
             let v11 = v11.clone();
             // rule `imm` at toy.isle:56
             RULE_HITS[3].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            return MInst::Imm { v: v11 };
+            let rule_saved = ctx.rule_enter(3);
+            let rule_out = MInst::Imm { v: v11 };
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
         if let Inst::Neg { a: v14, .. } = &v2 {
             let v14 = v14.clone();
             // rule `neg` at toy.isle:59
             RULE_HITS[6].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            return MInst::Neg { a: v14.clone() };
+            let rule_saved = ctx.rule_enter(6);
+            let rule_out = MInst::Neg { a: v14.clone() };
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
     }
     // rule at toy.isle:60
     RULE_HITS[7].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    return MInst::Other;
+    let rule_saved = ctx.rule_enter(7);
+    let rule_out = MInst::Other;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `fold` (declared at toy.isle:63).
@@ -171,7 +208,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
             let v3 = v3.clone();
             // rule at toy.isle:64
             RULE_HITS[8].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            return Some(v3);
+            let rule_saved = ctx.rule_enter(8);
+            let rule_out = v3;
+            ctx.rule_exit(rule_saved);
+            return Some(rule_out);
         }
         if let Inst::Binary { op: v4, a: v5, b: v6, .. } = &v2 {
             let v4 = v4.clone();
@@ -182,7 +222,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
                     if let Some(v8) = constructor_fold(ctx, v6.clone()) {
                         // rule at toy.isle:65
                         RULE_HITS[9].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                        return Some(ctx.add64(v7, v8));
+                        let rule_saved = ctx.rule_enter(9);
+                        let rule_out = ctx.add64(v7, v8);
+                        ctx.rule_exit(rule_saved);
+                        return Some(rule_out);
                     }
                 }
             }
@@ -192,7 +235,10 @@ pub fn constructor_fold<C: Context>(ctx: &mut C, v0: Value) -> Option<i64> {
             if let Some(v10) = constructor_fold(ctx, v9.clone()) {
                 // rule at toy.isle:69
                 RULE_HITS[10].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                return Some(ctx.neg64(v10));
+                let rule_saved = ctx.rule_enter(10);
+                let rule_out = ctx.neg64(v10);
+                ctx.rule_exit(rule_saved);
+                return Some(rule_out);
             }
         }
     }
@@ -209,7 +255,10 @@ pub fn constructor_even_const<C: Context>(ctx: &mut C, v0: Value) -> Option<i64>
             if v4 {
                 // rule at toy.isle:73
                 RULE_HITS[11].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-                return Some(v3);
+                let rule_saved = ctx.rule_enter(11);
+                let rule_out = v3;
+                ctx.rule_exit(rule_saved);
+                return Some(rule_out);
             }
         }
     }
@@ -222,7 +271,10 @@ pub fn constructor_foldable<C: Context>(ctx: &mut C, v0: Value) -> Option<bool> 
     if let Some(v1) = constructor_fold(ctx, v0.clone()) {
         // rule at toy.isle:77
         RULE_HITS[12].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return Some(true);
+        let rule_saved = ctx.rule_enter(12);
+        let rule_out = true;
+        ctx.rule_exit(rule_saved);
+        return Some(rule_out);
     }
     None
 }
@@ -233,21 +285,33 @@ pub fn constructor_scale<C: Context>(ctx: &mut C, v0: i64, v1: i64) -> i64 {
     if v0 == BIG {
         // rule at toy.isle:81
         RULE_HITS[13].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return BIG;
+        let rule_saved = ctx.rule_enter(13);
+        let rule_out = BIG;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if v1 == 0_i64 {
         // rule at toy.isle:82
         RULE_HITS[14].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return 0_i64;
+        let rule_saved = ctx.rule_enter(14);
+        let rule_out = 0_i64;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if v1 == 1_i64 {
         // rule at toy.isle:83
         RULE_HITS[15].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return v0;
+        let rule_saved = ctx.rule_enter(15);
+        let rule_out = v0;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     // rule at toy.isle:84
     RULE_HITS[16].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    return { let l2: i64 = ctx.mul64(v0, v1); let l3: i64 = ctx.add64(l2, 1_i64); ctx.add64(l3, -1_i64) };
+    let rule_saved = ctx.rule_enter(16);
+    let rule_out = { let l2: i64 = ctx.mul64(v0, v1); let l3: i64 = ctx.add64(l2, 1_i64); ctx.add64(l3, -1_i64) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `pick` (declared at toy.isle:87).
@@ -256,12 +320,18 @@ pub fn constructor_pick<C: Context>(ctx: &mut C, v0: bool, v1: i64, v2: i64) -> 
     if v0 {
         // rule at toy.isle:88
         RULE_HITS[17].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return v1;
+        let rule_saved = ctx.rule_enter(17);
+        let rule_out = v1;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     if !v0 {
         // rule at toy.isle:89
         RULE_HITS[18].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        return v2;
+        let rule_saved = ctx.rule_enter(18);
+        let rule_out = v2;
+        ctx.rule_exit(rule_saved);
+        return rule_out;
     }
     panic!("no rule of `pick` matched its input")
 }
@@ -272,7 +342,10 @@ pub fn constructor_index_of<C: Context>(ctx: &mut C, v0: Value) -> u64 {
     let v2 = ctx.value_index(v0.clone());
     // rule at toy.isle:93
     RULE_HITS[19].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    return v2;
+    let rule_saved = ctx.rule_enter(19);
+    let rule_out = v2;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `consts` (declared at toy.isle:97).
@@ -283,12 +356,18 @@ pub fn constructor_consts<C: Context>(ctx: &mut C, v0: i64) -> i64 {
         if v0 == v3 {
             // rule at toy.isle:98
             RULE_HITS[20].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            return 70_i64;
+            let rule_saved = ctx.rule_enter(20);
+            let rule_out = 70_i64;
+            ctx.rule_exit(rule_saved);
+            return rule_out;
         }
     }
     // rule at toy.isle:99
     RULE_HITS[21].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    return v0;
+    let rule_saved = ctx.rule_enter(21);
+    let rule_out = v0;
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 
 /// The rules of `candidates` (declared at toy.isle:105).
@@ -297,19 +376,28 @@ pub fn constructor_candidates<C: Context>(ctx: &mut C, v0: Value) -> Vec<MInst> 
     let mut results = Vec::new();
     // rule at toy.isle:106
     RULE_HITS[22].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    results.push(MInst::Other);
+    let rule_saved = ctx.rule_enter(22);
+    let rule_out = MInst::Other;
+    ctx.rule_exit(rule_saved);
+    results.push(rule_out);
     if let Some(v2) = ctx.inst_of(v0.clone()) {
         if let Inst::Const { v: v3, .. } = &v2 {
             let v3 = v3.clone();
             // rule at toy.isle:107
             RULE_HITS[23].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            results.push(MInst::Imm { v: v3 });
+            let rule_saved = ctx.rule_enter(23);
+            let rule_out = MInst::Imm { v: v3 };
+            ctx.rule_exit(rule_saved);
+            results.push(rule_out);
         }
     }
     for v5 in ctx.operands_of(v0.clone()) {
         // rule at toy.isle:108
         RULE_HITS[24].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-        results.push(MInst::Nop { a: v5.clone() });
+        let rule_saved = ctx.rule_enter(24);
+        let rule_out = MInst::Nop { a: v5.clone() };
+        ctx.rule_exit(rule_saved);
+        results.push(rule_out);
     }
     results
 }
@@ -322,7 +410,10 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
         if !v2 {
             // rule at toy.isle:112
             RULE_HITS[25].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-            return Some(v1);
+            let rule_saved = ctx.rule_enter(25);
+            let rule_out = v1;
+            ctx.rule_exit(rule_saved);
+            return Some(rule_out);
         }
     }
     None
@@ -333,6 +424,20 @@ pub fn constructor_first_odd_divisor<C: Context>(ctx: &mut C, v0: i64) -> Option
 pub fn constructor_muladd<C: Context>(ctx: &mut C, v0: i64, v1: i64, v2: i64) -> i64 {
     // rule at toy.isle:117
     RULE_HITS[26].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
-    return { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    let rule_saved = ctx.rule_enter(26);
+    let rule_out = { let arg0 = ctx.mul64(v0, v1); let arg1 = { let arg0 = ctx.neg64(v2); ctx.neg64(arg0) }; ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
+}
+
+/// The rules of `scaled_sum` (declared at toy.isle:121).
+#[allow(dead_code, unused_variables, unused_mut, unused_braces, unreachable_code, non_snake_case, clippy::all)]
+pub fn constructor_scaled_sum<C: Context>(ctx: &mut C, v0: i64) -> i64 {
+    // rule `scaled_sum` at toy.isle:122
+    RULE_HITS[27].fetch_add(1, ::core::sync::atomic::Ordering::Relaxed);
+    let rule_saved = ctx.rule_enter(27);
+    let rule_out = { let arg0 = constructor_scale(ctx, v0, 2_i64); let arg1 = constructor_scale(ctx, v0, 3_i64); ctx.add64(arg0, arg1) };
+    ctx.rule_exit(rule_saved);
+    return rule_out;
 }
 

@@ -166,6 +166,12 @@ fn stack_probed_sub(size: u32, interval: Option<u32>) -> Vec<Inst> {
 }
 
 impl MachInst for Inst {
+    fn reg_name(reg: Reg) -> String {
+        match reg.class() {
+            RegClass::Int => regs::gpr_name(reg, true),
+            _ => regs::fpr_name(reg, 'v'),
+        }
+    }
     type LabelUse = crate::isa::aarch64::emit::AArch64LabelUse;
 
     const ENDIANNESS: Endianness = Endianness::Little;

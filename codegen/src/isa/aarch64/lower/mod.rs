@@ -173,6 +173,7 @@ impl RuleCtx<'_, '_> {
 }
 
 impl isle::Context for RuleCtx<'_, '_> {
+    crate::isle_provenance!();
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
         crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
@@ -669,6 +670,9 @@ impl RuleCtx<'_, '_> {
 }
 
 impl LowerBackend for A64Lower {
+    fn rule_table(&self) -> &'static [crate::machinst::explain::RuleEntry] {
+        isle::RULES
+    }
     type MInst = MInst;
 
     fn native(&self) -> crate::legalize::Native {

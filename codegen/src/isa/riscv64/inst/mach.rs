@@ -121,6 +121,12 @@ fn stack_probed_sub(size: u32, interval: Option<u32>) -> Vec<Inst> {
 }
 
 impl MachInst for Inst {
+    fn reg_name(reg: Reg) -> String {
+        match reg.class() {
+            RegClass::Int => regs::gpr_name(reg),
+            _ => regs::fpr_name(reg),
+        }
+    }
     type LabelUse = crate::isa::riscv64::emit::Riscv64LabelUse;
 
     const ENDIANNESS: Endianness = Endianness::Little;

@@ -168,6 +168,7 @@ impl RuleCtx<'_, '_> {
 }
 
 impl isle::Context for RuleCtx<'_, '_> {
+    crate::isle_provenance!();
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
         crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
@@ -446,6 +447,9 @@ fn mask(bits: u32) -> u64 {
 }
 
 impl LowerBackend for Rv64Lower {
+    fn rule_table(&self) -> &'static [crate::machinst::explain::RuleEntry] {
+        isle::RULES
+    }
     type MInst = MInst;
 
     /// Rounding instructions come with Zfa; `br_table` is a tree of compares (no

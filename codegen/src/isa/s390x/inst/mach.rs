@@ -188,6 +188,12 @@ pub fn return_call_target(uses: &[(Reg, PReg)]) -> PReg {
 }
 
 impl MachInst for Inst {
+    fn reg_name(reg: Reg) -> String {
+        match reg.class() {
+            RegClass::Int => regs::gpr_name(reg),
+            _ => regs::fpr_name(reg),
+        }
+    }
     type LabelUse = crate::isa::s390x::emit::S390xLabelUse;
 
     const ENDIANNESS: Endianness = Endianness::Big;

@@ -201,6 +201,7 @@ impl RuleCtx<'_, '_> {
 }
 
 impl isle::Context for RuleCtx<'_, '_> {
+    crate::isle_provenance!();
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
         crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
@@ -556,6 +557,9 @@ impl RuleCtx<'_, '_> {
 }
 
 impl LowerBackend for S390xLower {
+    fn rule_table(&self) -> &'static [crate::machinst::explain::RuleEntry] {
+        isle::RULES
+    }
     type MInst = MInst;
 
     /// Rounding and fused multiply-add are native; `i128` accesses in little-endian

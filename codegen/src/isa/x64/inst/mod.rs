@@ -912,6 +912,9 @@ impl FrameRules for SysVFrameRules {
 }
 
 impl MachInst for Inst {
+    fn reg_name(reg: Reg) -> String {
+        regs::reg_name(reg, OperandSize::S64)
+    }
     type LabelUse = super::emit::X64LabelUse;
 
     const ENDIANNESS: Endianness = Endianness::Little;

@@ -134,6 +134,7 @@ impl RuleCtx<'_, '_> {
 }
 
 impl isle::Context for RuleCtx<'_, '_> {
+    crate::isle_provenance!();
     fn def_inst(&mut self, v: Value) -> Option<(Type, InstData)> {
         crate::isle_view::def_inst(&self.lower.f.dfg, v)
     }
@@ -790,6 +791,9 @@ fn shift_kind(op: ShiftOp) -> ShiftKind {
 }
 
 impl LowerBackend for X64Lower {
+    fn rule_table(&self) -> &'static [crate::machinst::explain::RuleEntry] {
+        isle::RULES
+    }
     type MInst = MInst;
 
     fn native(&self) -> crate::legalize::Native {
