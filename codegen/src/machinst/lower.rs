@@ -171,7 +171,10 @@ impl<'f, I: MachInst> Lower<'f, I> {
         let f = self.f;
         let v = f.dfg.resolve_aliases(v);
         let load = self.def_inst(v)?;
-        if !f.dfg.insts[load].opcode().can_load() || self.use_counts[v] != 1 || self.sunk[load] {
+        // `needed`: a user folded into more than one place (a compare lowered again by each
+        // branch or select that reads its flags) may have asked for the value in a
+        // register already; that register must then be defined by the load itself.
+        if !f.dfg.insts[load].opcode().can_load() || self.use_counts[v] != 1 || self.sunk[load] || self.needed[v] {
             return None;
         }
         // The trap code of a plain load that may fault; `None` if it cannot.
@@ -404,11 +407,14 @@ impl<'f, I: MachInst> Lower<'f, I> {
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
     fn must_lower(&self, inst: Inst) -> bool {
+        let needed = self.f.dfg.inst_results(inst).iter().any(|&r| self.needed[r]);
         if self.sunk[inst] {
-            return false;
+            // A load merged into one lowering of its user and read from a register by
+            // another (a compare folded into two selects): it is emitted for the latter.
+            return needed;
         }
         let op = self.f.dfg.insts[inst].opcode();
-        op.has_side_effects() || op.can_load() || self.f.dfg.inst_results(inst).iter().any(|&r| self.needed[r])
+        op.has_side_effects() || op.can_load() || needed
     }
 }
 
