@@ -298,3 +298,30 @@ fn br_table_reaches_its_targets_and_the_default() {
         }
     });
 }
+
+#[test]
+fn jump_tables_clamp_their_index_without_a_branch_on_every_isa() {
+    // The `br_table` of the module compiled for each ISA with jump tables: the
+    // instructions before the table's address is taken must clamp the index (a
+    // conditional move), and no branch may go to the default on the bounds (the stack
+    // check's branch over its trap is to an offset, not a block).
+    // riscv64 has no jump tables: its `br_table` is a tree of compares.
+    let info = lathe_wasm::module::parse(&wat(MODULE)).expect("valid module");
+    let index = info.exports.iter().find(|e| e.name == "br_table").expect("the export").index;
+    let ir = translate_function(&info, index, TranslateOptions::default(), &mut FunctionBuilderContext::new())
+        .expect("translates");
+    for (arch, table_address, clamp, bounds_branch) in [
+        ("x86_64", "[rip+jt]", "cmovnb ", "jnb block"),
+        ("aarch64", "adr x16", "csel ", "b.hs block"),
+        ("s390x", "larl %r0", "locgrl ", "jghe block"),
+    ] {
+        let isa = lathe_codegen::isa::lookup_by_name(arch).expect("a backend").finish().expect("settings");
+        let code = isa.compile_function(&ir, true).expect("compiles");
+        let listing = code.listing.expect("asked for");
+        let lines: Vec<&str> = listing.lines().map(str::trim).collect();
+        let at = lines.iter().position(|l| l.contains(table_address)).unwrap_or_else(|| panic!("{arch}:\n{listing}"));
+        let before = &lines[at.saturating_sub(4)..at];
+        assert!(before.iter().any(|l| l.starts_with(clamp)), "{arch}: the index is clamped: {before:?}");
+        assert!(!lines.iter().any(|l| l.starts_with(bounds_branch)), "{arch}: no bounds branch:\n{listing}");
+    }
+}
