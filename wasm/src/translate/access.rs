@@ -39,13 +39,7 @@ impl FuncTranslator<'_> {
         let base = self.b.ins().load(types::I64, trusted(), t, TABLE_BASE);
         let off = self.b.ins().ishl_imm(idx, 3);
         let addr = self.b.ins().iadd(base, off);
-        if !self.spectre_table {
-            return addr;
-        }
-        // Null when the check fails, without a branch: a mispredicted `trapnz` must not
-        // let the element load or store reach past the table (Spectre v1).
-        let null = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().select_spectre_guard(oob, null, addr)
+        if self.spectre_table { self.spectre_guard(oob, addr) } else { addr }
     }
 
     /// Calls `code` with `callee_vmctx` and the top arguments of type `type_index`.

@@ -41,7 +41,12 @@ impl FuncTranslator<'_> {
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
             self.b.ins().trapnz(oob, WasmTrap::MemoryOutOfBounds.code());
             if self.spectre_heap {
-                return (self.spectre_guard(oob, base, idx, memarg.offset), 0);
+                // The whole effective address goes through the guard, offset included, so
+                // a guarded access touches address 0 (never mapped) rather than `offset`,
+                // which could be host memory.
+                let addr = self.b.ins().iadd(base, idx);
+                let addr = if memarg.offset == 0 { addr } else { self.b.ins().iadd_imm(addr, memarg.offset as i64) };
+                return (self.spectre_guard(oob, addr), 0);
             }
         }
         let addr = self.b.ins().iadd(base, idx);
@@ -49,18 +54,6 @@ impl FuncTranslator<'_> {
             Ok(off) => (addr, off),
             Err(_) => (self.b.ins().iadd_imm(addr, memarg.offset as i64), 0),
         }
-    }
-
-    /// `base + idx + offset`, or null when `oob` is set, chosen without a branch: the
-    /// `trapnz oob` before it may be mispredicted as not taken, and the access that
-    /// follows must not reach out of bounds even then (Spectre v1). The whole effective
-    /// address goes through the select, offset included, so a guarded access touches
-    /// address 0 (never mapped) rather than `offset`, which could be host memory.
-    fn spectre_guard(&mut self, oob: Value, base: Value, idx: Value, offset: u64) -> Value {
-        let addr = self.b.ins().iadd(base, idx);
-        let addr = if offset == 0 { addr } else { self.b.ins().iadd_imm(addr, offset as i64) };
-        let null = self.b.ins().iconst(types::I64, 0);
-        self.b.ins().select_spectre_guard(oob, null, addr)
     }
 
     fn load(&mut self, memarg: &MemArg, size: u32, f: impl FnOnce(&mut Self, MemFlags, Value, i32) -> Value) {

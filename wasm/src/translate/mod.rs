@@ -439,6 +439,15 @@ impl<'a> FuncTranslator<'a> {
         Ok(r)
     }
 
+    /// `addr`, or null when `oob` (a bounds check's condition, already `trapnz`ed) is set,
+    /// chosen without a branch: the trap's branch may be mispredicted as not taken, and
+    /// the access through `addr` must not reach out of bounds even then (Spectre v1;
+    /// docs/security.md).
+    pub(crate) fn spectre_guard(&mut self, oob: Value, addr: Value) -> Value {
+        let null = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().select_spectre_guard(oob, null, addr)
+    }
+
     /// Turns an `i8` condition into a Wasm `i32` boolean.
     pub(crate) fn bool_to_i32(&mut self, c: Value) -> Value {
         self.b.ins().uextend(types::I32, c)
