@@ -31,8 +31,8 @@
 //! | `use_egraphs` | | only `false`: the mid-end is a rewrite pass, not an e-graph |
 //! | `enable_alias_analysis` | | only `false`: the mid-end does no memory alias analysis |
 //! | `machine_code_cfg_info` | | only `false`: compiled code records no block boundaries |
-//! | `enable_heap_access_spectre_mitigation` | | only `false`: Lathe emits no Spectre guards on heap accesses (a CLIF function asks for one with `select_spectre_guard`) |
-//! | `enable_table_access_spectre_mitigation` | | only `false`: likewise for table accesses |
+//! | `enable_heap_access_spectre_mitigation` | `true` | front ends that bounds-check linear memory explicitly (the Wasm translation) guard each address with `select_spectre_guard`: null when the check fails, so a mispredicted check cannot load out of bounds; `false` (trusted code) leaves only the check. Compiling CLIF it changes nothing: a CLIF function writes its own guards (docs/security.md) |
+//! | `enable_table_access_spectre_mitigation` | `true` | the same for table element addresses (`call_indirect`, `table.get`, `table.set`) |
 //!
 //! Boolean values are written `true`/`false` (or `1`/`0`); a bare name means `true`.
 //! The ISA feature flags (`has_sse41`, ...) are not here: each ISA declares its own
@@ -88,6 +88,14 @@ pub struct Flags {
     /// Record what prologues and epilogues do to the frame (`unwind_info`; default true):
     /// `CompiledCode::unwind`, from which `.eh_frame` is written.
     pub unwind_info: bool,
+    /// Guard explicitly bounds-checked heap addresses against speculation
+    /// (`enable_heap_access_spectre_mitigation`; default true). Read by front ends that
+    /// emit the checks (the Wasm translation), not by the backends: the guard is an IR
+    /// `select_spectre_guard`, which every backend lowers without a branch.
+    pub enable_heap_access_spectre_mitigation: bool,
+    /// The same for table element addresses (`enable_table_access_spectre_mitigation`;
+    /// default true).
+    pub enable_table_access_spectre_mitigation: bool,
 }
 
 impl Default for Flags {
@@ -105,6 +113,8 @@ impl Default for Flags {
             enable_llvm_abi_extensions: true,
             is_pic: false,
             unwind_info: true,
+            enable_heap_access_spectre_mitigation: true,
+            enable_table_access_spectre_mitigation: true,
         }
     }
 }
@@ -167,16 +177,6 @@ const FIXED_SETTINGS: &[FixedSetting] = &[
         name: "machine_code_cfg_info",
         honoured: false,
         reason: "Lathe's compiled code records no machine-code block boundaries",
-    },
-    FixedSetting {
-        name: "enable_heap_access_spectre_mitigation",
-        honoured: false,
-        reason: "Lathe emits no Spectre guards on heap accesses (use `select_spectre_guard` in the IR)",
-    },
-    FixedSetting {
-        name: "enable_table_access_spectre_mitigation",
-        honoured: false,
-        reason: "Lathe emits no Spectre guards on table accesses (use `select_spectre_guard` in the IR)",
     },
 ];
 
@@ -254,6 +254,12 @@ impl Flags {
             "enable_llvm_abi_extensions" => self.enable_llvm_abi_extensions = parse_bool(name, value)?,
             "is_pic" => self.is_pic = parse_bool(name, value)?,
             "unwind_info" => self.unwind_info = parse_bool(name, value)?,
+            "enable_heap_access_spectre_mitigation" => {
+                self.enable_heap_access_spectre_mitigation = parse_bool(name, value)?
+            }
+            "enable_table_access_spectre_mitigation" => {
+                self.enable_table_access_spectre_mitigation = parse_bool(name, value)?
+            }
             _ => {
                 let Some(fixed) = FIXED_SETTINGS.iter().find(|s| s.name == name) else {
                     return Err(SettingError::Unknown { name: name.into(), isa: None });
@@ -324,6 +330,8 @@ mod tests {
             ("enable_atomics", |f| f.enable_atomics),
             ("enable_llvm_abi_extensions", |f| f.enable_llvm_abi_extensions),
             ("is_pic", |f| f.is_pic),
+            ("enable_heap_access_spectre_mitigation", |f| f.enable_heap_access_spectre_mitigation),
+            ("enable_table_access_spectre_mitigation", |f| f.enable_table_access_spectre_mitigation),
         ] {
             let mut f = Flags::default();
             f.set(name, Some("false")).unwrap();

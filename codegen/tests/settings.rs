@@ -166,8 +166,6 @@ fn settings_with_one_honoured_value() {
         ("use_egraphs", "false"),
         ("enable_alias_analysis", "false"),
         ("machine_code_cfg_info", "false"),
-        ("enable_heap_access_spectre_mitigation", "false"),
-        ("enable_table_access_spectre_mitigation", "false"),
     ];
     let code = listing(&*isa(&honoured), ADD_ZERO).unwrap();
     assert!(code.contains("push rbp\n  mov rbp, rsp"), "{code}");

@@ -101,3 +101,32 @@ impl Drop for CodeRegion {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CodeRegion;
+
+    /// The permissions (`rwxp` field) of the mapping holding `addr`, from the kernel's
+    /// own record of this process's mappings (a neighbour with the same permissions may
+    /// have been merged with it, hence "holding").
+    fn permissions(addr: usize) -> String {
+        let maps = std::fs::read_to_string("/proc/self/maps").expect("Linux lists the mappings");
+        maps.lines()
+            .find_map(|l| {
+                let (range, rest) = l.split_once(' ')?;
+                let (start, end) = range.split_once('-')?;
+                let (start, end) = (usize::from_str_radix(start, 16).ok()?, usize::from_str_radix(end, 16).ok()?);
+                (start <= addr && addr < end).then(|| rest.split(' ').next().unwrap_or("").to_string())
+            })
+            .expect("the region is mapped")
+    }
+
+    #[test]
+    fn a_region_is_writable_then_executable_never_both() {
+        let mut r = CodeRegion::new(3 * super::page_size()).unwrap();
+        assert_eq!(&permissions(r.base())[..3], "rw-", "filled while read+write");
+        r.bytes_mut()[0] = 0xc3;
+        r.seal().unwrap();
+        assert_eq!(&permissions(r.base())[..3], "r-x", "run while read+execute, no longer writable");
+    }
+}

@@ -2,8 +2,15 @@
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
 //! expressions, fixed-width SIMD, relaxed SIMD), one test per file, minus the files listed with a reason in
 //! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
+//!
+//! Every file runs three ways: with guard pages (the default), with explicit bounds
+//! checks guarded against speculation (`select_spectre_guard`, the default of
+//! [`Config::spectre_mitigation`]), and with explicit checks unguarded, so the masks
+//! change no result and every out-of-bounds access still traps with its code either way
+//! (docs/security.md). The whole suite takes seconds, so the extra passes cover every file.
 
 use lathe_wasm::Config;
+use lathe_wasm::translate::BoundsChecks;
 use lathe_wasm::wast_runner::run_wast;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::HashMap;
@@ -64,6 +71,12 @@ fn main() {
             let baseline = Config { baseline_cpu: true, ..Config::default() };
             trials.push(Trial::test(format!("{name} (baseline cpu)"), move || run_file(text, baseline)));
         }
+        let explicit = Config { bounds_checks: BoundsChecks::Explicit, ..Config::default() };
+        let unguarded = Config { spectre_mitigation: false, ..explicit.clone() };
+        trials.push(Trial::test(format!("{name} (explicit checks)"), move || run_file(text, explicit)));
+        trials.push(Trial::test(format!("{name} (explicit checks, no spectre masks)"), move || {
+            run_file(text, unguarded)
+        }));
         trials.push(Trial::test(name, move || run_file(text, Config::default())));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {

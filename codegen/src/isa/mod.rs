@@ -22,6 +22,8 @@ mod host;
 mod llvm_mc;
 pub mod riscv64;
 pub mod s390x;
+#[cfg(test)]
+mod spectre_tests;
 mod target;
 pub mod x64;
 

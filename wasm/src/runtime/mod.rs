@@ -48,10 +48,18 @@ use std::sync::Arc;
 use wasmparser::{FuncType, GlobalType, TableType};
 
 /// Runtime settings.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct Config {
     /// How memory accesses are checked.
     pub bounds_checks: BoundsChecks,
+    /// Guard every explicitly bounds-checked access (memory with
+    /// [`BoundsChecks::Explicit`], and table elements, which are always checked) so that
+    /// a mispredicted check cannot read or write out of bounds speculatively (Spectre v1):
+    /// the address is computed with `select_spectre_guard` and is null when the check
+    /// fails. On by default; off only for code you trust (docs/security.md). It sets the
+    /// codegen settings `enable_heap_access_spectre_mitigation` and
+    /// `enable_table_access_spectre_mitigation`, which the translation reads.
+    pub spectre_mitigation: bool,
     /// Run the mid-end and the better register allocator.
     pub optimize: bool,
     /// Where instances report their code for `perf` (each function under its Wasm name,
@@ -79,6 +87,22 @@ pub struct Config {
     pub cache_dir: Option<std::path::PathBuf>,
 }
 
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            bounds_checks: BoundsChecks::default(),
+            spectre_mitigation: true,
+            optimize: false,
+            profiler: lathe_jit::Profiler::default(),
+            debug_info: false,
+            baseline_cpu: false,
+            interruptible: false,
+            consume_fuel: false,
+            cache_dir: None,
+        }
+    }
+}
+
 /// The backend and settings shared by modules and stores.
 #[derive(Clone)]
 pub struct Engine {
@@ -92,6 +116,8 @@ impl Engine {
         let flags = Flags {
             opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
             enable_verifier: cfg!(debug_assertions),
+            enable_heap_access_spectre_mitigation: config.spectre_mitigation,
+            enable_table_access_spectre_mitigation: config.spectre_mitigation,
             ..Flags::default()
         };
         let unsupported = |e: &dyn std::fmt::Display| WasmError::Unsupported(e.to_string());
@@ -153,6 +179,8 @@ impl Module {
             bounds_checks: engine.config.bounds_checks,
             interruptible: engine.config.interruptible,
             consume_fuel: engine.config.consume_fuel,
+            spectre_heap: engine.isa.flags().enable_heap_access_spectre_mitigation,
+            spectre_table: engine.isa.flags().enable_table_access_spectre_mitigation,
         };
         let code = (first..first + count)
             .into_par_iter()

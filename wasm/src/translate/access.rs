@@ -1,7 +1,9 @@
 //! Globals, tables, references and calls.
 //!
 //! Globals are cells reached through the vmctx's pointer array; tables are `VmTable`s
-//! reached the same way and are bounds-checked explicitly (they can grow and move). A
+//! reached the same way and are bounds-checked explicitly (they can grow and move), each
+//! element address guarded with `select_spectre_guard` unless the setting
+//! `enable_table_access_spectre_mitigation` is off. A
 //! function reference is a pointer to a `VmFuncRef` (null for `ref.null`). Direct calls to
 //! defined functions are IR `call`s; calls to imported functions and `call_indirect` load
 //! the callee's code and vmctx from its `VmFuncRef` and use `call_indirect`, after the
@@ -26,7 +28,8 @@ impl FuncTranslator<'_> {
         self.b.ins().load(types::I64, trusted().with_readonly(), array, (index * 8) as i32)
     }
 
-    /// The address of element `index` of `table` after a bounds check trapping `trap`.
+    /// The address of element `index` of `table` after a bounds check trapping `trap`,
+    /// guarded against speculation unless `enable_table_access_spectre_mitigation` is off.
     fn table_elem_addr(&mut self, table: u32, index: Value, trap: WasmTrap) -> Value {
         let t = self.vm_pointer(CTX_TABLES, table);
         let len = self.b.ins().load(types::I64, trusted(), t, TABLE_LEN);
@@ -35,7 +38,8 @@ impl FuncTranslator<'_> {
         self.b.ins().trapnz(oob, trap.code());
         let base = self.b.ins().load(types::I64, trusted(), t, TABLE_BASE);
         let off = self.b.ins().ishl_imm(idx, 3);
-        self.b.ins().iadd(base, off)
+        let addr = self.b.ins().iadd(base, off);
+        if self.spectre_table { self.spectre_guard(oob, addr) } else { addr }
     }
 
     /// Calls `code` with `callee_vmctx` and the top arguments of type `type_index`.

@@ -5,7 +5,10 @@
 //! is no check: the runtime reserves 8 GiB plus a guard after the base, so every address a
 //! 32-bit index and a 32-bit offset can form lies in mapped-accessible memory or faults,
 //! and the fault is a `heap_oob` trap. With [`BoundsChecks::Explicit`] the end of the access
-//! is compared with the current length first. The base never changes (memory is reserved
+//! is compared with the current length first (`trapnz`), and, unless the setting
+//! `enable_heap_access_spectre_mitigation` is off, the address is then computed with
+//! `select_spectre_guard` so that it is null when the check fails: a mispredicted check
+//! cannot make the access reach outside the memory (docs/security.md). The base never changes (memory is reserved
 //! at its maximum), so it is loaded once per function; the length is reloaded each time.
 
 use super::{BoundsChecks, FuncTranslator, RuntimeCall};
@@ -37,6 +40,14 @@ impl FuncTranslator<'_> {
             let end = self.b.ins().iadd_imm(idx, (memarg.offset + size as u64) as i64);
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
             self.b.ins().trapnz(oob, WasmTrap::MemoryOutOfBounds.code());
+            if self.spectre_heap {
+                // The whole effective address goes through the guard, offset included, so
+                // a guarded access touches address 0 (never mapped) rather than `offset`,
+                // which could be host memory.
+                let addr = self.b.ins().iadd(base, idx);
+                let addr = if memarg.offset == 0 { addr } else { self.b.ins().iadd_imm(addr, memarg.offset as i64) };
+                return (self.spectre_guard(oob, addr), 0);
+            }
         }
         let addr = self.b.ins().iadd(base, idx);
         match i32::try_from(memarg.offset) {

@@ -43,9 +43,9 @@ pub enum BoundsChecks {
     Explicit,
 }
 
-/// How functions are translated: the bounds checks, and the checks that let a store stop
-/// running code.
-#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+/// How functions are translated: the bounds checks, their Spectre guards, and the checks
+/// that let a store stop running code. The default guards every checked access.
+#[derive(Copy, Clone, PartialEq, Eq, Debug)]
 pub struct TranslateOptions {
     /// How memory accesses are checked.
     pub bounds_checks: BoundsChecks,
@@ -53,6 +53,24 @@ pub struct TranslateOptions {
     pub interruptible: bool,
     /// Take a unit of fuel on function entry and at loop headers (`VmCtx::fuel`).
     pub consume_fuel: bool,
+    /// Guard explicitly checked memory addresses with `select_spectre_guard` (the
+    /// codegen setting `enable_heap_access_spectre_mitigation`; see `memory.rs`).
+    pub spectre_heap: bool,
+    /// Guard table element addresses the same way
+    /// (`enable_table_access_spectre_mitigation`; see `access.rs`).
+    pub spectre_table: bool,
+}
+
+impl Default for TranslateOptions {
+    fn default() -> TranslateOptions {
+        TranslateOptions {
+            bounds_checks: BoundsChecks::default(),
+            interruptible: false,
+            consume_fuel: false,
+            spectre_heap: true,
+            spectre_table: true,
+        }
+    }
 }
 
 /// The runtime functions translated code calls, by the symbol the runtime defines.
@@ -200,6 +218,10 @@ pub(crate) struct FuncTranslator<'a> {
     pub(crate) b: FunctionBuilder<'a>,
     pub(crate) module: &'a ModuleInfo,
     pub(crate) checks: BoundsChecks,
+    /// Guard checked heap and table addresses against speculation (see
+    /// [`TranslateOptions`]).
+    pub(crate) spectre_heap: bool,
+    pub(crate) spectre_table: bool,
     /// Emit interrupt and fuel checks (see [`TranslateOptions`]).
     interruptible: bool,
     consume_fuel: bool,
@@ -233,6 +255,8 @@ impl<'a> FuncTranslator<'a> {
             b,
             module,
             checks: options.bounds_checks,
+            spectre_heap: options.spectre_heap,
+            spectre_table: options.spectre_table,
             interruptible: options.interruptible,
             consume_fuel: options.consume_fuel,
             stack: Vec::new(),
@@ -413,6 +437,15 @@ impl<'a> FuncTranslator<'a> {
         let r = self.b.import_signature(sig);
         self.sig_refs[type_index as usize] = Some(r);
         Ok(r)
+    }
+
+    /// `addr`, or null when `oob` (a bounds check's condition, already `trapnz`ed) is set,
+    /// chosen without a branch: the trap's branch may be mispredicted as not taken, and
+    /// the access through `addr` must not reach out of bounds even then (Spectre v1;
+    /// docs/security.md).
+    pub(crate) fn spectre_guard(&mut self, oob: Value, addr: Value) -> Value {
+        let null = self.b.ins().iconst(types::I64, 0);
+        self.b.ins().select_spectre_guard(oob, null, addr)
     }
 
     /// Turns an `i8` condition into a Wasm `i32` boolean.

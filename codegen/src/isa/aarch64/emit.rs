@@ -336,12 +336,11 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
         for i in &check {
             emit(i, buf, state);
         }
-        put_cond_branch(buf, CondBrKind::Cond(Cond::Hs), *default);
         buf.put4(super::inst::JUMP_TABLE_ADR_WORD);
         for i in &dispatch {
             emit(i, buf, state);
         }
-        for (k, &t) in targets.iter().enumerate() {
+        for (k, &t) in targets.iter().chain([default]).enumerate() {
             // Entry k sits 4k bytes into the table: a bias of 4k turns the distance from
             // the entry into the distance from the table.
             let at = buf.cur_offset();
@@ -600,6 +599,7 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<AArch64LabelUse>, state: &EmitStat
         &Inst::Brk { imm } => 0xd420_0000 | ((imm as u32) << 5),
         Inst::Nop => 0xd503_201f,
         Inst::Dmb => 0xd503_3bbf,
+        Inst::Csdb => 0xd503_229f,
         &Inst::Pac { op } => match op {
             PacOp::Paciasp => 0xd503_233f,
             PacOp::Autiasp => 0xd503_23bf,

@@ -212,10 +212,9 @@ pub fn print(inst: &Inst) -> String {
     if let Some((check, dispatch)) = inst.jump_table_parts() {
         let Inst::JmpTable { default, targets, .. } = inst else { unreachable!("only a jump table has parts") };
         let mut lines: Vec<String> = check.iter().map(print).collect();
-        lines.push(format!("b.hs {default:?}"));
         lines.push("adr x16, #16".into());
         lines.extend(dispatch.iter().map(print));
-        lines.extend(targets.iter().map(|t| format!(".word {t:?} ; minus the table's address")));
+        lines.extend(targets.iter().chain([default]).map(|t| format!(".word {t:?} ; minus the table's address")));
         return lines.join("\n");
     }
     if let Some(steps) = inst.atomic_loop() {
@@ -387,6 +386,7 @@ fn print_one(inst: &Inst) -> String {
         &Inst::Brk { imm } => format!("brk #{imm:#x}"),
         Inst::Nop => "nop".into(),
         Inst::Dmb => "dmb ish".into(),
+        Inst::Csdb => "csdb".into(),
         Inst::Pac { op } => op.name().into(),
         &Inst::FpuMove { size, rd, rn } => format!("fmov {}, {}", fp(rd, size), fp(rn, size)),
         &Inst::FpuMove128 { rd, rn } => format!("mov {}.16b, {}.16b", fpr_name(rd, 'v'), fpr_name(rn, 'v')),

@@ -281,7 +281,7 @@ fn emit_jump_table(
     buf: &mut MachBuffer<S390xLabelUse>,
     state: &EmitState<'_>,
 ) {
-    let size = JUMP_TABLE_CODE + 4 * targets.len() as u32;
+    let size = JUMP_TABLE_CODE + 4 * (targets.len() as u32 + 1);
     // The table may be longer than the usual worst case: an island first when it would
     // carry a waiting 16-bit branch out of reach.
     if buf.island_needed(size) {
@@ -289,8 +289,9 @@ fn emit_jump_table(
     }
     let start = buf.cur_offset();
     let (check, dispatch) = Inst::jump_table_parts(index, targets.len() as u32);
-    emit(&check, buf, state);
-    put_with_label(buf, &ril(0xC04, Cond::GE.0 as u32, 0), default, S390xLabelUse::Pc32Dbl);
+    for i in &check {
+        emit(i, buf, state);
+    }
     emit(&dispatch[0], buf, state);
     // `larl %r0, table`: the table follows the rest of the dispatch.
     put(buf, &ril(0xC00, 0, JUMP_TABLE_LARL_TO_TABLE / 2));
@@ -299,7 +300,7 @@ fn emit_jump_table(
     }
     put(buf, &rr(0x07, 15, gr(regs::scratch())));
     assert_eq!(buf.cur_offset() - start, JUMP_TABLE_CODE, "jump table code length");
-    for &t in targets {
+    for &t in targets.iter().chain([&default]) {
         let at = buf.cur_offset();
         put(buf, &[0; 4]);
         buf.use_label_at_offset(at, t, S390xLabelUse::Rel32);

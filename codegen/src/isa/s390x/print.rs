@@ -141,12 +141,12 @@ fn print_with(inst: &Inst, state: Option<&EmitState<'_>>) -> String {
     }
     if let Inst::JumpTable { index, default, targets } = inst {
         let (check, dispatch) = Inst::jump_table_parts(*index, targets.len() as u32);
-        let mut lines = vec![print(&check), branch_text(CondBrKind::Cc(Cond::GE), &format!("{default:?}"), true)];
+        let mut lines: Vec<String> = check.iter().map(print).collect();
         lines.push(print(&dispatch[0]));
         lines.push(format!("larl %r0, .+{}", super::inst::JUMP_TABLE_LARL_TO_TABLE));
         lines.extend(dispatch[1..].iter().map(print));
         lines.push("br %r1".into());
-        lines.extend(targets.iter().map(|t| format!(".long {t:?}-.")));
+        lines.extend(targets.iter().chain([default]).map(|t| format!(".long {t:?}-.")));
         return lines.join("\n");
     }
     let next = state.and_then(|s| s.next_block);

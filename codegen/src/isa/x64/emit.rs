@@ -916,16 +916,22 @@ fn emit_rmw_loop(
 /// The jump-table sequence (see [`Inst::JmpTable`]):
 ///
 /// ```text
-///     cmp    index32, len
-///     jnb    default
 ///     mov    tmp2_32, index32            ; zero-extend the index
+///     mov    tmp1_32, len
+///     cmp    tmp2_32, tmp1_32
+///     cmovnb tmp2_32, tmp1_32            ; past the end: entry len, the default
 ///     lea    tmp1, [rip+table]
 ///     movsxd tmp2, dword ptr [tmp1+tmp2*4]
 ///     add    tmp1, tmp2
 ///     jmp    tmp1
 /// table:
-///     .long  target0 - table, target1 - table, ...
+///     .long  target0 - table, target1 - table, ..., default - table
 /// ```
+///
+/// The index is clamped by a conditional move, not checked by a branch: a mispredicted
+/// bounds branch would let the table load, and the jump, use any index (Spectre v1);
+/// `cmov` is a data dependency the CPU does not predict. The default is the table's last
+/// entry, so the clamp is also how out-of-range indexes reach it.
 fn emit_jump_table(
     buf: &mut MachBuffer<X64LabelUse>,
     index: u8,
@@ -935,17 +941,20 @@ fn emit_jump_table(
     targets: &[MachLabel],
 ) {
     use OperandSize::*;
-    let len = i32::try_from(targets.len()).expect("a jump table has fewer than 2^31 entries");
-    alu_imm(buf, S32, 7, Rm::Reg(index), len);
-    jcc(buf, CC::NB, default);
+    let len = u32::try_from(targets.len()).ok().filter(|&n| n < i32::MAX as u32);
+    let len = len.expect("a jump table has fewer than 2^31 - 1 entries");
     enc_rm(S32, &[0x89], index).emit(buf, Rm::Reg(tmp2));
+    Enc { imm_len: 4, ..enc_rm(S32, &[0xc7], 0) }.emit(buf, Rm::Reg(tmp1));
+    put_imm(buf, 4, len as i64);
+    enc_rm(S32, &[0x39], tmp1).emit(buf, Rm::Reg(tmp2));
+    enc_rm(S32, &[0x0f, 0x43], tmp2).emit(buf, Rm::Reg(tmp1));
     let table = buf.get_label();
     enc_rm(S64, &[0x8d], tmp1).emit(buf, Rm::Mem(Addr::Rip(table)));
     enc_rm(S64, &[0x63], tmp2).emit(buf, Rm::Mem(Addr::Base { base: tmp1, index: Some((tmp2, 2)), disp: 0 }));
     enc_rm(S64, &[0x01], tmp2).emit(buf, Rm::Reg(tmp1));
     enc_rm(S32, &[0xff], 4).emit(buf, Rm::Reg(tmp1));
     buf.bind_label(table);
-    for (i, &t) in targets.iter().enumerate() {
+    for (i, &t) in targets.iter().chain([&default]).enumerate() {
         // Entry i sits 4*i bytes into the table; a bias of 4 + 4*i makes Rel32's
         // `label - (use + 4)` into `label - table`.
         let at = buf.cur_offset();

@@ -171,17 +171,18 @@ pub fn print(inst: &Inst) -> String {
         Inst::Jmp { target } => format!("jmp {target:?}"),
         Inst::JmpCond { cc, taken, not_taken } => format!("j{} {taken:?}\njmp {not_taken:?}", cc.name()),
         Inst::JmpTable { index, tmp1, tmp2, default, targets } => {
-            let (i32_, t1, t2, t2_32) =
-                (reg_name(*index, S32), reg_name(*tmp1, S64), reg_name(*tmp2, S64), reg_name(*tmp2, S32));
+            let (i32_, t1, t2) = (reg_name(*index, S32), reg_name(*tmp1, S64), reg_name(*tmp2, S64));
+            let (t1_32, t2_32) = (reg_name(*tmp1, S32), reg_name(*tmp2, S32));
             let mut s = String::new();
-            let _ = writeln!(s, "cmp {i32_}, {}", hex(targets.len() as i64));
-            let _ = writeln!(s, "jnb {default:?}");
             let _ = writeln!(s, "mov {t2_32}, {i32_}");
+            let _ = writeln!(s, "mov {t1_32}, {}", hex(targets.len() as i64));
+            let _ = writeln!(s, "cmp {t2_32}, {t1_32}");
+            let _ = writeln!(s, "cmovnb {t2_32}, {t1_32}");
             let _ = writeln!(s, "lea {t1}, [rip+jt]");
             let _ = writeln!(s, "movsxd {t2}, dword ptr [{t1}+{t2}*4]");
             let _ = writeln!(s, "add {t1}, {t2}");
             let _ = writeln!(s, "jmp {t1}");
-            let names: Vec<String> = targets.iter().map(|t| format!("{t:?}")).collect();
+            let names: Vec<String> = targets.iter().chain([default]).map(|t| format!("{t:?}")).collect();
             let _ = write!(s, ".jt {}", names.join(", "));
             s
         }

@@ -264,6 +264,7 @@ impl MachInst for Inst {
             | Inst::Brk { .. }
             | Inst::Nop
             | Inst::Dmb
+            | Inst::Csdb
             | Inst::Pac { .. }
             | Inst::AdjustSp { .. } => {}
             Inst::CondBr { kind, .. } | Inst::TrapIf { kind, .. } => kind.visit(v),

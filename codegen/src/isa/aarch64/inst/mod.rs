@@ -417,6 +417,10 @@ pub enum Inst {
     Nop,
     /// `dmb ish`: a full barrier for the inner shareable domain.
     Dmb,
+    /// `csdb` (consumption of speculative data barrier, a hint: a `nop` on cores
+    /// without it): no later instruction uses a `csel` result computed from predicted
+    /// flags. Arm's Spectre v1 guidance pairs it with the `csel` of a guard.
+    Csdb,
     /// A pointer-authentication hint on x30 (`paciasp`, `autiasp`, ...).
     Pac {
         /// The operation.
@@ -666,9 +670,9 @@ pub enum Inst {
         /// Bytes into the stack-slot area.
         offset: u32,
     },
-    /// `br_table`: `cmp index, #len; b.hs default; adr x16, table; ldrsw x17, [x16,
-    /// index, uxtw #2]; add x16, x16, x17; br x16; table: .word target - table, ...` (see
-    /// [`Inst::jump_table_parts`]). The table follows the code, so the whole sequence is
+    /// `br_table`: `mov x17, #len; cmp index, x17; csel x17, index, x17, lo; csdb; adr
+    /// x16, table; ldrsw x17, [x16, x17, lsl #2]; add x16, x16, x17; br x16; table: .word
+    /// target - table, ..., default - table` (see [`Inst::jump_table_parts`]). The table follows the code, so the whole sequence is
     /// one instruction for the buffer (no island inside it).
     JmpTable {
         /// The index (a `w` register, zero-extended by lowering; an `x` one when `wide`).
@@ -719,31 +723,27 @@ pub enum Inst {
     },
 }
 
-/// The words of a `JmpTable` after its bounds check, before the table: `adr x16, table`
+/// The words of a `JmpTable` after its index clamp, before the table: `adr x16, table`
 /// (4 words on), `ldrsw x17, [x16, index, uxtw|lsl #2]`, `add x16, x16, x17`, `br x16`.
 pub const JUMP_TABLE_ADR_WORD: u32 = 0x1000_0000 | (4 << 5) | 16;
 
 impl Inst {
-    /// The instructions of a `JmpTable` around its raw `b.hs` and `adr` words: the bounds
-    /// check (`cmp`, with x16 holding the length when no immediate fits) and the
-    /// dispatch after the `adr`. `None` for other instructions.
+    /// The instructions of a `JmpTable` around its raw `adr` word: the index clamped to
+    /// the table's length, which is the default's entry (x17 := len; `cmp index, x17`;
+    /// `csel x17, index, x17, lo`; `csdb`), and the dispatch after the `adr`. A `csel`
+    /// rather than a bounds branch, so a misprediction cannot index past the table
+    /// (Spectre v1). `None` for other instructions.
     pub fn jump_table_parts(&self) -> Option<(Vec<Inst>, Vec<Inst>)> {
         let Inst::JmpTable { index, wide, targets, .. } = self else { return None };
         let size = if *wide { OperandSize::S64 } else { OperandSize::S32 };
         let zr = super::regs::zr();
-        let len = targets.len() as u64;
-        let mut check = Vec::new();
-        match Imm12::maybe_from_u64(len) {
-            Some(imm) => check.push(Inst::AluRRImm12 { op: AluOp::Subs, size, rd: zr, rn: *index, imm }),
-            None => {
-                let tmp = super::regs::spilltmp();
-                check.extend(Inst::load_constant(tmp, len, OperandSize::S64));
-                check.push(Inst::AluRRR { op: AluOp::Subs, size, rd: zr, rn: *index, rm: tmp });
-            }
-        }
         let (x16, x17) = (super::regs::xreg(16), super::regs::xreg(17));
-        let extend = if *wide { IndexExtend::Lsl } else { IndexExtend::Uxtw };
-        let mem = AMode::RegOffset { rn: x16, rm: *index, extend, scaled: true };
+        let mut check = Inst::load_constant(x17, targets.len() as u64, OperandSize::S64);
+        check.push(Inst::AluRRR { op: AluOp::Subs, size, rd: zr, rn: *index, rm: x17 });
+        // A 32-bit `csel` clears the upper half of x17: the entry index is 64-bit from here.
+        check.push(Inst::CSel { op: CSelOp::Csel, size, rd: x17, rn: *index, rm: x17, cond: Cond::Lo });
+        check.push(Inst::Csdb);
+        let mem = AMode::RegOffset { rn: x16, rm: x17, extend: IndexExtend::Lsl, scaled: true };
         let dispatch = vec![
             Inst::Load { op: LoadOp::Ldrsw, rt: x17, mem, trap: None },
             Inst::AluRRR { op: AluOp::Add, size: OperandSize::S64, rd: x16, rn: x16, rm: x17 },

@@ -540,6 +540,14 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn a64_fsel(&mut self, ty: Type, cond: Cond, x: Reg, y: Reg) -> Reg {
         self.fsel(ty, cond, x, y)
     }
+    fn a64_csdb(&mut self, r: Reg) -> Reg {
+        self.emit(MInst::Csdb);
+        r
+    }
+    fn a64_csdb_regs(&mut self, r: ValueRegs) -> ValueRegs {
+        self.emit(MInst::Csdb);
+        r
+    }
 
     // ---- i128 (i128.rs) ----
     fn is_i128(&mut self, ty: Type) -> Option<Type> {

@@ -42,7 +42,7 @@ macro_rules! variants {
 variants! {
     AluRRR, AluRRRShift, AluRRRExtend, AluRRImm12, AluRRImmLogic, AluRRRR, BitRR, MovWide, MovK, Mov,
     Bitfield, Bfm, Extr, CSel, CCmp, Adr, LoadAddr, LoadGotAddr, Load, Store, LoadPair, StorePair, LoadLiteral, LoadConst,
-    Jump, CondBr, TrapIf, Br, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Brk, Nop, Dmb, Pac,
+    Jump, CondBr, TrapIf, Br, Ret, Call, CallInd, ReturnCall, ReturnCallInd, Args, Udf, Brk, Nop, Dmb, Csdb, Pac,
     FpuMove, FpuMove128, FpuRR, FpuCvt, FpuRRR, FpuRRRR, FpuCmp, FpuCSel, FpuMoveImm, IntToFpu, FpuToInt,
     MovToFpu, MovFromFpu, VecCnt, VecAddv, LoadExclusive, StoreExclusive, LoadAcquire, StoreRelease, AtomicRmw,
     Cas, AdjustSp, StackAddr, AtomicRmwLoop, AtomicCasLoop, JmpTable,

@@ -436,9 +436,10 @@ pub enum Inst {
         /// The value (the low 4 bytes for `L` and `Le`).
         bits: u64,
     },
-    /// `br_table`: `clgfi index, len; jghe default; sllg %r1, index, 2; larl %r0, table;
-    /// agr %r1, %r0; lgf %r0, 0(%r1); agr %r1, %r0; br %r1; table: .long target - .,
-    /// ...`. Entry `k` holds its target's distance from the entry itself, so the entry's
+    /// `br_table`: `llilf %r1, len; clgr index, %r1; locgrl %r1, index` (`locgr` when lower); sllg %r1, %r1, 2;
+    /// larl %r0, table; agr %r1, %r0; lgf %r0, 0(%r1); agr %r1, %r0; br %r1; table: .long
+    /// target - ., ..., default - .` (the index clamped to the default's entry without a
+    /// branch: [`Inst::jump_table_parts`]). Entry `k` holds its target's distance from the entry itself, so the entry's
     /// address plus the entry is the target. The table follows the code, so the whole
     /// sequence is one instruction for the buffer; `r0` and `r1` are emission scratch.
     JumpTable {
@@ -591,21 +592,28 @@ impl Inst {
     }
 }
 
-/// The bytes of a [`Inst::JumpTable`] before its table: `clgfi` (6), `jghe` (6), `sllg`
-/// (6), `larl` (6), `agr` (4), `lgf` (6), `agr` (4), `br` (2).
-pub const JUMP_TABLE_CODE: u32 = 40;
+/// The bytes of a [`Inst::JumpTable`] before its table: `llilf` (6), `clgr` (4), `locgr`
+/// (4), `sllg` (6), `larl` (6), `agr` (4), `lgf` (6), `agr` (4), `br` (2).
+pub const JUMP_TABLE_CODE: u32 = 42;
 /// From the `larl` of a jump table to the table: the `larl` and the 16 bytes after it.
 pub const JUMP_TABLE_LARL_TO_TABLE: u32 = 22;
 
 impl Inst {
-    /// A jump table's bounds check (`clgfi index, len`) and its dispatch: `sllg %r1,
-    /// index, 2`, then (after the `larl %r0, table` the encoder writes) `agr %r1, %r0`,
-    /// `lgf %r0, 0(%r1)`, `agr %r1, %r0`; `br %r1` ends it.
-    pub fn jump_table_parts(index: Reg, len: u32) -> (Inst, Vec<Inst>) {
+    /// A jump table's index clamp and its dispatch. The clamp: `llilf %r1, len`, `clgr
+    /// index, %r1`, `locgr %r1, index` when lower: the index, or the length (the default's
+    /// entry, last in the table) when it is not below it. A conditional load rather than
+    /// a bounds branch, so a misprediction cannot index past the table (Spectre v1). The
+    /// dispatch: `sllg %r1, %r1, 2`, then (after the `larl %r0, table` the encoder
+    /// writes) `agr %r1, %r0`, `lgf %r0, 0(%r1)`, `agr %r1, %r0`; `br %r1` ends it.
+    pub fn jump_table_parts(index: Reg, len: u32) -> (Vec<Inst>, Vec<Inst>) {
         let (r0, r1) = (regs::zero_reg(), regs::scratch());
-        let check = Inst::CmpImm { op: CmpImmOp::Clgfi, rn: index, imm: len };
+        let check = vec![
+            Inst::LoadImm { op: LoadImmOp::Llilf, rd: r1, imm: len },
+            Inst::Cmp { op: CmpOp::Clgr, rn: index, rm: r1 },
+            Inst::CMov { op: CMovOp::Locgr, cond: Cond::LT, rd: r1, ri: r1, rm: index },
+        ];
         let dispatch = vec![
-            Inst::Shift { op: ShiftOp::Sllg, rd: r1, rn: index, amt: 2, amt_reg: r0 },
+            Inst::Shift { op: ShiftOp::Sllg, rd: r1, rn: r1, amt: 2, amt_reg: r0 },
             Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },
             Inst::Load { op: LoadOp::Lgf, rd: r0, mem: MemArg::bd(r1, 0), trap: None },
             Inst::AluRR { op: AluRROp::Agr, rd: r1, ri: r1, rm: r0 },

@@ -399,7 +399,7 @@ impl isle::Context for RuleCtx<'_, '_> {
     fn z_jump_table(&mut self, ty: Type, index: Reg) -> Unit {
         let index = self.ext64(false, ty.bits(), index);
         let (default, targets) = (self.targets[0], self.targets[1..].to_vec());
-        if u32::try_from(targets.len()).is_err() {
+        if u32::try_from(targets.len() + 1).is_err() {
             return self.unsupported("a jump table of 2^32 entries or more on s390x".into());
         }
         self.emit(MInst::JumpTable { index, default, targets });

@@ -204,8 +204,9 @@ fn check_records(inst: &Inst, e: &Emitted) -> Result<(), String> {
     if relocs != want_relocs {
         return Err(format!("relocations {relocs:?}, expected {want_relocs:?}"));
     }
-    if let Inst::JumpTable { targets, .. } = inst {
-        // Entry k: its target's distance from the entry.
+    if let Inst::JumpTable { targets, default, .. } = inst {
+        // Entry k: its target's distance from the entry; the default is the last.
+        let targets: Vec<MachLabel> = targets.iter().chain([default]).copied().collect();
         for (k, t) in targets.iter().enumerate() {
             let at = e.code_end + 4 * k;
             let entry = i32::from_be_bytes(e.out.data[at..at + 4].try_into().expect("4 bytes"));

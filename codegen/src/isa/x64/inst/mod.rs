@@ -291,9 +291,10 @@ pub enum Inst {
         not_taken: MachLabel,
     },
     /// A jump through a table: `index` (an unsigned 32-bit value in the low half of its
-    /// register) selects `targets[index]`, or `default` when out of range. Emitted as a
-    /// bounds check, a load of a 4-byte offset from a table placed right after the
-    /// indirect `jmp`, and the `jmp`.
+    /// register) selects `targets[index]`, or `default` when out of range. Emitted as the
+    /// index clamped to the table's length by `cmov` (no branch, so a misprediction cannot
+    /// index past the table: Spectre v1), a load of a 4-byte offset from a table placed
+    /// right after the indirect `jmp` (the default is its last entry), and the `jmp`.
     JmpTable {
         /// The index.
         index: Reg,

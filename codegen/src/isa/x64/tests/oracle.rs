@@ -250,7 +250,7 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
         lines.pop();
     }
     let table_len = match inst {
-        Inst::JmpTable { targets, .. } => 4 * targets.len(),
+        Inst::JmpTable { targets, .. } => 4 * (targets.len() + 1),
         _ => 0,
     };
     let insn_bytes = code.len() - table_len;
@@ -338,12 +338,14 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     }
 
     // Jump table entries: each is its target's address minus the table start.
-    if let (Inst::JmpTable { targets, .. }, Some(t)) = (inst, table) {
-        let names: Vec<String> = targets.iter().map(|l| format!("{l:?}")).collect();
+    // The default is the last entry (the clamped index of every out-of-range one).
+    if let (Inst::JmpTable { targets, default, .. }, Some(t)) = (inst, table) {
+        let entries: Vec<MachLabel> = targets.iter().chain([default]).copied().collect();
+        let names: Vec<String> = entries.iter().map(|l| format!("{l:?}")).collect();
         if table_targets.as_deref() != Some(names.join(", ").as_str()) {
             return Err(format!("printed table {table_targets:?}"));
         }
-        for (i, l) in targets.iter().enumerate() {
+        for (i, l) in entries.iter().enumerate() {
             let at = t as usize + 4 * i;
             let v = i32::from_le_bytes(e.out.data[at..at + 4].try_into().unwrap());
             let want = e.labels[l.0 as usize] as i64 - t as i64;

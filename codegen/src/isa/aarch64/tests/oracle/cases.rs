@@ -397,6 +397,7 @@ fn calls_and_misc(out: &mut Vec<Inst>) {
         out.push(Inst::Brk { imm });
     }
     out.push(Inst::Nop);
+    out.push(Inst::Csdb);
     for op in PacOp::ALL {
         out.push(Inst::Pac { op });
     }
