@@ -11,9 +11,9 @@
 //! lands in a block of the outer loop and can be hoisted again from there.
 //!
 //! What moves: the instructions global value numbering calls pure (no side effect, no
-//! trap, no memory read, no machine state), constants included (so that what uses them
-//! can move too; rematerialisation later gives each block that still uses a constant its
-//! own copy, so none stays live across the loop), and loads marked both
+//! trap, no memory read, no machine state) except the ones as cheap as keeping their
+//! result in a register (see [`is_hoistable`]), with the constants they use, and loads
+//! marked both
 //! `readonly` (nothing writes that memory while the function runs) and `notrap` (so
 //! running one on an iteration that would not have is harmless). Everything that moves is
 //! safe to run speculatively, so the conditional blocks of a loop body count as well.
@@ -26,7 +26,7 @@ use super::gvn::is_pure;
 use crate::dominator_tree::DominatorTree;
 use crate::entity::EntityRef;
 use crate::flowgraph::ControlFlowGraph;
-use crate::ir::{Block, Function, Inst, Opcode, ValueDef};
+use crate::ir::{Block, Function, Inst, Opcode, Value, ValueDef};
 
 /// A natural loop: its header and, indexed by block number, which blocks belong to it.
 struct Loop {
@@ -56,6 +56,18 @@ pub fn hoist_loop_invariants(func: &mut Function) -> usize {
             while let Some(inst) = next {
                 next = func.layout.next_inst(inst);
                 if is_hoistable(func, inst) && operands_outside(func, inst, &in_loop) {
+                    // Constant operands defined in the loop go first, so they still come
+                    // before their use (rematerialisation later copies them back into
+                    // the loop's blocks that use them too).
+                    for i in 0..func.dfg.inst_args(inst).len() {
+                        let v = func.dfg.resolve_aliases(func.dfg.inst_args(inst)[i]);
+                        if let Some(def) = constant_def(func, v)
+                            && func.layout.inst_block(def).is_some_and(|b| in_loop[b.index()])
+                        {
+                            func.layout.remove_inst(def);
+                            func.layout.insert_inst_before(def, jump);
+                        }
+                    }
                     func.layout.remove_inst(inst);
                     func.layout.insert_inst_before(inst, jump);
                     moved += 1;
@@ -121,24 +133,46 @@ fn preheader(func: &Function, cfg: &ControlFlowGraph, lp: &Loop, in_loop: &mut [
     (func.dfg.insts[last].opcode() == Opcode::Jump).then_some(pre)
 }
 
-/// Whether `inst` may run once before the loop instead of on each iteration.
+/// Whether `inst` may run once before the loop instead of on each iteration, and is worth
+/// it. Constants and what is as cheap as a register copy (adding a constant, which the
+/// backends fold into addresses; extensions, reductions and bitcasts) stay: hoisted, their
+/// results would be live across the whole loop, and on a loop that already uses most
+/// registers that costs spills and reloads inside it (fannkuch ran 9% slower when they
+/// moved), more than recomputing them saves.
 fn is_hoistable(func: &Function, inst: Inst) -> bool {
     let data = &func.dfg.insts[inst];
     match data.opcode() {
         Opcode::Load => data.memflags().is_some_and(|f| f.readonly() && f.notrap()),
-        _ => is_pure(func, inst),
+        Opcode::IaddImm | Opcode::Uextend | Opcode::Sextend | Opcode::Ireduce | Opcode::Bitcast => false,
+        Opcode::Iadd | Opcode::Isub => {
+            let args = func.dfg.inst_args(inst);
+            is_pure(func, inst) && !args.iter().any(|&a| constant_def(func, func.dfg.resolve_aliases(a)).is_some())
+        }
+        _ => is_pure(func, inst) && constant_def(func, func.dfg.first_result(inst)).is_none(),
     }
 }
 
-/// Whether every operand of `inst` is defined outside the loop.
+/// The instruction defining `v` if it is a constant.
+fn constant_def(func: &Function, v: Value) -> Option<Inst> {
+    let ValueDef::Result(def, _) = func.dfg.value_def(v) else { return None };
+    matches!(
+        func.dfg.insts[def].opcode(),
+        Opcode::Iconst | Opcode::F16const | Opcode::F32const | Opcode::F64const | Opcode::F128const | Opcode::Vconst
+    )
+    .then_some(def)
+}
+
+/// Whether every operand of `inst` is defined outside the loop or by a constant (which
+/// moves with it).
 fn operands_outside(func: &Function, inst: Inst, in_loop: &[bool]) -> bool {
     func.dfg.inst_args(inst).iter().all(|&v| {
-        let block = match func.dfg.value_def(func.dfg.resolve_aliases(v)) {
+        let v = func.dfg.resolve_aliases(v);
+        let block = match func.dfg.value_def(v) {
             ValueDef::Result(i, _) => func.layout.inst_block(i),
             ValueDef::Param(b, _) => Some(b),
             _ => None,
         };
-        block.is_some_and(|b| !in_loop[b.index()])
+        block.is_some_and(|b| !in_loop[b.index()]) || constant_def(func, v).is_some()
     })
 }
 
