@@ -28,7 +28,7 @@ use crate::entity::EntityRef;
 use crate::flowgraph::ControlFlowGraph;
 use crate::ir::{Block, Function, Inst, Opcode, Value, ValueDef};
 
-/// A natural loop: its header and, indexed by block number, which blocks belong to it.
+/// A natural loop: its header and its blocks in reverse post-order (the header first).
 struct Loop {
     header: Block,
     blocks: Vec<Block>,
@@ -43,15 +43,15 @@ pub fn hoist_loop_invariants(func: &mut Function) -> usize {
         return 0;
     }
     loops.sort_by_key(|l| l.blocks.len());
-    let rpo: Vec<Block> = domtree.cfg_rpo().collect();
     let num_blocks = func.dfg.num_blocks();
     let mut in_loop = vec![false; num_blocks];
     let mut moved = 0;
     for lp in &loops {
         let Some(preheader) = preheader(func, &cfg, lp, &mut in_loop) else { continue };
         let Some(jump) = func.layout.last_inst(preheader) else { continue };
-        // `in_loop` marks this loop's blocks (set by `preheader`).
-        for &block in rpo.iter().filter(|b| in_loop[b.index()]) {
+        // `in_loop` marks this loop's blocks (set by `preheader`); they are visited in
+        // reverse post-order, so a definition is hoisted before its uses.
+        for &block in &lp.blocks {
             let mut next = func.layout.first_inst(block);
             while let Some(inst) = next {
                 next = func.layout.next_inst(inst);
@@ -81,39 +81,48 @@ pub fn hoist_loop_invariants(func: &mut Function) -> usize {
     moved
 }
 
-/// The natural loops of `func`, one per header (back edges to one header share a loop).
+/// The natural loops of `func`, one per header (back edges to one header share a loop),
+/// each with its blocks in reverse post-order. Linear in the size of the loops: back edges
+/// are grouped by header first, so each loop is walked with one mark value and no table
+/// is cleared between loops.
 fn find_loops(func: &Function, cfg: &ControlFlowGraph, domtree: &DominatorTree) -> Vec<Loop> {
+    let num_blocks = func.dfg.num_blocks();
+    let mut loop_of_header = vec![u32::MAX; num_blocks];
     let mut loops: Vec<Loop> = Vec::new();
-    let mut seen = vec![false; func.dfg.num_blocks()];
-    let mut stack = Vec::new();
+    let mut back_edges: Vec<(u32, Block)> = Vec::new();
     for latch in domtree.cfg_rpo() {
         for header in cfg.succ_iter(latch) {
             if !domtree.dominates(header, latch) {
                 continue;
             }
-            let index = match loops.iter().position(|l| l.header == header) {
-                Some(i) => i,
-                None => {
-                    loops.push(Loop { header, blocks: vec![header] });
-                    loops.len() - 1
-                }
-            };
-            let lp = &mut loops[index];
-            seen.iter_mut().for_each(|s| *s = false);
-            for &b in &lp.blocks {
-                seen[b.index()] = true;
+            let index = &mut loop_of_header[header.index()];
+            if *index == u32::MAX {
+                *index = loops.len() as u32;
+                loops.push(Loop { header, blocks: vec![header] });
             }
-            stack.clear();
-            stack.push(latch);
-            while let Some(b) = stack.pop() {
-                if seen[b.index()] || !domtree.is_reachable(b) {
-                    continue;
-                }
-                seen[b.index()] = true;
-                lp.blocks.push(b);
-                stack.extend(cfg.pred_iter(b).map(|p| p.block));
-            }
+            back_edges.push((*index, latch));
         }
+    }
+    back_edges.sort_by_key(|&(index, _)| index);
+    // `mark[b] == index + 1`: block `b` is already in loop `index`.
+    let mut mark = vec![0u32; num_blocks];
+    let mut stack = Vec::new();
+    for &(index, latch) in &back_edges {
+        let lp = &mut loops[index as usize];
+        let m = index + 1;
+        mark[lp.header.index()] = m;
+        stack.push(latch);
+        while let Some(b) = stack.pop() {
+            if mark[b.index()] == m || !domtree.is_reachable(b) {
+                continue;
+            }
+            mark[b.index()] = m;
+            lp.blocks.push(b);
+            stack.extend(cfg.pred_iter(b).map(|p| p.block));
+        }
+    }
+    for lp in &mut loops {
+        lp.blocks.sort_by_key(|&b| domtree.rpo_number(b));
     }
     loops
 }
