@@ -4,6 +4,8 @@
 //! New instructions are inserted right before the instruction being simplified, and are
 //! themselves simplified (to a bounded depth), so a fold can feed the next one.
 
+use super::bytes;
+use super::divide;
 use super::fold;
 use super::isle;
 use crate::ir::{
@@ -62,6 +64,12 @@ impl<'a> OptCtx<'a> {
             }
         };
         self.insert(ty, data)
+    }
+
+    /// `op x, k` with `k` an `iconst` of type `ty` made for it.
+    fn binary_const(&mut self, ty: Type, op: Opcode, x: Value, k: i64) -> Value {
+        let b = self.make_inst(ty, InstData::UnaryImm { op: Opcode::Iconst, imm: k });
+        self.make_inst(ty, InstData::Binary { op, a: x, b })
     }
 
     /// Inserts `data` (of controlling type `ty`) before `pos` and returns its (possibly
@@ -158,5 +166,64 @@ impl isle::Context for OptCtx<'_> {
     }
     fn cc_on_equal(&mut self, cc: IntCC) -> i64 {
         fold::cc_on_equal(cc)
+    }
+    fn bswap_source(&mut self, v: Value) -> Option<Value> {
+        bytes::bswap_source(&self.func.dfg, v)
+    }
+    fn shifts_complement(&mut self, ty: Type, a: i64, b: i64) -> bool {
+        let bits = i64::from(ty.bits());
+        let (a, b) = (a.rem_euclid(bits), b.rem_euclid(bits));
+        a != 0 && a + b == bits
+    }
+    fn udiv_by_const(&mut self, ty: Type, x: Value, d: i64) -> Option<Value> {
+        if !matches!(ty.bits(), 32 | 64) {
+            return None;
+        }
+        let magic = divide::unsigned_magic(ty.bits(), d as u64)?;
+        Some(match magic {
+            divide::UnsignedMagic::MulShift { multiplier, shift } => {
+                let hi = self.binary_const(ty, Opcode::Umulhi, x, multiplier as i64);
+                self.binary_const(ty, Opcode::Ushr, hi, i64::from(shift))
+            }
+            divide::UnsignedMagic::MulAddShift { multiplier, shift } => {
+                let t = self.binary_const(ty, Opcode::Umulhi, x, multiplier as i64);
+                let diff = self.make_inst(ty, InstData::Binary { op: Opcode::Isub, a: x, b: t });
+                let half = self.binary_const(ty, Opcode::Ushr, diff, 1);
+                let sum = self.make_inst(ty, InstData::Binary { op: Opcode::Iadd, a: half, b: t });
+                self.binary_const(ty, Opcode::Ushr, sum, i64::from(shift))
+            }
+            divide::UnsignedMagic::AtLeast => {
+                let k = self.make_inst(ty, InstData::UnaryImm { op: Opcode::Iconst, imm: d });
+                let ge = self.make_inst(
+                    ty,
+                    InstData::IntCompare { op: Opcode::Icmp, cc: IntCC::UnsignedGreaterThanOrEqual, a: x, b: k },
+                );
+                self.make_inst(ty, InstData::Unary { op: Opcode::Uextend, a: ge })
+            }
+        })
+    }
+    fn sdiv_by_const(&mut self, ty: Type, x: Value, d: i64) -> Option<Value> {
+        if !matches!(ty.bits(), 32 | 64) {
+            return None;
+        }
+        let bits = i64::from(ty.bits());
+        let (q, negate) = match divide::signed_magic(ty.bits(), d)? {
+            divide::SignedMagic::Mul { multiplier, add_dividend, shift, negate } => {
+                let mut q = self.binary_const(ty, Opcode::Smulhi, x, multiplier as i64);
+                if add_dividend {
+                    q = self.make_inst(ty, InstData::Binary { op: Opcode::Iadd, a: q, b: x });
+                }
+                let q = self.binary_const(ty, Opcode::Sshr, q, i64::from(shift));
+                let sign = self.binary_const(ty, Opcode::Ushr, x, bits - 1);
+                (self.make_inst(ty, InstData::Binary { op: Opcode::Iadd, a: q, b: sign }), negate)
+            }
+            divide::SignedMagic::Pow2 { shift, negate } => {
+                let all_sign = self.binary_const(ty, Opcode::Sshr, x, bits - 1);
+                let bias = self.binary_const(ty, Opcode::Ushr, all_sign, bits - i64::from(shift));
+                let biased = self.make_inst(ty, InstData::Binary { op: Opcode::Iadd, a: x, b: bias });
+                (self.binary_const(ty, Opcode::Sshr, biased, i64::from(shift)), negate)
+            }
+        };
+        Some(if negate { self.make_inst(ty, InstData::Unary { op: Opcode::Ineg, a: q }) } else { q })
     }
 }

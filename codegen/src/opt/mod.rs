@@ -13,7 +13,9 @@
 //!
 //! Invariant: no rewrite removes a trap or a side effect.
 
+mod bytes;
 mod context;
+mod divide;
 mod fold;
 mod gvn;
 mod licm;
