@@ -9,6 +9,7 @@
 
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
+use super::pool::{InstanceSlot, TableElems};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
@@ -36,7 +37,7 @@ pub struct InstanceHandle(pub u32);
 
 pub(crate) struct Table {
     pub vm: VmTable,
-    pub elems: Vec<u64>,
+    pub elems: TableElems,
     pub ty: TableType,
 }
 
@@ -58,10 +59,9 @@ impl Table {
         }
         // A cap keeps a runaway `table.grow` from exhausting host memory.
         let max = self.ty.maximum.unwrap_or(u32::MAX as u64).min(10_000_000);
-        if new > max {
+        if new > max || !self.elems.resize(new as usize, init) {
             return None;
         }
-        self.elems.resize(new as usize, init);
         self.sync();
         Some(old as u32)
     }
@@ -110,6 +110,9 @@ pub(crate) struct InstanceData {
     pub data: Vec<Option<Arc<[u8]>>>,
     pub elems: Vec<Option<Vec<u64>>>,
     pub exports: HashMap<String, Extern>,
+    /// The instance's place in the engine's pool, if it pools (given back on drop).
+    #[allow(dead_code)]
+    pub slot: Option<InstanceSlot>,
 }
 
 // The boxes are deliberate: compiled code holds pointers into them, which must not move
@@ -312,33 +315,49 @@ impl Store {
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
         self.check_counts(0, 1, 0)?;
         self.allow_new_memory(initial, maximum)?;
-        Ok(Extern::Memory(self.add_memory(initial, maximum)?))
+        let memory = self.new_memory(initial, maximum)?;
+        Ok(Extern::Memory(self.add_memory(memory)))
     }
 
-    /// Creates a memory, without asking the limiter.
-    fn add_memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<u32, WasmError> {
+    /// Creates a memory (in a pool slot when the engine pools), without asking the limiter.
+    fn new_memory(&self, initial: u64, maximum: Option<u64>) -> Result<Box<LinearMemory>, WasmError> {
+        Ok(Box::new(LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?))
+    }
+
+    /// Adds a memory to the store.
+    fn add_memory(&mut self, memory: Box<LinearMemory>) -> u32 {
         let id = self.data.memories.len() as u32;
-        self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
-        Ok(id)
+        self.data.memories.push(memory);
+        id
     }
 
     /// Defines a table of null references, if the store's limiter allows.
     pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
         self.check_counts(0, 0, 1)?;
         self.allow_new_table(&ty)?;
-        Ok(Extern::Table(self.add_table(ty)))
+        let table = self.new_table(ty)?;
+        Ok(Extern::Table(self.add_table(table)))
     }
 
-    /// Creates a table, without asking the limiter.
-    fn add_table(&mut self, ty: TableType) -> u32 {
-        let id = self.data.tables.len() as u32;
+    /// Creates a table of null references (in a pool slot when the engine pools), without
+    /// asking the limiter.
+    fn new_table(&self, ty: TableType) -> Result<Box<Table>, WasmError> {
+        let slot = self.engine.pool.as_ref().map(|p| p.table()).transpose()?;
+        let initial =
+            usize::try_from(ty.initial).map_err(|_| WasmError::Limit(format!("a table of {} elements", ty.initial)))?;
         let mut t = Box::new(Table {
             vm: VmTable { base: std::ptr::null_mut(), len: 0 },
-            elems: vec![0; ty.initial as usize],
+            elems: TableElems::new(initial, slot)?,
             ty,
         });
         t.sync();
-        self.data.tables.push(t);
+        Ok(t)
+    }
+
+    /// Adds a table to the store.
+    fn add_table(&mut self, table: Box<Table>) -> u32 {
+        let id = self.data.tables.len() as u32;
+        self.data.tables.push(table);
         id
     }
 
@@ -493,6 +512,17 @@ impl Store {
         for tt in &info.tables[info.num_imported_tables as usize..] {
             self.allow_new_table(tt)?;
         }
+        // Everything that can run out (pool slots, address space) is taken before the
+        // store changes, so that a failure leaves it as it was.
+        let slot = self.engine.pool.as_ref().map(|p| p.instance()).transpose()?;
+        let mut new_memories = Vec::new();
+        for mt in &info.memories[info.num_imported_memories as usize..] {
+            new_memories.push(self.new_memory(mt.initial, mt.maximum)?);
+        }
+        let mut new_tables = Vec::new();
+        for tt in &info.tables[info.num_imported_tables as usize..] {
+            new_tables.push(self.new_table(*tt)?);
+        }
         let inst_index = self.data.instances.len() as u32;
         let nfuncs = info.funcs.len();
         let mut vmctx = Box::new(VmCtx {
@@ -598,11 +628,11 @@ impl Store {
         let _ = &mut funcrefs;
 
         // Memories, tables, globals defined here.
-        for mt in &info.memories[info.num_imported_memories as usize..] {
-            memory = Some(self.add_memory(mt.initial, mt.maximum)?);
+        for m in new_memories {
+            memory = Some(self.add_memory(m));
         }
-        for tt in &info.tables[info.num_imported_tables as usize..] {
-            tables.push(self.add_table(*tt));
+        for t in new_tables {
+            tables.push(self.add_table(t));
         }
         let mut global_ptrs: Vec<*mut u64> =
             globals.iter().map(|&g| self.data.globals[g as usize].bits.as_mut_ptr()).collect();
@@ -653,6 +683,7 @@ impl Store {
             data,
             elems,
             exports,
+            slot,
         });
         self.code.push((jit, ids));
         let handle = InstanceHandle(inst_index);
