@@ -1,20 +1,25 @@
 //! Churn: several threads instantiate the tenant module, call into it, trap in it and drop
 //! it, over and over, with each allocator; afterwards the process's resident memory,
 //! mapping count and open file descriptors are back near where they were after a
-//! warm-up, and no tenant ever saw an earlier tenant's secret.
+//! warm-up, and no tenant ever saw an earlier tenant's secret. Then threads churn: many
+//! short-lived threads each trap once, and their per-thread trap state (the alternate
+//! signal stack, the call context) goes with them.
 //!
 //! Sizes are small so that this runs in seconds; `lathe bench instantiate` runs the same
-//! kind of loop at any size and reports speed (docs/performance.md). The whole test is
-//! one `#[test]` so that nothing else in this binary runs while it measures the process.
+//! kind of loop at any size and reports speed (docs/performance.md). The tests measure the
+//! whole process, so they take turns (`SERIAL`).
 
 mod common;
 
 use common::{TENANT, tenant_cycle, wat};
 use lathe_wasm::{Config, Engine, InstanceAllocator, Module, PoolingConfig, Store};
-use std::sync::Barrier;
+use std::sync::{Barrier, Mutex};
 use std::thread;
 
 const THREADS: usize = 4;
+
+/// Held by each test while it runs: what one measures, the other must not disturb.
+static SERIAL: Mutex<()> = Mutex::new(());
 const WARM_UP: usize = 100;
 const CYCLES: usize = 1000;
 
@@ -73,6 +78,7 @@ fn churn(engine: &Engine) -> (Usage, Usage) {
 
 #[test]
 fn churn_leaves_no_memory_mappings_or_descriptors_behind() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let pool = PoolingConfig {
         instances: THREADS as u32,
         memories: THREADS as u32,
@@ -91,4 +97,33 @@ fn churn_leaves_no_memory_mappings_or_descriptors_behind() {
         assert!(end.maps <= start.maps + 8, "mappings were left behind: {what}");
         assert_eq!(end.fds, start.fds, "descriptors were left open: {what}");
     }
+}
+
+/// Runs one tenant's cycle on each of `n` threads, one after the other.
+fn thread_churn(engine: &Engine, module: &Module, n: usize) {
+    for t in 0..n {
+        thread::scope(|s| {
+            s.spawn(|| {
+                let mut store = Store::new(engine);
+                let inst = store.instantiate(module, &[]).unwrap();
+                tenant_cycle(&mut store, inst, t as i64 + 1);
+            });
+        });
+    }
+}
+
+#[test]
+fn short_lived_threads_leave_no_trap_state_behind() {
+    let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let engine = Engine::new(Config::default()).unwrap();
+    let module = Module::new(&engine, &wat(TENANT)).unwrap();
+    thread_churn(&engine, &module, 20);
+    let start = usage();
+    thread_churn(&engine, &module, 300);
+    let end = usage();
+    let what = format!("after 20 threads {start:?}, after 300 more {end:?}");
+    eprintln!("{what}");
+    assert!(end.rss <= start.rss + (8 << 20), "resident memory grew: {what}");
+    assert!(end.maps <= start.maps + 8, "mappings were left behind: {what}");
+    assert_eq!(end.fds, start.fds, "descriptors were left open: {what}");
 }
