@@ -84,7 +84,9 @@ unsafe impl Sync for Region {}
 impl Region {
     fn map(len: usize, prot: libc::c_int, what: &str) -> Result<Region, WasmError> {
         if len == 0 {
-            return Ok(Region { base: std::ptr::null_mut(), len });
+            // Slots of no bytes (tables of at most 0 elements): a well-aligned non-null
+            // address, so that empty slices of it are valid.
+            return Ok(Region { base: std::ptr::NonNull::<u64>::dangling().as_ptr().cast(), len });
         }
         // SAFETY: an anonymous private mapping at an address the kernel chooses touches no
         // existing memory; the result is checked below.
@@ -406,5 +408,14 @@ mod tests {
         let t = TableElems::new(600, Some(pool.table().unwrap())).unwrap();
         assert!(t.iter().all(|&e| e == 0), "no element keeps an earlier tenant's value");
         assert!(matches!(TableElems::new(601, Some(pool.table().unwrap())), Err(WasmError::Limit(_))));
+    }
+
+    #[test]
+    fn empty_table_slots_hold_empty_tables() {
+        let pool = Pool::new(PoolingConfig { max_table_elements: 0, ..small() }).unwrap();
+        let mut t = TableElems::new(0, Some(pool.table().unwrap())).unwrap();
+        assert!(t.is_empty());
+        assert!(!t.resize(1, 0));
+        assert!(matches!(TableElems::new(1, Some(pool.table().unwrap())), Err(WasmError::Limit(_))));
     }
 }
