@@ -179,6 +179,7 @@ pub fn run(options: &Options) -> Result<(), String> {
             max_memory_pages: 4,
             tables: slots,
             max_table_elements: 4,
+            ..PoolingConfig::default()
         };
         allocators.push(("pooling", InstanceAllocator::Pooling(pool)));
     }

@@ -85,6 +85,7 @@ fn churn_leaves_no_memory_mappings_or_descriptors_behind() {
         max_memory_pages: 8,
         tables: THREADS as u32,
         max_table_elements: 64,
+        ..PoolingConfig::default()
     };
     for allocator in [InstanceAllocator::OnDemand, InstanceAllocator::Pooling(pool)] {
         let engine = Engine::new(Config { allocator: allocator.clone(), ..Config::default() }).unwrap();

@@ -14,7 +14,14 @@ fn pooled(config: PoolingConfig) -> Engine {
 }
 
 fn small_pool() -> PoolingConfig {
-    PoolingConfig { instances: 4, memories: 4, max_memory_pages: 8, tables: 4, max_table_elements: 64 }
+    PoolingConfig {
+        instances: 4,
+        instance_state_bytes: 4096,
+        memories: 4,
+        max_memory_pages: 8,
+        tables: 4,
+        max_table_elements: 64,
+    }
 }
 
 fn instantiate(engine: &Engine, module: &Module) -> Result<(Store, InstanceHandle), WasmError> {
@@ -106,6 +113,15 @@ fn sizes_beyond_a_slot_are_limit_errors_or_failed_growth() {
     assert_eq!(call(&mut store, inst, "grow", &[Val::I32(1)]).unwrap(), [Val::I32(1)], "up to the slot");
     assert_eq!(call(&mut store, inst, "grow_table", &[Val::I32(3)]).unwrap(), [Val::I32(-1)]);
     assert_eq!(call(&mut store, inst, "grow_table", &[Val::I32(2)]).unwrap(), [Val::I32(1)]);
+    // Instance state (vmctx and arrays, about 32 bytes per function) beyond a slot.
+    let small_state = pooled(PoolingConfig { instance_state_bytes: 256, ..small_pool() });
+    let many_funcs = format!("(module {})", "(func)".repeat(10));
+    let many_funcs = Module::new(&small_state, &wat(&many_funcs)).unwrap();
+    let mut store = Store::new(&small_state);
+    assert!(matches!(store.instantiate(&many_funcs, &[]), Err(WasmError::Limit(_))));
+    let plain = Module::new(&small_state, &wat(PLAIN)).unwrap();
+    let inst = store.instantiate(&plain, &[]).expect("a small instance fits");
+    assert_eq!(call(&mut store, inst, "seven", &[]).unwrap(), [Val::I32(7)]);
     // A store's own limit still applies inside a slot.
     let mut limited = Store::new(&engine);
     limited.set_max_memory(65536 / 2);

@@ -12,7 +12,14 @@ use std::thread;
 const THREADS: usize = 4;
 
 fn engines(interruptible: bool) -> Vec<Engine> {
-    let pool = PoolingConfig { instances: 16, memories: 16, max_memory_pages: 8, tables: 16, max_table_elements: 64 };
+    let pool = PoolingConfig {
+        instances: 16,
+        memories: 16,
+        max_memory_pages: 8,
+        tables: 16,
+        max_table_elements: 64,
+        ..PoolingConfig::default()
+    };
     [InstanceAllocator::OnDemand, InstanceAllocator::Pooling(pool)]
         .into_iter()
         .map(|allocator| Engine::new(Config { allocator, interruptible, ..Config::default() }).unwrap())

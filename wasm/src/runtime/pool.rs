@@ -1,4 +1,4 @@
-//! The pooling instance allocator: memories, tables and instance places taken from slots
+//! The pooling instance allocator: memories, tables and instance state taken from slots
 //! reserved once per [`Engine`](super::Engine) and reset when given back.
 //!
 //! Chosen with [`InstanceAllocator::Pooling`] in `Config::allocator`; the default,
@@ -12,28 +12,30 @@
 //!   accessible up to its memory's size, at most `max_memory_pages`;
 //! - table slots: one read-write mapping of `tables` arrays of `max_table_elements`
 //!   eight-byte elements, touched only as far as a table grows;
-//! - instance places: a count of live instances over every store of the engine, at most
-//!   `instances`. The instance's own state (vmctx, function references, global cells)
-//!   stays on the Rust heap; the count is what bounds it.
+//! - instance slots: one read-write mapping of `instances` areas of
+//!   `instance_state_bytes`, in which an instance's vmctx and its arrays (function
+//!   references, and the pointers to functions, globals and tables compiled code reads)
+//!   are placed one after the other ([`StateBox`]). Global cells stay in the store (host
+//!   globals share their vector), as do the store's own bookkeeping vectors.
 //!
-//! Invariants: a slot is used by one memory or table at a time (the free lists hand each
-//! index out once until it is given back). When a memory or table gives its slot back, the
-//! pages it touched are dropped with `madvise(MADV_DONTNEED)`, which makes the next reader
-//! of a private anonymous mapping see zero-filled pages, and a memory slot is made
+//! Invariants: a slot is used by one memory, table or instance at a time (the free lists
+//! hand each index out once until it is given back). When a slot is given back, the pages
+//! its tenant touched are dropped with `madvise(MADV_DONTNEED)`, which makes the next
+//! reader of a private anonymous mapping see zero-filled pages, and a memory slot is made
 //! `PROT_NONE` again; only then does the index return to the free list. So the next
 //! tenant of a slot reads zeros, never the previous tenant's bytes. A slot whose reset
 //! fails is not reused (it is lost to the pool rather than leaked to another tenant).
 //! The pool's mappings go when the engine and every store made from it have gone (each
 //! slot holds an `Arc` of the pool).
 //!
-//! Running out of a kind of slot is [`WasmError::PoolExhausted`]; a memory or table
-//! asked to start larger than a slot is [`WasmError::Limit`]; growth past a slot fails the
-//! way growth past a maximum does (`memory.grow` returns -1). The vmctx layout is the same
-//! for both allocators.
+//! Running out of a kind of slot is [`WasmError::PoolExhausted`]; a memory, table or
+//! instance state asked to start larger than a slot is [`WasmError::Limit`]; growth past
+//! a slot fails the way growth past a maximum does (`memory.grow` returns -1). The vmctx
+//! layout is the same for both allocators: only where it lives changes.
 
 use super::memory::RESERVATION;
 use crate::WasmError;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::ptr::NonNull;
 use std::sync::{Arc, Mutex};
 
 /// How instances get their memories and tables.
@@ -49,8 +51,11 @@ pub enum InstanceAllocator {
 /// The counts and sizes of a pool's slots.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolingConfig {
-    /// The most instances alive at once over all stores of the engine.
+    /// Instance slots: the most instances alive at once over all stores of the engine.
     pub instances: u32,
+    /// Bytes per instance slot, for the vmctx and its arrays: about 32 bytes per function
+    /// (imported or defined) and 8 per global and per table, plus 128.
+    pub instance_state_bytes: u32,
     /// Memory slots (each reserves 8 GiB of address space plus a guard, without backing).
     pub memories: u32,
     /// The most pages (64 KiB) a memory in a slot can have.
@@ -62,10 +67,18 @@ pub struct PoolingConfig {
 }
 
 impl Default for PoolingConfig {
-    /// 100 of each slot; memories up to 160 pages (10 MiB), tables up to 10,000 elements:
-    /// 800 GiB of address space, nothing of it backed until used.
+    /// 100 of each slot; instance state up to 1 MiB (about 30,000 functions), memories up
+    /// to 160 pages (10 MiB), tables up to 10,000 elements: 800 GiB of address space,
+    /// nothing of it backed until used.
     fn default() -> PoolingConfig {
-        PoolingConfig { instances: 100, memories: 100, max_memory_pages: 160, tables: 100, max_table_elements: 10_000 }
+        PoolingConfig {
+            instances: 100,
+            instance_state_bytes: 1 << 20,
+            memories: 100,
+            max_memory_pages: 160,
+            tables: 100,
+            max_table_elements: 10_000,
+        }
     }
 }
 
@@ -127,9 +140,12 @@ pub(crate) struct Pool {
     tables: Region,
     /// Bytes per table slot (whole pages).
     table_stride: usize,
+    instances: Region,
+    /// Bytes per instance slot (whole pages).
+    instance_stride: usize,
     free_memories: Mutex<Vec<u32>>,
     free_tables: Mutex<Vec<u32>>,
-    live_instances: AtomicU32,
+    free_instances: Mutex<Vec<u32>>,
 }
 
 fn page_size() -> usize {
@@ -159,16 +175,21 @@ impl Pool {
         let table_bytes = (config.max_table_elements as usize).checked_mul(8).ok_or_else(too_big)?;
         let table_stride = table_bytes.div_ceil(page) * page;
         let tables_len = (config.tables as usize).checked_mul(table_stride).ok_or_else(too_big)?;
+        let instance_stride = (config.instance_state_bytes as usize).div_ceil(page) * page;
+        let instances_len = (config.instances as usize).checked_mul(instance_stride).ok_or_else(too_big)?;
         let memories = Region::map(memories_len, libc::PROT_NONE, "memories")?;
         let tables = Region::map(tables_len, libc::PROT_READ | libc::PROT_WRITE, "tables")?;
+        let instances = Region::map(instances_len, libc::PROT_READ | libc::PROT_WRITE, "instances")?;
         Ok(Arc::new(Pool {
             free_memories: free_list(config.memories),
             free_tables: free_list(config.tables),
-            live_instances: AtomicU32::new(0),
+            free_instances: free_list(config.instances),
             config,
             memories,
             tables,
             table_stride,
+            instances,
+            instance_stride,
         }))
     }
 
@@ -177,13 +198,19 @@ impl Pool {
         &self.config
     }
 
-    /// Takes an instance place.
-    pub(crate) fn instance(self: &Arc<Pool>) -> Result<InstanceSlot, WasmError> {
-        let max = self.config.instances;
-        self.live_instances
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| (n < max).then_some(n + 1))
-            .map_err(|_| WasmError::PoolExhausted { what: "instance", slots: max })?;
-        Ok(InstanceSlot { pool: self.clone() })
+    /// Takes an instance slot, if it can hold `state_bytes` of instance state.
+    pub(crate) fn instance(self: &Arc<Pool>, state_bytes: usize) -> Result<InstanceSlot, WasmError> {
+        let capacity = self.config.instance_state_bytes as usize;
+        if state_bytes > capacity {
+            return Err(WasmError::Limit(format!(
+                "the instance needs {state_bytes} bytes of state; the pool's instance slots hold {capacity}"
+            )));
+        }
+        let index = take(&self.free_instances)
+            .ok_or(WasmError::PoolExhausted { what: "instance", slots: self.config.instances })?;
+        // SAFETY: `index < instances`, so the offset stays inside the region.
+        let base = unsafe { self.instances.base.add(index as usize * self.instance_stride) };
+        Ok(InstanceSlot { pool: self.clone(), index, base, used: 0 })
     }
 
     /// Takes a memory slot.
@@ -227,14 +254,97 @@ unsafe fn discard(base: *mut u8, len: usize) -> bool {
     unsafe { libc::madvise(base.cast(), len, libc::MADV_DONTNEED) == 0 }
 }
 
-/// A live instance's place in the pool; given back on drop.
+/// An instance slot: `instance_state_bytes` of zeroed memory, handed out front to back.
+/// Whatever was placed in it must be dropped before it (the instance's fields are
+/// declared before its slot).
 pub(crate) struct InstanceSlot {
     pool: Arc<Pool>,
+    index: u32,
+    base: *mut u8,
+    /// Bytes handed out.
+    used: usize,
+}
+
+impl InstanceSlot {
+    /// Room for `len` values of `T`, aligned, or `None` when the slot is full.
+    fn alloc<T>(&mut self, len: usize) -> Option<NonNull<T>> {
+        let start = self.used.next_multiple_of(std::mem::align_of::<T>());
+        let end = start.checked_add(len.checked_mul(std::mem::size_of::<T>())?)?;
+        if end > self.pool.config.instance_state_bytes as usize {
+            return None;
+        }
+        self.used = end;
+        // SAFETY: `start <= end <= instance_state_bytes <= stride`: inside this slot.
+        NonNull::new(unsafe { self.base.add(start) }.cast())
+    }
+
+    fn full(&self) -> WasmError {
+        WasmError::Limit(format!(
+            "the instance's state does not fit the pool's instance slots of {} bytes",
+            self.pool.config.instance_state_bytes
+        ))
+    }
 }
 
 impl Drop for InstanceSlot {
     fn drop(&mut self) {
-        self.pool.live_instances.fetch_sub(1, Ordering::AcqRel);
+        // SAFETY: everything placed in the slot was dropped before it (see the type).
+        if unsafe { discard(self.base, self.used) } {
+            give_back(&self.pool.free_instances, self.index);
+        }
+    }
+}
+
+/// Instance state compiled code points into: on the heap (on-demand allocator) or in an
+/// instance slot. Its address does not change when the `StateBox` moves.
+pub(crate) enum StateBox<T: ?Sized> {
+    /// On the heap.
+    Heap(Box<T>),
+    /// In an instance slot that outlives it; never dropped in place (`T` needs no drop).
+    Slot(NonNull<T>),
+}
+
+impl<T> StateBox<T> {
+    /// `value`, in `slot` if given.
+    pub(crate) fn new(slot: Option<&mut InstanceSlot>, value: T) -> Result<StateBox<T>, WasmError> {
+        const { assert!(!std::mem::needs_drop::<T>(), "slot contents are never dropped") };
+        let Some(slot) = slot else { return Ok(StateBox::Heap(Box::new(value))) };
+        let p = slot.alloc::<T>(1).ok_or_else(|| slot.full())?;
+        // SAFETY: `p` is fresh, aligned room for one `T` in the slot.
+        unsafe { p.as_ptr().write(value) };
+        Ok(StateBox::Slot(p))
+    }
+
+    /// The elements of `items`, in `slot` if given.
+    pub(crate) fn slice(slot: Option<&mut InstanceSlot>, items: Vec<T>) -> Result<StateBox<[T]>, WasmError> {
+        const { assert!(!std::mem::needs_drop::<T>(), "slot contents are never dropped") };
+        let Some(slot) = slot else { return Ok(StateBox::Heap(items.into_boxed_slice())) };
+        let p = slot.alloc::<T>(items.len()).ok_or_else(|| slot.full())?;
+        // SAFETY: `p` is fresh, aligned room for `items.len()` values; the vector's copies
+        // are then freed without dropping (`T` needs no drop).
+        unsafe { std::ptr::copy_nonoverlapping(items.as_ptr(), p.as_ptr(), items.len()) };
+        Ok(StateBox::Slot(NonNull::slice_from_raw_parts(p, items.len())))
+    }
+}
+
+impl<T: ?Sized> std::ops::Deref for StateBox<T> {
+    type Target = T;
+    fn deref(&self) -> &T {
+        match self {
+            StateBox::Heap(b) => b,
+            // SAFETY: the value was written by `new`/`slice` and the slot outlives the box.
+            StateBox::Slot(p) => unsafe { p.as_ref() },
+        }
+    }
+}
+
+impl<T: ?Sized> std::ops::DerefMut for StateBox<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        match self {
+            StateBox::Heap(b) => b,
+            // SAFETY: as in `deref`; `&mut self` makes the borrow exclusive.
+            StateBox::Slot(p) => unsafe { p.as_mut() },
+        }
     }
 }
 
@@ -370,7 +480,14 @@ mod tests {
     use super::*;
 
     fn small() -> PoolingConfig {
-        PoolingConfig { instances: 2, memories: 2, max_memory_pages: 2, tables: 2, max_table_elements: 600 }
+        PoolingConfig {
+            instances: 2,
+            instance_state_bytes: 4096,
+            memories: 2,
+            max_memory_pages: 2,
+            tables: 2,
+            max_table_elements: 600,
+        }
     }
 
     #[test]
@@ -385,11 +502,12 @@ mod tests {
         assert_eq!(c.base(), freed, "the slot given back is the one handed out next");
         a.release(0);
         c.release(0);
-        let i = pool.instance().unwrap();
-        let _j = pool.instance().unwrap();
-        assert!(matches!(pool.instance(), Err(WasmError::PoolExhausted { what: "instance", .. })));
+        let i = pool.instance(100).unwrap();
+        let _j = pool.instance(100).unwrap();
+        assert!(matches!(pool.instance(100), Err(WasmError::PoolExhausted { what: "instance", .. })));
         drop(i);
-        assert!(pool.instance().is_ok());
+        assert!(pool.instance(100).is_ok());
+        assert!(matches!(pool.instance(4097), Err(WasmError::Limit(_))));
     }
 
     #[test]
@@ -417,5 +535,27 @@ mod tests {
         assert!(t.is_empty());
         assert!(!t.resize(1, 0));
         assert!(matches!(TableElems::new(1, Some(pool.table().unwrap())), Err(WasmError::Limit(_))));
+    }
+
+    #[test]
+    fn instance_state_is_placed_in_order_and_zero_for_the_next_tenant() {
+        let pool = Pool::new(small()).unwrap();
+        let mut slot = pool.instance(0).unwrap();
+        let a = StateBox::new(Some(&mut slot), 7u8).unwrap();
+        let mut b = StateBox::slice(Some(&mut slot), vec![1u64, 2, 3]).unwrap();
+        assert_eq!((*a, &b[..]), (7, &[1, 2, 3][..]));
+        assert_eq!(b.as_ptr() as usize % 8, 0, "aligned after the byte");
+        b[2] = 9;
+        let too_big = StateBox::slice(Some(&mut slot), vec![0u64; 600]);
+        assert!(matches!(too_big, Err(WasmError::Limit(_))));
+        let base = &*a as *const u8;
+        drop((a, b));
+        drop(slot);
+        let mut slot = pool.instance(0).unwrap();
+        let words = StateBox::slice(Some(&mut slot), vec![0u64; 0]).unwrap();
+        assert_eq!(words.as_ptr() as *const u8, base, "the freed slot again");
+        // SAFETY: the slot's first 32 bytes are in its mapping (4096 bytes), read as bytes.
+        let left = unsafe { std::slice::from_raw_parts(base, 32) };
+        assert!(left.iter().all(|&x| x == 0), "the earlier tenant's state is gone: {left:?}");
     }
 }

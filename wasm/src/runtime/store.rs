@@ -9,7 +9,7 @@
 
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
-use super::pool::{InstanceSlot, TableElems};
+use super::pool::{InstanceSlot, StateBox, TableElems};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
@@ -92,15 +92,15 @@ pub(crate) struct HostEntry {
 
 pub(crate) struct InstanceData {
     pub module: Arc<ModuleInfo>,
-    pub vmctx: Box<VmCtx>,
+    pub vmctx: StateBox<VmCtx>,
     /// Read by compiled code only (through `func_ptrs`), so kept here to stay alive.
     #[allow(dead_code)]
-    pub funcrefs: Box<[VmFuncRef]>,
-    pub func_ptrs: Box<[*const VmFuncRef]>,
-    pub global_ptrs: Box<[*mut u64]>,
+    pub funcrefs: StateBox<[VmFuncRef]>,
+    pub func_ptrs: StateBox<[*const VmFuncRef]>,
+    pub global_ptrs: StateBox<[*mut u64]>,
     /// Read by compiled code only (through the vmctx).
     #[allow(dead_code)]
-    pub table_ptrs: Box<[*mut VmTable]>,
+    pub table_ptrs: StateBox<[*mut VmTable]>,
     pub memory: Option<u32>,
     pub tables: Vec<u32>,
     /// The store handles of the instance's globals, by global index.
@@ -110,7 +110,8 @@ pub(crate) struct InstanceData {
     pub data: Vec<Option<Arc<[u8]>>>,
     pub elems: Vec<Option<Vec<u64>>>,
     pub exports: HashMap<String, Extern>,
-    /// The instance's place in the engine's pool, if it pools (given back on drop).
+    /// The instance's slot in the engine's pool, if it pools, holding the `StateBox`es
+    /// above; declared last so that it drops after them (and is then given back).
     #[allow(dead_code)]
     pub slot: Option<InstanceSlot>,
 }
@@ -514,7 +515,12 @@ impl Store {
         }
         // Everything that can run out (pool slots, address space) is taken before the
         // store changes, so that a failure leaves it as it was.
-        let slot = self.engine.pool.as_ref().map(|p| p.instance()).transpose()?;
+        let word = std::mem::size_of::<u64>();
+        let state_bytes = std::mem::size_of::<VmCtx>()
+            + info.funcs.len() * (std::mem::size_of::<VmFuncRef>() + word)
+            + (info.globals.len() + info.tables.len()) * word
+            + 4 * word; // alignment between the five parts
+        let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
         let mut new_memories = Vec::new();
         for mt in &info.memories[info.num_imported_memories as usize..] {
             new_memories.push(self.new_memory(mt.initial, mt.maximum)?);
@@ -525,17 +531,20 @@ impl Store {
         }
         let inst_index = self.data.instances.len() as u32;
         let nfuncs = info.funcs.len();
-        let mut vmctx = Box::new(VmCtx {
-            memory: std::ptr::null_mut(),
-            globals: std::ptr::null(),
-            tables: std::ptr::null(),
-            funcs: std::ptr::null(),
-            store: (&mut *self.data as *mut StoreData).cast(),
-            instance: inst_index as u64,
-            stack_limit: &self.data.stack_limit as *const u64,
-            interrupt: Arc::as_ptr(&self.data.interrupt),
-            fuel: &mut self.data.fuel as *mut i64,
-        });
+        let mut vmctx = StateBox::new(
+            slot.as_mut(),
+            VmCtx {
+                memory: std::ptr::null_mut(),
+                globals: std::ptr::null(),
+                tables: std::ptr::null(),
+                funcs: std::ptr::null(),
+                store: (&mut *self.data as *mut StoreData).cast(),
+                instance: inst_index as u64,
+                stack_limit: &self.data.stack_limit as *const u64,
+                interrupt: Arc::as_ptr(&self.data.interrupt),
+                fuel: &mut self.data.fuel as *mut i64,
+            },
+        )?;
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
         // Link imports.
@@ -590,13 +599,14 @@ impl Store {
         jit.finalize().map_err(|e| WasmError::Jit(e.to_string()))?;
 
         // Function references: own entries for compiled functions, the exporter's otherwise.
-        let mut funcrefs: Box<[VmFuncRef]> = (0..nfuncs)
+        let funcrefs: Vec<VmFuncRef> = (0..nfuncs)
             .map(|i| {
                 let code = ids[i].and_then(|id| jit.function_address(id)).unwrap_or(std::ptr::null());
                 VmFuncRef { code, type_id: info.type_ids[info.funcs[i] as usize], vmctx: vmctx_ptr }
             })
             .collect();
-        let mut func_ptrs = vec![std::ptr::null::<VmFuncRef>(); nfuncs].into_boxed_slice();
+        let mut funcrefs = StateBox::slice(slot.as_mut(), funcrefs)?;
+        let mut func_ptrs = StateBox::slice(slot.as_mut(), vec![std::ptr::null::<VmFuncRef>(); nfuncs])?;
         for i in 0..nfuncs {
             if ids[i].is_some() {
                 func_ptrs[i] = &funcrefs[i] as *const VmFuncRef;
@@ -644,9 +654,10 @@ impl Store {
             self.data.globals.push(cell);
             globals.push(id);
         }
-        let global_ptrs = global_ptrs.into_boxed_slice();
-        let table_ptrs: Box<[*mut VmTable]> =
+        let global_ptrs = StateBox::slice(slot.as_mut(), global_ptrs)?;
+        let table_ptrs: Vec<*mut VmTable> =
             tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
+        let table_ptrs = StateBox::slice(slot.as_mut(), table_ptrs)?;
         vmctx.memory = memory.map_or(std::ptr::null_mut(), |m| &mut self.data.memories[m as usize].vm as *mut _);
         vmctx.globals = global_ptrs.as_ptr();
         vmctx.tables = table_ptrs.as_ptr();
