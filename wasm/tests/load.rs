@@ -100,15 +100,26 @@ fn churn_leaves_no_memory_mappings_or_descriptors_behind() {
     }
 }
 
-/// Runs one tenant's cycle on each of `n` threads, one after the other.
+/// Runs one tenant's cycle and a stack overflow on each of `n` threads, one after the
+/// other. Every other thread first turns off the alternate signal stack the Rust runtime
+/// gave it, so that the JIT installs (and at thread exit frees) its own.
 fn thread_churn(engine: &Engine, module: &Module, n: usize) {
     for t in 0..n {
         thread::scope(|s| {
-            s.spawn(|| {
+            let body = move || {
+                if t % 2 == 1 {
+                    let off = libc::stack_t { ss_sp: std::ptr::null_mut(), ss_flags: libc::SS_DISABLE, ss_size: 0 };
+                    // SAFETY: disables this thread's alternate signal stack (no handler runs
+                    // on it now); the Rust runtime still frees its memory at thread exit.
+                    assert_eq!(unsafe { libc::sigaltstack(&off, std::ptr::null_mut()) }, 0);
+                }
                 let mut store = Store::new(engine);
                 let inst = store.instantiate(module, &[]).unwrap();
                 tenant_cycle(&mut store, inst, t as i64 + 1);
-            });
+                let r = common::call(&mut store, inst, "recurse", &[lathe_wasm::Val::I32(0)]);
+                assert_eq!(common::trap_of(r), lathe_wasm::WasmTrap::CallStackExhausted);
+            };
+            thread::Builder::new().stack_size(1 << 20).spawn_scoped(s, body).unwrap();
         });
     }
 }
