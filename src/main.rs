@@ -13,13 +13,15 @@
 //!   Wasm program (WASI `_start`, or one export whose results are printed), optionally
 //!   telling `perf` about its code; `lathe wast <file>` runs a spec-test file.
 //! - `lathe bench compile` measures compile speed; `lathe bench programs` runs the C
-//!   benchmark suite under Lathe and natively (see docs/performance.md).
+//!   benchmark suite under Lathe and natively (see docs/performance.md);
+//!   `lathe bench instantiate` measures Wasm instance churn and calls per second.
 //! - `lathe coverage <paths...>` (built with `--features isle-coverage`) lists the ISLE
 //!   rules (mid-end and each ISA's lowering) that the filetests never fired.
 //!
 //! Errors are printed with the file and location, and the exit code is non-zero.
 
 mod bench;
+mod bench_instantiate;
 mod bench_programs;
 mod explain;
 mod object_cmd;
@@ -225,6 +227,10 @@ enum BenchCommand {
     /// The C programs of bench/ under Lathe and natively: run time against native,
     /// compile time and throughput, peak memory; checksums must match.
     Programs(bench_programs::Options),
+    /// Wasm instances made, called and dropped per second, on one thread and on all
+    /// cores, with the on-demand and the pooling allocator; memory and mappings after
+    /// the first 1,000 cycles and at the end.
+    Instantiate(bench_instantiate::Options),
 }
 
 fn main() -> ExitCode {
@@ -277,6 +283,7 @@ fn main() -> ExitCode {
             let result = match what {
                 BenchCommand::Compile { size, reps } => bench::run(size, reps),
                 BenchCommand::Programs(options) => bench_programs::run(&options),
+                BenchCommand::Instantiate(options) => bench_instantiate::run(&options),
             };
             match result {
                 Ok(()) => ExitCode::SUCCESS,

@@ -78,6 +78,18 @@ pub enum WasmError {
     /// A store's resource limiter refused a memory, a table or an instance.
     #[error("resource limit: {0}")]
     Limit(String),
+    /// The engine's pooling allocator has no free slot of this kind (every one is held by
+    /// a live instance); dropping a store that holds one frees it.
+    #[error("pool exhausted: all {slots} {what} slots are in use")]
+    PoolExhausted {
+        /// `instance`, `memory` or `table`.
+        what: &'static str,
+        /// How many slots of that kind the pool has.
+        slots: u32,
+    },
+    /// The system refused address space or memory (a reservation or a mapping failed).
+    #[error("out of memory: {0}")]
+    OutOfMemory(String),
     /// A value or function has another type than the one asked for.
     #[error("type mismatch for {what}: expected {expected}, given {given}")]
     TypeMismatch {

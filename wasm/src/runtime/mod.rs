@@ -12,7 +12,13 @@
 //!   from typed Rust closures), [`TypedFunc`] (calls with Rust types), [`ResourceLimiter`]
 //!   (memory, table and instance limits), [`InterruptHandle`] and fuel.
 //!
-//! Modules: `memory` (mmap-backed linear memory), `store` (instantiation and calls),
+//! - Threads: an [`Engine`] and a [`Module`] are `Send + Sync` (asserted below) and meant
+//!   to be shared; a [`Store`] is not `Send`, so each thread makes its own. Traps, stack
+//!   overflow and interruption are per thread (the JIT's trap context and alternate signal
+//!   stack are thread-local; see `lathe_jit::traps`).
+//!
+//! Modules: `memory` (mmap-backed linear memory), `pool` (the pooling instance allocator:
+//! preallocated memory, table and instance slots, reset on reuse), `store` (instantiation and calls),
 //! `libcalls` (the `extern "C"` functions compiled code calls), `typed` (Rust types as
 //! Wasm values, typed host functions and calls), `linker`, `limits`.
 
@@ -21,12 +27,14 @@ mod libcalls;
 pub mod limits;
 mod linker;
 pub mod memory;
+pub mod pool;
 pub mod precompiled;
 mod store;
 mod typed;
 
 pub use limits::{ResourceLimiter, StoreLimits};
 pub use linker::Linker;
+pub use pool::{InstanceAllocator, PoolingConfig};
 pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
 pub use typed::{
     ExternRef, FuncRef, IntoFunc, SharedHostFn, TypedCaller, TypedFunc, V128, WasmParams, WasmResults, WasmTy,
@@ -85,6 +93,10 @@ pub struct Config {
     /// bytes with the same configuration loads the code instead of compiling it (see
     /// `runtime/cache.rs`; [`Module::from_cache`] tells which happened).
     pub cache_dir: Option<std::path::PathBuf>,
+    /// Where instances' memories and tables come from: fresh mappings per memory (the
+    /// default) or an engine-wide pool of preallocated slots with fixed limits, reset on
+    /// reuse (`runtime/pool.rs`).
+    pub allocator: InstanceAllocator,
 }
 
 impl Default for Config {
@@ -99,6 +111,7 @@ impl Default for Config {
             interruptible: false,
             consume_fuel: false,
             cache_dir: None,
+            allocator: InstanceAllocator::OnDemand,
         }
     }
 }
@@ -108,7 +121,17 @@ impl Default for Config {
 pub struct Engine {
     pub(crate) isa: Arc<dyn TargetIsa>,
     pub(crate) config: Config,
+    /// The slots of the pooling allocator, when the config asks for it.
+    pub(crate) pool: Option<Arc<pool::Pool>>,
 }
+
+// Engines and modules are shared between threads; stores are per thread.
+const _: () = {
+    const fn shareable<T: Send + Sync>() {}
+    shareable::<Engine>();
+    shareable::<Module>();
+    shareable::<Config>();
+};
 
 impl Engine {
     /// An engine for the host, using the ISA features the host has.
@@ -127,7 +150,11 @@ impl Engine {
             lathe_codegen::isa::host_builder().map_err(|e| unsupported(&e))?
         };
         let isa = builder.with_flags(flags).finish().map_err(|e| unsupported(&e))?;
-        Ok(Engine { isa: Arc::from(isa), config })
+        let pool = match &config.allocator {
+            InstanceAllocator::OnDemand => None,
+            InstanceAllocator::Pooling(p) => Some(pool::Pool::new(p.clone())?),
+        };
+        Ok(Engine { isa: Arc::from(isa), config, pool })
     }
 
     /// Compiles one IR function.

@@ -9,6 +9,7 @@
 
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
+use super::pool::{InstanceSlot, StateBox, TableElems};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
@@ -36,7 +37,7 @@ pub struct InstanceHandle(pub u32);
 
 pub(crate) struct Table {
     pub vm: VmTable,
-    pub elems: Vec<u64>,
+    pub elems: TableElems,
     pub ty: TableType,
 }
 
@@ -58,10 +59,9 @@ impl Table {
         }
         // A cap keeps a runaway `table.grow` from exhausting host memory.
         let max = self.ty.maximum.unwrap_or(u32::MAX as u64).min(10_000_000);
-        if new > max {
+        if new > max || !self.elems.resize(new as usize, init) {
             return None;
         }
-        self.elems.resize(new as usize, init);
         self.sync();
         Some(old as u32)
     }
@@ -92,15 +92,15 @@ pub(crate) struct HostEntry {
 
 pub(crate) struct InstanceData {
     pub module: Arc<ModuleInfo>,
-    pub vmctx: Box<VmCtx>,
+    pub vmctx: StateBox<VmCtx>,
     /// Read by compiled code only (through `func_ptrs`), so kept here to stay alive.
     #[allow(dead_code)]
-    pub funcrefs: Box<[VmFuncRef]>,
-    pub func_ptrs: Box<[*const VmFuncRef]>,
-    pub global_ptrs: Box<[*mut u64]>,
+    pub funcrefs: StateBox<[VmFuncRef]>,
+    pub func_ptrs: StateBox<[*const VmFuncRef]>,
+    pub global_ptrs: StateBox<[*mut u64]>,
     /// Read by compiled code only (through the vmctx).
     #[allow(dead_code)]
-    pub table_ptrs: Box<[*mut VmTable]>,
+    pub table_ptrs: StateBox<[*mut VmTable]>,
     pub memory: Option<u32>,
     pub tables: Vec<u32>,
     /// The store handles of the instance's globals, by global index.
@@ -110,6 +110,10 @@ pub(crate) struct InstanceData {
     pub data: Vec<Option<Arc<[u8]>>>,
     pub elems: Vec<Option<Vec<u64>>>,
     pub exports: HashMap<String, Extern>,
+    /// The instance's slot in the engine's pool, if it pools, holding the `StateBox`es
+    /// above; declared last so that it drops after them (and is then given back).
+    #[allow(dead_code)]
+    pub slot: Option<InstanceSlot>,
 }
 
 // The boxes are deliberate: compiled code holds pointers into them, which must not move
@@ -312,33 +316,49 @@ impl Store {
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
         self.check_counts(0, 1, 0)?;
         self.allow_new_memory(initial, maximum)?;
-        Ok(Extern::Memory(self.add_memory(initial, maximum)?))
+        let memory = self.new_memory(initial, maximum)?;
+        Ok(Extern::Memory(self.add_memory(memory)))
     }
 
-    /// Creates a memory, without asking the limiter.
-    fn add_memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<u32, WasmError> {
+    /// Creates a memory (in a pool slot when the engine pools), without asking the limiter.
+    fn new_memory(&self, initial: u64, maximum: Option<u64>) -> Result<Box<LinearMemory>, WasmError> {
+        Ok(Box::new(LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?))
+    }
+
+    /// Adds a memory to the store.
+    fn add_memory(&mut self, memory: Box<LinearMemory>) -> u32 {
         let id = self.data.memories.len() as u32;
-        self.data.memories.push(Box::new(LinearMemory::new(initial, maximum)?));
-        Ok(id)
+        self.data.memories.push(memory);
+        id
     }
 
     /// Defines a table of null references, if the store's limiter allows.
     pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
         self.check_counts(0, 0, 1)?;
         self.allow_new_table(&ty)?;
-        Ok(Extern::Table(self.add_table(ty)))
+        let table = self.new_table(ty)?;
+        Ok(Extern::Table(self.add_table(table)))
     }
 
-    /// Creates a table, without asking the limiter.
-    fn add_table(&mut self, ty: TableType) -> u32 {
-        let id = self.data.tables.len() as u32;
+    /// Creates a table of null references (in a pool slot when the engine pools), without
+    /// asking the limiter.
+    fn new_table(&self, ty: TableType) -> Result<Box<Table>, WasmError> {
+        let slot = self.engine.pool.as_ref().map(|p| p.table()).transpose()?;
+        let initial =
+            usize::try_from(ty.initial).map_err(|_| WasmError::Limit(format!("a table of {} elements", ty.initial)))?;
         let mut t = Box::new(Table {
             vm: VmTable { base: std::ptr::null_mut(), len: 0 },
-            elems: vec![0; ty.initial as usize],
+            elems: TableElems::new(initial, slot)?,
             ty,
         });
         t.sync();
-        self.data.tables.push(t);
+        Ok(t)
+    }
+
+    /// Adds a table to the store.
+    fn add_table(&mut self, table: Box<Table>) -> u32 {
+        let id = self.data.tables.len() as u32;
+        self.data.tables.push(table);
         id
     }
 
@@ -493,19 +513,38 @@ impl Store {
         for tt in &info.tables[info.num_imported_tables as usize..] {
             self.allow_new_table(tt)?;
         }
+        // Everything that can run out (pool slots, address space) is taken before the
+        // store changes, so that a failure leaves it as it was.
+        let word = std::mem::size_of::<u64>();
+        let state_bytes = std::mem::size_of::<VmCtx>()
+            + info.funcs.len() * (std::mem::size_of::<VmFuncRef>() + word)
+            + (info.globals.len() + info.tables.len()) * word
+            + 4 * word; // alignment between the five parts
+        let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
+        let mut new_memories = Vec::new();
+        for mt in &info.memories[info.num_imported_memories as usize..] {
+            new_memories.push(self.new_memory(mt.initial, mt.maximum)?);
+        }
+        let mut new_tables = Vec::new();
+        for tt in &info.tables[info.num_imported_tables as usize..] {
+            new_tables.push(self.new_table(*tt)?);
+        }
         let inst_index = self.data.instances.len() as u32;
         let nfuncs = info.funcs.len();
-        let mut vmctx = Box::new(VmCtx {
-            memory: std::ptr::null_mut(),
-            globals: std::ptr::null(),
-            tables: std::ptr::null(),
-            funcs: std::ptr::null(),
-            store: (&mut *self.data as *mut StoreData).cast(),
-            instance: inst_index as u64,
-            stack_limit: &self.data.stack_limit as *const u64,
-            interrupt: Arc::as_ptr(&self.data.interrupt),
-            fuel: &mut self.data.fuel as *mut i64,
-        });
+        let mut vmctx = StateBox::new(
+            slot.as_mut(),
+            VmCtx {
+                memory: std::ptr::null_mut(),
+                globals: std::ptr::null(),
+                tables: std::ptr::null(),
+                funcs: std::ptr::null(),
+                store: (&mut *self.data as *mut StoreData).cast(),
+                instance: inst_index as u64,
+                stack_limit: &self.data.stack_limit as *const u64,
+                interrupt: Arc::as_ptr(&self.data.interrupt),
+                fuel: &mut self.data.fuel as *mut i64,
+            },
+        )?;
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
 
         // Link imports.
@@ -560,13 +599,14 @@ impl Store {
         jit.finalize().map_err(|e| WasmError::Jit(e.to_string()))?;
 
         // Function references: own entries for compiled functions, the exporter's otherwise.
-        let mut funcrefs: Box<[VmFuncRef]> = (0..nfuncs)
+        let funcrefs: Vec<VmFuncRef> = (0..nfuncs)
             .map(|i| {
                 let code = ids[i].and_then(|id| jit.function_address(id)).unwrap_or(std::ptr::null());
                 VmFuncRef { code, type_id: info.type_ids[info.funcs[i] as usize], vmctx: vmctx_ptr }
             })
             .collect();
-        let mut func_ptrs = vec![std::ptr::null::<VmFuncRef>(); nfuncs].into_boxed_slice();
+        let mut funcrefs = StateBox::slice(slot.as_mut(), funcrefs)?;
+        let mut func_ptrs = StateBox::slice(slot.as_mut(), vec![std::ptr::null::<VmFuncRef>(); nfuncs])?;
         for i in 0..nfuncs {
             if ids[i].is_some() {
                 func_ptrs[i] = &funcrefs[i] as *const VmFuncRef;
@@ -598,11 +638,11 @@ impl Store {
         let _ = &mut funcrefs;
 
         // Memories, tables, globals defined here.
-        for mt in &info.memories[info.num_imported_memories as usize..] {
-            memory = Some(self.add_memory(mt.initial, mt.maximum)?);
+        for m in new_memories {
+            memory = Some(self.add_memory(m));
         }
-        for tt in &info.tables[info.num_imported_tables as usize..] {
-            tables.push(self.add_table(*tt));
+        for t in new_tables {
+            tables.push(self.add_table(t));
         }
         let mut global_ptrs: Vec<*mut u64> =
             globals.iter().map(|&g| self.data.globals[g as usize].bits.as_mut_ptr()).collect();
@@ -614,9 +654,10 @@ impl Store {
             self.data.globals.push(cell);
             globals.push(id);
         }
-        let global_ptrs = global_ptrs.into_boxed_slice();
-        let table_ptrs: Box<[*mut VmTable]> =
+        let global_ptrs = StateBox::slice(slot.as_mut(), global_ptrs)?;
+        let table_ptrs: Vec<*mut VmTable> =
             tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
+        let table_ptrs = StateBox::slice(slot.as_mut(), table_ptrs)?;
         vmctx.memory = memory.map_or(std::ptr::null_mut(), |m| &mut self.data.memories[m as usize].vm as *mut _);
         vmctx.globals = global_ptrs.as_ptr();
         vmctx.tables = table_ptrs.as_ptr();
@@ -653,6 +694,7 @@ impl Store {
             data,
             elems,
             exports,
+            slot,
         });
         self.code.push((jit, ids));
         let handle = InstanceHandle(inst_index);
