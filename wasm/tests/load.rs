@@ -23,6 +23,15 @@ static SERIAL: Mutex<()> = Mutex::new(());
 const WARM_UP: usize = 100;
 const CYCLES: usize = 1000;
 
+/// Keeps glibc to one malloc arena. It otherwise makes a new arena (two mappings) for a
+/// thread that finds the others busy, up to eight per core, whenever timing says so: a
+/// bounded cache outside Lathe that would make the mapping count depend on the load of
+/// the machine. Each test calls this before it starts any thread.
+fn one_malloc_arena() {
+    // SAFETY: mallopt only changes a glibc tunable; M_ARENA_MAX takes any positive count.
+    unsafe { libc::mallopt(libc::M_ARENA_MAX, 1) };
+}
+
 /// Resident bytes, mapping count and open descriptors of the process.
 #[derive(Debug, Clone, Copy)]
 struct Usage {
@@ -79,6 +88,7 @@ fn churn(engine: &Engine) -> (Usage, Usage) {
 #[test]
 fn churn_leaves_no_memory_mappings_or_descriptors_behind() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    one_malloc_arena();
     let pool = PoolingConfig {
         instances: THREADS as u32,
         memories: THREADS as u32,
@@ -119,7 +129,10 @@ fn thread_churn(engine: &Engine, module: &Module, n: usize) {
                 let r = common::call(&mut store, inst, "recurse", &[lathe_wasm::Val::I32(0)]);
                 assert_eq!(common::trap_of(r), lathe_wasm::WasmTrap::CallStackExhausted);
             };
-            thread::Builder::new().stack_size(1 << 20).spawn_scoped(s, body).unwrap();
+            // Joined, not left to the scope: a scope's threads are detached, and a detached
+            // thread frees its stack after the scope moves on, so the next thread would get
+            // a new one and glibc's cache of stacks would grow the mapping count.
+            thread::Builder::new().stack_size(1 << 20).spawn_scoped(s, body).unwrap().join().unwrap();
         });
     }
 }
@@ -127,6 +140,7 @@ fn thread_churn(engine: &Engine, module: &Module, n: usize) {
 #[test]
 fn short_lived_threads_leave_no_trap_state_behind() {
     let _turn = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    one_malloc_arena();
     let engine = Engine::new(Config::default()).unwrap();
     let module = Module::new(&engine, &wat(TENANT)).unwrap();
     thread_churn(&engine, &module, 20);
