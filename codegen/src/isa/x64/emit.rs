@@ -767,6 +767,18 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             sse(prefix, *size == S64, &[0x0f, opc], enc(*dst)).emit(buf, Rm::Reg(enc(*src)));
         }
         Inst::Bswap { size, dst, .. } => bswap(buf, *size, enc(*dst)),
+        Inst::Bmi { op, size, rm, vvvv, dst } => {
+            // VEX.LZ.{np,66,F3,F2}.0F38.W0|W1 F2|F7 /r.
+            let (prefix, opcode) = op.encoding();
+            let e = vector::OpEnc { prefix, map: vector::OpMap::M0f38, opcode };
+            vex_op(buf, e, *size == S64, enc(*dst), enc(*vvvv), Rm::Reg(enc(*rm)), 0);
+        }
+        Inst::Rorx { size, src, imm, dst } => {
+            // VEX.LZ.F2.0F3A.W0|W1 F0 /r ib.
+            let e = vector::OpEnc { prefix: Some(0xf2), map: vector::OpMap::M0f3a, opcode: 0xf0 };
+            vex_op(buf, e, *size == S64, enc(*dst), 0, Rm::Reg(enc(*src)), 1);
+            buf.put1(*imm);
+        }
         Inst::Mfence => buf.put_data(&[0x0f, 0xae, 0xf0]),
         Inst::AtomicXadd { xchg, size, addr: a, src, .. } => {
             let byte = *size == S8;

@@ -319,6 +319,16 @@ pub fn print(inst: &Inst) -> String {
             format!("{} {}, {}", op.name(), reg_name(*dst, *size), reg_name(*src, *size))
         }
         Inst::Bswap { size, dst, .. } => format!("bswap {}", reg_name(*dst, *size)),
+        Inst::Bmi { op, size, rm, vvvv, dst } => {
+            let (d, r, v) = (reg_name(*dst, *size), reg_name(*rm, *size), reg_name(*vvvv, *size));
+            match op {
+                BmiOp::Andn => format!("andn {d}, {v}, {r}"),
+                _ => format!("{} {d}, {r}, {v}", op.name()),
+            }
+        }
+        Inst::Rorx { size, src, imm, dst } => {
+            format!("rorx {}, {}, {:#x}", reg_name(*dst, *size), reg_name(*src, *size), imm)
+        }
         Inst::Mfence => "mfence".to_string(),
         Inst::AtomicXadd { xchg, size, addr, src, .. } => {
             let name = if *xchg { "xchg" } else { "lock xadd" };

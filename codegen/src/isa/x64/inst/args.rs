@@ -596,3 +596,40 @@ pub enum SymbolAddress {
     /// shared object.
     Got,
 }
+
+/// The three-operand BMI1/BMI2 instructions (VEX-encoded, flags untouched except `andn`):
+/// a result register separate from both sources, so no copy is needed to keep a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BmiOp {
+    /// `andn dst, a, b`: `!a & b` (BMI1).
+    Andn,
+    /// `shlx dst, x, n`: `x << n` (BMI2).
+    Shlx,
+    /// `shrx dst, x, n`: `x >> n`, logical (BMI2).
+    Shrx,
+    /// `sarx dst, x, n`: `x >> n`, arithmetic (BMI2).
+    Sarx,
+}
+
+impl BmiOp {
+    /// Every operation.
+    pub const ALL: [BmiOp; 4] = [BmiOp::Andn, BmiOp::Shlx, BmiOp::Shrx, BmiOp::Sarx];
+    /// The mnemonic.
+    pub fn name(self) -> &'static str {
+        match self {
+            BmiOp::Andn => "andn",
+            BmiOp::Shlx => "shlx",
+            BmiOp::Shrx => "shrx",
+            BmiOp::Sarx => "sarx",
+        }
+    }
+    /// The prefix VEX.pp implies and the opcode in map 0F38.
+    pub fn encoding(self) -> (Option<u8>, u8) {
+        match self {
+            BmiOp::Andn => (None, 0xf2),
+            BmiOp::Shlx => (Some(0x66), 0xf7),
+            BmiOp::Sarx => (Some(0xf3), 0xf7),
+            BmiOp::Shrx => (Some(0xf2), 0xf7),
+        }
+    }
+}

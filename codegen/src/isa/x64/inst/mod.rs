@@ -756,6 +756,33 @@ pub enum Inst {
         /// The result.
         dst: Reg,
     },
+    /// A BMI three-operand instruction (sizes S32, S64): `andn dst, vvvv, rm` is
+    /// `!vvvv & rm`; `shlx`/`shrx`/`sarx dst, rm, vvvv` shift `rm` by `vvvv` (taken modulo
+    /// the width, as the IR's shifts are).
+    Bmi {
+        /// Which instruction.
+        op: BmiOp,
+        /// Width.
+        size: OperandSize,
+        /// The ModRM r/m source: `andn`'s non-inverted operand, the shifted value.
+        rm: Reg,
+        /// The VEX.vvvv source: `andn`'s inverted operand, the shift count.
+        vvvv: Reg,
+        /// The result.
+        dst: Reg,
+    },
+    /// `rorx dst, src, imm` (BMI2): rotate right by an immediate into a separate register,
+    /// flags untouched. Sizes S32, S64.
+    Rorx {
+        /// Width.
+        size: OperandSize,
+        /// The rotated value.
+        src: Reg,
+        /// The count, below the width.
+        imm: u8,
+        /// The result.
+        dst: Reg,
+    },
     /// `bswap dst`, `dst` reusing `src`. Sizes S32, S64.
     Bswap {
         /// Width.
@@ -1120,6 +1147,15 @@ impl MachInst for Inst {
             Inst::Bswap { src, dst, .. } => {
                 v.reg_use(src);
                 v.reg_reuse_def(dst, 0);
+            }
+            Inst::Bmi { rm, vvvv, dst, .. } => {
+                v.reg_use(rm);
+                v.reg_use(vvvv);
+                v.reg_def(dst);
+            }
+            Inst::Rorx { src, dst, .. } => {
+                v.reg_use(src);
+                v.reg_def(dst);
             }
             Inst::Mfence => {}
             Inst::AtomicXadd { addr, src, dst, .. } => {

@@ -9,7 +9,7 @@
 use super::abi::X64Abi;
 use super::inst::Inst as MInst;
 use super::inst::args::{
-    AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress,
+    AluOp, Amode, BmiOp, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress,
 };
 use super::regs;
 use crate::ir::{
@@ -235,6 +235,16 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::Unary { size: alu_size(ty), op, src, dst });
         dst
     }
+    fn x64_and_not(&mut self, ty: Type, x: Reg, y: Reg) -> Reg {
+        if self.backend.isa_flags.has_bmi1 {
+            let dst = self.tmp();
+            let size = if ty.bits() == 64 { OperandSize::S64 } else { OperandSize::S32 };
+            self.emit(MInst::Bmi { op: BmiOp::Andn, size, rm: x, vvvv: y, dst });
+            return dst;
+        }
+        let not_y = self.x64_unary(ty, UnaryOp::Not, y);
+        self.x64_alu(ty, AluOp::And, x, RegMemImm::Reg(not_y))
+    }
     fn x64_shift_imm(&mut self, ty: Type, op: ShiftOp, src: Reg, k: i64) -> Reg {
         let bits = ty.bits();
         let amount = (k as u64 % bits as u64) as u8;
@@ -242,6 +252,12 @@ impl isle::Context for RuleCtx<'_, '_> {
             return src;
         }
         let dst = self.tmp();
+        if bits >= 32 && self.backend.isa_flags.has_bmi2 && matches!(op, ShiftOp::Rol | ShiftOp::Ror) {
+            // `rorx` writes a separate register: no copy when `src` stays live.
+            let imm = if op == ShiftOp::Rol { bits as u8 - amount } else { amount };
+            self.emit(MInst::Rorx { size: size_of_bits(bits), src, imm, dst });
+            return dst;
+        }
         self.emit(MInst::Shift {
             size: size_of_bits(bits),
             kind: shift_kind(op),
@@ -261,6 +277,17 @@ impl isle::Context for RuleCtx<'_, '_> {
             amt
         };
         let dst = self.tmp();
+        let bmi = match op {
+            ShiftOp::Shl => Some(BmiOp::Shlx),
+            ShiftOp::Shr => Some(BmiOp::Shrx),
+            ShiftOp::Sar => Some(BmiOp::Sarx),
+            ShiftOp::Rol | ShiftOp::Ror => None,
+        };
+        if let (Some(op), true) = (bmi, bits >= 32 && self.backend.isa_flags.has_bmi2) {
+            // `shlx`/`shrx`/`sarx` take the count in any register, not only `cl`.
+            self.emit(MInst::Bmi { op, size: size_of_bits(bits), rm: src, vvvv: count, dst });
+            return dst;
+        }
         self.emit(MInst::Shift {
             size: size_of_bits(bits),
             kind: shift_kind(op),

@@ -60,7 +60,7 @@ variants! {
     AluRmiR, Imul, ImulImm, Unary, Shift, Div, SignExtendAxDx, MulHi, MovRR, MovImm, Lea, MovzxRmR, MovsxRmR,
     Load, Store, StoreImm, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
-    HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bswap,
+    HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bmi, Rorx, Bswap,
     Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
     VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk, Blendv,
 }
@@ -820,6 +820,12 @@ fn float_cases(v: &mut Vec<Inst>) {
             w.push(Inst::Bswap { size, src: g, dst: g });
             for op in BitOp::ALL {
                 w.push(Inst::BitCount { op, size, src: other(g, 3), dst: g });
+            }
+            for op in BmiOp::ALL {
+                w.push(Inst::Bmi { op, size, rm: other(g, 5), vvvv: other(g, 9), dst: g });
+            }
+            for imm in [1u8, 7, 31] {
+                w.push(Inst::Rorx { size, src: other(g, 11), imm, dst: g });
             }
         }
     }
