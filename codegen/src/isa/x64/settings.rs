@@ -37,9 +37,12 @@ isa_flags! {
         has_f16c,
         /// FMA3. Lowering: `fma` uses `vfmadd231ss`/`sd` (without it, a library call).
         has_fma,
-        /// BMI1. Lowering: `ctz` uses `tzcnt` (without it, `bsf` and a zero test).
+        /// BMI1. Lowering: `ctz` uses `tzcnt` (without it, `bsf` and a zero test), and
+        /// `band_not` uses `andn` (without it, `not` and `and`).
         has_bmi1,
-        /// BMI2.
+        /// BMI2. Lowering: 32- and 64-bit shifts by a register use `shlx`/`shrx`/`sarx`
+        /// (without it, the count goes to `cl`), rotates by a constant use `rorx`; both
+        /// write a register of their own, so a live source needs no copy.
         has_bmi2,
         /// LZCNT. Lowering: `clz` uses `lzcnt` (without it, `bsr` and a zero test).
         has_lzcnt,
