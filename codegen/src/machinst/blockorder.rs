@@ -44,9 +44,11 @@ impl BlockLoweringOrder {
         let rpo: Vec<Block> = domtree.cfg_rpo().collect();
         let succs_of = |b: Block| -> Vec<Block> {
             match func.layout.last_inst(b) {
-                Some(term) => {
-                    func.dfg.insts[term].branch_destinations(&func.dfg.jump_tables).iter().map(|bc| bc.block).collect()
-                }
+                Some(term) => func.dfg.insts[term]
+                    .branch_destinations(&func.dfg.jump_tables, &func.dfg.exception_tables)
+                    .iter()
+                    .map(|bc| bc.block)
+                    .collect(),
                 None => Vec::new(),
             }
         };

@@ -4,7 +4,8 @@
 //!
 //! Also what a backend does not lower ([`check_lowerable`]): `f16` and `f128` values on
 //! ISAs whose [`Native`] has no `soft_float`, vectors of `f16` lanes anywhere, and
-//! `tls_value` where the ISA's [`Native`] says so.
+//! `tls_value` and exceptions (`try_call*`, calls of the throw helper) where the ISA's
+//! [`Native`] says so.
 //!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
 //! introduce what the user ruled out without the check having seen the source of it.
@@ -112,6 +113,12 @@ pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenEr
                     crate::text::display_inst(func, inst)
                 )));
             }
+            if !native.exceptions && throws_or_catches(func, inst) {
+                return Err(CodegenError::Unsupported(format!(
+                    "`{}`: exceptions (try_call, try_call_indirect and the throw helper) are lowered on x86_64 only so far (the interpreter runs them)",
+                    crate::text::display_inst(func, inst)
+                )));
+            }
             if let Some(&r) = func.dfg.inst_results(inst).iter().find(|&&r| unlowered(func.dfg.value_type(r))) {
                 let ty = func.dfg.value_type(r);
                 return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)), ty);
@@ -119,6 +126,20 @@ pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenEr
         }
     }
     Ok(())
+}
+
+/// Whether `inst` is a `try_call*` or a call of the throw helper.
+fn throws_or_catches(func: &Function, inst: crate::ir::Inst) -> bool {
+    match func.dfg.insts[inst] {
+        crate::ir::InstructionData::TryCallIndirect { .. } => true,
+        crate::ir::InstructionData::TryCall { .. } => true,
+        crate::ir::InstructionData::Call { func_ref, .. } | crate::ir::InstructionData::FuncAddr { func_ref, .. } => {
+            func.dfg.ext_funcs.get(func_ref).is_some_and(
+                |f| matches!(&f.name, crate::ir::ExternalName::TestCase(n) if n == crate::ir::THROW_FUNCTION),
+            )
+        }
+        _ => false,
+    }
 }
 
 fn check_signature(name: &str, sig: &Signature, flags: &Flags, rules: &TypeRules) -> Result<(), CodegenError> {

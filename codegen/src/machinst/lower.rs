@@ -262,7 +262,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
             let Some(i) = cur else { return false };
             let data = &f.dfg.insts[i];
             let mut uses = data.arguments(&f.dfg.value_lists).iter().copied().chain(
-                data.branch_destinations(&f.dfg.jump_tables)
+                data.branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
                     .iter()
                     .flat_map(|c| c.args_slice(&f.dfg.value_lists).iter().copied()),
             );
@@ -521,7 +521,7 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
                 ctx.cur_inst = None;
                 let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
                 let args: Vec<Value> = f.dfg.insts[term]
-                    .branch_destinations(&f.dfg.jump_tables)
+                    .branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
                     .get(succ_index)
                     .map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec())
                     .unwrap_or_default();
@@ -562,7 +562,7 @@ fn lower_block<B: LowerBackend>(
     let labels: Vec<MachLabel> = targets.iter().map(|&t| MachLabel::from_block(t)).collect();
     backend.lower_branch(ctx, term, &labels)?;
     ctx.finish_inst();
-    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables).to_vec();
+    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables).to_vec();
     for (i, &target) in targets.iter().enumerate() {
         let is_edge_block = matches!(order.blocks.get(target as usize), Some(LoweredBlock::Edge { .. }));
         let regs: Vec<Reg> = if is_edge_block {

@@ -803,6 +803,7 @@ impl LowerBackend for X64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
             tls_value: true,
+            exceptions: true,
             soft_float: true,
             half_conversions: self.isa_flags.has_f16c,
         }
