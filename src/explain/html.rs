@@ -334,7 +334,7 @@ fn derive_json(ex: &Explanation) -> String {
                     derive.entry(format!("{inst}").replace("inst", "i")).or_default().insert(r.to_string());
                 }
                 // A block parameter takes the values branches pass to it.
-                for bc in f.dfg.insts[inst].branch_destinations(&f.dfg.jump_tables) {
+                for bc in f.dfg.insts[inst].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables) {
                     let args = bc.args_slice(&f.dfg.value_lists);
                     for (&arg, &param) in args.iter().zip(f.dfg.block_params(bc.block)) {
                         let arg = f.dfg.resolve_aliases(arg);
