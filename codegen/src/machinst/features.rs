@@ -235,4 +235,40 @@ mod lowerable_tests {
             assert!(matches!(&e, CodegenError::Unsupported(m) if m.contains("thread-local")), "{e}");
         }
     }
+
+    #[test]
+    fn exceptions_are_refused_where_the_isa_lacks_them() {
+        let catches = crate::text::parse_functions(
+            "function %f(i64) -> i64 tail {\n    fn0 = %g(i64) -> i64 tail\nblock0(v0: i64):\n    \
+             try_call fn0(v0), block1(ret0), [ default: block1(exn0) ]\nblock1(v1: i64):\n    return v1\n}",
+        )
+        .unwrap()
+        .remove(0);
+        let throws = crate::text::parse_functions(
+            "function %f(i32, i64) {\n    fn0 = %__lathe_throw(i32, i64) system_v\nblock0(v0: i32, v1: i64):\n    \
+             call fn0(v0, v1)\n    return\n}",
+        )
+        .unwrap()
+        .remove(0);
+        let native = |exceptions| Native { exceptions, ..Native::EVERYTHING };
+        for f in [&catches, &throws] {
+            assert!(check_lowerable(f, &native(true)).is_ok());
+            let e = check_lowerable(f, &native(false)).unwrap_err().to_string();
+            assert!(e.contains("exceptions") && e.contains("x86_64 only"), "{e}");
+            for isa in ["aarch64", "riscv64", "s390x"] {
+                let isa = crate::isa::lookup_by_name(isa).unwrap().finish().unwrap();
+                let e = isa.compile_function(f, false).unwrap_err();
+                assert!(matches!(&e, CodegenError::Unsupported(m) if m.contains("try_call")), "{e}");
+            }
+        }
+        let x64 = crate::isa::lookup_by_name("x86_64").unwrap().finish().unwrap();
+        let code = x64.compile_function(&catches, false).unwrap();
+        assert_eq!(code.exception_sites.len(), 1);
+        let site = &code.exception_sites[0];
+        assert_eq!(site.handlers.len(), 1);
+        assert!(code.call_sites.iter().any(|c| c.ret_offset == site.ret_offset));
+        let (tag, pad) = site.handlers[0];
+        assert_eq!(tag, None);
+        assert!(pad as usize <= code.code.len() && pad != site.ret_offset, "the landing pad is its own block");
+    }
 }

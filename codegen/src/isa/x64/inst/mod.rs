@@ -1347,6 +1347,10 @@ impl MachInst for Inst {
     fn print_emitted(&self, state: &EmitState<'_>) -> String {
         match *self {
             Inst::Jmp { target } if state.next_block == Some(target) => String::new(),
+            // The call alone: the jump to the normal edge is left out.
+            Inst::TryCall { ref targets, .. } if state.next_block == targets.first().copied() => {
+                self.print().lines().next().unwrap_or_default().to_string()
+            }
             Inst::JmpCond { cc, taken, not_taken } if state.next_block == Some(not_taken) => {
                 format!("j{} {taken:?}", cc.name())
             }
