@@ -191,11 +191,15 @@ pub struct MachBuffer<L: LabelUse> {
     traps: Vec<TrapSite>,
     call_sites: Vec<CallSite>,
     /// `try_call` sites: the return offset and each handler's tag and landing label.
-    exception_sites: Vec<(u32, Vec<(Option<u32>, MachLabel)>)>,
+    exception_sites: Vec<(u32, Handlers)>,
     relocs: Vec<Reloc>,
     srclocs: Vec<SrcLocRange>,
     cur_srcloc: Option<(u32, SourceLoc)>,
 }
+
+/// A `try_call`'s handlers while code is emitted: each tag (`None` for `default`) with
+/// its landing pad's label.
+type Handlers = Vec<(Option<u32>, MachLabel)>;
 
 /// What [`MachBuffer::finish`] produces.
 pub struct FinishedBuffer {

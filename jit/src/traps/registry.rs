@@ -18,8 +18,12 @@ pub(crate) struct RegionTraps {
     pub sites: Vec<(usize, TrapCode)>,
     /// Absolute return addresses of `try_call` calls with their handlers (tag, `None` for
     /// `default`, and the absolute landing-pad address), sorted by return address.
-    pub handlers: Vec<(usize, Vec<(Option<u32>, usize)>)>,
+    pub handlers: Vec<(usize, Handlers)>,
 }
+
+/// The handlers of one `try_call`: each tag (`None` for `default`) and the absolute
+/// address of its landing pad, in table order.
+pub(crate) type Handlers = Vec<(Option<u32>, usize)>;
 
 struct Entry {
     id: u64,
