@@ -70,7 +70,7 @@ impl ControlFlowGraph {
         for block in layout.blocks() {
             for inst in layout.block_insts(block) {
                 let Some(data) = dfg.insts.get(inst) else { continue };
-                for dest in data.branch_destinations(&dfg.jump_tables) {
+                for dest in data.branch_destinations(&dfg.jump_tables, &dfg.exception_tables) {
                     let succ = dest.block;
                     if !dfg.block_is_valid(succ) || !layout.is_block_inserted(succ) {
                         continue;

@@ -439,8 +439,11 @@ impl<'short> InstBuilderBase<'short> for FuncInstBuilder<'short, '_> {
         }
         if op.is_branch() {
             let dfg = &fb.func.dfg;
-            let dests: smallvec::SmallVec<[Block; 4]> =
-                dfg.insts[inst].branch_destinations(&dfg.jump_tables).iter().map(|bc| bc.block).collect();
+            let dests: smallvec::SmallVec<[Block; 4]> = dfg.insts[inst]
+                .branch_destinations(&dfg.jump_tables, &dfg.exception_tables)
+                .iter()
+                .map(|bc| bc.block)
+                .collect();
             for dest in dests {
                 let ok = fb.ctx.ssa.declare_predecessor(dest, block, inst);
                 assert!(

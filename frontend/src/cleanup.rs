@@ -55,7 +55,7 @@ fn reachable_blocks(func: &Function) -> SecondaryMap<Block, bool> {
     while let Some(b) = stack.pop() {
         for inst in func.layout.block_insts(b) {
             let dfg = &func.dfg;
-            for bc in dfg.insts[inst].branch_destinations(&dfg.jump_tables) {
+            for bc in dfg.insts[inst].branch_destinations(&dfg.jump_tables, &dfg.exception_tables) {
                 if !seen[bc.block] {
                     seen[bc.block] = true;
                     stack.push(bc.block);

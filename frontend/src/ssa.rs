@@ -386,7 +386,7 @@ impl SsaBuilder {
 /// Appends `arg` to every destination of branch `inst` that goes to `block`.
 fn append_branch_arg(func: &mut Function, inst: Inst, block: Block, arg: Value) {
     let dfg = &mut func.dfg;
-    for bc in dfg.insts[inst].branch_destinations_mut(&mut dfg.jump_tables) {
+    for bc in dfg.insts[inst].branch_destinations_mut(&mut dfg.jump_tables, &mut dfg.exception_tables) {
         if bc.block == block {
             bc.args.push(arg, &mut dfg.value_lists);
         }
@@ -397,7 +397,7 @@ fn append_branch_arg(func: &mut Function, inst: Inst, block: Block, arg: Value) 
 fn branch_arg(func: &Function, inst: Inst, block: Block, num: usize) -> Option<Value> {
     let dfg = &func.dfg;
     dfg.insts[inst]
-        .branch_destinations(&dfg.jump_tables)
+        .branch_destinations(&dfg.jump_tables, &dfg.exception_tables)
         .iter()
         .find(|bc| bc.block == block)
         .and_then(|bc| bc.args.get(num, &dfg.value_lists))
@@ -406,7 +406,7 @@ fn branch_arg(func: &Function, inst: Inst, block: Block, num: usize) -> Option<V
 /// Removes argument number `num` from every destination of `inst` that goes to `block`.
 fn remove_branch_arg(func: &mut Function, inst: Inst, block: Block, num: usize) {
     let dfg = &mut func.dfg;
-    for bc in dfg.insts[inst].branch_destinations_mut(&mut dfg.jump_tables) {
+    for bc in dfg.insts[inst].branch_destinations_mut(&mut dfg.jump_tables, &mut dfg.exception_tables) {
         if bc.block == block && num < bc.args.len(&dfg.value_lists) {
             bc.args.remove(num, &mut dfg.value_lists);
         }

@@ -35,7 +35,7 @@ fn check_structure(func: &Function) {
                     dfg.value_def(v)
                 );
             }
-            for bc in dfg.insts[inst].branch_destinations(&dfg.jump_tables) {
+            for bc in dfg.insts[inst].branch_destinations(&dfg.jump_tables, &dfg.exception_tables) {
                 let args = bc.args.as_slice(&dfg.value_lists);
                 let params = dfg.block_params(bc.block);
                 assert_eq!(args.len(), params.len(), "{inst} passes the wrong number of arguments to {}", bc.block);

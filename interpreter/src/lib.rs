@@ -5,6 +5,12 @@
 //! [`DataValue`] arguments; the outcome is its return values or the trap that stopped it.
 //! Malformed IR and limits give a typed [`InterpreterError`]; nothing panics.
 //!
+//! Exceptions: a call of [`THROW_FUNCTION`] (`%__lathe_throw(i32 tag, i64 payload)`) unwinds
+//! frames, innermost first, to the first one stopped in a `try_call*` whose exception table
+//! catches the tag; that frame continues at the handler with `exn0` = payload and `exn1` =
+//! the tag (zero-extended). With no such frame the top-level call traps
+//! [`UNCAUGHT_EXCEPTION`].
+//!
 //! Structure: `lib.rs` holds the API and the run loop (frames, branches, calls); `frame.rs`
 //! the per-call value storage; `memory.rs` the address space; `exec/` the meaning of each
 //! opcode group. Calls use an explicit frame stack, so deep recursion in the IR cannot
@@ -27,7 +33,7 @@ use error::{Ex, Halt, invalid};
 use exec::{Ctx, Flow};
 use frame::Frame;
 use lathe_codegen::data_value::DataValue;
-use lathe_codegen::ir::{BlockCall, Inst, TrapCode, Type};
+use lathe_codegen::ir::{BlockArg, BlockCall, Inst, TrapCode, Type, types};
 use memory::Memory;
 use value::Val;
 
@@ -37,6 +43,7 @@ pub const DEFAULT_STEP_LIMIT: u64 = 10_000_000;
 pub const MAX_CALL_DEPTH: usize = 100_000;
 
 pub use lathe_codegen::data_value::CallOutcome;
+pub use lathe_codegen::ir::{THROW_FUNCTION, UNCAUGHT_EXCEPTION};
 
 /// Runs functions of a [`FunctionStore`].
 pub struct Interpreter<'a> {
@@ -148,7 +155,9 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Moves control of the top frame to `dest`, binding its parameters (parallel copy).
-    fn jump(&mut self, dest: BlockCall) -> Ex<()> {
+    /// `retN` arguments take `special[N]` on a `try_call`'s normal destination, `exnN`
+    /// ones on its handlers.
+    fn jump(&mut self, dest: BlockCall, special: &[Val]) -> Ex<()> {
         let Some(frame) = self.frames.last_mut() else {
             return invalid("no frame");
         };
@@ -164,7 +173,14 @@ impl<'a> Interpreter<'a> {
         }
         self.scratch.clear();
         for &a in args {
-            self.scratch.push(frame.get(a)?);
+            let v = match BlockArg::decode(a) {
+                BlockArg::Value(v) => frame.get(v)?,
+                BlockArg::TryCallRet(n) | BlockArg::TryCallExn(n) => match special.get(n as usize) {
+                    Some(&v) => v,
+                    None => return invalid(format!("{} has no value here", BlockArg::decode(a))),
+                },
+            };
+            self.scratch.push(v);
         }
         for (&p, &v) in params.iter().zip(&self.scratch) {
             frame.set(p, v)?;
@@ -182,6 +198,16 @@ impl<'a> Interpreter<'a> {
         let Some(call) = caller.pending_call.take() else {
             return invalid("a frame returned to a caller that is not in a call");
         };
+        let dfg = &caller.func.dfg;
+        if let Some(table) = dfg.insts[call].exception_table() {
+            let Some(t) = dfg.exception_tables.get(table) else {
+                return invalid(format!("{table} is not declared"));
+            };
+            let normal = t.normal_return();
+            let owned: Vec<Val> = vals.to_vec();
+            self.jump(normal, &owned)?;
+            return Ok(true);
+        }
         let results = caller.func.dfg.inst_results(call);
         if results.len() != vals.len() {
             return invalid(format!("{call} expects {} results but the callee returned {}", results.len(), vals.len()));
@@ -190,6 +216,30 @@ impl<'a> Interpreter<'a> {
             caller.set(r, v)?;
         }
         Ok(true)
+    }
+
+    /// Pops frames, innermost first, until one is stopped in a `try_call*` whose table
+    /// catches `tag`, and continues that frame at the handler. False when no frame does
+    /// (every frame is gone).
+    fn unwind(&mut self, tag: u32, payload: u64) -> Ex<bool> {
+        let exns = [Val::new(types::I64, u128::from(payload)), Val::new(types::I64, u128::from(tag))];
+        while let Some(frame) = self.frames.last_mut() {
+            let dfg = &frame.func.dfg;
+            let handler = frame
+                .pending_call
+                .and_then(|call| dfg.insts[call].exception_table())
+                .and_then(|t| dfg.exception_tables.get(t))
+                .and_then(|t| t.handler_for(tag));
+            if let Some((_, dest)) = handler {
+                frame.pending_call = None;
+                self.jump(dest, &exns)?;
+                return Ok(true);
+            }
+            if let Some(done) = self.frames.pop() {
+                self.memory.pop_frame(done.mem);
+            }
+        }
+        Ok(false)
     }
 
     /// The run loop: executes instructions of the top frame until the first frame returns.
@@ -214,7 +264,15 @@ impl<'a> Interpreter<'a> {
             let flow = exec::execute(&mut ctx, inst).map_err(|h| locate(h, func, inst))?;
             match flow {
                 Flow::Next => {}
-                Flow::Jump(dest) => self.jump(dest).map_err(|h| locate(h, func, inst))?,
+                Flow::Jump(dest) => self.jump(dest, &[]).map_err(|h| locate(h, func, inst))?,
+                Flow::Throw { tag, payload } => {
+                    if let Some(frame) = self.frames.last_mut() {
+                        frame.pending_call = Some(inst);
+                    }
+                    if !self.unwind(tag, payload)? {
+                        return Err(Halt::Trap(UNCAUGHT_EXCEPTION));
+                    }
+                }
                 Flow::Return(vals) => {
                     let rets = &func.signature.returns;
                     if rets.len() != vals.len() || !types_of(rets).zip(&vals).all(|(t, v)| t == v.ty) {

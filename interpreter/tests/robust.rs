@@ -7,9 +7,9 @@ use common::*;
 use lathe_codegen::ir::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use lathe_codegen::ir::types::*;
 use lathe_codegen::ir::{
-    AtomicRmwOp, Block, Constant, DataFlowGraph, FloatCC, FuncCursor, FuncRef, GlobalValue, InstBuilder,
-    InstructionData as D, InstructionFormat as F, IntCC, JumpTable, MemFlags, Opcode, SigRef, StackSlot, StackSlotData,
-    StackSlotKind, TrapCode, Type, Value,
+    AtomicRmwOp, Block, Constant, DataFlowGraph, ExceptionTable, FloatCC, FuncCursor, FuncRef, GlobalValue,
+    InstBuilder, InstructionData as D, InstructionFormat as F, IntCC, JumpTable, MemFlags, Opcode, SigRef, StackSlot,
+    StackSlotData, StackSlotKind, TrapCode, Type, Value,
 };
 use lathe_interpreter::{CallOutcome, FunctionStore, Interpreter, InterpreterError};
 
@@ -127,6 +127,10 @@ fn junk(op: Opcode, dfg: &mut DataFlowGraph, v: Value, block: Block) -> D {
         F::IntAddTrap => D::IntAddTrap { opcode, args: [v, v], code: TrapCode::User(1) },
         F::Call => D::Call { opcode, func_ref: FuncRef::from_u32(4), args: list },
         F::CallIndirect => D::CallIndirect { opcode, sig_ref: SigRef::from_u32(4), args: list },
+        F::TryCall => {
+            D::TryCall { opcode, func_ref: FuncRef::from_u32(4), args: list, exception: ExceptionTable::from_u32(4) }
+        }
+        F::TryCallIndirect => D::TryCallIndirect { opcode, args: list, exception: ExceptionTable::from_u32(4) },
     }
 }
 

@@ -261,6 +261,9 @@ impl JitModule {
         if let ExternalName::LibCall(call) = name {
             return Ok(Target::Absolute(crate::libcalls::address(*call)));
         }
+        if matches!(name, ExternalName::TestCase(n) if n == lathe_codegen::ir::THROW_FUNCTION) {
+            return Ok(Target::Absolute(crate::host::throw::address()));
+        }
         self.host.get(name).map(|&a| Target::Absolute(a)).ok_or_else(|| JitError::UnknownSymbol(name.to_string()))
     }
 
@@ -364,10 +367,15 @@ fn place(
     region.seal()?;
     let mut funcs = Vec::with_capacity(list.len());
     let mut sites = Vec::new();
+    let mut handlers = Vec::new();
     for (f, &off) in list.iter().zip(&layout.offsets) {
         let start = base + off;
         funcs.push((start, start + f.code.code.len()));
         sites.extend(f.code.traps.iter().map(|t| (start + t.offset as usize, t.code)));
+        handlers.extend(f.code.exception_sites.iter().map(|s| {
+            let pads = s.handlers.iter().map(|&(tag, pad)| (tag, start + pad as usize)).collect();
+            (start + s.ret_offset as usize, pads)
+        }));
     }
     debug_assert!(funcs.iter().all(|&(_, end)| end <= base + region.len()));
     let names: Vec<String> = (0..list.len()).map(display).collect();
@@ -379,7 +387,7 @@ fn place(
         .collect();
     let frames = FrameRegistration::register(&described)?;
     let gdb = debugger.map(|options| GdbRegistration::register(&described, Some(options))).transpose()?;
-    let registry_id = registry::register(registry::RegionTraps { funcs, sites });
+    let registry_id = registry::register(registry::RegionTraps { funcs, sites, handlers });
     let placed = PlacedRegion { registry_id, _gdb: gdb, _frames: frames, region };
     if profiler.is_enabled() {
         let bytes = placed.region.bytes();

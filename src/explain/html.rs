@@ -334,9 +334,13 @@ fn derive_json(ex: &Explanation) -> String {
                     derive.entry(format!("{inst}").replace("inst", "i")).or_default().insert(r.to_string());
                 }
                 // A block parameter takes the values branches pass to it.
-                for bc in f.dfg.insts[inst].branch_destinations(&f.dfg.jump_tables) {
+                for bc in f.dfg.insts[inst].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables) {
                     let args = bc.args_slice(&f.dfg.value_lists);
                     for (&arg, &param) in args.iter().zip(f.dfg.block_params(bc.block)) {
+                        // A try_call's `retN`/`exnN` is no value to trace back.
+                        if !lathe_codegen::ir::BlockArg::is_value(arg) {
+                            continue;
+                        }
                         let arg = f.dfg.resolve_aliases(arg);
                         derive.entry(arg.to_string()).or_default().insert(param.to_string());
                     }

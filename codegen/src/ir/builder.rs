@@ -9,7 +9,9 @@
 //! Single-result methods return the result; two-result ones return both; the rest return
 //! the instruction.
 
-use super::entities::{Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
+use super::entities::{
+    Block, Constant, ExceptionTable, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value,
+};
 use super::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use super::instructions::{CtrlSource, InstructionData, Opcode};
 use super::types::{self, Type};
@@ -211,6 +213,22 @@ macro_rules! builder_method {
             let mut list = dfg.value_list(&[callee]);
             list.extend(args.iter().copied(), &mut dfg.value_lists);
             InstructionData::CallIndirect { opcode: Opcode::$v, sig_ref, args: list }
+        });
+    };
+    (@f $ty:tt TryCall $v:ident $m:ident $r:tt $doc:tt) => {
+        builder_method!(@make $ty $v $m $r $doc (func_ref: FuncRef, args: &[Value], exception: ExceptionTable) |this| InstructionData::TryCall {
+            opcode: Opcode::$v,
+            func_ref,
+            args: this.data_flow_graph_mut().value_list(args),
+            exception,
+        });
+    };
+    (@f $ty:tt TryCallIndirect $v:ident $m:ident $r:tt $doc:tt) => {
+        builder_method!(@make $ty $v $m $r $doc (callee: Value, args: &[Value], exception: ExceptionTable) |this| {
+            let dfg = this.data_flow_graph_mut();
+            let mut list = dfg.value_list(&[callee]);
+            list.extend(args.iter().copied(), &mut dfg.value_lists);
+            InstructionData::TryCallIndirect { opcode: Opcode::$v, args: list, exception }
         });
     };
 }

@@ -9,9 +9,12 @@
 //! parameter (or is an alias of another value, or a placeholder the reader has not defined
 //! yet); result and parameter values record their position (`num`) in their definer's list.
 
-use super::entities::{Block, Constant, FuncRef, Inst, JumpTable, SigRef, Value};
+use super::entities::{Block, Constant, ExceptionTable, FuncRef, Inst, JumpTable, SigRef, Value};
 use super::extname::ExtFuncData;
-use super::instructions::{BlockCall, CtrlSource, InstructionData, JumpTableData, Opcode, ValueList, ValueListPool};
+use super::instructions::{
+    BlockArg, BlockCall, CtrlSource, ExceptionTableData, InstructionData, JumpTableData, Opcode, ValueList,
+    ValueListPool,
+};
 use super::signature::Signature;
 use super::types::{self, Type};
 use crate::entity::{EntityList, EntityRef, PrimaryMap, SecondaryMap};
@@ -70,6 +73,8 @@ pub struct DataFlowGraph {
     pub ext_funcs: PrimaryMap<FuncRef, ExtFuncData>,
     /// Jump tables of `br_table`.
     pub jump_tables: PrimaryMap<JumpTable, JumpTableData>,
+    /// Exception tables of `try_call` and `try_call_indirect`, one per instruction.
+    pub exception_tables: PrimaryMap<ExceptionTable, ExceptionTableData>,
     /// Constant data (vector constants, shuffle masks), little-endian bytes.
     pub constants: PrimaryMap<Constant, Vec<u8>>,
 }
@@ -168,34 +173,55 @@ impl DataFlowGraph {
         for v in data.arguments_mut(&mut self.value_lists) {
             *v = resolve(*v);
         }
-        for bc in data.branch_destinations_mut(&mut self.jump_tables) {
+        if let Some(ctx) = data.exception_table().and_then(|t| self.exception_tables.get_mut(t)?.context_mut()) {
+            *ctx = resolve(*ctx);
+        }
+        for bc in data.branch_destinations_mut(&mut self.jump_tables, &mut self.exception_tables) {
             for v in bc.args.as_mut_slice(&mut self.value_lists) {
-                *v = resolve(*v);
+                if BlockArg::is_value(*v) {
+                    *v = resolve(*v);
+                }
             }
         }
     }
 
-    /// Applies `f` to every value operand and branch argument of `inst`.
+    /// Applies `f` to every value operand, exception-table context and branch argument of
+    /// `inst`, in the order [`inst_values_into`](Self::inst_values_into) lists them
+    /// (`retN`/`exnN` arguments are not values and are skipped).
     pub fn map_inst_values(&mut self, inst: Inst, mut f: impl FnMut(Value) -> Value) {
         let data = &mut self.insts[inst];
         for v in data.arguments_mut(&mut self.value_lists) {
             *v = f(*v);
         }
-        for bc in data.branch_destinations_mut(&mut self.jump_tables) {
+        if let Some(ctx) = data.exception_table().and_then(|t| self.exception_tables.get_mut(t)?.context_mut()) {
+            *ctx = f(*ctx);
+        }
+        for bc in data.branch_destinations_mut(&mut self.jump_tables, &mut self.exception_tables) {
             for v in bc.args.as_mut_slice(&mut self.value_lists) {
-                *v = f(*v);
+                if BlockArg::is_value(*v) {
+                    *v = f(*v);
+                }
             }
         }
     }
 
-    /// Every value used by `inst`: operands first, then branch arguments in destination
-    /// order. Appends to `out`.
+    /// Every value used by `inst`: operands first, then the exception table's context,
+    /// then branch arguments in destination order (without `retN`/`exnN`). Appends to
+    /// `out`.
     pub fn inst_values_into(&self, inst: Inst, out: &mut Vec<Value>) {
         let data = &self.insts[inst];
         out.extend_from_slice(data.arguments(&self.value_lists));
-        for bc in data.branch_destinations(&self.jump_tables) {
-            out.extend_from_slice(bc.args.as_slice(&self.value_lists));
+        if let Some(ctx) = data.exception_table().and_then(|t| self.exception_tables.get(t)?.context()) {
+            out.push(ctx);
         }
+        for bc in data.branch_destinations(&self.jump_tables, &self.exception_tables) {
+            out.extend(bc.args.as_slice(&self.value_lists).iter().copied().filter(|&v| BlockArg::is_value(v)));
+        }
+    }
+
+    /// The branch destinations of `inst` (see [`InstructionData::branch_destinations`]).
+    pub fn inst_branches(&self, inst: Inst) -> &[BlockCall] {
+        self.insts[inst].branch_destinations(&self.jump_tables, &self.exception_tables)
     }
 
     // ---- Instructions ----
@@ -228,6 +254,9 @@ impl DataFlowGraph {
         match self.insts[inst] {
             InstructionData::Call { func_ref, .. } => self.ext_funcs.get(func_ref).map(|f| f.signature),
             InstructionData::CallIndirect { sig_ref, .. } => Some(sig_ref),
+            InstructionData::TryCall { exception, .. } | InstructionData::TryCallIndirect { exception, .. } => {
+                self.exception_tables.get(exception).map(|t| t.signature())
+            }
             _ => None,
         }
     }
@@ -252,7 +281,9 @@ impl DataFlowGraph {
         let data = &self.insts[inst];
         let op = data.opcode();
         if op.is_call() {
-            if op.is_return() {
+            // Tail calls have no results; a `try_call` passes its callee's results to its
+            // normal destination as `retN` instead.
+            if op.is_return() || op.is_branch() {
                 return smallvec::SmallVec::new();
             }
             return match self.call_signature(inst).and_then(|s| self.signatures.get(s)) {
@@ -399,6 +430,11 @@ impl DataFlowGraph {
     /// Adds a jump table.
     pub fn make_jump_table(&mut self, data: JumpTableData) -> JumpTable {
         self.jump_tables.push(data)
+    }
+
+    /// Adds an exception table.
+    pub fn make_exception_table(&mut self, data: ExceptionTableData) -> ExceptionTable {
+        self.exception_tables.push(data)
     }
 
     /// Adds constant data.

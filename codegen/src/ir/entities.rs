@@ -53,3 +53,9 @@ entity_impl!(Constant, "const");
 #[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AliasRegion(u32);
 entity_impl!(AliasRegion, "region");
+
+/// An exception table of a `try_call`: its signature, optional context, normal-return
+/// destination and catch handlers, printed inline in the instruction.
+#[derive(Copy, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExceptionTable(u32);
+entity_impl!(ExceptionTable, "extable");

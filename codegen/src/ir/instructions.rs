@@ -6,7 +6,7 @@
 //! table (`data.opcode().format() == data.format()`); builders and the reader keep it, the
 //! verifier checks it.
 
-use super::entities::{Block, Constant, FuncRef, GlobalValue, JumpTable, SigRef, StackSlot, Value};
+use super::entities::{Block, Constant, ExceptionTable, FuncRef, GlobalValue, JumpTable, SigRef, StackSlot, Value};
 use super::immediates::{Ieee16, Ieee32, Ieee64, Imm64, Offset32};
 use super::types::{self, Type};
 use super::{AtomicRmwOp, FloatCC, IntCC, MemFlags, TrapCode};
@@ -483,6 +483,8 @@ pub enum InstructionFormat {
     IntAddTrap,
     Call,
     CallIndirect,
+    TryCall,
+    TryCallIndirect,
 }
 
 /// A branch destination: a block and the arguments passed to its parameters.
@@ -534,6 +536,133 @@ impl JumpTableData {
     /// The default followed by every entry, mutably.
     pub fn all_branches_mut(&mut self) -> &mut [BlockCall] {
         &mut self.entries
+    }
+}
+
+/// One argument of a branch destination, as the value lists store it. Only the
+/// destinations of `try_call*` may hold the non-value kinds: `retN` (the callee's N-th
+/// return value, on the normal destination) and `exnN` (the N-th exception payload, on a
+/// handler).
+///
+/// Note: the kind is kept in the top two bits of the stored `Value` number, so every
+/// value list stays a plain list of `Value`s and passes that only rename values need no
+/// change; [`BlockArg::decode`] tells them apart. The reader refuses value numbers that
+/// reach those bits ([`BlockArg::MAX_INDEX`]).
+#[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
+pub enum BlockArg {
+    /// An ordinary SSA value.
+    Value(Value),
+    /// `retN`: the N-th return value of the callee of a `try_call`.
+    TryCallRet(u32),
+    /// `exnN`: the N-th payload value of the exception a handler caught.
+    TryCallExn(u32),
+}
+
+const BLOCK_ARG_SHIFT: u32 = 30;
+const BLOCK_ARG_RET: u32 = 1 << BLOCK_ARG_SHIFT;
+const BLOCK_ARG_EXN: u32 = 2 << BLOCK_ARG_SHIFT;
+
+impl BlockArg {
+    /// The largest value number or `retN`/`exnN` index that can be stored.
+    pub const MAX_INDEX: u32 = BLOCK_ARG_RET - 1;
+
+    /// The form stored in a value list.
+    pub fn encode(self) -> Value {
+        match self {
+            BlockArg::Value(v) => v,
+            BlockArg::TryCallRet(n) => Value::from_u32(BLOCK_ARG_RET | (n & Self::MAX_INDEX)),
+            BlockArg::TryCallExn(n) => Value::from_u32(BLOCK_ARG_EXN | (n & Self::MAX_INDEX)),
+        }
+    }
+
+    /// Reads a stored argument back.
+    pub fn decode(v: Value) -> BlockArg {
+        let bits = v.as_u32();
+        match bits >> BLOCK_ARG_SHIFT {
+            1 => BlockArg::TryCallRet(bits & Self::MAX_INDEX),
+            2 => BlockArg::TryCallExn(bits & Self::MAX_INDEX),
+            _ => BlockArg::Value(v),
+        }
+    }
+
+    /// The value, if this is an ordinary value.
+    pub fn as_value(self) -> Option<Value> {
+        match self {
+            BlockArg::Value(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// Whether the stored argument `v` is an ordinary value (not `retN`/`exnN`).
+    pub fn is_value(v: Value) -> bool {
+        v.as_u32() >> BLOCK_ARG_SHIFT == 0
+    }
+}
+
+impl fmt::Display for BlockArg {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BlockArg::Value(v) => write!(f, "{v}"),
+            BlockArg::TryCallRet(n) => write!(f, "ret{n}"),
+            BlockArg::TryCallExn(n) => write!(f, "exn{n}"),
+        }
+    }
+}
+
+/// The exception table of a `try_call`: the callee's signature, an optional context value
+/// (opaque to Lathe; kept for the unwinder of an embedder), the normal-return destination
+/// and the catch handlers in order, each with a tag (`None` for `default`).
+///
+/// Invariant: `dests` is the normal destination followed by one entry per handler, so
+/// `dests.len() == tags.len() + 1`.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ExceptionTableData {
+    sig: SigRef,
+    context: Option<Value>,
+    dests: Vec<BlockCall>,
+    tags: Vec<Option<u32>>,
+}
+
+impl ExceptionTableData {
+    /// A table for a callee of signature `sig`.
+    pub fn new(sig: SigRef, context: Option<Value>, normal: BlockCall, handlers: &[(Option<u32>, BlockCall)]) -> Self {
+        let mut dests = Vec::with_capacity(handlers.len() + 1);
+        dests.push(normal);
+        dests.extend(handlers.iter().map(|&(_, bc)| bc));
+        Self { sig, context, dests, tags: handlers.iter().map(|&(t, _)| t).collect() }
+    }
+    /// The callee's signature.
+    pub fn signature(&self) -> SigRef {
+        self.sig
+    }
+    /// The context value, if the table has one.
+    pub fn context(&self) -> Option<Value> {
+        self.context
+    }
+    /// The context value, mutably.
+    pub fn context_mut(&mut self) -> Option<&mut Value> {
+        self.context.as_mut()
+    }
+    /// Where a normal return goes.
+    pub fn normal_return(&self) -> BlockCall {
+        self.dests[0]
+    }
+    /// The handlers in order: a tag (`None` for `default`) and its destination.
+    pub fn handlers(&self) -> impl Iterator<Item = (Option<u32>, BlockCall)> + '_ {
+        self.tags.iter().copied().zip(self.dests[1..].iter().copied())
+    }
+    /// The normal destination followed by every handler's.
+    pub fn all_branches(&self) -> &[BlockCall] {
+        &self.dests
+    }
+    /// The normal destination followed by every handler's, mutably.
+    pub fn all_branches_mut(&mut self) -> &mut [BlockCall] {
+        &mut self.dests
+    }
+    /// The first handler that catches `tag` (a matching tag or `default`), as its index
+    /// in [`handlers`](Self::handlers) and its destination.
+    pub fn handler_for(&self, tag: u32) -> Option<(usize, BlockCall)> {
+        self.handlers().enumerate().find(|(_, (t, _))| t.is_none_or(|t| t == tag)).map(|(i, (_, bc))| (i, bc))
     }
 }
 
@@ -708,6 +837,19 @@ pub enum InstructionData {
         sig_ref: SigRef,
         args: ValueList,
     },
+    /// `args` are the call arguments; `exception` holds the signature and destinations.
+    TryCall {
+        opcode: Opcode,
+        func_ref: FuncRef,
+        args: ValueList,
+        exception: ExceptionTable,
+    },
+    /// `args[0]` is the callee address, the rest are the call arguments.
+    TryCallIndirect {
+        opcode: Opcode,
+        args: ValueList,
+        exception: ExceptionTable,
+    },
 }
 
 impl InstructionData {
@@ -749,7 +891,9 @@ impl InstructionData {
             | CondTrap { opcode, .. }
             | IntAddTrap { opcode, .. }
             | Call { opcode, .. }
-            | CallIndirect { opcode, .. } => opcode,
+            | CallIndirect { opcode, .. }
+            | TryCall { opcode, .. }
+            | TryCallIndirect { opcode, .. } => opcode,
         }
     }
 
@@ -793,6 +937,8 @@ impl InstructionData {
             D::IntAddTrap { .. } => F::IntAddTrap,
             D::Call { .. } => F::Call,
             D::CallIndirect { .. } => F::CallIndirect,
+            D::TryCall { .. } => F::TryCall,
+            D::TryCallIndirect { .. } => F::TryCallIndirect,
         }
     }
 
@@ -821,7 +967,11 @@ impl InstructionData {
             | AtomicRmw { args, .. }
             | IntAddTrap { args, .. } => args,
             Ternary { args, .. } | AtomicCas { args, .. } => args,
-            MultiAry { args, .. } | Call { args, .. } | CallIndirect { args, .. } => args.as_slice(pool),
+            MultiAry { args, .. }
+            | Call { args, .. }
+            | CallIndirect { args, .. }
+            | TryCall { args, .. }
+            | TryCallIndirect { args, .. } => args.as_slice(pool),
             Nullary { .. }
             | UnaryImm { .. }
             | UnaryIeee32 { .. }
@@ -860,7 +1010,11 @@ impl InstructionData {
             | AtomicRmw { args, .. }
             | IntAddTrap { args, .. } => args,
             Ternary { args, .. } | AtomicCas { args, .. } => args,
-            MultiAry { args, .. } | Call { args, .. } | CallIndirect { args, .. } => args.as_mut_slice(pool),
+            MultiAry { args, .. }
+            | Call { args, .. }
+            | CallIndirect { args, .. }
+            | TryCall { args, .. }
+            | TryCallIndirect { args, .. } => args.as_mut_slice(pool),
             Nullary { .. }
             | UnaryImm { .. }
             | UnaryIeee32 { .. }
@@ -876,9 +1030,20 @@ impl InstructionData {
     }
 
     /// The branch destinations: one for `jump`, two for `brif` (taken first), the default
-    /// and then every entry for `br_table`; empty for other instructions.
-    pub fn branch_destinations<'a>(&'a self, jump_tables: &'a PrimaryMap<JumpTable, JumpTableData>) -> &'a [BlockCall] {
+    /// and then every entry for `br_table`, the normal destination and then every handler
+    /// for `try_call*`; empty for other instructions.
+    pub fn branch_destinations<'a>(
+        &'a self,
+        jump_tables: &'a PrimaryMap<JumpTable, JumpTableData>,
+        exception_tables: &'a PrimaryMap<ExceptionTable, ExceptionTableData>,
+    ) -> &'a [BlockCall] {
         match self {
+            InstructionData::TryCall { exception, .. } | InstructionData::TryCallIndirect { exception, .. } => {
+                match exception_tables.get(*exception) {
+                    Some(t) => t.all_branches(),
+                    None => &[],
+                }
+            }
             InstructionData::Jump { destination, .. } => std::slice::from_ref(destination),
             InstructionData::Brif { blocks, .. } => blocks,
             InstructionData::BranchTable { table, .. } => match jump_tables.get(*table) {
@@ -893,8 +1058,15 @@ impl InstructionData {
     pub fn branch_destinations_mut<'a>(
         &'a mut self,
         jump_tables: &'a mut PrimaryMap<JumpTable, JumpTableData>,
+        exception_tables: &'a mut PrimaryMap<ExceptionTable, ExceptionTableData>,
     ) -> &'a mut [BlockCall] {
         match self {
+            InstructionData::TryCall { exception, .. } | InstructionData::TryCallIndirect { exception, .. } => {
+                match exception_tables.get_mut(*exception) {
+                    Some(t) => t.all_branches_mut(),
+                    None => &mut [],
+                }
+            }
             InstructionData::Jump { destination, .. } => std::slice::from_mut(destination),
             InstructionData::Brif { blocks, .. } => blocks,
             InstructionData::BranchTable { table, .. } => match jump_tables.get_mut(*table) {
@@ -943,7 +1115,19 @@ impl InstructionData {
         match *self {
             InstructionData::MultiAry { args, .. }
             | InstructionData::Call { args, .. }
-            | InstructionData::CallIndirect { args, .. } => Some(args),
+            | InstructionData::CallIndirect { args, .. }
+            | InstructionData::TryCall { args, .. }
+            | InstructionData::TryCallIndirect { args, .. } => Some(args),
+            _ => None,
+        }
+    }
+
+    /// The exception table, for `try_call` and `try_call_indirect`.
+    pub fn exception_table(&self) -> Option<ExceptionTable> {
+        match *self {
+            InstructionData::TryCall { exception, .. } | InstructionData::TryCallIndirect { exception, .. } => {
+                Some(exception)
+            }
             _ => None,
         }
     }

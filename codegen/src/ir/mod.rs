@@ -25,17 +25,19 @@ pub use builder::{
 };
 pub use condcodes::{FloatCC, IntCC};
 pub use dfg::{BlockData, DataFlowGraph, ValueDef};
-pub use entities::{AliasRegion, Block, Constant, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value};
+pub use entities::{
+    AliasRegion, Block, Constant, ExceptionTable, FuncRef, GlobalValue, Inst, JumpTable, SigRef, StackSlot, Value,
+};
 pub use extname::{ExtFuncData, ExternalName};
 pub use function::{AliasRegionData, Function, GlobalValueData, MemoryPart, SourceLoc, StackSlotData, StackSlotKind};
 pub use immediates::{Ieee16, Ieee32, Ieee64, Ieee128, Imm64, Offset32};
 pub use instructions::{
-    BlockCall, Constraint, CtrlSource, InstructionData, InstructionFormat, JumpTableData, Opcode, OpcodeFlags,
-    OpcodeInfo, TypeSet, ValueList, ValueListPool,
+    BlockArg, BlockCall, Constraint, CtrlSource, ExceptionTableData, InstructionData, InstructionFormat, JumpTableData,
+    Opcode, OpcodeFlags, OpcodeInfo, TypeSet, ValueList, ValueListPool,
 };
 pub use layout::Layout;
 pub use libcall::LibCall;
 pub use memflags::{AliasClass, AtomicRmwOp, Endianness, MemFlags};
 pub use signature::{AbiParam, ArgumentExtension, ArgumentPurpose, CallConv, Signature};
-pub use trapcode::TrapCode;
+pub use trapcode::{THROW_FUNCTION, TrapCode, UNCAUGHT_EXCEPTION};
 pub use types::Type;

@@ -344,6 +344,12 @@ macro_rules! for_each_opcode {
             ReturnCall return_call "return_call" Call nocontrol Any [] [] [terminator call ret];
             /// Indirect tail call.
             ReturnCallIndirect return_call_indirect "return_call_indirect" CallIndirect nocontrol Any [Addr] [] [terminator call ret];
+            /// Calls a declared function that may throw: on return, branches to the exception
+            /// table's normal destination (passing `retN` results); on a throw, to the handler
+            /// whose tag matches or the `default` one (passing `exnN` payloads).
+            TryCall try_call "try_call" TryCall nocontrol Any [] [] [terminator branch call];
+            /// `try_call` through an address with a signature.
+            TryCallIndirect try_call_indirect "try_call_indirect" TryCallIndirect nocontrol Any [Addr] [] [terminator branch call];
 
             // ---- Special registers ----
             /// The frame pointer of this function.

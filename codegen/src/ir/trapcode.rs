@@ -25,6 +25,15 @@ impl TrapCode {
     pub const MAX_USER: u8 = 250;
 }
 
+/// The name of the function whose calls throw an exception: `%__lathe_throw(i32 tag, i64
+/// payload)`. The interpreter and the JIT both recognise it (see `docs/ir.md`,
+/// "Exceptions"); no function of that name is ever compiled or looked up.
+pub const THROW_FUNCTION: &str = "__lathe_throw";
+
+/// The trap that ends a call when an exception thrown by [`THROW_FUNCTION`] reaches no
+/// `try_call` that catches it.
+pub const UNCAUGHT_EXCEPTION: TrapCode = TrapCode::User(249);
+
 impl fmt::Display for TrapCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

@@ -43,6 +43,11 @@ pub struct Native {
     /// `tls_value` (x86-64: the ELF general-dynamic sequence). Without, the driver
     /// refuses it as unsupported before lowering.
     pub tls_value: bool,
+    /// `try_call`, `try_call_indirect` and calls of the throw helper
+    /// ([`THROW_FUNCTION`](crate::ir::THROW_FUNCTION)): landing pads and the per-call-site
+    /// handler tables the JIT's unwinder reads. Without, the driver refuses them as
+    /// unsupported before lowering.
+    pub exceptions: bool,
     /// `f16` and `f128` scalars in registers: constants as bit patterns, loads and stores
     /// (of `f128` in the ISA's byte order), `bitcast`s to and from same-size integers
     /// (and, for `f128`, 128-bit vectors), `select`s and calls. Everything else about
@@ -63,6 +68,7 @@ impl Native {
         byte_order: Endianness::Little,
         jump_tables: true,
         tls_value: true,
+        exceptions: true,
         soft_float: true,
         half_conversions: false,
     };

@@ -5,7 +5,9 @@
 //! its outgoing critical edges (an edge from a block with several successors, or ending in
 //! a branch other than `jump`, to a block with several predecessors gets a block of its
 //! own, holding only a jump, so regalloc2 has a place for the moves of that edge). Blocks marked `cold` go last. Unreachable
-//! blocks are not lowered.
+//! blocks are not lowered. Every edge of a `try_call*` is split: the normal edge's block
+//! passes the call's results (`retN`), each handler's block is its landing pad (it takes
+//! the payload registers, `exnN`), so the call itself passes no branch arguments.
 
 use crate::flowgraph::ControlFlowGraph;
 use crate::ir::{Block, Function};
@@ -43,9 +45,11 @@ impl BlockLoweringOrder {
         let rpo = layout_rpo(func, &cfg);
         let succs_of = |b: Block| -> Vec<Block> {
             match func.layout.last_inst(b) {
-                Some(term) => {
-                    func.dfg.insts[term].branch_destinations(&func.dfg.jump_tables).iter().map(|bc| bc.block).collect()
-                }
+                Some(term) => func.dfg.insts[term]
+                    .branch_destinations(&func.dfg.jump_tables, &func.dfg.exception_tables)
+                    .iter()
+                    .map(|bc| bc.block)
+                    .collect(),
                 None => Vec::new(),
             }
         };
@@ -60,13 +64,14 @@ impl BlockLoweringOrder {
             // is split like a critical one.
             let reads_registers =
                 func.layout.last_inst(*b).is_some_and(|t| func.dfg.insts[t].opcode() != crate::ir::Opcode::Jump);
+            let is_try = func.layout.last_inst(*b).is_some_and(|t| func.dfg.insts[t].exception_table().is_some());
             if succs.len() > 1 || reads_registers {
                 for (i, s) in succs.iter().enumerate() {
                     // Split edges into blocks with several predecessors, and every edge of
                     // a terminator that names the same block twice, so that each VCode
                     // edge is distinct and none is critical.
                     let repeated = succs.iter().filter(|x| *x == s).count() > 1;
-                    if cfg.pred_count(*s) > 1 || repeated {
+                    if cfg.pred_count(*s) > 1 || repeated || is_try {
                         blocks.push(LoweredBlock::Edge { pred: *b, succ_index: i, succ: *s });
                     }
                 }

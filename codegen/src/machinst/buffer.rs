@@ -25,7 +25,7 @@
 //! code; with islands requested as the emission loop does, every island lies within
 //! reach of the uses that need it (see `docs/machinst.md`, "MachBuffer").
 
-use super::compiled::{CallSite, Reloc, RelocKind, SrcLocRange, TrapSite};
+use super::compiled::{CallSite, ExceptionSite, Reloc, RelocKind, SrcLocRange, TrapSite};
 use crate::ir::{Endianness, ExternalName, SourceLoc, TrapCode};
 use std::fmt;
 
@@ -190,10 +190,16 @@ pub struct MachBuffer<L: LabelUse> {
     error: Option<BufferError>,
     traps: Vec<TrapSite>,
     call_sites: Vec<CallSite>,
+    /// `try_call` sites: the return offset and each handler's tag and landing label.
+    exception_sites: Vec<(u32, Handlers)>,
     relocs: Vec<Reloc>,
     srclocs: Vec<SrcLocRange>,
     cur_srcloc: Option<(u32, SourceLoc)>,
 }
+
+/// A `try_call`'s handlers while code is emitted: each tag (`None` for `default`) with
+/// its landing pad's label.
+type Handlers = Vec<(Option<u32>, MachLabel)>;
 
 /// What [`MachBuffer::finish`] produces.
 pub struct FinishedBuffer {
@@ -203,6 +209,8 @@ pub struct FinishedBuffer {
     pub traps: Vec<TrapSite>,
     /// Call sites, sorted.
     pub call_sites: Vec<CallSite>,
+    /// `try_call` sites with their landing pads, sorted.
+    pub exception_sites: Vec<ExceptionSite>,
     /// Relocations.
     pub relocs: Vec<Reloc>,
     /// Source-location ranges, sorted.
@@ -227,6 +235,7 @@ impl<L: LabelUse> MachBuffer<L> {
             error: None,
             traps: Vec::new(),
             call_sites: Vec::new(),
+            exception_sites: Vec::new(),
             relocs: Vec::new(),
             srclocs: Vec::new(),
             cur_srcloc: None,
@@ -348,6 +357,13 @@ impl<L: LabelUse> MachBuffer<L> {
         self.traps.push(TrapSite { offset: self.cur_offset(), code });
     }
 
+    /// Records that the call just emitted is a `try_call`'s, with its handlers (tag, or
+    /// `None` for `default`, and the label of the landing pad) in table order. Labels are
+    /// resolved when the buffer is finished.
+    pub fn add_exception_site(&mut self, handlers: Vec<(Option<u32>, MachLabel)>) {
+        self.exception_sites.push((self.cur_offset(), handlers));
+    }
+
     /// Records a call whose return address is the current offset (call after emitting the
     /// call instruction).
     pub fn add_call_site(&mut self) {
@@ -430,10 +446,21 @@ impl<L: LabelUse> MachBuffer<L> {
         }
         self.traps.sort_by_key(|t| t.offset);
         self.call_sites.sort_by_key(|c| c.ret_offset);
+        let mut exception_sites = Vec::with_capacity(self.exception_sites.len());
+        for (ret_offset, handlers) in std::mem::take(&mut self.exception_sites) {
+            let mut resolved = Vec::with_capacity(handlers.len());
+            for (tag, label) in handlers {
+                let offset = self.label_offset(label).ok_or(BufferError::UnboundLabel(label.0))?;
+                resolved.push((tag, offset));
+            }
+            exception_sites.push(ExceptionSite { ret_offset, handlers: resolved });
+        }
+        exception_sites.sort_by_key(|s| s.ret_offset);
         Ok(FinishedBuffer {
             data: self.data,
             traps: self.traps,
             call_sites: self.call_sites,
+            exception_sites,
             relocs: self.relocs,
             srclocs: self.srclocs,
         })

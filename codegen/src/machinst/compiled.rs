@@ -136,6 +136,16 @@ pub struct CallSite {
     pub ret_offset: u32,
 }
 
+/// A `try_call`'s call: where it returns to, and where each of its handlers lands.
+#[derive(Clone, PartialEq, Eq, Hash, Debug)]
+pub struct ExceptionSite {
+    /// Offset of the return address (the end of the call instruction).
+    pub ret_offset: u32,
+    /// The handlers in table order: the tag (`None` for `default`) and the offset of the
+    /// landing pad. A thrower that finds no match unwinds past this frame.
+    pub handlers: Vec<(Option<u32>, u32)>,
+}
+
 /// A range of code produced for one source location.
 #[derive(Copy, Clone, PartialEq, Eq, Hash, Debug)]
 pub struct SrcLocRange {
@@ -170,6 +180,8 @@ pub struct CompiledCode {
     pub traps: Vec<TrapSite>,
     /// Calls made by the function, sorted by offset.
     pub call_sites: Vec<CallSite>,
+    /// The calls of `try_call` instructions with their handlers, sorted by offset.
+    pub exception_sites: Vec<ExceptionSite>,
     /// Source locations of the code, sorted by offset.
     pub srclocs: Vec<SrcLocRange>,
     /// The frame description.

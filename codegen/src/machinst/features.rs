@@ -4,7 +4,8 @@
 //!
 //! Also what a backend does not lower ([`check_lowerable`]): `f16` and `f128` values on
 //! ISAs whose [`Native`] has no `soft_float`, vectors of `f16` lanes anywhere, and
-//! `tls_value` where the ISA's [`Native`] says so.
+//! `tls_value` and exceptions (`try_call*`, calls of the throw helper) where the ISA's
+//! [`Native`] says so.
 //!
 //! The driver runs [`check_features`] on the input, before any pass, so no pass can
 //! introduce what the user ruled out without the check having seen the source of it.
@@ -112,6 +113,12 @@ pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenEr
                     crate::text::display_inst(func, inst)
                 )));
             }
+            if !native.exceptions && throws_or_catches(func, inst) {
+                return Err(CodegenError::Unsupported(format!(
+                    "`{}`: exceptions (try_call, try_call_indirect and the throw helper) are lowered on x86_64 only so far (the interpreter runs them)",
+                    crate::text::display_inst(func, inst)
+                )));
+            }
             if let Some(&r) = func.dfg.inst_results(inst).iter().find(|&&r| unlowered(func.dfg.value_type(r))) {
                 let ty = func.dfg.value_type(r);
                 return refuse(format!("`{}` makes a value of type `{ty}`", crate::text::display_inst(func, inst)), ty);
@@ -119,6 +126,20 @@ pub fn check_lowerable(func: &Function, native: &Native) -> Result<(), CodegenEr
         }
     }
     Ok(())
+}
+
+/// Whether `inst` is a `try_call*` or a call of the throw helper.
+fn throws_or_catches(func: &Function, inst: crate::ir::Inst) -> bool {
+    match func.dfg.insts[inst] {
+        crate::ir::InstructionData::TryCallIndirect { .. } => true,
+        crate::ir::InstructionData::TryCall { .. } => true,
+        crate::ir::InstructionData::Call { func_ref, .. } | crate::ir::InstructionData::FuncAddr { func_ref, .. } => {
+            func.dfg.ext_funcs.get(func_ref).is_some_and(
+                |f| matches!(&f.name, crate::ir::ExternalName::TestCase(n) if n == crate::ir::THROW_FUNCTION),
+            )
+        }
+        _ => false,
+    }
 }
 
 fn check_signature(name: &str, sig: &Signature, flags: &Flags, rules: &TypeRules) -> Result<(), CodegenError> {
@@ -213,5 +234,41 @@ mod lowerable_tests {
             let e = isa.compile_function(&f, false).unwrap_err();
             assert!(matches!(&e, CodegenError::Unsupported(m) if m.contains("thread-local")), "{e}");
         }
+    }
+
+    #[test]
+    fn exceptions_are_refused_where_the_isa_lacks_them() {
+        let catches = crate::text::parse_functions(
+            "function %f(i64) -> i64 tail {\n    fn0 = %g(i64) -> i64 tail\nblock0(v0: i64):\n    \
+             try_call fn0(v0), block1(ret0), [ default: block1(exn0) ]\nblock1(v1: i64):\n    return v1\n}",
+        )
+        .unwrap()
+        .remove(0);
+        let throws = crate::text::parse_functions(
+            "function %f(i32, i64) {\n    fn0 = %__lathe_throw(i32, i64) system_v\nblock0(v0: i32, v1: i64):\n    \
+             call fn0(v0, v1)\n    return\n}",
+        )
+        .unwrap()
+        .remove(0);
+        let native = |exceptions| Native { exceptions, ..Native::EVERYTHING };
+        for f in [&catches, &throws] {
+            assert!(check_lowerable(f, &native(true)).is_ok());
+            let e = check_lowerable(f, &native(false)).unwrap_err().to_string();
+            assert!(e.contains("exceptions") && e.contains("x86_64 only"), "{e}");
+            for isa in ["aarch64", "riscv64", "s390x"] {
+                let isa = crate::isa::lookup_by_name(isa).unwrap().finish().unwrap();
+                let e = isa.compile_function(f, false).unwrap_err();
+                assert!(matches!(&e, CodegenError::Unsupported(m) if m.contains("try_call")), "{e}");
+            }
+        }
+        let x64 = crate::isa::lookup_by_name("x86_64").unwrap().finish().unwrap();
+        let code = x64.compile_function(&catches, false).unwrap();
+        assert_eq!(code.exception_sites.len(), 1);
+        let site = &code.exception_sites[0];
+        assert_eq!(site.handlers.len(), 1);
+        assert!(code.call_sites.iter().any(|c| c.ret_offset == site.ret_offset));
+        let (tag, pad) = site.handlers[0];
+        assert_eq!(tag, None);
+        assert!(pad as usize <= code.code.len() && pad != site.ret_offset, "the landing pad is its own block");
     }
 }

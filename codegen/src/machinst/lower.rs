@@ -48,6 +48,14 @@ pub trait LowerBackend {
     fn lower_params(&self, ctx: &mut Lower<'_, Self::MInst>, params: &[Value]) -> Result<(), CodegenError>;
     /// Lowers one non-terminator instruction.
     fn lower_inst(&self, ctx: &mut Lower<'_, Self::MInst>, inst: Inst) -> Result<(), CodegenError>;
+    /// Lowers the start of a landing pad (the split edge from a `try_call*` to one of its
+    /// handlers): an instruction defining the exception payload registers, returned in
+    /// order (`exn0`, `exn1`). ISAs without exceptions keep the default, an error (the
+    /// driver refuses `try_call*` on them before lowering).
+    fn lower_landing_pad(&self, ctx: &mut Lower<'_, Self::MInst>) -> Result<Vec<Reg>, CodegenError> {
+        let _ = ctx;
+        Err(CodegenError::Unsupported("exception landing pads on this ISA".into()))
+    }
     /// Lowers a terminator whose successor edges go to `targets`, in order.
     fn lower_branch(
         &self,
@@ -141,6 +149,9 @@ pub struct Lower<'f, I: MachInst> {
     /// The register holding the address of the return area, for conventions that pass
     /// one (set by the ISA's `lower_params`).
     pub ret_area: Option<Reg>,
+    /// The registers of each `try_call*`'s results, by instruction, for the split edge to
+    /// its normal destination (`retN`); set by the ABI layer's `lower_try_call`.
+    pub try_call_results: std::collections::HashMap<Inst, Vec<ValueRegs>>,
 }
 
 impl<'f, I: MachInst> Lower<'f, I> {
@@ -176,6 +187,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
             sunk: SecondaryMap::new(),
             param_facts: None,
             ret_area: None,
+            try_call_results: std::collections::HashMap::new(),
         }
     }
 
@@ -262,7 +274,7 @@ impl<'f, I: MachInst> Lower<'f, I> {
             let Some(i) = cur else { return false };
             let data = &f.dfg.insts[i];
             let mut uses = data.arguments(&f.dfg.value_lists).iter().copied().chain(
-                data.branch_destinations(&f.dfg.jump_tables)
+                data.branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
                     .iter()
                     .flat_map(|c| c.args_slice(&f.dfg.value_lists).iter().copied()),
             );
@@ -521,11 +533,36 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
                 ctx.cur_inst = None;
                 let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
                 let args: Vec<Value> = f.dfg.insts[term]
-                    .branch_destinations(&f.dfg.jump_tables)
+                    .branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
                     .get(succ_index)
                     .map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec())
                     .unwrap_or_default();
-                let regs: Vec<Reg> = args.iter().flat_map(|&a| ctx.put_in_regs(a).regs().to_vec()).collect();
+                // A `try_call*`'s handler edge is a landing pad: it starts by taking the
+                // payload registers.
+                let is_try = f.dfg.insts[term].exception_table().is_some();
+                let exns = if is_try && succ_index > 0 { backend.lower_landing_pad(&mut ctx)? } else { Vec::new() };
+                let mut regs: Vec<Reg> = Vec::new();
+                for &a in &args {
+                    match crate::ir::BlockArg::decode(a) {
+                        crate::ir::BlockArg::Value(v) => regs.extend_from_slice(ctx.put_in_regs(v).regs()),
+                        crate::ir::BlockArg::TryCallRet(n) => {
+                            let r =
+                                ctx.try_call_results.get(&term).and_then(|rs| rs.get(n as usize)).ok_or_else(|| {
+                                    CodegenError::Unsupported(format!("ret{n} of a try_call without that result"))
+                                })?;
+                            regs.extend_from_slice(r.regs());
+                        }
+                        crate::ir::BlockArg::TryCallExn(n) => {
+                            let r = exns.get(n as usize).ok_or_else(|| {
+                                CodegenError::Unsupported(format!(
+                                    "exn{n} (the ISA has {} payload registers)",
+                                    exns.len()
+                                ))
+                            })?;
+                            regs.push(*r);
+                        }
+                    }
+                }
                 let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
                 ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
                 ctx.finish_inst();
@@ -562,7 +599,7 @@ fn lower_block<B: LowerBackend>(
     let labels: Vec<MachLabel> = targets.iter().map(|&t| MachLabel::from_block(t)).collect();
     backend.lower_branch(ctx, term, &labels)?;
     ctx.finish_inst();
-    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables).to_vec();
+    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables).to_vec();
     for (i, &target) in targets.iter().enumerate() {
         let is_edge_block = matches!(order.blocks.get(target as usize), Some(LoweredBlock::Edge { .. }));
         let regs: Vec<Reg> = if is_edge_block {

@@ -37,7 +37,7 @@ pub use crate::result::CodegenError;
 pub use blockorder::{BlockLoweringOrder, LoweredBlock};
 pub use buffer::{BufferError, FinishedBuffer, LabelUse, MachBuffer, MachLabel};
 pub use compile::{CompileOptions, Pass, StageTimes, UnknownPass, compile_with};
-pub use compiled::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
+pub use compiled::{CallSite, CompiledCode, ExceptionSite, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
 pub use explain::Explanation;
 pub use features::check_features;
 pub use inst::{EmitState, FrameInfo, MachInst, TerminatorKind};

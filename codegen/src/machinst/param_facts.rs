@@ -46,7 +46,7 @@ pub fn params_where(f: &Function, holds: &dyn Fn(Inst, Value) -> bool) -> Second
     let mut feeds: Vec<(Value, Value)> = Vec::new();
     for block in f.layout.blocks() {
         let Some(term) = f.layout.last_inst(block) else { continue };
-        for call in f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables) {
+        for call in f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables) {
             let params = f.dfg.block_params(call.block);
             let args = call.args_slice(&f.dfg.value_lists);
             if params.len() != args.len() {

@@ -651,6 +651,7 @@ impl<I: MachInst> VCode<I> {
             relocs: done.relocs,
             traps: done.traps,
             call_sites: done.call_sites,
+            exception_sites: done.exception_sites,
             srclocs: done.srclocs,
             frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
             unwind,

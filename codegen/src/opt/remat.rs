@@ -14,7 +14,7 @@
 
 use crate::entity::SecondaryMap;
 use crate::ir::immediates::Imm64;
-use crate::ir::{Block, Function, Inst, InstructionData, Opcode, Value, ValueDef};
+use crate::ir::{Block, BlockArg, Function, Inst, InstructionData, Opcode, Value, ValueDef};
 
 /// Gives every block its own copy of each `iconst` of another block that it uses; returns
 /// how many copies were made. Operands must not be aliases (the pipeline resolves them
@@ -34,8 +34,11 @@ pub fn rematerialize_constants(func: &mut Function) -> usize {
             let data = &func.dfg.insts[inst];
             args.extend_from_slice(data.arguments(&func.dfg.value_lists));
             if !matches!(data, InstructionData::BranchTable { .. }) {
-                for call in data.branch_destinations(&func.dfg.jump_tables) {
-                    args.extend_from_slice(call.args_slice(&func.dfg.value_lists));
+                for call in data.branch_destinations(&func.dfg.jump_tables, &func.dfg.exception_tables) {
+                    // `retN`/`exnN` of a `try_call` are not values.
+                    args.extend(
+                        call.args_slice(&func.dfg.value_lists).iter().copied().filter(|&v| BlockArg::is_value(v)),
+                    );
                 }
             }
             let mut uses_copy = false;
@@ -88,7 +91,7 @@ fn replace_uses(func: &mut Function, inst: Inst, copy: &SecondaryMap<Value, Opti
     let data = &mut dfg.insts[inst];
     rewrite(data.arguments_mut(&mut dfg.value_lists));
     if !matches!(data, InstructionData::BranchTable { .. }) {
-        for call in data.branch_destinations_mut(&mut dfg.jump_tables) {
+        for call in data.branch_destinations_mut(&mut dfg.jump_tables, &mut dfg.exception_tables) {
             rewrite(call.args.as_mut_slice(&mut dfg.value_lists));
         }
     }

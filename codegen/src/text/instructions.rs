@@ -11,8 +11,8 @@ use super::literals::{int_bits, parse_float, parse_imm64, parse_scalar_bits, par
 use super::parser::Parser;
 use crate::ir::types::{self, Type};
 use crate::ir::{
-    AtomicRmwOp, BlockCall, FloatCC, Ieee16, Ieee32, Ieee64, Imm64, InstructionData as D, InstructionFormat as F,
-    IntCC, JumpTableData, Opcode, TrapCode, Value,
+    AtomicRmwOp, BlockArg, BlockCall, ExceptionTableData, FloatCC, Ieee16, Ieee32, Ieee64, Imm64, InstructionData as D,
+    InstructionFormat as F, IntCC, JumpTableData, Opcode, TrapCode, Value,
 };
 use smallvec::SmallVec;
 
@@ -183,6 +183,23 @@ impl Parser<'_> {
                 vals.insert(0, callee);
                 D::CallIndirect { opcode, sig_ref, args: self.st.func.dfg.value_list(&vals) }
             }
+            F::TryCall => {
+                let func_ref = self.parse_func_ref()?;
+                let vals = self.parse_call_args()?;
+                let sig = self.st.func.dfg.ext_funcs[func_ref].signature;
+                let exception = self.parse_exception_table(sig)?;
+                D::TryCall { opcode, func_ref, args: self.st.func.dfg.value_list(&vals), exception }
+            }
+            F::TryCallIndirect => {
+                let callee = self.parse_value_use()?;
+                let mut vals = self.parse_call_args()?;
+                vals.insert(0, callee);
+                self.comma()?;
+                let (n, p) = self.cur.entity("sig", "a signature (like `sig0`)", u32::MAX)?;
+                let sig = self.lookup_entity(&self.st.sigs, n, p, "sig")?;
+                let exception = self.parse_exception_table(sig)?;
+                D::TryCallIndirect { opcode, args: self.st.func.dfg.value_list(&vals), exception }
+            }
         })
     }
 
@@ -264,6 +281,72 @@ impl Parser<'_> {
         if self.cur.eat(Tok::LParen) && !self.cur.eat(Tok::RParen) {
             loop {
                 vals.push(self.parse_value_use()?);
+                if self.cur.eat(Tok::RParen) {
+                    break;
+                }
+                self.cur.expect(Tok::Comma, "`,` or `)` in the block arguments")?;
+            }
+        }
+        Ok(self.st.func.dfg.block_call(block, &vals))
+    }
+
+    /// `, blockN(args), [ context vN, tagN: blockM(args), default: blockK(args) ]` after the
+    /// callee of a `try_call*`: the normal destination, then the handlers. Arguments may
+    /// be `retN` on the normal destination and `exnN` on handlers (the verifier checks
+    /// which goes where).
+    fn parse_exception_table(&mut self, sig: crate::ir::SigRef) -> PResult<crate::ir::ExceptionTable> {
+        self.comma()?;
+        let normal = self.parse_try_block_call()?;
+        self.comma()?;
+        self.cur.expect(Tok::LBracket, "`[` and the exception handlers")?;
+        let mut context = None;
+        let mut handlers = Vec::new();
+        if !self.cur.eat(Tok::RBracket) {
+            loop {
+                let t = self.cur.peek();
+                match t.tok {
+                    Tok::Word("context") if handlers.is_empty() && context.is_none() => {
+                        self.cur.bump();
+                        context = Some(self.parse_value_use()?);
+                    }
+                    Tok::Word("default") => {
+                        self.cur.bump();
+                        self.cur.expect(Tok::Colon, "`:` after `default`")?;
+                        handlers.push((None, self.parse_try_block_call()?));
+                    }
+                    _ if self.cur.at_entity("tag") => {
+                        let (n, _) = self.cur.entity("tag", "a tag (like `tag1`)", u32::MAX)?;
+                        self.cur.expect(Tok::Colon, "`:` after the tag")?;
+                        handlers.push((Some(n), self.parse_try_block_call()?));
+                    }
+                    _ => return self.cur.expected("a handler (`tagN: blockM(...)` or `default: blockM(...)`)"),
+                }
+                if self.cur.eat(Tok::RBracket) {
+                    break;
+                }
+                self.cur.expect(Tok::Comma, "`,` or `]` in the exception table")?;
+            }
+        }
+        let data = ExceptionTableData::new(sig, context, normal, &handlers);
+        Ok(self.st.func.dfg.make_exception_table(data))
+    }
+
+    /// `blockN` or `blockN(a1, a2)` where each argument is a value, `retN` or `exnN`.
+    fn parse_try_block_call(&mut self) -> PResult<BlockCall> {
+        let block = self.parse_block_use()?;
+        let mut vals: SmallVec<[Value; 8]> = SmallVec::new();
+        if self.cur.eat(Tok::LParen) && !self.cur.eat(Tok::RParen) {
+            loop {
+                let arg = if self.cur.at_entity("ret") {
+                    let (n, _) = self.cur.entity("ret", "a return value (like `ret0`)", self.limit)?;
+                    BlockArg::TryCallRet(n)
+                } else if self.cur.at_entity("exn") {
+                    let (n, _) = self.cur.entity("exn", "an exception payload (like `exn0`)", self.limit)?;
+                    BlockArg::TryCallExn(n)
+                } else {
+                    BlockArg::Value(self.parse_value_use()?)
+                };
+                vals.push(arg.encode());
                 if self.cur.eat(Tok::RParen) {
                     break;
                 }

@@ -202,10 +202,40 @@ fn write_block_call(w: &mut dyn Write, pool: &ValueListPool, block: crate::ir::B
     let args = args.as_slice(pool);
     if !args.is_empty() {
         w.write_str("(")?;
-        write_values(w, args)?;
+        for (i, &v) in args.iter().enumerate() {
+            if i > 0 {
+                w.write_str(", ")?;
+            }
+            write!(w, "{}", crate::ir::BlockArg::decode(v))?;
+        }
         w.write_str(")")?;
     }
     Ok(())
+}
+
+/// `, blockN(...), [ context vN, tagN: blockM(...), default: blockK(...) ]`
+fn write_exception_table(w: &mut dyn Write, func: &Function, table: crate::ir::ExceptionTable) -> fmt::Result {
+    let pool = &func.dfg.value_lists;
+    let Some(t) = func.dfg.exception_tables.get(table) else { return write!(w, ", {table}") };
+    let normal = t.normal_return();
+    w.write_str(", ")?;
+    write_block_call(w, pool, normal.block, normal.args)?;
+    w.write_str(", [")?;
+    let mut first = true;
+    if let Some(ctx) = t.context() {
+        write!(w, " context {ctx}")?;
+        first = false;
+    }
+    for (tag, bc) in t.handlers() {
+        w.write_str(if first { " " } else { ", " })?;
+        first = false;
+        match tag {
+            Some(n) => write!(w, "tag{n}: ")?,
+            None => w.write_str("default: ")?,
+        }
+        write_block_call(w, pool, bc.block, bc.args)?;
+    }
+    w.write_str(if first { "]" } else { " ]" })
 }
 
 /// Writes the lanes of a constant of type `ty` as `[l0 l1 ...]`, or as a hex integer when
@@ -364,6 +394,28 @@ fn write_inst(w: &mut dyn Write, func: &Function, inst: Inst, force_suffix: bool
                 }
                 None => w.write_str("?()"),
             }
+        }
+        D::TryCall { func_ref, args, exception, .. } => {
+            write!(w, " {func_ref}(")?;
+            write_values(w, args.as_slice(pool))?;
+            w.write_str(")")?;
+            write_exception_table(w, func, exception)
+        }
+        D::TryCallIndirect { args, exception, .. } => {
+            let args = args.as_slice(pool);
+            match args.split_first() {
+                Some((callee, rest)) => {
+                    write!(w, " {callee}(")?;
+                    write_values(w, rest)?;
+                    w.write_str(")")?;
+                }
+                None => w.write_str(" ?()")?,
+            }
+            match func.dfg.exception_tables.get(exception) {
+                Some(t) => write!(w, ", {}", t.signature())?,
+                None => w.write_str(", ?")?,
+            }
+            write_exception_table(w, func, exception)
         }
     }
 }

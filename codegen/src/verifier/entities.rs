@@ -9,7 +9,7 @@
 //! for the later phases.
 
 use super::{AnyEntity, Verifier};
-use crate::ir::{GlobalValue, GlobalValueData, Inst, InstructionData, Value, ValueDef};
+use crate::ir::{BlockArg, GlobalValue, GlobalValueData, Inst, InstructionData, Value, ValueDef};
 
 impl Verifier<'_> {
     pub(super) fn check_entities(&mut self) {
@@ -128,15 +128,32 @@ impl Verifier<'_> {
         {
             self.inst_error(inst, format!("uses {table}, which does not exist"));
         }
-        for bc in data.branch_destinations(&dfg.jump_tables) {
+        if let Some(table) = data.exception_table() {
+            match dfg.exception_tables.get(table) {
+                None => self.inst_error(inst, format!("uses {table}, which does not exist")),
+                Some(t) => {
+                    if !dfg.signatures.is_valid(t.signature()) {
+                        self.inst_error(inst, format!("uses {}, which does not exist", t.signature()));
+                    }
+                    if let Some(ctx) = t.context() {
+                        silent |= self.check_value_ref(inst, ctx);
+                    }
+                }
+            }
+        }
+        for bc in data.branch_destinations(&dfg.jump_tables, &dfg.exception_tables) {
             let b = bc.block;
             if !dfg.block_is_valid(b) {
                 self.inst_error(inst, format!("branches to {b}, which does not exist"));
             } else if !func.layout.is_block_inserted(b) {
                 self.inst_error(inst, format!("branches to {b}, which is not in the layout"));
             }
+            // `retN`/`exnN` are checked against the callee and the payload registers in
+            // `cfg_checks`.
             for &v in bc.args_slice(&dfg.value_lists) {
-                silent |= self.check_value_ref(inst, v);
+                if let Some(v) = BlockArg::decode(v).as_value() {
+                    silent |= self.check_value_ref(inst, v);
+                }
             }
         }
         match *data {
@@ -146,12 +163,12 @@ impl Verifier<'_> {
                 self.inst_error(inst, format!("uses {stack_slot}, which does not exist"));
             }
             InstructionData::UnaryGlobalValue { global_value, .. } => self.check_gv_ref(inst, global_value),
-            InstructionData::FuncAddr { func_ref, .. } | InstructionData::Call { func_ref, .. } => {
-                match dfg.ext_funcs.get(func_ref) {
-                    None => self.inst_error(inst, format!("uses {func_ref}, which does not exist")),
-                    Some(ext) => silent |= !dfg.signatures.is_valid(ext.signature),
-                }
-            }
+            InstructionData::FuncAddr { func_ref, .. }
+            | InstructionData::Call { func_ref, .. }
+            | InstructionData::TryCall { func_ref, .. } => match dfg.ext_funcs.get(func_ref) {
+                None => self.inst_error(inst, format!("uses {func_ref}, which does not exist")),
+                Some(ext) => silent |= !dfg.signatures.is_valid(ext.signature),
+            },
             InstructionData::CallIndirect { sig_ref, .. } if !dfg.signatures.is_valid(sig_ref) => {
                 self.inst_error(inst, format!("uses {sig_ref}, which does not exist"));
             }

@@ -10,6 +10,16 @@ use crate::error::{Ex, Halt, invalid, unsupported};
 use crate::memory::{FUNC_BASE, FUNC_STRIDE};
 use lathe_codegen::ir::{Inst, InstructionData as D, Opcode, Type};
 
+/// The throw helper's arguments, `(i32 tag, i64 payload)`, as a [`Flow::Throw`].
+fn throw(args: &[crate::value::Val]) -> Ex<Flow> {
+    match args {
+        [tag, payload] if tag.ty == lathe_codegen::ir::types::I32 && payload.ty == lathe_codegen::ir::types::I64 => {
+            Ok(Flow::Throw { tag: tag.bits as u32, payload: payload.bits as u64 })
+        }
+        _ => invalid(format!("`%{}` takes (i32 tag, i64 payload)", crate::THROW_FUNCTION)),
+    }
+}
+
 /// Executes a control-flow, call or special-register instruction.
 pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, _ctrl: Type) -> Ex<Flow> {
     use Opcode::*;
@@ -41,18 +51,29 @@ pub(super) fn exec(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &D, op: Opcode, _ctr
             let c = ctx.arg(arg)?.bits != 0;
             if (op == Trapz && !c) || (op == Trapnz && c) { Err(Halt::Trap(code)) } else { Ok(Flow::Next) }
         }
-        D::Call { func_ref, args, .. } => {
+        D::Call { func_ref, args, .. } | D::TryCall { func_ref, args, .. } => {
             let Some(ext) = dfg.ext_funcs.get(func_ref) else {
                 return invalid(format!("{func_ref} is not declared"));
             };
             let key = crate::store::name_key(&ext.name);
+            let args = args.as_slice(&dfg.value_lists).iter().map(|&v| ctx.arg(v)).collect::<Ex<Vec<_>>>()?;
+            if key == crate::THROW_FUNCTION {
+                return throw(&args);
+            }
             let Some(callee) = ctx.store.index_of(&key) else {
                 return Err(Halt::Error(InterpreterError::UnknownFunction(key)));
             };
-            let args = args.as_slice(&dfg.value_lists).iter().map(|&v| ctx.arg(v)).collect::<Ex<Vec<_>>>()?;
             Ok(Flow::Call { callee, args, tail: op == ReturnCall })
         }
-        D::CallIndirect { sig_ref, args, .. } => {
+        D::CallIndirect { .. } | D::TryCallIndirect { .. } => {
+            let (args, sig_ref) = match *data {
+                D::CallIndirect { sig_ref, args, .. } => (args, sig_ref),
+                D::TryCallIndirect { args, exception, .. } => match dfg.exception_tables.get(exception) {
+                    Some(t) => (args, t.signature()),
+                    None => return invalid(format!("{exception} is not declared")),
+                },
+                _ => return bad_shape(op),
+            };
             let list = args.as_slice(&dfg.value_lists);
             let Some((&target, rest)) = list.split_first() else {
                 return invalid("an indirect call without a callee");

@@ -45,6 +45,14 @@ pub(crate) enum Flow {
         /// Whether this is a tail call.
         tail: bool,
     },
+    /// A call of the throw helper ([`THROW_FUNCTION`](crate::THROW_FUNCTION)): unwind to
+    /// the nearest `try_call` whose table catches `tag`, the current frame's first.
+    Throw {
+        /// The exception's tag.
+        tag: u32,
+        /// The payload (delivered as `exn0`).
+        payload: u64,
+    },
 }
 
 /// What one instruction may touch.
@@ -258,8 +266,8 @@ fn dispatch(ctx: &mut Ctx<'_, '_>, inst: Inst, data: &InstructionData, op: Opcod
         | StackLoad | StackStore | StackAddr | SymbolValue | TlsValue | GlobalValue | FuncAddr | AtomicRmw
         | AtomicCas | AtomicLoad | AtomicStore | Fence => mem::exec(ctx, inst, data, op, ctrl),
         Jump | Brif | BrTable | Return | Trap | Trapz | Trapnz | Debugtrap | Call | CallIndirect | ReturnCall
-        | ReturnCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress | GetPinnedReg | SetPinnedReg
-        | Nop => control::exec(ctx, inst, data, op, ctrl),
+        | ReturnCallIndirect | TryCall | TryCallIndirect | GetFramePointer | GetStackPointer | GetReturnAddress
+        | GetPinnedReg | SetPinnedReg | Nop => control::exec(ctx, inst, data, op, ctrl),
         Splat | ScalarToVector | Extractlane | Insertlane | Shuffle | Swizzle | VanyTrue | VallTrue | VhighBits
         | Snarrow | Unarrow | Uunarrow | SwidenLow | SwidenHigh | UwidenLow | UwidenHigh | IaddPairwise | Vselect
         | SqmulRoundSat | FvpromoteLow | Fvdemote | Uload8x8 | Sload8x8 | Uload16x4 | Sload16x4 | Uload32x2

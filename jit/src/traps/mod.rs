@@ -83,6 +83,37 @@ pub(crate) fn decode_trap(word: u64) -> TrapCode {
     }
 }
 
+/// Where to resume so that the innermost active call of this thread ends with a trap, as
+/// the signal handler resumes it: the landing code, the block's saved stack pointer, and
+/// the landing code's two arguments.
+pub(crate) struct TrapExit {
+    /// The stub's landing code.
+    pub landing: usize,
+    /// The stack pointer to resume with.
+    pub sp: u64,
+    /// The first argument (rdi on x86-64): the block.
+    pub block: u64,
+    /// The second argument: the encoded trap code.
+    pub word: u64,
+}
+
+/// The [`TrapExit`] for ending this thread's innermost active call with `code`, recorded
+/// as raised at `pc`; `None` without an active call. For the exception thrower.
+pub(crate) fn trap_exit(pc: usize, code: TrapCode) -> Option<TrapExit> {
+    let block = thread::current();
+    if block.is_null() {
+        return None;
+    }
+    // SAFETY: `block` is this thread's innermost live block (pushed before the stub call,
+    // popped after it returns), and this thread is inside that call.
+    let sp = unsafe {
+        (*block).trap_pc = pc as u64;
+        (*block).trace_len = 0;
+        (*block).saved_rsp
+    };
+    Some(TrapExit { landing: signals::landing(), sp, block: block as u64, word: encode_trap(code) })
+}
+
 /// Calls the entry stub with `block` as the innermost trap context of this thread.
 ///
 /// # Safety

@@ -1,4 +1,5 @@
-//! The process-wide registry of finalized JIT code, read by the signal handler.
+//! The process-wide registry of finalized JIT code, read by the signal handler and by the
+//! exception thrower (`<arch>/throw.rs`), which looks up `try_call` return addresses.
 //!
 //! Each finalized region registers its function ranges and absolute trap-site addresses;
 //! the region is unregistered before it is unmapped. The handler only reads (a shared
@@ -15,7 +16,14 @@ pub(crate) struct RegionTraps {
     pub funcs: Vec<(usize, usize)>,
     /// Absolute trap-site addresses with their codes, sorted by address.
     pub sites: Vec<(usize, TrapCode)>,
+    /// Absolute return addresses of `try_call` calls with their handlers (tag, `None` for
+    /// `default`, and the absolute landing-pad address), sorted by return address.
+    pub handlers: Vec<(usize, Handlers)>,
 }
+
+/// The handlers of one `try_call`: each tag (`None` for `default`) and the absolute
+/// address of its landing pad, in table order.
+pub(crate) type Handlers = Vec<(Option<u32>, usize)>;
 
 struct Entry {
     id: u64,
@@ -31,6 +39,7 @@ static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 pub(crate) fn register(mut traps: RegionTraps) -> u64 {
     traps.funcs.sort_unstable();
     traps.sites.sort_unstable_by_key(|s| s.0);
+    traps.handlers.sort_unstable_by_key(|s| s.0);
     let start = traps.funcs.first().map_or(0, |f| f.0);
     let end = traps.funcs.iter().map(|f| f.1).max().unwrap_or(0);
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -59,6 +68,25 @@ pub(crate) fn lookup(pc: usize) -> Option<Option<TrapCode>> {
     Some(sites.binary_search_by_key(&pc, |s| s.0).ok().map(|k| sites[k].1))
 }
 
+/// Where an exception of `tag` goes from the frame whose call returns to `ret`: `None`
+/// when `ret` is not inside a JIT function (the walk has left JIT code), else the landing
+/// pad of the first handler of the `try_call` there that catches `tag`, if any.
+pub(crate) fn lookup_handler(ret: usize, tag: u32) -> Option<Option<usize>> {
+    let reg = REGISTRY.read().unwrap_or_else(|e| e.into_inner());
+    // A return address may equal the end of its function (a call that never returns as
+    // the last instruction); look up the byte before it.
+    let pc = ret.checked_sub(1)?;
+    let entry = reg.iter().find(|e| e.start <= pc && pc < e.end)?;
+    let funcs = &entry.traps.funcs;
+    let i = funcs.partition_point(|f| f.0 <= pc);
+    if i == 0 || pc >= funcs[i - 1].1 {
+        return None;
+    }
+    let handlers = &entry.traps.handlers;
+    let Ok(k) = handlers.binary_search_by_key(&ret, |s| s.0) else { return Some(None) };
+    Some(handlers[k].1.iter().find(|(t, _)| t.is_none_or(|t| t == tag)).map(|&(_, landing)| landing))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -70,6 +98,7 @@ mod tests {
         let id = register(RegionTraps {
             funcs: vec![(base + 32, base + 40), (base, base + 16)],
             sites: vec![(base + 4, TrapCode::User(3))],
+            handlers: Vec::new(),
         });
         assert_eq!(lookup(base + 4), Some(Some(TrapCode::User(3))));
         assert_eq!(lookup(base + 5), Some(None));

@@ -35,6 +35,12 @@ const GUARD_ZONE: usize = 1 << 20;
 /// Without known stack bounds, a fault this close to the stack pointer is an overflow.
 const NEAR_SP: usize = 64 * 1024;
 
+/// The entry stub's landing address (set when the handlers are installed, before any
+/// call through the stub).
+pub(super) fn landing() -> usize {
+    LANDING.load(Ordering::Acquire)
+}
+
 /// Installs the handlers, once per process.
 pub(crate) fn install_handlers() -> io::Result<()> {
     INSTALLED.get_or_init(|| install().map_err(|e| e.to_string())).clone().map_err(io::Error::other)

@@ -3,3 +3,4 @@
 
 pub(crate) mod context;
 pub(crate) mod stub;
+pub(crate) mod throw;

@@ -325,7 +325,20 @@ impl Reader<'_> {
             };
             unwind.push(UnwindRecord { offset, inst });
         }
-        Ok(CompiledCode { code, alignment, relocs, traps, call_sites, srclocs, frame, unwind, listing: None })
+        // Wasm translation makes no `try_call`, so precompiled code has no exception sites.
+        let exception_sites = Vec::new();
+        Ok(CompiledCode {
+            code,
+            alignment,
+            relocs,
+            traps,
+            call_sites,
+            exception_sites,
+            srclocs,
+            frame,
+            unwind,
+            listing: None,
+        })
     }
 }
 

@@ -218,6 +218,32 @@ impl AbiHooks for X64Abi {
             CallTarget::Reg(r) => Inst::CallUnknown { target: RegMem::Reg(r), uses, defs, clobbers },
         }
     }
+    fn gen_try_call(
+        &self,
+        target: CallTarget,
+        uses: Vec<(Reg, PReg)>,
+        defs: Vec<(Reg, PReg)>,
+        mut clobbers: PRegSet,
+        targets: &[crate::machinst::MachLabel],
+        tags: Vec<Option<u32>>,
+    ) -> Option<Inst> {
+        // Every allocatable register but the results: rbx and r12-r15 too, which the
+        // frames a throw skips may have changed without restoring (rbp and rsp are
+        // restored by the thrower). The prologue saves them, since they are written here.
+        for p in regs::CALLEE_SAVED {
+            if p != regs::preg_rbp() {
+                clobbers.add(p);
+            }
+        }
+        for (_, p) in &defs {
+            clobbers.remove(*p);
+        }
+        let (callee, target) = match target {
+            CallTarget::Known(callee) => (Some(callee), None),
+            CallTarget::Reg(r) => (None, Some(RegMem::Reg(r))),
+        };
+        Some(Inst::TryCall { callee, target, uses, defs, clobbers, targets: targets.to_vec(), tags })
+    }
     fn gen_return_call(&self, target: CallTarget, uses: Vec<(Reg, PReg)>) -> Inst {
         match target {
             CallTarget::Known(callee) => Inst::ReturnCallKnown { callee, uses },

@@ -547,6 +547,23 @@ pub fn emit(inst: &Inst, buf: &mut MachBuffer<X64LabelUse>, state: &EmitState<'_
             enc_rm(S32, &[0xff], 2).emit(buf, rm_of(target, state));
             buf.add_call_site();
         }
+        Inst::TryCall { callee, target, targets, tags, .. } => {
+            match (callee, target) {
+                (Some(callee), _) => {
+                    buf.put1(0xe8);
+                    buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);
+                    buf.put4(0);
+                }
+                (None, Some(target)) => enc_rm(S32, &[0xff], 2).emit(buf, rm_of(target, state)),
+                (None, None) => unreachable!("a TryCall has a callee or a target (built by gen_try_call)"),
+            }
+            buf.add_call_site();
+            buf.add_exception_site(tags.iter().copied().zip(targets[1..].iter().copied()).collect());
+            if state.next_block != Some(targets[0]) {
+                jmp(buf, targets[0]);
+            }
+        }
+        Inst::LandingPad { .. } => {}
         Inst::ReturnCallKnown { callee, .. } => {
             buf.put1(0xe9);
             buf.add_reloc(RelocKind::X86CallPlt4, callee, -4);

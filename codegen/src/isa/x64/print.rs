@@ -191,6 +191,23 @@ pub fn print(inst: &Inst) -> String {
         Inst::TrapIf { cc, code } => format!("j{} $+0x4\nud2{}", cc.invert().name(), trap_comment(Some(*code))),
         Inst::Args { args, .. } => format!("; args: {}", fixed_list(args)),
         Inst::CallKnown { callee, .. } => format!("call {callee}"),
+        Inst::TryCall { callee, target, targets, tags, .. } => {
+            let call = match (callee, target) {
+                (Some(callee), _) => format!("call {callee}"),
+                (_, Some(target)) => format!("call {}", rm(target, S64)),
+                _ => "call ?".to_string(),
+            };
+            let handlers: Vec<String> = tags
+                .iter()
+                .zip(&targets[1..])
+                .map(|(tag, t)| match tag {
+                    Some(n) => format!("tag{n}: {t:?}"),
+                    None => format!("default: {t:?}"),
+                })
+                .collect();
+            format!("{call} ; try: normal {:?}, [{}]\njmp {:?}", targets[0], handlers.join(", "), targets[0])
+        }
+        Inst::LandingPad { defs } => format!("; landing pad: {}", fixed_list(defs)),
         Inst::ReturnCallKnown { callee, .. } => format!("jmp {callee}"),
         Inst::ReturnCallUnknown { target, .. } => format!("jmp {}", reg_name(*target, OperandSize::S64)),
         Inst::CallUnknown { target, .. } => format!("call {}", rm(target, S64)),

@@ -68,6 +68,24 @@ pub trait AbiHooks {
         defs: Vec<(Reg, PReg)>,
         clobbers: PRegSet,
     ) -> Self::I;
+    /// A `try_call*`'s call, a block terminator: like [`gen_call`](Self::gen_call), then a
+    /// branch to `targets[0]` (the normal destination's block); `handlers` are the tags
+    /// (`None` for `default`) and landing-pad labels recorded with the call site. The ISA
+    /// adds every other allocatable register to `clobbers`, so that no value lives in a
+    /// register across the call and a landing pad needs only the stack and frame pointers
+    /// restored. `None` on ISAs without exceptions.
+    fn gen_try_call(
+        &self,
+        target: CallTarget,
+        uses: Vec<(Reg, PReg)>,
+        defs: Vec<(Reg, PReg)>,
+        clobbers: PRegSet,
+        targets: &[crate::machinst::buffer::MachLabel],
+        tags: Vec<Option<u32>>,
+    ) -> Option<Self::I> {
+        let _ = (target, uses, defs, clobbers, targets, tags);
+        None
+    }
     /// A tail call (the epilogue is emitted before it).
     fn gen_return_call(&self, target: CallTarget, uses: Vec<(Reg, PReg)>) -> Self::I;
     /// Extends the integer `src` of type `from` to 64 bits into `dst` (zero or sign), for
@@ -188,7 +206,12 @@ fn call_parts<'f, I: MachInst>(
                 all_args.split_first().ok_or_else(|| CodegenError::Unsupported("a malformed call".into()))?;
             (sig, Callee::Value(*callee), args.to_vec())
         }
-        InstructionData::Call { func_ref, .. } => {
+        InstructionData::TryCallIndirect { .. } => {
+            let (callee, args) =
+                all_args.split_first().ok_or_else(|| CodegenError::Unsupported("a malformed call".into()))?;
+            (sig, Callee::Value(*callee), args.to_vec())
+        }
+        InstructionData::Call { func_ref, .. } | InstructionData::TryCall { func_ref, .. } => {
             let ext = f
                 .dfg
                 .ext_funcs
@@ -236,6 +259,30 @@ fn place_arg<H: AbiHooks>(
 /// addresses are passed), the call, then the results out of their registers and the return
 /// area.
 pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst) -> Result<(), CodegenError> {
+    lower_call_or_try(ctx, hooks, inst, None)
+}
+
+/// Lowers `try_call` and `try_call_indirect`, terminators whose successors (the normal
+/// destination, then each handler) are the split edges `targets`: the arguments as for
+/// `call`, then the call with its branch. The results' registers are kept in
+/// [`Lower::try_call_results`] for the normal edge's `retN` arguments. Results in the
+/// return area would need loads after the call, on the normal edge only: refused as
+/// unsupported.
+pub fn lower_try_call<H: AbiHooks>(
+    ctx: &mut Lower<'_, H::I>,
+    hooks: &H,
+    inst: Inst,
+    targets: &[crate::machinst::buffer::MachLabel],
+) -> Result<(), CodegenError> {
+    lower_call_or_try(ctx, hooks, inst, Some(targets))
+}
+
+fn lower_call_or_try<H: AbiHooks>(
+    ctx: &mut Lower<'_, H::I>,
+    hooks: &H,
+    inst: Inst,
+    try_targets: Option<&[crate::machinst::buffer::MachLabel]>,
+) -> Result<(), CodegenError> {
     let (sig, callee, args) = call_parts(ctx, inst)?;
     let desc = hooks.conv(sig.call_conv)?;
     let layout = CallLayout::new(desc, sig)?;
@@ -272,13 +319,17 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
             }
         }
     }
+    // A `try_call` has no result values: its callee's returns are typed by the signature.
+    let result_types: Vec<Type> = match try_targets {
+        Some(_) => sig.returns.iter().map(|p| p.value_type).collect(),
+        None => ctx.f.dfg.inst_results(inst).iter().map(|&v| ctx.value_type(v)).collect(),
+    };
     let results = ctx.f.dfg.inst_results(inst).to_vec();
     let mut defs = Vec::new();
     let mut clobbers = (desc.clobbers)();
     let mut area_loads = Vec::new();
-    let mut outputs = Vec::with_capacity(results.len());
-    for (&v, ret_locs) in results.iter().zip(&layout.rets) {
-        let ty = ctx.value_type(v);
+    let mut outputs = Vec::with_capacity(result_types.len());
+    for (&ty, ret_locs) in result_types.iter().zip(&layout.rets) {
         let mut rs = Vec::with_capacity(2);
         for (k, &loc) in ret_locs.iter().enumerate() {
             let r = ctx.alloc_tmp(class_of(ty));
@@ -296,6 +347,24 @@ pub fn lower_call<H: AbiHooks>(ctx: &mut Lower<'_, H::I>, hooks: &H, inst: Inst)
         outputs.push(if rs.len() == 2 { ValueRegs::two(rs[0], rs[1]) } else { ValueRegs::one(rs[0]) });
     }
     let target = callee.target(ctx);
+    if let Some(targets) = try_targets {
+        if !area_loads.is_empty() || layout.ret_area_ptr.is_some() {
+            return Err(CodegenError::Unsupported(
+                "a try_call whose callee returns values in memory (more results than return registers)".into(),
+            ));
+        }
+        let tags: Vec<Option<u32>> = ctx.f.dfg.insts[inst]
+            .exception_table()
+            .and_then(|t| ctx.f.dfg.exception_tables.get(t))
+            .map(|t| t.handlers().map(|(tag, _)| tag).collect())
+            .unwrap_or_default();
+        let call = hooks
+            .gen_try_call(target, uses, defs, clobbers, targets, tags)
+            .ok_or_else(|| CodegenError::Unsupported("try_call on this ISA".into()))?;
+        ctx.emit(call);
+        ctx.try_call_results.insert(inst, outputs);
+        return Ok(());
+    }
     ctx.emit(hooks.gen_call(target, uses, defs, clobbers));
     for load in area_loads {
         ctx.emit(load);

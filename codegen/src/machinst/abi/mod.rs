@@ -22,7 +22,9 @@ pub mod frame;
 mod lower;
 
 pub use frame::{FrameDesc, SaveStyle};
-pub use lower::{AbiBase, AbiHooks, CallTarget, lower_call, lower_params, lower_return, lower_return_call};
+pub use lower::{
+    AbiBase, AbiHooks, CallTarget, lower_call, lower_params, lower_return, lower_return_call, lower_try_call,
+};
 
 use crate::ir::{CallConv, Signature, Type};
 use crate::result::CodegenError;

@@ -2,7 +2,10 @@
 //! something for functions that are broken on purpose.
 
 use super::*;
-use crate::ir::{AtomicRmwOp, BlockCall, Constant, FloatCC, Ieee16, Ieee32, Ieee64, InstructionFormat, ValueList};
+use crate::ir::{
+    AtomicRmwOp, BlockArg, BlockCall, Constant, ExceptionTable, ExceptionTableData, FloatCC, Ieee16, Ieee32, Ieee64,
+    InstructionFormat, ValueList,
+};
 
 /// A small deterministic generator (xorshift64*), so failures reproduce.
 struct Rng(u64);
@@ -24,7 +27,7 @@ impl Rng {
 
 const TYPES: [Type; 14] = [INVALID, I8, I16, I32, I64, I128, F32, F64, I8X16, I16X8, I32X4, I64X2, F32X4, F64X2];
 
-const FORMATS: [InstructionFormat; 35] = {
+const FORMATS: [InstructionFormat; 37] = {
     use InstructionFormat::*;
     [
         Nullary,
@@ -62,6 +65,8 @@ const FORMATS: [InstructionFormat; 35] = {
         IntAddTrap,
         Call,
         CallIndirect,
+        TryCall,
+        TryCallIndirect,
     ]
 };
 
@@ -88,6 +93,35 @@ impl Gen<'_> {
         let n = self.rng.below(3);
         let vs: Vec<Value> = (0..n).map(|_| self.value()).collect();
         func.dfg.block_call(b, &vs)
+    }
+    /// A destination whose arguments may also be `retN`/`exnN`, in or out of range.
+    fn try_block_call(&mut self, func: &mut Function) -> BlockCall {
+        let b = Block::from_u32(self.rng.below(self.blocks + 2) as u32);
+        let n = self.rng.below(3);
+        let vs: Vec<Value> = (0..n)
+            .map(|_| match self.rng.below(3) {
+                0 => BlockArg::TryCallRet(self.rng.below(3) as u32).encode(),
+                1 => BlockArg::TryCallExn(self.rng.below(3) as u32).encode(),
+                _ => self.value(),
+            })
+            .collect();
+        func.dfg.block_call(b, &vs)
+    }
+    /// A new exception table (sometimes a reference to one that does not exist).
+    fn exception_table(&mut self, func: &mut Function) -> ExceptionTable {
+        if self.rng.chance(10) {
+            return self.small::<ExceptionTable>(func.dfg.exception_tables.len());
+        }
+        let sig = self.small::<SigRef>(func.dfg.signatures.len());
+        let context = self.rng.chance(30).then(|| self.value());
+        let normal = self.try_block_call(func);
+        let handlers: Vec<_> = (0..self.rng.below(4))
+            .map(|_| {
+                let tag = self.rng.chance(70).then(|| self.rng.below(3) as u32);
+                (tag, self.try_block_call(func))
+            })
+            .collect();
+        func.dfg.make_exception_table(ExceptionTableData::new(sig, context, normal, &handlers))
     }
     fn small<T: crate::entity::EntityRef>(&mut self, n: usize) -> T {
         T::new(self.rng.below(n + 2))
@@ -190,6 +224,15 @@ impl Gen<'_> {
                 sig_ref: self.small::<SigRef>(func.dfg.signatures.len()),
                 args: self.values(func),
             },
+            F::TryCall => D::TryCall {
+                opcode,
+                func_ref: self.small::<FuncRef>(func.dfg.ext_funcs.len()),
+                args: self.values(func),
+                exception: self.exception_table(func),
+            },
+            F::TryCallIndirect => {
+                D::TryCallIndirect { opcode, args: self.values(func), exception: self.exception_table(func) }
+            }
         }
     }
 }

@@ -5,7 +5,9 @@
 //! It mirrors the JIT runner's cases: a function the backend reports unsupported is left
 //! out and its lines are skipped (a call to it from another function makes the whole
 //! configuration unsupported, as a JIT link would); a signature the entry trampolines do
-//! not carry skips the line; arguments that do not fit the signature fail it.
+//! not carry skips the line; arguments that do not fit the signature fail it. Exceptions
+//! (a `try_call` or a call of the throw helper) make the configuration unsupported: the
+//! thrower is the JIT's (`lathe_jit`), and the C driver has none.
 
 use super::{Functions, LineResult, Runs};
 use crate::cross::Toolchain;
@@ -15,6 +17,15 @@ use lathe_codegen::ir::ExternalName;
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::result::CodegenError;
 use lathe_jit::{JitError, entry};
+
+/// Whether compiled code catches exceptions or calls the throw helper.
+fn uses_exceptions(code: &lathe_codegen::machinst::CompiledCode) -> bool {
+    !code.exception_sites.is_empty()
+        || code
+            .relocs
+            .iter()
+            .any(|r| matches!(&r.target, ExternalName::TestCase(n) if n == lathe_codegen::ir::THROW_FUNCTION))
+}
 
 /// One result per run line.
 pub(super) fn run(
@@ -34,6 +45,13 @@ pub(super) fn run(
             )));
         };
         match isa.compile_function(f, false) {
+            Ok(code) if uses_exceptions(&code) => {
+                return Err(Failure::Unsupported(format!(
+                    "function at line {}: exceptions run only through the JIT (the object path's driver has no `%{}`)",
+                    funcs.line_of(&f.name),
+                    lathe_codegen::ir::THROW_FUNCTION
+                )));
+            }
             Ok(code) => compiled.push(ProgramFunction { name, signature: &f.signature, code }),
             Err(CodegenError::Unsupported(reason)) => not_compiled.push((&f.name, reason)),
             Err(error) => {

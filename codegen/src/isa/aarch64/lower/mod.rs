@@ -690,6 +690,7 @@ impl LowerBackend for A64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
             tls_value: false,
+            exceptions: false,
             soft_float: false,
             half_conversions: false,
         }

@@ -461,6 +461,7 @@ impl LowerBackend for Rv64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: false,
             tls_value: false,
+            exceptions: false,
             soft_float: false,
             half_conversions: false,
         }

@@ -572,6 +572,7 @@ impl LowerBackend for S390xLower {
             byte_order: crate::ir::Endianness::Big,
             jump_tables: true,
             tls_value: false,
+            exceptions: false,
             soft_float: false,
             half_conversions: false,
         }

@@ -355,6 +355,33 @@ pub enum Inst {
         /// Registers the call overwrites besides `defs`.
         clobbers: PRegSet,
     },
+    /// A `try_call*`'s call, ending its block: `call callee` or `call r/m64`, then `jmp`
+    /// to `targets[0]` (the normal edge) unless it is the next block. The call site is
+    /// recorded with `targets[1..]` as the landing pads of the handlers tagged `tags`.
+    /// `clobbers` holds every allocatable register except `defs`, so nothing lives in a
+    /// register across the call (the landing pads rely on it).
+    TryCall {
+        /// The function called: `Known` is `callee`, otherwise the address in `target`.
+        callee: Option<ExternalName>,
+        /// The address called when `callee` is `None`.
+        target: Option<RegMem>,
+        /// Arguments, fixed in their registers.
+        uses: Vec<(Reg, PReg)>,
+        /// Results, fixed in their registers.
+        defs: Vec<(Reg, PReg)>,
+        /// Registers the call overwrites besides `defs`.
+        clobbers: PRegSet,
+        /// The normal edge's block, then each handler's landing pad.
+        targets: Vec<MachLabel>,
+        /// Each handler's tag (`None` for `default`), in order.
+        tags: Vec<Option<u32>>,
+    },
+    /// Pseudo-instruction at the start of a landing pad: defines the exception payload
+    /// registers (rax, rdx) that the thrower set before jumping here. Emits nothing.
+    LandingPad {
+        /// Each payload value and its register.
+        defs: Vec<(Reg, PReg)>,
+    },
     /// A tail call: `jmp callee` (rel32 with an `X86PcRel4` relocation) after the
     /// epilogue, which the driver emits before it (`TerminatorKind::Ret`). The arguments
     /// are fixed uses in caller-saved argument registers, which the epilogue leaves alone.
@@ -1047,6 +1074,14 @@ impl MachInst for Inst {
                 visit_fixed_uses(uses, v);
                 visit_fixed_defs(defs, v);
             }
+            Inst::TryCall { target, uses, defs, .. } => {
+                if let Some(target) = target {
+                    target.visit(v);
+                }
+                visit_fixed_uses(uses, v);
+                visit_fixed_defs(defs, v);
+            }
+            Inst::LandingPad { defs } => visit_fixed_defs(defs, v),
             Inst::ReturnCallKnown { uses, .. } => visit_fixed_uses(uses, v),
             Inst::ReturnCallUnknown { target, uses } => {
                 v.reg_fixed_use(target, regs::preg_r11());
@@ -1206,7 +1241,9 @@ impl MachInst for Inst {
 
     fn clobbers(&self) -> PRegSet {
         match self {
-            Inst::CallKnown { clobbers, .. } | Inst::CallUnknown { clobbers, .. } => *clobbers,
+            Inst::CallKnown { clobbers, .. } | Inst::CallUnknown { clobbers, .. } | Inst::TryCall { clobbers, .. } => {
+                *clobbers
+            }
             Inst::ElfTlsGetAddr { .. } => {
                 let mut set = regs::caller_saved_set();
                 set.remove(regs::preg_rax());
@@ -1218,7 +1255,9 @@ impl MachInst for Inst {
 
     fn terminator_kind(&self) -> TerminatorKind {
         match self {
-            Inst::Jmp { .. } | Inst::JmpCond { .. } | Inst::JmpTable { .. } => TerminatorKind::Branch,
+            Inst::Jmp { .. } | Inst::JmpCond { .. } | Inst::JmpTable { .. } | Inst::TryCall { .. } => {
+                TerminatorKind::Branch
+            }
             Inst::Ret { .. } | Inst::ReturnCallKnown { .. } | Inst::ReturnCallUnknown { .. } => TerminatorKind::Ret,
             Inst::Ud2 { .. } => TerminatorKind::NoReturn,
             _ => TerminatorKind::None,
@@ -1238,6 +1277,11 @@ impl MachInst for Inst {
             }
             Inst::JmpTable { default, targets, .. } => {
                 *default = f(*default);
+                for t in targets.iter_mut() {
+                    *t = f(*t);
+                }
+            }
+            Inst::TryCall { targets, .. } => {
                 for t in targets.iter_mut() {
                     *t = f(*t);
                 }
@@ -1339,6 +1383,10 @@ impl MachInst for Inst {
     fn print_emitted(&self, state: &EmitState<'_>) -> String {
         match *self {
             Inst::Jmp { target } if state.next_block == Some(target) => String::new(),
+            // The call alone: the jump to the normal edge is left out.
+            Inst::TryCall { ref targets, .. } if state.next_block == targets.first().copied() => {
+                self.print().lines().next().unwrap_or_default().to_string()
+            }
             Inst::JmpCond { cc, taken, not_taken } if state.next_block == Some(not_taken) => {
                 format!("j{} {taken:?}", cc.name())
             }

@@ -830,6 +830,7 @@ impl LowerBackend for X64Lower {
             byte_order: crate::ir::Endianness::Little,
             jump_tables: true,
             tls_value: true,
+            exceptions: true,
             soft_float: true,
             half_conversions: self.isa_flags.has_f16c,
         }
@@ -845,7 +846,18 @@ impl LowerBackend for X64Lower {
     }
 
     fn lower_branch(&self, ctx: &mut Lower<'_, MInst>, inst: Inst, targets: &[MachLabel]) -> Result<(), CodegenError> {
+        // `try_call*` is a call and a branch at once; the ABI layer lowers it whole.
+        if ctx.f.dfg.insts[inst].exception_table().is_some() {
+            return abi_lower::lower_try_call(ctx, &X64Abi, inst, targets);
+        }
         crate::machinst::run_rules("x86_64", self, ctx, inst, targets, isle::constructor_lower_branch)
+    }
+    fn lower_landing_pad(&self, ctx: &mut Lower<'_, MInst>) -> Result<Vec<Reg>, CodegenError> {
+        // The thrower puts payload 0 in rax and payload 1 in rdx.
+        let exn0 = ctx.alloc_tmp(regalloc2::RegClass::Int);
+        let exn1 = ctx.alloc_tmp(regalloc2::RegClass::Int);
+        ctx.emit(MInst::LandingPad { defs: vec![(exn0, regs::preg_rax()), (exn1, regs::preg_rdx())] });
+        Ok(vec![exn0, exn1])
     }
 }
 

@@ -61,7 +61,7 @@ variants! {
     Load, Store, StoreImm, Cmp, Test, Setcc, Cmov, Jmp, JmpCond, JmpTable, Ret, Ud2, TrapIf, Args, CallKnown, CallUnknown,
     LoadExtName, ElfTlsGetAddr, Push64, Pop64, AddRspImm, SubRspImm, MovToSp, MovFromSp, XmmSaveToSp, XmmRestoreFromSp, XmmMovRR, XmmRmR, XmmUnary, XmmRound,
     HalfConvert, XmmCmp, GprToXmm, XmmToGpr, CvtIntToFloat, CvtFloatToInt, XmmLoad, XmmStore, XmmConst, Fma, BitCount, Bmi, Rorx, Bswap,
-    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, VecBin, VecUnary,
+    Mfence, AtomicXadd, LockCmpxchg, AtomicRmwLoop, ReturnCallKnown, ReturnCallUnknown, TryCall, LandingPad, VecBin, VecUnary,
     VecShiftImm, VecLoad, VecStore, VecConst, VecFill, Pinsr, Pextr, Movmsk, Blendv,
 }
 
@@ -233,7 +233,21 @@ fn expected_lines(inst: &Inst, next_block: Option<MachLabel>) -> Vec<String> {
             return vec![format!("j{} {not_taken:?}", cc.invert().name())];
         }
     }
+    if let Inst::TryCall { targets, .. } = inst
+        && next_block == targets.first().copied()
+    {
+        return inst.print().lines().take(1).map(str::to_string).collect();
+    }
     inst.print().lines().map(str::to_string).collect()
+}
+
+/// Where the call of a `TryCall` ends (its return address): before the jump to the normal
+/// edge, when that jump is emitted.
+fn try_call_end(inst: &Inst, e: &Emitted, next_block: Option<MachLabel>) -> usize {
+    match inst {
+        Inst::TryCall { targets, .. } if next_block != targets.first().copied() => e.end - 5,
+        _ => e.end,
+    }
 }
 
 /// Checks one instruction; returns a description of the first mismatch.
@@ -258,6 +272,9 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     let symbols = match inst {
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
             vec![(callee.to_string(), format!("0x{:x}", e.end))]
+        }
+        Inst::TryCall { callee: Some(callee), .. } => {
+            vec![(callee.to_string(), format!("0x{:x}", try_call_end(inst, &e, next_block)))]
         }
         Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => vec![(name.to_string(), "0x0".to_string())],
         // A zero displacement from the end of the instruction: iced shows that address.
@@ -380,13 +397,31 @@ fn check(inst: &Inst, next_block: Option<MachLabel>, fmt: &mut IntelFormatter) -
     // Calls and relocations.
     let is_call = matches!(inst, Inst::CallKnown { .. } | Inst::CallUnknown { .. } | Inst::ElfTlsGetAddr { .. });
     let got_calls: Vec<u32> = e.out.call_sites.iter().map(|c| c.ret_offset).collect();
-    let want_calls: Vec<u32> = if is_call { vec![e.end as u32] } else { vec![] };
+    let want_calls: Vec<u32> = match inst {
+        Inst::TryCall { .. } => vec![try_call_end(inst, &e, next_block) as u32],
+        _ if is_call => vec![e.end as u32],
+        _ => vec![],
+    };
     if got_calls != want_calls {
         return Err(format!("call sites {got_calls:?}, want {want_calls:?}"));
+    }
+    // A try_call's handlers, at the labels' offsets (label 0 at 0, the others unbound
+    // until the test binds them after the instruction).
+    let got_sites: Vec<(u32, Vec<Option<u32>>)> =
+        e.out.exception_sites.iter().map(|s| (s.ret_offset, s.handlers.iter().map(|h| h.0).collect())).collect();
+    let want_sites: Vec<(u32, Vec<Option<u32>>)> = match inst {
+        Inst::TryCall { tags, .. } => vec![(try_call_end(inst, &e, next_block) as u32, tags.clone())],
+        _ => vec![],
+    };
+    if got_sites != want_sites {
+        return Err(format!("exception sites {got_sites:?}, want {want_sites:?}"));
     }
     let want_relocs: Vec<(u32, RelocKind, ExternalName, i64)> = match inst {
         Inst::CallKnown { callee, .. } | Inst::ReturnCallKnown { callee, .. } => {
             vec![(e.end as u32 - 4, RelocKind::X86CallPlt4, callee.clone(), -4)]
+        }
+        Inst::TryCall { callee: Some(callee), .. } => {
+            vec![(try_call_end(inst, &e, next_block) as u32 - 4, RelocKind::X86CallPlt4, callee.clone(), -4)]
         }
         Inst::LoadExtName { name, mode: SymbolAddress::Absolute, .. } => {
             vec![(e.end as u32 - 8, RelocKind::Abs8, name.clone(), 0)]
@@ -722,6 +757,28 @@ fn cases() -> Vec<(Inst, Option<MachLabel>)> {
     v.extend(Inst::gen_epilogue(&win).into_iter().filter_map(FrameItem::into_inst));
 
     let mut out: Vec<(Inst, Option<MachLabel>)> = v.into_iter().map(|i| (i, None)).collect();
+    // try_call: direct and indirect, with and without the jump to the normal edge.
+    let try_targets = vec![MachLabel(1), MachLabel(2), MachLabel(3)];
+    let try_callees = [
+        (Some(ExternalName::TestCase("thrower".into())), None),
+        (None, Some(RegMem::Reg(regs::r11()))),
+        (None, Some(RegMem::Reg(regs::rax()))),
+    ];
+    for (callee, target) in try_callees {
+        let inst = Inst::TryCall {
+            callee,
+            target,
+            uses: vec![],
+            defs: vec![(regs::rax(), regs::preg_rax())],
+            clobbers: regs::caller_saved_set(),
+            targets: try_targets.clone(),
+            tags: vec![Some(7), None],
+        };
+        for next in [None, Some(MachLabel(1))] {
+            out.push((inst.clone(), next));
+        }
+    }
+    out.push((Inst::LandingPad { defs: vec![(regs::rax(), regs::preg_rax()), (regs::rdx(), regs::preg_rdx())] }, None));
     for cc in CC::ALL {
         for (taken, not_taken) in [(1, 2), (2, 1), (0, 3), (3, 0)] {
             let inst = Inst::JmpCond { cc, taken: MachLabel(taken), not_taken: MachLabel(not_taken) };
