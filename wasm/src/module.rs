@@ -201,7 +201,11 @@ impl ModuleInfo {
 /// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD and tail
 /// calls (`return_call_ref` needs typed function references, which are not enabled).
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::RELAXED_SIMD | WasmFeatures::TAIL_CALL
+    WasmFeatures::WASM2
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::MULTI_MEMORY
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so
@@ -246,9 +250,15 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, WasmError> 
     Ok(out)
 }
 
-/// Parses and validates `bytes`.
+/// Parses and validates `bytes` with every feature Lathe supports ([`features`]).
 pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, WasmError> {
-    let mut validator = Validator::new_with_features(features());
+    parse_with(bytes, features())
+}
+
+/// Parses and validates `bytes` with the features of `enabled` that Lathe supports (a
+/// feature Lathe lacks stays off whatever `enabled` says).
+pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, WasmError> {
+    let mut validator = Validator::new_with_features(enabled & features());
     let mut info = ModuleInfo { bytes: bytes.to_vec(), ..Default::default() };
     let mut func_validators = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {

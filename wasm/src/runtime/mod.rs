@@ -97,6 +97,12 @@ pub struct Config {
     /// default) or an engine-wide pool of preallocated slots with fixed limits, reset on
     /// reuse (`runtime/pool.rs`).
     pub allocator: InstanceAllocator,
+    /// The Wasm features modules may use: by default every one Lathe supports
+    /// ([`crate::module::features`]); turning one off makes modules using it invalid (the
+    /// spec runner validates the 1.0 and 2.0 files without the later proposals, whose
+    /// files assert, for example, that a second memory is invalid). Features Lathe lacks
+    /// stay off whatever this says.
+    pub wasm_features: wasmparser::WasmFeatures,
 }
 
 impl Default for Config {
@@ -112,6 +118,7 @@ impl Default for Config {
             consume_fuel: false,
             cache_dir: None,
             allocator: InstanceAllocator::OnDemand,
+            wasm_features: crate::module::features(),
         }
     }
 }
@@ -199,7 +206,7 @@ impl Module {
     }
 
     fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
-        let info = crate::module::parse(bytes)?;
+        let info = crate::module::parse_with(bytes, engine.config.wasm_features)?;
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
         let options = translate::TranslateOptions {
