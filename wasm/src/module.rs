@@ -1,10 +1,11 @@
 //! Parsing and validating a Wasm module into [`ModuleInfo`]: everything the translator and
 //! the runtime need, owned, with function bodies kept as byte ranges of the module.
 //!
-//! Input: module bytes. Validation is wasmparser's, with the Wasm 2.0 feature set (the MVP
-//! plus sign extension, non-trapping float-to-int, multi-value, bulk memory, reference
-//! types, mutable globals and SIMD; SIMD parses but does not translate yet), with extended
-//! constant expressions on top.
+//! Input: module bytes and the features to allow. Validation is wasmparser's, with the
+//! Wasm 2.0 feature set (the MVP plus sign extension, non-trapping float-to-int,
+//! multi-value, bulk memory, reference types, mutable globals and SIMD), with extended
+//! constant expressions, relaxed SIMD, tail calls, multi-memory and memory64 on top
+//! ([`features`]; `Config::wasm_features` may turn some off).
 //! Output: [`ModuleInfo`], read by `translate` (types, function signatures) and by
 //! `runtime` (imports, exports, segments, initialisers).
 
@@ -198,9 +199,16 @@ impl ModuleInfo {
 }
 
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
-/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets).
+/// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD, tail
+/// calls (`return_call_ref` needs typed function references, which are not enabled),
+/// multi-memory and memory64. Not GC, exceptions, threads or the others.
 pub fn features() -> WasmFeatures {
-    WasmFeatures::WASM2 | WasmFeatures::EXTENDED_CONST | WasmFeatures::RELAXED_SIMD
+    WasmFeatures::WASM2
+        | WasmFeatures::EXTENDED_CONST
+        | WasmFeatures::RELAXED_SIMD
+        | WasmFeatures::TAIL_CALL
+        | WasmFeatures::MULTI_MEMORY
+        | WasmFeatures::MEMORY64
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so
@@ -245,9 +253,15 @@ fn const_expr(expr: &wasmparser::ConstExpr<'_>) -> Result<ConstExpr, WasmError> 
     Ok(out)
 }
 
-/// Parses and validates `bytes`.
+/// Parses and validates `bytes` with every feature Lathe supports ([`features`]).
 pub fn parse(bytes: &[u8]) -> Result<ModuleInfo, WasmError> {
-    let mut validator = Validator::new_with_features(features());
+    parse_with(bytes, features())
+}
+
+/// Parses and validates `bytes` with the features of `enabled` that Lathe supports (a
+/// feature Lathe lacks stays off whatever `enabled` says).
+pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, WasmError> {
+    let mut validator = Validator::new_with_features(enabled & features());
     let mut info = ModuleInfo { bytes: bytes.to_vec(), ..Default::default() };
     let mut func_validators = Vec::new();
     for payload in Parser::new(0).parse_all(bytes) {

@@ -1,7 +1,8 @@
 //! The data compiled code reads at run time, laid out `#[repr(C)]`.
 //!
 //! Every translated function takes a pointer to its instance's [`VmCtx`] as its first
-//! parameter. Through it the code reaches the memory ([`VmMemory`]: base and current length),
+//! parameter. Through it the code reaches the memories ([`VmMemory`]: base and current length;
+//! memory 0 directly, every memory through an array),
 //! the globals (one pointer per global to an 8- or 16-byte cell), the tables ([`VmTable`]:
 //! element array and length), and the functions ([`VmFuncRef`]: code, type id, vmctx), one
 //! pointer per function index, imported or not. Imported entities are pointers to the
@@ -16,8 +17,10 @@ use std::mem::offset_of;
 /// The per-instance context.
 #[repr(C)]
 pub struct VmCtx {
-    /// The instance's memory, or null.
+    /// The instance's memory 0, or null (the common case, one load away).
     pub memory: *mut VmMemory,
+    /// One pointer per memory index (multi-memory; entry 0 is `memory`).
+    pub memories: *const *mut VmMemory,
     /// One pointer per global index to its cell.
     pub globals: *const *mut u64,
     /// One pointer per table index.
@@ -73,6 +76,8 @@ pub struct VmFuncRef {
 
 /// Offset of [`VmCtx::memory`].
 pub const CTX_MEMORY: i32 = offset_of!(VmCtx, memory) as i32;
+/// Offset of [`VmCtx::memories`].
+pub const CTX_MEMORIES: i32 = offset_of!(VmCtx, memories) as i32;
 /// Offset of [`VmCtx::globals`].
 pub const CTX_GLOBALS: i32 = offset_of!(VmCtx, globals) as i32;
 /// Offset of [`VmCtx::tables`].

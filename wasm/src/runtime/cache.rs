@@ -22,6 +22,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 pub(super) fn entry_path(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     let mut key = fingerprint(engine).into_bytes();
     key.extend_from_slice(if engine.config.optimize { b"|speed|" } else { b"|none|" });
+    // A module valid with more features must not load from the cache for an engine
+    // that validates with fewer.
+    key.extend_from_slice(&engine.config.wasm_features.bits().to_le_bytes());
     key.extend_from_slice(bytes);
     dir.join(format!("{:016x}.lwasm", checksum(&key)))
 }

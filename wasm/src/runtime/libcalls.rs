@@ -45,56 +45,75 @@ fn fits(start: u32, len: u32, size: usize) -> bool {
     start as u64 + len as u64 <= size as u64
 }
 
-extern "C" fn memory_grow(vmctx: *mut VmCtx, delta: u32) -> u32 {
-    // SAFETY: called by compiled code with its own vmctx.
-    let (data, i) = unsafe { context(vmctx) };
-    let m = data.instances[i].memory.expect("validated");
-    let mem = &mut data.memories[m as usize];
-    if let Some(limiter) = &mut data.limiter {
-        let page = super::memory::PAGE;
-        let (current, desired) = (mem.pages() * page, (mem.pages() + delta as u64).saturating_mul(page));
-        if !limiter.memory_growing(current, desired, Some(mem.max_pages * page)) {
-            return u32::MAX;
-        }
-    }
-    mem.grow(delta as u64).map_or(u32::MAX, |old| old as u32)
+/// Whether `[start, start + len)` fits in `size` (64-bit memory operands).
+fn fits64(start: u64, len: u64, size: usize) -> bool {
+    start.checked_add(len).is_some_and(|end| end <= size as u64)
 }
 
-extern "C" fn memory_fill(vmctx: *mut VmCtx, dst: u32, val: u32, len: u32) -> u32 {
+/// The store index of memory `mem` of instance `i`.
+fn memory_of(data: &StoreData, i: usize, mem: u32) -> usize {
+    data.instances[i].memories[mem as usize] as usize
+}
+
+extern "C" fn memory_grow(vmctx: *mut VmCtx, mem: u32, delta: u64) -> u64 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
-    let m = data.instances[i].memory.expect("validated");
-    let mem = data.memories[m as usize].bytes_mut();
-    if !fits(dst, len, mem.len()) {
+    let m = memory_of(data, i, mem);
+    let mem = &mut data.memories[m];
+    if let Some(limiter) = &mut data.limiter {
+        let page = super::memory::PAGE;
+        let current = mem.pages() * page;
+        let desired = mem.pages().saturating_add(delta).saturating_mul(page);
+        if !limiter.memory_growing(current, desired, Some(mem.max_pages * page)) {
+            return u64::MAX;
+        }
+    }
+    mem.grow(delta).unwrap_or(u64::MAX)
+}
+
+extern "C" fn memory_fill(vmctx: *mut VmCtx, mem: u32, dst: u64, val: u32, len: u64) -> u32 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let m = memory_of(data, i, mem);
+    let mem = data.memories[m].bytes_mut();
+    if !fits64(dst, len, mem.len()) {
         return 1;
     }
     mem[dst as usize..(dst + len) as usize].fill(val as u8);
     0
 }
 
-extern "C" fn memory_copy(vmctx: *mut VmCtx, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_copy(vmctx: *mut VmCtx, dst_mem: u32, src_mem: u32, dst: u64, src: u64, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
-    let m = data.instances[i].memory.expect("validated");
-    let mem = data.memories[m as usize].bytes_mut();
-    if !fits(dst, len, mem.len()) || !fits(src, len, mem.len()) {
+    let (d, s) = (memory_of(data, i, dst_mem), memory_of(data, i, src_mem));
+    if !fits64(dst, len, data.memories[d].bytes().len()) || !fits64(src, len, data.memories[s].bytes().len()) {
         return 1;
     }
-    mem.copy_within(src as usize..(src + len) as usize, dst as usize);
+    let (dst, src, len) = (dst as usize, src as usize, len as usize);
+    if d == s {
+        data.memories[d].bytes_mut().copy_within(src..src + len, dst);
+    } else {
+        // Two distinct memories (distinct reservations): borrow both at once.
+        let (lo, hi) = data.memories.split_at_mut(d.max(s));
+        let (dm, sm) = if d < s { (&mut lo[d], &hi[0]) } else { (&mut hi[0], &lo[s]) };
+        dm.bytes_mut()[dst..dst + len].copy_from_slice(&sm.bytes()[src..src + len]);
+    }
     0
 }
 
-extern "C" fn memory_init(vmctx: *mut VmCtx, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn memory_init(vmctx: *mut VmCtx, mem: u32, seg: u32, dst: u64, src: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let inst = &data.instances[i];
     let bytes = inst.data[seg as usize].clone().unwrap_or_else(|| std::sync::Arc::from(&[][..]));
-    let m = inst.memory.expect("validated");
-    let mem = data.memories[m as usize].bytes_mut();
-    if !fits(src, len, bytes.len()) || !fits(dst, len, mem.len()) {
+    let m = memory_of(data, i, mem);
+    let mem = data.memories[m].bytes_mut();
+    if !fits(src, len, bytes.len()) || !fits64(dst, len as u64, mem.len()) {
         return 1;
     }
-    mem[dst as usize..(dst + len) as usize].copy_from_slice(&bytes[src as usize..(src + len) as usize]);
+    let dst = dst as usize;
+    mem[dst..dst + len as usize].copy_from_slice(&bytes[src as usize..(src + len) as usize]);
     0
 }
 

@@ -19,7 +19,10 @@ use std::sync::Arc;
 pub const PAGE: u64 = 65536;
 /// Bytes reserved per memory: 4 GiB of index, 4 GiB of static offset, and a guard.
 pub const RESERVATION: usize = (8 << 30) + 65536;
-/// The largest memory a 32-bit index can address, in pages.
+/// The largest memory a 32-bit index can address, in pages: also the host's cap on a
+/// 64-bit memory (whose declared limits may go up to 2^48 pages), so that every memory
+/// fits the same reservation; growing past it fails (`memory.grow` returns -1) and a
+/// larger initial size is an instantiation error.
 pub const MAX_PAGES: u64 = 65536;
 
 /// A linear memory.
@@ -28,6 +31,9 @@ pub struct LinearMemory {
     pub vm: VmMemory,
     /// The maximum size in pages.
     pub max_pages: u64,
+    /// Whether the memory has 64-bit indices (memory64): part of its type, which an
+    /// import must match. Its size is capped like a 32-bit memory's (see [`MAX_PAGES`]).
+    pub memory64: bool,
     /// The pool slot holding the memory, if it is pooled.
     slot: Option<MemorySlot>,
 }
@@ -57,7 +63,7 @@ impl LinearMemory {
             Some(slot) => slot.base(),
             None => reserve()?,
         };
-        let mut m = LinearMemory { vm: VmMemory { base, len: 0 }, max_pages, slot };
+        let mut m = LinearMemory { vm: VmMemory { base, len: 0 }, max_pages, memory64: false, slot };
         if m.grow(initial).is_none() {
             return Err(WasmError::OutOfMemory(format!(
                 "could not make the initial {initial} pages of a memory accessible"

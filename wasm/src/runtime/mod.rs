@@ -97,6 +97,12 @@ pub struct Config {
     /// default) or an engine-wide pool of preallocated slots with fixed limits, reset on
     /// reuse (`runtime/pool.rs`).
     pub allocator: InstanceAllocator,
+    /// The Wasm features modules may use: by default every one Lathe supports
+    /// ([`crate::module::features`]); turning one off makes modules using it invalid (the
+    /// spec runner validates the 1.0 and 2.0 files without the later proposals, whose
+    /// files assert, for example, that a second memory is invalid). Features Lathe lacks
+    /// stay off whatever this says.
+    pub wasm_features: wasmparser::WasmFeatures,
 }
 
 impl Default for Config {
@@ -112,6 +118,7 @@ impl Default for Config {
             consume_fuel: false,
             cache_dir: None,
             allocator: InstanceAllocator::OnDemand,
+            wasm_features: crate::module::features(),
         }
     }
 }
@@ -199,7 +206,7 @@ impl Module {
     }
 
     fn compile(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
-        let info = crate::module::parse(bytes)?;
+        let info = crate::module::parse_with(bytes, engine.config.wasm_features)?;
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
         let options = translate::TranslateOptions {
@@ -346,6 +353,8 @@ pub enum ExternType {
         initial: u64,
         /// Pages, if bounded.
         maximum: Option<u64>,
+        /// 64-bit indices (memory64); an import matches only a memory of the same kind.
+        memory64: bool,
     },
     /// A table (its current size as `initial`, for a definition).
     Table(TableType),
@@ -366,9 +375,9 @@ impl ExternType {
         match (self, wanted) {
             (ExternType::Func(a), ExternType::Func(b)) => a.params() == b.params() && a.results() == b.results(),
             (
-                ExternType::Memory { initial, maximum },
-                ExternType::Memory { initial: want_initial, maximum: want_max },
-            ) => initial >= want_initial && max_ok(*maximum, *want_max),
+                ExternType::Memory { initial, maximum, memory64 },
+                ExternType::Memory { initial: want_initial, maximum: want_max, memory64: want_64 },
+            ) => initial >= want_initial && max_ok(*maximum, *want_max) && memory64 == want_64,
             (ExternType::Table(have), ExternType::Table(want)) => {
                 have.initial >= want.initial
                     && max_ok(have.maximum, want.maximum)
@@ -387,7 +396,10 @@ impl fmt::Display for ExternType {
         let max = |m: Option<u64>| m.map(|m| format!(" {m}")).unwrap_or_default();
         match self {
             ExternType::Func(t) => write!(f, "{t}"),
-            ExternType::Memory { initial, maximum } => write!(f, "(memory {initial}{})", max(*maximum)),
+            ExternType::Memory { initial, maximum, memory64 } => {
+                let index = if *memory64 { "i64 " } else { "" };
+                write!(f, "(memory {index}{initial}{})", max(*maximum))
+            }
             ExternType::Table(t) => write!(f, "(table {}{} {})", t.initial, max(t.maximum), t.element_type),
             ExternType::Global(g) if g.mutable => write!(f, "(global (mut {}))", g.content_type),
             ExternType::Global(g) => write!(f, "(global {})", g.content_type),

@@ -392,7 +392,7 @@ impl Module {
             )));
         }
         let wasm = r.bytes("the Wasm bytes")?;
-        let info = crate::module::parse(&wasm)?;
+        let info = crate::module::parse_with(&wasm, engine.config.wasm_features)?;
         let n = r.count(1, "functions")?;
         if n != info.bodies.len() {
             return Err(corrupt("the function count does not match the module"));

@@ -13,7 +13,7 @@ use super::pool::{InstanceSlot, StateBox, TableElems};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
-use crate::vmctx::{VmCtx, VmFuncRef, VmTable};
+use crate::vmctx::{VmCtx, VmFuncRef, VmMemory, VmTable};
 use crate::{WasmError, WasmTrap};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{Ieee32, Ieee64, types};
@@ -101,7 +101,11 @@ pub(crate) struct InstanceData {
     /// Read by compiled code only (through the vmctx).
     #[allow(dead_code)]
     pub table_ptrs: StateBox<[*mut VmTable]>,
-    pub memory: Option<u32>,
+    /// Read by compiled code only (through the vmctx).
+    #[allow(dead_code)]
+    pub memory_ptrs: StateBox<[*mut VmMemory]>,
+    /// The store handles of the instance's memories, by memory index.
+    pub memories: Vec<u32>,
     pub tables: Vec<u32>,
     /// The store handles of the instance's globals, by global index.
     #[allow(dead_code)]
@@ -173,7 +177,7 @@ impl Caller<'_> {
     /// The calling instance's memory, if it has one.
     pub fn memory(&mut self) -> Option<&mut [u8]> {
         let inst = self.instance?;
-        let m = self.data.instances[inst as usize].memory?;
+        let m = *self.data.instances[inst as usize].memories.first()?;
         Some(self.data.memories[m as usize].bytes_mut())
     }
 
@@ -186,7 +190,10 @@ impl Caller<'_> {
     /// at once.
     pub fn state_and_memory<T: 'static>(&mut self) -> (Option<&mut T>, Option<&mut [u8]>) {
         let StoreData { state, instances, memories, .. } = &mut *self.data;
-        let memory = self.instance.and_then(|i| instances[i as usize].memory).map(|m| memories[m as usize].bytes_mut());
+        let memory = self
+            .instance
+            .and_then(|i| instances[i as usize].memories.first().copied())
+            .map(|m| memories[m as usize].bytes_mut());
         (state.downcast_mut(), memory)
     }
 }
@@ -316,13 +323,15 @@ impl Store {
     pub fn memory(&mut self, initial: u64, maximum: Option<u64>) -> Result<Extern, WasmError> {
         self.check_counts(0, 1, 0)?;
         self.allow_new_memory(initial, maximum)?;
-        let memory = self.new_memory(initial, maximum)?;
+        let memory = self.new_memory(initial, maximum, false)?;
         Ok(Extern::Memory(self.add_memory(memory)))
     }
 
     /// Creates a memory (in a pool slot when the engine pools), without asking the limiter.
-    fn new_memory(&self, initial: u64, maximum: Option<u64>) -> Result<Box<LinearMemory>, WasmError> {
-        Ok(Box::new(LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?))
+    fn new_memory(&self, initial: u64, maximum: Option<u64>, memory64: bool) -> Result<Box<LinearMemory>, WasmError> {
+        let mut memory = LinearMemory::new(initial, maximum, self.engine.pool.as_ref())?;
+        memory.memory64 = memory64;
+        Ok(Box::new(memory))
     }
 
     /// Adds a memory to the store.
@@ -434,7 +443,7 @@ impl Store {
             Extern::Func(f) => ExternType::Func(self.data.funcs.get(f as usize)?.ty.clone()),
             Extern::Memory(m) => {
                 let m = self.data.memories.get(m as usize)?;
-                ExternType::Memory { initial: m.pages(), maximum: Some(m.max_pages) }
+                ExternType::Memory { initial: m.pages(), maximum: Some(m.max_pages), memory64: m.memory64 }
             }
             Extern::Table(t) => {
                 let t = self.data.tables.get(t as usize)?;
@@ -518,12 +527,12 @@ impl Store {
         let word = std::mem::size_of::<u64>();
         let state_bytes = std::mem::size_of::<VmCtx>()
             + info.funcs.len() * (std::mem::size_of::<VmFuncRef>() + word)
-            + (info.globals.len() + info.tables.len()) * word
-            + 4 * word; // alignment between the five parts
+            + (info.globals.len() + info.tables.len() + info.memories.len()) * word
+            + 5 * word; // alignment between the six parts
         let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
         let mut new_memories = Vec::new();
         for mt in &info.memories[info.num_imported_memories as usize..] {
-            new_memories.push(self.new_memory(mt.initial, mt.maximum)?);
+            new_memories.push(self.new_memory(mt.initial, mt.maximum, mt.memory64)?);
         }
         let mut new_tables = Vec::new();
         for tt in &info.tables[info.num_imported_tables as usize..] {
@@ -535,6 +544,7 @@ impl Store {
             slot.as_mut(),
             VmCtx {
                 memory: std::ptr::null_mut(),
+                memories: std::ptr::null(),
                 globals: std::ptr::null(),
                 tables: std::ptr::null(),
                 funcs: std::ptr::null(),
@@ -549,7 +559,7 @@ impl Store {
 
         // Link imports.
         let mut funcs = Vec::with_capacity(nfuncs);
-        let mut memory = None;
+        let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
         let mut host_imports = Vec::new(); // (function index, host index)
@@ -562,7 +572,7 @@ impl Store {
                     }
                     funcs.push(f);
                 }
-                Extern::Memory(m) => memory = Some(m),
+                Extern::Memory(m) => memories.push(m),
                 Extern::Table(t) => tables.push(t),
                 Extern::Global(g) => globals.push(g),
             }
@@ -639,7 +649,7 @@ impl Store {
 
         // Memories, tables, globals defined here.
         for m in new_memories {
-            memory = Some(self.add_memory(m));
+            memories.push(self.add_memory(m));
         }
         for t in new_tables {
             tables.push(self.add_table(t));
@@ -658,7 +668,11 @@ impl Store {
         let table_ptrs: Vec<*mut VmTable> =
             tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
         let table_ptrs = StateBox::slice(slot.as_mut(), table_ptrs)?;
-        vmctx.memory = memory.map_or(std::ptr::null_mut(), |m| &mut self.data.memories[m as usize].vm as *mut _);
+        let memory_ptrs: Vec<*mut VmMemory> =
+            memories.iter().map(|&m| &mut self.data.memories[m as usize].vm as *mut VmMemory).collect();
+        let memory_ptrs = StateBox::slice(slot.as_mut(), memory_ptrs)?;
+        vmctx.memory = memory_ptrs.first().copied().unwrap_or(std::ptr::null_mut());
+        vmctx.memories = memory_ptrs.as_ptr();
         vmctx.globals = global_ptrs.as_ptr();
         vmctx.tables = table_ptrs.as_ptr();
         vmctx.funcs = func_ptrs.as_ptr();
@@ -673,7 +687,7 @@ impl Store {
             let ext = match e.kind {
                 ExternalKind::Func => Extern::Func(funcs[e.index as usize]),
                 ExternalKind::Table => Extern::Table(tables[e.index as usize]),
-                ExternalKind::Memory => Extern::Memory(memory.expect("validated")),
+                ExternalKind::Memory => Extern::Memory(memories[e.index as usize]),
                 ExternalKind::Global => Extern::Global(globals[e.index as usize]),
                 _ => return Err(WasmError::Unsupported("tag exports".into())),
             };
@@ -687,7 +701,8 @@ impl Store {
             func_ptrs,
             global_ptrs,
             table_ptrs,
-            memory,
+            memory_ptrs,
+            memories,
             tables,
             globals,
             funcs,
@@ -768,15 +783,17 @@ impl Store {
             }
         }
         for (s, seg) in info.data.iter().enumerate() {
-            if let Some((_, offset)) = &seg.active {
+            if let Some((memory, offset)) = &seg.active {
                 let inst = &self.data.instances[i];
-                let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u32;
-                let m = inst.memory.expect("validated");
+                // The offset is an `i32` or, for a 64-bit memory, an `i64`: unsigned either
+                // way (the constant's bits above its type are zero).
+                let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u64;
+                let m = inst.memories[*memory as usize];
                 let mem = self.data.memories[m as usize].bytes_mut();
-                let end = off as u64 + seg.bytes.len() as u64;
-                if end > mem.len() as u64 {
+                let end = off.checked_add(seg.bytes.len() as u64);
+                let Some(end) = end.filter(|&e| e <= mem.len() as u64) else {
                     return Err(trap(WasmTrap::MemoryOutOfBounds, "instantiation"));
-                }
+                };
                 mem[off as usize..end as usize].copy_from_slice(&seg.bytes);
                 self.data.instances[i].data[s] = None;
             }
@@ -936,7 +953,9 @@ pub(crate) fn max_memory_pages(maximum: Option<u64>) -> u64 {
 pub(crate) fn import_type(info: &ModuleInfo, kind: &ImportKind) -> ExternType {
     match kind {
         ImportKind::Func(t) => ExternType::Func(info.types[*t as usize].clone()),
-        ImportKind::Memory(mt) => ExternType::Memory { initial: mt.initial, maximum: mt.maximum },
+        ImportKind::Memory(mt) => {
+            ExternType::Memory { initial: mt.initial, maximum: mt.maximum, memory64: mt.memory64 }
+        }
         ImportKind::Table(tt) => ExternType::Table(*tt),
         ImportKind::Global(gt) => ExternType::Global(*gt),
     }

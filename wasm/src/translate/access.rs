@@ -7,7 +7,9 @@
 //! function reference is a pointer to a `VmFuncRef` (null for `ref.null`). Direct calls to
 //! defined functions are IR `call`s; calls to imported functions and `call_indirect` load
 //! the callee's code and vmctx from its `VmFuncRef` and use `call_indirect`, after the
-//! bounds, null and signature checks `call_indirect` requires.
+//! bounds, null and signature checks `call_indirect` requires. Tail calls (`return_call`,
+//! `return_call_indirect`) are the IR's `return_call` and `return_call_indirect` between
+//! functions of one calling convention, so they run in constant stack.
 
 use super::{FuncTranslator, RuntimeCall, trusted};
 use crate::vmctx::{CTX_FUNCS, CTX_GLOBALS, CTX_TABLES, FUNC_CODE, FUNC_TYPE, FUNC_VMCTX, TABLE_BASE, TABLE_LEN};
@@ -60,6 +62,40 @@ impl FuncTranslator<'_> {
         Ok(())
     }
 
+    /// Tail-calls `code` with `callee_vmctx` and `args` (see `call_through`): this
+    /// function's frame is gone before the callee runs, so tail recursion of any depth runs
+    /// in constant stack.
+    fn tail_call_through(
+        &mut self,
+        type_index: u32,
+        code: Value,
+        callee_vmctx: Value,
+        args: Vec<Value>,
+    ) -> Result<(), WasmError> {
+        let sig = self.sig_ref(type_index)?;
+        let mut all = Vec::with_capacity(args.len() + 1);
+        all.push(callee_vmctx);
+        all.extend(args);
+        self.b.ins().return_call_indirect(sig, code, &all);
+        Ok(())
+    }
+
+    /// The code and vmctx of the function at `index` of `table`, after the checks
+    /// `call_indirect` requires: in bounds, not null, and of type `type_index`.
+    fn indirect_callee(&mut self, type_index: u32, table_index: u32, index: Value) -> (Value, Value) {
+        use types::I64;
+        let addr = self.table_elem_addr(table_index, index, WasmTrap::UndefinedElement);
+        let f = self.b.ins().load(I64, trusted(), addr, 0);
+        self.b.ins().trapz(f, WasmTrap::UninitializedElement.code());
+        let tid = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_TYPE);
+        let want = self.module.type_ids[type_index as usize] as i64;
+        let bad = self.b.ins().icmp_imm(IntCC::NotEqual, tid, want);
+        self.b.ins().trapnz(bad, WasmTrap::IndirectCallTypeMismatch.code());
+        let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
+        let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+        (code, callee_vmctx)
+    }
+
     fn pop_args(&mut self, type_index: u32) -> Vec<Value> {
         let n = self.module.types[type_index as usize].params().len();
         self.stack.split_off(self.stack.len() - n)
@@ -102,16 +138,32 @@ impl FuncTranslator<'_> {
             Operator::CallIndirect { type_index, table_index } => {
                 let index = self.pop();
                 let args = self.pop_args(type_index);
-                let addr = self.table_elem_addr(table_index, index, WasmTrap::UndefinedElement);
-                let f = self.b.ins().load(I64, trusted(), addr, 0);
-                self.b.ins().trapz(f, WasmTrap::UninitializedElement.code());
-                let tid = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_TYPE);
-                let want = self.module.type_ids[type_index as usize] as i64;
-                let bad = self.b.ins().icmp_imm(IntCC::NotEqual, tid, want);
-                self.b.ins().trapnz(bad, WasmTrap::IndirectCallTypeMismatch.code());
-                let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
-                let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                let (code, callee_vmctx) = self.indirect_callee(type_index, table_index, index);
                 self.call_through(type_index, code, callee_vmctx, args)?;
+            }
+            Operator::ReturnCall { function_index } => {
+                let type_index = self.module.funcs[function_index as usize];
+                let args = self.pop_args(type_index);
+                if function_index < self.module.num_imported_funcs {
+                    let f = self.vm_pointer(CTX_FUNCS, function_index);
+                    let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
+                    let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                    self.tail_call_through(type_index, code, callee_vmctx, args)?;
+                } else {
+                    let r = self.func_ref(function_index)?;
+                    let mut all = Vec::with_capacity(args.len() + 1);
+                    all.push(self.vmctx);
+                    all.extend(args);
+                    self.b.ins().return_call(r, &all);
+                }
+                self.reachable = false;
+            }
+            Operator::ReturnCallIndirect { type_index, table_index } => {
+                let index = self.pop();
+                let args = self.pop_args(type_index);
+                let (code, callee_vmctx) = self.indirect_callee(type_index, table_index, index);
+                self.tail_call_through(type_index, code, callee_vmctx, args)?;
+                self.reachable = false;
             }
             Operator::RefNull { .. } => {
                 let v = self.b.ins().iconst(I64, 0);

@@ -1,20 +1,27 @@
-//! Linear memory: loads, stores, `memory.size`, `memory.grow` and bulk memory.
+//! Linear memory: loads, stores, `memory.size`, `memory.grow` and bulk memory, for every
+//! memory index (multi-memory) and for 32- and 64-bit memories (memory64).
 //!
 //! An access computes `base + zext(index)` and puts the static offset in the load's
-//! immediate when it fits an `i32` (else adds it). With [`BoundsChecks::GuardPages`] there
-//! is no check: the runtime reserves 8 GiB plus a guard after the base, so every address a
-//! 32-bit index and a 32-bit offset can form lies in mapped-accessible memory or faults,
-//! and the fault is a `heap_oob` trap. With [`BoundsChecks::Explicit`] the end of the access
-//! is compared with the current length first (`trapnz`), and, unless the setting
-//! `enable_heap_access_spectre_mitigation` is off, the address is then computed with
-//! `select_spectre_guard` so that it is null when the check fails: a mispredicted check
-//! cannot make the access reach outside the memory (docs/security.md). The base never changes (memory is reserved
-//! at its maximum), so it is loaded once per function; the length is reloaded each time.
+//! immediate when it fits an `i32` (else adds it). With [`BoundsChecks::GuardPages`] a
+//! 32-bit memory has no check: the runtime reserves 8 GiB plus a guard after the base, so
+//! every address a 32-bit index and a 32-bit offset can form lies in accessible memory or
+//! faults, and the fault is a `heap_oob` trap. With [`BoundsChecks::Explicit`] the end of
+//! the access is compared with the current length first (`trapnz`), and, unless the
+//! setting `enable_heap_access_spectre_mitigation` is off, the address is then computed
+//! with `select_spectre_guard` so that it is null when the check fails: a mispredicted
+//! check cannot make the access reach outside the memory (docs/security.md). A 64-bit
+//! memory's index and offset can reach anywhere, so its accesses are always checked that
+//! way, whatever the setting, with the end computed under an overflow flag that counts as
+//! out of bounds.
+//!
+//! A base never changes (memory is reserved at its maximum): memory 0's `VmMemory` and
+//! base are loaded once per function, another memory's from the vmctx's memory array at
+//! each access; the length is reloaded each time.
 
 use super::{BoundsChecks, FuncTranslator, RuntimeCall};
 use crate::{WasmError, WasmTrap};
 use lathe_codegen::ir::{Endianness, InstBuilder, IntCC, MemFlags, Type, Value, types};
-use wasmparser::{MemArg, Operator};
+use wasmparser::{MemArg, MemArgTarget, Operator};
 
 /// The flags of a Wasm memory access: may trap, with the out-of-bounds code, and
 /// little-endian on every target (Wasm's memory is; on a big-endian ISA such as s390x
@@ -23,20 +30,60 @@ pub(crate) fn heap_flags() -> MemFlags {
     MemFlags::new().with_trap_code(Some(WasmTrap::MemoryOutOfBounds.code())).with_endianness(Endianness::Little)
 }
 
+/// The memory an access reads or writes.
+fn memory_index(memarg: &MemArg) -> u32 {
+    match memarg.target {
+        MemArgTarget::Memory(m) => m,
+        MemArgTarget::Array(_) => unreachable!("validated: GC array accesses need the GC proposal, not enabled"),
+    }
+}
+
 impl FuncTranslator<'_> {
-    /// The current memory length in bytes, as an `i64`.
-    fn memory_len(&mut self) -> Value {
-        let vm = self.vm_memory.expect("validated: the module has a memory");
+    /// Whether memory `mem` has 64-bit indices.
+    pub(crate) fn is_memory64(&self, mem: u32) -> bool {
+        self.module.memories[mem as usize].memory64
+    }
+
+    /// The `VmMemory` pointer of memory `mem`.
+    fn vm_memory_of(&mut self, mem: u32) -> Value {
+        if mem == 0 {
+            return self.vm_memory.expect("validated: the module has a memory");
+        }
+        let flags = super::trusted().with_readonly();
+        let array = self.b.ins().load(types::I64, flags, self.vmctx, crate::vmctx::CTX_MEMORIES);
+        self.b.ins().load(types::I64, flags, array, (mem * 8) as i32)
+    }
+
+    /// The base address of memory `mem` (it never moves).
+    fn memory_base(&mut self, mem: u32) -> Value {
+        if mem == 0 {
+            return self.mem_base.expect("validated: the module has a memory");
+        }
+        let vm = self.vm_memory_of(mem);
+        self.b.ins().load(types::I64, super::trusted().with_readonly(), vm, crate::vmctx::MEM_BASE)
+    }
+
+    /// The current length of memory `mem` in bytes, as an `i64`.
+    fn memory_len(&mut self, mem: u32) -> Value {
+        let vm = self.vm_memory_of(mem);
         self.b.ins().load(types::I64, super::trusted(), vm, crate::vmctx::MEM_LEN)
+    }
+
+    /// `v` as an `i64` (a 32-bit memory's index or length zero-extended).
+    fn widen_to_i64(&mut self, v: Value) -> Value {
+        if self.b.func.dfg.value_type(v) == types::I64 { v } else { self.b.ins().uextend(types::I64, v) }
     }
 
     /// The address and immediate offset of an access of `size` bytes.
     pub(crate) fn address(&mut self, index: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
-        use types::I64;
-        let base = self.mem_base.expect("validated: the module has a memory");
-        let idx = self.b.ins().uextend(I64, index);
+        let mem = memory_index(memarg);
+        let base = self.memory_base(mem);
+        let idx = self.widen_to_i64(index);
+        if self.is_memory64(mem) {
+            return self.address64(base, idx, memarg, size);
+        }
         if self.checks == BoundsChecks::Explicit {
-            let len = self.memory_len();
+            let len = self.memory_len(mem);
             let end = self.b.ins().iadd_imm(idx, (memarg.offset + size as u64) as i64);
             let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
             self.b.ins().trapnz(oob, WasmTrap::MemoryOutOfBounds.code());
@@ -54,6 +101,28 @@ impl FuncTranslator<'_> {
             Ok(off) => (addr, off),
             Err(_) => (self.b.ins().iadd_imm(addr, memarg.offset as i64), 0),
         }
+    }
+
+    /// The address of an access of `size` bytes to a 64-bit memory, always checked: the
+    /// end `index + offset + size` may wrap, and a wrap counts as out of bounds (in the
+    /// Spectre guard's condition too). The address carries the whole offset.
+    fn address64(&mut self, base: Value, idx: Value, memarg: &MemArg, size: u32) -> (Value, i32) {
+        use types::{I8, I64};
+        let len = self.memory_len(memory_index(memarg));
+        let oob = match memarg.offset.checked_add(size as u64) {
+            Some(reach) => {
+                let reach = self.b.ins().iconst(I64, reach as i64);
+                let (end, wrapped) = self.b.ins().uadd_overflow(idx, reach);
+                let past = self.b.ins().icmp(IntCC::UnsignedGreaterThan, end, len);
+                self.b.ins().bor(past, wrapped)
+            }
+            // No index makes this access fit.
+            None => self.b.ins().iconst(I8, 1),
+        };
+        self.b.ins().trapnz(oob, WasmTrap::MemoryOutOfBounds.code());
+        let addr = self.b.ins().iadd(base, idx);
+        let addr = if memarg.offset == 0 { addr } else { self.b.ins().iadd_imm(addr, memarg.offset as i64) };
+        if self.spectre_heap { (self.spectre_guard(oob, addr), 0) } else { (addr, 0) }
     }
 
     fn load(&mut self, memarg: &MemArg, size: u32, f: impl FnOnce(&mut Self, MemFlags, Value, i32) -> Value) {
@@ -110,31 +179,43 @@ impl FuncTranslator<'_> {
             Operator::I32Store8 { memarg } | Operator::I64Store8 { memarg } => st!(istore8, 1, memarg),
             Operator::I32Store16 { memarg } | Operator::I64Store16 { memarg } => st!(istore16, 2, memarg),
             Operator::I64Store32 { memarg } => st!(istore32, 4, memarg),
-            Operator::MemorySize { .. } => {
-                let len = self.memory_len();
+            Operator::MemorySize { mem } => {
+                let len = self.memory_len(*mem);
                 let pages = self.b.ins().ushr_imm(len, 16);
-                let v = self.b.ins().ireduce(I32, pages);
+                let v = if self.is_memory64(*mem) { pages } else { self.b.ins().ireduce(I32, pages) };
                 self.push(v);
             }
-            Operator::MemoryGrow { .. } => {
+            Operator::MemoryGrow { mem } => {
+                // The runtime takes and returns 64-bit page counts; a 32-bit memory's
+                // failure (`u64::MAX`) narrows to its -1.
                 let delta = self.pop();
-                let r = self.call_runtime(RuntimeCall::MemoryGrow, &[delta]).expect("returns the old size");
+                let delta = self.widen_to_i64(delta);
+                let m = self.b.ins().iconst(I32, *mem as i64);
+                let r = self.call_runtime(RuntimeCall::MemoryGrow, &[m, delta]).expect("returns the old size");
+                let r = if self.is_memory64(*mem) { r } else { self.b.ins().ireduce(I32, r) };
                 self.push(r);
             }
-            Operator::MemoryFill { .. } => {
+            Operator::MemoryFill { mem } => {
                 let (dst, val, len) = self.pop3();
-                let s = self.call_runtime(RuntimeCall::MemoryFill, &[dst, val, len]);
+                let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
+                let m = self.b.ins().iconst(I32, *mem as i64);
+                let s = self.call_runtime(RuntimeCall::MemoryFill, &[m, dst, val, len]);
                 self.trap_if_status(s, WasmTrap::MemoryOutOfBounds);
             }
-            Operator::MemoryCopy { .. } => {
+            Operator::MemoryCopy { dst_mem, src_mem } => {
                 let (dst, src, len) = self.pop3();
-                let s = self.call_runtime(RuntimeCall::MemoryCopy, &[dst, src, len]);
+                let (dst, src, len) = (self.widen_to_i64(dst), self.widen_to_i64(src), self.widen_to_i64(len));
+                let d = self.b.ins().iconst(I32, *dst_mem as i64);
+                let s_m = self.b.ins().iconst(I32, *src_mem as i64);
+                let s = self.call_runtime(RuntimeCall::MemoryCopy, &[d, s_m, dst, src, len]);
                 self.trap_if_status(s, WasmTrap::MemoryOutOfBounds);
             }
-            Operator::MemoryInit { data_index, .. } => {
+            Operator::MemoryInit { data_index, mem } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_to_i64(dst);
+                let m = self.b.ins().iconst(I32, *mem as i64);
                 let seg = self.b.ins().iconst(I32, *data_index as i64);
-                let s = self.call_runtime(RuntimeCall::MemoryInit, &[seg, dst, src, len]);
+                let s = self.call_runtime(RuntimeCall::MemoryInit, &[m, seg, dst, src, len]);
                 self.trap_if_status(s, WasmTrap::MemoryOutOfBounds);
             }
             Operator::DataDrop { data_index } => {

@@ -141,9 +141,12 @@ impl RuntimeCall {
     fn signature(self) -> Signature {
         use types::{I32, I64};
         let (params, returns): (&[Type], &[Type]) = match self {
-            RuntimeCall::MemoryGrow => (&[I64, I32], &[I32]),
-            RuntimeCall::MemoryFill | RuntimeCall::MemoryCopy => (&[I64, I32, I32, I32], &[I32]),
-            RuntimeCall::MemoryInit => (&[I64, I32, I32, I32, I32], &[I32]),
+            // Memory indices are `i32`; addresses, lengths and page counts `i64` (a 32-bit
+            // memory's zero-extended).
+            RuntimeCall::MemoryGrow => (&[I64, I32, I64], &[I64]),
+            RuntimeCall::MemoryFill => (&[I64, I32, I64, I32, I64], &[I32]),
+            RuntimeCall::MemoryCopy => (&[I64, I32, I32, I64, I64, I64], &[I32]),
+            RuntimeCall::MemoryInit => (&[I64, I32, I32, I64, I32, I32], &[I32]),
             RuntimeCall::DataDrop | RuntimeCall::ElemDrop => (&[I64, I32], &[]),
             RuntimeCall::TableGrow => (&[I64, I32, I64, I32], &[I32]),
             RuntimeCall::TableFill => (&[I64, I32, I32, I64, I32], &[I32]),
@@ -234,9 +237,9 @@ pub(crate) struct FuncTranslator<'a> {
     /// Whether the current position can be reached.
     pub(crate) reachable: bool,
     pub(crate) vmctx: Value,
-    /// The memory's base address, loaded once at entry (the memory never moves).
+    /// Memory 0's base address, loaded once at entry (the memory never moves).
     pub(crate) mem_base: Option<Value>,
-    /// The `VmMemory` pointer, loaded once at entry.
+    /// Memory 0's `VmMemory` pointer, loaded once at entry.
     pub(crate) vm_memory: Option<Value>,
     runtime_refs: [Option<FuncRef>; RuntimeCall::ALL.len()],
     func_refs: Vec<Option<FuncRef>>,
