@@ -1,12 +1,9 @@
 //! End-to-end tests: WAT modules compiled through the x86-64 backend and run by the JIT.
 
-use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
+mod common;
+use common::wat;
 
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
+use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
 
 fn setup(src: &str, config: Config) -> (Store, lathe_wasm::runtime::InstanceHandle) {
     let engine = Engine::new(config).expect("engine");

@@ -1,6 +1,9 @@
 //! The embedding API: `Linker` (host functions from typed closures, instances linked by
 //! name), host data, `TypedFunc`, the resource limiter, and interruption with reuse.
 
+mod common;
+use common::wat;
+
 use lathe_wasm::runtime::{
     ExternRef, FuncRef, InstanceHandle, Linker, ResourceLimiter, StoreLimits, TypedCaller, TypedFunc, V128,
 };
@@ -8,12 +11,6 @@ use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasmparser::{FuncType, ValType};
-
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
 
 fn engine() -> Engine {
     Engine::new(Config::default()).expect("engine")

@@ -4,16 +4,13 @@
 //! of the same index type; and every access of a 64-bit memory is checked and guarded
 //! against speculation even with guard pages configured.
 
+mod common;
+use common::wat;
+
 use lathe_codegen::ir::{InstructionData, Opcode, ValueDef};
 use lathe_frontend::FunctionBuilderContext;
 use lathe_wasm::translate::{BoundsChecks, TranslateOptions, translate_function};
 use lathe_wasm::{Config, Engine, Extern, InstanceAllocator, Module, PoolingConfig, Store, Val, WasmError, WasmTrap};
-
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
 
 const PROGRAM: &str = r#"
 (module

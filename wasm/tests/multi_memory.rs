@@ -2,13 +2,10 @@
 //! memory 1, `memory.copy` between memories, grow and size per memory, an imported memory
 //! next to a defined one, with fresh mappings and with the pooling allocator.
 
-use lathe_wasm::{Config, Engine, Extern, InstanceAllocator, Module, PoolingConfig, Store, Val, WasmError, WasmTrap};
+mod common;
+use common::wat;
 
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
+use lathe_wasm::{Config, Engine, Extern, InstanceAllocator, Module, PoolingConfig, Store, Val, WasmError, WasmTrap};
 
 const PROGRAM: &str = r#"
 (module

@@ -10,6 +10,9 @@
 //! - Running it: out-of-bounds accesses trap with their Wasm trap code, and in-bounds
 //!   ones read and write the right bytes, with and without the guards.
 
+mod common;
+use common::wat;
+
 use lathe_codegen::ir::{Function, InstructionData, Opcode, TrapCode, Value, ValueDef};
 use lathe_frontend::FunctionBuilderContext;
 use lathe_wasm::translate::{BoundsChecks, TranslateOptions, translate_function};
@@ -58,12 +61,6 @@ const MODULE: &str = r#"
 /// Memory accesses in `MODULE`, and table element accesses.
 const HEAP_ACCESSES: usize = 11;
 const TABLE_ACCESSES: usize = 3;
-
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
 
 /// Every defined function of `MODULE`, translated with `options`.
 fn translate(options: TranslateOptions) -> Vec<Function> {

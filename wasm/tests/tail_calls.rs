@@ -2,13 +2,10 @@
 //! constant stack, directly, through a table and into another instance, and a tail call
 //! the backend cannot make in constant stack is an "unsupported" compile error.
 
-use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError};
+mod common;
+use common::wat;
 
-fn wat(src: &str) -> Vec<u8> {
-    let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
-    let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
-    w.encode().expect("encodes")
-}
+use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError};
 
 fn call(store: &mut Store, inst: lathe_wasm::runtime::InstanceHandle, name: &str, args: &[Val]) -> Vec<Val> {
     let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };

@@ -44,6 +44,19 @@ impl FuncTranslator<'_> {
         if self.spectre_table { self.spectre_guard(oob, addr) } else { addr }
     }
 
+    /// The code and vmctx of imported function `function_index`, from its vmctx entry.
+    fn imported_callee(&mut self, function_index: u32) -> (Value, Value) {
+        let f = self.vm_pointer(CTX_FUNCS, function_index);
+        let code = self.b.ins().load(types::I64, trusted().with_readonly(), f, FUNC_CODE);
+        let callee_vmctx = self.b.ins().load(types::I64, trusted().with_readonly(), f, FUNC_VMCTX);
+        (code, callee_vmctx)
+    }
+
+    /// A defined function's arguments: this instance's vmctx, then `args`.
+    fn with_vmctx(&self, args: Vec<Value>) -> Vec<Value> {
+        prepend(self.vmctx, args)
+    }
+
     /// Calls `code` with `callee_vmctx` and the top arguments of type `type_index`.
     fn call_through(
         &mut self,
@@ -53,9 +66,7 @@ impl FuncTranslator<'_> {
         args: Vec<Value>,
     ) -> Result<(), WasmError> {
         let sig = self.sig_ref(type_index)?;
-        let mut all = Vec::with_capacity(args.len() + 1);
-        all.push(callee_vmctx);
-        all.extend(args);
+        let all = prepend(callee_vmctx, args);
         let inst = self.b.ins().call_indirect(sig, code, &all);
         let results = self.b.inst_results(inst).to_vec();
         self.stack.extend(results);
@@ -73,9 +84,7 @@ impl FuncTranslator<'_> {
         args: Vec<Value>,
     ) -> Result<(), WasmError> {
         let sig = self.sig_ref(type_index)?;
-        let mut all = Vec::with_capacity(args.len() + 1);
-        all.push(callee_vmctx);
-        all.extend(args);
+        let all = prepend(callee_vmctx, args);
         self.b.ins().return_call_indirect(sig, code, &all);
         Ok(())
     }
@@ -121,15 +130,11 @@ impl FuncTranslator<'_> {
                 let type_index = self.module.funcs[function_index as usize];
                 let args = self.pop_args(type_index);
                 if function_index < self.module.num_imported_funcs {
-                    let f = self.vm_pointer(CTX_FUNCS, function_index);
-                    let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
-                    let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                    let (code, callee_vmctx) = self.imported_callee(function_index);
                     self.call_through(type_index, code, callee_vmctx, args)?;
                 } else {
                     let r = self.func_ref(function_index)?;
-                    let mut all = Vec::with_capacity(args.len() + 1);
-                    all.push(self.vmctx);
-                    all.extend(args);
+                    let all = self.with_vmctx(args);
                     let inst = self.b.ins().call(r, &all);
                     let results = self.b.inst_results(inst).to_vec();
                     self.stack.extend(results);
@@ -145,15 +150,11 @@ impl FuncTranslator<'_> {
                 let type_index = self.module.funcs[function_index as usize];
                 let args = self.pop_args(type_index);
                 if function_index < self.module.num_imported_funcs {
-                    let f = self.vm_pointer(CTX_FUNCS, function_index);
-                    let code = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_CODE);
-                    let callee_vmctx = self.b.ins().load(I64, trusted().with_readonly(), f, FUNC_VMCTX);
+                    let (code, callee_vmctx) = self.imported_callee(function_index);
                     self.tail_call_through(type_index, code, callee_vmctx, args)?;
                 } else {
                     let r = self.func_ref(function_index)?;
-                    let mut all = Vec::with_capacity(args.len() + 1);
-                    all.push(self.vmctx);
-                    all.extend(args);
+                    let all = self.with_vmctx(args);
                     self.b.ins().return_call(r, &all);
                 }
                 self.reachable = false;
@@ -230,4 +231,12 @@ impl FuncTranslator<'_> {
         }
         Ok(true)
     }
+}
+
+/// `first` followed by `rest`: a callee's vmctx before its Wasm arguments.
+fn prepend(first: Value, rest: Vec<Value>) -> Vec<Value> {
+    let mut all = Vec::with_capacity(rest.len() + 1);
+    all.push(first);
+    all.extend(rest);
+    all
 }
