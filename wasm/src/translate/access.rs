@@ -52,40 +52,47 @@ impl FuncTranslator<'_> {
         (code, callee_vmctx)
     }
 
-    /// A defined function's arguments: this instance's vmctx, then `args`.
-    fn with_vmctx(&self, args: Vec<Value>) -> Vec<Value> {
-        prepend(self.vmctx, args)
+    /// Calls function `function_index` (imported or defined) with the top arguments of its
+    /// type; a tail call when `tail` (see [`Self::call_through`]).
+    fn call_direct(&mut self, function_index: u32, tail: bool) -> Result<(), WasmError> {
+        let type_index = self.module.funcs[function_index as usize];
+        let args = self.pop_args(type_index);
+        if function_index < self.module.num_imported_funcs {
+            let (code, callee_vmctx) = self.imported_callee(function_index);
+            return self.call_through(type_index, code, callee_vmctx, args, tail);
+        }
+        let r = self.func_ref(function_index)?;
+        let all = prepend(self.vmctx, args);
+        if tail {
+            self.b.ins().return_call(r, &all);
+        } else {
+            let inst = self.b.ins().call(r, &all);
+            let results = self.b.inst_results(inst).to_vec();
+            self.stack.extend(results);
+        }
+        Ok(())
     }
 
-    /// Calls `code` with `callee_vmctx` and the top arguments of type `type_index`.
+    /// Calls `code` with `callee_vmctx` and `args` (of type `type_index`), pushing the
+    /// results; or, when `tail`, tail-calls it: this function's frame is gone before the
+    /// callee runs, so tail recursion of any depth runs in constant stack.
     fn call_through(
         &mut self,
         type_index: u32,
         code: Value,
         callee_vmctx: Value,
         args: Vec<Value>,
+        tail: bool,
     ) -> Result<(), WasmError> {
         let sig = self.sig_ref(type_index)?;
         let all = prepend(callee_vmctx, args);
-        let inst = self.b.ins().call_indirect(sig, code, &all);
-        let results = self.b.inst_results(inst).to_vec();
-        self.stack.extend(results);
-        Ok(())
-    }
-
-    /// Tail-calls `code` with `callee_vmctx` and `args` (see `call_through`): this
-    /// function's frame is gone before the callee runs, so tail recursion of any depth runs
-    /// in constant stack.
-    fn tail_call_through(
-        &mut self,
-        type_index: u32,
-        code: Value,
-        callee_vmctx: Value,
-        args: Vec<Value>,
-    ) -> Result<(), WasmError> {
-        let sig = self.sig_ref(type_index)?;
-        let all = prepend(callee_vmctx, args);
-        self.b.ins().return_call_indirect(sig, code, &all);
+        if tail {
+            self.b.ins().return_call_indirect(sig, code, &all);
+        } else {
+            let inst = self.b.ins().call_indirect(sig, code, &all);
+            let results = self.b.inst_results(inst).to_vec();
+            self.stack.extend(results);
+        }
         Ok(())
     }
 
@@ -126,44 +133,22 @@ impl FuncTranslator<'_> {
                 let ty = self.b.func.dfg.value_type(v);
                 self.b.ins().store(global_flags(ty), v, cell, 0);
             }
-            Operator::Call { function_index } => {
-                let type_index = self.module.funcs[function_index as usize];
-                let args = self.pop_args(type_index);
-                if function_index < self.module.num_imported_funcs {
-                    let (code, callee_vmctx) = self.imported_callee(function_index);
-                    self.call_through(type_index, code, callee_vmctx, args)?;
-                } else {
-                    let r = self.func_ref(function_index)?;
-                    let all = self.with_vmctx(args);
-                    let inst = self.b.ins().call(r, &all);
-                    let results = self.b.inst_results(inst).to_vec();
-                    self.stack.extend(results);
-                }
-            }
+            Operator::Call { function_index } => self.call_direct(function_index, false)?,
             Operator::CallIndirect { type_index, table_index } => {
                 let index = self.pop();
                 let args = self.pop_args(type_index);
                 let (code, callee_vmctx) = self.indirect_callee(type_index, table_index, index);
-                self.call_through(type_index, code, callee_vmctx, args)?;
+                self.call_through(type_index, code, callee_vmctx, args, false)?;
             }
             Operator::ReturnCall { function_index } => {
-                let type_index = self.module.funcs[function_index as usize];
-                let args = self.pop_args(type_index);
-                if function_index < self.module.num_imported_funcs {
-                    let (code, callee_vmctx) = self.imported_callee(function_index);
-                    self.tail_call_through(type_index, code, callee_vmctx, args)?;
-                } else {
-                    let r = self.func_ref(function_index)?;
-                    let all = self.with_vmctx(args);
-                    self.b.ins().return_call(r, &all);
-                }
+                self.call_direct(function_index, true)?;
                 self.reachable = false;
             }
             Operator::ReturnCallIndirect { type_index, table_index } => {
                 let index = self.pop();
                 let args = self.pop_args(type_index);
                 let (code, callee_vmctx) = self.indirect_callee(type_index, table_index, index);
-                self.tail_call_through(type_index, code, callee_vmctx, args)?;
+                self.call_through(type_index, code, callee_vmctx, args, true)?;
                 self.reachable = false;
             }
             Operator::RefNull { .. } => {
