@@ -56,7 +56,7 @@ fn show(v: &Val) -> String {
         Val::F32(b) => f32::from_bits(*b).to_string(),
         Val::F64(b) => f64::from_bits(*b).to_string(),
         Val::V128(b) => format!("{b:#034x}"),
-        Val::FuncRef(r) | Val::ExternRef(r) => format!("{r:?}"),
+        Val::FuncRef(r) | Val::ExternRef(r) | Val::ExnRef(r) => format!("{r:?}"),
     }
 }
 

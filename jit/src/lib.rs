@@ -62,7 +62,7 @@ use x64 as host;
 pub use load::{LoadError, Loaded, compile_and_load};
 pub use module::{FuncId, JitModule};
 pub use profile::{ProfileError, Profiler, ProfilingStrategy};
-pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, thread_stack_low};
+pub use traps::{DEFAULT_ILLEGAL_INSTRUCTION_TRAP, take_uncaught_exception, thread_stack_low};
 
 pub use lathe_codegen::data_value::CallOutcome;
 

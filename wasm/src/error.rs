@@ -58,6 +58,10 @@ pub enum WasmError {
         /// when they could not be read.
         backtrace: Vec<WasmFrame>,
     },
+    /// An exception no Wasm frame caught reached the host (or, returned by a host
+    /// function, an exception to throw into the Wasm code that called it).
+    #[error("uncaught wasm exception (tag {}, values {:?})", .0.tag, .0.values)]
+    Exception(crate::runtime::Exception),
     /// A host function failed.
     #[error("host error: {0}")]
     Host(String),

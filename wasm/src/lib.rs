@@ -27,7 +27,9 @@ pub mod wast_runner;
 
 pub use error::{WasmError, WasmFrame};
 pub use module::ModuleInfo;
-pub use runtime::{Config, Engine, Extern, InstanceAllocator, InterruptHandle, Module, PoolingConfig, Store, Val};
+pub use runtime::{
+    Config, Engine, Exception, Extern, InstanceAllocator, InterruptHandle, Module, PoolingConfig, Store, Val,
+};
 pub use trap::WasmTrap;
 
 pub use lathe_jit::{Profiler, ProfilingStrategy};

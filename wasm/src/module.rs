@@ -65,6 +65,8 @@ pub enum ImportKind {
     Memory(MemoryType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag whose parameters are those of this function type index.
+    Tag(u32),
 }
 
 /// An import.
@@ -161,6 +163,11 @@ pub struct ModuleInfo {
     pub num_imported_globals: u32,
     /// Initialisers of defined globals.
     pub global_inits: Vec<ConstExpr>,
+    /// Exception tags, imported ones first: the function type index giving each tag's
+    /// parameters (its results are empty).
+    pub tags: Vec<u32>,
+    /// How many tags are imported.
+    pub num_imported_tags: u32,
     /// Exports.
     pub exports: Vec<Export>,
     /// The start function.
@@ -201,7 +208,9 @@ impl ModuleInfo {
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
 /// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD, tail
 /// calls (`return_call_ref` needs typed function references, which are not enabled),
-/// multi-memory and memory64. Not GC, exceptions, threads or the others.
+/// multi-memory, memory64 and exception handling (the `exnref` form: tags, `throw`,
+/// `throw_ref`, `try_table`). Not GC, the legacy exception instructions (`try`,
+/// `catch`, `rethrow`, `delegate`), threads or the others.
 pub fn features() -> WasmFeatures {
     WasmFeatures::WASM2
         | WasmFeatures::EXTENDED_CONST
@@ -209,6 +218,7 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::TAIL_CALL
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
+        | WasmFeatures::EXCEPTIONS
 }
 
 /// The process-wide id of a function type: equal types (structurally) get equal ids, so
@@ -302,6 +312,11 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
                             info.num_imported_globals += 1;
                             ImportKind::Global(g)
                         }
+                        TypeRef::Tag(t) => {
+                            info.tags.push(t.func_type_idx);
+                            info.num_imported_tags += 1;
+                            ImportKind::Tag(t.func_type_idx)
+                        }
                         other => return Err(WasmError::Unsupported(format!("import of {other:?}"))),
                     };
                     info.imports.push(Import { module: imp.module.to_string(), name: imp.name.to_string(), kind });
@@ -331,6 +346,11 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
                     let g = g.map_err(invalid)?;
                     info.globals.push(g.ty);
                     info.global_inits.push(const_expr(&g.init_expr)?);
+                }
+            }
+            Payload::TagSection(r) => {
+                for t in r {
+                    info.tags.push(t.map_err(invalid)?.func_type_idx);
                 }
             }
             Payload::ExportSection(r) => {

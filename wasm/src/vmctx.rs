@@ -5,7 +5,8 @@
 //! memory 0 directly, every memory through an array),
 //! the globals (one pointer per global to an 8- or 16-byte cell), the tables ([`VmTable`]:
 //! element array and length), and the functions ([`VmFuncRef`]: code, type id, vmctx), one
-//! pointer per function index, imported or not. Imported entities are pointers to the
+//! pointer per function index, imported or not, and the exception tags ([`VmTag`], whose
+//! address is the tag's identity). Imported entities are pointers to the
 //! exporter's data, so sharing needs no copying.
 //!
 //! Invariant: the runtime (`runtime::store`) owns every structure here, at an address that
@@ -42,6 +43,30 @@ pub struct VmCtx {
     /// function entry and each loop iteration, and traps `all fuel consumed` when it would
     /// go below zero.
     pub fuel: *mut i64,
+    /// One pointer per tag index to its [`VmTag`] (imported tags: the exporter's).
+    pub tags: *const *const VmTag,
+}
+
+/// An exception tag. Its address is its identity: `catch` compares the tag pointer an
+/// exception carries with the pointer of the tag it names, so an imported tag catches
+/// what its exporter throws.
+#[repr(C)]
+pub struct VmTag {
+    /// The process-wide id of the tag's function type (`module::type_id`).
+    pub type_id: u64,
+}
+
+/// An exception, as `exnref` points to it: 16-byte slots, the first holding the
+/// `*const VmTag` of its tag, the rest the values of the tag's parameters in order (each
+/// in the low bits of its slot, `v128` filling one). The runtime allocates it (the
+/// `lathe_wasm_exn_new` runtime call) and owns it until the store is dropped.
+pub const EXN_SLOT: i32 = 16;
+/// The offset of an exception's tag pointer.
+pub const EXN_TAG: i32 = 0;
+
+/// The offset of value `k` of an exception.
+pub const fn exn_value(k: usize) -> i32 {
+    EXN_SLOT * (k as i32 + 1)
 }
 
 /// A linear memory as compiled code sees it.
@@ -90,6 +115,8 @@ pub const CTX_STACK_LIMIT: i32 = offset_of!(VmCtx, stack_limit) as i32;
 pub const CTX_INTERRUPT: i32 = offset_of!(VmCtx, interrupt) as i32;
 /// Offset of [`VmCtx::fuel`].
 pub const CTX_FUEL: i32 = offset_of!(VmCtx, fuel) as i32;
+/// Offset of [`VmCtx::tags`].
+pub const CTX_TAGS: i32 = offset_of!(VmCtx, tags) as i32;
 /// Offset of [`VmMemory::base`].
 pub const MEM_BASE: i32 = offset_of!(VmMemory, base) as i32;
 /// Offset of [`VmMemory::len`].

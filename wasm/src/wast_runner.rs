@@ -138,6 +138,9 @@ impl Runner<'_> {
             WastArgCore::F32(x) => Val::F32(x.bits),
             WastArgCore::F64(x) => Val::F64(x.bits),
             WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
+            WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Exn | AbstractHeapType::NoExn, .. }) => {
+                Val::ExnRef(None)
+            }
             WastArgCore::RefNull(_) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n)),
             WastArgCore::V128(c) => Val::V128(u128::from_le_bytes(c.to_le_bytes())),
@@ -223,6 +226,10 @@ impl Runner<'_> {
                 Ok(())
             }
             WastDirective::AssertTrap { exec, message, .. } => is_trap(&self.execute(exec), message),
+            WastDirective::AssertException { exec, .. } => match self.execute(exec) {
+                Err(WasmError::Exception(_)) => Ok(()),
+                other => Err(format!("expected an uncaught exception, got {other:?}")),
+            },
             WastDirective::AssertExhaustion { call, message, .. } => {
                 is_trap(&self.execute(WastExecute::Invoke(call)), message)
             }
@@ -287,7 +294,7 @@ fn matches(got: &Val, want: &WastRetCore<'_>) -> bool {
         (Val::F32(g), WastRetCore::F32(p)) => f32_matches(*g, p),
         (Val::F64(g), WastRetCore::F64(p)) => f64_matches(*g, p),
         (Val::V128(g), WastRetCore::V128(p)) => v128_matches(*g, p),
-        (Val::FuncRef(None) | Val::ExternRef(None), WastRetCore::RefNull(_)) => true,
+        (Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None), WastRetCore::RefNull(_)) => true,
         (Val::ExternRef(Some(g)), WastRetCore::RefExtern(w)) => w.is_none_or(|w| w == *g),
         (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,
         (_, WastRetCore::Either(options)) => options.iter().any(|w| matches(got, w)),

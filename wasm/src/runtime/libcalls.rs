@@ -1,12 +1,14 @@
 //! The `extern "C"` functions compiled code calls (`translate::RuntimeCall`): memory and
-//! table growth, bulk memory and table operations, segment drops, and host calls.
+//! table growth, bulk memory and table operations, segment drops, host calls, and new
+//! exceptions (`throw`).
 //!
 //! Each gets the caller's vmctx, finds the store and instance through it, and returns 0
 //! for success or non-zero for "trap" (the translated code then traps with the code it
 //! knows the operation can raise); `grow` returns the old size or -1.
 
 use super::store::{Caller, StoreData, bits_val};
-use crate::translate::{RuntimeCall, stub::SLOT};
+use crate::translate::RuntimeCall;
+use crate::translate::stub::{HOST_THREW, SLOT};
 use crate::vmctx::VmCtx;
 use wasmparser::ValType;
 
@@ -24,6 +26,7 @@ pub(crate) fn address(call: RuntimeCall) -> *const u8 {
         RuntimeCall::TableInit => table_init as *const u8,
         RuntimeCall::ElemDrop => elem_drop as *const u8,
         RuntimeCall::HostCall => host_call as *const u8,
+        RuntimeCall::ExnNew => exn_new as *const u8,
     }
 }
 
@@ -237,9 +240,35 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
             }
             0
         }
+        // The host throws: the stub throws the exception (its address in slot 0) into
+        // the Wasm code that called it.
+        Err(crate::WasmError::Exception(e)) => match data.throwable(&e) {
+            Ok(exn) => {
+                // SAFETY: the buffer has at least one slot.
+                unsafe { slot(0).cast::<u64>().write_unaligned(exn as u64) };
+                HOST_THREW
+            }
+            Err(why) => {
+                data.pending = Some(why);
+                1
+            }
+        },
         Err(e) => {
             data.pending = Some(e);
             1
         }
     }
+}
+
+extern "C" fn exn_new(vmctx: *mut VmCtx, tag: u32, values: *const u8) -> u64 {
+    // SAFETY: called by compiled code with its own vmctx.
+    let (data, i) = unsafe { context(vmctx) };
+    let handle = data.instances[i].tags[tag as usize];
+    let n = data.tags[handle as usize].ty.params().len();
+    let bits = (0..n).map(|k| {
+        // SAFETY: the buffer has a SLOT-byte slot per value of the tag, stored by the
+        // translated `throw`.
+        unsafe { values.add(k * SLOT as usize).cast::<u128>().read_unaligned() }
+    });
+    data.new_exception(handle, bits) as u64
 }

@@ -23,6 +23,7 @@
 //! Wasm values, typed host functions and calls), `linker`, `limits`.
 
 mod cache;
+mod exceptions;
 mod libcalls;
 pub mod limits;
 mod linker;
@@ -302,6 +303,9 @@ pub enum Val {
     FuncRef(Option<u32>),
     /// `externref`: a host value, or null.
     ExternRef(Option<u32>),
+    /// `exnref`: an exception of the store (its handle; see [`Store::exception`]), or
+    /// null.
+    ExnRef(Option<u32>),
 }
 
 impl Val {
@@ -316,6 +320,7 @@ impl Val {
             Val::V128(_) => ValType::V128,
             Val::FuncRef(_) => ValType::FUNCREF,
             Val::ExternRef(_) => ValType::EXTERNREF,
+            Val::ExnRef(_) => ValType::EXNREF,
         }
     }
 
@@ -324,9 +329,28 @@ impl Val {
         match (self, ty) {
             (Val::FuncRef(_), wasmparser::ValType::Ref(r)) => r.is_func_ref(),
             (Val::ExternRef(_), wasmparser::ValType::Ref(r)) => r.is_extern_ref(),
+            (Val::ExnRef(_), wasmparser::ValType::Ref(r)) => is_exn_ref(r),
             _ => self.ty() == ty,
         }
     }
+}
+
+/// Whether a reference type is an exception reference (`exnref`, or its bottom type
+/// `nullexnref`; nullable or not).
+pub(crate) fn is_exn_ref(r: wasmparser::RefType) -> bool {
+    use wasmparser::{AbstractHeapType, HeapType};
+    matches!(r.heap_type(), HeapType::Abstract { ty: AbstractHeapType::Exn | AbstractHeapType::NoExn, .. })
+}
+
+/// An exception as the host sees it: one that no Wasm frame caught (the error
+/// [`WasmError::Exception`] of a call), or one a host function throws into Wasm by
+/// returning that error.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exception {
+    /// The tag, a handle of the store ([`Extern::Tag`]'s).
+    pub tag: u32,
+    /// The values, as many and of the types the tag's parameters say.
+    pub values: Vec<Val>,
 }
 
 /// Something an instance exports or imports: a handle into a [`Store`].
@@ -340,6 +364,8 @@ pub enum Extern {
     Table(u32),
     /// A global.
     Global(u32),
+    /// An exception tag.
+    Tag(u32),
 }
 
 /// The type of an [`Extern`]: what an import asks for, or what a definition is.
@@ -360,6 +386,8 @@ pub enum ExternType {
     Table(TableType),
     /// A global.
     Global(GlobalType),
+    /// An exception tag with the parameters of this function type (no results).
+    Tag(FuncType),
 }
 
 impl ExternType {
@@ -386,6 +414,7 @@ impl ExternType {
             (ExternType::Global(a), ExternType::Global(b)) => {
                 a.content_type == b.content_type && a.mutable == b.mutable
             }
+            (ExternType::Tag(a), ExternType::Tag(b)) => a.params() == b.params() && a.results() == b.results(),
             _ => false,
         }
     }
@@ -403,6 +432,7 @@ impl fmt::Display for ExternType {
             ExternType::Table(t) => write!(f, "(table {}{} {})", t.initial, max(t.maximum), t.element_type),
             ExternType::Global(g) if g.mutable => write!(f, "(global (mut {}))", g.content_type),
             ExternType::Global(g) => write!(f, "(global {})", g.content_type),
+            ExternType::Tag(t) => write!(f, "(tag {t})"),
         }
     }
 }

@@ -10,10 +10,11 @@
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
 use super::pool::{InstanceSlot, StateBox, TableElems};
+use super::exceptions::{ExnData, TagData};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
-use crate::vmctx::{VmCtx, VmFuncRef, VmMemory, VmTable};
+use crate::vmctx::{VmCtx, VmFuncRef, VmMemory, VmTable, VmTag};
 use crate::{WasmError, WasmTrap};
 use lathe_codegen::data_value::DataValue;
 use lathe_codegen::ir::{Ieee32, Ieee64, types};
@@ -104,6 +105,11 @@ pub(crate) struct InstanceData {
     /// Read by compiled code only (through the vmctx).
     #[allow(dead_code)]
     pub memory_ptrs: StateBox<[*mut VmMemory]>,
+    /// Read by compiled code only (through the vmctx).
+    #[allow(dead_code)]
+    pub tag_ptrs: StateBox<[*const VmTag]>,
+    /// The store handles of the instance's tags, by tag index.
+    pub tags: Vec<u32>,
     /// The store handles of the instance's memories, by memory index.
     pub memories: Vec<u32>,
     pub tables: Vec<u32>,
@@ -130,6 +136,10 @@ pub(crate) struct StoreData {
     pub globals: Vec<Box<GlobalCell>>,
     pub funcs: Vec<FuncData>,
     pub func_by_ptr: HashMap<usize, u32>,
+    /// Exception tags, each boxed: its `VmTag`'s address is its identity.
+    pub tags: Vec<Box<TagData>>,
+    /// Exceptions thrown so far (`exnref`s point into them; see `runtime::exceptions`).
+    pub exns: ExnData,
     pub hosts: Vec<HostEntry>,
     /// Why a host function stopped the current call.
     pub pending: Option<WasmError>,
@@ -202,7 +212,7 @@ impl Caller<'_> {
 pub struct Store {
     /// Per instance: its JIT code and the `FuncId` of each function index it compiled.
     code: Vec<(JitModule, Vec<Option<FuncId>>)>,
-    data: Box<StoreData>,
+    pub(super) data: Box<StoreData>,
     engine: Engine,
     ctx: FunctionBuilderContext,
     /// Unique among the process's stores: lets a `Linker` or `TypedFunc` tell whether
@@ -231,6 +241,8 @@ impl Store {
                 globals: Vec::new(),
                 funcs: Vec::new(),
                 func_by_ptr: HashMap::new(),
+                tags: Vec::new(),
+                exns: ExnData::default(),
                 hosts: Vec::new(),
                 pending: None,
                 stack_limit: 0,
@@ -450,6 +462,7 @@ impl Store {
                 ExternType::Table(TableType { initial: t.elems.len() as u64, ..t.ty })
             }
             Extern::Global(g) => ExternType::Global(self.data.globals.get(g as usize)?.ty),
+            Extern::Tag(t) => ExternType::Tag(self.data.tags.get(t as usize)?.ty.clone()),
         })
     }
 
@@ -527,8 +540,8 @@ impl Store {
         let word = std::mem::size_of::<u64>();
         let state_bytes = std::mem::size_of::<VmCtx>()
             + info.funcs.len() * (std::mem::size_of::<VmFuncRef>() + word)
-            + (info.globals.len() + info.tables.len() + info.memories.len()) * word
-            + 5 * word; // alignment between the six parts
+            + (info.globals.len() + info.tables.len() + info.memories.len() + info.tags.len()) * word
+            + 6 * word; // alignment between the seven parts
         let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
         let mut new_memories = Vec::new();
         for mt in &info.memories[info.num_imported_memories as usize..] {
@@ -553,6 +566,7 @@ impl Store {
                 stack_limit: &self.data.stack_limit as *const u64,
                 interrupt: Arc::as_ptr(&self.data.interrupt),
                 fuel: &mut self.data.fuel as *mut i64,
+                tags: std::ptr::null(),
             },
         )?;
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
@@ -562,6 +576,7 @@ impl Store {
         let mut memories = Vec::new();
         let mut tables = Vec::new();
         let mut globals = Vec::new();
+        let mut tags = Vec::new();
         let mut host_imports = Vec::new(); // (function index, host index)
         // Types were checked above, so each import is of the kind the module asks for.
         for ext in imports {
@@ -575,6 +590,7 @@ impl Store {
                 Extern::Memory(m) => memories.push(m),
                 Extern::Table(t) => tables.push(t),
                 Extern::Global(g) => globals.push(g),
+                Extern::Tag(t) => tags.push(t),
             }
         }
 
@@ -676,6 +692,13 @@ impl Store {
         vmctx.globals = global_ptrs.as_ptr();
         vmctx.tables = table_ptrs.as_ptr();
         vmctx.funcs = func_ptrs.as_ptr();
+        for &ty in &info.tags[info.num_imported_tags as usize..] {
+            let ty = info.types[ty as usize].clone();
+            tags.push(self.add_tag(ty));
+        }
+        let tag_ptrs: Vec<*const VmTag> = tags.iter().map(|&t| &self.data.tags[t as usize].vm as *const VmTag).collect();
+        let tag_ptrs = StateBox::slice(slot.as_mut(), tag_ptrs)?;
+        vmctx.tags = tag_ptrs.as_ptr();
 
         let elems: Vec<Option<Vec<u64>>> = info
             .elements
@@ -689,7 +712,8 @@ impl Store {
                 ExternalKind::Table => Extern::Table(tables[e.index as usize]),
                 ExternalKind::Memory => Extern::Memory(memories[e.index as usize]),
                 ExternalKind::Global => Extern::Global(globals[e.index as usize]),
-                _ => return Err(WasmError::Unsupported("tag exports".into())),
+                ExternalKind::Tag => Extern::Tag(tags[e.index as usize]),
+                _ => return Err(WasmError::Unsupported(format!("export of a {:?}", e.kind))),
             };
             exports.insert(e.name.clone(), ext);
         }
@@ -702,6 +726,8 @@ impl Store {
             global_ptrs,
             table_ptrs,
             memory_ptrs,
+            tag_ptrs,
+            tags,
             memories,
             tables,
             globals,
@@ -835,7 +861,9 @@ impl Store {
                 (Val::I64(x), ValType::I64) => DataValue::I64(x),
                 (Val::F32(x), ValType::F32) => DataValue::F32(Ieee32(x)),
                 (Val::F64(x), ValType::F64) => DataValue::F64(Ieee64(x)),
-                (v @ (Val::FuncRef(_) | Val::ExternRef(_)), ValType::Ref(_)) => DataValue::I64(self.val_bits(v) as i64),
+                (v @ (Val::FuncRef(_) | Val::ExternRef(_) | Val::ExnRef(_)), ValType::Ref(_)) => {
+                    DataValue::I64(self.val_bits(v) as i64)
+                }
                 (Val::V128(x), ValType::V128) => DataValue::V128(types::I8X16, x.to_le_bytes()),
                 _ => return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}"))),
             });
@@ -866,6 +894,13 @@ impl Store {
                     Ok(self.bits_val(t, bits))
                 })
                 .collect(),
+            CallOutcome::Trap(code) if code == lathe_codegen::ir::UNCAUGHT_EXCEPTION => {
+                let thrown = lathe_jit::take_uncaught_exception();
+                match thrown.and_then(|(_, payload)| self.data.exception_at(payload as usize)) {
+                    Some(e) => Err(WasmError::Exception(e)),
+                    None => Err(WasmError::Jit(format!("an exception the store does not know left {name}"))),
+                }
+            }
             CallOutcome::Trap(code) => match WasmTrap::from_code(code) {
                 Some(WasmTrap::HostExit) => {
                     Err(self.data.pending.take().unwrap_or_else(|| WasmError::Host("host function failed".into())))
@@ -922,6 +957,9 @@ pub(crate) fn bits_val(data: &StoreData, ty: ValType, bits: u128) -> Val {
         ValType::Ref(r) if is_func(r) => {
             Val::FuncRef(if low == 0 { None } else { data.func_by_ptr.get(&(low as usize)).copied() })
         }
+        ValType::Ref(r) if super::is_exn_ref(r) => {
+            Val::ExnRef(if low == 0 { None } else { data.exns.handle(low as usize) })
+        }
         ValType::Ref(_) => Val::ExternRef(if low == 0 { None } else { Some((low - 1) as u32) }),
     }
 }
@@ -934,7 +972,8 @@ pub(crate) fn val_bits(data: &StoreData, v: Val) -> u128 {
         Val::F32(x) => x as u128,
         Val::F64(x) => x as u128,
         Val::V128(x) => x,
-        Val::FuncRef(None) | Val::ExternRef(None) => 0,
+        Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None) => 0,
+        Val::ExnRef(Some(x)) => data.exns.ptr(x).unwrap_or(0) as u128,
         Val::FuncRef(Some(f)) => data.funcs[f as usize].vm as u128,
         Val::ExternRef(Some(x)) => x as u128 + 1,
     }
@@ -958,6 +997,7 @@ pub(crate) fn import_type(info: &ModuleInfo, kind: &ImportKind) -> ExternType {
         }
         ImportKind::Table(tt) => ExternType::Table(*tt),
         ImportKind::Global(gt) => ExternType::Global(*gt),
+        ImportKind::Tag(t) => ExternType::Tag(info.types[*t as usize].clone()),
     }
 }
 

@@ -11,6 +11,7 @@
 //! `return_call_indirect`) are the IR's `return_call` and `return_call_indirect` between
 //! functions of one calling convention, so they run in constant stack.
 
+use super::exceptions::Callee;
 use super::{FuncTranslator, RuntimeCall, trusted};
 use crate::vmctx::{CTX_FUNCS, CTX_GLOBALS, CTX_TABLES, FUNC_CODE, FUNC_TYPE, FUNC_VMCTX, TABLE_BASE, TABLE_LEN};
 use crate::{WasmError, WasmTrap};
@@ -25,7 +26,7 @@ fn global_flags(ty: lathe_codegen::ir::Type) -> lathe_codegen::ir::MemFlags {
 
 impl FuncTranslator<'_> {
     /// Loads entry `index` of the pointer array at `vmctx + field`.
-    fn vm_pointer(&mut self, field: i32, index: u32) -> Value {
+    pub(crate) fn vm_pointer(&mut self, field: i32, index: u32) -> Value {
         let array = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, field);
         self.b.ins().load(types::I64, trusted().with_readonly(), array, (index * 8) as i32)
     }
@@ -66,8 +67,7 @@ impl FuncTranslator<'_> {
         if tail {
             self.b.ins().return_call(r, &all);
         } else {
-            let inst = self.b.ins().call(r, &all);
-            let results = self.b.inst_results(inst).to_vec();
+            let results = self.emit_call(Callee::Direct(r), &all);
             self.stack.extend(results);
         }
         Ok(())
@@ -89,8 +89,7 @@ impl FuncTranslator<'_> {
         if tail {
             self.b.ins().return_call_indirect(sig, code, &all);
         } else {
-            let inst = self.b.ins().call_indirect(sig, code, &all);
-            let results = self.b.inst_results(inst).to_vec();
+            let results = self.emit_call(Callee::Indirect(sig, code), &all);
             self.stack.extend(results);
         }
         Ok(())

@@ -1,5 +1,6 @@
 //! Control flow: blocks, loops, ifs, branches, `br_table`, `return`, `unreachable`,
-//! locals, `drop` and `select`.
+//! locals, `drop` and `select` (and the frames of `try_table`, whose handlers live in
+//! `exceptions`).
 //!
 //! Each frame remembers the stack height below its parameters, its exit block (whose
 //! parameters are the frame's results) and, for a loop, its header (whose parameters are
@@ -31,6 +32,9 @@ pub enum FrameKind {
         /// Whether `else` was seen.
         has_else: bool,
     },
+    /// `try_table` (a block whose handler is `FuncTranslator::handlers`' last; see
+    /// `exceptions`).
+    TryTable,
     /// A construct inside unreachable code: only its nesting matters.
     Dead,
 }
@@ -69,7 +73,7 @@ impl Frame {
     }
 
     /// The block a branch to this frame goes to.
-    fn branch_target(&self) -> Block {
+    pub(crate) fn branch_target(&self) -> Block {
         match self.kind {
             FrameKind::Loop { header } => header,
             _ => self.dest,
@@ -121,14 +125,7 @@ impl FuncTranslator<'_> {
                 self.b.ins().trap(crate::WasmTrap::Unreachable.code());
                 self.reachable = false;
             }
-            Operator::Block { blockty } => {
-                let (params, results) = self.block_type(blockty)?;
-                let dest = self.new_block_with(&results);
-                let height = self.stack.len() - params.len();
-                let mut f = Frame::block(dest, height, results.len(), true);
-                f.num_params = params.len();
-                self.frames.push(f);
-            }
+            Operator::Block { blockty } => self.open_block(blockty, FrameKind::Block)?,
             Operator::Loop { blockty } => {
                 let (params, results) = self.block_type(blockty)?;
                 let header = self.new_block_with(&params);
@@ -230,6 +227,18 @@ impl FuncTranslator<'_> {
         Ok(true)
     }
 
+    /// Opens a `block` (or `try_table`) frame of type `blockty`.
+    pub(crate) fn open_block(&mut self, blockty: BlockType, kind: FrameKind) -> Result<(), WasmError> {
+        let (params, results) = self.block_type(blockty)?;
+        let dest = self.new_block_with(&results);
+        let height = self.stack.len() - params.len();
+        let mut f = Frame::block(dest, height, results.len(), true);
+        f.kind = kind;
+        f.num_params = params.len();
+        self.frames.push(f);
+        Ok(())
+    }
+
     fn else_op(&mut self) {
         let reachable = self.reachable;
         let f = self.frames.last_mut().expect("validated: else inside if");
@@ -270,6 +279,7 @@ impl FuncTranslator<'_> {
                 self.b.ins().jump(f.dest, params);
             }
             FrameKind::Loop { header } => self.b.seal_block(header),
+            FrameKind::TryTable => self.end_try_table(),
             _ => {}
         }
         self.stack.truncate(f.height);
@@ -286,7 +296,7 @@ impl FuncTranslator<'_> {
     /// Operators in unreachable code: only nesting and the frame boundaries matter.
     pub(crate) fn unreachable_operator(&mut self, op: &Operator<'_>) -> Result<(), WasmError> {
         match op {
-            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } => {
+            Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } | Operator::TryTable { .. } => {
                 let dest = self.b.create_block();
                 self.frames.push(Frame {
                     kind: FrameKind::Dead,

@@ -9,14 +9,16 @@
 //!
 //! Modules: [`control`] (frames, branches), `numeric` (arithmetic, compares,
 //! conversions), `memory` (loads, stores, bulk memory), `access` (globals, tables,
-//! references, calls), `simd` (`v128` and relaxed SIMD), `stub` (the IR of host-function
-//! stubs).
+//! references, calls), `exceptions` (`try_table`, `throw`, `throw_ref`, and calls that
+//! an enclosing `try_table` catches), `simd` (`v128` and relaxed SIMD), `stub` (the IR
+//! of host-function stubs).
 //!
 //! Input: a validated [`ModuleInfo`] (the translator trusts validation: stack depths and
 //! types are right). Output: an `ir::Function` for the backend.
 
 mod access;
 pub mod control;
+mod exceptions;
 mod memory;
 mod numeric;
 mod simd;
@@ -98,11 +100,14 @@ pub enum RuntimeCall {
     ElemDrop,
     /// `(vmctx, host index: i32, values: i64) -> i32 status`.
     HostCall,
+    /// `(vmctx, tag: i32, values: i64) -> i64 exnref`: a new exception of tag `tag` with
+    /// the values in the buffer (16-byte slots).
+    ExnNew,
 }
 
 impl RuntimeCall {
     /// Every runtime call.
-    pub const ALL: [RuntimeCall; 11] = [
+    pub const ALL: [RuntimeCall; 12] = [
         RuntimeCall::MemoryGrow,
         RuntimeCall::MemoryFill,
         RuntimeCall::MemoryCopy,
@@ -114,6 +119,7 @@ impl RuntimeCall {
         RuntimeCall::TableInit,
         RuntimeCall::ElemDrop,
         RuntimeCall::HostCall,
+        RuntimeCall::ExnNew,
     ];
 
     /// The symbol name.
@@ -130,6 +136,7 @@ impl RuntimeCall {
             RuntimeCall::TableInit => "lathe_wasm_table_init",
             RuntimeCall::ElemDrop => "lathe_wasm_elem_drop",
             RuntimeCall::HostCall => "lathe_wasm_host_call",
+            RuntimeCall::ExnNew => "lathe_wasm_exn_new",
         }
     }
 
@@ -152,6 +159,7 @@ impl RuntimeCall {
             RuntimeCall::TableFill => (&[I64, I32, I32, I64, I32], &[I32]),
             RuntimeCall::TableCopy | RuntimeCall::TableInit => (&[I64, I32, I32, I32, I32, I32], &[I32]),
             RuntimeCall::HostCall => (&[I64, I32, I64], &[I32]),
+            RuntimeCall::ExnNew => (&[I64, I32, I64], &[I64]),
         };
         let mut sig = Signature::new(CallConv::SystemV);
         sig.params = params.iter().map(|&t| AbiParam::new(t)).collect();
@@ -242,6 +250,10 @@ pub(crate) struct FuncTranslator<'a> {
     /// Memory 0's `VmMemory` pointer, loaded once at entry.
     pub(crate) vm_memory: Option<Value>,
     runtime_refs: [Option<FuncRef>; RuntimeCall::ALL.len()],
+    /// The open `try_table`s whose entry was reachable, innermost last.
+    pub(crate) handlers: Vec<exceptions::Handler>,
+    /// The throw helper, declared on first use.
+    pub(crate) thrower: Option<FuncRef>,
     func_refs: Vec<Option<FuncRef>>,
     sig_refs: Vec<Option<lathe_codegen::ir::SigRef>>,
 }
@@ -270,6 +282,8 @@ impl<'a> FuncTranslator<'a> {
             mem_base: None,
             vm_memory: None,
             runtime_refs: [None; RuntimeCall::ALL.len()],
+            handlers: Vec::new(),
+            thrower: None,
             func_refs: vec![None; module.funcs.len()],
             sig_refs: vec![None; module.types.len()],
         }
@@ -460,7 +474,8 @@ impl<'a> FuncTranslator<'a> {
         if !self.reachable {
             return self.unreachable_operator(&op);
         }
-        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? || self.simd(&op)? {
+        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? || self.exceptions(&op)? || self.simd(&op)?
+        {
             return Ok(());
         }
         Err(WasmError::Unsupported(format!("operator {op:?}")))

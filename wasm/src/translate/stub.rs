@@ -1,17 +1,22 @@
 //! The IR of a host-function stub: a Wasm-callable function `(vmctx, params...) ->
 //! results` that spills its arguments to a stack buffer of 16-byte slots, calls the
-//! runtime's `lathe_wasm_host_call(vmctx, host index, buffer)`, traps with
-//! [`WasmTrap::HostExit`] when that returns non-zero (the runtime keeps the reason), and
-//! returns the results the host wrote back into the buffer.
+//! runtime's `lathe_wasm_host_call(vmctx, host index, buffer)`, and returns the results
+//! the host wrote back into the buffer. When that returns [`HOST_THREW`], the host threw a
+//! Wasm exception, whose `exnref` it left in the buffer's first slot: the stub throws it
+//! to its caller. Any other non-zero status traps [`WasmTrap::HostExit`] (the runtime
+//! keeps the reason).
 
 use super::{RuntimeCall, func_name, ir_type, wasm_signature};
 use crate::{WasmError, WasmTrap};
-use lathe_codegen::ir::{ExtFuncData, Function, InstBuilder, StackSlotData, StackSlotKind, types};
+use lathe_codegen::ir::{ExtFuncData, Function, InstBuilder, IntCC, StackSlotData, StackSlotKind, types};
 use lathe_frontend::{FunctionBuilder, FunctionBuilderContext};
 use wasmparser::FuncType;
 
 /// Bytes per value in the stub's buffer.
 pub const SLOT: u32 = 16;
+
+/// The status `lathe_wasm_host_call` returns when the host function threw.
+pub const HOST_THREW: u32 = 2;
 
 /// Builds the stub for function index `func` of type `ty`, calling host function
 /// `host_index` of the instance.
@@ -40,7 +45,16 @@ pub fn host_stub(
     let r = b.import_function(ExtFuncData { name: call.name(), signature: sig, colocated: false });
     let inst = b.ins().call(r, &[params[0], idx, addr]);
     let status = b.inst_results(inst)[0];
-    b.ins().trapnz(status, WasmTrap::HostExit.code());
+    let (failed, done) = (b.create_block(), b.create_block());
+    b.ins().brif(status, failed, &[], done, &[]);
+    b.seal_block(failed);
+    b.seal_block(done);
+    b.switch_to_block(failed);
+    let threw = b.ins().icmp_imm(IntCC::Equal, status, i64::from(HOST_THREW));
+    b.ins().trapz(threw, WasmTrap::HostExit.code());
+    let exn = b.ins().stack_load(types::I64, slot, 0);
+    super::exceptions::throw_to_caller(&mut b, &mut None, exn);
+    b.switch_to_block(done);
     let mut rets = Vec::new();
     for (i, &t) in ty.results().iter().enumerate() {
         rets.push(b.ins().stack_load(ir_type(t)?, slot, (i as u32 * SLOT) as i32));
