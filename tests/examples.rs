@@ -36,6 +36,17 @@ fn wat_example_runs_and_exports_can_be_invoked() {
 }
 
 #[test]
+fn wasm_exceptions_example_runs() {
+    // Thrown through 100 frames and caught by tag with its values, rethrown whole with
+    // catch_all_ref/throw_ref, passed on by a handler for another tag, thrown and caught
+    // a thousand times in a loop; at both optimisation levels.
+    let expected = "frames thrown through, payload: 100 42\nrethrown, caught by tag: 7\n\
+                    passed on, caught outside: 3\ncaught in a loop: 1000\n";
+    assert_eq!(lathe(&["run", "examples/exceptions.wat"]), expected);
+    assert_eq!(lathe(&["run", "--opt-level", "none", "examples/exceptions.wat"]), expected);
+}
+
+#[test]
 fn bad_input_is_an_error_with_a_location() {
     let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
         .args(["cat", "/dev/null/none.clif"])
