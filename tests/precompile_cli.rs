@@ -1,6 +1,7 @@
 //! `lathe compile prog.wasm -o prog.lwasm` then `lathe run prog.lwasm`: the same output
 //! as running the `.wasm` (a benchmark program at its small size, with its native
-//! checksum), and a clear error for a damaged file.
+//! checksum), the same for a program that throws and catches Wasm exceptions, and a
+//! clear error for a damaged file.
 
 use std::path::Path;
 use std::process::Command;
@@ -28,5 +29,25 @@ fn a_precompiled_program_prints_what_the_wasm_prints() {
     let out = Command::new(lathe).arg("run").arg(&lwasm).output().unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("corrupt precompiled module"));
+    std::fs::remove_dir_all(&out_dir).ok();
+}
+
+#[test]
+fn a_precompiled_program_keeps_its_exception_handlers() {
+    // The landing pads of every `try_call` travel in the file: without them the first
+    // throw would end the program as uncaught.
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out_dir = std::env::temp_dir().join(format!("lathe-precompile-exn-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let lwasm = out_dir.join("exceptions.lwasm");
+    let lathe = env!("CARGO_BIN_EXE_lathe");
+    let wat = manifest.join("examples/exceptions.wat");
+    let status = Command::new(lathe).arg("compile").arg(&wat).arg("-o").arg(&lwasm).status().unwrap();
+    assert!(status.success());
+    let direct = Command::new(lathe).arg("run").arg(&wat).output().unwrap();
+    let out = Command::new(lathe).arg("run").arg(&lwasm).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.stdout, direct.stdout);
+    assert!(String::from_utf8_lossy(&out.stdout).contains("caught in a loop: 1000"));
     std::fs::remove_dir_all(&out_dir).ok();
 }

@@ -18,11 +18,13 @@ use super::{Engine, Module};
 use crate::WasmError;
 use lathe_codegen::ir::{ExternalName, LibCall, SourceLoc, TrapCode};
 use lathe_codegen::machinst::unwind::{DwarfReg, UnwindInst, UnwindRecord};
-use lathe_codegen::machinst::{CallSite, CompiledCode, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite};
+use lathe_codegen::machinst::{
+    CallSite, CompiledCode, ExceptionSite, FrameLayout, Reloc, RelocKind, SrcLocRange, TrapSite,
+};
 
 const MAGIC: &[u8; 8] = b"LATHEWSM";
 /// Bumped whenever the layout or `CompiledCode` changes.
-const VERSION: u32 = 1;
+const VERSION: u32 = 2;
 
 /// Every relocation kind, in the order of their tags in the file.
 const RELOC_KINDS: [RelocKind; 18] = [
@@ -213,6 +215,16 @@ impl Writer {
                 UnwindInst::NegateRaState => self.u8(6),
             }
         }
+        self.u32(c.exception_sites.len() as u32);
+        for site in &c.exception_sites {
+            self.u32(site.ret_offset);
+            self.u32(site.handlers.len() as u32);
+            for &(tag, pad) in &site.handlers {
+                // A tag as itself plus one, `default` as 0.
+                self.u64(tag.map_or(0, |t| u64::from(t) + 1));
+                self.u32(pad);
+            }
+        }
     }
 }
 
@@ -325,8 +337,23 @@ impl Reader<'_> {
             };
             unwind.push(UnwindRecord { offset, inst });
         }
-        // Wasm translation makes no `try_call`, so precompiled code has no exception sites.
-        let exception_sites = Vec::new();
+        let mut exception_sites = Vec::new();
+        for _ in 0..self.count(8, "exception sites")? {
+            let ret_offset = self.u32("an exception site")?;
+            let mut handlers = Vec::new();
+            for _ in 0..self.count(12, "exception handlers")? {
+                let tag = match self.u64("an exception handler")? {
+                    0 => None,
+                    t => Some(u32::try_from(t - 1).map_err(|_| corrupt("an exception tag"))?),
+                };
+                let pad = self.u32("an exception handler")?;
+                if pad as usize >= code.len() || ret_offset as usize > code.len() {
+                    return Err(corrupt("an exception site outside its code"));
+                }
+                handlers.push((tag, pad));
+            }
+            exception_sites.push(ExceptionSite { ret_offset, handlers });
+        }
         Ok(CompiledCode {
             code,
             alignment,
