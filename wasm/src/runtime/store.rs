@@ -341,8 +341,15 @@ impl Store {
         id
     }
 
-    /// Defines a table of null references, if the store's limiter allows.
+    /// Defines a table of null references, if the store's limiter allows (so not of a
+    /// non-nullable element type).
     pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
+        if !ty.element_type.is_nullable() {
+            return Err(WasmError::Unsupported(format!(
+                "a host table of non-nullable {} (it would start with null elements)",
+                ty.element_type
+            )));
+        }
         self.check_counts(0, 0, 1)?;
         self.allow_new_table(&ty)?;
         let table = self.new_table(ty)?;
@@ -664,6 +671,15 @@ impl Store {
             self.data.globals.push(cell);
             globals.push(id);
         }
+        // Tables with an initialiser (typed function references) start filled with its
+        // value; it may read the globals, so it runs after them.
+        let defined_tables = &tables[info.num_imported_tables as usize..];
+        for (&t, init) in defined_tables.iter().zip(&info.table_inits) {
+            if let Some(init) = init {
+                let v = self.eval_const(init, &global_ptrs, &func_ptrs) as u64;
+                self.data.tables[t as usize].elems.fill(v);
+            }
+        }
         let global_ptrs = StateBox::slice(slot.as_mut(), global_ptrs)?;
         let table_ptrs: Vec<*mut VmTable> =
             tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
@@ -813,7 +829,7 @@ impl Store {
         if args.len() != ty.params().len() {
             return Err(WasmError::Arguments(format!("{} arguments for {} parameters", args.len(), ty.params().len())));
         }
-        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !a.has_type(**t)) {
+        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !val_fits(&self.data, **a, **t)) {
             return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}")));
         }
         let (instance, index) = match fd.kind {
@@ -941,7 +957,23 @@ pub(crate) fn val_bits(data: &StoreData, v: Val) -> u128 {
 }
 
 fn is_func(r: RefType) -> bool {
-    r.is_func_ref()
+    crate::module::is_func_ref(r)
+}
+
+/// Whether `v` may be passed as a (canonical) `ty` into Wasm code: [`Val::has_type`],
+/// and for a concrete function reference type, a function of exactly that type
+/// (`call_ref` trusts the type of a typed reference and checks no signature).
+pub(crate) fn val_fits(data: &StoreData, v: Val, ty: ValType) -> bool {
+    if !v.has_type(ty) {
+        return false;
+    }
+    match (v, ty) {
+        (Val::FuncRef(Some(f)), ValType::Ref(r)) => match crate::module::concrete_type_id(r) {
+            Some(want) => data.funcs.get(f as usize).is_some_and(|fd| crate::module::type_id(&fd.ty) == want),
+            None => true,
+        },
+        _ => true,
+    }
 }
 
 /// The most pages a memory declaring `maximum` can have (what `LinearMemory` enforces).
