@@ -518,6 +518,19 @@ impl Store {
                     imp.module, imp.name
                 )));
             }
+            // A host-made global of a concrete reference type holds what the host put in
+            // it; code trusts the type (`call_ref` checks no signature), so check it.
+            if let (Extern::Global(g), ExternType::Global(gt)) = (*ext, &wanted)
+                && !val_fits(&self.data, self.global_get(g), gt.content_type)
+            {
+                return Err(WasmError::Link(format!(
+                    "import {}::{}: the global's value {:?} is not a {}",
+                    imp.module,
+                    imp.name,
+                    self.global_get(g),
+                    gt.content_type
+                )));
+            }
         }
         let defined_memories = info.memories.len() - info.num_imported_memories as usize;
         let defined_tables = info.tables.len() - info.num_imported_tables as usize;
