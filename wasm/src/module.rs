@@ -507,3 +507,57 @@ pub fn is_func_ref(ty: RefType) -> bool {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wat(src: &str) -> Vec<u8> {
+        let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
+        let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
+        w.encode().expect("encodes")
+    }
+
+    #[test]
+    fn concrete_types_are_canonical_across_modules() {
+        let a =
+            parse(&wat("(module (type $f (func)) (type (func (param (ref $f)))) (type (func (param (ref null $f)))))"))
+                .expect("valid");
+        let b = parse(&wat("(module (type (func (param i32))) (type $f (func)) (type (func (param (ref $f)))))"))
+            .expect("valid");
+        // The same type at another index: the same canonical type and id.
+        assert_eq!(a.types[1], b.types[2]);
+        assert_eq!(a.type_ids[1], b.type_ids[2]);
+        // Nullability is part of the type.
+        assert_ne!(a.type_ids[1], a.type_ids[2]);
+        let ValType::Ref(r) = a.types[1].params()[0] else { panic!("a reference parameter") };
+        assert_eq!(concrete_type_id(r), Some(a.type_ids[0]));
+    }
+
+    #[test]
+    fn type_recursion_and_explicit_rec_groups_need_gc() {
+        // Lathe leaves GC off, and wasmparser admits neither without it, so a type can
+        // only name types before it and canonical ids are well-founded.
+        for src in [
+            "(module (type $t (func (param (ref $t)))))",
+            "(module (type $a (func (param (ref $b)))) (type $b (func)))",
+            "(module (rec (type (func)) (type (func))))",
+        ] {
+            assert!(matches!(parse(&wat(src)), Err(WasmError::Invalid(_))), "{src}");
+        }
+    }
+
+    #[test]
+    fn subtyping_of_references() {
+        let m =
+            parse(&wat("(module (type $f (func)) (type $g (func (param (ref $f) (ref null $f)))))")).expect("valid");
+        let p = m.types[1].params();
+        let (non_null, nullable) = (p[0], p[1]);
+        assert!(is_subtype(non_null, nullable));
+        assert!(!is_subtype(nullable, non_null));
+        assert!(is_subtype(non_null, ValType::FUNCREF));
+        assert!(is_subtype(nullable, ValType::FUNCREF));
+        assert!(!is_subtype(ValType::FUNCREF, nullable));
+        assert!(!is_subtype(nullable, ValType::EXTERNREF));
+    }
+}
