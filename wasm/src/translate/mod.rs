@@ -325,6 +325,8 @@ impl<'a> FuncTranslator<'a> {
             let t = ir_type(vt)?;
             for _ in 0..count {
                 let var = self.b.declare_var(t);
+                // A non-nullable reference local starts as null too: validation proved
+                // that it is set before any read, so nothing sees this value.
                 let zero = self.zero(t);
                 self.b.def_var(var, zero);
                 self.locals.push(var);
