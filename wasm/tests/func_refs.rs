@@ -1,7 +1,8 @@
 //! Wasm typed function references: `call_ref` through a typed table and a typed global,
 //! `return_call_ref` recursion a million deep in constant stack, `br_on_null` and
 //! `br_on_non_null` both ways, the null traps of `ref.as_non_null` and `call_ref`, and
-//! typed references across instances (import type checks, `call_indirect` type identity).
+//! typed references across instances (import type checks, `call_indirect` type identity),
+//! and the checks on typed references the host hands in (arguments, globals, tables).
 
 mod common;
 use common::wat;
@@ -190,4 +191,45 @@ fn host_arguments_of_a_typed_reference_are_checked() {
             other => panic!("{arg:?}: expected an argument error, got {other:?}"),
         }
     }
+}
+
+#[test]
+fn host_globals_and_tables_of_typed_references_are_checked() {
+    let engine = Engine::new(Config::default()).unwrap();
+    let mut store = Store::new(&engine);
+    let exporter = Module::new(&engine, &wat(EXPORTER)).unwrap();
+    let e = store.instantiate(&exporter, &[]).unwrap();
+    let (Some(Extern::Func(apply)), Some(Extern::Global(g))) = (store.export(e, "apply"), store.export(e, "g")) else {
+        panic!("no exports")
+    };
+    // The canonical `(ref $f)`, as the store knows it.
+    let ty = store.global_type(g);
+    let seven = store.global_get(g);
+    let importer = Module::new(
+        &engine,
+        &wat(r#"(module (type $f (func (result i32))) (import "h" "g" (global $g (ref $f)))
+                  (func (export "run") (result i32) (call_ref $f (global.get $g))))"#),
+    )
+    .unwrap();
+
+    let good = store.global(ty, seven);
+    let i = store.instantiate(&importer, &[good]).expect("a function of type $f fits");
+    assert_eq!(call(&mut store, i, "run", &[]).unwrap(), [Val::I32(7)]);
+
+    // `apply` is of another type: `call_ref` would call it with the wrong signature.
+    let wrong = store.global(ty, Val::FuncRef(Some(apply)));
+    match store.instantiate(&importer, &[wrong]) {
+        Err(WasmError::Link(_)) => {}
+        other => panic!("expected a link error, got {other:?}"),
+    }
+
+    // A host table starts with null elements, which a non-nullable type forbids.
+    let table = wasmparser::TableType {
+        element_type: wasmparser::RefType::FUNCREF.as_non_null(),
+        table64: false,
+        initial: 1,
+        maximum: None,
+        shared: false,
+    };
+    assert!(matches!(store.table(table), Err(WasmError::Unsupported(_))));
 }
