@@ -4,8 +4,11 @@
 //! Input: module bytes and the features to allow. Validation is wasmparser's, with the
 //! Wasm 2.0 feature set (the MVP plus sign extension, non-trapping float-to-int,
 //! multi-value, bulk memory, reference types, mutable globals and SIMD), with extended
-//! constant expressions, relaxed SIMD, tail calls, multi-memory and memory64 on top
-//! ([`features`]; `Config::wasm_features` may turn some off).
+//! constant expressions, relaxed SIMD, tail calls, multi-memory, memory64 and typed
+//! function references on top ([`features`]; `Config::wasm_features` may turn some off).
+//! Every type the runtime compares across modules (function, global and table types) is
+//! kept canonical: a concrete heap type `(ref $t)` names the process-wide id of `$t`
+//! ([`type_id`]), not the module's type index, so equal types compare equal with `==`.
 //! Output: [`ModuleInfo`], read by `translate` (types, function signatures) and by
 //! `runtime` (imports, exports, segments, initialisers).
 
@@ -14,8 +17,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Mutex;
 use wasmparser::{
-    DataKind, ElementItems, ElementKind, ExternalKind, FuncType, GlobalType, MemoryType, Operator, Parser, Payload,
-    RefType, TableType, TypeRef, ValType, Validator, WasmFeatures,
+    DataKind, ElementItems, ElementKind, ExternalKind, FuncType, GlobalType, HeapType, MemoryType, Operator,
+    PackedIndex, Parser, Payload, RefType, TableType, TypeRef, UnpackedIndex, ValType, Validator, WasmFeatures,
 };
 
 /// One operation of a constant expression (initialisers and segment offsets).
@@ -168,6 +171,9 @@ pub struct ModuleInfo {
     pub tags: Vec<u32>,
     /// How many tags are imported.
     pub num_imported_tags: u32,
+    /// Initialisers of defined tables: `None` fills the table with null references,
+    /// `Some` with the value of the expression (typed function references).
+    pub table_inits: Vec<Option<ConstExpr>>,
     /// Exports.
     pub exports: Vec<Export>,
     /// The start function.
@@ -207,8 +213,9 @@ impl ModuleInfo {
 
 /// The feature set Lathe validates against: Wasm 2.0, plus extended constant expressions
 /// (`i32`/`i64` `add`, `sub` and `mul` in initialisers and offsets), relaxed SIMD, tail
-/// calls (`return_call_ref` needs typed function references, which are not enabled),
-/// multi-memory, memory64 and exception handling (the `exnref` form: tags, `throw`,
+/// calls (with `return_call_ref`), multi-memory, memory64, typed function references
+/// (`call_ref`, `ref.as_non_null`, `br_on_null`, `br_on_non_null`, non-nullable and
+/// concrete reference types) and exception handling (the `exnref` form: tags, `throw`,
 /// `throw_ref`, `try_table`). Not GC, the legacy exception instructions (`try`,
 /// `catch`, `rethrow`, `delegate`), threads or the others.
 pub fn features() -> WasmFeatures {
@@ -219,10 +226,14 @@ pub fn features() -> WasmFeatures {
         | WasmFeatures::MULTI_MEMORY
         | WasmFeatures::MEMORY64
         | WasmFeatures::EXCEPTIONS
+        | WasmFeatures::FUNCTION_REFERENCES
 }
 
-/// The process-wide id of a function type: equal types (structurally) get equal ids, so
-/// `call_indirect` can compare ids across modules.
+/// The process-wide id of a canonical function type (see [`canonical_func_type`]): equal
+/// types get equal ids, so `call_indirect` can compare ids across modules. Without GC a
+/// type refers only to types defined before it (wasmparser rejects self and forward
+/// references, and explicit `rec` groups, unless GC is on), so structural equality of
+/// canonical types, whose references are already ids, is type equality.
 pub fn type_id(ty: &FuncType) -> u64 {
     type Key = (Vec<ValType>, Vec<ValType>);
     static IDS: Mutex<Option<HashMap<Key, u64>>> = Mutex::new(None);
@@ -231,6 +242,76 @@ pub fn type_id(ty: &FuncType) -> u64 {
     let key = (ty.params().to_vec(), ty.results().to_vec());
     let next = map.len() as u64 + 1;
     *map.entry(key).or_insert(next)
+}
+
+/// `ty` with a concrete heap type's module type index replaced by that type's id
+/// (`ids`, by type index), so the type means the same in every module.
+pub fn canonical_ref_type(ty: RefType, ids: &[u64]) -> Result<RefType, WasmError> {
+    let HeapType::Concrete(UnpackedIndex::Module(index)) = ty.heap_type() else {
+        return Ok(ty);
+    };
+    let id = *ids.get(index as usize).ok_or_else(|| WasmError::Invalid(format!("unknown type {index}")))?;
+    // wasmparser's own ids number the types of one validator; these number the types
+    // of the process, which is what cross-module comparison needs. They share the
+    // representation so that `RefType`s stay comparable with `==`.
+    let packed = u32::try_from(id)
+        .ok()
+        .and_then(|id| {
+            PackedIndex::from_id(<wasmparser::types::CoreTypeId as wasmparser::types::TypeIdentifier>::from_index(id))
+        })
+        .ok_or_else(|| WasmError::Unsupported(format!("function type id {id}: too many distinct types")))?;
+    Ok(RefType::concrete(ty.is_nullable(), packed))
+}
+
+/// `ty` with its concrete heap type, if any, made canonical ([`canonical_ref_type`]).
+pub fn canonical_val_type(ty: ValType, ids: &[u64]) -> Result<ValType, WasmError> {
+    Ok(match ty {
+        ValType::Ref(r) => ValType::Ref(canonical_ref_type(r, ids)?),
+        other => other,
+    })
+}
+
+/// `ty` with every concrete heap type made canonical ([`canonical_ref_type`]).
+pub fn canonical_func_type(ty: &FuncType, ids: &[u64]) -> Result<FuncType, WasmError> {
+    let map = |ts: &[ValType]| ts.iter().map(|&t| canonical_val_type(t, ids)).collect::<Result<Vec<_>, _>>();
+    Ok(FuncType::new(map(ty.params())?, map(ty.results())?))
+}
+
+/// The id of a canonical concrete heap type, `None` for an abstract one.
+pub fn concrete_type_id(ty: RefType) -> Option<u64> {
+    match ty.heap_type() {
+        HeapType::Concrete(UnpackedIndex::Id(id)) => {
+            Some(<wasmparser::types::CoreTypeId as wasmparser::types::TypeIdentifier>::index(&id) as u64)
+        }
+        _ => None,
+    }
+}
+
+/// Whether a value of canonical type `sub` may stand where canonical type `sup` is
+/// expected: equal types, or references where `sub` is non-nullable or `sup` nullable,
+/// and `sub`'s heap type is `sup`'s or, for a function type, `sup` is `func`. Function
+/// types have no subtypes but themselves without GC.
+pub fn is_subtype(sub: ValType, sup: ValType) -> bool {
+    match (sub, sup) {
+        (ValType::Ref(a), ValType::Ref(b)) => {
+            (!a.is_nullable() || b.is_nullable()) && is_heap_subtype(a.heap_type(), b.heap_type())
+        }
+        _ => sub == sup,
+    }
+}
+
+fn is_heap_subtype(sub: HeapType, sup: HeapType) -> bool {
+    use wasmparser::AbstractHeapType::{Func, NoExtern, NoFunc};
+    match (sub, sup) {
+        _ if sub == sup => true,
+        (HeapType::Concrete(_), HeapType::Abstract { shared: false, ty: Func }) => true,
+        (HeapType::Abstract { shared: false, ty: NoFunc }, HeapType::Concrete(_)) => true,
+        (HeapType::Abstract { shared: false, ty: NoFunc }, HeapType::Abstract { shared: false, ty: Func }) => true,
+        (HeapType::Abstract { shared: false, ty: NoExtern }, HeapType::Abstract { shared: false, ty }) => {
+            ty == wasmparser::AbstractHeapType::Extern
+        }
+        _ => false,
+    }
 }
 
 fn invalid(e: impl std::fmt::Display) -> WasmError {
@@ -283,7 +364,7 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
         match payload {
             Payload::TypeSection(r) => {
                 for group in r.into_iter_err_on_gc_types() {
-                    let ty = group.map_err(invalid)?;
+                    let ty = canonical_func_type(&group.map_err(invalid)?, &info.type_ids)?;
                     info.type_ids.push(type_id(&ty));
                     info.types.push(ty);
                 }
@@ -297,7 +378,8 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
                             info.num_imported_funcs += 1;
                             ImportKind::Func(t)
                         }
-                        TypeRef::Table(t) => {
+                        TypeRef::Table(mut t) => {
+                            t.element_type = canonical_ref_type(t.element_type, &info.type_ids)?;
                             info.tables.push(t);
                             info.num_imported_tables += 1;
                             ImportKind::Table(t)
@@ -307,7 +389,8 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
                             info.num_imported_memories += 1;
                             ImportKind::Memory(m)
                         }
-                        TypeRef::Global(g) => {
+                        TypeRef::Global(mut g) => {
+                            g.content_type = canonical_val_type(g.content_type, &info.type_ids)?;
                             info.globals.push(g);
                             info.num_imported_globals += 1;
                             ImportKind::Global(g)
@@ -329,11 +412,13 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
             }
             Payload::TableSection(r) => {
                 for t in r {
-                    let t = t.map_err(invalid)?;
-                    if !matches!(t.init, wasmparser::TableInit::RefNull) {
-                        return Err(WasmError::Unsupported("table initialiser expressions".into()));
-                    }
+                    let mut t = t.map_err(invalid)?;
+                    t.ty.element_type = canonical_ref_type(t.ty.element_type, &info.type_ids)?;
                     info.tables.push(t.ty);
+                    info.table_inits.push(match &t.init {
+                        wasmparser::TableInit::RefNull => None,
+                        wasmparser::TableInit::Expr(e) => Some(const_expr(e)?),
+                    });
                 }
             }
             Payload::MemorySection(r) => {
@@ -343,7 +428,8 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
             }
             Payload::GlobalSection(r) => {
                 for g in r {
-                    let g = g.map_err(invalid)?;
+                    let mut g = g.map_err(invalid)?;
+                    g.ty.content_type = canonical_val_type(g.ty.content_type, &info.type_ids)?;
                     info.globals.push(g.ty);
                     info.global_inits.push(const_expr(&g.init_expr)?);
                 }
@@ -431,7 +517,67 @@ pub fn parse_with(bytes: &[u8], enabled: WasmFeatures) -> Result<ModuleInfo, Was
     Ok(info)
 }
 
-/// Whether a reference type is a function reference (else an extern reference).
+/// Whether a reference type is a function reference (else an extern reference): `func`,
+/// `nofunc` or a concrete type (every concrete type is a function type without GC).
 pub fn is_func_ref(ty: RefType) -> bool {
-    ty.is_func_ref()
+    match ty.heap_type() {
+        HeapType::Concrete(_) | HeapType::Exact(_) => true,
+        HeapType::Abstract { ty, .. } => {
+            matches!(ty, wasmparser::AbstractHeapType::Func | wasmparser::AbstractHeapType::NoFunc)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn wat(src: &str) -> Vec<u8> {
+        let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
+        let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
+        w.encode().expect("encodes")
+    }
+
+    #[test]
+    fn concrete_types_are_canonical_across_modules() {
+        let a =
+            parse(&wat("(module (type $f (func)) (type (func (param (ref $f)))) (type (func (param (ref null $f)))))"))
+                .expect("valid");
+        let b = parse(&wat("(module (type (func (param i32))) (type $f (func)) (type (func (param (ref $f)))))"))
+            .expect("valid");
+        // The same type at another index: the same canonical type and id.
+        assert_eq!(a.types[1], b.types[2]);
+        assert_eq!(a.type_ids[1], b.type_ids[2]);
+        // Nullability is part of the type.
+        assert_ne!(a.type_ids[1], a.type_ids[2]);
+        let ValType::Ref(r) = a.types[1].params()[0] else { panic!("a reference parameter") };
+        assert_eq!(concrete_type_id(r), Some(a.type_ids[0]));
+    }
+
+    #[test]
+    fn type_recursion_and_explicit_rec_groups_need_gc() {
+        // Lathe leaves GC off, and wasmparser admits neither without it, so a type can
+        // only name types before it and canonical ids are well-founded.
+        for src in [
+            "(module (type $t (func (param (ref $t)))))",
+            "(module (type $a (func (param (ref $b)))) (type $b (func)))",
+            "(module (rec (type (func)) (type (func))))",
+        ] {
+            assert!(matches!(parse(&wat(src)), Err(WasmError::Invalid(_))), "{src}");
+        }
+    }
+
+    #[test]
+    fn subtyping_of_references() {
+        let m =
+            parse(&wat("(module (type $f (func)) (type $g (func (param (ref $f) (ref null $f)))))")).expect("valid");
+        let p = m.types[1].params();
+        let (non_null, nullable) = (p[0], p[1]);
+        assert!(is_subtype(non_null, nullable));
+        assert!(!is_subtype(nullable, non_null));
+        assert!(is_subtype(non_null, ValType::FUNCREF));
+        assert!(is_subtype(nullable, ValType::FUNCREF));
+        assert!(!is_subtype(ValType::FUNCREF, nullable));
+        assert!(!is_subtype(nullable, ValType::EXTERNREF));
+    }
 }

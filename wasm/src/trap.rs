@@ -40,11 +40,13 @@ pub enum WasmTrap {
     Interrupted,
     /// The store's fuel ran out (`Store::set_fuel`, `--fuel`).
     OutOfFuel,
+    /// `call_ref` or `return_call_ref` of a null function reference.
+    NullFunctionReference,
 }
 
 impl WasmTrap {
     /// Every kind.
-    pub const ALL: [WasmTrap; 14] = [
+    pub const ALL: [WasmTrap; 15] = [
         WasmTrap::Unreachable,
         WasmTrap::IntegerOverflow,
         WasmTrap::IntegerDivideByZero,
@@ -59,6 +61,7 @@ impl WasmTrap {
         WasmTrap::HostExit,
         WasmTrap::Interrupted,
         WasmTrap::OutOfFuel,
+        WasmTrap::NullFunctionReference,
     ];
 
     /// The IR trap code translated code uses for this kind.
@@ -78,6 +81,7 @@ impl WasmTrap {
             WasmTrap::HostExit => TrapCode::User(7),
             WasmTrap::Interrupted => TrapCode::User(8),
             WasmTrap::OutOfFuel => TrapCode::User(9),
+            WasmTrap::NullFunctionReference => TrapCode::User(20),
         }
     }
 
@@ -104,6 +108,7 @@ impl WasmTrap {
             WasmTrap::HostExit => "host exit",
             WasmTrap::Interrupted => "interrupt",
             WasmTrap::OutOfFuel => "all fuel consumed by WebAssembly",
+            WasmTrap::NullFunctionReference => "null function reference",
         }
     }
 }

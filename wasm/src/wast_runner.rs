@@ -137,10 +137,8 @@ impl Runner<'_> {
             WastArgCore::I64(x) => Val::I64(*x),
             WastArgCore::F32(x) => Val::F32(x.bits),
             WastArgCore::F64(x) => Val::F64(x.bits),
-            WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Func, .. }) => Val::FuncRef(None),
-            WastArgCore::RefNull(HeapType::Abstract { ty: AbstractHeapType::Exn | AbstractHeapType::NoExn, .. }) => {
-                Val::ExnRef(None)
-            }
+            WastArgCore::RefNull(h) if is_func_heap(h) => Val::FuncRef(None),
+            WastArgCore::RefNull(h) if is_exn_heap(h) => Val::ExnRef(None),
             WastArgCore::RefNull(_) => Val::ExternRef(None),
             WastArgCore::RefExtern(n) => Val::ExternRef(Some(*n)),
             WastArgCore::V128(c) => Val::V128(u128::from_le_bytes(c.to_le_bytes())),
@@ -287,6 +285,19 @@ fn v128_matches(g: u128, p: &V128Pattern) -> bool {
     }
 }
 
+/// Whether a heap type of the text format is a function type: `func`, `nofunc`, or a
+/// type index (every defined type is a function type without GC).
+fn is_func_heap(h: &HeapType<'_>) -> bool {
+    match h {
+        HeapType::Abstract { ty, .. } => matches!(ty, AbstractHeapType::Func | AbstractHeapType::NoFunc),
+        HeapType::Concrete(_) | HeapType::Exact(_) => true,
+    }
+}
+
+fn is_exn_heap(h: &HeapType<'_>) -> bool {
+    matches!(h, HeapType::Abstract { ty: AbstractHeapType::Exn | AbstractHeapType::NoExn, .. })
+}
+
 fn matches(got: &Val, want: &WastRetCore<'_>) -> bool {
     match (got, want) {
         (Val::I32(g), WastRetCore::I32(w)) => g == w,
@@ -294,7 +305,11 @@ fn matches(got: &Val, want: &WastRetCore<'_>) -> bool {
         (Val::F32(g), WastRetCore::F32(p)) => f32_matches(*g, p),
         (Val::F64(g), WastRetCore::F64(p)) => f64_matches(*g, p),
         (Val::V128(g), WastRetCore::V128(p)) => v128_matches(*g, p),
-        (Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None), WastRetCore::RefNull(_)) => true,
+        (Val::FuncRef(None), WastRetCore::RefNull(h)) => h.as_ref().is_none_or(is_func_heap),
+        (Val::ExnRef(None), WastRetCore::RefNull(h)) => h.as_ref().is_none_or(is_exn_heap),
+        (Val::ExternRef(None), WastRetCore::RefNull(h)) => {
+            h.as_ref().is_none_or(|h| !is_func_heap(h) && !is_exn_heap(h))
+        }
         (Val::ExternRef(Some(g)), WastRetCore::RefExtern(w)) => w.is_none_or(|w| w == *g),
         (Val::FuncRef(Some(_)), WastRetCore::RefFunc(_)) => true,
         (_, WastRetCore::Either(options)) => options.iter().any(|w| matches(got, w)),

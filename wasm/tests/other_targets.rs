@@ -1,7 +1,8 @@
 //! The spec suite's modules compiled for every registered ISA other than x86-64 (which
 //! runs them in `spec.rs`): every function of every module that the suite's `.wast` files
 //! define (spec v1, v2 without SIMD, extended constants, tail calls, multi-memory,
-//! memory64 without its SIMD file),
+//! memory64 without its SIMD file, and the function-references files of the new
+//! instructions: the others re-run core files the list already has),
 //! translated by the Wasm front end and compiled at `opt_level=speed` for the target, with
 //! no unsupported error. One test per ISA; ISAs without a backend yet are not listed.
 //! `SHOW_FAILED_IR=1` prints the IR of each function that fails.
@@ -43,6 +44,11 @@ fn compile_all(isa: &dyn TargetIsa) -> Result<usize, Failed> {
         .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
         .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
         .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)))
+        .chain(proposal(Proposal::FunctionReferences).map(|f| ("function-references", f)).filter(|(_, f)| {
+            ["br_on_null", "br_on_non_null", "call_ref", "ref_as_non_null", "return_call_ref", "local_init"]
+                .iter()
+                .any(|n| f.name() == format!("{n}.wast"))
+        }))
         .filter(|(dir, f)| !((*dir == "v2" || *dir == "memory64") && f.name().starts_with("simd")));
     let mut compiled = 0;
     let mut errors = Vec::new();

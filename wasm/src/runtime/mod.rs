@@ -324,12 +324,19 @@ impl Val {
         }
     }
 
-    /// Whether the value can be passed as a `ty`.
+    /// Whether the value can be passed as a `ty`: of its kind, and not null where `ty` is
+    /// non-nullable. (A function of a concrete type `(ref $t)` must also be of type `$t`,
+    /// which the store checks when a value enters Wasm code.)
     pub fn has_type(&self, ty: wasmparser::ValType) -> bool {
         match (self, ty) {
-            (Val::FuncRef(_), wasmparser::ValType::Ref(r)) => r.is_func_ref(),
-            (Val::ExternRef(_), wasmparser::ValType::Ref(r)) => r.is_extern_ref(),
+            (Val::FuncRef(None) | Val::ExternRef(None) | Val::ExnRef(None), wasmparser::ValType::Ref(r))
+                if !r.is_nullable() =>
+            {
+                false
+            }
+            (Val::FuncRef(_), wasmparser::ValType::Ref(r)) => crate::module::is_func_ref(r),
             (Val::ExnRef(_), wasmparser::ValType::Ref(r)) => is_exn_ref(r),
+            (Val::ExternRef(_), wasmparser::ValType::Ref(r)) => !crate::module::is_func_ref(r) && !is_exn_ref(r),
             _ => self.ty() == ty,
         }
     }
@@ -392,7 +399,8 @@ pub enum ExternType {
 
 impl ExternType {
     /// Whether a definition of type `self` can satisfy an import of type `wanted`: the
-    /// same function type or global type; a memory or table at least as large as asked,
+    /// same function type, the same global type (a subtype, for an immutable global); a
+    /// memory or table at least as large as asked,
     /// with a maximum no larger (and present when asked for), of the same element type.
     pub fn satisfies(&self, wanted: &ExternType) -> bool {
         let max_ok = |have: Option<u64>, want: Option<u64>| match (want, have) {
@@ -411,8 +419,15 @@ impl ExternType {
                     && max_ok(have.maximum, want.maximum)
                     && have.element_type == want.element_type
             }
+            // A mutable global is read and written, so its type must be the same; an
+            // immutable one is only read, so a subtype will do.
             (ExternType::Global(a), ExternType::Global(b)) => {
-                a.content_type == b.content_type && a.mutable == b.mutable
+                a.mutable == b.mutable
+                    && if a.mutable {
+                        a.content_type == b.content_type
+                    } else {
+                        crate::module::is_subtype(a.content_type, b.content_type)
+                    }
             }
             (ExternType::Tag(a), ExternType::Tag(b)) => a.params() == b.params() && a.results() == b.results(),
             _ => false,

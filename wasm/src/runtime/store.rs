@@ -7,10 +7,10 @@
 //! the Rust side makes no reference into `StoreData` live across a call into JIT code.
 //! `JitModule`s live outside `StoreData` (in [`Store::code`]) and are dropped first.
 
+use super::exceptions::{ExnData, TagData};
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
 use super::pool::{InstanceSlot, StateBox, TableElems};
-use super::exceptions::{ExnData, TagData};
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
@@ -353,8 +353,15 @@ impl Store {
         id
     }
 
-    /// Defines a table of null references, if the store's limiter allows.
+    /// Defines a table of null references, if the store's limiter allows (so not of a
+    /// non-nullable element type).
     pub fn table(&mut self, ty: TableType) -> Result<Extern, WasmError> {
+        if !ty.element_type.is_nullable() {
+            return Err(WasmError::Unsupported(format!(
+                "a host table of non-nullable {} (it would start with null elements)",
+                ty.element_type
+            )));
+        }
         self.check_counts(0, 0, 1)?;
         self.allow_new_table(&ty)?;
         let table = self.new_table(ty)?;
@@ -524,6 +531,19 @@ impl Store {
                     imp.module, imp.name
                 )));
             }
+            // A host-made global of a concrete reference type holds what the host put in
+            // it; code trusts the type (`call_ref` checks no signature), so check it.
+            if let (Extern::Global(g), ExternType::Global(gt)) = (*ext, &wanted)
+                && !val_fits(&self.data, self.global_get(g), gt.content_type)
+            {
+                return Err(WasmError::Link(format!(
+                    "import {}::{}: the global's value {:?} is not a {}",
+                    imp.module,
+                    imp.name,
+                    self.global_get(g),
+                    gt.content_type
+                )));
+            }
         }
         let defined_memories = info.memories.len() - info.num_imported_memories as usize;
         let defined_tables = info.tables.len() - info.num_imported_tables as usize;
@@ -680,6 +700,15 @@ impl Store {
             self.data.globals.push(cell);
             globals.push(id);
         }
+        // Tables with an initialiser (typed function references) start filled with its
+        // value; it may read the globals, so it runs after them.
+        let defined_tables = &tables[info.num_imported_tables as usize..];
+        for (&t, init) in defined_tables.iter().zip(&info.table_inits) {
+            if let Some(init) = init {
+                let v = self.eval_const(init, &global_ptrs, &func_ptrs) as u64;
+                self.data.tables[t as usize].elems.fill(v);
+            }
+        }
         let global_ptrs = StateBox::slice(slot.as_mut(), global_ptrs)?;
         let table_ptrs: Vec<*mut VmTable> =
             tables.iter().map(|&t| &mut self.data.tables[t as usize].vm as *mut VmTable).collect();
@@ -696,7 +725,8 @@ impl Store {
             let ty = info.types[ty as usize].clone();
             tags.push(self.add_tag(ty));
         }
-        let tag_ptrs: Vec<*const VmTag> = tags.iter().map(|&t| &self.data.tags[t as usize].vm as *const VmTag).collect();
+        let tag_ptrs: Vec<*const VmTag> =
+            tags.iter().map(|&t| &self.data.tags[t as usize].vm as *const VmTag).collect();
         let tag_ptrs = StateBox::slice(slot.as_mut(), tag_ptrs)?;
         vmctx.tags = tag_ptrs.as_ptr();
 
@@ -839,7 +869,7 @@ impl Store {
         if args.len() != ty.params().len() {
             return Err(WasmError::Arguments(format!("{} arguments for {} parameters", args.len(), ty.params().len())));
         }
-        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !a.has_type(**t)) {
+        if let Some((a, t)) = args.iter().zip(ty.params()).find(|(a, t)| !val_fits(&self.data, **a, **t)) {
             return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}")));
         }
         let (instance, index) = match fd.kind {
@@ -980,7 +1010,23 @@ pub(crate) fn val_bits(data: &StoreData, v: Val) -> u128 {
 }
 
 fn is_func(r: RefType) -> bool {
-    r.is_func_ref()
+    crate::module::is_func_ref(r)
+}
+
+/// Whether `v` may be passed as a (canonical) `ty` into Wasm code: [`Val::has_type`],
+/// and for a concrete function reference type, a function of exactly that type
+/// (`call_ref` trusts the type of a typed reference and checks no signature).
+pub(crate) fn val_fits(data: &StoreData, v: Val, ty: ValType) -> bool {
+    if !v.has_type(ty) {
+        return false;
+    }
+    match (v, ty) {
+        (Val::FuncRef(Some(f)), ValType::Ref(r)) => match crate::module::concrete_type_id(r) {
+            Some(want) => data.funcs.get(f as usize).is_some_and(|fd| crate::module::type_id(&fd.ty) == want),
+            None => true,
+        },
+        _ => true,
+    }
 }
 
 /// The most pages a memory declaring `maximum` can have (what `LinearMemory` enforces).

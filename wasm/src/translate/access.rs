@@ -7,9 +7,11 @@
 //! function reference is a pointer to a `VmFuncRef` (null for `ref.null`). Direct calls to
 //! defined functions are IR `call`s; calls to imported functions and `call_indirect` load
 //! the callee's code and vmctx from its `VmFuncRef` and use `call_indirect`, after the
-//! bounds, null and signature checks `call_indirect` requires. Tail calls (`return_call`,
-//! `return_call_indirect`) are the IR's `return_call` and `return_call_indirect` between
-//! functions of one calling convention, so they run in constant stack.
+//! bounds, null and signature checks `call_indirect` requires. `call_ref` does the same
+//! through a typed reference after a null check only: validation proved its type. Tail
+//! calls (`return_call`, `return_call_indirect`, `return_call_ref`) are the IR's
+//! `return_call` and `return_call_indirect` between functions of one calling convention,
+//! so they run in constant stack.
 
 use super::exceptions::Callee;
 use super::{FuncTranslator, RuntimeCall, trusted};
@@ -111,6 +113,16 @@ impl FuncTranslator<'_> {
         (code, callee_vmctx)
     }
 
+    /// The code and vmctx of the function `f` (a typed function reference) points to,
+    /// after the null check `call_ref` requires. No signature check: validation proved
+    /// that `f` is of the type the call expects.
+    fn ref_callee(&mut self, f: Value) -> (Value, Value) {
+        self.b.ins().trapz(f, WasmTrap::NullFunctionReference.code());
+        let code = self.b.ins().load(types::I64, trusted().with_readonly(), f, FUNC_CODE);
+        let callee_vmctx = self.b.ins().load(types::I64, trusted().with_readonly(), f, FUNC_VMCTX);
+        (code, callee_vmctx)
+    }
+
     fn pop_args(&mut self, type_index: u32) -> Vec<Value> {
         let n = self.module.types[type_index as usize].params().len();
         self.stack.split_off(self.stack.len() - n)
@@ -149,6 +161,23 @@ impl FuncTranslator<'_> {
                 let (code, callee_vmctx) = self.indirect_callee(type_index, table_index, index);
                 self.call_through(type_index, code, callee_vmctx, args, true)?;
                 self.reachable = false;
+            }
+            Operator::CallRef { type_index } => {
+                let f = self.pop();
+                let args = self.pop_args(type_index);
+                let (code, callee_vmctx) = self.ref_callee(f);
+                self.call_through(type_index, code, callee_vmctx, args, false)?;
+            }
+            Operator::ReturnCallRef { type_index } => {
+                let f = self.pop();
+                let args = self.pop_args(type_index);
+                let (code, callee_vmctx) = self.ref_callee(f);
+                self.call_through(type_index, code, callee_vmctx, args, true)?;
+                self.reachable = false;
+            }
+            Operator::RefAsNonNull => {
+                let a = *self.stack.last().expect("validated");
+                self.b.ins().trapz(a, WasmTrap::NullReference.code());
             }
             Operator::RefNull { .. } => {
                 let v = self.b.ins().iconst(I64, 0);

@@ -1,6 +1,6 @@
-//! Control flow: blocks, loops, ifs, branches, `br_table`, `return`, `unreachable`,
-//! locals, `drop` and `select` (and the frames of `try_table`, whose handlers live in
-//! `exceptions`).
+//! Control flow: blocks, loops, ifs, branches (`br_on_null` and `br_on_non_null` too),
+//! `br_table`, `return`, `unreachable`, locals, `drop` and `select` (and the frames of
+//! `try_table`, whose handlers live in `exceptions`).
 //!
 //! Each frame remembers the stack height below its parameters, its exit block (whose
 //! parameters are the frame's results) and, for a loop, its header (whose parameters are
@@ -179,6 +179,26 @@ impl FuncTranslator<'_> {
                 let (target, args) = self.branch_to(relative_depth);
                 let cont = self.b.create_block();
                 self.b.ins().brif(cond, target, &args, cont, &[]);
+                self.b.seal_block(cont);
+                self.b.switch_to_block(cont);
+            }
+            Operator::BrOnNull { relative_depth } => {
+                // Null goes to the label without the reference; otherwise it stays.
+                let r = self.pop();
+                let (target, args) = self.branch_to(relative_depth);
+                self.push(r);
+                let cont = self.b.create_block();
+                self.b.ins().brif(r, cont, &[], target, &args);
+                self.b.seal_block(cont);
+                self.b.switch_to_block(cont);
+            }
+            Operator::BrOnNonNull { relative_depth } => {
+                // Non-null goes to the label with the reference as its last value;
+                // otherwise the reference is dropped.
+                let (target, args) = self.branch_to(relative_depth);
+                let r = self.pop();
+                let cont = self.b.create_block();
+                self.b.ins().brif(r, target, &args, cont, &[]);
                 self.b.seal_block(cont);
                 self.b.switch_to_block(cont);
             }

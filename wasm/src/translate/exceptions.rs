@@ -69,10 +69,16 @@ impl FuncTranslator<'_> {
                     .catches
                     .iter()
                     .map(|c| match *c {
-                        Catch::One { tag, label } => CatchClause { tag: Some(tag), with_ref: false, frame: top - label as usize },
-                        Catch::OneRef { tag, label } => CatchClause { tag: Some(tag), with_ref: true, frame: top - label as usize },
+                        Catch::One { tag, label } => {
+                            CatchClause { tag: Some(tag), with_ref: false, frame: top - label as usize }
+                        }
+                        Catch::OneRef { tag, label } => {
+                            CatchClause { tag: Some(tag), with_ref: true, frame: top - label as usize }
+                        }
                         Catch::All { label } => CatchClause { tag: None, with_ref: false, frame: top - label as usize },
-                        Catch::AllRef { label } => CatchClause { tag: None, with_ref: true, frame: top - label as usize },
+                        Catch::AllRef { label } => {
+                            CatchClause { tag: None, with_ref: true, frame: top - label as usize }
+                        }
                     })
                     .collect();
                 self.handlers.push(Handler { dispatch: None, catches });

@@ -339,6 +339,8 @@ impl<'a> FuncTranslator<'a> {
             let t = ir_type(vt)?;
             for _ in 0..count {
                 let var = self.b.declare_var(t);
+                // A non-nullable reference local starts as null too: validation proved
+                // that it is set before any read, so nothing sees this value.
                 let zero = self.zero(t);
                 self.b.def_var(var, zero);
                 self.locals.push(var);
@@ -474,7 +476,12 @@ impl<'a> FuncTranslator<'a> {
         if !self.reachable {
             return self.unreachable_operator(&op);
         }
-        if self.control(&op)? || self.numeric(&op)? || self.memory(&op)? || self.access(&op)? || self.exceptions(&op)? || self.simd(&op)?
+        if self.control(&op)?
+            || self.numeric(&op)?
+            || self.memory(&op)?
+            || self.access(&op)?
+            || self.exceptions(&op)?
+            || self.simd(&op)?
         {
             return Ok(());
         }
