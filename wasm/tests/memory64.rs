@@ -122,3 +122,64 @@ fn every_access_is_checked_and_guarded_even_with_guard_pages() {
     }
     assert_eq!(accesses, 3, "the module's three loads and stores");
 }
+
+/// 64-bit tables (`table64`, part of memory64): every table instruction and
+/// `call_indirect` take `i64` indices, and an index at or past 2^32 traps rather than
+/// wrapping (generated modules with a `table64` once failed to translate).
+#[test]
+fn tables_with_64_bit_indices() {
+    let src = r#"
+    (module
+      (type $r (func (result i32)))
+      (table $t i64 4 10 funcref)
+      (table $u 2 funcref)
+      (func $one (type $r) (i32.const 1))
+      (func $two (type $r) (i32.const 2))
+      (elem (table $t) (i64.const 1) func $one $two)
+      (elem $seg func $two $one)
+      (func (export "size") (result i64) (table.size $t))
+      (func (export "grow") (param i64) (result i64) (table.grow $t (ref.null func) (local.get 0)))
+      (func (export "grow32") (param i32) (result i32) (table.grow $u (ref.null func) (local.get 0)))
+      (func (export "call") (param i64) (result i32) (call_indirect $t (type $r) (local.get 0)))
+      (func (export "is_null") (param i64) (result i32) (ref.is_null (table.get $t (local.get 0))))
+      (func (export "set") (param i64) (table.set $t (local.get 0) (ref.func $one)))
+      (func (export "fill") (param i64 i64) (table.fill $t (local.get 0) (ref.func $two) (local.get 1)))
+      (func (export "copy") (param i64 i64 i64) (table.copy $t $t (local.get 0) (local.get 1) (local.get 2)))
+      (func (export "init") (param i64 i32 i32) (table.init $t $seg (local.get 0) (local.get 1) (local.get 2))))
+    "#;
+    for optimize in [false, true] {
+        let engine = Engine::new(Config { optimize, ..Config::default() }).expect("engine");
+        let module = Module::new(&engine, &wat(src)).expect("compiles");
+        let mut store = Store::new(&engine);
+        let inst = store.instantiate(&module, &[]).expect("instantiates");
+        let mut call = |name: &str, args: &[Val]| -> Result<Vec<Val>, WasmError> {
+            let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
+            store.call(f, args)
+        };
+        let table_oob = |r: Result<Vec<Val>, WasmError>| {
+            matches!(r, Err(WasmError::Trap { trap: WasmTrap::TableOutOfBounds | WasmTrap::UndefinedElement, .. }))
+        };
+        assert_eq!(call("size", &[]).unwrap(), [Val::I64(4)]);
+        assert_eq!(call("call", &[Val::I64(1)]).unwrap(), [Val::I32(1)]);
+        assert_eq!(call("call", &[Val::I64(2)]).unwrap(), [Val::I32(2)]);
+        assert!(table_oob(call("call", &[Val::I64(1 << 32 | 1)])), "an index past 2^32 must not wrap");
+        assert!(table_oob(call("is_null", &[Val::I64(1 << 32)])));
+        assert_eq!(call("grow", &[Val::I64(2)]).unwrap(), [Val::I64(4)]);
+        assert_eq!(call("grow", &[Val::I64(1 << 32)]).unwrap(), [Val::I64(-1)]);
+        assert_eq!(call("grow", &[Val::I64(100)]).unwrap(), [Val::I64(-1)]);
+        assert_eq!(call("grow32", &[Val::I32(-1)]).unwrap(), [Val::I32(-1)]);
+        assert_eq!(call("size", &[]).unwrap(), [Val::I64(6)]);
+        call("set", &[Val::I64(5)]).unwrap();
+        assert_eq!(call("call", &[Val::I64(5)]).unwrap(), [Val::I32(1)]);
+        call("fill", &[Val::I64(3), Val::I64(2)]).unwrap();
+        assert_eq!(call("call", &[Val::I64(4)]).unwrap(), [Val::I32(2)]);
+        assert!(table_oob(call("fill", &[Val::I64(1 << 32), Val::I64(0)])));
+        call("copy", &[Val::I64(0), Val::I64(1), Val::I64(1)]).unwrap();
+        assert_eq!(call("call", &[Val::I64(0)]).unwrap(), [Val::I32(1)]);
+        assert!(table_oob(call("copy", &[Val::I64(0), Val::I64(1 << 32), Val::I64(1)])));
+        call("init", &[Val::I64(2), Val::I32(0), Val::I32(2)]).unwrap();
+        assert_eq!(call("call", &[Val::I64(2)]).unwrap(), [Val::I32(2)]);
+        assert_eq!(call("call", &[Val::I64(3)]).unwrap(), [Val::I32(1)]);
+        assert!(table_oob(call("init", &[Val::I64(u64::MAX as i64), Val::I32(0), Val::I32(1)])));
+    }
+}

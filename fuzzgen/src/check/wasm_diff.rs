@@ -7,7 +7,9 @@
 //! `ensure_termination` bounds every loop and call chain with a fuel global. Fixed-width
 //! SIMD is on (wasm-smith canonicalizes NaNs in vector lanes too); relaxed SIMD is off (its
 //! results may differ between engines by design), and so are the features the Lathe front
-//! end does not take (threads, exceptions, GC, tail calls, memory64, several memories). The bytes left after the module
+//! end does not take (threads, GC) and those `wasmi` lacks (exception handling, typed
+//! function references; `tests/exceptions.rs` and the spec suite cover those). Tail
+//! calls, memory64 and up to three memories are on. The bytes left after the module
 //! choose the arguments of each call, leaning on edge values (0, -1, the minimum and
 //! maximum, NaN, infinities, signed zeros).
 //!
@@ -51,12 +53,13 @@ fn smith_config() -> wasm_smith::Config {
         shared_everything_threads_enabled: false,
         exceptions_enabled: false,
         gc_enabled: false,
-        tail_call_enabled: false,
-        memory64_enabled: false,
+        tail_call_enabled: true,
+        memory64_enabled: true,
         custom_page_sizes_enabled: false,
         wide_arithmetic_enabled: false,
-        max_memories: 1,
+        max_memories: 3,
         max_memory32_bytes: 1 << 20,
+        max_memory64_bytes: 1 << 20,
         ..wasm_smith::Config::default()
     }
 }
@@ -197,7 +200,9 @@ impl TrapClass {
             WasmTrap::Unreachable => TrapClass::Unreachable,
             WasmTrap::MemoryOutOfBounds => TrapClass::MemoryOutOfBounds,
             WasmTrap::UndefinedElement | WasmTrap::TableOutOfBounds => TrapClass::TableOutOfBounds,
-            WasmTrap::UninitializedElement | WasmTrap::NullReference => TrapClass::Null,
+            WasmTrap::UninitializedElement | WasmTrap::NullReference | WasmTrap::NullFunctionReference => {
+                TrapClass::Null
+            }
             WasmTrap::IntegerDivideByZero => TrapClass::DivideByZero,
             WasmTrap::IntegerOverflow => TrapClass::IntegerOverflow,
             WasmTrap::InvalidConversionToInteger => TrapClass::BadConversion,
@@ -237,7 +242,7 @@ fn bits_lathe(v: &Val) -> u128 {
         Val::F32(x) => *x as u128,
         Val::F64(x) => *x as u128,
         Val::V128(x) => *x,
-        Val::FuncRef(r) | Val::ExternRef(r) => r.is_some() as u128,
+        Val::FuncRef(r) | Val::ExternRef(r) | Val::ExnRef(r) => r.is_some() as u128,
     }
 }
 
@@ -252,6 +257,7 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
     // Deep enough that the fuel, not wasmi's default limit of 1000 frames, ends recursion.
     let mut wconfig = wasmi::Config::default();
     wconfig.set_max_recursion_depth(100_000);
+    wconfig.wasm_memory64(true);
     let wengine = wasmi::Engine::new(&wconfig);
     let wmodule = match wasmi::Module::new(&wengine, &wasm[..]) {
         Ok(m) => m,

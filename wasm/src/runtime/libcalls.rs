@@ -126,32 +126,36 @@ extern "C" fn data_drop(vmctx: *mut VmCtx, seg: u32) {
     data.instances[i].data[seg as usize] = None;
 }
 
-extern "C" fn table_grow(vmctx: *mut VmCtx, table: u32, init: u64, delta: u32) -> u32 {
+// Table element counts and indices arrive as `u64` (a 32-bit table's zero-extended, a
+// 64-bit table's as they are), so one routine serves both kinds.
+
+extern "C" fn table_grow(vmctx: *mut VmCtx, table: u32, init: u64, delta: u64) -> u64 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let t = data.instances[i].tables[table as usize];
+    let Ok(delta) = u32::try_from(delta) else { return u64::MAX };
     let limiter = data.limiter.as_deref_mut();
-    data.tables[t as usize].grow(delta, init, limiter).unwrap_or(u32::MAX)
+    data.tables[t as usize].grow(delta, init, limiter).map_or(u64::MAX, u64::from)
 }
 
-extern "C" fn table_fill(vmctx: *mut VmCtx, table: u32, dst: u32, val: u64, len: u32) -> u32 {
+extern "C" fn table_fill(vmctx: *mut VmCtx, table: u32, dst: u64, val: u64, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let t = data.instances[i].tables[table as usize];
     let elems = &mut data.tables[t as usize].elems;
-    if !fits(dst, len, elems.len()) {
+    if !fits64(dst, len, elems.len()) {
         return 1;
     }
     elems[dst as usize..(dst + len) as usize].fill(val);
     0
 }
 
-extern "C" fn table_copy(vmctx: *mut VmCtx, dst_table: u32, src_table: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn table_copy(vmctx: *mut VmCtx, dst_table: u32, src_table: u32, dst: u64, src: u64, len: u64) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let d = data.instances[i].tables[dst_table as usize] as usize;
     let s = data.instances[i].tables[src_table as usize] as usize;
-    if !fits(src, len, data.tables[s].elems.len()) || !fits(dst, len, data.tables[d].elems.len()) {
+    if !fits64(src, len, data.tables[s].elems.len()) || !fits64(dst, len, data.tables[d].elems.len()) {
         return 1;
     }
     let items: Vec<u64> = data.tables[s].elems[src as usize..(src + len) as usize].to_vec();
@@ -159,18 +163,18 @@ extern "C" fn table_copy(vmctx: *mut VmCtx, dst_table: u32, src_table: u32, dst:
     0
 }
 
-extern "C" fn table_init(vmctx: *mut VmCtx, table: u32, seg: u32, dst: u32, src: u32, len: u32) -> u32 {
+extern "C" fn table_init(vmctx: *mut VmCtx, table: u32, seg: u32, dst: u64, src: u32, len: u32) -> u32 {
     // SAFETY: called by compiled code with its own vmctx.
     let (data, i) = unsafe { context(vmctx) };
     let inst = &data.instances[i];
     let t = inst.tables[table as usize] as usize;
     let empty = Vec::new();
     let items = inst.elems[seg as usize].as_ref().unwrap_or(&empty);
-    if !fits(src, len, items.len()) || !fits(dst, len, data.tables[t].elems.len()) {
+    if !fits(src, len, items.len()) || !fits64(dst, u64::from(len), data.tables[t].elems.len()) {
         return 1;
     }
     let items = items[src as usize..(src + len) as usize].to_vec();
-    data.tables[t].elems[dst as usize..(dst + len) as usize].copy_from_slice(&items);
+    data.tables[t].elems[dst as usize..dst as usize + len as usize].copy_from_slice(&items);
     0
 }
 

@@ -823,11 +823,12 @@ impl Store {
             match &seg.mode {
                 ElemMode::Active { table, offset } => {
                     let inst = &self.data.instances[i];
-                    let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u32;
+                    // An `i32` or, for a 64-bit table, an `i64` offset: unsigned either way.
+                    let off = self.eval_const(offset, &inst.global_ptrs, &inst.func_ptrs) as u64;
                     let t = inst.tables[*table as usize];
                     let items = inst.elems[s].clone().unwrap_or_default();
                     let tab = &mut self.data.tables[t as usize];
-                    let end = off as u64 + items.len() as u64;
+                    let end = off.saturating_add(items.len() as u64);
                     if end > tab.elems.len() as u64 {
                         return Err(trap(WasmTrap::TableOutOfBounds, "instantiation"));
                     }

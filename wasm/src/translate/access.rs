@@ -38,13 +38,18 @@ impl FuncTranslator<'_> {
     fn table_elem_addr(&mut self, table: u32, index: Value, trap: WasmTrap) -> Value {
         let t = self.vm_pointer(CTX_TABLES, table);
         let len = self.b.ins().load(types::I64, trusted(), t, TABLE_LEN);
-        let idx = self.b.ins().uextend(types::I64, index);
+        let idx = self.widen_to_i64(index);
         let oob = self.b.ins().icmp(IntCC::UnsignedGreaterThanOrEqual, idx, len);
         self.b.ins().trapnz(oob, trap.code());
         let base = self.b.ins().load(types::I64, trusted(), t, TABLE_BASE);
         let off = self.b.ins().ishl_imm(idx, 3);
         let addr = self.b.ins().iadd(base, off);
         if self.spectre_table { self.spectre_guard(oob, addr) } else { addr }
+    }
+
+    /// Whether table `table` has 64-bit indices (`table64`, part of memory64).
+    fn is_table64(&self, table: u32) -> bool {
+        self.module.tables[table as usize].table64
     }
 
     /// The code and vmctx of imported function `function_index`, from its vmctx entry.
@@ -207,23 +212,28 @@ impl FuncTranslator<'_> {
             Operator::TableSize { table } => {
                 let t = self.vm_pointer(CTX_TABLES, table);
                 let len = self.b.ins().load(I64, trusted(), t, TABLE_LEN);
-                let v = self.b.ins().ireduce(I32, len);
+                let v = if self.is_table64(table) { len } else { self.b.ins().ireduce(I32, len) };
                 self.push(v);
             }
             Operator::TableGrow { table } => {
                 let (init, delta) = self.pop2();
+                let delta = self.widen_to_i64(delta);
                 let t = self.b.ins().iconst(I32, table as i64);
                 let v = self.call_runtime(RuntimeCall::TableGrow, &[t, init, delta]).expect("returns the old size");
+                // A 32-bit table's failure (`u64::MAX`) narrows to its -1.
+                let v = if self.is_table64(table) { v } else { self.b.ins().ireduce(I32, v) };
                 self.push(v);
             }
             Operator::TableFill { table } => {
                 let (dst, val, len) = self.pop3();
+                let (dst, len) = (self.widen_to_i64(dst), self.widen_to_i64(len));
                 let t = self.b.ins().iconst(I32, table as i64);
                 let s = self.call_runtime(RuntimeCall::TableFill, &[t, dst, val, len]);
                 self.trap_status(s, WasmTrap::TableOutOfBounds);
             }
             Operator::TableCopy { dst_table, src_table } => {
                 let (dst, src, len) = self.pop3();
+                let (dst, src, len) = (self.widen_to_i64(dst), self.widen_to_i64(src), self.widen_to_i64(len));
                 let d = self.b.ins().iconst(I32, dst_table as i64);
                 let s_t = self.b.ins().iconst(I32, src_table as i64);
                 let s = self.call_runtime(RuntimeCall::TableCopy, &[d, s_t, dst, src, len]);
@@ -231,6 +241,7 @@ impl FuncTranslator<'_> {
             }
             Operator::TableInit { elem_index, table } => {
                 let (dst, src, len) = self.pop3();
+                let dst = self.widen_to_i64(dst);
                 let t = self.b.ins().iconst(I32, table as i64);
                 let e = self.b.ins().iconst(I32, elem_index as i64);
                 let s = self.call_runtime(RuntimeCall::TableInit, &[t, e, dst, src, len]);

@@ -70,7 +70,7 @@ impl FuncTranslator<'_> {
     }
 
     /// `v` as an `i64` (a 32-bit memory's index or length zero-extended).
-    fn widen_to_i64(&mut self, v: Value) -> Value {
+    pub(crate) fn widen_to_i64(&mut self, v: Value) -> Value {
         if self.b.func.dfg.value_type(v) == types::I64 { v } else { self.b.ins().uextend(types::I64, v) }
     }
 

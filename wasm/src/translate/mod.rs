@@ -88,13 +88,14 @@ pub enum RuntimeCall {
     MemoryInit,
     /// `(vmctx, seg: i32)`.
     DataDrop,
-    /// `(vmctx, table: i32, init: i64, delta: i32) -> i32`.
+    /// `(vmctx, table: i32, init: i64, delta: i64) -> i64` (element counts and indices
+    /// are `i64`, a 32-bit table's zero-extended; failure is `u64::MAX`).
     TableGrow,
-    /// `(vmctx, table: i32, dst: i32, val: i64, len: i32) -> i32 status`.
+    /// `(vmctx, table: i32, dst: i64, val: i64, len: i64) -> i32 status`.
     TableFill,
-    /// `(vmctx, dst_table: i32, src_table: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    /// `(vmctx, dst_table: i32, src_table: i32, dst: i64, src: i64, len: i64) -> i32 status`.
     TableCopy,
-    /// `(vmctx, table: i32, seg: i32, dst: i32, src: i32, len: i32) -> i32 status`.
+    /// `(vmctx, table: i32, seg: i32, dst: i64, src: i32, len: i32) -> i32 status`.
     TableInit,
     /// `(vmctx, seg: i32)`.
     ElemDrop,
@@ -155,9 +156,10 @@ impl RuntimeCall {
             RuntimeCall::MemoryCopy => (&[I64, I32, I32, I64, I64, I64], &[I32]),
             RuntimeCall::MemoryInit => (&[I64, I32, I32, I64, I32, I32], &[I32]),
             RuntimeCall::DataDrop | RuntimeCall::ElemDrop => (&[I64, I32], &[]),
-            RuntimeCall::TableGrow => (&[I64, I32, I64, I32], &[I32]),
-            RuntimeCall::TableFill => (&[I64, I32, I32, I64, I32], &[I32]),
-            RuntimeCall::TableCopy | RuntimeCall::TableInit => (&[I64, I32, I32, I32, I32, I32], &[I32]),
+            RuntimeCall::TableGrow => (&[I64, I32, I64, I64], &[I64]),
+            RuntimeCall::TableFill => (&[I64, I32, I64, I64, I64], &[I32]),
+            RuntimeCall::TableCopy => (&[I64, I32, I32, I64, I64, I64], &[I32]),
+            RuntimeCall::TableInit => (&[I64, I32, I32, I64, I32, I32], &[I32]),
             RuntimeCall::HostCall => (&[I64, I32, I64], &[I32]),
             RuntimeCall::ExnNew => (&[I64, I32, I64], &[I64]),
         };
