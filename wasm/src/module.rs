@@ -301,7 +301,7 @@ pub fn is_subtype(sub: ValType, sup: ValType) -> bool {
 }
 
 fn is_heap_subtype(sub: HeapType, sup: HeapType) -> bool {
-    use wasmparser::AbstractHeapType::{Func, NoExtern, NoFunc};
+    use wasmparser::AbstractHeapType::{Func, NoExn, NoExtern, NoFunc};
     match (sub, sup) {
         _ if sub == sup => true,
         (HeapType::Concrete(_), HeapType::Abstract { shared: false, ty: Func }) => true,
@@ -309,6 +309,9 @@ fn is_heap_subtype(sub: HeapType, sup: HeapType) -> bool {
         (HeapType::Abstract { shared: false, ty: NoFunc }, HeapType::Abstract { shared: false, ty: Func }) => true,
         (HeapType::Abstract { shared: false, ty: NoExtern }, HeapType::Abstract { shared: false, ty }) => {
             ty == wasmparser::AbstractHeapType::Extern
+        }
+        (HeapType::Abstract { shared: false, ty: NoExn }, HeapType::Abstract { shared: false, ty }) => {
+            ty == wasmparser::AbstractHeapType::Exn
         }
         _ => false,
     }
@@ -579,5 +582,10 @@ mod tests {
         assert!(is_subtype(nullable, ValType::FUNCREF));
         assert!(!is_subtype(ValType::FUNCREF, nullable));
         assert!(!is_subtype(nullable, ValType::EXTERNREF));
+        // The bottom types sit below their hierarchy's top only.
+        assert!(is_subtype(ValType::Ref(RefType::NULLEXNREF), ValType::EXNREF));
+        assert!(!is_subtype(ValType::EXNREF, ValType::Ref(RefType::NULLEXNREF)));
+        assert!(!is_subtype(ValType::Ref(RefType::NULLEXNREF), ValType::EXTERNREF));
+        assert!(is_subtype(ValType::Ref(RefType::NULLEXTERNREF), ValType::EXTERNREF));
     }
 }
