@@ -1,34 +1,9 @@
 //! End-to-end tests: WAT modules compiled through the x86-64 backend and run by the JIT.
 
 mod common;
-use common::wat;
+use common::{call, setup, trap_of, wat};
 
 use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
-
-fn setup(src: &str, config: Config) -> (Store, lathe_wasm::runtime::InstanceHandle) {
-    let engine = Engine::new(config).expect("engine");
-    let module = Module::new(&engine, &wat(src)).expect("compiles");
-    let mut store = Store::new(&engine);
-    let inst = store.instantiate(&module, &[]).expect("instantiates");
-    (store, inst)
-}
-
-fn call(
-    store: &mut Store,
-    inst: lathe_wasm::runtime::InstanceHandle,
-    name: &str,
-    args: &[Val],
-) -> Result<Vec<Val>, WasmError> {
-    let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
-    store.call(f, args)
-}
-
-fn trap_of(r: Result<Vec<Val>, WasmError>) -> WasmTrap {
-    match r {
-        Err(WasmError::Trap { trap, .. }) => trap,
-        other => panic!("expected a trap, got {other:?}"),
-    }
-}
 
 const PROGRAM: &str = r#"
 (module

@@ -6,16 +6,11 @@
 //! the host.
 
 mod common;
-use common::wat;
+use common::{call, setup, wat};
 
 use lathe_wasm::runtime::InstanceHandle;
 use lathe_wasm::{Config, Engine, Exception, Extern, Module, Store, Val, WasmError};
 use wasmparser::{FuncType, ValType};
-
-fn call(store: &mut Store, inst: InstanceHandle, name: &str, args: &[Val]) -> Result<Vec<Val>, WasmError> {
-    let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
-    store.call(f, args)
-}
 
 fn engine(optimize: bool) -> Engine {
     Engine::new(Config { optimize, ..Config::default() }).expect("host engine")
@@ -132,11 +127,7 @@ const PROGRAM: &str = r#"
 "#;
 
 fn program(optimize: bool) -> (Store, InstanceHandle) {
-    let engine = engine(optimize);
-    let module = Module::new(&engine, &wat(PROGRAM)).expect("compiles");
-    let mut store = Store::new(&engine);
-    let inst = store.instantiate(&module, &[]).expect("instantiates");
-    (store, inst)
+    setup(PROGRAM, Config { optimize, ..Config::default() })
 }
 
 #[test]

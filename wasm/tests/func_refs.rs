@@ -5,23 +5,11 @@
 //! and the checks on typed references the host hands in (arguments, globals, tables).
 
 mod common;
-use common::wat;
+use common::{call, setup, trap_of, wat};
 
 use lathe_wasm::runtime::InstanceHandle;
 use lathe_wasm::runtime::Linker;
 use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
-
-fn call(store: &mut Store, inst: InstanceHandle, name: &str, args: &[Val]) -> Result<Vec<Val>, WasmError> {
-    let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
-    store.call(f, args)
-}
-
-fn trap_of(r: Result<Vec<Val>, WasmError>) -> WasmTrap {
-    match r {
-        Err(WasmError::Trap { trap, .. }) => trap,
-        other => panic!("expected a trap, got {other:?}"),
-    }
-}
 
 const PROGRAM: &str = r#"
 (module
@@ -74,11 +62,7 @@ const PROGRAM: &str = r#"
 "#;
 
 fn instance() -> (Store, InstanceHandle) {
-    let engine = Engine::new(Config::default()).unwrap();
-    let module = Module::new(&engine, &wat(PROGRAM)).expect("compiles");
-    let mut store = Store::new(&engine);
-    let inst = store.instantiate(&module, &[]).expect("instantiates");
-    (store, inst)
+    setup(PROGRAM, Config::default())
 }
 
 #[test]

@@ -148,10 +148,7 @@ fn tables_with_64_bit_indices() {
       (func (export "init") (param i64 i32 i32) (table.init $t $seg (local.get 0) (local.get 1) (local.get 2))))
     "#;
     for optimize in [false, true] {
-        let engine = Engine::new(Config { optimize, ..Config::default() }).expect("engine");
-        let module = Module::new(&engine, &wat(src)).expect("compiles");
-        let mut store = Store::new(&engine);
-        let inst = store.instantiate(&module, &[]).expect("instantiates");
+        let (mut store, inst) = common::setup(src, Config { optimize, ..Config::default() });
         let mut call = |name: &str, args: &[Val]| -> Result<Vec<Val>, WasmError> {
             let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
             store.call(f, args)

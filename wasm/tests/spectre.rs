@@ -11,12 +11,12 @@
 //!   ones read and write the right bytes, with and without the guards.
 
 mod common;
-use common::wat;
+use common::{call, trap_of as trap, wat};
 
 use lathe_codegen::ir::{Function, InstructionData, Opcode, TrapCode, Value, ValueDef};
 use lathe_frontend::FunctionBuilderContext;
 use lathe_wasm::translate::{BoundsChecks, TranslateOptions, translate_function};
-use lathe_wasm::{Config, Engine, Extern, Module, Store, Val, WasmError, WasmTrap};
+use lathe_wasm::{Config, Engine, Module, Store, Val, WasmTrap};
 use std::collections::HashMap;
 
 const MODULE: &str = r#"
@@ -211,23 +211,6 @@ fn the_engine_setting_reaches_the_translation() {
 }
 
 type Run = fn(&mut Store, lathe_wasm::runtime::InstanceHandle);
-
-fn call(
-    store: &mut Store,
-    inst: lathe_wasm::runtime::InstanceHandle,
-    name: &str,
-    args: &[Val],
-) -> Result<Vec<Val>, WasmError> {
-    let Some(Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
-    store.call(f, args)
-}
-
-fn trap(r: Result<Vec<Val>, WasmError>) -> WasmTrap {
-    match r {
-        Err(WasmError::Trap { trap, .. }) => trap,
-        other => panic!("expected a trap, got {other:?}"),
-    }
-}
 
 fn run_each_way(check: Run) {
     let bytes = wat(MODULE);

@@ -60,11 +60,7 @@ const PROGRAM: &str = r#"
 "#;
 
 fn instance() -> (Store, lathe_wasm::runtime::InstanceHandle) {
-    let engine = Engine::new(Config::default()).expect("engine");
-    let module = Module::new(&engine, &wat(PROGRAM)).expect("compiles");
-    let mut store = Store::new(&engine);
-    let inst = store.instantiate(&module, &[]).expect("instantiates");
-    (store, inst)
+    common::setup(PROGRAM, Config::default())
 }
 
 #[test]

@@ -7,6 +7,15 @@
 use lathe_wasm::runtime::InstanceHandle;
 use lathe_wasm::{Extern, Store, Val, WasmError, WasmTrap};
 
+/// A store and one instance of the WAT module `src`, without imports.
+pub fn setup(src: &str, config: lathe_wasm::Config) -> (Store, InstanceHandle) {
+    let engine = lathe_wasm::Engine::new(config).expect("engine");
+    let module = lathe_wasm::Module::new(&engine, &wat(src)).expect("compiles");
+    let mut store = Store::new(&engine);
+    let inst = store.instantiate(&module, &[]).expect("instantiates");
+    (store, inst)
+}
+
 /// WAT text to module bytes.
 pub fn wat(src: &str) -> Vec<u8> {
     let buf = wast::parser::ParseBuffer::new(src).expect("lexes");
