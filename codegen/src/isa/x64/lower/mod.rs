@@ -184,6 +184,13 @@ impl isle::Context for RuleCtx<'_, '_> {
         self.emit(MInst::AluRmiR { size: alu_size(ty), op, src1, src2, dst, trap: None });
         dst
     }
+    /// `cmp a, b` then `op x, 0` (`adc` or `sbb`): adds or subtracts the comparison's
+    /// carry, set when `a <u b`. Only moves can come between the two (the register
+    /// allocator's), and moves leave the flags alone.
+    fn x64_carry_alu(&mut self, ty: Type, op: AluOp, x: Reg, cmp_ty: Type, a: Reg, b: RegMemImm) -> Reg {
+        self.emit(MInst::Cmp { size: size_of_bits(cmp_ty.bits()), src1: a, src2: b });
+        self.x64_alu(ty, op, x, RegMemImm::Imm(0))
+    }
     fn x64_alu_imm64(&mut self, ty: Type, op: AluOp, src1: Reg, k: i64) -> Reg {
         let k = crate::opt::canonical_imm(ty, k);
         let src2 = match i32::try_from(k) {
