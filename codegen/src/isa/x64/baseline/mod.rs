@@ -1,0 +1,537 @@
+//! The x86-64 part of the baseline tier (`crate::baseline`): one pass over the function,
+//! each IR instruction turned into x64 [`Inst`]s over physical registers and emitted at
+//! once into the `MachBuffer` with the ordinary encoder.
+//!
+//! Input: a function prepared by `crate::baseline::prepare`. Output: `CompiledCode` filled
+//! as the optimizing pipeline fills it (relocations, traps with source locations, call
+//! sites, the frame and unwind records of the shared prologue and epilogues), or
+//! `CodegenError::Unsupported` naming what the tier does not cover yet, so the caller can
+//! fall back to `opt_level=none`.
+//!
+//! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
+//! the scratch register of argument and edge copies and of indirect calls. All are
+//! caller-saved, so the frame saves no callee-saved register. Integer values in registers
+//! and homes are 64 bits whose bits above the value's type are undefined: operations whose
+//! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
+//! at the type's width.
+//!
+//! This module has the frame, the walk, the register cache plumbing, branches, returns and
+//! calls; `ops.rs` has the arithmetic and memory instructions.
+
+mod ops;
+
+use super::abi::{SYSV, conv_desc};
+use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
+use super::{FRAME, Inst, X64LabelUse, regs};
+use crate::baseline::{RegCache, layout_stack_slots, not_covered};
+use crate::ir::{
+    ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
+    Signature, Type, Value,
+};
+use crate::machinst::abi::{ArgLoc, CallLayout, ParamLoc, RetLoc};
+use crate::machinst::{
+    CompileOptions, CompiledCode, EmitState, FrameInfo, FrameItem, FrameLayout, MachBuffer, MachInst, MachLabel,
+    PRegSet, Pass, Reg, RegClass, UnwindInst, UnwindRecord,
+};
+use crate::result::CodegenError;
+use crate::settings::Flags;
+use std::fmt::Write;
+use std::time::Instant;
+
+/// The hardware numbers of the cache registers, by cache index.
+const POOL: [u8; 8] = [0, 1, 2, 6, 7, 8, 9, 10];
+/// Cache indices of the registers some instructions need fixed.
+const RAX: usize = 0;
+const RCX: usize = 1;
+const RDX: usize = 2;
+/// The scratch register (never cached).
+const SCRATCH: u8 = 11;
+
+/// Compiles `func` with the baseline tier; see the module documentation.
+pub fn compile(func: &Function, flags: &Flags, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
+    let start = Instant::now();
+    let verify_before = options.times.verify;
+    let func = crate::baseline::prepare(func, flags, options)?;
+    let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
+    let result = Emitter::new(&func, flags, want_listing).and_then(Emitter::run);
+    // The whole pass counts as emission (there is no separate lowering or allocation).
+    options.times.emit += start.elapsed().saturating_sub(options.times.verify - verify_before);
+    let mut code = result?;
+    if !flags.unwind_info {
+        code.unwind.clear();
+    }
+    if options.print_after == Some(Pass::Emit) {
+        options.printed = Some(code.listing.clone().unwrap_or_default());
+    }
+    if !options.want_listing {
+        code.listing = None;
+    }
+    Ok(code)
+}
+
+/// The state of the one pass over a function.
+struct Emitter<'f> {
+    func: &'f Function,
+    buf: MachBuffer<X64LabelUse>,
+    frame: FrameInfo,
+    cache: RegCache,
+    /// Offsets of the explicit stack slots in their area.
+    slots: Vec<u32>,
+    /// Where the function's own parameters and results are.
+    own: CallLayout,
+    unwind: Vec<UnwindRecord>,
+    listing: Option<String>,
+    /// The label bound right after the code being emitted, if known (branches to it fall
+    /// through).
+    next: Option<MachLabel>,
+    is_pic: bool,
+}
+
+fn gpr(enc: u8) -> Reg {
+    regs::gpr(enc)
+}
+
+fn cached(r: usize) -> Reg {
+    regs::gpr(POOL[r])
+}
+
+fn label(b: Block) -> MachLabel {
+    MachLabel::from_block(crate::entity::EntityRef::index(b) as u32)
+}
+
+/// The width of operations that must see exactly the bits of `ty`.
+fn exact(ty: Type) -> OperandSize {
+    OperandSize::from_bits(ty.bits()).unwrap_or(OperandSize::S64)
+}
+
+/// The width of operations whose low bits do not depend on the bits above them (add,
+/// multiply, bitwise): 32 bits for types up to 32, else 64.
+fn wide(ty: Type) -> OperandSize {
+    if ty.bits() <= 32 { OperandSize::S32 } else { OperandSize::S64 }
+}
+
+fn check_type(ty: Type) -> Result<(), CodegenError> {
+    if ty.is_int_scalar() && ty.bits() <= 64 { Ok(()) } else { Err(not_covered(format_args!("`{ty}` values"))) }
+}
+
+fn is_system_v_family(conv: CallConv) -> bool {
+    matches!(conv, CallConv::SystemV | CallConv::Fast | CallConv::Tail)
+}
+
+impl<'f> Emitter<'f> {
+    fn new(func: &'f Function, flags: &Flags, want_listing: bool) -> Result<Self, CodegenError> {
+        if !is_system_v_family(func.signature.call_conv) {
+            return Err(not_covered(format_args!("the `{}` calling convention", func.signature.call_conv)));
+        }
+        let own = CallLayout::new(&SYSV, &func.signature)?;
+        if own.ret_area_size > 0 || own.has_by_ref() {
+            return Err(not_covered("signatures with a return area or arguments by reference"));
+        }
+        let mut slots = Vec::new();
+        let slots_size = layout_stack_slots(func, &mut slots);
+        // Outgoing arguments: room for the largest call the function may make (any
+        // signature it declares; those the tier cannot call make it fall back later).
+        let outgoing = func
+            .dfg
+            .signatures
+            .iter()
+            .filter_map(|(_, sig)| CallLayout::new(conv_desc(sig.call_conv).ok()?, sig).ok())
+            .map(|l| l.stack_args_size)
+            .max()
+            .unwrap_or(0);
+        let num_values = func.dfg.num_values();
+        let frame = crate::machinst::abi::frame::layout(
+            &FRAME,
+            outgoing,
+            slots_size,
+            num_values as u32,
+            Vec::new(),
+            flags.stack_probe_interval(),
+        );
+        let mut cache = RegCache::new(POOL.len());
+        cache.reset(num_values);
+        Ok(Self {
+            func,
+            buf: MachBuffer::new(func.dfg.num_blocks() as u32, crate::ir::Endianness::Little),
+            frame,
+            cache,
+            slots,
+            own,
+            unwind: Vec::new(),
+            listing: want_listing.then(String::new),
+            next: None,
+            is_pic: flags.is_pic,
+        })
+    }
+
+    fn run(mut self) -> Result<CompiledCode, CodegenError> {
+        let func = self.func;
+        let entry = func.layout.entry_block().ok_or_else(|| not_covered("a function without blocks"))?;
+        for block in func.layout.blocks() {
+            self.next = func.layout.next_block(block).map(label);
+            self.buf.bind_label(label(block));
+            if let Some(l) = &mut self.listing {
+                let _ = writeln!(l, "{block}:");
+            }
+            self.cache.clear();
+            if block == entry {
+                let prologue = Inst::gen_prologue(&self.frame);
+                self.put_frame(prologue);
+                self.entry_params(entry)?;
+            }
+            for inst in func.layout.block_insts(block) {
+                self.buf.start_srcloc(func.srclocs[inst]);
+                self.inst(inst)?;
+                self.buf.end_srcloc();
+                self.cache.unpin_all();
+            }
+        }
+        let done = self.buf.finish()?;
+        Ok(CompiledCode {
+            code: done.data,
+            alignment: 16,
+            relocs: done.relocs,
+            traps: done.traps,
+            call_sites: done.call_sites,
+            exception_sites: done.exception_sites,
+            srclocs: done.srclocs,
+            frame: FrameLayout { frame_size: self.frame.fixed_frame_size, uses_frame_pointer: true },
+            unwind: self.unwind,
+            listing: self.listing,
+        })
+    }
+
+    /// Emits one instruction (after an island, if one is due).
+    fn put(&mut self, inst: Inst) {
+        let next = self.next;
+        self.put_before(inst, next);
+    }
+
+    /// Emits one instruction that `next` follows.
+    fn put_before(&mut self, inst: Inst, next: Option<MachLabel>) {
+        let state = EmitState { frame: &self.frame, next_block: next };
+        if self.buf.island_needed(Inst::WORST_CASE_SIZE) {
+            self.buf.emit_island(Inst::WORST_CASE_SIZE, &mut |buf, after| Inst::gen_jump(after).emit(buf, &state));
+        }
+        if let Some(l) = &mut self.listing {
+            for line in inst.print_emitted(&state).lines() {
+                let _ = writeln!(l, "  {line}");
+            }
+        }
+        inst.emit(&mut self.buf, &state);
+    }
+
+    fn put_frame(&mut self, items: Vec<FrameItem<Inst>>) {
+        for item in items {
+            match item {
+                FrameItem::Inst(inst) => self.put(inst),
+                FrameItem::Unwind(inst) => self.unwind.push(UnwindRecord { offset: self.buf.cur_offset(), inst }),
+            }
+        }
+    }
+
+    /// SP offset of `v`'s home.
+    fn home(&self, v: Value) -> u32 {
+        self.frame.spill_slot_offset(crate::entity::EntityRef::index(v) as u32)
+    }
+
+    fn resolve(&self, v: Value) -> Value {
+        self.func.dfg.resolve_aliases(v)
+    }
+
+    fn load_home(&mut self, v: Value, dst: Reg) {
+        let offset = self.home(v);
+        self.put(Inst::MovFromSp { offset, dst, class: RegClass::Int });
+    }
+
+    fn store_home(&mut self, v: Value, src: Reg) {
+        let offset = self.home(v);
+        self.put(Inst::MovToSp { offset, src, class: RegClass::Int });
+    }
+
+    fn pick(&mut self) -> Result<usize, CodegenError> {
+        self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))
+    }
+
+    /// The cache register holding `v` (loaded from its home if needed), pinned.
+    fn use_value(&mut self, v: Value) -> Result<usize, CodegenError> {
+        let v = self.resolve(v);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(r) = self.cache.lookup(n) {
+            self.cache.pin(r);
+            return Ok(r);
+        }
+        let r = self.pick()?;
+        self.load_home(v, cached(r));
+        self.cache.assign(r, n);
+        Ok(r)
+    }
+
+    /// A pinned cache register to compute into.
+    fn fresh(&mut self) -> Result<usize, CodegenError> {
+        self.pick()
+    }
+
+    /// Puts `v` in cache register `r` (which must not be pinned), pinned.
+    fn use_value_in(&mut self, v: Value, r: usize) -> Result<(), CodegenError> {
+        let v = self.resolve(v);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        debug_assert!(!self.cache.is_pinned(r) || self.cache.lookup(n) == Some(r));
+        match self.cache.lookup(n) {
+            Some(at) if at == r => {}
+            Some(at) => self.put(Inst::MovRR { size: OperandSize::S64, src: cached(at), dst: cached(r) }),
+            None => self.load_home(v, cached(r)),
+        }
+        self.cache.assign(r, n);
+        self.cache.pin(r);
+        Ok(())
+    }
+
+    /// Takes cache register `r` for a fixed use (its value stays in its home), pinned.
+    fn claim(&mut self, r: usize) {
+        self.cache.forget_reg(r);
+        self.cache.pin(r);
+    }
+
+    /// `v` was computed into cache register `r`: stores it to its home (write-through)
+    /// and records it in the cache.
+    fn define(&mut self, v: Value, r: usize) {
+        self.store_home(v, cached(r));
+        self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+    }
+
+    /// Widens the narrow integer in `reg` as a signature asks (`uext`/`sext`).
+    fn extend_for_abi(&mut self, reg: Reg, ty: Type, ext: ArgumentExtension) {
+        if ty.bits() >= 64 {
+            return;
+        }
+        let from = exact(ty);
+        match ext {
+            ArgumentExtension::None => {}
+            ArgumentExtension::Uext => {
+                self.put(Inst::MovzxRmR { from, to: OperandSize::S64, src: RegMem::Reg(reg), dst: reg })
+            }
+            ArgumentExtension::Sext => {
+                self.put(Inst::MovsxRmR { from, to: OperandSize::S64, src: RegMem::Reg(reg), dst: reg })
+            }
+        }
+    }
+
+    /// Stores the incoming arguments to the entry block parameters' homes.
+    fn entry_params(&mut self, entry: Block) -> Result<(), CodegenError> {
+        let func = self.func;
+        for (i, &v) in func.dfg.block_params(entry).iter().enumerate() {
+            check_type(func.dfg.value_type(v))?;
+            match &self.own.params[i] {
+                ParamLoc::Direct(locs) if locs.len() == 1 => match locs[0] {
+                    ArgLoc::Reg(p) => self.store_home(v, Reg::from_preg(p)),
+                    ArgLoc::Stack(offset) => {
+                        let addr = Amode::IncomingArg { offset };
+                        let dst = gpr(SCRATCH);
+                        self.put(Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None });
+                        self.store_home(v, dst);
+                    }
+                },
+                _ => return Err(not_covered("parameters in more than one location")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether taking `call` needs copies into the target's parameters.
+    fn edge_has_copies(&self, call: BlockCall) -> bool {
+        let dfg = &self.func.dfg;
+        let args = call.args_slice(&dfg.value_lists);
+        args.iter().zip(dfg.block_params(call.block)).any(|(&a, &p)| self.resolve(a) != p)
+    }
+
+    /// Writes the arguments of `call` into the target's parameter homes, as a parallel
+    /// copy: every argument is read before any parameter is written (up to 8 at once in
+    /// the cache registers; more only when no argument is itself a parameter of the
+    /// target, so order cannot matter). The cache must be empty: its registers are used.
+    fn edge_copies(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        let func = self.func;
+        let args = call.args_slice(&func.dfg.value_lists);
+        let params = func.dfg.block_params(call.block);
+        let pairs = || args.iter().zip(params).map(|(&a, &p)| (func.dfg.resolve_aliases(a), p)).filter(|(a, p)| a != p);
+        let n = pairs().count();
+        if n <= POOL.len() {
+            for (k, (a, _)) in pairs().enumerate() {
+                self.load_home(a, cached(k));
+            }
+            for (k, (_, p)) in pairs().enumerate() {
+                self.store_home(p, cached(k));
+            }
+        } else if pairs().all(|(a, _)| !params.contains(&a)) {
+            for (a, p) in pairs() {
+                self.load_home(a, gpr(SCRATCH));
+                self.store_home(p, gpr(SCRATCH));
+            }
+        } else {
+            return Err(not_covered("a branch passing more than 8 arguments that overlap the target's parameters"));
+        }
+        Ok(())
+    }
+
+    fn jump(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        self.cache.clear();
+        self.edge_copies(call)?;
+        self.put(Inst::Jmp { target: label(call.block) });
+        Ok(())
+    }
+
+    fn brif(&mut self, cond: Value, then: BlockCall, els: BlockCall) -> Result<(), CodegenError> {
+        let ty = self.func.dfg.value_type(cond);
+        let r = self.use_value(cond)?;
+        self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
+        self.cache.clear();
+        let then_copies = self.edge_has_copies(then);
+        let else_copies = self.edge_has_copies(els);
+        let then_label = if then_copies { self.buf.get_label() } else { label(then.block) };
+        let else_label = if else_copies { self.buf.get_label() } else { label(els.block) };
+        let after = if then_copies {
+            Some(then_label)
+        } else if else_copies {
+            Some(else_label)
+        } else {
+            self.next
+        };
+        self.put_before(Inst::JmpCond { cc: CC::NZ, taken: then_label, not_taken: else_label }, after);
+        if then_copies {
+            self.buf.bind_label(then_label);
+            self.edge_copies(then)?;
+            let after = if else_copies { Some(else_label) } else { self.next };
+            self.put_before(Inst::Jmp { target: label(then.block) }, after);
+        }
+        if else_copies {
+            self.buf.bind_label(else_label);
+            self.edge_copies(els)?;
+            self.put(Inst::Jmp { target: label(els.block) });
+        }
+        Ok(())
+    }
+
+    fn br_table(&mut self, index: Value, table: crate::ir::JumpTable) -> Result<(), CodegenError> {
+        let func = self.func;
+        let data = &func.dfg.jump_tables[table];
+        if data.all_branches().iter().any(|c| !c.args_slice(&func.dfg.value_lists).is_empty()) {
+            return Err(not_covered("`br_table` targets with arguments"));
+        }
+        let r = self.use_value(index)?;
+        let (t1, t2) = (self.fresh()?, self.fresh()?);
+        self.cache.clear();
+        let targets = data.as_slice().iter().map(|c| label(c.block)).collect();
+        let default = label(data.default_block().block);
+        self.put(Inst::JmpTable { index: cached(r), tmp1: cached(t1), tmp2: cached(t2), default, targets });
+        Ok(())
+    }
+
+    fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
+        let func = self.func;
+        self.cache.clear();
+        for (i, &v) in values.iter().enumerate() {
+            let [RetLoc::Reg(p)] = self.own.rets[i].as_slice() else {
+                return Err(not_covered("results in more than one location"));
+            };
+            let reg = Reg::from_preg(*p);
+            self.load_home(self.resolve(v), reg);
+            let param = func.signature.returns[i];
+            self.extend_for_abi(reg, param.value_type, param.extension);
+        }
+        let at = self.buf.cur_offset();
+        self.unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RememberState });
+        let epilogue = Inst::gen_epilogue(&self.frame);
+        self.put_frame(epilogue);
+        self.put(Inst::Ret { rets: Vec::new() });
+        let at = self.buf.cur_offset();
+        self.unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RestoreState });
+        Ok(())
+    }
+
+    /// A call of a function with signature `sig`: `callee` is its name, or `None` when
+    /// `args[0]` is its address.
+    fn call(
+        &mut self,
+        inst: IrInst,
+        sig: &Signature,
+        callee: Option<&ExternalName>,
+        args: &[Value],
+    ) -> Result<(), CodegenError> {
+        let desc = conv_desc(sig.call_conv)?;
+        let layout = CallLayout::new(desc, sig)?;
+        if layout.ret_area_size > 0 || layout.has_by_ref() {
+            return Err(not_covered("calls with a return area or arguments by reference"));
+        }
+        let (address, args) = match callee {
+            Some(_) => (None, args),
+            None => (Some(args[0]), &args[1..]),
+        };
+        self.cache.clear();
+        for (i, &a) in args.iter().enumerate() {
+            let a = self.resolve(a);
+            let param = sig.params[i];
+            let ParamLoc::Direct(locs) = &layout.params[i] else {
+                return Err(not_covered("arguments by reference"));
+            };
+            match locs.as_slice() {
+                [ArgLoc::Reg(p)] => {
+                    let reg = Reg::from_preg(*p);
+                    self.load_home(a, reg);
+                    self.extend_for_abi(reg, param.value_type, param.extension);
+                }
+                [ArgLoc::Stack(offset)] => {
+                    let reg = gpr(SCRATCH);
+                    self.load_home(a, reg);
+                    self.extend_for_abi(reg, param.value_type, param.extension);
+                    self.put(Inst::MovToSp { offset: *offset, src: reg, class: RegClass::Int });
+                }
+                _ => return Err(not_covered("arguments in more than one location")),
+            }
+        }
+        let (uses, defs, clobbers) = (Vec::new(), Vec::new(), PRegSet::empty());
+        match (callee, address) {
+            (Some(name), _) => self.put(Inst::CallKnown { callee: name.clone(), uses, defs, clobbers }),
+            (None, Some(address)) => {
+                let reg = gpr(SCRATCH);
+                self.load_home(self.resolve(address), reg);
+                self.put(Inst::CallUnknown { target: RegMem::Reg(reg), uses, defs, clobbers });
+            }
+            (None, None) => unreachable!("an indirect call has its address"),
+        }
+        for (i, &res) in self.func.dfg.inst_results(inst).iter().enumerate() {
+            let [RetLoc::Reg(p)] = layout.rets[i].as_slice() else {
+                return Err(not_covered("results in more than one location"));
+            };
+            self.store_home(res, Reg::from_preg(*p));
+        }
+        Ok(())
+    }
+
+    /// Emits one IR instruction.
+    fn inst(&mut self, inst: IrInst) -> Result<(), CodegenError> {
+        let func = self.func;
+        let dfg = &func.dfg;
+        for &v in dfg.inst_args(inst).iter().chain(dfg.inst_results(inst)) {
+            check_type(dfg.value_type(v))?;
+        }
+        match dfg.insts[inst] {
+            InstructionData::Jump { destination, .. } => self.jump(destination),
+            InstructionData::Brif { arg, blocks: [then, els], .. } => self.brif(arg, then, els),
+            InstructionData::BranchTable { arg, table, .. } => self.br_table(arg, table),
+            InstructionData::MultiAry { opcode: Opcode::Return, args } => self.ret(args.as_slice(&dfg.value_lists)),
+            InstructionData::Trap { opcode: Opcode::Trap, code } => {
+                self.put(Inst::Ud2 { code });
+                Ok(())
+            }
+            InstructionData::Call { opcode: Opcode::Call, func_ref, args } => {
+                let ext = &dfg.ext_funcs[func_ref];
+                let sig = &dfg.signatures[ext.signature];
+                self.call(inst, sig, Some(&ext.name), args.as_slice(&dfg.value_lists))
+            }
+            InstructionData::CallIndirect { opcode: Opcode::CallIndirect, sig_ref, args } => {
+                self.call(inst, &dfg.signatures[sig_ref], None, args.as_slice(&dfg.value_lists))
+            }
+            data => self.compute(inst, data),
+        }
+    }
+}
