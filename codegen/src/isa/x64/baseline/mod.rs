@@ -124,27 +124,30 @@ impl<'f> Emitter<'f> {
             return Err(not_covered(format_args!("the `{}` calling convention", func.signature.call_conv)));
         }
         let own = CallLayout::new(&SYSV, &func.signature)?;
-        if own.ret_area_size > 0 || own.has_by_ref() {
-            return Err(not_covered("signatures with a return area or arguments by reference"));
+        if own.has_by_ref() {
+            return Err(not_covered("signatures with arguments by reference"));
         }
         let mut slots = Vec::new();
         let slots_size = layout_stack_slots(func, &mut slots);
-        // Outgoing arguments: room for the largest call the function may make (any
-        // signature it declares; those the tier cannot call make it fall back later).
+        // Outgoing arguments and return areas: room for the largest call the function may
+        // make (any signature it declares; those the tier cannot call make it fall back
+        // later).
         let outgoing = func
             .dfg
             .signatures
             .iter()
             .filter_map(|(_, sig)| CallLayout::new(conv_desc(sig.call_conv).ok()?, sig).ok())
-            .map(|l| l.stack_args_size)
+            .map(|l| l.stack_args_size.next_multiple_of(8) + l.ret_area_size)
             .max()
             .unwrap_or(0);
         let num_values = func.dfg.num_values();
+        // One home per value, and one more for the address of the function's own return
+        // area.
         let frame = crate::machinst::abi::frame::layout(
             &FRAME,
             outgoing,
             slots_size,
-            num_values as u32,
+            num_values as u32 + 1,
             Vec::new(),
             flags.stack_probe_interval(),
         );
@@ -317,9 +320,26 @@ impl<'f> Emitter<'f> {
         }
     }
 
-    /// Stores the incoming arguments to the entry block parameters' homes.
+    /// SP offset of the slot holding the address of the function's own return area (the
+    /// spill slot after the values' homes).
+    fn ret_area_slot(&self) -> u32 {
+        self.frame.spill_slot_offset(self.func.dfg.num_values() as u32)
+    }
+
+    /// Stores the incoming arguments to the entry block parameters' homes (and the
+    /// return-area address to its slot).
     fn entry_params(&mut self, entry: Block) -> Result<(), CodegenError> {
         let func = self.func;
+        let offset = self.ret_area_slot();
+        match self.own.ret_area_ptr {
+            None => {}
+            Some(ArgLoc::Reg(p)) => self.put(Inst::MovToSp { offset, src: Reg::from_preg(p), class: RegClass::Int }),
+            Some(ArgLoc::Stack(at)) => {
+                let (addr, dst) = (Amode::IncomingArg { offset: at }, gpr(SCRATCH));
+                self.put(Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None });
+                self.put(Inst::MovToSp { offset, src: dst, class: RegClass::Int });
+            }
+        }
         for (i, &v) in func.dfg.block_params(entry).iter().enumerate() {
             check_type(func.dfg.value_type(v))?;
             match &self.own.params[i] {
@@ -429,14 +449,33 @@ impl<'f> Emitter<'f> {
     fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
         let func = self.func;
         self.cache.clear();
-        for (i, &v) in values.iter().enumerate() {
-            let [RetLoc::Reg(p)] = self.own.rets[i].as_slice() else {
-                return Err(not_covered("results in more than one location"));
-            };
-            let reg = Reg::from_preg(*p);
-            self.load_home(self.resolve(v), reg);
-            let param = func.signature.returns[i];
-            self.extend_for_abi(reg, param.value_type, param.extension);
+        // Results in the return area first, through r11 (its address) and r10 (neither
+        // is a return register), then those in registers.
+        for pass_in_area in [true, false] {
+            for (i, &v) in values.iter().enumerate() {
+                let param = func.signature.returns[i];
+                let loc = match self.own.rets[i].as_slice() {
+                    [loc] => *loc,
+                    _ => return Err(not_covered("results in more than one location")),
+                };
+                match (loc, pass_in_area) {
+                    (RetLoc::Reg(p), false) => {
+                        let reg = Reg::from_preg(p);
+                        self.load_home(self.resolve(v), reg);
+                        self.extend_for_abi(reg, param.value_type, param.extension);
+                    }
+                    (RetLoc::Area(off), true) => {
+                        let (base, reg) = (gpr(SCRATCH), gpr(10));
+                        let offset = self.ret_area_slot();
+                        self.put(Inst::MovFromSp { offset, dst: base, class: RegClass::Int });
+                        self.load_home(self.resolve(v), reg);
+                        self.extend_for_abi(reg, param.value_type, param.extension);
+                        let addr = Amode::ImmReg { base, disp: off as i32 };
+                        self.put(Inst::Store { size: OperandSize::S64, src: reg, addr, trap: None });
+                    }
+                    _ => {}
+                }
+            }
         }
         let at = self.buf.cur_offset();
         self.unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RememberState });
@@ -459,9 +498,11 @@ impl<'f> Emitter<'f> {
     ) -> Result<(), CodegenError> {
         let desc = conv_desc(sig.call_conv)?;
         let layout = CallLayout::new(desc, sig)?;
-        if layout.ret_area_size > 0 || layout.has_by_ref() {
-            return Err(not_covered("calls with a return area or arguments by reference"));
+        if layout.has_by_ref() {
+            return Err(not_covered("calls passing arguments by reference"));
         }
+        // The return area sits above the stack arguments in the outgoing area.
+        let area = layout.stack_args_size.next_multiple_of(8);
         let (address, args) = match callee {
             Some(_) => (None, args),
             None => (Some(args[0]), &args[1..]),
@@ -488,6 +529,20 @@ impl<'f> Emitter<'f> {
                 _ => return Err(not_covered("arguments in more than one location")),
             }
         }
+        match layout.ret_area_ptr {
+            None => {}
+            Some(at) => {
+                let dst = match at {
+                    ArgLoc::Reg(p) => Reg::from_preg(p),
+                    ArgLoc::Stack(_) => gpr(SCRATCH),
+                };
+                let addr = Amode::ImmReg { base: regs::rsp(), disp: area as i32 };
+                self.put(Inst::Lea { size: OperandSize::S64, addr, dst });
+                if let ArgLoc::Stack(offset) = at {
+                    self.put(Inst::MovToSp { offset, src: dst, class: RegClass::Int });
+                }
+            }
+        }
         let (uses, defs, clobbers) = (Vec::new(), Vec::new(), PRegSet::empty());
         match (callee, address) {
             (Some(name), _) => self.put(Inst::CallKnown { callee: name.clone(), uses, defs, clobbers }),
@@ -499,10 +554,15 @@ impl<'f> Emitter<'f> {
             (None, None) => unreachable!("an indirect call has its address"),
         }
         for (i, &res) in self.func.dfg.inst_results(inst).iter().enumerate() {
-            let [RetLoc::Reg(p)] = layout.rets[i].as_slice() else {
-                return Err(not_covered("results in more than one location"));
-            };
-            self.store_home(res, Reg::from_preg(*p));
+            match layout.rets[i].as_slice() {
+                [RetLoc::Reg(p)] => self.store_home(res, Reg::from_preg(*p)),
+                [RetLoc::Area(off)] => {
+                    let reg = gpr(SCRATCH);
+                    self.put(Inst::MovFromSp { offset: area + off, dst: reg, class: RegClass::Int });
+                    self.store_home(res, reg);
+                }
+                _ => return Err(not_covered("results in more than one location")),
+            }
         }
         Ok(())
     }
