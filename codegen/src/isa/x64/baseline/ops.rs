@@ -89,7 +89,25 @@ impl Emitter<'_> {
                 } else {
                     match opcode {
                         Opcode::Imul => self.imul(ty, a, b, res),
-                        Opcode::Udiv | Opcode::Sdiv | Opcode::Urem | Opcode::Srem => self.divide(opcode, ty, a, b, res),
+                        Opcode::Udiv | Opcode::Sdiv | Opcode::Urem | Opcode::Srem => {
+                            self.divide(opcode, ty, a, RegOrImm::Value(b), res)
+                        }
+                        Opcode::BandNot | Opcode::BorNot | Opcode::BxorNot => self.op_not(opcode, a, b, res),
+                        Opcode::Smin | Opcode::Smax | Opcode::Umin | Opcode::Umax => {
+                            self.min_max(opcode, ty, a, b, res)
+                        }
+                        Opcode::Umulhi | Opcode::Smulhi if ty.bits() >= 16 => {
+                            self.use_value_in(a, RAX)?;
+                            self.claim(RDX);
+                            let y = self.use_value(b)?;
+                            let (rax, rdx) = (cached(RAX), cached(RDX));
+                            let signed = opcode == Opcode::Smulhi;
+                            let src2 = cached(y);
+                            self.put(Inst::MulHi { size: exact(ty), signed, src1: rax, src2, lo: rax, hi: rdx });
+                            self.cache.forget_reg(RAX);
+                            self.define(res, RDX);
+                            Ok(())
+                        }
                         _ => Err(uncovered()),
                     }
                 }
@@ -119,6 +137,14 @@ impl Emitter<'_> {
                         }
                         Err(_) => Err(not_covered("`imul_imm` with an immediate beyond 32 bits")),
                     }
+                } else if let Some(div) = match opcode {
+                    Opcode::UdivImm => Some(Opcode::Udiv),
+                    Opcode::SdivImm => Some(Opcode::Sdiv),
+                    Opcode::UremImm => Some(Opcode::Urem),
+                    Opcode::SremImm => Some(Opcode::Srem),
+                    _ => None,
+                } {
+                    self.divide(div, ty, arg, RegOrImm::Imm(imm), res)
                 } else if opcode == Opcode::IrsubImm {
                     let x = self.use_value(arg)?;
                     let r = self.fresh()?;
@@ -151,6 +177,32 @@ impl Emitter<'_> {
                             Opcode::Uextend => Inst::MovzxRmR { from, to, src, dst },
                             _ => Inst::MovsxRmR { from, to, src, dst },
                         });
+                        self.define(res, r);
+                        Ok(())
+                    }
+                    Opcode::Iabs => {
+                        // neg at the type's width sets SF when the negation is negative:
+                        // then the original was the absolute value (MIN stays MIN).
+                        let x = self.use_value(arg)?;
+                        let r = self.fresh()?;
+                        let (src, dst) = (cached(x), cached(r));
+                        self.put(Inst::MovRR { size: OperandSize::S64, src, dst });
+                        self.put(Inst::Unary { size: exact(ty), op: UnaryOp::Neg, src: dst, dst });
+                        let consequent = RegMem::Reg(src);
+                        self.put(Inst::Cmov { size: OperandSize::S64, cc: CC::S, consequent, alternative: dst, dst });
+                        self.define(res, r);
+                        Ok(())
+                    }
+                    Opcode::Bmask => {
+                        // 0 or 1 from setnz, then negated: 0 or all ones.
+                        let x = self.use_value(arg)?;
+                        let r = self.fresh()?;
+                        let (src, dst) = (cached(x), cached(r));
+                        self.put(Inst::Test { size: exact(from), src1: src, src2: RegMemImm::Reg(src) });
+                        self.put(Inst::Setcc { cc: CC::NZ, dst });
+                        let (from8, to) = (OperandSize::S8, OperandSize::S64);
+                        self.put(Inst::MovzxRmR { from: from8, to, src: RegMem::Reg(dst), dst });
+                        self.put(Inst::Unary { size: OperandSize::S64, op: UnaryOp::Neg, src: dst, dst });
                         self.define(res, r);
                         Ok(())
                     }
@@ -241,6 +293,19 @@ impl Emitter<'_> {
                 let addr = Amode::StackSlot { offset: stack_slot_offset(&self.slots, stack_slot) + at };
                 let v = self.use_value(arg)?;
                 self.put(Inst::Store { size, src: cached(v), addr, trap: None });
+                Ok(())
+            }
+            InstructionData::IntAddTrap { opcode: Opcode::UaddOverflowTrap, args: [a, b], code } => {
+                // Added at the type's width, so the carry is the overflow.
+                let res = res.ok_or_else(uncovered)?;
+                let ty = dfg.value_type(res);
+                let x = self.use_value(a)?;
+                let y = self.use_value(b)?;
+                let reg = cached(x);
+                let src2 = RegMemImm::Reg(cached(y));
+                self.put(Inst::AluRmiR { size: exact(ty), op: AluOp::Add, src1: reg, src2, dst: reg, trap: None });
+                self.put(Inst::TrapIf { cc: CC::B, code });
+                self.define(res, x);
                 Ok(())
             }
             InstructionData::UnaryGlobalValue { opcode: Opcode::SymbolValue, global_value } => {
@@ -350,13 +415,20 @@ impl Emitter<'_> {
     /// a signed quotient that overflows traps with `int_ovf` (the only divide error left
     /// for 32 and 64 bits, checked explicitly for 8 and 16 bits, which divide at 32); a
     /// signed remainder by -1 is 0 without dividing (x86 would fault on MIN % -1).
-    fn divide(&mut self, op: Opcode, ty: Type, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+    fn divide(&mut self, op: Opcode, ty: Type, a: Value, b: RegOrImm, res: Value) -> Result<(), CodegenError> {
         let signed = matches!(op, Opcode::Sdiv | Opcode::Srem);
         let narrow = ty.bits() < 32;
         let size = wide(ty);
         self.use_value_in(a, RAX)?;
         self.claim(RDX);
-        let mut y = self.use_value(b)?;
+        let mut y = match b {
+            RegOrImm::Value(b) => self.use_value(b)?,
+            RegOrImm::Imm(imm) => {
+                let r = self.fresh()?;
+                self.put(Inst::MovImm { size: OperandSize::S64, imm: imm as u64, dst: cached(r) });
+                r
+            }
+        };
         if y == RAX {
             let copy = self.fresh()?;
             self.put(Inst::MovRR { size: OperandSize::S64, src: cached(RAX), dst: cached(copy) });
@@ -427,6 +499,47 @@ impl Emitter<'_> {
         self.cache.forget_reg(RDX);
         let out = if matches!(op, Opcode::Udiv | Opcode::Sdiv) { RAX } else { RDX };
         self.define(res, out);
+        Ok(())
+    }
+
+    /// `a op !b` for `band_not`, `bor_not` and `bxor_not`: `!b` in a new register, then
+    /// the (commutative) operation with `a`.
+    fn op_not(&mut self, opcode: Opcode, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+        let op = match opcode {
+            Opcode::BandNot => AluOp::And,
+            Opcode::BorNot => AluOp::Or,
+            _ => AluOp::Xor,
+        };
+        let x = self.use_value(a)?;
+        let y = self.use_value(b)?;
+        let r = self.fresh()?;
+        let dst = cached(r);
+        self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
+        self.put(Inst::Unary { size: OperandSize::S64, op: UnaryOp::Not, src: dst, dst });
+        let src2 = RegMemImm::Reg(cached(x));
+        self.put(Inst::AluRmiR { size: OperandSize::S64, op, src1: dst, src2, dst, trap: None });
+        self.define(res, r);
+        Ok(())
+    }
+
+    /// `smin`, `smax`, `umin`, `umax`: `b` in a new register, replaced by `a` when `a` is
+    /// the one to keep (compared at the type's width).
+    fn min_max(&mut self, opcode: Opcode, ty: Type, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+        let cc = match opcode {
+            Opcode::Smin => CC::L,
+            Opcode::Smax => CC::NLE,
+            Opcode::Umin => CC::B,
+            _ => CC::NBE,
+        };
+        let x = self.use_value(a)?;
+        let y = self.use_value(b)?;
+        let r = self.fresh()?;
+        let dst = cached(r);
+        self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
+        self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
+        let consequent = RegMem::Reg(cached(x));
+        self.put(Inst::Cmov { size: OperandSize::S64, cc, consequent, alternative: dst, dst });
+        self.define(res, r);
         Ok(())
     }
 
