@@ -18,6 +18,7 @@
 //! This module has the frame, the walk, the register cache plumbing, branches, returns and
 //! calls; `ops.rs` has the arithmetic and memory instructions.
 
+mod float;
 mod ops;
 
 use super::abi::{SYSV, conv_desc};
@@ -26,7 +27,7 @@ use super::{FRAME, Inst, X64LabelUse, regs};
 use crate::baseline::{RegCache, layout_stack_slots, not_covered};
 use crate::ir::{
     ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
-    Signature, Type, Value,
+    Signature, Type, Value, types,
 };
 use crate::machinst::abi::{ArgLoc, CallLayout, ParamLoc, RetLoc};
 use crate::machinst::{
@@ -111,7 +112,11 @@ fn wide(ty: Type) -> OperandSize {
 }
 
 fn check_type(ty: Type) -> Result<(), CodegenError> {
-    if ty.is_int_scalar() && ty.bits() <= 64 { Ok(()) } else { Err(not_covered(format_args!("`{ty}` values"))) }
+    if (ty.is_int_scalar() && ty.bits() <= 64) || ty == types::F32 || ty == types::F64 {
+        Ok(())
+    } else {
+        Err(not_covered(format_args!("`{ty}` values")))
+    }
 }
 
 fn is_system_v_family(conv: CallConv) -> bool {
@@ -242,14 +247,16 @@ impl<'f> Emitter<'f> {
         self.func.dfg.resolve_aliases(v)
     }
 
+    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way).
     fn load_home(&mut self, v: Value, dst: Reg) {
         let offset = self.home(v);
-        self.put(Inst::MovFromSp { offset, dst, class: RegClass::Int });
+        self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
     }
 
+    /// Stores `src` (an integer or an xmm register) to `v`'s home.
     fn store_home(&mut self, v: Value, src: Reg) {
         let offset = self.home(v);
-        self.put(Inst::MovToSp { offset, src, class: RegClass::Int });
+        self.put(Inst::MovToSp { offset, src, class: src.class() });
     }
 
     fn pick(&mut self) -> Result<usize, CodegenError> {

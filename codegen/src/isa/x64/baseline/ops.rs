@@ -71,6 +71,9 @@ impl Emitter<'_> {
         let results = dfg.inst_results(inst);
         let res = results.first().copied();
         let uncovered = || not_covered(format_args!("`{}`", data.opcode()));
+        if let Some(done) = self.float_inst(inst, data) {
+            return done;
+        }
         match data {
             InstructionData::Nullary { opcode: Opcode::Nop } => Ok(()),
             InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
@@ -214,6 +217,12 @@ impl Emitter<'_> {
                     }
                     _ => Err(uncovered()),
                 }
+            }
+            InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => {
+                // Scalars only (vectors never get here): the bits stay as they are.
+                let r = self.use_value(arg)?;
+                self.define(res.ok_or_else(uncovered)?, r);
+                Ok(())
             }
             InstructionData::IntCompare { cond, args: [a, b], .. } => {
                 let ty = dfg.value_type(a);

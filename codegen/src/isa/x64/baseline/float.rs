@@ -1,0 +1,153 @@
+//! The baseline tier's scalar `f32`/`f64` instructions on x86-64 (SSE2).
+//!
+//! Float values are not cached in registers: each instruction loads its operands from
+//! their homes into xmm0 and xmm1, computes, and stores the result to its home. A home
+//! holds the value's bits in its low 4 or 8 bytes, the same bits an integer register would
+//! hold, so moves that only carry bits (loads, stores, `select`, block arguments,
+//! `bitcast`, constants) go through the integer paths of `ops.rs` unchanged.
+
+use super::{Emitter, cached, exact};
+use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, Value, types};
+use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
+use crate::isa::x64::{Inst, RegMem, regs};
+use crate::machinst::RegClass;
+use crate::result::CodegenError;
+
+impl Emitter<'_> {
+    /// The float instructions, or `None` when `data` is not one of them.
+    pub(super) fn float_inst(&mut self, inst: IrInst, data: InstructionData) -> Option<Result<(), CodegenError>> {
+        let dfg = &self.func.dfg;
+        let res = dfg.inst_results(inst).first().copied();
+        Some(match data {
+            InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => self.float_const(u64::from(imm.0), res?),
+            InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => self.float_const(imm.0, res?),
+            InstructionData::Binary { opcode, args: [a, b] } if dfg.value_type(a).is_float() => {
+                let double = dfg.value_type(a) == types::F64;
+                let op = match (opcode, double) {
+                    (Opcode::Fadd, false) => SseOp::Addss,
+                    (Opcode::Fadd, true) => SseOp::Addsd,
+                    (Opcode::Fsub, false) => SseOp::Subss,
+                    (Opcode::Fsub, true) => SseOp::Subsd,
+                    (Opcode::Fmul, false) => SseOp::Mulss,
+                    (Opcode::Fmul, true) => SseOp::Mulsd,
+                    (Opcode::Fdiv, false) => SseOp::Divss,
+                    (Opcode::Fdiv, true) => SseOp::Divsd,
+                    _ => return None,
+                };
+                let (x, y) = (self.xmm_operand(a, 0), self.xmm_operand(b, 1));
+                self.put(Inst::XmmRmR { op, src1: x, src2: RegMem::Reg(y), dst: x });
+                self.store_home(res?, x);
+                Ok(())
+            }
+            InstructionData::Unary { opcode, arg } if dfg.value_type(arg).is_float() => {
+                let double = dfg.value_type(arg) == types::F64;
+                let op = match (opcode, double) {
+                    (Opcode::Sqrt, false) => SseOp::Sqrtss,
+                    (Opcode::Sqrt, true) => SseOp::Sqrtsd,
+                    (Opcode::Fpromote, false) => SseOp::Cvtss2sd,
+                    (Opcode::Fdemote, true) => SseOp::Cvtsd2ss,
+                    (Opcode::Fneg | Opcode::Fabs, _) => return Some(self.sign_bit(opcode, double, arg, res?)),
+                    _ => return None,
+                };
+                let x = self.xmm_operand(arg, 0);
+                self.put(Inst::XmmUnary { op, src: RegMem::Reg(x), dst: x });
+                self.store_home(res?, x);
+                Ok(())
+            }
+            InstructionData::Unary { opcode: Opcode::FcvtFromSint, arg } => {
+                let from = dfg.value_type(arg);
+                if from.bits() < 32 {
+                    return None;
+                }
+                let double = dfg.value_type(res?) == types::F64;
+                let r = match self.use_value(arg) {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(e)),
+                };
+                let dst = regs::xmm(0);
+                self.put(Inst::CvtIntToFloat { double, size: exact(from), src: cached(r), dst });
+                self.store_home(res?, dst);
+                Ok(())
+            }
+            InstructionData::FloatCompare { cond, args: [a, b], .. } => self.float_compare(cond, a, b, res?),
+            _ => return None,
+        })
+    }
+
+    /// A float constant: its bits, through an integer register.
+    fn float_const(&mut self, bits: u64, res: Value) -> Result<(), CodegenError> {
+        let r = self.fresh()?;
+        self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst: cached(r) });
+        self.define(res, r);
+        Ok(())
+    }
+
+    /// Loads float `v` from its home into xmm`n`.
+    fn xmm_operand(&mut self, v: Value, n: u8) -> crate::machinst::Reg {
+        let reg = regs::xmm(n);
+        let offset = self.home(self.resolve(v));
+        self.put(Inst::MovFromSp { offset, dst: reg, class: RegClass::Float });
+        reg
+    }
+
+    /// `fneg` (flip the sign bit) and `fabs` (clear it), on the bits in an integer
+    /// register.
+    fn sign_bit(&mut self, opcode: Opcode, double: bool, arg: Value, res: Value) -> Result<(), CodegenError> {
+        let x = self.use_value(arg)?;
+        let mask = self.fresh()?;
+        let sign = if double { 1u64 << 63 } else { 1u64 << 31 };
+        let (op, bits) = if opcode == Opcode::Fneg { (AluOp::Xor, sign) } else { (AluOp::And, !sign) };
+        let size = if double { OperandSize::S64 } else { OperandSize::S32 };
+        self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst: cached(mask) });
+        let src2 = RegMemImm::Reg(cached(x));
+        self.put(Inst::AluRmiR { size, op, src1: cached(mask), src2, dst: cached(mask), trap: None });
+        self.define(res, mask);
+        Ok(())
+    }
+
+    /// `fcmp`: `ucomiss`/`ucomisd` sets ZF, PF, CF to 1,1,1 when unordered, 0,0,1 for
+    /// less, 1,0,0 for equal, 0,0,0 for greater. "Greater" conditions read CF and ZF
+    /// directly; "less" ones compare the operands swapped; `eq` and `ne` also need PF.
+    fn float_compare(&mut self, cond: FloatCC, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+        use FloatCC::*;
+        let double = self.func.dfg.value_type(a) == types::F64;
+        let swap = matches!(cond, LessThan | LessThanOrEqual | UnorderedOrGreaterThan | UnorderedOrGreaterThanOrEqual);
+        let (x, y) = if swap { (b, a) } else { (a, b) };
+        let (x, y) = (self.xmm_operand(x, 0), self.xmm_operand(y, 1));
+        self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(y) });
+        let cc = match cond {
+            Ordered => CC::NP,
+            Unordered => CC::P,
+            OrderedNotEqual => CC::NZ,
+            UnorderedOrEqual => CC::Z,
+            GreaterThan | LessThan => CC::NBE,
+            GreaterThanOrEqual | LessThanOrEqual => CC::NB,
+            UnorderedOrLessThan | UnorderedOrGreaterThan => CC::B,
+            UnorderedOrLessThanOrEqual | UnorderedOrGreaterThanOrEqual => CC::BE,
+            Equal | NotEqual => {
+                // eq: ZF and not PF; ne: not ZF or PF.
+                let (first, second, op) =
+                    if cond == Equal { (CC::Z, CC::NP, AluOp::And) } else { (CC::NZ, CC::P, AluOp::Or) };
+                let r = self.fresh()?;
+                let t = self.fresh()?;
+                self.put(Inst::Setcc { cc: first, dst: cached(r) });
+                self.put(Inst::Setcc { cc: second, dst: cached(t) });
+                let src2 = RegMemImm::Reg(cached(t));
+                self.put(Inst::AluRmiR {
+                    size: OperandSize::S8,
+                    op,
+                    src1: cached(r),
+                    src2,
+                    dst: cached(r),
+                    trap: None,
+                });
+                self.define(res, r);
+                return Ok(());
+            }
+        };
+        let r = self.fresh()?;
+        self.put(Inst::Setcc { cc, dst: cached(r) });
+        self.define(res, r);
+        Ok(())
+    }
+}
