@@ -59,8 +59,9 @@ pub fn compile_or_fall_back(
 }
 
 /// The function as the tier compiles it: verified (with `enable_verifier`), checked
-/// against the settings, with `global_value` and the stack limit expanded into plain IR as
-/// the optimizing pipeline does. Borrowed when nothing needed expanding.
+/// against the settings, with `global_value`, the stack limit and (with
+/// `enable_jump_tables=false`) `br_table` expanded into plain IR as the optimizing
+/// pipeline does. Borrowed when nothing needed expanding.
 pub fn prepare<'f>(
     func: &'f Function,
     flags: &Flags,
@@ -79,6 +80,9 @@ pub fn prepare<'f>(
     }
     if crate::legalize::has_global_values(&func) {
         crate::legalize::expand_global_values(func.to_mut());
+    }
+    if !flags.enable_jump_tables && crate::legalize::has_br_table(&func) {
+        crate::legalize::expand_br_tables(func.to_mut());
     }
     Ok(func)
 }
