@@ -323,6 +323,8 @@ mod tests {
         assert_eq!(f.opt_level, OptLevel::Speed);
         f.set("opt_level", Some("speed_and_size")).unwrap();
         assert_eq!(f.opt_level, OptLevel::SpeedAndSize);
+        f.set("opt_level", Some("baseline")).unwrap();
+        assert_eq!((f.opt_level, f.opt_level.to_string().as_str()), (OptLevel::Baseline, "baseline"));
         f.set("regalloc_checker", None).unwrap();
         assert!(f.regalloc_checker);
         f.set("enable_verifier", Some("0")).unwrap();

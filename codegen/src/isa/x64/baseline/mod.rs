@@ -602,3 +602,78 @@ impl<'f> Emitter<'f> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::isa::{TargetIsa, lookup_by_name};
+    use crate::machinst::{CompileOptions, CompiledCode};
+    use crate::result::CodegenError;
+    use crate::settings::{Flags, OptLevel};
+
+    fn isa(name: &str, level: OptLevel) -> Box<dyn TargetIsa> {
+        lookup_by_name(name).unwrap().with_flags(Flags { opt_level: level, ..Flags::default() }).finish().unwrap()
+    }
+
+    fn compile(text: &str, isa: &dyn TargetIsa) -> (Result<CompiledCode, CodegenError>, CompileOptions) {
+        let f = crate::text::parse_functions(text).unwrap().remove(0);
+        let mut options = CompileOptions { want_listing: true, ..CompileOptions::default() };
+        (isa.compile_function_with(&f, &mut options), options)
+    }
+
+    const CALLS_AND_TRAPS: &str = "function %f(i64, i64) -> i64 {
+    fn0 = %g(i64) -> i64
+block0(v0: i64, v1: i64):
+    v2 = udiv v0, v1
+    v3 = call fn0(v2)
+    v4 = load.i64 v3+8
+    return v4
+}
+";
+
+    #[test]
+    fn the_tier_records_what_the_pipeline_records() {
+        let (code, options) = compile(CALLS_AND_TRAPS, &*isa("x86_64", OptLevel::Baseline));
+        let code = code.unwrap();
+        assert_eq!(options.baseline_fallback, None);
+        // The call: one call site and one relocation to %g.
+        assert_eq!(code.call_sites.len(), 1);
+        assert_eq!(code.relocs.len(), 1);
+        // Traps: division by zero (the explicit check and the `div`), and the load.
+        let codes: Vec<String> = code.traps.iter().map(|t| t.code.to_string()).collect();
+        assert_eq!(codes, ["int_divz", "int_divz", "heap_oob"]);
+        // The shared prologue and epilogue, with their unwind records.
+        assert!(!code.unwind.is_empty());
+        let listing = code.listing.unwrap();
+        assert!(listing.starts_with("block0:\n  push rbp\n  mov rbp, rsp\n"), "{listing}");
+        assert!(listing.trim_end().ends_with("pop rbp\n  ret"), "{listing}");
+        // The same records as at opt_level=none, whatever the instructions.
+        let (none, _) = compile(CALLS_AND_TRAPS, &*isa("x86_64", OptLevel::None));
+        let none = none.unwrap();
+        assert_eq!((none.call_sites.len(), none.relocs.len()), (1, 1));
+        assert_eq!(none.relocs[0].kind, code.relocs[0].kind);
+    }
+
+    #[test]
+    fn what_the_tier_does_not_cover_falls_back_to_none_and_says_why() {
+        let text = "function %f(i128) -> i128 {\nblock0(v0: i128):\n    v1 = iadd v0, v0\n    return v1\n}\n";
+        let (code, options) = compile(text, &*isa("x86_64", OptLevel::Baseline));
+        assert!(code.is_ok());
+        assert_eq!(options.baseline_fallback.as_deref(), Some("baseline tier: `i128` values"));
+        let (none, _) = compile(text, &*isa("x86_64", OptLevel::None));
+        assert_eq!(code.unwrap().code, none.unwrap().code, "the fallback is the opt_level=none pipeline");
+        let text = "function %f(i64) -> i64 {\nblock0(v0: i64):\n    v1 = popcnt v0\n    return v1\n}\n";
+        let (_, options) = compile(text, &*isa("x86_64", OptLevel::Baseline));
+        assert_eq!(options.baseline_fallback.as_deref(), Some("baseline tier: `popcnt`"));
+    }
+
+    #[test]
+    fn other_isas_refuse_the_tier() {
+        let text = "function %f() {\nblock0:\n    return\n}\n";
+        for name in ["aarch64", "riscv64", "s390x"] {
+            let (code, options) = compile(text, &*isa(name, OptLevel::Baseline));
+            let e = code.unwrap_err();
+            assert_eq!(e.to_string(), "unsupported: baseline tier: x86_64 only for now", "{name}");
+            assert_eq!(options.baseline_fallback, None);
+        }
+    }
+}
