@@ -146,13 +146,15 @@ impl<'f> Emitter<'f> {
             .max()
             .unwrap_or(0);
         let num_values = func.dfg.num_values();
-        // One home per value, and one more for the address of the function's own return
-        // area.
+        let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
+        // One home per value, one slot for the address of the function's own return
+        // area, and staging slots for the parallel copies of branches to the block with
+        // the most parameters.
         let frame = crate::machinst::abi::frame::layout(
             &FRAME,
             outgoing,
             slots_size,
-            num_values as u32 + 1,
+            (num_values + 1 + max_params) as u32,
             Vec::new(),
             flags.stack_probe_interval(),
         );
@@ -372,10 +374,16 @@ impl<'f> Emitter<'f> {
         args.iter().zip(dfg.block_params(call.block)).any(|(&a, &p)| self.resolve(a) != p)
     }
 
+    /// SP offset of staging slot `k` of the parallel copies (after the return-area slot).
+    fn staging_slot(&self, k: usize) -> u32 {
+        self.frame.spill_slot_offset((self.func.dfg.num_values() + 1 + k) as u32)
+    }
+
     /// Writes the arguments of `call` into the target's parameter homes, as a parallel
     /// copy: every argument is read before any parameter is written (up to 8 at once in
-    /// the cache registers; more only when no argument is itself a parameter of the
-    /// target, so order cannot matter). The cache must be empty: its registers are used.
+    /// the cache registers; more through the staging slots, unless no argument is itself
+    /// a parameter of the target, when order cannot matter). The cache must be empty: its
+    /// registers are used.
     fn edge_copies(&mut self, call: BlockCall) -> Result<(), CodegenError> {
         let func = self.func;
         let args = call.args_slice(&func.dfg.value_lists);
@@ -395,7 +403,17 @@ impl<'f> Emitter<'f> {
                 self.store_home(p, gpr(SCRATCH));
             }
         } else {
-            return Err(not_covered("a branch passing more than 8 arguments that overlap the target's parameters"));
+            let scratch = gpr(SCRATCH);
+            for (k, (a, _)) in pairs().enumerate() {
+                self.load_home(a, scratch);
+                let offset = self.staging_slot(k);
+                self.put(Inst::MovToSp { offset, src: scratch, class: RegClass::Int });
+            }
+            for (k, (_, p)) in pairs().enumerate() {
+                let offset = self.staging_slot(k);
+                self.put(Inst::MovFromSp { offset, dst: scratch, class: RegClass::Int });
+                self.store_home(p, scratch);
+            }
         }
         Ok(())
     }
@@ -441,15 +459,33 @@ impl<'f> Emitter<'f> {
     fn br_table(&mut self, index: Value, table: crate::ir::JumpTable) -> Result<(), CodegenError> {
         let func = self.func;
         let data = &func.dfg.jump_tables[table];
-        if data.all_branches().iter().any(|c| !c.args_slice(&func.dfg.value_lists).is_empty()) {
-            return Err(not_covered("`br_table` targets with arguments"));
-        }
         let r = self.use_value(index)?;
         let (t1, t2) = (self.fresh()?, self.fresh()?);
         self.cache.clear();
-        let targets = data.as_slice().iter().map(|c| label(c.block)).collect();
-        let default = label(data.default_block().block);
-        self.put(Inst::JmpTable { index: cached(r), tmp1: cached(t1), tmp2: cached(t2), default, targets });
+        // A target whose edge needs copies goes through a stub after the table: the
+        // copies, then the jump.
+        let stub = |e: &mut Self, c: BlockCall| match e.edge_has_copies(c) {
+            true => e.buf.get_label(),
+            false => label(c.block),
+        };
+        let targets: Vec<MachLabel> = data.as_slice().iter().map(|&c| stub(self, c)).collect();
+        let default = stub(self, data.default_block());
+        let (index, tmp1, tmp2) = (cached(r), cached(t1), cached(t2));
+        self.put(Inst::JmpTable { index, tmp1, tmp2, default, targets: targets.clone() });
+        let default_call = data.default_block();
+        let calls = data.as_slice().iter().chain(std::iter::once(&default_call));
+        let mut stubs =
+            calls.zip(targets.iter().chain(std::iter::once(&default))).filter(|(c, l)| **l != label(c.block));
+        let mut current = stubs.next();
+        while let Some((&c, &l)) = current {
+            current = stubs.next();
+            // Each stub's jump falls through only into what really follows it: the next
+            // stub, or after the last one the next block.
+            let after = current.map_or(self.next, |(_, &next)| Some(next));
+            self.buf.bind_label(l);
+            self.edge_copies(c)?;
+            self.put_before(Inst::Jmp { target: label(c.block) }, after);
+        }
         Ok(())
     }
 

@@ -5,10 +5,10 @@
 use super::{Emitter, RAX, RCX, RDX, cached, exact, wide};
 use crate::baseline::{not_covered, stack_slot_offset};
 use crate::ir::{GlobalValueData, Inst as IrInst, InstructionData, MemFlags, Opcode, TrapCode, Type, Value};
-use crate::isa::x64::Inst;
 use crate::isa::x64::inst::args::{
     AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress, UnaryOp,
 };
+use crate::isa::x64::{Inst, regs};
 use crate::result::CodegenError;
 
 /// The trap code of a memory access with `flags`, as the optimizing lowering records it.
@@ -76,6 +76,13 @@ impl Emitter<'_> {
         }
         match data {
             InstructionData::Nullary { opcode: Opcode::Nop } => Ok(()),
+            InstructionData::Nullary { opcode: opcode @ (Opcode::GetStackPointer | Opcode::GetFramePointer) } => {
+                let src = if opcode == Opcode::GetStackPointer { regs::rsp() } else { regs::rbp() };
+                let r = self.fresh()?;
+                self.put(Inst::MovRR { size: OperandSize::S64, src, dst: cached(r) });
+                self.define(res.ok_or_else(uncovered)?, r);
+                Ok(())
+            }
             InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => {
                 let r = self.fresh()?;
                 self.put(Inst::MovImm { size: OperandSize::S64, imm: imm.bits() as u64, dst: cached(r) });
