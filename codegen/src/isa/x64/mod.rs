@@ -80,16 +80,14 @@ impl Backend for X64 {
         func: &Function,
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError> {
-        crate::baseline::compile_or_fall_back(
-            func,
-            target.settings(),
-            options,
-            baseline::compile,
-            |func, flags, options| {
-                let backend = lower::X64Lower { isa_flags: target.typed_flags().implied(), is_pic: flags.is_pic };
-                compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
-            },
-        )
+        let isa_flags = target.typed_flags().implied();
+        let baseline = |func: &Function, flags: &crate::settings::Flags, options: &mut CompileOptions| {
+            baseline::compile(func, flags, isa_flags, options)
+        };
+        crate::baseline::compile_or_fall_back(func, target.settings(), options, baseline, |func, flags, options| {
+            let backend = lower::X64Lower { isa_flags: target.typed_flags().implied(), is_pic: flags.is_pic };
+            compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
+        })
     }
     fn unwind_cie(_: X64Flags) -> CieDesc {
         regs::unwind_cie()

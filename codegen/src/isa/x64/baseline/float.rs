@@ -54,9 +54,13 @@ impl Emitter<'_> {
                 self.store_home(res?, x);
                 Ok(())
             }
-            InstructionData::Unary { opcode: Opcode::FcvtFromSint, arg } => {
+            InstructionData::Unary { opcode: opcode @ (Opcode::FcvtFromSint | Opcode::FcvtFromUint), arg } => {
                 let from = dfg.value_type(arg);
-                if from.bits() < 32 {
+                let unsigned = opcode == Opcode::FcvtFromUint;
+                // Signed 32 and 64 bits convert directly; unsigned 32 bits converts
+                // exactly as the zero-extended signed 64-bit value. Narrower sources and
+                // unsigned 64 bits are not covered yet.
+                if from.bits() < 32 || (unsigned && from.bits() == 64) {
                     return None;
                 }
                 let double = dfg.value_type(res?) == types::F64;
@@ -64,8 +68,13 @@ impl Emitter<'_> {
                     Ok(r) => r,
                     Err(e) => return Some(Err(e)),
                 };
-                let dst = regs::xmm(0);
-                self.put(Inst::CvtIntToFloat { double, size: exact(from), src: cached(r), dst });
+                let (mut src, dst, mut size) = (cached(r), regs::xmm(0), exact(from));
+                if unsigned {
+                    let scratch = regs::gpr(super::SCRATCH);
+                    self.put(Inst::MovRR { size: OperandSize::S32, src, dst: scratch });
+                    (src, size) = (scratch, OperandSize::S64);
+                }
+                self.put(Inst::CvtIntToFloat { double, size, src, dst });
                 self.store_home(res?, dst);
                 Ok(())
             }

@@ -48,13 +48,19 @@ const RDX: usize = 2;
 /// The scratch register (never cached).
 const SCRATCH: u8 = 11;
 
-/// Compiles `func` with the baseline tier; see the module documentation.
-pub fn compile(func: &Function, flags: &Flags, options: &mut CompileOptions) -> Result<CompiledCode, CodegenError> {
+/// Compiles `func` with the baseline tier for a CPU with `isa_flags` (with the levels they
+/// imply); see the module documentation.
+pub fn compile(
+    func: &Function,
+    flags: &Flags,
+    isa_flags: super::X64Flags,
+    options: &mut CompileOptions,
+) -> Result<CompiledCode, CodegenError> {
     let start = Instant::now();
     let verify_before = options.times.verify;
     let func = crate::baseline::prepare(func, flags, options)?;
     let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
-    let result = Emitter::new(&func, flags, want_listing).and_then(Emitter::run);
+    let result = Emitter::new(&func, flags, isa_flags, want_listing).and_then(Emitter::run);
     // The whole pass counts as emission (there is no separate lowering or allocation).
     options.times.emit += start.elapsed().saturating_sub(options.times.verify - verify_before);
     let mut code = result?;
@@ -86,6 +92,7 @@ struct Emitter<'f> {
     /// through).
     next: Option<MachLabel>,
     is_pic: bool,
+    isa_flags: super::X64Flags,
 }
 
 fn gpr(enc: u8) -> Reg {
@@ -124,7 +131,12 @@ fn is_system_v_family(conv: CallConv) -> bool {
 }
 
 impl<'f> Emitter<'f> {
-    fn new(func: &'f Function, flags: &Flags, want_listing: bool) -> Result<Self, CodegenError> {
+    fn new(
+        func: &'f Function,
+        flags: &Flags,
+        isa_flags: super::X64Flags,
+        want_listing: bool,
+    ) -> Result<Self, CodegenError> {
         if !is_system_v_family(func.signature.call_conv) {
             return Err(not_covered(format_args!("the `{}` calling convention", func.signature.call_conv)));
         }
@@ -171,6 +183,7 @@ impl<'f> Emitter<'f> {
             listing: want_listing.then(String::new),
             next: None,
             is_pic: flags.is_pic,
+            isa_flags,
         })
     }
 
@@ -353,7 +366,14 @@ impl<'f> Emitter<'f> {
             check_type(func.dfg.value_type(v))?;
             match &self.own.params[i] {
                 ParamLoc::Direct(locs) if locs.len() == 1 => match locs[0] {
-                    ArgLoc::Reg(p) => self.store_home(v, Reg::from_preg(p)),
+                    ArgLoc::Reg(p) => {
+                        self.store_home(v, Reg::from_preg(p));
+                        // The argument register caches the value, if it is a cache register.
+                        let int = p.class() == RegClass::Int;
+                        if let Some(r) = POOL.iter().position(|&e| int && usize::from(e) == p.hw_enc()) {
+                            self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+                        }
+                    }
                     ArgLoc::Stack(offset) => {
                         let addr = Amode::IncomingArg { offset };
                         let dst = gpr(SCRATCH);

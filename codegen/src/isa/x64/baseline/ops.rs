@@ -6,7 +6,7 @@ use super::{Emitter, RAX, RCX, RDX, cached, exact, wide};
 use crate::baseline::{not_covered, stack_slot_offset};
 use crate::ir::{GlobalValueData, Inst as IrInst, InstructionData, MemFlags, Opcode, TrapCode, Type, Value};
 use crate::isa::x64::inst::args::{
-    AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress, UnaryOp,
+    AluOp, Amode, BitOp, CC, ExtMode, OperandSize, RegMem, RegMemImm, ShiftAmount, ShiftKind, SymbolAddress, UnaryOp,
 };
 use crate::isa::x64::{Inst, regs};
 use crate::result::CodegenError;
@@ -213,6 +213,21 @@ impl Emitter<'_> {
                         let (from8, to) = (OperandSize::S8, OperandSize::S64);
                         self.put(Inst::MovzxRmR { from: from8, to, src: RegMem::Reg(dst), dst });
                         self.put(Inst::Unary { size: OperandSize::S64, op: UnaryOp::Neg, src: dst, dst });
+                        self.define(res, r);
+                        Ok(())
+                    }
+                    Opcode::Popcnt | Opcode::Clz | Opcode::Ctz if ty.bits() >= 32 => {
+                        let (op, have) = match opcode {
+                            Opcode::Popcnt => (BitOp::Popcnt, self.isa_flags.has_popcnt),
+                            Opcode::Clz => (BitOp::Lzcnt, self.isa_flags.has_lzcnt),
+                            _ => (BitOp::Tzcnt, self.isa_flags.has_bmi1),
+                        };
+                        if !have {
+                            return Err(not_covered(format_args!("`{opcode}` without the CPU feature it needs")));
+                        }
+                        let x = self.use_value(arg)?;
+                        let r = self.fresh()?;
+                        self.put(Inst::BitCount { op, size: exact(ty), src: cached(x), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
                     }
