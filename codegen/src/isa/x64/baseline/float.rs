@@ -7,7 +7,7 @@
 //! `bitcast`, constants) go through the integer paths of `ops.rs` unchanged.
 
 use super::{Emitter, cached, exact};
-use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, Value, types};
+use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Value, types};
 use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
 use crate::isa::x64::{Inst, RegMem, regs};
 use crate::machinst::RegClass;
@@ -47,6 +47,9 @@ impl Emitter<'_> {
                     (Opcode::Fpromote, false) => SseOp::Cvtss2sd,
                     (Opcode::Fdemote, true) => SseOp::Cvtsd2ss,
                     (Opcode::Fneg | Opcode::Fabs, _) => return Some(self.sign_bit(opcode, double, arg, res?)),
+                    (Opcode::FcvtToSint | Opcode::FcvtToUint, _) => {
+                        return self.float_to_int(opcode == Opcode::FcvtToSint, double, arg, res?);
+                    }
                     _ => return None,
                 };
                 let x = self.xmm_operand(arg, 0);
@@ -81,6 +84,63 @@ impl Emitter<'_> {
             InstructionData::FloatCompare { cond, args: [a, b], .. } => self.float_compare(cond, a, b, res?),
             _ => return None,
         })
+    }
+
+    /// `fcvt_to_sint` and `fcvt_to_uint` to `i32` and `i64` (`None` for other widths and
+    /// for unsigned `i64`): NaN traps with `bad_toint`, a value whose truncation does not
+    /// fit traps with `int_ovf`.
+    ///
+    /// Signed: `cvttss2si`/`cvttsd2si` gives MIN for NaN and for every value out of range,
+    /// so only a MIN result (`cmp r, 1` overflows exactly then) is checked further: NaN,
+    /// then a value at or above 0 (out of range upwards), then one below the smallest
+    /// value that truncates to MIN (-2^N, or for `f64` to `i32` anything above
+    /// -2^31 - 1). Unsigned 32 bits: NaN, then the range (-1, 2^32) checked first, and the
+    /// 64-bit signed conversion is then exact.
+    fn float_to_int(&mut self, signed: bool, double: bool, arg: Value, res: Value) -> Option<Result<(), CodegenError>> {
+        let bits = self.func.dfg.value_type(res).bits();
+        if !(bits == 32 || bits == 64) || (!signed && bits == 64) {
+            return None;
+        }
+        let fconst = |x: f64| if double { x.to_bits() } else { u64::from((x as f32).to_bits()) };
+        let r = match self.fresh() {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let (x, k, dst) = (self.xmm_operand(arg, 0), regs::xmm(1), cached(r));
+        let same = RegMem::Reg(x);
+        if signed {
+            let size = exact(self.func.dfg.value_type(res));
+            self.put(Inst::CvtFloatToInt { double, size, src: x, dst });
+            let (done, check) = (self.buf.get_label(), self.buf.get_label());
+            self.put(Inst::Cmp { size, src1: dst, src2: RegMemImm::Imm(1) });
+            self.put_before(Inst::JmpCond { cc: CC::NO, taken: done, not_taken: check }, Some(check));
+            self.buf.bind_label(check);
+            self.put(Inst::XmmCmp { double, src1: x, src2: same });
+            self.put(Inst::TrapIf { cc: CC::P, code: TrapCode::BadConversionToInteger });
+            self.put(Inst::XmmConst { double, bits: fconst(0.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::NB, code: TrapCode::IntegerOverflow });
+            let (limit, cc) = match (double, bits) {
+                (true, 32) => (-2147483649.0, CC::BE),
+                _ => (-(2f64.powi(bits as i32 - 1)), CC::B),
+            };
+            self.put(Inst::XmmConst { double, bits: fconst(limit), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc, code: TrapCode::IntegerOverflow });
+            self.buf.bind_label(done);
+        } else {
+            self.put(Inst::XmmCmp { double, src1: x, src2: same });
+            self.put(Inst::TrapIf { cc: CC::P, code: TrapCode::BadConversionToInteger });
+            self.put(Inst::XmmConst { double, bits: fconst(-1.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::BE, code: TrapCode::IntegerOverflow });
+            self.put(Inst::XmmConst { double, bits: fconst(4294967296.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::NB, code: TrapCode::IntegerOverflow });
+            self.put(Inst::CvtFloatToInt { double, size: OperandSize::S64, src: x, dst });
+        }
+        self.define(res, r);
+        Some(Ok(()))
     }
 
     /// A float constant: its bits, through an integer register.
