@@ -2,7 +2,9 @@
 //!
 //! Four shapes, each built with the `FunctionBuilder` at a chosen size: straight-line
 //! arithmetic, nested loops, many calls, and a large switch. Each is compiled for the host
-//! at `opt_level=none` and `opt_level=speed`, several times; the report gives IR
+//! at `opt_level=none` and `opt_level=speed` (and on x86-64 hosts at `opt_level=baseline`,
+//! the baseline tier, whose whole pass counts as `emit`; a function it leaves to `none` is
+//! reported with the reason), several times; the report gives IR
 //! instructions per second (median of the repetitions), the time of each stage, and the
 //! peak memory of the process. Timings are measured here, never asserted in tests.
 
@@ -10,7 +12,7 @@ use lathe_codegen::ir::{
     AbiParam, Block, CallConv, ExtFuncData, ExternalName, Function, InstBuilder, IntCC, Signature, types::I64,
 };
 use lathe_codegen::isa;
-use lathe_codegen::machinst::StageTimes;
+use lathe_codegen::machinst::{CompileOptions, StageTimes};
 use lathe_codegen::settings::{Flags, OptLevel};
 use lathe_frontend::{FunctionBuilder, FunctionBuilderContext, Switch};
 use std::time::{Duration, Instant};
@@ -199,26 +201,32 @@ pub fn run(size: usize, reps: usize) -> Result<(), String> {
         ("switch-heavy", switch_heavy(size / 10)),
     ];
     println!(
-        "{:<14} {:<6} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+        "{:<14} {:<8} {:>8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
         "function", "opt", "insts", "insts/s", "total ms", "verify", "mid-end", "lower", "regalloc", "emit"
     );
     for (name, func) in &shapes {
         let insts = func.num_placed_insts();
-        for level in [OptLevel::None, OptLevel::Speed] {
+        let mut levels = vec![OptLevel::None, OptLevel::Speed];
+        if cfg!(target_arch = "x86_64") {
+            levels.push(OptLevel::Baseline);
+        }
+        for level in levels {
             let flags = Flags { opt_level: level, ..Flags::default() };
             let target = isa::host_isa(flags).map_err(|e| e.to_string())?;
             let mut runs: Vec<(Duration, StageTimes)> = Vec::with_capacity(reps);
+            let mut fell_back = None;
             for _ in 0..reps {
-                let mut times = StageTimes::default();
+                let mut options = CompileOptions::default();
                 let start = Instant::now();
-                target.compile_function_timed(func, &mut times).map_err(|e| format!("{name}: {e}"))?;
-                runs.push((start.elapsed(), times));
+                target.compile_function_with(func, &mut options).map_err(|e| format!("{name}: {e}"))?;
+                runs.push((start.elapsed(), options.times));
+                fell_back = options.baseline_fallback;
             }
             runs.sort_by_key(|r| r.0);
             let (total, t) = runs[runs.len() / 2];
             let rate = insts as f64 / total.as_secs_f64().max(1e-9);
             println!(
-                "{:<14} {:<6} {:>8} {:>12.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+                "{:<14} {:<8} {:>8} {:>12.0} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
                 name,
                 level.to_string(),
                 insts,
@@ -230,6 +238,9 @@ pub fn run(size: usize, reps: usize) -> Result<(), String> {
                 ms(t.regalloc),
                 ms(t.emit)
             );
+            if let Some(reason) = fell_back {
+                println!("  (compiled at opt_level=none: {reason})");
+            }
         }
     }
     match peak_memory_kib() {

@@ -367,6 +367,9 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
     for line in summary.isa_lines() {
         println!("{line}");
     }
+    if let Some(line) = summary.baseline_line() {
+        println!("{line}");
+    }
     println!("{summary}");
     if summary.failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
@@ -546,13 +549,16 @@ fn cmd_compile(
         }
         let mut options = CompileOptions { want_listing: print_after.is_none(), print_after, ..Default::default() };
         let result = isa.compile_function_with(f, &mut options);
-        let text = match (&result, print_after, options.printed) {
+        let mut text = match (&result, print_after, options.printed) {
             (_, Some(pass), Some(text)) => format!("; function {} after {pass}:\n{text}", f.name),
             (Ok(code), None, _) => {
                 format!("function {} ({} bytes):\n{}", f.name, code.code.len(), code.listing.as_deref().unwrap_or(""))
             }
             _ => String::new(),
         };
+        if let Some(reason) = &options.baseline_fallback {
+            text.insert_str(0, &format!("; {}: compiled at opt_level=none ({reason})\n", f.name));
+        }
         if write!(out, "{text}").is_err() {
             break;
         }

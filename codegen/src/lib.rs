@@ -6,6 +6,7 @@
 
 #![warn(missing_docs)]
 
+pub mod baseline;
 pub mod data_value;
 pub mod dominator_tree;
 pub mod entity;

@@ -13,7 +13,7 @@
 //!
 //! | setting | default | what it does in Lathe |
 //! | --- | --- | --- |
-//! | `opt_level` | `none` | `none`: no mid-end, single-pass register allocator; `speed` and `speed_and_size` (the same for now): mid-end and the backtracking allocator |
+//! | `opt_level` | `none` | `none`: no mid-end, single-pass register allocator; `speed` and `speed_and_size` (the same for now): mid-end and the backtracking allocator; `baseline` (x86-64 only, other targets refuse it): the single-pass baseline tier (`crate::baseline`), no VCode and no register allocator, each IR instruction emitted once in order; a function it cannot compile yet is compiled at `none` instead and the reason recorded (`CompileOptions::baseline_fallback`) |
 //! | `enable_verifier` | `true` | verify the IR before compiling and after every IR-to-IR pass (mid-end, legalization) |
 //! | `regalloc_checker` | `false` | check the allocation with regalloc2's checker (and its SSA validation) |
 //! | `enable_probestack` | `true` | `false`: the prologue allocates a large frame in one step, without reading each page |
@@ -50,13 +50,16 @@ pub enum OptLevel {
     Speed,
     /// Like `Speed` (code size is not weighed separately yet).
     SpeedAndSize,
+    /// The single-pass baseline tier (x86-64 only): no mid-end, no VCode, no register
+    /// allocator; functions it does not cover yet fall back to `None`.
+    Baseline,
 }
 
 /// The shared settings. Each field is documented with its setting name; the module
 /// documentation has the whole table, with the settings that have only one honoured value.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Flags {
-    /// Optimization level (`opt_level=none|speed|speed_and_size`).
+    /// Optimization level (`opt_level=none|speed|speed_and_size|baseline`).
     pub opt_level: OptLevel,
     /// Verify the IR before compiling and after each IR-to-IR pass (`enable_verifier`;
     /// default true).
@@ -228,7 +231,8 @@ impl Flags {
                     Some("none") => OptLevel::None,
                     Some("speed") => OptLevel::Speed,
                     Some("speed_and_size") => OptLevel::SpeedAndSize,
-                    _ => return Err(bad("`none`, `speed` or `speed_and_size`")),
+                    Some("baseline") => OptLevel::Baseline,
+                    _ => return Err(bad("`none`, `speed`, `speed_and_size` or `baseline`")),
                 }
             }
             "enable_verifier" => self.enable_verifier = parse_bool(name, value)?,
@@ -284,6 +288,7 @@ impl fmt::Display for OptLevel {
             OptLevel::None => "none",
             OptLevel::Speed => "speed",
             OptLevel::SpeedAndSize => "speed_and_size",
+            OptLevel::Baseline => "baseline",
         })
     }
 }
@@ -318,6 +323,8 @@ mod tests {
         assert_eq!(f.opt_level, OptLevel::Speed);
         f.set("opt_level", Some("speed_and_size")).unwrap();
         assert_eq!(f.opt_level, OptLevel::SpeedAndSize);
+        f.set("opt_level", Some("baseline")).unwrap();
+        assert_eq!((f.opt_level, f.opt_level.to_string().as_str()), (OptLevel::Baseline, "baseline"));
         f.set("regalloc_checker", None).unwrap();
         assert!(f.regalloc_checker);
         f.set("enable_verifier", Some("0")).unwrap();

@@ -85,11 +85,13 @@ pub struct FileReport {
     /// The outcome of `test run` on each ISA family the file's targets name (one entry
     /// per family, whatever the number of its `target` lines).
     pub isa_results: Vec<(String, TestOutcome)>,
+    /// Functions the baseline tier compiled, and left to `opt_level=none` (`test run`).
+    pub baseline: subtest::run::BaselineCounts,
 }
 
 impl FileReport {
     fn new(path: &Path, results: Vec<(String, TestOutcome)>) -> Self {
-        FileReport { path: path.to_path_buf(), results, isa_results: Vec::new() }
+        FileReport { path: path.to_path_buf(), results, isa_results: Vec::new(), baseline: Default::default() }
     }
 }
 
@@ -132,6 +134,9 @@ pub struct Summary {
     /// `test run` files per ISA family: how many passed, failed and were unsupported on
     /// it.
     pub per_isa: BTreeMap<String, Counts>,
+    /// Functions the baseline tier compiled, and left to `opt_level=none`, over every
+    /// `test run` file.
+    pub baseline: subtest::run::BaselineCounts,
 }
 
 impl Summary {
@@ -145,6 +150,19 @@ impl Summary {
         for (isa, outcome) in &report.isa_results {
             self.per_isa.entry(isa.clone()).or_default().add(outcome);
         }
+        self.baseline.add(report.baseline);
+    }
+
+    /// The line `lathe test` prints about the baseline tier, when it compiled anything:
+    /// `baseline tier (x86_64): N functions compiled, M fell back to opt_level=none`.
+    pub fn baseline_line(&self) -> Option<String> {
+        let b = self.baseline;
+        (b.compiled + b.fell_back > 0).then(|| {
+            format!(
+                "baseline tier (x86_64): {} functions compiled, {} fell back to opt_level=none",
+                b.compiled, b.fell_back
+            )
+        })
     }
 
     /// The per-ISA lines `lathe test` prints before the total:
@@ -210,9 +228,10 @@ pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
     }
     let mut report = FileReport::new(path, Vec::new());
     for kind in &kinds {
-        let (outcome, isa_results) = run_kind_with_isas(path, &source, kind, options);
+        let (outcome, isa_results, baseline) = run_kind_with_isas(path, &source, kind, options);
         report.results.push((kind.clone(), outcome));
         report.isa_results.extend(isa_results);
+        report.baseline.add(baseline);
     }
     report
 }
@@ -230,35 +249,35 @@ pub fn run_source_kind(path: &Path, source: &str, kind: &str, options: &RunOptio
     run_kind_with_isas(path, source, kind, options).0
 }
 
-/// Runs one kind; also the per-ISA outcomes of `test run`.
+/// Runs one kind; also the per-ISA outcomes of `test run` and its baseline-tier counts.
 fn run_kind_with_isas(
     path: &Path,
     source: &str,
     kind: &str,
     options: &RunOptions,
-) -> (TestOutcome, Vec<(String, TestOutcome)>) {
+) -> (TestOutcome, Vec<(String, TestOutcome)>, subtest::run::BaselineCounts) {
     let display = path.display();
     let test = match subtest::lookup(kind) {
         Lookup::Found(t) => t,
-        Lookup::Unsupported(reason) => return (TestOutcome::Unsupported(reason), Vec::new()),
+        Lookup::Unsupported(reason) => return (TestOutcome::Unsupported(reason), Vec::new(), Default::default()),
     };
     if kind == subtest::PARSE_ERROR {
         let outcome = match subtest::parse_error::check(source) {
             Ok(()) => TestOutcome::Passed(String::new()),
             Err(msg) => TestOutcome::Failed(format!("{display}: {msg}")),
         };
-        return (outcome, Vec::new());
+        return (outcome, Vec::new(), Default::default());
     }
     let file = match text::parse_test_file(source) {
         Ok(f) => f,
         Err(e) => {
             let at = format!("{display}:{}:{}: {}", e.line, e.column, e.message);
             let outcome = if e.unsupported { TestOutcome::Unsupported(at) } else { TestOutcome::Failed(at) };
-            return (outcome, Vec::new());
+            return (outcome, Vec::new(), Default::default());
         }
     };
     if let Err(msg) = check_round_trip(&file) {
-        return (TestOutcome::Failed(format!("{display}: {msg}")), Vec::new());
+        return (TestOutcome::Failed(format!("{display}: {msg}")), Vec::new(), Default::default());
     }
     let mut ctx = FileContext::new(path, source, &file, options);
     let result = test.run(&mut ctx);
@@ -267,7 +286,7 @@ fn run_kind_with_isas(
         if new_source != source
             && let Err(e) = std::fs::write(path, new_source)
         {
-            return (TestOutcome::Failed(format!("{display}: cannot bless: {e}")), Vec::new());
+            return (TestOutcome::Failed(format!("{display}: cannot bless: {e}")), Vec::new(), Default::default());
         }
     }
     let outcome = |result: Result<(), subtest::Failure>, log: String| match result {
@@ -277,7 +296,7 @@ fn run_kind_with_isas(
     };
     let isa_results = std::mem::take(&mut ctx.isa_results);
     let isas = isa_results.into_iter().map(|(isa, r)| (isa, outcome(r, String::new()))).collect();
-    (outcome(result, ctx.log), isas)
+    (outcome(result, ctx.log), isas, ctx.baseline)
 }
 
 /// Checks that each function prints, parses back and prints identically.

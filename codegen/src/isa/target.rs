@@ -46,6 +46,16 @@ pub trait Backend: Sized + Send + Sync + 'static {
         func: &Function,
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError>;
+    /// Compiles one function with the baseline tier (`opt_level=baseline`, see
+    /// `crate::baseline`). Only x86-64 has the tier so far; other ISAs refuse it.
+    fn compile_baseline(
+        target: &Target<Self>,
+        func: &Function,
+        options: &mut CompileOptions,
+    ) -> Result<CompiledCode, CodegenError> {
+        let _ = (target, func, options);
+        Err(CodegenError::Unsupported("baseline tier: x86_64 only for now".to_string()))
+    }
     /// The call-frame facts of every function of the target (the CIE of `.eh_frame`).
     fn unwind_cie(flags: Self::Flags) -> CieDesc;
 }
@@ -95,6 +105,9 @@ impl<B: Backend> TargetIsa for Target<B> {
         func: &Function,
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError> {
+        if self.flags.opt_level == crate::settings::OptLevel::Baseline {
+            return B::compile_baseline(self, func, options);
+        }
         B::compile(self, func, options)
     }
     fn unwind_cie(&self) -> CieDesc {

@@ -110,6 +110,10 @@ pub struct CompileOptions {
     pub explain: bool,
     /// Out, with `explain`: what each stage did, as far as compilation got.
     pub explanation: Option<Explanation>,
+    /// Out, at `opt_level=baseline`: why the baseline tier could not compile the
+    /// function, which was then compiled at `opt_level=none` (`None`: the tier compiled
+    /// it, or another level was asked for). See `crate::baseline`.
+    pub baseline_fallback: Option<String>,
 }
 
 impl CompileOptions {

@@ -55,6 +55,9 @@ pub struct FileContext<'a> {
     pub options: &'a RunOptions,
     /// Outcomes per ISA family, for the kinds that run on targets (`test run`).
     pub isa_results: Vec<(String, Result<(), Failure>)>,
+    /// Functions compiled at `opt_level=baseline` by the tier itself or by its fallback
+    /// (`test run` on x86_64).
+    pub baseline: run::BaselineCounts,
 }
 
 impl<'a> FileContext<'a> {
@@ -69,6 +72,7 @@ impl<'a> FileContext<'a> {
             log: String::new(),
             options,
             isa_results: Vec::new(),
+            baseline: run::BaselineCounts::default(),
         }
     }
 }

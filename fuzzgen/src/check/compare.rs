@@ -1,7 +1,7 @@
 //! The one compare loop of the native checks: the interpreter gives the expected outcome
 //! of every argument set, then a runner (the JIT in `jit`, a cross-run program under
 //! qemu in `cross`) runs the program compiled for a target at `opt_level=none` and
-//! `speed`, with the regalloc2 checker on, and each of its [`CallOutcome`]s must agree
+//! `speed` (and on x86_64 at `baseline`, the baseline tier), with the regalloc2 checker on, and each of its [`CallOutcome`]s must agree
 //! with the interpreter's (`CallOutcome::agrees_with`).
 //!
 //! Runners only produce outcomes; what counts as a skip or a finding is decided here, so
@@ -51,7 +51,11 @@ pub(super) fn check_interp_vs_runner(
     }
     let runs: Vec<(Vec<DataValue>, Option<CallOutcome>)> =
         inputs.iter().cloned().zip(expected.iter().cloned().map(Some)).collect();
-    for level in [OptLevel::None, OptLevel::Speed] {
+    let mut levels = vec![OptLevel::None, OptLevel::Speed];
+    if target.isa_name() == "x86_64" {
+        levels.push(OptLevel::Baseline);
+    }
+    for level in levels {
         let flags = Flags { opt_level: level, regalloc_checker: true, ..Flags::default() };
         let isa = target
             .clone()

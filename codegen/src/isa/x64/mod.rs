@@ -38,6 +38,7 @@ pub use inst::args::{AluOp, Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm, 
 pub use inst::{FRAME, SysVFrameRules};
 
 pub mod abi;
+pub mod baseline;
 mod host;
 mod lower;
 mod settings;
@@ -73,6 +74,20 @@ impl Backend for X64 {
         // Lowering sees the levels each flag implies (AVX2 gives every SSE level).
         let backend = lower::X64Lower { isa_flags: target.typed_flags().implied(), is_pic: flags.is_pic };
         compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
+    }
+    fn compile_baseline(
+        target: &X64Isa,
+        func: &Function,
+        options: &mut CompileOptions,
+    ) -> Result<CompiledCode, CodegenError> {
+        let isa_flags = target.typed_flags().implied();
+        let baseline = |func: &Function, flags: &crate::settings::Flags, options: &mut CompileOptions| {
+            baseline::compile(func, flags, isa_flags, options)
+        };
+        crate::baseline::compile_or_fall_back(func, target.settings(), options, baseline, |func, flags, options| {
+            let backend = lower::X64Lower { isa_flags: target.typed_flags().implied(), is_pic: flags.is_pic };
+            compile_with(func, &backend, &SysVFrameRules, target.machine_env(), flags, options)
+        })
     }
     fn unwind_cie(_: X64Flags) -> CieDesc {
         regs::unwind_cie()

@@ -1,7 +1,10 @@
 //! `test run`: the file's functions are compiled for each target and every `; run:` line
 //! is executed on it and in the interpreter: both must meet the line's expectation and
 //! agree with each other. Unless the file sets `opt_level`, this happens at
-//! `opt_level=none` and at `opt_level=speed`; the regalloc2 checker is always on.
+//! `opt_level=none` and at `opt_level=speed`, and on x86_64 also at `opt_level=baseline`
+//! (the baseline tier, `lathe_codegen::baseline`); the regalloc2 checker is always on. At
+//! `baseline`, the functions the tier compiled itself and those it left to
+//! `opt_level=none` are counted ([`BaselineCounts`], in `FileContext::baseline`).
 //!
 //! How the code runs (a [`Runner`]): targets the host runs go through the JIT (`jit`); a
 //! target of another architecture goes through an object file linked with a C driver and
@@ -29,6 +32,7 @@ use crate::cross::{Toolchain, toolchain};
 use lathe_codegen::data_value::CallOutcome;
 use lathe_codegen::ir::{ExternalName, Function};
 use lathe_codegen::isa::{self, HostMismatch, TargetIsa};
+use lathe_codegen::machinst::CompileOptions;
 use lathe_codegen::settings::OptLevel;
 use lathe_interpreter::{Interpreter, InterpreterError};
 use std::collections::BTreeMap;
@@ -207,8 +211,11 @@ impl SubTest for Run {
                     continue;
                 }
             };
-            let levels: Vec<OptLevel> =
-                if spec.opt_level_set { vec![spec.flags.opt_level] } else { vec![OptLevel::None, OptLevel::Speed] };
+            let levels: Vec<OptLevel> = match spec.opt_level_set {
+                true => vec![spec.flags.opt_level],
+                false if spec.family == "x86_64" => vec![OptLevel::None, OptLevel::Speed, OptLevel::Baseline],
+                false => vec![OptLevel::None, OptLevel::Speed],
+            };
             for level in levels {
                 let mut flags = spec.flags.clone();
                 flags.opt_level = level;
@@ -220,6 +227,9 @@ impl SubTest for Run {
                         continue;
                     }
                 };
+                if level == OptLevel::Baseline {
+                    ctx.baseline.add(count_baseline(&*isa, &funcs));
+                }
                 let results = match runner.run(&*isa, &funcs, &runs) {
                     Ok(r) => r,
                     Err(e) => {
@@ -275,6 +285,41 @@ impl SubTest for Run {
         }
         file.result()
     }
+}
+
+/// How many functions of a file the baseline tier compiled, and how many it left to
+/// `opt_level=none` (the fallback of `lathe_codegen::baseline`).
+#[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaselineCounts {
+    /// Functions the tier compiled itself.
+    pub compiled: usize,
+    /// Functions compiled at `opt_level=none` instead.
+    pub fell_back: usize,
+}
+
+impl BaselineCounts {
+    /// Adds `other` to these counts.
+    pub fn add(&mut self, other: BaselineCounts) {
+        self.compiled += other.compiled;
+        self.fell_back += other.fell_back;
+    }
+}
+
+/// Compiles each function at `isa`'s level (`baseline`) once more, only to see which ones
+/// the tier fell back on (the JIT loader does not report it). Functions that do not
+/// compile at all are not counted: their run lines report them.
+fn count_baseline(isa: &dyn TargetIsa, funcs: &Functions<'_>) -> BaselineCounts {
+    let mut counts = BaselineCounts::default();
+    for f in &funcs.funcs {
+        let mut options = CompileOptions::default();
+        if isa.compile_function_with(f, &mut options).is_ok() {
+            match options.baseline_fallback {
+                Some(_) => counts.fell_back += 1,
+                None => counts.compiled += 1,
+            }
+        }
+    }
+    counts
 }
 
 /// A configuration that could not run at all: a failure fails; "unsupported" leaves its

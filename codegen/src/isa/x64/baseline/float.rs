@@ -1,0 +1,222 @@
+//! The baseline tier's scalar `f32`/`f64` instructions on x86-64 (SSE2).
+//!
+//! Float values are not cached in registers: each instruction loads its operands from
+//! their homes into xmm0 and xmm1, computes, and stores the result to its home. A home
+//! holds the value's bits in its low 4 or 8 bytes, the same bits an integer register would
+//! hold, so moves that only carry bits (loads, stores, `select`, block arguments,
+//! `bitcast`, constants) go through the integer paths of `ops.rs` unchanged.
+
+use super::{Emitter, cached, exact};
+use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Value, types};
+use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
+use crate::isa::x64::{Inst, RegMem, regs};
+use crate::machinst::RegClass;
+use crate::result::CodegenError;
+
+impl Emitter<'_> {
+    /// The float instructions, or `None` when `data` is not one of them.
+    pub(super) fn float_inst(&mut self, inst: IrInst, data: InstructionData) -> Option<Result<(), CodegenError>> {
+        let dfg = &self.func.dfg;
+        let res = dfg.inst_results(inst).first().copied();
+        Some(match data {
+            InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => self.float_const(u64::from(imm.0), res?),
+            InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => self.float_const(imm.0, res?),
+            InstructionData::Binary { opcode, args: [a, b] } if dfg.value_type(a).is_float() => {
+                let double = dfg.value_type(a) == types::F64;
+                let op = match (opcode, double) {
+                    (Opcode::Fadd, false) => SseOp::Addss,
+                    (Opcode::Fadd, true) => SseOp::Addsd,
+                    (Opcode::Fsub, false) => SseOp::Subss,
+                    (Opcode::Fsub, true) => SseOp::Subsd,
+                    (Opcode::Fmul, false) => SseOp::Mulss,
+                    (Opcode::Fmul, true) => SseOp::Mulsd,
+                    (Opcode::Fdiv, false) => SseOp::Divss,
+                    (Opcode::Fdiv, true) => SseOp::Divsd,
+                    _ => return None,
+                };
+                let (x, y) = (self.xmm_operand(a, 0), self.xmm_operand(b, 1));
+                self.put(Inst::XmmRmR { op, src1: x, src2: RegMem::Reg(y), dst: x });
+                self.store_home(res?, x);
+                Ok(())
+            }
+            InstructionData::Unary { opcode, arg } if dfg.value_type(arg).is_float() => {
+                let double = dfg.value_type(arg) == types::F64;
+                let op = match (opcode, double) {
+                    (Opcode::Sqrt, false) => SseOp::Sqrtss,
+                    (Opcode::Sqrt, true) => SseOp::Sqrtsd,
+                    (Opcode::Fpromote, false) => SseOp::Cvtss2sd,
+                    (Opcode::Fdemote, true) => SseOp::Cvtsd2ss,
+                    (Opcode::Fneg | Opcode::Fabs, _) => return Some(self.sign_bit(opcode, double, arg, res?)),
+                    (Opcode::FcvtToSint | Opcode::FcvtToUint, _) => {
+                        return self.float_to_int(opcode == Opcode::FcvtToSint, double, arg, res?);
+                    }
+                    _ => return None,
+                };
+                let x = self.xmm_operand(arg, 0);
+                self.put(Inst::XmmUnary { op, src: RegMem::Reg(x), dst: x });
+                self.store_home(res?, x);
+                Ok(())
+            }
+            InstructionData::Unary { opcode: opcode @ (Opcode::FcvtFromSint | Opcode::FcvtFromUint), arg } => {
+                let from = dfg.value_type(arg);
+                let unsigned = opcode == Opcode::FcvtFromUint;
+                // Signed 32 and 64 bits convert directly; unsigned 32 bits converts
+                // exactly as the zero-extended signed 64-bit value. Narrower sources and
+                // unsigned 64 bits are not covered yet.
+                if from.bits() < 32 || (unsigned && from.bits() == 64) {
+                    return None;
+                }
+                let double = dfg.value_type(res?) == types::F64;
+                let r = match self.use_value(arg) {
+                    Ok(r) => r,
+                    Err(e) => return Some(Err(e)),
+                };
+                let (mut src, dst, mut size) = (cached(r), regs::xmm(0), exact(from));
+                if unsigned {
+                    let scratch = regs::gpr(super::SCRATCH);
+                    self.put(Inst::MovRR { size: OperandSize::S32, src, dst: scratch });
+                    (src, size) = (scratch, OperandSize::S64);
+                }
+                self.put(Inst::CvtIntToFloat { double, size, src, dst });
+                self.store_home(res?, dst);
+                Ok(())
+            }
+            InstructionData::FloatCompare { cond, args: [a, b], .. } => self.float_compare(cond, a, b, res?),
+            _ => return None,
+        })
+    }
+
+    /// `fcvt_to_sint` and `fcvt_to_uint` to `i32` and `i64` (`None` for other widths and
+    /// for unsigned `i64`): NaN traps with `bad_toint`, a value whose truncation does not
+    /// fit traps with `int_ovf`.
+    ///
+    /// Signed: `cvttss2si`/`cvttsd2si` gives MIN for NaN and for every value out of range,
+    /// so only a MIN result (`cmp r, 1` overflows exactly then) is checked further: NaN,
+    /// then a value at or above 0 (out of range upwards), then one below the smallest
+    /// value that truncates to MIN (-2^N, or for `f64` to `i32` anything above
+    /// -2^31 - 1). Unsigned 32 bits: NaN, then the range (-1, 2^32) checked first, and the
+    /// 64-bit signed conversion is then exact.
+    fn float_to_int(&mut self, signed: bool, double: bool, arg: Value, res: Value) -> Option<Result<(), CodegenError>> {
+        let bits = self.func.dfg.value_type(res).bits();
+        if !(bits == 32 || bits == 64) || (!signed && bits == 64) {
+            return None;
+        }
+        let fconst = |x: f64| if double { x.to_bits() } else { u64::from((x as f32).to_bits()) };
+        let r = match self.fresh() {
+            Ok(r) => r,
+            Err(e) => return Some(Err(e)),
+        };
+        let (x, k, dst) = (self.xmm_operand(arg, 0), regs::xmm(1), cached(r));
+        let same = RegMem::Reg(x);
+        if signed {
+            let size = exact(self.func.dfg.value_type(res));
+            self.put(Inst::CvtFloatToInt { double, size, src: x, dst });
+            let (done, check) = (self.buf.get_label(), self.buf.get_label());
+            self.put(Inst::Cmp { size, src1: dst, src2: RegMemImm::Imm(1) });
+            self.put_before(Inst::JmpCond { cc: CC::NO, taken: done, not_taken: check }, Some(check));
+            self.buf.bind_label(check);
+            self.put(Inst::XmmCmp { double, src1: x, src2: same });
+            self.put(Inst::TrapIf { cc: CC::P, code: TrapCode::BadConversionToInteger });
+            self.put(Inst::XmmConst { double, bits: fconst(0.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::NB, code: TrapCode::IntegerOverflow });
+            let (limit, cc) = match (double, bits) {
+                (true, 32) => (-2147483649.0, CC::BE),
+                _ => (-(2f64.powi(bits as i32 - 1)), CC::B),
+            };
+            self.put(Inst::XmmConst { double, bits: fconst(limit), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc, code: TrapCode::IntegerOverflow });
+            self.buf.bind_label(done);
+        } else {
+            self.put(Inst::XmmCmp { double, src1: x, src2: same });
+            self.put(Inst::TrapIf { cc: CC::P, code: TrapCode::BadConversionToInteger });
+            self.put(Inst::XmmConst { double, bits: fconst(-1.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::BE, code: TrapCode::IntegerOverflow });
+            self.put(Inst::XmmConst { double, bits: fconst(4294967296.0), dst: k });
+            self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(k) });
+            self.put(Inst::TrapIf { cc: CC::NB, code: TrapCode::IntegerOverflow });
+            self.put(Inst::CvtFloatToInt { double, size: OperandSize::S64, src: x, dst });
+        }
+        self.define(res, r);
+        Some(Ok(()))
+    }
+
+    /// A float constant: its bits, through an integer register.
+    fn float_const(&mut self, bits: u64, res: Value) -> Result<(), CodegenError> {
+        let r = self.fresh()?;
+        self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst: cached(r) });
+        self.define(res, r);
+        Ok(())
+    }
+
+    /// Loads float `v` from its home into xmm`n`.
+    fn xmm_operand(&mut self, v: Value, n: u8) -> crate::machinst::Reg {
+        let reg = regs::xmm(n);
+        let offset = self.home(self.resolve(v));
+        self.put(Inst::MovFromSp { offset, dst: reg, class: RegClass::Float });
+        reg
+    }
+
+    /// `fneg` (flip the sign bit) and `fabs` (clear it), on the bits in an integer
+    /// register.
+    fn sign_bit(&mut self, opcode: Opcode, double: bool, arg: Value, res: Value) -> Result<(), CodegenError> {
+        let x = self.use_value(arg)?;
+        let mask = self.fresh()?;
+        let sign = if double { 1u64 << 63 } else { 1u64 << 31 };
+        let (op, bits) = if opcode == Opcode::Fneg { (AluOp::Xor, sign) } else { (AluOp::And, !sign) };
+        let size = if double { OperandSize::S64 } else { OperandSize::S32 };
+        self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst: cached(mask) });
+        let src2 = RegMemImm::Reg(cached(x));
+        self.put(Inst::AluRmiR { size, op, src1: cached(mask), src2, dst: cached(mask), trap: None });
+        self.define(res, mask);
+        Ok(())
+    }
+
+    /// `fcmp`: `ucomiss`/`ucomisd` sets ZF, PF, CF to 1,1,1 when unordered, 0,0,1 for
+    /// less, 1,0,0 for equal, 0,0,0 for greater. "Greater" conditions read CF and ZF
+    /// directly; "less" ones compare the operands swapped; `eq` and `ne` also need PF.
+    fn float_compare(&mut self, cond: FloatCC, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+        use FloatCC::*;
+        let double = self.func.dfg.value_type(a) == types::F64;
+        let swap = matches!(cond, LessThan | LessThanOrEqual | UnorderedOrGreaterThan | UnorderedOrGreaterThanOrEqual);
+        let (x, y) = if swap { (b, a) } else { (a, b) };
+        let (x, y) = (self.xmm_operand(x, 0), self.xmm_operand(y, 1));
+        self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(y) });
+        let cc = match cond {
+            Ordered => CC::NP,
+            Unordered => CC::P,
+            OrderedNotEqual => CC::NZ,
+            UnorderedOrEqual => CC::Z,
+            GreaterThan | LessThan => CC::NBE,
+            GreaterThanOrEqual | LessThanOrEqual => CC::NB,
+            UnorderedOrLessThan | UnorderedOrGreaterThan => CC::B,
+            UnorderedOrLessThanOrEqual | UnorderedOrGreaterThanOrEqual => CC::BE,
+            Equal | NotEqual => {
+                // eq: ZF and not PF; ne: not ZF or PF.
+                let (first, second, op) =
+                    if cond == Equal { (CC::Z, CC::NP, AluOp::And) } else { (CC::NZ, CC::P, AluOp::Or) };
+                let r = self.fresh()?;
+                let t = self.fresh()?;
+                self.put(Inst::Setcc { cc: first, dst: cached(r) });
+                self.put(Inst::Setcc { cc: second, dst: cached(t) });
+                let src2 = RegMemImm::Reg(cached(t));
+                self.put(Inst::AluRmiR {
+                    size: OperandSize::S8,
+                    op,
+                    src1: cached(r),
+                    src2,
+                    dst: cached(r),
+                    trap: None,
+                });
+                self.define(res, r);
+                return Ok(());
+            }
+        };
+        let r = self.fresh()?;
+        self.put(Inst::Setcc { cc, dst: cached(r) });
+        self.define(res, r);
+        Ok(())
+    }
+}

@@ -1,0 +1,738 @@
+//! The x86-64 part of the baseline tier (`crate::baseline`): one pass over the function,
+//! each IR instruction turned into x64 [`Inst`]s over physical registers and emitted at
+//! once into the `MachBuffer` with the ordinary encoder.
+//!
+//! Input: a function prepared by `crate::baseline::prepare`. Output: `CompiledCode` filled
+//! as the optimizing pipeline fills it (relocations, traps with source locations, call
+//! sites, the frame and unwind records of the shared prologue and epilogues), or
+//! `CodegenError::Unsupported` naming what the tier does not cover yet, so the caller can
+//! fall back to `opt_level=none`.
+//!
+//! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
+//! the scratch register of argument and edge copies and of indirect calls. All are
+//! caller-saved, so the frame saves no callee-saved register. Integer values in registers
+//! and homes are 64 bits whose bits above the value's type are undefined: operations whose
+//! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
+//! at the type's width.
+//!
+//! This module has the frame, the walk, the register cache plumbing, branches, returns and
+//! calls; `ops.rs` has the arithmetic and memory instructions.
+
+mod float;
+mod ops;
+
+use super::abi::{SYSV, conv_desc};
+use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
+use super::{FRAME, Inst, X64LabelUse, regs};
+use crate::baseline::{RegCache, layout_stack_slots, not_covered};
+use crate::ir::{
+    ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
+    Signature, Type, Value, types,
+};
+use crate::machinst::abi::{ArgLoc, CallLayout, ParamLoc, RetLoc};
+use crate::machinst::{
+    CompileOptions, CompiledCode, EmitState, FrameInfo, FrameItem, FrameLayout, MachBuffer, MachInst, MachLabel,
+    PRegSet, Pass, Reg, RegClass, UnwindInst, UnwindRecord,
+};
+use crate::result::CodegenError;
+use crate::settings::Flags;
+use std::fmt::Write;
+use std::time::Instant;
+
+/// The hardware numbers of the cache registers, by cache index.
+const POOL: [u8; 8] = [0, 1, 2, 6, 7, 8, 9, 10];
+/// Cache indices of the registers some instructions need fixed.
+const RAX: usize = 0;
+const RCX: usize = 1;
+const RDX: usize = 2;
+/// The scratch register (never cached).
+const SCRATCH: u8 = 11;
+
+/// Compiles `func` with the baseline tier for a CPU with `isa_flags` (with the levels they
+/// imply); see the module documentation.
+pub fn compile(
+    func: &Function,
+    flags: &Flags,
+    isa_flags: super::X64Flags,
+    options: &mut CompileOptions,
+) -> Result<CompiledCode, CodegenError> {
+    let start = Instant::now();
+    let verify_before = options.times.verify;
+    let func = crate::baseline::prepare(func, flags, options)?;
+    let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
+    let result = Emitter::new(&func, flags, isa_flags, want_listing).and_then(Emitter::run);
+    // The whole pass counts as emission (there is no separate lowering or allocation).
+    options.times.emit += start.elapsed().saturating_sub(options.times.verify - verify_before);
+    let mut code = result?;
+    if !flags.unwind_info {
+        code.unwind.clear();
+    }
+    if options.print_after == Some(Pass::Emit) {
+        options.printed = Some(code.listing.clone().unwrap_or_default());
+    }
+    if !options.want_listing {
+        code.listing = None;
+    }
+    Ok(code)
+}
+
+/// The state of the one pass over a function.
+struct Emitter<'f> {
+    func: &'f Function,
+    buf: MachBuffer<X64LabelUse>,
+    frame: FrameInfo,
+    cache: RegCache,
+    /// Offsets of the explicit stack slots in their area.
+    slots: Vec<u32>,
+    /// Where the function's own parameters and results are.
+    own: CallLayout,
+    unwind: Vec<UnwindRecord>,
+    listing: Option<String>,
+    /// The label bound right after the code being emitted, if known (branches to it fall
+    /// through).
+    next: Option<MachLabel>,
+    is_pic: bool,
+    isa_flags: super::X64Flags,
+}
+
+fn gpr(enc: u8) -> Reg {
+    regs::gpr(enc)
+}
+
+fn cached(r: usize) -> Reg {
+    regs::gpr(POOL[r])
+}
+
+fn label(b: Block) -> MachLabel {
+    MachLabel::from_block(crate::entity::EntityRef::index(b) as u32)
+}
+
+/// The width of operations that must see exactly the bits of `ty`.
+fn exact(ty: Type) -> OperandSize {
+    OperandSize::from_bits(ty.bits()).unwrap_or(OperandSize::S64)
+}
+
+/// The width of operations whose low bits do not depend on the bits above them (add,
+/// multiply, bitwise): 32 bits for types up to 32, else 64.
+fn wide(ty: Type) -> OperandSize {
+    if ty.bits() <= 32 { OperandSize::S32 } else { OperandSize::S64 }
+}
+
+fn check_type(ty: Type) -> Result<(), CodegenError> {
+    if (ty.is_int_scalar() && ty.bits() <= 64) || ty == types::F32 || ty == types::F64 {
+        Ok(())
+    } else {
+        Err(not_covered(format_args!("`{ty}` values")))
+    }
+}
+
+fn is_system_v_family(conv: CallConv) -> bool {
+    matches!(conv, CallConv::SystemV | CallConv::Fast | CallConv::Tail)
+}
+
+impl<'f> Emitter<'f> {
+    fn new(
+        func: &'f Function,
+        flags: &Flags,
+        isa_flags: super::X64Flags,
+        want_listing: bool,
+    ) -> Result<Self, CodegenError> {
+        if !is_system_v_family(func.signature.call_conv) {
+            return Err(not_covered(format_args!("the `{}` calling convention", func.signature.call_conv)));
+        }
+        let own = CallLayout::new(&SYSV, &func.signature)?;
+        if own.has_by_ref() {
+            return Err(not_covered("signatures with arguments by reference"));
+        }
+        let mut slots = Vec::new();
+        let slots_size = layout_stack_slots(func, &mut slots);
+        // Outgoing arguments and return areas: room for the largest call the function may
+        // make (any signature it declares; those the tier cannot call make it fall back
+        // later).
+        let outgoing = func
+            .dfg
+            .signatures
+            .iter()
+            .filter_map(|(_, sig)| CallLayout::new(conv_desc(sig.call_conv).ok()?, sig).ok())
+            .map(|l| l.stack_args_size.next_multiple_of(8) + l.ret_area_size)
+            .max()
+            .unwrap_or(0);
+        let num_values = func.dfg.num_values();
+        let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
+        // One home per value, one slot for the address of the function's own return
+        // area, and staging slots for the parallel copies of branches to the block with
+        // the most parameters.
+        let frame = crate::machinst::abi::frame::layout(
+            &FRAME,
+            outgoing,
+            slots_size,
+            (num_values + 1 + max_params) as u32,
+            Vec::new(),
+            flags.stack_probe_interval(),
+        );
+        let mut cache = RegCache::new(POOL.len());
+        cache.reset(num_values);
+        Ok(Self {
+            func,
+            buf: MachBuffer::new(func.dfg.num_blocks() as u32, crate::ir::Endianness::Little),
+            frame,
+            cache,
+            slots,
+            own,
+            unwind: Vec::new(),
+            listing: want_listing.then(String::new),
+            next: None,
+            is_pic: flags.is_pic,
+            isa_flags,
+        })
+    }
+
+    fn run(mut self) -> Result<CompiledCode, CodegenError> {
+        let func = self.func;
+        let entry = func.layout.entry_block().ok_or_else(|| not_covered("a function without blocks"))?;
+        for block in func.layout.blocks() {
+            self.next = func.layout.next_block(block).map(label);
+            self.buf.bind_label(label(block));
+            if let Some(l) = &mut self.listing {
+                let _ = writeln!(l, "{block}:");
+            }
+            self.cache.clear();
+            if block == entry {
+                let prologue = Inst::gen_prologue(&self.frame);
+                self.put_frame(prologue);
+                self.entry_params(entry)?;
+            }
+            for inst in func.layout.block_insts(block) {
+                self.buf.start_srcloc(func.srclocs[inst]);
+                self.inst(inst)?;
+                self.buf.end_srcloc();
+                self.cache.unpin_all();
+            }
+        }
+        let done = self.buf.finish()?;
+        Ok(CompiledCode {
+            code: done.data,
+            alignment: 16,
+            relocs: done.relocs,
+            traps: done.traps,
+            call_sites: done.call_sites,
+            exception_sites: done.exception_sites,
+            srclocs: done.srclocs,
+            frame: FrameLayout { frame_size: self.frame.fixed_frame_size, uses_frame_pointer: true },
+            unwind: self.unwind,
+            listing: self.listing,
+        })
+    }
+
+    /// Emits one instruction (after an island, if one is due).
+    fn put(&mut self, inst: Inst) {
+        let next = self.next;
+        self.put_before(inst, next);
+    }
+
+    /// Emits one instruction that `next` follows.
+    fn put_before(&mut self, inst: Inst, next: Option<MachLabel>) {
+        let state = EmitState { frame: &self.frame, next_block: next };
+        if self.buf.island_needed(Inst::WORST_CASE_SIZE) {
+            self.buf.emit_island(Inst::WORST_CASE_SIZE, &mut |buf, after| Inst::gen_jump(after).emit(buf, &state));
+        }
+        if let Some(l) = &mut self.listing {
+            for line in inst.print_emitted(&state).lines() {
+                let _ = writeln!(l, "  {line}");
+            }
+        }
+        inst.emit(&mut self.buf, &state);
+    }
+
+    fn put_frame(&mut self, items: Vec<FrameItem<Inst>>) {
+        for item in items {
+            match item {
+                FrameItem::Inst(inst) => self.put(inst),
+                FrameItem::Unwind(inst) => self.unwind.push(UnwindRecord { offset: self.buf.cur_offset(), inst }),
+            }
+        }
+    }
+
+    /// SP offset of `v`'s home.
+    fn home(&self, v: Value) -> u32 {
+        self.frame.spill_slot_offset(crate::entity::EntityRef::index(v) as u32)
+    }
+
+    fn resolve(&self, v: Value) -> Value {
+        self.func.dfg.resolve_aliases(v)
+    }
+
+    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way).
+    fn load_home(&mut self, v: Value, dst: Reg) {
+        let offset = self.home(v);
+        self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
+    }
+
+    /// Stores `src` (an integer or an xmm register) to `v`'s home.
+    fn store_home(&mut self, v: Value, src: Reg) {
+        let offset = self.home(v);
+        self.put(Inst::MovToSp { offset, src, class: src.class() });
+    }
+
+    fn pick(&mut self) -> Result<usize, CodegenError> {
+        self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))
+    }
+
+    /// The cache register holding `v` (loaded from its home if needed), pinned.
+    fn use_value(&mut self, v: Value) -> Result<usize, CodegenError> {
+        let v = self.resolve(v);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(r) = self.cache.lookup(n) {
+            self.cache.pin(r);
+            return Ok(r);
+        }
+        let r = self.pick()?;
+        self.load_home(v, cached(r));
+        self.cache.assign(r, n);
+        Ok(r)
+    }
+
+    /// A pinned cache register to compute into.
+    fn fresh(&mut self) -> Result<usize, CodegenError> {
+        self.pick()
+    }
+
+    /// Puts `v` in cache register `r` (which must not be pinned), pinned.
+    fn use_value_in(&mut self, v: Value, r: usize) -> Result<(), CodegenError> {
+        let v = self.resolve(v);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        debug_assert!(!self.cache.is_pinned(r) || self.cache.lookup(n) == Some(r));
+        match self.cache.lookup(n) {
+            Some(at) if at == r => {}
+            Some(at) => self.put(Inst::MovRR { size: OperandSize::S64, src: cached(at), dst: cached(r) }),
+            None => self.load_home(v, cached(r)),
+        }
+        self.cache.assign(r, n);
+        self.cache.pin(r);
+        Ok(())
+    }
+
+    /// Takes cache register `r` for a fixed use (its value stays in its home), pinned.
+    fn claim(&mut self, r: usize) {
+        self.cache.forget_reg(r);
+        self.cache.pin(r);
+    }
+
+    /// `v` was computed into cache register `r`: stores it to its home (write-through)
+    /// and records it in the cache.
+    fn define(&mut self, v: Value, r: usize) {
+        self.store_home(v, cached(r));
+        self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+    }
+
+    /// Widens the narrow integer in `reg` as a signature asks (`uext`/`sext`).
+    fn extend_for_abi(&mut self, reg: Reg, ty: Type, ext: ArgumentExtension) {
+        if ty.bits() >= 64 {
+            return;
+        }
+        let from = exact(ty);
+        match ext {
+            ArgumentExtension::None => {}
+            ArgumentExtension::Uext => {
+                self.put(Inst::MovzxRmR { from, to: OperandSize::S64, src: RegMem::Reg(reg), dst: reg })
+            }
+            ArgumentExtension::Sext => {
+                self.put(Inst::MovsxRmR { from, to: OperandSize::S64, src: RegMem::Reg(reg), dst: reg })
+            }
+        }
+    }
+
+    /// SP offset of the slot holding the address of the function's own return area (the
+    /// spill slot after the values' homes).
+    fn ret_area_slot(&self) -> u32 {
+        self.frame.spill_slot_offset(self.func.dfg.num_values() as u32)
+    }
+
+    /// Stores the incoming arguments to the entry block parameters' homes (and the
+    /// return-area address to its slot).
+    fn entry_params(&mut self, entry: Block) -> Result<(), CodegenError> {
+        let func = self.func;
+        let offset = self.ret_area_slot();
+        match self.own.ret_area_ptr {
+            None => {}
+            Some(ArgLoc::Reg(p)) => self.put(Inst::MovToSp { offset, src: Reg::from_preg(p), class: RegClass::Int }),
+            Some(ArgLoc::Stack(at)) => {
+                let (addr, dst) = (Amode::IncomingArg { offset: at }, gpr(SCRATCH));
+                self.put(Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None });
+                self.put(Inst::MovToSp { offset, src: dst, class: RegClass::Int });
+            }
+        }
+        for (i, &v) in func.dfg.block_params(entry).iter().enumerate() {
+            check_type(func.dfg.value_type(v))?;
+            match &self.own.params[i] {
+                ParamLoc::Direct(locs) if locs.len() == 1 => match locs[0] {
+                    ArgLoc::Reg(p) => {
+                        self.store_home(v, Reg::from_preg(p));
+                        // The argument register caches the value, if it is a cache register.
+                        let int = p.class() == RegClass::Int;
+                        if let Some(r) = POOL.iter().position(|&e| int && usize::from(e) == p.hw_enc()) {
+                            self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+                        }
+                    }
+                    ArgLoc::Stack(offset) => {
+                        let addr = Amode::IncomingArg { offset };
+                        let dst = gpr(SCRATCH);
+                        self.put(Inst::Load { size: OperandSize::S64, ext: ExtMode::None, addr, dst, trap: None });
+                        self.store_home(v, dst);
+                    }
+                },
+                _ => return Err(not_covered("parameters in more than one location")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether taking `call` needs copies into the target's parameters.
+    fn edge_has_copies(&self, call: BlockCall) -> bool {
+        let dfg = &self.func.dfg;
+        let args = call.args_slice(&dfg.value_lists);
+        args.iter().zip(dfg.block_params(call.block)).any(|(&a, &p)| self.resolve(a) != p)
+    }
+
+    /// SP offset of staging slot `k` of the parallel copies (after the return-area slot).
+    fn staging_slot(&self, k: usize) -> u32 {
+        self.frame.spill_slot_offset((self.func.dfg.num_values() + 1 + k) as u32)
+    }
+
+    /// Writes the arguments of `call` into the target's parameter homes, as a parallel
+    /// copy: every argument is read before any parameter is written (up to 8 at once in
+    /// the cache registers; more through the staging slots, unless no argument is itself
+    /// a parameter of the target, when order cannot matter). The cache must be empty: its
+    /// registers are used.
+    fn edge_copies(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        let func = self.func;
+        let args = call.args_slice(&func.dfg.value_lists);
+        let params = func.dfg.block_params(call.block);
+        let pairs = || args.iter().zip(params).map(|(&a, &p)| (func.dfg.resolve_aliases(a), p)).filter(|(a, p)| a != p);
+        let n = pairs().count();
+        if n <= POOL.len() {
+            for (k, (a, _)) in pairs().enumerate() {
+                self.load_home(a, cached(k));
+            }
+            for (k, (_, p)) in pairs().enumerate() {
+                self.store_home(p, cached(k));
+            }
+        } else if pairs().all(|(a, _)| !params.contains(&a)) {
+            for (a, p) in pairs() {
+                self.load_home(a, gpr(SCRATCH));
+                self.store_home(p, gpr(SCRATCH));
+            }
+        } else {
+            let scratch = gpr(SCRATCH);
+            for (k, (a, _)) in pairs().enumerate() {
+                self.load_home(a, scratch);
+                let offset = self.staging_slot(k);
+                self.put(Inst::MovToSp { offset, src: scratch, class: RegClass::Int });
+            }
+            for (k, (_, p)) in pairs().enumerate() {
+                let offset = self.staging_slot(k);
+                self.put(Inst::MovFromSp { offset, dst: scratch, class: RegClass::Int });
+                self.store_home(p, scratch);
+            }
+        }
+        Ok(())
+    }
+
+    fn jump(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        self.cache.clear();
+        self.edge_copies(call)?;
+        self.put(Inst::Jmp { target: label(call.block) });
+        Ok(())
+    }
+
+    fn brif(&mut self, cond: Value, then: BlockCall, els: BlockCall) -> Result<(), CodegenError> {
+        let ty = self.func.dfg.value_type(cond);
+        let r = self.use_value(cond)?;
+        self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
+        self.cache.clear();
+        let then_copies = self.edge_has_copies(then);
+        let else_copies = self.edge_has_copies(els);
+        let then_label = if then_copies { self.buf.get_label() } else { label(then.block) };
+        let else_label = if else_copies { self.buf.get_label() } else { label(els.block) };
+        let after = if then_copies {
+            Some(then_label)
+        } else if else_copies {
+            Some(else_label)
+        } else {
+            self.next
+        };
+        self.put_before(Inst::JmpCond { cc: CC::NZ, taken: then_label, not_taken: else_label }, after);
+        if then_copies {
+            self.buf.bind_label(then_label);
+            self.edge_copies(then)?;
+            let after = if else_copies { Some(else_label) } else { self.next };
+            self.put_before(Inst::Jmp { target: label(then.block) }, after);
+        }
+        if else_copies {
+            self.buf.bind_label(else_label);
+            self.edge_copies(els)?;
+            self.put(Inst::Jmp { target: label(els.block) });
+        }
+        Ok(())
+    }
+
+    fn br_table(&mut self, index: Value, table: crate::ir::JumpTable) -> Result<(), CodegenError> {
+        let func = self.func;
+        let data = &func.dfg.jump_tables[table];
+        let r = self.use_value(index)?;
+        let (t1, t2) = (self.fresh()?, self.fresh()?);
+        self.cache.clear();
+        // A target whose edge needs copies goes through a stub after the table: the
+        // copies, then the jump.
+        let stub = |e: &mut Self, c: BlockCall| match e.edge_has_copies(c) {
+            true => e.buf.get_label(),
+            false => label(c.block),
+        };
+        let targets: Vec<MachLabel> = data.as_slice().iter().map(|&c| stub(self, c)).collect();
+        let default = stub(self, data.default_block());
+        let (index, tmp1, tmp2) = (cached(r), cached(t1), cached(t2));
+        self.put(Inst::JmpTable { index, tmp1, tmp2, default, targets: targets.clone() });
+        let default_call = data.default_block();
+        let calls = data.as_slice().iter().chain(std::iter::once(&default_call));
+        let mut stubs =
+            calls.zip(targets.iter().chain(std::iter::once(&default))).filter(|(c, l)| **l != label(c.block));
+        let mut current = stubs.next();
+        while let Some((&c, &l)) = current {
+            current = stubs.next();
+            // Each stub's jump falls through only into what really follows it: the next
+            // stub, or after the last one the next block.
+            let after = current.map_or(self.next, |(_, &next)| Some(next));
+            self.buf.bind_label(l);
+            self.edge_copies(c)?;
+            self.put_before(Inst::Jmp { target: label(c.block) }, after);
+        }
+        Ok(())
+    }
+
+    fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
+        let func = self.func;
+        self.cache.clear();
+        // Results in the return area first, through r11 (its address) and r10 (neither
+        // is a return register), then those in registers.
+        for pass_in_area in [true, false] {
+            for (i, &v) in values.iter().enumerate() {
+                let param = func.signature.returns[i];
+                let loc = match self.own.rets[i].as_slice() {
+                    [loc] => *loc,
+                    _ => return Err(not_covered("results in more than one location")),
+                };
+                match (loc, pass_in_area) {
+                    (RetLoc::Reg(p), false) => {
+                        let reg = Reg::from_preg(p);
+                        self.load_home(self.resolve(v), reg);
+                        self.extend_for_abi(reg, param.value_type, param.extension);
+                    }
+                    (RetLoc::Area(off), true) => {
+                        let (base, reg) = (gpr(SCRATCH), gpr(10));
+                        let offset = self.ret_area_slot();
+                        self.put(Inst::MovFromSp { offset, dst: base, class: RegClass::Int });
+                        self.load_home(self.resolve(v), reg);
+                        self.extend_for_abi(reg, param.value_type, param.extension);
+                        let addr = Amode::ImmReg { base, disp: off as i32 };
+                        self.put(Inst::Store { size: OperandSize::S64, src: reg, addr, trap: None });
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let at = self.buf.cur_offset();
+        self.unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RememberState });
+        let epilogue = Inst::gen_epilogue(&self.frame);
+        self.put_frame(epilogue);
+        self.put(Inst::Ret { rets: Vec::new() });
+        let at = self.buf.cur_offset();
+        self.unwind.push(UnwindRecord { offset: at, inst: UnwindInst::RestoreState });
+        Ok(())
+    }
+
+    /// A call of a function with signature `sig`: `callee` is its name, or `None` when
+    /// `args[0]` is its address.
+    fn call(
+        &mut self,
+        inst: IrInst,
+        sig: &Signature,
+        callee: Option<&ExternalName>,
+        args: &[Value],
+    ) -> Result<(), CodegenError> {
+        let desc = conv_desc(sig.call_conv)?;
+        let layout = CallLayout::new(desc, sig)?;
+        if layout.has_by_ref() {
+            return Err(not_covered("calls passing arguments by reference"));
+        }
+        // The return area sits above the stack arguments in the outgoing area.
+        let area = layout.stack_args_size.next_multiple_of(8);
+        let (address, args) = match callee {
+            Some(_) => (None, args),
+            None => (Some(args[0]), &args[1..]),
+        };
+        self.cache.clear();
+        for (i, &a) in args.iter().enumerate() {
+            let a = self.resolve(a);
+            let param = sig.params[i];
+            let ParamLoc::Direct(locs) = &layout.params[i] else {
+                return Err(not_covered("arguments by reference"));
+            };
+            match locs.as_slice() {
+                [ArgLoc::Reg(p)] => {
+                    let reg = Reg::from_preg(*p);
+                    self.load_home(a, reg);
+                    self.extend_for_abi(reg, param.value_type, param.extension);
+                }
+                [ArgLoc::Stack(offset)] => {
+                    let reg = gpr(SCRATCH);
+                    self.load_home(a, reg);
+                    self.extend_for_abi(reg, param.value_type, param.extension);
+                    self.put(Inst::MovToSp { offset: *offset, src: reg, class: RegClass::Int });
+                }
+                _ => return Err(not_covered("arguments in more than one location")),
+            }
+        }
+        match layout.ret_area_ptr {
+            None => {}
+            Some(at) => {
+                let dst = match at {
+                    ArgLoc::Reg(p) => Reg::from_preg(p),
+                    ArgLoc::Stack(_) => gpr(SCRATCH),
+                };
+                let addr = Amode::ImmReg { base: regs::rsp(), disp: area as i32 };
+                self.put(Inst::Lea { size: OperandSize::S64, addr, dst });
+                if let ArgLoc::Stack(offset) = at {
+                    self.put(Inst::MovToSp { offset, src: dst, class: RegClass::Int });
+                }
+            }
+        }
+        let (uses, defs, clobbers) = (Vec::new(), Vec::new(), PRegSet::empty());
+        match (callee, address) {
+            (Some(name), _) => self.put(Inst::CallKnown { callee: name.clone(), uses, defs, clobbers }),
+            (None, Some(address)) => {
+                let reg = gpr(SCRATCH);
+                self.load_home(self.resolve(address), reg);
+                self.put(Inst::CallUnknown { target: RegMem::Reg(reg), uses, defs, clobbers });
+            }
+            (None, None) => unreachable!("an indirect call has its address"),
+        }
+        for (i, &res) in self.func.dfg.inst_results(inst).iter().enumerate() {
+            match layout.rets[i].as_slice() {
+                [RetLoc::Reg(p)] => self.store_home(res, Reg::from_preg(*p)),
+                [RetLoc::Area(off)] => {
+                    let reg = gpr(SCRATCH);
+                    self.put(Inst::MovFromSp { offset: area + off, dst: reg, class: RegClass::Int });
+                    self.store_home(res, reg);
+                }
+                _ => return Err(not_covered("results in more than one location")),
+            }
+        }
+        Ok(())
+    }
+
+    /// Emits one IR instruction.
+    fn inst(&mut self, inst: IrInst) -> Result<(), CodegenError> {
+        let func = self.func;
+        let dfg = &func.dfg;
+        for &v in dfg.inst_args(inst).iter().chain(dfg.inst_results(inst)) {
+            check_type(dfg.value_type(v))?;
+        }
+        match dfg.insts[inst] {
+            InstructionData::Jump { destination, .. } => self.jump(destination),
+            InstructionData::Brif { arg, blocks: [then, els], .. } => self.brif(arg, then, els),
+            InstructionData::BranchTable { arg, table, .. } => self.br_table(arg, table),
+            InstructionData::MultiAry { opcode: Opcode::Return, args } => self.ret(args.as_slice(&dfg.value_lists)),
+            InstructionData::Trap { opcode: Opcode::Trap, code } => {
+                self.put(Inst::Ud2 { code });
+                Ok(())
+            }
+            InstructionData::Call { opcode: Opcode::Call, func_ref, args } => {
+                let ext = &dfg.ext_funcs[func_ref];
+                let sig = &dfg.signatures[ext.signature];
+                self.call(inst, sig, Some(&ext.name), args.as_slice(&dfg.value_lists))
+            }
+            InstructionData::CallIndirect { opcode: Opcode::CallIndirect, sig_ref, args } => {
+                self.call(inst, &dfg.signatures[sig_ref], None, args.as_slice(&dfg.value_lists))
+            }
+            data => self.compute(inst, data),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::isa::{TargetIsa, lookup_by_name};
+    use crate::machinst::{CompileOptions, CompiledCode};
+    use crate::result::CodegenError;
+    use crate::settings::{Flags, OptLevel};
+
+    fn isa(name: &str, level: OptLevel) -> Box<dyn TargetIsa> {
+        lookup_by_name(name).unwrap().with_flags(Flags { opt_level: level, ..Flags::default() }).finish().unwrap()
+    }
+
+    fn compile(text: &str, isa: &dyn TargetIsa) -> (Result<CompiledCode, CodegenError>, CompileOptions) {
+        let f = crate::text::parse_functions(text).unwrap().remove(0);
+        let mut options = CompileOptions { want_listing: true, ..CompileOptions::default() };
+        (isa.compile_function_with(&f, &mut options), options)
+    }
+
+    const CALLS_AND_TRAPS: &str = "function %f(i64, i64) -> i64 {
+    fn0 = %g(i64) -> i64
+block0(v0: i64, v1: i64):
+    v2 = udiv v0, v1
+    v3 = call fn0(v2)
+    v4 = load.i64 v3+8
+    return v4
+}
+";
+
+    #[test]
+    fn the_tier_records_what_the_pipeline_records() {
+        let (code, options) = compile(CALLS_AND_TRAPS, &*isa("x86_64", OptLevel::Baseline));
+        let code = code.unwrap();
+        assert_eq!(options.baseline_fallback, None);
+        // The call: one call site and one relocation to %g.
+        assert_eq!(code.call_sites.len(), 1);
+        assert_eq!(code.relocs.len(), 1);
+        // Traps: division by zero (the explicit check and the `div`), and the load.
+        let codes: Vec<String> = code.traps.iter().map(|t| t.code.to_string()).collect();
+        assert_eq!(codes, ["int_divz", "int_divz", "heap_oob"]);
+        // The shared prologue and epilogue, with their unwind records.
+        assert!(!code.unwind.is_empty());
+        let listing = code.listing.unwrap();
+        assert!(listing.starts_with("block0:\n  push rbp\n  mov rbp, rsp\n"), "{listing}");
+        assert!(listing.trim_end().ends_with("pop rbp\n  ret"), "{listing}");
+        // The same records as at opt_level=none, whatever the instructions.
+        let (none, _) = compile(CALLS_AND_TRAPS, &*isa("x86_64", OptLevel::None));
+        let none = none.unwrap();
+        assert_eq!((none.call_sites.len(), none.relocs.len()), (1, 1));
+        assert_eq!(none.relocs[0].kind, code.relocs[0].kind);
+    }
+
+    #[test]
+    fn what_the_tier_does_not_cover_falls_back_to_none_and_says_why() {
+        let text = "function %f(i128) -> i128 {\nblock0(v0: i128):\n    v1 = iadd v0, v0\n    return v1\n}\n";
+        let (code, options) = compile(text, &*isa("x86_64", OptLevel::Baseline));
+        assert!(code.is_ok());
+        assert_eq!(options.baseline_fallback.as_deref(), Some("baseline tier: `i128` values"));
+        let (none, _) = compile(text, &*isa("x86_64", OptLevel::None));
+        assert_eq!(code.unwrap().code, none.unwrap().code, "the fallback is the opt_level=none pipeline");
+        let text = "function %f(i64) -> i64 {\nblock0(v0: i64):\n    v1 = popcnt v0\n    return v1\n}\n";
+        let (_, options) = compile(text, &*isa("x86_64", OptLevel::Baseline));
+        assert_eq!(
+            options.baseline_fallback.as_deref(),
+            Some("baseline tier: `popcnt` without the CPU feature it needs")
+        );
+    }
+
+    #[test]
+    fn other_isas_refuse_the_tier() {
+        let text = "function %f() {\nblock0:\n    return\n}\n";
+        for name in ["aarch64", "riscv64", "s390x"] {
+            let (code, options) = compile(text, &*isa(name, OptLevel::Baseline));
+            let e = code.unwrap_err();
+            assert_eq!(e.to_string(), "unsupported: baseline tier: x86_64 only for now", "{name}");
+            assert_eq!(options.baseline_fallback, None);
+        }
+    }
+}
