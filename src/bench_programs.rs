@@ -32,8 +32,9 @@ pub struct Options {
     /// that everything builds and agrees, not a measurement.
     #[arg(long)]
     pub small: bool,
-    /// How Lathe compiles: `speed` (the mid-end and the backtracking allocator) or `none`.
-    #[arg(long, value_parser = ["none", "speed"], default_value = "speed")]
+    /// How Lathe compiles: `speed` (the mid-end and the backtracking allocator), `none`, or
+    /// `baseline` (the single-pass tier).
+    #[arg(long, value_parser = ["none", "speed", "baseline"], default_value = "speed")]
     pub opt_level: String,
     /// The benchmark folder (with `programs/` and `wasm/`).
     #[arg(long, default_value = "bench")]

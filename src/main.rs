@@ -30,7 +30,7 @@ mod wasm_cmd;
 use clap::{Parser, Subcommand};
 use lathe_codegen::isa::{self, IsaBuilder, TargetError};
 use lathe_codegen::machinst::{CompileOptions, Pass};
-use lathe_codegen::settings::Flags;
+use lathe_codegen::settings::{Flags, OptLevel};
 use lathe_codegen::text::{self, HeaderLine, TestFile};
 use lathe_filetests::{RunOptions, TestOutcome, collect_files, run_paths};
 use std::io::Write as _;
@@ -135,9 +135,10 @@ enum Command {
         #[arg(long)]
         invoke: Option<String>,
         /// How a Wasm program is compiled: `speed` (the default, as `wasmtime run`: the
-        /// mid-end and the backtracking allocator) or `none` (fast compile, the single-pass
-        /// register allocator).
-        #[arg(long, value_parser = ["none", "speed"], default_value = "speed")]
+        /// mid-end and the backtracking allocator), `none` (faster compile, the single-pass
+        /// register allocator) or `baseline` (the single-pass tier: fastest compile, slower
+        /// code; x86-64; functions it does not cover yet are compiled at `none`).
+        #[arg(long, value_parser = ["none", "speed", "baseline"], default_value = "speed")]
         opt_level: String,
         /// After a Wasm program ends, print compile and run times, sizes and peak memory
         /// on stderr (one `lathe-stats:` line; used by `lathe bench programs`).
@@ -271,10 +272,14 @@ fn main() -> ExitCode {
             inherit_env,
             tcplisten,
         } if wasm_cmd::is_wasm(&file) => {
-            let optimize = opt_level == "speed";
+            let opt_level = match opt_level.as_str() {
+                "none" => OptLevel::None,
+                "baseline" => OptLevel::Baseline,
+                _ => OptLevel::Speed,
+            };
             let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env, tcplisten };
             let options =
-                wasm_cmd::RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi };
+                wasm_cmd::RunOptions { opt_level, stats, profile, debug_info, timeout, fuel, max_memory, wasi };
             wasm_cmd::cmd_run(&file, invoke, args, options)
         }
         Command::Run { file, .. } => cmd_run(&file),

@@ -3,6 +3,7 @@
 //! (prints each failed assertion). Wasm runs on a thread with a fixed 64 MiB stack so that
 //! unbounded recursion is caught as a stack-overflow trap.
 
+use lathe_codegen::settings::OptLevel;
 use lathe_wasm::wasi::{self, WasiCtx};
 use lathe_wasm::{Config, Engine, Extern, Module, Profiler, Store, Val, WasmError};
 use std::path::Path;
@@ -291,8 +292,8 @@ fn run_inner(
 
 /// How `lathe run` runs a Wasm program (the flags besides the file and its arguments).
 pub struct RunOptions {
-    /// Compile at `opt_level=speed`.
-    pub optimize: bool,
+    /// The `--opt-level`: `speed`, `none` or `baseline`.
+    pub opt_level: lathe_codegen::settings::OptLevel,
     /// Print a `lathe-stats:` line at the end.
     pub stats: bool,
     /// The `--profile` strategy's name.
@@ -371,12 +372,12 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(seconds).map_err(|e| format!("`{s}`: {e}"))
 }
 
-/// `lathe run` on a Wasm file: compiled with the mid-end when `optimize`; with `stats`, a
+/// `lathe run` on a Wasm file: compiled at `opt_level`; with `stats`, a
 /// [`RunStats`] line goes to stderr at the end; its code reported to the profiler named by
 /// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]); with `debug_info`,
 /// described to gdb.
 pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
-    let RunOptions { optimize, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
+    let RunOptions { opt_level, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
     let (preopens, env, listeners) = match wasi.resolve().and_then(|(p, e)| Ok((p, e, wasi.listeners()?))) {
         Ok(r) => r,
         Err(e) => {
@@ -393,7 +394,8 @@ pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: 
         }
     };
     let config = Config {
-        optimize,
+        optimize: opt_level == OptLevel::Speed,
+        baseline: opt_level == OptLevel::Baseline,
         profiler,
         debug_info,
         interruptible: timeout.is_some(),

@@ -21,7 +21,11 @@ use std::sync::atomic::{AtomicU64, Ordering};
 /// Where the entry for `bytes` compiled by `engine` lives in `dir`.
 pub(super) fn entry_path(dir: &Path, engine: &Engine, bytes: &[u8]) -> PathBuf {
     let mut key = fingerprint(engine).into_bytes();
-    key.extend_from_slice(if engine.config.optimize { b"|speed|" } else { b"|none|" });
+    key.extend_from_slice(match engine.isa.flags().opt_level {
+        lathe_codegen::settings::OptLevel::Baseline => b"|baseline|",
+        lathe_codegen::settings::OptLevel::None => b"|none|",
+        _ => b"|speed|",
+    });
     // A module valid with more features must not load from the cache for an engine
     // that validates with fewer.
     key.extend_from_slice(&engine.config.wasm_features.bits().to_le_bytes());

@@ -71,6 +71,10 @@ pub struct Config {
     pub spectre_mitigation: bool,
     /// Run the mid-end and the better register allocator.
     pub optimize: bool,
+    /// Compile with the single-pass baseline tier (`opt_level=baseline`: fast compiles,
+    /// slower code; x86-64 only, and a function it does not cover yet is compiled at
+    /// `opt_level=none` instead). Takes precedence over `optimize`.
+    pub baseline: bool,
     /// Where instances report their code for `perf` (each function under its Wasm name,
     /// [`ModuleInfo::func_name`]); by default nowhere.
     pub profiler: lathe_jit::Profiler,
@@ -112,6 +116,7 @@ impl Default for Config {
             bounds_checks: BoundsChecks::default(),
             spectre_mitigation: true,
             optimize: false,
+            baseline: false,
             profiler: lathe_jit::Profiler::default(),
             debug_info: false,
             baseline_cpu: false,
@@ -145,7 +150,11 @@ impl Engine {
     /// An engine for the host, using the ISA features the host has.
     pub fn new(config: Config) -> Result<Engine, WasmError> {
         let flags = Flags {
-            opt_level: if config.optimize { OptLevel::Speed } else { OptLevel::None },
+            opt_level: match (config.baseline, config.optimize) {
+                (true, _) => OptLevel::Baseline,
+                (false, true) => OptLevel::Speed,
+                (false, false) => OptLevel::None,
+            },
             enable_verifier: cfg!(debug_assertions),
             enable_heap_access_spectre_mitigation: config.spectre_mitigation,
             enable_table_access_spectre_mitigation: config.spectre_mitigation,
