@@ -679,30 +679,68 @@ impl isle::Context for RuleCtx<'_, '_> {
         (ty == types::I64).then_some(ty)
     }
     /// `v` is an `i32` whose register has bits 32-63 clear: computed by an operation
-    /// every rule lowers to a 32-bit instruction (which clears them: additions, also as
-    /// `lea r32`, subtraction, the bitwise operations, constants as `mov r32, imm`), or a
-    /// block parameter only ever passed such values (register moves, spills and reloads
-    /// are 64 bits wide and keep the bits).
+    /// every rule lowers to an instruction writing a 32-bit register (which clears them:
+    /// additions, also as `lea r32`, subtraction, the bitwise operations, constants as
+    /// `mov r32, imm`, shifts and rotates by a count that is not a multiple of 32 (such
+    /// a shift by a constant emits nothing), `cmov r32`, zero-extending loads and loads
+    /// of 32 bits, `movzx`/`movsx r32`), or a block parameter only ever passed such
+    /// values (register moves, spills and reloads are 64 bits wide and keep the bits).
+    /// Not multiplies (`x * 3` is a 64-bit `lea`), sign-extending loads (`movsx r64`),
+    /// function parameters or call results (the ABI leaves the bits undefined), or
+    /// `ireduce` (no instruction at all).
     fn zero_extending_i32_op(&mut self, v: Value) -> Option<Value> {
         if self.lower.f.dfg.value_type(v) != types::I32 {
             return None;
         }
         let f = self.lower.f;
+        // A count the shift lowering may see as a constant multiple of 32 (no instruction).
+        let may_shift_by_zero = |inst: Inst| match f.dfg.insts[inst] {
+            crate::ir::InstructionData::BinaryImm64 { imm, .. } => imm.bits() % 32 == 0,
+            _ => {
+                let count = f.dfg.inst_args(inst)[1];
+                match f.dfg.value_def(f.dfg.resolve_aliases(count)) {
+                    crate::ir::ValueDef::Result(def, _) => match f.dfg.insts[def] {
+                        crate::ir::InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => imm.bits() % 32 == 0,
+                        _ => false,
+                    },
+                    _ => false,
+                }
+            }
+        };
         let clears_upper = |inst: Inst, v: Value| {
-            f.dfg.value_type(v) == types::I32
-                && matches!(
-                    f.dfg.insts[inst].opcode(),
-                    Opcode::Iadd
-                        | Opcode::Isub
-                        | Opcode::Band
-                        | Opcode::Bor
-                        | Opcode::Bxor
-                        | Opcode::IaddImm
-                        | Opcode::BandImm
-                        | Opcode::BorImm
-                        | Opcode::BxorImm
-                        | Opcode::Iconst
-                )
+            if f.dfg.value_type(v) != types::I32 {
+                return false;
+            }
+            match f.dfg.insts[inst].opcode() {
+                Opcode::Iadd
+                | Opcode::Isub
+                | Opcode::Band
+                | Opcode::Bor
+                | Opcode::Bxor
+                | Opcode::IaddImm
+                | Opcode::BandImm
+                | Opcode::BorImm
+                | Opcode::BxorImm
+                | Opcode::Iconst
+                | Opcode::Select
+                | Opcode::SelectSpectreGuard
+                | Opcode::Load
+                | Opcode::Uload8
+                | Opcode::Uload16
+                | Opcode::Uextend
+                | Opcode::Sextend => true,
+                Opcode::Ishl
+                | Opcode::Ushr
+                | Opcode::Sshr
+                | Opcode::Rotl
+                | Opcode::Rotr
+                | Opcode::IshlImm
+                | Opcode::UshrImm
+                | Opcode::SshrImm
+                | Opcode::RotlImm
+                | Opcode::RotrImm => !may_shift_by_zero(inst),
+                _ => false,
+            }
         };
         self.lower.value_fact(v, &clears_upper).then_some(v)
     }
