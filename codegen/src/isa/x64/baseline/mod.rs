@@ -24,7 +24,7 @@ mod ops;
 use super::abi::{SYSV, conv_desc};
 use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
 use super::{FRAME, Inst, X64LabelUse, regs};
-use crate::baseline::{RegCache, layout_stack_slots, not_covered};
+use crate::baseline::{RegCache, Uses, layout_stack_slots, not_covered};
 use crate::ir::{
     ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
     Signature, Type, Value, types,
@@ -82,6 +82,10 @@ struct Emitter<'f> {
     buf: MachBuffer<X64LabelUse>,
     frame: FrameInfo,
     cache: RegCache,
+    /// Which values are block-local, and where they are last read.
+    uses: Uses,
+    /// The position of the instruction being emitted (as `Uses` numbers them).
+    pos: u32,
     /// Offsets of the explicit stack slots in their area.
     slots: Vec<u32>,
     /// Where the function's own parameters and results are.
@@ -177,6 +181,8 @@ impl<'f> Emitter<'f> {
             buf: MachBuffer::new(func.dfg.num_blocks() as u32, crate::ir::Endianness::Little),
             frame,
             cache,
+            uses: Uses::compute(func),
+            pos: 0,
             slots,
             own,
             unwind: Vec::new(),
@@ -203,6 +209,7 @@ impl<'f> Emitter<'f> {
                 self.entry_params(entry)?;
             }
             for inst in func.layout.block_insts(block) {
+                self.pos += 1;
                 self.buf.start_srcloc(func.srclocs[inst]);
                 self.inst(inst)?;
                 self.buf.end_srcloc();
@@ -274,8 +281,42 @@ impl<'f> Emitter<'f> {
         self.put(Inst::MovToSp { offset, src, class: src.class() });
     }
 
+    /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
+    /// later instruction reads is stored to its home first.
     fn pick(&mut self) -> Result<usize, CodegenError> {
-        self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))
+        let (r, evicted) =
+            self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
+        if let Some(v) = evicted {
+            self.save_if(v, r, self.uses.read_from(v, self.pos));
+        }
+        Ok(r)
+    }
+
+    /// Stores value number `v`, dirty in cache register `r`, to its home when `needed`.
+    fn save_if(&mut self, v: u32, r: usize, needed: bool) {
+        if needed {
+            self.store_home(Value::from_u32(v), cached(r));
+        }
+    }
+
+    /// Cache register `r` (holding an operand already read) is about to be overwritten in
+    /// place by the instruction being emitted: its value, if dirty and read by a later
+    /// instruction, is stored first; the register is then free for the result.
+    fn clobber(&mut self, r: usize) {
+        if let Some(v) = self.cache.forget_reg(r) {
+            self.save_if(v, r, self.uses.read_after(v, self.pos));
+        }
+    }
+
+    /// Stores every dirty value read at or after position `from`, then forgets the cache
+    /// (before a call, a branch or a return: they read homes and clobber registers).
+    fn flush(&mut self, from: u32) {
+        for r in 0..self.cache.len() {
+            if let Some(v) = self.cache.dirty_value(r) {
+                self.save_if(v, r, self.uses.read_from(v, from));
+            }
+        }
+        self.cache.clear();
     }
 
     /// The cache register holding `v` (loaded from its home if needed), pinned.
@@ -302,27 +343,51 @@ impl<'f> Emitter<'f> {
         let v = self.resolve(v);
         let n = crate::entity::EntityRef::index(v) as u32;
         debug_assert!(!self.cache.is_pinned(r) || self.cache.lookup(n) == Some(r));
-        match self.cache.lookup(n) {
+        let at = self.cache.lookup(n);
+        if at != Some(r)
+            && let Some(w) = self.cache.forget_reg(r)
+        {
+            self.save_if(w, r, self.uses.read_from(w, self.pos));
+        }
+        let dirty = at.is_some_and(|at| self.cache.is_dirty(at));
+        match at {
             Some(at) if at == r => {}
             Some(at) => self.put(Inst::MovRR { size: OperandSize::S64, src: cached(at), dst: cached(r) }),
             None => self.load_home(v, cached(r)),
         }
         self.cache.assign(r, n);
+        self.cache.set_dirty(r, dirty);
         self.cache.pin(r);
         Ok(())
     }
 
-    /// Takes cache register `r` for a fixed use (its value stays in its home), pinned.
+    /// Takes cache register `r` for a fixed use (a dirty value in it that is still read
+    /// is stored first), pinned.
     fn claim(&mut self, r: usize) {
-        self.cache.forget_reg(r);
+        if let Some(w) = self.cache.forget_reg(r) {
+            self.save_if(w, r, self.uses.read_from(w, self.pos));
+        }
         self.cache.pin(r);
     }
 
-    /// `v` was computed into cache register `r`: stores it to its home (write-through)
-    /// and records it in the cache.
+    /// `v` was computed into cache register `r`: records it in the cache, dirty when it is
+    /// block-local, else stored to its home (write-through). A dirty value `r` still held
+    /// (an operand the instruction left unchanged, as `ireduce` does) is stored first if
+    /// a later instruction reads it; operands overwritten in place went through
+    /// [`clobber`](Self::clobber) before.
     fn define(&mut self, v: Value, r: usize) {
-        self.store_home(v, cached(r));
-        self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(w) = self.cache.forget_reg(r)
+            && w != n
+        {
+            self.save_if(w, r, self.uses.read_after(w, self.pos));
+        }
+        let local = !self.uses.write_through(n);
+        if !local {
+            self.store_home(v, cached(r));
+        }
+        self.cache.assign(r, n);
+        self.cache.set_dirty(r, local);
     }
 
     /// Widens the narrow integer in `reg` as a signature asks (`uext`/`sext`).
@@ -439,7 +504,7 @@ impl<'f> Emitter<'f> {
     }
 
     fn jump(&mut self, call: BlockCall) -> Result<(), CodegenError> {
-        self.cache.clear();
+        self.flush(self.pos);
         self.edge_copies(call)?;
         self.put(Inst::Jmp { target: label(call.block) });
         Ok(())
@@ -449,7 +514,8 @@ impl<'f> Emitter<'f> {
         let ty = self.func.dfg.value_type(cond);
         let r = self.use_value(cond)?;
         self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
-        self.cache.clear();
+        // Stores only (the flags stay); the condition itself was read.
+        self.flush(self.pos + 1);
         let then_copies = self.edge_has_copies(then);
         let else_copies = self.edge_has_copies(els);
         let then_label = if then_copies { self.buf.get_label() } else { label(then.block) };
@@ -481,7 +547,7 @@ impl<'f> Emitter<'f> {
         let data = &func.dfg.jump_tables[table];
         let r = self.use_value(index)?;
         let (t1, t2) = (self.fresh()?, self.fresh()?);
-        self.cache.clear();
+        self.flush(self.pos + 1);
         // A target whose edge needs copies goes through a stub after the table: the
         // copies, then the jump.
         let stub = |e: &mut Self, c: BlockCall| match e.edge_has_copies(c) {
@@ -511,7 +577,7 @@ impl<'f> Emitter<'f> {
 
     fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
         let func = self.func;
-        self.cache.clear();
+        self.flush(self.pos);
         // Results in the return area first, through r11 (its address) and r10 (neither
         // is a return register), then those in registers.
         for pass_in_area in [true, false] {
@@ -570,7 +636,9 @@ impl<'f> Emitter<'f> {
             Some(_) => (None, args),
             None => (Some(args[0]), &args[1..]),
         };
-        self.cache.clear();
+        // The arguments are read from their homes, and the call clobbers every cache
+        // register.
+        self.flush(self.pos);
         for (i, &a) in args.iter().enumerate() {
             let a = self.resolve(a);
             let param = sig.params[i];
