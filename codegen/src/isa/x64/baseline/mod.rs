@@ -86,6 +86,9 @@ struct Emitter<'f> {
     uses: Uses,
     /// The position of the instruction being emitted (as `Uses` numbers them).
     pos: u32,
+    /// A compare whose result only the next instruction, a `brif`, reads: its value and
+    /// the condition code of the flags it left (no register holds it).
+    fused: Option<(Value, CC)>,
     /// Offsets of the explicit stack slots in their area.
     slots: Vec<u32>,
     /// Where the function's own parameters and results are.
@@ -183,6 +186,7 @@ impl<'f> Emitter<'f> {
             cache,
             uses: Uses::compute(func),
             pos: 0,
+            fused: None,
             slots,
             own,
             unwind: Vec::new(),
@@ -203,6 +207,7 @@ impl<'f> Emitter<'f> {
                 let _ = writeln!(l, "{block}:");
             }
             self.cache.clear();
+            self.fused = None;
             if block == entry {
                 let prologue = Inst::gen_prologue(&self.frame);
                 self.put_frame(prologue);
@@ -510,10 +515,31 @@ impl<'f> Emitter<'f> {
         Ok(())
     }
 
+    /// Whether `res`, the result of `inst`, is block-local and read only by the next
+    /// instruction, a `brif` on it.
+    fn feeds_next_brif(&self, inst: IrInst, res: Value) -> bool {
+        let n = crate::entity::EntityRef::index(res) as u32;
+        if self.uses.write_through(n) || self.uses.read_after(n, self.pos + 1) {
+            return false;
+        }
+        let dfg = &self.func.dfg;
+        match self.func.layout.next_inst(inst).map(|next| dfg.insts[next]) {
+            Some(InstructionData::Brif { arg, .. }) => self.resolve(arg) == res,
+            _ => false,
+        }
+    }
+
     fn brif(&mut self, cond: Value, then: BlockCall, els: BlockCall) -> Result<(), CodegenError> {
-        let ty = self.func.dfg.value_type(cond);
-        let r = self.use_value(cond)?;
-        self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
+        let cond = self.resolve(cond);
+        let cc = match self.fused.take() {
+            Some((v, cc)) if v == cond => cc,
+            _ => {
+                let ty = self.func.dfg.value_type(cond);
+                let r = self.use_value(cond)?;
+                self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
+                CC::NZ
+            }
+        };
         // Stores only (the flags stay); the condition itself was read.
         self.flush(self.pos + 1);
         let then_copies = self.edge_has_copies(then);
@@ -527,7 +553,7 @@ impl<'f> Emitter<'f> {
         } else {
             self.next
         };
-        self.put_before(Inst::JmpCond { cc: CC::NZ, taken: then_label, not_taken: else_label }, after);
+        self.put_before(Inst::JmpCond { cc, taken: then_label, not_taken: else_label }, after);
         if then_copies {
             self.buf.bind_label(then_label);
             self.edge_copies(then)?;

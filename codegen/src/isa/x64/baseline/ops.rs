@@ -253,14 +253,14 @@ impl Emitter<'_> {
                 let ty = dfg.value_type(a);
                 let (x, y) = (self.use_value(a)?, self.use_value(b)?);
                 self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
-                self.set_flag_result(CC::from_intcc(cond), res.ok_or_else(uncovered)?)
+                self.set_flag_result(inst, CC::from_intcc(cond), res.ok_or_else(uncovered)?)
             }
             InstructionData::IntCompareImm { cond, arg, imm, .. } => {
                 let ty = dfg.value_type(arg);
                 let x = self.use_value(arg)?;
                 let src2 = self.imm_operand(ty, imm.bits())?;
                 self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2 });
-                self.set_flag_result(CC::from_intcc(cond), res.ok_or_else(uncovered)?)
+                self.set_flag_result(inst, CC::from_intcc(cond), res.ok_or_else(uncovered)?)
             }
             InstructionData::Ternary { opcode: Opcode::Select | Opcode::SelectSpectreGuard, args: [c, x, y] } => {
                 let res = res.ok_or_else(uncovered)?;
@@ -400,8 +400,14 @@ impl Emitter<'_> {
     }
 
     /// `setcc` of the flags just set, into a new register for `res`. The bits above the
-    /// low byte are left undefined, as for any `i8`.
-    fn set_flag_result(&mut self, cc: CC, res: Value) -> Result<(), CodegenError> {
+    /// low byte are left undefined, as for any `i8`. When `res` is read only as the
+    /// condition of the `brif` right after `inst`, nothing is set: the `brif` jumps on
+    /// `cc` directly (the flags survive the stores it may emit before its jump).
+    fn set_flag_result(&mut self, inst: IrInst, cc: CC, res: Value) -> Result<(), CodegenError> {
+        if self.feeds_next_brif(inst, res) {
+            self.fused = Some((res, cc));
+            return Ok(());
+        }
         let r = self.fresh()?;
         self.put(Inst::Setcc { cc, dst: cached(r) });
         self.define(res, r);
