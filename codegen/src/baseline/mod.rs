@@ -219,7 +219,7 @@ impl RegCache {
     }
 
     /// The number of cache registers.
-    pub fn len(&self) -> usize {
+    pub fn num_regs(&self) -> usize {
         self.held.len()
     }
 

@@ -45,6 +45,9 @@ const POOL: [u8; 8] = [0, 1, 2, 6, 7, 8, 9, 10];
 const RAX: usize = 0;
 const RCX: usize = 1;
 const RDX: usize = 2;
+/// The hardware numbers of the xmm cache registers (xmm0 and xmm1 are the float
+/// instructions' scratch registers, and the first argument and result registers).
+const XMM_POOL: [u8; 14] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /// The scratch register (never cached).
 const SCRATCH: u8 = 11;
 
@@ -82,6 +85,9 @@ struct Emitter<'f> {
     buf: MachBuffer<X64LabelUse>,
     frame: FrameInfo,
     cache: RegCache,
+    /// Which float values xmm2-xmm15 hold (`XMM_POOL`): write-through values only, so
+    /// every entry is clean and can be dropped or overwritten at any time.
+    xcache: RegCache,
     /// Which values are block-local, and where they are last read.
     uses: Uses,
     /// The position of the instruction being emitted (as `Uses` numbers them).
@@ -184,6 +190,11 @@ impl<'f> Emitter<'f> {
             buf: MachBuffer::new(func.dfg.num_blocks() as u32, crate::ir::Endianness::Little),
             frame,
             cache,
+            xcache: {
+                let mut x = RegCache::new(XMM_POOL.len());
+                x.reset(num_values);
+                x
+            },
             uses: Uses::compute(func),
             pos: 0,
             fused: None,
@@ -207,6 +218,7 @@ impl<'f> Emitter<'f> {
                 let _ = writeln!(l, "{block}:");
             }
             self.cache.clear();
+            self.xcache.clear();
             self.fused = None;
             if block == entry {
                 let prologue = Inst::gen_prologue(&self.frame);
@@ -219,6 +231,7 @@ impl<'f> Emitter<'f> {
                 self.inst(inst)?;
                 self.buf.end_srcloc();
                 self.cache.unpin_all();
+                self.xcache.unpin_all();
             }
         }
         let done = self.buf.finish()?;
@@ -316,12 +329,13 @@ impl<'f> Emitter<'f> {
     /// Stores every dirty value read at or after position `from`, then forgets the cache
     /// (before a call, a branch or a return: they read homes and clobber registers).
     fn flush(&mut self, from: u32) {
-        for r in 0..self.cache.len() {
+        for r in 0..self.cache.num_regs() {
             if let Some(v) = self.cache.dirty_value(r) {
                 self.save_if(v, r, self.uses.read_from(v, from));
             }
         }
         self.cache.clear();
+        self.xcache.clear();
     }
 
     /// The cache register holding `v` (loaded from its home if needed), pinned.
