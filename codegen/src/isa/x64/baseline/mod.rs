@@ -10,7 +10,8 @@
 //!
 //! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
 //! the scratch register of argument and edge copies and of indirect calls. All are
-//! caller-saved, so the frame saves no callee-saved register. Integer values in registers
+//! caller-saved, so the frame saves no callee-saved register. Float values are cached in
+//! xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
 //! and homes are 64 bits whose bits above the value's type are undefined: operations whose
 //! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
 //! at the type's width.
