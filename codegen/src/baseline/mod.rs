@@ -13,10 +13,17 @@
 //! # Invariants of the tier
 //!
 //! - Every SSA value has a home: an 8-byte slot of the frame (the spill area, one slot per
-//!   value number). A value is stored to its home as soon as it is computed
-//!   (write-through), so the home is always current; a register only caches it.
-//! - The [`RegCache`] records which value each cache register holds. It is forgotten at
-//!   every block start and around calls (nothing to write back, by write-through).
+//!   value number). [`Uses`] (one walk over the function before emission) splits the
+//!   values in two kinds. A value read outside its own block, passed as a branch argument,
+//!   or of a float type is *write-through*: stored to its home as soon as it is computed,
+//!   so its home is always current and a register only caches it. Any other value is
+//!   *block-local*: it lives in a cache register only (a dirty entry) and is stored to its
+//!   home only when it leaves the register while an instruction at or after the current
+//!   one still reads it (eviction, a register an instruction needs fixed or overwrites in
+//!   place, a call, a return). At the end of its block it is dead.
+//! - The [`RegCache`] records which value each cache register holds, and which of them are
+//!   dirty. It is forgotten at every block start (dirty values are dead there) and around
+//!   calls (after the dirty values still read are stored).
 //! - Block parameters are homes too: a branch writes its arguments into the target's
 //!   parameter homes (as a parallel copy) before it jumps.
 //! - Only caller-saved registers are used, so the prologue saves no callee-saved register.
@@ -24,12 +31,13 @@
 //! # Fallback
 //!
 //! A function the tier cannot compile yet (an instruction or type it does not cover, such
-//! as `i128`, SIMD, floats, exceptions) is not guessed at: the ISA part returns
+//! as `i128`, SIMD, atomics, exceptions) is not guessed at: the ISA part returns
 //! [`CodegenError::Unsupported`] naming what it lacks, and [`compile_or_fall_back`]
 //! compiles the whole function with the `opt_level=none` pipeline instead, recording the
 //! reason in [`CompileOptions::baseline_fallback`] so callers can count fallbacks
 //! (`lathe bench compile`, the filetest harness).
 
+use crate::entity::EntityRef;
 use crate::ir::{Function, StackSlot};
 use crate::machinst::{CompileOptions, CompiledCode};
 use crate::result::CodegenError;
@@ -117,11 +125,16 @@ pub fn not_covered(what: impl std::fmt::Display) -> CodegenError {
 /// one register. Registers in use by the instruction being emitted are pinned so that
 /// picking a register for another operand cannot take them.
 ///
-/// Invariant: `held[r] == Some(v)` exactly when `at[v] == r`.
+/// A register is *dirty* when its value is not in the value's home (see [`Uses`]); the
+/// cache only records that, the emitter decides when to store.
+///
+/// Invariant: `held[r] == Some(v)` exactly when `at[v] == r`; a dirty register holds a
+/// value.
 pub struct RegCache {
     held: Vec<Option<u32>>,
     at: Vec<u8>,
     pinned: u32,
+    dirty: u32,
     next: usize,
 }
 
@@ -131,7 +144,7 @@ impl RegCache {
     /// A cache of `regs` registers (at most 32).
     pub fn new(regs: usize) -> Self {
         assert!(regs <= 32, "the pin mask has 32 bits");
-        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, next: 0 }
+        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, dirty: 0, next: 0 }
     }
 
     /// Empties the cache for a function of `num_values` values, keeping its memory.
@@ -140,6 +153,7 @@ impl RegCache {
         self.at.clear();
         self.at.resize(num_values, NOWHERE);
         self.pinned = 0;
+        self.dirty = 0;
         self.next = 0;
     }
 
@@ -151,30 +165,62 @@ impl RegCache {
         }
     }
 
-    /// Forgets every value (at a block start, around calls).
+    /// Forgets every value (at a block start, around calls), dirty or not: the caller has
+    /// stored the dirty values still needed.
     pub fn clear(&mut self) {
         for h in self.held.iter_mut() {
             if let Some(v) = h.take() {
                 self.at[v as usize] = NOWHERE;
             }
         }
+        self.dirty = 0;
     }
 
-    /// Forgets what register `r` holds (it is about to be overwritten).
-    pub fn forget_reg(&mut self, r: usize) {
-        if let Some(v) = self.held[r].take() {
-            self.at[v as usize] = NOWHERE;
-        }
+    /// Forgets what register `r` holds (it is about to be overwritten); returns the value
+    /// if it was dirty, so the caller can store it while `r` still holds it.
+    pub fn forget_reg(&mut self, r: usize) -> Option<u32> {
+        let dirty = self.is_dirty(r);
+        self.dirty &= !(1 << r);
+        let v = self.held[r].take()?;
+        self.at[v as usize] = NOWHERE;
+        dirty.then_some(v)
     }
 
-    /// Records that register `r` now holds `v` (and nothing else; `v` nowhere else).
+    /// Records that register `r` now holds `v` (and nothing else; `v` nowhere else), clean.
+    /// Whatever `r` held is dropped without being reported: the caller dealt with it.
     pub fn assign(&mut self, r: usize, v: u32) {
-        self.forget_reg(r);
+        let _ = self.forget_reg(r);
         if let Some(old) = self.lookup(v) {
             self.held[old] = None;
+            self.dirty &= !(1 << old);
         }
         self.held[r] = Some(v);
         self.at[v as usize] = r as u8;
+    }
+
+    /// Marks register `r` (holding a value) dirty or clean.
+    pub fn set_dirty(&mut self, r: usize, dirty: bool) {
+        debug_assert!(self.held[r].is_some());
+        if dirty {
+            self.dirty |= 1 << r;
+        } else {
+            self.dirty &= !(1 << r);
+        }
+    }
+
+    /// Whether `r` holds a value that is not in its home.
+    pub fn is_dirty(&self, r: usize) -> bool {
+        self.dirty & (1 << r) != 0
+    }
+
+    /// The value held by `r` if `r` is dirty.
+    pub fn dirty_value(&self, r: usize) -> Option<u32> {
+        if self.is_dirty(r) { self.held[r] } else { None }
+    }
+
+    /// The number of cache registers.
+    pub fn num_regs(&self) -> usize {
+        self.held.len()
     }
 
     /// Pins `r` until [`unpin_all`](Self::unpin_all).
@@ -193,9 +239,10 @@ impl RegCache {
     }
 
     /// A register to overwrite, pinned: a free one if there is one, else the next
-    /// unpinned one in round-robin order (its value stays in its home). `None` when every
+    /// unpinned one in round-robin order, with the value it held if that was dirty (still
+    /// in the register, for the caller to store if it is needed). `None` when every
     /// register is pinned.
-    pub fn pick(&mut self) -> Option<usize> {
+    pub fn pick(&mut self) -> Option<(usize, Option<u32>)> {
         let n = self.held.len();
         let free = (0..n).find(|&r| self.held[r].is_none() && !self.is_pinned(r));
         let r = match free {
@@ -206,9 +253,76 @@ impl RegCache {
                 r
             }
         };
-        self.forget_reg(r);
+        let evicted = self.forget_reg(r);
         self.pin(r);
-        Some(r)
+        Some((r, evicted))
+    }
+}
+
+/// What the pre-pass over a function learns about each value, for the dirty cache
+/// entries (see the module's invariants): whether it is write-through, and the position
+/// (1-based ordinal of the instruction in layout order) of the last instruction of its own
+/// block that reads it (0: none). Built in one walk, with two vectors indexed by value.
+pub struct Uses {
+    last_use: Vec<u32>,
+    write_through: Vec<bool>,
+}
+
+impl Uses {
+    /// Walks `func` in layout order, the order the emitter numbers instructions in.
+    pub fn compute(func: &Function) -> Self {
+        let dfg = &func.dfg;
+        let n = dfg.num_values();
+        let mut last_use = vec![0u32; n];
+        let mut write_through = vec![false; n];
+        // The block (by layout position, plus one) each result is defined in; 0 until its
+        // definition is seen, so a read before it (in layout order) counts as outside.
+        let mut def_block = vec![0u32; n];
+        let mut pos = 0u32;
+        for (b, block) in func.layout.blocks().enumerate() {
+            let b = b as u32 + 1;
+            for inst in func.layout.block_insts(block) {
+                pos += 1;
+                for &a in dfg.inst_args(inst) {
+                    let a = dfg.resolve_aliases(a).index();
+                    if def_block[a] == b {
+                        last_use[a] = pos;
+                    } else {
+                        write_through[a] = true;
+                    }
+                }
+                for call in dfg.inst_branches(inst) {
+                    for &a in call.args_slice(&dfg.value_lists) {
+                        if crate::ir::BlockArg::is_value(a) {
+                            write_through[dfg.resolve_aliases(a).index()] = true;
+                        }
+                    }
+                }
+                for &r in dfg.inst_results(inst) {
+                    def_block[r.index()] = b;
+                    // Float instructions read their operands from homes.
+                    if !dfg.value_type(r).is_int() {
+                        write_through[r.index()] = true;
+                    }
+                }
+            }
+        }
+        Self { last_use, write_through }
+    }
+
+    /// Whether value number `v` is stored to its home when it is computed.
+    pub fn write_through(&self, v: u32) -> bool {
+        self.write_through[v as usize]
+    }
+
+    /// Whether value number `v` is read by an instruction after position `pos`.
+    pub fn read_after(&self, v: u32, pos: u32) -> bool {
+        self.last_use[v as usize] > pos
+    }
+
+    /// Whether value number `v` is read by the instruction at `pos` or a later one.
+    pub fn read_from(&self, v: u32, pos: u32) -> bool {
+        self.last_use[v as usize] >= pos
     }
 }
 
@@ -220,30 +334,68 @@ mod tests {
     fn a_value_lives_in_one_register_and_pinned_registers_are_not_taken() {
         let mut c = RegCache::new(3);
         c.reset(10);
-        let a = c.pick().unwrap();
+        let a = c.pick().unwrap().0;
         c.assign(a, 4);
-        let b = c.pick().unwrap();
+        let b = c.pick().unwrap().0;
         c.assign(b, 5);
         assert_ne!(a, b);
         assert_eq!((c.lookup(4), c.lookup(5), c.lookup(6)), (Some(a), Some(b), None));
         // Moving value 4 to another register forgets the first one.
-        let d = c.pick().unwrap();
+        let d = c.pick().unwrap().0;
         c.assign(d, 4);
         assert_eq!(c.lookup(4), Some(d));
         // All three are pinned now: nothing to pick.
         assert_eq!(c.pick(), None);
         c.unpin_all();
-        let e = c.pick().unwrap();
+        let e = c.pick().unwrap().0;
         assert_eq!(e, a, "the free register comes first");
         c.assign(e, 7);
         c.unpin_all();
         // No free register: a victim is evicted, and its value forgotten.
         c.pin(e);
-        let f = c.pick().unwrap();
+        let f = c.pick().unwrap().0;
         assert_ne!(f, e);
         assert!(c.lookup(4).is_none() || c.lookup(5).is_none());
         c.clear();
         assert_eq!((c.lookup(4), c.lookup(5), c.lookup(7)), (None, None, None));
+    }
+
+    #[test]
+    fn an_evicted_dirty_value_is_reported_and_a_moved_one_stays_dirty() {
+        let mut c = RegCache::new(2);
+        c.reset(10);
+        let (a, _) = c.pick().unwrap();
+        c.assign(a, 1);
+        c.set_dirty(a, true);
+        let (b, _) = c.pick().unwrap();
+        c.assign(b, 2);
+        c.unpin_all();
+        c.pin(b);
+        // Only `a` can go: its dirty value 1 is reported, 2 is clean and stays.
+        assert_eq!(c.pick(), Some((a, Some(1))));
+        assert!(!c.is_dirty(a));
+        assert_eq!(c.forget_reg(b), None, "a clean value is not reported");
+        c.assign(b, 3);
+        c.set_dirty(b, true);
+        assert_eq!(c.dirty_value(b), Some(3));
+        c.clear();
+        assert_eq!(c.dirty_value(b), None);
+    }
+
+    #[test]
+    fn uses_tell_block_local_values_from_write_through_ones() {
+        let f = crate::text::parse_functions(
+            "function %f(i64) -> i64 {\nblock0(v0: i64):\n    v1 = iadd v0, v0\n    v2 = iadd v1, v1\n    v3 = imul v2, v1\n    v4 = f64const 0x1.0\n    jump block1(v3)\n\nblock1(v5: i64):\n    v6 = iadd v5, v2\n    return v6\n}\n",
+        )
+        .unwrap()
+        .remove(0);
+        let u = Uses::compute(&f);
+        // v1: read at positions 2 and 3 only, in its block.
+        assert!(!u.write_through(1) && u.read_after(1, 2) && !u.read_after(1, 3) && u.read_from(1, 3));
+        // v2 is read in block1, v3 is a branch argument, v4 is a float: write-through.
+        assert!(u.write_through(2) && u.write_through(3) && u.write_through(4));
+        // v6: read by the return only.
+        assert!(!u.write_through(6) && u.read_from(6, 7) && !u.read_after(6, 7));
     }
 
     #[test]

@@ -1,12 +1,18 @@
 //! The baseline tier's scalar `f32`/`f64` instructions on x86-64 (SSE2).
 //!
-//! Float values are not cached in registers: each instruction loads its operands from
-//! their homes into xmm0 and xmm1, computes, and stores the result to its home. A home
+//! Float values are write-through (stored to their home when computed) and cached in
+//! xmm2-xmm15 (`Emitter::xcache`): an operand the instruction only reads comes from its
+//! cache register or is loaded into one; an operand it overwrites in place is taken from
+//! the cache (its home is current) or loaded into a new cache register; the result is
+//! stored and recorded in the register it was computed in. A value is defined once, so an
+//! entry never goes stale; the cache is forgotten at block starts, calls, branches and
+//! returns, and xmm0/xmm1 stay scratch. A home
 //! holds the value's bits in its low 4 or 8 bytes, the same bits an integer register would
 //! hold, so moves that only carry bits (loads, stores, `select`, block arguments,
 //! `bitcast`, constants) go through the integer paths of `ops.rs` unchanged.
 
-use super::{Emitter, cached, exact};
+use super::{Emitter, XMM_POOL, cached, exact};
+use crate::baseline::not_covered;
 use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Value, types};
 use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
 use crate::isa::x64::{Inst, RegMem, regs};
@@ -34,9 +40,16 @@ impl Emitter<'_> {
                     (Opcode::Fdiv, true) => SseOp::Divsd,
                     _ => return None,
                 };
-                let (x, y) = (self.xmm_operand(a, 0), self.xmm_operand(b, 1));
-                self.put(Inst::XmmRmR { op, src1: x, src2: RegMem::Reg(y), dst: x });
-                self.store_home(res?, x);
+                let x = match self.xmm_take(a) {
+                    Ok(x) => x,
+                    Err(e) => return Some(Err(e)),
+                };
+                let y = match self.xmm_read(b) {
+                    Ok(y) => y,
+                    Err(e) => return Some(Err(e)),
+                };
+                self.put(Inst::XmmRmR { op, src1: xmm(x), src2: RegMem::Reg(xmm(y)), dst: xmm(x) });
+                self.xmm_result(res?, x);
                 Ok(())
             }
             InstructionData::Unary { opcode, arg } if dfg.value_type(arg).is_float() => {
@@ -52,9 +65,12 @@ impl Emitter<'_> {
                     }
                     _ => return None,
                 };
-                let x = self.xmm_operand(arg, 0);
-                self.put(Inst::XmmUnary { op, src: RegMem::Reg(x), dst: x });
-                self.store_home(res?, x);
+                let x = match self.xmm_take(arg) {
+                    Ok(x) => x,
+                    Err(e) => return Some(Err(e)),
+                };
+                self.put(Inst::XmmUnary { op, src: RegMem::Reg(xmm(x)), dst: xmm(x) });
+                self.xmm_result(res?, x);
                 Ok(())
             }
             InstructionData::Unary { opcode: opcode @ (Opcode::FcvtFromSint | Opcode::FcvtFromUint), arg } => {
@@ -71,14 +87,18 @@ impl Emitter<'_> {
                     Ok(r) => r,
                     Err(e) => return Some(Err(e)),
                 };
-                let (mut src, dst, mut size) = (cached(r), regs::xmm(0), exact(from));
+                let d = match self.xmm_fresh() {
+                    Ok(d) => d,
+                    Err(e) => return Some(Err(e)),
+                };
+                let (mut src, dst, mut size) = (cached(r), xmm(d), exact(from));
                 if unsigned {
                     let scratch = regs::gpr(super::SCRATCH);
                     self.put(Inst::MovRR { size: OperandSize::S32, src, dst: scratch });
                     (src, size) = (scratch, OperandSize::S64);
                 }
                 self.put(Inst::CvtIntToFloat { double, size, src, dst });
-                self.store_home(res?, dst);
+                self.xmm_result(res?, d);
                 Ok(())
             }
             InstructionData::FloatCompare { cond, args: [a, b], .. } => self.float_compare(cond, a, b, res?),
@@ -106,7 +126,11 @@ impl Emitter<'_> {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
-        let (x, k, dst) = (self.xmm_operand(arg, 0), regs::xmm(1), cached(r));
+        let x = match self.xmm_read(arg) {
+            Ok(x) => xmm(x),
+            Err(e) => return Some(Err(e)),
+        };
+        let (k, dst) = (regs::xmm(1), cached(r));
         let same = RegMem::Reg(x);
         if signed {
             let size = exact(self.func.dfg.value_type(res));
@@ -151,12 +175,42 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// Loads float `v` from its home into xmm`n`.
-    fn xmm_operand(&mut self, v: Value, n: u8) -> crate::machinst::Reg {
-        let reg = regs::xmm(n);
-        let offset = self.home(self.resolve(v));
-        self.put(Inst::MovFromSp { offset, dst: reg, class: RegClass::Float });
-        reg
+    /// A pinned xmm cache register to compute into.
+    fn xmm_fresh(&mut self) -> Result<usize, CodegenError> {
+        // Entries are clean: an evicted value is still in its home.
+        let (r, _) = self.xcache.pick().ok_or_else(|| not_covered("an instruction needing more xmm registers"))?;
+        Ok(r)
+    }
+
+    /// The xmm cache register holding float `v` (loaded from its home if needed), pinned;
+    /// the instruction only reads it.
+    fn xmm_read(&mut self, v: Value) -> Result<usize, CodegenError> {
+        let v = self.resolve(v);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(r) = self.xcache.lookup(n) {
+            self.xcache.pin(r);
+            return Ok(r);
+        }
+        let r = self.xmm_fresh()?;
+        let offset = self.home(v);
+        self.put(Inst::MovFromSp { offset, dst: xmm(r), class: RegClass::Float });
+        self.xcache.assign(r, n);
+        Ok(r)
+    }
+
+    /// An xmm cache register holding float `v` that the instruction overwrites: `v`'s own
+    /// register (forgotten: its home is current) or a new one loaded from its home. Pinned.
+    fn xmm_take(&mut self, v: Value) -> Result<usize, CodegenError> {
+        let r = self.xmm_read(v)?;
+        let _ = self.xcache.forget_reg(r);
+        Ok(r)
+    }
+
+    /// Float `res` was computed into xmm cache register `r`: stored to its home and
+    /// recorded there.
+    fn xmm_result(&mut self, res: Value, r: usize) {
+        self.store_home(res, xmm(r));
+        self.xcache.assign(r, crate::entity::EntityRef::index(res) as u32);
     }
 
     /// `fneg` (flip the sign bit) and `fabs` (clear it), on the bits in an integer
@@ -182,7 +236,7 @@ impl Emitter<'_> {
         let double = self.func.dfg.value_type(a) == types::F64;
         let swap = matches!(cond, LessThan | LessThanOrEqual | UnorderedOrGreaterThan | UnorderedOrGreaterThanOrEqual);
         let (x, y) = if swap { (b, a) } else { (a, b) };
-        let (x, y) = (self.xmm_operand(x, 0), self.xmm_operand(y, 1));
+        let (x, y) = (xmm(self.xmm_read(x)?), xmm(self.xmm_read(y)?));
         self.put(Inst::XmmCmp { double, src1: x, src2: RegMem::Reg(y) });
         let cc = match cond {
             Ordered => CC::NP,
@@ -219,4 +273,9 @@ impl Emitter<'_> {
         self.define(res, r);
         Ok(())
     }
+}
+
+/// The xmm register of xmm cache index `r`.
+fn xmm(r: usize) -> crate::machinst::Reg {
+    regs::xmm(XMM_POOL[r])
 }

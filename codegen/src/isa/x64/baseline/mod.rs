@@ -10,7 +10,8 @@
 //!
 //! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
 //! the scratch register of argument and edge copies and of indirect calls. All are
-//! caller-saved, so the frame saves no callee-saved register. Integer values in registers
+//! caller-saved, so the frame saves no callee-saved register. Float values are cached in
+//! xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
 //! and homes are 64 bits whose bits above the value's type are undefined: operations whose
 //! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
 //! at the type's width.
@@ -24,7 +25,7 @@ mod ops;
 use super::abi::{SYSV, conv_desc};
 use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
 use super::{FRAME, Inst, X64LabelUse, regs};
-use crate::baseline::{RegCache, layout_stack_slots, not_covered};
+use crate::baseline::{RegCache, Uses, layout_stack_slots, not_covered};
 use crate::ir::{
     ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
     Signature, Type, Value, types,
@@ -45,6 +46,9 @@ const POOL: [u8; 8] = [0, 1, 2, 6, 7, 8, 9, 10];
 const RAX: usize = 0;
 const RCX: usize = 1;
 const RDX: usize = 2;
+/// The hardware numbers of the xmm cache registers (xmm0 and xmm1 are the float
+/// instructions' scratch registers, and the first argument and result registers).
+const XMM_POOL: [u8; 14] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /// The scratch register (never cached).
 const SCRATCH: u8 = 11;
 
@@ -82,6 +86,16 @@ struct Emitter<'f> {
     buf: MachBuffer<X64LabelUse>,
     frame: FrameInfo,
     cache: RegCache,
+    /// Which float values xmm2-xmm15 hold (`XMM_POOL`): write-through values only, so
+    /// every entry is clean and can be dropped or overwritten at any time.
+    xcache: RegCache,
+    /// Which values are block-local, and where they are last read.
+    uses: Uses,
+    /// The position of the instruction being emitted (as `Uses` numbers them).
+    pos: u32,
+    /// A compare whose result only the next instruction, a `brif`, reads: its value and
+    /// the condition code of the flags it left (no register holds it).
+    fused: Option<(Value, CC)>,
     /// Offsets of the explicit stack slots in their area.
     slots: Vec<u32>,
     /// Where the function's own parameters and results are.
@@ -177,6 +191,14 @@ impl<'f> Emitter<'f> {
             buf: MachBuffer::new(func.dfg.num_blocks() as u32, crate::ir::Endianness::Little),
             frame,
             cache,
+            xcache: {
+                let mut x = RegCache::new(XMM_POOL.len());
+                x.reset(num_values);
+                x
+            },
+            uses: Uses::compute(func),
+            pos: 0,
+            fused: None,
             slots,
             own,
             unwind: Vec::new(),
@@ -197,16 +219,20 @@ impl<'f> Emitter<'f> {
                 let _ = writeln!(l, "{block}:");
             }
             self.cache.clear();
+            self.xcache.clear();
+            self.fused = None;
             if block == entry {
                 let prologue = Inst::gen_prologue(&self.frame);
                 self.put_frame(prologue);
                 self.entry_params(entry)?;
             }
             for inst in func.layout.block_insts(block) {
+                self.pos += 1;
                 self.buf.start_srcloc(func.srclocs[inst]);
                 self.inst(inst)?;
                 self.buf.end_srcloc();
                 self.cache.unpin_all();
+                self.xcache.unpin_all();
             }
         }
         let done = self.buf.finish()?;
@@ -274,8 +300,43 @@ impl<'f> Emitter<'f> {
         self.put(Inst::MovToSp { offset, src, class: src.class() });
     }
 
+    /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
+    /// later instruction reads is stored to its home first.
     fn pick(&mut self) -> Result<usize, CodegenError> {
-        self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))
+        let (r, evicted) =
+            self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
+        if let Some(v) = evicted {
+            self.save_if(v, r, self.uses.read_from(v, self.pos));
+        }
+        Ok(r)
+    }
+
+    /// Stores value number `v`, dirty in cache register `r`, to its home when `needed`.
+    fn save_if(&mut self, v: u32, r: usize, needed: bool) {
+        if needed {
+            self.store_home(Value::from_u32(v), cached(r));
+        }
+    }
+
+    /// Cache register `r` (holding an operand already read) is about to be overwritten in
+    /// place by the instruction being emitted: its value, if dirty and read by a later
+    /// instruction, is stored first; the register is then free for the result.
+    fn clobber(&mut self, r: usize) {
+        if let Some(v) = self.cache.forget_reg(r) {
+            self.save_if(v, r, self.uses.read_after(v, self.pos));
+        }
+    }
+
+    /// Stores every dirty value read at or after position `from`, then forgets the cache
+    /// (before a call, a branch or a return: they read homes and clobber registers).
+    fn flush(&mut self, from: u32) {
+        for r in 0..self.cache.num_regs() {
+            if let Some(v) = self.cache.dirty_value(r) {
+                self.save_if(v, r, self.uses.read_from(v, from));
+            }
+        }
+        self.cache.clear();
+        self.xcache.clear();
     }
 
     /// The cache register holding `v` (loaded from its home if needed), pinned.
@@ -302,27 +363,51 @@ impl<'f> Emitter<'f> {
         let v = self.resolve(v);
         let n = crate::entity::EntityRef::index(v) as u32;
         debug_assert!(!self.cache.is_pinned(r) || self.cache.lookup(n) == Some(r));
-        match self.cache.lookup(n) {
+        let at = self.cache.lookup(n);
+        if at != Some(r)
+            && let Some(w) = self.cache.forget_reg(r)
+        {
+            self.save_if(w, r, self.uses.read_from(w, self.pos));
+        }
+        let dirty = at.is_some_and(|at| self.cache.is_dirty(at));
+        match at {
             Some(at) if at == r => {}
             Some(at) => self.put(Inst::MovRR { size: OperandSize::S64, src: cached(at), dst: cached(r) }),
             None => self.load_home(v, cached(r)),
         }
         self.cache.assign(r, n);
+        self.cache.set_dirty(r, dirty);
         self.cache.pin(r);
         Ok(())
     }
 
-    /// Takes cache register `r` for a fixed use (its value stays in its home), pinned.
+    /// Takes cache register `r` for a fixed use (a dirty value in it that is still read
+    /// is stored first), pinned.
     fn claim(&mut self, r: usize) {
-        self.cache.forget_reg(r);
+        if let Some(w) = self.cache.forget_reg(r) {
+            self.save_if(w, r, self.uses.read_from(w, self.pos));
+        }
         self.cache.pin(r);
     }
 
-    /// `v` was computed into cache register `r`: stores it to its home (write-through)
-    /// and records it in the cache.
+    /// `v` was computed into cache register `r`: records it in the cache, dirty when it is
+    /// block-local, else stored to its home (write-through). A dirty value `r` still held
+    /// (an operand the instruction left unchanged, as `ireduce` does) is stored first if
+    /// a later instruction reads it; operands overwritten in place went through
+    /// [`clobber`](Self::clobber) before.
     fn define(&mut self, v: Value, r: usize) {
-        self.store_home(v, cached(r));
-        self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(w) = self.cache.forget_reg(r)
+            && w != n
+        {
+            self.save_if(w, r, self.uses.read_after(w, self.pos));
+        }
+        let local = !self.uses.write_through(n);
+        if !local {
+            self.store_home(v, cached(r));
+        }
+        self.cache.assign(r, n);
+        self.cache.set_dirty(r, local);
     }
 
     /// Widens the narrow integer in `reg` as a signature asks (`uext`/`sext`).
@@ -439,17 +524,39 @@ impl<'f> Emitter<'f> {
     }
 
     fn jump(&mut self, call: BlockCall) -> Result<(), CodegenError> {
-        self.cache.clear();
+        self.flush(self.pos);
         self.edge_copies(call)?;
         self.put(Inst::Jmp { target: label(call.block) });
         Ok(())
     }
 
+    /// Whether `res`, the result of `inst`, is block-local and read only by the next
+    /// instruction, a `brif` on it.
+    fn feeds_next_brif(&self, inst: IrInst, res: Value) -> bool {
+        let n = crate::entity::EntityRef::index(res) as u32;
+        if self.uses.write_through(n) || self.uses.read_after(n, self.pos + 1) {
+            return false;
+        }
+        let dfg = &self.func.dfg;
+        match self.func.layout.next_inst(inst).map(|next| dfg.insts[next]) {
+            Some(InstructionData::Brif { arg, .. }) => self.resolve(arg) == res,
+            _ => false,
+        }
+    }
+
     fn brif(&mut self, cond: Value, then: BlockCall, els: BlockCall) -> Result<(), CodegenError> {
-        let ty = self.func.dfg.value_type(cond);
-        let r = self.use_value(cond)?;
-        self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
-        self.cache.clear();
+        let cond = self.resolve(cond);
+        let cc = match self.fused.take() {
+            Some((v, cc)) if v == cond => cc,
+            _ => {
+                let ty = self.func.dfg.value_type(cond);
+                let r = self.use_value(cond)?;
+                self.put(Inst::Test { size: exact(ty), src1: cached(r), src2: RegMemImm::Reg(cached(r)) });
+                CC::NZ
+            }
+        };
+        // Stores only (the flags stay); the condition itself was read.
+        self.flush(self.pos + 1);
         let then_copies = self.edge_has_copies(then);
         let else_copies = self.edge_has_copies(els);
         let then_label = if then_copies { self.buf.get_label() } else { label(then.block) };
@@ -461,7 +568,7 @@ impl<'f> Emitter<'f> {
         } else {
             self.next
         };
-        self.put_before(Inst::JmpCond { cc: CC::NZ, taken: then_label, not_taken: else_label }, after);
+        self.put_before(Inst::JmpCond { cc, taken: then_label, not_taken: else_label }, after);
         if then_copies {
             self.buf.bind_label(then_label);
             self.edge_copies(then)?;
@@ -481,7 +588,7 @@ impl<'f> Emitter<'f> {
         let data = &func.dfg.jump_tables[table];
         let r = self.use_value(index)?;
         let (t1, t2) = (self.fresh()?, self.fresh()?);
-        self.cache.clear();
+        self.flush(self.pos + 1);
         // A target whose edge needs copies goes through a stub after the table: the
         // copies, then the jump.
         let stub = |e: &mut Self, c: BlockCall| match e.edge_has_copies(c) {
@@ -511,7 +618,7 @@ impl<'f> Emitter<'f> {
 
     fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
         let func = self.func;
-        self.cache.clear();
+        self.flush(self.pos);
         // Results in the return area first, through r11 (its address) and r10 (neither
         // is a return register), then those in registers.
         for pass_in_area in [true, false] {
@@ -570,7 +677,9 @@ impl<'f> Emitter<'f> {
             Some(_) => (None, args),
             None => (Some(args[0]), &args[1..]),
         };
-        self.cache.clear();
+        // The arguments are read from their homes, and the call clobbers every cache
+        // register.
+        self.flush(self.pos);
         for (i, &a) in args.iter().enumerate() {
             let a = self.resolve(a);
             let param = sig.params[i];

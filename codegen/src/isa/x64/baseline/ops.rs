@@ -1,6 +1,7 @@
 //! The baseline tier's x86-64 arithmetic, compare, select, conversion, constant, address
 //! and memory instructions (one IR instruction each), over the register cache of
-//! `mod.rs`. Every result is stored to its home as soon as it is computed.
+//! `mod.rs`. A result is recorded by `define` (dirty or written through); an operand
+//! register an instruction overwrites in place goes through `clobber` first.
 
 use super::{Emitter, RAX, RCX, RDX, cached, exact, wide};
 use crate::baseline::{not_covered, stack_slot_offset};
@@ -113,8 +114,8 @@ impl Emitter<'_> {
                             let (rax, rdx) = (cached(RAX), cached(RDX));
                             let signed = opcode == Opcode::Smulhi;
                             let src2 = cached(y);
+                            self.clobber(RAX);
                             self.put(Inst::MulHi { size: exact(ty), signed, src1: rax, src2, lo: rax, hi: rdx });
-                            self.cache.forget_reg(RAX);
                             self.define(res, RDX);
                             Ok(())
                         }
@@ -132,6 +133,7 @@ impl Emitter<'_> {
                     let r = self.use_value(arg)?;
                     let amount = ShiftAmount::Imm((imm as u32 & (ty.bits() - 1)) as u8);
                     let reg = cached(r);
+                    self.clobber(r);
                     self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
                     self.define(res, r);
                     Ok(())
@@ -174,6 +176,7 @@ impl Emitter<'_> {
                     Opcode::Ineg | Opcode::Bnot => {
                         let r = self.use_value(arg)?;
                         let op = if opcode == Opcode::Ineg { UnaryOp::Neg } else { UnaryOp::Not };
+                        self.clobber(r);
                         self.put(Inst::Unary { size: wide(ty), op, src: cached(r), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
@@ -250,14 +253,14 @@ impl Emitter<'_> {
                 let ty = dfg.value_type(a);
                 let (x, y) = (self.use_value(a)?, self.use_value(b)?);
                 self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
-                self.set_flag_result(CC::from_intcc(cond), res.ok_or_else(uncovered)?)
+                self.set_flag_result(inst, CC::from_intcc(cond), res.ok_or_else(uncovered)?)
             }
             InstructionData::IntCompareImm { cond, arg, imm, .. } => {
                 let ty = dfg.value_type(arg);
                 let x = self.use_value(arg)?;
                 let src2 = self.imm_operand(ty, imm.bits())?;
                 self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2 });
-                self.set_flag_result(CC::from_intcc(cond), res.ok_or_else(uncovered)?)
+                self.set_flag_result(inst, CC::from_intcc(cond), res.ok_or_else(uncovered)?)
             }
             InstructionData::Ternary { opcode: Opcode::Select | Opcode::SelectSpectreGuard, args: [c, x, y] } => {
                 let res = res.ok_or_else(uncovered)?;
@@ -267,6 +270,7 @@ impl Emitter<'_> {
                 let ry = self.use_value(y)?;
                 self.put(Inst::Test { size: exact(cty), src1: cached(rc), src2: RegMemImm::Reg(cached(rc)) });
                 let (consequent, alternative) = (RegMem::Reg(cached(rx)), cached(ry));
+                self.clobber(ry);
                 let size = OperandSize::S64;
                 self.put(Inst::Cmov { size, cc: CC::NZ, consequent, alternative, dst: alternative });
                 self.define(res, ry);
@@ -334,6 +338,7 @@ impl Emitter<'_> {
                 let y = self.use_value(b)?;
                 let reg = cached(x);
                 let src2 = RegMemImm::Reg(cached(y));
+                self.clobber(x);
                 self.put(Inst::AluRmiR { size: exact(ty), op: AluOp::Add, src1: reg, src2, dst: reg, trap: None });
                 self.put(Inst::TrapIf { cc: CC::B, code });
                 self.define(res, x);
@@ -363,6 +368,7 @@ impl Emitter<'_> {
             RegOrImm::Imm(imm) => self.imm_operand(ty, imm)?,
         };
         let reg = cached(x);
+        self.clobber(x);
         self.put(Inst::AluRmiR { size: wide(ty), op, src1: reg, src2, dst: reg, trap: None });
         self.define(res, x);
         Ok(())
@@ -387,14 +393,21 @@ impl Emitter<'_> {
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
         let reg = cached(x);
+        self.clobber(x);
         self.put(Inst::Imul { size: wide(ty), src1: reg, src2: RegMem::Reg(cached(y)), dst: reg });
         self.define(res, x);
         Ok(())
     }
 
     /// `setcc` of the flags just set, into a new register for `res`. The bits above the
-    /// low byte are left undefined, as for any `i8`.
-    fn set_flag_result(&mut self, cc: CC, res: Value) -> Result<(), CodegenError> {
+    /// low byte are left undefined, as for any `i8`. When `res` is read only as the
+    /// condition of the `brif` right after `inst`, nothing is set: the `brif` jumps on
+    /// `cc` directly (the flags survive the stores it may emit before its jump).
+    fn set_flag_result(&mut self, inst: IrInst, cc: CC, res: Value) -> Result<(), CodegenError> {
+        if self.feeds_next_brif(inst, res) {
+            self.fused = Some((res, cc));
+            return Ok(());
+        }
         let r = self.fresh()?;
         self.put(Inst::Setcc { cc, dst: cached(r) });
         self.define(res, r);
@@ -424,6 +437,8 @@ impl Emitter<'_> {
         if narrow_shift {
             let rcx = cached(RCX);
             let mask = RegMemImm::Imm(ty.bits() as i32 - 1);
+            // rcx no longer holds the count value itself after this.
+            self.clobber(RCX);
             self.put(Inst::AluRmiR {
                 size: OperandSize::S32,
                 op: AluOp::And,
@@ -432,10 +447,9 @@ impl Emitter<'_> {
                 dst: rcx,
                 trap: None,
             });
-            // rcx no longer holds the count value itself.
-            self.cache.forget_reg(RCX);
         }
         let reg = cached(x);
+        self.clobber(x);
         let amount = ShiftAmount::Cl(cached(RCX));
         self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
         self.define(res, x);
@@ -466,6 +480,8 @@ impl Emitter<'_> {
             y = copy;
         }
         let (rax, rdx, divisor) = (cached(RAX), cached(RDX), cached(y));
+        // Widening the divisor in place keeps its value; the dividend is overwritten.
+        self.clobber(RAX);
         if narrow {
             // Widen both to 32 bits in place (the registers still hold the same values).
             let from = exact(ty);
@@ -526,8 +542,8 @@ impl Emitter<'_> {
                 self.buf.bind_label(done);
             }
         }
-        self.cache.forget_reg(RAX);
-        self.cache.forget_reg(RDX);
+        // rdx was claimed empty and rax cleared by `clobber`: nothing to store.
+        let _ = (self.cache.forget_reg(RAX), self.cache.forget_reg(RDX));
         let out = if matches!(op, Opcode::Udiv | Opcode::Sdiv) { RAX } else { RDX };
         self.define(res, out);
         Ok(())
