@@ -192,3 +192,28 @@ pub struct CompiledCode {
     /// The disassembly-like listing, when requested (`test compile`, `lathe compile`).
     pub listing: Option<String>,
 }
+
+impl CompiledCode {
+    /// The function whose code and records `done` holds (16-byte aligned, with a frame
+    /// pointer), with its frame size, unwind records and listing: what every code
+    /// emitter ends with.
+    pub fn from_buffer(
+        done: super::FinishedBuffer,
+        frame_size: u32,
+        unwind: Vec<super::unwind::UnwindRecord>,
+        listing: Option<String>,
+    ) -> CompiledCode {
+        CompiledCode {
+            code: done.data,
+            alignment: 16,
+            relocs: done.relocs,
+            traps: done.traps,
+            call_sites: done.call_sites,
+            exception_sites: done.exception_sites,
+            srclocs: done.srclocs,
+            frame: FrameLayout { frame_size, uses_frame_pointer: true },
+            unwind,
+            listing,
+        }
+    }
+}

@@ -10,7 +10,7 @@
 //! terminator, and a branch's successors are the block's successors in order.
 
 use super::buffer::{MachBuffer, MachLabel};
-use super::compiled::{CompiledCode, FrameLayout};
+use super::compiled::CompiledCode;
 use super::explain::{
     EmitOrigin, EmitRecord, NO_RULE, Origin, RegallocBlock, RegallocKind, RegallocLine, RegallocStage, RuleEntry,
     VBlock, VCodeStage, VInst,
@@ -645,18 +645,8 @@ impl<I: MachInst> VCode<I> {
             }
         }
         let done = buf.finish()?;
-        Ok(CompiledCode {
-            code: done.data,
-            alignment: 16,
-            relocs: done.relocs,
-            traps: done.traps,
-            call_sites: done.call_sites,
-            exception_sites: done.exception_sites,
-            srclocs: done.srclocs,
-            frame: FrameLayout { frame_size: frame.fixed_frame_size, uses_frame_pointer: true },
-            unwind,
-            listing: want_listing.then(|| self.name_labels(&listing.text)),
-        })
+        let listing = want_listing.then(|| self.name_labels(&listing.text));
+        Ok(CompiledCode::from_buffer(done, frame.fixed_frame_size, unwind, listing))
     }
 
     /// For each block, the block that control really reaches when it jumps there: itself,

@@ -32,8 +32,8 @@ use crate::ir::{
 };
 use crate::machinst::abi::{ArgLoc, CallLayout, ParamLoc, RetLoc};
 use crate::machinst::{
-    CompileOptions, CompiledCode, EmitState, FrameInfo, FrameItem, FrameLayout, MachBuffer, MachInst, MachLabel,
-    PRegSet, Pass, Reg, RegClass, UnwindInst, UnwindRecord,
+    CompileOptions, CompiledCode, EmitState, FrameInfo, FrameItem, MachBuffer, MachInst, MachLabel, PRegSet, Pass, Reg,
+    RegClass, UnwindInst, UnwindRecord,
 };
 use crate::result::CodegenError;
 use crate::settings::Flags;
@@ -236,18 +236,7 @@ impl<'f> Emitter<'f> {
             }
         }
         let done = self.buf.finish()?;
-        Ok(CompiledCode {
-            code: done.data,
-            alignment: 16,
-            relocs: done.relocs,
-            traps: done.traps,
-            call_sites: done.call_sites,
-            exception_sites: done.exception_sites,
-            srclocs: done.srclocs,
-            frame: FrameLayout { frame_size: self.frame.fixed_frame_size, uses_frame_pointer: true },
-            unwind: self.unwind,
-            listing: self.listing,
-        })
+        Ok(CompiledCode::from_buffer(done, self.frame.fixed_frame_size, self.unwind, self.listing))
     }
 
     /// Emits one instruction (after an island, if one is due).
