@@ -369,10 +369,11 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
             }
         }
     });
-    for line in summary.isa_lines() {
+    // The baseline tier's count first: the per-ISA lines lead up to the total.
+    if let Some(line) = summary.baseline_line() {
         println!("{line}");
     }
-    if let Some(line) = summary.baseline_line() {
+    for line in summary.isa_lines() {
         println!("{line}");
     }
     println!("{summary}");
