@@ -29,17 +29,7 @@ impl Emitter<'_> {
             InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => self.float_const(imm.0, res?),
             InstructionData::Binary { opcode, args: [a, b] } if dfg.value_type(a).is_float() => {
                 let double = dfg.value_type(a) == types::F64;
-                let op = match (opcode, double) {
-                    (Opcode::Fadd, false) => SseOp::Addss,
-                    (Opcode::Fadd, true) => SseOp::Addsd,
-                    (Opcode::Fsub, false) => SseOp::Subss,
-                    (Opcode::Fsub, true) => SseOp::Subsd,
-                    (Opcode::Fmul, false) => SseOp::Mulss,
-                    (Opcode::Fmul, true) => SseOp::Mulsd,
-                    (Opcode::Fdiv, false) => SseOp::Divss,
-                    (Opcode::Fdiv, true) => SseOp::Divsd,
-                    _ => return None,
-                };
+                let op = SseOp::scalar_arith(opcode, double)?;
                 let x = match self.xmm_take(a) {
                     Ok(x) => x,
                     Err(e) => return Some(Err(e)),

@@ -416,6 +416,24 @@ pub enum SseOp {
 }
 
 impl SseOp {
+    /// The scalar instruction of `fadd`, `fsub`, `fmul` or `fdiv` on an `f32` (`ss`) or,
+    /// when `double`, an `f64` (`sd`); `None` for other opcodes. The one table both the
+    /// optimizing lowering and the baseline tier use.
+    pub fn scalar_arith(op: crate::ir::Opcode, double: bool) -> Option<SseOp> {
+        use crate::ir::Opcode;
+        Some(match (op, double) {
+            (Opcode::Fadd, false) => SseOp::Addss,
+            (Opcode::Fadd, true) => SseOp::Addsd,
+            (Opcode::Fsub, false) => SseOp::Subss,
+            (Opcode::Fsub, true) => SseOp::Subsd,
+            (Opcode::Fmul, false) => SseOp::Mulss,
+            (Opcode::Fmul, true) => SseOp::Mulsd,
+            (Opcode::Fdiv, false) => SseOp::Divss,
+            (Opcode::Fdiv, true) => SseOp::Divsd,
+            _ => return None,
+        })
+    }
+
     /// Every operation.
     pub const ALL: [SseOp; 17] = [
         SseOp::Addss,

@@ -112,10 +112,9 @@ impl RuleCtx<'_, '_> {
     pub(super) fn float_binary(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
         let double = ty.bits() == 64;
         let sse = match op {
-            Opcode::Fadd => pick(double, SseOp::Addss, SseOp::Addsd),
-            Opcode::Fsub => pick(double, SseOp::Subss, SseOp::Subsd),
-            Opcode::Fmul => pick(double, SseOp::Mulss, SseOp::Mulsd),
-            Opcode::Fdiv => pick(double, SseOp::Divss, SseOp::Divsd),
+            Opcode::Fadd | Opcode::Fsub | Opcode::Fmul | Opcode::Fdiv => {
+                SseOp::scalar_arith(op, double).expect("an arithmetic opcode")
+            }
             Opcode::Fmin => return self.fmin_exact(double, x, y),
             Opcode::Fmax => {
                 // fmax(a, b) = -fmin(-a, -b), which keeps NaNs and gives +0.0 for zeros.
