@@ -315,23 +315,40 @@ impl JitModule {
     pub fn call_traced(&self, id: FuncId, args: &[DataValue]) -> Result<(CallOutcome, Vec<usize>), JitError> {
         let f = self.funcs.get(id.index()).ok_or_else(|| JitError::NotFinalized(format!("#{}", id.index())))?;
         let address = f.address.ok_or_else(|| JitError::NotFinalized(f.name.to_string()))?;
-        let target = self.entry_for(&f.signature)?;
-        let mut buf = entry::buffer(&f.signature);
-        entry::write_args(&f.signature, args, &mut buf, entry::HOST_ENDIANNESS)?;
-        let mut block = CallBlock::new(target, address, buf.as_mut_ptr());
+        // SAFETY: a finalized function of this module, compiled for its signature; the
+        // borrow of `self` keeps its region mapped for the call.
+        unsafe { self.call_at_traced(address as *const u8, &f.signature, args) }
+    }
+
+    /// Like [`call_traced`](Self::call_traced), for the code at `address`, which may
+    /// belong to another module (the trampoline is this module's).
+    ///
+    /// # Safety
+    /// `address` must be the entry of a function compiled for `signature`, placed by a
+    /// [`JitModule`] that stays alive (and keeps it) until the call returns.
+    pub unsafe fn call_at_traced(
+        &self,
+        address: *const u8,
+        signature: &Signature,
+        args: &[DataValue],
+    ) -> Result<(CallOutcome, Vec<usize>), JitError> {
+        let target = self.entry_for(signature)?;
+        let mut buf = entry::buffer(signature);
+        entry::write_args(signature, args, &mut buf, entry::HOST_ENDIANNESS)?;
+        let mut block = CallBlock::new(target, address as usize, buf.as_mut_ptr());
         let stub = stub()?;
         // SAFETY: `block` and `buf` live on this frame for the whole call. The target is
-        // the entry trampoline compiled for `f.signature`, which reads and writes the
-        // slots `buf` was sized for; it calls the entry of a finalized function in a
-        // sealed region owned by `self` (the borrow keeps it alive), compiled for that
-        // same signature, so the compiler's ABI layer made both sides of the call.
+        // the entry trampoline compiled for `signature`, which reads and writes the
+        // slots `buf` was sized for; it calls `address`, which the caller promises is
+        // live code compiled for that same signature, so the compiler's ABI layer made
+        // both sides of the call.
         unsafe { traps::call_in_context(stub, &mut block)? };
         if block.trapped != 0 {
             let mut trace = vec![block.trap_pc as usize];
             trace.extend(block.trace[..block.trace_len as usize].iter().map(|&r| r as usize));
             return Ok((CallOutcome::Trap(traps::decode_trap(block.trap_word)), trace));
         }
-        Ok((CallOutcome::Return(entry::read_results(&f.signature, &buf, entry::HOST_ENDIANNESS)), vec![]))
+        Ok((CallOutcome::Return(entry::read_results(signature, &buf, entry::HOST_ENDIANNESS)), vec![]))
     }
 
     /// The function of this module whose code holds `pc`, and the offset in it.

@@ -45,6 +45,10 @@ pub struct VmCtx {
     pub fuel: *mut i64,
     /// One pointer per tag index to its [`VmTag`] (imported tags: the exporter's).
     pub tags: *const *const VmTag,
+    /// Under tiered execution, one counter per defined function that its first-tier
+    /// code takes down on entry and at loop headers (`translate/tier.rs`); null
+    /// otherwise.
+    pub tier_counters: *mut i32,
 }
 
 /// An exception tag. Its address is its identity: `catch` compares the tag pointer an
@@ -117,6 +121,8 @@ pub const CTX_INTERRUPT: i32 = offset_of!(VmCtx, interrupt) as i32;
 pub const CTX_FUEL: i32 = offset_of!(VmCtx, fuel) as i32;
 /// Offset of [`VmCtx::tags`].
 pub const CTX_TAGS: i32 = offset_of!(VmCtx, tags) as i32;
+/// Offset of [`VmCtx::tier_counters`].
+pub const CTX_TIER_COUNTERS: i32 = offset_of!(VmCtx, tier_counters) as i32;
 /// Offset of [`VmMemory::base`].
 pub const MEM_BASE: i32 = offset_of!(VmMemory, base) as i32;
 /// Offset of [`VmMemory::len`].

@@ -27,6 +27,7 @@ pub(crate) fn address(call: RuntimeCall) -> *const u8 {
         RuntimeCall::ElemDrop => elem_drop as *const u8,
         RuntimeCall::HostCall => host_call as *const u8,
         RuntimeCall::ExnNew => exn_new as *const u8,
+        RuntimeCall::TierUp => super::tier::tier_up as *const u8,
     }
 }
 
@@ -35,7 +36,7 @@ pub(crate) fn address(call: RuntimeCall) -> *const u8 {
 /// # Safety
 /// `vmctx` must be the vmctx of a live instance, passed by compiled code during a call
 /// from `Store::call`, which holds no reference into the store's data meanwhile.
-unsafe fn context<'a>(vmctx: *mut VmCtx) -> (&'a mut StoreData, usize) {
+pub(crate) unsafe fn context<'a>(vmctx: *mut VmCtx) -> (&'a mut StoreData, usize) {
     // SAFETY: as the caller promises; the store data is boxed and outlives the call.
     unsafe {
         let ctx = &*vmctx;

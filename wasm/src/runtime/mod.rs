@@ -31,12 +31,14 @@ pub mod memory;
 pub mod pool;
 pub mod precompiled;
 mod store;
+mod tier;
 mod typed;
 
 pub use limits::{ResourceLimiter, StoreLimits};
 pub use linker::Linker;
 pub use pool::{InstanceAllocator, PoolingConfig};
 pub use store::{Caller, HostFn, InstanceHandle, InterruptHandle, Store};
+pub use tier::{TierStats, Tiering};
 pub use typed::{
     ExternRef, FuncRef, IntoFunc, SharedHostFn, TypedCaller, TypedFunc, V128, WasmParams, WasmResults, WasmTy,
 };
@@ -75,6 +77,12 @@ pub struct Config {
     /// slower code; x86-64 only, and a function it does not cover yet is compiled at
     /// `opt_level=none` instead). Takes precedence over `optimize`.
     pub baseline: bool,
+    /// Tiered execution (`lathe run --tier auto`): compile every function at the
+    /// baseline tier with counters, and recompile the hot ones at `opt_level=speed` in a
+    /// background thread while the program runs, switching running loops over too (see
+    /// `runtime/tier.rs`). Takes precedence over `baseline` and `optimize`. x86-64 only,
+    /// like the baseline tier (elsewhere the first tier is `opt_level=none`).
+    pub tiering: Option<Tiering>,
     /// Where instances report their code for `perf` (each function under its Wasm name,
     /// [`ModuleInfo::func_name`]); by default nowhere.
     pub profiler: lathe_jit::Profiler,
@@ -117,6 +125,7 @@ impl Default for Config {
             spectre_mitigation: true,
             optimize: false,
             baseline: false,
+            tiering: None,
             profiler: lathe_jit::Profiler::default(),
             debug_info: false,
             baseline_cpu: false,
@@ -136,6 +145,9 @@ pub struct Engine {
     pub(crate) config: Config,
     /// The slots of the pooling allocator, when the config asks for it.
     pub(crate) pool: Option<Arc<pool::Pool>>,
+    /// Under tiering, the backend hot functions are recompiled with (`isa` is then the
+    /// first tier's).
+    pub(crate) speed_isa: Option<Arc<dyn TargetIsa>>,
 }
 
 // Engines and modules are shared between threads; stores are per thread.
@@ -150,7 +162,7 @@ impl Engine {
     /// An engine for the host, using the ISA features the host has.
     pub fn new(config: Config) -> Result<Engine, WasmError> {
         let flags = Flags {
-            opt_level: match (config.baseline, config.optimize) {
+            opt_level: match (config.tiering.is_some() || config.baseline, config.optimize) {
                 (true, _) => OptLevel::Baseline,
                 (false, true) => OptLevel::Speed,
                 (false, false) => OptLevel::None,
@@ -166,12 +178,41 @@ impl Engine {
         } else {
             lathe_codegen::isa::host_builder().map_err(|e| unsupported(&e))?
         };
+        let speed_isa = match config.tiering {
+            Some(_) => {
+                let flags = Flags { opt_level: OptLevel::Speed, ..flags.clone() };
+                Some(Arc::from(builder.clone().with_flags(flags).finish().map_err(|e| unsupported(&e))?))
+            }
+            None => None,
+        };
         let isa = builder.with_flags(flags).finish().map_err(|e| unsupported(&e))?;
         let pool = match &config.allocator {
             InstanceAllocator::OnDemand => None,
             InstanceAllocator::Pooling(p) => Some(pool::Pool::new(p.clone())?),
         };
-        Ok(Engine { isa: Arc::from(isa), config, pool })
+        Ok(Engine { isa: Arc::from(isa), config, pool, speed_isa })
+    }
+
+    /// How functions are translated for this engine.
+    pub(crate) fn translate_options(&self) -> translate::TranslateOptions {
+        translate::TranslateOptions {
+            bounds_checks: self.config.bounds_checks,
+            interruptible: self.config.interruptible,
+            consume_fuel: self.config.consume_fuel,
+            spectre_heap: self.isa.flags().enable_heap_access_spectre_mitigation,
+            spectre_table: self.isa.flags().enable_table_access_spectre_mitigation,
+            tier: match self.config.tiering {
+                Some(_) => translate::TierMode::Counted,
+                None => translate::TierMode::Off,
+            },
+        }
+    }
+
+    /// A new store's tiering state, when the engine tiers.
+    pub(crate) fn tier_runtime(&self) -> Option<Box<tier::TierRuntime>> {
+        let (tiering, isa) = (self.config.tiering.as_ref()?, self.speed_isa.clone()?);
+        let options = self.translate_options();
+        Some(Box::new(tier::TierRuntime::new(tiering, isa, options, self.config.profiler.clone())))
     }
 
     /// Compiles one IR function.
@@ -200,7 +241,11 @@ impl Module {
     /// Parses, validates and compiles `bytes` (or, with [`Config::cache_dir`], loads the
     /// code compiled earlier for the same bytes and configuration).
     pub fn new(engine: &Engine, bytes: &[u8]) -> Result<Module, WasmError> {
-        let Some(dir) = &engine.config.cache_dir else { return Module::compile(engine, bytes) };
+        // Tiered code is not cached: its first tier is quick to compile, and the
+        // optimized code is made while it runs.
+        let Some(dir) = engine.config.cache_dir.as_ref().filter(|_| engine.config.tiering.is_none()) else {
+            return Module::compile(engine, bytes);
+        };
         let path = cache::entry_path(dir, engine, bytes);
         if let Some(module) = cache::load(engine, &path, bytes) {
             return Ok(module);
@@ -219,13 +264,7 @@ impl Module {
         let info = crate::module::parse_with(bytes, engine.config.wasm_features)?;
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
-        let options = translate::TranslateOptions {
-            bounds_checks: engine.config.bounds_checks,
-            interruptible: engine.config.interruptible,
-            consume_fuel: engine.config.consume_fuel,
-            spectre_heap: engine.isa.flags().enable_heap_access_spectre_mitigation,
-            spectre_table: engine.isa.flags().enable_table_access_spectre_mitigation,
-        };
+        let options = engine.translate_options();
         let code = (first..first + count)
             .into_par_iter()
             .map_init(FunctionBuilderContext::new, |ctx, i| {

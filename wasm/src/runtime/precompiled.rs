@@ -94,6 +94,8 @@ pub(super) fn fingerprint(engine: &Engine) -> String {
         format!("bounds_checks={:?}", c.bounds_checks),
         format!("interruptible={}", c.interruptible),
         format!("consume_fuel={}", c.consume_fuel),
+        // Counted first-tier code needs a tiering store (its counters and runtime call).
+        format!("tiered={}", c.tiering.is_some()),
     ]
     .join("\n")
 }

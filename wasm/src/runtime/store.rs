@@ -11,6 +11,7 @@ use super::exceptions::{ExnData, TagData};
 use super::limits::{ResourceLimiter, StoreLimits};
 use super::memory::{LinearMemory, PAGE};
 use super::pool::{InstanceSlot, StateBox, TableElems};
+use super::tier::TierRuntime;
 use super::{Engine, Extern, ExternType, Module, Val};
 use crate::module::{ConstOp, ElemMode, ImportKind, ModuleInfo};
 use crate::translate::{self, RuntimeCall, stub};
@@ -94,8 +95,8 @@ pub(crate) struct HostEntry {
 pub(crate) struct InstanceData {
     pub module: Arc<ModuleInfo>,
     pub vmctx: StateBox<VmCtx>,
-    /// Read by compiled code only (through `func_ptrs`), so kept here to stay alive.
-    #[allow(dead_code)]
+    /// Read by compiled code through `func_ptrs`; `Store::call` and tiering read and
+    /// replace the code entries of defined functions.
     pub funcrefs: StateBox<[VmFuncRef]>,
     pub func_ptrs: StateBox<[*const VmFuncRef]>,
     pub global_ptrs: StateBox<[*mut u64]>,
@@ -108,6 +109,8 @@ pub(crate) struct InstanceData {
     /// Read by compiled code only (through the vmctx).
     #[allow(dead_code)]
     pub tag_ptrs: StateBox<[*const VmTag]>,
+    /// Under tiering, one count per defined function (`VmCtx::tier_counters`).
+    pub tier_counters: Option<StateBox<[i32]>>,
     /// The store handles of the instance's tags, by tag index.
     pub tags: Vec<u32>,
     /// The store handles of the instance's memories, by memory index.
@@ -157,6 +160,8 @@ pub(crate) struct StoreData {
     pub fuel: i64,
     /// Asked before memories and tables are created or grow (`Store::set_limiter`).
     pub limiter: Option<Box<dyn ResourceLimiter>>,
+    /// Tiered execution's state, with the engine's `Config::tiering` (`tier.rs`).
+    pub tier: Option<Box<TierRuntime>>,
 }
 
 /// Stops code running in a store from another thread: the code traps `interrupt` at its
@@ -251,11 +256,18 @@ impl Store {
                 interrupt: Arc::new(AtomicU64::new(0)),
                 fuel: i64::MAX,
                 limiter: None,
+                tier: engine.tier_runtime(),
             }),
             engine: engine.clone(),
             ctx: FunctionBuilderContext::new(),
             id: NEXT_STORE_ID.fetch_add(1, Ordering::Relaxed),
         }
+    }
+
+    /// What tiered execution has done in this store so far (`None` when the engine
+    /// does not tier; see [`Config::tiering`](super::Config::tiering)).
+    pub fn tier_stats(&self) -> Option<super::TierStats> {
+        self.data.tier.as_ref().map(|t| t.stats)
     }
 
     /// The store's identity, unique in the process.
@@ -561,7 +573,8 @@ impl Store {
         let state_bytes = std::mem::size_of::<VmCtx>()
             + info.funcs.len() * (std::mem::size_of::<VmFuncRef>() + word)
             + (info.globals.len() + info.tables.len() + info.memories.len() + info.tags.len()) * word
-            + 6 * word; // alignment between the seven parts
+            + info.bodies.len() * 4 // tiering's counters
+            + 7 * word; // alignment between the eight parts
         let mut slot = self.engine.pool.as_ref().map(|p| p.instance(state_bytes)).transpose()?;
         let mut new_memories = Vec::new();
         for mt in &info.memories[info.num_imported_memories as usize..] {
@@ -587,6 +600,7 @@ impl Store {
                 interrupt: Arc::as_ptr(&self.data.interrupt),
                 fuel: &mut self.data.fuel as *mut i64,
                 tags: std::ptr::null(),
+                tier_counters: std::ptr::null_mut(),
             },
         )?;
         let vmctx_ptr: *mut VmCtx = &mut *vmctx;
@@ -729,6 +743,13 @@ impl Store {
             tags.iter().map(|&t| &self.data.tags[t as usize].vm as *const VmTag).collect();
         let tag_ptrs = StateBox::slice(slot.as_mut(), tag_ptrs)?;
         vmctx.tags = tag_ptrs.as_ptr();
+        let mut tier_counters = match &self.data.tier {
+            Some(tier) => Some(StateBox::slice(slot.as_mut(), vec![tier.threshold(); info.bodies.len()])?),
+            None => None,
+        };
+        if let Some(counters) = tier_counters.as_mut() {
+            vmctx.tier_counters = counters.as_mut_ptr();
+        }
 
         let elems: Vec<Option<Vec<u64>>> = info
             .elements
@@ -757,6 +778,7 @@ impl Store {
             table_ptrs,
             memory_ptrs,
             tag_ptrs,
+            tier_counters,
             tags,
             memories,
             tables,
@@ -899,12 +921,18 @@ impl Store {
                 _ => return Err(WasmError::Arguments(format!("argument {a:?} does not fit {t:?}"))),
             });
         }
-        let (jit, ids) = &self.code[instance as usize];
-        let id = ids[index as usize].expect("every Wasm function handle names compiled code");
+        // The function's current code: tiering may have replaced what the instance
+        // started with (`tier.rs`).
+        let address = inst.funcrefs[index as usize].code;
+        let sig = translate::wasm_signature(&ty)?;
+        let (jit, _) = &self.code[instance as usize];
         self.data.pending = None;
         self.data.stack_limit =
             lathe_jit::thread_stack_low().map_or(0, |low| (low as u64).saturating_add(STACK_MARGIN));
-        let (outcome, trace) = jit.call_traced(id, &dv).map_err(|e| match e {
+        // SAFETY: `address` is the entry of function `index` of the instance, compiled
+        // for its Wasm signature, in a module the store keeps until it is dropped.
+        let called = unsafe { jit.call_at_traced(address, &sig, &dv) };
+        let (outcome, trace) = called.map_err(|e| match e {
             lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
             e => WasmError::Jit(e.to_string()),
         })?;
@@ -963,13 +991,20 @@ impl Store {
         let mut frames = Vec::new();
         for (k, &pc) in trace.iter().enumerate() {
             let pc = if k == 0 { pc } else { pc - 1 };
-            for (inst, (jit, ids)) in self.code.iter().enumerate() {
-                let Some((id, off)) = jit.locate(pc) else { continue };
-                let Some(index) = ids.iter().position(|&f| f == Some(id)) else { continue };
-                let module = &self.data.instances[inst].module;
+            let first_tier = self.code.iter().enumerate().find_map(|(inst, (jit, ids))| {
+                let (id, off) = jit.locate(pc)?;
+                let index = ids.iter().position(|&f| f == Some(id))?;
+                Some((inst as u32, index as u32, jit, id, off))
+            });
+            let tier_up = || {
+                let (inst, index, jit, id) = self.data.tier.as_ref()?.locate(pc)?;
+                let (_, off) = jit.locate(pc)?;
+                Some((inst, index, jit, id, off))
+            };
+            if let Some((inst, index, jit, id, off)) = first_tier.or_else(tier_up) {
+                let module = &self.data.instances[inst as usize].module;
                 let offset = jit.source_location(id, off).map(|loc| loc.bits());
-                frames.push(crate::WasmFrame { func: module.func_name(index as u32), offset });
-                break;
+                frames.push(crate::WasmFrame { func: module.func_name(index), offset });
             }
         }
         frames
@@ -1052,5 +1087,6 @@ impl Drop for Store {
     fn drop(&mut self) {
         // Code goes before the data it points into.
         self.code.clear();
+        self.data.tier = None;
     }
 }

@@ -69,6 +69,14 @@ impl FuncTranslator<'_> {
             let (code, callee_vmctx) = self.imported_callee(function_index);
             return self.call_through(type_index, code, callee_vmctx, args, tail);
         }
+        if self.tier_mode.calls_through_slots() {
+            // Tiered: the callee's current code, which the runtime replaces when it has
+            // optimized it (`tier.rs`). Any value read is a valid entry of the callee.
+            let f = self.vm_pointer(CTX_FUNCS, function_index);
+            let code = self.b.ins().load(types::I64, trusted(), f, FUNC_CODE);
+            let vmctx = self.vmctx;
+            return self.call_through(type_index, code, vmctx, args, tail);
+        }
         let r = self.func_ref(function_index)?;
         let all = prepend(self.vmctx, args);
         if tail {

@@ -131,11 +131,24 @@ impl FuncTranslator<'_> {
                 let header = self.new_block_with(&params);
                 let dest = self.new_block_with(&results);
                 let height = self.stack.len() - params.len();
+                let ordinal = self.tier.next_loop;
+                self.tier.next_loop += 1;
+                let osr = self.tier_mode.osr_loop() == Some(ordinal);
+                let outer = if osr { self.osr_outer_vars(height) } else { Vec::new() };
                 let args = self.stack.split_off(height);
                 self.b.ins().jump(header, &args);
+                if osr {
+                    self.osr_fill(header, &outer);
+                }
                 self.b.switch_to_block(header);
                 self.metering_checks();
                 self.stack.extend_from_slice(self.b.block_params(header));
+                if osr {
+                    self.osr_header(&outer);
+                }
+                if self.tier_mode == super::TierMode::Counted {
+                    self.tier_count(ordinal);
+                }
                 self.frames.push(Frame {
                     kind: FrameKind::Loop { header },
                     dest,
@@ -317,6 +330,10 @@ impl FuncTranslator<'_> {
     pub(crate) fn unreachable_operator(&mut self, op: &Operator<'_>) -> Result<(), WasmError> {
         match op {
             Operator::Block { .. } | Operator::Loop { .. } | Operator::If { .. } | Operator::TryTable { .. } => {
+                if matches!(op, Operator::Loop { .. }) {
+                    // Loops are numbered in body order, reachable or not (`tier.rs`).
+                    self.tier.next_loop += 1;
+                }
                 let dest = self.b.create_block();
                 self.frames.push(Frame {
                     kind: FrameKind::Dead,

@@ -23,6 +23,7 @@ mod memory;
 mod numeric;
 mod simd;
 pub mod stub;
+pub mod tier;
 
 use crate::WasmError;
 use crate::module::ModuleInfo;
@@ -33,6 +34,8 @@ use lathe_codegen::ir::{
 };
 use lathe_frontend::{FunctionBuilder, FunctionBuilderContext, Variable};
 use wasmparser::{FunctionBody, ValType};
+
+pub use tier::TierMode;
 
 /// How the translated code checks memory accesses.
 #[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
@@ -61,6 +64,8 @@ pub struct TranslateOptions {
     /// Guard table element addresses the same way
     /// (`enable_table_access_spectre_mitigation`; see `access.rs`).
     pub spectre_table: bool,
+    /// The translation's part in tiered execution (see `tier.rs`).
+    pub tier: TierMode,
 }
 
 impl Default for TranslateOptions {
@@ -71,6 +76,7 @@ impl Default for TranslateOptions {
             consume_fuel: false,
             spectre_heap: true,
             spectre_table: true,
+            tier: TierMode::Off,
         }
     }
 }
@@ -104,11 +110,15 @@ pub enum RuntimeCall {
     /// `(vmctx, tag: i32, values: i64) -> i64 exnref`: a new exception of tag `tag` with
     /// the values in the buffer (16-byte slots).
     ExnNew,
+    /// `(vmctx, func: i32, site: i32) -> i64`: a counted function's counter ran out at
+    /// `site` (a loop ordinal, or `tier::ENTRY`); returns the OSR entry for that loop
+    /// if there is one yet, else 0 (see `tier.rs`).
+    TierUp,
 }
 
 impl RuntimeCall {
     /// Every runtime call.
-    pub const ALL: [RuntimeCall; 12] = [
+    pub const ALL: [RuntimeCall; 13] = [
         RuntimeCall::MemoryGrow,
         RuntimeCall::MemoryFill,
         RuntimeCall::MemoryCopy,
@@ -121,6 +131,7 @@ impl RuntimeCall {
         RuntimeCall::ElemDrop,
         RuntimeCall::HostCall,
         RuntimeCall::ExnNew,
+        RuntimeCall::TierUp,
     ];
 
     /// The symbol name.
@@ -138,6 +149,7 @@ impl RuntimeCall {
             RuntimeCall::ElemDrop => "lathe_wasm_elem_drop",
             RuntimeCall::HostCall => "lathe_wasm_host_call",
             RuntimeCall::ExnNew => "lathe_wasm_exn_new",
+            RuntimeCall::TierUp => "lathe_wasm_tier_up",
         }
     }
 
@@ -162,6 +174,7 @@ impl RuntimeCall {
             RuntimeCall::TableInit => (&[I64, I32, I32, I64, I32, I32], &[I32]),
             RuntimeCall::HostCall => (&[I64, I32, I64], &[I32]),
             RuntimeCall::ExnNew => (&[I64, I32, I64], &[I64]),
+            RuntimeCall::TierUp => (&[I64, I32, I32], &[I64]),
         };
         let mut sig = Signature::new(CallConv::SystemV);
         sig.params = params.iter().map(|&t| AbiParam::new(t)).collect();
@@ -220,9 +233,12 @@ pub fn translate_function(
     let range = module.bodies[defined as usize].clone();
     let body = FunctionBody::new(wasmparser::BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
     let ty = module.func_type(index);
-    let sig = wasm_signature(ty)?;
+    let mut sig = wasm_signature(ty)?;
+    if options.tier.osr_loop().is_some() {
+        sig = tier::osr_signature(&sig.returns);
+    }
     let mut func = Function::with_name_signature(func_name(index), sig);
-    FuncTranslator::new(&mut func, ctx, module, options).translate(ty, &body)?;
+    FuncTranslator::new(&mut func, ctx, module, options, index).translate(ty, &body)?;
     Ok(func)
 }
 
@@ -258,6 +274,11 @@ pub(crate) struct FuncTranslator<'a> {
     pub(crate) thrower: Option<FuncRef>,
     func_refs: Vec<Option<FuncRef>>,
     sig_refs: Vec<Option<lathe_codegen::ir::SigRef>>,
+    /// The function's index in the module.
+    pub(crate) func_index: u32,
+    /// How the translation takes part in tiering, and its state for that.
+    pub(crate) tier_mode: TierMode,
+    pub(crate) tier: tier::TierState,
 }
 
 impl<'a> FuncTranslator<'a> {
@@ -266,6 +287,7 @@ impl<'a> FuncTranslator<'a> {
         ctx: &'a mut FunctionBuilderContext,
         module: &'a ModuleInfo,
         options: TranslateOptions,
+        func_index: u32,
     ) -> Self {
         let b = FunctionBuilder::new(func, ctx);
         FuncTranslator {
@@ -288,6 +310,9 @@ impl<'a> FuncTranslator<'a> {
             thrower: None,
             func_refs: vec![None; module.funcs.len()],
             sig_refs: vec![None; module.types.len()],
+            func_index,
+            tier_mode: options.tier,
+            tier: tier::TierState::default(),
         }
     }
 
@@ -330,9 +355,31 @@ impl<'a> FuncTranslator<'a> {
         self.vmctx = params[0];
         self.stack_check();
         self.metering_checks();
+        if !self.module.memories.is_empty() {
+            let vm = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_MEMORY);
+            let base = self.b.ins().load(types::I64, trusted().with_readonly(), vm, crate::vmctx::MEM_BASE);
+            self.vm_memory = Some(vm);
+            self.mem_base = Some(base);
+        }
+        let osr = self.tier_mode.osr_loop().is_some();
+        if osr {
+            // An OSR entry goes straight to the block that loads the state (filled at the
+            // loop); the code before the loop follows, unreachable (see `tier.rs`).
+            let load_state = self.b.create_block();
+            self.b.ins().jump(load_state, &[]);
+            self.b.seal_block(load_state);
+            self.tier.osr = Some((params[1], load_state));
+            let before = self.b.create_block();
+            self.b.seal_block(before);
+            self.b.switch_to_block(before);
+        } else if self.tier_mode == TierMode::Counted {
+            self.tier_count(tier::ENTRY);
+        }
         for (i, &p) in ty.params().iter().enumerate() {
-            let var = self.b.declare_var(ir_type(p)?);
-            self.b.def_var(var, params[i + 1]);
+            let t = ir_type(p)?;
+            let var = self.b.declare_var(t);
+            let v = if osr { self.zero(t) } else { params[i + 1] };
+            self.b.def_var(var, v);
             self.locals.push(var);
         }
         let mut locals = body.get_locals_reader().map_err(|e| WasmError::Invalid(e.to_string()))?;
@@ -347,12 +394,6 @@ impl<'a> FuncTranslator<'a> {
                 self.b.def_var(var, zero);
                 self.locals.push(var);
             }
-        }
-        if !self.module.memories.is_empty() {
-            let vm = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_MEMORY);
-            let base = self.b.ins().load(types::I64, trusted().with_readonly(), vm, crate::vmctx::MEM_BASE);
-            self.vm_memory = Some(vm);
-            self.mem_base = Some(base);
         }
         // The function body is a block whose exit returns.
         let exit = self.b.create_block();
@@ -372,6 +413,15 @@ impl<'a> FuncTranslator<'a> {
         }
         if !self.frames.is_empty() {
             return Err(WasmError::Invalid("function body ends inside a block".into()));
+        }
+        if let Some((_, load_state)) = self.tier.osr
+            && !self.b.is_filled(load_state)
+        {
+            return Err(WasmError::Invalid(format!(
+                "no reachable loop {} to enter in function {}",
+                self.tier_mode.osr_loop().unwrap_or(0),
+                self.func_index
+            )));
         }
         // `end` of the body left us in the exit block (if anything reaches it).
         if self.reachable {

@@ -1,0 +1,214 @@
+//! The translation's part in tiered execution (`runtime/tier.rs` is the runtime's).
+//!
+//! Under tiering every function is first translated [`TierMode::Counted`] and compiled
+//! at the baseline tier. That code counts: each function has an `i32` in the instance's
+//! counter array (`VmCtx::tier_counters`, indexed by defined-function index), taken down
+//! by one on function entry and at every loop header. When it goes below zero the code
+//! calls the runtime (`RuntimeCall::TierUp` with the function and the site: a loop's
+//! ordinal, or [`ENTRY`]), which resets the counter, asks a background thread for the
+//! function's optimized code, and installs what is ready. Calls between defined
+//! functions go through the function's `VmFuncRef::code`, so once the runtime has
+//! installed the optimized code there, every later call runs it.
+//!
+//! A frame already running the first tier's code leaves it at a loop header (on-stack
+//! replacement): when the runtime returns an OSR entry for that loop, the code stores
+//! the Wasm state there (every local, then the whole operand stack, one 16-byte slot
+//! each) in a stack slot, calls the entry with `(vmctx, state)` and returns what it
+//! returns. The entry is the function translated [`TierMode::Optimized`] with
+//! `osr_loop`: its entry block jumps to a block that loads the state and jumps into the
+//! loop header; the code before the loop is still translated but unreachable. The
+//! header takes the outer operand-stack values (those below the loop's parameters)
+//! through frontend variables, so that the SSA construction merges the normal and the
+//! OSR way in and nothing reachable uses a value defined before the loop.
+//!
+//! Invariants: both translations of a function number loops the same way (every `loop`
+//! operator in body order, reachable or not) and see the same Wasm state at a loop
+//! header, so the state layout is the order of [`FuncTranslator::locals`] then
+//! [`FuncTranslator::stack`], with the same IR types.
+
+use super::{FuncTranslator, RuntimeCall, trusted};
+use lathe_codegen::ir::{
+    AbiParam, Block, CallConv, InstBuilder, IntCC, Signature, StackSlot, StackSlotData, StackSlotKind, Value, types,
+};
+use lathe_frontend::Variable;
+
+/// How a translation takes part in tiered execution.
+#[derive(Copy, Clone, PartialEq, Eq, Debug, Default)]
+pub enum TierMode {
+    /// Not tiered: direct calls between defined functions are linked calls.
+    #[default]
+    Off,
+    /// The first tier's code: counts entries and loop iterations, asks the runtime for
+    /// optimized code, and leaves for an OSR entry when the runtime has one.
+    Counted,
+    /// The optimized tier's code; with `osr_loop`, the entry at that loop (by ordinal),
+    /// of signature `(vmctx, state: i64) -> results`.
+    Optimized {
+        /// The loop the code is entered at, if it is an OSR entry.
+        osr_loop: Option<u32>,
+    },
+}
+
+impl TierMode {
+    /// Whether calls between defined functions go through `VmFuncRef::code`.
+    pub(crate) fn calls_through_slots(self) -> bool {
+        self != TierMode::Off
+    }
+
+    /// The loop an OSR entry starts at.
+    pub(crate) fn osr_loop(self) -> Option<u32> {
+        match self {
+            TierMode::Optimized { osr_loop } => osr_loop,
+            _ => None,
+        }
+    }
+}
+
+/// The site argument of `RuntimeCall::TierUp` for a function entry (loops pass their
+/// ordinal).
+pub const ENTRY: u32 = u32::MAX;
+
+/// Bytes per value in an OSR state buffer (a `v128` fills one).
+pub const STATE_SLOT: i32 = 16;
+
+/// The signature of an OSR entry of a function returning `returns`.
+pub fn osr_signature(returns: &[AbiParam]) -> Signature {
+    let mut sig = Signature::new(CallConv::SystemV);
+    sig.params.push(AbiParam::new(types::I64));
+    sig.params.push(AbiParam::new(types::I64));
+    sig.returns = returns.to_vec();
+    sig
+}
+
+/// Per-translation state of tiering.
+#[derive(Default)]
+pub(crate) struct TierState {
+    /// The next loop's ordinal.
+    pub next_loop: u32,
+    /// For an OSR entry: the state pointer and the (not yet filled) block the entry
+    /// block jumps to.
+    pub osr: Option<(Value, Block)>,
+    /// For counted code: the stack slot OSR exits store the state in (sized for the
+    /// largest state seen so far).
+    pub state_slot: Option<StackSlot>,
+}
+
+impl FuncTranslator<'_> {
+    /// Counted code: takes the function's counter down by one and calls the runtime
+    /// when it goes below zero. At a loop header (`site` is its ordinal), leaves for the
+    /// OSR entry the runtime returns, if any.
+    pub(crate) fn tier_count(&mut self, site: u32) {
+        let defined = self.func_index - self.module.num_imported_funcs;
+        let counters =
+            self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_TIER_COUNTERS);
+        let offset = (defined * 4) as i32;
+        let count = self.b.ins().load(types::I32, trusted(), counters, offset);
+        let left = self.b.ins().iadd_imm(count, -1);
+        self.b.ins().store(trusted(), left, counters, offset);
+        let out = self.b.ins().icmp_imm(IntCC::SignedLessThan, left, 0);
+        let cold = self.b.create_block();
+        let cont = self.b.create_block();
+        self.b.ins().brif(out, cold, &[], cont, &[]);
+        self.b.seal_block(cold);
+        self.b.switch_to_block(cold);
+        let func = self.b.ins().iconst(types::I32, self.func_index as i64);
+        let site_v = self.b.ins().iconst(types::I32, site as i32 as i64);
+        let entry = self.call_runtime(RuntimeCall::TierUp, &[func, site_v]).expect("returns the OSR entry");
+        if site == ENTRY {
+            self.b.ins().jump(cont, &[]);
+        } else {
+            let leave = self.b.create_block();
+            self.b.ins().brif(entry, leave, &[], cont, &[]);
+            self.b.seal_block(leave);
+            self.b.switch_to_block(leave);
+            self.osr_exit(entry);
+        }
+        self.b.seal_block(cont);
+        self.b.switch_to_block(cont);
+    }
+
+    /// Stores the Wasm state, calls the OSR entry `entry` with it and returns its
+    /// results. Ends the block.
+    fn osr_exit(&mut self, entry: Value) {
+        let locals = self.locals.clone();
+        let count = locals.len() + self.stack.len();
+        let bytes = (count.max(1) as u32) * STATE_SLOT as u32;
+        let slot = match self.tier.state_slot {
+            Some(slot) => {
+                let data = &mut self.b.func.stack_slots[slot];
+                data.size = data.size.max(bytes);
+                slot
+            }
+            None => {
+                let slot = self.b.create_stack_slot(StackSlotData::new(StackSlotKind::ExplicitSlot, bytes, 4));
+                self.tier.state_slot = Some(slot);
+                slot
+            }
+        };
+        let mut k = 0;
+        for var in locals {
+            let v = self.b.use_var(var);
+            self.b.ins().stack_store(v, slot, k * STATE_SLOT);
+            k += 1;
+        }
+        for v in self.stack.clone() {
+            self.b.ins().stack_store(v, slot, k * STATE_SLOT);
+            k += 1;
+        }
+        let state = self.b.ins().stack_addr(types::I64, slot, 0);
+        let returns = self.b.func.signature.returns.clone();
+        let sig = self.b.import_signature(osr_signature(&returns));
+        let call = self.b.ins().call_indirect(sig, entry, &[self.vmctx, state]);
+        let results = self.b.inst_results(call).to_vec();
+        self.b.ins().return_(&results);
+    }
+
+    /// An OSR entry, at the loop it enters, before the jump into its header: routes the
+    /// outer stack values (the `height` values below the loop's parameters) through
+    /// variables defined here. Returns them, for [`Self::osr_fill`] and
+    /// [`Self::osr_header`].
+    pub(crate) fn osr_outer_vars(&mut self, height: usize) -> Vec<Variable> {
+        self.stack[..height]
+            .iter()
+            .copied()
+            .map(|v| {
+                let var = self.b.declare_var(self.b.func.dfg.value_type(v));
+                self.b.def_var(var, v);
+                var
+            })
+            .collect()
+    }
+
+    /// Fills the OSR block (after the normal way into `header` was emitted): the
+    /// state's locals and outer values into their variables, its loop parameters as the
+    /// arguments of the jump into `header`.
+    pub(crate) fn osr_fill(&mut self, header: Block, outer: &[Variable]) {
+        let (state, block) = self.tier.osr.expect("an OSR entry");
+        self.b.switch_to_block(block);
+        let flags = trusted();
+        let mut k = 0;
+        for var in self.locals.clone().into_iter().chain(outer.iter().copied()) {
+            let ty = self.b.var_type(var).expect("declared");
+            let v = self.b.ins().load(ty, flags, state, k * STATE_SLOT);
+            self.b.def_var(var, v);
+            k += 1;
+        }
+        let params: Vec<_> = self.b.block_params(header).iter().map(|&p| self.b.func.dfg.value_type(p)).collect();
+        let args: Vec<Value> = params
+            .into_iter()
+            .map(|ty| {
+                let v = self.b.ins().load(ty, flags, state, k * STATE_SLOT);
+                k += 1;
+                v
+            })
+            .collect();
+        self.b.ins().jump(header, &args);
+    }
+
+    /// At the OSR loop's header: the outer stack values are the variables' merged values.
+    pub(crate) fn osr_header(&mut self, outer: &[Variable]) {
+        for (j, &var) in outer.iter().enumerate() {
+            self.stack[j] = self.b.use_var(var);
+        }
+    }
+}
