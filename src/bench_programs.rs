@@ -36,12 +36,34 @@ pub struct Options {
     /// `baseline` (the single-pass tier).
     #[arg(long, value_parser = ["none", "speed", "baseline"], default_value = "speed")]
     pub opt_level: String,
+    /// Run Lathe with `lathe run --tier` this (`baseline`, `speed` or `auto`, tiered
+    /// execution) instead of an `--opt-level`.
+    #[arg(long, value_parser = ["baseline", "speed", "auto"], conflicts_with = "opt_level")]
+    pub tier: Option<String>,
     /// The benchmark folder (with `programs/` and `wasm/`).
     #[arg(long, default_value = "bench")]
     pub dir: PathBuf,
     /// Where to write the results as JSON (default: `<target dir>/bench-programs.json`).
     #[arg(long)]
     pub json: Option<PathBuf>,
+}
+
+impl Options {
+    /// The `lathe run` flags choosing how Lathe compiles.
+    fn level_args(&self) -> [&str; 2] {
+        match &self.tier {
+            Some(tier) => ["--tier", tier],
+            None => ["--opt-level", &self.opt_level],
+        }
+    }
+
+    /// How Lathe compiles, as the report names it (`opt_level=speed`, `tier=auto`).
+    fn level_name(&self) -> String {
+        match &self.tier {
+            Some(tier) => format!("tier={tier}"),
+            None => format!("opt_level={}", self.opt_level),
+        }
+    }
 }
 
 /// One program's measurements over all repetitions.
@@ -204,7 +226,7 @@ fn measure(name: &str, opts: &Options, native_dir: &Path) -> Result<Measured, St
         let (expected, _, time) = run_timed(Command::new(&native).args(&size), &format!("native {name}"))?;
         m.native.push(time);
         let (actual, stderr, _) = run_timed(
-            Command::new(&lathe).args(["run", "--stats", "--opt-level", &opts.opt_level]).arg(&wasm).args(&size),
+            Command::new(&lathe).args(["run", "--stats"]).args(opts.level_args()).arg(&wasm).args(&size),
             &format!("lathe run {}", wasm.display()),
         )?;
         let stats = stderr
@@ -285,6 +307,7 @@ fn to_json(results: &[Measured], summaries: &[Summary], geomean_ratio: f64, opts
     let _ = writeln!(out, "  \"date\": {},", json_str(date));
     let _ = writeln!(out, "  \"machine\": {},", json_str(&machine()));
     let _ = writeln!(out, "  \"opt_level\": {},", json_str(&opts.opt_level));
+    let _ = writeln!(out, "  \"tier\": {},", json_str(opts.tier.as_deref().unwrap_or("none")));
     let _ = writeln!(out, "  \"size\": {},", json_str(if opts.small { "small" } else { "default" }));
     let _ = writeln!(out, "  \"repetitions\": {},", opts.reps.max(1));
     let _ = writeln!(out, "  \"geomean_ratio_to_native\": {geomean_ratio:.4},");
@@ -356,10 +379,10 @@ pub fn run(opts: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&native_dir).map_err(|e| format!("{}: {e}", native_dir.display()))?;
     let date = utc_timestamp(SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default());
     println!(
-        "lathe bench programs: {} programs, {} repetitions, opt_level={}, {} size; {date}; {}",
+        "lathe bench programs: {} programs, {} repetitions, {}, {} size; {date}; {}",
         names.len(),
         opts.reps.max(1),
-        opts.opt_level,
+        opts.level_name(),
         if opts.small { "small" } else { "default" },
         machine()
     );

@@ -140,6 +140,16 @@ enum Command {
         /// code; x86-64; functions it does not cover yet are compiled at `none`).
         #[arg(long, value_parser = ["none", "speed", "baseline"], default_value = "speed")]
         opt_level: String,
+        /// Which tier runs a Wasm program: `speed` or `baseline` (the same as
+        /// `--opt-level`), or `auto`: start every function at the baseline tier and
+        /// recompile the hot ones at `speed` in a background thread while the program
+        /// runs, moving running loops over too (tiered execution; docs/wasm-embedding.md).
+        #[arg(long, value_parser = ["baseline", "speed", "auto"], conflicts_with = "opt_level")]
+        tier: Option<String>,
+        /// With `--tier auto`: function entries plus loop iterations before a function is
+        /// recompiled at `speed`.
+        #[arg(long, value_name = "N", default_value_t = lathe_wasm::runtime::Tiering::default().threshold)]
+        tier_threshold: u32,
         /// After a Wasm program ends, print compile and run times, sizes and peak memory
         /// on stderr (one `lathe-stats:` line; used by `lathe bench programs`).
         #[arg(long)]
@@ -260,6 +270,8 @@ fn main() -> ExitCode {
             file,
             args,
             opt_level,
+            tier,
+            tier_threshold,
             stats,
             profile,
             debug_info,
@@ -272,14 +284,25 @@ fn main() -> ExitCode {
             inherit_env,
             tcplisten,
         } if wasm_cmd::is_wasm(&file) => {
-            let opt_level = match opt_level.as_str() {
+            let opt_level = match tier.as_deref().unwrap_or(opt_level.as_str()) {
                 "none" => OptLevel::None,
                 "baseline" => OptLevel::Baseline,
                 _ => OptLevel::Speed,
             };
+            let tiering = (tier.as_deref() == Some("auto"))
+                .then(|| lathe_wasm::runtime::Tiering { threshold: tier_threshold, synchronous: false });
             let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env, tcplisten };
-            let options =
-                wasm_cmd::RunOptions { opt_level, stats, profile, debug_info, timeout, fuel, max_memory, wasi };
+            let options = wasm_cmd::RunOptions {
+                opt_level,
+                tiering,
+                stats,
+                profile,
+                debug_info,
+                timeout,
+                fuel,
+                max_memory,
+                wasi,
+            };
             wasm_cmd::cmd_run(&file, invoke, args, options)
         }
         Command::Run { file, .. } => cmd_run(&file),

@@ -149,20 +149,26 @@ pub struct RunStats {
     pub peak_compile_kib: u64,
     /// Peak resident memory at the end, in KiB.
     pub peak_kib: u64,
+    /// Under `--tier auto`: functions recompiled at `speed` and installed.
+    pub tier_functions: u64,
+    /// Under `--tier auto`: frames that moved to optimized code in a loop (OSR).
+    pub tier_osr: u64,
 }
 
 impl RunStats {
     /// The one-line form printed on stderr by `lathe run --stats`.
     pub fn to_line(&self) -> String {
         format!(
-            "lathe-stats: wasm_bytes={} ir_insts={} code_bytes={} compile_ns={} run_ns={} peak_compile_kib={} peak_kib={}",
+            "lathe-stats: wasm_bytes={} ir_insts={} code_bytes={} compile_ns={} run_ns={} peak_compile_kib={} peak_kib={} tier_functions={} tier_osr={}",
             self.wasm_bytes,
             self.ir_insts,
             self.code_bytes,
             self.compile.as_nanos(),
             self.run.as_nanos(),
             self.peak_compile_kib,
-            self.peak_kib
+            self.peak_kib,
+            self.tier_functions,
+            self.tier_osr
         )
     }
 
@@ -181,6 +187,8 @@ impl RunStats {
                 "run_ns" => stats.run = Duration::from_nanos(n),
                 "peak_compile_kib" => stats.peak_compile_kib = n,
                 "peak_kib" => stats.peak_kib = n,
+                "tier_functions" => stats.tier_functions = n,
+                "tier_osr" => stats.tier_osr = n,
                 _ => return None,
             }
         }
@@ -257,13 +265,17 @@ fn run_inner(
         ctx.waits.cancel = Some(cancel_waits);
     }
     let imports = wasi::imports(&mut store, &module, ctx).map_err(|e| e.to_string())?;
-    let mut finish = |code: i32| {
+    let mut finish = |code: i32, tier: Option<lathe_wasm::runtime::TierStats>| {
         stats.run = start.elapsed();
         stats.peak_kib = crate::bench::peak_memory_kib().unwrap_or(0);
+        if let Some(tier) = tier {
+            stats.tier_functions = tier.functions as u64;
+            stats.tier_osr = tier.osr_transfers as u64;
+        }
         Ok((code, stats.clone()))
     };
     let inst = match store.instantiate(&module, &imports) {
-        Err(WasmError::Exit(code)) => return finish(code),
+        Err(WasmError::Exit(code)) => return finish(code, store.tier_stats()),
         r => r.map_err(|e| e.to_string())?,
     };
     let name = invoke.clone().unwrap_or_else(|| "_start".to_string());
@@ -279,13 +291,13 @@ fn run_inner(
     };
     match store.call(f, &call_args) {
         Ok(results) => {
-            let done = finish(0);
+            let done = finish(0, store.tier_stats());
             if invoke.is_some() {
                 println!("{}", results.iter().map(show).collect::<Vec<_>>().join(" "));
             }
             done
         }
-        Err(WasmError::Exit(code)) => finish(code),
+        Err(WasmError::Exit(code)) => finish(code, store.tier_stats()),
         Err(e) => Err(e.to_string()),
     }
 }
@@ -294,6 +306,8 @@ fn run_inner(
 pub struct RunOptions {
     /// The `--opt-level`: `speed`, `none` or `baseline`.
     pub opt_level: lathe_codegen::settings::OptLevel,
+    /// `--tier auto`: tiered execution (then `opt_level` does not matter).
+    pub tiering: Option<lathe_wasm::runtime::Tiering>,
     /// Print a `lathe-stats:` line at the end.
     pub stats: bool,
     /// The `--profile` strategy's name.
@@ -377,7 +391,7 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// `profile` (one of [`lathe_wasm::ProfilingStrategy::NAMES`]); with `debug_info`,
 /// described to gdb.
 pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: RunOptions) -> ExitCode {
-    let RunOptions { opt_level, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
+    let RunOptions { opt_level, tiering, stats, profile, debug_info, timeout, fuel, max_memory, wasi } = options;
     let (preopens, env, listeners) = match wasi.resolve().and_then(|(p, e)| Ok((p, e, wasi.listeners()?))) {
         Ok(r) => r,
         Err(e) => {
@@ -396,6 +410,7 @@ pub fn cmd_run(file: &Path, invoke: Option<String>, args: Vec<String>, options: 
     let config = Config {
         optimize: opt_level == OptLevel::Speed,
         baseline: opt_level == OptLevel::Baseline,
+        tiering,
         profiler,
         debug_info,
         interruptible: timeout.is_some(),

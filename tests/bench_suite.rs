@@ -1,6 +1,6 @@
 //! The benchmark programs (bench/wasm/*.wasm, built from bench/programs/*.c by
 //! bench/build.sh) run under `lathe run` at their small sizes, at `opt_level=none` and
-//! `speed`, and must print exactly what the same C compiled natively printed
+//! `speed`, at the baseline tier and tiered (`--tier auto`), and must print exactly what the same C compiled natively printed
 //! (bench/wasm/<name>.small, written by build.sh from the native run). This keeps the suite
 //! runnable in CI without clang; `lathe bench programs` does the timed runs.
 
@@ -39,15 +39,25 @@ fn benchmark_programs_print_the_native_checksums() {
         let n = std::fs::read_to_string(dir.join(format!("{name}.small_n"))).expect("the small size is committed");
         let expected =
             std::fs::read_to_string(dir.join(format!("{name}.small"))).expect("the native output is committed");
-        for opt in ["none", "speed"] {
+        // Each compile level, and tiered execution switching as early as it can (every
+        // function asks for `speed` code at its first count; the compiles run beside the
+        // program, so where each switch happens varies from run to run).
+        let levels: [&[&str]; 4] = [
+            &["--opt-level", "none"],
+            &["--opt-level", "speed"],
+            &["--tier", "baseline"],
+            &["--tier", "auto", "--tier-threshold", "1"],
+        ];
+        for opt in levels {
             let out = Command::new(env!("CARGO_BIN_EXE_lathe"))
-                .args(["run", "--opt-level", opt])
+                .arg("run")
+                .args(opt)
                 .arg(dir.join(format!("{name}.wasm")))
                 .arg(n.trim())
                 .output()
                 .expect("the lathe binary runs");
-            assert!(out.status.success(), "{name} at {opt}: {}", String::from_utf8_lossy(&out.stderr));
-            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name} at opt_level={opt}");
+            assert!(out.status.success(), "{name} with {opt:?}: {}", String::from_utf8_lossy(&out.stderr));
+            assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{name} with {opt:?}");
         }
     }
 }

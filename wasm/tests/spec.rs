@@ -10,9 +10,13 @@
 //! [`Config::spectre_mitigation`]), and with explicit checks unguarded, so the masks
 //! change no result and every out-of-bounds access still traps with its code either way
 //! (docs/security.md). The core files (all but SIMD) run a fourth time with the pooling
-//! allocator, so every memory, table and instance state sits in a reused pool slot. The
-//! whole suite takes seconds, so the extra passes cover every file.
+//! allocator, so every memory, table and instance state sits in a reused pool slot.
+//! Every file also runs at the baseline tier (`Config::baseline`) and tiered
+//! (`Config::tiering`, every function recompiled at `speed` as soon as it counts, with
+//! OSR entries at its loops). The whole suite takes seconds, so the extra passes cover
+//! every file.
 
+use lathe_wasm::runtime::Tiering;
 use lathe_wasm::translate::BoundsChecks;
 use lathe_wasm::wast_runner::run_wast;
 use lathe_wasm::{Config, InstanceAllocator, PoolingConfig};
@@ -111,6 +115,14 @@ fn main() {
             let pooled = Config { allocator: InstanceAllocator::Pooling(pool), ..base.clone() };
             trials.push(Trial::test(format!("{name} (pooling allocator)"), move || run_file(text, pooled)));
         }
+        // Every file also runs at the baseline tier, and tiered with every function
+        // moving to the optimizing tier at its first count (the first call or loop
+        // iteration), waiting for each compile: both tiers, the switch and the OSR
+        // entries all meet the file's assertions.
+        let baseline_tier = Config { baseline: true, ..base.clone() };
+        trials.push(Trial::test(format!("{name} (baseline tier)"), move || run_file(text, baseline_tier)));
+        let tiered = Config { tiering: Some(Tiering { threshold: 1, synchronous: true }), ..base.clone() };
+        trials.push(Trial::test(format!("{name} (tiered)"), move || run_file(text, tiered)));
         trials.push(Trial::test(name, move || run_file(text, base)));
     }
     trials.push(Trial::test("exclusions name real files and give reasons", move || {
