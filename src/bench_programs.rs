@@ -446,6 +446,8 @@ mod tests {
             run: Duration::from_nanos(50),
             peak_compile_kib: 60,
             peak_kib: 70,
+            tier_functions: 80,
+            tier_osr: 90,
         };
         let back = RunStats::from_line(&stats.to_line()).expect("parses");
         assert_eq!(back.to_line(), stats.to_line());

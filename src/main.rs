@@ -290,7 +290,7 @@ fn main() -> ExitCode {
                 _ => OptLevel::Speed,
             };
             let tiering = (tier.as_deref() == Some("auto"))
-                .then(|| lathe_wasm::runtime::Tiering { threshold: tier_threshold, synchronous: false });
+                .then_some(lathe_wasm::runtime::Tiering { threshold: tier_threshold, synchronous: false });
             let wasi = wasm_cmd::WasiOptions { dirs, dirs_ro, env, inherit_env, tcplisten };
             let options = wasm_cmd::RunOptions {
                 opt_level,
