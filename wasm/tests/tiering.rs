@@ -237,3 +237,19 @@ fn a_store_without_tiering_has_no_figures() {
     store.instantiate(&module, &[]).expect("instantiates");
     assert_eq!(store.tier_stats(), None);
 }
+
+#[test]
+fn fuel_is_charged_the_same_across_an_osr_transfer() {
+    let fuel_left = |tiering: Option<Tiering>| {
+        let config = Config { consume_fuel: true, tiering, ..Config::default() };
+        let (mut store, inst) = setup(KERNELS, config);
+        store.set_fuel(1_000_000);
+        let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, "nested") else { panic!("no export") };
+        assert!(store.call(f, &[Val::I32(50)]).is_ok());
+        (store.fuel(), store.tier_stats())
+    };
+    let (untiered, _) = fuel_left(None);
+    let (tiered, stats) = fuel_left(Some(Tiering { threshold: 10, synchronous: true }));
+    assert_eq!(stats.map(|s| s.osr_transfers), Some(1));
+    assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
+}

@@ -1,7 +1,7 @@
 //! The Wasm differential check: a `wasm-smith` module, made from the input bytes, is run by
-//! `wasmi` (the reference) and by Lathe at `opt_level=none` and at `opt_level=speed`, and
-//! every exported function must give the same results or the same kind of trap in all
-//! three.
+//! `wasmi` (the reference) and by Lathe at `opt_level=none`, at `opt_level=speed`, at
+//! the baseline tier and tiered (see `engines`), and every exported function must give
+//! the same results or the same kind of trap in all of them.
 //!
 //! The module has no imports and canonical NaNs (so float results are deterministic), and
 //! `ensure_termination` bounds every loop and call chain with a fuel global. Fixed-width
@@ -26,16 +26,22 @@ use std::fmt::Write as _;
 use std::sync::OnceLock;
 
 /// The Lathe engines every check runs, made once (they hold only the target and
-/// settings): `opt_level=none` with the single-pass allocator, and `opt_level=speed` with
-/// the mid-end and the backtracking allocator.
-fn engines() -> &'static [(&'static str, lathe_wasm::Engine); 2] {
-    static ENGINES: OnceLock<[(&'static str, lathe_wasm::Engine); 2]> = OnceLock::new();
+/// settings): `opt_level=none` with the single-pass allocator, `opt_level=speed` with
+/// the mid-end and the backtracking allocator, the baseline tier, and tiered execution
+/// moving each function to `speed` at its second count (entry or loop iteration; the
+/// compiles are waited for, so a failing input reproduces).
+fn engines() -> &'static [(&'static str, lathe_wasm::Engine); 4] {
+    static ENGINES: OnceLock<[(&'static str, lathe_wasm::Engine); 4]> = OnceLock::new();
     ENGINES.get_or_init(|| {
-        let engine = |optimize| {
-            let config = lathe_wasm::Config { optimize, ..lathe_wasm::Config::default() };
-            lathe_wasm::Engine::new(config).expect("the host is supported")
-        };
-        [("opt_level=none", engine(false)), ("opt_level=speed", engine(true))]
+        let engine = |config: lathe_wasm::Config| lathe_wasm::Engine::new(config).expect("the host is supported");
+        let base = lathe_wasm::Config::default;
+        let tiering = lathe_wasm::runtime::Tiering { threshold: 2, synchronous: true };
+        [
+            ("opt_level=none", engine(base())),
+            ("opt_level=speed", engine(lathe_wasm::Config { optimize: true, ..base() })),
+            ("opt_level=baseline", engine(lathe_wasm::Config { baseline: true, ..base() })),
+            ("tiered", engine(lathe_wasm::Config { tiering: Some(tiering), ..base() })),
+        ]
     })
 }
 
@@ -276,7 +282,7 @@ pub fn check_wasm_diff(bytes: &[u8]) -> Result<Verdict, Mismatch> {
     };
 
     // Lathe, at each optimisation level: one store and instance each.
-    let mut lathe = Vec::with_capacity(2);
+    let mut lathe = Vec::with_capacity(engines().len());
     for (level, engine) in engines() {
         let module = match lathe_wasm::Module::new(engine, &wasm) {
             Ok(m) => m,

@@ -141,14 +141,17 @@ impl FuncTranslator<'_> {
                     self.osr_fill(header, &outer);
                 }
                 self.b.switch_to_block(header);
-                self.metering_checks();
                 self.stack.extend_from_slice(self.b.block_params(header));
                 if osr {
                     self.osr_header(&outer);
                 }
+                // Counted code may leave for an OSR entry here, which enters at this
+                // header and charges the iteration's fuel itself: so the count comes
+                // first, and each iteration is charged once either way.
                 if self.tier_mode == super::TierMode::Counted {
                     self.tier_count(ordinal);
                 }
+                self.metering_checks();
                 self.frames.push(Frame {
                     kind: FrameKind::Loop { header },
                     dest,

@@ -354,14 +354,17 @@ impl<'a> FuncTranslator<'a> {
         let params: Vec<Value> = self.b.block_params(entry).to_vec();
         self.vmctx = params[0];
         self.stack_check();
-        self.metering_checks();
+        let osr = self.tier_mode.osr_loop().is_some();
+        if !osr {
+            // (An OSR entry continues a call that was charged on its entry.)
+            self.metering_checks();
+        }
         if !self.module.memories.is_empty() {
             let vm = self.b.ins().load(types::I64, trusted().with_readonly(), self.vmctx, crate::vmctx::CTX_MEMORY);
             let base = self.b.ins().load(types::I64, trusted().with_readonly(), vm, crate::vmctx::MEM_BASE);
             self.vm_memory = Some(vm);
             self.mem_base = Some(base);
         }
-        let osr = self.tier_mode.osr_loop().is_some();
         if osr {
             // An OSR entry goes straight to the block that loads the state (filled at the
             // loop); the code before the loop follows, unreachable (see `tier.rs`).
