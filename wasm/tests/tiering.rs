@@ -253,3 +253,24 @@ fn fuel_is_charged_the_same_across_an_osr_transfer() {
     assert_eq!(stats.map(|s| s.osr_transfers), Some(1));
     assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
 }
+
+#[test]
+fn tiering_works_with_pooled_instances() {
+    use lathe_wasm::{InstanceAllocator, PoolingConfig};
+    let pool = PoolingConfig {
+        instances: 2,
+        instance_state_bytes: 4096,
+        memories: 2,
+        max_memory_pages: 1,
+        tables: 2,
+        max_table_elements: 8,
+    };
+    let config = Config { allocator: InstanceAllocator::Pooling(pool), ..eager(5) };
+    let (want, _) = run(KERNELS, Config::default(), "indirect", &[Val::I32(500)]);
+    // Twice: the second instance reuses the first one's slot, counters included.
+    for _ in 0..2 {
+        let (got, stats) = run(KERNELS, config.clone(), "indirect", &[Val::I32(500)]);
+        assert_eq!(got.expect("runs"), *want.as_ref().expect("runs"));
+        assert!(stats.is_some_and(|s| s.functions >= 3 && s.failed == 0), "{stats:?}");
+    }
+}
