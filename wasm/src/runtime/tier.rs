@@ -214,10 +214,8 @@ impl TierRuntime {
                 (jit, Vec::new())
             });
             let (name, display) = match done.osr {
-                None => (
-                    ExternalName::User { namespace: 1, index: done.func },
-                    format!("{} (speed)", inst.module.func_name(done.func)),
-                ),
+                // Under the function's own name, which its direct self-calls use.
+                None => (translate::func_name(done.func), format!("{} (speed)", inst.module.func_name(done.func))),
                 Some(l) => (
                     ExternalName::TestCase(format!("lathe_osr_{}_{l}", done.func)),
                     format!("{} (speed, entered at loop {l})", inst.module.func_name(done.func)),

@@ -13,6 +13,7 @@
 //! `return_call` and `return_call_indirect` between functions of one calling convention,
 //! so they run in constant stack.
 
+use super::TierMode;
 use super::exceptions::Callee;
 use super::{FuncTranslator, RuntimeCall, trusted};
 use crate::vmctx::{CTX_FUNCS, CTX_GLOBALS, CTX_TABLES, FUNC_CODE, FUNC_TYPE, FUNC_VMCTX, TABLE_BASE, TABLE_LEN};
@@ -69,7 +70,10 @@ impl FuncTranslator<'_> {
             let (code, callee_vmctx) = self.imported_callee(function_index);
             return self.call_through(type_index, code, callee_vmctx, args, tail);
         }
-        if self.tier_mode.calls_through_slots() {
+        // An optimized function calls itself directly: its code is the one the call
+        // would find in the slot anyway (`runtime/tier.rs` names it as the function).
+        let self_call = function_index == self.func_index && self.tier_mode == (TierMode::Optimized { osr_loop: None });
+        if self.tier_mode.calls_through_slots() && !self_call {
             // Tiered: the callee's current code, which the runtime replaces when it has
             // optimized it (`tier.rs`). Any value read is a valid entry of the callee.
             let f = self.vm_pointer(CTX_FUNCS, function_index);
