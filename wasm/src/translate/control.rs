@@ -149,6 +149,10 @@ impl FuncTranslator<'_> {
                 // header and charges the iteration's fuel itself: so the count comes
                 // first, and each iteration is charged once either way.
                 if self.tier_mode == super::TierMode::Counted {
+                    // Every loop can leave, inner ones too: an outer loop may iterate
+                    // only a few times around a long inner one (measured: limiting exits
+                    // to outer loops halves their code, but then a program that makes a
+                    // few passes over a big loop nest runs its first pass in this tier).
                     self.tier_count(ordinal);
                 }
                 self.metering_checks();
