@@ -58,3 +58,23 @@ fn bad_durations_are_usage_errors() {
     let (ok, _, err) = lathe_run(&["--timeout", "5 parsecs", "--invoke", "spin", ""]);
     assert!(!ok && err.contains("unit"), "{err}");
 }
+
+#[test]
+fn limits_hold_under_tiered_execution() {
+    // The spinning loop moves to optimized code (OSR) after a few iterations; the
+    // interrupt and the fuel checks are there too.
+    let (ok, _, err) =
+        lathe_run(&["--tier", "auto", "--tier-threshold", "5", "--timeout", "200ms", "--invoke", "spin", ""]);
+    assert!(!ok && err.contains("interrupt") && err.contains("spin"), "{err}");
+    let (ok, _, err) =
+        lathe_run(&["--tier", "auto", "--tier-threshold", "5", "--fuel", "100000", "--invoke", "spin", ""]);
+    assert!(!ok && err.contains("fuel"), "{err}");
+}
+
+#[test]
+fn tier_and_opt_level_are_one_choice() {
+    let (ok, _, err) = lathe_run(&["--tier", "auto", "--opt-level", "none", "--invoke", "grow", "1"]);
+    assert!(!ok && err.contains("--opt-level"), "{err}");
+    let (ok, out, err) = lathe_run(&["--tier", "baseline", "--invoke", "grow", "1"]);
+    assert!(ok && out.trim() == "1", "{out} {err}");
+}
