@@ -116,8 +116,12 @@ pub struct SsaBuilder {
 impl SsaBuilder {
     /// Forgets everything, keeping allocations.
     pub fn clear(&mut self) {
+        // Each variable's map over blocks is emptied, not dropped: the next function reuses
+        // it instead of allocating (and the kernel zeroing) one per variable again.
+        for var in self.var_types.keys() {
+            self.defs[var].clear();
+        }
         self.var_types.clear();
-        self.defs.clear();
         self.blocks.clear();
         self.params.clear();
         self.users.clear();

@@ -177,6 +177,48 @@ fn lookup_cycles_through_a_sealed_header() {
     }
 }
 
+/// A context reused for a second function forgets the first one's definitions: the second
+/// function's variables, read before any definition, are zero, not values of the first.
+#[test]
+fn a_reused_context_forgets_earlier_definitions() {
+    let mut ctx = FunctionBuilderContext::new();
+    let mut first = Function::new_test("first", sig(&[I32], &[I32]));
+    {
+        let mut b = FunctionBuilder::new(&mut first, &mut ctx);
+        let vars: Vec<_> = (0..4).map(|_| b.declare_var(I32)).collect();
+        let [entry, next] = [(); 2].map(|_| b.create_block());
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry)[0];
+        for &v in &vars {
+            b.def_var(v, p);
+        }
+        b.ins().jump(next, &[]);
+        b.switch_to_block(next);
+        b.seal_block(next);
+        let r = b.use_var(vars[3]);
+        b.ins().return_(&[r]);
+        b.finish().unwrap();
+    }
+    let mut second = Function::new_test("second", sig(&[I32], &[I32]));
+    let mut b = FunctionBuilder::new(&mut second, &mut ctx);
+    let vars: Vec<_> = (0..4).map(|_| b.declare_var(I32)).collect();
+    let [entry, next] = [(); 2].map(|_| b.create_block());
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    b.ins().jump(next, &[]);
+    b.switch_to_block(next);
+    b.seal_block(next);
+    let r = b.use_var(vars[3]);
+    b.ins().return_(&[r]);
+    b.finish().unwrap();
+    check_structure(&second);
+    let ValueDef::Result(def, _) = second.dfg.value_def(r) else { panic!("{r} is not an instruction result") };
+    assert_eq!(second.dfg.insts[def].opcode(), Opcode::Iconst);
+}
+
 /// A loop that reads `n` but never assigns it: the header gets a parameter for `i` only,
 /// whether the header is sealed before or after the body is built.
 #[test]
