@@ -12,9 +12,13 @@
 //! - Each block remembers the value each variable has at its end (local value numbering).
 //! - A use not defined locally looks through the predecessors. In an unsealed block (more
 //!   predecessors may come) it adds an *incomplete* parameter, finished at `seal_block`. In
-//!   a sealed block with one predecessor it asks that predecessor. With several it adds a
-//!   parameter, records it as the variable's value (which stops loops), asks every
-//!   predecessor and passes the answers as branch arguments.
+//!   a sealed block with one predecessor it asks that predecessor. With several it marks
+//!   the block *pending* and asks every predecessor. If the predecessors all answer the
+//!   same value, that is the variable's value in the block and no parameter is made. If
+//!   they differ, a parameter is added and the answers become its branch arguments. If a
+//!   lookup comes back to the pending block (a loop), the parameter is added right then,
+//!   recorded as the variable's value (which stops the loop), and completed as above
+//!   when the answers are in.
 //! - A parameter whose arguments are all the same value (or itself) is *trivial*: it is
 //!   removed, its branch arguments are dropped, and it becomes an alias of that value.
 //!   Parameters that took it as an argument may become trivial in turn; a worklist handles
@@ -76,6 +80,9 @@ enum ParamState {
 enum Task {
     /// Find the variable's value at the end of the block and push it on the result stack.
     Lookup(Block),
+    /// The predecessors' values of a pending sealed block are the top results: the one
+    /// value they agree on, or a parameter that takes them (see [`SsaBuilder::merge`]).
+    Merge(Block),
     /// Record the value on top of the result stack as the variable's value in the block.
     SetDef(Block),
     /// The predecessors' values are the top results: pass them to the parameter, try to
@@ -99,6 +106,9 @@ pub struct SsaBuilder {
     results: Vec<Value>,
     chain: Vec<Block>,
     visited: SecondaryMap<Block, bool>,
+    /// Sealed blocks whose predecessors are being asked for the current variable (between
+    /// their `Lookup` and their `Merge`); a lookup that reaches one is a cycle.
+    pending: SecondaryMap<Block, bool>,
     worklist: Vec<Value>,
     args: Vec<Value>,
 }
@@ -106,8 +116,12 @@ pub struct SsaBuilder {
 impl SsaBuilder {
     /// Forgets everything, keeping allocations.
     pub fn clear(&mut self) {
+        // Each variable's map over blocks is emptied, not dropped: the next function reuses
+        // it instead of allocating (and the kernel zeroing) one per variable again.
+        for var in self.var_types.keys() {
+            self.defs[var].clear();
+        }
         self.var_types.clear();
-        self.defs.clear();
         self.blocks.clear();
         self.params.clear();
         self.users.clear();
@@ -115,6 +129,7 @@ impl SsaBuilder {
         self.results.clear();
         self.chain.clear();
         self.visited.clear();
+        self.pending.clear();
         self.worklist.clear();
         self.args.clear();
     }
@@ -219,6 +234,10 @@ impl SsaBuilder {
                     let v = *self.results.last().expect("SetDef runs after a lookup");
                     self.defs[var][block] = v.into();
                 }
+                Task::Merge(block) => {
+                    let v = self.merge(func, var, ty, block);
+                    self.results.push(v);
+                }
                 Task::Finish(block, param) => {
                     let v = self.finish_param(func, block, param);
                     // A parameter completed at sealing time may have been overwritten by a
@@ -237,6 +256,14 @@ impl SsaBuilder {
             self.results.push(v);
             return;
         }
+        if self.pending[block] {
+            // A cycle back to a block whose predecessors are being asked: it needs a
+            // parameter, and the parameter is the answer on this path.
+            let p = self.add_param(func, block, ty, ParamState::Incomplete);
+            self.defs[var][block] = p.into();
+            self.results.push(p);
+            return;
+        }
         let b = &self.blocks[block];
         if !b.sealed {
             let p = self.add_param(func, block, ty, ParamState::Incomplete);
@@ -250,11 +277,40 @@ impl SsaBuilder {
             self.defs[var][block] = z.into();
             self.results.push(z);
         } else {
-            // Recording the parameter first is what makes a loop back to this block stop.
-            let p = self.add_param(func, block, ty, ParamState::Incomplete);
-            self.defs[var][block] = p.into();
-            self.push_param_lookups(block, p);
+            // Most merges need no parameter (the variable is the same on every path), so
+            // none is made unless the answers differ or a loop comes back here; making and
+            // then removing one costs branch-argument edits on every predecessor.
+            self.pending[block] = true;
+            self.tasks.push(Task::Merge(block));
+            for edge in self.blocks[block].preds.iter().rev() {
+                self.tasks.push(Task::Lookup(edge.block));
+            }
         }
+    }
+
+    /// Ends the lookup of pending `block`: its predecessors' values are the top results.
+    /// Returns the variable's value in the block (recorded there).
+    fn merge(&mut self, func: &mut Function, var: Variable, ty: Type, block: Block) -> Value {
+        self.pending[block] = false;
+        if let Some(p) = self.defs[var][block].expand() {
+            // A loop came back here and made the parameter: complete it.
+            let v = self.finish_param(func, block, p);
+            self.defs[var][block] = v.into();
+            return v;
+        }
+        let n = self.blocks[block].preds.len();
+        let start = self.results.len() - n;
+        let first = func.dfg.resolve_aliases(self.results[start]);
+        let agree = self.results[start + 1..].iter().all(|&v| func.dfg.resolve_aliases(v) == first);
+        if agree {
+            self.results.truncate(start);
+            self.defs[var][block] = first.into();
+            return first;
+        }
+        let p = self.add_param(func, block, ty, ParamState::Incomplete);
+        let v = self.finish_param(func, block, p);
+        self.defs[var][block] = v.into();
+        v
     }
 
     /// Follows a chain of sealed single-predecessor blocks without a definition, then

@@ -90,6 +90,135 @@ fn diamond_gets_a_parameter_only_for_reassigned_variables() {
     }
 }
 
+fn count_aliases(func: &Function) -> usize {
+    (0..func.dfg.num_values())
+        .filter(|&i| matches!(func.dfg.value_def(Value::from_u32(i as u32)), ValueDef::Alias(_)))
+        .count()
+}
+
+/// A sealed merge whose predecessors all pass the same value makes no parameter at all,
+/// not even a temporary one removed afterwards (which would leave an alias behind).
+#[test]
+fn agreeing_merges_make_no_temporary_parameter() {
+    let mut func = Function::new_test("agree", sig(&[I32], &[I32]));
+    let mut ctx = FunctionBuilderContext::new();
+    let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+    let [entry, then_b, else_b, merge] = [(); 4].map(|_| b.create_block());
+    let x = b.declare_var(I32);
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    let p = b.block_params(entry)[0];
+    b.def_var(x, p);
+    b.ins().brif(p, then_b, &[], else_b, &[]);
+    for blk in [then_b, else_b] {
+        b.switch_to_block(blk);
+        b.seal_block(blk);
+        b.ins().jump(merge, &[]);
+    }
+    b.switch_to_block(merge);
+    b.seal_block(merge);
+    let xv = b.use_var(x);
+    b.ins().return_(&[xv]);
+    b.finish().unwrap();
+    check_structure(&func);
+    assert_eq!(xv, p);
+    assert_eq!(count_params(&func, merge), 0);
+    assert_eq!(count_aliases(&func), 0, "a temporary parameter was made and removed");
+}
+
+/// A loop whose blocks are all sealed before anything reads the variable: the read after
+/// the loop walks back to the header, and the lookup through the first back edge comes
+/// back to the header while its predecessors are being asked (a cycle). Unchanged on
+/// both back edges, the variable needs no parameter; changed on the second, the header
+/// keeps the parameter the cycle made, fed by all three edges.
+#[test]
+fn lookup_cycles_through_a_sealed_header() {
+    for changed in [false, true] {
+        let mut func = Function::new_test("cycle", sig(&[I32], &[I32]));
+        let mut ctx = FunctionBuilderContext::new();
+        let mut b = FunctionBuilder::new(&mut func, &mut ctx);
+        let [entry, header, body, tail, back1, back2, exit] = [(); 7].map(|_| b.create_block());
+        let x = b.declare_var(I32);
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        let p = b.block_params(entry)[0];
+        b.def_var(x, p);
+        b.ins().jump(header, &[]);
+        b.switch_to_block(header);
+        b.ins().jump(body, &[]);
+        b.switch_to_block(body);
+        b.ins().brif(p, back1, &[], tail, &[]);
+        b.switch_to_block(tail);
+        b.ins().brif(p, back2, &[], exit, &[]);
+        b.switch_to_block(back1);
+        b.ins().jump(header, &[]);
+        b.switch_to_block(back2);
+        if changed {
+            let c = b.ins().iconst(I32, 7);
+            b.def_var(x, c);
+        }
+        b.ins().jump(header, &[]);
+        for blk in [entry, header, body, tail, back1, back2, exit] {
+            b.seal_block(blk);
+        }
+        b.switch_to_block(exit);
+        let xv = b.use_var(x);
+        b.ins().return_(&[xv]);
+        b.finish().unwrap();
+        check_structure(&func);
+        if changed {
+            assert_eq!(count_params(&func, header), 1);
+            assert_eq!(xv, func.dfg.block_params(header)[0]);
+        } else {
+            assert_eq!(count_params(&func, header), 0);
+            assert_eq!(xv, p);
+        }
+    }
+}
+
+/// A context reused for a second function forgets the first one's definitions: the second
+/// function's variables, read before any definition, are zero, not values of the first.
+#[test]
+fn a_reused_context_forgets_earlier_definitions() {
+    let mut ctx = FunctionBuilderContext::new();
+    let mut first = Function::new_test("first", sig(&[I32], &[I32]));
+    {
+        let mut b = FunctionBuilder::new(&mut first, &mut ctx);
+        let vars: Vec<_> = (0..4).map(|_| b.declare_var(I32)).collect();
+        let [entry, next] = [(); 2].map(|_| b.create_block());
+        b.append_block_params_for_function_params(entry);
+        b.switch_to_block(entry);
+        b.seal_block(entry);
+        let p = b.block_params(entry)[0];
+        for &v in &vars {
+            b.def_var(v, p);
+        }
+        b.ins().jump(next, &[]);
+        b.switch_to_block(next);
+        b.seal_block(next);
+        let r = b.use_var(vars[3]);
+        b.ins().return_(&[r]);
+        b.finish().unwrap();
+    }
+    let mut second = Function::new_test("second", sig(&[I32], &[I32]));
+    let mut b = FunctionBuilder::new(&mut second, &mut ctx);
+    let vars: Vec<_> = (0..4).map(|_| b.declare_var(I32)).collect();
+    let [entry, next] = [(); 2].map(|_| b.create_block());
+    b.append_block_params_for_function_params(entry);
+    b.switch_to_block(entry);
+    b.seal_block(entry);
+    b.ins().jump(next, &[]);
+    b.switch_to_block(next);
+    b.seal_block(next);
+    let r = b.use_var(vars[3]);
+    b.ins().return_(&[r]);
+    b.finish().unwrap();
+    check_structure(&second);
+    let ValueDef::Result(def, _) = second.dfg.value_def(r) else { panic!("{r} is not an instruction result") };
+    assert_eq!(second.dfg.insts[def].opcode(), Opcode::Iconst);
+}
+
 /// A loop that reads `n` but never assigns it: the header gets a parameter for `i` only,
 /// whether the header is sealed before or after the body is built.
 #[test]
