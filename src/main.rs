@@ -536,8 +536,18 @@ fn cmd_compile(
             );
             return ExitCode::FAILURE;
         }
-        let optimize = !settings.iter().any(|s| s == "opt_level=none");
-        return match wasm_cmd::precompile(file, &output.path, optimize) {
+        // The last `opt_level=` wins, as for CLIF; speed by default.
+        let level = settings.iter().rev().find_map(|s| s.strip_prefix("opt_level=")).unwrap_or("speed");
+        let level = match level {
+            "none" => OptLevel::None,
+            "baseline" => OptLevel::Baseline,
+            "speed" | "speed_and_size" => OptLevel::Speed,
+            other => {
+                eprintln!("error: opt_level={other}: expected none, speed, speed_and_size or baseline");
+                return ExitCode::FAILURE;
+            }
+        };
+        return match wasm_cmd::precompile(file, &output.path, level) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -15,12 +15,14 @@ pub fn is_wasm(file: &Path) -> bool {
     matches!(file.extension().and_then(|e| e.to_str()), Some("wasm" | "wat" | "lwasm"))
 }
 
-/// `lathe compile prog.wasm -o prog.lwasm`: compiles the module for this machine (at
-/// `opt_level=speed`, or `none` when `optimize` is false) and writes it precompiled.
-pub fn precompile(file: &Path, out: &Path, optimize: bool) -> Result<(), String> {
+/// `lathe compile prog.wasm -o prog.lwasm`: compiles the module for this machine at
+/// `level` (`speed`, `none` or `baseline`) and writes it precompiled.
+pub fn precompile(file: &Path, out: &Path, level: OptLevel) -> Result<(), String> {
     let name = file.display().to_string();
     let bytes = module_bytes(&name)?;
-    let engine = Engine::new(Config { optimize, ..Config::default() }).map_err(|e| e.to_string())?;
+    let config =
+        Config { optimize: level == OptLevel::Speed, baseline: level == OptLevel::Baseline, ..Config::default() };
+    let engine = Engine::new(config).map_err(|e| e.to_string())?;
     let module = Module::new(&engine, &bytes).map_err(|e| format!("{name}: {e}"))?;
     std::fs::write(out, module.serialize(&engine)).map_err(|e| format!("{}: {e}", out.display()))
 }

@@ -51,3 +51,41 @@ fn a_precompiled_program_keeps_its_exception_handlers() {
     assert!(String::from_utf8_lossy(&out.stdout).contains("caught in a loop: 1000"));
     std::fs::remove_dir_all(&out_dir).ok();
 }
+
+#[test]
+fn the_opt_level_setting_chooses_how_a_module_is_precompiled() {
+    // Each level's file runs and prints the native checksum; the baseline tier's code
+    // (one store per value) is the largest, speed's the smallest, so the files differ.
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("bench/wasm");
+    let out_dir = std::env::temp_dir().join(format!("lathe-precompile-levels-{}", std::process::id()));
+    std::fs::create_dir_all(&out_dir).unwrap();
+    let lathe = env!("CARGO_BIN_EXE_lathe");
+    let n = std::fs::read_to_string(dir.join("sieve.small_n")).unwrap();
+    let expected = std::fs::read_to_string(dir.join("sieve.small")).unwrap();
+    let mut sizes = Vec::new();
+    for level in ["speed", "none", "baseline"] {
+        let lwasm = out_dir.join(format!("sieve-{level}.lwasm"));
+        let status = Command::new(lathe)
+            .args(["compile", "--set", &format!("opt_level={level}")])
+            .arg(dir.join("sieve.wasm"))
+            .arg("-o")
+            .arg(&lwasm)
+            .status()
+            .unwrap();
+        assert!(status.success(), "{level}");
+        let out = Command::new(lathe).arg("run").arg(&lwasm).arg(n.trim()).output().unwrap();
+        assert!(out.status.success(), "{level}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(String::from_utf8_lossy(&out.stdout), expected, "{level}");
+        sizes.push(std::fs::metadata(&lwasm).unwrap().len());
+    }
+    assert!(sizes[0] < sizes[1] && sizes[1] < sizes[2], "speed < none < baseline: {sizes:?}");
+    let status = Command::new(lathe)
+        .args(["compile", "--set", "opt_level=fastest"])
+        .arg(dir.join("sieve.wasm"))
+        .arg("-o")
+        .arg(out_dir.join("x.lwasm"))
+        .status()
+        .unwrap();
+    assert!(!status.success());
+    std::fs::remove_dir_all(&out_dir).ok();
+}
