@@ -67,6 +67,11 @@ impl ControlFlowGraph {
         let dfg = &func.dfg;
         let layout = &func.layout;
         self.nodes.resize(dfg.num_blocks());
+        // `succ_of[b]`: the block `b` was last added as a successor of. Blocks are visited
+        // once each, so this finds a repeated successor in constant time (a `br_table`
+        // with a thousand targets would otherwise search its list once per target).
+        let mut succ_of: SecondaryMap<Block, Option<Block>> = SecondaryMap::new();
+        succ_of.resize(dfg.num_blocks());
         for block in layout.blocks() {
             for inst in layout.block_insts(block) {
                 let Some(data) = dfg.insts.get(inst) else { continue };
@@ -75,23 +80,21 @@ impl ControlFlowGraph {
                     if !dfg.block_is_valid(succ) || !layout.is_block_inserted(succ) {
                         continue;
                     }
-                    self.add_edge(block, inst, succ);
+                    if succ_of[succ] != Some(block) {
+                        succ_of[succ] = Some(block);
+                        self.nodes[block].succs.push(succ);
+                    }
+                    // Edges are added instruction by instruction, so an edge of `inst`
+                    // already recorded is the last predecessor of `succ`.
+                    let pred = BlockPredecessor { block, inst };
+                    let preds = &mut self.nodes[succ].preds;
+                    if preds.last() != Some(&pred) {
+                        preds.push(pred);
+                    }
                 }
             }
         }
         self.valid = true;
-    }
-
-    fn add_edge(&mut self, from: Block, inst: Inst, to: Block) {
-        let succs = &mut self.nodes[from].succs;
-        if !succs.contains(&to) {
-            succs.push(to);
-        }
-        let pred = BlockPredecessor { block: from, inst };
-        let preds = &mut self.nodes[to].preds;
-        if !preds.contains(&pred) {
-            preds.push(pred);
-        }
     }
 
     /// The incoming edges of `block`, in the order the branches appear in the layout.

@@ -19,7 +19,7 @@ use super::buffer::MachLabel;
 use super::explain::{NO_RULE, Origin};
 use super::inst::MachInst;
 use super::reg::Reg;
-use super::vcode::{VCode, VCodeBuilder};
+use super::vcode::{BlockName, VCode, VCodeBuilder};
 use crate::entity::SecondaryMap;
 use crate::ir::{Block, Function, Inst, InstructionData, MemFlags, SourceLoc, StackSlot, Type, Value, ValueDef};
 use regalloc2::RegClass;
@@ -124,8 +124,14 @@ pub struct Lower<'f, I: MachInst> {
     chunk_start: usize,
     /// Scratch: indices of `block_insts` in program order, while a block is flushed.
     order: Vec<usize>,
+    /// Scratch, reused from block to block: registers of block parameters and branch
+    /// arguments.
+    scratch_regs: Vec<Reg>,
+    /// Scratch, reused from block to block: the labels of a terminator's successors.
+    scratch_labels: Vec<MachLabel>,
     /// Instructions of `block_insts` reported at another location than their chunk's (a
-    /// merged load keeps its own, so a fault in it is reported where the load was).
+    /// merged load keeps its own, so a fault in it is reported where the load was), by
+    /// increasing index (`block_insts` only grows while a block is lowered).
     srcloc_overrides: Vec<(usize, SourceLoc)>,
     cur_srcloc: SourceLoc,
     /// The IR instruction being lowered (`None` for the driver's own instructions).
@@ -166,15 +172,25 @@ impl<'f, I: MachInst> Lower<'f, I> {
         }
         let mut vcode = VCodeBuilder::new();
         vcode.set_stack_slots_size(offset.next_multiple_of(16));
+        // The side tables are sized once for the whole function, rather than growing as
+        // lowering reaches higher-numbered values.
+        let (num_values, num_insts) = (f.dfg.num_values(), f.dfg.insts.len());
+        fn sized<K: crate::entity::EntityRef, V: Clone + Default>(n: usize) -> SecondaryMap<K, V> {
+            let mut m = SecondaryMap::new();
+            m.resize(n);
+            m
+        }
         Self {
             f,
             vcode,
-            value_regs: SecondaryMap::new(),
-            needed: SecondaryMap::new(),
+            value_regs: sized(num_values),
+            needed: sized(num_values),
             block_insts: Vec::new(),
             chunks: Vec::new(),
             chunk_start: 0,
             order: Vec::new(),
+            scratch_regs: Vec::new(),
+            scratch_labels: Vec::new(),
             srcloc_overrides: Vec::new(),
             cur_srcloc: SourceLoc::default(),
             cur_inst: None,
@@ -183,8 +199,8 @@ impl<'f, I: MachInst> Lower<'f, I> {
             block_rules: Vec::new(),
             stack_slot_offsets,
             outgoing_args_size: 0,
-            use_counts: SecondaryMap::new(),
-            sunk: SecondaryMap::new(),
+            use_counts: sized(num_values),
+            sunk: sized(num_insts),
             param_facts: None,
             ret_area: None,
             try_call_results: std::collections::HashMap::new(),
@@ -443,7 +459,11 @@ impl<'f, I: MachInst> Lower<'f, I> {
         for &(start, loc, ir_inst) in self.chunks.iter().rev() {
             for (index, slot) in self.block_insts[start..end].iter_mut().enumerate() {
                 if let Some(i) = slot.take() {
-                    let own = self.srcloc_overrides.iter().find(|o| o.0 == start + index).map(|o| o.1);
+                    // Overrides are recorded as instructions are emitted, so by increasing
+                    // index: a binary search, not a scan per instruction.
+                    let at = start + index;
+                    let k = self.srcloc_overrides.partition_point(|o| o.0 < at);
+                    let own = self.srcloc_overrides.get(k).filter(|o| o.0 == at).map(|o| o.1);
                     self.vcode.push(i, own.unwrap_or(loc));
                     if self.trace {
                         let rule = self.block_rules.get(start + index).copied().unwrap_or(NO_RULE);
@@ -475,12 +495,15 @@ impl<'f, I: MachInst> Lower<'f, I> {
 
 /// Marks the values used across blocks (and as branch arguments) as needed, so they are
 /// computed wherever they are defined, and counts every use.
-fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) {
+/// Returns how many IR instructions the lowered blocks hold.
+fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) -> usize {
     let f = ctx.f;
     let mut vals = Vec::new();
+    let mut num_insts = 0;
     for lb in &order.blocks {
         let LoweredBlock::Orig(b) = *lb else { continue };
         for inst in f.layout.block_insts(b) {
+            num_insts += 1;
             vals.clear();
             f.dfg.inst_values_into(inst, &mut vals);
             // Operands come first in `vals`, then branch arguments, which are always
@@ -500,6 +523,7 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
             }
         }
     }
+    num_insts
 }
 
 /// Lowers `f` with `backend`, producing VCode. With `trace`, the VCode also records where
@@ -507,42 +531,47 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
 pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<VCode<B::MInst>, CodegenError> {
     let order = BlockLoweringOrder::new(f);
     let mut ctx = Lower::new(f, trace);
-    mark_cross_block_uses(&mut ctx, &order);
+    let num_insts = mark_cross_block_uses(&mut ctx, &order);
+    // About one machine instruction per IR instruction, plus a jump per split edge: the
+    // VCode's tables then rarely grow (and copy themselves) while the function is lowered.
+    ctx.vcode.reserve(num_insts + order.blocks.len());
     let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
     for (index, lb) in order.blocks.iter().enumerate() {
         match *lb {
             LoweredBlock::Orig(b) => {
-                let params: Vec<Reg> = if b == entry {
-                    Vec::new()
-                } else {
-                    let params = f.dfg.block_params(b).to_vec();
-                    params.into_iter().flat_map(|p| ctx.value_regs(p).regs().to_vec()).collect()
-                };
-                ctx.vcode.start_block(b.to_string(), &params);
+                let mut params = std::mem::take(&mut ctx.scratch_regs);
+                params.clear();
+                if b != entry {
+                    for &p in f.dfg.block_params(b) {
+                        params.extend_from_slice(ctx.value_regs(p).regs());
+                    }
+                }
+                ctx.vcode.start_block(BlockName::Orig(b), &params);
+                ctx.scratch_regs = params;
                 lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
                 if b == entry {
-                    let params = f.dfg.block_params(b).to_vec();
                     ctx.cur_inst = None;
-                    backend.lower_params(&mut ctx, &params)?;
+                    backend.lower_params(&mut ctx, f.dfg.block_params(b))?;
                     ctx.finish_inst();
                 }
                 ctx.flush_block();
             }
             LoweredBlock::Edge { pred, succ_index, succ } => {
-                ctx.vcode.start_block(format!("edge_{pred}_{succ_index}"), &[]);
+                ctx.vcode.start_block(BlockName::Edge { pred, succ_index }, &[]);
                 ctx.cur_inst = None;
                 let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
-                let args: Vec<Value> = f.dfg.insts[term]
+                let args: &[Value] = f.dfg.insts[term]
                     .branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
                     .get(succ_index)
-                    .map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec())
+                    .map(|bc| bc.args_slice(&f.dfg.value_lists))
                     .unwrap_or_default();
                 // A `try_call*`'s handler edge is a landing pad: it starts by taking the
                 // payload registers.
                 let is_try = f.dfg.insts[term].exception_table().is_some();
                 let exns = if is_try && succ_index > 0 { backend.lower_landing_pad(&mut ctx)? } else { Vec::new() };
-                let mut regs: Vec<Reg> = Vec::new();
-                for &a in &args {
+                let mut regs = std::mem::take(&mut ctx.scratch_regs);
+                regs.clear();
+                for &a in args {
                     match crate::ir::BlockArg::decode(a) {
                         crate::ir::BlockArg::Value(v) => regs.extend_from_slice(ctx.put_in_regs(v).regs()),
                         crate::ir::BlockArg::TryCallRet(n) => {
@@ -568,6 +597,7 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
                 ctx.finish_inst();
                 ctx.flush_block();
                 ctx.vcode.add_succ(target, &regs);
+                ctx.scratch_regs = regs;
             }
         }
     }
@@ -589,28 +619,37 @@ fn lower_block<B: LowerBackend>(
     order: &BlockLoweringOrder,
 ) -> Result<(), CodegenError> {
     let f = ctx.f;
-    let insts: Vec<Inst> = f.layout.block_insts(b).collect();
-    let Some((&term, body)) = insts.split_last() else {
+    let Some(term) = f.layout.last_inst(b) else {
         return Err(CodegenError::Unsupported(format!("{b} is empty")));
     };
     // The terminator, with the arguments of each successor edge that is not split.
     ctx.cur_srcloc = f.srclocs[term];
     ctx.cur_inst = Some(term);
-    let labels: Vec<MachLabel> = targets.iter().map(|&t| MachLabel::from_block(t)).collect();
-    backend.lower_branch(ctx, term, &labels)?;
+    let mut labels = std::mem::take(&mut ctx.scratch_labels);
+    labels.clear();
+    labels.extend(targets.iter().map(|&t| MachLabel::from_block(t)));
+    let lowered = backend.lower_branch(ctx, term, &labels);
+    ctx.scratch_labels = labels;
+    lowered?;
     ctx.finish_inst();
-    let dests: Vec<_> = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables).to_vec();
+    let dests = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables);
+    let mut regs = std::mem::take(&mut ctx.scratch_regs);
     for (i, &target) in targets.iter().enumerate() {
+        regs.clear();
         let is_edge_block = matches!(order.blocks.get(target as usize), Some(LoweredBlock::Edge { .. }));
-        let regs: Vec<Reg> = if is_edge_block {
-            Vec::new()
-        } else {
-            let args = dests.get(i).map(|bc| bc.args_slice(&f.dfg.value_lists).to_vec()).unwrap_or_default();
-            args.iter().flat_map(|&a| ctx.put_in_regs(a).regs().to_vec()).collect()
-        };
+        if !is_edge_block {
+            let args = dests.get(i).map(|bc| bc.args_slice(&f.dfg.value_lists)).unwrap_or_default();
+            for &a in args {
+                regs.extend_from_slice(ctx.put_in_regs(a).regs());
+            }
+        }
         ctx.vcode.add_succ(target, &regs);
     }
-    for &inst in body.iter().rev() {
+    ctx.scratch_regs = regs;
+    // The body, last to first.
+    let mut next = f.layout.prev_inst(term);
+    while let Some(inst) = next {
+        next = f.layout.prev_inst(inst);
         if !ctx.must_lower(inst) {
             continue;
         }

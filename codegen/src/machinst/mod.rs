@@ -46,4 +46,4 @@ pub use reg::{AllocationApplier, FIRST_VIRTUAL, OperandCollector, OperandVisitor
 pub use regalloc2::{PReg, PRegSet, RegClass};
 pub use rule_ctx::{RuleCtx, describe, run_rules};
 pub use unwind::{CieDesc, DwarfReg, FrameItem, UnwindInst, UnwindRecord};
-pub use vcode::{FrameRules, VCode, VCodeBuilder};
+pub use vcode::{BlockName, FrameRules, VCode, VCodeBuilder};

@@ -25,6 +25,41 @@ use std::fmt::Write as _;
 /// A range `[start, end)` into one of the flat tables.
 type Range = (u32, u32);
 
+/// The name of a block in listings: an IR block, or the block on a split edge (its
+/// predecessor and the successor's index). Formatted only when a listing is written, so
+/// lowering allocates no string per block.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BlockName {
+    /// An IR block (`block3`).
+    Orig(crate::ir::Block),
+    /// The block on the edge from `pred` to its successor number `succ_index`
+    /// (`edge_block3_1`).
+    Edge {
+        /// The predecessor block.
+        pred: crate::ir::Block,
+        /// The index of the successor among the predecessor's.
+        succ_index: usize,
+    },
+    /// A name given as text (VCode built by hand, in tests).
+    Text(String),
+}
+
+impl From<String> for BlockName {
+    fn from(name: String) -> Self {
+        BlockName::Text(name)
+    }
+}
+
+impl std::fmt::Display for BlockName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            BlockName::Orig(b) => write!(f, "{b}"),
+            BlockName::Edge { pred, succ_index } => write!(f, "edge_{pred}_{succ_index}"),
+            BlockName::Text(name) => f.write_str(name),
+        }
+    }
+}
+
 fn slice<T>(v: &[T], r: Range) -> &[T] {
     &v[r.0 as usize..r.1 as usize]
 }
@@ -43,8 +78,8 @@ pub struct VCode<I: MachInst> {
     pred_ranges: Vec<Range>,
     params: Vec<VReg>,
     param_ranges: Vec<Range>,
-    /// Per block: one range per successor into `branch_args`.
-    branch_arg_ranges: Vec<Vec<Range>>,
+    /// Per successor edge (indexed like `succs`): its range of `branch_args`.
+    branch_arg_ranges: Vec<Range>,
     branch_args: Vec<VReg>,
     num_vregs: usize,
     /// Bytes of explicit stack slots (laid out by the lowering driver).
@@ -52,7 +87,7 @@ pub struct VCode<I: MachInst> {
     /// Bytes of the outgoing-argument area the calls of the function need.
     pub outgoing_args_size: u32,
     /// Names of the blocks for listings (`block3`, or `edge` blocks).
-    pub block_names: Vec<String>,
+    pub block_names: Vec<BlockName>,
     /// The function's calling convention, as its entry pseudo-instruction names it
     /// ([`MachInst::entry_call_conv`]).
     pub call_conv: CallConv,
@@ -101,6 +136,17 @@ impl<I: MachInst> VCodeBuilder<I> {
         }
     }
 
+    /// Makes room for about `insts` more machine instructions, so the tables do not grow
+    /// (and copy themselves) while a function of known size is lowered.
+    pub fn reserve(&mut self, insts: usize) {
+        let v = &mut self.vcode;
+        v.insts.reserve(insts);
+        v.srclocs.reserve(insts);
+        v.operands.reserve(insts * 2);
+        v.operand_ranges.reserve(insts);
+        v.clobbers.reserve(insts);
+    }
+
     /// A fresh virtual register of `class`.
     pub fn alloc_vreg(&mut self, class: RegClass) -> Reg {
         let n = self.vcode.num_vregs as u32 - FIRST_VIRTUAL;
@@ -130,7 +176,7 @@ impl<I: MachInst> VCodeBuilder<I> {
     }
 
     /// Starts the next block (numbered in order from 0) with the given parameters.
-    pub fn start_block(&mut self, name: String, params: &[Reg]) {
+    pub fn start_block(&mut self, name: impl Into<BlockName>, params: &[Reg]) {
         let v = &mut self.vcode;
         let start = v.insts.len() as u32;
         v.block_ranges.push((start, start));
@@ -138,17 +184,19 @@ impl<I: MachInst> VCodeBuilder<I> {
         v.params.extend(params.iter().map(|r| r.vreg()));
         v.param_ranges.push((p0, v.params.len() as u32));
         v.succ_ranges.push((v.succs.len() as u32, v.succs.len() as u32));
-        v.branch_arg_ranges.push(Vec::new());
-        v.block_names.push(name);
+        v.block_names.push(name.into());
     }
 
     /// Appends an instruction to the current block.
     pub fn push(&mut self, mut inst: I, srcloc: SourceLoc) {
         let v = &mut self.vcode;
-        let mut collector = OperandCollector::default();
-        inst.visit_operands(&mut collector);
         let o0 = v.operands.len() as u32;
-        v.operands.extend(collector.operands);
+        // The collector appends to the function's operand table directly (a reuse-def's
+        // index counts from the instruction's first operand, so the table's earlier
+        // entries do not matter): no vector per instruction.
+        let mut collector = OperandCollector { operands: std::mem::take(&mut v.operands) };
+        inst.visit_operands(&mut collector);
+        v.operands = collector.operands;
         v.operand_ranges.push((o0, v.operands.len() as u32));
         v.clobbers.push(inst.clobbers());
         if let Some(conv) = inst.entry_call_conv() {
@@ -182,9 +230,7 @@ impl<I: MachInst> VCodeBuilder<I> {
         let a0 = v.branch_args.len() as u32;
         v.branch_args.extend(args.iter().map(|r| r.vreg()));
         let a1 = v.branch_args.len() as u32;
-        if let Some(ranges) = v.branch_arg_ranges.last_mut() {
-            ranges.push((a0, a1));
-        }
+        v.branch_arg_ranges.push((a0, a1));
     }
 
     /// Whether two registers are the same after aliases (see [`VCodeBuilder::set_alias`]).
@@ -229,19 +275,27 @@ impl<I: MachInst> VCodeBuilder<I> {
                 regs.iter_mut().for_each(&mut rewriter.0);
             }
         }
-        // Predecessors, from the successor lists.
+        // Predecessors, from the successor lists: count each block's, then place them in
+        // one table (in increasing predecessor order, as a list per block would).
         let v = &mut self.vcode;
         let n = v.block_ranges.len();
-        let mut preds: Vec<Vec<RBlock>> = vec![Vec::new(); n];
-        for b in 0..n {
-            for &s in slice(&v.succs, v.succ_ranges[b]) {
-                preds[s.index()].push(RBlock::new(b));
-            }
+        let mut counts = vec![0u32; n + 1];
+        for s in &v.succs {
+            counts[s.index() + 1] += 1;
         }
-        for p in preds {
-            let p0 = v.preds.len() as u32;
-            v.preds.extend(p);
-            v.pred_ranges.push((p0, v.preds.len() as u32));
+        for b in 0..n {
+            counts[b + 1] += counts[b];
+        }
+        v.pred_ranges = (0..n).map(|b| (counts[b], counts[b + 1])).collect();
+        v.preds = vec![RBlock::new(0); v.succs.len()];
+        let mut next = counts;
+        for b in 0..n {
+            let (s0, s1) = v.succ_ranges[b];
+            for k in s0..s1 {
+                let s = v.succs[k as usize].index();
+                v.preds[next[s] as usize] = RBlock::new(b);
+                next[s] += 1;
+            }
         }
         self.vcode
     }
@@ -337,9 +391,10 @@ impl<I: MachInst> regalloc2::Function for VCode<I> {
         self.insts[insn.index()].terminator_kind() == TerminatorKind::Branch
     }
     fn branch_blockparams(&self, block: RBlock, _insn: RInst, succ_idx: usize) -> &[VReg] {
-        match self.branch_arg_ranges[block.index()].get(succ_idx) {
-            Some(&r) => slice(&self.branch_args, r),
-            None => &[],
+        let (s0, s1) = self.succ_ranges[block.index()];
+        match self.branch_arg_ranges.get(s0 as usize + succ_idx) {
+            Some(&r) if (succ_idx as u32) < s1 - s0 => slice(&self.branch_args, r),
+            _ => &[],
         }
     }
     fn inst_operands(&self, insn: RInst) -> &[Operand] {
@@ -446,7 +501,7 @@ impl<I: MachInst> VCode<I> {
                     }
                 })
                 .collect();
-            blocks.push(VBlock { name: self.block_names[b].clone(), params, insts });
+            blocks.push(VBlock { name: self.block_names[b].to_string(), params, insts });
         }
         VCodeStage { blocks, value_regs: self.value_regs.clone() }
     }
@@ -493,7 +548,7 @@ impl<I: MachInst> VCode<I> {
                     }
                 }
             }
-            blocks.push(RegallocBlock { name: self.block_names[b].clone(), lines });
+            blocks.push(RegallocBlock { name: self.block_names[b].to_string(), lines });
         }
         RegallocStage { blocks, locations: locations.into_values().collect(), spill_slots: output.num_spillslots }
     }
@@ -603,7 +658,7 @@ impl<I: MachInst> VCode<I> {
                 let _ = writeln!(listing.text, "{}:", self.block_names[b as usize]);
             }
             if let Some(records) = listing.records.as_deref_mut() {
-                let (at, name) = (buf.cur_offset(), self.block_names[b as usize].clone());
+                let (at, name) = (buf.cur_offset(), self.block_names[b as usize].to_string());
                 let origin = EmitOrigin::Frame;
                 records.push(EmitRecord { start: at, end: at, text: String::new(), origin, label: Some(name) });
             }
@@ -695,7 +750,9 @@ impl<I: MachInst> VCode<I> {
             let after = &rest[pos + 5..];
             let digits = after.bytes().take_while(u8::is_ascii_digit).count();
             match after[..digits].parse::<usize>().ok().and_then(|n| self.block_names.get(n)) {
-                Some(name) if digits > 0 => out.push_str(name),
+                Some(name) if digits > 0 => {
+                    let _ = write!(out, "{name}");
+                }
                 _ => out.push_str(&rest[pos..pos + 5 + digits]),
             }
             rest = &after[digits..];

@@ -37,8 +37,15 @@ pub(super) fn is_pure(func: &Function, inst: Inst) -> bool {
 pub fn number_values(func: &mut Function) -> usize {
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
+    number_values_in(func, &domtree)
+}
+
+/// [`number_values`] with the function's dominator tree already computed (the pipeline
+/// shares it with the redundant-load pass: neither changes the CFG).
+pub(super) fn number_values_in(func: &mut Function, domtree: &DominatorTree) -> usize {
     let rpo: Vec<Block> = domtree.cfg_rpo().collect();
-    let mut seen: HashMap<(InstructionData, Type), Inst> = HashMap::new();
+    // Room for every instruction: most take part, and the table then never rehashes.
+    let mut seen: HashMap<(InstructionData, Type), Inst> = HashMap::with_capacity(func.dfg.insts.len());
     let mut removed = 0;
     let mut results = Vec::new();
     for block in rpo {

@@ -101,19 +101,32 @@ const MAX_ROUNDS: usize = 64;
 
 /// Removes redundant loads; returns how many.
 pub fn eliminate_redundant_loads(func: &mut Function) -> usize {
-    let classes = Classes::of(func);
-    if classes.list.is_empty() || !any_load(func) {
+    if !any_load(func) {
         return 0;
     }
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
+    eliminate_redundant_loads_in(func, &cfg, &domtree)
+}
+
+/// [`eliminate_redundant_loads`] with the function's CFG and dominator tree already
+/// computed (the pipeline shares them with value numbering: neither changes the CFG).
+pub(super) fn eliminate_redundant_loads_in(
+    func: &mut Function,
+    cfg: &ControlFlowGraph,
+    domtree: &DominatorTree,
+) -> usize {
+    let classes = Classes::of(func);
+    if classes.list.is_empty() || !any_load(func) {
+        return 0;
+    }
     let rpo: Vec<Block> = domtree.cfg_rpo().collect();
     let n = classes.list.len();
     // Which classes a store to each class changes.
     let bumps: Vec<Vec<usize>> =
         classes.list.iter().map(|&a| (0..n).filter(|&i| a.may_overlap(classes.list[i])).collect()).collect();
     let merge_base = func.dfg.insts.len() as u32 + 1;
-    let Some(ins) = block_states(func, &cfg, &rpo, &classes, &bumps, merge_base) else { return 0 };
+    let Some(ins) = block_states(func, cfg, &rpo, &classes, &bumps, merge_base) else { return 0 };
 
     let mut seen: HashMap<Key, (Value, Inst)> = HashMap::new();
     let mut removed = 0;

@@ -72,12 +72,16 @@ pub fn optimize_observed(func: &mut Function, mut observe: impl FnMut(&'static s
     observe("simplify", func);
     let hoisted = hoist_loop_invariants(func);
     observe("licm", func);
-    let numbered = number_values(func);
+    // Value numbering and redundant-load elimination remove instructions but never
+    // branches, so they share one CFG and dominator tree.
+    let cfg = crate::flowgraph::ControlFlowGraph::with_function(func);
+    let domtree = crate::dominator_tree::DominatorTree::with_function(func, &cfg);
+    let numbered = gvn::number_values_in(func, &domtree);
     if numbered > 0 {
         resolve_aliases(func);
     }
     observe("gvn", func);
-    let loads = eliminate_redundant_loads(func);
+    let loads = memory::eliminate_redundant_loads_in(func, &cfg, &domtree);
     if loads > 0 {
         resolve_aliases(func);
     }
