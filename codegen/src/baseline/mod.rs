@@ -37,6 +37,10 @@
 //! reason in [`CompileOptions::baseline_fallback`] so callers can count fallbacks
 //! (`lathe bench compile`, the filetest harness).
 
+mod pins;
+
+pub use pins::{PinBudget, Pins};
+
 use crate::entity::EntityRef;
 use crate::ir::{Function, StackSlot};
 use crate::machinst::{CompileOptions, CompiledCode};

@@ -16,7 +16,6 @@ use crate::baseline::not_covered;
 use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Value, types};
 use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
 use crate::isa::x64::{Inst, RegMem, regs};
-use crate::machinst::RegClass;
 use crate::result::CodegenError;
 
 impl Emitter<'_> {
@@ -30,7 +29,7 @@ impl Emitter<'_> {
             InstructionData::Binary { opcode, args: [a, b] } if dfg.value_type(a).is_float() => {
                 let double = dfg.value_type(a) == types::F64;
                 let op = SseOp::scalar_arith(opcode, double)?;
-                let x = match self.xmm_take(a) {
+                let x = match self.xmm_dest(a, res?) {
                     Ok(x) => x,
                     Err(e) => return Some(Err(e)),
                 };
@@ -55,7 +54,7 @@ impl Emitter<'_> {
                     }
                     _ => return None,
                 };
-                let x = match self.xmm_take(arg) {
+                let x = match self.xmm_dest(arg, res?) {
                     Ok(x) => x,
                     Err(e) => return Some(Err(e)),
                 };
@@ -77,7 +76,7 @@ impl Emitter<'_> {
                     Ok(r) => r,
                     Err(e) => return Some(Err(e)),
                 };
-                let d = match self.xmm_fresh() {
+                let d = match self.xmm_fresh_for(res?) {
                     Ok(d) => d,
                     Err(e) => return Some(Err(e)),
                 };
@@ -112,7 +111,7 @@ impl Emitter<'_> {
             return None;
         }
         let fconst = |x: f64| if double { x.to_bits() } else { u64::from((x as f32).to_bits()) };
-        let r = match self.fresh() {
+        let r = match self.fresh_for(res) {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
@@ -172,33 +171,65 @@ impl Emitter<'_> {
         Ok(r)
     }
 
-    /// The xmm cache register holding float `v` (loaded from its home if needed), pinned;
-    /// the instruction only reads it.
+    /// The index of the xmm register float `v` is pinned to (past the cache's registers).
+    fn xmm_pin(&self, v: Value) -> Option<usize> {
+        let k = self.pins.float(crate::entity::EntityRef::index(v) as u32)?;
+        Some(XMM_POOL.len() - 1 - k)
+    }
+
+    /// A register to compute float `res` into: its pinned register, or a cache register.
+    fn xmm_fresh_for(&mut self, res: Value) -> Result<usize, CodegenError> {
+        match self.xmm_pin(res) {
+            Some(p) => Ok(p),
+            None => self.xmm_fresh(),
+        }
+    }
+
+    /// The xmm register holding float `v`, for reading: its pinned register, or a cache
+    /// register (loaded from its home if needed), pinned.
     fn xmm_read(&mut self, v: Value) -> Result<usize, CodegenError> {
         let v = self.resolve(v);
+        if let Some(p) = self.xmm_pin(v) {
+            return Ok(p);
+        }
         let n = crate::entity::EntityRef::index(v) as u32;
         if let Some(r) = self.xcache.lookup(n) {
             self.xcache.pin(r);
             return Ok(r);
         }
         let r = self.xmm_fresh()?;
-        let offset = self.home(v);
-        self.put(Inst::MovFromSp { offset, dst: xmm(r), class: RegClass::Float });
+        self.load_home(v, xmm(r));
         self.xcache.assign(r, n);
         Ok(r)
     }
 
-    /// An xmm cache register holding float `v` that the instruction overwrites: `v`'s own
-    /// register (forgotten: its home is current) or a new one loaded from its home. Pinned.
-    fn xmm_take(&mut self, v: Value) -> Result<usize, CodegenError> {
+    /// The xmm register an instruction computing `res` in place overwrites, holding float
+    /// `v` first: `res`'s pinned register (`v` copied there), a copy of a pinned `v`, or
+    /// `v`'s cache register (forgotten: its home is current) or a new one loaded from its
+    /// home. Pinned.
+    fn xmm_dest(&mut self, v: Value, res: Value) -> Result<usize, CodegenError> {
         let r = self.xmm_read(v)?;
-        let _ = self.xcache.forget_reg(r);
-        Ok(r)
+        let dst = match self.xmm_pin(res) {
+            Some(p) => p,
+            None if r >= self.xcache.num_regs() => self.xmm_fresh()?,
+            None => {
+                let _ = self.xcache.forget_reg(r);
+                return Ok(r);
+            }
+        };
+        if dst != r {
+            self.put(Inst::XmmMovRR { src: xmm(r), dst: xmm(dst) });
+        }
+        Ok(dst)
     }
 
-    /// Float `res` was computed into xmm cache register `r`: stored to its home and
-    /// recorded there.
+    /// Float `res` was computed into xmm register `r`: stored to its home and recorded in
+    /// the cache, or (pinned) moved to its own register unless computed there.
     fn xmm_result(&mut self, res: Value, r: usize) {
+        if self.xmm_pin(res).is_some() || r >= self.xcache.num_regs() {
+            self.store_home(res, xmm(r));
+            return;
+        }
         self.store_home(res, xmm(r));
         self.xcache.assign(r, crate::entity::EntityRef::index(res) as u32);
     }
@@ -265,7 +296,8 @@ impl Emitter<'_> {
     }
 }
 
-/// The xmm register of xmm cache index `r`.
-fn xmm(r: usize) -> crate::machinst::Reg {
+/// The xmm register of index `r` in `XMM_POOL` (a cache register, or past the cache's
+/// registers a pinned one).
+pub(super) fn xmm(r: usize) -> crate::machinst::Reg {
     regs::xmm(XMM_POOL[r])
 }

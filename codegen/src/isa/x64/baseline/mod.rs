@@ -25,7 +25,7 @@ mod ops;
 use super::abi::{SYSV, conv_desc};
 use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
 use super::{FRAME, Inst, X64LabelUse, regs};
-use crate::baseline::{RegCache, Uses, layout_stack_slots, not_covered};
+use crate::baseline::{PinBudget, Pins, RegCache, Uses, layout_stack_slots, not_covered};
 use crate::ir::{
     ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
     Signature, Type, Value, types,
@@ -51,6 +51,15 @@ const RDX: usize = 2;
 const XMM_POOL: [u8; 14] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /// The scratch register (never cached).
 const SCRATCH: u8 = 11;
+/// The number of cache registers: register indices from here on name the pinned integer
+/// registers (`PINNED[r - NCACHE]`), which the cache never picks.
+const NCACHE: usize = POOL.len();
+/// The callee-saved registers that hold pinned integer values (rbx, r12-r15), in the
+/// order `Pins` numbers them; the prologue saves those used.
+const PINNED: [u8; 5] = [3, 12, 13, 14, 15];
+/// At most this many floats are pinned (in a function without calls), in the last
+/// entries of `XMM_POOL` downwards (xmm15, xmm14, ...), never an argument register.
+const PINNED_XMM: usize = 8;
 
 /// Compiles `func` with the baseline tier for a CPU with `isa_flags` (with the levels they
 /// imply); see the module documentation.
@@ -91,6 +100,8 @@ struct Emitter<'f> {
     xcache: RegCache,
     /// Which values are block-local, and where they are last read.
     uses: Uses,
+    /// The values that live in a register of their own for the whole function.
+    pins: Pins,
     /// The position of the instruction being emitted (as `Uses` numbers them).
     pos: u32,
     /// A compare whose result only the next instruction, a `brif`, reads: its value and
@@ -113,8 +124,12 @@ fn gpr(enc: u8) -> Reg {
     regs::gpr(enc)
 }
 
+/// The register of index `r`: a cache register, or from `NCACHE` on a pinned one.
 fn cached(r: usize) -> Reg {
-    regs::gpr(POOL[r])
+    match POOL.get(r) {
+        Some(&enc) => regs::gpr(enc),
+        None => regs::gpr(PINNED[r - NCACHE]),
+    }
 }
 
 fn label(b: Block) -> MachLabel {
@@ -172,6 +187,10 @@ impl<'f> Emitter<'f> {
             .max()
             .unwrap_or(0);
         let num_values = func.dfg.num_values();
+        let uses = Uses::compute(func);
+        let budget = PinBudget { int: PINNED.len(), float_without_calls: PINNED_XMM, float_with_calls: 0 };
+        let pins = Pins::choose(func, &uses, budget);
+        let saved = PINNED[..pins.num_int()].iter().map(|&e| gpr(e)).collect();
         let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
         // One home per value, one slot for the address of the function's own return
         // area, and staging slots for the parallel copies of branches to the block with
@@ -181,7 +200,7 @@ impl<'f> Emitter<'f> {
             outgoing,
             slots_size,
             (num_values + 1 + max_params) as u32,
-            Vec::new(),
+            saved,
             flags.stack_probe_interval(),
         );
         let mut cache = RegCache::new(POOL.len());
@@ -192,11 +211,12 @@ impl<'f> Emitter<'f> {
             frame,
             cache,
             xcache: {
-                let mut x = RegCache::new(XMM_POOL.len());
+                let mut x = RegCache::new(XMM_POOL.len() - pins.num_float());
                 x.reset(num_values);
                 x
             },
-            uses: Uses::compute(func),
+            uses,
+            pins,
             pos: 0,
             fused: None,
             slots,
@@ -277,16 +297,70 @@ impl<'f> Emitter<'f> {
         self.func.dfg.resolve_aliases(v)
     }
 
-    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way).
-    fn load_home(&mut self, v: Value, dst: Reg) {
-        let offset = self.home(v);
-        self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
+    /// The register `v` is pinned to, if it is.
+    fn pinned_reg(&self, v: Value) -> Option<Reg> {
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(k) = self.pins.int(n) {
+            return Some(gpr(PINNED[k]));
+        }
+        self.pins.float(n).map(|k| float::xmm(XMM_POOL.len() - 1 - k))
     }
 
-    /// Stores `src` (an integer or an xmm register) to `v`'s home.
+    /// The bits of `v` when it is a constant that is not pinned: such a value has no
+    /// home and is rematerialized wherever it is read (its instruction emits nothing).
+    fn const_bits(&self, v: Value) -> Option<u64> {
+        let dfg = &self.func.dfg;
+        let inst = dfg.value_inst(v)?;
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u64),
+            _ if self.pins.is_pinned(crate::entity::EntityRef::index(v) as u32) => None,
+            InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => Some(u64::from(imm.0)),
+            InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => Some(imm.0),
+            _ => None,
+        }
+    }
+
+    /// `dst = src` between any two registers (integer or xmm: the low 8 bytes count).
+    fn move_reg(&mut self, src: Reg, dst: Reg) {
+        if src == dst {
+            return;
+        }
+        let size = OperandSize::S64;
+        self.put(match (src.class(), dst.class()) {
+            (RegClass::Int, RegClass::Int) => Inst::MovRR { size, src, dst },
+            (RegClass::Int, _) => Inst::GprToXmm { size, src, dst },
+            (_, RegClass::Int) => Inst::XmmToGpr { size, src, dst },
+            _ => Inst::XmmMovRR { src, dst },
+        });
+    }
+
+    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way):
+    /// its frame slot, its pinned register, or its constant.
+    fn load_home(&mut self, v: Value, dst: Reg) {
+        if let Some(src) = self.pinned_reg(v) {
+            self.move_reg(src, dst);
+        } else if let Some(bits) = self.const_bits(v) {
+            if dst.class() == RegClass::Int {
+                self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst });
+            } else {
+                let double = self.func.dfg.value_type(v) == types::F64;
+                self.put(Inst::XmmConst { double, bits, dst });
+            }
+        } else {
+            let offset = self.home(v);
+            self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
+        }
+    }
+
+    /// Stores `src` (an integer or an xmm register) to `v`'s home (nothing for a
+    /// constant, whose home is its bits).
     fn store_home(&mut self, v: Value, src: Reg) {
-        let offset = self.home(v);
-        self.put(Inst::MovToSp { offset, src, class: src.class() });
+        if let Some(dst) = self.pinned_reg(v) {
+            self.move_reg(src, dst);
+        } else if self.const_bits(v).is_none() {
+            let offset = self.home(v);
+            self.put(Inst::MovToSp { offset, src, class: src.class() });
+        }
     }
 
     /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
@@ -328,10 +402,14 @@ impl<'f> Emitter<'f> {
         self.xcache.clear();
     }
 
-    /// The cache register holding `v` (loaded from its home if needed), pinned.
+    /// The register holding `v`, for reading: its pinned register (index `NCACHE` and
+    /// up), or a cache register (loaded from its home if needed), pinned.
     fn use_value(&mut self, v: Value) -> Result<usize, CodegenError> {
         let v = self.resolve(v);
         let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(k) = self.pins.int(n) {
+            return Ok(NCACHE + k);
+        }
         if let Some(r) = self.cache.lookup(n) {
             self.cache.pin(r);
             return Ok(r);
@@ -345,6 +423,34 @@ impl<'f> Emitter<'f> {
     /// A pinned cache register to compute into.
     fn fresh(&mut self) -> Result<usize, CodegenError> {
         self.pick()
+    }
+
+    /// A register to compute `res` into, written only after the operands are read or
+    /// distinct from them: `res`'s own register when it is pinned, else a cache register.
+    fn fresh_for(&mut self, res: Value) -> Result<usize, CodegenError> {
+        match self.pins.int(crate::entity::EntityRef::index(res) as u32) {
+            Some(k) => Ok(NCACHE + k),
+            None => self.fresh(),
+        }
+    }
+
+    /// The register an instruction computing `res` in place overwrites, starting from
+    /// operand register `x`: `res`'s own register when it is pinned (`x` copied there,
+    /// left as it is), a copy when `x` is a pinned register (never overwritten but by its
+    /// own value's definition), else `x` itself (through [`clobber`](Self::clobber)).
+    fn dest_from(&mut self, x: usize, res: Value) -> Result<usize, CodegenError> {
+        if let Some(k) = self.pins.int(crate::entity::EntityRef::index(res) as u32) {
+            let p = NCACHE + k;
+            self.move_reg(cached(x), cached(p));
+            return Ok(p);
+        }
+        if x >= NCACHE {
+            let f = self.fresh()?;
+            self.move_reg(cached(x), cached(f));
+            return Ok(f);
+        }
+        self.clobber(x);
+        Ok(x)
     }
 
     /// Puts `v` in cache register `r` (which must not be pinned), pinned.
@@ -386,6 +492,13 @@ impl<'f> Emitter<'f> {
     /// [`clobber`](Self::clobber) before.
     fn define(&mut self, v: Value, r: usize) {
         let n = crate::entity::EntityRef::index(v) as u32;
+        if r >= NCACHE || self.pins.is_pinned(n) {
+            // Into the pinned register (a move unless computed there). A cache register
+            // `r` keeps what it holds: nothing (`fresh`, `clobber`), or an operand the
+            // instruction left unchanged.
+            self.store_home(v, cached(r));
+            return;
+        }
         if let Some(w) = self.cache.forget_reg(r)
             && w != n
         {
@@ -442,8 +555,9 @@ impl<'f> Emitter<'f> {
                 ParamLoc::Direct(locs) if locs.len() == 1 => match locs[0] {
                     ArgLoc::Reg(p) => {
                         self.store_home(v, Reg::from_preg(p));
-                        // The argument register caches the value, if it is a cache register.
-                        let int = p.class() == RegClass::Int;
+                        // The argument register caches the value, if it is a cache register
+                        // (and the value has no register of its own).
+                        let int = p.class() == RegClass::Int && self.pinned_reg(v).is_none();
                         if let Some(r) = POOL.iter().position(|&e| int && usize::from(e) == p.hw_enc()) {
                             self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
                         }
@@ -740,6 +854,14 @@ impl<'f> Emitter<'f> {
             InstructionData::Brif { arg, blocks: [then, els], .. } => self.brif(arg, then, els),
             InstructionData::BranchTable { arg, table, .. } => self.br_table(arg, table),
             InstructionData::MultiAry { opcode: Opcode::Return, args } => self.ret(args.as_slice(&dfg.value_lists)),
+            // A constant is materialized where it is read.
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, .. }
+            | InstructionData::UnaryIeee32 { opcode: Opcode::F32const, .. }
+            | InstructionData::UnaryIeee64 { opcode: Opcode::F64const, .. }
+                if dfg.inst_results(inst).iter().all(|&r| self.const_bits(r).is_some()) =>
+            {
+                Ok(())
+            }
             InstructionData::Trap { opcode: Opcode::Trap, code } => {
                 self.put(Inst::Ud2 { code });
                 Ok(())

@@ -132,8 +132,8 @@ impl Emitter<'_> {
                 } else if let Some(kind) = shift_kind(opcode) {
                     let r = self.use_value(arg)?;
                     let amount = ShiftAmount::Imm((imm as u32 & (ty.bits() - 1)) as u8);
+                    let r = self.dest_from(r, res)?;
                     let reg = cached(r);
-                    self.clobber(r);
                     self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
                     self.define(res, r);
                     Ok(())
@@ -141,7 +141,7 @@ impl Emitter<'_> {
                     match i32::try_from(imm) {
                         Ok(imm) => {
                             let x = self.use_value(arg)?;
-                            let r = self.fresh()?;
+                            let r = self.fresh_for(res)?;
                             let (src, dst) = (RegMem::Reg(cached(x)), cached(r));
                             self.put(Inst::ImulImm { size: wide(ty), src, imm, dst });
                             self.define(res, r);
@@ -159,7 +159,7 @@ impl Emitter<'_> {
                     self.divide(div, ty, arg, RegOrImm::Imm(imm), res)
                 } else if opcode == Opcode::IrsubImm {
                     let x = self.use_value(arg)?;
-                    let r = self.fresh()?;
+                    let r = self.fresh_for(res)?;
                     self.put(Inst::MovImm { size: OperandSize::S64, imm: imm as u64, dst: cached(r) });
                     let (src1, dst, src2) = (cached(r), cached(r), RegMemImm::Reg(cached(x)));
                     self.put(Inst::AluRmiR { size: wide(ty), op: AluOp::Sub, src1, src2, dst, trap: None });
@@ -176,14 +176,14 @@ impl Emitter<'_> {
                     Opcode::Ineg | Opcode::Bnot => {
                         let r = self.use_value(arg)?;
                         let op = if opcode == Opcode::Ineg { UnaryOp::Neg } else { UnaryOp::Not };
-                        self.clobber(r);
+                        let r = self.dest_from(r, res)?;
                         self.put(Inst::Unary { size: wide(ty), op, src: cached(r), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
                     }
                     Opcode::Uextend | Opcode::Sextend => {
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst, from) = (RegMem::Reg(cached(x)), cached(r), exact(from));
                         let to = OperandSize::S64;
                         self.put(match opcode {
@@ -197,7 +197,7 @@ impl Emitter<'_> {
                         // neg at the type's width sets SF when the negation is negative:
                         // then the original was the absolute value (MIN stays MIN).
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst) = (cached(x), cached(r));
                         self.put(Inst::MovRR { size: OperandSize::S64, src, dst });
                         self.put(Inst::Unary { size: exact(ty), op: UnaryOp::Neg, src: dst, dst });
@@ -209,7 +209,7 @@ impl Emitter<'_> {
                     Opcode::Bmask => {
                         // 0 or 1 from setnz, then negated: 0 or all ones.
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst) = (cached(x), cached(r));
                         self.put(Inst::Test { size: exact(from), src1: src, src2: RegMemImm::Reg(src) });
                         self.put(Inst::Setcc { cc: CC::NZ, dst });
@@ -229,7 +229,7 @@ impl Emitter<'_> {
                             return Err(not_covered(format_args!("`{opcode}` without the CPU feature it needs")));
                         }
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         self.put(Inst::BitCount { op, size: exact(ty), src: cached(x), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
@@ -237,6 +237,7 @@ impl Emitter<'_> {
                     Opcode::Ireduce => {
                         // The low bits are the value already; only its home differs.
                         let r = self.use_value(arg)?;
+                        let r = self.dest_from(r, res)?;
                         self.define(res, r);
                         Ok(())
                     }
@@ -245,8 +246,10 @@ impl Emitter<'_> {
             }
             InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => {
                 // Scalars only (vectors never get here): the bits stay as they are.
+                let res = res.ok_or_else(uncovered)?;
                 let r = self.use_value(arg)?;
-                self.define(res.ok_or_else(uncovered)?, r);
+                let r = self.dest_from(r, res)?;
+                self.define(res, r);
                 Ok(())
             }
             InstructionData::IntCompare { cond, args: [a, b], .. } => {
@@ -269,8 +272,8 @@ impl Emitter<'_> {
                 let rx = self.use_value(x)?;
                 let ry = self.use_value(y)?;
                 self.put(Inst::Test { size: exact(cty), src1: cached(rc), src2: RegMemImm::Reg(cached(rc)) });
+                let ry = self.dest_from(ry, res)?;
                 let (consequent, alternative) = (RegMem::Reg(cached(rx)), cached(ry));
-                self.clobber(ry);
                 let size = OperandSize::S64;
                 self.put(Inst::Cmov { size, cc: CC::NZ, consequent, alternative, dst: alternative });
                 self.define(res, ry);
@@ -291,7 +294,7 @@ impl Emitter<'_> {
                     return Err(not_covered("big-endian memory accesses"));
                 }
                 let base = self.use_value(arg)?;
-                let r = self.fresh()?;
+                let r = self.fresh_for(res)?;
                 let addr = Amode::ImmReg { base: cached(base), disp: offset.0 };
                 self.put(Inst::Load { size, ext, addr, dst: cached(r), trap: mem_trap(flags) });
                 self.define(res, r);
@@ -312,7 +315,7 @@ impl Emitter<'_> {
                 let res = res.ok_or_else(uncovered)?;
                 let at = u32::try_from(offset.0).map_err(|_| not_covered("negative stack slot offsets"))?;
                 let addr = Amode::StackSlot { offset: stack_slot_offset(&self.slots, stack_slot) + at };
-                let r = self.fresh()?;
+                let r = self.fresh_for(res)?;
                 if opcode == Opcode::StackAddr {
                     self.put(Inst::Lea { size: OperandSize::S64, addr, dst: cached(r) });
                 } else {
@@ -336,9 +339,9 @@ impl Emitter<'_> {
                 let ty = dfg.value_type(res);
                 let x = self.use_value(a)?;
                 let y = self.use_value(b)?;
+                let x = self.dest_from(x, res)?;
                 let reg = cached(x);
                 let src2 = RegMemImm::Reg(cached(y));
-                self.clobber(x);
                 self.put(Inst::AluRmiR { size: exact(ty), op: AluOp::Add, src1: reg, src2, dst: reg, trap: None });
                 self.put(Inst::TrapIf { cc: CC::B, code });
                 self.define(res, x);
@@ -367,8 +370,8 @@ impl Emitter<'_> {
             RegOrImm::Value(b) => RegMemImm::Reg(cached(self.use_value(b)?)),
             RegOrImm::Imm(imm) => self.imm_operand(ty, imm)?,
         };
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         self.put(Inst::AluRmiR { size: wide(ty), op, src1: reg, src2, dst: reg, trap: None });
         self.define(res, x);
         Ok(())
@@ -392,8 +395,8 @@ impl Emitter<'_> {
     fn imul(&mut self, ty: Type, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         self.put(Inst::Imul { size: wide(ty), src1: reg, src2: RegMem::Reg(cached(y)), dst: reg });
         self.define(res, x);
         Ok(())
@@ -408,7 +411,7 @@ impl Emitter<'_> {
             self.fused = Some((res, cc));
             return Ok(());
         }
-        let r = self.fresh()?;
+        let r = self.fresh_for(res)?;
         self.put(Inst::Setcc { cc, dst: cached(r) });
         self.define(res, r);
         Ok(())
@@ -448,8 +451,8 @@ impl Emitter<'_> {
                 trap: None,
             });
         }
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         let amount = ShiftAmount::Cl(cached(RCX));
         self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
         self.define(res, x);
@@ -559,7 +562,7 @@ impl Emitter<'_> {
         };
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
-        let r = self.fresh()?;
+        let r = self.fresh_for(res)?;
         let dst = cached(r);
         self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
         self.put(Inst::Unary { size: OperandSize::S64, op: UnaryOp::Not, src: dst, dst });
@@ -580,7 +583,7 @@ impl Emitter<'_> {
         };
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
-        let r = self.fresh()?;
+        let r = self.fresh_for(res)?;
         let dst = cached(r);
         self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
         self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
