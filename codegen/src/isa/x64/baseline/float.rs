@@ -156,6 +156,35 @@ impl Emitter<'_> {
         Some(Ok(()))
     }
 
+    /// A float load straight into an xmm register.
+    pub(super) fn float_load(
+        &mut self,
+        double: bool,
+        addr: crate::isa::x64::inst::args::Amode,
+        trap: Option<TrapCode>,
+        res: Value,
+    ) -> Result<(), CodegenError> {
+        let d = self.xmm_fresh_for(res)?;
+        self.put(Inst::XmmLoad { double, addr, dst: xmm(d), trap });
+        self.xmm_result(res, d);
+        Ok(())
+    }
+
+    /// A float store from an xmm register.
+    pub(super) fn float_store(
+        &mut self,
+        double: bool,
+        value: Value,
+        address: Value,
+        disp: i32,
+        trap: Option<TrapCode>,
+    ) -> Result<(), CodegenError> {
+        let x = self.xmm_read(value)?;
+        let addr = self.address(address, disp)?;
+        self.put(Inst::XmmStore { double, src: xmm(x), addr, trap });
+        Ok(())
+    }
+
     /// A float constant: its bits, through an integer register.
     fn float_const(&mut self, bits: u64, res: Value) -> Result<(), CodegenError> {
         let r = self.fresh()?;

@@ -107,6 +107,12 @@ struct Emitter<'f> {
     /// A compare whose result only the next instruction, a `brif`, reads: its value and
     /// the condition code of the flags it left (no register holds it).
     fused: Option<(Value, CC)>,
+    /// An `iadd` whose sum only the next instruction, a load or store, reads as its
+    /// address: the sum and its operands (nothing emitted for the `iadd`).
+    fused_address: Option<(Value, Value, Value)>,
+    /// An instruction already accounted for by the one before it (the extension between
+    /// a compare and the `brif` that jumps on its flags).
+    skip: Option<IrInst>,
     /// Offsets of the explicit stack slots in their area.
     slots: Vec<u32>,
     /// Where the function's own parameters and results are.
@@ -219,6 +225,8 @@ impl<'f> Emitter<'f> {
             pins,
             pos: 0,
             fused: None,
+            fused_address: None,
+            skip: None,
             slots,
             own,
             unwind: Vec::new(),
@@ -241,6 +249,8 @@ impl<'f> Emitter<'f> {
             self.cache.clear();
             self.xcache.clear();
             self.fused = None;
+            self.fused_address = None;
+            self.skip = None;
             if block == entry {
                 let prologue = Inst::gen_prologue(&self.frame);
                 self.put_frame(prologue);
@@ -248,9 +258,16 @@ impl<'f> Emitter<'f> {
             }
             for inst in func.layout.block_insts(block) {
                 self.pos += 1;
+                if self.skip.take() == Some(inst) {
+                    continue;
+                }
+                let address_pending = self.fused_address.is_some();
                 self.buf.start_srcloc(func.srclocs[inst]);
                 self.inst(inst)?;
                 self.buf.end_srcloc();
+                if address_pending && self.fused_address.is_some() {
+                    return Err(not_covered("an address addition its load or store did not take"));
+                }
                 self.cache.unpin_all();
                 self.xcache.unpin_all();
             }
@@ -636,13 +653,61 @@ impl<'f> Emitter<'f> {
     /// Whether `res`, the result of `inst`, is block-local and read only by the next
     /// instruction, a `brif` on it.
     fn feeds_next_brif(&self, inst: IrInst, res: Value) -> bool {
-        let n = crate::entity::EntityRef::index(res) as u32;
-        if self.uses.write_through(n) || self.uses.read_after(n, self.pos + 1) {
+        if !self.read_only_by_next(res, self.pos) {
             return false;
         }
         let dfg = &self.func.dfg;
         match self.func.layout.next_inst(inst).map(|next| dfg.insts[next]) {
             Some(InstructionData::Brif { arg, .. }) => self.resolve(arg) == res,
+            _ => false,
+        }
+    }
+
+    /// Whether `res` (defined at position `at`) is block-local and read by no instruction
+    /// after position `at + 1`.
+    fn read_only_by_next(&self, res: Value, at: u32) -> bool {
+        let n = crate::entity::EntityRef::index(res) as u32;
+        !self.uses.write_through(n) && !self.uses.read_after(n, at + 1)
+    }
+
+    /// The extension that follows `inst` when `res`, its result, is read only by it and
+    /// the extension's result only by the `brif` after it (`icmp`, `uextend`, `brif`, as
+    /// Wasm's compares give): the `brif` can jump on the compare's flags, since the
+    /// extension of a 0 or 1 is non-zero exactly when the condition holds.
+    pub(super) fn extension_feeding_brif(&self, inst: IrInst, res: Value) -> Option<(IrInst, Value)> {
+        if !self.read_only_by_next(res, self.pos) {
+            return None;
+        }
+        let dfg = &self.func.dfg;
+        let ext = self.func.layout.next_inst(inst)?;
+        match dfg.insts[ext] {
+            InstructionData::Unary { opcode: Opcode::Uextend | Opcode::Sextend, arg } if self.resolve(arg) == res => {}
+            _ => return None,
+        }
+        let wide = *dfg.inst_results(ext).first()?;
+        if !self.read_only_by_next(wide, self.pos + 1) {
+            return None;
+        }
+        match self.func.layout.next_inst(ext).map(|next| dfg.insts[next]) {
+            Some(InstructionData::Brif { arg, .. }) if self.resolve(arg) == wide => Some((ext, wide)),
+            _ => None,
+        }
+    }
+
+    /// Whether `res`, the result of `inst` (a 64-bit `iadd`), is block-local and read
+    /// only by the next instruction, a load or store, and only as its address.
+    pub(super) fn feeds_next_address(&self, inst: IrInst, res: Value) -> bool {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(res) != types::I64 || !self.read_only_by_next(res, self.pos) {
+            return false;
+        }
+        let Some(next) = self.func.layout.next_inst(inst) else { return false };
+        let big = Some(crate::ir::Endianness::Big);
+        match dfg.insts[next] {
+            InstructionData::Load { arg, flags, .. } => flags.explicit_endianness() != big && self.resolve(arg) == res,
+            InstructionData::Store { args: [value, address], flags, .. } => {
+                flags.explicit_endianness() != big && self.resolve(address) == res && self.resolve(value) != res
+            }
             _ => false,
         }
     }
