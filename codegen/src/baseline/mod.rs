@@ -222,6 +222,18 @@ impl RegCache {
         if self.is_dirty(r) { self.held[r] } else { None }
     }
 
+    /// The value register `r` holds.
+    pub fn held(&self, r: usize) -> Option<u32> {
+        self.held.get(r).copied().flatten()
+    }
+
+    /// A free, unpinned register, pinned, if there is one (nothing is evicted).
+    pub fn take_free(&mut self) -> Option<usize> {
+        let r = (0..self.held.len()).find(|&r| self.held[r].is_none() && !self.is_pinned(r))?;
+        self.pin(r);
+        Some(r)
+    }
+
     /// The number of cache registers.
     pub fn num_regs(&self) -> usize {
         self.held.len()

@@ -248,6 +248,7 @@ impl<'f> Emitter<'f> {
             }
             self.cache.clear();
             self.xcache.clear();
+            self.pins.enter(self.pins.region_of(block));
             self.fused = None;
             self.fused_address = None;
             self.skip = None;
@@ -466,6 +467,13 @@ impl<'f> Emitter<'f> {
             self.move_reg(cached(x), cached(f));
             return Ok(f);
         }
+        // A value a later instruction still reads is copied to a free register rather
+        // than stored.
+        let read_later = self.cache.held(x).is_some_and(|w| self.uses.read_after(w, self.pos));
+        if read_later && let Some(f) = self.cache.take_free() {
+            self.move_reg(cached(x), cached(f));
+            return Ok(f);
+        }
         self.clobber(x);
         Ok(x)
     }
@@ -592,8 +600,12 @@ impl<'f> Emitter<'f> {
         Ok(())
     }
 
-    /// Whether taking `call` needs copies into the target's parameters.
+    /// Whether taking `call` needs code: copies into the target's parameters, or moving
+    /// pinned values between registers and homes (the target is in another region).
     fn edge_has_copies(&self, call: BlockCall) -> bool {
+        if self.pins.region_of(call.block) != self.pins.current() {
+            return true;
+        }
         let dfg = &self.func.dfg;
         let args = call.args_slice(&dfg.value_lists);
         args.iter().zip(dfg.block_params(call.block)).any(|(&a, &p)| self.resolve(a) != p)
@@ -610,6 +622,45 @@ impl<'f> Emitter<'f> {
     /// a parameter of the target, when order cannot matter). The cache must be empty: its
     /// registers are used.
     fn edge_copies(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        let (from, to) = (self.pins.current(), self.pins.region_of(call.block));
+        if from == to {
+            return self.parallel_copy(call);
+        }
+        // Into another region: the pinned values of this one go to their homes, the
+        // copies go from homes to homes, and the target region's pinned values come
+        // from their homes (a value not computed yet carries garbage that nothing reads).
+        if let Some(r) = from {
+            self.sync_region(r, true);
+        }
+        self.pins.enter(None);
+        let copied = self.parallel_copy(call);
+        if let Some(r) = to {
+            self.sync_region(r, false);
+        }
+        self.pins.enter(from);
+        copied
+    }
+
+    /// Stores (`out`) or loads the pinned values of `region` to or from their frame
+    /// homes.
+    fn sync_region(&mut self, region: usize, out: bool) {
+        for i in 0..self.pins.region_pins(region).count() {
+            let Some((v, at)) = self.pins.region_pins(region).nth(i) else { break };
+            let reg = match at {
+                Ok(k) => gpr(PINNED[k]),
+                Err(k) => float::xmm(XMM_POOL.len() - 1 - k),
+            };
+            let offset = self.frame.spill_slot_offset(v);
+            self.put(match out {
+                true => Inst::MovToSp { offset, src: reg, class: reg.class() },
+                false => Inst::MovFromSp { offset, dst: reg, class: reg.class() },
+            });
+        }
+    }
+
+    /// The parallel copy of `call`'s arguments into its target's parameters (in the
+    /// current region).
+    fn parallel_copy(&mut self, call: BlockCall) -> Result<(), CodegenError> {
         let func = self.func;
         let args = call.args_slice(&func.dfg.value_lists);
         let params = func.dfg.block_params(call.block);
