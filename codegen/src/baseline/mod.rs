@@ -139,6 +139,8 @@ pub struct RegCache {
     at: Vec<u8>,
     pinned: u32,
     dirty: u32,
+    /// Registers lent to other uses (the ISA part's pinned values): never picked.
+    reserved: u32,
     next: usize,
 }
 
@@ -148,7 +150,7 @@ impl RegCache {
     /// A cache of `regs` registers (at most 32).
     pub fn new(regs: usize) -> Self {
         assert!(regs <= 32, "the pin mask has 32 bits");
-        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, dirty: 0, next: 0 }
+        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, dirty: 0, reserved: 0, next: 0 }
     }
 
     /// Empties the cache for a function of `num_values` values, keeping its memory.
@@ -158,7 +160,20 @@ impl RegCache {
         self.at.resize(num_values, NOWHERE);
         self.pinned = 0;
         self.dirty = 0;
+        self.reserved = 0;
         self.next = 0;
+    }
+
+    /// Sets the registers that [`pick`](Self::pick) and [`take_free`](Self::take_free)
+    /// must not choose; they must hold no value.
+    pub fn set_reserved(&mut self, mask: u32) {
+        debug_assert!((0..self.held.len()).all(|r| mask & (1 << r) == 0 || self.held[r].is_none()));
+        self.reserved = mask;
+    }
+
+    /// Whether `r` is reserved.
+    pub fn is_reserved(&self, r: usize) -> bool {
+        self.reserved & (1 << r) != 0
     }
 
     /// The register holding value number `v`, if any.
@@ -229,7 +244,7 @@ impl RegCache {
 
     /// A free, unpinned register, pinned, if there is one (nothing is evicted).
     pub fn take_free(&mut self) -> Option<usize> {
-        let r = (0..self.held.len()).find(|&r| self.held[r].is_none() && !self.is_pinned(r))?;
+        let r = (0..self.held.len()).find(|&r| self.held[r].is_none() && !self.is_pinned(r) && !self.is_reserved(r))?;
         self.pin(r);
         Some(r)
     }
@@ -259,12 +274,20 @@ impl RegCache {
     /// in the register, for the caller to store if it is needed). `None` when every
     /// register is pinned.
     pub fn pick(&mut self) -> Option<(usize, Option<u32>)> {
+        self.pick_by(|_, _| 0)
+    }
+
+    /// [`pick`](Self::pick), evicting the value of least `cost(value, dirty)` (the first
+    /// in round-robin order among equals) when no register is free.
+    pub fn pick_by(&mut self, cost: impl Fn(u32, bool) -> u8) -> Option<(usize, Option<u32>)> {
         let n = self.held.len();
-        let free = (0..n).find(|&r| self.held[r].is_none() && !self.is_pinned(r));
+        let free = (0..n).find(|&r| self.held[r].is_none() && !self.is_pinned(r) && !self.is_reserved(r));
         let r = match free {
             Some(r) => r,
             None => {
-                let r = (0..n).map(|k| (self.next + k) % n).find(|&r| !self.is_pinned(r))?;
+                let candidates =
+                    (0..n).map(|k| (self.next + k) % n).filter(|&r| !self.is_pinned(r) && !self.is_reserved(r));
+                let r = candidates.min_by_key(|&r| self.held[r].map_or(0, |v| cost(v, self.is_dirty(r))))?;
                 self.next = (r + 1) % n;
                 r
             }

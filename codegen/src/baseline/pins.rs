@@ -34,6 +34,9 @@ const FLOAT_BASE: u8 = 32;
 pub struct PinBudget {
     /// Integer registers that survive calls.
     pub int: usize,
+    /// More integer registers (after those), in a region without calls that does not
+    /// hold the entry block (whose arguments arrive in registers).
+    pub int_without_calls: usize,
     /// Float registers, in a region without calls.
     pub float_without_calls: usize,
     /// Float registers, in a region with calls.
@@ -46,6 +49,7 @@ struct Region {
     end: u32,
     /// The pinned values and their slots (integer indices, or `FLOAT_BASE` and up).
     pins: Vec<(u32, u8)>,
+    num_int: usize,
 }
 
 /// The pinned values of one function, by region (see the module documentation).
@@ -162,9 +166,10 @@ impl Pins {
                 }
             }
             let float_regs = if has_calls { budget.float_with_calls } else { budget.float_without_calls };
+            let int_regs = budget.int + if has_calls || start == 0 { 0 } else { budget.int_without_calls };
             let (ints, floats) = candidates(func, uses, &w, &touched);
             let mut pins = Vec::new();
-            let num_int = ints.len().min(budget.int);
+            let num_int = ints.len().min(int_regs);
             for (k, &(_, v)) in ints.iter().take(num_int).enumerate() {
                 pins.push((v as u32, k as u8));
             }
@@ -176,7 +181,7 @@ impl Pins {
             for v in touched.drain(..) {
                 w[v] = 0;
             }
-            regions.push(Region { start, end, pins });
+            regions.push(Region { start, end, pins, num_int });
         }
         Self { slot: vec![NONE; n], current: None, regions, region_of, max_int, max_float }
     }
@@ -206,6 +211,11 @@ impl Pins {
             }
         }
         self.current = region;
+    }
+
+    /// How many integer registers the current region uses.
+    pub fn current_num_int(&self) -> usize {
+        self.current.map_or(0, |r| self.regions[r].num_int)
     }
 
     /// The region entered last.
@@ -328,7 +338,7 @@ block2:
 
     #[test]
     fn loop_carried_values_come_first_and_constants_are_never_pinned() {
-        let mut p = pins(LOOP, PinBudget { int: 8, float_without_calls: 0, float_with_calls: 0 });
+        let mut p = pins(LOOP, PinBudget { int: 5, int_without_calls: 3, float_without_calls: 0, float_with_calls: 0 });
         // The loop is the one region, and outside it nothing is pinned.
         assert_eq!(p.region_span(0), (1, 1));
         assert_eq!(p.int(3), None);
@@ -342,7 +352,7 @@ block2:
         assert_eq!(p.num_int(), 5);
         // With two registers, the two heaviest: the loop's parameters and arguments
         // (v3 and v4 are read and written at depth 1 more often than v1; v0 is outside).
-        let mut p = pins(LOOP, PinBudget { int: 2, float_without_calls: 0, float_with_calls: 0 });
+        let mut p = pins(LOOP, PinBudget { int: 2, int_without_calls: 0, float_without_calls: 0, float_with_calls: 0 });
         p.enter(Some(0));
         assert_eq!(p.num_int(), 2);
         assert_eq!(p.int(0), None);
@@ -362,10 +372,10 @@ block0(v0: f64):
     return v3
 }
 ";
-        let p = pins(text, PinBudget { int: 0, float_without_calls: 4, float_with_calls: 0 });
+        let p = pins(text, PinBudget { int: 0, int_without_calls: 0, float_without_calls: 4, float_with_calls: 0 });
         assert_eq!(p.num_float(), 0);
         // Without loops the whole function is one region.
-        let mut p = pins(text, PinBudget { int: 0, float_without_calls: 0, float_with_calls: 4 });
+        let mut p = pins(text, PinBudget { int: 0, int_without_calls: 4, float_without_calls: 0, float_with_calls: 4 });
         p.enter(Some(0));
         assert!(p.float(1).is_some() && p.int(1).is_none());
         assert!(p.is_pinned(1));
@@ -393,7 +403,7 @@ block4:
     return v6
 }
 ";
-        let mut p = pins(text, PinBudget { int: 5, float_without_calls: 0, float_with_calls: 0 });
+        let mut p = pins(text, PinBudget { int: 1, int_without_calls: 1, float_without_calls: 0, float_with_calls: 0 });
         let f = crate::text::parse_functions(text).unwrap().remove(0);
         let block = |n| f.layout.blocks().nth(n).unwrap();
         assert_eq!([0, 1, 2, 3, 4].map(|b| p.region_of(block(b))), [None, Some(0), None, Some(1), None]);
@@ -403,6 +413,7 @@ block4:
         assert!(p.int(5).is_some() && p.int(6).is_some() && p.int(1).is_none());
         // Both regions start from the first register: they are never active together.
         assert_eq!(p.int(5).min(p.int(6)), Some(0));
+        assert_eq!(p.current_num_int(), 2, "the loop has no call: the extra register too");
         let listed: Vec<u32> = p.region_pins(1).map(|(v, _)| v).collect();
         assert!(listed.contains(&5) && listed.contains(&6));
         p.enter(None);

@@ -54,9 +54,12 @@ const SCRATCH: u8 = 11;
 /// The number of cache registers: register indices from here on name the pinned integer
 /// registers (`PINNED[r - NCACHE]`), which the cache never picks.
 const NCACHE: usize = POOL.len();
-/// The callee-saved registers that hold pinned integer values (rbx, r12-r15), in the
-/// order `Pins` numbers them; the prologue saves those used.
-const PINNED: [u8; 5] = [3, 12, 13, 14, 15];
+/// The registers that hold pinned integer values, in the order `Pins` numbers them: the
+/// callee-saved rbx, r12-r15 (the prologue saves those used), then in regions without
+/// calls r8-r10, taken from the cache there (`RegCache::set_reserved`).
+const PINNED: [u8; 8] = [3, 12, 13, 14, 15, 8, 9, 10];
+/// How many of `PINNED` are callee-saved.
+const CALLEE_SAVED_PINS: usize = 5;
 /// At most this many floats are pinned (in a function without calls), in the last
 /// entries of `XMM_POOL` downwards (xmm15, xmm14, ...), never an argument register.
 const PINNED_XMM: usize = 8;
@@ -194,9 +197,14 @@ impl<'f> Emitter<'f> {
             .unwrap_or(0);
         let num_values = func.dfg.num_values();
         let uses = Uses::compute(func);
-        let budget = PinBudget { int: PINNED.len(), float_without_calls: PINNED_XMM, float_with_calls: 0 };
+        let budget = PinBudget {
+            int: CALLEE_SAVED_PINS,
+            int_without_calls: PINNED.len() - CALLEE_SAVED_PINS,
+            float_without_calls: PINNED_XMM,
+            float_with_calls: 0,
+        };
         let pins = Pins::choose(func, &uses, budget);
-        let saved = PINNED[..pins.num_int()].iter().map(|&e| gpr(e)).collect();
+        let saved = PINNED[..pins.num_int().min(CALLEE_SAVED_PINS)].iter().map(|&e| gpr(e)).collect();
         let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
         // One home per value, one slot for the address of the function's own return
         // area, and staging slots for the parallel copies of branches to the block with
@@ -248,7 +256,7 @@ impl<'f> Emitter<'f> {
             }
             self.cache.clear();
             self.xcache.clear();
-            self.pins.enter(self.pins.region_of(block));
+            self.enter_region(self.pins.region_of(block));
             self.fused = None;
             self.fused_address = None;
             self.skip = None;
@@ -384,8 +392,16 @@ impl<'f> Emitter<'f> {
     /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
     /// later instruction reads is stored to its home first.
     fn pick(&mut self) -> Result<usize, CodegenError> {
+        // Cheapest first: a dirty value no longer read (nothing to store), a clean one (a
+        // reload if read again), a dirty one still read (a store now).
+        let (uses, pos) = (&self.uses, self.pos);
+        let cost = |v, dirty| match (dirty, uses.read_from(v, pos)) {
+            (true, false) => 0,
+            (false, _) => 1,
+            (true, true) => 2,
+        };
         let (r, evicted) =
-            self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
+            self.cache.pick_by(cost).ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
         if let Some(v) = evicted {
             self.save_if(v, r, self.uses.read_from(v, self.pos));
         }
@@ -632,13 +648,27 @@ impl<'f> Emitter<'f> {
         if let Some(r) = from {
             self.sync_region(r, true);
         }
-        self.pins.enter(None);
+        self.enter_region(None);
         let copied = self.parallel_copy(call);
         if let Some(r) = to {
             self.sync_region(r, false);
         }
-        self.pins.enter(from);
+        self.enter_region(from);
         copied
+    }
+
+    /// Makes `region`'s pinned values the ones homes resolve to, and keeps the cache off
+    /// the caller-saved registers it pins. The cache holds nothing (a block start, or
+    /// an edge after the flush).
+    fn enter_region(&mut self, region: Option<usize>) {
+        self.pins.enter(region);
+        let mut reserved = 0u32;
+        for &enc in &PINNED[CALLEE_SAVED_PINS..self.pins.current_num_int().max(CALLEE_SAVED_PINS)] {
+            if let Some(r) = POOL.iter().position(|&e| e == enc) {
+                reserved |= 1 << r;
+            }
+        }
+        self.cache.set_reserved(reserved);
     }
 
     /// Stores (`out`) or loads the pinned values of `region` to or from their frame
@@ -666,12 +696,19 @@ impl<'f> Emitter<'f> {
         let params = func.dfg.block_params(call.block);
         let pairs = || args.iter().zip(params).map(|(&a, &p)| (func.dfg.resolve_aliases(a), p)).filter(|(a, p)| a != p);
         let n = pairs().count();
-        if n <= POOL.len() {
+        // The cache registers free here (those not lent to pinned values).
+        let mut free = [0usize; NCACHE];
+        let mut num_free = 0;
+        for r in (0..NCACHE).filter(|&r| !self.cache.is_reserved(r)) {
+            free[num_free] = r;
+            num_free += 1;
+        }
+        if n <= num_free {
             for (k, (a, _)) in pairs().enumerate() {
-                self.load_home(a, cached(k));
+                self.load_home(a, cached(free[k]));
             }
             for (k, (_, p)) in pairs().enumerate() {
-                self.store_home(p, cached(k));
+                self.store_home(p, cached(free[k]));
             }
         } else if pairs().all(|(a, _)| !params.contains(&a)) {
             for (a, p) in pairs() {
@@ -838,8 +875,9 @@ impl<'f> Emitter<'f> {
     fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
         let func = self.func;
         self.flush(self.pos);
-        // Results in the return area first, through r11 (its address) and r10 (neither
-        // is a return register), then those in registers.
+        // Results in the return area first, through r11 (its address) and rax (loaded
+        // with its own result only after), then those in registers. Neither holds a
+        // pinned value.
         for pass_in_area in [true, false] {
             for (i, &v) in values.iter().enumerate() {
                 let param = func.signature.returns[i];
@@ -854,7 +892,7 @@ impl<'f> Emitter<'f> {
                         self.extend_for_abi(reg, param.value_type, param.extension);
                     }
                     (RetLoc::Area(off), true) => {
-                        let (base, reg) = (gpr(SCRATCH), gpr(10));
+                        let (base, reg) = (gpr(SCRATCH), gpr(0));
                         let offset = self.ret_area_slot();
                         self.put(Inst::MovFromSp { offset, dst: base, class: RegClass::Int });
                         self.load_home(self.resolve(v), reg);
