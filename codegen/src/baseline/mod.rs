@@ -26,7 +26,11 @@
 //!   calls (after the dirty values still read are stored).
 //! - Block parameters are homes too: a branch writes its arguments into the target's
 //!   parameter homes (as a parallel copy) before it jumps.
-//! - Only caller-saved registers are used, so the prologue saves no callee-saved register.
+//! - Two kinds of value have another home than their slot: a constant's home is its
+//!   bits (rematerialized at each read, its instruction emits nothing), and a value
+//!   [`Pins`] pins in a loop region has a register as home while that region runs (see
+//!   `pins.rs`; the edges into and out of a region move pinned values between registers
+//!   and slots). Pinned integer registers may be callee-saved: the prologue saves those.
 //!
 //! # Fallback
 //!
@@ -419,6 +423,28 @@ mod tests {
         assert_eq!(c.dirty_value(b), Some(3));
         c.clear();
         assert_eq!(c.dirty_value(b), None);
+    }
+
+    #[test]
+    fn reserved_registers_are_never_picked_and_the_cheapest_value_goes_first() {
+        let mut c = RegCache::new(3);
+        c.reset(10);
+        c.set_reserved(0b010);
+        let a = c.pick().unwrap().0;
+        c.assign(a, 1);
+        let b = c.pick().unwrap().0;
+        c.assign(b, 2);
+        assert_eq!((a, b), (0, 2), "register 1 is reserved");
+        assert_eq!(c.take_free(), None);
+        c.unpin_all();
+        c.set_dirty(a, true);
+        // Value 2 (clean) costs less than the dirty value 1: it goes, wherever the
+        // round-robin order stands.
+        let cost = |v: u32, dirty: bool| if dirty { 2 } else { u8::from(v == 2) };
+        assert_eq!(c.pick_by(cost), Some((b, None)));
+        c.unpin_all();
+        c.set_reserved(0);
+        assert_eq!(c.take_free(), Some(1));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The baseline tier's scalar `f32`/`f64` instructions on x86-64 (SSE2).
 //!
 //! Float values are write-through (stored to their home when computed) and cached in
-//! xmm2-xmm15 (`Emitter::xcache`): an operand the instruction only reads comes from its
+//! xmm2-xmm15 (`Emitter::xcache`), less the top registers that hold floats pinned in
+//! regions without calls (their home while the region runs; read in place, and an
+//! operation computing a pinned value computes straight into its register): an operand the instruction only reads comes from its
 //! cache register or is loaded into one; an operand it overwrites in place is taken from
 //! the cache (its home is current) or loaded into a new cache register; the result is
 //! stored and recorded in the register it was computed in. A value is defined once, so an

@@ -9,9 +9,14 @@
 //! fall back to `opt_level=none`.
 //!
 //! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
-//! the scratch register of argument and edge copies and of indirect calls. All are
-//! caller-saved, so the frame saves no callee-saved register. Float values are cached in
-//! xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
+//! the scratch register of argument and edge copies and of indirect calls. Values pinned
+//! in a loop region (`crate::baseline::Pins`) live in rbx and r12-r15 (callee-saved: the
+//! frame saves those used), in regions without calls also r8-r10 (withheld from the cache
+//! there), and floats in xmm15 downwards (regions without calls). Register indices from
+//! `NCACHE` up name the pinned integer registers: `use_value` returns them for reading,
+//! and an instruction that overwrites an operand in place goes through `dest_from`, which
+//! never overwrites another value's pinned register. Float values are cached in the rest
+//! of xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
 //! and homes are 64 bits whose bits above the value's type are undefined: operations whose
 //! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
 //! at the type's width.
