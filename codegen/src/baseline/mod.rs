@@ -26,7 +26,11 @@
 //!   calls (after the dirty values still read are stored).
 //! - Block parameters are homes too: a branch writes its arguments into the target's
 //!   parameter homes (as a parallel copy) before it jumps.
-//! - Only caller-saved registers are used, so the prologue saves no callee-saved register.
+//! - Two kinds of value have another home than their slot: a constant's home is its
+//!   bits (rematerialized at each read, its instruction emits nothing), and a value
+//!   [`Pins`] pins in a loop region has a register as home while that region runs (see
+//!   `pins.rs`; the edges into and out of a region move pinned values between registers
+//!   and slots). Pinned integer registers may be callee-saved: the prologue saves those.
 //!
 //! # Fallback
 //!
@@ -36,6 +40,10 @@
 //! compiles the whole function with the `opt_level=none` pipeline instead, recording the
 //! reason in [`CompileOptions::baseline_fallback`] so callers can count fallbacks
 //! (`lathe bench compile`, the filetest harness).
+
+mod pins;
+
+pub use pins::{PinBudget, Pins};
 
 use crate::entity::EntityRef;
 use crate::ir::{Function, StackSlot};
@@ -135,6 +143,8 @@ pub struct RegCache {
     at: Vec<u8>,
     pinned: u32,
     dirty: u32,
+    /// Registers lent to other uses (the ISA part's pinned values): never picked.
+    reserved: u32,
     next: usize,
 }
 
@@ -144,7 +154,7 @@ impl RegCache {
     /// A cache of `regs` registers (at most 32).
     pub fn new(regs: usize) -> Self {
         assert!(regs <= 32, "the pin mask has 32 bits");
-        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, dirty: 0, next: 0 }
+        Self { held: vec![None; regs], at: Vec::new(), pinned: 0, dirty: 0, reserved: 0, next: 0 }
     }
 
     /// Empties the cache for a function of `num_values` values, keeping its memory.
@@ -154,7 +164,20 @@ impl RegCache {
         self.at.resize(num_values, NOWHERE);
         self.pinned = 0;
         self.dirty = 0;
+        self.reserved = 0;
         self.next = 0;
+    }
+
+    /// Sets the registers that [`pick`](Self::pick) and [`take_free`](Self::take_free)
+    /// must not choose; they must hold no value.
+    pub fn set_reserved(&mut self, mask: u32) {
+        debug_assert!((0..self.held.len()).all(|r| mask & (1 << r) == 0 || self.held[r].is_none()));
+        self.reserved = mask;
+    }
+
+    /// Whether `r` is reserved.
+    pub fn is_reserved(&self, r: usize) -> bool {
+        self.reserved & (1 << r) != 0
     }
 
     /// The register holding value number `v`, if any.
@@ -218,6 +241,18 @@ impl RegCache {
         if self.is_dirty(r) { self.held[r] } else { None }
     }
 
+    /// The value register `r` holds.
+    pub fn held(&self, r: usize) -> Option<u32> {
+        self.held.get(r).copied().flatten()
+    }
+
+    /// A free, unpinned register, pinned, if there is one (nothing is evicted).
+    pub fn take_free(&mut self) -> Option<usize> {
+        let r = (0..self.held.len()).find(|&r| self.held[r].is_none() && !self.is_pinned(r) && !self.is_reserved(r))?;
+        self.pin(r);
+        Some(r)
+    }
+
     /// The number of cache registers.
     pub fn num_regs(&self) -> usize {
         self.held.len()
@@ -243,12 +278,20 @@ impl RegCache {
     /// in the register, for the caller to store if it is needed). `None` when every
     /// register is pinned.
     pub fn pick(&mut self) -> Option<(usize, Option<u32>)> {
+        self.pick_by(|_, _| 0)
+    }
+
+    /// [`pick`](Self::pick), evicting the value of least `cost(value, dirty)` (the first
+    /// in round-robin order among equals) when no register is free.
+    pub fn pick_by(&mut self, cost: impl Fn(u32, bool) -> u8) -> Option<(usize, Option<u32>)> {
         let n = self.held.len();
-        let free = (0..n).find(|&r| self.held[r].is_none() && !self.is_pinned(r));
+        let free = (0..n).find(|&r| self.held[r].is_none() && !self.is_pinned(r) && !self.is_reserved(r));
         let r = match free {
             Some(r) => r,
             None => {
-                let r = (0..n).map(|k| (self.next + k) % n).find(|&r| !self.is_pinned(r))?;
+                let candidates =
+                    (0..n).map(|k| (self.next + k) % n).filter(|&r| !self.is_pinned(r) && !self.is_reserved(r));
+                let r = candidates.min_by_key(|&r| self.held[r].map_or(0, |v| cost(v, self.is_dirty(r))))?;
                 self.next = (r + 1) % n;
                 r
             }
@@ -380,6 +423,28 @@ mod tests {
         assert_eq!(c.dirty_value(b), Some(3));
         c.clear();
         assert_eq!(c.dirty_value(b), None);
+    }
+
+    #[test]
+    fn reserved_registers_are_never_picked_and_the_cheapest_value_goes_first() {
+        let mut c = RegCache::new(3);
+        c.reset(10);
+        c.set_reserved(0b010);
+        let a = c.pick().unwrap().0;
+        c.assign(a, 1);
+        let b = c.pick().unwrap().0;
+        c.assign(b, 2);
+        assert_eq!((a, b), (0, 2), "register 1 is reserved");
+        assert_eq!(c.take_free(), None);
+        c.unpin_all();
+        c.set_dirty(a, true);
+        // Value 2 (clean) costs less than the dirty value 1: it goes, wherever the
+        // round-robin order stands.
+        let cost = |v: u32, dirty: bool| if dirty { 2 } else { u8::from(v == 2) };
+        assert_eq!(c.pick_by(cost), Some((b, None)));
+        c.unpin_all();
+        c.set_reserved(0);
+        assert_eq!(c.take_free(), Some(1));
     }
 
     #[test]

@@ -1,7 +1,9 @@
 //! The baseline tier's scalar `f32`/`f64` instructions on x86-64 (SSE2).
 //!
 //! Float values are write-through (stored to their home when computed) and cached in
-//! xmm2-xmm15 (`Emitter::xcache`): an operand the instruction only reads comes from its
+//! xmm2-xmm15 (`Emitter::xcache`), less the top registers that hold floats pinned in
+//! regions without calls (their home while the region runs; read in place, and an
+//! operation computing a pinned value computes straight into its register): an operand the instruction only reads comes from its
 //! cache register or is loaded into one; an operand it overwrites in place is taken from
 //! the cache (its home is current) or loaded into a new cache register; the result is
 //! stored and recorded in the register it was computed in. A value is defined once, so an
@@ -16,7 +18,6 @@ use crate::baseline::not_covered;
 use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Value, types};
 use crate::isa::x64::inst::args::{AluOp, CC, OperandSize, RegMemImm, SseOp};
 use crate::isa::x64::{Inst, RegMem, regs};
-use crate::machinst::RegClass;
 use crate::result::CodegenError;
 
 impl Emitter<'_> {
@@ -30,7 +31,7 @@ impl Emitter<'_> {
             InstructionData::Binary { opcode, args: [a, b] } if dfg.value_type(a).is_float() => {
                 let double = dfg.value_type(a) == types::F64;
                 let op = SseOp::scalar_arith(opcode, double)?;
-                let x = match self.xmm_take(a) {
+                let x = match self.xmm_dest(a, res?) {
                     Ok(x) => x,
                     Err(e) => return Some(Err(e)),
                 };
@@ -55,7 +56,7 @@ impl Emitter<'_> {
                     }
                     _ => return None,
                 };
-                let x = match self.xmm_take(arg) {
+                let x = match self.xmm_dest(arg, res?) {
                     Ok(x) => x,
                     Err(e) => return Some(Err(e)),
                 };
@@ -77,7 +78,7 @@ impl Emitter<'_> {
                     Ok(r) => r,
                     Err(e) => return Some(Err(e)),
                 };
-                let d = match self.xmm_fresh() {
+                let d = match self.xmm_fresh_for(res?) {
                     Ok(d) => d,
                     Err(e) => return Some(Err(e)),
                 };
@@ -112,7 +113,7 @@ impl Emitter<'_> {
             return None;
         }
         let fconst = |x: f64| if double { x.to_bits() } else { u64::from((x as f32).to_bits()) };
-        let r = match self.fresh() {
+        let r = match self.fresh_for(res) {
             Ok(r) => r,
             Err(e) => return Some(Err(e)),
         };
@@ -157,6 +158,35 @@ impl Emitter<'_> {
         Some(Ok(()))
     }
 
+    /// A float load straight into an xmm register.
+    pub(super) fn float_load(
+        &mut self,
+        double: bool,
+        addr: crate::isa::x64::inst::args::Amode,
+        trap: Option<TrapCode>,
+        res: Value,
+    ) -> Result<(), CodegenError> {
+        let d = self.xmm_fresh_for(res)?;
+        self.put(Inst::XmmLoad { double, addr, dst: xmm(d), trap });
+        self.xmm_result(res, d);
+        Ok(())
+    }
+
+    /// A float store from an xmm register.
+    pub(super) fn float_store(
+        &mut self,
+        double: bool,
+        value: Value,
+        address: Value,
+        disp: i32,
+        trap: Option<TrapCode>,
+    ) -> Result<(), CodegenError> {
+        let x = self.xmm_read(value)?;
+        let addr = self.address(address, disp)?;
+        self.put(Inst::XmmStore { double, src: xmm(x), addr, trap });
+        Ok(())
+    }
+
     /// A float constant: its bits, through an integer register.
     fn float_const(&mut self, bits: u64, res: Value) -> Result<(), CodegenError> {
         let r = self.fresh()?;
@@ -172,33 +202,65 @@ impl Emitter<'_> {
         Ok(r)
     }
 
-    /// The xmm cache register holding float `v` (loaded from its home if needed), pinned;
-    /// the instruction only reads it.
+    /// The index of the xmm register float `v` is pinned to (past the cache's registers).
+    fn xmm_pin(&self, v: Value) -> Option<usize> {
+        let k = self.pins.float(crate::entity::EntityRef::index(v) as u32)?;
+        Some(XMM_POOL.len() - 1 - k)
+    }
+
+    /// A register to compute float `res` into: its pinned register, or a cache register.
+    fn xmm_fresh_for(&mut self, res: Value) -> Result<usize, CodegenError> {
+        match self.xmm_pin(res) {
+            Some(p) => Ok(p),
+            None => self.xmm_fresh(),
+        }
+    }
+
+    /// The xmm register holding float `v`, for reading: its pinned register, or a cache
+    /// register (loaded from its home if needed), pinned.
     fn xmm_read(&mut self, v: Value) -> Result<usize, CodegenError> {
         let v = self.resolve(v);
+        if let Some(p) = self.xmm_pin(v) {
+            return Ok(p);
+        }
         let n = crate::entity::EntityRef::index(v) as u32;
         if let Some(r) = self.xcache.lookup(n) {
             self.xcache.pin(r);
             return Ok(r);
         }
         let r = self.xmm_fresh()?;
-        let offset = self.home(v);
-        self.put(Inst::MovFromSp { offset, dst: xmm(r), class: RegClass::Float });
+        self.load_home(v, xmm(r));
         self.xcache.assign(r, n);
         Ok(r)
     }
 
-    /// An xmm cache register holding float `v` that the instruction overwrites: `v`'s own
-    /// register (forgotten: its home is current) or a new one loaded from its home. Pinned.
-    fn xmm_take(&mut self, v: Value) -> Result<usize, CodegenError> {
+    /// The xmm register an instruction computing `res` in place overwrites, holding float
+    /// `v` first: `res`'s pinned register (`v` copied there), a copy of a pinned `v`, or
+    /// `v`'s cache register (forgotten: its home is current) or a new one loaded from its
+    /// home. Pinned.
+    fn xmm_dest(&mut self, v: Value, res: Value) -> Result<usize, CodegenError> {
         let r = self.xmm_read(v)?;
-        let _ = self.xcache.forget_reg(r);
-        Ok(r)
+        let dst = match self.xmm_pin(res) {
+            Some(p) => p,
+            None if r >= self.xcache.num_regs() => self.xmm_fresh()?,
+            None => {
+                let _ = self.xcache.forget_reg(r);
+                return Ok(r);
+            }
+        };
+        if dst != r {
+            self.put(Inst::XmmMovRR { src: xmm(r), dst: xmm(dst) });
+        }
+        Ok(dst)
     }
 
-    /// Float `res` was computed into xmm cache register `r`: stored to its home and
-    /// recorded there.
+    /// Float `res` was computed into xmm register `r`: stored to its home and recorded in
+    /// the cache, or (pinned) moved to its own register unless computed there.
     fn xmm_result(&mut self, res: Value, r: usize) {
+        if self.xmm_pin(res).is_some() || r >= self.xcache.num_regs() {
+            self.store_home(res, xmm(r));
+            return;
+        }
         self.store_home(res, xmm(r));
         self.xcache.assign(r, crate::entity::EntityRef::index(res) as u32);
     }
@@ -265,7 +327,8 @@ impl Emitter<'_> {
     }
 }
 
-/// The xmm register of xmm cache index `r`.
-fn xmm(r: usize) -> crate::machinst::Reg {
+/// The xmm register of index `r` in `XMM_POOL` (a cache register, or past the cache's
+/// registers a pinned one).
+pub(super) fn xmm(r: usize) -> crate::machinst::Reg {
     regs::xmm(XMM_POOL[r])
 }

@@ -9,9 +9,14 @@
 //! fall back to `opt_level=none`.
 //!
 //! Registers: the cache holds values in rax, rcx, rdx, rsi, rdi, r8, r9 and r10; r11 is
-//! the scratch register of argument and edge copies and of indirect calls. All are
-//! caller-saved, so the frame saves no callee-saved register. Float values are cached in
-//! xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
+//! the scratch register of argument and edge copies and of indirect calls. Values pinned
+//! in a loop region (`crate::baseline::Pins`) live in rbx and r12-r15 (callee-saved: the
+//! frame saves those used), in regions without calls also r8-r10 (withheld from the cache
+//! there), and floats in xmm15 downwards (regions without calls). Register indices from
+//! `NCACHE` up name the pinned integer registers: `use_value` returns them for reading,
+//! and an instruction that overwrites an operand in place goes through `dest_from`, which
+//! never overwrites another value's pinned register. Float values are cached in the rest
+//! of xmm2-xmm15 (`float.rs`); xmm0 and xmm1 are scratch. Integer values in registers
 //! and homes are 64 bits whose bits above the value's type are undefined: operations whose
 //! result depends on those bits (compares, tests, right shifts, divisions, extensions) work
 //! at the type's width.
@@ -25,7 +30,7 @@ mod ops;
 use super::abi::{SYSV, conv_desc};
 use super::inst::args::{Amode, CC, ExtMode, OperandSize, RegMem, RegMemImm};
 use super::{FRAME, Inst, X64LabelUse, regs};
-use crate::baseline::{RegCache, Uses, layout_stack_slots, not_covered};
+use crate::baseline::{PinBudget, Pins, RegCache, Uses, layout_stack_slots, not_covered};
 use crate::ir::{
     ArgumentExtension, Block, BlockCall, CallConv, ExternalName, Function, Inst as IrInst, InstructionData, Opcode,
     Signature, Type, Value, types,
@@ -51,6 +56,18 @@ const RDX: usize = 2;
 const XMM_POOL: [u8; 14] = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15];
 /// The scratch register (never cached).
 const SCRATCH: u8 = 11;
+/// The number of cache registers: register indices from here on name the pinned integer
+/// registers (`PINNED[r - NCACHE]`), which the cache never picks.
+const NCACHE: usize = POOL.len();
+/// The registers that hold pinned integer values, in the order `Pins` numbers them: the
+/// callee-saved rbx, r12-r15 (the prologue saves those used), then in regions without
+/// calls r8-r10, taken from the cache there (`RegCache::set_reserved`).
+const PINNED: [u8; 8] = [3, 12, 13, 14, 15, 8, 9, 10];
+/// How many of `PINNED` are callee-saved.
+const CALLEE_SAVED_PINS: usize = 5;
+/// At most this many floats are pinned (in a function without calls), in the last
+/// entries of `XMM_POOL` downwards (xmm15, xmm14, ...), never an argument register.
+const PINNED_XMM: usize = 8;
 
 /// Compiles `func` with the baseline tier for a CPU with `isa_flags` (with the levels they
 /// imply); see the module documentation.
@@ -91,11 +108,19 @@ struct Emitter<'f> {
     xcache: RegCache,
     /// Which values are block-local, and where they are last read.
     uses: Uses,
+    /// The values that live in a register of their own for the whole function.
+    pins: Pins,
     /// The position of the instruction being emitted (as `Uses` numbers them).
     pos: u32,
     /// A compare whose result only the next instruction, a `brif`, reads: its value and
     /// the condition code of the flags it left (no register holds it).
     fused: Option<(Value, CC)>,
+    /// An `iadd` whose sum only the next instruction, a load or store, reads as its
+    /// address: the sum and its operands (nothing emitted for the `iadd`).
+    fused_address: Option<(Value, Value, Value)>,
+    /// An instruction already accounted for by the one before it (the extension between
+    /// a compare and the `brif` that jumps on its flags).
+    skip: Option<IrInst>,
     /// Offsets of the explicit stack slots in their area.
     slots: Vec<u32>,
     /// Where the function's own parameters and results are.
@@ -113,8 +138,12 @@ fn gpr(enc: u8) -> Reg {
     regs::gpr(enc)
 }
 
+/// The register of index `r`: a cache register, or from `NCACHE` on a pinned one.
 fn cached(r: usize) -> Reg {
-    regs::gpr(POOL[r])
+    match POOL.get(r) {
+        Some(&enc) => regs::gpr(enc),
+        None => regs::gpr(PINNED[r - NCACHE]),
+    }
 }
 
 fn label(b: Block) -> MachLabel {
@@ -172,6 +201,15 @@ impl<'f> Emitter<'f> {
             .max()
             .unwrap_or(0);
         let num_values = func.dfg.num_values();
+        let uses = Uses::compute(func);
+        let budget = PinBudget {
+            int: CALLEE_SAVED_PINS,
+            int_without_calls: PINNED.len() - CALLEE_SAVED_PINS,
+            float_without_calls: PINNED_XMM,
+            float_with_calls: 0,
+        };
+        let pins = Pins::choose(func, &uses, budget);
+        let saved = PINNED[..pins.num_int().min(CALLEE_SAVED_PINS)].iter().map(|&e| gpr(e)).collect();
         let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
         // One home per value, one slot for the address of the function's own return
         // area, and staging slots for the parallel copies of branches to the block with
@@ -181,7 +219,7 @@ impl<'f> Emitter<'f> {
             outgoing,
             slots_size,
             (num_values + 1 + max_params) as u32,
-            Vec::new(),
+            saved,
             flags.stack_probe_interval(),
         );
         let mut cache = RegCache::new(POOL.len());
@@ -192,13 +230,16 @@ impl<'f> Emitter<'f> {
             frame,
             cache,
             xcache: {
-                let mut x = RegCache::new(XMM_POOL.len());
+                let mut x = RegCache::new(XMM_POOL.len() - pins.num_float());
                 x.reset(num_values);
                 x
             },
-            uses: Uses::compute(func),
+            uses,
+            pins,
             pos: 0,
             fused: None,
+            fused_address: None,
+            skip: None,
             slots,
             own,
             unwind: Vec::new(),
@@ -220,7 +261,10 @@ impl<'f> Emitter<'f> {
             }
             self.cache.clear();
             self.xcache.clear();
+            self.enter_region(self.pins.region_of(block));
             self.fused = None;
+            self.fused_address = None;
+            self.skip = None;
             if block == entry {
                 let prologue = Inst::gen_prologue(&self.frame);
                 self.put_frame(prologue);
@@ -228,9 +272,16 @@ impl<'f> Emitter<'f> {
             }
             for inst in func.layout.block_insts(block) {
                 self.pos += 1;
+                if self.skip.take() == Some(inst) {
+                    continue;
+                }
+                let address_pending = self.fused_address.is_some();
                 self.buf.start_srcloc(func.srclocs[inst]);
                 self.inst(inst)?;
                 self.buf.end_srcloc();
+                if address_pending && self.fused_address.is_some() {
+                    return Err(not_covered("an address addition its load or store did not take"));
+                }
                 self.cache.unpin_all();
                 self.xcache.unpin_all();
             }
@@ -277,23 +328,85 @@ impl<'f> Emitter<'f> {
         self.func.dfg.resolve_aliases(v)
     }
 
-    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way).
-    fn load_home(&mut self, v: Value, dst: Reg) {
-        let offset = self.home(v);
-        self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
+    /// The register `v` is pinned to, if it is.
+    fn pinned_reg(&self, v: Value) -> Option<Reg> {
+        let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(k) = self.pins.int(n) {
+            return Some(gpr(PINNED[k]));
+        }
+        self.pins.float(n).map(|k| float::xmm(XMM_POOL.len() - 1 - k))
     }
 
-    /// Stores `src` (an integer or an xmm register) to `v`'s home.
+    /// The bits of `v` when it is a constant that is not pinned: such a value has no
+    /// home and is rematerialized wherever it is read (its instruction emits nothing).
+    fn const_bits(&self, v: Value) -> Option<u64> {
+        let dfg = &self.func.dfg;
+        let inst = dfg.value_inst(v)?;
+        match dfg.insts[inst] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits() as u64),
+            _ if self.pins.is_pinned(crate::entity::EntityRef::index(v) as u32) => None,
+            InstructionData::UnaryIeee32 { opcode: Opcode::F32const, imm } => Some(u64::from(imm.0)),
+            InstructionData::UnaryIeee64 { opcode: Opcode::F64const, imm } => Some(imm.0),
+            _ => None,
+        }
+    }
+
+    /// `dst = src` between any two registers (integer or xmm: the low 8 bytes count).
+    fn move_reg(&mut self, src: Reg, dst: Reg) {
+        if src == dst {
+            return;
+        }
+        let size = OperandSize::S64;
+        self.put(match (src.class(), dst.class()) {
+            (RegClass::Int, RegClass::Int) => Inst::MovRR { size, src, dst },
+            (RegClass::Int, _) => Inst::GprToXmm { size, src, dst },
+            (_, RegClass::Int) => Inst::XmmToGpr { size, src, dst },
+            _ => Inst::XmmMovRR { src, dst },
+        });
+    }
+
+    /// Loads `v`'s home into `dst` (an integer or an xmm register: 8 bytes either way):
+    /// its frame slot, its pinned register, or its constant.
+    fn load_home(&mut self, v: Value, dst: Reg) {
+        if let Some(src) = self.pinned_reg(v) {
+            self.move_reg(src, dst);
+        } else if let Some(bits) = self.const_bits(v) {
+            if dst.class() == RegClass::Int {
+                self.put(Inst::MovImm { size: OperandSize::S64, imm: bits, dst });
+            } else {
+                let double = self.func.dfg.value_type(v) == types::F64;
+                self.put(Inst::XmmConst { double, bits, dst });
+            }
+        } else {
+            let offset = self.home(v);
+            self.put(Inst::MovFromSp { offset, dst, class: dst.class() });
+        }
+    }
+
+    /// Stores `src` (an integer or an xmm register) to `v`'s home (nothing for a
+    /// constant, whose home is its bits).
     fn store_home(&mut self, v: Value, src: Reg) {
-        let offset = self.home(v);
-        self.put(Inst::MovToSp { offset, src, class: src.class() });
+        if let Some(dst) = self.pinned_reg(v) {
+            self.move_reg(src, dst);
+        } else if self.const_bits(v).is_none() {
+            let offset = self.home(v);
+            self.put(Inst::MovToSp { offset, src, class: src.class() });
+        }
     }
 
     /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
     /// later instruction reads is stored to its home first.
     fn pick(&mut self) -> Result<usize, CodegenError> {
+        // Cheapest first: a dirty value no longer read (nothing to store), a clean one (a
+        // reload if read again), a dirty one still read (a store now).
+        let (uses, pos) = (&self.uses, self.pos);
+        let cost = |v, dirty| match (dirty, uses.read_from(v, pos)) {
+            (true, false) => 0,
+            (false, _) => 1,
+            (true, true) => 2,
+        };
         let (r, evicted) =
-            self.cache.pick().ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
+            self.cache.pick_by(cost).ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
         if let Some(v) = evicted {
             self.save_if(v, r, self.uses.read_from(v, self.pos));
         }
@@ -328,10 +441,14 @@ impl<'f> Emitter<'f> {
         self.xcache.clear();
     }
 
-    /// The cache register holding `v` (loaded from its home if needed), pinned.
+    /// The register holding `v`, for reading: its pinned register (index `NCACHE` and
+    /// up), or a cache register (loaded from its home if needed), pinned.
     fn use_value(&mut self, v: Value) -> Result<usize, CodegenError> {
         let v = self.resolve(v);
         let n = crate::entity::EntityRef::index(v) as u32;
+        if let Some(k) = self.pins.int(n) {
+            return Ok(NCACHE + k);
+        }
         if let Some(r) = self.cache.lookup(n) {
             self.cache.pin(r);
             return Ok(r);
@@ -345,6 +462,41 @@ impl<'f> Emitter<'f> {
     /// A pinned cache register to compute into.
     fn fresh(&mut self) -> Result<usize, CodegenError> {
         self.pick()
+    }
+
+    /// A register to compute `res` into, written only after the operands are read or
+    /// distinct from them: `res`'s own register when it is pinned, else a cache register.
+    fn fresh_for(&mut self, res: Value) -> Result<usize, CodegenError> {
+        match self.pins.int(crate::entity::EntityRef::index(res) as u32) {
+            Some(k) => Ok(NCACHE + k),
+            None => self.fresh(),
+        }
+    }
+
+    /// The register an instruction computing `res` in place overwrites, starting from
+    /// operand register `x`: `res`'s own register when it is pinned (`x` copied there,
+    /// left as it is), a copy when `x` is a pinned register (never overwritten but by its
+    /// own value's definition), else `x` itself (through [`clobber`](Self::clobber)).
+    fn dest_from(&mut self, x: usize, res: Value) -> Result<usize, CodegenError> {
+        if let Some(k) = self.pins.int(crate::entity::EntityRef::index(res) as u32) {
+            let p = NCACHE + k;
+            self.move_reg(cached(x), cached(p));
+            return Ok(p);
+        }
+        if x >= NCACHE {
+            let f = self.fresh()?;
+            self.move_reg(cached(x), cached(f));
+            return Ok(f);
+        }
+        // A value a later instruction still reads is copied to a free register rather
+        // than stored.
+        let read_later = self.cache.held(x).is_some_and(|w| self.uses.read_after(w, self.pos));
+        if read_later && let Some(f) = self.cache.take_free() {
+            self.move_reg(cached(x), cached(f));
+            return Ok(f);
+        }
+        self.clobber(x);
+        Ok(x)
     }
 
     /// Puts `v` in cache register `r` (which must not be pinned), pinned.
@@ -386,6 +538,13 @@ impl<'f> Emitter<'f> {
     /// [`clobber`](Self::clobber) before.
     fn define(&mut self, v: Value, r: usize) {
         let n = crate::entity::EntityRef::index(v) as u32;
+        if r >= NCACHE || self.pins.is_pinned(n) {
+            // Into the pinned register (a move unless computed there). A cache register
+            // `r` keeps what it holds: nothing (`fresh`, `clobber`), or an operand the
+            // instruction left unchanged.
+            self.store_home(v, cached(r));
+            return;
+        }
         if let Some(w) = self.cache.forget_reg(r)
             && w != n
         {
@@ -442,8 +601,9 @@ impl<'f> Emitter<'f> {
                 ParamLoc::Direct(locs) if locs.len() == 1 => match locs[0] {
                     ArgLoc::Reg(p) => {
                         self.store_home(v, Reg::from_preg(p));
-                        // The argument register caches the value, if it is a cache register.
-                        let int = p.class() == RegClass::Int;
+                        // The argument register caches the value, if it is a cache register
+                        // (and the value has no register of its own).
+                        let int = p.class() == RegClass::Int && self.pinned_reg(v).is_none();
                         if let Some(r) = POOL.iter().position(|&e| int && usize::from(e) == p.hw_enc()) {
                             self.cache.assign(r, crate::entity::EntityRef::index(v) as u32);
                         }
@@ -461,8 +621,12 @@ impl<'f> Emitter<'f> {
         Ok(())
     }
 
-    /// Whether taking `call` needs copies into the target's parameters.
+    /// Whether taking `call` needs code: copies into the target's parameters, or moving
+    /// pinned values between registers and homes (the target is in another region).
     fn edge_has_copies(&self, call: BlockCall) -> bool {
+        if self.pins.region_of(call.block) != self.pins.current() {
+            return true;
+        }
         let dfg = &self.func.dfg;
         let args = call.args_slice(&dfg.value_lists);
         args.iter().zip(dfg.block_params(call.block)).any(|(&a, &p)| self.resolve(a) != p)
@@ -479,17 +643,77 @@ impl<'f> Emitter<'f> {
     /// a parameter of the target, when order cannot matter). The cache must be empty: its
     /// registers are used.
     fn edge_copies(&mut self, call: BlockCall) -> Result<(), CodegenError> {
+        let (from, to) = (self.pins.current(), self.pins.region_of(call.block));
+        if from == to {
+            return self.parallel_copy(call);
+        }
+        // Into another region: the pinned values of this one go to their homes, the
+        // copies go from homes to homes, and the target region's pinned values come
+        // from their homes (a value not computed yet carries garbage that nothing reads).
+        if let Some(r) = from {
+            self.sync_region(r, true);
+        }
+        self.enter_region(None);
+        let copied = self.parallel_copy(call);
+        if let Some(r) = to {
+            self.sync_region(r, false);
+        }
+        self.enter_region(from);
+        copied
+    }
+
+    /// Makes `region`'s pinned values the ones homes resolve to, and keeps the cache off
+    /// the caller-saved registers it pins. The cache holds nothing (a block start, or
+    /// an edge after the flush).
+    fn enter_region(&mut self, region: Option<usize>) {
+        self.pins.enter(region);
+        let mut reserved = 0u32;
+        for &enc in &PINNED[CALLEE_SAVED_PINS..self.pins.current_num_int().max(CALLEE_SAVED_PINS)] {
+            if let Some(r) = POOL.iter().position(|&e| e == enc) {
+                reserved |= 1 << r;
+            }
+        }
+        self.cache.set_reserved(reserved);
+    }
+
+    /// Stores (`out`) or loads the pinned values of `region` to or from their frame
+    /// homes.
+    fn sync_region(&mut self, region: usize, out: bool) {
+        for i in 0..self.pins.region_pins(region).count() {
+            let Some((v, at)) = self.pins.region_pins(region).nth(i) else { break };
+            let reg = match at {
+                Ok(k) => gpr(PINNED[k]),
+                Err(k) => float::xmm(XMM_POOL.len() - 1 - k),
+            };
+            let offset = self.frame.spill_slot_offset(v);
+            self.put(match out {
+                true => Inst::MovToSp { offset, src: reg, class: reg.class() },
+                false => Inst::MovFromSp { offset, dst: reg, class: reg.class() },
+            });
+        }
+    }
+
+    /// The parallel copy of `call`'s arguments into its target's parameters (in the
+    /// current region).
+    fn parallel_copy(&mut self, call: BlockCall) -> Result<(), CodegenError> {
         let func = self.func;
         let args = call.args_slice(&func.dfg.value_lists);
         let params = func.dfg.block_params(call.block);
         let pairs = || args.iter().zip(params).map(|(&a, &p)| (func.dfg.resolve_aliases(a), p)).filter(|(a, p)| a != p);
         let n = pairs().count();
-        if n <= POOL.len() {
+        // The cache registers free here (those not lent to pinned values).
+        let mut free = [0usize; NCACHE];
+        let mut num_free = 0;
+        for r in (0..NCACHE).filter(|&r| !self.cache.is_reserved(r)) {
+            free[num_free] = r;
+            num_free += 1;
+        }
+        if n <= num_free {
             for (k, (a, _)) in pairs().enumerate() {
-                self.load_home(a, cached(k));
+                self.load_home(a, cached(free[k]));
             }
             for (k, (_, p)) in pairs().enumerate() {
-                self.store_home(p, cached(k));
+                self.store_home(p, cached(free[k]));
             }
         } else if pairs().all(|(a, _)| !params.contains(&a)) {
             for (a, p) in pairs() {
@@ -522,13 +746,61 @@ impl<'f> Emitter<'f> {
     /// Whether `res`, the result of `inst`, is block-local and read only by the next
     /// instruction, a `brif` on it.
     fn feeds_next_brif(&self, inst: IrInst, res: Value) -> bool {
-        let n = crate::entity::EntityRef::index(res) as u32;
-        if self.uses.write_through(n) || self.uses.read_after(n, self.pos + 1) {
+        if !self.read_only_by_next(res, self.pos) {
             return false;
         }
         let dfg = &self.func.dfg;
         match self.func.layout.next_inst(inst).map(|next| dfg.insts[next]) {
             Some(InstructionData::Brif { arg, .. }) => self.resolve(arg) == res,
+            _ => false,
+        }
+    }
+
+    /// Whether `res` (defined at position `at`) is block-local and read by no instruction
+    /// after position `at + 1`.
+    fn read_only_by_next(&self, res: Value, at: u32) -> bool {
+        let n = crate::entity::EntityRef::index(res) as u32;
+        !self.uses.write_through(n) && !self.uses.read_after(n, at + 1)
+    }
+
+    /// The extension that follows `inst` when `res`, its result, is read only by it and
+    /// the extension's result only by the `brif` after it (`icmp`, `uextend`, `brif`, as
+    /// Wasm's compares give): the `brif` can jump on the compare's flags, since the
+    /// extension of a 0 or 1 is non-zero exactly when the condition holds.
+    pub(super) fn extension_feeding_brif(&self, inst: IrInst, res: Value) -> Option<(IrInst, Value)> {
+        if !self.read_only_by_next(res, self.pos) {
+            return None;
+        }
+        let dfg = &self.func.dfg;
+        let ext = self.func.layout.next_inst(inst)?;
+        match dfg.insts[ext] {
+            InstructionData::Unary { opcode: Opcode::Uextend | Opcode::Sextend, arg } if self.resolve(arg) == res => {}
+            _ => return None,
+        }
+        let wide = *dfg.inst_results(ext).first()?;
+        if !self.read_only_by_next(wide, self.pos + 1) {
+            return None;
+        }
+        match self.func.layout.next_inst(ext).map(|next| dfg.insts[next]) {
+            Some(InstructionData::Brif { arg, .. }) if self.resolve(arg) == wide => Some((ext, wide)),
+            _ => None,
+        }
+    }
+
+    /// Whether `res`, the result of `inst` (a 64-bit `iadd`), is block-local and read
+    /// only by the next instruction, a load or store, and only as its address.
+    pub(super) fn feeds_next_address(&self, inst: IrInst, res: Value) -> bool {
+        let dfg = &self.func.dfg;
+        if dfg.value_type(res) != types::I64 || !self.read_only_by_next(res, self.pos) {
+            return false;
+        }
+        let Some(next) = self.func.layout.next_inst(inst) else { return false };
+        let big = Some(crate::ir::Endianness::Big);
+        match dfg.insts[next] {
+            InstructionData::Load { arg, flags, .. } => flags.explicit_endianness() != big && self.resolve(arg) == res,
+            InstructionData::Store { args: [value, address], flags, .. } => {
+                flags.explicit_endianness() != big && self.resolve(address) == res && self.resolve(value) != res
+            }
             _ => false,
         }
     }
@@ -608,8 +880,9 @@ impl<'f> Emitter<'f> {
     fn ret(&mut self, values: &[Value]) -> Result<(), CodegenError> {
         let func = self.func;
         self.flush(self.pos);
-        // Results in the return area first, through r11 (its address) and r10 (neither
-        // is a return register), then those in registers.
+        // Results in the return area first, through r11 (its address) and rax (loaded
+        // with its own result only after), then those in registers. Neither holds a
+        // pinned value.
         for pass_in_area in [true, false] {
             for (i, &v) in values.iter().enumerate() {
                 let param = func.signature.returns[i];
@@ -624,7 +897,7 @@ impl<'f> Emitter<'f> {
                         self.extend_for_abi(reg, param.value_type, param.extension);
                     }
                     (RetLoc::Area(off), true) => {
-                        let (base, reg) = (gpr(SCRATCH), gpr(10));
+                        let (base, reg) = (gpr(SCRATCH), gpr(0));
                         let offset = self.ret_area_slot();
                         self.put(Inst::MovFromSp { offset, dst: base, class: RegClass::Int });
                         self.load_home(self.resolve(v), reg);
@@ -740,6 +1013,14 @@ impl<'f> Emitter<'f> {
             InstructionData::Brif { arg, blocks: [then, els], .. } => self.brif(arg, then, els),
             InstructionData::BranchTable { arg, table, .. } => self.br_table(arg, table),
             InstructionData::MultiAry { opcode: Opcode::Return, args } => self.ret(args.as_slice(&dfg.value_lists)),
+            // A constant is materialized where it is read.
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, .. }
+            | InstructionData::UnaryIeee32 { opcode: Opcode::F32const, .. }
+            | InstructionData::UnaryIeee64 { opcode: Opcode::F64const, .. }
+                if dfg.inst_results(inst).iter().all(|&r| self.const_bits(r).is_some()) =>
+            {
+                Ok(())
+            }
             InstructionData::Trap { opcode: Opcode::Trap, code } => {
                 self.put(Inst::Ud2 { code });
                 Ok(())

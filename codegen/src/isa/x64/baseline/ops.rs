@@ -94,9 +94,27 @@ impl Emitter<'_> {
                 let res = res.ok_or_else(uncovered)?;
                 let ty = dfg.value_type(res);
                 if let Some(op) = alu_op(opcode) {
-                    self.alu(op, ty, a, RegOrImm::Value(b), res)
+                    if opcode == Opcode::Iadd && self.feeds_next_address(inst, res) {
+                        // The next load or store adds it in its addressing mode.
+                        self.fused_address = Some((res, a, b));
+                        return Ok(());
+                    }
+                    // A constant operand becomes the immediate one (first operands of
+                    // commutative operations only).
+                    let (a, b) = match (self.int_const(a), self.int_const(b)) {
+                        (Some(_), None) if opcode != Opcode::Isub => (b, a),
+                        _ => (a, b),
+                    };
+                    let b = match self.int_const(b) {
+                        Some(c) => RegOrImm::Imm(c),
+                        None => RegOrImm::Value(b),
+                    };
+                    self.alu(op, ty, a, b, res)
                 } else if let Some(kind) = shift_kind(opcode) {
-                    self.shift_by_value(kind, ty, a, b, res)
+                    match self.int_const(b) {
+                        Some(c) => self.shift_by_imm(kind, ty, a, c, res),
+                        None => self.shift_by_value(kind, ty, a, b, res),
+                    }
                 } else {
                     match opcode {
                         Opcode::Imul => self.imul(ty, a, b, res),
@@ -130,25 +148,12 @@ impl Emitter<'_> {
                 if let Some(op) = alu_op(opcode) {
                     self.alu(op, ty, arg, RegOrImm::Imm(imm), res)
                 } else if let Some(kind) = shift_kind(opcode) {
-                    let r = self.use_value(arg)?;
-                    let amount = ShiftAmount::Imm((imm as u32 & (ty.bits() - 1)) as u8);
-                    let reg = cached(r);
-                    self.clobber(r);
-                    self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
-                    self.define(res, r);
-                    Ok(())
+                    self.shift_by_imm(kind, ty, arg, imm, res)
                 } else if opcode == Opcode::ImulImm {
-                    match i32::try_from(imm) {
-                        Ok(imm) => {
-                            let x = self.use_value(arg)?;
-                            let r = self.fresh()?;
-                            let (src, dst) = (RegMem::Reg(cached(x)), cached(r));
-                            self.put(Inst::ImulImm { size: wide(ty), src, imm, dst });
-                            self.define(res, r);
-                            Ok(())
-                        }
-                        Err(_) => Err(not_covered("`imul_imm` with an immediate beyond 32 bits")),
+                    if !self.imul_imm(ty, arg, imm, res)? {
+                        return Err(not_covered("`imul_imm` with an immediate beyond 32 bits"));
                     }
+                    Ok(())
                 } else if let Some(div) = match opcode {
                     Opcode::UdivImm => Some(Opcode::Udiv),
                     Opcode::SdivImm => Some(Opcode::Sdiv),
@@ -159,7 +164,7 @@ impl Emitter<'_> {
                     self.divide(div, ty, arg, RegOrImm::Imm(imm), res)
                 } else if opcode == Opcode::IrsubImm {
                     let x = self.use_value(arg)?;
-                    let r = self.fresh()?;
+                    let r = self.fresh_for(res)?;
                     self.put(Inst::MovImm { size: OperandSize::S64, imm: imm as u64, dst: cached(r) });
                     let (src1, dst, src2) = (cached(r), cached(r), RegMemImm::Reg(cached(x)));
                     self.put(Inst::AluRmiR { size: wide(ty), op: AluOp::Sub, src1, src2, dst, trap: None });
@@ -176,14 +181,14 @@ impl Emitter<'_> {
                     Opcode::Ineg | Opcode::Bnot => {
                         let r = self.use_value(arg)?;
                         let op = if opcode == Opcode::Ineg { UnaryOp::Neg } else { UnaryOp::Not };
-                        self.clobber(r);
+                        let r = self.dest_from(r, res)?;
                         self.put(Inst::Unary { size: wide(ty), op, src: cached(r), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
                     }
                     Opcode::Uextend | Opcode::Sextend => {
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst, from) = (RegMem::Reg(cached(x)), cached(r), exact(from));
                         let to = OperandSize::S64;
                         self.put(match opcode {
@@ -197,7 +202,7 @@ impl Emitter<'_> {
                         // neg at the type's width sets SF when the negation is negative:
                         // then the original was the absolute value (MIN stays MIN).
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst) = (cached(x), cached(r));
                         self.put(Inst::MovRR { size: OperandSize::S64, src, dst });
                         self.put(Inst::Unary { size: exact(ty), op: UnaryOp::Neg, src: dst, dst });
@@ -209,7 +214,7 @@ impl Emitter<'_> {
                     Opcode::Bmask => {
                         // 0 or 1 from setnz, then negated: 0 or all ones.
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         let (src, dst) = (cached(x), cached(r));
                         self.put(Inst::Test { size: exact(from), src1: src, src2: RegMemImm::Reg(src) });
                         self.put(Inst::Setcc { cc: CC::NZ, dst });
@@ -229,7 +234,7 @@ impl Emitter<'_> {
                             return Err(not_covered(format_args!("`{opcode}` without the CPU feature it needs")));
                         }
                         let x = self.use_value(arg)?;
-                        let r = self.fresh()?;
+                        let r = self.fresh_for(res)?;
                         self.put(Inst::BitCount { op, size: exact(ty), src: cached(x), dst: cached(r) });
                         self.define(res, r);
                         Ok(())
@@ -237,6 +242,7 @@ impl Emitter<'_> {
                     Opcode::Ireduce => {
                         // The low bits are the value already; only its home differs.
                         let r = self.use_value(arg)?;
+                        let r = self.dest_from(r, res)?;
                         self.define(res, r);
                         Ok(())
                     }
@@ -245,14 +251,25 @@ impl Emitter<'_> {
             }
             InstructionData::LoadNoOffset { opcode: Opcode::Bitcast, arg, .. } => {
                 // Scalars only (vectors never get here): the bits stay as they are.
+                let res = res.ok_or_else(uncovered)?;
                 let r = self.use_value(arg)?;
-                self.define(res.ok_or_else(uncovered)?, r);
+                let r = self.dest_from(r, res)?;
+                self.define(res, r);
                 Ok(())
             }
             InstructionData::IntCompare { cond, args: [a, b], .. } => {
                 let ty = dfg.value_type(a);
-                let (x, y) = (self.use_value(a)?, self.use_value(b)?);
-                self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
+                // A constant operand becomes the immediate (second) one.
+                let (a, b, cond) = match (self.int_const(a), self.int_const(b)) {
+                    (Some(_), None) => (b, a, cond.swap_args()),
+                    _ => (a, b, cond),
+                };
+                let x = self.use_value(a)?;
+                let src2 = match self.int_const(b) {
+                    Some(c) => self.imm_operand(ty, c)?,
+                    None => RegMemImm::Reg(cached(self.use_value(b)?)),
+                };
+                self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2 });
                 self.set_flag_result(inst, CC::from_intcc(cond), res.ok_or_else(uncovered)?)
             }
             InstructionData::IntCompareImm { cond, arg, imm, .. } => {
@@ -269,8 +286,8 @@ impl Emitter<'_> {
                 let rx = self.use_value(x)?;
                 let ry = self.use_value(y)?;
                 self.put(Inst::Test { size: exact(cty), src1: cached(rc), src2: RegMemImm::Reg(cached(rc)) });
+                let ry = self.dest_from(ry, res)?;
                 let (consequent, alternative) = (RegMem::Reg(cached(rx)), cached(ry));
-                self.clobber(ry);
                 let size = OperandSize::S64;
                 self.put(Inst::Cmov { size, cc: CC::NZ, consequent, alternative, dst: alternative });
                 self.define(res, ry);
@@ -290,9 +307,13 @@ impl Emitter<'_> {
                 if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
                     return Err(not_covered("big-endian memory accesses"));
                 }
-                let base = self.use_value(arg)?;
-                let r = self.fresh()?;
-                let addr = Amode::ImmReg { base: cached(base), disp: offset.0 };
+                let addr = self.address(arg, offset.0)?;
+                let ty = dfg.value_type(res);
+                if opcode == Opcode::Load && ty.is_float() {
+                    let double = ty == crate::ir::types::F64;
+                    return self.float_load(double, addr, mem_trap(flags), res);
+                }
+                let r = self.fresh_for(res)?;
                 self.put(Inst::Load { size, ext, addr, dst: cached(r), trap: mem_trap(flags) });
                 self.define(res, r);
                 Ok(())
@@ -302,17 +323,31 @@ impl Emitter<'_> {
                 if flags.explicit_endianness() == Some(crate::ir::Endianness::Big) {
                     return Err(not_covered("big-endian memory accesses"));
                 }
-                let v = self.use_value(value)?;
-                let base = self.use_value(address)?;
-                let addr = Amode::ImmReg { base: cached(base), disp: offset.0 };
-                self.put(Inst::Store { size, src: cached(v), addr, trap: mem_trap(flags) });
+                let trap = mem_trap(flags);
+                let ty = dfg.value_type(value);
+                // A constant the instruction's (sign-extended at 64 bits) immediate holds.
+                let imm =
+                    self.const_bits(value).filter(|&c| size != OperandSize::S64 || i32::try_from(c as i64).is_ok());
+                if let Some(c) = imm {
+                    let addr = self.address(address, offset.0)?;
+                    self.put(Inst::StoreImm { size, imm: c as i32, addr, trap });
+                } else if opcode == Opcode::Store && ty.is_float() {
+                    let double = ty == crate::ir::types::F64;
+                    self.float_store(double, value, address, offset.0, trap)?;
+                } else {
+                    // The address first: a fused addition's operands are read "at" the
+                    // addition, before this instruction (see `address`).
+                    let addr = self.address(address, offset.0)?;
+                    let v = self.use_value(value)?;
+                    self.put(Inst::Store { size, src: cached(v), addr, trap });
+                }
                 Ok(())
             }
             InstructionData::StackLoad { opcode, stack_slot, offset } => {
                 let res = res.ok_or_else(uncovered)?;
                 let at = u32::try_from(offset.0).map_err(|_| not_covered("negative stack slot offsets"))?;
                 let addr = Amode::StackSlot { offset: stack_slot_offset(&self.slots, stack_slot) + at };
-                let r = self.fresh()?;
+                let r = self.fresh_for(res)?;
                 if opcode == Opcode::StackAddr {
                     self.put(Inst::Lea { size: OperandSize::S64, addr, dst: cached(r) });
                 } else {
@@ -336,9 +371,9 @@ impl Emitter<'_> {
                 let ty = dfg.value_type(res);
                 let x = self.use_value(a)?;
                 let y = self.use_value(b)?;
+                let x = self.dest_from(x, res)?;
                 let reg = cached(x);
                 let src2 = RegMemImm::Reg(cached(y));
-                self.clobber(x);
                 self.put(Inst::AluRmiR { size: exact(ty), op: AluOp::Add, src1: reg, src2, dst: reg, trap: None });
                 self.put(Inst::TrapIf { cc: CC::B, code });
                 self.define(res, x);
@@ -367,11 +402,54 @@ impl Emitter<'_> {
             RegOrImm::Value(b) => RegMemImm::Reg(cached(self.use_value(b)?)),
             RegOrImm::Imm(imm) => self.imm_operand(ty, imm)?,
         };
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         self.put(Inst::AluRmiR { size: wide(ty), op, src1: reg, src2, dst: reg, trap: None });
         self.define(res, x);
         Ok(())
+    }
+
+    /// The constant value `v` is, if it is an integer constant.
+    pub(super) fn int_const(&self, v: Value) -> Option<i64> {
+        let dfg = &self.func.dfg;
+        match dfg.insts[dfg.value_inst(v)?] {
+            InstructionData::UnaryImm { opcode: Opcode::Iconst, imm } => Some(imm.bits()),
+            _ => None,
+        }
+    }
+
+    /// The address `v + disp` as an addressing mode, folding in the addition fused into
+    /// it (a constant operand into the displacement when the sum fits).
+    pub(super) fn address(&mut self, v: Value, disp: i32) -> Result<Amode, CodegenError> {
+        let v = self.resolve(v);
+        if let Some((sum, a, b)) = self.fused_address.take() {
+            if sum == v {
+                // The operands are read at the addition's position (the one before): a
+                // dirty operand last read there must still count as read when a register
+                // is picked for the other one.
+                self.pos -= 1;
+                let amode = self.sum_address(a, b, disp);
+                self.pos += 1;
+                return amode;
+            }
+            self.fused_address = Some((sum, a, b));
+        }
+        let base = cached(self.use_value(v)?);
+        Ok(Amode::ImmReg { base, disp })
+    }
+
+    /// The address `a + b + disp`.
+    fn sum_address(&mut self, a: Value, b: Value, disp: i32) -> Result<Amode, CodegenError> {
+        for (x, y) in [(a, b), (b, a)] {
+            let constant = self.int_const(y).and_then(|c| i32::try_from(c).ok());
+            if let Some(d) = constant.and_then(|c| c.checked_add(disp)) {
+                let base = cached(self.use_value(x)?);
+                return Ok(Amode::ImmReg { base, disp: d });
+            }
+        }
+        let base = cached(self.use_value(a)?);
+        let index = cached(self.use_value(b)?);
+        Ok(Amode::ImmRegRegShift { base, index, shift: 0, disp })
     }
 
     /// `imm` as the second operand of an operation on `ty`: an immediate when the
@@ -389,11 +467,45 @@ impl Emitter<'_> {
         Ok(RegMemImm::Reg(cached(r)))
     }
 
+    /// `res = a * imm` with the three-operand `imul`, when the immediate fits (else
+    /// `false`, nothing emitted).
+    fn imul_imm(&mut self, ty: Type, a: Value, imm: i64, res: Value) -> Result<bool, CodegenError> {
+        // Up to 32 bits the low bits of the product only depend on the low bits.
+        let imm = if ty.bits() <= 32 { Some(imm as i32) } else { i32::try_from(imm).ok() };
+        let Some(imm) = imm else { return Ok(false) };
+        let x = self.use_value(a)?;
+        let r = self.fresh_for(res)?;
+        let (src, dst) = (RegMem::Reg(cached(x)), cached(r));
+        self.put(Inst::ImulImm { size: wide(ty), src, imm, dst });
+        self.define(res, r);
+        Ok(true)
+    }
+
+    /// A shift or rotate by a constant, taken modulo the type's width as IR shifts are.
+    fn shift_by_imm(&mut self, kind: ShiftKind, ty: Type, a: Value, imm: i64, res: Value) -> Result<(), CodegenError> {
+        let r = self.use_value(a)?;
+        let amount = ShiftAmount::Imm((imm as u32 & (ty.bits() - 1)) as u8);
+        let r = self.dest_from(r, res)?;
+        let reg = cached(r);
+        self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
+        self.define(res, r);
+        Ok(())
+    }
+
     fn imul(&mut self, ty: Type, a: Value, b: Value, res: Value) -> Result<(), CodegenError> {
+        let (a, b) = match (self.int_const(a), self.int_const(b)) {
+            (Some(_), None) => (b, a),
+            _ => (a, b),
+        };
+        if let Some(c) = self.int_const(b)
+            && self.imul_imm(ty, a, c, res)?
+        {
+            return Ok(());
+        }
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         self.put(Inst::Imul { size: wide(ty), src1: reg, src2: RegMem::Reg(cached(y)), dst: reg });
         self.define(res, x);
         Ok(())
@@ -408,7 +520,12 @@ impl Emitter<'_> {
             self.fused = Some((res, cc));
             return Ok(());
         }
-        let r = self.fresh()?;
+        if let Some((ext, wide)) = self.extension_feeding_brif(inst, res) {
+            self.fused = Some((wide, cc));
+            self.skip = Some(ext);
+            return Ok(());
+        }
+        let r = self.fresh_for(res)?;
         self.put(Inst::Setcc { cc, dst: cached(r) });
         self.define(res, r);
         Ok(())
@@ -448,8 +565,8 @@ impl Emitter<'_> {
                 trap: None,
             });
         }
+        let x = self.dest_from(x, res)?;
         let reg = cached(x);
-        self.clobber(x);
         let amount = ShiftAmount::Cl(cached(RCX));
         self.put(Inst::Shift { size: exact(ty), kind, src: reg, amount, dst: reg });
         self.define(res, x);
@@ -559,7 +676,7 @@ impl Emitter<'_> {
         };
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
-        let r = self.fresh()?;
+        let r = self.fresh_for(res)?;
         let dst = cached(r);
         self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
         self.put(Inst::Unary { size: OperandSize::S64, op: UnaryOp::Not, src: dst, dst });
@@ -580,7 +697,7 @@ impl Emitter<'_> {
         };
         let x = self.use_value(a)?;
         let y = self.use_value(b)?;
-        let r = self.fresh()?;
+        let r = self.fresh_for(res)?;
         let dst = cached(r);
         self.put(Inst::MovRR { size: OperandSize::S64, src: cached(y), dst });
         self.put(Inst::Cmp { size: exact(ty), src1: cached(x), src2: RegMemImm::Reg(cached(y)) });
