@@ -136,7 +136,18 @@ impl FuncTranslator<'_> {
                 let osr = self.tier_mode.osr_loop() == Some(ordinal);
                 let outer = if osr { self.osr_outer_vars(height) } else { Vec::new() };
                 let args = self.stack.split_off(height);
-                self.b.ins().jump(header, &args);
+                let in_loop = self.frames.iter().any(|f| matches!(f.kind, FrameKind::Loop { .. }));
+                if !in_loop && self.tier_mode.osr_loop().is_some_and(|l| ordinal <= l) {
+                    // In an OSR entry, the code outside every loop before the entered
+                    // one's end is unreachable, so this edge is never taken: without it,
+                    // a local the loop nest does not change is one value, not a header
+                    // parameter, and the mid-end sees it as loop-invariant (`tier.rs`).
+                    // (Inside a loop the edge is live: the enclosing loop's back edge
+                    // leads to it.)
+                    self.b.ins().trap(crate::WasmTrap::Unreachable.code());
+                } else {
+                    self.b.ins().jump(header, &args);
+                }
                 if osr {
                     self.osr_fill(header, &outer);
                 }
