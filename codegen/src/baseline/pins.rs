@@ -1,14 +1,18 @@
-//! Which values of a function the baseline tier keeps in a register of their own for the
-//! whole function (*pinned*), chosen by one cheap pre-pass before emission.
+//! Which values of a function the baseline tier keeps in a register of their own
+//! (*pinned*), per region, chosen by one cheap pre-pass before emission.
 //!
-//! A pinned value's home is its register instead of a frame slot: it is written there when
-//! computed (or by a branch, for a block parameter) and read from there by every use, in
-//! every block, so loop-carried values and values defined before a loop and read in it
-//! never touch memory. Registers are not shared between pinned values (no liveness is
-//! computed), so the number of pinned values is the number of registers the ISA part
-//! offers: callee-saved integer registers, which survive calls (the prologue saves the
-//! ones used), and float registers only in functions without calls when the ABI has no
-//! callee-saved float register.
+//! A region is an innermost loop of the layout (overlapping ones merged; a function
+//! without loops is one region). Inside its region a pinned value's home is its
+//! register instead of its frame slot: it is written there when computed (or by a
+//! branch, for a block parameter) and read from there by every use, so loop-carried
+//! values and values defined before a loop and read in it never touch memory inside the
+//! loop. Only the edges that enter or leave a region move pinned values between their
+//! registers and their frame slots. Registers are not shared between the pinned values
+//! of one region (no liveness is computed), so a region pins at most as many values as
+//! the ISA part offers registers: callee-saved integer registers, which survive calls
+//! (the prologue saves the ones used), more integer registers in regions without calls,
+//! and float registers only in regions without calls when the ABI has no callee-saved
+//! float register.
 //!
 //! Input: the function, its [`Uses`], the register budget. Output: for each value, the
 //! index of its register in the integer or float list, or none.
