@@ -85,8 +85,9 @@ fn the_opt_level_setting_chooses_how_a_module_is_precompiled() {
         .arg(dir.join("sieve.wasm"))
         .arg("-o")
         .arg(out_dir.join("x.lwasm"))
-        .status()
+        .output()
         .unwrap();
-    assert!(!status.success());
+    assert!(!status.status.success());
+    assert!(String::from_utf8_lossy(&status.stderr).contains("opt_level=fastest"));
     std::fs::remove_dir_all(&out_dir).ok();
 }
