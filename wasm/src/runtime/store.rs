@@ -924,14 +924,17 @@ impl Store {
         // The function's current code: tiering may have replaced what the instance
         // started with (`tier.rs`).
         let address = inst.funcrefs[index as usize].code;
-        let sig = translate::wasm_signature(&ty)?;
-        let (jit, _) = &self.code[instance as usize];
+        // Its signature as the instance's JIT recorded it (the same at every tier), so a
+        // call builds no signature.
+        let (jit, ids) = &self.code[instance as usize];
+        let id = ids[index as usize].expect("every Wasm function handle names compiled code");
+        let sig = jit.signature(id).expect("a defined function has a signature");
         self.data.pending = None;
         self.data.stack_limit =
             lathe_jit::thread_stack_low().map_or(0, |low| (low as u64).saturating_add(STACK_MARGIN));
         // SAFETY: `address` is the entry of function `index` of the instance, compiled
         // for its Wasm signature, in a module the store keeps until it is dropped.
-        let called = unsafe { jit.call_at_traced(address, &sig, &dv) };
+        let called = unsafe { jit.call_at_traced(address, sig, &dv) };
         let (outcome, trace) = called.map_err(|e| match e {
             lathe_jit::JitError::Unsupported(m) => WasmError::Unsupported(m),
             e => WasmError::Jit(e.to_string()),
