@@ -130,8 +130,7 @@ impl FuncTranslator<'_> {
     /// Stores the Wasm state, calls the OSR entry `entry` with it and returns its
     /// results. Ends the block.
     fn osr_exit(&mut self, entry: Value) {
-        let locals = self.locals.clone();
-        let count = locals.len() + self.stack.len();
+        let count = self.locals.len() + self.stack.len();
         let bytes = (count.max(1) as u32) * STATE_SLOT as u32;
         let slot = match self.tier.state_slot {
             Some(slot) => {
@@ -145,15 +144,14 @@ impl FuncTranslator<'_> {
                 slot
             }
         };
-        let mut k = 0;
-        for var in locals {
-            let v = self.b.use_var(var);
-            self.b.ins().stack_store(v, slot, k * STATE_SLOT);
-            k += 1;
+        // Indexed loops: no copy of the locals or the stack per loop of counted code.
+        for i in 0..self.locals.len() {
+            let v = self.b.use_var(self.locals[i]);
+            self.b.ins().stack_store(v, slot, i as i32 * STATE_SLOT);
         }
-        for v in self.stack.clone() {
-            self.b.ins().stack_store(v, slot, k * STATE_SLOT);
-            k += 1;
+        for j in 0..self.stack.len() {
+            let v = self.stack[j];
+            self.b.ins().stack_store(v, slot, (self.locals.len() + j) as i32 * STATE_SLOT);
         }
         let state = self.b.ins().stack_addr(types::I64, slot, 0);
         let returns = self.b.func.signature.returns.clone();
