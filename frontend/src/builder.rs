@@ -393,8 +393,13 @@ impl<'a> FunctionBuilder<'a> {
                 return Err(FrontendError::UnsealedBlock(block));
             }
         }
-        crate::cleanup::resolve_all_aliases(func);
-        crate::cleanup::break_unreachable_cycles(func);
+        // Both fix-ups only undo what removing trivial parameters leaves (aliases, and
+        // the cycles through them in unreachable loops): without an alias there is nothing
+        // to do, and a function without loops has none.
+        if func.dfg.has_aliases() {
+            crate::cleanup::resolve_all_aliases(func);
+            crate::cleanup::break_unreachable_cycles(func);
+        }
         if self.verify_on_finish {
             lathe_codegen::verifier::verify_function(func).map_err(FrontendError::Verifier)?;
         }

@@ -19,27 +19,13 @@ use lathe_codegen::ir::{Block, Function, Inst, Type, Value, ValueDef};
 
 /// Rewrites operands that name aliases (see the module docs).
 pub(crate) fn resolve_all_aliases(func: &mut Function) {
-    let mut vals = Vec::new();
     let mut block = func.layout.entry_block();
     while let Some(b) = block {
         block = func.layout.next_block(b);
         let mut next = func.layout.first_inst(b);
         while let Some(inst) = next {
             next = func.layout.next_inst(inst);
-            let dfg = &mut func.dfg;
-            vals.clear();
-            dfg.inst_values_into(inst, &mut vals);
-            let mut changed = false;
-            for v in vals.iter_mut() {
-                let r = dfg.resolve_aliases(*v);
-                changed |= r != *v;
-                *v = r;
-            }
-            if changed {
-                // `map_inst_values` visits operands in the order `inst_values_into` lists them.
-                let mut it = vals.iter().copied();
-                dfg.map_inst_values(inst, |v| it.next().unwrap_or(v));
-            }
+            func.dfg.resolve_aliases_in(inst);
         }
     }
 }

@@ -268,3 +268,44 @@ fn memory_grow_fails_past_the_store_limit() {
         other => panic!("expected a limit error, got {:?}", other.map(|_| ())),
     }
 }
+
+/// Translating functions one after another into one reused `Function` (as module
+/// compilation does, to keep the tables' memory) gives the same IR as translating each
+/// into a fresh one: nothing of an earlier function is left behind, whatever its size,
+/// loops (parameters removed as trivial leave aliases), tables, calls or constants.
+#[test]
+fn translating_into_a_reused_function_matches_fresh_translations() {
+    use lathe_codegen::ir::Function;
+    use lathe_frontend::FunctionBuilderContext;
+    use lathe_wasm::translate::{TranslateOptions, translate_function, translate_function_into};
+    let bytes = wat(r#"
+(module
+  (type $t (func (param i32) (result i32)))
+  (table 2 funcref)
+  (memory 1)
+  (func $big (param i32 i32) (result i32) (local i32 i64 f64 v128)
+    (local.set 2 (i32.const 7))
+    (loop $l
+      (local.set 2 (i32.add (local.get 2) (local.get 0)))
+      (local.set 3 (i64.extend_i32_u (local.get 2)))
+      (br_if $l (i32.lt_u (local.get 2) (local.get 1))))
+    (block $a (block $b (br_table $a $b $a (local.get 0))))
+    (i32.store (i32.const 8) (i32.wrap_i64 (local.get 3)))
+    (call_indirect (type $t) (local.get 2) (local.get 1)))
+  (func $small (param i32) (result i32) (i32.add (local.get 0) (i32.const 1)))
+  (func $mid (param f64) (result f64) (local i32)
+    (loop $m (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $m (i32.lt_s (local.get 1) (i32.const 9))))
+    (f64.mul (local.get 0) (f64.convert_i32_s (local.get 1)))))
+"#);
+    let info = lathe_wasm::module::parse(&bytes).expect("parses");
+    let options = TranslateOptions::default();
+    let mut fresh_ctx = FunctionBuilderContext::new();
+    let mut ctx = FunctionBuilderContext::new();
+    let mut reused = Function::default();
+    // Large first, then small, then large again: shrinking and growing both.
+    for i in [0u32, 1, 2, 0, 2, 1] {
+        let fresh = translate_function(&info, i, options, &mut fresh_ctx).expect("translates");
+        translate_function_into(&info, i, options, &mut ctx, &mut reused).expect("translates");
+        assert_eq!(reused.to_string(), fresh.to_string(), "function {i}");
+    }
+}

@@ -85,6 +85,34 @@ impl DataFlowGraph {
         Self::default()
     }
 
+    /// Forgets everything, keeping the tables' memory (for a front end that builds one
+    /// function after another in the same graph).
+    pub fn clear(&mut self) {
+        // Destructured, so a field added later cannot be forgotten here.
+        let DataFlowGraph {
+            insts,
+            results,
+            blocks,
+            value_lists,
+            values,
+            signatures,
+            ext_funcs,
+            jump_tables,
+            exception_tables,
+            constants,
+        } = self;
+        insts.clear();
+        results.clear();
+        blocks.clear();
+        value_lists.clear();
+        values.clear();
+        signatures.clear();
+        ext_funcs.clear();
+        jump_tables.clear();
+        exception_tables.clear();
+        constants.clear();
+    }
+
     // ---- Values ----
 
     /// Number of value numbers in use (including aliases and placeholders).
@@ -146,6 +174,12 @@ impl DataFlowGraph {
     pub fn make_alias(&mut self, v: Value, original: Value) {
         let ty = self.value_type(self.resolve_aliases(original));
         self.values[v] = ValueData::Alias { ty, original };
+    }
+
+    /// Whether any value is an alias (a scan of the value table, cheaper than visiting
+    /// every operand when there are none).
+    pub fn has_aliases(&self) -> bool {
+        self.values.values().any(|d| matches!(d, ValueData::Alias { .. }))
     }
 
     /// Makes sure value numbers `0..n` exist; new ones are placeholders. The reader uses

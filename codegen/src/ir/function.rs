@@ -200,6 +200,33 @@ impl Function {
         Self { name, signature, ..Self::default() }
     }
 
+    /// Makes this an empty function of that name and signature, keeping the memory of
+    /// its tables: translating many functions one after another into one `Function`
+    /// saves growing (and the kernel zeroing) every table again for each.
+    pub fn reset(&mut self, name: ExternalName, signature: Signature) {
+        // Destructured, so a field added later cannot be forgotten here.
+        let Function {
+            name: old_name,
+            signature: old_signature,
+            stack_slots,
+            global_values,
+            alias_regions,
+            dfg,
+            layout,
+            srclocs,
+            stack_limit,
+        } = self;
+        *old_name = name;
+        *old_signature = signature;
+        stack_slots.clear();
+        global_values.clear();
+        alias_regions.clear();
+        dfg.clear();
+        layout.clear();
+        srclocs.clear();
+        *stack_limit = None;
+    }
+
     /// An empty function named `%name`.
     pub fn new_test(name: &str, signature: Signature) -> Self {
         Self::with_name_signature(ExternalName::TestCase(name.to_string()), signature)

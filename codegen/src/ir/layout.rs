@@ -39,9 +39,13 @@ impl Layout {
         Self::default()
     }
 
-    /// Forgets every block and instruction.
+    /// Forgets every block and instruction, keeping the tables' memory.
     pub fn clear(&mut self) {
-        *self = Self::default();
+        let Layout { blocks, insts, first_block, last_block } = self;
+        blocks.clear();
+        insts.clear();
+        *first_block = None.into();
+        *last_block = None.into();
     }
 
     // ---- Blocks ----

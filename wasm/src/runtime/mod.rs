@@ -47,7 +47,7 @@ use crate::WasmError;
 use crate::debug::WasmDebugInfo;
 use crate::module::ModuleInfo;
 use crate::translate::{self, BoundsChecks};
-use lathe_codegen::ir::SourceLoc;
+use lathe_codegen::ir::{Function, SourceLoc};
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::machinst::CompiledCode;
 use lathe_codegen::settings::{Flags, OptLevel};
@@ -267,10 +267,13 @@ impl Module {
         let options = engine.translate_options();
         let code = (first..first + count)
             .into_par_iter()
-            .map_init(FunctionBuilderContext::new, |ctx, i| {
-                let ir = translate::translate_function(&info, i, options, ctx)?;
-                Ok((ir.num_placed_insts(), engine.compile(i, &ir)?))
-            })
+            .map_init(
+                || (FunctionBuilderContext::new(), Function::default()),
+                |(ctx, ir), i| {
+                    translate::translate_function_into(&info, i, options, ctx, ir)?;
+                    Ok((ir.num_placed_insts(), engine.compile(i, ir)?))
+                },
+            )
             .collect::<Result<Vec<_>, WasmError>>()?;
         let ir_insts = code.iter().map(|(n, _)| n).sum();
         let code = code.into_iter().map(|(_, c)| c).collect();

@@ -227,6 +227,20 @@ pub fn translate_function(
     options: TranslateOptions,
     ctx: &mut FunctionBuilderContext,
 ) -> Result<Function, WasmError> {
+    let mut func = Function::default();
+    translate_function_into(module, index, options, ctx, &mut func)?;
+    Ok(func)
+}
+
+/// [`translate_function`] into `func`, which is reset first: a caller translating many
+/// functions reuses one `Function`'s memory.
+pub fn translate_function_into(
+    module: &ModuleInfo,
+    index: u32,
+    options: TranslateOptions,
+    ctx: &mut FunctionBuilderContext,
+    func: &mut Function,
+) -> Result<(), WasmError> {
     let defined = index
         .checked_sub(module.num_imported_funcs)
         .ok_or_else(|| WasmError::Invalid(format!("function {index} is imported")))?;
@@ -237,9 +251,8 @@ pub fn translate_function(
     if options.tier.osr_loop().is_some() {
         sig = tier::osr_signature(&sig.returns);
     }
-    let mut func = Function::with_name_signature(func_name(index), sig);
-    FuncTranslator::new(&mut func, ctx, module, options, index).translate(ty, &body)?;
-    Ok(func)
+    func.reset(func_name(index), sig);
+    FuncTranslator::new(func, ctx, module, options, index).translate(ty, &body)
 }
 
 /// The state of translating one function.
