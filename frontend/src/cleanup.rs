@@ -39,7 +39,8 @@ fn reachable_blocks(func: &Function) -> SecondaryMap<Block, bool> {
     let mut stack = vec![entry];
     seen[entry] = true;
     while let Some(b) = stack.pop() {
-        for inst in func.layout.block_insts(b) {
+        // A block's branches are its terminator, its last instruction (the IR's rule).
+        if let Some(inst) = func.layout.last_inst(b) {
             let dfg = &func.dfg;
             for bc in dfg.insts[inst].branch_destinations(&dfg.jump_tables, &dfg.exception_tables) {
                 if !seen[bc.block] {

@@ -331,11 +331,21 @@ impl DataFlowGraph {
     /// Creates the result values of `inst` from the opcode table and `ctrl`; returns how
     /// many. Calls take their results from the signature.
     pub fn make_inst_results(&mut self, inst: Inst, ctrl: Type) -> usize {
-        let tys = self.result_types(inst, ctrl);
-        for &ty in &tys {
-            self.append_result(inst, ty);
+        let op = self.insts[inst].opcode();
+        if op.is_call() {
+            let tys = self.result_types(inst, ctrl);
+            for &ty in &tys {
+                self.append_result(inst, ty);
+            }
+            return tys.len();
         }
-        tys.len()
+        // Straight from the opcode table (every front end builds instructions here, so
+        // no vector is collected on the way).
+        let results = op.info().results;
+        for c in results {
+            self.append_result(inst, c.resolve(ctrl).unwrap_or(types::INVALID));
+        }
+        results.len()
     }
 
     /// Adds a result value of type `ty` to `inst`.

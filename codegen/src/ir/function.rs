@@ -286,7 +286,7 @@ impl Function {
 
     /// Number of instructions in the layout.
     pub fn num_placed_insts(&self) -> usize {
-        self.layout.blocks().map(|b| self.layout.block_insts(b).count()).sum()
+        self.layout.num_placed_insts()
     }
 
     /// Sets the source location of `inst`.

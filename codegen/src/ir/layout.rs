@@ -220,6 +220,12 @@ impl Layout {
         self.insts[inst] = InstNode::default();
     }
 
+    /// How many instructions are in blocks that are in the layout (one pass over the
+    /// instruction table, not a walk of the lists).
+    pub fn num_placed_insts(&self) -> usize {
+        self.insts.iter().filter(|(_, n)| n.block.expand().is_some_and(|b| self.blocks[b].inserted)).count()
+    }
+
     /// The first instruction of `block`.
     pub fn first_inst(&self, block: Block) -> Option<Inst> {
         self.blocks[block].first_inst.expand()
