@@ -17,7 +17,9 @@ use crate::ir::{
 
 /// Whether `func` has a `global_value` instruction in its layout.
 pub fn has_global_values(func: &Function) -> bool {
-    func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| func.dfg.is(i, Opcode::GlobalValue)))
+    // Without a declared global value there is no `global_value` to expand (and no walk).
+    !func.global_values.is_empty()
+        && func.layout.blocks().any(|b| func.layout.block_insts(b).any(|i| func.dfg.is(i, Opcode::GlobalValue)))
 }
 
 /// Replaces every `global_value` of `func` with the instructions of its chain.

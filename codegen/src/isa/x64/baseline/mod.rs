@@ -989,7 +989,15 @@ impl<'f> Emitter<'f> {
         }
         for (i, &res) in self.func.dfg.inst_results(inst).iter().enumerate() {
             match layout.rets[i].as_slice() {
-                [RetLoc::Reg(p)] => self.store_home(res, Reg::from_preg(*p)),
+                [RetLoc::Reg(p)] => {
+                    let reg = Reg::from_preg(*p);
+                    match POOL.iter().position(|&e| reg.class() == RegClass::Int && regs::gpr(e) == reg) {
+                        // The call left the cache empty: the result stays in its register
+                        // (stored only if it is write-through), as if computed there.
+                        Some(r) => self.define(res, r),
+                        None => self.store_home(res, reg),
+                    }
+                }
                 [RetLoc::Area(off)] => {
                     let reg = gpr(SCRATCH);
                     self.put(Inst::MovFromSp { offset: area + off, dst: reg, class: RegClass::Int });
