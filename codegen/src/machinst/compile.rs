@@ -161,6 +161,35 @@ fn record_ir(explanation: &mut Option<Explanation>, pass: &str, func: &Function)
     ex.ir.push(IrStage { pass: pass.to_string(), func: func.clone() });
 }
 
+thread_local! {
+    /// The register allocator's working memory, kept from one function to the next on
+    /// each thread: allocating and growing its dozens of tables for every function (and
+    /// faulting their pages in) was a tenth of a Wasm module's compile time. What a
+    /// thread keeps is bounded by the largest function it allocated; the allocator clears
+    /// the tables itself at the start of each run, so the result is the same as with a
+    /// fresh context.
+    static REGALLOC_CTX: std::cell::RefCell<regalloc2::Ctx> = std::cell::RefCell::new(regalloc2::Ctx::default());
+}
+
+/// Runs the register allocator on `vcode` with this thread's kept context and takes its
+/// output.
+fn allocate<F: regalloc2::Function>(
+    vcode: &F,
+    env: &regalloc2::MachineEnv,
+    options: &regalloc2::RegallocOptions,
+) -> Result<regalloc2::Output, CodegenError> {
+    let run = |ctx: &mut regalloc2::Ctx| {
+        regalloc2::run_with_ctx(vcode, env, options, ctx).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+        Ok(std::mem::take(&mut ctx.output))
+    };
+    REGALLOC_CTX.with(|cell| match cell.try_borrow_mut() {
+        Ok(mut ctx) => run(&mut ctx),
+        // Not reachable today (the allocator does not call back into compilation), but a
+        // fresh context is always correct.
+        Err(_) => run(&mut regalloc2::Ctx::default()),
+    })
+}
+
 /// Compiles `func` with an ISA's lowering `backend`, frame rules and register environment.
 pub fn compile_with<B: LowerBackend>(
     func: &Function,
@@ -250,7 +279,7 @@ fn run_pipeline<B: LowerBackend>(
     };
     let ra_options = regalloc2::RegallocOptions { verbose_log: false, validate_ssa: flags.regalloc_checker, algorithm };
     let output = timed(&mut options.times.regalloc, || -> Result<regalloc2::Output, CodegenError> {
-        let output = regalloc2::run(&vcode, env, &ra_options).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+        let output = allocate(&vcode, env, &ra_options)?;
         if flags.regalloc_checker {
             let mut checker = regalloc2::checker::Checker::new(&vcode, env);
             checker.prepare(&output);
