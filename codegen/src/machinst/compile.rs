@@ -164,12 +164,19 @@ fn record_ir(explanation: &mut Option<Explanation>, pass: &str, func: &Function)
 thread_local! {
     /// The register allocator's working memory, kept from one function to the next on
     /// each thread: allocating and growing its dozens of tables for every function (and
-    /// faulting their pages in) was a tenth of a Wasm module's compile time. What a
-    /// thread keeps is bounded by the largest function it allocated; the allocator clears
-    /// the tables itself at the start of each run, so the result is the same as with a
-    /// fresh context.
+    /// faulting their pages in) was a tenth of a Wasm module's compile time. The allocator
+    /// clears the tables itself at the start of each run, so the result is the same as
+    /// with a fresh context. Only the memory of functions up to [`KEEP_CTX_INSTS`] is
+    /// kept: a larger function's tables are freed after it (as without reuse), so the
+    /// peak memory of compiling a large function is not raised by the tables of an earlier
+    /// one, and an idle thread holds little.
     static REGALLOC_CTX: std::cell::RefCell<regalloc2::Ctx> = std::cell::RefCell::new(regalloc2::Ctx::default());
 }
+
+/// The largest function (in machine instructions) whose allocator tables a thread keeps
+/// for the next one: well above the common Wasm function (tens to hundreds), small enough
+/// that what is kept is a few hundred KiB.
+const KEEP_CTX_INSTS: usize = 4096;
 
 /// Runs the register allocator on `vcode` with this thread's kept context and takes its
 /// output.
@@ -179,8 +186,14 @@ fn allocate<F: regalloc2::Function>(
     options: &regalloc2::RegallocOptions,
 ) -> Result<regalloc2::Output, CodegenError> {
     let run = |ctx: &mut regalloc2::Ctx| {
-        regalloc2::run_with_ctx(vcode, env, options, ctx).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
-        Ok(std::mem::take(&mut ctx.output))
+        let result = regalloc2::run_with_ctx(vcode, env, options, ctx)
+            .map(|_| ())
+            .map_err(|e| CodegenError::Regalloc(format!("{e:?}")));
+        let output = std::mem::take(&mut ctx.output);
+        if vcode.num_insts() > KEEP_CTX_INSTS {
+            *ctx = regalloc2::Ctx::default();
+        }
+        result.map(|()| output)
     };
     REGALLOC_CTX.with(|cell| match cell.try_borrow_mut() {
         Ok(mut ctx) => run(&mut ctx),
