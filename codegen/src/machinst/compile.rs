@@ -166,8 +166,8 @@ thread_local! {
     /// each thread: allocating and growing its dozens of tables for every function (and
     /// faulting their pages in) was a tenth of a Wasm module's compile time. The allocator
     /// clears the tables itself at the start of each run, so the result is the same as
-    /// with a fresh context. Only the memory of functions up to [`KEEP_CTX_INSTS`] is
-    /// kept: a larger function's tables are freed after it (as without reuse), so the
+    /// with a fresh context. Only functions up to [`KEEP_CTX_INSTS`] use and keep it: a
+    /// larger function frees it and allocates its own tables (as without reuse), so the
     /// peak memory of compiling a large function is not raised by the tables of an earlier
     /// one, and an idle thread holds little.
     static REGALLOC_CTX: std::cell::RefCell<regalloc2::Ctx> = std::cell::RefCell::new(regalloc2::Ctx::default());
@@ -176,7 +176,7 @@ thread_local! {
 /// The largest function (in machine instructions) whose allocator tables a thread keeps
 /// for the next one: well above the common Wasm function (tens to hundreds), small enough
 /// that what is kept is a few hundred KiB.
-const KEEP_CTX_INSTS: usize = 4096;
+const KEEP_CTX_INSTS: usize = 1024;
 
 /// Runs the register allocator on `vcode` with this thread's kept context and takes its
 /// output.
@@ -186,20 +186,21 @@ fn allocate<F: regalloc2::Function>(
     options: &regalloc2::RegallocOptions,
 ) -> Result<regalloc2::Output, CodegenError> {
     let run = |ctx: &mut regalloc2::Ctx| {
-        let result = regalloc2::run_with_ctx(vcode, env, options, ctx)
-            .map(|_| ())
-            .map_err(|e| CodegenError::Regalloc(format!("{e:?}")));
-        let output = std::mem::take(&mut ctx.output);
-        if vcode.num_insts() > KEEP_CTX_INSTS {
-            *ctx = regalloc2::Ctx::default();
-        }
-        result.map(|()| output)
+        regalloc2::run_with_ctx(vcode, env, options, ctx).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+        Ok(std::mem::take(&mut ctx.output))
     };
-    REGALLOC_CTX.with(|cell| match cell.try_borrow_mut() {
-        Ok(mut ctx) => run(&mut ctx),
+    REGALLOC_CTX.with(|cell| {
         // Not reachable today (the allocator does not call back into compilation), but a
         // fresh context is always correct.
-        Err(_) => run(&mut regalloc2::Ctx::default()),
+        let Ok(mut kept) = cell.try_borrow_mut() else { return run(&mut regalloc2::Ctx::default()) };
+        if vcode.num_insts() > KEEP_CTX_INSTS {
+            // Free the kept tables first, so that they are not held beside (or grown by
+            // doubling into) the large function's, and give it fresh ones it sizes itself.
+            *kept = regalloc2::Ctx::default();
+            drop(kept);
+            return run(&mut regalloc2::Ctx::default());
+        }
+        run(&mut kept)
     })
 }
 
