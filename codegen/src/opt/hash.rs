@@ -42,7 +42,7 @@ impl FastState {
     /// A state with a seed from the standard library's random keys (one SipHash of a
     /// constant, once per table).
     pub(super) fn new() -> Self {
-        Self { seed: std::hash::RandomState::new().hash_one(0x6c61_7468_65u64) }
+        Self { seed: std::hash::RandomState::new().hash_one(0x006c_6174_6865_u64) }
     }
 }
 
