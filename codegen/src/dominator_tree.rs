@@ -15,7 +15,8 @@
 //!
 //! Invariants: unreachable blocks have no RPO number and no immediate dominator, and are
 //! dominated only by themselves; the entry block has no immediate dominator. Instruction
-//! positions are numbered when the tree is computed: recompute after editing the layout.
+//! positions are numbered when the tree is computed: recompute after editing the layout
+//! (or only renumber them, [`DominatorTree::renumber_insts`], when the CFG is unchanged).
 
 use crate::entity::SecondaryMap;
 use crate::flowgraph::ControlFlowGraph;
@@ -82,6 +83,16 @@ impl DominatorTree {
             self.number_tree();
         }
         self.valid = true;
+    }
+
+    /// Numbers the instruction positions again after instructions moved within or
+    /// between blocks while the CFG stayed the same (loop-invariant code motion), so
+    /// [`inst_dominates`](Self::inst_dominates) sees the new order; the block-level tree is
+    /// kept. Linear in the instructions, where [`compute`](Self::compute) also rebuilds the
+    /// tree (and needs a fresh CFG).
+    pub fn renumber_insts(&mut self, func: &Function) {
+        self.inst_seq.clear();
+        self.number_insts(func);
     }
 
     fn number_insts(&mut self, func: &Function) {

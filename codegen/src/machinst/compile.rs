@@ -161,6 +161,49 @@ fn record_ir(explanation: &mut Option<Explanation>, pass: &str, func: &Function)
     ex.ir.push(IrStage { pass: pass.to_string(), func: func.clone() });
 }
 
+thread_local! {
+    /// The register allocator's working memory, kept from one function to the next on
+    /// each thread: allocating and growing its dozens of tables for every function (and
+    /// faulting their pages in) was a tenth of a Wasm module's compile time. The allocator
+    /// clears the tables itself at the start of each run, so the result is the same as
+    /// with a fresh context. Only functions up to [`KEEP_CTX_INSTS`] use and keep it: a
+    /// larger function frees it and allocates its own tables (as without reuse), so the
+    /// peak memory of compiling a large function is not raised by the tables of an earlier
+    /// one, and an idle thread holds little.
+    static REGALLOC_CTX: std::cell::RefCell<regalloc2::Ctx> = std::cell::RefCell::new(regalloc2::Ctx::default());
+}
+
+/// The largest function (in machine instructions) whose allocator tables a thread keeps
+/// for the next one: well above the common Wasm function (tens to hundreds), small enough
+/// that what is kept is a few hundred KiB.
+const KEEP_CTX_INSTS: usize = 1024;
+
+/// Runs the register allocator on `vcode` with this thread's kept context and takes its
+/// output.
+fn allocate<F: regalloc2::Function>(
+    vcode: &F,
+    env: &regalloc2::MachineEnv,
+    options: &regalloc2::RegallocOptions,
+) -> Result<regalloc2::Output, CodegenError> {
+    let run = |ctx: &mut regalloc2::Ctx| {
+        regalloc2::run_with_ctx(vcode, env, options, ctx).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+        Ok(std::mem::take(&mut ctx.output))
+    };
+    REGALLOC_CTX.with(|cell| {
+        // Not reachable today (the allocator does not call back into compilation), but a
+        // fresh context is always correct.
+        let Ok(mut kept) = cell.try_borrow_mut() else { return run(&mut regalloc2::Ctx::default()) };
+        if vcode.num_insts() > KEEP_CTX_INSTS {
+            // Free the kept tables first, so that they are not held beside (or grown by
+            // doubling into) the large function's, and give it fresh ones it sizes itself.
+            *kept = regalloc2::Ctx::default();
+            drop(kept);
+            return run(&mut regalloc2::Ctx::default());
+        }
+        run(&mut kept)
+    })
+}
+
 /// Compiles `func` with an ISA's lowering `backend`, frame rules and register environment.
 pub fn compile_with<B: LowerBackend>(
     func: &Function,
@@ -250,7 +293,7 @@ fn run_pipeline<B: LowerBackend>(
     };
     let ra_options = regalloc2::RegallocOptions { verbose_log: false, validate_ssa: flags.regalloc_checker, algorithm };
     let output = timed(&mut options.times.regalloc, || -> Result<regalloc2::Output, CodegenError> {
-        let output = regalloc2::run(&vcode, env, &ra_options).map_err(|e| CodegenError::Regalloc(format!("{e:?}")))?;
+        let output = allocate(&vcode, env, &ra_options)?;
         if flags.regalloc_checker {
             let mut checker = regalloc2::checker::Checker::new(&vcode, env);
             checker.prepare(&output);

@@ -13,10 +13,10 @@
 //! dominates. Output: the same function, duplicates removed and their results aliases of
 //! the earlier ones.
 
+use super::hash::{FastMap, fast_map};
 use crate::dominator_tree::DominatorTree;
 use crate::flowgraph::ControlFlowGraph;
 use crate::ir::{Block, Function, Inst, InstructionData, Opcode, Type};
-use std::collections::HashMap;
 
 /// Whether `inst` takes part: pure, and a function of its data and type alone.
 pub(super) fn is_pure(func: &Function, inst: Inst) -> bool {
@@ -45,7 +45,7 @@ pub fn number_values(func: &mut Function) -> usize {
 pub(super) fn number_values_in(func: &mut Function, domtree: &DominatorTree) -> usize {
     let rpo: Vec<Block> = domtree.cfg_rpo().collect();
     // Room for every instruction: most take part, and the table then never rehashes.
-    let mut seen: HashMap<(InstructionData, Type), Inst> = HashMap::with_capacity(func.dfg.insts.len());
+    let mut seen: FastMap<(InstructionData, Type), Inst> = fast_map(func.dfg.insts.len());
     let mut removed = 0;
     let mut results = Vec::new();
     for block in rpo {

@@ -38,7 +38,15 @@ struct Loop {
 pub fn hoist_loop_invariants(func: &mut Function) -> usize {
     let cfg = ControlFlowGraph::with_function(func);
     let domtree = DominatorTree::with_function(func, &cfg);
-    let mut loops = find_loops(func, &cfg, &domtree);
+    hoist_loop_invariants_in(func, &cfg, &domtree)
+}
+
+/// [`hoist_loop_invariants`] with the function's CFG and dominator tree already computed.
+/// Moving instructions leaves the CFG and the block-level tree as they were (the pipeline
+/// keeps both for the passes after this one), but not the tree's instruction numbering:
+/// the caller renumbers it ([`DominatorTree::renumber_insts`]) when this returns non-zero.
+pub(super) fn hoist_loop_invariants_in(func: &mut Function, cfg: &ControlFlowGraph, domtree: &DominatorTree) -> usize {
+    let mut loops = find_loops(func, cfg, domtree);
     if loops.is_empty() {
         return 0;
     }
@@ -47,7 +55,7 @@ pub fn hoist_loop_invariants(func: &mut Function) -> usize {
     let mut in_loop = vec![false; num_blocks];
     let mut moved = 0;
     for lp in &loops {
-        let Some(preheader) = preheader(func, &cfg, lp, &mut in_loop) else { continue };
+        let Some(preheader) = preheader(func, cfg, lp, &mut in_loop) else { continue };
         let Some(jump) = func.layout.last_inst(preheader) else { continue };
         // `in_loop` marks this loop's blocks (set by `preheader`); they are visited in
         // reverse post-order, so a definition is hoisted before its uses.

@@ -23,11 +23,11 @@
 //! aliases resolved. Output: the same function, redundant loads removed (their results
 //! become aliases of the earlier values).
 
+use super::hash::{FastMap, fast_map};
 use crate::dominator_tree::DominatorTree;
 use crate::entity::EntityRef;
 use crate::flowgraph::ControlFlowGraph;
 use crate::ir::{Block, Endianness, Function, Inst, InstructionData, MemFlags, MemoryPart, Opcode, Type, Value};
-use std::collections::HashMap;
 
 /// Who last may have written a class: `ENTRY`, an instruction (`index + 1`), or a block
 /// where versions merge (after all instructions).
@@ -38,12 +38,13 @@ const ENTRY: Version = 0;
 /// index into the version states.
 struct Classes {
     list: Vec<MemoryPart>,
-    index: HashMap<MemoryPart, usize>,
+    index: FastMap<MemoryPart, usize>,
 }
 
 impl Classes {
     fn of(func: &Function) -> Classes {
-        let mut c = Classes { list: vec![MemoryPart::Any], index: HashMap::from([(MemoryPart::Any, 0)]) };
+        let mut c = Classes { list: vec![MemoryPart::Any], index: fast_map(8) };
+        c.index.insert(MemoryPart::Any, 0);
         for block in func.layout.blocks() {
             for inst in func.layout.block_insts(block) {
                 if let Some(flags) = func.dfg.insts[inst].memflags() {
@@ -128,7 +129,7 @@ pub(super) fn eliminate_redundant_loads_in(
     let merge_base = func.dfg.insts.len() as u32 + 1;
     let Some(ins) = block_states(func, cfg, &rpo, &classes, &bumps, merge_base) else { return 0 };
 
-    let mut seen: HashMap<Key, (Value, Inst)> = HashMap::new();
+    let mut seen: FastMap<Key, (Value, Inst)> = fast_map(0);
     let mut removed = 0;
     for &block in &rpo {
         let mut state = ins[block.index()].clone().unwrap_or_else(|| vec![ENTRY; n]);

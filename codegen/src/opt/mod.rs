@@ -18,6 +18,7 @@ mod context;
 mod divide;
 mod fold;
 mod gvn;
+mod hash;
 mod licm;
 mod memory;
 mod remat;
@@ -27,7 +28,7 @@ pub use licm::hoist_loop_invariants;
 pub use memory::eliminate_redundant_loads;
 pub use remat::rematerialize_constants;
 
-use crate::ir::{Function, Inst, Value};
+use crate::ir::{Function, Value};
 use context::OptCtx;
 
 /// The Rust generated from `prelude.isle`, `simplify.isle` and the generated opcode terms.
@@ -70,12 +71,18 @@ pub fn optimize_observed(func: &mut Function, mut observe: impl FnMut(&'static s
     let simplified = simplify(func);
     resolve_aliases(func);
     observe("simplify", func);
-    let hoisted = hoist_loop_invariants(func);
-    observe("licm", func);
-    // Value numbering and redundant-load elimination remove instructions but never
-    // branches, so they share one CFG and dominator tree.
+    // From here on no pass adds, removes or retargets a branch (LICM moves instructions
+    // into existing preheaders; value numbering, redundant loads and dead code removal
+    // remove instructions without side effects; remat copies constants), so one CFG and
+    // dominator tree serve them all. Only the tree's instruction numbering goes stale
+    // when LICM moves instructions, and is redone then.
     let cfg = crate::flowgraph::ControlFlowGraph::with_function(func);
-    let domtree = crate::dominator_tree::DominatorTree::with_function(func, &cfg);
+    let mut domtree = crate::dominator_tree::DominatorTree::with_function(func, &cfg);
+    let hoisted = licm::hoist_loop_invariants_in(func, &cfg, &domtree);
+    if hoisted > 0 {
+        domtree.renumber_insts(func);
+    }
+    observe("licm", func);
     let numbered = gvn::number_values_in(func, &domtree);
     if numbered > 0 {
         resolve_aliases(func);
@@ -120,11 +127,12 @@ pub fn simplify(func: &mut Function) -> usize {
 
 /// Rewrites every operand that is an alias to the value it stands for.
 pub fn resolve_aliases(func: &mut Function) {
-    let blocks: Vec<_> = func.layout.blocks().collect();
-    for block in blocks {
-        let insts: Vec<Inst> = func.layout.block_insts(block).collect();
-        for inst in insts {
-            func.dfg.resolve_aliases_in(inst);
+    // The layout is only read and the instructions only written: walk it in place rather
+    // than collecting each block's instructions first (one allocation per block).
+    let (layout, dfg) = (&func.layout, &mut func.dfg);
+    for block in layout.blocks() {
+        for inst in layout.block_insts(block) {
+            dfg.resolve_aliases_in(inst);
         }
     }
 }
