@@ -26,7 +26,10 @@
 //! header, so the state layout is the order of [`FuncTranslator::locals`] then
 //! [`FuncTranslator::stack`], with the same IR types.
 
+use super::control::FrameKind;
 use super::{FuncTranslator, RuntimeCall, trusted};
+use crate::WasmError;
+use crate::module::ModuleInfo;
 use lathe_codegen::ir::{
     AbiParam, Block, CallConv, InstBuilder, IntCC, Signature, StackSlot, StackSlotData, StackSlotKind, Value, types,
 };
@@ -68,6 +71,11 @@ impl TierMode {
 /// ordinal).
 pub const ENTRY: u32 = u32::MAX;
 
+/// Added to a loop's ordinal in the site argument of `RuntimeCall::TierUp`: OSR code
+/// leaving for the OSR entry of an enclosing loop asks for that entry, compiled now if
+/// it is not ready.
+pub const TRANSFER: u32 = 1 << 31;
+
 /// Bytes per value in an OSR state buffer (a `v128` fills one).
 pub const STATE_SLOT: i32 = 16;
 
@@ -88,9 +96,12 @@ pub(crate) struct TierState {
     /// For an OSR entry: the state pointer and the (not yet filled) block the entry
     /// block jumps to.
     pub osr: Option<(Value, Block)>,
-    /// For counted code: the stack slot OSR exits store the state in (sized for the
+    /// The stack slot OSR exits and transfers store the state in (sized for the
     /// largest state seen so far).
     pub state_slot: Option<StackSlot>,
+    /// Transfer blocks of the branch being translated, by frame index (see
+    /// [`FuncTranslator::transfer_block`]).
+    pub transfers: Vec<(usize, Block)>,
 }
 
 impl FuncTranslator<'_> {
@@ -130,7 +141,77 @@ impl FuncTranslator<'_> {
     /// Stores the Wasm state, calls the OSR entry `entry` with it and returns its
     /// results. Ends the block.
     fn osr_exit(&mut self, entry: Value) {
-        let count = self.locals.len() + self.stack.len();
+        self.osr_call(entry, self.stack.len(), &[]);
+    }
+
+    /// Whether a branch to frame `index` leaves for an enclosing loop's OSR entry: in
+    /// an OSR entry at loop l, the frame is a loop of smaller ordinal and l has been
+    /// opened (so the frame encloses it; see the module docs). Returns the loop's
+    /// ordinal.
+    pub(crate) fn transfers(&self, index: usize) -> Option<u32> {
+        let l = self.tier_mode.osr_loop()?;
+        match self.frames[index].kind {
+            FrameKind::Loop { ordinal, .. } if ordinal < l && self.tier.next_loop > l => Some(ordinal),
+            _ => None,
+        }
+    }
+
+    /// A branch to frame `index`, a loop that [`Self::transfers`]: the block to branch
+    /// to (its parameters are the loop's), filled by [`Self::osr_fill_transfers`] once
+    /// the branch has ended the current block. Branches of one operator to one loop
+    /// share it.
+    pub(crate) fn transfer_block(&mut self, index: usize) -> Block {
+        if let Some(&(_, block)) = self.tier.transfers.iter().find(|&&(i, _)| i == index) {
+            return block;
+        }
+        let block = self.b.create_block();
+        let header = self.frames[index].branch_target();
+        for k in 0..self.b.block_params(header).len() {
+            let ty = self.b.func.dfg.value_type(self.b.block_params(header)[k]);
+            self.b.append_block_param(block, ty);
+        }
+        self.tier.transfers.push((index, block));
+        block
+    }
+
+    /// Fills the blocks [`Self::transfer_block`] made since the last call. The current
+    /// block must be ended; the caller switches to where translation goes on.
+    pub(crate) fn osr_fill_transfers(&mut self) {
+        for (index, block) in std::mem::take(&mut self.tier.transfers) {
+            self.b.seal_block(block);
+            self.b.switch_to_block(block);
+            let args = self.b.block_params(block).to_vec();
+            self.osr_transfer(index, &args);
+        }
+    }
+
+    /// Leaves for the OSR entry of the loop of frame `index` (which [`Self::transfers`])
+    /// with the branch arguments `args`: asks the runtime for the entry (compiled now if
+    /// it is not ready), stores the state the loop's header sees and returns what the
+    /// entry returns. Ends the block.
+    pub(crate) fn osr_transfer(&mut self, index: usize, args: &[Value]) {
+        let ordinal = self.transfers(index).expect("a transferring loop");
+        let func = self.b.ins().iconst(types::I32, self.func_index as i64);
+        let site = self.b.ins().iconst(types::I32, (ordinal | TRANSFER) as i32 as i64);
+        let entry = self.call_runtime(RuntimeCall::TierUp, &[func, site]).expect("returns the OSR entry");
+        // 0: the entry could not be compiled; the runtime has kept the error aside.
+        let failed = self.b.create_block();
+        let go = self.b.create_block();
+        self.b.ins().brif(entry, go, &[], failed, &[]);
+        self.b.seal_block(failed);
+        self.b.seal_block(go);
+        self.b.switch_to_block(failed);
+        self.b.ins().trap(crate::WasmTrap::HostExit.code());
+        self.b.switch_to_block(go);
+        let height = self.frames[index].height;
+        self.osr_call(entry, height, args);
+    }
+
+    /// Stores the state (every local, the operand stack's `outer` bottom values, then
+    /// `args`) in the state slot, calls the OSR entry `entry` with it and returns its
+    /// results. Ends the block.
+    fn osr_call(&mut self, entry: Value, outer: usize, args: &[Value]) {
+        let count = self.locals.len() + outer + args.len();
         let bytes = (count.max(1) as u32) * STATE_SLOT as u32;
         let slot = match self.tier.state_slot {
             Some(slot) => {
@@ -149,9 +230,12 @@ impl FuncTranslator<'_> {
             let v = self.b.use_var(self.locals[i]);
             self.b.ins().stack_store(v, slot, i as i32 * STATE_SLOT);
         }
-        for j in 0..self.stack.len() {
+        for j in 0..outer {
             let v = self.stack[j];
             self.b.ins().stack_store(v, slot, (self.locals.len() + j) as i32 * STATE_SLOT);
+        }
+        for (j, &v) in args.iter().enumerate() {
+            self.b.ins().stack_store(v, slot, (self.locals.len() + outer + j) as i32 * STATE_SLOT);
         }
         let state = self.b.ins().stack_addr(types::I64, slot, 0);
         let returns = self.b.func.signature.returns.clone();
@@ -209,4 +293,40 @@ impl FuncTranslator<'_> {
             self.stack[j] = self.b.use_var(var);
         }
     }
+}
+
+/// The ordinals of the loops enclosing loop `l` of function `index`, outermost first
+/// (the OSR entries a transfer from `l`'s entry can ask for). Empty if there is no
+/// loop `l`.
+pub fn enclosing_loops(module: &ModuleInfo, index: u32, l: u32) -> Result<Vec<u32>, WasmError> {
+    let defined = index
+        .checked_sub(module.num_imported_funcs)
+        .ok_or_else(|| WasmError::Invalid(format!("function {index} is imported")))?;
+    let range = module.bodies[defined as usize].clone();
+    let body =
+        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let invalid = |e: wasmparser::BinaryReaderError| WasmError::Invalid(e.to_string());
+    let mut reader = body.get_operators_reader().map_err(invalid)?;
+    // The open frames: each loop's ordinal, `None` for other constructs.
+    let mut frames: Vec<Option<u32>> = Vec::new();
+    let mut next = 0;
+    while !reader.eof() {
+        match reader.read().map_err(invalid)? {
+            wasmparser::Operator::Loop { .. } => {
+                if next == l {
+                    return Ok(frames.into_iter().flatten().collect());
+                }
+                frames.push(Some(next));
+                next += 1;
+            }
+            wasmparser::Operator::Block { .. }
+            | wasmparser::Operator::If { .. }
+            | wasmparser::Operator::TryTable { .. } => frames.push(None),
+            wasmparser::Operator::End => {
+                frames.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok(Vec::new())
 }
