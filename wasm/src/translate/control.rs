@@ -118,8 +118,9 @@ impl FuncTranslator<'_> {
         }
         let n = f.branch_arity();
         let target = f.branch_target();
-        let target = if self.transfers(i).is_some() { self.transfer_block(i) } else { target };
-        (target, self.stack[self.stack.len() - n..].to_vec())
+        let args = self.stack[self.stack.len() - n..].to_vec();
+        let target = if self.transfers(i).is_some() { self.transfer_block(i, &args) } else { target };
+        (target, args)
     }
 
     /// Handles control operators; false if `op` is not one.

@@ -156,18 +156,19 @@ impl FuncTranslator<'_> {
         }
     }
 
-    /// A branch to frame `index`, a loop that [`Self::transfers`]: the block to branch
-    /// to (its parameters are the loop's), filled by [`Self::osr_fill_transfers`] once
+    /// A branch to frame `index`, a loop that [`Self::transfers`], with `args`: the block
+    /// to branch to (its parameters are the loop's), filled by [`Self::osr_fill_transfers`] once
     /// the branch has ended the current block. Branches of one operator to one loop
     /// share it.
-    pub(crate) fn transfer_block(&mut self, index: usize) -> Block {
+    pub(crate) fn transfer_block(&mut self, index: usize, args: &[Value]) -> Block {
         if let Some(&(_, block)) = self.tier.transfers.iter().find(|&&(i, _)| i == index) {
             return block;
         }
+        // The header's own parameters are not the loop's: the SSA construction adds
+        // some for the locals.
         let block = self.b.create_block();
-        let header = self.frames[index].branch_target();
-        for k in 0..self.b.block_params(header).len() {
-            let ty = self.b.func.dfg.value_type(self.b.block_params(header)[k]);
+        for &v in args {
+            let ty = self.b.func.dfg.value_type(v);
             self.b.append_block_param(block, ty);
         }
         self.tier.transfers.push((index, block));
@@ -329,4 +330,85 @@ pub fn enclosing_loops(module: &ModuleInfo, index: u32, l: u32) -> Result<Vec<u3
         }
     }
     Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::{TranslateOptions, translate_function};
+    use lathe_codegen::settings::{Flags, OptLevel};
+
+    /// Loop nests whose inner loops' OSR entries leave for the outer loops' entries:
+    /// through `br_if`, `br_table` (with loop parameters), and a catch clause.
+    const NESTS: &str = r#"(module
+      (tag $t)
+      (func (param $n i32) (result i32)
+        (local $i i32) (local $j i32) (local $s i32)
+        (block $done
+          (loop $outer
+            (local.set $j (i32.const 0))
+            (local.set $i (i32.add (local.get $i) (i32.const 1)))
+            (loop $inner
+              (local.set $s (i32.add (local.get $s) (i32.xor (local.get $i) (local.get $j))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_table $inner $outer $done
+                (select (i32.const 0)
+                  (select (i32.const 1) (i32.const 2) (i32.lt_u (local.get $i) (local.get $n)))
+                  (i32.lt_u (local.get $j) (i32.const 40)))))))
+        (local.get $s))
+      (func (param $n i32) (result i64)
+        (local $i i32)
+        (i64.const 5)
+        (i32.const 0) (i64.const 1)
+        (loop $a (param i32 i64) (result i32 i64)
+          (block $b (param i32 i64) (result i32 i64)
+            (loop $c (param i32 i64) (result i32 i64)
+              (i64.add (i64.const 3))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_table $c $a $b (i32.and (local.get $i) (i32.const 3))))))
+        (drop) (i64.extend_i32_u) (i64.add))
+      (func (param $n i32)
+        (loop $a
+          (try_table (catch_all $a)
+            (loop $b
+              (br_if $b (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (throw $t)))))"#;
+
+    fn module() -> crate::module::ModuleInfo {
+        let buf = wast::parser::ParseBuffer::new(NESTS).expect("lexes");
+        let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
+        crate::module::parse(&w.encode().expect("encodes")).expect("valid")
+    }
+
+    #[test]
+    fn loops_know_their_enclosing_loops() {
+        let m = module();
+        assert_eq!(enclosing_loops(&m, 0, 0).unwrap(), Vec::<u32>::new());
+        assert_eq!(enclosing_loops(&m, 0, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 1, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 2, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 2, 7).unwrap(), Vec::<u32>::new());
+    }
+
+    /// Release builds compile without the verifier: this runs it on every OSR entry.
+    #[test]
+    fn every_osr_entry_verifies_and_compiles() {
+        let m = module();
+        let flags = Flags { opt_level: OptLevel::Speed, enable_verifier: true, ..Flags::default() };
+        let isa = lathe_codegen::isa::host_builder().expect("host").with_flags(flags).finish().expect("isa");
+        let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+        for func in 0..3 {
+            for l in 0..2 {
+                let options =
+                    TranslateOptions { tier: TierMode::Optimized { osr_loop: Some(l) }, ..TranslateOptions::default() };
+                let ir = translate_function(&m, func, options, &mut ctx).expect("translates");
+                // The inner loop's entry has a transfer; the outer one's none.
+                let text = ir.to_string();
+                assert_eq!(text.contains("call_indirect"), l == 1, "function {func}, loop {l}:\n{text}");
+                if let Err(e) = isa.compile_function(&ir, false) {
+                    panic!("function {func}, loop {l}: {e}\n{text}");
+                }
+            }
+        }
+    }
 }
