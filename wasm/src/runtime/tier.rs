@@ -12,12 +12,21 @@
 //! (direct calls, tables, imports, `Store::call`) reads; an OSR entry by returning it to
 //! the first-tier frame that asked at that loop, which then finishes its call there.
 //!
+//! An OSR entry at an inner loop leaves for its enclosing loops' entries at branches to
+//! their headers (`translate/tier.rs`): installing it asks for those entries next, and
+//! a transfer (`tier_up` with `TRANSFER` in the site) gets the entry from
+//! [`TierRuntime`], waiting for the background thread if it has it and compiling it on
+//! the store's thread if nobody does. A frame in an entry cannot go back to the first
+//! tier, so if that compile fails the call ends with the error (`Store::call` returns
+//! it; a trap in the code).
+//!
 //! Why this is safe against running code: the old code is never freed (its `JitModule`
 //! lives as long as the store), so frames running it, and callers that read the old
 //! pointer, go on correctly; the new code computes the same results (same translation,
 //! same runtime data). A store runs on one thread, and only that thread, inside
 //! `tier_up`, replaces entries; so no call is half-way through reading one. The
-//! background thread only turns Wasm into `CompiledCode` and never touches the store.
+//! background thread only turns Wasm into `CompiledCode` and never touches the store
+//! (a transfer's compile on the store's thread does the same, then installs as usual).
 //!
 //! With `synchronous`, `tier_up` waits for the compiles it asked for: the switch then
 //! happens at a known point (tests force it mid-recursion this way).

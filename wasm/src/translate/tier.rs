@@ -18,12 +18,28 @@
 //! `osr_loop`: its entry block jumps to a block that loads the state and jumps into the
 //! loop header; the code before the loop is still translated but unreachable. The
 //! header takes the outer operand-stack values (those below the loop's parameters)
-//! through frontend variables, so that the SSA construction merges the normal and the
-//! OSR way in and nothing reachable uses a value defined before the loop.
+//! through frontend variables, so that nothing reachable uses a value defined before
+//! the loop.
 //!
-//! Invariants: both translations of a function number loops the same way (every `loop`
-//! operator in body order, reachable or not) and see the same Wasm state at a loop
-//! header, so the state layout is the order of [`FuncTranslator::locals`] then
+//! Nested loops: an entry at loop l inside loops E1 ⊃ ... ⊃ Ek would enter each Ei in
+//! the middle of its body, so Ei's header would not dominate it and the mid-end would
+//! not see a natural loop (no hoisting, worse block order). So a branch to Ei's header
+//! (`br`, `br_if`, `br_table`, a catch clause) translated after l's `loop` operator
+//! *transfers* instead: it asks the runtime for Ei's own OSR entry
+//! (`RuntimeCall::TierUp` with the site `ordinal | TRANSFER`; compiled then if it is not
+//! ready), stores the state as Ei's header sees it (locals, the operand stack below Ei's
+//! frame, the branch arguments as its parameters) and returns what that entry returns.
+//! Ei's header then has no way in, nor has any code before l (only Ei's headers led
+//! there), so every loop left in the entry is natural. Branches to Ei translated before
+//! l are in that dead code and keep their jumps; every loop's entry edge up to l's is a
+//! trap, so no header merges a dead value. Ei's entry is the same construction one level
+//! out; the outermost loop's has no transfers. Each transfer is a nested call, so at
+//! most k+1 entry frames stand on the first tier's frame; fuel and interrupt checks at
+//! a header run once per iteration, in whichever entry enters there.
+//!
+//! Invariants: every translation of a function numbers loops the same way (every `loop`
+//! operator in body order, reachable or not; [`enclosing_loops`] too) and sees the same
+//! Wasm state at a loop header, so the state layout is the order of [`FuncTranslator::locals`] then
 //! [`FuncTranslator::stack`], with the same IR types.
 
 use super::control::FrameKind;
