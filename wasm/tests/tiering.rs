@@ -240,18 +240,20 @@ fn a_store_without_tiering_has_no_figures() {
     assert_eq!(store.tier_stats(), None);
 }
 
+/// The fuel left after `name(n)` of `src` from 10 M, with `tiering`; and the figures.
+fn fuel_left(src: &str, name: &str, n: i32, tiering: Option<Tiering>) -> (u64, Option<TierStats>) {
+    let config = Config { consume_fuel: true, tiering, ..Config::default() };
+    let (mut store, inst) = setup(src, config);
+    store.set_fuel(10_000_000);
+    let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
+    assert!(store.call(f, &[Val::I32(n)]).is_ok());
+    (store.fuel(), store.tier_stats())
+}
+
 #[test]
 fn fuel_is_charged_the_same_across_an_osr_transfer() {
-    let fuel_left = |tiering: Option<Tiering>| {
-        let config = Config { consume_fuel: true, tiering, ..Config::default() };
-        let (mut store, inst) = setup(KERNELS, config);
-        store.set_fuel(1_000_000);
-        let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, "nested") else { panic!("no export") };
-        assert!(store.call(f, &[Val::I32(50)]).is_ok());
-        (store.fuel(), store.tier_stats())
-    };
-    let (untiered, _) = fuel_left(None);
-    let (tiered, stats) = fuel_left(Some(Tiering { threshold: 10, synchronous: true }));
+    let (untiered, _) = fuel_left(KERNELS, "nested", 50, None);
+    let (tiered, stats) = fuel_left(KERNELS, "nested", 50, Some(Tiering { threshold: 10, synchronous: true }));
     assert_eq!(stats.map(|s| s.osr_transfers), Some(1));
     assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
 }
@@ -422,16 +424,8 @@ fn br_table_and_catch_clauses_reach_enclosing_loops() {
 
 #[test]
 fn fuel_is_charged_the_same_across_nested_transfers() {
-    let fuel_left = |tiering: Option<Tiering>| {
-        let config = Config { consume_fuel: true, tiering, ..Config::default() };
-        let (mut store, inst) = setup(NESTS, config);
-        store.set_fuel(10_000_000);
-        let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, "nest3") else { panic!("no export") };
-        assert!(store.call(f, &[Val::I32(40)]).is_ok());
-        (store.fuel(), store.tier_stats())
-    };
-    let (untiered, _) = fuel_left(None);
-    let (tiered, stats) = fuel_left(Some(Tiering { threshold: 30, synchronous: true }));
+    let (untiered, _) = fuel_left(NESTS, "nest3", 40, None);
+    let (tiered, stats) = fuel_left(NESTS, "nest3", 40, Some(Tiering { threshold: 30, synchronous: true }));
     assert_eq!(stats.map(|s| (s.osr_transfers, s.nested_transfers)), Some((1, 2)));
     assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
 }

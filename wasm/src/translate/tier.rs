@@ -359,19 +359,14 @@ mod tests {
     const NESTS: &str = r#"(module
       (tag $t)
       (func (param $n i32) (result i32)
-        (local $i i32) (local $j i32) (local $s i32)
-        (block $done
-          (loop $outer
-            (local.set $j (i32.const 0))
-            (local.set $i (i32.add (local.get $i) (i32.const 1)))
-            (loop $inner
-              (local.set $s (i32.add (local.get $s) (i32.xor (local.get $i) (local.get $j))))
-              (local.set $j (i32.add (local.get $j) (i32.const 1)))
-              (br_table $inner $outer $done
-                (select (i32.const 0)
-                  (select (i32.const 1) (i32.const 2) (i32.lt_u (local.get $i) (local.get $n)))
-                  (i32.lt_u (local.get $j) (i32.const 40)))))))
-        (local.get $s))
+        (local $k i32)
+        (block $out
+          (loop $a
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (loop $b
+              (local.set $k (i32.add (local.get $k) (i32.const 3)))
+              (br_table $out $a $b (i32.rem_u (local.get $k) (i32.const 3))))))
+        (local.get $k))
       (func (param $n i32) (result i64)
         (local $i i32)
         (i64.const 5)
