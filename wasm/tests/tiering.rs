@@ -3,7 +3,9 @@
 //! `speed`) and tiered with a tiny threshold, compiling synchronously so that the
 //! switches happen at known points: on entry after a few calls, in the middle of a deep
 //! recursion, and inside running loops (OSR) with values on the operand stack, loop
-//! parameters, floats and vectors live across the loop header.
+//! parameters, floats and vectors live across the loop header. OSR code entered at an
+//! inner loop leaves for its enclosing loops' entries at branches to their headers
+//! (`br`, `br_if`, `br_table`, a catch clause), with the state those headers see.
 
 mod common;
 
@@ -238,18 +240,20 @@ fn a_store_without_tiering_has_no_figures() {
     assert_eq!(store.tier_stats(), None);
 }
 
+/// The fuel left after `name(n)` of `src` from 10 M, with `tiering`; and the figures.
+fn fuel_left(src: &str, name: &str, n: i32, tiering: Option<Tiering>) -> (u64, Option<TierStats>) {
+    let config = Config { consume_fuel: true, tiering, ..Config::default() };
+    let (mut store, inst) = setup(src, config);
+    store.set_fuel(10_000_000);
+    let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, name) else { panic!("no export {name}") };
+    assert!(store.call(f, &[Val::I32(n)]).is_ok());
+    (store.fuel(), store.tier_stats())
+}
+
 #[test]
 fn fuel_is_charged_the_same_across_an_osr_transfer() {
-    let fuel_left = |tiering: Option<Tiering>| {
-        let config = Config { consume_fuel: true, tiering, ..Config::default() };
-        let (mut store, inst) = setup(KERNELS, config);
-        store.set_fuel(1_000_000);
-        let Some(lathe_wasm::Extern::Func(f)) = store.export(inst, "nested") else { panic!("no export") };
-        assert!(store.call(f, &[Val::I32(50)]).is_ok());
-        (store.fuel(), store.tier_stats())
-    };
-    let (untiered, _) = fuel_left(None);
-    let (tiered, stats) = fuel_left(Some(Tiering { threshold: 10, synchronous: true }));
+    let (untiered, _) = fuel_left(KERNELS, "nested", 50, None);
+    let (tiered, stats) = fuel_left(KERNELS, "nested", 50, Some(Tiering { threshold: 10, synchronous: true }));
     assert_eq!(stats.map(|s| s.osr_transfers), Some(1));
     assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
 }
@@ -273,4 +277,155 @@ fn tiering_works_with_pooled_instances() {
         assert_eq!(got.expect("runs"), *want.as_ref().expect("runs"));
         assert!(stats.is_some_and(|s| s.functions >= 3 && s.failed == 0), "{stats:?}");
     }
+}
+
+const NESTS: &str = r#"
+(module
+  (memory 1)
+  ;; Three loops deep; the outer one runs many times around the two inner ones.
+  (func (export "nest3") (param $n i32) (result i64)
+    (local $i i32) (local $j i32) (local $k i32) (local $acc i64)
+    (loop $a
+      (local.set $j (i32.const 0))
+      (loop $b
+        (local.set $k (i32.const 0))
+        (loop $c
+          (i32.store8 (i32.and (i32.add (local.get $i) (local.get $k)) (i32.const 4095))
+            (i32.add (local.get $j) (local.get $k)))
+          (local.set $acc (i64.add (local.get $acc)
+            (i64.extend_i32_u (i32.load8_u (i32.and (i32.mul (local.get $k) (local.get $j)) (i32.const 4095))))))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br_if $c (i32.lt_u (local.get $k) (i32.const 20))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $b (i32.lt_u (local.get $j) (i32.const 10))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $a (i32.lt_u (local.get $i) (local.get $n))))
+    (local.get $acc))
+
+  ;; Loops with parameters and results, and values below each loop on the operand
+  ;; stack: the transfer to the outer loop's entry carries its two parameters and the
+  ;; constant under it.
+  (type $pp (func (param i32 i64) (result i32 i64)))
+  (func (export "multi") (param $n i32) (result i64)
+    (local $i i32) (local $j i32) (local $t i64)
+    (i64.const 1000000)
+    (i32.const 1) (i64.const 0)
+    (loop $outer (type $pp)
+      (local.set $t)
+      (i32.const 7)
+      (local.get $t)
+      (local.set $j (i32.const 0))
+      (loop $inner (param i64) (result i64)
+        (i64.add (i64.extend_i32_u (i32.add (local.get $i) (local.get $j))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br_if $inner (i32.lt_u (local.get $j) (i32.const 50))))
+      (local.set $t)
+      (i32.add)
+      (local.get $t)
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br_if $outer (i32.lt_u (local.get $i) (local.get $n))))
+    (local.set $t)
+    (i64.extend_i32_u)
+    (i64.add (local.get $t))
+    (i64.add))
+
+  ;; A br_table in the inner loop whose targets are the inner loop, the outer loop
+  ;; and the block after both.
+  (func (export "table") (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (block $done
+      (loop $outer
+        (local.set $j (i32.const 0))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (loop $inner
+          (local.set $s (i32.add (i32.mul (local.get $s) (i32.const 3))
+            (i32.xor (local.get $i) (local.get $j))))
+          (local.set $j (i32.add (local.get $j) (i32.const 1)))
+          (br_table $inner $outer $done
+            (select (i32.const 0)
+              (select (i32.const 1) (i32.const 2) (i32.lt_u (local.get $i) (local.get $n)))
+              (i32.lt_u (local.get $j) (i32.const 40)))))))
+    (local.get $s))
+
+  ;; A catch clause whose label is the enclosing loop: a thrown exception starts the
+  ;; outer loop's next iteration.
+  (tag $t)
+  (func $maybe_throw (param $i i32)
+    (if (i32.eqz (i32.and (local.get $i) (i32.const 3))) (then (throw $t))))
+  (func (export "catch_loop") (param $n i32) (result i32)
+    (local $i i32) (local $j i32) (local $s i32)
+    (loop $outer
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (if (i32.le_u (local.get $i) (local.get $n))
+        (then
+          (try_table (catch_all $outer)
+            (local.set $j (i32.const 0))
+            (loop $inner
+              (local.set $s (i32.add (local.get $s) (i32.mul (local.get $i) (local.get $j))))
+              (local.set $j (i32.add (local.get $j) (i32.const 1)))
+              (br_if $inner (i32.lt_u (local.get $j) (i32.const 30))))
+            (call $maybe_throw (local.get $i))
+            (local.set $s (i32.add (local.get $s) (i32.const 1000))))
+          (br $outer))))
+    (local.get $s))
+)
+"#;
+
+/// Runs `name(args)` tiered with `threshold`: its results and figures.
+fn tiered(src: &str, threshold: u32, name: &str, args: &[Val]) -> (Vec<Val>, TierStats) {
+    let (r, stats) = run(src, eager(threshold), name, args);
+    (r.expect("runs tiered"), stats.expect("a tiering store has figures"))
+}
+
+/// The results at the baseline tier, which [`agree`] does not run.
+fn baseline(src: &str, name: &str, args: &[Val]) -> Vec<Val> {
+    run(src, Config { baseline: true, ..Config::default() }, name, args).0.expect("runs at the baseline tier")
+}
+
+#[test]
+fn osr_at_an_inner_loop_leaves_for_the_enclosing_loops() {
+    let args = [Val::I32(200)];
+    let (want, _) = agree(NESTS, "nest3", &args);
+    assert_eq!(baseline(NESTS, "nest3", &args), want);
+    // Threshold 30: the entry and the two outer headers count 3, so the count runs out
+    // in the first pass of the innermost loop (ordinal 2). Its entry leaves for loop 1's
+    // at the end of that pass, and loop 1's for loop 0's at the end of the first outer
+    // iteration; loop 0's entry runs the other 199.
+    let (got, s) = tiered(NESTS, 30, "nest3", &args);
+    assert_eq!(got, want);
+    assert_eq!((s.osr_transfers, s.nested_transfers, s.osr_entries, s.failed), (1, 2, 3, 0), "{s:?}");
+}
+
+#[test]
+fn transfers_carry_loop_parameters_and_the_stack_below() {
+    let args = [Val::I32(300)];
+    let (want, _) = agree(NESTS, "multi", &args);
+    assert_eq!(baseline(NESTS, "multi", &args), want);
+    // The outer loop's i32 parameter goes 1, 8, 15, ...; its i64 sums i + j.
+    let n: i64 = 300;
+    let sum: i64 = (0..n).map(|i| (0..50).map(|j| i + j).sum::<i64>()).sum();
+    assert_eq!(want, vec![Val::I64(1_000_000 + (1 + 7 * n) + sum)]);
+    let (got, s) = tiered(NESTS, 20, "multi", &args);
+    assert_eq!(got, want);
+    assert_eq!((s.osr_transfers, s.nested_transfers), (1, 1), "{s:?}");
+}
+
+#[test]
+fn br_table_and_catch_clauses_reach_enclosing_loops() {
+    for (name, n) in [("table", 100), ("catch_loop", 100)] {
+        let args = [Val::I32(n)];
+        let (want, _) = agree(NESTS, name, &args);
+        assert_eq!(baseline(NESTS, name, &args), want, "{name}");
+        let (got, s) = tiered(NESTS, 20, name, &args);
+        assert_eq!(got, want, "{name}");
+        assert_eq!((s.osr_transfers, s.nested_transfers), (1, 1), "{name}: {s:?}");
+    }
+}
+
+#[test]
+fn fuel_is_charged_the_same_across_nested_transfers() {
+    let (untiered, _) = fuel_left(NESTS, "nest3", 40, None);
+    let (tiered, stats) = fuel_left(NESTS, "nest3", 40, Some(Tiering { threshold: 30, synchronous: true }));
+    assert_eq!(stats.map(|s| (s.osr_transfers, s.nested_transfers)), Some((1, 2)));
+    assert_eq!(tiered, untiered, "one unit per entry and per loop iteration in both");
 }

@@ -12,12 +12,21 @@
 //! (direct calls, tables, imports, `Store::call`) reads; an OSR entry by returning it to
 //! the first-tier frame that asked at that loop, which then finishes its call there.
 //!
+//! An OSR entry at an inner loop leaves for its enclosing loops' entries at branches to
+//! their headers (`translate/tier.rs`): installing it asks for those entries next, and
+//! a transfer (`tier_up` with `TRANSFER` in the site) gets the entry from
+//! [`TierRuntime`], waiting for the background thread if it has it and compiling it on
+//! the store's thread if nobody does. A frame in an entry cannot go back to the first
+//! tier, so if that compile fails the call ends with the error (`Store::call` returns
+//! it; a trap in the code).
+//!
 //! Why this is safe against running code: the old code is never freed (its `JitModule`
 //! lives as long as the store), so frames running it, and callers that read the old
 //! pointer, go on correctly; the new code computes the same results (same translation,
 //! same runtime data). A store runs on one thread, and only that thread, inside
 //! `tier_up`, replaces entries; so no call is half-way through reading one. The
-//! background thread only turns Wasm into `CompiledCode` and never touches the store.
+//! background thread only turns Wasm into `CompiledCode` and never touches the store
+//! (a transfer's compile on the store's thread does the same, then installs as usual).
 //!
 //! With `synchronous`, `tier_up` waits for the compiles it asked for: the switch then
 //! happens at a known point (tests force it mid-recursion this way).
@@ -25,7 +34,7 @@
 use super::store::StoreData;
 use crate::WasmError;
 use crate::module::ModuleInfo;
-use crate::translate::{self, RuntimeCall, TierMode, TranslateOptions, tier::ENTRY};
+use crate::translate::{self, RuntimeCall, TierMode, TranslateOptions, tier::ENTRY, tier::TRANSFER};
 use lathe_codegen::ir::ExternalName;
 use lathe_codegen::isa::TargetIsa;
 use lathe_codegen::machinst::CompiledCode;
@@ -66,6 +75,9 @@ struct Done {
     func: u32,
     osr: Option<u32>,
     code: Result<CompiledCode, WasmError>,
+    /// For an OSR entry: the loops enclosing its loop, whose entries its code leaves
+    /// for (asked for when it is installed).
+    enclosing: Vec<u32>,
 }
 
 /// Where an optimized compile stands.
@@ -87,6 +99,9 @@ pub struct TierStats {
     pub osr_entries: u32,
     /// Frames that left the first tier through an OSR entry.
     pub osr_transfers: u32,
+    /// Frames of OSR entries that left for the OSR entry of an enclosing loop (at a
+    /// branch to its header).
+    pub nested_transfers: u32,
     /// Compiles that failed (their functions stay in the first tier).
     pub failed: u32,
 }
@@ -195,9 +210,56 @@ impl TierRuntime {
         }
     }
 
+    /// OSR code of function `func` leaves for the OSR entry of its enclosing loop
+    /// `l`: returns the entry, waiting for the background thread if it is compiling it
+    /// and compiling it here if nobody is. An error if it cannot be compiled (the
+    /// frame cannot go back to the first tier).
+    fn transfer(
+        &mut self,
+        instances: &mut [super::store::InstanceData],
+        instance: u32,
+        func: u32,
+        l: u32,
+    ) -> Result<usize, WasmError> {
+        let key = (instance, func, Some(l));
+        while self.states.get(&key) == Some(&State::Asked) {
+            let Some(done) = self.done.as_ref().and_then(|d| d.recv().ok()) else {
+                self.states.insert(key, State::Failed);
+                break;
+            };
+            self.install(instances, done);
+        }
+        if !matches!(self.states.get(&key), Some(State::Ready(_))) {
+            // Not asked, or the thread went away: compile on this thread.
+            let module = instances[instance as usize].module.clone();
+            let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+            let job = Job { module, instance, func, osr: Some(l) };
+            let done = compile_job(&*self.isa, self.options, &job, &mut ctx);
+            self.install(instances, done);
+        }
+        match self.states.get(&key) {
+            Some(&State::Ready(address)) => {
+                self.stats.nested_transfers += 1;
+                Ok(address)
+            }
+            _ => Err(WasmError::Jit(format!(
+                "tiering: the OSR entry of function {func} at loop {l}, which running optimized code must continue in, \
+                 failed to compile"
+            ))),
+        }
+    }
+
     /// Places a finished compile in its instance's tier-up module and makes it current.
+    /// An OSR entry's enclosing loops' entries are asked for next, so that its
+    /// transfers to them find them ready.
     fn install(&mut self, instances: &mut [super::store::InstanceData], done: Done) {
         let key = (done.instance, done.func, done.osr);
+        for &e in &done.enclosing {
+            if !self.states.contains_key(&(done.instance, done.func, Some(e))) {
+                let module = instances[done.instance as usize].module.clone();
+                self.ask(Job { module, instance: done.instance, func: done.func, osr: Some(e) });
+            }
+        }
         let placed = done.code.and_then(|code| {
             let inst = &instances[done.instance as usize];
             let ty = inst.module.func_type(done.func);
@@ -261,24 +323,49 @@ impl TierRuntime {
 fn compile_jobs(isa: Arc<dyn TargetIsa>, options: TranslateOptions, jobs: Receiver<Job>, done: Sender<Done>) {
     let mut ctx = lathe_frontend::FunctionBuilderContext::new();
     while let Ok(job) = jobs.recv() {
-        let options = TranslateOptions { tier: TierMode::Optimized { osr_loop: job.osr }, ..options };
-        let code = translate::translate_function(&job.module, job.func, options, &mut ctx).and_then(|ir| {
-            isa.compile_function(&ir, false).map_err(|e| WasmError::Codegen { func: job.func, message: e.to_string() })
-        });
-        if done.send(Done { instance: job.instance, func: job.func, osr: job.osr, code }).is_err() {
+        if done.send(compile_job(&*isa, options, &job, &mut ctx)).is_err() {
             return;
         }
     }
 }
 
+/// Translates and compiles one job at the optimizing tier.
+fn compile_job(
+    isa: &dyn TargetIsa,
+    options: TranslateOptions,
+    job: &Job,
+    ctx: &mut lathe_frontend::FunctionBuilderContext,
+) -> Done {
+    let options = TranslateOptions { tier: TierMode::Optimized { osr_loop: job.osr }, ..options };
+    let code = translate::translate_function(&job.module, job.func, options, ctx).and_then(|ir| {
+        isa.compile_function(&ir, false).map_err(|e| WasmError::Codegen { func: job.func, message: e.to_string() })
+    });
+    let enclosing = match (job.osr, &code) {
+        (Some(l), Ok(_)) => translate::tier::enclosing_loops(&job.module, job.func, l).unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    Done { instance: job.instance, func: job.func, osr: job.osr, code, enclosing }
+}
+
 /// `RuntimeCall::TierUp`: a first-tier function's count ran out at `site` (a loop
 /// ordinal or `ENTRY`). Resets the count; returns the OSR entry for that loop, or 0.
+/// With `TRANSFER` added to a loop ordinal: OSR code leaves for that enclosing loop's
+/// entry; returns it, or 0 (a trap, the error kept aside) if it cannot be compiled.
 pub(crate) extern "C" fn tier_up(vmctx: *mut crate::vmctx::VmCtx, func: u32, site: u32) -> u64 {
     // SAFETY: compiled code passes its own live vmctx during a call from `Store::call`,
     // which holds no reference into the store's data meanwhile.
     let (data, instance) = unsafe { super::libcalls::context(vmctx) };
-    let StoreData { tier, instances, .. } = data;
+    let StoreData { tier, instances, pending, .. } = data;
     let Some(tier) = tier.as_mut() else { return 0 };
+    if site != ENTRY && site & TRANSFER != 0 {
+        return match tier.transfer(instances, instance as u32, func, site & !TRANSFER) {
+            Ok(address) => address as u64,
+            Err(e) => {
+                *pending = Some(e);
+                0
+            }
+        };
+    }
     let inst = &mut instances[instance];
     let defined = func - inst.module.num_imported_funcs;
     if let Some(counters) = inst.tier_counters.as_mut() {

@@ -22,6 +22,8 @@ pub enum FrameKind {
     Loop {
         /// The header block, parameters = loop parameters.
         header: Block,
+        /// The loop's ordinal (every `loop` operator in body order; `tier.rs`).
+        ordinal: u32,
     },
     /// `if`.
     If {
@@ -75,7 +77,7 @@ impl Frame {
     /// The block a branch to this frame goes to.
     pub(crate) fn branch_target(&self) -> Block {
         match self.kind {
-            FrameKind::Loop { header } => header,
+            FrameKind::Loop { header, .. } => header,
             _ => self.dest,
         }
     }
@@ -105,7 +107,9 @@ impl FuncTranslator<'_> {
     }
 
     /// Takes a branch to the frame `depth` levels out: returns its block and arguments,
-    /// and notes the use.
+    /// and notes the use. In an OSR entry, a branch to an enclosing loop's header goes to
+    /// a transfer block instead (`tier.rs`): the operator calls
+    /// [`Self::osr_fill_transfers`] once it has ended the block.
     fn branch_to(&mut self, depth: u32) -> (Block, Vec<Value>) {
         let i = self.frames.len() - 1 - depth as usize;
         let f = &mut self.frames[i];
@@ -114,7 +118,9 @@ impl FuncTranslator<'_> {
         }
         let n = f.branch_arity();
         let target = f.branch_target();
-        (target, self.stack[self.stack.len() - n..].to_vec())
+        let args = self.stack[self.stack.len() - n..].to_vec();
+        let target = if self.transfers(i).is_some() { self.transfer_block(i, &args) } else { target };
+        (target, args)
     }
 
     /// Handles control operators; false if `op` is not one.
@@ -136,14 +142,12 @@ impl FuncTranslator<'_> {
                 let osr = self.tier_mode.osr_loop() == Some(ordinal);
                 let outer = if osr { self.osr_outer_vars(height) } else { Vec::new() };
                 let args = self.stack.split_off(height);
-                let in_loop = self.frames.iter().any(|f| matches!(f.kind, FrameKind::Loop { .. }));
-                if !in_loop && self.tier_mode.osr_loop().is_some_and(|l| ordinal <= l) {
-                    // In an OSR entry, the code outside every loop before the entered
-                    // one's end is unreachable, so this edge is never taken: without it,
-                    // a local the loop nest does not change is one value, not a header
-                    // parameter, and the mid-end sees it as loop-invariant (`tier.rs`).
-                    // (Inside a loop the edge is live: the enclosing loop's back edge
-                    // leads to it.)
+                if self.tier_mode.osr_loop().is_some_and(|l| ordinal <= l) {
+                    // In an OSR entry, all code before the entered loop is unreachable
+                    // (branches to enclosing loops leave for their own entries), so this
+                    // edge is never taken: without it, a local the loop nest does not
+                    // change is one value, not a header parameter, and the mid-end sees
+                    // it as loop-invariant (`tier.rs`).
                     self.b.ins().trap(crate::WasmTrap::Unreachable.code());
                 } else {
                     self.b.ins().jump(header, &args);
@@ -168,7 +172,7 @@ impl FuncTranslator<'_> {
                 }
                 self.metering_checks();
                 self.frames.push(Frame {
-                    kind: FrameKind::Loop { header },
+                    kind: FrameKind::Loop { header, ordinal },
                     dest,
                     height,
                     num_params: params.len(),
@@ -203,6 +207,7 @@ impl FuncTranslator<'_> {
             Operator::Br { relative_depth } => {
                 let (target, args) = self.branch_to(relative_depth);
                 self.b.ins().jump(target, &args);
+                self.osr_fill_transfers();
                 self.reachable = false;
             }
             Operator::BrIf { relative_depth } => {
@@ -210,6 +215,7 @@ impl FuncTranslator<'_> {
                 let (target, args) = self.branch_to(relative_depth);
                 let cont = self.b.create_block();
                 self.b.ins().brif(cond, target, &args, cont, &[]);
+                self.osr_fill_transfers();
                 self.b.seal_block(cont);
                 self.b.switch_to_block(cont);
             }
@@ -220,6 +226,7 @@ impl FuncTranslator<'_> {
                 self.push(r);
                 let cont = self.b.create_block();
                 self.b.ins().brif(r, cont, &[], target, &args);
+                self.osr_fill_transfers();
                 self.b.seal_block(cont);
                 self.b.switch_to_block(cont);
             }
@@ -230,6 +237,7 @@ impl FuncTranslator<'_> {
                 let r = self.pop();
                 let cont = self.b.create_block();
                 self.b.ins().brif(r, target, &args, cont, &[]);
+                self.osr_fill_transfers();
                 self.b.seal_block(cont);
                 self.b.switch_to_block(cont);
             }
@@ -245,6 +253,7 @@ impl FuncTranslator<'_> {
                 let default = self.b.func.dfg.block_call(block, &args);
                 let jt = self.b.create_jump_table(JumpTableData::new(default, &calls));
                 self.b.ins().br_table(index, jt);
+                self.osr_fill_transfers();
                 self.reachable = false;
             }
             Operator::Return => {
@@ -329,7 +338,7 @@ impl FuncTranslator<'_> {
                 self.b.switch_to_block(else_block);
                 self.b.ins().jump(f.dest, params);
             }
-            FrameKind::Loop { header } => self.b.seal_block(header),
+            FrameKind::Loop { header, .. } => self.b.seal_block(header),
             FrameKind::TryTable => self.end_try_table(),
             _ => {}
         }

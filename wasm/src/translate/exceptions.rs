@@ -172,8 +172,13 @@ impl FuncTranslator<'_> {
         self.raise(exn);
     }
 
-    /// Branches to the frame at `index` (its label) with `args`.
+    /// Branches to the frame at `index` (its label) with `args` (in an OSR entry, an
+    /// enclosing loop's label leaves for that loop's entry; `tier.rs`).
     fn jump_to_frame(&mut self, index: usize, args: &[Value]) {
+        if self.transfers(index).is_some() {
+            self.osr_transfer(index, args);
+            return;
+        }
         let f = &mut self.frames[index];
         if !matches!(f.kind, super::control::FrameKind::Loop { .. }) {
             f.dest_used = true;

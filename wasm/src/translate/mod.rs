@@ -112,7 +112,8 @@ pub enum RuntimeCall {
     ExnNew,
     /// `(vmctx, func: i32, site: i32) -> i64`: a counted function's counter ran out at
     /// `site` (a loop ordinal, or `tier::ENTRY`); returns the OSR entry for that loop
-    /// if there is one yet, else 0 (see `tier.rs`).
+    /// if there is one yet, else 0 (see `tier.rs`). With `tier::TRANSFER` added to a loop
+    /// ordinal: OSR code asks for an enclosing loop's entry (0: it failed to compile).
     TierUp,
 }
 

@@ -18,15 +18,34 @@
 //! `osr_loop`: its entry block jumps to a block that loads the state and jumps into the
 //! loop header; the code before the loop is still translated but unreachable. The
 //! header takes the outer operand-stack values (those below the loop's parameters)
-//! through frontend variables, so that the SSA construction merges the normal and the
-//! OSR way in and nothing reachable uses a value defined before the loop.
+//! through frontend variables, so that nothing reachable uses a value defined before
+//! the loop.
 //!
-//! Invariants: both translations of a function number loops the same way (every `loop`
-//! operator in body order, reachable or not) and see the same Wasm state at a loop
-//! header, so the state layout is the order of [`FuncTranslator::locals`] then
+//! Nested loops: an entry at loop l inside loops E1 ⊃ ... ⊃ Ek would enter each Ei in
+//! the middle of its body, so Ei's header would not dominate it and the mid-end would
+//! not see a natural loop (no hoisting, worse block order). So a branch to Ei's header
+//! (`br`, `br_if`, `br_table`, a catch clause) translated after l's `loop` operator
+//! *transfers* instead: it asks the runtime for Ei's own OSR entry
+//! (`RuntimeCall::TierUp` with the site `ordinal | TRANSFER`; compiled then if it is not
+//! ready), stores the state as Ei's header sees it (locals, the operand stack below Ei's
+//! frame, the branch arguments as its parameters) and returns what that entry returns.
+//! Ei's header then has no way in, nor has any code before l (only Ei's headers led
+//! there), so every loop left in the entry is natural. Branches to Ei translated before
+//! l are in that dead code and keep their jumps; every loop's entry edge up to l's is a
+//! trap, so no header merges a dead value. Ei's entry is the same construction one level
+//! out; the outermost loop's has no transfers. Each transfer is a nested call, so at
+//! most k+1 entry frames stand on the first tier's frame; fuel and interrupt checks at
+//! a header run once per iteration, in whichever entry enters there.
+//!
+//! Invariants: every translation of a function numbers loops the same way (every `loop`
+//! operator in body order, reachable or not; [`enclosing_loops`] too) and sees the same
+//! Wasm state at a loop header, so the state layout is the order of [`FuncTranslator::locals`] then
 //! [`FuncTranslator::stack`], with the same IR types.
 
+use super::control::FrameKind;
 use super::{FuncTranslator, RuntimeCall, trusted};
+use crate::WasmError;
+use crate::module::ModuleInfo;
 use lathe_codegen::ir::{
     AbiParam, Block, CallConv, InstBuilder, IntCC, Signature, StackSlot, StackSlotData, StackSlotKind, Value, types,
 };
@@ -68,6 +87,11 @@ impl TierMode {
 /// ordinal).
 pub const ENTRY: u32 = u32::MAX;
 
+/// Added to a loop's ordinal in the site argument of `RuntimeCall::TierUp`: OSR code
+/// leaving for the OSR entry of an enclosing loop asks for that entry, compiled now if
+/// it is not ready.
+pub const TRANSFER: u32 = 1 << 31;
+
 /// Bytes per value in an OSR state buffer (a `v128` fills one).
 pub const STATE_SLOT: i32 = 16;
 
@@ -88,9 +112,12 @@ pub(crate) struct TierState {
     /// For an OSR entry: the state pointer and the (not yet filled) block the entry
     /// block jumps to.
     pub osr: Option<(Value, Block)>,
-    /// For counted code: the stack slot OSR exits store the state in (sized for the
+    /// The stack slot OSR exits and transfers store the state in (sized for the
     /// largest state seen so far).
     pub state_slot: Option<StackSlot>,
+    /// Transfer blocks of the branch being translated, by frame index (see
+    /// [`FuncTranslator::transfer_block`]).
+    pub transfers: Vec<(usize, Block)>,
 }
 
 impl FuncTranslator<'_> {
@@ -130,7 +157,78 @@ impl FuncTranslator<'_> {
     /// Stores the Wasm state, calls the OSR entry `entry` with it and returns its
     /// results. Ends the block.
     fn osr_exit(&mut self, entry: Value) {
-        let count = self.locals.len() + self.stack.len();
+        self.osr_call(entry, self.stack.len(), &[]);
+    }
+
+    /// Whether a branch to frame `index` leaves for an enclosing loop's OSR entry: in
+    /// an OSR entry at loop l, the frame is a loop of smaller ordinal and l has been
+    /// opened (so the frame encloses it; see the module docs). Returns the loop's
+    /// ordinal.
+    pub(crate) fn transfers(&self, index: usize) -> Option<u32> {
+        let l = self.tier_mode.osr_loop()?;
+        match self.frames[index].kind {
+            FrameKind::Loop { ordinal, .. } if ordinal < l && self.tier.next_loop > l => Some(ordinal),
+            _ => None,
+        }
+    }
+
+    /// A branch to frame `index`, a loop that [`Self::transfers`], with `args`: the block
+    /// to branch to (its parameters are the loop's), filled by [`Self::osr_fill_transfers`] once
+    /// the branch has ended the current block. Branches of one operator to one loop
+    /// share it.
+    pub(crate) fn transfer_block(&mut self, index: usize, args: &[Value]) -> Block {
+        if let Some(&(_, block)) = self.tier.transfers.iter().find(|&&(i, _)| i == index) {
+            return block;
+        }
+        // The header's own parameters are not the loop's: the SSA construction adds
+        // some for the locals.
+        let block = self.b.create_block();
+        for &v in args {
+            let ty = self.b.func.dfg.value_type(v);
+            self.b.append_block_param(block, ty);
+        }
+        self.tier.transfers.push((index, block));
+        block
+    }
+
+    /// Fills the blocks [`Self::transfer_block`] made since the last call. The current
+    /// block must be ended; the caller switches to where translation goes on.
+    pub(crate) fn osr_fill_transfers(&mut self) {
+        for (index, block) in std::mem::take(&mut self.tier.transfers) {
+            self.b.seal_block(block);
+            self.b.switch_to_block(block);
+            let args = self.b.block_params(block).to_vec();
+            self.osr_transfer(index, &args);
+        }
+    }
+
+    /// Leaves for the OSR entry of the loop of frame `index` (which [`Self::transfers`])
+    /// with the branch arguments `args`: asks the runtime for the entry (compiled now if
+    /// it is not ready), stores the state the loop's header sees and returns what the
+    /// entry returns. Ends the block.
+    pub(crate) fn osr_transfer(&mut self, index: usize, args: &[Value]) {
+        let ordinal = self.transfers(index).expect("a transferring loop");
+        let func = self.b.ins().iconst(types::I32, self.func_index as i64);
+        let site = self.b.ins().iconst(types::I32, (ordinal | TRANSFER) as i32 as i64);
+        let entry = self.call_runtime(RuntimeCall::TierUp, &[func, site]).expect("returns the OSR entry");
+        // 0: the entry could not be compiled; the runtime has kept the error aside.
+        let failed = self.b.create_block();
+        let go = self.b.create_block();
+        self.b.ins().brif(entry, go, &[], failed, &[]);
+        self.b.seal_block(failed);
+        self.b.seal_block(go);
+        self.b.switch_to_block(failed);
+        self.b.ins().trap(crate::WasmTrap::HostExit.code());
+        self.b.switch_to_block(go);
+        let height = self.frames[index].height;
+        self.osr_call(entry, height, args);
+    }
+
+    /// Stores the state (every local, the operand stack's `outer` bottom values, then
+    /// `args`) in the state slot, calls the OSR entry `entry` with it and returns its
+    /// results. Ends the block.
+    fn osr_call(&mut self, entry: Value, outer: usize, args: &[Value]) {
+        let count = self.locals.len() + outer + args.len();
         let bytes = (count.max(1) as u32) * STATE_SLOT as u32;
         let slot = match self.tier.state_slot {
             Some(slot) => {
@@ -149,9 +247,12 @@ impl FuncTranslator<'_> {
             let v = self.b.use_var(self.locals[i]);
             self.b.ins().stack_store(v, slot, i as i32 * STATE_SLOT);
         }
-        for j in 0..self.stack.len() {
+        for j in 0..outer {
             let v = self.stack[j];
             self.b.ins().stack_store(v, slot, (self.locals.len() + j) as i32 * STATE_SLOT);
+        }
+        for (j, &v) in args.iter().enumerate() {
+            self.b.ins().stack_store(v, slot, (self.locals.len() + outer + j) as i32 * STATE_SLOT);
         }
         let state = self.b.ins().stack_addr(types::I64, slot, 0);
         let returns = self.b.func.signature.returns.clone();
@@ -207,6 +308,118 @@ impl FuncTranslator<'_> {
     pub(crate) fn osr_header(&mut self, outer: &[Variable]) {
         for (j, &var) in outer.iter().enumerate() {
             self.stack[j] = self.b.use_var(var);
+        }
+    }
+}
+
+/// The ordinals of the loops enclosing loop `l` of function `index`, outermost first
+/// (the OSR entries a transfer from `l`'s entry can ask for). Empty if there is no
+/// loop `l`.
+pub fn enclosing_loops(module: &ModuleInfo, index: u32, l: u32) -> Result<Vec<u32>, WasmError> {
+    let defined = index
+        .checked_sub(module.num_imported_funcs)
+        .ok_or_else(|| WasmError::Invalid(format!("function {index} is imported")))?;
+    let range = module.bodies[defined as usize].clone();
+    let body =
+        wasmparser::FunctionBody::new(wasmparser::BinaryReader::new(&module.bytes[range.clone()], range.start as u64));
+    let invalid = |e: wasmparser::BinaryReaderError| WasmError::Invalid(e.to_string());
+    let mut reader = body.get_operators_reader().map_err(invalid)?;
+    // The open frames: each loop's ordinal, `None` for other constructs.
+    let mut frames: Vec<Option<u32>> = Vec::new();
+    let mut next = 0;
+    while !reader.eof() {
+        match reader.read().map_err(invalid)? {
+            wasmparser::Operator::Loop { .. } => {
+                if next == l {
+                    return Ok(frames.into_iter().flatten().collect());
+                }
+                frames.push(Some(next));
+                next += 1;
+            }
+            wasmparser::Operator::Block { .. }
+            | wasmparser::Operator::If { .. }
+            | wasmparser::Operator::TryTable { .. } => frames.push(None),
+            wasmparser::Operator::End => {
+                frames.pop();
+            }
+            _ => {}
+        }
+    }
+    Ok(Vec::new())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::translate::{TranslateOptions, translate_function};
+    use lathe_codegen::settings::{Flags, OptLevel};
+
+    /// Loop nests whose inner loops' OSR entries leave for the outer loops' entries:
+    /// through `br_if`, `br_table` (with loop parameters), and a catch clause.
+    const NESTS: &str = r#"(module
+      (tag $t)
+      (func (param $n i32) (result i32)
+        (local $k i32)
+        (block $out
+          (loop $a
+            (local.set $n (i32.sub (local.get $n) (i32.const 1)))
+            (loop $b
+              (local.set $k (i32.add (local.get $k) (i32.const 3)))
+              (br_table $out $a $b (i32.rem_u (local.get $k) (i32.const 3))))))
+        (local.get $k))
+      (func (param $n i32) (result i64)
+        (local $i i32)
+        (i64.const 5)
+        (i32.const 0) (i64.const 1)
+        (loop $a (param i32 i64) (result i32 i64)
+          (block $b (param i32 i64) (result i32 i64)
+            (loop $c (param i32 i64) (result i32 i64)
+              (i64.add (i64.const 3))
+              (local.set $i (i32.add (local.get $i) (i32.const 1)))
+              (br_table $c $a $b (i32.and (local.get $i) (i32.const 3))))))
+        (drop) (i64.extend_i32_u) (i64.add))
+      (func (param $n i32)
+        (loop $a
+          (try_table (catch_all $a)
+            (loop $b
+              (br_if $b (local.tee $n (i32.sub (local.get $n) (i32.const 1)))))
+            (throw $t)))))"#;
+
+    fn module() -> crate::module::ModuleInfo {
+        let buf = wast::parser::ParseBuffer::new(NESTS).expect("lexes");
+        let mut w: wast::Wat = wast::parser::parse(&buf).expect("parses");
+        crate::module::parse(&w.encode().expect("encodes")).expect("valid")
+    }
+
+    #[test]
+    fn loops_know_their_enclosing_loops() {
+        let m = module();
+        assert_eq!(enclosing_loops(&m, 0, 0).unwrap(), Vec::<u32>::new());
+        assert_eq!(enclosing_loops(&m, 0, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 1, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 2, 1).unwrap(), vec![0]);
+        assert_eq!(enclosing_loops(&m, 2, 7).unwrap(), Vec::<u32>::new());
+    }
+
+    /// Release builds compile without the verifier: this runs it on every OSR entry.
+    #[test]
+    fn every_osr_entry_verifies_and_compiles() {
+        let m = module();
+        let flags = Flags { opt_level: OptLevel::Speed, enable_verifier: true, ..Flags::default() };
+        let isa = lathe_codegen::isa::host_builder().expect("host").with_flags(flags).finish().expect("isa");
+        let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+        for func in 0..3 {
+            for l in 0..2 {
+                let options =
+                    TranslateOptions { tier: TierMode::Optimized { osr_loop: Some(l) }, ..TranslateOptions::default() };
+                let ir = translate_function(&m, func, options, &mut ctx).expect("translates");
+                // The inner loop's entry has a transfer; the outer one's none.
+                let text = ir.to_string();
+                assert_eq!(text.contains("call_indirect"), l == 1, "function {func}, loop {l}:\n{text}");
+                if let Err(e) = isa.compile_function(&ir, false) {
+                    panic!("function {func}, loop {l}: {e}\n{text}");
+                }
+            }
         }
     }
 }
