@@ -448,6 +448,7 @@ mod tests {
             peak_kib: 70,
             tier_functions: 80,
             tier_osr: 90,
+            tier_nested: 100,
         };
         let back = RunStats::from_line(&stats.to_line()).expect("parses");
         assert_eq!(back.to_line(), stats.to_line());

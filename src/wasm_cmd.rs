@@ -155,13 +155,15 @@ pub struct RunStats {
     pub tier_functions: u64,
     /// Under `--tier auto`: frames that moved to optimized code in a loop (OSR).
     pub tier_osr: u64,
+    /// Under `--tier auto`: OSR code that left for the entry of an enclosing loop.
+    pub tier_nested: u64,
 }
 
 impl RunStats {
     /// The one-line form printed on stderr by `lathe run --stats`.
     pub fn to_line(&self) -> String {
         format!(
-            "lathe-stats: wasm_bytes={} ir_insts={} code_bytes={} compile_ns={} run_ns={} peak_compile_kib={} peak_kib={} tier_functions={} tier_osr={}",
+            "lathe-stats: wasm_bytes={} ir_insts={} code_bytes={} compile_ns={} run_ns={} peak_compile_kib={} peak_kib={} tier_functions={} tier_osr={} tier_nested={}",
             self.wasm_bytes,
             self.ir_insts,
             self.code_bytes,
@@ -170,7 +172,8 @@ impl RunStats {
             self.peak_compile_kib,
             self.peak_kib,
             self.tier_functions,
-            self.tier_osr
+            self.tier_osr,
+            self.tier_nested
         )
     }
 
@@ -191,6 +194,7 @@ impl RunStats {
                 "peak_kib" => stats.peak_kib = n,
                 "tier_functions" => stats.tier_functions = n,
                 "tier_osr" => stats.tier_osr = n,
+                "tier_nested" => stats.tier_nested = n,
                 _ => return None,
             }
         }
@@ -273,6 +277,7 @@ fn run_inner(
         if let Some(tier) = tier {
             stats.tier_functions = tier.functions as u64;
             stats.tier_osr = tier.osr_transfers as u64;
+            stats.tier_nested = tier.nested_transfers as u64;
         }
         Ok((code, stats.clone()))
     };
