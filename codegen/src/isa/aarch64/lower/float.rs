@@ -130,20 +130,9 @@ impl RuleCtx<'_, '_> {
     /// two conditions: they are computed into a register and tested.
     pub(super) fn fcmp_impl(&mut self, ty: Type, cc: FloatCC, x: Reg, y: Reg) -> Cond {
         self.emit(MInst::FpuCmp { size: fp_size(ty), rn: x, rm: Some(y) });
-        match cc {
-            FloatCC::Equal => Cond::Eq,
-            FloatCC::NotEqual => Cond::Ne,
-            FloatCC::LessThan => Cond::Mi,
-            FloatCC::LessThanOrEqual => Cond::Ls,
-            FloatCC::GreaterThan => Cond::Gt,
-            FloatCC::GreaterThanOrEqual => Cond::Ge,
-            FloatCC::Ordered => Cond::Vc,
-            FloatCC::Unordered => Cond::Vs,
-            FloatCC::UnorderedOrLessThan => Cond::Lt,
-            FloatCC::UnorderedOrLessThanOrEqual => Cond::Le,
-            FloatCC::UnorderedOrGreaterThan => Cond::Hi,
-            FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
-            FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => {
+        match float_cond(cc) {
+            Some(cond) => cond,
+            None => {
                 // less (mi) or greater (gt): `cset t, gt; csinc t, t, zr, pl`.
                 let gt = self.cset(Cond::Gt);
                 let one = self.csel(CSelOp::Csinc, OperandSize::S32, gt, regs::zr(), Cond::Pl);
@@ -256,4 +245,24 @@ impl RuleCtx<'_, '_> {
         self.emit(MInst::FpuCmp { size, rn: x, rm: Some(hi_r) });
         self.emit(MInst::TrapIf { kind: CondBrKind::Cond(Cond::Ge), code: TrapCode::IntegerOverflow });
     }
+}
+
+/// The one condition that means `cc` after `fcmp x, y`; `None` for `one` and `ueq`, which
+/// need two (less or greater). Shared with the baseline tier.
+pub(crate) fn float_cond(cc: FloatCC) -> Option<Cond> {
+    Some(match cc {
+        FloatCC::Equal => Cond::Eq,
+        FloatCC::NotEqual => Cond::Ne,
+        FloatCC::LessThan => Cond::Mi,
+        FloatCC::LessThanOrEqual => Cond::Ls,
+        FloatCC::GreaterThan => Cond::Gt,
+        FloatCC::GreaterThanOrEqual => Cond::Ge,
+        FloatCC::Ordered => Cond::Vc,
+        FloatCC::Unordered => Cond::Vs,
+        FloatCC::UnorderedOrLessThan => Cond::Lt,
+        FloatCC::UnorderedOrLessThanOrEqual => Cond::Le,
+        FloatCC::UnorderedOrGreaterThan => Cond::Hi,
+        FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
+        FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => return None,
+    })
 }
