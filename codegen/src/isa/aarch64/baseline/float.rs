@@ -49,7 +49,8 @@ impl Emitter<'_> {
                     Opcode::Fdiv => FpuOp2::Div,
                     Opcode::Fmin => FpuOp2::Min,
                     Opcode::Fmax => FpuOp2::Max,
-                    _ => return Some(Err(not_covered(format_args!("`{opcode}` on floats")))),
+                    // Bitwise operations work on the bits, in integer registers.
+                    _ => return None,
                 };
                 let size = fp_size(dfg.value_type(a));
                 self.float_op(res?, &[a, b], |rd, r| Inst::FpuRRR { op, size, rd, rn: r[0], rm: r[1] })
@@ -81,6 +82,8 @@ impl Emitter<'_> {
                     Opcode::FcvtToSint | Opcode::FcvtToUint | Opcode::FcvtToSintSat | Opcode::FcvtToUintSat => {
                         return Some(self.float_to_int(opcode, arg, res?));
                     }
+                    // `bnot` works on the bits, in integer registers.
+                    Opcode::Bnot => return None,
                     _ => return Some(Err(not_covered(format_args!("`{opcode}` on floats")))),
                 };
                 self.float_op(res?, &[arg], |rd, r| Inst::FpuRR { op, size, rd, rn: r[0] })
@@ -170,16 +173,14 @@ impl Emitter<'_> {
         Ok(())
     }
 
-    /// `fcvt_to_{s,u}int{,_sat}`: `fcvtzs`/`fcvtzu` saturate and give 0 for NaN, which is
-    /// the `_sat` semantics; the trapping forms first trap `bad_toint` on NaN and
-    /// `int_ovf` outside the open interval of values whose truncation fits.
+    /// `fcvt_to_{s,u}int{,_sat}`: `fcvtzs`/`fcvtzu` saturate (at 32 or 64 bits) and give 0
+    /// for NaN, which is the `_sat` semantics (narrow results are then clamped to their
+    /// type's range); the trapping forms first trap `bad_toint` on NaN and `int_ovf`
+    /// outside the values whose truncation fits.
     fn float_to_int(&mut self, opcode: Opcode, arg: Value, res: Value) -> Result<(), CodegenError> {
         let dfg = &self.func.dfg;
         let (fty, ity) = (dfg.value_type(arg), dfg.value_type(res));
         let bits = ity.bits();
-        if bits < 32 {
-            return Err(not_covered(format_args!("`{opcode}` to `{ity}`")));
-        }
         let signed = matches!(opcode, Opcode::FcvtToSint | Opcode::FcvtToSintSat);
         let fsize = fp_size(fty);
         let x = freg(self.use_float(arg)?);
@@ -187,12 +188,13 @@ impl Emitter<'_> {
             self.put(Inst::FpuCmp { size: fsize, rn: x, rm: Some(x) });
             self.put(Inst::TrapIf { kind: CondBrKind::Cond(Cond::Vs), code: TrapCode::BadConversionToInteger });
             // The lower bound: the first value below the range whose truncation leaves it
-            // (-2^(n-1) - 1 or -1) when the float type holds it exactly, else the range's
-            // own bottom (-2^(n-1)), included.
+            // (-2^(n-1) - 1 or -1), excluded, when the float type holds it exactly, else
+            // the range's own bottom (-2^(n-1)), included.
             let top = 2f64.powi(if signed { bits as i32 - 1 } else { bits as i32 });
+            let mantissa = if fty == types::F64 { 53 } else { 24 };
             let (low, strict) = match signed {
                 false => (-1.0, true),
-                true if fty == types::F64 && bits == 32 => (-top - 1.0, true),
+                true if bits as i32 <= mantissa => (-top - 1.0, true),
                 true => (-top, false),
             };
             let below = if strict { Cond::Ls } else { Cond::Mi };
@@ -206,8 +208,21 @@ impl Emitter<'_> {
             }
         }
         let r = self.fresh()?;
+        let rd = cached(r);
         let op = if signed { FpToIntOp::Fcvtzs } else { FpToIntOp::Fcvtzu };
-        self.put(Inst::FpuToInt { op, int_size: size_of(ity), fp_size: fsize, rd: cached(r), rn: x });
+        self.put(Inst::FpuToInt { op, int_size: size_of(ity), fp_size: fsize, rd, rn: x });
+        if bits < 32 && matches!(opcode, Opcode::FcvtToSintSat | Opcode::FcvtToUintSat) {
+            let s32 = OperandSize::S32;
+            let clamps: &[(i64, Cond)] = match signed {
+                true => &[((1 << (bits - 1)) - 1, Cond::Gt), (-(1 << (bits - 1)), Cond::Lt)],
+                false => &[((1 << bits) - 1, Cond::Hi)],
+            };
+            for &(limit, beyond) in clamps {
+                self.put_all(Inst::load_constant(x17(), limit as u64, s32));
+                self.put(Inst::AluRRR { op: AluOp::Subs, size: s32, rd: regs::zr(), rn: rd, rm: x17() });
+                self.put(Inst::CSel { op: CSelOp::Csel, size: s32, rd, rn: x17(), rm: rd, cond: beyond });
+            }
+        }
         self.define(res, r);
         Ok(())
     }

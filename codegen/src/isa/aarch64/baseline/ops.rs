@@ -155,7 +155,7 @@ impl Emitter<'_> {
             InstructionData::Unary { opcode, arg } => {
                 let res = res.ok_or_else(uncovered)?;
                 let (ty, from) = (dfg.value_type(res), dfg.value_type(arg));
-                if !ty.is_int() || !from.is_int() {
+                if (!ty.is_int() || !from.is_int()) && opcode != Opcode::Bnot {
                     return Err(uncovered());
                 }
                 let x = self.use_value(arg)?;
@@ -402,7 +402,27 @@ impl Emitter<'_> {
             Opcode::Ishl => AluOp::Lslv,
             Opcode::Ushr => AluOp::Lsrv,
             Opcode::Sshr => AluOp::Asrv,
-            Opcode::Rotl | Opcode::Rotr if bits < 32 => return Err(not_covered("rotations below 32 bits")),
+            Opcode::Rotl | Opcode::Rotr if bits < 32 => {
+                // n = the right rotation modulo the width; rd = (x >> n) | (x << (-n mod
+                // width)) over the zero-extended operand, at 32 bits (the left shift
+                // leaves only bits above the type when n = 0).
+                let s32 = OperandSize::S32;
+                let mask = low_mask(bits.trailing_zeros());
+                let amount = if opcode == Opcode::Rotl {
+                    self.put(Inst::AluRRR { op: AluOp::Sub, size: s32, rd: x17(), rn: zr, rm: y });
+                    x17()
+                } else {
+                    y
+                };
+                self.put(Inst::AluRRImmLogic { op: AluOp::And, size: s32, rd: x17(), rn: amount, imm: mask });
+                self.put(extend(false, bits, x16(), x));
+                self.put(Inst::AluRRR { op: AluOp::Lsrv, size: s32, rd, rn: x16(), rm: x17() });
+                self.put(Inst::AluRRR { op: AluOp::Sub, size: s32, rd: x17(), rn: zr, rm: x17() });
+                self.put(Inst::AluRRImmLogic { op: AluOp::And, size: s32, rd: x17(), rn: x17(), imm: mask });
+                self.put(Inst::AluRRR { op: AluOp::Lslv, size: s32, rd: x16(), rn: x16(), rm: x17() });
+                self.put(Inst::AluRRR { op: AluOp::Orr, size: s32, rd, rn: rd, rm: x16() });
+                return Ok(());
+            }
             Opcode::Rotr => AluOp::Rorv,
             Opcode::Rotl => {
                 self.put(Inst::AluRRR { op: AluOp::Sub, size, rd: x17(), rn: zr, rm: y });
