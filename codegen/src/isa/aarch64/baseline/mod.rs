@@ -25,6 +25,8 @@
 
 mod float;
 mod ops;
+#[cfg(test)]
+mod tests;
 
 use super::abi::{AAPCS64, conv_desc};
 use super::inst::args::{AMode, AluOp, BitfieldOp, CondBrKind, LoadOp, OperandSize, StoreOp};
