@@ -1,6 +1,6 @@
 //! The baseline tier (`opt_level=baseline`): a single pass from IR to machine code, for
 //! compile speed. No mid-end, no VCode, no register allocator: an ISA part
-//! (`isa::x64::baseline`, x86-64 only so far) turns each IR instruction, in layout order,
+//! (`isa::x64::baseline`, `isa::aarch64::baseline`) turns each IR instruction, in layout order,
 //! into machine instructions over physical registers and emits them straight into the
 //! `MachBuffer`, with the same encoder, frame layout, prologue/epilogue and unwind records
 //! as the optimizing pipeline, so `CompiledCode` looks the same to the JIT and the object
@@ -31,6 +31,8 @@
 //!   [`Pins`] pins in a loop region has a register as home while that region runs (see
 //!   `pins.rs`; the edges into and out of a region move pinned values between registers
 //!   and slots). Pinned integer registers may be callee-saved: the prologue saves those.
+//!   Only the x86-64 part pins values so far; the aarch64 part keeps every value in
+//!   its slot.
 //!
 //! # Fallback
 //!
