@@ -31,8 +31,7 @@
 //!   [`Pins`] pins in a loop region has a register as home while that region runs (see
 //!   `pins.rs`; the edges into and out of a region move pinned values between registers
 //!   and slots). Pinned integer registers may be callee-saved: the prologue saves those.
-//!   Only the x86-64 part pins values so far; the aarch64 part keeps every value in
-//!   its slot.
+//!   Only the x86-64 part pins values so far (the aarch64 part pins none).
 //!
 //! # Fallback
 //!
