@@ -42,8 +42,10 @@
 //! reason in [`CompileOptions::baseline_fallback`] so callers can count fallbacks
 //! (`lathe bench compile`, the filetest harness).
 
+mod emit;
 mod pins;
 
+pub use emit::{home_slots, outgoing_area_size, put_frame_items, put_inst, run_tier};
 pub use pins::{PinBudget, Pins};
 
 use crate::entity::EntityRef;
@@ -367,6 +369,17 @@ impl Uses {
     /// Whether value number `v` is read by the instruction at `pos` or a later one.
     pub fn read_from(&self, v: u32, pos: u32) -> bool {
         self.last_use[v as usize] >= pos
+    }
+
+    /// What evicting value number `v` (`dirty` or not) costs at position `pos`, for
+    /// [`RegCache::pick_by`]: a dirty value no longer read costs nothing, a clean one a
+    /// reload if it is read again, a dirty one still read a store now.
+    pub fn eviction_cost(&self, v: u32, dirty: bool, pos: u32) -> u8 {
+        match (dirty, self.read_from(v, pos)) {
+            (true, false) => 0,
+            (false, _) => 1,
+            (true, true) => 2,
+        }
     }
 }
 
