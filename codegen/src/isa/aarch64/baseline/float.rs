@@ -16,10 +16,10 @@ use crate::baseline::not_covered;
 use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Type, Value, types};
 use crate::isa::aarch64::inst::Inst;
 use crate::isa::aarch64::inst::args::{
-    AluOp, CSelOp, Cond, CondBrKind, FpSize, FpToIntOp, FpuOp1, FpuOp2, FpuOp3, IntToFpOp, OperandSize,
+    AluOp, CSelOp, Cond, CondBrKind, FpSize, FpToIntOp, FpuOp2, FpuOp3, IntToFpOp, OperandSize,
 };
 use crate::isa::aarch64::inst::imms::ImmLogic;
-use crate::isa::aarch64::lower::float_cond;
+use crate::isa::aarch64::lower::{float_cond, fpu_op1};
 use crate::isa::aarch64::regs;
 use crate::machinst::Reg;
 use crate::result::CodegenError;
@@ -69,13 +69,7 @@ impl Emitter<'_> {
             InstructionData::Unary { opcode, arg } if is_float(arg) => {
                 let size = fp_size(dfg.value_type(arg));
                 let op = match opcode {
-                    Opcode::Sqrt => FpuOp1::Sqrt,
-                    Opcode::Fneg => FpuOp1::Neg,
-                    Opcode::Fabs => FpuOp1::Abs,
-                    Opcode::Ceil => FpuOp1::RintP,
-                    Opcode::Floor => FpuOp1::RintM,
-                    Opcode::Trunc => FpuOp1::RintZ,
-                    Opcode::Nearest => FpuOp1::RintN,
+                    _ if let Some(op) = fpu_op1(opcode) => op,
                     Opcode::Fpromote | Opcode::Fdemote => {
                         return Some(self.float_op(res?, &[arg], |rd, r| Inst::FpuCvt { from: size, rd, rn: r[0] }));
                     }

@@ -60,13 +60,7 @@ impl RuleCtx<'_, '_> {
     pub(super) fn float_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
         let size = fp_size(ty);
         let fop = match op {
-            Opcode::Sqrt => FpuOp1::Sqrt,
-            Opcode::Fneg => FpuOp1::Neg,
-            Opcode::Fabs => FpuOp1::Abs,
-            Opcode::Ceil => FpuOp1::RintP,
-            Opcode::Floor => FpuOp1::RintM,
-            Opcode::Trunc => FpuOp1::RintZ,
-            Opcode::Nearest => FpuOp1::RintN,
+            _ if let Some(fop) = fpu_op1(op) => fop,
             Opcode::Bnot => {
                 let i = self.int_bits(ty, x);
                 let n = self.alu(size_of(ty), AluOp::Orn, regs::zr(), i);
@@ -264,5 +258,20 @@ pub(crate) fn float_cond(cc: FloatCC) -> Option<Cond> {
         FloatCC::UnorderedOrGreaterThan => Cond::Hi,
         FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
         FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => return None,
+    })
+}
+
+/// The one-instruction float operation of `op` (`sqrt`, `fneg`, `fabs` and the roundings).
+/// Shared with the baseline tier.
+pub(crate) fn fpu_op1(op: Opcode) -> Option<FpuOp1> {
+    Some(match op {
+        Opcode::Sqrt => FpuOp1::Sqrt,
+        Opcode::Fneg => FpuOp1::Neg,
+        Opcode::Fabs => FpuOp1::Abs,
+        Opcode::Ceil => FpuOp1::RintP,
+        Opcode::Floor => FpuOp1::RintM,
+        Opcode::Trunc => FpuOp1::RintZ,
+        Opcode::Nearest => FpuOp1::RintN,
+        _ => return None,
     })
 }

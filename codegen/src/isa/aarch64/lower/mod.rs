@@ -32,7 +32,7 @@ use isle::{Ext, ShiftKind};
 
 mod float;
 
-pub(crate) use float::float_cond;
+pub(crate) use float::{float_cond, fpu_op1};
 mod i128;
 mod int;
 mod mem;
