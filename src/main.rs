@@ -393,7 +393,7 @@ fn cmd_test(paths: &[PathBuf], bless: bool, verbose: bool, target: Option<&str>)
         }
     });
     // The baseline tier's count first: the per-ISA lines lead up to the total.
-    if let Some(line) = summary.baseline_line() {
+    for line in summary.baseline_lines() {
         println!("{line}");
     }
     for line in summary.isa_lines() {

@@ -13,7 +13,7 @@
 //!
 //! | setting | default | what it does in Lathe |
 //! | --- | --- | --- |
-//! | `opt_level` | `none` | `none`: no mid-end, single-pass register allocator; `speed` and `speed_and_size` (the same for now): mid-end and the backtracking allocator; `baseline` (x86-64 only, other targets refuse it): the single-pass baseline tier (`crate::baseline`), no VCode and no register allocator, each IR instruction emitted once in order; a function it cannot compile yet is compiled at `none` instead and the reason recorded (`CompileOptions::baseline_fallback`) |
+//! | `opt_level` | `none` | `none`: no mid-end, single-pass register allocator; `speed` and `speed_and_size` (the same for now): mid-end and the backtracking allocator; `baseline` (x86-64 and aarch64, other targets refuse it): the single-pass baseline tier (`crate::baseline`), no VCode and no register allocator, each IR instruction emitted once in order; a function it cannot compile yet is compiled at `none` instead and the reason recorded (`CompileOptions::baseline_fallback`) |
 //! | `enable_verifier` | `true` | verify the IR before compiling and after every IR-to-IR pass (mid-end, legalization) |
 //! | `regalloc_checker` | `false` | check the allocation with regalloc2's checker (and its SSA validation) |
 //! | `enable_probestack` | `true` | `false`: the prologue allocates a large frame in one step, without reading each page |

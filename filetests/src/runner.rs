@@ -86,7 +86,7 @@ pub struct FileReport {
     /// per family, whatever the number of its `target` lines).
     pub isa_results: Vec<(String, TestOutcome)>,
     /// Functions the baseline tier compiled, and left to `opt_level=none` (`test run`).
-    pub baseline: subtest::run::BaselineCounts,
+    pub baseline: subtest::run::BaselineByIsa,
 }
 
 impl FileReport {
@@ -136,7 +136,7 @@ pub struct Summary {
     pub per_isa: BTreeMap<String, Counts>,
     /// Functions the baseline tier compiled, and left to `opt_level=none`, over every
     /// `test run` file.
-    pub baseline: subtest::run::BaselineCounts,
+    pub baseline: subtest::run::BaselineByIsa,
 }
 
 impl Summary {
@@ -150,19 +150,22 @@ impl Summary {
         for (isa, outcome) in &report.isa_results {
             self.per_isa.entry(isa.clone()).or_default().add(outcome);
         }
-        self.baseline.add(report.baseline);
+        self.baseline.merge(&report.baseline);
     }
 
-    /// The line `lathe test` prints about the baseline tier, when it compiled anything:
-    /// `baseline tier (x86_64): N functions compiled, M fell back to opt_level=none`.
-    pub fn baseline_line(&self) -> Option<String> {
-        let b = self.baseline;
-        (b.compiled + b.fell_back > 0).then(|| {
-            format!(
-                "baseline tier (x86_64): {} functions compiled, {} fell back to opt_level=none",
-                b.compiled, b.fell_back
-            )
-        })
+    /// The lines `lathe test` prints about the baseline tier, one per ISA family it
+    /// compiled anything for: `baseline tier (aarch64): N functions compiled, M fell back
+    /// to opt_level=none`.
+    pub fn baseline_lines(&self) -> Vec<String> {
+        let lines = self.baseline.0.iter().filter(|(_, b)| b.compiled + b.fell_back > 0);
+        lines
+            .map(|(isa, b)| {
+                format!(
+                    "baseline tier ({isa}): {} functions compiled, {} fell back to opt_level=none",
+                    b.compiled, b.fell_back
+                )
+            })
+            .collect()
     }
 
     /// The per-ISA lines `lathe test` prints before the total:
@@ -231,7 +234,7 @@ pub fn run_file(path: &Path, options: &RunOptions) -> FileReport {
         let (outcome, isa_results, baseline) = run_kind_with_isas(path, &source, kind, options);
         report.results.push((kind.clone(), outcome));
         report.isa_results.extend(isa_results);
-        report.baseline.add(baseline);
+        report.baseline.merge(&baseline);
     }
     report
 }
@@ -255,7 +258,7 @@ fn run_kind_with_isas(
     source: &str,
     kind: &str,
     options: &RunOptions,
-) -> (TestOutcome, Vec<(String, TestOutcome)>, subtest::run::BaselineCounts) {
+) -> (TestOutcome, Vec<(String, TestOutcome)>, subtest::run::BaselineByIsa) {
     let display = path.display();
     let test = match subtest::lookup(kind) {
         Lookup::Found(t) => t,

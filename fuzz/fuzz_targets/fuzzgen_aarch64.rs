@@ -1,10 +1,11 @@
 //! Fuzz target `fuzzgen_aarch64`: the bytes become a random valid program (`Config::jit`)
 //! and argument sets, as for `fuzzgen`; the program is compiled for aarch64, linked with the
 //! cross-run driver by `aarch64-linux-gnu-gcc` and run under `qemu-aarch64` (one program per
-//! optimisation level, every argument set in it), and must agree with the interpreter. The
+//! optimisation level: `none`, `speed` and `baseline`, the baseline tier; every argument
+//! set in it), and must agree with the interpreter. The
 //! check is `lathe_fuzzgen::check::check_target_bytes`; a `Mismatch` becomes a crash with
 //! its report, and missing cross tools stop the run naming the Debian packages. Each input
-//! starts qemu twice, so expect a few executions per second.
+//! starts qemu three times, so expect a few executions per second.
 
 #![no_main]
 

@@ -1,6 +1,6 @@
 //! The baseline tier (`opt_level=baseline`): a single pass from IR to machine code, for
 //! compile speed. No mid-end, no VCode, no register allocator: an ISA part
-//! (`isa::x64::baseline`, x86-64 only so far) turns each IR instruction, in layout order,
+//! (`isa::x64::baseline`, `isa::aarch64::baseline`) turns each IR instruction, in layout order,
 //! into machine instructions over physical registers and emits them straight into the
 //! `MachBuffer`, with the same encoder, frame layout, prologue/epilogue and unwind records
 //! as the optimizing pipeline, so `CompiledCode` looks the same to the JIT and the object
@@ -31,6 +31,7 @@
 //!   [`Pins`] pins in a loop region has a register as home while that region runs (see
 //!   `pins.rs`; the edges into and out of a region move pinned values between registers
 //!   and slots). Pinned integer registers may be callee-saved: the prologue saves those.
+//!   Only the x86-64 part pins values so far (the aarch64 part pins none).
 //!
 //! # Fallback
 //!
@@ -41,8 +42,10 @@
 //! reason in [`CompileOptions::baseline_fallback`] so callers can count fallbacks
 //! (`lathe bench compile`, the filetest harness).
 
+mod emit;
 mod pins;
 
+pub use emit::{home_slots, outgoing_area_size, put_frame_items, put_inst, run_tier};
 pub use pins::{PinBudget, Pins};
 
 use crate::entity::EntityRef;
@@ -366,6 +369,17 @@ impl Uses {
     /// Whether value number `v` is read by the instruction at `pos` or a later one.
     pub fn read_from(&self, v: u32, pos: u32) -> bool {
         self.last_use[v as usize] >= pos
+    }
+
+    /// What evicting value number `v` (`dirty` or not) costs at position `pos`, for
+    /// [`RegCache::pick_by`]: a dirty value no longer read costs nothing, a clean one a
+    /// reload if it is read again, a dirty one still read a store now.
+    pub fn eviction_cost(&self, v: u32, dirty: bool, pos: u32) -> u8 {
+        match (dirty, self.read_from(v, pos)) {
+            (true, false) => 0,
+            (false, _) => 1,
+            (true, true) => 2,
+        }
     }
 }
 

@@ -47,14 +47,15 @@ pub trait Backend: Sized + Send + Sync + 'static {
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError>;
     /// Compiles one function with the baseline tier (`opt_level=baseline`, see
-    /// `crate::baseline`). Only x86-64 has the tier so far; other ISAs refuse it.
+    /// `crate::baseline`). Only x86-64 and aarch64 have the tier so far; other ISAs refuse
+    /// it.
     fn compile_baseline(
         target: &Target<Self>,
         func: &Function,
         options: &mut CompileOptions,
     ) -> Result<CompiledCode, CodegenError> {
         let _ = (target, func, options);
-        Err(CodegenError::Unsupported("baseline tier: x86_64 only for now".to_string()))
+        Err(CodegenError::Unsupported("baseline tier: x86_64 and aarch64 only for now".to_string()))
     }
     /// The call-frame facts of every function of the target (the CIE of `.eh_frame`).
     fn unwind_cie(flags: Self::Flags) -> CieDesc;

@@ -57,7 +57,7 @@ pub struct FileContext<'a> {
     pub isa_results: Vec<(String, Result<(), Failure>)>,
     /// Functions compiled at `opt_level=baseline` by the tier itself or by its fallback
     /// (`test run` on x86_64).
-    pub baseline: run::BaselineCounts,
+    pub baseline: run::BaselineByIsa,
 }
 
 impl<'a> FileContext<'a> {
@@ -72,7 +72,7 @@ impl<'a> FileContext<'a> {
             log: String::new(),
             options,
             isa_results: Vec::new(),
-            baseline: run::BaselineCounts::default(),
+            baseline: run::BaselineByIsa::default(),
         }
     }
 }

@@ -1,8 +1,9 @@
 //! The one compare loop of the native checks: the interpreter gives the expected outcome
 //! of every argument set, then a runner (the JIT in `jit`, a cross-run program under
 //! qemu in `cross`) runs the program compiled for a target at `opt_level=none` and
-//! `speed` (and on x86_64 at `baseline`, the baseline tier), with the regalloc2 checker on, and each of its [`CallOutcome`]s must agree
-//! with the interpreter's (`CallOutcome::agrees_with`).
+//! `speed` (and on the ISAs with a baseline tier, x86_64 and aarch64, at `baseline`), with
+//! the regalloc2 checker on, and each of its [`CallOutcome`]s must agree with the
+//! interpreter's (`CallOutcome::agrees_with`).
 //!
 //! Runners only produce outcomes; what counts as a skip or a finding is decided here, so
 //! the host and cross checks report in the same words and the same filetest form.
@@ -52,7 +53,7 @@ pub(super) fn check_interp_vs_runner(
     let runs: Vec<(Vec<DataValue>, Option<CallOutcome>)> =
         inputs.iter().cloned().zip(expected.iter().cloned().map(Some)).collect();
     let mut levels = vec![OptLevel::None, OptLevel::Speed];
-    if target.isa_name() == "x86_64" {
+    if matches!(target.isa_name(), "x86_64" | "aarch64") {
         levels.push(OptLevel::Baseline);
     }
     for level in levels {

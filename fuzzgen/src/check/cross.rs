@@ -48,7 +48,8 @@ impl CrossTarget {
 }
 
 /// Runs `program`'s entry on each of `inputs` in the interpreter and as `target` code
-/// under qemu, at `opt_level=none` and `speed` with the regalloc2 checker on. A function
+/// under qemu, at `opt_level=none` and `speed` (and `baseline` on aarch64) with the
+/// regalloc2 checker on. A function
 /// the backend reports as unsupported, or a signature the entry trampolines cannot carry,
 /// make the program [`Verdict::Skipped`]; any other compile, link or run failure, a fault
 /// outside Lathe's code, or a different result or trap code is a [`Mismatch`].

@@ -6,6 +6,7 @@
 //! The frame layout and the prologue and epilogue are described in `inst/mach.rs`.
 
 pub mod abi;
+mod baseline;
 pub mod emit;
 pub mod inst;
 mod lower;
@@ -53,6 +54,21 @@ impl Backend for Aarch64 {
         let backend = lower::A64Lower { isa_flags, is_pic: flags.is_pic };
         let frame_rules = AArch64FrameRules { sign_return_address: isa_flags.sign_return_address };
         compile_with(func, &backend, &frame_rules, target.machine_env(), flags, options)
+    }
+    fn compile_baseline(
+        target: &A64Isa,
+        func: &Function,
+        options: &mut CompileOptions,
+    ) -> Result<CompiledCode, CodegenError> {
+        let isa_flags = target.typed_flags();
+        let baseline = |func: &Function, flags: &crate::settings::Flags, options: &mut CompileOptions| {
+            baseline::compile(func, flags, isa_flags, options)
+        };
+        crate::baseline::compile_or_fall_back(func, target.settings(), options, baseline, |func, flags, options| {
+            let backend = lower::A64Lower { isa_flags, is_pic: flags.is_pic };
+            let frame_rules = AArch64FrameRules { sign_return_address: isa_flags.sign_return_address };
+            compile_with(func, &backend, &frame_rules, target.machine_env(), flags, options)
+        })
     }
     /// Instructions are 4 bytes; the return address is in x30 at entry, the CFA is SP.
     fn unwind_cie(_: A64Flags) -> CieDesc {

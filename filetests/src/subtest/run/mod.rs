@@ -1,10 +1,11 @@
 //! `test run`: the file's functions are compiled for each target and every `; run:` line
 //! is executed on it and in the interpreter: both must meet the line's expectation and
 //! agree with each other. Unless the file sets `opt_level`, this happens at
-//! `opt_level=none` and at `opt_level=speed`, and on x86_64 also at `opt_level=baseline`
-//! (the baseline tier, `lathe_codegen::baseline`); the regalloc2 checker is always on. At
-//! `baseline`, the functions the tier compiled itself and those it left to
-//! `opt_level=none` are counted ([`BaselineCounts`], in `FileContext::baseline`).
+//! `opt_level=none` and at `opt_level=speed`, and on the ISAs with a baseline tier
+//! ([`BASELINE_ISAS`]: x86_64 and aarch64) also at `opt_level=baseline` (the baseline tier,
+//! `lathe_codegen::baseline`); the regalloc2 checker is always on. At `baseline`, the
+//! functions the tier compiled itself and those it left to `opt_level=none` are counted
+//! per ISA family ([`BaselineByIsa`], in `FileContext::baseline`).
 //!
 //! How the code runs (a [`Runner`]): targets the host runs go through the JIT (`jit`); a
 //! target of another architecture goes through an object file linked with a C driver and
@@ -213,7 +214,9 @@ impl SubTest for Run {
             };
             let levels: Vec<OptLevel> = match spec.opt_level_set {
                 true => vec![spec.flags.opt_level],
-                false if spec.family == "x86_64" => vec![OptLevel::None, OptLevel::Speed, OptLevel::Baseline],
+                false if BASELINE_ISAS.contains(&spec.family.as_str()) => {
+                    vec![OptLevel::None, OptLevel::Speed, OptLevel::Baseline]
+                }
                 false => vec![OptLevel::None, OptLevel::Speed],
             };
             for level in levels {
@@ -228,7 +231,7 @@ impl SubTest for Run {
                     }
                 };
                 if level == OptLevel::Baseline {
-                    ctx.baseline.add(count_baseline(&*isa, &funcs));
+                    ctx.baseline.add(&spec.family, count_baseline(&*isa, &funcs));
                 }
                 let results = match runner.run(&*isa, &funcs, &runs) {
                     Ok(r) => r,
@@ -287,6 +290,10 @@ impl SubTest for Run {
     }
 }
 
+/// The ISA families whose `test run` configurations also run at `opt_level=baseline`
+/// (those with a baseline tier; other ISAs refuse the level).
+pub const BASELINE_ISAS: [&str; 2] = ["x86_64", "aarch64"];
+
 /// How many functions of a file the baseline tier compiled, and how many it left to
 /// `opt_level=none` (the fallback of `lathe_codegen::baseline`).
 #[derive(Copy, Clone, Debug, Default, PartialEq, Eq)]
@@ -302,6 +309,23 @@ impl BaselineCounts {
     pub fn add(&mut self, other: BaselineCounts) {
         self.compiled += other.compiled;
         self.fell_back += other.fell_back;
+    }
+}
+
+/// [`BaselineCounts`] per ISA family.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BaselineByIsa(pub BTreeMap<String, BaselineCounts>);
+
+impl BaselineByIsa {
+    /// Adds `counts` to `family`'s.
+    pub fn add(&mut self, family: &str, counts: BaselineCounts) {
+        self.0.entry(family.to_string()).or_default().add(counts);
+    }
+    /// Adds every family's counts of `other`.
+    pub fn merge(&mut self, other: &BaselineByIsa) {
+        for (family, &counts) in &other.0 {
+            self.add(family, counts);
+        }
     }
 }
 

@@ -60,13 +60,7 @@ impl RuleCtx<'_, '_> {
     pub(super) fn float_unary(&mut self, op: Opcode, ty: Type, x: Reg) -> Reg {
         let size = fp_size(ty);
         let fop = match op {
-            Opcode::Sqrt => FpuOp1::Sqrt,
-            Opcode::Fneg => FpuOp1::Neg,
-            Opcode::Fabs => FpuOp1::Abs,
-            Opcode::Ceil => FpuOp1::RintP,
-            Opcode::Floor => FpuOp1::RintM,
-            Opcode::Trunc => FpuOp1::RintZ,
-            Opcode::Nearest => FpuOp1::RintN,
+            _ if let Some(fop) = fpu_op1(op) => fop,
             Opcode::Bnot => {
                 let i = self.int_bits(ty, x);
                 let n = self.alu(size_of(ty), AluOp::Orn, regs::zr(), i);
@@ -130,20 +124,9 @@ impl RuleCtx<'_, '_> {
     /// two conditions: they are computed into a register and tested.
     pub(super) fn fcmp_impl(&mut self, ty: Type, cc: FloatCC, x: Reg, y: Reg) -> Cond {
         self.emit(MInst::FpuCmp { size: fp_size(ty), rn: x, rm: Some(y) });
-        match cc {
-            FloatCC::Equal => Cond::Eq,
-            FloatCC::NotEqual => Cond::Ne,
-            FloatCC::LessThan => Cond::Mi,
-            FloatCC::LessThanOrEqual => Cond::Ls,
-            FloatCC::GreaterThan => Cond::Gt,
-            FloatCC::GreaterThanOrEqual => Cond::Ge,
-            FloatCC::Ordered => Cond::Vc,
-            FloatCC::Unordered => Cond::Vs,
-            FloatCC::UnorderedOrLessThan => Cond::Lt,
-            FloatCC::UnorderedOrLessThanOrEqual => Cond::Le,
-            FloatCC::UnorderedOrGreaterThan => Cond::Hi,
-            FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
-            FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => {
+        match float_cond(cc) {
+            Some(cond) => cond,
+            None => {
                 // less (mi) or greater (gt): `cset t, gt; csinc t, t, zr, pl`.
                 let gt = self.cset(Cond::Gt);
                 let one = self.csel(CSelOp::Csinc, OperandSize::S32, gt, regs::zr(), Cond::Pl);
@@ -256,4 +239,39 @@ impl RuleCtx<'_, '_> {
         self.emit(MInst::FpuCmp { size, rn: x, rm: Some(hi_r) });
         self.emit(MInst::TrapIf { kind: CondBrKind::Cond(Cond::Ge), code: TrapCode::IntegerOverflow });
     }
+}
+
+/// The one condition that means `cc` after `fcmp x, y`; `None` for `one` and `ueq`, which
+/// need two (less or greater). Shared with the baseline tier.
+pub(crate) fn float_cond(cc: FloatCC) -> Option<Cond> {
+    Some(match cc {
+        FloatCC::Equal => Cond::Eq,
+        FloatCC::NotEqual => Cond::Ne,
+        FloatCC::LessThan => Cond::Mi,
+        FloatCC::LessThanOrEqual => Cond::Ls,
+        FloatCC::GreaterThan => Cond::Gt,
+        FloatCC::GreaterThanOrEqual => Cond::Ge,
+        FloatCC::Ordered => Cond::Vc,
+        FloatCC::Unordered => Cond::Vs,
+        FloatCC::UnorderedOrLessThan => Cond::Lt,
+        FloatCC::UnorderedOrLessThanOrEqual => Cond::Le,
+        FloatCC::UnorderedOrGreaterThan => Cond::Hi,
+        FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
+        FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => return None,
+    })
+}
+
+/// The one-instruction float operation of `op` (`sqrt`, `fneg`, `fabs` and the roundings).
+/// Shared with the baseline tier.
+pub(crate) fn fpu_op1(op: Opcode) -> Option<FpuOp1> {
+    Some(match op {
+        Opcode::Sqrt => FpuOp1::Sqrt,
+        Opcode::Fneg => FpuOp1::Neg,
+        Opcode::Fabs => FpuOp1::Abs,
+        Opcode::Ceil => FpuOp1::RintP,
+        Opcode::Floor => FpuOp1::RintM,
+        Opcode::Trunc => FpuOp1::RintZ,
+        Opcode::Nearest => FpuOp1::RintN,
+        _ => return None,
+    })
 }

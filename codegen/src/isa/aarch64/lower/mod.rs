@@ -31,6 +31,8 @@ use crate::isle_view::InstData;
 use isle::{Ext, ShiftKind};
 
 mod float;
+
+pub(crate) use float::{float_cond, fpu_op1};
 mod i128;
 mod int;
 mod mem;
@@ -58,7 +60,7 @@ fn unsigned(ty: Type, k: i64) -> u64 {
 }
 
 /// The condition of an integer comparison, after `cmp x, y`.
-fn int_cond(cc: IntCC) -> Cond {
+pub(crate) fn int_cond(cc: IntCC) -> Cond {
     match cc {
         IntCC::Equal => Cond::Eq,
         IntCC::NotEqual => Cond::Ne,
@@ -74,7 +76,7 @@ fn int_cond(cc: IntCC) -> Cond {
 }
 
 /// Whether a comparison looks at its operands as signed numbers.
-fn is_signed(cc: IntCC) -> bool {
+pub(crate) fn is_signed(cc: IntCC) -> bool {
     matches!(
         cc,
         IntCC::SignedLessThan

@@ -37,13 +37,12 @@ use crate::ir::{
 };
 use crate::machinst::abi::{ArgLoc, CallLayout, ParamLoc, RetLoc};
 use crate::machinst::{
-    CompileOptions, CompiledCode, EmitState, FrameInfo, FrameItem, MachBuffer, MachInst, MachLabel, PRegSet, Pass, Reg,
-    RegClass, UnwindInst, UnwindRecord,
+    CompileOptions, CompiledCode, FrameInfo, FrameItem, MachBuffer, MachInst, MachLabel, PRegSet, Reg, RegClass,
+    UnwindInst, UnwindRecord,
 };
 use crate::result::CodegenError;
 use crate::settings::Flags;
 use std::fmt::Write;
-use std::time::Instant;
 
 /// The hardware numbers of the cache registers, by cache index.
 const POOL: [u8; 8] = [0, 1, 2, 6, 7, 8, 9, 10];
@@ -77,24 +76,9 @@ pub fn compile(
     isa_flags: super::X64Flags,
     options: &mut CompileOptions,
 ) -> Result<CompiledCode, CodegenError> {
-    let start = Instant::now();
-    let verify_before = options.times.verify;
-    let func = crate::baseline::prepare(func, flags, options)?;
-    let want_listing = options.want_listing || options.print_after == Some(Pass::Emit);
-    let result = Emitter::new(&func, flags, isa_flags, want_listing).and_then(Emitter::run);
-    // The whole pass counts as emission (there is no separate lowering or allocation).
-    options.times.emit += start.elapsed().saturating_sub(options.times.verify - verify_before);
-    let mut code = result?;
-    if !flags.unwind_info {
-        code.unwind.clear();
-    }
-    if options.print_after == Some(Pass::Emit) {
-        options.printed = Some(code.listing.clone().unwrap_or_default());
-    }
-    if !options.want_listing {
-        code.listing = None;
-    }
-    Ok(code)
+    crate::baseline::run_tier(func, flags, options, |func, want_listing| {
+        Emitter::new(func, flags, isa_flags, want_listing).and_then(Emitter::run)
+    })
 }
 
 /// The state of the one pass over a function.
@@ -189,17 +173,7 @@ impl<'f> Emitter<'f> {
         }
         let mut slots = Vec::new();
         let slots_size = layout_stack_slots(func, &mut slots);
-        // Outgoing arguments and return areas: room for the largest call the function may
-        // make (any signature it declares; those the tier cannot call make it fall back
-        // later).
-        let outgoing = func
-            .dfg
-            .signatures
-            .iter()
-            .filter_map(|(_, sig)| CallLayout::new(conv_desc(sig.call_conv).ok()?, sig).ok())
-            .map(|l| l.stack_args_size.next_multiple_of(8) + l.ret_area_size)
-            .max()
-            .unwrap_or(0);
+        let outgoing = crate::baseline::outgoing_area_size(func, conv_desc);
         let num_values = func.dfg.num_values();
         let uses = Uses::compute(func);
         let budget = PinBudget {
@@ -210,15 +184,11 @@ impl<'f> Emitter<'f> {
         };
         let pins = Pins::choose(func, &uses, budget);
         let saved = PINNED[..pins.num_int().min(CALLEE_SAVED_PINS)].iter().map(|&e| gpr(e)).collect();
-        let max_params = func.layout.blocks().map(|b| func.dfg.block_params(b).len()).max().unwrap_or(0);
-        // One home per value, one slot for the address of the function's own return
-        // area, and staging slots for the parallel copies of branches to the block with
-        // the most parameters.
         let frame = crate::machinst::abi::frame::layout(
             &FRAME,
             outgoing,
             slots_size,
-            (num_values + 1 + max_params) as u32,
+            crate::baseline::home_slots(func),
             saved,
             flags.stack_probe_interval(),
         );
@@ -298,25 +268,12 @@ impl<'f> Emitter<'f> {
 
     /// Emits one instruction that `next` follows.
     fn put_before(&mut self, inst: Inst, next: Option<MachLabel>) {
-        let state = EmitState { frame: &self.frame, next_block: next };
-        if self.buf.island_needed(Inst::WORST_CASE_SIZE) {
-            self.buf.emit_island(Inst::WORST_CASE_SIZE, &mut |buf, after| Inst::gen_jump(after).emit(buf, &state));
-        }
-        if let Some(l) = &mut self.listing {
-            for line in inst.print_emitted(&state).lines() {
-                let _ = writeln!(l, "  {line}");
-            }
-        }
-        inst.emit(&mut self.buf, &state);
+        crate::baseline::put_inst(&mut self.buf, &self.frame, next, &mut self.listing, inst);
     }
 
     fn put_frame(&mut self, items: Vec<FrameItem<Inst>>) {
-        for item in items {
-            match item {
-                FrameItem::Inst(inst) => self.put(inst),
-                FrameItem::Unwind(inst) => self.unwind.push(UnwindRecord { offset: self.buf.cur_offset(), inst }),
-            }
-        }
+        let (buf, frame, next) = (&mut self.buf, &self.frame, self.next);
+        crate::baseline::put_frame_items(buf, frame, next, &mut self.listing, &mut self.unwind, items);
     }
 
     /// SP offset of `v`'s home.
@@ -397,14 +354,8 @@ impl<'f> Emitter<'f> {
     /// A pinned cache register to overwrite; a dirty value evicted from it that this or a
     /// later instruction reads is stored to its home first.
     fn pick(&mut self) -> Result<usize, CodegenError> {
-        // Cheapest first: a dirty value no longer read (nothing to store), a clean one (a
-        // reload if read again), a dirty one still read (a store now).
         let (uses, pos) = (&self.uses, self.pos);
-        let cost = |v, dirty| match (dirty, uses.read_from(v, pos)) {
-            (true, false) => 0,
-            (false, _) => 1,
-            (true, true) => 2,
-        };
+        let cost = |v, dirty| uses.eviction_cost(v, dirty, pos);
         let (r, evicted) =
             self.cache.pick_by(cost).ok_or_else(|| not_covered("an instruction needing more than 8 registers"))?;
         if let Some(v) = evicted {
@@ -1115,10 +1066,10 @@ block0(v0: i64, v1: i64):
     #[test]
     fn other_isas_refuse_the_tier() {
         let text = "function %f() {\nblock0:\n    return\n}\n";
-        for name in ["aarch64", "riscv64", "s390x"] {
+        for name in ["riscv64", "s390x"] {
             let (code, options) = compile(text, &*isa(name, OptLevel::Baseline));
             let e = code.unwrap_err();
-            assert_eq!(e.to_string(), "unsupported: baseline tier: x86_64 only for now", "{name}");
+            assert_eq!(e.to_string(), "unsupported: baseline tier: x86_64 and aarch64 only for now", "{name}");
             assert_eq!(options.baseline_fallback, None);
         }
     }
