@@ -218,6 +218,12 @@ pub struct FinishedBuffer {
 }
 
 impl<L: LabelUse> MachBuffer<L> {
+    /// Makes room for `bytes` more bytes of code, so that a caller that can estimate the
+    /// size avoids growing (copying) the buffer as it emits.
+    pub fn reserve(&mut self, bytes: usize) {
+        self.data.reserve(bytes);
+    }
+
     /// An empty buffer with `num_blocks` block labels, writing multi-byte values in
     /// `endianness`.
     pub fn new(num_blocks: u32, endianness: Endianness) -> Self {
