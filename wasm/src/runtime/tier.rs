@@ -337,8 +337,22 @@ fn compile_job(
     ctx: &mut lathe_frontend::FunctionBuilderContext,
 ) -> Done {
     let options = TranslateOptions { tier: TierMode::Optimized { osr_loop: job.osr }, ..options };
-    let code = translate::translate_function(&job.module, job.func, options, ctx).and_then(|ir| {
-        isa.compile_function(&ir, false).map_err(|e| WasmError::Codegen { func: job.func, message: e.to_string() })
+    // A panic in the compiler is a bug, but it must not kill the background thread
+    // silently (every later job would stay in the first tier) nor unwind through compiled
+    // code when the store's own thread compiles: it becomes this job's failure.
+    let compile = std::panic::AssertUnwindSafe(|| {
+        translate::translate_function(&job.module, job.func, options, ctx).and_then(|ir| {
+            isa.compile_function(&ir, false).map_err(|e| WasmError::Codegen { func: job.func, message: e.to_string() })
+        })
+    });
+    let code = std::panic::catch_unwind(compile).unwrap_or_else(|panic| {
+        *ctx = lathe_frontend::FunctionBuilderContext::new();
+        let what = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        Err(WasmError::Codegen { func: job.func, message: format!("the optimizing compile panicked: {what}") })
     });
     let enclosing = match (job.osr, &code) {
         (Some(l), Ok(_)) => translate::tier::enclosing_loops(&job.module, job.func, l).unwrap_or_default(),
@@ -372,4 +386,63 @@ pub(crate) extern "C" fn tier_up(vmctx: *mut crate::vmctx::VmCtx, func: u32, sit
         counters[defined as usize] = tier.threshold();
     }
     tier.on_count(instances, instance as u32, func, site) as u64
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use lathe_codegen::isa::{IsaFlagValues, Triple};
+    use lathe_codegen::machinst::{CieDesc, CompileOptions};
+    use lathe_codegen::result::CodegenError;
+    use lathe_codegen::settings::Flags;
+
+    /// The host ISA, except that compiling panics (a compiler bug, as the job sees it).
+    struct Panicking(Box<dyn TargetIsa>);
+
+    impl TargetIsa for Panicking {
+        fn name(&self) -> &'static str {
+            self.0.name()
+        }
+        fn triple(&self) -> &Triple {
+            self.0.triple()
+        }
+        fn flags(&self) -> &Flags {
+            self.0.flags()
+        }
+        fn isa_flags(&self) -> IsaFlagValues {
+            self.0.isa_flags()
+        }
+        fn compile_function_with(
+            &self,
+            _: &lathe_codegen::ir::Function,
+            _: &mut CompileOptions,
+        ) -> Result<CompiledCode, CodegenError> {
+            panic!("injected compiler bug")
+        }
+        fn unwind_cie(&self) -> CieDesc {
+            self.0.unwind_cie()
+        }
+    }
+
+    #[test]
+    fn a_panicking_compile_is_the_jobs_failure_and_the_context_stays_usable() {
+        let buf = wast::parser::ParseBuffer::new("(module (func (result i32) (i32.const 7)))").expect("lexes");
+        let mut wat: wast::Wat = wast::parser::parse(&buf).expect("parses");
+        let bytes = wat.encode().expect("encodes");
+        let module = Arc::new(crate::module::parse(&bytes).expect("valid"));
+        let host = lathe_codegen::isa::host_isa(Flags::default()).expect("host ISA");
+        let job = Job { module, instance: 0, func: 0, osr: None };
+        let mut ctx = lathe_frontend::FunctionBuilderContext::new();
+        let done = compile_job(&Panicking(host), TranslateOptions::default(), &job, &mut ctx);
+        match done.code {
+            Err(WasmError::Codegen { func: 0, message }) => {
+                assert!(message.contains("injected compiler bug"), "{message}")
+            }
+            other => panic!("expected the panic as a codegen error, got {:?}", other.map(|_| ())),
+        }
+        // The next job on the same thread compiles normally.
+        let host = lathe_codegen::isa::host_isa(Flags::default()).expect("host ISA");
+        let done = compile_job(&*host, TranslateOptions::default(), &job, &mut ctx);
+        assert!(done.code.is_ok());
+    }
 }
