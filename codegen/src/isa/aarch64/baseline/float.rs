@@ -16,10 +16,10 @@ use crate::baseline::not_covered;
 use crate::ir::{FloatCC, Inst as IrInst, InstructionData, Opcode, TrapCode, Type, Value, types};
 use crate::isa::aarch64::inst::Inst;
 use crate::isa::aarch64::inst::args::{
-    AluOp, CSelOp, Cond, CondBrKind, FpSize, FpToIntOp, FpuOp2, FpuOp3, IntToFpOp, OperandSize,
+    AluOp, CSelOp, Cond, CondBrKind, FpSize, FpToIntOp, FpuOp3, IntToFpOp, OperandSize,
 };
 use crate::isa::aarch64::inst::imms::ImmLogic;
-use crate::isa::aarch64::lower::{float_cond, fpu_op1};
+use crate::isa::aarch64::lower::{float_cond, fpu_op1, fpu_op2};
 use crate::isa::aarch64::regs;
 use crate::machinst::Reg;
 use crate::result::CodegenError;
@@ -42,16 +42,8 @@ impl Emitter<'_> {
         Some(match data {
             InstructionData::Binary { opcode: Opcode::Fcopysign, args: [a, b] } => self.copysign(a, b, res?),
             InstructionData::Binary { opcode, args: [a, b] } if is_float(a) => {
-                let op = match opcode {
-                    Opcode::Fadd => FpuOp2::Add,
-                    Opcode::Fsub => FpuOp2::Sub,
-                    Opcode::Fmul => FpuOp2::Mul,
-                    Opcode::Fdiv => FpuOp2::Div,
-                    Opcode::Fmin => FpuOp2::Min,
-                    Opcode::Fmax => FpuOp2::Max,
-                    // Bitwise operations work on the bits, in integer registers.
-                    _ => return None,
-                };
+                // Bitwise operations work on the bits, in integer registers.
+                let op = fpu_op2(opcode)?;
                 let size = fp_size(dfg.value_type(a));
                 self.float_op(res?, &[a, b], |rd, r| Inst::FpuRRR { op, size, rd, rn: r[0], rm: r[1] })
             }

@@ -77,12 +77,7 @@ impl RuleCtx<'_, '_> {
     pub(super) fn float_binary(&mut self, op: Opcode, ty: Type, x: Reg, y: Reg) -> Reg {
         let size = fp_size(ty);
         let fop = match op {
-            Opcode::Fadd => FpuOp2::Add,
-            Opcode::Fsub => FpuOp2::Sub,
-            Opcode::Fmul => FpuOp2::Mul,
-            Opcode::Fdiv => FpuOp2::Div,
-            Opcode::Fmin => FpuOp2::Min,
-            Opcode::Fmax => FpuOp2::Max,
+            _ if let Some(fop) = fpu_op2(op) => fop,
             Opcode::Fcopysign => {
                 // The sign bit of y with the other bits of x (`bfxil`).
                 let (xi, yi) = (self.int_bits(ty, x), self.int_bits(ty, y));
@@ -258,6 +253,20 @@ pub(crate) fn float_cond(cc: FloatCC) -> Option<Cond> {
         FloatCC::UnorderedOrGreaterThan => Cond::Hi,
         FloatCC::UnorderedOrGreaterThanOrEqual => Cond::Pl,
         FloatCC::OrderedNotEqual | FloatCC::UnorderedOrEqual => return None,
+    })
+}
+
+/// The two-operand float instruction of `op` (`fadd`, `fsub`, `fmul`, `fdiv`, `fmin`,
+/// `fmax`). Shared with the baseline tier.
+pub(crate) fn fpu_op2(op: Opcode) -> Option<FpuOp2> {
+    Some(match op {
+        Opcode::Fadd => FpuOp2::Add,
+        Opcode::Fsub => FpuOp2::Sub,
+        Opcode::Fmul => FpuOp2::Mul,
+        Opcode::Fdiv => FpuOp2::Div,
+        Opcode::Fmin => FpuOp2::Min,
+        Opcode::Fmax => FpuOp2::Max,
+        _ => return None,
     })
 }
 

@@ -32,7 +32,7 @@ use isle::{Ext, ShiftKind};
 
 mod float;
 
-pub(crate) use float::{float_cond, fpu_op1};
+pub(crate) use float::{float_cond, fpu_op1, fpu_op2};
 mod i128;
 mod int;
 mod mem;
