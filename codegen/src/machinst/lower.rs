@@ -2,12 +2,19 @@
 //! backend (its ISLE rules) to turn each instruction into machine instructions over
 //! virtual registers, producing [`VCode`].
 //!
-//! Within a block, instructions are lowered from last to first. An instruction is lowered
-//! only if it has side effects or one of its results is needed: by a later instruction of
-//! the block that asked for it in a register ([`Lower::put_in_reg`]), or by another block.
-//! So a rule that folds an operand into its user (an `iconst` into an immediate, an
-//! `icmp` into a branch) simply does not ask for that operand, and the folded instruction
-//! is never lowered on its own if nothing else needs it.
+//! Everything is lowered backward: the IR blocks from last to first in the lowering order
+//! (a reverse post-order, so a block comes after the blocks that dominate it), and within
+//! a block the instructions from last to first. An instruction is lowered only if it has
+//! side effects or one of its results is needed: by an instruction already lowered that
+//! asked for it in a register ([`Lower::put_in_reg`]), or as a branch argument. So a rule
+//! that folds an operand into its user (an `iconst` into an immediate, an `icmp` into a
+//! branch, an address into an addressing mode) simply does not ask for that operand, and
+//! the folded instruction is never lowered on its own if nothing else needs it, also
+//! when the users are in other blocks. (A use in a block that the order places before the
+//! definition's, which only cold blocks moved to the end make possible, counts as needed
+//! from the start.) The split-edge blocks are lowered last, after the terminators whose
+//! results they pass. Each block's machine instructions are kept until all are lowered,
+//! then handed to the [`VCodeBuilder`] in program order.
 //!
 //! Each IR value has one virtual register. A rule that computes a value in a register of
 //! its own choosing names it with [`Lower::set_output`]; the value's register becomes an
@@ -105,17 +112,30 @@ pub fn class_of(ty: Type) -> RegClass {
     if ty.is_float() || ty.is_vector() { RegClass::Float } else { RegClass::Int }
 }
 
+/// Where the lowered parts of one block are, from its lowering until it is handed to the
+/// VCode: ranges of `chunks`, `pending_regs` (its parameters) and `pending_succs`.
+#[derive(Copy, Clone, Default)]
+struct Pending {
+    chunks: (u32, u32),
+    /// The end of its instructions in `block_insts` (they start at its first chunk's).
+    insts_end: u32,
+    params: (u32, u32),
+    succs: (u32, u32),
+}
+
 /// The state of lowering one function.
 pub struct Lower<'f, I: MachInst> {
     /// The function being lowered.
     pub f: &'f Function,
     vcode: VCodeBuilder<I>,
     value_regs: SecondaryMap<Value, Option<ValueRegs>>,
-    /// Values needed in a register by an instruction already lowered (or by another block).
+    /// Values needed in a register by an instruction already lowered (or as a branch
+    /// argument, or by a block lowered after the definition's).
     needed: SecondaryMap<Value, bool>,
-    /// Machine instructions of the current block: one chunk per IR instruction, each in
-    /// order, the chunks in reverse order (the block is lowered backward).
-    /// (Reused from block to block: lowering allocates nothing per instruction here.)
+    /// Machine instructions of the function: one chunk per IR instruction, each in order,
+    /// the chunks of a block in reverse order (it is lowered backward), the blocks in the
+    /// order they were lowered ([`Pending`] says where each one's are).
+    /// (Lowering allocates nothing per instruction here.)
     block_insts: Vec<Option<I>>,
     /// Where each finished chunk starts in `block_insts`, with its source location and IR
     /// instruction.
@@ -124,14 +144,17 @@ pub struct Lower<'f, I: MachInst> {
     chunk_start: usize,
     /// Scratch: indices of `block_insts` in program order, while a block is flushed.
     order: Vec<usize>,
-    /// Scratch, reused from block to block: registers of block parameters and branch
-    /// arguments.
-    scratch_regs: Vec<Reg>,
+    /// Per block of the lowering order: where its lowered parts are, until it is flushed.
+    pending: Vec<Pending>,
+    /// The registers of block parameters and branch arguments ([`Pending`] ranges).
+    pending_regs: Vec<Reg>,
+    /// Successor edges: the target's VCode block and its range of `pending_regs`.
+    pending_succs: Vec<(u32, u32, u32)>,
     /// Scratch, reused from block to block: the labels of a terminator's successors.
     scratch_labels: Vec<MachLabel>,
     /// Instructions of `block_insts` reported at another location than their chunk's (a
     /// merged load keeps its own, so a fault in it is reported where the load was), by
-    /// increasing index (`block_insts` only grows while a block is lowered).
+    /// increasing index (`block_insts` only grows while the function is lowered).
     srcloc_overrides: Vec<(usize, SourceLoc)>,
     cur_srcloc: SourceLoc,
     /// The IR instruction being lowered (`None` for the driver's own instructions).
@@ -189,7 +212,9 @@ impl<'f, I: MachInst> Lower<'f, I> {
             chunks: Vec::new(),
             chunk_start: 0,
             order: Vec::new(),
-            scratch_regs: Vec::new(),
+            pending: Vec::new(),
+            pending_regs: Vec::new(),
+            pending_succs: Vec::new(),
             scratch_labels: Vec::new(),
             srcloc_overrides: Vec::new(),
             cur_srcloc: SourceLoc::default(),
@@ -428,16 +453,32 @@ impl<'f, I: MachInst> Lower<'f, I> {
         self.chunk_start = self.block_insts.len();
     }
 
-    fn flush_block(&mut self) {
+    /// Records where the parts of block `index` (just lowered) are: its chunks from
+    /// `chunks0`, its parameters in `params`, its successors from `succs0`.
+    fn end_block(&mut self, index: usize, chunks0: usize, params: (usize, usize), succs0: usize) {
+        self.pending[index] = Pending {
+            chunks: (chunks0 as u32, self.chunks.len() as u32),
+            insts_end: self.block_insts.len() as u32,
+            params: (params.0 as u32, params.1 as u32),
+            succs: (succs0 as u32, self.pending_succs.len() as u32),
+        };
+    }
+
+    /// Hands block `index` (of `name`) to the VCode: its parameters, its instructions in
+    /// program order less those the ISA finds redundant, its successors.
+    fn flush_block(&mut self, index: usize, name: BlockName) {
+        let p = self.pending[index];
+        self.vcode.start_block(name, &self.pending_regs[p.params.0 as usize..p.params.1 as usize]);
+        let chunks = p.chunks.0 as usize..p.chunks.1 as usize;
         // The block's instructions in program order (chunks were built last to first).
         self.order.clear();
-        let mut end = self.block_insts.len();
-        for &(start, ..) in self.chunks.iter().rev() {
+        let mut end = p.insts_end as usize;
+        for &(start, ..) in self.chunks[chunks.clone()].iter().rev() {
             self.order.extend((start..end).filter(|&i| self.block_insts[i].is_some()));
             end = start;
         }
         // Leave out what the ISA finds redundant between its neighbours (a flags test
-        // repeating what the previous instruction set).
+        // repeating what the previous instruction set). Every alias is known by now.
         let mut prev: Option<usize> = None;
         for k in 0..self.order.len() {
             let cur = self.order[k];
@@ -455,8 +496,8 @@ impl<'f, I: MachInst> Lower<'f, I> {
                 prev = Some(cur);
             }
         }
-        let mut end = self.block_insts.len();
-        for &(start, loc, ir_inst) in self.chunks.iter().rev() {
+        let mut end = p.insts_end as usize;
+        for &(start, loc, ir_inst) in self.chunks[chunks].iter().rev() {
             for (index, slot) in self.block_insts[start..end].iter_mut().enumerate() {
                 if let Some(i) = slot.take() {
                     // Overrides are recorded as instructions are emitted, so by increasing
@@ -473,11 +514,9 @@ impl<'f, I: MachInst> Lower<'f, I> {
             }
             end = start;
         }
-        self.block_rules.clear();
-        self.srcloc_overrides.clear();
-        self.chunks.clear();
-        self.block_insts.clear();
-        self.chunk_start = 0;
+        for &(target, a0, a1) in &self.pending_succs[p.succs.0 as usize..p.succs.1 as usize] {
+            self.vcode.add_succ(target, &self.pending_regs[a0 as usize..a1 as usize]);
+        }
     }
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
@@ -493,21 +532,21 @@ impl<'f, I: MachInst> Lower<'f, I> {
     }
 }
 
-/// Marks the values used across blocks (and as branch arguments) as needed, so they are
-/// computed wherever they are defined, and counts every use.
+/// Counts every use of every value, and marks as needed from the start the values whose
+/// use may come too late to be seen: branch arguments (always in registers), and uses in
+/// a block that is lowered after the definition's (see the module doc).
 /// Returns how many IR instructions the lowered blocks hold.
 fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLoweringOrder) -> usize {
     let f = ctx.f;
     let mut vals = Vec::new();
     let mut num_insts = 0;
-    for lb in &order.blocks {
+    for (index, lb) in order.blocks.iter().enumerate() {
         let LoweredBlock::Orig(b) = *lb else { continue };
         for inst in f.layout.block_insts(b) {
             num_insts += 1;
             vals.clear();
             f.dfg.inst_values_into(inst, &mut vals);
-            // Operands come first in `vals`, then branch arguments, which are always
-            // needed in registers.
+            // Operands come first in `vals`, then branch arguments.
             let num_operands = f.dfg.inst_args(inst).len();
             for (k, &v) in vals.iter().enumerate() {
                 let v = f.dfg.resolve_aliases(v);
@@ -517,7 +556,14 @@ fn mark_cross_block_uses<I: MachInst>(ctx: &mut Lower<'_, I>, order: &BlockLower
                     ValueDef::Param(pb, _) => Some(pb),
                     _ => None,
                 };
-                if def_block != Some(b) || k >= num_operands {
+                // Blocks are lowered last to first: a use in a later block is lowered
+                // before the definition and marks it needed if it asks for a register.
+                let seen_in_time = match def_block {
+                    Some(d) if d == b => true,
+                    Some(d) => order.lowered_index(d).is_some_and(|di| (di as usize) < index),
+                    None => false,
+                };
+                if !seen_in_time || k >= num_operands {
                     ctx.needed[v] = true;
                 }
             }
@@ -536,70 +582,79 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
     // VCode's tables then rarely grow (and copy themselves) while the function is lowered.
     ctx.vcode.reserve(num_insts + order.blocks.len());
     let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
-    for (index, lb) in order.blocks.iter().enumerate() {
-        match *lb {
-            LoweredBlock::Orig(b) => {
-                let mut params = std::mem::take(&mut ctx.scratch_regs);
-                params.clear();
-                if b != entry {
-                    for &p in f.dfg.block_params(b) {
-                        params.extend_from_slice(ctx.value_regs(p).regs());
-                    }
-                }
-                ctx.vcode.start_block(BlockName::Orig(b), &params);
-                ctx.scratch_regs = params;
-                lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
-                if b == entry {
-                    ctx.cur_inst = None;
-                    backend.lower_params(&mut ctx, f.dfg.block_params(b))?;
-                    ctx.finish_inst();
-                }
-                ctx.flush_block();
-            }
-            LoweredBlock::Edge { pred, succ_index, succ } => {
-                ctx.vcode.start_block(BlockName::Edge { pred, succ_index }, &[]);
-                ctx.cur_inst = None;
-                let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
-                let args: &[Value] = f.dfg.insts[term]
-                    .branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
-                    .get(succ_index)
-                    .map(|bc| bc.args_slice(&f.dfg.value_lists))
-                    .unwrap_or_default();
-                // A `try_call*`'s handler edge is a landing pad: it starts by taking the
-                // payload registers.
-                let is_try = f.dfg.insts[term].exception_table().is_some();
-                let exns = if is_try && succ_index > 0 { backend.lower_landing_pad(&mut ctx)? } else { Vec::new() };
-                let mut regs = std::mem::take(&mut ctx.scratch_regs);
-                regs.clear();
-                for &a in args {
-                    match crate::ir::BlockArg::decode(a) {
-                        crate::ir::BlockArg::Value(v) => regs.extend_from_slice(ctx.put_in_regs(v).regs()),
-                        crate::ir::BlockArg::TryCallRet(n) => {
-                            let r =
-                                ctx.try_call_results.get(&term).and_then(|rs| rs.get(n as usize)).ok_or_else(|| {
-                                    CodegenError::Unsupported(format!("ret{n} of a try_call without that result"))
-                                })?;
-                            regs.extend_from_slice(r.regs());
-                        }
-                        crate::ir::BlockArg::TryCallExn(n) => {
-                            let r = exns.get(n as usize).ok_or_else(|| {
-                                CodegenError::Unsupported(format!(
-                                    "exn{n} (the ISA has {} payload registers)",
-                                    exns.len()
-                                ))
-                            })?;
-                            regs.push(*r);
-                        }
-                    }
-                }
-                let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
-                ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
-                ctx.finish_inst();
-                ctx.flush_block();
-                ctx.vcode.add_succ(target, &regs);
-                ctx.scratch_regs = regs;
+    ctx.pending.resize(order.blocks.len(), Pending::default());
+    ctx.block_insts.reserve(num_insts + order.blocks.len());
+    // The IR blocks, last to first.
+    for (index, lb) in order.blocks.iter().enumerate().rev() {
+        let LoweredBlock::Orig(b) = *lb else { continue };
+        let (chunks0, params0) = (ctx.chunks.len(), ctx.pending_regs.len());
+        if b != entry {
+            for &p in f.dfg.block_params(b) {
+                let regs = ctx.value_regs(p);
+                ctx.pending_regs.extend_from_slice(regs.regs());
             }
         }
+        let params = (params0, ctx.pending_regs.len());
+        let succs0 = ctx.pending_succs.len();
+        lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
+        if b == entry {
+            ctx.cur_inst = None;
+            backend.lower_params(&mut ctx, f.dfg.block_params(b))?;
+            ctx.finish_inst();
+        }
+        ctx.end_block(index, chunks0, params, succs0);
+    }
+    // The split edges, once the terminators that define what they pass are lowered.
+    for (index, lb) in order.blocks.iter().enumerate() {
+        let LoweredBlock::Edge { pred, succ_index, succ } = *lb else { continue };
+        let (chunks0, params0) = (ctx.chunks.len(), ctx.pending_regs.len());
+        ctx.cur_inst = None;
+        let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
+        let args: &[Value] = f.dfg.insts[term]
+            .branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables)
+            .get(succ_index)
+            .map(|bc| bc.args_slice(&f.dfg.value_lists))
+            .unwrap_or_default();
+        // A `try_call*`'s handler edge is a landing pad: it starts by taking the
+        // payload registers.
+        let is_try = f.dfg.insts[term].exception_table().is_some();
+        let exns = if is_try && succ_index > 0 { backend.lower_landing_pad(&mut ctx)? } else { Vec::new() };
+        let succs0 = ctx.pending_succs.len();
+        let a0 = ctx.pending_regs.len() as u32;
+        for &a in args {
+            match crate::ir::BlockArg::decode(a) {
+                crate::ir::BlockArg::Value(v) => {
+                    let regs = ctx.put_in_regs(v);
+                    ctx.pending_regs.extend_from_slice(regs.regs());
+                }
+                crate::ir::BlockArg::TryCallRet(n) => {
+                    let r = ctx.try_call_results.get(&term).and_then(|rs| rs.get(n as usize)).ok_or_else(|| {
+                        CodegenError::Unsupported(format!("ret{n} of a try_call without that result"))
+                    })?;
+                    let regs = *r;
+                    ctx.pending_regs.extend_from_slice(regs.regs());
+                }
+                crate::ir::BlockArg::TryCallExn(n) => {
+                    let r = exns.get(n as usize).ok_or_else(|| {
+                        CodegenError::Unsupported(format!("exn{n} (the ISA has {} payload registers)", exns.len()))
+                    })?;
+                    ctx.pending_regs.push(*r);
+                }
+            }
+        }
+        let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
+        ctx.pending_succs.push((target, a0, ctx.pending_regs.len() as u32));
+        ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
+        ctx.finish_inst();
+        ctx.end_block(index, chunks0, (params0, params0), succs0);
+    }
+    // Every block to the VCode, in program order.
+    for (index, lb) in order.blocks.iter().enumerate() {
+        let name = match *lb {
+            LoweredBlock::Orig(b) => BlockName::Orig(b),
+            LoweredBlock::Edge { pred, succ_index, .. } => BlockName::Edge { pred, succ_index },
+        };
+        ctx.flush_block(index, name);
     }
     ctx.vcode.set_outgoing_args_size(ctx.outgoing_args_size);
     if trace {
@@ -633,19 +688,19 @@ fn lower_block<B: LowerBackend>(
     lowered?;
     ctx.finish_inst();
     let dests = f.dfg.insts[term].branch_destinations(&f.dfg.jump_tables, &f.dfg.exception_tables);
-    let mut regs = std::mem::take(&mut ctx.scratch_regs);
     for (i, &target) in targets.iter().enumerate() {
-        regs.clear();
         let is_edge_block = matches!(order.blocks.get(target as usize), Some(LoweredBlock::Edge { .. }));
-        if !is_edge_block {
-            let args = dests.get(i).map(|bc| bc.args_slice(&f.dfg.value_lists)).unwrap_or_default();
-            for &a in args {
-                regs.extend_from_slice(ctx.put_in_regs(a).regs());
-            }
+        let args = match dests.get(i) {
+            Some(bc) if !is_edge_block => bc.args_slice(&f.dfg.value_lists),
+            _ => &[],
+        };
+        let a0 = ctx.pending_regs.len() as u32;
+        for &a in args {
+            let regs = ctx.put_in_regs(a);
+            ctx.pending_regs.extend_from_slice(regs.regs());
         }
-        ctx.vcode.add_succ(target, &regs);
+        ctx.pending_succs.push((target, a0, ctx.pending_regs.len() as u32));
     }
-    ctx.scratch_regs = regs;
     // The body, last to first.
     let mut next = f.layout.prev_inst(term);
     while let Some(inst) = next {
