@@ -242,38 +242,66 @@ impl<I: MachInst> VCodeBuilder<I> {
         VReg::new(resolve_alias(&self.aliases, v.vreg()), v.class())
     }
 
-    /// Resolves aliases, computes predecessors and returns the finished VCode.
+    /// Resolves aliases, numbers the virtual registers in a fixed order, computes
+    /// predecessors and returns the finished VCode.
+    ///
+    /// The driver lowers blocks last to first, so registers are created in that order;
+    /// they are renumbered here by first appearance in the blocks taken first to last,
+    /// each block's parameters and then its instructions last to first. The allocator
+    /// breaks ties between equally good choices by register number, so this keeps its
+    /// choices for a loop independent of how much code follows the loop.
     pub fn finish(mut self) -> VCode<I> {
-        if !self.aliases.is_empty() {
-            let ops = std::mem::take(&mut self.vcode.operands);
-            self.vcode.operands = ops
-                .into_iter()
-                .map(|op| {
-                    let v = self.resolve(op.vreg());
-                    Operand::new(v, op.constraint(), op.kind(), op.pos())
-                })
-                .collect();
-            let params = std::mem::take(&mut self.vcode.params);
-            self.vcode.params = params.into_iter().map(|v| self.resolve(v)).collect();
-            let args = std::mem::take(&mut self.vcode.branch_args);
-            self.vcode.branch_args = args.into_iter().map(|v| self.resolve(v)).collect();
-            let aliases = std::mem::take(&mut self.aliases);
-            let resolve = |r: &mut Reg| {
-                if !r.is_physical() {
-                    let n = resolve_alias(&aliases, r.vreg().vreg());
-                    *r = match (n as u32).checked_sub(FIRST_VIRTUAL) {
-                        Some(v) => Reg::virt(v, r.class()),
-                        None => Reg::from_preg(regalloc2::PReg::from_index(n)),
-                    };
+        let total = self.vcode.num_vregs;
+        let first = FIRST_VIRTUAL as usize;
+        let mut map: Vec<u32> = (0..total as u32).map(|n| if (n as usize) < first { n } else { u32::MAX }).collect();
+        let mut next = FIRST_VIRTUAL;
+        let aliases = std::mem::take(&mut self.aliases);
+        let mut number = |n: usize| -> u32 {
+            if map[n] == u32::MAX {
+                let root = resolve_alias(&aliases, n);
+                if map[root] == u32::MAX {
+                    map[root] = next;
+                    next += 1;
                 }
-            };
-            let mut rewriter = RegRewriter(resolve);
-            for inst in &mut self.vcode.insts {
-                inst.visit_operands(&mut rewriter);
+                map[n] = map[root];
             }
-            for (_, regs) in &mut self.vcode.value_regs {
-                regs.iter_mut().for_each(&mut rewriter.0);
+            map[n]
+        };
+        {
+            let v = &self.vcode;
+            for (b, &(i0, i1)) in v.block_ranges.iter().enumerate() {
+                for p in slice(&v.params, v.param_ranges[b]) {
+                    number(p.vreg());
+                }
+                for i in (i0..i1).rev() {
+                    for op in slice(&v.operands, v.operand_ranges[i as usize]) {
+                        number(op.vreg().vreg());
+                    }
+                }
             }
+        }
+        let renumber = |r: VReg, number: &mut dyn FnMut(usize) -> u32| VReg::new(number(r.vreg()) as usize, r.class());
+        let v = &mut self.vcode;
+        for op in &mut v.operands {
+            *op = Operand::new(renumber(op.vreg(), &mut number), op.constraint(), op.kind(), op.pos());
+        }
+        for p in v.params.iter_mut().chain(v.branch_args.iter_mut()) {
+            *p = renumber(*p, &mut number);
+        }
+        let mut rewriter = RegRewriter(|r: &mut Reg| {
+            if !r.is_physical() {
+                let n = number(r.vreg().vreg()) as usize;
+                *r = match (n as u32).checked_sub(FIRST_VIRTUAL) {
+                    Some(v) => Reg::virt(v, r.class()),
+                    None => Reg::from_preg(regalloc2::PReg::from_index(n)),
+                };
+            }
+        });
+        for inst in &mut v.insts {
+            inst.visit_operands(&mut rewriter);
+        }
+        for (_, regs) in &mut v.value_regs {
+            regs.iter_mut().for_each(&mut rewriter.0);
         }
         // Predecessors, from the successor lists: count each block's, then place them in
         // one table (in increasing predecessor order, as a list per block would).
