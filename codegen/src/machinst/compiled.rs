@@ -203,6 +203,15 @@ impl CompiledCode {
         unwind: Vec<super::unwind::UnwindRecord>,
         listing: Option<String>,
     ) -> CompiledCode {
+        // A module's functions are all held until they are linked: give back what the
+        // buffer's tables reserved or doubled into beyond their length, so that memory
+        // holds the code and not its growth.
+        let mut done = done;
+        done.data.shrink_to_fit();
+        done.relocs.shrink_to_fit();
+        done.traps.shrink_to_fit();
+        done.call_sites.shrink_to_fit();
+        done.srclocs.shrink_to_fit();
         CompiledCode {
             code: done.data,
             alignment: 16,
