@@ -579,11 +579,12 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
     let mut ctx = Lower::new(f, trace);
     let num_insts = mark_cross_block_uses(&mut ctx, &order);
     // About one machine instruction per IR instruction, plus a jump per split edge: the
-    // VCode's tables then rarely grow (and copy themselves) while the function is lowered.
+    // VCode's tables and the driver's buffer then rarely grow (and copy themselves) while
+    // the function is lowered.
     ctx.vcode.reserve(num_insts + order.blocks.len());
+    ctx.block_insts.reserve(num_insts + order.blocks.len());
     let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
     ctx.pending.resize(order.blocks.len(), Pending::default());
-    ctx.block_insts.reserve(num_insts + order.blocks.len());
     // The IR blocks, last to first.
     for (index, lb) in order.blocks.iter().enumerate().rev() {
         let LoweredBlock::Orig(b) = *lb else { continue };

@@ -280,13 +280,13 @@ impl<I: MachInst> VCodeBuilder<I> {
                 }
             }
         }
-        let renumber = |r: VReg, number: &mut dyn FnMut(usize) -> u32| VReg::new(number(r.vreg()) as usize, r.class());
         let v = &mut self.vcode;
         for op in &mut v.operands {
-            *op = Operand::new(renumber(op.vreg(), &mut number), op.constraint(), op.kind(), op.pos());
+            let r = VReg::new(number(op.vreg().vreg()) as usize, op.class());
+            *op = Operand::new(r, op.constraint(), op.kind(), op.pos());
         }
         for p in v.params.iter_mut().chain(v.branch_args.iter_mut()) {
-            *p = renumber(*p, &mut number);
+            *p = VReg::new(number(p.vreg()) as usize, p.class());
         }
         let mut rewriter = RegRewriter(|r: &mut Reg| {
             if !r.is_physical() {
