@@ -13,8 +13,9 @@
 //! when the users are in other blocks. (A use in a block that the order places before the
 //! definition's, which only cold blocks moved to the end make possible, counts as needed
 //! from the start.) The split-edge blocks are lowered last, after the terminators whose
-//! results they pass. Each block's machine instructions are kept until all are lowered,
-//! then handed to the [`VCodeBuilder`] in program order.
+//! results they pass. Each block's machine instructions are kept until the block is
+//! lowered, then handed to the [`VCodeBuilder`] in program order; the builder puts the
+//! blocks themselves in program order when it is finished.
 //!
 //! Each IR value has one virtual register. A rule that computes a value in a register of
 //! its own choosing names it with [`Lower::set_output`]; the value's register becomes an
@@ -112,17 +113,6 @@ pub fn class_of(ty: Type) -> RegClass {
     if ty.is_float() || ty.is_vector() { RegClass::Float } else { RegClass::Int }
 }
 
-/// Where the lowered parts of one block are, from its lowering until it is handed to the
-/// VCode: ranges of `chunks`, `pending_regs` (its parameters) and `pending_succs`.
-#[derive(Copy, Clone, Default)]
-struct Pending {
-    chunks: (u32, u32),
-    /// The end of its instructions in `block_insts` (they start at its first chunk's).
-    insts_end: u32,
-    params: (u32, u32),
-    succs: (u32, u32),
-}
-
 /// The state of lowering one function.
 pub struct Lower<'f, I: MachInst> {
     /// The function being lowered.
@@ -132,29 +122,29 @@ pub struct Lower<'f, I: MachInst> {
     /// Values needed in a register by an instruction already lowered (or as a branch
     /// argument, or by a block lowered after the definition's).
     needed: SecondaryMap<Value, bool>,
-    /// Machine instructions of the function: one chunk per IR instruction, each in order,
-    /// the chunks of a block in reverse order (it is lowered backward), the blocks in the
-    /// order they were lowered ([`Pending`] says where each one's are).
-    /// (Lowering allocates nothing per instruction here.)
+    /// Machine instructions of the block being lowered: one chunk per IR instruction,
+    /// each in order, the chunks in reverse order (the block is lowered backward).
+    /// (Lowering allocates nothing per instruction here: the buffers are reused from
+    /// block to block.)
     block_insts: Vec<Option<I>>,
-    /// Where each finished chunk starts in `block_insts`, with its source location and IR
-    /// instruction.
+    /// Where each finished chunk of the block starts in `block_insts`, with its source
+    /// location and IR instruction.
     chunks: Vec<(usize, SourceLoc, Option<Inst>)>,
     /// Where the chunk being built starts.
     chunk_start: usize,
-    /// Scratch: indices of `block_insts` in program order, while a block is flushed.
+    /// Scratch: indices of `block_insts` in program order, while the block is flushed.
     order: Vec<usize>,
-    /// Per block of the lowering order: where its lowered parts are, until it is flushed.
-    pending: Vec<Pending>,
-    /// The registers of block parameters and branch arguments ([`Pending`] ranges).
-    pending_regs: Vec<Reg>,
-    /// Successor edges: the target's VCode block and its range of `pending_regs`.
-    pending_succs: Vec<(u32, u32, u32)>,
+    /// The registers of the block's parameters, then of the arguments its edges pass
+    /// (ranges in `block_succs`).
+    block_args: Vec<Reg>,
+    /// The block's successor edges: the target's VCode block and its range of
+    /// `block_args`.
+    block_succs: Vec<(u32, u32, u32)>,
     /// Scratch, reused from block to block: the labels of a terminator's successors.
     scratch_labels: Vec<MachLabel>,
     /// Instructions of `block_insts` reported at another location than their chunk's (a
     /// merged load keeps its own, so a fault in it is reported where the load was), by
-    /// increasing index (`block_insts` only grows while the function is lowered).
+    /// increasing index (`block_insts` only grows while a block is lowered).
     srcloc_overrides: Vec<(usize, SourceLoc)>,
     cur_srcloc: SourceLoc,
     /// The IR instruction being lowered (`None` for the driver's own instructions).
@@ -212,9 +202,8 @@ impl<'f, I: MachInst> Lower<'f, I> {
             chunks: Vec::new(),
             chunk_start: 0,
             order: Vec::new(),
-            pending: Vec::new(),
-            pending_regs: Vec::new(),
-            pending_succs: Vec::new(),
+            block_args: Vec::new(),
+            block_succs: Vec::new(),
             scratch_labels: Vec::new(),
             srcloc_overrides: Vec::new(),
             cur_srcloc: SourceLoc::default(),
@@ -453,32 +442,22 @@ impl<'f, I: MachInst> Lower<'f, I> {
         self.chunk_start = self.block_insts.len();
     }
 
-    /// Records where the parts of block `index` (just lowered) are: its chunks from
-    /// `chunks0`, its parameters in `params`, its successors from `succs0`.
-    fn end_block(&mut self, index: usize, chunks0: usize, params: (usize, usize), succs0: usize) {
-        self.pending[index] = Pending {
-            chunks: (chunks0 as u32, self.chunks.len() as u32),
-            insts_end: self.block_insts.len() as u32,
-            params: (params.0 as u32, params.1 as u32),
-            succs: (succs0 as u32, self.pending_succs.len() as u32),
-        };
-    }
-
-    /// Hands block `index` (of `name`) to the VCode: its parameters, its instructions in
-    /// program order less those the ISA finds redundant, its successors.
-    fn flush_block(&mut self, index: usize, name: BlockName) {
-        let p = self.pending[index];
-        self.vcode.start_block(name, &self.pending_regs[p.params.0 as usize..p.params.1 as usize]);
-        let chunks = p.chunks.0 as usize..p.chunks.1 as usize;
+    /// Hands the block just lowered (number `index`, named `name`) to the VCode: its
+    /// `params` first registers of `block_args`, its instructions in program order less
+    /// those the ISA finds redundant, its successors; then empties the buffers.
+    fn flush_block(&mut self, index: usize, name: BlockName, params: usize) {
+        self.vcode.start_block_at(index, name, &self.block_args[..params]);
         // The block's instructions in program order (chunks were built last to first).
         self.order.clear();
-        let mut end = p.insts_end as usize;
-        for &(start, ..) in self.chunks[chunks.clone()].iter().rev() {
+        let mut end = self.block_insts.len();
+        for &(start, ..) in self.chunks.iter().rev() {
             self.order.extend((start..end).filter(|&i| self.block_insts[i].is_some()));
             end = start;
         }
         // Leave out what the ISA finds redundant between its neighbours (a flags test
-        // repeating what the previous instruction set). Every alias is known by now.
+        // repeating what the previous instruction set). The aliases of the values the
+        // block defines are all known by now, and a value of another block cannot be an
+        // alias of a register this block defines.
         let mut prev: Option<usize> = None;
         for k in 0..self.order.len() {
             let cur = self.order[k];
@@ -496,8 +475,8 @@ impl<'f, I: MachInst> Lower<'f, I> {
                 prev = Some(cur);
             }
         }
-        let mut end = p.insts_end as usize;
-        for &(start, loc, ir_inst) in self.chunks[chunks].iter().rev() {
+        let mut end = self.block_insts.len();
+        for &(start, loc, ir_inst) in self.chunks.iter().rev() {
             for (index, slot) in self.block_insts[start..end].iter_mut().enumerate() {
                 if let Some(i) = slot.take() {
                     // Overrides are recorded as instructions are emitted, so by increasing
@@ -507,16 +486,23 @@ impl<'f, I: MachInst> Lower<'f, I> {
                     let own = self.srcloc_overrides.get(k).filter(|o| o.0 == at).map(|o| o.1);
                     self.vcode.push(i, own.unwrap_or(loc));
                     if self.trace {
-                        let rule = self.block_rules.get(start + index).copied().unwrap_or(NO_RULE);
+                        let rule = self.block_rules.get(at).copied().unwrap_or(NO_RULE);
                         self.vcode.push_origin(Origin { ir_inst, rule });
                     }
                 }
             }
             end = start;
         }
-        for &(target, a0, a1) in &self.pending_succs[p.succs.0 as usize..p.succs.1 as usize] {
-            self.vcode.add_succ(target, &self.pending_regs[a0 as usize..a1 as usize]);
+        for &(target, a0, a1) in &self.block_succs {
+            self.vcode.add_succ(target, &self.block_args[a0 as usize..a1 as usize]);
         }
+        self.block_insts.clear();
+        self.chunks.clear();
+        self.chunk_start = 0;
+        self.srcloc_overrides.clear();
+        self.block_rules.clear();
+        self.block_args.clear();
+        self.block_succs.clear();
     }
 
     /// Whether the results of `inst` are needed or it has effects that must happen.
@@ -579,36 +565,30 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
     let mut ctx = Lower::new(f, trace);
     let num_insts = mark_cross_block_uses(&mut ctx, &order);
     // About one machine instruction per IR instruction, plus a jump per split edge: the
-    // VCode's tables and the driver's buffer then rarely grow (and copy themselves) while
-    // the function is lowered.
+    // VCode's tables then rarely grow (and copy themselves) while the function is lowered.
     ctx.vcode.reserve(num_insts + order.blocks.len());
-    ctx.block_insts.reserve(num_insts + order.blocks.len());
     let entry = f.layout.entry_block().ok_or_else(|| CodegenError::Unsupported("a function without blocks".into()))?;
-    ctx.pending.resize(order.blocks.len(), Pending::default());
     // The IR blocks, last to first.
     for (index, lb) in order.blocks.iter().enumerate().rev() {
         let LoweredBlock::Orig(b) = *lb else { continue };
-        let (chunks0, params0) = (ctx.chunks.len(), ctx.pending_regs.len());
         if b != entry {
             for &p in f.dfg.block_params(b) {
                 let regs = ctx.value_regs(p);
-                ctx.pending_regs.extend_from_slice(regs.regs());
+                ctx.block_args.extend_from_slice(regs.regs());
             }
         }
-        let params = (params0, ctx.pending_regs.len());
-        let succs0 = ctx.pending_succs.len();
+        let params = ctx.block_args.len();
         lower_block(&mut ctx, backend, b, &order.succ_targets[index], &order)?;
         if b == entry {
             ctx.cur_inst = None;
             backend.lower_params(&mut ctx, f.dfg.block_params(b))?;
             ctx.finish_inst();
         }
-        ctx.end_block(index, chunks0, params, succs0);
+        ctx.flush_block(index, BlockName::Orig(b), params);
     }
     // The split edges, once the terminators that define what they pass are lowered.
     for (index, lb) in order.blocks.iter().enumerate() {
         let LoweredBlock::Edge { pred, succ_index, succ } = *lb else { continue };
-        let (chunks0, params0) = (ctx.chunks.len(), ctx.pending_regs.len());
         ctx.cur_inst = None;
         let term = f.layout.last_inst(pred).expect("a lowered block ends with a terminator");
         let args: &[Value] = f.dfg.insts[term]
@@ -620,42 +600,32 @@ pub fn lower<B: LowerBackend>(f: &Function, backend: &B, trace: bool) -> Result<
         // payload registers.
         let is_try = f.dfg.insts[term].exception_table().is_some();
         let exns = if is_try && succ_index > 0 { backend.lower_landing_pad(&mut ctx)? } else { Vec::new() };
-        let succs0 = ctx.pending_succs.len();
-        let a0 = ctx.pending_regs.len() as u32;
         for &a in args {
             match crate::ir::BlockArg::decode(a) {
                 crate::ir::BlockArg::Value(v) => {
                     let regs = ctx.put_in_regs(v);
-                    ctx.pending_regs.extend_from_slice(regs.regs());
+                    ctx.block_args.extend_from_slice(regs.regs());
                 }
                 crate::ir::BlockArg::TryCallRet(n) => {
                     let r = ctx.try_call_results.get(&term).and_then(|rs| rs.get(n as usize)).ok_or_else(|| {
                         CodegenError::Unsupported(format!("ret{n} of a try_call without that result"))
                     })?;
                     let regs = *r;
-                    ctx.pending_regs.extend_from_slice(regs.regs());
+                    ctx.block_args.extend_from_slice(regs.regs());
                 }
                 crate::ir::BlockArg::TryCallExn(n) => {
                     let r = exns.get(n as usize).ok_or_else(|| {
                         CodegenError::Unsupported(format!("exn{n} (the ISA has {} payload registers)", exns.len()))
                     })?;
-                    ctx.pending_regs.push(*r);
+                    ctx.block_args.push(*r);
                 }
             }
         }
         let target = order.lowered_index(succ).expect("a successor of a lowered block is lowered");
-        ctx.pending_succs.push((target, a0, ctx.pending_regs.len() as u32));
+        ctx.block_succs.push((target, 0, ctx.block_args.len() as u32));
         ctx.emit(B::MInst::gen_jump(MachLabel::from_block(target)));
         ctx.finish_inst();
-        ctx.end_block(index, chunks0, (params0, params0), succs0);
-    }
-    // Every block to the VCode, in program order.
-    for (index, lb) in order.blocks.iter().enumerate() {
-        let name = match *lb {
-            LoweredBlock::Orig(b) => BlockName::Orig(b),
-            LoweredBlock::Edge { pred, succ_index, .. } => BlockName::Edge { pred, succ_index },
-        };
-        ctx.flush_block(index, name);
+        ctx.flush_block(index, BlockName::Edge { pred, succ_index }, 0);
     }
     ctx.vcode.set_outgoing_args_size(ctx.outgoing_args_size);
     if trace {
@@ -695,12 +665,12 @@ fn lower_block<B: LowerBackend>(
             Some(bc) if !is_edge_block => bc.args_slice(&f.dfg.value_lists),
             _ => &[],
         };
-        let a0 = ctx.pending_regs.len() as u32;
+        let a0 = ctx.block_args.len() as u32;
         for &a in args {
             let regs = ctx.put_in_regs(a);
-            ctx.pending_regs.extend_from_slice(regs.regs());
+            ctx.block_args.extend_from_slice(regs.regs());
         }
-        ctx.pending_succs.push((target, a0, ctx.pending_regs.len() as u32));
+        ctx.block_succs.push((target, a0, ctx.block_args.len() as u32));
     }
     // The body, last to first.
     let mut next = f.layout.prev_inst(term);

@@ -97,12 +97,15 @@ pub struct VCode<I: MachInst> {
     value_regs: Vec<(Value, Vec<Reg>)>,
 }
 
-/// Builds a [`VCode`] block by block. The lowering driver creates blocks in emission
-/// order, pushes each block's instructions in order, and gives its successors and branch
-/// arguments.
+/// Builds a [`VCode`] block by block. The lowering driver gives each block's parameters,
+/// instructions in order and successors with their branch arguments; blocks may come in
+/// any order (the driver lowers them last to first), each under its number in the
+/// emission order, and are put in that order when the VCode is finished.
 pub struct VCodeBuilder<I: MachInst> {
     vcode: VCode<I>,
     aliases: Vec<u32>,
+    /// The block being built.
+    cur_block: usize,
 }
 
 impl<I: MachInst> VCodeBuilder<I> {
@@ -133,6 +136,7 @@ impl<I: MachInst> VCodeBuilder<I> {
                 value_regs: Vec::new(),
             },
             aliases: Vec::new(),
+            cur_block: 0,
         }
     }
 
@@ -177,14 +181,27 @@ impl<I: MachInst> VCodeBuilder<I> {
 
     /// Starts the next block (numbered in order from 0) with the given parameters.
     pub fn start_block(&mut self, name: impl Into<BlockName>, params: &[Reg]) {
+        self.start_block_at(self.vcode.block_ranges.len(), name, params);
+    }
+
+    /// Starts block number `index` (in emission order) with the given parameters. Every
+    /// number below the highest one started must be started before the VCode is finished.
+    pub fn start_block_at(&mut self, index: usize, name: impl Into<BlockName>, params: &[Reg]) {
         let v = &mut self.vcode;
+        if v.block_ranges.len() <= index {
+            v.block_ranges.resize(index + 1, (0, 0));
+            v.param_ranges.resize(index + 1, (0, 0));
+            v.succ_ranges.resize(index + 1, (0, 0));
+            v.block_names.resize(index + 1, BlockName::Text(String::new()));
+        }
         let start = v.insts.len() as u32;
-        v.block_ranges.push((start, start));
+        v.block_ranges[index] = (start, start);
         let p0 = v.params.len() as u32;
         v.params.extend(params.iter().map(|r| r.vreg()));
-        v.param_ranges.push((p0, v.params.len() as u32));
-        v.succ_ranges.push((v.succs.len() as u32, v.succs.len() as u32));
-        v.block_names.push(name.into());
+        v.param_ranges[index] = (p0, v.params.len() as u32);
+        v.succ_ranges[index] = (v.succs.len() as u32, v.succs.len() as u32);
+        v.block_names[index] = name.into();
+        self.cur_block = index;
     }
 
     /// Appends an instruction to the current block.
@@ -204,7 +221,7 @@ impl<I: MachInst> VCodeBuilder<I> {
         }
         v.insts.push(inst);
         v.srclocs.push(srcloc);
-        if let Some(r) = v.block_ranges.last_mut() {
+        if let Some(r) = v.block_ranges.get_mut(self.cur_block) {
             r.1 = v.insts.len() as u32;
         }
     }
@@ -224,7 +241,7 @@ impl<I: MachInst> VCodeBuilder<I> {
     pub fn add_succ(&mut self, block: u32, args: &[Reg]) {
         let v = &mut self.vcode;
         v.succs.push(RBlock::new(block as usize));
-        if let Some(r) = v.succ_ranges.last_mut() {
+        if let Some(r) = v.succ_ranges.get_mut(self.cur_block) {
             r.1 = v.succs.len() as u32;
         }
         let a0 = v.branch_args.len() as u32;
@@ -251,6 +268,7 @@ impl<I: MachInst> VCodeBuilder<I> {
     /// breaks ties between equally good choices by register number, so this keeps its
     /// choices for a loop independent of how much code follows the loop.
     pub fn finish(mut self) -> VCode<I> {
+        self.put_blocks_in_order();
         let total = self.vcode.num_vregs;
         let first = FIRST_VIRTUAL as usize;
         let mut map: Vec<u32> = (0..total as u32).map(|n| if (n as usize) < first { n } else { u32::MAX }).collect();
@@ -326,6 +344,55 @@ impl<I: MachInst> VCodeBuilder<I> {
             }
         }
         self.vcode
+    }
+}
+
+impl<I: MachInst> VCodeBuilder<I> {
+    /// Moves the instructions (and their per-instruction tables) so that the blocks' ranges
+    /// follow the block numbers, as regalloc2 and emission expect. The tables are permuted
+    /// in place, one cycle of the permutation at a time: no second copy of the
+    /// instructions.
+    fn put_blocks_in_order(&mut self) {
+        let v = &mut self.vcode;
+        let mut at = 0;
+        let in_order = v.block_ranges.iter().all(|&(s, e)| {
+            let ok = s == at;
+            at = e;
+            ok
+        });
+        if in_order {
+            return;
+        }
+        // `from[i]`: where the instruction that goes to position `i` is now.
+        let mut from: Vec<u32> = Vec::with_capacity(v.insts.len());
+        for r in &mut v.block_ranges {
+            let start = from.len() as u32;
+            from.extend(r.0..r.1);
+            *r = (start, from.len() as u32);
+        }
+        debug_assert_eq!(from.len(), v.insts.len(), "every instruction is in one block");
+        let tracing = !v.origins.is_empty();
+        let mut done = vec![false; from.len()];
+        for i in 0..from.len() {
+            // Along the cycle through `i`: each position takes its instruction from the
+            // next, and the last takes the one first at `i`.
+            let mut j = i;
+            while !done[j] {
+                done[j] = true;
+                let k = from[j] as usize;
+                if k == i {
+                    break;
+                }
+                v.insts.swap(j, k);
+                v.srclocs.swap(j, k);
+                v.operand_ranges.swap(j, k);
+                v.clobbers.swap(j, k);
+                if tracing {
+                    v.origins.swap(j, k);
+                }
+                j = k;
+            }
+        }
     }
 }
 
