@@ -8,7 +8,9 @@
 //! [`eliminate_redundant_loads`] (`memory.rs`: redundant loads and store-to-load
 //! forwarding over alias classes), then [`rematerialize_constants`] (`remat.rs`: each
 //! block gets its own copy of the constants it uses, so none is live across a loop),
-//! then [`eliminate_dead_code`]. Input and output are verified IR; the interpreter gives the same
+//! then [`eliminate_dead_code`], then [`sink_to_block_ends`] (`sink.rs`: pure
+//! instructions whose results the rest of their block does not use move to its end, where
+//! they keep no operand's register from the code before). Input and output are verified IR; the interpreter gives the same
 //! results before and after (the `test optimize` filetests check this).
 //!
 //! Invariant: no rewrite removes a trap or a side effect.
@@ -22,11 +24,13 @@ mod hash;
 mod licm;
 mod memory;
 mod remat;
+mod sink;
 
 pub use gvn::number_values;
 pub use licm::hoist_loop_invariants;
 pub use memory::eliminate_redundant_loads;
 pub use remat::rematerialize_constants;
+pub use sink::sink_to_block_ends;
 
 use crate::ir::{Function, Value};
 use context::OptCtx;
@@ -58,6 +62,8 @@ pub struct OptStats {
     pub loads: usize,
     /// Dead instructions removed.
     pub removed: usize,
+    /// Instructions moved to the end of their block.
+    pub sunk: usize,
 }
 
 /// Runs the mid-end pipeline on `func`.
@@ -97,7 +103,9 @@ pub fn optimize_observed(func: &mut Function, mut observe: impl FnMut(&'static s
     observe("remat constants", func);
     let removed = eliminate_dead_code(func);
     observe("dce", func);
-    OptStats { simplified, hoisted, numbered, loads, removed }
+    let sunk = sink_to_block_ends(func);
+    observe("sink", func);
+    OptStats { simplified, hoisted, numbered, loads, removed, sunk }
 }
 
 /// Applies the simplification rules to every single-result instruction, in layout order.
