@@ -945,7 +945,7 @@ fn emit_rmw_loop(
 /// The jump-table sequence (see [`Inst::JmpTable`]):
 ///
 /// ```text
-///     mov    tmp2_32, index32            ; zero-extend the index
+///     mov    tmp2_32, index32            ; unless tmp2 is index
 ///     mov    tmp1_32, len
 ///     cmp    tmp2_32, tmp1_32
 ///     cmovnb tmp2_32, tmp1_32            ; past the end: entry len, the default
@@ -960,7 +960,9 @@ fn emit_rmw_loop(
 /// The index is clamped by a conditional move, not checked by a branch: a mispredicted
 /// bounds branch would let the table load, and the jump, use any index (Spectre v1);
 /// `cmov` is a data dependency the CPU does not predict. The default is the table's last
-/// entry, so the clamp is also how out-of-range indexes reach it.
+/// entry, so the clamp is also how out-of-range indexes reach it. A 32-bit `cmov` clears
+/// bits 32-63 of its destination whether or not it moves, so the index need not be
+/// zero-extended first.
 fn emit_jump_table(
     buf: &mut MachBuffer<X64LabelUse>,
     index: u8,
@@ -972,7 +974,9 @@ fn emit_jump_table(
     use OperandSize::*;
     let len = u32::try_from(targets.len()).ok().filter(|&n| n < i32::MAX as u32);
     let len = len.expect("a jump table has fewer than 2^31 - 1 entries");
-    enc_rm(S32, &[0x89], index).emit(buf, Rm::Reg(tmp2));
+    if index != tmp2 {
+        enc_rm(S32, &[0x89], index).emit(buf, Rm::Reg(tmp2));
+    }
     Enc { imm_len: 4, ..enc_rm(S32, &[0xc7], 0) }.emit(buf, Rm::Reg(tmp1));
     put_imm(buf, 4, len as i64);
     enc_rm(S32, &[0x39], tmp1).emit(buf, Rm::Reg(tmp2));

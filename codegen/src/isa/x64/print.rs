@@ -174,7 +174,9 @@ pub fn print(inst: &Inst) -> String {
             let (i32_, t1, t2) = (reg_name(*index, S32), reg_name(*tmp1, S64), reg_name(*tmp2, S64));
             let (t1_32, t2_32) = (reg_name(*tmp1, S32), reg_name(*tmp2, S32));
             let mut s = String::new();
-            let _ = writeln!(s, "mov {t2_32}, {i32_}");
+            if index != tmp2 {
+                let _ = writeln!(s, "mov {t2_32}, {i32_}");
+            }
             let _ = writeln!(s, "mov {t1_32}, {}", hex(targets.len() as i64));
             let _ = writeln!(s, "cmp {t2_32}, {t1_32}");
             let _ = writeln!(s, "cmovnb {t2_32}, {t1_32}");

@@ -300,7 +300,9 @@ pub enum Inst {
         index: Reg,
         /// Scratch (early def): the table address, then the target address.
         tmp1: Reg,
-        /// Scratch (early def): the zero-extended index, then the table entry.
+        /// The index clamped, then the table entry: a def reusing `index`'s register,
+        /// so an index not used after the jump needs no copy (the baseline tier gives it
+        /// a register of its own).
         tmp2: Reg,
         /// The target when `index >= targets.len()`.
         default: MachLabel,
@@ -1060,7 +1062,7 @@ impl MachInst for Inst {
             Inst::JmpTable { index, tmp1, tmp2, .. } => {
                 v.reg_use(index);
                 v.reg_early_def(tmp1);
-                v.reg_early_def(tmp2);
+                v.reg_reuse_def(tmp2, 0);
             }
             Inst::Ret { rets } => visit_fixed_uses(rets, v),
             Inst::Args { args, .. } => visit_fixed_defs(args, v),

@@ -217,11 +217,11 @@ fn operands_are_visited_with_their_constraints() {
     assert_eq!(fixed[2], OperandConstraint::Reg);
     assert_eq!(fixed[3], OperandConstraint::FixedReg(preg_rax()));
     assert_eq!(fixed[4], OperandConstraint::FixedReg(preg_rdx()));
-    // Jump-table temporaries are early defs.
+    // The jump table's address is an early def; the entry's register reuses the index's.
     let ops = collect(Inst::JmpTable { index: v(0), tmp1: v(1), tmp2: v(2), default: MachLabel(0), targets: vec![] });
     assert_eq!(ops[1].pos(), OperandPos::Early);
     assert_eq!(ops[2].kind(), OperandKind::Def);
-    assert_eq!(ops[2].pos(), OperandPos::Early);
+    assert_eq!(ops[2].constraint(), OperandConstraint::Reuse(0));
     // Cmov reuses the alternative, visited first.
     let ops = collect(Inst::Cmov { size: S64, cc: CC::L, consequent: RegMem::Reg(v(0)), alternative: v(1), dst: v(2) });
     assert_eq!(ops[0].vreg(), v(1).vreg());
