@@ -265,18 +265,25 @@ impl Module {
         let first = info.num_imported_funcs;
         let count = info.bodies.len() as u32;
         let options = engine.translate_options();
-        let code = (first..first + count)
+        // Largest bodies first: the threads finish together (a large function started
+        // last would leave one thread working alone), and each thread's reused tables
+        // (the allocator's context, the IR function) grow once, to the largest function's
+        // size, rather than step by step over functions whose needs differ.
+        let mut order: Vec<u32> = (first..first + count).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(info.bodies[(i - first) as usize].len()));
+        let mut compiled = order
             .into_par_iter()
             .map_init(
                 || (FunctionBuilderContext::new(), Function::default()),
                 |(ctx, ir), i| {
                     translate::translate_function_into(&info, i, options, ctx, ir)?;
-                    Ok((ir.num_placed_insts(), engine.compile(i, ir)?))
+                    Ok((i, ir.num_placed_insts(), engine.compile(i, ir)?))
                 },
             )
             .collect::<Result<Vec<_>, WasmError>>()?;
-        let ir_insts = code.iter().map(|(n, _)| n).sum();
-        let code = code.into_iter().map(|(_, c)| c).collect();
+        compiled.sort_unstable_by_key(|&(i, ..)| i);
+        let ir_insts = compiled.iter().map(|(_, n, _)| n).sum();
+        let code = compiled.into_iter().map(|(_, _, c)| c).collect();
         Ok(Module::from_parts(engine, info, code, ir_insts, bytes))
     }
 
