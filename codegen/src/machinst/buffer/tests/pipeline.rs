@@ -245,3 +245,74 @@ fn a_function_larger_than_the_branch_reach_compiles_through_vcode() {
     }
     assert!(hops_seen.iter().all(|&n| n > 0), "direct uses, one and two veneers: {hops_seen:?}");
 }
+
+/// The lowering driver starts blocks last to first: `VCodeBuilder::finish` puts them (and
+/// each instruction's source location) in emission order, so the function emits exactly
+/// as when its blocks are given first to last.
+#[test]
+fn blocks_given_in_any_order_emit_as_in_order() {
+    const BLOCKS: u32 = 60;
+    let mut rng = crate::test_rng::Rng(0x5eed_0f_b10c);
+    // Per VCode block: its name, its instructions with their locations, its successors.
+    type Block = (String, Vec<(TestInst, SourceLoc)>, Vec<u32>);
+    let mut blocks: Vec<Block> = Vec::new();
+    for k in 0..BLOCKS {
+        let loc = |n: u32| SourceLoc::new(1000 * k + n);
+        let mut insts = vec![(TestInst::Nops(2 * (1 + rng.below(8) as u32)), loc(0))];
+        if rng.below(3) == 0 {
+            insts.push((TestInst::LoadConst(rng.next()), loc(1)));
+        }
+        if k == BLOCKS - 1 {
+            insts.push((TestInst::Ret, loc(2)));
+            blocks.push((format!("block{k}"), insts, vec![]));
+            continue;
+        }
+        let target = 3 * (1 + rng.below(BLOCKS as u64 - 1) as u32);
+        let (taken, fall) = (3 * k + 1, 3 * k + 2);
+        insts.push((TestInst::Branch { taken: MachLabel(taken), not_taken: MachLabel(fall) }, loc(2)));
+        blocks.push((format!("block{k}"), insts, vec![taken, fall]));
+        for (edge, to) in [(taken, target), (fall, 3 * (k + 1))] {
+            blocks.push((format!("edge{edge}"), vec![(TestInst::Jump(MachLabel(to)), loc(3))], vec![to]));
+        }
+    }
+    let emit = |order: &mut dyn Iterator<Item = usize>| {
+        let mut b = VCodeBuilder::<TestInst>::new();
+        for i in order {
+            let (name, insts, succs) = &blocks[i];
+            b.start_block_at(i, name.clone(), &[]);
+            for (inst, loc) in insts {
+                b.push(inst.clone(), *loc);
+            }
+            for &s in succs {
+                b.add_succ(s, &[]);
+            }
+        }
+        let vcode = b.finish();
+        // The blocks' instructions follow one another in block order, as the VCode's
+        // invariant says and regalloc2's program points assume.
+        let mut at = 0;
+        for k in 0..regalloc2::Function::num_blocks(&vcode) {
+            let range = regalloc2::Function::block_insns(&vcode, regalloc2::Block::new(k));
+            assert_eq!((range.first().index(), range.len()), (at, blocks[k].1.len()), "block {k}'s instructions");
+            at += range.len();
+        }
+        let env = regalloc2::MachineEnv {
+            preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
+            non_preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
+            scratch_by_class: [None; 3],
+            fixed_stack_slots: vec![],
+        };
+        let output = regalloc2::run(&vcode, &env, &regalloc2::RegallocOptions::default()).unwrap();
+        let code = vcode.emit(&output, &NoFrame, None, true).unwrap();
+        let locs: Vec<(u32, u32, SourceLoc)> = code.srclocs.iter().map(|r| (r.start, r.end, r.loc)).collect();
+        (code.code, code.listing, locs)
+    };
+    let in_order = emit(&mut (0..blocks.len()));
+    let backward = emit(&mut (0..blocks.len()).rev());
+    // Real blocks last to first, then the split edges, as `lower()` does.
+    let mut driver = (0..blocks.len()).filter(|i| i % 3 == 0).rev().chain((0..blocks.len()).filter(|i| i % 3 != 0));
+    let as_lowered = emit(&mut driver);
+    assert!(!in_order.2.is_empty(), "the instructions carry their locations");
+    assert_eq!(backward, in_order);
+    assert_eq!(as_lowered, in_order);
+}
