@@ -26,7 +26,7 @@
 
 use super::gvn::is_pure;
 use crate::entity::SecondaryMap;
-use crate::ir::{Function, Inst, Opcode, Value, ValueDef};
+use crate::ir::{Block, Function, Inst, Opcode, Value, ValueDef};
 
 /// Moves every pure instruction whose result the rest of its block's body does not use to
 /// the block's end, when that costs no register (see the module doc); returns how many
@@ -93,7 +93,7 @@ pub fn sink_to_block_ends(func: &mut Function) -> usize {
         let mut cur = func.layout.prev_inst(anchor);
         while let Some(inst) = cur {
             cur = func.layout.prev_inst(inst);
-            if let Some(at) = movable(func, inst, stamp, &below, &body, &use_counts) {
+            if let Some(at) = movable(func, block, inst, stamp, &below, &body, &use_counts) {
                 let before = first_moved.unwrap_or(anchor);
                 func.layout.remove_inst(inst);
                 func.layout.insert_inst_before(inst, before);
@@ -124,10 +124,11 @@ struct Move {
     constant: Option<Inst>,
 }
 
-/// Whether `inst` (in the block stamped `stamp`, with the later instructions' uses
+/// Whether `inst` (in `block`, stamped `stamp`, with the later instructions' uses
 /// recorded) moves to the block's end.
 fn movable(
     func: &Function,
+    block: Block,
     inst: Inst,
     stamp: u32,
     below: &SecondaryMap<Value, u32>,
@@ -138,7 +139,7 @@ fn movable(
     if body[result] == stamp || !is_pure(func, inst) {
         return None;
     }
-    let block = func.layout.inst_block(inst);
+    let block = Some(block);
     let args = func.dfg.inst_args(inst);
     let mut dying = 0;
     let mut constant = None;

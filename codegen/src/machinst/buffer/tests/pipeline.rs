@@ -7,8 +7,8 @@
 use super::{TestUse, emit_use, follow};
 use crate::ir::{Endianness, SourceLoc};
 use crate::machinst::{
-    EmitState, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg, Reg, RegClass,
-    TerminatorKind, VCodeBuilder,
+    BufferError, CompiledCode, EmitState, FrameItem, FrameRules, MachBuffer, MachInst, MachLabel, OperandVisitor, PReg,
+    Reg, RegClass, TerminatorKind, VCode, VCodeBuilder,
 };
 use std::collections::BTreeSet;
 
@@ -129,6 +129,19 @@ impl FrameRules for NoFrame {
     }
 }
 
+/// Allocates `vcode` (the test ISA has no registers: its instructions have no operands)
+/// and emits it with a listing.
+fn allocate_and_emit(vcode: &VCode<TestInst>) -> Result<CompiledCode, BufferError> {
+    let env = regalloc2::MachineEnv {
+        preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
+        non_preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
+        scratch_by_class: [None; 3],
+        fixed_stack_slots: vec![],
+    };
+    let output = regalloc2::run(vcode, &env, &regalloc2::RegallocOptions::default()).unwrap();
+    vcode.emit(&output, &NoFrame, None, true)
+}
+
 /// The acceptance test through `VCode::emit`: every branch reaches the start of its
 /// target block's code through islands and veneers, every load its constant, and falling
 /// through from one block to the next only jumps over islands.
@@ -167,14 +180,7 @@ fn a_function_larger_than_the_branch_reach_compiles_through_vcode() {
         plan.push((nops, load, Some(target)));
     }
     let vcode = b.finish();
-    let env = regalloc2::MachineEnv {
-        preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
-        non_preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
-        scratch_by_class: [None; 3],
-        fixed_stack_slots: vec![],
-    };
-    let output = regalloc2::run(&vcode, &env, &regalloc2::RegallocOptions::default()).unwrap();
-    let code = vcode.emit(&output, &NoFrame, None, true).expect("islands and veneers make every branch reach");
+    let code = allocate_and_emit(&vcode).expect("islands and veneers make every branch reach");
     let data = &code.code;
     let listing = code.listing.unwrap();
     let islands = listing.matches("; island:").count();
@@ -297,14 +303,7 @@ fn blocks_given_in_any_order_emit_as_in_order() {
             assert_eq!((range.first().index(), range.len()), (at, insts.len()), "block {k}'s instructions");
             at += range.len();
         }
-        let env = regalloc2::MachineEnv {
-            preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
-            non_preferred_regs_by_class: [regalloc2::PRegSet::empty(); 3],
-            scratch_by_class: [None; 3],
-            fixed_stack_slots: vec![],
-        };
-        let output = regalloc2::run(&vcode, &env, &regalloc2::RegallocOptions::default()).unwrap();
-        let code = vcode.emit(&output, &NoFrame, None, true).unwrap();
+        let code = allocate_and_emit(&vcode).unwrap();
         let locs: Vec<(u32, u32, SourceLoc)> = code.srclocs.iter().map(|r| (r.start, r.end, r.loc)).collect();
         (code.code, code.listing, locs)
     };
